@@ -1,0 +1,50 @@
+# Kluis developer targets. `make test` is the README's test command (scripts/test.sh).
+#   make run                      demo server on http://127.0.0.1:8080 (creates ./kluis-data, ./kluis-keys)
+#   make test TESTFLAGS='-run X'  all tests, with a throwaway PostgreSQL when one is installed
+#   make bench BENCH='-benchtime 1x -bench Store'
+SHELL := bash
+GO ?= go
+
+# staticcheck release 2026.2.2 is module version v0.8.2; the proxy here serves only the latter.
+STATICCHECK_VERSION := 2026.2.2
+STATICCHECK_MODULE_VERSION := v0.8.2
+GOBIN_DIR := $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)
+STATICCHECK := $(GOBIN_DIR)/staticcheck
+
+TESTFLAGS ?=
+BENCH ?=
+
+.PHONY: run build test check fmt-check vet staticcheck bench clean
+
+run:
+	$(GO) run ./cmd/kluis serve --demo
+
+build:
+	CGO_ENABLED=0 $(GO) build -o bin/kluis ./cmd/kluis
+
+test:
+	bash scripts/test.sh $(TESTFLAGS)
+
+check: fmt-check vet staticcheck
+
+fmt-check:
+	@files="$$(gofmt -l .)"; if [ -n "$$files" ]; then \
+		echo "gofmt needed on:"; echo "$$files"; exit 1; fi; echo "gofmt: ok"
+
+vet:
+	$(GO) vet ./...
+
+staticcheck:
+	@if ! "$(STATICCHECK)" -version 2>/dev/null | grep -qF '$(STATICCHECK_VERSION)'; then \
+		echo "installing staticcheck $(STATICCHECK_VERSION)"; \
+		$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_MODULE_VERSION); fi
+	"$(STATICCHECK)" ./...
+
+# Benchmarks only (no tests), against a throwaway PostgreSQL when available.
+bench:
+	bash scripts/pg-throwaway.sh $(GO) test -run '^$$' -bench . $(BENCH) ./...
+
+# Build output and test artefacts only; never ./kluis-data or ./kluis-keys.
+clean:
+	rm -rf bin/
+	rm -f *.test *.out *.prof

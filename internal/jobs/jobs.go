@@ -1,0 +1,192 @@
+// Package jobs runs Kluis's durable background work: a worker inside
+// `kluis serve` that claims due jobs from the store, and a scheduler that
+// enqueues the periodic ones. The schedule is declared here, in one place.
+// Every job is idempotent (a periodic job's dedupe key names its time slot)
+// and writes its own audit events where it touches a tenant. On PostgreSQL
+// only the node holding the advisory lock schedules; every node works.
+//
+// It imports store and the domain packages.
+package jobs
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
+)
+
+// Job kinds.
+const (
+	KindAuditVerify = "audit.verify"
+)
+
+// Periodic is a job the scheduler enqueues once per period.
+type Periodic struct {
+	Kind  string
+	Every time.Duration
+}
+
+// Schedule is every periodic job of the platform. Later work (retention
+// sweeps, audit checkpoints, the mail outbox, breach clocks) is added here.
+var Schedule = []Periodic{
+	{Kind: KindAuditVerify, Every: 24 * time.Hour},
+}
+
+// Handler does one job. It must be idempotent: a job can run again after a
+// crash between its work and its completion.
+type Handler func(ctx context.Context, db *store.DB, j store.Job) error
+
+// Handlers maps each kind to its handler.
+func Handlers() map[string]Handler {
+	return map[string]Handler{
+		KindAuditVerify: auditVerify,
+	}
+}
+
+// Runner is the worker and scheduler of one node.
+type Runner struct {
+	DB       *store.DB
+	Log      *slog.Logger
+	Node     string
+	Poll     time.Duration // how often to look for work; default 2 s
+	Lease    time.Duration // how long a claimed job is ours; default 5 min
+	Handlers map[string]Handler
+	Schedule []Periodic
+}
+
+// Run works until ctx ends.
+func (r *Runner) Run(ctx context.Context) error {
+	if r.Poll <= 0 {
+		r.Poll = 2 * time.Second
+	}
+	if r.Lease <= 0 {
+		r.Lease = 5 * time.Minute
+	}
+	if r.Handlers == nil {
+		r.Handlers = Handlers()
+	}
+	if r.Schedule == nil {
+		r.Schedule = Schedule
+	}
+	var release func()
+	defer func() {
+		if release != nil {
+			release()
+		}
+	}()
+	tick := time.NewTicker(r.Poll)
+	defer tick.Stop()
+	for {
+		if release == nil {
+			rel, ok, err := r.DB.Leader(ctx)
+			if err != nil && ctx.Err() == nil {
+				r.Log.Warn("jobs: leader election failed", "err", err)
+			}
+			if ok {
+				release = rel
+				r.Log.Info("jobs: this node schedules periodic jobs", "node", r.Node)
+			}
+		}
+		if release != nil {
+			if err := r.EnqueueDue(ctx); err != nil && ctx.Err() == nil {
+				r.Log.Warn("jobs: schedule", "err", err)
+			}
+		}
+		for ctx.Err() == nil {
+			did, err := r.RunOne(ctx)
+			if err != nil && ctx.Err() == nil {
+				r.Log.Warn("jobs: run", "err", err)
+			}
+			if !did {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-tick.C:
+		}
+	}
+}
+
+// EnqueueDue enqueues every periodic job for the current time slot; the
+// dedupe key makes a second call in the same slot a no-op.
+func (r *Runner) EnqueueDue(ctx context.Context) error {
+	now := r.DB.Now()
+	var errs []error
+	for _, p := range r.Schedule {
+		slot := now.Truncate(p.Every)
+		key := fmt.Sprintf("%s@%s", p.Kind, slot.UTC().Format(time.RFC3339))
+		if _, _, err := r.DB.EnqueueJob(ctx, store.NewJob{Kind: p.Kind, DedupeKey: key, RunAt: slot}); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// RunOne claims and runs one due job. did is false when none was due.
+func (r *Runner) RunOne(ctx context.Context) (did bool, err error) {
+	j, err := r.DB.ClaimJob(ctx, r.Node, r.Lease)
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	h, ok := r.Handlers[j.Kind]
+	var runErr error
+	if !ok {
+		runErr = fmt.Errorf("no handler for job kind %q", j.Kind)
+	} else {
+		runErr = safeRun(ctx, h, r.DB, j)
+	}
+	if runErr != nil {
+		r.Log.Warn("jobs: job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "err", runErr)
+	} else {
+		r.Log.Info("jobs: job done", "job", j.ID, "kind", j.Kind)
+	}
+	return true, r.DB.FinishJob(ctx, j, runErr)
+}
+
+func safeRun(ctx context.Context, h Handler, db *store.DB, j store.Job) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("panic: %v", p)
+		}
+	}()
+	return h(ctx, db, j)
+}
+
+// auditVerify walks every active tenant's audit chain and records the result
+// in that tenant's own log, so the controller sees the daily integrity check
+// (AUD-2). A broken chain is also logged for the operators, by tenant id.
+func auditVerify(ctx context.Context, db *store.DB, j store.Job) error {
+	ts, err := db.Tenants(ctx)
+	if err != nil {
+		return err
+	}
+	actor := audit.System(KindAuditVerify)
+	actor.RequestID = "job-" + j.ID
+	var errs []error
+	for _, t := range ts {
+		if t.Status != tenant.StatusActive {
+			continue
+		}
+		_, verr := db.VerifyAudit(ctx, t.ID)
+		ev := audit.Event{TenantID: t.ID, Actor: actor, Action: "audit.verify", ObjectType: "audit_log", ObjectID: t.ID,
+			Purpose: "integrity", Outcome: audit.OutcomeSuccess}
+		if verr != nil {
+			ev.Outcome = audit.OutcomeFailure
+			errs = append(errs, fmt.Errorf("tenant %s: %w", t.ID, verr))
+		}
+		if err := db.Audit(ctx, ev); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,125 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/kluis/kluis/internal/audit"
+)
+
+// appendAudit writes e as the next event of its tenant's chain, in tx. The
+// chain head is locked (PostgreSQL: FOR UPDATE; SQLite: the write lock is
+// already held) so concurrent writers, on this node or another, append one
+// after the other.
+func (tx *Tx) appendAudit(e audit.Event) error {
+	if e.Outcome == "" {
+		e.Outcome = audit.OutcomeSuccess
+	}
+	if err := e.Validate(); err != nil {
+		return err
+	}
+	q := `SELECT seq, hash FROM audit_heads WHERE tenant_id = $1`
+	if tx.db.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	var head audit.Head
+	if err := tx.queryRow(q, e.TenantID).Scan(&head.Seq, &head.Hash); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("audit: tenant %s has no audit log", e.TenantID)
+		}
+		return fmt.Errorf("audit: read head: %w", err)
+	}
+	e.Seq = head.Seq + 1
+	e.PrevHash = head.Hash
+	e.Time = fromMicros(micros(tx.db.now())) // the precision that is stored
+	e.Hash = e.ComputeHash()
+	if _, err := tx.exec(`INSERT INTO audit_events (tenant_id, seq, at, actor_kind, actor_id, actor_role, on_behalf_of,
+		request_id, action, object_type, object_id, subject, purpose, outcome, prev_hash, hash)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		e.TenantID, e.Seq, micros(e.Time), string(e.Actor.Kind), e.Actor.ID, e.Actor.Role, e.Actor.OnBehalfOf,
+		e.Actor.RequestID, e.Action, e.ObjectType, e.ObjectID, e.Subject, e.Purpose, e.Outcome, e.PrevHash, e.Hash); err != nil {
+		return fmt.Errorf("audit: append: %w", err)
+	}
+	if _, err := tx.exec(`UPDATE audit_heads SET seq = $1, hash = $2 WHERE tenant_id = $3`, e.Seq, e.Hash, e.TenantID); err != nil {
+		return fmt.Errorf("audit: move head: %w", err)
+	}
+	return nil
+}
+
+// createAuditHead starts a tenant's chain.
+func (tx *Tx) createAuditHead(tenantID string) error {
+	_, err := tx.exec(`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)`, tenantID, audit.Genesis(tenantID))
+	return err
+}
+
+// Audit records an event that accompanies no data change of its own, such
+// as a refused request or a verification run.
+func (db *DB) Audit(ctx context.Context, e audit.Event) error {
+	return db.write(ctx, func(tx *Tx) error { return tx.appendAudit(e) })
+}
+
+// AuditHead returns the recorded end of tenant's chain. ErrNotFound when the
+// tenant has no log.
+func (db *DB) AuditHead(ctx context.Context, tenantID string) (audit.Head, error) {
+	var h audit.Head
+	err := db.sql.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE tenant_id = $1`, tenantID).Scan(&h.Seq, &h.Hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return h, ErrNotFound
+	}
+	if err != nil {
+		return h, fmt.Errorf("audit head: %w", err)
+	}
+	return h, nil
+}
+
+// EachAuditEvent calls fn for tenant's events in sequence order, streaming
+// them from the database. Audit events hold no personal data (pseudonyms
+// only), so reading them is not itself audited here; the web layer records
+// who consulted the log.
+func (db *DB) EachAuditEvent(ctx context.Context, tenantID string, fn func(*audit.Event) error) error {
+	rows, err := db.sql.QueryContext(ctx, `SELECT seq, at, actor_kind, actor_id, actor_role, on_behalf_of, request_id,
+		action, object_type, object_id, subject, purpose, outcome, prev_hash, hash
+		FROM audit_events WHERE tenant_id = $1 ORDER BY seq`, tenantID)
+	if err != nil {
+		return fmt.Errorf("read audit log: %w", err)
+	}
+	defer rows.Close()
+	var e audit.Event
+	e.TenantID = tenantID
+	for rows.Next() {
+		var at int64
+		var kind string
+		if err := rows.Scan(&e.Seq, &at, &kind, &e.Actor.ID, &e.Actor.Role, &e.Actor.OnBehalfOf, &e.Actor.RequestID,
+			&e.Action, &e.ObjectType, &e.ObjectID, &e.Subject, &e.Purpose, &e.Outcome, &e.PrevHash, &e.Hash); err != nil {
+			return fmt.Errorf("read audit log: %w", err)
+		}
+		e.Time = fromMicros(at)
+		e.Actor.Kind = audit.ActorKind(kind)
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// VerifyAudit walks tenant's chain and compares its end with the recorded
+// head. It returns the number of events checked and, when the chain is
+// broken, an *audit.BrokenError naming the first bad event.
+func (db *DB) VerifyAudit(ctx context.Context, tenantID string) (int64, error) {
+	head, err := db.AuditHead(ctx, tenantID)
+	if err != nil {
+		return 0, err
+	}
+	v := audit.NewVerifier(tenantID)
+	err = db.EachAuditEvent(ctx, tenantID, v.Next)
+	var broken *audit.BrokenError
+	if err != nil && !errors.As(err, &broken) {
+		return v.Count(), err
+	}
+	if err == nil {
+		err = v.Finish(head)
+	}
+	return v.Count(), err
+}

@@ -1,0 +1,78 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/register"
+)
+
+// RegisterVersion is one saved version of a tenant's processing register.
+type RegisterVersion struct {
+	Version   int
+	CreatedAt time.Time
+	CreatedBy string
+	Register  register.Register
+}
+
+// RegisterInvalidError lists every problem of a register that was not saved.
+type RegisterInvalidError struct{ Problems []string }
+
+func (e *RegisterInvalidError) Error() string {
+	return "register not saved: " + strings.Join(e.Problems, "; ")
+}
+
+// SaveRegister validates r and stores it as the tenant's next register
+// version, audited. Nothing is saved when any problem exists.
+func (db *DB) SaveRegister(ctx context.Context, actor audit.Actor, tenantID string, r register.Register) (int, error) {
+	if probs := r.Validate(); len(probs) > 0 {
+		return 0, &RegisterInvalidError{Problems: probs}
+	}
+	doc, err := json.Marshal(r)
+	if err != nil {
+		return 0, err
+	}
+	var version int
+	err = db.write(ctx, func(tx *Tx) error {
+		if err := tx.queryRow(`SELECT COALESCE(MAX(version), 0) + 1 FROM registers WHERE tenant_id = $1`, tenantID).Scan(&version); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO registers (tenant_id, version, created_at, created_by, document) VALUES ($1, $2, $3, $4, $5)`,
+			tenantID, version, micros(db.now()), string(actor.Kind)+":"+actor.ID, string(doc)); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "register.save",
+			ObjectType: "register", ObjectID: fmt.Sprint(version), Purpose: "register"})
+	})
+	if err != nil {
+		return 0, fmt.Errorf("save register: %w", err)
+	}
+	return version, nil
+}
+
+// CurrentRegister returns the tenant's latest register version, or
+// ErrNotFound when it has none. The register holds no personal data.
+func (db *DB) CurrentRegister(ctx context.Context, tenantID string) (RegisterVersion, error) {
+	var rv RegisterVersion
+	var created int64
+	var doc string
+	err := db.sql.QueryRowContext(ctx, `SELECT version, created_at, created_by, document FROM registers
+		WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1`, tenantID).Scan(&rv.Version, &created, &rv.CreatedBy, &doc)
+	if errors.Is(err, sql.ErrNoRows) {
+		return rv, fmt.Errorf("register of tenant %s: %w", tenantID, ErrNotFound)
+	}
+	if err != nil {
+		return rv, fmt.Errorf("read register: %w", err)
+	}
+	rv.CreatedAt = fromMicros(created)
+	if err := json.Unmarshal([]byte(doc), &rv.Register); err != nil {
+		return rv, fmt.Errorf("read register version %d: %w", rv.Version, err)
+	}
+	return rv, nil
+}

@@ -1,0 +1,194 @@
+// Package storetest gives tests real databases: a fresh SQLite file and,
+// when KLUIS_TEST_POSTGRES_URL names a PostgreSQL server, a fresh PostgreSQL
+// database, each migrated, with a fresh keyring beside it and a settable
+// clock. Store tests run the same body on both through EachDialect. There
+// are no database mocks.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/store"
+)
+
+// EnvPostgresURL names the variable with an admin URL of a PostgreSQL server
+// on which tests may create and drop databases.
+const EnvPostgresURL = "KLUIS_TEST_POSTGRES_URL"
+
+// EnvRequirePostgres, when "1", turns a missing PostgreSQL into a failure.
+const EnvRequirePostgres = "KLUIS_TEST_REQUIRE_POSTGRES"
+
+// Clock is a settable clock for db.Now.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock starts a clock at a fixed, realistic moment.
+func NewClock() *Clock {
+	return &Clock{t: time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)}
+}
+
+// Now returns the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// Env is one test's database and keyring.
+type Env struct {
+	Dialect store.Dialect
+	URL     string // database URL for store.Open
+	Path    string // SQLite file path ("" on PostgreSQL)
+	DB      *store.DB
+	Keys    *seal.Keyring
+	KeysDir string
+	Master  seal.MasterKey
+	Clock   *Clock
+}
+
+// Raw opens a separate plain connection to the same database, for tests
+// that inspect or tamper with what is stored, as an attacker with database
+// access would.
+func (e *Env) Raw(t testing.TB) *sql.DB {
+	t.Helper()
+	driver, dsn := "pgx", e.URL
+	if e.Dialect == store.SQLite {
+		driver, dsn = "sqlite", "file:"+e.Path+"?_pragma=busy_timeout(10000)"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// EachDialect runs fn as subtest "sqlite" and subtest "postgres", each with
+// a fresh, migrated database.
+func EachDialect(t *testing.T, fn func(t *testing.T, env *Env)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) {
+		fn(t, newSQLite(t))
+	})
+	t.Run("postgres", func(t *testing.T) {
+		env := newPostgres(t)
+		fn(t, env)
+	})
+}
+
+// SQLite returns a fresh SQLite environment (for tests that need only one).
+func SQLite(t testing.TB) *Env { return newSQLite(t) }
+
+func newKeys(t testing.TB) (*seal.Keyring, string, seal.MasterKey) {
+	t.Helper()
+	m, err := seal.GenerateMasterKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "keys")
+	if err := seal.Init(dir, m); err != nil {
+		t.Fatal(err)
+	}
+	k, err := seal.OpenKeyring(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, dir, m
+}
+
+func newSQLite(t testing.TB) *Env {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "kluis.db")
+	return open(t, store.SQLite, "sqlite:"+path, path)
+}
+
+func open(t testing.TB, d store.Dialect, u, path string) *Env {
+	t.Helper()
+	keys, dir, m := newKeys(t)
+	clock := NewClock()
+	db, err := store.Open(context.Background(), u, store.Options{Keys: keys, Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return &Env{Dialect: d, URL: u, Path: path, DB: db, Keys: keys, KeysDir: dir, Master: m, Clock: clock}
+}
+
+var (
+	pgOnce  sync.Once
+	pgAdmin *sql.DB
+	pgErr   error
+)
+
+// PostgresURL returns the admin URL, skipping (or failing, when required)
+// the test when none is configured.
+func PostgresURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(EnvPostgresURL)
+	if u == "" {
+		if os.Getenv(EnvRequirePostgres) == "1" {
+			t.Fatalf("%s is not set but %s=1: PostgreSQL is required", EnvPostgresURL, EnvRequirePostgres)
+		}
+		t.Skipf("PostgreSQL NOT TESTED: %s is not set (run the tests with `make test`)", EnvPostgresURL)
+	}
+	return u
+}
+
+// NewPostgresDatabase creates an empty database on the test server and
+// returns its URL; it is dropped when the test ends.
+func NewPostgresDatabase(t testing.TB) string {
+	t.Helper()
+	admin := PostgresURL(t)
+	pgOnce.Do(func() {
+		pgAdmin, pgErr = sql.Open("pgx", admin)
+		if pgErr == nil {
+			pgAdmin.SetMaxOpenConns(4)
+			pgErr = pgAdmin.Ping()
+		}
+	})
+	if pgErr != nil {
+		t.Fatalf("PostgreSQL at %s: %v", store.Redact(admin), pgErr)
+	}
+	var b [6]byte
+	rand.Read(b[:])
+	name := "kluis_test_" + hex.EncodeToString(b[:])
+	if _, err := pgAdmin.Exec(`CREATE DATABASE ` + name); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		pgAdmin.Exec(`DROP DATABASE IF EXISTS ` + name + ` WITH (FORCE)`)
+	})
+	pu, err := url.Parse(admin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pu.Path = "/" + name
+	return pu.String()
+}
+
+func newPostgres(t testing.TB) *Env {
+	t.Helper()
+	return open(t, store.Postgres, NewPostgresDatabase(t), "")
+}
