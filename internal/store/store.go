@@ -229,3 +229,17 @@ func isUniqueViolation(err error) bool {
 	return strings.Contains(s, "UNIQUE constraint failed") || strings.Contains(s, "SQLSTATE 23505") ||
 		strings.Contains(s, "duplicate key value")
 }
+
+// SQLitePath returns the file path of an SQLite database URL ("" for
+// PostgreSQL or a malformed URL).
+func SQLitePath(rawURL string) string {
+	d, dsn, err := ParseURL(rawURL)
+	if err != nil || d != SQLite {
+		return ""
+	}
+	p := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	return p
+}

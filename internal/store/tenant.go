@@ -190,3 +190,16 @@ func (db *DB) SetTenantStatus(ctx context.Context, actor audit.Actor, tenantID, 
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "tenant", ObjectID: tenantID, Purpose: "contract"})
 	})
 }
+
+// TenantBySlug returns the tenant with the given slug, without its sealed
+// contact details. ErrNotFound when there is none.
+func (db *DB) TenantBySlug(ctx context.Context, slug string) (tenant.Tenant, error) {
+	t, err := scanTenant(db.sql.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE slug = $1`, slug))
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("tenant %q: %w", slug, ErrNotFound)
+	}
+	if err != nil {
+		return t, fmt.Errorf("read tenant: %w", err)
+	}
+	return t, nil
+}

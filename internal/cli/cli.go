@@ -1,0 +1,254 @@
+// Package cli is the kluis command line: one file per subcommand, each
+// parsing its flags and then running against the store, the keyring and the
+// server. It is the top of the import graph (cli → server → web | jobs →
+// store → domain packages). Errors reach the user as one sentence on stderr
+// and a non-zero exit status.
+package cli
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/config"
+	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/store"
+)
+
+// Env is what a command sees of its process.
+type Env struct {
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+}
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, env *Env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"serve", "run the web server and the job worker", runServe},
+		{"migrate", "apply pending database migrations", runMigrate},
+		{"tenant", "create, list, show, suspend or reactivate tenants", runTenant},
+		{"keys", "init the keyring and master key, rotate a tenant's data key", runKeys},
+		{"audit", "verify a tenant's audit log", runAudit},
+		{"config", "print the effective configuration, secrets redacted", runConfig},
+		{"version", "print the version", runVersion},
+	}
+}
+
+// usageError is a mistake in how a command was called (exit status 2).
+type usageError struct{ msg string }
+
+func (e usageError) Error() string { return e.msg }
+
+// Run runs the kluis command line with args (without the program name) and
+// returns the process exit status.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return RunEnv(ctx, args, &Env{Stdout: stdout, Stderr: stderr, Getenv: os.Getenv})
+}
+
+// RunEnv is Run with an explicit environment, for tests.
+func RunEnv(ctx context.Context, args []string, env *Env) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(env.Stdout)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name == args[0] {
+			err := c.run(ctx, env, args[1:])
+			if err == nil {
+				return 0
+			}
+			if errors.Is(err, flag.ErrHelp) {
+				return 0
+			}
+			fmt.Fprintf(env.Stderr, "kluis %s: %s\n", c.name, oneLine(err))
+			var ue usageError
+			if errors.As(err, &ue) {
+				return 2
+			}
+			return 1
+		}
+	}
+	fmt.Fprintf(env.Stderr, "kluis: unknown command %q; run `kluis help` for the list\n", args[0])
+	return 2
+}
+
+func oneLine(err error) string {
+	return strings.ReplaceAll(strings.TrimSpace(err.Error()), "\n", " ")
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "kluis — GDPR processing platform for local governments")
+	fmt.Fprintln(w, "\nUsage: kluis <command> [flags]\n\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes the configuration flags (see `kluis config -h`); KLUIS_* variables set the same.")
+}
+
+// flags returns a FlagSet for a command that reports errors, not exits.
+func flags(env *Env, name string) *flag.FlagSet {
+	fs := flag.NewFlagSet("kluis "+name, flag.ContinueOnError)
+	fs.SetOutput(env.Stderr)
+	return fs
+}
+
+// load parses the configuration flags together with a command's own.
+func load(env *Env, fs *flag.FlagSet, args []string) (config.Config, []string, error) {
+	cfg, rest, err := config.Load(env.Getenv, fs, args)
+	if err != nil && !errors.Is(err, flag.ErrHelp) && !strings.HasPrefix(err.Error(), "configuration") {
+		// flag's own messages (unknown flag, bad value) are usage errors.
+		return cfg, rest, usageError{err.Error()}
+	}
+	return cfg, rest, err
+}
+
+// version is set at build time with -ldflags "-X …/cli.version=v1.2.3".
+var version = ""
+
+func versionString() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		rev, dirty := "", ""
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.modified":
+				if s.Value == "true" {
+					dirty = "+dirty"
+				}
+			}
+		}
+		if rev != "" {
+			if len(rev) > 12 {
+				rev = rev[:12]
+			}
+			return "dev-" + rev + dirty
+		}
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			return bi.Main.Version
+		}
+	}
+	return "dev"
+}
+
+func runVersion(_ context.Context, env *Env, args []string) error {
+	fmt.Fprintln(env.Stdout, "kluis", versionString())
+	return nil
+}
+
+// operatorActor is the audit actor for CLI commands: supplier staff acting
+// on the platform (AUD-3), named by their login.
+func operatorActor(env *Env) audit.Actor {
+	name := env.Getenv("KLUIS_OPERATOR")
+	if name == "" {
+		if u, err := user.Current(); err == nil {
+			name = u.Username
+		} else {
+			name = "unknown"
+		}
+	}
+	var b [8]byte
+	rand.Read(b[:])
+	return audit.Actor{Kind: audit.KindOperator, ID: "cli:" + name, Role: "operator", RequestID: "cli-" + hex.EncodeToString(b[:])}
+}
+
+// masterKey reads the master key from KLUIS_MASTER_KEY or the key file.
+func masterKey(cfg config.Config) (seal.MasterKey, error) {
+	if cfg.MasterKey != "" {
+		m, err := seal.ParseMasterKey(cfg.MasterKey)
+		if err != nil {
+			return m, fmt.Errorf("KLUIS_MASTER_KEY: %w", err)
+		}
+		return m, nil
+	}
+	b, err := os.ReadFile(cfg.MasterKeyFile)
+	if errors.Is(err, os.ErrNotExist) {
+		return seal.MasterKey{}, fmt.Errorf("no master key: set KLUIS_MASTER_KEY or KLUIS_MASTER_KEY_FILE (looked for %s), or run `kluis keys init` to create one", cfg.MasterKeyFile)
+	}
+	if err != nil {
+		return seal.MasterKey{}, fmt.Errorf("read master key file: %w", err)
+	}
+	m, err := seal.ParseMasterKey(string(b))
+	if err != nil {
+		return m, fmt.Errorf("master key file %s: %w", cfg.MasterKeyFile, err)
+	}
+	return m, nil
+}
+
+func openKeys(cfg config.Config) (*seal.Keyring, error) {
+	m, err := masterKey(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return seal.OpenKeyring(cfg.KeysDir, m)
+}
+
+// openStore opens the database. create allows a new SQLite file (migrate,
+// serve); other commands refuse to create an empty database by accident.
+func openStore(ctx context.Context, cfg config.Config, keys *seal.Keyring, create bool) (*store.DB, error) {
+	dialect, _, err := store.ParseURL(cfg.DatabaseURL)
+	if err != nil {
+		return nil, err
+	}
+	if dialect == store.SQLite {
+		path := store.SQLitePath(cfg.DatabaseURL)
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
+			if !create {
+				return nil, fmt.Errorf("no database at %s: run `kluis migrate` first", path)
+			}
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, fmt.Errorf("create data directory: %w", err)
+			}
+		}
+	}
+	return store.Open(ctx, cfg.DatabaseURL, store.Options{Keys: keys})
+}
+
+// openAll opens keys and a database at the current schema.
+func openAll(ctx context.Context, cfg config.Config) (*store.DB, error) {
+	keys, err := openKeys(cfg)
+	if err != nil {
+		return nil, err
+	}
+	db, err := openStore(ctx, cfg, keys, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CheckSchema(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func runConfig(_ context.Context, env *Env, args []string) error {
+	fs := flags(env, "config")
+	cfg, _, err := load(env, fs, args)
+	if err != nil {
+		return err
+	}
+	for _, it := range cfg.Redacted() {
+		fmt.Fprintf(env.Stdout, "%-16s %-22s %s\n", it.Name, it.Env, it.Value)
+	}
+	return nil
+}

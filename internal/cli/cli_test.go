@@ -1,0 +1,224 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kluis/kluis/internal/storetest"
+)
+
+// kluis runs the command line in a sandbox: its own data, keys and master
+// key file under dir, plus any extra variables.
+type sandbox struct {
+	t   *testing.T
+	dir string
+	env map[string]string
+}
+
+func newSandbox(t *testing.T) *sandbox {
+	dir := t.TempDir()
+	return &sandbox{t: t, dir: dir, env: map[string]string{
+		"KLUIS_DATA_DIR":        filepath.Join(dir, "data"),
+		"KLUIS_KEYS_DIR":        filepath.Join(dir, "keys"),
+		"KLUIS_MASTER_KEY_FILE": filepath.Join(dir, "master.key"),
+		"KLUIS_OPERATOR":        "tester",
+	}}
+}
+
+func (s *sandbox) run(ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	var out, errb bytes.Buffer
+	code = RunEnv(ctx, args, &Env{Stdout: &out, Stderr: &errb, Getenv: func(k string) string { return s.env[k] }})
+	return code, out.String(), errb.String()
+}
+
+func (s *sandbox) ok(args ...string) string {
+	s.t.Helper()
+	code, out, errs := s.run(context.Background(), args...)
+	if code != 0 {
+		s.t.Fatalf("kluis %s: exit %d\n%s%s", strings.Join(args, " "), code, out, errs)
+	}
+	return out
+}
+
+// fails runs a command that must fail with one line on stderr containing want.
+func (s *sandbox) fails(want string, args ...string) {
+	s.t.Helper()
+	code, out, errs := s.run(context.Background(), args...)
+	if code == 0 {
+		s.t.Fatalf("kluis %s: succeeded, want failure\n%s", strings.Join(args, " "), out)
+	}
+	if !strings.Contains(errs, want) || strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+		s.t.Fatalf("kluis %s: stderr %q, want one line containing %q", strings.Join(args, " "), errs, want)
+	}
+}
+
+func (s *sandbox) setup() {
+	s.t.Helper()
+	s.ok("keys", "init")
+	s.ok("migrate")
+	s.ok("tenant", "create", "--slug", "gent", "--name", "Stad Gent", "--kbo", "0207.451.227",
+		"--dpo-name", "Els Claes", "--dpo-email", "dpo@gent.example")
+}
+
+func TestTenantLifecycle(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	if out := s.ok("tenant", "list"); !strings.Contains(out, "gent") || !strings.Contains(out, "0207.451.227") {
+		t.Fatalf("list: %s", out)
+	}
+	out := s.ok("tenant", "show", "gent")
+	for _, want := range []string{"Stad Gent", "Els Claes <dpo@gent.example>", "status:        active", "1 data key(s)"} {
+		if !strings.Contains(out, want) {
+			t.Fatalf("show lacks %q:\n%s", want, out)
+		}
+	}
+	s.ok("tenant", "suspend", "gent")
+	if out := s.ok("tenant", "show", "gent"); !strings.Contains(out, "suspended") {
+		t.Fatalf("not suspended:\n%s", out)
+	}
+	s.ok("tenant", "reactivate", "--tenant", "gent")
+	if out := s.ok("keys", "rotate", "--tenant", "gent"); !strings.Contains(out, "new primary data key 2") {
+		t.Fatalf("rotate: %s", out)
+	}
+	// create, show (contact read), suspend, show, reactivate, rotate = 6 events.
+	if out := s.ok("audit", "verify", "--tenant", "gent"); !strings.Contains(out, "6 events verified, chain intact") {
+		t.Fatalf("verify: %s", out)
+	}
+}
+
+func TestBadInputGivesOneSentenceAndWritesNothing(t *testing.T) {
+	s := newSandbox(t)
+	s.fails("no master key: set KLUIS_MASTER_KEY", "tenant", "list")
+	s.ok("keys", "init")
+	s.fails("keyring already exists", "keys", "init")
+	s.fails("run `kluis migrate` first", "tenant", "list")
+	if _, err := os.Stat(filepath.Join(s.dir, "data", "kluis.db")); err == nil {
+		t.Fatal("a refused command created the database")
+	}
+	s.ok("migrate")
+	s.fails("--kbo fails the mod-97 check", "tenant", "create", "--slug", "x", "--name", "X", "--kbo", "0207451228", "--dpo-name", "D", "--dpo-email", "d@x.be")
+	s.fails("--dpo-email is not a valid e-mail address", "tenant", "create", "--slug", "x", "--name", "X", "--kbo", "0207451227", "--dpo-name", "D", "--dpo-email", "nope")
+	if out := s.ok("tenant", "list"); strings.Count(out, "\n") != 1 {
+		t.Fatalf("a refused tenant was created:\n%s", out)
+	}
+	s.fails(`no tenant "nowhere"`, "tenant", "show", "nowhere")
+	s.fails(`no tenant "nowhere"`, "audit", "verify", "--tenant", "nowhere")
+	s.fails("listen address", "config", "--listen", "nonsense")
+	s.fails("unknown command", "frobnicate")
+	s.fails("unknown tenant command", "tenant", "explode")
+
+	s.env["KLUIS_DATABASE_URL"] = "mysql://db/kluis"
+	s.fails("unsupported scheme", "tenant", "list")
+	s.env["KLUIS_DATABASE_URL"] = "postgres://kluis@127.0.0.1:1/nope?sslmode=disable&connect_timeout=2"
+	s.fails("cannot reach the database", "tenant", "list")
+	delete(s.env, "KLUIS_DATABASE_URL")
+
+	s.env["KLUIS_MASTER_KEY"] = "too-short"
+	s.fails("KLUIS_MASTER_KEY", "tenant", "list")
+	other := newSandbox(t)
+	other.ok("keys", "init")
+	key, _ := os.ReadFile(other.env["KLUIS_MASTER_KEY_FILE"])
+	s.env["KLUIS_MASTER_KEY"] = strings.TrimSpace(string(key))
+	s.fails("master key does not match", "tenant", "list")
+	delete(s.env, "KLUIS_MASTER_KEY")
+
+	ring := filepath.Join(s.dir, "keys", "keyring.json")
+	b, _ := os.ReadFile(ring)
+	os.WriteFile(ring, b[:len(b)/2], 0o600)
+	s.fails("keyring", "tenant", "list")
+}
+
+func TestAuditVerifyNamesFirstBadEvent(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	for i := 0; i < 4; i++ {
+		s.ok("tenant", "show", "gent")
+	}
+	s.ok("audit", "verify", "--all")
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(s.dir, "data", "kluis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	for _, q := range []string{`DROP TRIGGER audit_events_no_update`, `UPDATE audit_events SET purpose = 'nothing to see' WHERE seq = 3`} {
+		if _, err := raw.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	code, out, errs := s.run(context.Background(), "audit", "verify", "--tenant", "gent")
+	if code != 1 || !strings.Contains(out, "BROKEN at event 3") || !strings.Contains(errs, "failed verification") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+}
+
+func TestServeDemoEndToEnd(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "postgres"} {
+		t.Run(dialect, func(t *testing.T) {
+			s := newSandbox(t)
+			if dialect == "postgres" {
+				s.env["KLUIS_DATABASE_URL"] = storetest.NewPostgresDatabase(t)
+			}
+			s.env["KLUIS_LISTEN"] = "127.0.0.1:0"
+			addrc := make(chan net.Addr, 1)
+			ctx, cancel := context.WithCancel(context.WithValue(context.Background(), serveHooksKey{},
+				&serveHooks{ready: func(a net.Addr) { addrc <- a }}))
+			defer cancel()
+			done := make(chan string, 1)
+			go func() {
+				code, out, errs := s.run(ctx, "serve", "--demo")
+				done <- fmt.Sprintf("exit %d\n%s%s", code, out, errs)
+			}()
+			var base string
+			select {
+			case a := <-addrc:
+				base = "http://" + a.String()
+			case res := <-done:
+				t.Fatalf("serve stopped: %s", res)
+			case <-time.After(60 * time.Second):
+				t.Fatal("serve did not start")
+			}
+			for path, want := range map[string]string{
+				"/healthz": "ok",
+				"/readyz":  `"database":"ok"`,
+				"/":        "Kluis",
+				"/demo/":   "Gemeente Demo",
+			} {
+				resp, err := http.Get(base + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
+					t.Fatalf("GET %s: %d, want %q in\n%s", path, resp.StatusCode, want, body)
+				}
+			}
+			cancel()
+			select {
+			case res := <-done:
+				if !strings.HasPrefix(res, "exit 0") {
+					t.Fatalf("serve: %s", res)
+				}
+			case <-time.After(30 * time.Second):
+				t.Fatal("serve did not stop")
+			}
+			// A second start finds everything in place and creates nothing new.
+			if dialect == "sqlite" {
+				out := s.ok("tenant", "list")
+				if strings.Count(out, "demo") != 1 {
+					t.Fatalf("tenants after restart:\n%s", out)
+				}
+			}
+		})
+	}
+}

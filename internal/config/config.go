@@ -1,0 +1,230 @@
+// Package config owns Kluis's configuration: the settings, their defaults
+// that work on a laptop, their KLUIS_* environment variables and flags, and
+// their validation. There is no package-level configuration: callers Load a
+// Config and pass it on. Standard library only; it reads no files.
+package config
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Config is the effective configuration of one kluis process.
+type Config struct {
+	DataDir       string
+	DatabaseURL   string
+	KeysDir       string
+	MasterKey     string // secret
+	MasterKeyFile string
+	Listen        string
+	TLSCert       string
+	TLSKey        string
+	BodyLimit     int64
+	LogLevel      string
+	LogFormat     string
+	Node          string
+	Worker        bool
+}
+
+// setting describes one configuration item: its flag, its variable, its
+// default and how to show it.
+type setting struct {
+	flag, env, help string
+	secret          bool
+	get             func(*Config) string
+	set             func(*Config, string) error
+}
+
+func str(p func(*Config) *string) (func(*Config) string, func(*Config, string) error) {
+	return func(c *Config) string { return *p(c) }, func(c *Config, v string) error { *p(c) = v; return nil }
+}
+
+func settings() []setting {
+	var s []setting
+	add := func(flag, env, help string, secret bool, p func(*Config) *string) {
+		g, st := str(p)
+		s = append(s, setting{flag, env, help, secret, g, st})
+	}
+	add("data-dir", "KLUIS_DATA_DIR", "directory for the embedded database", false, func(c *Config) *string { return &c.DataDir })
+	add("database-url", "KLUIS_DATABASE_URL", "sqlite:PATH or postgres://user@host/db (default: sqlite in the data dir)", false, func(c *Config) *string { return &c.DatabaseURL })
+	add("keys-dir", "KLUIS_KEYS_DIR", "directory of the keyring, kept apart from the data", false, func(c *Config) *string { return &c.KeysDir })
+	add("", "KLUIS_MASTER_KEY", "master key (base64 or hex, 32 bytes); environment only", true, func(c *Config) *string { return &c.MasterKey })
+	add("master-key-file", "KLUIS_MASTER_KEY_FILE", "file holding the master key", false, func(c *Config) *string { return &c.MasterKeyFile })
+	add("listen", "KLUIS_LISTEN", "address to listen on", false, func(c *Config) *string { return &c.Listen })
+	add("tls-cert", "KLUIS_TLS_CERT", "TLS certificate file (PEM); serves HTTPS with HSTS when set with the key", false, func(c *Config) *string { return &c.TLSCert })
+	add("tls-key", "KLUIS_TLS_KEY", "TLS private key file (PEM)", false, func(c *Config) *string { return &c.TLSKey })
+	s = append(s, setting{"body-limit", "KLUIS_BODY_LIMIT", "largest request body in bytes (suffix KiB or MiB allowed)", false,
+		func(c *Config) string { return strconv.FormatInt(c.BodyLimit, 10) },
+		func(c *Config, v string) error {
+			n, err := parseSize(v)
+			if err != nil {
+				return err
+			}
+			c.BodyLimit = n
+			return nil
+		}})
+	add("log-level", "KLUIS_LOG_LEVEL", "debug, info, warn or error", false, func(c *Config) *string { return &c.LogLevel })
+	add("log-format", "KLUIS_LOG_FORMAT", "text or json", false, func(c *Config) *string { return &c.LogFormat })
+	add("node", "KLUIS_NODE", "name of this node in job leases and logs", false, func(c *Config) *string { return &c.Node })
+	s = append(s, setting{"worker", "KLUIS_WORKER", "run the background job worker in serve (true or false)", false,
+		func(c *Config) string { return strconv.FormatBool(c.Worker) },
+		func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			if err != nil {
+				return fmt.Errorf("want true or false, got %q", v)
+			}
+			c.Worker = b
+			return nil
+		}})
+	return s
+}
+
+// Defaults returns the laptop defaults.
+func Defaults() Config {
+	return Config{
+		DataDir:   "./kluis-data",
+		KeysDir:   "./kluis-keys",
+		Listen:    "127.0.0.1:8080",
+		BodyLimit: 10 << 20,
+		LogLevel:  "info",
+		LogFormat: "text",
+		Node:      "node-1",
+		Worker:    true,
+	}
+}
+
+// Load builds the configuration from defaults, then the environment (via
+// getenv), then the flags in args that fs knows. Flags are registered on fs
+// by Load itself, so a subcommand registers its own flags first and passes
+// the same FlagSet. It returns the remaining arguments.
+func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, []string, error) {
+	c := Defaults()
+	for _, s := range settings() {
+		if v := getenv(s.env); v != "" {
+			if err := s.set(&c, v); err != nil {
+				return c, nil, fmt.Errorf("%s: %v", s.env, err)
+			}
+		}
+	}
+	for _, s := range settings() {
+		if s.flag == "" {
+			continue
+		}
+		s := s
+		fs.Func(s.flag, s.help+" ["+s.env+"]", func(v string) error { return s.set(&c, v) })
+	}
+	if err := fs.Parse(args); err != nil {
+		return c, nil, err
+	}
+	c = c.withDerived()
+	if err := c.Validate(); err != nil {
+		return c, nil, err
+	}
+	return c, fs.Args(), nil
+}
+
+func (c Config) withDerived() Config {
+	if c.DatabaseURL == "" {
+		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "kluis.db")
+	}
+	if c.MasterKeyFile == "" && c.MasterKey == "" {
+		c.MasterKeyFile = filepath.Join(filepath.Dir(filepath.Clean(c.KeysDir)), "kluis-master.key")
+	}
+	return c
+}
+
+// Validate checks the settings that can be checked without I/O.
+func (c Config) Validate() error {
+	var errs []string
+	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+		errs = append(errs, fmt.Sprintf("listen address %q is not host:port", c.Listen))
+	}
+	if (c.TLSCert == "") != (c.TLSKey == "") {
+		errs = append(errs, "give both a TLS certificate and a TLS key, or neither")
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		errs = append(errs, fmt.Sprintf("log level %q is not debug, info, warn or error", c.LogLevel))
+	}
+	switch c.LogFormat {
+	case "text", "json":
+	default:
+		errs = append(errs, fmt.Sprintf("log format %q is not text or json", c.LogFormat))
+	}
+	if c.BodyLimit < 1024 {
+		errs = append(errs, "body limit must be at least 1 KiB")
+	}
+	if filepath.Clean(c.KeysDir) == filepath.Clean(c.DataDir) {
+		errs = append(errs, "the keys directory must not be the data directory: keys are kept apart from the data they protect")
+	}
+	if len(errs) > 0 {
+		return errors.New("configuration: " + strings.Join(errs, "; "))
+	}
+	return nil
+}
+
+// TLS reports whether HTTPS is configured.
+func (c Config) TLS() bool { return c.TLSCert != "" && c.TLSKey != "" }
+
+// Item is one line of the effective configuration.
+type Item struct{ Name, Env, Value string }
+
+// Redacted lists the effective configuration with secrets hidden, for
+// `kluis config`.
+func (c Config) Redacted() []Item {
+	var items []Item
+	for _, s := range settings() {
+		v := s.get(&c)
+		if s.secret && v != "" {
+			v = "(set, redacted)"
+		}
+		if s.env == "KLUIS_DATABASE_URL" {
+			v = redactURL(v)
+		}
+		name := s.flag
+		if name == "" {
+			name = strings.ToLower(strings.TrimPrefix(s.env, "KLUIS_"))
+		}
+		items = append(items, Item{Name: name, Env: s.env, Value: v})
+	}
+	return items
+}
+
+func redactURL(u string) string {
+	// postgres://user:password@host → postgres://user:xxxxx@host
+	at := strings.LastIndex(u, "@")
+	scheme := strings.Index(u, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return u
+	}
+	cred := u[scheme+3 : at]
+	if i := strings.IndexByte(cred, ':'); i >= 0 {
+		return u[:scheme+3] + cred[:i] + ":xxxxx" + u[at:]
+	}
+	return u
+}
+
+func parseSize(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	mult := int64(1)
+	for _, suf := range []struct {
+		s string
+		m int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"K", 1 << 10}, {"M", 1 << 20}} {
+		if strings.HasSuffix(v, suf.s) {
+			mult, v = suf.m, strings.TrimSuffix(v, suf.s)
+			break
+		}
+	}
+	n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("want a positive size in bytes such as 10MiB, got %q", v)
+	}
+	return n * mult, nil
+}

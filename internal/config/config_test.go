@@ -1,0 +1,73 @@
+package config
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func load(env map[string]string, args ...string) (Config, error) {
+	fs := flag.NewFlagSet("t", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	c, _, err := Load(func(k string) string { return env[k] }, fs, args)
+	return c, err
+}
+
+func TestDefaultsWorkOnALaptop(t *testing.T) {
+	c, err := load(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:8080" || c.DatabaseURL != "sqlite:kluis-data/kluis.db" || c.KeysDir != "./kluis-keys" || c.MasterKeyFile != "kluis-master.key" {
+		t.Fatalf("defaults: %+v", c)
+	}
+}
+
+func TestFlagsOverrideEnvironment(t *testing.T) {
+	c, err := load(map[string]string{"KLUIS_LISTEN": "127.0.0.1:9000", "KLUIS_BODY_LIMIT": "2MiB"}, "--listen", "127.0.0.1:9100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "127.0.0.1:9100" || c.BodyLimit != 2<<20 {
+		t.Fatalf("got %+v", c)
+	}
+}
+
+func TestMalformedConfigurationIsOneClearSentence(t *testing.T) {
+	tests := []struct {
+		name string
+		env  map[string]string
+		args []string
+		want string
+	}{
+		{"bad listen", nil, []string{"--listen", "nonsense"}, "not host:port"},
+		{"bad body limit env", map[string]string{"KLUIS_BODY_LIMIT": "lots"}, nil, "KLUIS_BODY_LIMIT"},
+		{"half TLS", map[string]string{"KLUIS_TLS_CERT": "c.pem"}, nil, "both a TLS certificate and a TLS key"},
+		{"bad worker", map[string]string{"KLUIS_WORKER": "maybe"}, nil, "true or false"},
+		{"keys in data dir", nil, []string{"--keys-dir", "./d", "--data-dir", "d"}, "must not be the data directory"},
+		{"bad log level", map[string]string{"KLUIS_LOG_LEVEL": "loud"}, nil, "log level"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := load(tt.env, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+				t.Fatalf("err = %v, want one line with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRedactedHidesSecrets(t *testing.T) {
+	c, err := load(map[string]string{"KLUIS_MASTER_KEY": "c2VjcmV0", "KLUIS_DATABASE_URL": "postgres://kluis:hunter2@db/kluis"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all strings.Builder
+	for _, it := range c.Redacted() {
+		all.WriteString(it.Name + "=" + it.Value + "\n")
+	}
+	if s := all.String(); strings.Contains(s, "c2VjcmV0") || strings.Contains(s, "hunter2") || !strings.Contains(s, "(set, redacted)") {
+		t.Fatalf("not redacted:\n%s", s)
+	}
+}

@@ -1,0 +1,111 @@
+// Package web owns the HTML side of Kluis: the route table, the page
+// handlers (one file per <resource>_<action>), the templates and static
+// files (embedded), and the middleware every page passes through: panic
+// recovery, request ids, access logging, security headers, body limits,
+// cross-origin (CSRF) protection and language negotiation.
+//
+// It may import the standard library, locale and the domain and store
+// packages; it never imports api.
+package web
+
+import (
+	"context"
+	"html/template"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/kluis/kluis/internal/store"
+)
+
+// DefaultBodyLimit is the request body limit when Options.BodyLimit is 0.
+const DefaultBodyLimit int64 = 1 << 20
+
+// Options configures an App.
+type Options struct {
+	// Logger receives access and error logs; nil discards them.
+	Logger *slog.Logger
+	// Version is the build version, available to templates.
+	Version string
+	// TLS says the site is served over HTTPS (directly or behind a proxy):
+	// it turns on HSTS and Secure cookies.
+	TLS bool
+	// BodyLimit caps request bodies in bytes; 0 means DefaultBodyLimit.
+	BodyLimit int64
+	// Checks are run by GET /readyz, together within two seconds.
+	Checks []Check
+	// Store serves tenant pages; without it every tenant path is 404.
+	Store *store.DB
+
+	// testRoutes lets tests in this package add routes (a panicking
+	// handler, a body reader) to the real middleware chain.
+	testRoutes func(a *App, mux *http.ServeMux)
+}
+
+// Check is a named readiness check, such as "database" or "keyring". Fn
+// should honour ctx: /readyz gives all checks together two seconds and
+// reports a check that is still running then as failed.
+type Check struct {
+	Name string
+	Fn   func(context.Context) error
+}
+
+// App is the web application. Create it with New; it is safe for
+// concurrent use.
+type App struct {
+	log  *slog.Logger
+	opts Options
+	mux  *http.ServeMux
+	// tenantMux routes the pages below /{tenant}/.
+	tenantMux *http.ServeMux
+	pages     map[string]*template.Template
+	handler   http.Handler
+
+	readyTimeout time.Duration // bounds all readiness checks together
+}
+
+// New returns an App with its routes and middleware set up. It panics if
+// the embedded templates do not parse, which tests catch.
+func New(opts Options) *App {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.BodyLimit <= 0 {
+		opts.BodyLimit = DefaultBodyLimit
+	}
+	pages, err := parsePages()
+	if err != nil {
+		panic("web: " + err.Error())
+	}
+	a := &App{log: opts.Logger, opts: opts, mux: http.NewServeMux(), tenantMux: http.NewServeMux(), pages: pages,
+		readyTimeout: 2 * time.Second}
+	a.routes(a.mux)
+	a.tenantRoutes(a.tenantMux)
+	if opts.testRoutes != nil {
+		opts.testRoutes(a, a.mux)
+	}
+	a.handler = a.middleware(http.HandlerFunc(a.dispatch))
+	return a
+}
+
+// Handler returns the root handler: the route table wrapped in the
+// middleware chain.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// middleware wraps h in the chain, outermost first.
+func (a *App) middleware(h http.Handler) http.Handler {
+	chain := []func(http.Handler) http.Handler{
+		a.recoverPanics,
+		a.requestID,
+		a.accessLog,
+		a.securityHeaders,
+		a.limitBody,
+		a.crossOriginProtection,
+		a.negotiateLang,
+	}
+	for i := len(chain) - 1; i >= 0; i-- {
+		h = chain[i](h)
+	}
+	return h
+}

@@ -1,0 +1,159 @@
+package web
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path"
+	"strings"
+
+	"github.com/kluis/kluis/internal/locale"
+)
+
+//go:embed templates/*.html
+var templateFiles embed.FS
+
+// Page is what every template executes with: the common page data and the
+// handler's own Data. In templates, translate with {{.T "key" args…}} (use
+// $.T inside range and with), and reach handler data through .Data.
+type Page struct {
+	Lang      locale.Lang
+	Title     string // from the catalogue key "page.<name>.title", if present
+	RequestID string
+	Version   string
+	Data      any
+}
+
+// T translates key into the page's language; see locale.T.
+func (p Page) T(key string, args ...any) string { return locale.T(p.Lang, key, args...) }
+
+// HTMLLang is the value of the html element's lang attribute.
+func (p Page) HTMLLang() string { return p.Lang.HTMLLang() }
+
+// LangLink is one entry of the language switch.
+type LangLink struct {
+	Code     locale.Lang
+	HTMLLang string
+	Name     string
+	Current  bool
+}
+
+// Languages lists the entries of the language switch.
+func (p Page) Languages() []LangLink {
+	var links []LangLink
+	for _, l := range locale.Supported() {
+		links = append(links, LangLink{Code: l, HTMLLang: l.HTMLLang(), Name: l.Name(), Current: l == p.Lang})
+	}
+	return links
+}
+
+// parsePages parses templates/base.html together with each other file in
+// templates/ into one template set per page, keyed by the file name without
+// ".html". A page defines "content" and may redefine "title".
+func parsePages() (map[string]*template.Template, error) {
+	funcs := template.FuncMap{"static": staticURL}
+	base, err := template.New("base.html").Funcs(funcs).ParseFS(templateFiles, "templates/base.html")
+	if err != nil {
+		return nil, fmt.Errorf("parse base template: %w", err)
+	}
+	files, err := fs.Glob(templateFiles, "templates/*.html")
+	if err != nil {
+		return nil, fmt.Errorf("list templates: %w", err)
+	}
+	pages := make(map[string]*template.Template)
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "base" {
+			continue
+		}
+		t, err := base.Clone()
+		if err != nil {
+			return nil, fmt.Errorf("clone base template for %s: %w", name, err)
+		}
+		if _, err := t.ParseFS(templateFiles, f); err != nil {
+			return nil, fmt.Errorf("parse template %s: %w", name, err)
+		}
+		pages[name] = t
+	}
+	return pages, nil
+}
+
+// render writes the page name (templates/<name>.html in the base layout)
+// with status, wrapping data in a Page. The page is rendered into a buffer
+// first, so a template error gives a clean 500 rather than half a page.
+func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
+	lang := a.langOf(r)
+	p := Page{
+		Lang:      lang,
+		RequestID: RequestIDFrom(r.Context()),
+		Version:   a.opts.Version,
+		Data:      data,
+	}
+	if key := "page." + name + ".title"; locale.Has(lang, key) {
+		p.Title = locale.T(lang, key)
+	}
+	var buf bytes.Buffer
+	err := fmt.Errorf("no template %q", name)
+	if t, ok := a.pages[name]; ok {
+		err = t.ExecuteTemplate(&buf, "base", p)
+	}
+	if err != nil {
+		a.log.LogAttrs(r.Context(), slog.LevelError, "render page",
+			slog.String("page", name),
+			slog.String("request_id", p.RequestID),
+			slog.String("error", err.Error()))
+		if name == errorPage {
+			a.plainError(w, r)
+		} else {
+			a.error(w, r, http.StatusInternalServerError)
+		}
+		return
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Content-Language", lang.HTMLLang())
+	h.Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// errorPage is the template for all error pages.
+const errorPage = "error"
+
+// errorData is the Data of the error page.
+type errorData struct {
+	Status int
+	Title  string
+	Body   string
+}
+
+// error renders the localized error page for status, with the request id
+// as a reference. It never shows error detail: log that before calling.
+func (a *App) error(w http.ResponseWriter, r *http.Request, status int) {
+	lang := a.langOf(r)
+	key := fmt.Sprintf("error.%d", status)
+	if !locale.Has(lang, key+".title") {
+		key = "error.generic"
+	}
+	a.render(w, r, status, errorPage, errorData{
+		Status: status,
+		Title:  locale.T(lang, key+".title"),
+		Body:   locale.T(lang, key+".body"),
+	})
+}
+
+// notFound renders the localized 404 page.
+func (a *App) notFound(w http.ResponseWriter, r *http.Request) {
+	a.error(w, r, http.StatusNotFound)
+}
+
+// plainError is the last resort when even the error page fails to render.
+func (a *App) plainError(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	w.WriteHeader(http.StatusInternalServerError)
+	fmt.Fprintf(w, "Internal error. Reference: %s\n", RequestIDFrom(r.Context()))
+}

@@ -1,0 +1,30 @@
+package web
+
+import "net/http"
+
+// routes is the route table of the web side, the one place to read what
+// Kluis serves. Unknown paths get the localized 404 page and a wrong method
+// the localized 405 page (see serveMux).
+//
+// Everything below /{tenant}/ is one tenant's e-loket: withTenant resolves
+// the tenant once and hands the request to the tenant route table. Keeping
+// it a second table lets tenant pages use fixed names (/{tenant}/privacy)
+// without clashing with platform paths such as /static/{file...}.
+func (a *App) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{$}", a.homeShow)
+	mux.HandleFunc("GET /healthz", a.healthShow)
+	mux.HandleFunc("GET /readyz", a.readyShow)
+	mux.HandleFunc("GET /static/{file...}", a.staticShow)
+	// Only the methods tenant pages use, so that a wrong method on a
+	// platform path is a 405, not a redirect into a tenant.
+	tenantPages := a.withTenant(a.tenantMux)
+	mux.Handle("GET /{tenant}/", tenantPages)
+	mux.Handle("POST /{tenant}/", tenantPages)
+	mux.HandleFunc("GET /{tenant}", a.tenantRedirect)
+}
+
+// tenantRoutes is the route table of a tenant's public pages.
+func (a *App) tenantRoutes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /{tenant}/{$}", a.tenantShow)
+	mux.HandleFunc("GET /{tenant}/privacy", a.privacyShow)
+}

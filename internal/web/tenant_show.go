@@ -1,0 +1,62 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
+)
+
+type tenantKey struct{}
+
+// tenantFrom returns the tenant that withTenant resolved.
+func tenantFrom(ctx context.Context) tenant.Tenant {
+	t, _ := ctx.Value(tenantKey{}).(tenant.Tenant)
+	return t
+}
+
+// withTenant resolves /{tenant}/ by slug and routes the request through the
+// tenant route table. An unknown slug is 404; a suspended tenant's pages
+// answer 503 without saying more.
+func (a *App) withTenant(mux *http.ServeMux) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.opts.Store == nil {
+			a.notFound(w, r)
+			return
+		}
+		t, err := a.opts.Store.TenantBySlug(r.Context(), r.PathValue("tenant"))
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			a.notFound(w, r)
+			return
+		case err != nil:
+			a.log.ErrorContext(r.Context(), "resolve tenant", "request_id", RequestIDFrom(r.Context()), "error", err)
+			a.error(w, r, http.StatusInternalServerError)
+			return
+		case t.Status != tenant.StatusActive:
+			a.error(w, r, http.StatusServiceUnavailable)
+			return
+		}
+		a.serveMux(mux, w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, t)))
+	})
+}
+
+// tenantShow is the front page of a tenant's e-loket.
+func (a *App) tenantShow(w http.ResponseWriter, r *http.Request) {
+	t := tenantFrom(r.Context())
+	a.render(w, r, http.StatusOK, "tenant", struct{ Tenant tenant.Tenant }{t})
+}
+
+// tenantRedirect sends /{tenant} to /{tenant}/ when the tenant exists, and
+// answers 404 otherwise (rather than redirecting any path into a tenant).
+func (a *App) tenantRedirect(w http.ResponseWriter, r *http.Request) {
+	if a.opts.Store != nil {
+		if _, err := a.opts.Store.TenantBySlug(r.Context(), r.PathValue("tenant")); err == nil {
+			http.Redirect(w, r, "/"+r.PathValue("tenant")+"/", http.StatusMovedPermanently)
+			return
+		}
+	}
+	a.notFound(w, r)
+}
