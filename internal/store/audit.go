@@ -9,10 +9,14 @@ import (
 	"github.com/kluis/kluis/internal/audit"
 )
 
-// appendAudit writes e as the next event of its tenant's chain, in tx. The
-// chain head is locked (PostgreSQL: FOR UPDATE; SQLite: the write lock is
-// already held) so concurrent writers, on this node or another, append one
-// after the other.
+// appendAudit writes e as the next event of its tenant's chain, in tx.
+//
+// The writer keeps each tenant's head in memory and moves the head row
+// only if it still holds the cached sequence number (optimistic
+// concurrency): when another process appended in between (a CLI command on
+// SQLite, another node on PostgreSQL) the update matches no row, and the
+// head is read again — FOR UPDATE on PostgreSQL, where the row lock then
+// orders the writers — before one more try. The chain never forks.
 func (tx *Tx) appendAudit(e audit.Event) error {
 	if e.Outcome == "" {
 		e.Outcome = audit.OutcomeSuccess
@@ -20,32 +24,51 @@ func (tx *Tx) appendAudit(e audit.Event) error {
 	if err := e.Validate(); err != nil {
 		return err
 	}
-	q := `SELECT seq, hash FROM audit_heads WHERE tenant_id = $1`
-	if tx.db.dialect == Postgres {
-		q += ` FOR UPDATE`
+	head, cached := tx.heads[e.TenantID]
+	if !cached {
+		head, cached = tx.db.heads[e.TenantID]
 	}
-	var head audit.Head
-	if err := tx.queryRow(q, e.TenantID).Scan(&head.Seq, &head.Hash); err != nil {
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("audit: tenant %s has no audit log", e.TenantID)
+	for attempt := 0; ; attempt++ {
+		if !cached {
+			q := `SELECT seq, hash FROM audit_heads WHERE tenant_id = $1`
+			if tx.db.dialect == Postgres {
+				q += ` FOR UPDATE`
+			}
+			if err := tx.queryRow(q, e.TenantID).Scan(&head.Seq, &head.Hash); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return fmt.Errorf("audit: tenant %s has no audit log", e.TenantID)
+				}
+				return fmt.Errorf("audit: read head: %w", err)
+			}
 		}
-		return fmt.Errorf("audit: read head: %w", err)
-	}
-	e.Seq = head.Seq + 1
-	e.PrevHash = head.Hash
-	e.Time = fromMicros(micros(tx.db.now())) // the precision that is stored
-	e.Hash = e.ComputeHash()
-	if _, err := tx.exec(`INSERT INTO audit_events (tenant_id, seq, at, actor_kind, actor_id, actor_role, on_behalf_of,
+		next := e
+		next.Seq = head.Seq + 1
+		next.PrevHash = head.Hash
+		next.Time = fromMicros(micros(tx.db.now())) // the precision that is stored
+		next.Hash = next.ComputeHash()
+		res, err := tx.exec(`UPDATE audit_heads SET seq = $1, hash = $2 WHERE tenant_id = $3 AND seq = $4`,
+			next.Seq, next.Hash, e.TenantID, head.Seq)
+		if err != nil {
+			return fmt.Errorf("audit: move head: %w", err)
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			if !cached || attempt > 0 {
+				return fmt.Errorf("audit: head of tenant %s moved concurrently", e.TenantID)
+			}
+			cached = false // stale cache: read the head and try once more
+			continue
+		}
+		if _, err := tx.exec(`INSERT INTO audit_events (tenant_id, seq, at, actor_kind, actor_id, actor_role, on_behalf_of,
 		request_id, action, object_type, object_id, subject, purpose, outcome, prev_hash, hash)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
-		e.TenantID, e.Seq, micros(e.Time), string(e.Actor.Kind), e.Actor.ID, e.Actor.Role, e.Actor.OnBehalfOf,
-		e.Actor.RequestID, e.Action, e.ObjectType, e.ObjectID, e.Subject, e.Purpose, e.Outcome, e.PrevHash, e.Hash); err != nil {
-		return fmt.Errorf("audit: append: %w", err)
+			next.TenantID, next.Seq, micros(next.Time), string(next.Actor.Kind), next.Actor.ID, next.Actor.Role, next.Actor.OnBehalfOf,
+			next.Actor.RequestID, next.Action, next.ObjectType, next.ObjectID, next.Subject, next.Purpose, next.Outcome,
+			next.PrevHash, next.Hash); err != nil {
+			return fmt.Errorf("audit: append: %w", err)
+		}
+		tx.heads[e.TenantID] = audit.Head{Seq: next.Seq, Hash: next.Hash}
+		return nil
 	}
-	if _, err := tx.exec(`UPDATE audit_heads SET seq = $1, hash = $2 WHERE tenant_id = $3`, e.Seq, e.Hash, e.TenantID); err != nil {
-		return fmt.Errorf("audit: move head: %w", err)
-	}
-	return nil
 }
 
 // createAuditHead starts a tenant's chain.

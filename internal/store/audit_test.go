@@ -102,3 +102,28 @@ func TestClauseAUD1_VerifyNamesFirstBadEvent(t *testing.T) {
 		}
 	})
 }
+
+// Two processes append to one SQLite file (serve and a CLI command): the
+// writer's cached head goes stale and must be re-read, never forked.
+func TestAuditChainWithTwoProcessesOnOneSQLiteFile(t *testing.T) {
+	env := storetest.SQLite(t)
+	tn := newTenant(t, env, "gent")
+	other, err := store.Open(ctx, env.URL, store.Options{Keys: env.Keys, Now: env.Clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	for i := 0; i < 10; i++ {
+		db := env.DB
+		if i%3 == 0 {
+			db = other
+		}
+		if _, err := db.CreateSubmission(ctx, clerk("u"), tn.ID, store.NewSubmission{FormKey: "f", Data: []byte("x")}); err != nil {
+			t.Fatalf("write %d: %v", i, err)
+		}
+	}
+	n, err := env.DB.VerifyAudit(ctx, tn.ID)
+	if err != nil || n != 11 {
+		t.Fatalf("verified %d: %v", n, err)
+	}
+}

@@ -420,3 +420,31 @@ func TestParseURL(t *testing.T) {
 		t.Fatalf("password not redacted: %s", got)
 	}
 }
+
+// TestClauseSEC4_WriterRecoversFromLostConnection: when PostgreSQL drops
+// every connection (a restart, a failover), writes fail at most briefly and
+// then succeed again without restarting Kluis.
+func TestClauseSEC4_WriterRecoversFromLostConnection(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := newTenant(t, env, "gent")
+		if env.Dialect == store.Postgres {
+			raw := env.Raw(t)
+			if _, err := raw.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+				WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var err error
+		for attempt := 0; attempt < 3; attempt++ {
+			if _, err = env.DB.CreateSubmission(ctx, clerk("u"), tn.ID, store.NewSubmission{FormKey: "f", Data: []byte("x")}); err == nil {
+				break
+			}
+		}
+		if err != nil {
+			t.Fatalf("writes do not recover: %v", err)
+		}
+		if _, err := env.DB.VerifyAudit(ctx, tn.ID); err != nil {
+			t.Fatal(err)
+		}
+	})
+}

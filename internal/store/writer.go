@@ -5,8 +5,12 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"runtime/debug"
 	"strconv"
+	"time"
+
+	"github.com/kluis/kluis/internal/audit"
 )
 
 // Tx is a write transaction as seen by one request of a group commit. Its
@@ -17,14 +21,46 @@ type Tx struct {
 	ctx context.Context
 	tx  *sql.Tx
 	db  *DB
+	// heads are the audit chain heads this transaction has moved, published
+	// to the writer's cache only when the transaction commits.
+	heads map[string]audit.Head
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if st := tx.db.stmt(query); st != nil {
+		return tx.tx.StmtContext(tx.ctx, st).ExecContext(tx.ctx, args...)
+	}
 	return tx.tx.ExecContext(tx.ctx, query, args...)
 }
 
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
+	if st := tx.db.stmt(query); st != nil {
+		return tx.tx.StmtContext(tx.ctx, st).QueryRowContext(tx.ctx, args...)
+	}
 	return tx.tx.QueryRowContext(tx.ctx, query, args...)
+}
+
+// stmt returns a prepared statement for query on SQLite, where parsing the
+// SQL again for every call costs more than running it; nil means run the
+// text directly (PostgreSQL: pgx caches prepared statements itself).
+func (db *DB) stmt(query string) *sql.Stmt {
+	if db.dialect != SQLite {
+		return nil
+	}
+	db.stmtMu.Lock()
+	defer db.stmtMu.Unlock()
+	if st, ok := db.stmts[query]; ok {
+		return st
+	}
+	st, err := db.sql.Prepare(query)
+	if err != nil {
+		return nil // let the direct call report the error
+	}
+	if db.stmts == nil {
+		db.stmts = map[string]*sql.Stmt{}
+	}
+	db.stmts[query] = st
+	return st
 }
 
 type writeReq struct {
@@ -63,6 +99,7 @@ func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 
 func (db *DB) writer() {
 	defer close(db.stopped)
+	last := 0 // size of the previous batch
 	for {
 		var first *writeReq
 		select {
@@ -78,34 +115,97 @@ func (db *DB) writer() {
 				}
 			}
 		}
-		batch := []*writeReq{first}
-	drain:
-		for len(batch) < db.maxBatch {
-			select {
-			case r := <-db.wq:
-				batch = append(batch, r)
-			default:
-				break drain
-			}
-		}
+		batch := db.gather(first, last)
+		last = len(batch)
 		db.commitBatch(batch)
 	}
 }
 
+// lingerMax bounds how long the writer waits for more requests to join a
+// batch. A durable commit costs far more than this, so sharing it pays.
+const lingerMax = 200 * time.Microsecond
+
+// gather collects what is waiting into one batch. When fewer requests are
+// waiting than the last batch carried, their writers are most likely just
+// getting their previous answers and about to send the next request: wait
+// up to lingerMax for them, so that the callers share one commit instead
+// of splitting into two groups that each pay for one.
+func (db *DB) gather(first *writeReq, last int) []*writeReq {
+	batch := []*writeReq{first}
+	var deadline <-chan time.Time
+	for len(batch) < db.maxBatch {
+		select {
+		case r := <-db.wq:
+			batch = append(batch, r)
+			continue
+		default:
+		}
+		if len(batch) >= last {
+			return batch
+		}
+		if deadline == nil {
+			deadline = time.After(lingerMax)
+		}
+		select {
+		case r := <-db.wq:
+			batch = append(batch, r)
+		case <-deadline:
+			return batch
+		case <-db.stop:
+			return batch
+		}
+	}
+	return batch
+}
+
+// commitBatch commits a batch of requests in one transaction. It first runs
+// them all straight through; only when one fails does it roll back and run
+// the batch again with a savepoint around each request, so a failing
+// request costs the others a retry but never their writes.
 func (db *DB) commitBatch(batch []*writeReq) {
+	if len(batch) > 1 && db.runBatch(batch, false) {
+		return
+	}
+	db.runBatch(batch, true)
+}
+
+// runBatch runs batch in one transaction and answers every request, unless
+// isolate is false and a request failed: then it rolls back, answers
+// nobody and returns false.
+func (db *DB) runBatch(batch []*writeReq, isolate bool) bool {
 	ctx := context.Background()
-	sqlTx, err := db.sql.BeginTx(ctx, nil)
+	sqlTx, err := db.wconn.BeginTx(ctx, nil)
+	if err != nil {
+		// The writer's connection may have died (a database restart):
+		// take a fresh one from the pool and try once more.
+		db.wconn.Close()
+		if c, cerr := db.sql.Conn(ctx); cerr == nil {
+			db.wconn = c
+			db.heads = nil
+			sqlTx, err = db.wconn.BeginTx(ctx, nil)
+		}
+	}
 	if err != nil {
 		err = fmt.Errorf("begin transaction: %w", err)
 		for _, r := range batch {
 			r.done <- err
 		}
-		return
+		return true
 	}
-	tx := &Tx{ctx: ctx, tx: sqlTx, db: db}
+	tx := &Tx{ctx: ctx, tx: sqlTx, db: db, heads: map[string]audit.Head{}}
 	results := make([]error, len(batch))
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
+			results[i] = err
+			continue
+		}
+		if !isolate {
+			err := runGuarded(r.fn, tx)
+			var k keepError
+			if err != nil && !errors.As(err, &k) {
+				sqlTx.Rollback()
+				return false
+			}
 			results[i] = err
 			continue
 		}
@@ -114,18 +214,17 @@ func (db *DB) commitBatch(batch []*writeReq) {
 			results[i] = fmt.Errorf("savepoint: %w", err)
 			continue
 		}
+		saved := maps.Clone(tx.heads)
 		err := runGuarded(r.fn, tx)
 		var k keepError
 		switch {
-		case err == nil:
-			_, err = tx.exec("RELEASE SAVEPOINT " + sp)
-			results[i] = err
-		case errors.As(err, &k):
+		case err == nil || errors.As(err, &k):
 			if _, rerr := tx.exec("RELEASE SAVEPOINT " + sp); rerr != nil {
 				err = rerr
 			}
 			results[i] = err
 		default:
+			tx.heads = saved
 			if _, rerr := tx.exec("ROLLBACK TO SAVEPOINT " + sp); rerr != nil {
 				// The transaction is unusable: fail everyone in it.
 				sqlTx.Rollback()
@@ -136,19 +235,26 @@ func (db *DB) commitBatch(batch []*writeReq) {
 						r.done <- fmt.Errorf("transaction aborted: %w", rerr)
 					}
 				}
-				return
+				return true
 			}
 			tx.exec("RELEASE SAVEPOINT " + sp)
 			results[i] = err
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
+		db.heads = nil // what the cache holds may not have been committed
 		err = fmt.Errorf("commit: %w", err)
 		for _, r := range batch {
 			r.done <- err
 		}
-		return
+		return true
 	}
+	db.commits.Add(1)
+	db.writes.Add(int64(len(batch)))
+	if db.heads == nil {
+		db.heads = map[string]audit.Head{}
+	}
+	maps.Copy(db.heads, tx.heads)
 	for i, r := range batch {
 		var k keepError
 		if errors.As(results[i], &k) {
@@ -156,6 +262,7 @@ func (db *DB) commitBatch(batch []*writeReq) {
 		}
 		r.done <- results[i]
 	}
+	return true
 }
 
 func runGuarded(fn func(*Tx) error, tx *Tx) (err error) {

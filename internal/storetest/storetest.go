@@ -192,3 +192,11 @@ func newPostgres(t testing.TB) *Env {
 	t.Helper()
 	return open(t, store.Postgres, NewPostgresDatabase(t), "")
 }
+
+// EachDialectB runs a benchmark body as sub-benchmark "sqlite" and
+// "postgres", each with a fresh, migrated database.
+func EachDialectB(b *testing.B, fn func(b *testing.B, env *Env)) {
+	b.Helper()
+	b.Run("sqlite", func(b *testing.B) { fn(b, newSQLite(b)) })
+	b.Run("postgres", func(b *testing.B) { fn(b, newPostgres(b)) })
+}

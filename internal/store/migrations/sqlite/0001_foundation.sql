@@ -52,7 +52,7 @@ CREATE TABLE audit_events (
     prev_hash    BLOB NOT NULL,
     hash         BLOB NOT NULL,
     PRIMARY KEY (tenant_id, seq)
-);
+) WITHOUT ROWID; -- one b-tree instead of two: fewer pages per durable commit
 
 -- The log is append-only: the database itself refuses changes.
 CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
@@ -68,7 +68,7 @@ CREATE TABLE audit_heads (
     tenant_id TEXT PRIMARY KEY,
     seq       BIGINT NOT NULL,
     hash      BLOB NOT NULL
-);
+) WITHOUT ROWID;
 
 CREATE TABLE jobs (
     id           TEXT PRIMARY KEY,
