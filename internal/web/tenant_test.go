@@ -1,0 +1,79 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/register"
+	"github.com/kluis/kluis/internal/storetest"
+	"github.com/kluis/kluis/internal/tenant"
+)
+
+func TestTenantPages(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		mk := func(slug, name string) tenant.Tenant {
+			tn, err := env.DB.CreateTenant(ctx, op, tenant.New{Slug: slug, LegalName: name, EnterpriseNumber: "0207451227",
+				DPOName: "Secret DPO Name", DPOEmail: "dpo@" + slug + ".be"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tn
+		}
+		gent := mk("gent", "Stad Gent")
+		if _, err := env.DB.SaveRegister(ctx, op, gent.ID, register.Demo()); err != nil {
+			t.Fatal(err)
+		}
+		mk("leeg", "Gemeente Leeg")
+		closed := mk("dicht", "Gemeente Dicht")
+		if err := env.DB.SetTenantStatus(ctx, op, closed.ID, tenant.StatusSuspended); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := newTestApp(t, Options{Store: env.DB})
+		tests := []struct {
+			name       string
+			req        request
+			wantStatus int
+			want       []string
+			notWant    []string
+		}{
+			{"tenant home", request{target: "/gent/"}, 200, []string{"E-loket van Stad Gent", `href="/gent/privacy"`}, nil},
+			{"tenant home without slash redirects", request{target: "/gent"}, http.StatusMovedPermanently, nil, nil},
+			{"privacy statement from the register (DSR-4)", request{target: "/gent/privacy"}, 200,
+				[]string{"Privacyverklaring van Stad Gent", "0207.451.227", "Identificatiegegevens", "730 dagen", "taak van algemeen belang",
+					"Gegevensbeschermingsautoriteit", "versie 1"},
+				// The sealed DPO contact is never opened for a public page.
+				[]string{"Secret DPO Name"}},
+			{"privacy statement in French", request{target: "/gent/privacy?lang=fr"}, 200, []string{"Déclaration de confidentialité", "730 jours"}, nil},
+			{"tenant without register", request{target: "/leeg/privacy"}, 200, []string{"nog niet ingevuld"}, nil},
+			{"unknown tenant", request{target: "/nergens/"}, 404, []string{"Pagina niet gevonden"}, nil},
+			{"unknown tenant without slash", request{target: "/nergens"}, 404, nil, nil},
+			{"unknown tenant page", request{target: "/gent/nope"}, 404, []string{"Pagina niet gevonden"}, nil},
+			{"suspended tenant", request{target: "/dicht/"}, 503, nil, []string{"Gemeente Dicht"}},
+			{"tenant by id is not a public address", request{target: "/" + gent.ID + "/"}, 404, nil, nil},
+		}
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				resp := tt.req.do(t, a.Handler())
+				body := bodyOf(t, resp)
+				if resp.StatusCode != tt.wantStatus {
+					t.Fatalf("status %d, want %d", resp.StatusCode, tt.wantStatus)
+				}
+				for _, w := range tt.want {
+					if !strings.Contains(body, w) {
+						t.Errorf("body lacks %q", w)
+					}
+				}
+				for _, w := range tt.notWant {
+					if strings.Contains(body, w) {
+						t.Errorf("body contains %q", w)
+					}
+				}
+			})
+		}
+	})
+}
