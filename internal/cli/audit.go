@@ -25,24 +25,24 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var slugs []string
+	var ids []string
 	if *all {
 		ts, err := db.Tenants(ctx)
 		if err != nil {
 			return err
 		}
 		for _, t := range ts {
-			slugs = append(slugs, t.ID)
+			ids = append(ids, t.ID)
 		}
 	} else {
 		t, err := findTenant(ctx, db, rest, *ref)
 		if err != nil {
 			return err
 		}
-		slugs = []string{t.ID}
+		ids = []string{t.ID}
 	}
 	var failed int
-	for _, id := range slugs {
+	for _, id := range ids {
 		t, _ := db.Tenant(ctx, id)
 		start := time.Now()
 		n, err := db.VerifyAudit(ctx, id)

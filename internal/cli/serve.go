@@ -19,7 +19,8 @@ import (
 	"github.com/kluis/kluis/internal/web"
 )
 
-// serveReady, when set by a test, receives the address the server bound.
+// serveHooks lets a test learn the address serve bound (with --listen
+// 127.0.0.1:0); it travels in the context under serveHooksKey.
 type serveHooks struct {
 	ready func(addr net.Addr)
 }
