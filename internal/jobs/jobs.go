@@ -73,26 +73,31 @@ func (r *Runner) Run(ctx context.Context) error {
 	if r.Schedule == nil {
 		r.Schedule = Schedule
 	}
-	var release func()
+	var lead *store.Leadership
 	defer func() {
-		if release != nil {
-			release()
+		if lead != nil {
+			lead.Release()
 		}
 	}()
 	tick := time.NewTicker(r.Poll)
 	defer tick.Stop()
 	for {
-		if release == nil {
-			rel, ok, err := r.DB.Leader(ctx)
+		if lead != nil && !lead.Alive(ctx) {
+			lead.Release()
+			lead = nil
+			r.Log.Warn("jobs: lost the scheduler lock; trying to take it again", "node", r.Node)
+		}
+		if lead == nil {
+			l, ok, err := r.DB.Leader(ctx)
 			if err != nil && ctx.Err() == nil {
 				r.Log.Warn("jobs: leader election failed", "err", err)
 			}
 			if ok {
-				release = rel
+				lead = l
 				r.Log.Info("jobs: this node schedules periodic jobs", "node", r.Node)
 			}
 		}
-		if release != nil {
+		if lead != nil {
 			if err := r.EnqueueDue(ctx); err != nil && ctx.Err() == nil {
 				r.Log.Warn("jobs: schedule", "err", err)
 			}

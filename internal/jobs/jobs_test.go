@@ -97,11 +97,11 @@ func TestAuditVerifyJobRecordsResultInTenantLog(t *testing.T) {
 
 func TestOnlyOneLeaderOnPostgres(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		rel, ok, err := env.DB.Leader(ctx)
-		if err != nil || !ok {
+		lead, ok, err := env.DB.Leader(ctx)
+		if err != nil || !ok || !lead.Alive(ctx) {
 			t.Fatalf("first leader: %v %v", ok, err)
 		}
-		defer rel()
+		defer lead.Release()
 		if env.Dialect == store.SQLite {
 			return // one node; always leads
 		}
@@ -113,11 +113,18 @@ func TestOnlyOneLeaderOnPostgres(t *testing.T) {
 		if _, ok, _ := other.Leader(ctx); ok {
 			t.Fatal("a second node also became leader")
 		}
-		rel()
-		rel2, ok, err := other.Leader(ctx)
-		if err != nil || !ok {
-			t.Fatalf("after release: %v %v", ok, err)
+		// The leader's session dies (network, restart): it notices, and the
+		// other node can take over.
+		if _, err := env.Raw(t).Exec(`SELECT pg_terminate_backend(pid, 10000) FROM pg_locks WHERE locktype = 'advisory' AND objid = 7405002`); err != nil {
+			t.Fatal(err)
 		}
-		rel2()
+		if lead.Alive(ctx) {
+			t.Fatal("leadership still alive after its session was terminated")
+		}
+		lead2, ok, err := other.Leader(ctx)
+		if err != nil || !ok {
+			t.Fatalf("take over: %v %v", ok, err)
+		}
+		lead2.Release()
 	})
 }

@@ -148,13 +148,38 @@ func (db *DB) JobByDedupeKey(ctx context.Context, key string) (Job, error) {
 	return j, err
 }
 
+// Leadership is held by the node that runs the scheduler.
+type Leadership struct {
+	conn *sql.Conn // PostgreSQL: the session holding the advisory lock
+}
+
+// Alive reports whether the leadership still holds: on PostgreSQL, whether
+// the session holding the lock still answers (a lost connection releases
+// the lock, and another node may take it).
+func (l *Leadership) Alive(ctx context.Context) bool {
+	if l.conn == nil {
+		return true
+	}
+	return l.conn.PingContext(ctx) == nil
+}
+
+// Release gives the leadership up.
+func (l *Leadership) Release() {
+	if l.conn == nil {
+		return
+	}
+	l.conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7405002)`)
+	l.conn.Close()
+	l.conn = nil
+}
+
 // Leader tries to become the node that runs the scheduler. On PostgreSQL it
 // takes a session advisory lock on a dedicated connection, held until
-// release is called or the connection dies; SQLite serves one node, which
-// always leads.
-func (db *DB) Leader(ctx context.Context) (release func(), ok bool, err error) {
+// Release or until that connection dies; SQLite serves one node, which
+// always leads. ok is false when another node leads.
+func (db *DB) Leader(ctx context.Context) (l *Leadership, ok bool, err error) {
 	if db.dialect == SQLite {
-		return func() {}, true, nil
+		return &Leadership{}, true, nil
 	}
 	conn, err := db.sql.Conn(ctx)
 	if err != nil {
@@ -164,8 +189,5 @@ func (db *DB) Leader(ctx context.Context) (release func(), ok bool, err error) {
 		conn.Close()
 		return nil, false, err
 	}
-	return func() {
-		conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock(7405002)`)
-		conn.Close()
-	}, true, nil
+	return &Leadership{conn: conn}, true, nil
 }

@@ -429,7 +429,7 @@ func TestClauseSEC4_WriterRecoversFromLostConnection(t *testing.T) {
 		tn := newTenant(t, env, "gent")
 		if env.Dialect == store.Postgres {
 			raw := env.Raw(t)
-			if _, err := raw.Exec(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+			if _, err := raw.Exec(`SELECT pg_terminate_backend(pid, 10000) FROM pg_stat_activity
 				WHERE datname = current_database() AND pid <> pg_backend_pid()`); err != nil {
 				t.Fatal(err)
 			}
