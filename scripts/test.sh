@@ -11,11 +11,19 @@
 #                                           stopped and removed on exit, even on Ctrl-C;
 #   - else                               -> loud warning, SQLite only; an error instead
 #                                           when KLUIS_TEST_REQUIRE_POSTGRES=1 or CI=true.
+# Browser accessibility tests (e2e/, axe-core in Debian's Chromium, after the Go tests):
+#   - Chromium (/usr/bin/chromium or on PATH) and Node >= 20 found -> `npm ci` when
+#                                           node_modules is missing or older than
+#                                           package-lock.json, then `node --test e2e/`;
+#   - else                               -> loud warning, no browser tests; an error instead
+#                                           when KLUIS_TEST_REQUIRE_BROWSER=1 or CI=true.
+#   Filtered runs (-run, -skip, -list, KLUIS_TEST_PKGS) leave them out.
 # Other knobs: KLUIS_TEST_PKGS (default ./...).
 #
 # Runs `go test -count=1 -v PKGS ARGS`, keeps the log, prints a summary (store tests
-# per dialect, counted from the `TestX/sqlite` and `TestX/postgres` subtests) and
-# ends with the line "N passed, N failed". Exits with go test's status.
+# per dialect, counted from the `TestX/sqlite` and `TestX/postgres` subtests, and the
+# browser tests) and ends with the line "N passed, N failed" covering Go and browser
+# tests. Exits non-zero when either failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/pg-throwaway.sh
@@ -51,6 +59,48 @@ no_pg_lines=(
 	"/usr/lib/postgresql/*/bin, and KLUIS_TEST_POSTGRES_URL is not set."
 	"Fix: apt-get install postgresql   (or set KLUIS_TEST_POSTGRES_URL)"
 )
+
+# Browser tests: decide now (before the long Go run) whether they can run here.
+require_browser=0
+if [[ "${KLUIS_TEST_REQUIRE_BROWSER:-}" == "1" || "${CI:-}" == "true" || "${CI:-}" == "1" ]]; then
+	require_browser=1
+fi
+filtered=0
+for a in "$@"; do
+	case "$a" in -run | -run=* | --run | --run=* | -skip | -skip=* | --skip | --skip=* | -list | -list=*) filtered=1 ;; esac
+done
+[[ -n "${KLUIS_TEST_PKGS:-}" ]] && filtered=1
+
+chromium_bin=""
+if [[ -x /usr/bin/chromium ]]; then
+	chromium_bin=/usr/bin/chromium
+elif command -v chromium >/dev/null 2>&1; then
+	chromium_bin="$(command -v chromium)"
+fi
+node_ok=0
+if command -v node >/dev/null 2>&1 && node -e 'process.exit(+process.versions.node.split(".")[0] >= 20 ? 0 : 1)' 2>/dev/null; then
+	node_ok=1
+fi
+no_browser_lines=()
+if [[ -z "$chromium_bin" ]]; then
+	no_browser_lines+=("Chromium was NOT found (/usr/bin/chromium or chromium on PATH)."
+		"Fix: apt-get install chromium")
+fi
+if [[ "$node_ok" == 0 ]]; then
+	no_browser_lines+=("Node.js >= 20 was NOT found on PATH."
+		"Fix: install Node.js >= 20 with npm (Debian 12's own nodejs 18 is too old)")
+fi
+e2e_wanted=0
+if [[ "$pg_only" == 0 && "$filtered" == 0 ]]; then
+	if [[ -n "$chromium_bin" && "$node_ok" == 1 ]]; then
+		e2e_wanted=1
+	elif [[ "$require_browser" == 1 ]]; then
+		banner "ERROR: browser tests are required here (CI=true or KLUIS_TEST_REQUIRE_BROWSER=1)" "${no_browser_lines[@]}"
+		exit 1
+	else
+		banner "WARNING: browser accessibility tests will NOT run" "${no_browser_lines[@]}"
+	fi
+fi
 
 # 1. Find or start PostgreSQL.
 pg_expected=0
@@ -108,11 +158,54 @@ read -r pass fail skip sq_pass sq_fail sq_skip pg_pass pg_fail pg_skip pkg_ok pk
 	}' "$log"
 )
 
-filtered=0
-for a in "$@"; do
-	case "$a" in -run | -run=* | --run | --run=* | -skip | -skip=* | --skip | --skip=* | -list | -list=*) filtered=1 ;; esac
-done
-[[ -n "${KLUIS_TEST_PKGS:-}" ]] && filtered=1
+# 4. Browser accessibility tests (e2e/): axe-core and keyboard checks in Chromium.
+#    e2e_ran=1 once node --test ran; otherwise no_browser_lines says why not.
+e2e_ran=0 e2e_pass=0 e2e_fail=0 e2e_status=0 e2e_seconds=0
+e2e_log="$logdir/e2e.log"
+if [[ "$e2e_wanted" == 1 ]]; then
+	e2e_ready=1
+	if [[ -f package-lock.json && (! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json) ]]; then
+		echo "test.sh: npm ci --no-audit --no-fund (node_modules missing or older than package-lock.json)" >&2
+		if ! npm ci --no-audit --no-fund >&2; then
+			e2e_ready=0
+			no_browser_lines=("\`npm ci\` failed in $(pwd) (see its output above)." "Fix: npm ci   (it needs the npm registry)")
+		fi
+	fi
+	if [[ "$e2e_ready" == 1 ]] && ! [[ -d node_modules/playwright-core && -d node_modules/axe-core ]]; then
+		e2e_ready=0
+		no_browser_lines=("node_modules lacks playwright-core or axe-core." "Fix: npm ci")
+	fi
+	if [[ "$e2e_ready" == 1 ]]; then
+		e2e_ran=1
+		echo
+		echo "test.sh: node --test e2e/ (browser accessibility tests in $chromium_bin)" >&2
+		e2e_start="$SECONDS"
+		set +e
+		KLUIS_E2E_CHROMIUM="$chromium_bin" node --test \
+			--test-reporter=spec --test-reporter-destination=stdout \
+			--test-reporter=tap --test-reporter-destination="$logdir/e2e.tap" \
+			e2e/ 2>&1 | tee "$e2e_log"
+		e2e_status="${PIPESTATUS[0]}"
+		set -e
+		e2e_seconds=$((SECONDS - e2e_start))
+		read -r e2e_pass e2e_fail < <(
+			awk '
+			/^# pass [0-9]+$/ { p = $3 }
+			/^# fail [0-9]+$/ { f = $3 }
+			/^# cancelled [0-9]+$/ { c = $3 }
+			END { printf "%d %d\n", p, f + c }' "$logdir/e2e.tap" 2>/dev/null || echo "0 0"
+		)
+		# A crash before or between tests still counts as a failure.
+		if [[ "$e2e_status" != 0 && "$e2e_fail" == 0 ]]; then
+			e2e_fail=1
+		fi
+	elif [[ "$require_browser" == 1 ]]; then
+		banner "ERROR: browser tests are required here (CI=true or KLUIS_TEST_REQUIRE_BROWSER=1)" "${no_browser_lines[@]}"
+		e2e_fail=1
+	else
+		banner "WARNING: browser accessibility tests will NOT run" "${no_browser_lines[@]}"
+	fi
+fi
 
 echo
 echo "==================================== summary ===================================="
@@ -123,6 +216,14 @@ echo "store tests on PostgreSQL: $pg_pass passed"
 ((pg_fail + pg_skip > 0)) && echo "    (and $pg_fail failed, $pg_skip skipped)"
 echo "packages: $pkg_ok ok, $pkg_fail failed"
 echo "go test exit status: $status; full log: $log"
+if [[ "$e2e_ran" == 1 ]]; then
+	echo "browser tests (axe-core in Chromium): $e2e_pass passed, $e2e_fail failed in ${e2e_seconds}s;" \
+		"node --test exit status: $e2e_status; log: $e2e_log; screenshots: e2e/artifacts/"
+elif [[ "$filtered" == 1 ]]; then
+	echo "browser tests: not run (filtered run)"
+else
+	echo "browser tests: NOT run"
+fi
 if [[ "$pg_expected" == 0 ]]; then
 	banner "WARNING: PostgreSQL tests did NOT run (SQLite only)" "${no_pg_lines[@]}"
 elif [[ "$pg_pass" == 0 ]]; then
@@ -135,5 +236,13 @@ elif [[ "$pg_pass" == 0 ]]; then
 		[[ "$status" == 0 ]] && status=1
 	fi
 fi
-echo "$pass passed, $fail failed"
+if [[ "$e2e_ran" == 0 && "$filtered" == 0 ]]; then
+	if [[ "$require_browser" == 1 ]]; then
+		banner "ERROR: browser tests are required here but did NOT run" "${no_browser_lines[@]}"
+	else
+		banner "WARNING: browser accessibility tests did NOT run" "${no_browser_lines[@]}"
+	fi
+fi
+[[ "$status" == 0 && "$e2e_fail" != 0 ]] && status=1
+echo "$((pass + e2e_pass)) passed, $((fail + e2e_fail)) failed"
 exit "$status"

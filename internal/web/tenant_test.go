@@ -48,7 +48,9 @@ func TestTenantPages(t *testing.T) {
 					"Gegevensbeschermingsautoriteit", "versie 1"},
 				// The sealed DPO contact is never opened for a public page.
 				[]string{"Secret DPO Name"}},
-			{"privacy statement in French", request{target: "/gent/privacy?lang=fr"}, 200, []string{"Déclaration de confidentialité", "730 jours"}, nil},
+			{"privacy statement in French", request{target: "/gent/privacy?lang=fr"}, 200, []string{"Déclaration de confidentialité", "730 jours",
+				// The register is written in Dutch: its text says so (WCAG 3.1.2).
+				`<span lang="nl-BE">Identiteitsgegevens`, `<ul lang="nl-BE">`}, nil},
 			{"tenant without register", request{target: "/leeg/privacy"}, 200, []string{"nog niet ingevuld"}, nil},
 			{"unknown tenant", request{target: "/nergens/"}, 404, []string{"Pagina niet gevonden"}, nil},
 			{"unknown tenant without slash", request{target: "/nergens"}, 404, nil, nil},

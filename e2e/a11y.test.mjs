@@ -1,0 +1,303 @@
+// Browser accessibility tests (WCAG 2.1 AA) of the pages Kluis serves, in Debian's Chromium.
+//
+//   npm ci && node --test e2e/          (or: npm run test:e2e; `make test` runs them too)
+//
+// Builds ./cmd/kluis (or uses KLUIS_E2E_BIN), starts `kluis serve --demo` on a free port with
+// data, keys and master key in a fresh temp dir, and for every page x language x viewport:
+//   - runs axe-core (tags wcag2a, wcag2aa, wcag21a, wcag21aa) and expects 0 violations;
+//   - presses Tab once and expects the skip link to get focus, on screen, with a visible
+//     focus indicator (outline >= 2px, or a box-shadow);
+//   - expects <html lang> to match the language, and no sideways scrolling on a phone;
+//   - saves a full-page screenshot to e2e/artifacts/<page>-<lang>-<viewport>.png.
+// Chromium: KLUIS_E2E_CHROMIUM, else /usr/bin/chromium, else `chromium` on PATH.
+// Playwright never downloads a browser here: only playwright-core is installed.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = require('axe-core').source;
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+const artifactsDir = join(repoRoot, 'e2e', 'artifacts');
+
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+const PAGES = [
+  { name: 'home', path: '/', status: 200 },
+  { name: 'demo', path: '/demo/', status: 200 },
+  { name: 'privacy', path: '/demo/privacy', status: 200 },
+  { name: 'notfound', path: '/nope', status: 404 },
+];
+
+const LANGS = [
+  { code: 'nl', htmlLang: 'nl-BE', locale: 'nl-BE', skip: /^Naar de hoofdinhoud$/ },
+  { code: 'fr', htmlLang: 'fr-BE', locale: 'fr-BE', skip: /^Aller au contenu principal$/ },
+  { code: 'en', htmlLang: 'en', locale: 'en-GB', skip: /^Skip to main content$/ },
+];
+
+const VIEWPORTS = [
+  { name: 'desktop', options: { viewport: { width: 1280, height: 900 } } },
+  {
+    name: 'phone',
+    options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+  },
+];
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+function findChromium() {
+  const candidates = [process.env.KLUIS_E2E_CHROMIUM, '/usr/bin/chromium'];
+  for (const dir of (process.env.PATH || '').split(delimiter)) if (dir) candidates.push(join(dir, 'chromium'));
+  for (const c of candidates) {
+    if (!c) continue;
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {}
+  }
+  throw new Error('Chromium not found: apt-get install chromium (or set KLUIS_E2E_CHROMIUM)');
+}
+
+// Keeps the last part of a stream (the server's log) for error messages.
+function tail(lines, max = 60) {
+  return lines.slice(-max).join('\n');
+}
+
+// kluis runs under this small bash watchdog. It stops kluis with SIGTERM (a graceful
+// shutdown) as soon as its stdin closes: when stopKluis() closes it, and also when this
+// test process dies in any way at all (Ctrl-C, a timeout, a closed stdout pipe, SIGKILL),
+// so no server is ever left running. It exits with kluis's status, then removes $2.
+const WATCHDOG = `
+trap '' INT HUP
+exec 3<&0
+"$1" serve --demo </dev/null 3<&- &
+pid=$!
+{ read -r _ <&3 || true; kill -TERM "$pid" 2>/dev/null; } &
+exec 3<&-
+wait "$pid"
+status=$?
+rm -rf "$2"
+exit "$status"
+`;
+
+let workDir;
+let server;
+let serverLog = [];
+let baseURL;
+let browser;
+
+async function startKluis() {
+  workDir = mkdtempSync(join(tmpdir(), 'kluis-e2e-'));
+  let bin = process.env.KLUIS_E2E_BIN;
+  if (!bin) {
+    bin = join(workDir, 'kluis');
+    const build = spawnSync('go', ['build', '-o', bin, './cmd/kluis'], {
+      cwd: repoRoot,
+      env: { ...process.env, CGO_ENABLED: '0' },
+      encoding: 'utf8',
+    });
+    if (build.error || build.status !== 0) {
+      throw new Error(`go build ./cmd/kluis failed: ${build.error ?? ''}\n${build.stdout}${build.stderr}`);
+    }
+  }
+  // Only our own KLUIS_* settings: a developer's KLUIS_MASTER_KEY or KLUIS_DATABASE_URL
+  // must not leak into the throwaway server.
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KLUIS_')));
+  server = spawn('bash', ['-c', WATCHDOG, 'kluis-e2e-watchdog', bin, workDir], {
+    cwd: workDir,
+    env: {
+      ...env,
+      KLUIS_DATA_DIR: join(workDir, 'data'),
+      KLUIS_KEYS_DIR: join(workDir, 'keys'),
+      KLUIS_MASTER_KEY_FILE: join(workDir, 'master.key'),
+      KLUIS_LISTEN: '127.0.0.1:0',
+    },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  // Always drain both pipes so the server never blocks on a full pipe.
+  createInterface({ input: server.stderr }).on('line', (l) => {
+    serverLog.push(l);
+    if (serverLog.length > 500) serverLog = serverLog.slice(-200);
+  });
+  const stdout = createInterface({ input: server.stdout });
+  baseURL = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      reject(new Error(`kluis did not say "serves http://..." within 60s\n${tail(serverLog)}`));
+    }, 60_000);
+    server.once('error', (err) => {
+      clearTimeout(timer);
+      reject(err);
+    });
+    server.once('exit', (code, signal) => {
+      clearTimeout(timer);
+      reject(new Error(`kluis serve exited early (code ${code}, signal ${signal})\n${tail(serverLog)}`));
+    });
+    stdout.on('line', (l) => {
+      serverLog.push(l);
+      const m = /^Kluis \S+ serves (https?:\/\/\S+?)\/? /.exec(l);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+  });
+}
+
+async function stopKluis() {
+  if (server && server.exitCode === null && server.signalCode === null) {
+    const exited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+    server.stdin.end(); // the watchdog sends kluis SIGTERM and waits for it
+    let timer;
+    const timeout = new Promise((resolve) => {
+      timer = setTimeout(() => resolve(null), 30_000);
+    });
+    const result = await Promise.race([exited, timeout]);
+    clearTimeout(timer);
+    if (result === null) throw new Error(`kluis serve did not stop within 30s of SIGTERM\n${tail(serverLog, 20)}`);
+    if (result.code !== 0) {
+      throw new Error(`kluis serve stopped with code ${result.code}, signal ${result.signal}\n${tail(serverLog, 20)}`);
+    }
+  } else {
+    server?.stdin.end();
+  }
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+}
+
+before(async () => {
+  mkdirSync(artifactsDir, { recursive: true });
+  await startKluis();
+  browser = await chromium.launch({
+    executablePath: findChromium(),
+    headless: true,
+    args: CHROMIUM_ARGS,
+    timeout: 60_000,
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  await stopKluis();
+});
+
+function formatViolations(violations) {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .map((n) => `      ${JSON.stringify(n.target)}  ${n.failureSummary?.replace(/\s*\n\s*/g, ' | ') ?? ''}`)
+        .join('\n');
+      return `  - ${v.id} [${v.impact}] ${v.help}\n    ${v.helpUrl}\n${nodes}`;
+    })
+    .join('\n');
+}
+
+for (const pg of PAGES) {
+  for (const lang of LANGS) {
+    for (const vp of VIEWPORTS) {
+      const name = `${pg.name}-${lang.code}-${vp.name}`;
+      test(`${name} (${pg.path}?lang=${lang.code}, ${vp.options.viewport.width}x${vp.options.viewport.height})`, { timeout: 90_000 }, async (t) => {
+        const context = await browser.newContext({
+          ...vp.options,
+          bypassCSP: true, // the CSP allows only script-src 'self'; axe is injected
+          locale: lang.locale,
+          reducedMotion: 'reduce',
+        });
+        try {
+          const page = await context.newPage();
+          const url = `${baseURL}${pg.path}?lang=${lang.code}`;
+          const response = await page.goto(url, { waitUntil: 'load' });
+          assert.equal(response.status(), pg.status, `HTTP status of ${url}`);
+
+          // <html lang>
+          const htmlLang = await page.evaluate(() => document.documentElement.getAttribute('lang'));
+          assert.equal(htmlLang, lang.htmlLang, `<html lang> of ${url}`);
+
+          // Screenshot before any interaction, for humans to look at.
+          await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+
+          // axe-core, WCAG 2.0/2.1 A and AA.
+          await page.addScriptTag({ content: axeSource });
+          const results = await page.evaluate(
+            (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+            AXE_TAGS,
+          );
+          if (results.incomplete.length > 0) {
+            t.diagnostic(`axe needs review (not failures): ${results.incomplete.map((r) => r.id).join(', ')}`);
+          }
+          assert.equal(
+            results.violations.length,
+            0,
+            `axe found ${results.violations.length} violation(s) on ${url} at ${vp.name}:\n${formatViolations(results.violations)}`,
+          );
+
+          // No sideways scrolling of the page itself (WCAG 1.4.10 reflow); wide tables may
+          // scroll inside their own region.
+          const overflow = await page.evaluate(() => ({
+            scroll: document.documentElement.scrollWidth,
+            client: document.documentElement.clientWidth,
+          }));
+          assert.ok(
+            overflow.scroll <= overflow.client,
+            `page scrolls sideways at ${vp.name}: scrollWidth ${overflow.scroll} > clientWidth ${overflow.client}`,
+          );
+
+          // First Tab: the skip link, visibly focused and on screen.
+          await page.keyboard.press('Tab');
+          const focused = await page.evaluate(() => {
+            const el = document.activeElement;
+            if (!el || el === document.body) return null;
+            const cs = getComputedStyle(el);
+            const r = el.getBoundingClientRect();
+            return {
+              tag: el.tagName.toLowerCase(),
+              cls: el.className,
+              href: el.getAttribute('href'),
+              text: (el.textContent || '').trim(),
+              outlineStyle: cs.outlineStyle,
+              outlineWidth: parseFloat(cs.outlineWidth) || 0,
+              boxShadow: cs.boxShadow,
+              rect: { top: r.top, left: r.left, bottom: r.bottom, right: r.right, width: r.width, height: r.height },
+              viewport: { width: window.innerWidth, height: window.innerHeight },
+              target: (el.getAttribute('href') || '').startsWith('#') &&
+                document.getElementById(el.getAttribute('href').slice(1)) !== null,
+            };
+          });
+          assert.ok(focused, 'the first Tab press focused nothing');
+          assert.equal(focused.tag, 'a', `the first Tab press focused <${focused.tag} class="${focused.cls}">, not the skip link`);
+          assert.match(focused.text, lang.skip, `the first focused element is "${focused.text}", not the skip link`);
+          assert.ok(focused.target, `the skip link points to ${focused.href}, which is not on the page`);
+          const outlined = focused.outlineStyle !== 'none' && focused.outlineWidth >= 2;
+          const shadowed = focused.boxShadow && focused.boxShadow !== 'none';
+          assert.ok(
+            outlined || shadowed,
+            `the focused skip link has no visible focus indicator: outline ${focused.outlineStyle} ${focused.outlineWidth}px, box-shadow ${focused.boxShadow}`,
+          );
+          const { rect, viewport } = focused;
+          assert.ok(
+            rect.width > 0 && rect.height > 0 && rect.top >= 0 && rect.left >= 0 &&
+              rect.bottom <= viewport.height && rect.right <= viewport.width,
+            `the focused skip link is not on screen: ${JSON.stringify(rect)} in ${viewport.width}x${viewport.height}`,
+          );
+        } finally {
+          await context.close();
+        }
+      });
+    }
+  }
+}
