@@ -10,6 +10,8 @@ import (
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 func runKeys(ctx context.Context, env *Env, args []string) error {
@@ -81,21 +83,12 @@ func ensureMasterKey(cfg config.Config) (m seal.MasterKey, created bool, err err
 }
 
 func keysRotate(ctx context.Context, env *Env, args []string) error {
-	fs := flags(env, "keys rotate")
-	ref := fs.String("tenant", "", "tenant slug or id")
-	cfg, rest, err := load(env, fs, args)
-	if err != nil {
-		return err
-	}
-	db, err := openAll(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	t, err := findTenant(ctx, db, rest, *ref)
-	if err != nil {
-		return err
-	}
+	return onTenant(ctx, env, "keys rotate", args, func(db *store.DB, t tenant.Tenant) error {
+		return rotateKey(ctx, env, db, t)
+	})
+}
+
+func rotateKey(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) error {
 	id, err := db.Keys().Rotate(t.ID)
 	if err != nil {
 		return err

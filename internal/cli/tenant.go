@@ -120,21 +120,12 @@ func findTenant(ctx context.Context, db *store.DB, rest []string, flagValue stri
 }
 
 func tenantShow(ctx context.Context, env *Env, args []string) error {
-	fs := flags(env, "tenant show")
-	ref := fs.String("tenant", "", "tenant slug or id")
-	cfg, rest, err := load(env, fs, args)
-	if err != nil {
-		return err
-	}
-	db, err := openAll(ctx, cfg)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	t, err := findTenant(ctx, db, rest, *ref)
-	if err != nil {
-		return err
-	}
+	return onTenant(ctx, env, "tenant show", args, func(db *store.DB, t tenant.Tenant) error {
+		return showTenant(ctx, env, db, t)
+	})
+}
+
+func showTenant(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) error {
 	// The DPO contact is sealed personal data: opening it is audited in the
 	// tenant's own log as a supplier intervention (AUD-3).
 	c, err := db.TenantContact(ctx, operatorActor(env), t.ID, "tenant administration")
@@ -166,7 +157,24 @@ func tenantShow(ctx context.Context, env *Env, args []string) error {
 }
 
 func tenantStatus(ctx context.Context, env *Env, args []string, status string) error {
-	fs := flags(env, "tenant "+status)
+	return onTenant(ctx, env, "tenant "+status, args, func(db *store.DB, t tenant.Tenant) error {
+		if t.Status == status {
+			fmt.Fprintf(env.Stdout, "tenant %s is already %s\n", t.Slug, status)
+			return nil
+		}
+		if err := db.SetTenantStatus(ctx, operatorActor(env), t.ID, status); err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "tenant %s is now %s\n", t.Slug, status)
+		return nil
+	})
+}
+
+// onTenant runs a command that acts on one tenant, named by --tenant or the
+// first argument: it loads the configuration, opens keys and database, and
+// resolves the tenant before calling fn.
+func onTenant(ctx context.Context, env *Env, name string, args []string, fn func(*store.DB, tenant.Tenant) error) error {
+	fs := flags(env, name)
 	ref := fs.String("tenant", "", "tenant slug or id")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
@@ -181,13 +189,5 @@ func tenantStatus(ctx context.Context, env *Env, args []string, status string) e
 	if err != nil {
 		return err
 	}
-	if t.Status == status {
-		fmt.Fprintf(env.Stdout, "tenant %s is already %s\n", t.Slug, status)
-		return nil
-	}
-	if err := db.SetTenantStatus(ctx, operatorActor(env), t.ID, status); err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "tenant %s is now %s\n", t.Slug, status)
-	return nil
+	return fn(db, t)
 }
