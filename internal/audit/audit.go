@@ -7,7 +7,6 @@ package audit
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"time"
@@ -106,32 +105,8 @@ func (e Event) Validate() error {
 // of every field of the event and the previous event's hash, so changing any
 // field, or the order of events, changes the hash.
 func (e Event) ComputeHash() []byte {
-	h := sha256.New()
-	var n [8]byte
-	put := func(s string) {
-		binary.BigEndian.PutUint64(n[:], uint64(len(s)))
-		h.Write(n[:])
-		h.Write([]byte(s))
-	}
-	put("kluis/audit/v1")
-	put(e.TenantID)
-	binary.BigEndian.PutUint64(n[:], uint64(e.Seq))
-	h.Write(n[:])
-	binary.BigEndian.PutUint64(n[:], uint64(e.Time.UTC().UnixMicro()))
-	h.Write(n[:])
-	put(string(e.Actor.Kind))
-	put(e.Actor.ID)
-	put(e.Actor.Role)
-	put(e.Actor.OnBehalfOf)
-	put(e.Actor.RequestID)
-	put(e.Action)
-	put(e.ObjectType)
-	put(e.ObjectID)
-	put(e.Subject)
-	put(e.Purpose)
-	put(e.Outcome)
-	put(string(e.PrevHash))
-	return h.Sum(nil)
+	s := sha256.Sum256(e.appendCanonical(nil))
+	return s[:]
 }
 
 // Genesis is the previous-hash of a tenant's first event.
