@@ -35,6 +35,7 @@ type Periodic struct {
 // sweeps, audit checkpoints, the mail outbox, breach clocks) is added here.
 var Schedule = []Periodic{
 	{Kind: KindAuditVerify, Every: 24 * time.Hour},
+	{Kind: KindMailSend, Every: 30 * time.Second},
 }
 
 // Handler does one job. It must be idempotent: a job can run again after a
@@ -45,6 +46,7 @@ type Handler func(ctx context.Context, db *store.DB, j store.Job) error
 func Handlers() map[string]Handler {
 	return map[string]Handler{
 		KindAuditVerify: auditVerify,
+		KindMailSend:    MailHandler(nil, nil), // no relay: `kluis serve` puts one in (see MailHandler)
 	}
 }
 

@@ -1,0 +1,90 @@
+package jobs
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+
+	"github.com/kluis/kluis/internal/mail"
+	"github.com/kluis/kluis/internal/store"
+)
+
+// KindMailSend delivers the mail outbox.
+const KindMailSend = "mail.send"
+
+// mailBatch is how many mails one claim takes.
+const mailBatch = 50
+
+// MailHandler returns the handler of KindMailSend, delivering with s. Each
+// run claims due mails, 50 at a time until fewer are due, and records every
+// outcome: sent, or failed (permanently for a 5xx refusal, else to be
+// retried with back-off). With no sender (nil: no relay configured) mails
+// stay queued and the run succeeds; that is logged once per handler.
+//
+// Handlers() holds the handler without a sender; `kluis serve` replaces it:
+//
+//	h := jobs.Handlers()
+//	h[jobs.KindMailSend] = jobs.MailHandler(sender, log)
+func MailHandler(s *mail.Sender, log *slog.Logger) Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	var once sync.Once
+	return func(ctx context.Context, db *store.DB, j store.Job) error {
+		if s == nil {
+			once.Do(func() {
+				log.Warn("jobs: no SMTP relay is configured; queued mail is not sent", "kind", KindMailSend)
+			})
+			return nil
+		}
+		return sendMail(ctx, db, s, log, j)
+	}
+}
+
+func sendMail(ctx context.Context, db *store.DB, s *mail.Sender, log *slog.Logger, j store.Job) error {
+	for ctx.Err() == nil {
+		ms, err := db.ClaimMail(ctx, mailBatch)
+		if err != nil {
+			return err
+		}
+		var relayDown error
+		for _, m := range ms {
+			if ctx.Err() != nil {
+				// Shutting down: what is left is due again once the
+				// sending timeout runs out.
+				return nil
+			}
+			// Outcomes are recorded even when ctx ends meanwhile: a mail
+			// the relay accepted must not stay "sending" and go out again.
+			octx := context.WithoutCancel(ctx)
+			var err error
+			if relayDown != nil {
+				// The relay failed us on an earlier mail of this batch; it
+				// would again, so do not wait out its timeout 49 more times.
+				err = relayDown
+			} else {
+				err = s.Send(ctx, m.To, m.Subject, m.Body, m.Lang)
+			}
+			if err == nil {
+				if err := db.MailSent(octx, m.ID); err != nil {
+					return err
+				}
+				log.Info("jobs: mail sent", "mail", m.ID, "tenant", m.TenantID, "kind", m.Kind, "attempt", m.Attempts, "job", j.ID)
+				continue
+			}
+			if mail.IsRelayFailure(err) {
+				relayDown = err
+			}
+			// err names only an SMTP status, never the recipient.
+			if err := db.MailFailed(octx, m.ID, mail.IsPermanent(err), err.Error()); err != nil {
+				return err
+			}
+			log.Warn("jobs: mail not sent", "mail", m.ID, "tenant", m.TenantID, "kind", m.Kind, "attempt", m.Attempts,
+				"permanent", mail.IsPermanent(err), "err", err, "job", j.ID)
+		}
+		if len(ms) < mailBatch || relayDown != nil {
+			return nil
+		}
+	}
+	return nil
+}
