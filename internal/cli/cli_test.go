@@ -117,6 +117,11 @@ func TestBadInputGivesOneSentenceAndWritesNothing(t *testing.T) {
 	s.fails("unknown command", "frobnicate")
 	s.fails("unknown tenant command", "tenant", "explode")
 
+	s.env["KLUIS_SMTP_HOST"], s.env["KLUIS_SMTP_TLS"] = "relay.example.be", "none"
+	s.fails("mail relay", "serve")
+	delete(s.env, "KLUIS_SMTP_HOST")
+	delete(s.env, "KLUIS_SMTP_TLS")
+
 	s.env["KLUIS_DATABASE_URL"] = "mysql://db/kluis"
 	s.fails("unsupported scheme", "tenant", "list")
 	s.env["KLUIS_DATABASE_URL"] = "postgres://kluis@127.0.0.1:1/nope?sslmode=disable&connect_timeout=2"
@@ -220,5 +225,20 @@ func TestServeDemoEndToEnd(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestClauseUSR1_UserInvitePrintsOneTimeLink(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	s.env["KLUIS_BASE_URL"] = "https://loket.gent.example/"
+	out := s.ok("user", "invite", "--tenant", "gent", "--email", "an@gent.example", "--name", "An Peeters", "--role", "beheerder")
+	if !strings.Contains(out, "invited an@gent.example as admin of gent") || !strings.Contains(out, "https://loket.gent.example/gent/activate/") {
+		t.Fatalf("invite output:\n%s", out)
+	}
+	s.fails("already has a user with that e-mail address", "user", "invite", "--tenant", "gent", "--email", "an@gent.example", "--name", "An")
+	s.fails("--email is not a valid e-mail address; --role must be admin, user or dpo", "user", "invite", "--tenant", "gent", "--email", "nope", "--name", "X", "--role", "boss")
+	if out := s.ok("user", "list", "gent"); !strings.Contains(out, "An Peeters") || !strings.Contains(out, "invited") {
+		t.Fatalf("list:\n%s", out)
 	}
 }

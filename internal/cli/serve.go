@@ -11,6 +11,7 @@ import (
 
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/jobs"
+	"github.com/kluis/kluis/internal/mail"
 	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/seal"
 	"github.com/kluis/kluis/internal/server"
@@ -69,6 +70,14 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 	}
 
+	sender, err := mailSender(cfg)
+	if err != nil {
+		return err
+	}
+	if sender == nil {
+		log.Warn("no mail relay configured (KLUIS_SMTP_HOST): mail waits in the outbox")
+	}
+
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit,
 		Store: db,
@@ -82,10 +91,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	defer cancel()
 	var wg sync.WaitGroup
 	if cfg.Worker {
+		handlers := jobs.Handlers()
+		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node}
+			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers}
 			r.Run(ctx)
 		}()
 	}
@@ -154,4 +165,17 @@ func ensureDemoTenant(ctx context.Context, env *Env, db *store.DB) error {
 	}
 	fmt.Fprintf(env.Stdout, "demo tenant %q created with its processing register\n", t.LegalName)
 	return nil
+}
+
+// mailSender returns the configured relay, or nil when none is.
+func mailSender(cfg config.Config) (*mail.Sender, error) {
+	if cfg.SMTPHost == "" {
+		return nil, nil
+	}
+	s, err := mail.New(mail.Config{Host: cfg.SMTPHost, Port: cfg.SMTPPort, Username: cfg.SMTPUsername,
+		Password: cfg.SMTPPassword, TLS: cfg.SMTPTLS, From: cfg.SMTPFrom})
+	if err != nil {
+		return nil, fmt.Errorf("mail relay: %w", err)
+	}
+	return s, nil
 }

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/url"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -22,6 +23,7 @@ type Config struct {
 	MasterKey     string // secret
 	MasterKeyFile string
 	Listen        string
+	BaseURL       string
 	TLSCert       string
 	TLSKey        string
 	BodyLimit     int64
@@ -29,6 +31,15 @@ type Config struct {
 	LogFormat     string
 	Node          string
 	Worker        bool
+
+	// Outgoing mail (invitations, resets, notices). Without SMTPHost mails
+	// wait in the outbox.
+	SMTPHost     string
+	SMTPPort     int
+	SMTPUsername string
+	SMTPPassword string // secret
+	SMTPFrom     string
+	SMTPTLS      string
 }
 
 // setting describes one configuration item: its flag, its variable, its
@@ -56,6 +67,7 @@ func settings() []setting {
 	add("", "KLUIS_MASTER_KEY", "master key (base64 or hex, 32 bytes); environment only", true, func(c *Config) *string { return &c.MasterKey })
 	add("master-key-file", "KLUIS_MASTER_KEY_FILE", "file holding the master key", false, func(c *Config) *string { return &c.MasterKeyFile })
 	add("listen", "KLUIS_LISTEN", "address to listen on", false, func(c *Config) *string { return &c.Listen })
+	add("base-url", "KLUIS_BASE_URL", "public address of the site, used in links sent to people (default: derived from --listen)", false, func(c *Config) *string { return &c.BaseURL })
 	add("tls-cert", "KLUIS_TLS_CERT", "TLS certificate file (PEM); serves HTTPS with HSTS when set with the key", false, func(c *Config) *string { return &c.TLSCert })
 	add("tls-key", "KLUIS_TLS_KEY", "TLS private key file (PEM)", false, func(c *Config) *string { return &c.TLSKey })
 	s = append(s, setting{"body-limit", "KLUIS_BODY_LIMIT", "largest request body in bytes (suffix KiB or MiB allowed)", false,
@@ -81,6 +93,21 @@ func settings() []setting {
 			c.Worker = b
 			return nil
 		}})
+	add("smtp-host", "KLUIS_SMTP_HOST", "mail relay host; without it mail waits in the outbox", false, func(c *Config) *string { return &c.SMTPHost })
+	s = append(s, setting{"smtp-port", "KLUIS_SMTP_PORT", "mail relay port (default 587 for starttls, 465 for tls)", false,
+		func(c *Config) string { return strconv.Itoa(c.SMTPPort) },
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 || n > 65535 {
+				return fmt.Errorf("want a port number, got %q", v)
+			}
+			c.SMTPPort = n
+			return nil
+		}})
+	add("smtp-username", "KLUIS_SMTP_USERNAME", "mail relay user name", false, func(c *Config) *string { return &c.SMTPUsername })
+	add("", "KLUIS_SMTP_PASSWORD", "mail relay password; environment only", true, func(c *Config) *string { return &c.SMTPPassword })
+	add("smtp-from", "KLUIS_SMTP_FROM", "sender address, e.g. \"Kluis <noreply@loket.example.be>\"", false, func(c *Config) *string { return &c.SMTPFrom })
+	add("smtp-tls", "KLUIS_SMTP_TLS", "starttls (default), tls, or none (loopback only)", false, func(c *Config) *string { return &c.SMTPTLS })
 	return s
 }
 
@@ -132,6 +159,14 @@ func (c Config) withDerived() Config {
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "kluis.db")
 	}
+	if c.BaseURL == "" {
+		scheme := "http"
+		if c.TLS() {
+			scheme = "https"
+		}
+		c.BaseURL = scheme + "://" + c.Listen
+	}
+	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.MasterKeyFile == "" && c.MasterKey == "" {
 		c.MasterKeyFile = filepath.Join(filepath.Dir(filepath.Clean(c.KeysDir)), "kluis-master.key")
 	}
@@ -143,6 +178,9 @@ func (c Config) Validate() error {
 	var errs []string
 	if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 		errs = append(errs, fmt.Sprintf("listen address %q is not host:port", c.Listen))
+	}
+	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
+		errs = append(errs, fmt.Sprintf("base URL %q is not an http(s) address such as https://loket.example.be", c.BaseURL))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, "give both a TLS certificate and a TLS key, or neither")

@@ -19,6 +19,9 @@ func TestDefaultsWorkOnALaptop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if c.BaseURL != "http://127.0.0.1:8080" {
+		t.Fatalf("base URL: %q", c.BaseURL)
+	}
 	if c.Listen != "127.0.0.1:8080" || c.DatabaseURL != "sqlite:kluis-data/kluis.db" || c.KeysDir != "./kluis-keys" || c.MasterKeyFile != "kluis-master.key" {
 		t.Fatalf("defaults: %+v", c)
 	}
@@ -47,6 +50,7 @@ func TestMalformedConfigurationIsOneClearSentence(t *testing.T) {
 		{"bad worker", map[string]string{"KLUIS_WORKER": "maybe"}, nil, "true or false"},
 		{"keys in data dir", nil, []string{"--keys-dir", "./d", "--data-dir", "d"}, "must not be the data directory"},
 		{"bad log level", map[string]string{"KLUIS_LOG_LEVEL": "loud"}, nil, "log level"},
+		{"bad base URL", map[string]string{"KLUIS_BASE_URL": "ftp://x"}, nil, "base URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

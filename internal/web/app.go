@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kluis/kluis/internal/password"
 	"github.com/kluis/kluis/internal/store"
 )
 
@@ -37,6 +38,9 @@ type Options struct {
 	Checks []Check
 	// Store serves tenant pages; without it every tenant path is 404.
 	Store *store.DB
+	// Hasher hashes the passwords people choose (argon2id, bounded
+	// concurrency); nil means password.NewHasher(DefaultParams, 0).
+	Hasher *password.Hasher
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.
@@ -73,6 +77,9 @@ func New(opts Options) *App {
 	}
 	if opts.BodyLimit <= 0 {
 		opts.BodyLimit = DefaultBodyLimit
+	}
+	if opts.Hasher == nil {
+		opts.Hasher = password.NewHasher(password.DefaultParams, 0)
 	}
 	pages, err := parsePages()
 	if err != nil {

@@ -157,3 +157,16 @@ func (a *App) plainError(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusInternalServerError)
 	fmt.Fprintf(w, "Internal error. Reference: %s\n", RequestIDFrom(r.Context()))
 }
+
+// t translates key into the request's language.
+func (a *App) t(r *http.Request, key string, args ...any) string {
+	return locale.T(a.langOf(r), key, args...)
+}
+
+// internalError logs err with the request id (never personal data: callers
+// pass errors from the store, which carry ids only) and renders the 500
+// page.
+func (a *App) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
+	a.log.ErrorContext(r.Context(), what, "request_id", RequestIDFrom(r.Context()), "error", err.Error())
+	a.error(w, r, http.StatusInternalServerError)
+}

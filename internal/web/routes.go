@@ -27,4 +27,7 @@ func (a *App) routes(mux *http.ServeMux) {
 func (a *App) tenantRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{tenant}/{$}", a.tenantShow)
 	mux.HandleFunc("GET /{tenant}/privacy", a.privacyShow)
+	mux.HandleFunc("GET /{tenant}/activate/{token}", a.activationShow)
+	mux.HandleFunc("POST /{tenant}/activate/{token}", a.activationCreate)
+	mux.HandleFunc("GET /{tenant}/activated", a.activatedShow)
 }

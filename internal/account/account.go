@@ -1,0 +1,211 @@
+// Package account owns who may do what in a tenant: the roles, the
+// permission table, users and their lifecycle (invited → active → disabled
+// → removed), and the rules for invitation tokens. It is pure Go: standard
+// library only, no I/O. The store persists accounts; web and api enforce
+// the permission table through Can.
+package account
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"errors"
+	"net/mail"
+	"strings"
+	"time"
+)
+
+// Role is a tenant user's level of rights (contract USR-5: at least
+// administrator and user, by level of use and decision).
+type Role string
+
+// The tenant roles. Supplier staff (operators) are not tenant users: they
+// live in a separate realm and reach tenant data only under a grant.
+const (
+	RoleAdmin Role = "admin" // beheerder: manages users, register, settings
+	RoleUser  Role = "user"  // medewerker: handles submissions of the forms granted
+	RoleDPO   Role = "dpo"   // functionaris gegevensbescherming: reads register, audit log, requests
+)
+
+// Roles lists the tenant roles in display order.
+var Roles = []Role{RoleAdmin, RoleUser, RoleDPO}
+
+// ParseRole accepts a role name (also the Dutch names beheerder,
+// medewerker and dpo).
+func ParseRole(s string) (Role, bool) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "admin", "beheerder":
+		return RoleAdmin, true
+	case "user", "medewerker":
+		return RoleUser, true
+	case "dpo":
+		return RoleDPO, true
+	}
+	return "", false
+}
+
+// RequiresMFA reports whether the role must use a second factor (USR-2):
+// admins and DPOs always; users when the tenant says so.
+func (r Role) RequiresMFA(tenantRequiresAll bool) bool {
+	return r == RoleAdmin || r == RoleDPO || tenantRequiresAll
+}
+
+// Permission is one thing a tenant user may do.
+type Permission string
+
+// The permissions. Each handler checks exactly one of them (and the tenant).
+const (
+	ManageUsers       Permission = "users.manage"       // invite, change role, disable, remove, unlock, reset MFA
+	ViewUsers         Permission = "users.view"         // list users, last login, sessions
+	EditRegister      Permission = "register.edit"      // processing register, retention
+	ViewRegister      Permission = "register.view"      //
+	EditForms         Permission = "forms.edit"         // form builder, publish
+	HandleSubmissions Permission = "submissions.handle" // inbox: read, handle, export (per form grants on top)
+	ViewAudit         Permission = "audit.view"         // the tenant's audit log, including supplier actions
+	HandleRequests    Permission = "requests.handle"    // data-subject requests, breaches
+	ViewRequests      Permission = "requests.view"      //
+	EditSettings      Permission = "settings.edit"      // tenant policy: passwords, lockout, sessions, MFA for all
+	ManageOwnAccount  Permission = "account.own"        // own password, MFA, sessions
+)
+
+// permissions is the permission table: which role may do what. It is the
+// one place this is decided (ORG-6: nobody reaches data they do not need).
+// A DPO reads the register, the audit log and the requests but handles no
+// submissions and changes nothing but their own account.
+var permissions = map[Role]map[Permission]bool{
+	RoleAdmin: set(ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, HandleSubmissions, ViewAudit,
+		HandleRequests, ViewRequests, EditSettings, ManageOwnAccount),
+	RoleUser: set(ViewRegister, HandleSubmissions, ManageOwnAccount),
+	RoleDPO:  set(ViewRegister, ViewAudit, ViewRequests, ViewUsers, ManageOwnAccount),
+}
+
+func set(ps ...Permission) map[Permission]bool {
+	m := make(map[Permission]bool, len(ps))
+	for _, p := range ps {
+		m[p] = true
+	}
+	return m
+}
+
+// Can reports whether role has permission p. An unknown role has none.
+func Can(role Role, p Permission) bool { return permissions[role][p] }
+
+// AllPermissions lists every permission, for the documented table.
+func AllPermissions() []Permission {
+	return []Permission{ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, HandleSubmissions, ViewAudit,
+		HandleRequests, ViewRequests, EditSettings, ManageOwnAccount}
+}
+
+// Status of a user account.
+const (
+	StatusInvited  = "invited"  // invitation sent, not yet activated
+	StatusActive   = "active"   //
+	StatusDisabled = "disabled" // cannot log in; sessions ended
+)
+
+// User is a tenant user. Email and Name are personal data: the store seals
+// them and finds users by a blind index of the normalised e-mail address.
+type User struct {
+	ID          string
+	TenantID    string
+	Email       string
+	Name        string
+	Role        Role
+	Status      string
+	Lang        string
+	CreatedAt   time.Time
+	LastLoginAt *time.Time
+}
+
+// Invite is the input for inviting a user.
+type Invite struct {
+	Email string
+	Name  string
+	Role  Role
+	Lang  string
+}
+
+// ValidationError maps a field to a message key.
+type ValidationError struct{ Fields map[string]string }
+
+func (e *ValidationError) Error() string {
+	var parts []string
+	for _, f := range []string{"email", "name", "role", "lang"} {
+		if m, ok := e.Fields[f]; ok {
+			parts = append(parts, f+": "+m)
+		}
+	}
+	return "invalid user: " + strings.Join(parts, "; ")
+}
+
+// NormalizeEmail lower-cases and trims an address for matching. The
+// address as typed is kept for display.
+func NormalizeEmail(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// Normalize trims the input.
+func (in Invite) Normalize() Invite {
+	in.Email = strings.TrimSpace(in.Email)
+	in.Name = strings.TrimSpace(in.Name)
+	in.Lang = strings.ToLower(strings.TrimSpace(in.Lang))
+	if in.Lang == "" {
+		in.Lang = "nl"
+	}
+	return in
+}
+
+// Validate checks every field and reports all problems at once.
+func (in Invite) Validate() error {
+	f := map[string]string{}
+	if in.Email == "" {
+		f["email"] = "is required"
+	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
+		f["email"] = "is not a valid e-mail address"
+	}
+	if in.Name == "" {
+		f["name"] = "is required"
+	} else if len(in.Name) > 200 {
+		f["name"] = "is longer than 200 characters"
+	}
+	if _, ok := permissions[in.Role]; !ok {
+		f["role"] = "must be admin, user or dpo"
+	}
+	switch in.Lang {
+	case "nl", "fr", "en":
+	default:
+		f["lang"] = "must be nl, fr or en"
+	}
+	if len(f) > 0 {
+		return &ValidationError{Fields: f}
+	}
+	return nil
+}
+
+// InvitationTTL is how long an activation link stays valid.
+const InvitationTTL = 24 * time.Hour
+
+// Token is a single-use secret handed to a person in a link (activation,
+// password reset). Only its hash is stored.
+type Token struct {
+	Plain string // base64url, 43 characters; shown once
+	Hash  []byte // SHA-256 of Plain; what the database keeps
+}
+
+// NewToken returns a fresh 256-bit token.
+func NewToken() (Token, error) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return Token{}, err
+	}
+	plain := base64.RawURLEncoding.EncodeToString(b[:])
+	return Token{Plain: plain, Hash: HashToken(plain)}, nil
+}
+
+// HashToken is how a presented token is looked up.
+func HashToken(plain string) []byte {
+	s := sha256.Sum256([]byte("kluis/token/v1\x00" + plain))
+	return s[:]
+}
+
+// ErrTokenInvalid covers unknown, used and expired tokens alike, so a link
+// tells nothing about why it no longer works.
+var ErrTokenInvalid = errors.New("link is invalid, used or expired")

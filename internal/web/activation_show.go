@@ -1,0 +1,107 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/password"
+)
+
+// activationForm is what the activation page shows: the invited person's
+// name, the password rules, and the problems of the last attempt.
+type activationForm struct {
+	TenantName string
+	Name       string
+	MinLength  int
+	Errors     []fieldError
+}
+
+// fieldError is one problem of a form, linked from the error summary.
+type fieldError struct {
+	Field   string // the input's id
+	Message string
+}
+
+// ErrorFor returns the message for field, or "".
+func (f activationForm) ErrorFor(field string) string {
+	for _, e := range f.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+// activationShow is where an invited person opens their activation link
+// and chooses their own password (USR-1, USR-3). An unknown, used or
+// expired link gets one page that does not say which.
+func (a *App) activationShow(w http.ResponseWriter, r *http.Request) {
+	t := tenantFrom(r.Context())
+	u, err := a.opts.Store.Invitation(r.Context(), t.ID, r.PathValue("token"))
+	if a.invitationFailed(w, r, err) {
+		return
+	}
+	a.render(w, r, http.StatusOK, "activate", activationForm{TenantName: t.LegalName, Name: u.Name, MinLength: a.policy().MinLength})
+}
+
+// activationCreate sets the chosen password and activates the account.
+func (a *App) activationCreate(w http.ResponseWriter, r *http.Request) {
+	if !a.parseForm(w, r) {
+		return
+	}
+	t := tenantFrom(r.Context())
+	token := r.PathValue("token")
+	u, err := a.opts.Store.Invitation(r.Context(), t.ID, token)
+	if a.invitationFailed(w, r, err) {
+		return
+	}
+	lang := LangFrom(r.Context())
+	form := activationForm{TenantName: t.LegalName, Name: u.Name, MinLength: a.policy().MinLength}
+	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
+	if v := a.policy().Check(pw, t.LegalName, t.Slug, u.Email); v != nil {
+		form.Errors = append(form.Errors, fieldError{"password", password.Message(string(lang), v)})
+	} else if pw != confirm {
+		form.Errors = append(form.Errors, fieldError{"password_confirm", a.t(r, "activate.error.mismatch")})
+	}
+	if len(form.Errors) > 0 {
+		a.render(w, r, http.StatusUnprocessableEntity, "activate", form)
+		return
+	}
+	hash, err := a.opts.Hasher.Hash(r.Context(), pw)
+	if err != nil {
+		a.internalError(w, r, "hash password", err)
+		return
+	}
+	_, err = a.opts.Store.ActivateUser(r.Context(), t.ID, token, hash, RequestIDFrom(r.Context()))
+	if a.invitationFailed(w, r, err) {
+		return
+	}
+	// Post/redirect/get: a reload does not post the password again.
+	http.Redirect(w, r, "/"+t.Slug+"/activated", http.StatusSeeOther)
+}
+
+// activatedShow confirms the activation.
+func (a *App) activatedShow(w http.ResponseWriter, r *http.Request) {
+	t := tenantFrom(r.Context())
+	a.render(w, r, http.StatusOK, "activated", struct{ TenantName string }{t.LegalName})
+}
+
+// invitationFailed renders the page for a link that no longer works, or
+// the internal error page, and reports whether it did.
+func (a *App) invitationFailed(w http.ResponseWriter, r *http.Request, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, account.ErrTokenInvalid):
+		a.render(w, r, http.StatusGone, "link-invalid", nil)
+	default:
+		a.internalError(w, r, "invitation", err)
+	}
+	return true
+}
+
+func (a *App) policy() password.Policy {
+	p, _ := password.DefaultPolicy.Normalize()
+	return p
+}
