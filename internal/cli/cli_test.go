@@ -242,3 +242,29 @@ func TestClauseUSR1_UserInvitePrintsOneTimeLink(t *testing.T) {
 		t.Fatalf("list:\n%s", out)
 	}
 }
+
+// The invitation mail is queued with the user, sealed, in the invitee's
+// language; the CLI also prints the link for bootstrapping without a relay.
+func TestUserInviteQueuesMailInInviteesLanguage(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	s.ok("user", "invite", "--tenant", "gent", "--email", "jean@gent.example", "--name", "Jean Dupont", "--role", "user", "--lang", "fr")
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(s.dir, "data", "kluis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var n int
+	var lang, kind string
+	if err := raw.QueryRow(`SELECT count(*), max(lang), max(kind) FROM mail_outbox WHERE status = 'pending'`).Scan(&n, &lang, &kind); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 || lang != "fr" || kind != "account.invite" {
+		t.Fatalf("outbox: %d %s %s", n, lang, kind)
+	}
+	var plain int
+	raw.QueryRow(`SELECT count(*) FROM mail_outbox WHERE instr(recipient, 'jean@') > 0 OR instr(body, 'Jean') > 0`).Scan(&plain)
+	if plain != 0 {
+		t.Fatal("invitation mail stored in plaintext")
+	}
+}

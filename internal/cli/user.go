@@ -9,6 +9,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
 )
@@ -63,7 +64,10 @@ func userInvite(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	u, tok, err := db.InviteUser(ctx, operatorActor(env), t.ID, in)
+	link := func(token string) string { return cfg.BaseURL + "/" + t.Slug + "/activate/" + token }
+	u, tok, err := db.InviteUserWithMail(ctx, operatorActor(env), t.ID, in, func(u account.User, token string) *store.OutgoingMail {
+		return inviteMail(u, t, link(token))
+	})
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("tenant %s already has a user with that e-mail address", t.Slug)
 	}
@@ -71,9 +75,22 @@ func userInvite(ctx context.Context, env *Env, args []string) error {
 		return inviteSentence(err)
 	}
 	fmt.Fprintf(env.Stdout, "invited %s as %s of %s (user id %s)\n", u.Email, u.Role, t.Slug, u.ID)
-	fmt.Fprintf(env.Stdout, "activation link, valid for %s and usable once — hand it to the person only:\n%s/%s/activate/%s\n",
-		account.InvitationTTL, cfg.BaseURL, t.Slug, tok.Plain)
+	fmt.Fprintf(env.Stdout, "invitation mail queued (sent when a mail relay is configured, KLUIS_SMTP_HOST)\n")
+	fmt.Fprintf(env.Stdout, "activation link, valid for %s and usable once — hand it to the person only:\n%s\n",
+		account.InvitationTTL, link(tok.Plain))
 	return nil
+}
+
+// inviteMail is the invitation in the invited person's language.
+func inviteMail(u account.User, t tenant.Tenant, link string) *store.OutgoingMail {
+	l, _ := locale.Parse(u.Lang)
+	return &store.OutgoingMail{
+		To:      u.Email,
+		Subject: locale.T(l, "mail.invite.subject", t.LegalName),
+		Body:    locale.T(l, "mail.invite.body", u.Name, t.LegalName, locale.T(l, "role."+string(u.Role)), link),
+		Lang:    u.Lang,
+		Kind:    "account.invite",
+	}
 }
 
 func inviteSentence(err error) error {

@@ -27,6 +27,15 @@ func (db *DB) emailIndex(tenantID, email string) ([]byte, error) {
 // already has a user with that e-mail address; ErrNotFound for an unknown
 // tenant.
 func (db *DB) InviteUser(ctx context.Context, actor audit.Actor, tenantID string, in account.Invite) (account.User, account.Token, error) {
+	return db.InviteUserWithMail(ctx, actor, tenantID, in, nil)
+}
+
+// InviteUserWithMail is InviteUser that also queues the invitation mail in
+// the same transaction: compose gets the new user and the token and returns
+// the message (nil: no mail). Either the user, the invitation, the mail and
+// their audit events are all stored, or none is.
+func (db *DB) InviteUserWithMail(ctx context.Context, actor audit.Actor, tenantID string, in account.Invite,
+	compose func(u account.User, token string) *OutgoingMail) (account.User, account.Token, error) {
 	in = in.Normalize()
 	if err := in.Validate(); err != nil {
 		return account.User{}, account.Token{}, err
@@ -80,8 +89,18 @@ func (db *DB) InviteUser(ctx context.Context, actor audit.Actor, tenantID string
 			micros(now.Add(account.InvitationTTL))); err != nil {
 			return err
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.invite", ObjectType: "user",
-			ObjectID: u.ID, Purpose: "user management (role " + string(u.Role) + ")"})
+		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.invite", ObjectType: "user",
+			ObjectID: u.ID, Purpose: "user management (role " + string(u.Role) + ")"}); err != nil {
+			return err
+		}
+		if compose != nil {
+			if m := compose(u, tok.Plain); m != nil {
+				if _, err := tx.enqueueMail(tenantID, *m, actor); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return account.User{}, account.Token{}, fmt.Errorf("invite user: %w", err)

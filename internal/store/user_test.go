@@ -137,3 +137,34 @@ func TestUserPersonalDataSealed(t *testing.T) {
 		t.Fatalf("plaintext rows %d, rows %d", n, m)
 	}
 }
+
+// The invitation and its mail are one unit: a mail that cannot be queued
+// leaves no user and no invitation behind.
+func TestInviteWithMailIsAtomic(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := newTenant(t, env, "gent")
+		_, _, err := env.DB.InviteUserWithMail(ctx, operator, tn.ID, anInvite, func(u account.User, token string) *store.OutgoingMail {
+			return &store.OutgoingMail{To: "", Subject: "x", Body: token, Lang: "nl", Kind: "account.invite"} // no recipient
+		})
+		if err == nil {
+			t.Fatal("invalid mail accepted")
+		}
+		var users, mails int
+		raw := env.Raw(t)
+		raw.QueryRow(`SELECT count(*) FROM users`).Scan(&users)
+		raw.QueryRow(`SELECT count(*) FROM mail_outbox`).Scan(&mails)
+		if users != 0 || mails != 0 {
+			t.Fatalf("left behind: %d users, %d mails", users, mails)
+		}
+		_, tok, err := env.DB.InviteUserWithMail(ctx, operator, tn.ID, anInvite, func(u account.User, token string) *store.OutgoingMail {
+			return &store.OutgoingMail{To: u.Email, Subject: "Uitnodiging", Body: "/gent/activate/" + token, Lang: u.Lang, Kind: "account.invite"}
+		})
+		if err != nil || tok.Plain == "" {
+			t.Fatal(err)
+		}
+		raw.QueryRow(`SELECT count(*) FROM mail_outbox`).Scan(&mails)
+		if mails != 1 {
+			t.Fatalf("mails: %d", mails)
+		}
+	})
+}
