@@ -98,6 +98,8 @@ exit "$status"
 `;
 
 let workDir;
+let kluisBin;
+let kluisEnv;
 let server;
 let serverLog = [];
 let baseURL;
@@ -120,15 +122,17 @@ async function startKluis() {
   // Only our own KLUIS_* settings: a developer's KLUIS_MASTER_KEY or KLUIS_DATABASE_URL
   // must not leak into the throwaway server.
   const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KLUIS_')));
+  kluisBin = bin;
+  kluisEnv = {
+    ...env,
+    KLUIS_DATA_DIR: join(workDir, 'data'),
+    KLUIS_KEYS_DIR: join(workDir, 'keys'),
+    KLUIS_MASTER_KEY_FILE: join(workDir, 'master.key'),
+    KLUIS_LISTEN: '127.0.0.1:0',
+  };
   server = spawn('bash', ['-c', WATCHDOG, 'kluis-e2e-watchdog', bin, workDir], {
     cwd: workDir,
-    env: {
-      ...env,
-      KLUIS_DATA_DIR: join(workDir, 'data'),
-      KLUIS_KEYS_DIR: join(workDir, 'keys'),
-      KLUIS_MASTER_KEY_FILE: join(workDir, 'master.key'),
-      KLUIS_LISTEN: '127.0.0.1:0',
-    },
+    env: kluisEnv,
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   // Always drain both pipes so the server never blocks on a full pipe.
@@ -300,4 +304,68 @@ for (const pg of PAGES) {
       });
     }
   }
+}
+
+// axe on the page as it is now; fails the test with the violations listed.
+async function expectNoAxeViolations(page, what) {
+  await page.addScriptTag({ content: axeSource });
+  const results = await page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+    AXE_TAGS,
+  );
+  assert.equal(results.violations.length, 0, `axe found violations on ${what}:\n${formatViolations(results.violations)}`);
+}
+
+// `kluis user invite` against the running demo: the activation link it prints.
+function invite(email, name, lang) {
+  const res = spawnSync(kluisBin, ['user', 'invite', '--tenant', 'demo', '--email', email, '--name', name, '--role', 'user', '--lang', lang], {
+    cwd: workDir,
+    env: { ...kluisEnv, KLUIS_BASE_URL: baseURL },
+    encoding: 'utf8',
+  });
+  assert.equal(res.status, 0, `kluis user invite failed: ${res.stderr}`);
+  const link = res.stdout.trim().split('\n').pop();
+  assert.match(link, /\/demo\/activate\/[A-Za-z0-9_-]{43}$/, `no activation link in: ${res.stdout}`);
+  return link;
+}
+
+// An invited person opens the link, trips over the password rule, reads the
+// error summary, fixes it and activates the account (USR-1, USR-3), with axe
+// on every state of the page.
+for (const lang of LANGS) {
+  test(`activation-${lang.code}: invite, weak password refused, account activated`, { timeout: 90_000 }, async () => {
+    const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, bypassCSP: true, locale: lang.locale });
+    try {
+      const page = await context.newPage();
+      const link = invite(`e2e-${lang.code}@demo.example`, `Test ${lang.code.toUpperCase()}`, lang.code);
+      let response = await page.goto(`${link}?lang=${lang.code}`);
+      assert.equal(response.status(), 200);
+      await page.screenshot({ path: join(artifactsDir, `activate-${lang.code}-phone.png`), fullPage: true });
+      await expectNoAxeViolations(page, 'the activation form');
+
+      await page.fill('#password', 'te kort');
+      await page.fill('#password_confirm', 'te kort');
+      [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      assert.equal(response.status(), 422);
+      const summary = await page.locator('.error-summary a[href="#password"]').textContent();
+      assert.match(summary, /15/, 'the error summary names the minimum length');
+      assert.equal(await page.getAttribute('#password', 'aria-invalid'), 'true');
+      await page.screenshot({ path: join(artifactsDir, `activate-error-${lang.code}-phone.png`), fullPage: true });
+      await expectNoAxeViolations(page, 'the activation form with errors');
+
+      const good = 'paardenbloem kastanjeboom vijver';
+      await page.fill('#password', good);
+      await page.fill('#password_confirm', good);
+      [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      assert.equal(response.status(), 200);
+      assert.match(page.url(), /\/demo\/activated$/);
+      await page.screenshot({ path: join(artifactsDir, `activated-${lang.code}-phone.png`), fullPage: true });
+      await expectNoAxeViolations(page, 'the activated page');
+
+      response = await page.goto(link);
+      assert.equal(response.status(), 410, 'a used link no longer works');
+    } finally {
+      await context.close();
+    }
+  });
 }
