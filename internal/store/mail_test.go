@@ -1,11 +1,8 @@
 package store_test
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -312,65 +309,7 @@ func TestClauseSEC2_MailNeverStoredInPlaintext(t *testing.T) {
 		if err := env.DB.MailFailed(ctx, ms[1].ID, true, "smtp: permanent failure (550) for "+mailTo); err != nil {
 			t.Fatal(err)
 		}
-		found := map[string][]string{}
-		if env.Dialect == store.SQLite {
-			files, _ := filepath.Glob(env.Path + "*")
-			if len(files) == 0 {
-				t.Fatal("no database files found")
-			}
-			for _, f := range files {
-				b, err := os.ReadFile(f)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, m := range append(markers, control) {
-					if bytes.Contains(b, []byte(m)) {
-						found[m] = append(found[m], filepath.Base(f))
-					}
-				}
-			}
-		} else {
-			raw := env.Raw(t)
-			rows, err := raw.Query(`SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'`)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var cols [][3]string
-			for rows.Next() {
-				var c [3]string
-				if err := rows.Scan(&c[0], &c[1], &c[2]); err != nil {
-					t.Fatal(err)
-				}
-				cols = append(cols, c)
-			}
-			rows.Close()
-			var mailCols int
-			for _, c := range cols {
-				if c[0] == "mail_outbox" {
-					mailCols++
-				}
-				q := fmt.Sprintf(`SELECT count(*) FROM %q WHERE strpos(%q::text, $1) > 0`, c[0], c[1])
-				if c[2] == "bytea" {
-					q = fmt.Sprintf(`SELECT count(*) FROM %q WHERE position(convert_to($1, 'UTF8') in %q) > 0`, c[0], c[1])
-				}
-				for _, m := range append(markers, control) {
-					var n int
-					if err := raw.QueryRow(q, m).Scan(&n); err != nil {
-						t.Fatalf("scan %s.%s: %v", c[0], c[1], err)
-					}
-					if n > 0 {
-						found[m] = append(found[m], c[0]+"."+c[1])
-					}
-				}
-			}
-			if mailCols < 14 {
-				t.Fatalf("only %d columns of mail_outbox scanned", mailCols)
-			}
-		}
-		if len(found[control]) == 0 {
-			t.Fatal("the scan did not find the plaintext control value: it cannot see anything")
-		}
-		delete(found, control)
+		found := storetest.FindPlaintext(t, env, control, markers...)
 		if len(found) > 0 {
 			t.Fatalf("plaintext personal data at rest: %v", found)
 		}

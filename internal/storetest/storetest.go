@@ -6,10 +6,12 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -199,4 +201,68 @@ func EachDialectB(b *testing.B, fn func(b *testing.B, env *Env)) {
 	b.Helper()
 	b.Run("sqlite", func(b *testing.B) { fn(b, newSQLite(b)) })
 	b.Run("postgres", func(b *testing.B) { fn(b, newPostgres(b)) })
+}
+
+// FindPlaintext scans everything the database holds for each needle, as an
+// attacker with a copy of the files would: on SQLite the raw database file
+// and its WAL, on PostgreSQL every column of every table (text and bytea).
+// It returns where each needle was found. control must be a value that IS
+// stored in plaintext: the scan fails the test when it cannot find it, so a
+// scan that sees nothing cannot pass.
+func FindPlaintext(t testing.TB, env *Env, control string, needles ...string) map[string][]string {
+	t.Helper()
+	all := append([]string{control}, needles...)
+	found := map[string][]string{}
+	if env.Dialect == store.SQLite {
+		files, _ := filepath.Glob(env.Path + "*") // the database, its WAL and shared memory
+		if len(files) == 0 {
+			t.Fatal("no database files found")
+		}
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, m := range all {
+				if bytes.Contains(b, []byte(m)) {
+					found[m] = append(found[m], filepath.Base(f))
+				}
+			}
+		}
+	} else {
+		raw := env.Raw(t)
+		rows, err := raw.Query(`SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'public'`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var cols [][3]string
+		for rows.Next() {
+			var c [3]string
+			if err := rows.Scan(&c[0], &c[1], &c[2]); err != nil {
+				t.Fatal(err)
+			}
+			cols = append(cols, c)
+		}
+		rows.Close()
+		for _, c := range cols {
+			q := fmt.Sprintf(`SELECT count(*) FROM %q WHERE strpos(%q::text, $1) > 0`, c[0], c[1])
+			if c[2] == "bytea" {
+				q = fmt.Sprintf(`SELECT count(*) FROM %q WHERE position(convert_to($1, 'UTF8') in %q) > 0`, c[0], c[1])
+			}
+			for _, m := range all {
+				var n int
+				if err := raw.QueryRow(q, m).Scan(&n); err != nil {
+					t.Fatalf("scan %s.%s: %v", c[0], c[1], err)
+				}
+				if n > 0 {
+					found[m] = append(found[m], c[0]+"."+c[1])
+				}
+			}
+		}
+	}
+	if len(found[control]) == 0 {
+		t.Fatal("the scan did not find the plaintext control value: it cannot see anything")
+	}
+	delete(found, control)
+	return found
 }
