@@ -41,6 +41,9 @@ type Options struct {
 	// Hasher hashes the passwords people choose (argon2id, bounded
 	// concurrency); nil means password.NewHasher(DefaultParams, 0).
 	Hasher *password.Hasher
+	// LoginRateLimit caps login posts per client address per minute, on
+	// top of the per-account lockout; 0 means DefaultLoginRateLimit.
+	LoginRateLimit int
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.

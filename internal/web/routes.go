@@ -30,4 +30,8 @@ func (a *App) tenantRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /{tenant}/activate/{token}", a.activationShow)
 	mux.HandleFunc("POST /{tenant}/activate/{token}", a.activationCreate)
 	mux.HandleFunc("GET /{tenant}/activated", a.activatedShow)
+	mux.HandleFunc("GET /{tenant}/login", a.loginShow)
+	mux.HandleFunc("POST /{tenant}/login", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.loginCreate))
+	mux.HandleFunc("POST /{tenant}/logout", a.logoutCreate)
+	mux.HandleFunc("GET /{tenant}/signed-in", a.signedInShow)
 }

@@ -1,0 +1,352 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/password"
+)
+
+// Purposes of the "login.failure" events: why the login failed, for the
+// tenant's admins. The visitor is told none of this.
+const (
+	LoginFailureUnknown   = "login: unknown e-mail address"
+	LoginFailureInactive  = "login: account not active"
+	LoginFailureLocked    = "login: account locked"
+	LoginFailurePassword  = "login: wrong password"
+	loginFailureMalformed = "login: stored password hash unreadable"
+)
+
+// LoginOption adjusts a Login.
+type LoginOption func(*loginConfig)
+
+type loginConfig struct {
+	hint     string
+	sessions SessionPolicy
+}
+
+// WithUserAgentHint records the browser family ("Firefox on Linux") with
+// the new session, for the user's list of sessions. Never pass the full
+// User-Agent header.
+func WithUserAgentHint(hint string) LoginOption {
+	return func(c *loginConfig) { c.hint = hint }
+}
+
+// WithSessionPolicy sets the tenant's session lifetimes (zero fields: the
+// defaults).
+func WithSessionPolicy(p SessionPolicy) LoginOption {
+	return func(c *loginConfig) { c.sessions = p }
+}
+
+// loginRow is what a login needs of a user row.
+type loginRow struct {
+	id, role, status, hash string
+	lock                   account.LockState
+}
+
+const loginColumns = `id, role, status, password_hash, failed_count, first_failure_at, locked_until, lock_count, needs_admin_unlock`
+
+func scanLoginRow(row interface{ Scan(...any) error }) (loginRow, error) {
+	var r loginRow
+	var first, until sql.NullInt64
+	var needsAdmin int
+	if err := row.Scan(&r.id, &r.role, &r.status, &r.hash, &r.lock.Failures, &first, &until, &r.lock.Locks, &needsAdmin); err != nil {
+		return r, err
+	}
+	if first.Valid {
+		r.lock.FirstFailure = fromMicros(first.Int64)
+	}
+	if until.Valid {
+		r.lock.LockedUntil = fromMicros(until.Int64)
+	}
+	r.lock.NeedsAdmin = needsAdmin != 0
+	return r, nil
+}
+
+// forUpdate locks the row read on PostgreSQL, where writers of other nodes
+// may run at the same time; SQLite's writer holds the database lock.
+func (tx *Tx) forUpdate() string {
+	if tx.db.dialect == Postgres {
+		return ` FOR UPDATE`
+	}
+	return ``
+}
+
+func (tx *Tx) loginRowByIndex(tenantID string, index []byte) (loginRow, error) {
+	return scanLoginRow(tx.queryRow(`SELECT `+loginColumns+` FROM users WHERE tenant_id = $1 AND email_index = $2`+tx.forUpdate(),
+		tenantID, index))
+}
+
+func (tx *Tx) loginRowByID(tenantID, userID string) (loginRow, error) {
+	return scanLoginRow(tx.queryRow(`SELECT `+loginColumns+` FROM users WHERE tenant_id = $1 AND id = $2`+tx.forUpdate(),
+		tenantID, userID))
+}
+
+func nullMicros(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return micros(t)
+}
+
+// saveLock stores a user's lock state.
+func (tx *Tx) saveLock(tenantID, userID string, s account.LockState) error {
+	needsAdmin := 0
+	if s.NeedsAdmin {
+		needsAdmin = 1
+	}
+	_, err := tx.exec(`UPDATE users SET failed_count = $1, first_failure_at = $2, locked_until = $3, lock_count = $4,
+		needs_admin_unlock = $5 WHERE tenant_id = $6 AND id = $7`,
+		s.Failures, nullMicros(s.FirstFailure), nullMicros(s.LockedUntil), s.Locks, needsAdmin, tenantID, userID)
+	return err
+}
+
+// loginEvent is an audit event of a login attempt. The e-mail address and
+// the password never appear in it.
+func loginEvent(tenantID string, r *loginRow, requestID, action, outcome, purpose string) audit.Event {
+	actor := audit.Actor{Kind: audit.KindUser, ID: "anonymous", RequestID: requestID}
+	e := audit.Event{TenantID: tenantID, Action: action, ObjectType: "user", Outcome: outcome, Purpose: purpose}
+	if r != nil {
+		actor.ID, actor.Role = r.id, r.role
+		e.ObjectID, e.Subject = r.id, r.id
+	}
+	e.Actor = actor
+	return e
+}
+
+// Login checks an e-mail address and password for a tenant and, when they
+// match an active, unlocked account, opens a session (contract USR-6, ASVS
+// 5.0 V6.3). Every refusal is the same account.ErrLoginFailed: unknown
+// address, wrong password, invited, disabled or locked account (no
+// enumeration), and each spends one password verification so that the time
+// taken does not tell them apart either. Other errors are internal.
+//
+// Failure counting is atomic without holding a transaction across the
+// (slow) password check: a first write reserves the attempt, counting it as
+// a failure before the password is checked (policy.Reserve) and refusing
+// it when the account is locked or the window's failures are used up; the
+// check runs outside the writer; a second write records the outcome: a
+// success clears the counters, a failure may start a lock (policy.Fail).
+// However many attempts arrive at once, at most policy.MaxFailures
+// passwords are checked before the lock holds.
+//
+// Audited in the tenant's log with requestID: "login.success",
+// "login.failure" (outcome failure, the reason in Purpose) and
+// "login.locked" when a lock starts. On success the session token is
+// returned once; only its hash is stored. A password hashed with other
+// parameters than hasher's is rehashed.
+func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *password.Hasher, policy account.LockoutPolicy,
+	requestID string, opts ...LoginOption) (account.User, SessionToken, error) {
+	if err := db.requireKeys(); err != nil {
+		return account.User{}, "", err
+	}
+	var cfg loginConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	cfg.sessions = cfg.sessions.normalize()
+	policy = policy.Normalize()
+	index, err := db.emailIndex(tenantID, email)
+	if err != nil {
+		return account.User{}, "", fmt.Errorf("login: %w", err)
+	}
+
+	// 1. Reserve the attempt.
+	var (
+		row      loginRow
+		found    bool
+		decision account.Decision
+	)
+	err = db.write(ctx, func(tx *Tx) error {
+		found = false
+		r, err := tx.loginRowByIndex(tenantID, index)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		row, found = r, true
+		if r.status != account.StatusActive {
+			return nil
+		}
+		now := fromMicros(micros(db.now()))
+		next, d := policy.Reserve(r.lock, now)
+		decision = d
+		if next != r.lock {
+			if err := tx.saveLock(tenantID, r.id, next); err != nil {
+				return err
+			}
+		}
+		if d == account.LockNow {
+			return tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.locked", audit.OutcomeSuccess, lockPurpose(next)))
+		}
+		return nil
+	})
+	if err != nil {
+		return account.User{}, "", fmt.Errorf("login: %w", err)
+	}
+
+	// 2. Check the password, or spend the same time not checking it.
+	var purpose string
+	switch {
+	case !found:
+		purpose = LoginFailureUnknown
+	case row.status != account.StatusActive:
+		purpose = LoginFailureInactive
+	case decision != account.Evaluate:
+		purpose = LoginFailureLocked
+	}
+	ok, needsRehash := false, false
+	if purpose != "" {
+		hasher.DummyVerify(ctx)
+	} else {
+		var verr error
+		ok, needsRehash, verr = hasher.Verify(ctx, pw, row.hash)
+		switch {
+		case errors.Is(verr, password.ErrMalformedHash):
+			purpose = loginFailureMalformed
+			hasher.DummyVerify(ctx) // Verify returned without hashing
+		case verr != nil:
+			// Cancelled while waiting for a hashing slot: the reserved
+			// attempt stays counted as a failure, which errs on the safe side.
+			return account.User{}, "", fmt.Errorf("login: %w", verr)
+		case !ok:
+			purpose = LoginFailurePassword
+		}
+	}
+	var newHash string
+	if ok && needsRehash {
+		if h, err := hasher.Hash(ctx, pw); err == nil {
+			newHash = h
+		}
+	}
+
+	// 3. Record the outcome.
+	if !ok {
+		err = db.write(ctx, func(tx *Tx) error {
+			if !found {
+				return tx.appendAudit(loginEvent(tenantID, nil, requestID, "login.failure", audit.OutcomeFailure, purpose))
+			}
+			r, err := tx.loginRowByID(tenantID, row.id)
+			if err != nil {
+				return err
+			}
+			if err := tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.failure", audit.OutcomeFailure, purpose)); err != nil {
+				return err
+			}
+			if purpose != LoginFailurePassword && purpose != loginFailureMalformed {
+				return nil
+			}
+			now := fromMicros(micros(db.now()))
+			next, locked := policy.Fail(r.lock, now)
+			if !locked {
+				return nil
+			}
+			if err := tx.saveLock(tenantID, r.id, next); err != nil {
+				return err
+			}
+			return tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.locked", audit.OutcomeSuccess, lockPurpose(next)))
+		})
+		if err != nil {
+			return account.User{}, "", fmt.Errorf("login: %w", err)
+		}
+		return account.User{}, "", account.ErrLoginFailed
+	}
+
+	token, idHash, err := newSessionToken()
+	if err != nil {
+		return account.User{}, "", fmt.Errorf("login: %w", err)
+	}
+	var u account.User
+	err = db.write(ctx, func(tx *Tx) error {
+		r, err := tx.loginRowByID(tenantID, row.id)
+		if err != nil {
+			return err
+		}
+		now := fromMicros(micros(db.now()))
+		// Locked, disabled or given a new password while the password was
+		// being checked: the lock (or the change) wins.
+		if r.status != account.StatusActive || r.lock.Locked(now) || r.hash != row.hash {
+			if err := tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.failure", audit.OutcomeFailure,
+				LoginFailureLocked)); err != nil {
+				return err
+			}
+			return keep(account.ErrLoginFailed)
+		}
+		if err := tx.saveLock(tenantID, r.id, policy.Succeed(r.lock)); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE users SET last_login_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, r.id); err != nil {
+			return err
+		}
+		if newHash != "" {
+			if _, err := tx.exec(`UPDATE users SET password_hash = $1 WHERE tenant_id = $2 AND id = $3`, newHash, tenantID, r.id); err != nil {
+				return err
+			}
+		}
+		u, err = db.scanUser(tenantID, tx.queryRow(`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, r.id))
+		if err != nil {
+			return err
+		}
+		if err := tx.insertSession(u, idHash, now, cfg.sessions, cfg.hint); err != nil {
+			return err
+		}
+		return tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.success", audit.OutcomeSuccess, "login"))
+	})
+	if errors.Is(err, account.ErrLoginFailed) {
+		return account.User{}, "", account.ErrLoginFailed
+	}
+	if err != nil {
+		return account.User{}, "", fmt.Errorf("login: %w", err)
+	}
+	return u, token, nil
+}
+
+func lockPurpose(s account.LockState) string {
+	if s.NeedsAdmin {
+		return fmt.Sprintf("lockout: lock %d, until an admin unlocks", s.Locks)
+	}
+	return fmt.Sprintf("lockout: lock %d, until %s", s.Locks, s.LockedUntil.Format(time.RFC3339))
+}
+
+// UserLockState returns a user's failure and lock bookkeeping, for the
+// admin pages. ErrNotFound for a user not in tenantID.
+func (db *DB) UserLockState(ctx context.Context, tenantID, userID string) (account.LockState, error) {
+	r, err := scanLoginRow(db.sql.QueryRowContext(ctx, `SELECT `+loginColumns+` FROM users WHERE tenant_id = $1 AND id = $2`,
+		tenantID, userID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return account.LockState{}, ErrNotFound
+	}
+	if err != nil {
+		return account.LockState{}, fmt.Errorf("lock state: %w", err)
+	}
+	return r.lock, nil
+}
+
+// Unlock clears a user's failures and locks, also a lock that only an
+// admin may lift, audited as "user.unlock". The handler checks that actor
+// may manage users. ErrNotFound for a user not in tenantID.
+func (db *DB) Unlock(ctx context.Context, actor audit.Actor, tenantID, userID string) error {
+	err := db.write(ctx, func(tx *Tx) error {
+		if _, err := tx.loginRowByID(tenantID, userID); errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("user %q: %w", userID, ErrNotFound)
+		} else if err != nil {
+			return err
+		}
+		if err := tx.saveLock(tenantID, userID, account.LockState{}); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.unlock", ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: "user management"})
+	})
+	if err != nil {
+		return fmt.Errorf("unlock: %w", err)
+	}
+	return nil
+}

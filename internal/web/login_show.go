@@ -1,0 +1,103 @@
+package web
+
+import (
+	"errors"
+	"net/http"
+	"net/url"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/store"
+)
+
+// loginForm is what the login page shows.
+type loginForm struct {
+	TenantName string
+	Email      string // as typed, so a mistyped password need not mean retyping it
+	Next       string // where to go after login; checked again on use
+	Errors     []fieldError
+}
+
+// loginShow is a tenant's login page (contract USR-6).
+func (a *App) loginShow(w http.ResponseWriter, r *http.Request) {
+	t := tenantFrom(r.Context())
+	a.render(w, r, http.StatusOK, "login", loginForm{TenantName: t.LegalName, Next: r.URL.Query().Get("next")})
+}
+
+// loginCreate checks the e-mail address and password. Every failure gives
+// the same page and status, whatever the reason (ASVS 6.3.8); the store
+// spends the same hashing work on each. On success the browser gets a new
+// session (never one it brought: no fixation) and goes to next when that
+// is a local path of this tenant.
+func (a *App) loginCreate(w http.ResponseWriter, r *http.Request) {
+	if !a.parseForm(w, r) {
+		return
+	}
+	t := tenantFrom(r.Context())
+	email, pw := r.PostForm.Get("email"), r.PostForm.Get("password")
+	next := r.PostForm.Get("next")
+	if next == "" {
+		next = r.URL.Query().Get("next")
+	}
+	_, tok, err := a.opts.Store.Login(r.Context(), t.ID, email, pw, a.opts.Hasher, account.DefaultLockout,
+		RequestIDFrom(r.Context()), store.WithUserAgentHint(browserHint(r.UserAgent())))
+	if errors.Is(err, account.ErrLoginFailed) {
+		a.render(w, r, http.StatusUnauthorized, "login", loginForm{TenantName: t.LegalName, Email: email, Next: next,
+			Errors: []fieldError{{"email", a.t(r, "login.error.failed")}}})
+		return
+	}
+	if err != nil {
+		a.internalError(w, r, "login", err)
+		return
+	}
+	if old := sessionToken(r); old != "" {
+		// The browser brought a session: end it, the new one replaces it.
+		if u, _, ok, _ := a.currentUser(r); ok {
+			_ = a.opts.Store.RevokeSession(r.Context(), userActor(u, RequestIDFrom(r.Context())), t.ID, old)
+		}
+	}
+	setSessionCookie(w, tok)
+	http.Redirect(w, r, localNext(t.Slug, next), http.StatusSeeOther)
+}
+
+// logoutCreate ends the session and clears the cookie.
+func (a *App) logoutCreate(w http.ResponseWriter, r *http.Request) {
+	t := tenantFrom(r.Context())
+	u, _, ok, err := a.currentUser(r)
+	if err != nil {
+		a.internalError(w, r, "logout", err)
+		return
+	}
+	if ok {
+		actor := userActor(u, RequestIDFrom(r.Context()))
+		if err := a.opts.Store.RevokeSession(r.Context(), actor, t.ID, sessionToken(r)); err != nil &&
+			!errors.Is(err, store.ErrSessionInvalid) {
+			a.internalError(w, r, "logout", err)
+			return
+		}
+	}
+	clearSessionCookie(w)
+	http.Redirect(w, r, "/"+t.Slug+"/login", http.StatusSeeOther)
+}
+
+// signedInShow confirms who is signed in; without a valid session it sends
+// the visitor to the login page, to come back here.
+func (a *App) signedInShow(w http.ResponseWriter, r *http.Request) {
+	t := tenantFrom(r.Context())
+	u, _, ok, err := a.currentUser(r)
+	if err != nil {
+		a.internalError(w, r, "session", err)
+		return
+	}
+	if !ok {
+		a.toLogin(w, r)
+		return
+	}
+	a.render(w, r, http.StatusOK, "signed-in", struct{ TenantName, Name, Slug string }{t.LegalName, u.Name, t.Slug})
+}
+
+// toLogin redirects to the tenant's login page with the current path as
+// next.
+func (a *App) toLogin(w http.ResponseWriter, r *http.Request) {
+	t := tenantFrom(r.Context())
+	http.Redirect(w, r, "/"+t.Slug+"/login?next="+url.QueryEscape(r.URL.Path), http.StatusSeeOther)
+}

@@ -1,0 +1,208 @@
+package web
+
+import (
+	"errors"
+	"net"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/store"
+)
+
+// sessionCookie names the session cookie. The __Host- prefix makes
+// browsers accept it only when Secure, with Path=/ and without Domain, so
+// no subdomain or plain-HTTP page can set or overwrite it (ASVS 3.3.3).
+// Browsers accept Secure cookies from http://localhost and 127.0.0.1, so
+// development needs no exception.
+const sessionCookie = "__Host-kluis_session"
+
+// setSessionCookie hands the browser its session token. No Max-Age: the
+// cookie ends with the browser; the server ends the session anyway at its
+// idle or absolute timeout.
+func setSessionCookie(w http.ResponseWriter, token store.SessionToken) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: string(token), Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode})
+}
+
+func clearSessionCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", MaxAge: -1, Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode})
+}
+
+// sessionToken returns the session cookie's value, or "".
+func sessionToken(r *http.Request) string {
+	if c, err := r.Cookie(sessionCookie); err == nil {
+		return c.Value
+	}
+	return ""
+}
+
+// currentUser returns the user of the request's session on the request's
+// tenant. ok is false when there is no valid session; err is an internal
+// error. A session of another tenant is no session here.
+func (a *App) currentUser(r *http.Request) (u account.User, info store.SessionInfo, ok bool, err error) {
+	tok := sessionToken(r)
+	if tok == "" {
+		return u, info, false, nil
+	}
+	u, info, err = a.opts.Store.Session(r.Context(), tenantFrom(r.Context()).ID, tok)
+	if errors.Is(err, store.ErrSessionInvalid) {
+		return u, info, false, nil
+	}
+	return u, info, err == nil, err
+}
+
+// userActor is the audit actor of a signed-in user.
+func userActor(u account.User, requestID string) audit.Actor {
+	return audit.Actor{Kind: audit.KindUser, ID: u.ID, Role: string(u.Role), RequestID: requestID}
+}
+
+// localNext returns next when it is a local path inside the tenant's own
+// pages, else the tenant's signed-in page (ASVS 3.7.2: no open redirect).
+// Refused: other hosts and schemes ("https://…", "//host"), backslashes
+// (which browsers read as slashes), control characters, dot segments that
+// climb out of the tenant, and other tenants' paths.
+func localNext(slug, next string) string {
+	def := "/" + slug + "/signed-in"
+	prefix := "/" + slug + "/"
+	if !strings.HasPrefix(next, prefix) || strings.Contains(next, "//") || strings.ContainsAny(next, `\`) {
+		return def
+	}
+	for _, c := range next {
+		if c < 0x20 || c == 0x7f {
+			return def
+		}
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || u.Opaque != "" {
+		return def
+	}
+	if p := path.Clean(u.Path); !strings.HasPrefix(p+"/", prefix) || strings.Contains(u.Path, "//") {
+		return def
+	}
+	return next
+}
+
+// browserHint names the browser family and platform of a User-Agent
+// ("Firefox on Linux") for the user's list of sessions. The full header
+// is never stored: it is a fingerprint.
+func browserHint(ua string) string {
+	browser := "Unknown browser"
+	switch {
+	case strings.Contains(ua, "Edg/"):
+		browser = "Edge"
+	case strings.Contains(ua, "OPR/"):
+		browser = "Opera"
+	case strings.Contains(ua, "Firefox/"):
+		browser = "Firefox"
+	case strings.Contains(ua, "Chrome/"), strings.Contains(ua, "Chromium/"):
+		browser = "Chrome"
+	case strings.Contains(ua, "Safari/"):
+		browser = "Safari"
+	}
+	platform := ""
+	switch {
+	case strings.Contains(ua, "Android"):
+		platform = "Android"
+	case strings.Contains(ua, "iPhone"), strings.Contains(ua, "iPad"):
+		platform = "iOS"
+	case strings.Contains(ua, "Windows"):
+		platform = "Windows"
+	case strings.Contains(ua, "Mac OS X"), strings.Contains(ua, "Macintosh"):
+		platform = "macOS"
+	case strings.Contains(ua, "CrOS"):
+		platform = "ChromeOS"
+	case strings.Contains(ua, "Linux"):
+		platform = "Linux"
+	}
+	if platform == "" {
+		return browser
+	}
+	return browser + " on " + platform
+}
+
+// DefaultLoginRateLimit is how many login posts one client address may
+// make per minute when Options.LoginRateLimit is 0.
+const DefaultLoginRateLimit = 20
+
+// rateLimiter is a token bucket per client address, in memory: each
+// address may burst up to perMinute requests and regains one every
+// minute/perMinute. It sits on top of the per-account lockout, which
+// stops guessing one account; this slows spraying many accounts.
+type rateLimiter struct {
+	mu        sync.Mutex
+	perMinute float64
+	buckets   map[string]*bucket
+	now       func() time.Time
+}
+
+type bucket struct {
+	tokens float64
+	at     time.Time
+}
+
+func newRateLimiter(perMinute int) *rateLimiter {
+	if perMinute <= 0 {
+		perMinute = DefaultLoginRateLimit
+	}
+	return &rateLimiter{perMinute: float64(perMinute), buckets: map[string]*bucket{}, now: time.Now}
+}
+
+// allow takes a token for key and reports whether there was one.
+func (l *rateLimiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.buckets) > 10000 {
+		// Forget addresses whose buckets are full again: they lose nothing.
+		for k, b := range l.buckets {
+			if now.Sub(b.at) >= time.Minute {
+				delete(l.buckets, k)
+			}
+		}
+	}
+	b, ok := l.buckets[key]
+	if !ok {
+		b = &bucket{tokens: l.perMinute, at: now}
+		l.buckets[key] = b
+	}
+	b.tokens = min(l.perMinute, b.tokens+now.Sub(b.at).Minutes()*l.perMinute)
+	b.at = now
+	if b.tokens < 1 {
+		return false
+	}
+	b.tokens--
+	return true
+}
+
+// clientIP is the address the request came from. It is r.RemoteAddr only:
+// X-Forwarded-For and similar headers are set by the client unless a proxy
+// we trust overwrites them, and trusted proxies are not configured yet.
+// TODO(issue 3, item 4): honour X-Forwarded-For from configured trusted
+// proxies only.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// rateLimited answers 429 with the localized page when the client address
+// has used up its budget for h.
+func (a *App) rateLimited(l *rateLimiter, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if !l.allow(clientIP(r)) {
+			w.Header().Set("Retry-After", "60")
+			a.error(w, r, http.StatusTooManyRequests)
+			return
+		}
+		h(w, r)
+	}
+}
