@@ -333,7 +333,7 @@ function invite(email, name, lang) {
 // error summary, fixes it and activates the account (USR-1, USR-3), with axe
 // on every state of the page.
 for (const lang of LANGS) {
-  test(`activation-${lang.code}: invite, weak password refused, account activated`, { timeout: 90_000 }, async () => {
+  test(`activation-${lang.code}: invite, weak password refused, account activated, sign in and out`, { timeout: 90_000 }, async () => {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, bypassCSP: true, locale: lang.locale });
     try {
       const page = await context.newPage();
@@ -361,6 +361,27 @@ for (const lang of LANGS) {
       assert.match(page.url(), /\/demo\/activated$/);
       await page.screenshot({ path: join(artifactsDir, `activated-${lang.code}-phone.png`), fullPage: true });
       await expectNoAxeViolations(page, 'the activated page');
+
+      // Sign in with the new password: the session cookie (__Host-, Secure) works on
+      // http://127.0.0.1, which browsers treat as a secure context.
+      [response] = await Promise.all([page.waitForNavigation(), page.click('a.button')]);
+      assert.match(page.url(), /\/demo\/login$/);
+      await expectNoAxeViolations(page, 'the login form');
+      await page.fill('#email', `e2e-${lang.code}@demo.example`);
+      await page.fill('#password', 'wrong password, twenty chars');
+      [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      assert.equal(response.status(), 401);
+      await page.screenshot({ path: join(artifactsDir, `login-error-${lang.code}-phone.png`), fullPage: true });
+      await expectNoAxeViolations(page, 'the login form with an error');
+      await page.fill('#password', good);
+      [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+      assert.match(page.url(), /\/demo\/signed-in$/);
+      assert.match(await page.locator('main').textContent(), new RegExp(`Test ${lang.code.toUpperCase()}`));
+      await page.screenshot({ path: join(artifactsDir, `signed-in-${lang.code}-phone.png`), fullPage: true });
+      await expectNoAxeViolations(page, 'the signed-in page');
+      [response] = await Promise.all([page.waitForNavigation(), page.click('form[action$="/logout"] button')]);
+      response = await page.goto(`${baseURL}/demo/signed-in`);
+      assert.match(page.url(), /\/demo\/login\?next=/, 'after logout the session is gone');
 
       response = await page.goto(link);
       assert.equal(response.status(), 410, 'a used link no longer works');

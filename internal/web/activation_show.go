@@ -84,7 +84,7 @@ func (a *App) activationCreate(w http.ResponseWriter, r *http.Request) {
 // activatedShow confirms the activation.
 func (a *App) activatedShow(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
-	a.render(w, r, http.StatusOK, "activated", struct{ TenantName string }{t.LegalName})
+	a.render(w, r, http.StatusOK, "activated", struct{ TenantName, Slug string }{t.LegalName, t.Slug})
 }
 
 // invitationFailed renders the page for a link that no longer works, or
