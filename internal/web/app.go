@@ -66,6 +66,8 @@ type App struct {
 	mux  *http.ServeMux
 	// tenantMux routes the pages below /{tenant}/.
 	tenantMux *http.ServeMux
+	// patterns lists every registered route pattern, platform and tenant.
+	patterns []string
 	pages     map[string]*template.Template
 	handler   http.Handler
 
@@ -90,8 +92,10 @@ func New(opts Options) *App {
 	}
 	a := &App{log: opts.Logger, opts: opts, mux: http.NewServeMux(), tenantMux: http.NewServeMux(), pages: pages,
 		readyTimeout: 2 * time.Second}
-	a.routes(a.mux)
-	a.tenantRoutes(a.tenantMux)
+	platform, tenants := &routeTable{mux: a.mux}, &routeTable{mux: a.tenantMux}
+	a.routes(platform)
+	a.tenantRoutes(tenants)
+	a.patterns = append(platform.patterns, tenants.patterns...)
 	if opts.testRoutes != nil {
 		opts.testRoutes(a, a.mux)
 	}

@@ -1,0 +1,132 @@
+package web
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/password"
+	"github.com/kluis/kluis/internal/storetest"
+	"github.com/kluis/kluis/internal/tenant"
+)
+
+// The parties of the authorisation matrix. Supplier staff have no web login
+// yet (the operator realm is CLI-only so far): their column comes with it.
+var parties = []string{"anonymous", "user", "admin", "dpo", "other-tenant-admin"}
+
+// authzRow is one route of the matrix: how to call it on tenant "gent" and
+// the status each party must get.
+type authzRow struct {
+	pattern string
+	method  string
+	target  string
+	body    string
+	want    map[string]int // by party; "*" for every party not listed
+}
+
+func (r authzRow) wantFor(party string) int {
+	if s, ok := r.want[party]; ok {
+		return s
+	}
+	return r.want["*"]
+}
+
+// TestAuthorisationMatrix calls every route of both route tables as every
+// party and checks the status. A route added without a row here fails the
+// test: the matrix always covers the whole application.
+func TestAuthorisationMatrix(t *testing.T) {
+	matrix := []authzRow{
+		{"GET /{$}", "GET", "/", "", map[string]int{"*": 200}},
+		{"GET /healthz", "GET", "/healthz", "", map[string]int{"*": 200}},
+		{"GET /readyz", "GET", "/readyz", "", map[string]int{"*": 200}},
+		{"GET /static/{file...}", "GET", "/static/kluis.css", "", map[string]int{"*": 200}},
+		{"GET /{tenant}", "GET", "/gent", "", map[string]int{"*": 301}},
+		{"GET /{tenant}/", "GET", "/gent/", "", map[string]int{"*": 200}},
+		{"POST /{tenant}/", "POST", "/gent/", "", map[string]int{"*": 405}},
+		{"GET /{tenant}/{$}", "GET", "/gent/", "", map[string]int{"*": 200}},
+		{"GET /{tenant}/privacy", "GET", "/gent/privacy", "", map[string]int{"*": 200}},
+		{"GET /{tenant}/activate/{token}", "GET", "/gent/activate/not-a-token", "", map[string]int{"*": 410}},
+		{"POST /{tenant}/activate/{token}", "POST", "/gent/activate/not-a-token", "password=x&password_confirm=x", map[string]int{"*": 410}},
+		{"GET /{tenant}/activated", "GET", "/gent/activated", "", map[string]int{"*": 200}},
+		{"GET /{tenant}/login", "GET", "/gent/login", "", map[string]int{"*": 200}},
+		{"POST /{tenant}/login", "POST", "/gent/login", "email=nobody%40gent.be&password=wrong+password+here", map[string]int{"*": 401}},
+		// Only a session of this tenant opens it; another tenant's admin is
+		// as anonymous here.
+		{"GET /{tenant}/signed-in", "GET", "/gent/signed-in", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		// Last: it ends the sessions the rows above use.
+		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
+	}
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		fast := password.NewHasher(password.Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}, 2)
+		mkTenant := func(slug string) tenant.Tenant {
+			tn, err := env.DB.CreateTenant(ctx, op, tenant.New{Slug: slug, LegalName: "Stad " + slug, EnterpriseNumber: "0207451227",
+				DPOName: "D", DPOEmail: "dpo@" + slug + ".be"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return tn
+		}
+		gent, brugge := mkTenant("gent"), mkTenant("brugge")
+		const pw = "paardenbloem kastanjeboom vijver"
+		session := func(tn tenant.Tenant, role account.Role) string {
+			email := string(role) + "@" + tn.Slug + ".be"
+			_, tok, err := env.DB.InviteUser(ctx, op, tn.ID, account.Invite{Email: email, Name: string(role), Role: role})
+			if err != nil {
+				t.Fatal(err)
+			}
+			hash, _ := fast.Hash(ctx, pw)
+			if _, err := env.DB.ActivateUser(ctx, tn.ID, tok.Plain, hash, "r"); err != nil {
+				t.Fatal(err)
+			}
+			_, st, err := env.DB.Login(ctx, tn.ID, email, pw, fast, account.DefaultLockout, "r")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return string(st)
+		}
+		cookies := map[string]string{
+			"anonymous":          "",
+			"user":               session(gent, account.RoleUser),
+			"admin":              session(gent, account.RoleAdmin),
+			"dpo":                session(gent, account.RoleDPO),
+			"other-tenant-admin": session(brugge, account.RoleAdmin),
+		}
+		a, _ := newTestApp(t, Options{Store: env.DB, Hasher: fast, LoginRateLimit: 1000})
+
+		covered := map[string]bool{}
+		for _, row := range matrix {
+			covered[row.pattern] = true
+		}
+		for _, p := range a.patterns {
+			if !covered[p] {
+				t.Errorf("route %q has no row in the authorisation matrix", p)
+			}
+		}
+		for _, row := range matrix {
+			for _, party := range parties {
+				t.Run(row.pattern+"/"+party, func(t *testing.T) {
+					h := map[string]string{}
+					if row.body != "" {
+						h["Content-Type"] = "application/x-www-form-urlencoded"
+					}
+					if c := cookies[party]; c != "" {
+						h["Cookie"] = sessionCookie + "=" + c
+					}
+					resp := request{method: row.method, target: row.target, body: row.body, header: h}.do(t, a.Handler())
+					body := bodyOf(t, resp)
+					if resp.StatusCode != row.wantFor(party) {
+						t.Fatalf("%s %s as %s: status %d, want %d", row.method, row.target, party, resp.StatusCode, row.wantFor(party))
+					}
+					// No page shows another tenant's name to its admin.
+					if party == "other-tenant-admin" && strings.Contains(body, "Stad brugge") {
+						t.Fatal("tenant B's name leaked into tenant A's page")
+					}
+				})
+			}
+		}
+	})
+}
