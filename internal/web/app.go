@@ -68,8 +68,8 @@ type App struct {
 	tenantMux *http.ServeMux
 	// patterns lists every registered route pattern, platform and tenant.
 	patterns []string
-	pages     map[string]*template.Template
-	handler   http.Handler
+	pages    map[string]*template.Template
+	handler  http.Handler
 
 	readyTimeout time.Duration // bounds all readiness checks together
 }
