@@ -79,7 +79,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 
 	app := web.New(web.Options{
-		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit,
+		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db,
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},

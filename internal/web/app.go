@@ -38,6 +38,9 @@ type Options struct {
 	Checks []Check
 	// Store serves tenant pages; without it every tenant path is 404.
 	Store *store.DB
+	// BaseURL is the public address of the site, for links sent to people
+	// (activation); no trailing slash.
+	BaseURL string
 	// Hasher hashes the passwords people choose (argon2id, bounded
 	// concurrency); nil means password.NewHasher(DefaultParams, 0).
 	Hasher *password.Hasher

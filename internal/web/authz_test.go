@@ -55,6 +55,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// Only a session of this tenant opens it; another tenant's admin is
 		// as anonymous here.
 		{"GET /{tenant}/signed-in", "GET", "/gent/signed-in", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		// User management: the DPO sees users, only admins invite (an
+		// empty form: 422 proves the admin got through to validation).
+		{"GET /{tenant}/admin/users", "GET", "/gent/admin/users", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/users", "POST", "/gent/admin/users", "email=&name=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

@@ -1,6 +1,10 @@
 package web
 
-import "net/http"
+import (
+	"net/http"
+
+	"github.com/kluis/kluis/internal/account"
+)
 
 // routes is the route table of the web side, the one place to read what
 // Kluis serves. Unknown paths get the localized 404 page and a wrong method
@@ -34,6 +38,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/login", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.loginCreate))
 	mux.HandleFunc("POST /{tenant}/logout", a.logoutCreate)
 	mux.HandleFunc("GET /{tenant}/signed-in", a.signedInShow)
+	mux.HandleFunc("GET /{tenant}/admin/users", a.require(account.ViewUsers, a.usersShow))
+	mux.HandleFunc("POST /{tenant}/admin/users", a.require(account.ManageUsers, a.userCreate))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,
