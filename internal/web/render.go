@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"time"
+	_ "time/tzdata" // Europe/Brussels without a zone database on the host
 
 	"github.com/kluis/kluis/internal/locale"
 )
@@ -55,7 +57,7 @@ func (p Page) Languages() []LangLink {
 // templates/ into one template set per page, keyed by the file name without
 // ".html". A page defines "content" and may redefine "title".
 func parsePages() (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"static": staticURL}
+	funcs := template.FuncMap{"static": staticURL, "datetime": datetime}
 	base, err := template.New("base.html").Funcs(funcs).ParseFS(templateFiles, "templates/base.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse base template: %w", err)
@@ -170,3 +172,17 @@ func (a *App) internalError(w http.ResponseWriter, r *http.Request, what string,
 	a.log.ErrorContext(r.Context(), what, "request_id", RequestIDFrom(r.Context()), "error", err.Error())
 	a.error(w, r, http.StatusInternalServerError)
 }
+
+// brussels is the time zone people read times in; time/tzdata embeds the
+// zone database, so the static binary needs none on the host.
+var brussels = func() *time.Location {
+	l, err := time.LoadLocation("Europe/Brussels")
+	if err != nil {
+		panic("web: " + err.Error())
+	}
+	return l
+}()
+
+// datetime shows a moment as Belgians write it, in Belgian time:
+// 22.11.2026 10:19.
+func datetime(t time.Time) string { return t.In(brussels).Format("02.01.2006 15:04") }

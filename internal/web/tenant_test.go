@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/register"
@@ -78,4 +79,16 @@ func TestTenantPages(t *testing.T) {
 			})
 		}
 	})
+}
+
+func TestDatetimeInBelgianTime(t *testing.T) {
+	for in, want := range map[string]string{
+		"2026-11-22T09:19:00Z": "22.11.2026 10:19", // winter: UTC+1
+		"2026-07-01T09:19:00Z": "01.07.2026 11:19", // summer: UTC+2
+	} {
+		tm, _ := time.Parse(time.RFC3339, in)
+		if got := datetime(tm); got != want {
+			t.Errorf("datetime(%s) = %s, want %s", in, got, want)
+		}
+	}
 }
