@@ -62,6 +62,9 @@ type SessionInfo struct {
 	IdleTimeout    time.Duration
 	AbsoluteExpiry time.Time
 	UserAgentHint  string
+	// MFAVerified is true when the session's user proved their second
+	// factor in it (MarkSessionMFA); false for a password-only session.
+	MFAVerified bool
 }
 
 // touchEvery is how stale last_seen_at may get before Session writes it
@@ -110,11 +113,11 @@ func (db *DB) Session(ctx context.Context, tenantID, token string) (account.User
 	idHash := sessionHash(token)
 	var userID string
 	var created, lastSeen, idleUS, absolute int64
-	var revoked sql.NullInt64
+	var revoked, mfaVerified sql.NullInt64
 	var info SessionInfo
 	err := db.sql.QueryRowContext(ctx, `SELECT user_id, created_at, last_seen_at, idle_timeout_us, absolute_expiry,
-		user_agent_hint, revoked_at FROM sessions WHERE id_hash = $1 AND tenant_id = $2`, idHash, tenantID).
-		Scan(&userID, &created, &lastSeen, &idleUS, &absolute, &info.UserAgentHint, &revoked)
+		user_agent_hint, revoked_at, mfa_verified_at FROM sessions WHERE id_hash = $1 AND tenant_id = $2`, idHash, tenantID).
+		Scan(&userID, &created, &lastSeen, &idleUS, &absolute, &info.UserAgentHint, &revoked, &mfaVerified)
 	if errors.Is(err, sql.ErrNoRows) {
 		return account.User{}, SessionInfo{}, ErrSessionInvalid
 	}
@@ -125,6 +128,7 @@ func (db *DB) Session(ctx context.Context, tenantID, token string) (account.User
 	info.ID = base64.RawURLEncoding.EncodeToString(idHash)
 	info.CreatedAt, info.LastSeenAt = fromMicros(created), fromMicros(lastSeen)
 	info.IdleTimeout, info.AbsoluteExpiry = time.Duration(idleUS)*time.Microsecond, fromMicros(absolute)
+	info.MFAVerified = mfaVerified.Valid
 	if revoked.Valid || !now.Before(info.LastSeenAt.Add(info.IdleTimeout)) || !now.Before(info.AbsoluteExpiry) {
 		return account.User{}, SessionInfo{}, ErrSessionInvalid
 	}
@@ -160,6 +164,36 @@ func (db *DB) Session(ctx context.Context, tenantID, token string) (account.User
 		info.LastSeenAt = now
 	}
 	return u, info, nil
+}
+
+// MarkSessionMFA records that the user of a live session of tenantID has
+// proved their second factor in it (after VerifyTOTP, UseRecoveryCode or
+// ConfirmTOTP succeeded). The second factor's own success is audited by
+// those; this only lifts the session out of "pending". ErrSessionInvalid
+// when the token names no live session of tenantID.
+func (db *DB) MarkSessionMFA(ctx context.Context, tenantID, token string) error {
+	if token == "" {
+		return ErrSessionInvalid
+	}
+	idHash := sessionHash(token)
+	var found bool
+	err := db.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`UPDATE sessions SET mfa_verified_at = $1 WHERE id_hash = $2 AND tenant_id = $3 AND revoked_at IS NULL`,
+			micros(db.now()), idHash, tenantID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		found = n == 1
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("mark session MFA: %w", err)
+	}
+	if !found {
+		return ErrSessionInvalid
+	}
+	return nil
 }
 
 // RevokeSession ends one session (logout), audited as "session.revoke".

@@ -14,7 +14,11 @@ import (
 
 // The parties of the authorisation matrix. Supplier staff have no web login
 // yet (the operator realm is CLI-only so far): their column comes with it.
-var parties = []string{"anonymous", "user", "admin", "dpo", "other-tenant-admin"}
+// "admin" and "dpo" sessions passed their second factor; "admin-no-mfa" is
+// an admin who has not enrolled yet (only enrolment is open), "pending" an
+// admin with TOTP whose session has the password only (only the second
+// login step is open) (USR-2).
+var parties = []string{"anonymous", "user", "admin", "dpo", "admin-no-mfa", "pending", "other-tenant-admin"}
 
 // authzRow is one route of the matrix: how to call it on tenant "gent" and
 // the status each party must get.
@@ -52,6 +56,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/activated", "GET", "/gent/activated", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/login", "GET", "/gent/login", "", map[string]int{"*": 200}},
 		{"POST /{tenant}/login", "POST", "/gent/login", "email=nobody%40gent.be&password=wrong+password+here", map[string]int{"*": 401}},
+		// The second login step: only a session pending its second factor
+		// gets the form (a malformed code: 422); the others are sent on
+		// (to login, enrolment or their page).
+		{"GET /{tenant}/login/mfa", "GET", "/gent/login/mfa", "", map[string]int{"*": 303, "pending": 200}},
+		{"POST /{tenant}/login/mfa", "POST", "/gent/login/mfa", "code=abc", map[string]int{"*": 303, "pending": 422}},
+		// Enrolment: every signed-in user who is not pending; who has TOTP
+		// already is told so, and cannot confirm again (303 to the page).
+		{"GET /{tenant}/account/mfa", "GET", "/gent/account/mfa", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200,
+			"admin-no-mfa": 200}},
+		{"POST /{tenant}/account/mfa", "POST", "/gent/account/mfa", "code=abc", map[string]int{"*": 303, "user": 422, "admin-no-mfa": 422}},
 		// Only a session of this tenant opens it; another tenant's admin is
 		// as anonymous here.
 		{"GET /{tenant}/signed-in", "GET", "/gent/signed-in", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
@@ -76,9 +90,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		}
 		gent, brugge := mkTenant("gent"), mkTenant("brugge")
 		const pw = "paardenbloem kastanjeboom vijver"
-		session := func(tn tenant.Tenant, role account.Role) string {
-			email := string(role) + "@" + tn.Slug + ".be"
-			_, tok, err := env.DB.InviteUser(ctx, op, tn.ID, account.Invite{Email: email, Name: string(role), Role: role})
+		// session logs name in with the password; with enrol the user has
+		// TOTP, with verify the session also passed it.
+		session := func(tn tenant.Tenant, name string, role account.Role, enrol, verify bool) string {
+			email := name + "@" + tn.Slug + ".be"
+			_, tok, err := env.DB.InviteUser(ctx, op, tn.ID, account.Invite{Email: email, Name: name, Role: role})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -86,18 +102,28 @@ func TestAuthorisationMatrix(t *testing.T) {
 			if _, err := env.DB.ActivateUser(ctx, tn.ID, tok.Plain, hash, "r"); err != nil {
 				t.Fatal(err)
 			}
-			_, st, err := env.DB.Login(ctx, tn.ID, email, pw, fast, account.DefaultLockout, "r")
+			u, st, err := env.DB.Login(ctx, tn.ID, email, pw, fast, account.DefaultLockout, "r")
 			if err != nil {
 				t.Fatal(err)
+			}
+			if enrol {
+				enrolTOTP(t, env, tn.ID, u.ID)
+			}
+			if verify {
+				if err := env.DB.MarkSessionMFA(ctx, tn.ID, string(st)); err != nil {
+					t.Fatal(err)
+				}
 			}
 			return string(st)
 		}
 		cookies := map[string]string{
 			"anonymous":          "",
-			"user":               session(gent, account.RoleUser),
-			"admin":              session(gent, account.RoleAdmin),
-			"dpo":                session(gent, account.RoleDPO),
-			"other-tenant-admin": session(brugge, account.RoleAdmin),
+			"user":               session(gent, "user", account.RoleUser, false, false),
+			"admin":              session(gent, "admin", account.RoleAdmin, true, true),
+			"dpo":                session(gent, "dpo", account.RoleDPO, true, true),
+			"admin-no-mfa":       session(gent, "admin-no-mfa", account.RoleAdmin, false, false),
+			"pending":            session(gent, "pending", account.RoleAdmin, true, false),
+			"other-tenant-admin": session(brugge, "admin", account.RoleAdmin, true, true),
 		}
 		a, _ := newTestApp(t, Options{Store: env.DB, Hasher: fast, LoginRateLimit: 1000})
 

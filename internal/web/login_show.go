@@ -38,7 +38,7 @@ func (a *App) loginCreate(w http.ResponseWriter, r *http.Request) {
 	if next == "" {
 		next = r.URL.Query().Get("next")
 	}
-	_, tok, err := a.opts.Store.Login(r.Context(), t.ID, email, pw, a.opts.Hasher, account.DefaultLockout,
+	u, tok, err := a.opts.Store.Login(r.Context(), t.ID, email, pw, a.opts.Hasher, account.DefaultLockout,
 		RequestIDFrom(r.Context()), store.WithUserAgentHint(browserHint(r.UserAgent())))
 	if errors.Is(err, account.ErrLoginFailed) {
 		a.render(w, r, http.StatusUnauthorized, "login", loginForm{TenantName: t.LegalName, Email: email, Next: next,
@@ -51,12 +51,22 @@ func (a *App) loginCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if old := sessionToken(r); old != "" {
 		// The browser brought a session: end it, the new one replaces it.
-		if u, _, ok, _ := a.currentUser(r); ok {
-			_ = a.opts.Store.RevokeSession(r.Context(), userActor(u, RequestIDFrom(r.Context())), t.ID, old)
+		if ou, _, ok, _ := a.currentUser(r); ok {
+			_ = a.opts.Store.RevokeSession(r.Context(), userActor(ou, RequestIDFrom(r.Context())), t.ID, old)
 		}
 	}
 	setSessionCookie(w, tok)
-	http.Redirect(w, r, localNext(t.Slug, next), http.StatusSeeOther)
+	// The new session is password-only: the second factor comes next, or
+	// enrolment when the role requires one (USR-2).
+	to, err := a.mfaGate(r, u, store.SessionInfo{}, next)
+	if err != nil {
+		a.internalError(w, r, "mfa gate", err)
+		return
+	}
+	if to == "" {
+		to = localNext(t.Slug, next)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // logoutCreate ends the session and clears the cookie.
@@ -83,13 +93,20 @@ func (a *App) logoutCreate(w http.ResponseWriter, r *http.Request) {
 // the visitor to the login page, to come back here.
 func (a *App) signedInShow(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
-	u, _, ok, err := a.currentUser(r)
+	u, info, ok, err := a.currentUser(r)
 	if err != nil {
 		a.internalError(w, r, "session", err)
 		return
 	}
 	if !ok {
 		a.toLogin(w, r)
+		return
+	}
+	if to, err := a.mfaGate(r, u, info, ""); err != nil {
+		a.internalError(w, r, "mfa gate", err)
+		return
+	} else if to != "" {
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
 	a.render(w, r, http.StatusOK, "signed-in", struct{ TenantName, Name, Slug string }{t.LegalName, u.Name, t.Slug})

@@ -16,16 +16,29 @@ type signedIn func(w http.ResponseWriter, r *http.Request, u account.User)
 // require lets the request through only with a session of this tenant whose
 // user has permission p (the permission table in package account). No
 // session: to the login page. Without the permission: 403, and the refusal
-// is recorded in the tenant's audit log.
+// is recorded in the tenant's audit log. A session pending its second
+// factor goes to the second login step, and an admin's or DPO's session
+// without a second factor to enrolment (USR-2), whatever the permission.
 func (a *App) require(p account.Permission, h signedIn) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		u, _, ok, err := a.currentUser(r)
+		u, info, ok, err := a.currentUser(r)
 		if err != nil {
 			a.internalError(w, r, "session", err)
 			return
 		}
 		if !ok {
 			a.toLogin(w, r)
+			return
+		}
+		next := ""
+		if r.Method == http.MethodGet {
+			next = r.URL.RequestURI()
+		}
+		if to, err := a.mfaGate(r, u, info, next); err != nil {
+			a.internalError(w, r, "mfa gate", err)
+			return
+		} else if to != "" {
+			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
 		if !account.Can(u.Role, p) {

@@ -37,9 +37,12 @@ func TestClauseUSR1_AdminInvitesUsersWithoutSupplier(t *testing.T) {
 			if _, err := env.DB.ActivateUser(ctx, tn.ID, tok.Plain, hash, "r"); err != nil {
 				t.Fatal(err)
 			}
-			_, st, err := env.DB.Login(ctx, tn.ID, email, pw, fast, account.DefaultLockout, "r")
+			u, st, err := env.DB.Login(ctx, tn.ID, email, pw, fast, account.DefaultLockout, "r")
 			if err != nil {
 				t.Fatal(err)
+			}
+			if role.RequiresMFA(false) {
+				verifiedMFA(t, env, tn.ID, u.ID, string(st)) // USR-2: admins reach admin pages only so
 			}
 			return sessionCookie + "=" + string(st)
 		}
