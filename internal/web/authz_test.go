@@ -73,6 +73,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// empty form: 422 proves the admin got through to validation).
 		{"GET /{tenant}/admin/users", "GET", "/gent/admin/users", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/users", "POST", "/gent/admin/users", "email=&name=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		// One user's page and the actions on it: admins only (an unknown
+		// id: 404 proves the admin got through, and changes nothing).
+		{"GET /{tenant}/admin/users/{id}", "GET", "/gent/admin/users/nobody", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/users/{id}/{action}", "POST", "/gent/admin/users/nobody/disable", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

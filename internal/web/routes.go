@@ -44,6 +44,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/signed-in", a.signedInShow)
 	mux.HandleFunc("GET /{tenant}/admin/users", a.require(account.ViewUsers, a.usersShow))
 	mux.HandleFunc("POST /{tenant}/admin/users", a.require(account.ManageUsers, a.userCreate))
+	mux.HandleFunc("GET /{tenant}/admin/users/{id}", a.require(account.ManageUsers, a.userShow))
+	mux.HandleFunc("POST /{tenant}/admin/users/{id}/{action}", a.require(account.ManageUsers, a.userAction))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,

@@ -1,0 +1,221 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/audit"
+)
+
+// The admin's actions on one user (contract USR-1, USR-5, USR-6). Each
+// acts inside one tenant only: a user id of another tenant is ErrNotFound.
+// Each is audited in the same transaction as the change. The handler checks
+// that actor may manage users (account.ManageUsers).
+
+// Refusals of the admin's actions; both are ErrConflict.
+var (
+	// ErrOwnAccount: an admin may not disable or demote themselves.
+	ErrOwnAccount = fmt.Errorf("an admin cannot disable or demote their own account: %w", ErrConflict)
+	// ErrLastAdmin: the change would leave the tenant without an active
+	// admin.
+	ErrLastAdmin = fmt.Errorf("the tenant would have no active admin left: %w", ErrConflict)
+)
+
+// User returns one user of tenantID, opening their name and address, and
+// records the consultation ("user.read"). ErrNotFound for a user not in
+// tenantID.
+func (db *DB) User(ctx context.Context, actor audit.Actor, tenantID, userID string) (account.User, error) {
+	if err := db.requireKeys(); err != nil {
+		return account.User{}, err
+	}
+	var u account.User
+	err := db.write(ctx, func(tx *Tx) error {
+		var err error
+		u, err = db.scanUser(tenantID, tx.queryRow(`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`,
+			tenantID, userID))
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("user %q: %w", userID, ErrNotFound)
+		}
+		if err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.read", ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: "user management"})
+	})
+	if err != nil {
+		return account.User{}, fmt.Errorf("read user: %w", err)
+	}
+	return u, nil
+}
+
+// adminTarget is the row an admin's action changes, read (and on
+// PostgreSQL locked) in the action's transaction.
+type adminTarget struct {
+	role   account.Role
+	status string
+	admins []string // the tenant's active admins, before the change
+}
+
+// adminTarget reads the tenant's active admins and then the user. On
+// PostgreSQL both are locked, the admins first and in id order, so that two
+// admins demoting each other at the same time neither both succeed nor
+// deadlock.
+func (tx *Tx) adminTarget(tenantID, userID string) (adminTarget, error) {
+	var t adminTarget
+	var err error
+	if t.admins, err = tx.activeAdmins(tenantID); err != nil {
+		return t, err
+	}
+	var role string
+	err = tx.queryRow(`SELECT role, status FROM users WHERE tenant_id = $1 AND id = $2`+tx.forUpdate(), tenantID, userID).
+		Scan(&role, &t.status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return t, fmt.Errorf("user %q: %w", userID, ErrNotFound)
+	}
+	t.role = account.Role(role)
+	return t, err
+}
+
+// activeAdmins lists the ids of the tenant's active admins (locked on
+// PostgreSQL).
+func (tx *Tx) activeAdmins(tenantID string) ([]string, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id FROM users WHERE tenant_id = $1 AND role = $2 AND status = $3
+		ORDER BY id`+tx.forUpdate(), tenantID, string(account.RoleAdmin), account.StatusActive)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// isSelf reports whether actor is the tenant user userID.
+func isSelf(actor audit.Actor, userID string) bool {
+	return actor.Kind == audit.KindUser && actor.ID == userID
+}
+
+// guardAdminLoss refuses a change that takes an active admin away: the
+// actor's own account, or the tenant's last active admin.
+func guardAdminLoss(actor audit.Actor, userID string, t adminTarget) error {
+	if isSelf(actor, userID) {
+		return ErrOwnAccount
+	}
+	if t.role != account.RoleAdmin || t.status != account.StatusActive {
+		return nil
+	}
+	for _, id := range t.admins {
+		if id != userID {
+			return nil
+		}
+	}
+	return ErrLastAdmin
+}
+
+// SetUserRole gives a user of tenantID another role, audited as
+// "user.role" with the old and the new role. *account.ValidationError for
+// an unknown role; ErrOwnAccount when an admin demotes themselves;
+// ErrLastAdmin when it would leave the tenant without an active admin;
+// ErrNotFound for a user not in tenantID.
+func (db *DB) SetUserRole(ctx context.Context, actor audit.Actor, tenantID, userID string, role account.Role) error {
+	if !slices.Contains(account.Roles, role) {
+		return &account.ValidationError{Fields: map[string]string{"role": "unknown role"}}
+	}
+	err := db.write(ctx, func(tx *Tx) error {
+		t, err := tx.adminTarget(tenantID, userID)
+		if err != nil {
+			return err
+		}
+		if t.role == role {
+			return nil // nothing changes, nothing to record
+		}
+		if t.role == account.RoleAdmin {
+			if err := guardAdminLoss(actor, userID, t); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.exec(`UPDATE users SET role = $1 WHERE tenant_id = $2 AND id = $3`, string(role), tenantID, userID); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.role", ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: "user management (role " + string(t.role) + "→" + string(role) + ")"})
+	})
+	if err != nil {
+		return fmt.Errorf("set user role: %w", err)
+	}
+	return nil
+}
+
+// DisableUser disables a user of tenantID and ends all their sessions at
+// once, in one transaction with its "user.disable" event. A disabled user
+// cannot log in, and an invited one can no longer activate. ErrOwnAccount
+// for the actor's own account; ErrLastAdmin for the tenant's last active
+// admin; ErrNotFound for a user not in tenantID.
+func (db *DB) DisableUser(ctx context.Context, actor audit.Actor, tenantID, userID string) error {
+	err := db.write(ctx, func(tx *Tx) error {
+		t, err := tx.adminTarget(tenantID, userID)
+		if err != nil {
+			return err
+		}
+		if err := guardAdminLoss(actor, userID, t); err != nil {
+			return err
+		}
+		if _, err := tx.exec(`UPDATE users SET status = $1 WHERE tenant_id = $2 AND id = $3`, account.StatusDisabled,
+			tenantID, userID); err != nil {
+			return err
+		}
+		n, err := tx.revokeUserSessions(tenantID, userID, "")
+		if err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.disable", ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: fmt.Sprintf("user management (was %s; %d sessions ended)", t.status, n)})
+	})
+	if err != nil {
+		return fmt.Errorf("disable user: %w", err)
+	}
+	return nil
+}
+
+// EnableUser enables a disabled user of tenantID again, audited as
+// "user.enable": active when they had activated their account, invited
+// otherwise. Sessions ended by the disabling stay ended. A user who is not
+// disabled is left as is. ErrNotFound for a user not in tenantID.
+func (db *DB) EnableUser(ctx context.Context, actor audit.Actor, tenantID, userID string) error {
+	err := db.write(ctx, func(tx *Tx) error {
+		t, err := tx.adminTarget(tenantID, userID)
+		if err != nil {
+			return err
+		}
+		if t.status != account.StatusDisabled {
+			return nil
+		}
+		var hash string
+		if err := tx.queryRow(`SELECT password_hash FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID).Scan(&hash); err != nil {
+			return err
+		}
+		status := account.StatusActive
+		if hash == "" {
+			status = account.StatusInvited
+		}
+		if _, err := tx.exec(`UPDATE users SET status = $1 WHERE tenant_id = $2 AND id = $3`, status, tenantID, userID); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.enable", ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: "user management (now " + status + ")"})
+	})
+	if err != nil {
+		return fmt.Errorf("enable user: %w", err)
+	}
+	return nil
+}
