@@ -14,7 +14,7 @@ type activationForm struct {
 	TenantName string
 	Name       string
 	MinLength  int
-	Errors     []fieldError
+	Errors     fieldErrors
 }
 
 // fieldError is one problem of a form, linked from the error summary.
@@ -23,9 +23,12 @@ type fieldError struct {
 	Message string
 }
 
-// ErrorFor returns the message for field, or "".
-func (f activationForm) ErrorFor(field string) string {
-	for _, e := range f.Errors {
+// fieldErrors are a form's problems, in the order the summary lists them.
+type fieldErrors []fieldError
+
+// For returns the message for field, or "".
+func (es fieldErrors) For(field string) string {
+	for _, e := range es {
 		if e.Field == field {
 			return e.Message
 		}

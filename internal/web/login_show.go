@@ -14,7 +14,7 @@ type loginForm struct {
 	TenantName string
 	Email      string // as typed, so a mistyped password need not mean retyping it
 	Next       string // where to go after login; checked again on use
-	Errors     []fieldError
+	Errors     fieldErrors
 }
 
 // loginShow is a tenant's login page (contract USR-6).

@@ -60,7 +60,7 @@ type mfaStepForm struct {
 	TenantName string
 	Slug       string
 	Next       string
-	Errors     []fieldError
+	Errors     fieldErrors
 }
 
 // mfaStepShow asks for the code of the user's authenticator app, or a
@@ -162,17 +162,7 @@ type mfaEnrolPage struct {
 	Retry      bool         // a wrong code: the QR code is not shown again
 	Enrolled   bool         // the user has a second factor already
 	Codes      []string     // the recovery codes, shown once
-	Errors     []fieldError
-}
-
-// ErrorFor returns the message for field, or "".
-func (p mfaEnrolPage) ErrorFor(field string) string {
-	for _, e := range p.Errors {
-		if e.Field == field {
-			return e.Message
-		}
-	}
-	return ""
+	Errors     fieldErrors
 }
 
 // groupsOf4 splits s into groups of 4 characters separated by spaces.

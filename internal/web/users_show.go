@@ -66,19 +66,9 @@ type usersPage struct {
 	CanManage  bool
 	Roles      []account.Role
 	Form       account.Invite
-	Errors     []fieldError
+	Errors     fieldErrors
 	Invited    string // name of the person just invited
 	Langs      []LangLink
-}
-
-// ErrorFor returns the message for field, or "".
-func (p usersPage) ErrorFor(field string) string {
-	for _, e := range p.Errors {
-		if e.Field == field {
-			return e.Message
-		}
-	}
-	return ""
 }
 
 // usersShow lists the tenant's users (USR-1): names and addresses are
