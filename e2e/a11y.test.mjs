@@ -14,12 +14,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createHmac } from 'node:crypto';
 import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -104,6 +106,90 @@ let server;
 let serverLog = [];
 let baseURL;
 let browser;
+let smtp;
+
+// A minimal SMTP sink on 127.0.0.1 for the mail kluis sends (no TLS, no AUTH):
+// it accepts everything and keeps each message as { from, to, raw }.
+function startSmtpSink() {
+  const messages = [];
+  const server = createServer((sock) => {
+    sock.setEncoding('latin1');
+    let buf = '';
+    let data = null; // lines of the message while in DATA
+    let env = { from: '', to: [] };
+    const reply = (l) => sock.write(`${l}\r\n`);
+    reply('220 e2e-sink ESMTP');
+    sock.on('data', (chunk) => {
+      buf += chunk;
+      let i;
+      while ((i = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, i).replace(/\r$/, '');
+        buf = buf.slice(i + 1);
+        if (data) {
+          if (line === '.') {
+            messages.push({ ...env, raw: data.join('\r\n') });
+            data = null;
+            env = { from: '', to: [] };
+            reply('250 2.0.0 queued');
+          } else {
+            data.push(line.startsWith('..') ? line.slice(1) : line);
+          }
+          continue;
+        }
+        const verb = line.slice(0, 4).toUpperCase();
+        if (verb === 'MAIL') env.from = line.slice(10).trim();
+        if (verb === 'RCPT') env.to.push(line.slice(8).trim());
+        if (verb === 'RSET') env = { from: '', to: [] };
+        if (verb === 'DATA') {
+          data = [];
+          reply('354 end with <CRLF>.<CRLF>');
+        } else if (verb === 'QUIT') {
+          reply('221 bye');
+          sock.end();
+        } else if (['EHLO', 'HELO', 'MAIL', 'RCPT', 'RSET', 'NOOP'].includes(verb)) {
+          reply('250 ok');
+        } else {
+          reply('502 5.5.2 not implemented');
+        }
+      }
+    });
+    sock.on('error', () => {});
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port, messages }));
+  });
+}
+
+// RFC 4648 base32 (the secret shown on the enrolment page, spaces removed).
+function base32Decode(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of s.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+// RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for the step `offset` steps after now.
+function totp(secret, offset = 0) {
+  const counter = BigInt(Math.floor(Date.now() / 1000 / 30) + offset);
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(counter);
+  const h = createHmac('sha1', base32Decode(secret)).update(msg).digest();
+  const o = h[h.length - 1] & 0x0f;
+  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 1_000_000).padStart(6, '0');
+}
 
 async function startKluis() {
   workDir = mkdtempSync(join(tmpdir(), 'kluis-e2e-'));
@@ -129,6 +215,10 @@ async function startKluis() {
     KLUIS_KEYS_DIR: join(workDir, 'keys'),
     KLUIS_MASTER_KEY_FILE: join(workDir, 'master.key'),
     KLUIS_LISTEN: '127.0.0.1:0',
+    KLUIS_SMTP_HOST: '127.0.0.1',
+    KLUIS_SMTP_PORT: String(smtp.port),
+    KLUIS_SMTP_TLS: 'none',
+    KLUIS_SMTP_FROM: 'Kluis <noreply@demo.example>',
   };
   server = spawn('bash', ['-c', WATCHDOG, 'kluis-e2e-watchdog', bin, workDir], {
     cwd: workDir,
@@ -186,6 +276,7 @@ async function stopKluis() {
 
 before(async () => {
   mkdirSync(artifactsDir, { recursive: true });
+  smtp = await startSmtpSink();
   await startKluis();
   browser = await chromium.launch({
     executablePath: findChromium(),
@@ -198,6 +289,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await stopKluis();
+  if (smtp) await new Promise((resolve) => smtp.server.close(resolve));
 });
 
 function formatViolations(violations) {
@@ -317,8 +409,8 @@ async function expectNoAxeViolations(page, what) {
 }
 
 // `kluis user invite` against the running demo: the activation link it prints.
-function invite(email, name, lang) {
-  const res = spawnSync(kluisBin, ['user', 'invite', '--tenant', 'demo', '--email', email, '--name', name, '--role', 'user', '--lang', lang], {
+function invite(email, name, lang, role = 'user') {
+  const res = spawnSync(kluisBin, ['user', 'invite', '--tenant', 'demo', '--email', email, '--name', name, '--role', role, '--lang', lang], {
     cwd: workDir,
     env: { ...kluisEnv, KLUIS_BASE_URL: baseURL },
     encoding: 'utf8',
@@ -390,3 +482,143 @@ for (const lang of LANGS) {
     }
   });
 }
+
+// Quoted-printable decoding of a raw message (enough to find a link in it).
+function decodeQP(raw) {
+  const bytes = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+  return Buffer.from(bytes, 'latin1').toString('utf8');
+}
+
+// The activation link of the newest mail to `email`, waiting up to 75 s for the
+// mail job (every 30 s). Its origin is replaced by the test server's: kluis makes
+// links with KLUIS_BASE_URL, which is not known before the server listens.
+async function activationLinkFromMail(email) {
+  const deadline = Date.now() + 75_000;
+  while (Date.now() < deadline) {
+    const msg = smtp.messages.findLast((m) => m.to.some((to) => to.includes(email)));
+    if (msg) {
+      const m = /https?:\/\/\S+?(\/demo\/activate\/[A-Za-z0-9_-]{43})/.exec(decodeQP(msg.raw));
+      assert.ok(m, `no activation link in the mail to ${email}:\n${msg.raw}`);
+      return `${baseURL}${m[1]}`;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  throw new Error(`no mail to ${email} within 75s (${smtp.messages.length} message(s) in the sink)\n${tail(serverLog, 20)}`);
+}
+
+// Activates the account behind link with password, on page.
+async function activate(page, link, password) {
+  let response = await page.goto(link);
+  assert.equal(response.status(), 200, `activation page ${link}`);
+  await page.fill('#password', password);
+  await page.fill('#password_confirm', password);
+  [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  assert.equal(response.status(), 200);
+  assert.match(page.url(), /\/demo\/activated$/);
+}
+
+// Signs in at /demo/login; returns the response of the form's POST (after redirects).
+async function login(page, email, password) {
+  await page.goto(`${baseURL}/demo/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  const [response] = await Promise.all([page.waitForNavigation(), page.click('form:has(#password) button[type=submit]')]);
+  return response;
+}
+
+// On the enrolment page: reads the secret, confirms with the current code, sees the
+// recovery codes and continues. Returns the secret.
+async function enrolTOTP(page, shot) {
+  assert.match(page.url(), /\/demo\/account\/mfa/);
+  const secret = (await page.locator('#secret').textContent()).replace(/\s+/g, '');
+  assert.match(secret, /^[A-Z2-7]{16,}$/, `secret on the page: ${secret}`);
+  await page.screenshot({ path: join(artifactsDir, `${shot}.png`), fullPage: true });
+  await expectNoAxeViolations(page, 'the MFA enrolment page');
+  await page.fill('#code', totp(secret));
+  let response;
+  [response] = await Promise.all([page.waitForNavigation(), page.click('form:has(#code) button[type=submit]')]);
+  assert.equal(response.status(), 200, 'the first code confirms the enrolment');
+  assert.equal(await page.locator('.recovery-codes li').count() > 0, true, 'recovery codes are shown');
+  await page.screenshot({ path: join(artifactsDir, `${shot}-codes.png`), fullPage: true });
+  await expectNoAxeViolations(page, 'the recovery codes page');
+  [response] = await Promise.all([page.waitForNavigation(), page.click('main a.button')]);
+  assert.match(page.url(), /\/demo\/signed-in$/);
+  return secret;
+}
+
+// The issue's whole flow: an admin invites a user, who activates, sets a password,
+// enrols TOTP, signs out, signs in with TOTP; the admin disables the user, whose
+// session ends and whose next login is refused.
+test('identity: invite, activate, enrol TOTP, sign in with TOTP, disabled user refused', { timeout: 180_000 }, async () => {
+  const opts = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'en-GB', reducedMotion: 'reduce' };
+  const adminCtx = await browser.newContext(opts);
+  const userCtx = await browser.newContext(opts);
+  try {
+    // The first admin, bootstrapped with the CLI, must enrol a second factor.
+    const admin = { email: 'e2e-admin@demo.example', name: 'E2E Admin', password: 'beukenhaag regenton zonnewijzer' };
+    const admin_ = await adminCtx.newPage();
+    await activate(admin_, invite(admin.email, admin.name, 'en', 'admin'), admin.password);
+    let response = await login(admin_, admin.email, admin.password);
+    assert.match(admin_.url(), /\/demo\/account\/mfa$/, 'an admin without a second factor is sent to enrolment');
+    await enrolTOTP(admin_, 'identity-admin-mfa-enrol');
+
+    // The admin invites a user on the users page; the link goes out by mail only.
+    const user = { email: 'e2e-user@demo.example', name: 'E2E User', password: 'lindeboom waterput tuinbank' };
+    response = await admin_.goto(`${baseURL}/demo/admin/users`);
+    assert.equal(response.status(), 200);
+    await admin_.fill('#email', user.email);
+    await admin_.fill('#name', user.name);
+    await admin_.selectOption('#role', 'user');
+    await admin_.selectOption('#lang', 'en');
+    [response] = await Promise.all([admin_.waitForNavigation(), admin_.click('form:has(#email) button[type=submit]')]);
+    assert.equal(response.status(), 200);
+    assert.match(admin_.url(), /\/demo\/admin\/users\?invited=/);
+    assert.match(await admin_.locator('.notice[role=status]').textContent(), /E2E User/);
+    await admin_.screenshot({ path: join(artifactsDir, 'identity-users.png'), fullPage: true });
+    await expectNoAxeViolations(admin_, 'the users page');
+
+    // The user activates from the mail, signs in and enrols voluntarily.
+    const link = await activationLinkFromMail(user.email);
+    const user_ = await userCtx.newPage();
+    await activate(user_, link, user.password);
+    response = await login(user_, user.email, user.password);
+    assert.match(user_.url(), /\/demo\/signed-in$/, 'a user needs no second factor to sign in');
+    await user_.goto(`${baseURL}/demo/account/mfa`);
+    const secret = await enrolTOTP(user_, 'identity-user-mfa-enrol');
+    [response] = await Promise.all([user_.waitForNavigation(), user_.click('form[action$="/logout"] button')]);
+
+    // Signing in again asks for the code. The enrolment used this step's code, which
+    // is not accepted twice: the next step's code is (one step of skew is allowed).
+    response = await login(user_, user.email, user.password);
+    assert.match(user_.url(), /\/demo\/login\/mfa/, 'with TOTP the login goes to the second step');
+    await user_.screenshot({ path: join(artifactsDir, 'identity-mfa-step.png'), fullPage: true });
+    await expectNoAxeViolations(user_, 'the MFA step page');
+    await user_.fill('#code', totp(secret, 1));
+    [response] = await Promise.all([user_.waitForNavigation(), user_.click('form:has(#code) button[type=submit]')]);
+    assert.match(user_.url(), /\/demo\/signed-in$/, 'the TOTP code completes the login');
+    assert.match(await user_.locator('main').textContent(), /E2E User/);
+
+    // The admin opens the user's page from the list and disables the user.
+    await admin_.goto(`${baseURL}/demo/admin/users`);
+    [response] = await Promise.all([admin_.waitForNavigation(), admin_.locator('table a', { hasText: user.name }).click()]);
+    assert.equal(response.status(), 200);
+    assert.match(admin_.url(), /\/demo\/admin\/users\/[^/?]+$/);
+    await expectNoAxeViolations(admin_, 'the user page');
+    [response] = await Promise.all([admin_.waitForNavigation(), admin_.click('form[action$="/disable"] button')]);
+    assert.equal(response.status(), 200);
+    const status = admin_.locator('dl.facts dt:text-is("Status") + dd');
+    assert.equal((await status.textContent()).trim(), 'disabled');
+    await admin_.screenshot({ path: join(artifactsDir, 'identity-user-disabled.png'), fullPage: true });
+    await expectNoAxeViolations(admin_, 'the user page after disabling');
+
+    // The user's session is gone and a new login is refused.
+    await user_.goto(`${baseURL}/demo/signed-in`);
+    assert.match(user_.url(), /\/demo\/login\?next=/, 'the disabled user\'s session has ended');
+    response = await login(user_, user.email, user.password);
+    assert.equal(response.status(), 401, 'a disabled user cannot sign in');
+    assert.match(user_.url(), /\/demo\/login$/);
+  } finally {
+    await adminCtx.close();
+    await userCtx.close();
+  }
+});
