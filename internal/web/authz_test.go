@@ -56,6 +56,13 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/activated", "GET", "/gent/activated", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/login", "GET", "/gent/login", "", map[string]int{"*": 200}},
 		{"POST /{tenant}/login", "POST", "/gent/login", "email=nobody%40gent.be&password=wrong+password+here", map[string]int{"*": 401}},
+		// Password reset (USR-4): public, the same for every party; an
+		// unknown address gets the confirmation page (no enumeration).
+		{"GET /{tenant}/password/forgot", "GET", "/gent/password/forgot", "", map[string]int{"*": 200}},
+		{"POST /{tenant}/password/forgot", "POST", "/gent/password/forgot", "email=nobody%40gent.be", map[string]int{"*": 200}},
+		{"GET /{tenant}/password/reset/{token}", "GET", "/gent/password/reset/not-a-token", "", map[string]int{"*": 410}},
+		{"POST /{tenant}/password/reset/{token}", "POST", "/gent/password/reset/not-a-token", "password=x&password_confirm=x",
+			map[string]int{"*": 410}},
 		// The second login step: only a session pending its second factor
 		// gets the form (a malformed code: 422); the others are sent on
 		// (to login, enrolment or their page).

@@ -15,12 +15,15 @@ type loginForm struct {
 	Email      string // as typed, so a mistyped password need not mean retyping it
 	Next       string // where to go after login; checked again on use
 	Errors     fieldErrors
+	// ResetNotice confirms a password reset that just happened (?reset=done).
+	ResetNotice bool
 }
 
 // loginShow is a tenant's login page (contract USR-6).
 func (a *App) loginShow(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
-	a.render(w, r, http.StatusOK, "login", loginForm{TenantName: t.LegalName, Next: r.URL.Query().Get("next")})
+	q := r.URL.Query()
+	a.render(w, r, http.StatusOK, "login", loginForm{TenantName: t.LegalName, Next: q.Get("next"), ResetNotice: q.Get("reset") == "done"})
 }
 
 // loginCreate checks the e-mail address and password. Every failure gives
