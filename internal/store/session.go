@@ -166,34 +166,46 @@ func (db *DB) Session(ctx context.Context, tenantID, token string) (account.User
 	return u, info, nil
 }
 
-// MarkSessionMFA records that the user of a live session of tenantID has
-// proved their second factor in it (after VerifyTOTP, UseRecoveryCode or
-// ConfirmTOTP succeeded). The second factor's own success is audited by
-// those; this only lifts the session out of "pending". ErrSessionInvalid
-// when the token names no live session of tenantID.
-func (db *DB) MarkSessionMFA(ctx context.Context, tenantID, token string) error {
+// MarkSessionMFA records that the session's user proved their second
+// factor, and rotates the session (ASVS 7.2.4): the token the password
+// opened is revoked and a new one, MFA-verified, takes its place with the
+// same user, idle timeout and absolute expiry. The caller hands the new
+// token to the browser. ErrSessionInvalid when the old one is not live.
+func (db *DB) MarkSessionMFA(ctx context.Context, tenantID, token string) (SessionToken, error) {
 	if token == "" {
-		return ErrSessionInvalid
+		return "", ErrSessionInvalid
 	}
-	idHash := sessionHash(token)
+	oldHash := sessionHash(token)
+	newTok, newHash, err := newSessionToken()
+	if err != nil {
+		return "", err
+	}
 	var found bool
-	err := db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE sessions SET mfa_verified_at = $1 WHERE id_hash = $2 AND tenant_id = $3 AND revoked_at IS NULL`,
-			micros(db.now()), idHash, tenantID)
+	err = db.write(ctx, func(tx *Tx) error {
+		now := micros(db.now())
+		res, err := tx.exec(`INSERT INTO sessions (id_hash, tenant_id, user_id, created_at, last_seen_at, idle_timeout_us,
+			absolute_expiry, user_agent_hint, mfa_verified_at)
+			SELECT $1, tenant_id, user_id, created_at, $2, idle_timeout_us, absolute_expiry, user_agent_hint, $2
+			FROM sessions WHERE id_hash = $3 AND tenant_id = $4 AND revoked_at IS NULL AND absolute_expiry > $2`,
+			newHash, now, oldHash, tenantID)
 		if err != nil {
 			return err
 		}
 		n, err := res.RowsAffected()
-		found = n == 1
+		if err != nil || n != 1 {
+			return err
+		}
+		found = true
+		_, err = tx.exec(`UPDATE sessions SET revoked_at = $1 WHERE id_hash = $2 AND tenant_id = $3`, now, oldHash, tenantID)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("mark session MFA: %w", err)
+		return "", fmt.Errorf("mark session MFA: %w", err)
 	}
 	if !found {
-		return ErrSessionInvalid
+		return "", ErrSessionInvalid
 	}
-	return nil
+	return newTok, nil
 }
 
 // RevokeSession ends one session (logout), audited as "session.revoke".

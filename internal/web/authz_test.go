@@ -121,7 +121,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 				enrolTOTP(t, env, tn.ID, u.ID)
 			}
 			if verify {
-				if err := env.DB.MarkSessionMFA(ctx, tn.ID, string(st)); err != nil {
+				if st, err = env.DB.MarkSessionMFA(ctx, tn.ID, string(st)); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -139,14 +139,16 @@ func (a *App) mfaStepCreate(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "verify second factor", err)
 		return
 	}
-	if err := a.opts.Store.MarkSessionMFA(r.Context(), t.ID, sessionToken(r)); err != nil {
-		if errors.Is(err, store.ErrSessionInvalid) {
-			a.toLogin(w, r)
-			return
-		}
+	tok, err := a.opts.Store.MarkSessionMFA(r.Context(), t.ID, sessionToken(r))
+	if errors.Is(err, store.ErrSessionInvalid) {
+		a.toLogin(w, r)
+		return
+	}
+	if err != nil {
 		a.internalError(w, r, "mark session MFA", err)
 		return
 	}
+	setSessionCookie(w, tok)
 	http.Redirect(w, r, localNext(t.Slug, next), http.StatusSeeOther)
 }
 
@@ -267,10 +269,12 @@ func (a *App) mfaEnrolCreate(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "confirm TOTP", err)
 		return
 	}
-	if err := a.opts.Store.MarkSessionMFA(r.Context(), t.ID, sessionToken(r)); err != nil {
+	tok, err := a.opts.Store.MarkSessionMFA(r.Context(), t.ID, sessionToken(r))
+	if err != nil {
 		a.internalError(w, r, "mark session MFA", err)
 		return
 	}
+	setSessionCookie(w, tok)
 	page.Codes = codes
 	a.render(w, r, http.StatusOK, "mfa-codes", page)
 }

@@ -35,14 +35,17 @@ func enrolTOTP(t *testing.T, env *storetest.Env, tenantID, userID string) ([]byt
 	return secret, codes
 }
 
-// verifiedMFA enrols the user's TOTP and marks the session as having
-// passed it: a session that may use every page its role allows.
-func verifiedMFA(t *testing.T, env *storetest.Env, tenantID, userID, token string) {
+// verifiedMFA enrols the user's TOTP and passes it in the session: it
+// returns the rotated token of a session that may use every page its role
+// allows (the password's token is revoked).
+func verifiedMFA(t *testing.T, env *storetest.Env, tenantID, userID, token string) string {
 	t.Helper()
 	enrolTOTP(t, env, tenantID, userID)
-	if err := env.DB.MarkSessionMFA(context.Background(), tenantID, token); err != nil {
+	tok, err := env.DB.MarkSessionMFA(context.Background(), tenantID, token)
+	if err != nil {
 		t.Fatal(err)
 	}
+	return string(tok)
 }
 
 // addRoleUser adds an active user with role to tn.
@@ -90,6 +93,10 @@ func (le *loginEnv) postForm(t *testing.T, target string, h map[string]string, f
 		hh[k] = v
 	}
 	resp := request{method: http.MethodPost, target: target, body: form.Encode(), header: hh}.do(t, le.app.Handler())
+	// Like a browser: a rotated session cookie replaces the old one.
+	if c := sessionCookieOf(resp); c != nil && c.Value != "" && h != nil {
+		h["Cookie"] = c.Name + "=" + c.Value
+	}
 	return resp, bodyOf(t, resp)
 }
 
@@ -221,8 +228,15 @@ func TestClauseUSR2_LoginWithTOTP(t *testing.T) {
 		wantRedirect(t, "after a wrong code", resp, "/gent/login/mfa?next=%2Fgent%2Fadmin%2Fusers")
 
 		code := mfa.CodeAt(secret, env.Clock.Now())
+		before := h["Cookie"]
 		resp, _ = le.postForm(t, "/gent/login/mfa", h, url.Values{"code": {code}, "next": {next}})
 		wantRedirect(t, "right code", resp, next)
+		if h["Cookie"] == before {
+			t.Fatal("the session token was not rotated on passing the second factor (ASVS 7.2.4)")
+		}
+		if resp, _ := le.get(t, "/gent/signed-in", map[string]string{"Cookie": before}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the password's session token still works after MFA: %d", resp.StatusCode)
+		}
 		if resp, _ := le.get(t, "/gent/admin/users", h); resp.StatusCode != 200 {
 			t.Fatalf("admin page after the code: %d", resp.StatusCode)
 		}

@@ -17,7 +17,7 @@ func (le *loginEnv) adminSession(t *testing.T, email string) (account.User, map[
 	t.Helper()
 	u := le.addRoleUser(t, le.gent, email, account.RoleAdmin)
 	h, _ := le.login(t, email, "")
-	verifiedMFA(t, le.env, le.gent.ID, u.ID, strings.TrimPrefix(h["Cookie"], sessionCookie+"="))
+	h["Cookie"] = sessionCookie + "=" + verifiedMFA(t, le.env, le.gent.ID, u.ID, strings.TrimPrefix(h["Cookie"], sessionCookie+"="))
 	le.env.Clock.Advance(31e9) // the enrolment code's step is spent
 	return u, h
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/password"
+	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 	"github.com/kluis/kluis/internal/tenant"
 )
@@ -42,7 +43,7 @@ func TestClauseUSR1_AdminInvitesUsersWithoutSupplier(t *testing.T) {
 				t.Fatal(err)
 			}
 			if role.RequiresMFA(false) {
-				verifiedMFA(t, env, tn.ID, u.ID, string(st)) // USR-2: admins reach admin pages only so
+				st = store.SessionToken(verifiedMFA(t, env, tn.ID, u.ID, string(st))) // USR-2: admins reach admin pages only so
 			}
 			return sessionCookie + "=" + string(st)
 		}
