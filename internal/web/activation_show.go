@@ -8,9 +8,9 @@ import (
 	"github.com/kluis/kluis/internal/password"
 )
 
-// activationForm is what the activation page shows: the invited person's
-// name, the password rules, and the problems of the last attempt.
-type activationForm struct {
+// newPasswordForm is what the activation and reset pages show: the
+// person's name, the password rules, and the problems of the last attempt.
+type newPasswordForm struct {
 	TenantName string
 	Name       string
 	MinLength  int
@@ -45,7 +45,7 @@ func (a *App) activationShow(w http.ResponseWriter, r *http.Request) {
 	if a.invitationFailed(w, r, err) {
 		return
 	}
-	a.render(w, r, http.StatusOK, "activate", activationForm{TenantName: t.LegalName, Name: u.Name, MinLength: a.policy().MinLength})
+	a.render(w, r, http.StatusOK, "activate", a.newPasswordForm(t.LegalName, u))
 }
 
 // activationCreate sets the chosen password and activates the account.
@@ -59,14 +59,7 @@ func (a *App) activationCreate(w http.ResponseWriter, r *http.Request) {
 	if a.invitationFailed(w, r, err) {
 		return
 	}
-	lang := LangFrom(r.Context())
-	form := activationForm{TenantName: t.LegalName, Name: u.Name, MinLength: a.policy().MinLength}
-	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
-	if v := a.policy().Check(pw, t.LegalName, t.Slug, u.Email); v != nil {
-		form.Errors = append(form.Errors, fieldError{"password", password.Message(string(lang), v)})
-	} else if pw != confirm {
-		form.Errors = append(form.Errors, fieldError{"password_confirm", a.t(r, "activate.error.mismatch")})
-	}
+	form, pw := a.checkNewPassword(r, u)
 	if len(form.Errors) > 0 {
 		a.render(w, r, http.StatusUnprocessableEntity, "activate", form)
 		return
@@ -107,4 +100,25 @@ func (a *App) invitationFailed(w http.ResponseWriter, r *http.Request, err error
 func (a *App) policy() password.Policy {
 	p, _ := password.DefaultPolicy.Normalize()
 	return p
+}
+
+func (a *App) newPasswordForm(tenantName string, u account.User) newPasswordForm {
+	return newPasswordForm{TenantName: tenantName, Name: u.Name, MinLength: a.policy().MinLength}
+}
+
+// checkNewPassword reads the chosen password and its confirmation from the
+// posted form and checks them against the policy, with the tenant's name,
+// slug and the user's address as context words. It returns the form to
+// show again (with Errors when the password cannot be used) and the
+// password.
+func (a *App) checkNewPassword(r *http.Request, u account.User) (newPasswordForm, string) {
+	t := tenantFrom(r.Context())
+	form := a.newPasswordForm(t.LegalName, u)
+	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
+	if v := a.policy().Check(pw, t.LegalName, t.Slug, u.Email); v != nil {
+		form.Errors = append(form.Errors, fieldError{"password", password.Message(string(LangFrom(r.Context())), v)})
+	} else if pw != confirm {
+		form.Errors = append(form.Errors, fieldError{"password_confirm", a.t(r, "activate.error.mismatch")})
+	}
+	return form, pw
 }

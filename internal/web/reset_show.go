@@ -6,7 +6,6 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/locale"
-	"github.com/kluis/kluis/internal/password"
 	"github.com/kluis/kluis/internal/store"
 )
 
@@ -14,14 +13,6 @@ import (
 type forgotForm struct {
 	TenantName string
 	Slug       string
-	Errors     fieldErrors
-}
-
-// resetForm is the page where a user chooses a new password.
-type resetForm struct {
-	TenantName string
-	Name       string
-	MinLength  int
 	Errors     fieldErrors
 }
 
@@ -67,7 +58,7 @@ func (a *App) resetShow(w http.ResponseWriter, r *http.Request) {
 	if a.resetFailed(w, r, err) {
 		return
 	}
-	a.render(w, r, http.StatusOK, "reset-password", resetForm{TenantName: t.LegalName, Name: u.Name, MinLength: a.policy().MinLength})
+	a.render(w, r, http.StatusOK, "reset-password", a.newPasswordForm(t.LegalName, u))
 }
 
 // resetCreate checks the new password against the policy, sets it, ends
@@ -82,13 +73,7 @@ func (a *App) resetCreate(w http.ResponseWriter, r *http.Request) {
 	if a.resetFailed(w, r, err) {
 		return
 	}
-	form := resetForm{TenantName: t.LegalName, Name: u.Name, MinLength: a.policy().MinLength}
-	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
-	if v := a.policy().Check(pw, t.LegalName, t.Slug, u.Email); v != nil {
-		form.Errors = append(form.Errors, fieldError{"password", password.Message(string(LangFrom(r.Context())), v)})
-	} else if pw != confirm {
-		form.Errors = append(form.Errors, fieldError{"password_confirm", a.t(r, "activate.error.mismatch")})
-	}
+	form, pw := a.checkNewPassword(r, u)
 	if len(form.Errors) > 0 {
 		a.render(w, r, http.StatusUnprocessableEntity, "reset-password", form)
 		return
