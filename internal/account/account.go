@@ -11,6 +11,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/mail"
+	"slices"
 	"strings"
 	"time"
 )
@@ -25,6 +26,10 @@ const (
 	RoleAdmin Role = "admin" // beheerder: manages users, register, settings
 	RoleUser  Role = "user"  // medewerker: handles submissions of the forms granted
 	RoleDPO   Role = "dpo"   // functionaris gegevensbescherming: reads register, audit log, requests
+	// RoleSupport is never stored: it is the role a supplier operator has
+	// on a controller's pages while the controller's time-boxed grant runs
+	// (read-only help: the users and the register, no submissions).
+	RoleSupport Role = "support"
 )
 
 // Roles lists the tenant roles in display order.
@@ -77,6 +82,9 @@ var permissions = map[Role]map[Permission]bool{
 		HandleRequests, ViewRequests, EditSettings, ManageOwnAccount),
 	RoleUser: set(ViewRegister, HandleSubmissions, ManageOwnAccount),
 	RoleDPO:  set(ViewRegister, ViewAudit, ViewRequests, ViewUsers, ManageOwnAccount),
+	// A granted operator reads what support needs, changes nothing and,
+	// not being a tenant user, has no own account here either.
+	RoleSupport: set(ViewUsers, ViewRegister),
 }
 
 func set(ps ...Permission) map[Permission]bool {
@@ -153,12 +161,19 @@ func (in Invite) Normalize() Invite {
 	return in
 }
 
+// ValidEmail reports whether s is one bare e-mail address (no display
+// name, no surrounding spaces) of at most 254 characters.
+func ValidEmail(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s && len(s) <= 254
+}
+
 // Validate checks every field and reports all problems at once.
 func (in Invite) Validate() error {
 	f := map[string]string{}
 	if in.Email == "" {
 		f["email"] = "is required"
-	} else if a, err := mail.ParseAddress(in.Email); err != nil || a.Address != in.Email || len(in.Email) > 254 {
+	} else if !ValidEmail(in.Email) {
 		f["email"] = "is not a valid e-mail address"
 	}
 	if in.Name == "" {
@@ -166,7 +181,7 @@ func (in Invite) Validate() error {
 	} else if len(in.Name) > 200 {
 		f["name"] = "is longer than 200 characters"
 	}
-	if _, ok := permissions[in.Role]; !ok {
+	if !slices.Contains(Roles, in.Role) {
 		f["role"] = "must be admin, user or dpo"
 	}
 	switch in.Lang {
@@ -209,3 +224,31 @@ func HashToken(plain string) []byte {
 // ErrTokenInvalid covers unknown, used and expired tokens alike, so a link
 // tells nothing about why it no longer works.
 var ErrTokenInvalid = errors.New("link is invalid, used or expired")
+
+// PermissionTable renders the permission table as Markdown, the form in
+// which docs/permissions.md documents it (a test keeps the two equal).
+func PermissionTable() string {
+	var b strings.Builder
+	roles := append(slices.Clone(Roles), RoleSupport)
+	b.WriteString("| Permission |")
+	for _, r := range roles {
+		b.WriteString(" " + string(r) + " |")
+	}
+	b.WriteString("\n|---|")
+	for range roles {
+		b.WriteString(":-:|")
+	}
+	b.WriteString("\n")
+	for _, p := range AllPermissions() {
+		b.WriteString("| `" + string(p) + "` |")
+		for _, r := range roles {
+			if Can(r, p) {
+				b.WriteString(" yes |")
+			} else {
+				b.WriteString(" – |")
+			}
+		}
+		b.WriteString("\n")
+	}
+	return b.String()
+}

@@ -27,7 +27,7 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 	defer db.Close()
 	var ids []string
 	if *all {
-		ts, err := db.Tenants(ctx)
+		ts, err := db.AuditChains(ctx)
 		if err != nil {
 			return err
 		}

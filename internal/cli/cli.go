@@ -42,6 +42,7 @@ func commands() []command {
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"tenant", "create, list, show, suspend or reactivate tenants", runTenant},
 		{"user", "invite a tenant's first administrator, list a tenant's users", runUser},
+		{"operator", "add or list the supplier's platform operators", runOperator},
 		{"keys", "init the keyring and master key, rotate a tenant's data key", runKeys},
 		{"audit", "verify a tenant's audit log", runAudit},
 		{"config", "print the effective configuration, secrets redacted", runConfig},

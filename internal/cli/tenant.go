@@ -116,6 +116,9 @@ func findTenant(ctx context.Context, db *store.DB, rest []string, flagValue stri
 	if errors.Is(err, store.ErrNotFound) {
 		return t, fmt.Errorf("no tenant %q: `kluis tenant list` shows the tenants", ref)
 	}
+	if err == nil && t.IsPlatform() {
+		return t, fmt.Errorf("%q is the operators' realm, not a tenant: use `kluis operator`", ref)
+	}
 	return t, err
 }
 

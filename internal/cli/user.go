@@ -53,7 +53,7 @@ func userInvite(ctx context.Context, env *Env, args []string) error {
 		in.Role = account.Role(*role) // Validate names it
 	}
 	if err := in.Normalize().Validate(); err != nil {
-		return inviteSentence(err)
+		return inviteSentence(err, "user not invited")
 	}
 	db, err := openAll(ctx, cfg)
 	if err != nil {
@@ -72,7 +72,7 @@ func userInvite(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("tenant %s already has a user with that e-mail address", t.Slug)
 	}
 	if err != nil {
-		return inviteSentence(err)
+		return inviteSentence(err, "user not invited")
 	}
 	fmt.Fprintf(env.Stdout, "invited %s as %s of %s (user id %s)\n", u.Email, u.Role, t.Slug, u.ID)
 	fmt.Fprintf(env.Stdout, "invitation mail queued (sent when a mail relay is configured, KLUIS_SMTP_HOST)\n")
@@ -93,7 +93,7 @@ func inviteMail(u account.User, t tenant.Tenant, link string) *store.OutgoingMai
 	}
 }
 
-func inviteSentence(err error) error {
+func inviteSentence(err error, what string) error {
 	var ve *account.ValidationError
 	if !errors.As(err, &ve) {
 		return err
@@ -103,7 +103,7 @@ func inviteSentence(err error) error {
 		parts = append(parts, inviteFlagNames[f]+" "+msg)
 	}
 	sort.Strings(parts)
-	return fmt.Errorf("user not invited: %s", strings.Join(parts, "; "))
+	return fmt.Errorf("%s: %s", what, strings.Join(parts, "; "))
 }
 
 func listUsers(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) error {

@@ -169,11 +169,12 @@ func safeRun(ctx context.Context, h Handler, db *store.DB, j store.Job) (err err
 	return h(ctx, db, j)
 }
 
-// auditVerify walks every active tenant's audit chain and records the result
+// auditVerify walks every active tenant's audit chain (the operators' realm
+// included) and records the result
 // in that tenant's own log, so the controller sees the daily integrity check
 // (AUD-2). A broken chain is also logged for the operators, by tenant id.
 func auditVerify(ctx context.Context, db *store.DB, j store.Job) error {
-	ts, err := db.Tenants(ctx)
+	ts, err := db.AuditChains(ctx)
 	if err != nil {
 		return err
 	}

@@ -82,13 +82,13 @@ func (db *DB) CreateTenant(ctx context.Context, actor audit.Actor, in tenant.New
 	return t, nil
 }
 
-const tenantColumns = `id, slug, legal_name, enterprise_number, default_lang, status, created_at, suspended_at`
+const tenantColumns = `id, slug, legal_name, enterprise_number, default_lang, status, created_at, suspended_at, realm`
 
 func scanTenant(row interface{ Scan(...any) error }) (tenant.Tenant, error) {
 	var t tenant.Tenant
 	var created int64
 	var suspended sql.NullInt64
-	if err := row.Scan(&t.ID, &t.Slug, &t.LegalName, &t.EnterpriseNumber, &t.DefaultLang, &t.Status, &created, &suspended); err != nil {
+	if err := row.Scan(&t.ID, &t.Slug, &t.LegalName, &t.EnterpriseNumber, &t.DefaultLang, &t.Status, &created, &suspended, &t.Realm); err != nil {
 		return t, err
 	}
 	t.CreatedAt = fromMicros(created)
@@ -112,9 +112,20 @@ func (db *DB) Tenant(ctx context.Context, idOrSlug string) (tenant.Tenant, error
 	return t, nil
 }
 
-// Tenants lists every tenant (a platform-level query for operators).
+// Tenants lists every controller (a platform-level query for operators);
+// the operators' own realm is not one of them (see AuditChains).
 func (db *DB) Tenants(ctx context.Context) ([]tenant.Tenant, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants ORDER BY slug`)
+	return db.listTenants(ctx, `WHERE realm = 'controller' `)
+}
+
+// AuditChains lists every tenant with an audit chain: the controllers and,
+// once an operator exists, the operators' realm.
+func (db *DB) AuditChains(ctx context.Context) ([]tenant.Tenant, error) {
+	return db.listTenants(ctx, ``)
+}
+
+func (db *DB) listTenants(ctx context.Context, where string) ([]tenant.Tenant, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+tenantColumns+` FROM tenants `+where+`ORDER BY slug`)
 	if err != nil {
 		return nil, fmt.Errorf("list tenants: %w", err)
 	}

@@ -16,6 +16,15 @@ const (
 	StatusSuspended = "suspended"
 )
 
+// Realms: every controller is a tenant of realm "controller"; the supplier's
+// own staff (platform operators) are the users of the one tenant of realm
+// "platform", whose slug is OperatorSlug.
+const (
+	RealmController = "controller"
+	RealmPlatform   = "platform"
+	OperatorSlug    = "operator"
+)
+
 // Tenant is one controller. DPOName and DPOEmail are personal data: the store
 // seals them.
 type Tenant struct {
@@ -29,7 +38,12 @@ type Tenant struct {
 	Status           string
 	CreatedAt        time.Time
 	SuspendedAt      *time.Time
+	Realm            string // RealmController or RealmPlatform
 }
+
+// IsPlatform reports whether t is the operators' realm rather than a
+// controller.
+func (t Tenant) IsPlatform() bool { return t.Realm == RealmPlatform }
 
 // New is the input for creating a tenant.
 type New struct {

@@ -12,13 +12,15 @@ import (
 	"github.com/kluis/kluis/internal/tenant"
 )
 
-// The parties of the authorisation matrix. Supplier staff have no web login
-// yet (the operator realm is CLI-only so far): their column comes with it.
+// The parties of the authorisation matrix. "operator-no-grant" is a
+// supplier operator signed in (password and TOTP) on the operators' realm
+// whom tenant "gent" gave no grant: on gent's pages they are as anonymous
+// (an operator under a grant is TestClauseUSR5_OperatorOnlyUnderGrant).
 // "admin" and "dpo" sessions passed their second factor; "admin-no-mfa" is
 // an admin who has not enrolled yet (only enrolment is open), "pending" an
 // admin with TOTP whose session has the password only (only the second
 // login step is open) (USR-2).
-var parties = []string{"anonymous", "user", "admin", "dpo", "admin-no-mfa", "pending", "other-tenant-admin"}
+var parties = []string{"anonymous", "user", "admin", "dpo", "admin-no-mfa", "pending", "other-tenant-admin", "operator-no-grant"}
 
 // authzRow is one route of the matrix: how to call it on tenant "gent" and
 // the status each party must get.
@@ -84,6 +86,13 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// id: 404 proves the admin got through, and changes nothing).
 		{"GET /{tenant}/admin/users/{id}", "GET", "/gent/admin/users/nobody", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/users/{id}/{action}", "POST", "/gent/admin/users/nobody/disable", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Supplier access: admins grant and end it, the DPO sees it (an
+		// empty form: 422; an unknown grant: 404).
+		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/operators", "POST", "/gent/admin/operators", "email=&reason=&hours=4",
+			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/operators/{id}/revoke", "POST", "/gent/admin/operators/nothing/revoke", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}
@@ -100,6 +109,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 			return tn
 		}
 		gent, brugge := mkTenant("gent"), mkTenant("brugge")
+		realm, err := env.DB.OperatorRealm(ctx, op)
+		if err != nil {
+			t.Fatal(err)
+		}
 		const pw = "paardenbloem kastanjeboom vijver"
 		// session logs name in with the password; with enrol the user has
 		// TOTP, with verify the session also passed it.
@@ -135,6 +148,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 			"admin-no-mfa":       session(gent, "admin-no-mfa", account.RoleAdmin, false, false),
 			"pending":            session(gent, "pending", account.RoleAdmin, true, false),
 			"other-tenant-admin": session(brugge, "admin", account.RoleAdmin, true, true),
+			"operator-no-grant":  session(realm, "operator", account.RoleAdmin, true, true),
 		}
 		a, _ := newTestApp(t, Options{Store: env.DB, Hasher: fast, LoginRateLimit: 1000})
 

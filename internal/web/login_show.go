@@ -112,6 +112,10 @@ func (a *App) signedInShow(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, to, http.StatusSeeOther)
 		return
 	}
+	if t.IsPlatform() {
+		a.operatorHome(w, r, u)
+		return
+	}
 	a.render(w, r, http.StatusOK, "signed-in", struct{ TenantName, Name, Slug string }{t.LegalName, u.Name, t.Slug})
 }
 

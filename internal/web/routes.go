@@ -50,6 +50,11 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/users", a.require(account.ManageUsers, a.userCreate))
 	mux.HandleFunc("GET /{tenant}/admin/users/{id}", a.require(account.ManageUsers, a.userShow))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/{action}", a.require(account.ManageUsers, a.userAction))
+	// Supplier access: the controller's admins grant operators time-boxed
+	// access and see and end it; the DPO sees it.
+	mux.HandleFunc("GET /{tenant}/admin/operators", a.require(account.ViewAudit, a.operatorsShow))
+	mux.HandleFunc("POST /{tenant}/admin/operators", a.require(account.ManageUsers, a.operatorGrantCreate))
+	mux.HandleFunc("POST /{tenant}/admin/operators/{id}/revoke", a.require(account.ManageUsers, a.operatorGrantRevoke))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,

@@ -58,9 +58,14 @@ func (a *App) currentUser(r *http.Request) (u account.User, info store.SessionIn
 	return u, info, err == nil, err
 }
 
-// userActor is the audit actor of a signed-in user.
+// userActor is the audit actor of a signed-in user; a supplier operator
+// under a grant is recorded as an operator.
 func userActor(u account.User, requestID string) audit.Actor {
-	return audit.Actor{Kind: audit.KindUser, ID: u.ID, Role: string(u.Role), RequestID: requestID}
+	kind := audit.KindUser
+	if u.Role == account.RoleSupport {
+		kind = audit.KindOperator
+	}
+	return audit.Actor{Kind: kind, ID: u.ID, Role: string(u.Role), RequestID: requestID}
 }
 
 // localNext returns next when it is a local path inside the tenant's own

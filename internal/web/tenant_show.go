@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
@@ -38,6 +39,17 @@ func (a *App) withTenant(mux *http.ServeMux) http.Handler {
 		case t.Status != tenant.StatusActive:
 			a.error(w, r, http.StatusServiceUnavailable)
 			return
+		case t.IsPlatform():
+			// The operators' realm has the identity pages only.
+			rest := strings.TrimPrefix(r.URL.Path, "/"+t.Slug+"/")
+			if rest == "" && r.Method == http.MethodGet {
+				http.Redirect(w, r, "/"+t.Slug+"/signed-in", http.StatusSeeOther)
+				return
+			}
+			if !realmAllows(rest) {
+				a.notFound(w, r)
+				return
+			}
 		}
 		a.serveMux(mux, w, r.WithContext(context.WithValue(r.Context(), tenantKey{}, t)))
 	})
