@@ -507,19 +507,19 @@ async function activationLinkFromMail(email) {
 }
 
 // Activates the account behind link with password, on page.
-async function activate(page, link, password) {
+async function activate(page, link, password, slug = 'demo') {
   let response = await page.goto(link);
   assert.equal(response.status(), 200, `activation page ${link}`);
   await page.fill('#password', password);
   await page.fill('#password_confirm', password);
   [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
   assert.equal(response.status(), 200);
-  assert.match(page.url(), /\/demo\/activated$/);
+  assert.ok(page.url().endsWith(`/${slug}/activated`), `activated page: ${page.url()}`);
 }
 
 // Signs in at /demo/login; returns the response of the form's POST (after redirects).
-async function login(page, email, password) {
-  await page.goto(`${baseURL}/demo/login`);
+async function login(page, email, password, slug = 'demo') {
+  await page.goto(`${baseURL}/${slug}/login`);
   await page.fill('#email', email);
   await page.fill('#password', password);
   const [response] = await Promise.all([page.waitForNavigation(), page.click('form:has(#password) button[type=submit]')]);
@@ -528,8 +528,8 @@ async function login(page, email, password) {
 
 // On the enrolment page: reads the secret, confirms with the current code, sees the
 // recovery codes and continues. Returns the secret.
-async function enrolTOTP(page, shot) {
-  assert.match(page.url(), /\/demo\/account\/mfa/);
+async function enrolTOTP(page, shot, slug = 'demo') {
+  assert.ok(page.url().includes(`/${slug}/account/mfa`), `enrolment page: ${page.url()}`);
   const secret = (await page.locator('#secret').textContent()).replace(/\s+/g, '');
   assert.match(secret, /^[A-Z2-7]{16,}$/, `secret on the page: ${secret}`);
   await page.screenshot({ path: join(artifactsDir, `${shot}.png`), fullPage: true });
@@ -542,7 +542,7 @@ async function enrolTOTP(page, shot) {
   await page.screenshot({ path: join(artifactsDir, `${shot}-codes.png`), fullPage: true });
   await expectNoAxeViolations(page, 'the recovery codes page');
   [response] = await Promise.all([page.waitForNavigation(), page.click('main a.button')]);
-  assert.match(page.url(), /\/demo\/signed-in$/);
+  assert.ok(page.url().endsWith(`/${slug}/signed-in`), `after enrolment: ${page.url()}`);
   return secret;
 }
 
@@ -620,5 +620,73 @@ test('identity: invite, activate, enrol TOTP, sign in with TOTP, disabled user r
   } finally {
     await adminCtx.close();
     await userCtx.close();
+  }
+});
+
+// Supplier staff: `kluis operator add` → the operator activates on /operator/,
+// must enrol TOTP, and sees no tenant; the demo's admin grants access, the
+// operator reads the users page (read-only), the admin ends the grant and the
+// operator is out at once. axe on the realm's and the grant pages.
+test('operators: no standing access, time-boxed grant given and ended by the tenant admin', { timeout: 180_000 }, async () => {
+  const opts = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' };
+  const adminCtx = await browser.newContext(opts);
+  const opCtx = await browser.newContext(opts);
+  try {
+    const res = spawnSync(kluisBin, ['operator', 'add', '--email', 'e2e-op@leverancier.example', '--name', 'E2E Operator'], {
+      cwd: workDir,
+      env: { ...kluisEnv, KLUIS_BASE_URL: baseURL },
+      encoding: 'utf8',
+    });
+    assert.equal(res.status, 0, `kluis operator add failed: ${res.stderr}`);
+    const link = res.stdout.trim().split('\n').pop();
+    assert.match(link, /\/operator\/activate\/[A-Za-z0-9_-]{43}$/, `no activation link in: ${res.stdout}`);
+    const op = await opCtx.newPage();
+    const opPassword = 'meidoorn klimop vlinderstruik';
+    await activate(op, link, opPassword, 'operator');
+    await login(op, 'e2e-op@leverancier.example', opPassword, 'operator');
+    await op.screenshot({ path: join(artifactsDir, 'operator-mfa-enrol.png'), fullPage: true });
+    await enrolTOTP(op, 'operator-mfa', 'operator');
+    assert.match(await op.locator('main').textContent(), /Geen enkel bestuur geeft u op dit moment toegang/);
+    await op.screenshot({ path: join(artifactsDir, 'operator-home.png'), fullPage: true });
+    await expectNoAxeViolations(op, "the operator's home page");
+    let response = await op.goto(`${baseURL}/demo/admin/users`);
+    assert.match(op.url(), /\/demo\/login\?next=/, 'without a grant the operator is a stranger to the demo');
+
+    const admin_ = await adminCtx.newPage();
+    const admin = { email: 'e2e-grant-admin@demo.example', password: 'hazelaar vijverrand eikenlaan' };
+    await activate(admin_, invite(admin.email, 'Grant Admin', 'nl', 'admin'), admin.password);
+    await login(admin_, admin.email, admin.password);
+    await enrolTOTP(admin_, 'operator-admin-mfa');
+    response = await admin_.goto(`${baseURL}/demo/admin/operators`);
+    assert.equal(response.status(), 200);
+    // An empty form: every field named in the error summary.
+    [response] = await Promise.all([admin_.waitForNavigation(), admin_.click('form:has(#reason) button[type=submit]')]);
+    assert.equal(response.status(), 422);
+    assert.equal(await admin_.locator('.error-summary li').count(), 2);
+    await admin_.screenshot({ path: join(artifactsDir, 'operators-errors.png'), fullPage: true });
+    await expectNoAxeViolations(admin_, 'the grant form with errors');
+    await admin_.fill('#email', 'e2e-op@leverancier.example');
+    await admin_.fill('#reason', 'Supportvraag 2026-118');
+    await admin_.selectOption('#hours', '4');
+    [response] = await Promise.all([admin_.waitForNavigation(), admin_.click('form:has(#reason) button[type=submit]')]);
+    assert.equal(response.status(), 200);
+    assert.match(await admin_.locator('table').textContent(), /Supportvraag 2026-118[\s\S]*actief/);
+    await admin_.screenshot({ path: join(artifactsDir, 'operators-granted.png'), fullPage: true });
+    await expectNoAxeViolations(admin_, 'the supplier access page');
+
+    await op.goto(`${baseURL}/operator/signed-in`);
+    [response] = await Promise.all([op.waitForNavigation(), op.click('main a:text("Gemeente Demo")')]);
+    assert.equal(response.status(), 200, 'under the grant the operator reads the users page');
+    assert.match(await op.locator('main').textContent(), /e2e-grant-admin@demo\.example/);
+    assert.equal(await op.locator('form:has(#email)').count(), 0, 'and cannot invite');
+
+    [response] = await Promise.all([admin_.waitForNavigation(), admin_.click('form[action$="/revoke"] button')]);
+    assert.equal(response.status(), 200);
+    assert.match(await admin_.locator('table').textContent(), /ingetrokken/);
+    await op.goto(`${baseURL}/demo/admin/users`);
+    assert.match(op.url(), /\/demo\/login\?next=/, 'an ended grant ends the access at once');
+  } finally {
+    await adminCtx.close();
+    await opCtx.close();
   }
 });

@@ -74,7 +74,10 @@ type usersPage struct {
 	Form       account.Invite
 	Errors     fieldErrors
 	Invited    string // name of the person just invited
-	Langs      []LangLink
+	// SeesSupplierAccess: the page on supplier operators' access is open
+	// to this user (admins and the DPO).
+	SeesSupplierAccess bool
+	Langs              []LangLink
 }
 
 // usersShow lists the tenant's users (USR-1): names and addresses are
@@ -102,7 +105,7 @@ func (a *App) renderUsers(w http.ResponseWriter, r *http.Request, me account.Use
 	}
 	a.render(w, r, status, "users", usersPage{Slug: t.Slug, TenantName: t.LegalName, Me: me, Users: users,
 		CanManage: account.Can(me.Role, account.ManageUsers), Roles: account.Roles, Form: form, Errors: errs,
-		Invited: invitedName, Langs: langs})
+		Invited: invitedName, Langs: langs, SeesSupplierAccess: account.Can(me.Role, account.ViewAudit)})
 }
 
 // userCreate invites a user (USR-1): the tenant's own admins add their
