@@ -22,10 +22,14 @@ type RegisterVersion struct {
 }
 
 // RegisterInvalidError lists every problem of a register that was not saved.
-type RegisterInvalidError struct{ Problems []string }
+type RegisterInvalidError struct{ Problems []register.Problem }
 
 func (e *RegisterInvalidError) Error() string {
-	return "register not saved: " + strings.Join(e.Problems, "; ")
+	parts := make([]string, len(e.Problems))
+	for i, p := range e.Problems {
+		parts[i] = p.String()
+	}
+	return "register not saved: " + strings.Join(parts, "; ")
 }
 
 // SaveRegister validates r and stores it as the tenant's next register
@@ -59,11 +63,17 @@ func (db *DB) SaveRegister(ctx context.Context, actor audit.Actor, tenantID stri
 // CurrentRegister returns the tenant's latest register version, or
 // ErrNotFound when it has none. The register holds no personal data.
 func (db *DB) CurrentRegister(ctx context.Context, tenantID string) (RegisterVersion, error) {
+	return db.RegisterAt(ctx, tenantID, 0)
+}
+
+// RegisterAt returns version n of the tenant's register (0: the latest);
+// earlier versions stay readable. ErrNotFound when there is no such version.
+func (db *DB) RegisterAt(ctx context.Context, tenantID string, n int) (RegisterVersion, error) {
 	var rv RegisterVersion
 	var created int64
 	var doc string
 	err := db.sql.QueryRowContext(ctx, `SELECT version, created_at, created_by, document FROM registers
-		WHERE tenant_id = $1 ORDER BY version DESC LIMIT 1`, tenantID).Scan(&rv.Version, &created, &rv.CreatedBy, &doc)
+		WHERE tenant_id = $1 AND ($2 = 0 OR version = $2) ORDER BY version DESC LIMIT 1`, tenantID, n).Scan(&rv.Version, &created, &rv.CreatedBy, &doc)
 	if errors.Is(err, sql.ErrNoRows) {
 		return rv, fmt.Errorf("register of tenant %s: %w", tenantID, ErrNotFound)
 	}
@@ -75,4 +85,26 @@ func (db *DB) CurrentRegister(ctx context.Context, tenantID string) (RegisterVer
 		return rv, fmt.Errorf("read register version %d: %w", rv.Version, err)
 	}
 	return rv, nil
+}
+
+// RegisterHistory lists the tenant's register versions, newest first,
+// without their documents: who saved which version when.
+func (db *DB) RegisterHistory(ctx context.Context, tenantID string) ([]RegisterVersion, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT version, created_at, created_by FROM registers WHERE tenant_id = $1
+		ORDER BY version DESC`, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("register history: %w", err)
+	}
+	defer rows.Close()
+	var out []RegisterVersion
+	for rows.Next() {
+		var rv RegisterVersion
+		var created int64
+		if err := rows.Scan(&rv.Version, &created, &rv.CreatedBy); err != nil {
+			return nil, err
+		}
+		rv.CreatedAt = fromMicros(created)
+		out = append(out, rv)
+	}
+	return out, rows.Err()
 }

@@ -306,6 +306,26 @@ func TestRegisterVersions(t *testing.T) {
 		if err != nil || cur.Version != 1 || cur.Register.Categories[0].Class != r.Categories[0].Class {
 			t.Fatalf("current: %+v %v", cur, err)
 		}
+		// A second version; the first stays readable, the history names both.
+		r2 := register.Demo()
+		r2.Duration = register.Text{"nl": "Tot eind 2030"}
+		if v2, err := env.DB.SaveRegister(ctx, clerk("dpo"), tn.ID, r2); err != nil || v2 != 2 {
+			t.Fatalf("second save: %d %v", v2, err)
+		}
+		old, err := env.DB.RegisterAt(ctx, tn.ID, 1)
+		if err != nil || old.Register.Duration["nl"] != r.Duration["nl"] {
+			t.Fatalf("version 1: %+v %v", old.Register.Duration, err)
+		}
+		if cur, _ := env.DB.CurrentRegister(ctx, tn.ID); cur.Version != 2 || cur.Register.Duration["nl"] != "Tot eind 2030" {
+			t.Fatalf("current after second save: %d", cur.Version)
+		}
+		if _, err := env.DB.RegisterAt(ctx, tn.ID, 3); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("version 3: %v", err)
+		}
+		hist, err := env.DB.RegisterHistory(ctx, tn.ID)
+		if err != nil || len(hist) != 2 || hist[0].Version != 2 || !strings.Contains(hist[0].CreatedBy, "dpo") || hist[1].Version != 1 {
+			t.Fatalf("history: %+v %v", hist, err)
+		}
 	})
 }
 

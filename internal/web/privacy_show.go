@@ -9,16 +9,37 @@ import (
 	"github.com/kluis/kluis/internal/tenant"
 )
 
+// loc is a register text in the reader's language, with the language it
+// is really in (a missing translation falls back to Dutch, and the page
+// marks it so screen readers pronounce it right).
+type loc struct{ Text, Lang string }
+
+func locOf(t register.Text, lang string) loc {
+	l := t.LangOf(lang)
+	html := map[string]string{"nl": "nl-BE", "fr": "fr-BE", "en": "en"}[l]
+	return loc{t.In(lang), html}
+}
+
+// privacyPurpose is one purpose as the privacy statement shows it.
+type privacyPurpose struct {
+	Name, Reference    loc
+	LegalBasis, Art9   string
+	HasReference, Has9 bool
+}
+
 // privacyRow is one data category as the privacy statement shows it.
 type privacyRow struct {
-	register.Category
-	ClassLabel string
-	Purpose    register.Purpose
+	Name, Reason, Countermeasures, ClassLabel loc
+	Class                                     string
+	RetentionDays                             int
+	Expiry                                    string
+	Purposes                                  []privacyPurpose
+	Recipients                                []loc
 }
 
 // privacyShow is the tenant's public privacy statement, generated from its
 // current processing register (DSR-4): what is processed, why, on which
-// legal basis, how long, and which rights people have.
+// legal basis, how long, for whom, and which rights people have.
 func (a *App) privacyShow(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
 	rv, err := a.opts.Store.CurrentRegister(r.Context(), t.ID)
@@ -27,19 +48,37 @@ func (a *App) privacyShow(w http.ResponseWriter, r *http.Request) {
 		a.error(w, r, http.StatusInternalServerError)
 		return
 	}
-	purposes := map[string]register.Purpose{}
-	for _, p := range rv.Register.Purposes {
-		purposes[p.Key] = p
+	lang := string(LangFrom(r.Context()))
+	reg := rv.Register
+	recipients := map[string]register.Recipient{}
+	for _, rc := range reg.Recipients {
+		recipients[rc.Key] = rc
 	}
 	var rows []privacyRow
-	for _, c := range rv.Register.Categories {
+	for _, c := range reg.Categories {
 		cl, _ := register.ClassByCode(c.Class)
-		rows = append(rows, privacyRow{Category: c, ClassLabel: cl.Label, Purpose: purposes[c.Purpose]})
+		row := privacyRow{Name: locOf(c.Name, lang), Reason: locOf(c.Reason, lang), Countermeasures: locOf(c.Countermeasures, lang),
+			ClassLabel: loc{cl.Label, "nl-BE"}, Class: c.Class, RetentionDays: c.RetentionDays, Expiry: c.Expiry}
+		for _, k := range c.Purposes {
+			p, _ := reg.Purpose(k)
+			row.Purposes = append(row.Purposes, privacyPurpose{Name: locOf(p.Name, lang), Reference: locOf(p.LegalReference, lang),
+				LegalBasis: p.LegalBasis, Art9: p.Art9Basis, HasReference: len(p.LegalReference) > 0, Has9: p.Art9Basis != ""})
+		}
+		for _, k := range c.Recipients {
+			row.Recipients = append(row.Recipients, locOf(recipients[k].Name, lang))
+		}
+		rows = append(rows, row)
+	}
+	var subjects []loc
+	for _, s := range reg.DataSubjects {
+		subjects = append(subjects, locOf(s.Name, lang))
 	}
 	a.render(w, r, http.StatusOK, "privacy", struct {
 		Tenant   tenant.Tenant
 		KBO      string
 		Register store.RegisterVersion
+		Subject  loc
 		Rows     []privacyRow
-	}{t, tenant.FormatKBO(t.EnterpriseNumber), rv, rows})
+		Subjects []loc
+	}{t, tenant.FormatKBO(t.EnterpriseNumber), rv, locOf(reg.Subject, lang), rows, subjects})
 }

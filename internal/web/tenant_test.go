@@ -30,6 +30,17 @@ func TestTenantPages(t *testing.T) {
 			t.Fatal(err)
 		}
 		mk("leeg", "Gemeente Leeg")
+		// A register written in Dutch only: other languages fall back to it.
+		nl := register.Demo()
+		for i := range nl.Categories {
+			nl.Categories[i].Name = register.Text{"nl": nl.Categories[i].Name["nl"]}
+		}
+		for i := range nl.DataSubjects {
+			nl.DataSubjects[i].Name = register.Text{"nl": nl.DataSubjects[i].Name["nl"]}
+		}
+		if _, err := env.DB.SaveRegister(ctx, op, mk("nlonly", "Gemeente Nl").ID, nl); err != nil {
+			t.Fatal(err)
+		}
 		closed := mk("dicht", "Gemeente Dicht")
 		if err := env.DB.SetTenantStatus(ctx, op, closed.ID, tenant.StatusSuspended); err != nil {
 			t.Fatal(err)
@@ -50,8 +61,12 @@ func TestTenantPages(t *testing.T) {
 				// The sealed DPO contact is never opened for a public page.
 				[]string{"Secret DPO Name"}},
 			{"privacy statement in French", request{target: "/gent/privacy?lang=fr"}, 200, []string{"Déclaration de confidentialité", "730 jours",
-				// The register is written in Dutch: its text says so (WCAG 3.1.2).
-				`<span lang="nl-BE">Identiteitsgegevens`, `<ul lang="nl-BE">`}, nil},
+				// The register's own French texts; the class labels are the
+				// contract's Dutch ones, and say so (WCAG 3.1.2).
+				`<span lang="fr-BE">Données d&#39;identité`, `<li lang="fr-BE">Habitants et demandeurs`,
+				`<span lang="nl-BE">Identificatiegegevens`, "Décret du 22 décembre 2017"}, []string{`<span lang="nl-BE">Identiteitsgegevens`}},
+			{"privacy statement in French of a Dutch-only register", request{target: "/nlonly/privacy?lang=fr"}, 200,
+				[]string{"Déclaration de confidentialité", `<span lang="nl-BE">Identiteitsgegevens`, `<li lang="nl-BE">Inwoners`}, nil},
 			{"tenant without register", request{target: "/leeg/privacy"}, 200, []string{"nog niet ingevuld"}, nil},
 			{"unknown tenant", request{target: "/nergens/"}, 404, []string{"Pagina niet gevonden"}, nil},
 			{"unknown tenant without slash", request{target: "/nergens"}, 404, nil, nil},
