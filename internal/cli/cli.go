@@ -42,6 +42,7 @@ func commands() []command {
 		{"migrate", "apply pending database migrations", runMigrate},
 		{"tenant", "create, list, show, suspend or reactivate tenants", runTenant},
 		{"user", "invite a tenant's first administrator, list a tenant's users", runUser},
+		{"oidc", "add, list or remove a tenant's OpenID providers (eID, itsme, ACM, other)", runOIDC},
 		{"keys", "init the keyring and master key, rotate a tenant's data key", runKeys},
 		{"audit", "verify a tenant's audit log", runAudit},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
