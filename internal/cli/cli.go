@@ -44,6 +44,7 @@ func commands() []command {
 		{"user", "invite a tenant's first administrator, list a tenant's users", runUser},
 		{"operator", "add or list the supplier's platform operators", runOperator},
 		{"register", "export, import (YAML) and list the versions of a tenant's processing register", runRegister},
+		{"oidc", "add, list or remove a tenant's OpenID providers (eID, itsme, ACM, other)", runOIDC},
 		{"keys", "init the keyring and master key, rotate a tenant's data key", runKeys},
 		{"audit", "verify a tenant's audit log", runAudit},
 		{"config", "print the effective configuration, secrets redacted", runConfig},

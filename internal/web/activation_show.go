@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"net/url"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/password"
@@ -15,6 +16,8 @@ type newPasswordForm struct {
 	Name       string
 	MinLength  int
 	Errors     fieldErrors
+	// Providers link an identity instead of a password (activation only).
+	Providers []oidcButton
 }
 
 // fieldError is one problem of a form, linked from the error summary.
@@ -45,7 +48,19 @@ func (a *App) activationShow(w http.ResponseWriter, r *http.Request) {
 	if a.invitationFailed(w, r, err) {
 		return
 	}
-	a.render(w, r, http.StatusOK, "activate", a.newPasswordForm(t.LegalName, u))
+	form := a.newPasswordForm(t.LegalName, u)
+	if form.Providers, err = a.activationProviders(r); err != nil {
+		a.internalError(w, r, "oidc providers", err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "activate", form)
+}
+
+// activationProviders are the buttons to link an identity instead of
+// choosing a password ("Koppel uw eID").
+func (a *App) activationProviders(r *http.Request) ([]oidcButton, error) {
+	prefix := "/" + tenantFrom(r.Context()).Slug + "/activate/" + url.PathEscape(r.PathValue("token")) + "/oidc/"
+	return a.oidcButtons(r, "link", func(name string) string { return prefix + name })
 }
 
 // activationCreate sets the chosen password and activates the account.
@@ -61,6 +76,10 @@ func (a *App) activationCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	form, pw := a.checkNewPassword(r, u)
 	if len(form.Errors) > 0 {
+		if form.Providers, err = a.activationProviders(r); err != nil {
+			a.internalError(w, r, "oidc providers", err)
+			return
+		}
 		a.render(w, r, http.StatusUnprocessableEntity, "activate", form)
 		return
 	}

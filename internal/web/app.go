@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/password"
 	"github.com/kluis/kluis/internal/store"
 )
@@ -44,6 +45,8 @@ type Options struct {
 	// Hasher hashes the passwords people choose (argon2id, bounded
 	// concurrency); nil means password.NewHasher(DefaultParams, 0).
 	Hasher *password.Hasher
+	// OIDC talks to OpenID providers; nil means oidc.NewClient(nil).
+	OIDC *oidc.Client
 	// LoginRateLimit caps login posts per client address per minute, on
 	// top of the per-account lockout; 0 means DefaultLoginRateLimit.
 	LoginRateLimit int
@@ -88,6 +91,9 @@ func New(opts Options) *App {
 	}
 	if opts.Hasher == nil {
 		opts.Hasher = password.NewHasher(password.DefaultParams, 0)
+	}
+	if opts.OIDC == nil {
+		opts.OIDC = oidc.NewClient(nil)
 	}
 	pages, err := parsePages()
 	if err != nil {

@@ -58,6 +58,21 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/activated", "GET", "/gent/activated", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/login", "GET", "/gent/login", "", map[string]int{"*": 200}},
 		{"POST /{tenant}/login", "POST", "/gent/login", "email=nobody%40gent.be&password=wrong+password+here", map[string]int{"*": 401}},
+		// OpenID Connect (USR-2). Starting a login through an unknown
+		// provider is a 404 for everyone; a callback without a flow of this
+		// browser is refused (bad state, 400, audited); an activation
+		// through a dead invitation gets the dead-link page (410).
+		{"GET /{tenant}/login/oidc/{provider}", "GET", "/gent/login/oidc/nope", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/login/oidc/callback", "GET", "/gent/login/oidc/callback?state=forged&code=x", "", map[string]int{"*": 400}},
+		{"GET /{tenant}/activate/{token}/oidc/{provider}", "GET", "/gent/activate/not-a-token/oidc/nope", "", map[string]int{"*": 410}},
+		// The sign-in methods page: every signed-in user of the tenant who
+		// may use its pages; linking through an unknown provider and
+		// unlinking an unknown identity are 404s that change nothing.
+		{"GET /{tenant}/account/oidc", "GET", "/gent/account/oidc", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/account/oidc/link/{provider}", "GET", "/gent/account/oidc/link/nope", "", map[string]int{"*": 303, "user": 404,
+			"admin": 404, "dpo": 404}},
+		{"POST /{tenant}/account/oidc/unlink/{id}", "POST", "/gent/account/oidc/unlink/nobody", "x=1", map[string]int{"*": 303, "user": 404,
+			"admin": 404, "dpo": 404}},
 		// Password reset (USR-4): public, the same for every party; an
 		// unknown address gets the confirmation page (no enumeration).
 		{"GET /{tenant}/password/forgot", "GET", "/gent/password/forgot", "", map[string]int{"*": 200}},

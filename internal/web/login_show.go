@@ -17,13 +17,27 @@ type loginForm struct {
 	Errors     fieldErrors
 	// ResetNotice confirms a password reset that just happened (?reset=done).
 	ResetNotice bool
+	// Providers are the tenant's OpenID providers (USR-2), one button each.
+	Providers []oidcButton
+}
+
+// loginProviders are the login page's OpenID buttons, passing next on.
+func (a *App) loginProviders(r *http.Request, next string) ([]oidcButton, error) {
+	slug := tenantFrom(r.Context()).Slug
+	return a.oidcButtons(r, "login", func(name string) string { return withNext("/"+slug+"/login/oidc/"+name, next) })
 }
 
 // loginShow is a tenant's login page (contract USR-6).
 func (a *App) loginShow(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
 	q := r.URL.Query()
-	a.render(w, r, http.StatusOK, "login", loginForm{TenantName: t.LegalName, Next: q.Get("next"), ResetNotice: q.Get("reset") == "done"})
+	providers, err := a.loginProviders(r, q.Get("next"))
+	if err != nil {
+		a.internalError(w, r, "oidc providers", err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "login", loginForm{TenantName: t.LegalName, Next: q.Get("next"), ResetNotice: q.Get("reset") == "done",
+		Providers: providers})
 }
 
 // loginCreate checks the e-mail address and password. Every failure gives
@@ -44,8 +58,13 @@ func (a *App) loginCreate(w http.ResponseWriter, r *http.Request) {
 	u, tok, err := a.opts.Store.Login(r.Context(), t.ID, email, pw, a.opts.Hasher, account.DefaultLockout,
 		RequestIDFrom(r.Context()), store.WithUserAgentHint(browserHint(r.UserAgent())))
 	if errors.Is(err, account.ErrLoginFailed) {
+		providers, perr := a.loginProviders(r, next)
+		if perr != nil {
+			a.internalError(w, r, "oidc providers", perr)
+			return
+		}
 		a.render(w, r, http.StatusUnauthorized, "login", loginForm{TenantName: t.LegalName, Email: email, Next: next,
-			Errors: []fieldError{{"email", a.t(r, "login.error.failed")}}})
+			Errors: []fieldError{{"email", a.t(r, "login.error.failed")}}, Providers: providers})
 		return
 	}
 	if err != nil {

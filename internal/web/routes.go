@@ -38,6 +38,14 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/login", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.loginCreate))
 	mux.HandleFunc("GET /{tenant}/login/mfa", a.mfaStepShow)
 	mux.HandleFunc("POST /{tenant}/login/mfa", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.mfaStepCreate))
+	// OpenID Connect (USR-2): sign in, link at activation, link and
+	// unlink from the account.
+	mux.HandleFunc("GET /{tenant}/login/oidc/{provider}", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.oidcLoginStart))
+	mux.HandleFunc("GET /{tenant}/login/oidc/callback", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.oidcCallback))
+	mux.HandleFunc("GET /{tenant}/activate/{token}/oidc/{provider}", a.oidcActivateStart)
+	mux.HandleFunc("GET /{tenant}/account/oidc", a.anySignedIn(a.oidcAccountShow))
+	mux.HandleFunc("GET /{tenant}/account/oidc/link/{provider}", a.anySignedIn(a.oidcLinkStart))
+	mux.HandleFunc("POST /{tenant}/account/oidc/unlink/{id}", a.anySignedIn(a.oidcUnlink))
 	mux.HandleFunc("GET /{tenant}/password/forgot", a.forgotShow)
 	mux.HandleFunc("POST /{tenant}/password/forgot", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.forgotCreate))
 	mux.HandleFunc("GET /{tenant}/password/reset/{token}", a.resetShow)
