@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"net/mail"
 	"slices"
@@ -109,7 +110,19 @@ const (
 	StatusInvited  = "invited"  // invitation sent, not yet activated
 	StatusActive   = "active"   //
 	StatusDisabled = "disabled" // cannot log in; sessions ended
+	// StatusRemoved: removed by an admin (USR-1). The row stays for the
+	// audit trail; name and address are erased and the user is shown by
+	// Pseudonym only.
+	StatusRemoved = "removed"
 )
+
+// Pseudonym is how a removed user is shown: four hex digits derived from
+// the user id ("7F3A"), stable, and telling nothing about the person.
+// Pages put it in a localized phrase ("Verwijderde gebruiker 7F3A").
+func Pseudonym(userID string) string {
+	s := sha256.Sum256([]byte("kluis/user-pseudonym/v1\x00" + userID))
+	return strings.ToUpper(hex.EncodeToString(s[:2]))
+}
 
 // User is a tenant user. Email and Name are personal data: the store seals
 // them and finds users by a blind index of the normalised e-mail address.

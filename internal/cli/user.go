@@ -114,6 +114,9 @@ func listUsers(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) err
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tE-MAIL\tROLE\tSTATUS\tLANG\tCREATED\tID")
 	for _, u := range users {
+		if u.Status == account.StatusRemoved {
+			u.Name, u.Email = "(removed "+account.Pseudonym(u.ID)+")", "-"
+		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Email, u.Role, u.Status, u.Lang, u.CreatedAt.Format("2006-01-02"), u.ID)
 	}
 	return tw.Flush()

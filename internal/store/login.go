@@ -184,7 +184,7 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 			}
 		}
 		if d == account.LockNow {
-			return tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.locked", audit.OutcomeSuccess, lockPurpose(next)))
+			return tx.lockStarted(tenantID, &r, requestID, next)
 		}
 		return nil
 	})
@@ -251,7 +251,7 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 			if err := tx.saveLock(tenantID, r.id, next); err != nil {
 				return err
 			}
-			return tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.locked", audit.OutcomeSuccess, lockPurpose(next)))
+			return tx.lockStarted(tenantID, &r, requestID, next)
 		})
 		if err != nil {
 			return account.User{}, "", fmt.Errorf("login: %w", err)
@@ -330,11 +330,13 @@ func (db *DB) UserLockState(ctx context.Context, tenantID, userID string) (accou
 }
 
 // Unlock clears a user's failures and locks, also a lock that only an
-// admin may lift, audited as "user.unlock". The handler checks that actor
-// may manage users. ErrNotFound for a user not in tenantID.
+// admin may lift, audited as "user.unlock". When a lock held, the user and
+// the tenant's other admins are told by mail. The handler checks that
+// actor may manage users. ErrNotFound for a user not in tenantID.
 func (db *DB) Unlock(ctx context.Context, actor audit.Actor, tenantID, userID string) error {
 	err := db.write(ctx, func(tx *Tx) error {
-		if _, err := tx.loginRowByID(tenantID, userID); errors.Is(err, sql.ErrNoRows) {
+		r, err := tx.loginRowByID(tenantID, userID)
+		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("user %q: %w", userID, ErrNotFound)
 		} else if err != nil {
 			return err
@@ -342,8 +344,17 @@ func (db *DB) Unlock(ctx context.Context, actor audit.Actor, tenantID, userID st
 		if err := tx.saveLock(tenantID, userID, account.LockState{}); err != nil {
 			return err
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.unlock", ObjectType: "user",
-			ObjectID: userID, Subject: userID, Purpose: "user management"})
+		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.unlock", ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: "user management"}); err != nil {
+			return err
+		}
+		if !r.lock.Locked(fromMicros(micros(db.now()))) {
+			return nil
+		}
+		if err := tx.notifyUser(tenantID, userID, noticeUnlocked, actor); err != nil {
+			return err
+		}
+		return tx.notifyAdmins(tenantID, userID, noticeAdminUnlocked, actor)
 	})
 	if err != nil {
 		return fmt.Errorf("unlock: %w", err)

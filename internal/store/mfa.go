@@ -145,7 +145,8 @@ func (db *DB) BeginTOTP(ctx context.Context, actor audit.Actor, tenantID, userID
 // ConfirmTOTP ends an enrolment: a valid code from the user's app confirms
 // the secret (its step becomes the last one used, so the same code cannot
 // log in afterwards) and mfa.RecoveryCodeCount recovery codes are created
-// and returned, once: only their hashes are kept. Audited as "mfa.enrol";
+// and returned, once: only their hashes are kept. Audited as "mfa.enrol",
+// and the user is told by mail;
 // a wrong code is recorded as a failed "mfa.enrol" and answered with
 // ErrMFAFailed. ErrNotFound when no enrolment was begun (or the user is not
 // in tenantID); ErrConflict when the TOTP is confirmed already.
@@ -194,7 +195,10 @@ func (db *DB) ConfirmTOTP(ctx context.Context, actor audit.Actor, tenantID, user
 		if err := tx.insertRecoveryCodes(tenantID, userID, codes, nowT); err != nil {
 			return err
 		}
-		return tx.appendAudit(event)
+		if err := tx.appendAudit(event); err != nil {
+			return err
+		}
+		return tx.notifyUser(tenantID, userID, noticeMFAEnrolled, actor)
 	})
 	if errors.Is(err, ErrMFAFailed) {
 		return nil, ErrMFAFailed
@@ -419,7 +423,7 @@ func (db *DB) MFAStatusOf(ctx context.Context, tenantID, userID string) (MFAStat
 
 // RegenerateRecoveryCodes replaces all of a user's recovery codes, used or
 // not, with mfa.RecoveryCodeCount new ones, returned once. Audited as
-// "mfa.recovery.regenerate". ErrNotFound when the user has no confirmed
+// "mfa.recovery.regenerate", and the user is told by mail. ErrNotFound when the user has no confirmed
 // TOTP (or is not in tenantID).
 func (db *DB) RegenerateRecoveryCodes(ctx context.Context, actor audit.Actor, tenantID, userID string) ([]string, error) {
 	codes, err := mfa.NewRecoveryCodes(mfa.RecoveryCodeCount)
@@ -440,8 +444,11 @@ func (db *DB) RegenerateRecoveryCodes(ctx context.Context, actor audit.Actor, te
 		if err := tx.insertRecoveryCodes(tenantID, userID, codes, fromMicros(micros(db.now()))); err != nil {
 			return err
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "mfa.recovery.regenerate", ObjectType: "user",
-			ObjectID: userID, Subject: userID, Purpose: "mfa: new recovery codes"})
+		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "mfa.recovery.regenerate", ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: "mfa: new recovery codes"}); err != nil {
+			return err
+		}
+		return tx.notifyUser(tenantID, userID, noticeRecoveryCodes, actor)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("regenerate recovery codes: %w", err)
@@ -452,11 +459,12 @@ func (db *DB) RegenerateRecoveryCodes(ctx context.Context, actor audit.Actor, te
 // RemoveTOTP removes a user's TOTP secret (confirmed or not), their
 // recovery codes and their MFA failure count and lock: the admin's MFA
 // reset, or the user's own removal after step-up. The handler checks that
-// actor may do this. Audited as "mfa.remove". ErrNotFound for a user not
-// in tenantID.
+// actor may do this. Audited as "mfa.remove"; when a second factor was
+// removed the user is told by mail (an admin's reset or their own
+// removal). ErrNotFound for a user not in tenantID.
 func (db *DB) RemoveTOTP(ctx context.Context, actor audit.Actor, tenantID, userID string) error {
 	err := db.write(ctx, func(tx *Tx) error {
-		_, found, err := tx.mfaState(tenantID, userID)
+		st, found, err := tx.mfaState(tenantID, userID)
 		if err != nil {
 			return err
 		}
@@ -471,11 +479,21 @@ func (db *DB) RemoveTOTP(ctx context.Context, actor audit.Actor, tenantID, userI
 			return err
 		}
 		purpose := "mfa: TOTP and recovery codes removed"
-		if n, _ := res.RowsAffected(); n == 0 {
+		n, _ := res.RowsAffected()
+		if n == 0 {
 			purpose = "mfa: reset (nothing was enrolled)"
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "mfa.remove", ObjectType: "user",
-			ObjectID: userID, Subject: userID, Purpose: purpose})
+		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "mfa.remove", ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: purpose}); err != nil {
+			return err
+		}
+		if !st.confirmed {
+			return nil // no second factor was in use: nothing to tell
+		}
+		if isSelf(actor, userID) {
+			return tx.notifyUser(tenantID, userID, noticeMFARemoved, actor)
+		}
+		return tx.notifyUser(tenantID, userID, noticeMFAReset, actor)
 	})
 	if err != nil {
 		return fmt.Errorf("remove TOTP: %w", err)

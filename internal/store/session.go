@@ -61,7 +61,10 @@ type SessionInfo struct {
 	LastSeenAt     time.Time
 	IdleTimeout    time.Duration
 	AbsoluteExpiry time.Time
-	UserAgentHint  string
+	UserAgentHint  string // opened from the sealed device label; "" when unknown
+	// ReauthAt is when the user last proved their credentials in this
+	// session: the login, the second login step or a step-up (StepUp).
+	ReauthAt time.Time
 	// MFAVerified is true when the session's user proved their second
 	// factor in it (MarkSessionMFA); false for a password-only session.
 	MFAVerified bool
@@ -87,11 +90,16 @@ func sessionHash(token string) []byte {
 	return s[:]
 }
 
-// insertSession stores a new session of u.
+// insertSession stores a new session of u. The login counts as proof of
+// credentials (reauth_at); the device label is sealed (see sealDevice).
 func (tx *Tx) insertSession(u account.User, idHash []byte, now time.Time, p SessionPolicy, hint string) error {
-	_, err := tx.exec(`INSERT INTO sessions (id_hash, tenant_id, user_id, created_at, last_seen_at, idle_timeout_us,
-		absolute_expiry, user_agent_hint) VALUES ($1, $2, $3, $4, $4, $5, $6, $7)`,
-		idHash, u.TenantID, u.ID, micros(now), p.idleFor(u.Role).Microseconds(), micros(now.Add(p.Absolute)), hint)
+	device, err := tx.db.sealDevice(u.TenantID, u.ID, micros(now), hint)
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(`INSERT INTO sessions (id_hash, tenant_id, user_id, created_at, last_seen_at, idle_timeout_us,
+		absolute_expiry, device, reauth_at) VALUES ($1, $2, $3, $4, $4, $5, $6, $7, $4)`,
+		idHash, u.TenantID, u.ID, micros(now), p.idleFor(u.Role).Microseconds(), micros(now.Add(p.Absolute)), device)
 	return err
 }
 
@@ -113,11 +121,12 @@ func (db *DB) Session(ctx context.Context, tenantID, token string) (account.User
 	idHash := sessionHash(token)
 	var userID string
 	var created, lastSeen, idleUS, absolute int64
-	var revoked, mfaVerified sql.NullInt64
+	var revoked, mfaVerified, reauth sql.NullInt64
+	var device []byte
 	var info SessionInfo
 	err := db.sql.QueryRowContext(ctx, `SELECT user_id, created_at, last_seen_at, idle_timeout_us, absolute_expiry,
-		user_agent_hint, revoked_at, mfa_verified_at FROM sessions WHERE id_hash = $1 AND tenant_id = $2`, idHash, tenantID).
-		Scan(&userID, &created, &lastSeen, &idleUS, &absolute, &info.UserAgentHint, &revoked, &mfaVerified)
+		device, revoked_at, mfa_verified_at, reauth_at FROM sessions WHERE id_hash = $1 AND tenant_id = $2`, idHash, tenantID).
+		Scan(&userID, &created, &lastSeen, &idleUS, &absolute, &device, &revoked, &mfaVerified, &reauth)
 	if errors.Is(err, sql.ErrNoRows) {
 		return account.User{}, SessionInfo{}, ErrSessionInvalid
 	}
@@ -129,6 +138,11 @@ func (db *DB) Session(ctx context.Context, tenantID, token string) (account.User
 	info.CreatedAt, info.LastSeenAt = fromMicros(created), fromMicros(lastSeen)
 	info.IdleTimeout, info.AbsoluteExpiry = time.Duration(idleUS)*time.Microsecond, fromMicros(absolute)
 	info.MFAVerified = mfaVerified.Valid
+	info.ReauthAt = fromMicros(created)
+	if reauth.Valid {
+		info.ReauthAt = fromMicros(reauth.Int64)
+	}
+	info.UserAgentHint = db.openDevice(tenantID, userID, created, device)
 	if revoked.Valid || !now.Before(info.LastSeenAt.Add(info.IdleTimeout)) || !now.Before(info.AbsoluteExpiry) {
 		return account.User{}, SessionInfo{}, ErrSessionInvalid
 	}
@@ -184,8 +198,8 @@ func (db *DB) MarkSessionMFA(ctx context.Context, tenantID, token string) (Sessi
 	err = db.write(ctx, func(tx *Tx) error {
 		now := micros(db.now())
 		res, err := tx.exec(`INSERT INTO sessions (id_hash, tenant_id, user_id, created_at, last_seen_at, idle_timeout_us,
-			absolute_expiry, user_agent_hint, mfa_verified_at)
-			SELECT $1, tenant_id, user_id, created_at, $2, idle_timeout_us, absolute_expiry, user_agent_hint, $2
+			absolute_expiry, device, mfa_verified_at, reauth_at)
+			SELECT $1, tenant_id, user_id, created_at, $2, idle_timeout_us, absolute_expiry, device, $2, $2
 			FROM sessions WHERE id_hash = $3 AND tenant_id = $4 AND revoked_at IS NULL AND absolute_expiry > $2`,
 			newHash, now, oldHash, tenantID)
 		if err != nil {

@@ -108,22 +108,28 @@ func (db *DB) InviteUserWithMail(ctx context.Context, actor audit.Actor, tenantI
 	return u, tok, nil
 }
 
-const userColumns = `id, email, name, role, status, lang, created_at, last_login_at`
+const userColumns = `id, email, name, role, status, lang, created_at, last_login_at, removed_at`
 
-// scanUser reads userColumns and opens the sealed fields.
+// scanUser reads userColumns and opens the sealed fields. A removed user
+// has none left: Name and Email are empty and Status is
+// account.StatusRemoved.
 func (db *DB) scanUser(tenantID string, row interface{ Scan(...any) error }) (account.User, error) {
 	u := account.User{TenantID: tenantID}
 	var email, name []byte
 	var role string
 	var created int64
-	var last sql.NullInt64
-	if err := row.Scan(&u.ID, &email, &name, &role, &u.Status, &u.Lang, &created, &last); err != nil {
+	var last, removed sql.NullInt64
+	if err := row.Scan(&u.ID, &email, &name, &role, &u.Status, &u.Lang, &created, &last, &removed); err != nil {
 		return u, err
 	}
 	u.Role, u.CreatedAt = account.Role(role), fromMicros(created)
 	if last.Valid {
 		t := fromMicros(last.Int64)
 		u.LastLoginAt = &t
+	}
+	if removed.Valid {
+		u.Status = account.StatusRemoved
+		return u, nil
 	}
 	e, err1 := db.keys.Open(tenantID, userAD(tenantID, u.ID, "email"), email)
 	n, err2 := db.keys.Open(tenantID, userAD(tenantID, u.ID, "name"), name)

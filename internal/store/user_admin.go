@@ -71,9 +71,11 @@ func (tx *Tx) adminTarget(tenantID, userID string) (adminTarget, error) {
 		return t, err
 	}
 	var role string
-	err = tx.queryRow(`SELECT role, status FROM users WHERE tenant_id = $1 AND id = $2`+tx.forUpdate(), tenantID, userID).
-		Scan(&role, &t.status)
-	if errors.Is(err, sql.ErrNoRows) {
+	var removed sql.NullInt64
+	err = tx.queryRow(`SELECT role, status, removed_at FROM users WHERE tenant_id = $1 AND id = $2`+tx.forUpdate(), tenantID, userID).
+		Scan(&role, &t.status, &removed)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && removed.Valid) {
+		// A removed user is gone for every admin action.
 		return t, fmt.Errorf("user %q: %w", userID, ErrNotFound)
 	}
 	t.role = account.Role(role)

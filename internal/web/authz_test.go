@@ -108,6 +108,22 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		{"POST /{tenant}/admin/operators/{id}/revoke", "POST", "/gent/admin/operators/nothing/revoke", "x=1",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Step-up confirmation and the user's own sessions: every signed-in
+		// user who is not pending (an empty password: 422 proves the user
+		// got through to validation, and nothing is counted). An unknown
+		// session id: 404. Ending "all others" ends nothing the rows below
+		// use (each party has one session): 303 back to the list for all.
+		{"GET /{tenant}/account/confirm", "GET", "/gent/account/confirm", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/account/confirm", "POST", "/gent/account/confirm", "password=", map[string]int{"*": 303, "user": 422, "admin": 422, "dpo": 422}},
+		{"GET /{tenant}/account/sessions", "GET", "/gent/account/sessions", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/account/sessions/{id}/revoke", "POST", "/gent/account/sessions/nope/revoke", "x=1",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 404}},
+		{"POST /{tenant}/account/sessions/revoke-others", "POST", "/gent/account/sessions/revoke-others", "x=1", map[string]int{"*": 303}},
+		// The sensitive admin actions (step-up): admins only; the admin's
+		// login is fresh, so an unknown id is 404.
+		{"POST /{tenant}/admin/users/{id}/role", "POST", "/gent/admin/users/nobody/role", "role=user", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/users/{id}/reset-mfa", "POST", "/gent/admin/users/nobody/reset-mfa", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/users/{id}/remove", "POST", "/gent/admin/users/nobody/remove", "confirm=yes", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

@@ -54,6 +54,12 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/account/mfa", a.mfaEnrolShow)
 	mux.HandleFunc("POST /{tenant}/account/mfa", a.mfaEnrolCreate)
 	mux.HandleFunc("GET /{tenant}/signed-in", a.signedInShow)
+	mux.HandleFunc("GET /{tenant}/account/confirm", a.require(account.ManageOwnAccount, a.stepUpShow))
+	mux.HandleFunc("POST /{tenant}/account/confirm", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit),
+		a.require(account.ManageOwnAccount, a.stepUpCreate)))
+	mux.HandleFunc("GET /{tenant}/account/sessions", a.require(account.ManageOwnAccount, a.sessionsShow))
+	mux.HandleFunc("POST /{tenant}/account/sessions/revoke-others", a.require(account.ManageOwnAccount, a.sessionsRevokeOthers))
+	mux.HandleFunc("POST /{tenant}/account/sessions/{id}/revoke", a.require(account.ManageOwnAccount, a.sessionRevoke))
 	mux.HandleFunc("GET /{tenant}/admin/users", a.require(account.ViewUsers, a.usersShow))
 	mux.HandleFunc("POST /{tenant}/admin/users", a.require(account.ManageUsers, a.userCreate))
 	mux.HandleFunc("GET /{tenant}/admin/users/{id}", a.require(account.ManageUsers, a.userShow))
@@ -63,6 +69,14 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/operators", a.require(account.ViewAudit, a.operatorsShow))
 	mux.HandleFunc("POST /{tenant}/admin/operators", a.require(account.ManageUsers, a.operatorGrantCreate))
 	mux.HandleFunc("POST /{tenant}/admin/operators/{id}/revoke", a.require(account.ManageUsers, a.operatorGrantRevoke))
+	// Sensitive actions: only within StepUpMaxAge of the last proof of
+	// credentials (step-up), else via the confirmation page.
+	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,
+		a.stepUp(userPagePath, a.userActionOf("role"))))
+	mux.HandleFunc("POST /{tenant}/admin/users/{id}/reset-mfa", a.require(account.ManageUsers,
+		a.stepUp(userPagePath, a.userActionOf("reset-mfa"))))
+	mux.HandleFunc("POST /{tenant}/admin/users/{id}/remove", a.require(account.ManageUsers,
+		a.stepUp(userPagePath, a.userActionOf("remove"))))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,

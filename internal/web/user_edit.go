@@ -26,10 +26,26 @@ type userPage struct {
 	Done       string // message key of the action just done
 	Error      string // why the action was refused
 	Self       bool
+	Sessions   int  // live sessions of the user
+	Removed    bool // the user was removed: nothing left to act on
 }
 
 // userActions are the actions, by the last path segment.
-var userActions = []string{"role", "disable", "enable", "unlock", "reset-mfa"}
+var userActions = []string{"role", "disable", "enable", "unlock", "reset-mfa", "revoke-sessions", "remove"}
+
+// userPagePath is where an action on a user resumes after a step-up: the
+// user's page.
+func userPagePath(r *http.Request) string {
+	return "/" + tenantFrom(r.Context()).Slug + "/admin/users/" + r.PathValue("id")
+}
+
+// showName is how pages name u: a removed user by a localized pseudonym.
+func (a *App) showName(r *http.Request, u account.User) account.User {
+	if u.Status == account.StatusRemoved {
+		u.Name = a.t(r, "users.removed_name", account.Pseudonym(u.ID))
+	}
+	return u
+}
 
 // userShow shows one user of the tenant; its name and address are opened,
 // so the store records the consultation. 404 for an id not in the tenant.
@@ -63,15 +79,34 @@ func (a *App) renderUser(w http.ResponseWriter, r *http.Request, me account.User
 		a.internalError(w, r, "has TOTP", err)
 		return
 	}
-	p := userPage{Slug: t.Slug, TenantName: t.LegalName, Me: me, User: u, Roles: account.Roles,
-		Locked: lock.Locked(a.opts.Store.Now()), HasMFA: has, Self: u.ID == me.ID}
-	if done != "" {
+	sessions, err := a.opts.Store.ActiveSessionCount(r.Context(), t.ID, id)
+	if err != nil {
+		a.internalError(w, r, "count sessions", err)
+		return
+	}
+	p := userPage{Slug: t.Slug, TenantName: t.LegalName, Me: me, User: a.showName(r, u), Roles: account.Roles,
+		Locked: lock.Locked(a.opts.Store.Now()), HasMFA: has, Self: u.ID == me.ID, Sessions: sessions,
+		Removed: u.Status == account.StatusRemoved}
+	switch done {
+	case "":
+	case "remove":
+		p.Done = "users.done.removed"
+	default:
 		p.Done = "user.done." + done
 	}
 	if errKey != "" {
 		p.Error = a.t(r, errKey)
 	}
 	a.render(w, r, status, "user-show", p)
+}
+
+// userActionOf is userAction for a route that names the action in its
+// pattern rather than in {action}.
+func (a *App) userActionOf(action string) signedIn {
+	return func(w http.ResponseWriter, r *http.Request, me account.User) {
+		r.SetPathValue("action", action)
+		a.userAction(w, r, me)
+	}
 }
 
 // userAction runs one admin action on a user of the tenant.
@@ -111,11 +146,25 @@ func (a *App) userAction(w http.ResponseWriter, r *http.Request, me account.User
 		if has, err = a.opts.Store.HasTOTP(ctx, t.ID, id); err == nil && has {
 			err = a.opts.Store.RemoveTOTP(ctx, actor, t.ID, id)
 		}
+	case "revoke-sessions":
+		keep := "" // an admin ending their own sessions here keeps this one
+		if id == me.ID {
+			keep = sessionToken(r)
+		}
+		_, err = a.opts.Store.RevokeUserSessions(ctx, actor, t.ID, id, keep)
+	case "remove":
+		if r.PostForm.Get("confirm") != "yes" {
+			a.renderUser(w, r, me, http.StatusUnprocessableEntity, "", "user.error.remove_confirm")
+			return
+		}
+		err = a.opts.Store.RemoveUser(ctx, actor, t.ID, id)
 	default:
 		a.notFound(w, r)
 		return
 	}
 	switch {
+	case errors.Is(err, store.ErrOwnAccount) && action == "remove":
+		a.renderUser(w, r, me, http.StatusConflict, "", "user.error.own_remove")
 	case errors.Is(err, store.ErrOwnAccount):
 		a.renderUser(w, r, me, http.StatusConflict, "", "user.error.own")
 	case errors.Is(err, store.ErrLastAdmin):

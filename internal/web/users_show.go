@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -58,8 +59,17 @@ func (a *App) require(p account.Permission, h signedIn) http.HandlerFunc {
 			a.error(w, r, http.StatusForbidden)
 			return
 		}
-		h(w, r, u)
+		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, info)), u)
 	}
+}
+
+type sessionKey struct{}
+
+// sessionFrom returns the session require let through; ok is false
+// outside require.
+func sessionFrom(ctx context.Context) (store.SessionInfo, bool) {
+	info, ok := ctx.Value(sessionKey{}).(store.SessionInfo)
+	return info, ok
 }
 
 // usersPage is the user management page: the tenant's users and the
@@ -94,7 +104,8 @@ func (a *App) renderUsers(w http.ResponseWriter, r *http.Request, me account.Use
 		return
 	}
 	invitedName := ""
-	for _, u := range users {
+	for i, u := range users {
+		users[i] = a.showName(r, u)
 		if invited != "" && u.ID == invited {
 			invitedName = u.Name
 		}
