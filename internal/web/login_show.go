@@ -17,13 +17,17 @@ type loginForm struct {
 	Errors     fieldErrors
 	// ResetNotice confirms a password reset that just happened (?reset=done).
 	ResetNotice bool
+	// Passkeys offers the passwordless login (shown by static/passkey.js).
+	Passkeys bool
+	Slug     string
 }
 
 // loginShow is a tenant's login page (contract USR-6).
 func (a *App) loginShow(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
 	q := r.URL.Query()
-	a.render(w, r, http.StatusOK, "login", loginForm{TenantName: t.LegalName, Next: q.Get("next"), ResetNotice: q.Get("reset") == "done"})
+	a.render(w, r, http.StatusOK, "login", loginForm{TenantName: t.LegalName, Next: q.Get("next"), ResetNotice: q.Get("reset") == "done",
+		Passkeys: a.rp != nil, Slug: t.Slug})
 }
 
 // loginCreate checks the e-mail address and password. Every failure gives
@@ -45,7 +49,7 @@ func (a *App) loginCreate(w http.ResponseWriter, r *http.Request) {
 		RequestIDFrom(r.Context()), store.WithUserAgentHint(browserHint(r.UserAgent())))
 	if errors.Is(err, account.ErrLoginFailed) {
 		a.render(w, r, http.StatusUnauthorized, "login", loginForm{TenantName: t.LegalName, Email: email, Next: next,
-			Errors: []fieldError{{"email", a.t(r, "login.error.failed")}}})
+			Errors: []fieldError{{"email", a.t(r, "login.error.failed")}}, Passkeys: a.rp != nil, Slug: t.Slug})
 		return
 	}
 	if err != nil {
