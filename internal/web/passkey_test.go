@@ -105,7 +105,7 @@ func TestClauseUSR2_PasskeyWebEnrolAndSignIn(t *testing.T) {
 			t.Fatalf("register: %d %v", resp.StatusCode, out)
 		}
 		resp, body = le.get(t, "/gent/account/mfa?passkey=added", h)
-		if !strings.Contains(body, "Uw passkey is toegevoegd.") || !strings.Contains(body, "Werklaptop") {
+		if resp.StatusCode != 200 || !strings.Contains(body, "Uw passkey is toegevoegd.") || !strings.Contains(body, "Werklaptop") {
 			t.Fatalf("account page after adding:\n%s", body)
 		}
 		if resp, _ = le.get(t, "/gent/admin/users", h); resp.StatusCode != 200 {
