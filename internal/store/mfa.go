@@ -387,6 +387,19 @@ func (db *DB) HasTOTP(ctx context.Context, tenantID, userID string) (bool, error
 	return has, nil
 }
 
+// HasSecondFactor reports whether the user has a second factor to prove
+// at login: a confirmed TOTP authenticator or a passkey. False for a user
+// not in tenantID.
+func (db *DB) HasSecondFactor(ctx context.Context, tenantID, userID string) (bool, error) {
+	var has bool
+	if err := db.sql.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM mfa_totp WHERE tenant_id = $1 AND user_id = $2
+		AND confirmed_at IS NOT NULL) + (SELECT count(*) FROM passkeys WHERE tenant_id = $1 AND user_id = $2) > 0`,
+		tenantID, userID).Scan(&has); err != nil {
+		return false, fmt.Errorf("has second factor: %w", err)
+	}
+	return has, nil
+}
+
 // MFAStatus is a user's second factor as the account and admin pages show
 // it.
 type MFAStatus struct {
@@ -457,9 +470,10 @@ func (db *DB) RegenerateRecoveryCodes(ctx context.Context, actor audit.Actor, te
 }
 
 // RemoveTOTP removes a user's TOTP secret (confirmed or not), their
-// recovery codes and their MFA failure count and lock: the admin's MFA
-// reset, or the user's own removal after step-up. The handler checks that
-// actor may do this. Audited as "mfa.remove"; when a second factor was
+// recovery codes, their MFA failure count and lock, and their passkeys:
+// the admin's MFA reset, or the user's own removal after step-up. The
+// handler checks that actor may do this. Audited as "mfa.remove" (and
+// "passkey.remove" when passkeys went too); when a second factor was
 // removed the user is told by mail (an admin's reset or their own
 // removal). ErrNotFound for a user not in tenantID.
 func (db *DB) RemoveTOTP(ctx context.Context, actor audit.Actor, tenantID, userID string) error {
@@ -483,11 +497,22 @@ func (db *DB) RemoveTOTP(ctx context.Context, actor audit.Actor, tenantID, userI
 		if n == 0 {
 			purpose = "mfa: reset (nothing was enrolled)"
 		}
+		keys, err := tx.exec(`DELETE FROM passkeys WHERE tenant_id = $1 AND user_id = $2`, tenantID, userID)
+		if err != nil {
+			return err
+		}
+		passkeys, _ := keys.RowsAffected()
+		if passkeys > 0 {
+			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "passkey.remove", ObjectType: "user",
+				ObjectID: userID, Subject: userID, Purpose: fmt.Sprintf("mfa: reset, %d passkeys removed", passkeys)}); err != nil {
+				return err
+			}
+		}
 		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "mfa.remove", ObjectType: "user",
 			ObjectID: userID, Subject: userID, Purpose: purpose}); err != nil {
 			return err
 		}
-		if !st.confirmed {
+		if !st.confirmed && passkeys == 0 {
 			return nil // no second factor was in use: nothing to tell
 		}
 		if isSelf(actor, userID) {

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/oidc"
+	"github.com/kluis/kluis/internal/passkey"
 	"github.com/kluis/kluis/internal/password"
 	"github.com/kluis/kluis/internal/store"
 )
@@ -76,6 +77,9 @@ type App struct {
 	patterns []string
 	pages    map[string]*template.Template
 	handler  http.Handler
+	// rp is the WebAuthn relying party of Options.BaseURL; nil when the
+	// base URL cannot be one (no host name), and then passkeys are off.
+	rp *passkey.RP
 
 	readyTimeout time.Duration // bounds all readiness checks together
 }
@@ -101,6 +105,11 @@ func New(opts Options) *App {
 	}
 	a := &App{log: opts.Logger, opts: opts, mux: http.NewServeMux(), tenantMux: http.NewServeMux(), pages: pages,
 		readyTimeout: 2 * time.Second}
+	if rp, err := passkey.New(opts.BaseURL, "Kluis"); err == nil {
+		a.rp = rp
+	} else if opts.BaseURL != "" {
+		a.log.Warn("passkeys are off", "reason", err.Error())
+	}
 	platform, tenants := &routeTable{mux: a.mux}, &routeTable{mux: a.tenantMux}
 	a.routes(platform)
 	a.tenantRoutes(tenants)

@@ -124,6 +124,25 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/admin/users/{id}/role", "POST", "/gent/admin/users/nobody/role", "role=user", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/users/{id}/reset-mfa", "POST", "/gent/admin/users/nobody/reset-mfa", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/users/{id}/remove", "POST", "/gent/admin/users/nobody/remove", "confirm=yes", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Passkeys (USR-2), JSON: the passwordless login is public (an
+		// unparseable answer: 400 for everyone); the second step's
+		// ceremony is only for a pending session (who has no passkey: 409;
+		// no session of this tenant: 401; past or without the second step:
+		// 403); adding one is for every session that is not pending (an
+		// empty name: 422; a bad answer: 400). Removing one is a form like
+		// enrolment's (an unknown id: 404).
+		{"POST /{tenant}/login/passkey/options", "POST", "/gent/login/passkey/options", "{}", map[string]int{"*": 200}},
+		{"POST /{tenant}/login/passkey", "POST", "/gent/login/passkey", `{"credential":{}}`, map[string]int{"*": 400}},
+		{"POST /{tenant}/login/mfa/passkey/options", "POST", "/gent/login/mfa/passkey/options", "{}",
+			map[string]int{"*": 403, "anonymous": 401, "other-tenant-admin": 401, "operator-no-grant": 401, "pending": 409}},
+		{"POST /{tenant}/login/mfa/passkey", "POST", "/gent/login/mfa/passkey", `{"credential":{}}`,
+			map[string]int{"*": 403, "anonymous": 401, "other-tenant-admin": 401, "operator-no-grant": 401, "pending": 400}},
+		{"POST /{tenant}/account/passkeys/options", "POST", "/gent/account/passkeys/options", `{"name":""}`,
+			map[string]int{"*": 422, "anonymous": 401, "other-tenant-admin": 401, "operator-no-grant": 401, "pending": 403}},
+		{"POST /{tenant}/account/passkeys", "POST", "/gent/account/passkeys", `{"name":"x","credential":{}}`,
+			map[string]int{"*": 400, "anonymous": 401, "other-tenant-admin": 401, "operator-no-grant": 401, "pending": 403}},
+		{"POST /{tenant}/account/passkeys/{id}/delete", "POST", "/gent/account/passkeys/nobody/delete", "x=1",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 404, "admin-no-mfa": 404}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}
@@ -181,7 +200,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 			"other-tenant-admin": session(brugge, "admin", account.RoleAdmin, true, true),
 			"operator-no-grant":  session(realm, "operator", account.RoleAdmin, true, true),
 		}
-		a, _ := newTestApp(t, Options{Store: env.DB, Hasher: fast, LoginRateLimit: 1000})
+		a, _ := newTestApp(t, Options{Store: env.DB, Hasher: fast, LoginRateLimit: 1000, BaseURL: "https://loket.gent.be"})
 
 		covered := map[string]bool{}
 		for _, row := range matrix {

@@ -19,6 +19,9 @@ type loginForm struct {
 	ResetNotice bool
 	// Providers are the tenant's OpenID providers (USR-2), one button each.
 	Providers []oidcButton
+	// Passkeys offers the passwordless login (shown by static/passkey.js).
+	Passkeys bool
+	Slug     string
 }
 
 // loginProviders are the login page's OpenID buttons, passing next on.
@@ -37,7 +40,7 @@ func (a *App) loginShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.render(w, r, http.StatusOK, "login", loginForm{TenantName: t.LegalName, Next: q.Get("next"), ResetNotice: q.Get("reset") == "done",
-		Providers: providers})
+		Providers: providers, Passkeys: a.rp != nil, Slug: t.Slug})
 }
 
 // loginCreate checks the e-mail address and password. Every failure gives
@@ -64,7 +67,7 @@ func (a *App) loginCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.render(w, r, http.StatusUnauthorized, "login", loginForm{TenantName: t.LegalName, Email: email, Next: next,
-			Errors: []fieldError{{"email", a.t(r, "login.error.failed")}}, Providers: providers})
+			Errors: []fieldError{{"email", a.t(r, "login.error.failed")}}, Providers: providers, Passkeys: a.rp != nil, Slug: t.Slug})
 		return
 	}
 	if err != nil {

@@ -34,15 +34,15 @@ func withNext(p, next string) string {
 
 // mfaGate returns where a signed-in session must go before it may use the
 // tenant's pages, or "" when it may go on: to the second login step when
-// its user has a confirmed TOTP but the session is password-only, to
-// enrolment when the user's role requires a second factor they do not
-// have. next is passed along.
+// its user has a second factor (a confirmed TOTP or a passkey) but the
+// session is password-only, to enrolment when the user's role requires a
+// second factor they do not have. next is passed along.
 func (a *App) mfaGate(r *http.Request, u account.User, info store.SessionInfo, next string) (string, error) {
 	if info.MFAVerified {
 		return "", nil
 	}
 	t := tenantFrom(r.Context())
-	has, err := a.opts.Store.HasTOTP(r.Context(), t.ID, u.ID)
+	has, err := a.opts.Store.HasSecondFactor(r.Context(), t.ID, u.ID)
 	if err != nil {
 		return "", err
 	}
@@ -60,19 +60,42 @@ type mfaStepForm struct {
 	TenantName string
 	Slug       string
 	Next       string
+	TOTP       bool // the user has a TOTP app: ask for its code or a recovery code
+	Passkey    bool // the user has a passkey and the site can use them: offer it (with script)
 	Errors     fieldErrors
 }
 
+// stepForm is the second login step's page for u.
+func (a *App) stepForm(r *http.Request, u account.User, next string) (mfaStepForm, error) {
+	t := tenantFrom(r.Context())
+	f := mfaStepForm{TenantName: t.LegalName, Slug: t.Slug, Next: next}
+	var err error
+	if f.TOTP, err = a.opts.Store.HasTOTP(r.Context(), t.ID, u.ID); err != nil {
+		return f, err
+	}
+	if a.rp != nil {
+		if f.Passkey, err = a.opts.Store.HasPasskey(r.Context(), t.ID, u.ID); err != nil {
+			return f, err
+		}
+	}
+	return f, nil
+}
+
 // mfaStepShow asks for the code of the user's authenticator app, or a
-// recovery code. Without a session: to the login page. A session with
-// nothing left to prove goes on to next.
+// recovery code, and offers the user's passkey. Without a session: to the
+// login page. A session with nothing left to prove goes on to next.
 func (a *App) mfaStepShow(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.Query().Get("next")
-	if _, ok := a.mfaStepSession(w, r, next); !ok {
+	u, ok := a.mfaStepSession(w, r, next)
+	if !ok {
 		return
 	}
-	t := tenantFrom(r.Context())
-	a.render(w, r, http.StatusOK, "mfa-step", mfaStepForm{TenantName: t.LegalName, Slug: t.Slug, Next: next})
+	f, err := a.stepForm(r, u, next)
+	if err != nil {
+		a.internalError(w, r, "second step", err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "mfa-step", f)
 }
 
 // mfaStepSession returns the user of a session pending its second factor;
@@ -131,8 +154,13 @@ func (a *App) mfaStepCreate(w http.ResponseWriter, r *http.Request) {
 		err = a.opts.Store.VerifyTOTP(r.Context(), t.ID, u.ID, r.PostForm.Get("code"), reqID)
 	}
 	if errors.Is(err, store.ErrMFAFailed) {
-		a.render(w, r, http.StatusUnprocessableEntity, "mfa-step", mfaStepForm{TenantName: t.LegalName, Slug: t.Slug, Next: next,
-			Errors: []fieldError{{field, a.t(r, "mfa.error.failed")}}})
+		f, ferr := a.stepForm(r, u, next)
+		if ferr != nil {
+			a.internalError(w, r, "second step", ferr)
+			return
+		}
+		f.Errors = []fieldError{{field, a.t(r, "mfa.error.failed")}}
+		a.render(w, r, http.StatusUnprocessableEntity, "mfa-step", f)
 		return
 	}
 	if err != nil {
@@ -162,9 +190,24 @@ type mfaEnrolPage struct {
 	QR         template.URL // data:image/svg+xml URI made by mfa.QRDataURI
 	Secret     string       // base32, in groups of 4
 	Retry      bool         // a wrong code: the QR code is not shown again
-	Enrolled   bool         // the user has a second factor already
+	Enrolled   bool         // the user has a TOTP app already
 	Codes      []string     // the recovery codes, shown once
 	Errors     fieldErrors
+
+	PasskeysOn    bool            // the site can use passkeys (a usable base URL)
+	Passkeys      []store.Passkey // the user's passkeys
+	PasskeyNotice string          // catalogue key of what just happened ("added", "removed")
+}
+
+// addPasskeys fills in the page's passkey part for u.
+func (a *App) addPasskeys(r *http.Request, u account.User, page *mfaEnrolPage) error {
+	if a.rp == nil {
+		return nil
+	}
+	page.PasskeysOn = true
+	list, err := a.opts.Store.Passkeys(r.Context(), tenantFrom(r.Context()).ID, u.ID)
+	page.Passkeys = list
+	return err
 }
 
 // groupsOf4 splits s into groups of 4 characters separated by spaces.
@@ -208,13 +251,34 @@ func (a *App) mfaEnrolSession(w http.ResponseWriter, r *http.Request, next strin
 // confirmed), shown as a QR code and as text. A user who has a second
 // factor already is told so.
 func (a *App) mfaEnrolShow(w http.ResponseWriter, r *http.Request) {
-	t := tenantFrom(r.Context())
 	next := r.URL.Query().Get("next")
 	u, _, ok := a.mfaEnrolSession(w, r, next)
 	if !ok {
 		return
 	}
-	page := mfaEnrolPage{TenantName: t.LegalName, Slug: t.Slug, Next: next, Continue: localNext(t.Slug, next)}
+	notice := ""
+	switch r.URL.Query().Get("passkey") {
+	case "added":
+		notice = "passkey.added"
+	case "removed":
+		notice = "passkey.removed"
+	}
+	a.renderMFAPage(w, r, u, next, http.StatusOK, notice, "")
+}
+
+// renderMFAPage renders the account's second-factor page: TOTP (begun
+// here when the user has none) and passkeys, with a notice or an error on
+// the passkeys (catalogue keys, or "").
+func (a *App) renderMFAPage(w http.ResponseWriter, r *http.Request, u account.User, next string, status int, notice, errKey string) {
+	t := tenantFrom(r.Context())
+	page := mfaEnrolPage{TenantName: t.LegalName, Slug: t.Slug, Next: next, Continue: localNext(t.Slug, next), PasskeyNotice: notice}
+	if errKey != "" {
+		page.Errors = []fieldError{{"passkeys", a.t(r, errKey)}}
+	}
+	if err := a.addPasskeys(r, u, &page); err != nil {
+		a.internalError(w, r, "passkeys", err)
+		return
+	}
 	has, err := a.opts.Store.HasTOTP(r.Context(), t.ID, u.ID)
 	if err != nil {
 		a.internalError(w, r, "has TOTP", err)
@@ -222,7 +286,7 @@ func (a *App) mfaEnrolShow(w http.ResponseWriter, r *http.Request) {
 	}
 	if has {
 		page.Enrolled = true
-		a.render(w, r, http.StatusOK, "mfa-enrol", page)
+		a.render(w, r, status, "mfa-enrol", page)
 		return
 	}
 	secret, err := a.opts.Store.BeginTOTP(r.Context(), userActor(u, RequestIDFrom(r.Context())), t.ID, u.ID)
@@ -238,7 +302,7 @@ func (a *App) mfaEnrolShow(w http.ResponseWriter, r *http.Request) {
 	// The URI is ours, base64 of an SVG we drew: safe as an image source.
 	page.QR = template.URL(qr)
 	page.Secret = groupsOf4(mfa.Base32(secret))
-	a.render(w, r, http.StatusOK, "mfa-enrol", page)
+	a.render(w, r, status, "mfa-enrol", page)
 }
 
 // mfaEnrolCreate confirms the enrolment with a code from the app. The
@@ -259,6 +323,10 @@ func (a *App) mfaEnrolCreate(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, store.ErrMFAFailed):
 		page.Retry = true
 		page.Errors = []fieldError{{"code", a.t(r, "mfa.enrol.error.code")}}
+		if err := a.addPasskeys(r, u, &page); err != nil {
+			a.internalError(w, r, "passkeys", err)
+			return
+		}
 		a.render(w, r, http.StatusUnprocessableEntity, "mfa-enrol", page)
 		return
 	case errors.Is(err, store.ErrNotFound), errors.Is(err, store.ErrConflict):

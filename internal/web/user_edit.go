@@ -74,9 +74,9 @@ func (a *App) renderUser(w http.ResponseWriter, r *http.Request, me account.User
 		a.internalError(w, r, "lock state", err)
 		return
 	}
-	has, err := a.opts.Store.HasTOTP(r.Context(), t.ID, id)
+	has, err := a.opts.Store.HasSecondFactor(r.Context(), t.ID, id)
 	if err != nil {
-		a.internalError(w, r, "has TOTP", err)
+		a.internalError(w, r, "has second factor", err)
 		return
 	}
 	sessions, err := a.opts.Store.ActiveSessionCount(r.Context(), t.ID, id)
@@ -143,7 +143,7 @@ func (a *App) userAction(w http.ResponseWriter, r *http.Request, me account.User
 		err = a.opts.Store.Unlock(ctx, actor, t.ID, id)
 	case "reset-mfa":
 		var has bool
-		if has, err = a.opts.Store.HasTOTP(ctx, t.ID, id); err == nil && has {
+		if has, err = a.opts.Store.HasSecondFactor(ctx, t.ID, id); err == nil && has {
 			err = a.opts.Store.RemoveTOTP(ctx, actor, t.ID, id)
 		}
 	case "revoke-sessions":
