@@ -138,7 +138,10 @@ func (a *App) signedInShow(w http.ResponseWriter, r *http.Request) {
 		a.operatorHome(w, r, u)
 		return
 	}
-	a.render(w, r, http.StatusOK, "signed-in", struct{ TenantName, Name, Slug string }{t.LegalName, u.Name, t.Slug})
+	a.render(w, r, http.StatusOK, "signed-in", struct {
+		TenantName, Name, Slug        string
+		SeesUsers, SeesSupplierAccess bool
+	}{t.LegalName, u.Name, t.Slug, account.Can(u.Role, account.ViewUsers), account.Can(u.Role, account.ViewAudit)})
 }
 
 // toLogin redirects to the tenant's login page with the current path as
