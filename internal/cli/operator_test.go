@@ -19,7 +19,7 @@ func TestOperatorAddAndList(t *testing.T) {
 		t.Fatalf("operator list before any: %q", out)
 	}
 	out = s.ok("operator", "add", "--email", "piet@leverancier.example", "--name", "Piet Support")
-	if !strings.Contains(out, "http://127.0.0.1:8080/operator/activate/") || !strings.Contains(out, "no access to any controller's data") {
+	if !strings.Contains(out, "http://localhost:8080/operator/activate/") || !strings.Contains(out, "no access to any controller's data") {
 		t.Fatalf("operator add output: %q", out)
 	}
 	s.fails("an operator with that e-mail address exists already", "operator", "add", "--email", "piet@leverancier.example", "--name", "Piet")

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 
 	"github.com/kluis/kluis/internal/config"
@@ -109,7 +110,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		func(addr net.Addr) {
 			fmt.Fprintf(env.Stdout, "Kluis %s serves %s://%s/ (database: %s)\n", versionString(), scheme, addr, db.Dialect())
 			if *demo {
-				fmt.Fprintf(env.Stdout, "Demo tenant: %s://%s/demo/\n", scheme, addr)
+				base := cfg.BaseURL
+				if strings.HasSuffix(cfg.Listen, ":0") {
+					base = scheme + "://" + addr.String()
+				}
+				fmt.Fprintf(env.Stdout, "Demo tenant: %s/demo/\n", base)
 			}
 			if hooks != nil && hooks.ready != nil {
 				hooks.ready(addr)

@@ -164,7 +164,14 @@ func (c Config) withDerived() Config {
 		if c.TLS() {
 			scheme = "https"
 		}
-		c.BaseURL = scheme + "://" + c.Listen
+		// A loopback listener is reached as localhost: browsers accept a
+		// host name, not an IP address, as WebAuthn relying party, and
+		// treat http://localhost as a secure context.
+		host := c.Listen
+		if h, port, err := net.SplitHostPort(c.Listen); err == nil && (h == "127.0.0.1" || h == "::1" || h == "localhost") {
+			host = net.JoinHostPort("localhost", port)
+		}
+		c.BaseURL = scheme + "://" + host
 	}
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if c.MasterKeyFile == "" && c.MasterKey == "" {

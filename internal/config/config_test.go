@@ -19,7 +19,7 @@ func TestDefaultsWorkOnALaptop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.BaseURL != "http://127.0.0.1:8080" {
+	if c.BaseURL != "http://localhost:8080" {
 		t.Fatalf("base URL: %q", c.BaseURL)
 	}
 	if c.Listen != "127.0.0.1:8080" || c.DatabaseURL != "sqlite:kluis-data/kluis.db" || c.KeysDir != "./kluis-keys" || c.MasterKeyFile != "kluis-master.key" {
