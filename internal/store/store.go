@@ -87,6 +87,10 @@ type DB struct {
 	stop     chan struct{}
 	stopped  chan struct{}
 	closeMu  sync.Once
+
+	// loginWaits wakes login attempts waiting for an account's in-flight
+	// attempts (see Login).
+	loginWaits loginWaits
 }
 
 // ParseURL tells which dialect a database URL names and gives the driver's
