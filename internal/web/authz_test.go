@@ -84,6 +84,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// id: 404 proves the admin got through, and changes nothing).
 		{"GET /{tenant}/admin/users/{id}", "GET", "/gent/admin/users/nobody", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/users/{id}/{action}", "POST", "/gent/admin/users/nobody/disable", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// The tenant's security policy: admins edit, the DPO reads (an
+		// invalid form: 422 proves the admin got through, and saves
+		// nothing).
+		{"GET /{tenant}/admin/policy", "GET", "/gent/admin/policy", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/policy", "POST", "/gent/admin/policy", "password_min_length=8", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

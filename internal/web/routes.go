@@ -50,6 +50,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/users", a.require(account.ManageUsers, a.userCreate))
 	mux.HandleFunc("GET /{tenant}/admin/users/{id}", a.require(account.ManageUsers, a.userShow))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/{action}", a.require(account.ManageUsers, a.userAction))
+	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
+	mux.HandleFunc("POST /{tenant}/admin/policy", a.require(account.EditSettings, a.policyUpdate))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,
