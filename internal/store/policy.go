@@ -80,12 +80,15 @@ func (db *DB) SetTenantPolicy(ctx context.Context, actor audit.Actor, tenantID s
 	}
 	var version int
 	err := db.write(ctx, func(tx *Tx) error {
-		var n int
-		if err := tx.queryRow(`SELECT count(*) FROM tenants WHERE id = $1`+tx.forUpdate(), tenantID).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
+		// Locking the tenant row serialises policy changes of one tenant
+		// across nodes on PostgreSQL.
+		var id string
+		err := tx.queryRow(`SELECT id FROM tenants WHERE id = $1`+tx.forUpdate(), tenantID).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
+		}
+		if err != nil {
+			return err
 		}
 		old, current, err := tx.tenantPolicy(tenantID)
 		if err != nil {
