@@ -71,6 +71,7 @@ const (
 	HandleRequests    Permission = "requests.handle"    // data-subject requests, breaches
 	ViewRequests      Permission = "requests.view"      //
 	EditSettings      Permission = "settings.edit"      // tenant policy: passwords, lockout, sessions, MFA for all
+	ViewSettings      Permission = "settings.view"      // read the tenant policy
 	ManageOwnAccount  Permission = "account.own"        // own password, MFA, sessions
 )
 
@@ -80,9 +81,9 @@ const (
 // submissions and changes nothing but their own account.
 var permissions = map[Role]map[Permission]bool{
 	RoleAdmin: set(ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, HandleSubmissions, ViewAudit,
-		HandleRequests, ViewRequests, EditSettings, ManageOwnAccount),
+		HandleRequests, ViewRequests, EditSettings, ViewSettings, ManageOwnAccount),
 	RoleUser: set(ViewRegister, HandleSubmissions, ManageOwnAccount),
-	RoleDPO:  set(ViewRegister, ViewAudit, ViewRequests, ViewUsers, ManageOwnAccount),
+	RoleDPO:  set(ViewRegister, ViewAudit, ViewRequests, ViewUsers, ViewSettings, ManageOwnAccount),
 	// A granted operator reads what support needs, changes nothing and,
 	// not being a tenant user, has no own account here either.
 	RoleSupport: set(ViewUsers, ViewRegister),
@@ -102,7 +103,7 @@ func Can(role Role, p Permission) bool { return permissions[role][p] }
 // AllPermissions lists every permission, for the documented table.
 func AllPermissions() []Permission {
 	return []Permission{ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, HandleSubmissions, ViewAudit,
-		HandleRequests, ViewRequests, EditSettings, ManageOwnAccount}
+		HandleRequests, ViewRequests, EditSettings, ViewSettings, ManageOwnAccount}
 }
 
 // Status of a user account.

@@ -22,6 +22,9 @@ func TestClauseUSR5_TwoLevelsOfRights(t *testing.T) {
 		{RoleUser, ViewAudit, false},
 		{RoleDPO, EditRegister, false},
 		{RoleAdmin, EditSettings, true},
+		{RoleDPO, EditSettings, false},
+		{RoleDPO, ViewSettings, true},
+		{RoleUser, ViewSettings, false},
 		{Role("operator"), ViewRegister, false},
 		{Role(""), ManageOwnAccount, false},
 	} {

@@ -52,18 +52,28 @@ func (p LockoutPolicy) Normalize() LockoutPolicy {
 
 // LockState is an account's failure and lock bookkeeping as stored.
 //
-// Failures counts the attempts reserved in the current window: an attempt
-// counts as a failure from the moment it is reserved, before its password
-// is evaluated, and a success resets the count. That is what makes the
-// counting atomic under concurrency: however many attempts arrive at once,
-// only MaxFailures of them get their password evaluated.
+// Failures counts the evaluated attempts that failed in the current window;
+// InFlight counts the attempts reserved but not yet evaluated. Reserve lets
+// an attempt be evaluated only while Failures + InFlight stays below
+// MaxFailures, and makes the others wait: that is what keeps the counting
+// atomic under concurrency (however many attempts arrive at once, at most
+// MaxFailures passwords are checked before the lock holds) without counting
+// an attempt as a failure before it failed, so that many correct logins at
+// once never lock an account.
 type LockState struct {
-	Failures     int
-	FirstFailure time.Time // start of the window; zero when Failures is 0
-	LockedUntil  time.Time // zero when never locked
-	Locks        int       // locks since the last success or unlock
-	NeedsAdmin   bool      // locked until an admin unlocks
+	Failures      int
+	FirstFailure  time.Time // start of the window; zero when Failures is 0
+	LockedUntil   time.Time // zero when never locked
+	Locks         int       // locks since the last success or unlock
+	NeedsAdmin    bool      // locked until an admin unlocks
+	InFlight      int       // attempts reserved, not yet evaluated
+	InFlightSince time.Time // when the latest attempt was reserved; zero when InFlight is 0
 }
+
+// InFlightTTL is how long a reserved attempt may stay unevaluated before
+// Reserve forgets it: a node that died while checking a password must not
+// block the account for ever. It is far longer than any password check.
+const InFlightTTL = 2 * time.Minute
 
 // Locked reports whether s refuses logins at now.
 func (s LockState) Locked(now time.Time) bool {
@@ -75,48 +85,84 @@ type Decision int
 
 // The decisions of Reserve.
 const (
-	// Evaluate: the attempt is counted; check the password.
+	// Evaluate: the attempt is reserved (in flight); check the password.
 	Evaluate Decision = iota
 	// Refuse: the account is locked; do not check the password.
 	Refuse
 	// LockNow: the window's failures are used up; a lock starts now and
 	// the password is not checked.
 	LockNow
+	// Wait: attempts in flight may still use up the window's failures; try
+	// to reserve again once one of them has been evaluated.
+	Wait
 )
+
+// inWindow reports whether s's failures still count at now.
+func (p LockoutPolicy) inWindow(s LockState, now time.Time) bool {
+	return s.Failures > 0 && now.Before(s.FirstFailure.Add(p.Window))
+}
 
 // Reserve decides, before any password is checked, whether an attempt at
 // now may be evaluated, and returns the state to store. Run it and store
-// its result atomically (in one write with the account row).
+// its result atomically (in one write with the account row). An Evaluate
+// must be followed by exactly one Fail or Succeed (or Release).
 func (p LockoutPolicy) Reserve(s LockState, now time.Time) (LockState, Decision) {
 	p = p.Normalize()
 	if s.Locked(now) {
 		return s, Refuse
 	}
-	if s.Failures == 0 || !now.Before(s.FirstFailure.Add(p.Window)) {
-		s.Failures, s.FirstFailure = 0, now // a fresh window
+	if !p.inWindow(s, now) {
+		s.Failures, s.FirstFailure = 0, time.Time{} // a fresh window
+	}
+	if s.InFlight > 0 && !now.Before(s.InFlightSince.Add(InFlightTTL)) {
+		s.InFlight, s.InFlightSince = 0, time.Time{} // abandoned attempts
 	}
 	if s.Failures >= p.MaxFailures {
 		return p.lock(s, now), LockNow
 	}
-	s.Failures++
+	if s.Failures+s.InFlight >= p.MaxFailures {
+		return s, Wait
+	}
+	s.InFlight++
+	s.InFlightSince = now
 	return s, Evaluate
 }
 
-// Fail records that an evaluated attempt failed: its failure was already
-// counted by Reserve, so Fail only starts a lock when the window's
+// Release ends an in-flight attempt without an outcome.
+func (p LockoutPolicy) Release(s LockState) LockState {
+	s.InFlight = max(0, s.InFlight-1)
+	if s.InFlight == 0 {
+		s.InFlightSince = time.Time{}
+	}
+	return s
+}
+
+// Fail records that an evaluated attempt failed: it leaves flight and
+// counts as a failure of the window, and a lock starts when the window's
 // failures are used up and no lock holds yet. locked reports whether a
 // lock started.
 func (p LockoutPolicy) Fail(s LockState, now time.Time) (next LockState, locked bool) {
 	p = p.Normalize()
-	if s.Locked(now) || s.Failures < p.MaxFailures || !now.Before(s.FirstFailure.Add(p.Window)) {
+	s = p.Release(s)
+	if s.Locked(now) {
+		return s, false
+	}
+	if !p.inWindow(s, now) {
+		s.Failures, s.FirstFailure = 0, now
+	}
+	s.Failures++
+	if s.Failures < p.MaxFailures {
 		return s, false
 	}
 	return p.lock(s, now), true
 }
 
-// Succeed returns the state after a successful login: counters and locks
-// cleared.
-func (p LockoutPolicy) Succeed(LockState) LockState { return LockState{} }
+// Succeed returns the state after a successful login: failures and locks
+// cleared; other attempts still in flight stay counted.
+func (p LockoutPolicy) Succeed(s LockState) LockState {
+	s = p.Release(s)
+	return LockState{InFlight: s.InFlight, InFlightSince: s.InFlightSince}
+}
 
 // lock starts the next lock: timed from the escalation ladder while
 // AdminUnlockAfter locks have not yet happened, else until an admin

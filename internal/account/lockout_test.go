@@ -9,6 +9,7 @@ var t0 = time.Date(2026, 11, 2, 9, 30, 0, 0, time.UTC)
 
 func TestLockoutReserve(t *testing.T) {
 	p := DefaultLockout
+	t1 := t0.Add(time.Minute)
 	tests := []struct {
 		name     string
 		in       LockState
@@ -16,25 +17,25 @@ func TestLockoutReserve(t *testing.T) {
 		want     Decision
 		wantNext LockState
 	}{
-		{"first attempt opens a window", LockState{}, t0, Evaluate, LockState{Failures: 1, FirstFailure: t0}},
-		{"fourth failure in window", LockState{Failures: 3, FirstFailure: t0}, t0.Add(time.Minute), Evaluate,
-			LockState{Failures: 4, FirstFailure: t0}},
-		{"fifth attempt still evaluated", LockState{Failures: 4, FirstFailure: t0}, t0.Add(time.Minute), Evaluate,
-			LockState{Failures: 5, FirstFailure: t0}},
-		{"sixth attempt in window locks", LockState{Failures: 5, FirstFailure: t0}, t0.Add(time.Minute), LockNow,
-			LockState{LockedUntil: t0.Add(16 * time.Minute), Locks: 1}},
-		{"window passed: counting starts again", LockState{Failures: 5, FirstFailure: t0}, t0.Add(15 * time.Minute), Evaluate,
-			LockState{Failures: 1, FirstFailure: t0.Add(15 * time.Minute)}},
+		{"first attempt goes in flight", LockState{}, t0, Evaluate, LockState{InFlight: 1, InFlightSince: t0}},
+		{"failures are not counted before they fail", LockState{Failures: 3, FirstFailure: t0}, t1, Evaluate,
+			LockState{Failures: 3, FirstFailure: t0, InFlight: 1, InFlightSince: t1}},
+		{"the last failure of the window may be evaluated", LockState{Failures: 4, FirstFailure: t0}, t1, Evaluate,
+			LockState{Failures: 4, FirstFailure: t0, InFlight: 1, InFlightSince: t1}},
+		{"in-flight attempts could use up the window: wait", LockState{Failures: 3, FirstFailure: t0, InFlight: 2, InFlightSince: t0}, t1, Wait,
+			LockState{Failures: 3, FirstFailure: t0, InFlight: 2, InFlightSince: t0}},
+		{"five correct logins in flight: the sixth waits, nothing locks", LockState{InFlight: 5, InFlightSince: t0}, t1, Wait,
+			LockState{InFlight: 5, InFlightSince: t0}},
+		{"abandoned in-flight attempts are forgotten", LockState{InFlight: 5, InFlightSince: t0}, t0.Add(InFlightTTL), Evaluate,
+			LockState{InFlight: 1, InFlightSince: t0.Add(InFlightTTL)}},
+		{"failures used up without a lock: lock now", LockState{Failures: 5, FirstFailure: t0}, t1, LockNow,
+			LockState{LockedUntil: t1.Add(15 * time.Minute), Locks: 1}},
+		{"window passed: counting starts again", LockState{Failures: 4, FirstFailure: t0}, t0.Add(15 * time.Minute), Evaluate,
+			LockState{InFlight: 1, InFlightSince: t0.Add(15 * time.Minute)}},
 		{"locked refuses", LockState{LockedUntil: t0.Add(time.Minute), Locks: 1}, t0, Refuse,
 			LockState{LockedUntil: t0.Add(time.Minute), Locks: 1}},
 		{"lock over", LockState{LockedUntil: t0, Locks: 1}, t0, Evaluate,
-			LockState{Failures: 1, FirstFailure: t0, LockedUntil: t0, Locks: 1}},
-		{"second lock lasts 30 min", LockState{Failures: 5, FirstFailure: t0, Locks: 1}, t0, LockNow,
-			LockState{LockedUntil: t0.Add(30 * time.Minute), Locks: 2}},
-		{"third lock lasts 60 min", LockState{Failures: 5, FirstFailure: t0, Locks: 2}, t0, LockNow,
-			LockState{LockedUntil: t0.Add(60 * time.Minute), Locks: 3}},
-		{"after three locks an admin must unlock", LockState{Failures: 5, FirstFailure: t0, Locks: 3}, t0, LockNow,
-			LockState{Locks: 4, NeedsAdmin: true}},
+			LockState{LockedUntil: t0, Locks: 1, InFlight: 1, InFlightSince: t0}},
 		{"admin lock refuses for ever", LockState{Locks: 4, NeedsAdmin: true}, t0.Add(1000 * time.Hour), Refuse,
 			LockState{Locks: 4, NeedsAdmin: true}},
 	}
@@ -50,6 +51,7 @@ func TestLockoutReserve(t *testing.T) {
 
 func TestLockoutFail(t *testing.T) {
 	p := DefaultLockout
+	fly := func(s LockState) LockState { s.InFlight, s.InFlightSince = 1, t0; return s }
 	tests := []struct {
 		name       string
 		in         LockState
@@ -57,14 +59,19 @@ func TestLockoutFail(t *testing.T) {
 		wantLocked bool
 		wantNext   LockState
 	}{
-		{"below the limit", LockState{Failures: 4, FirstFailure: t0}, t0, false, LockState{Failures: 4, FirstFailure: t0}},
-		{"fifth failure locks 15 min", LockState{Failures: 5, FirstFailure: t0}, t0.Add(time.Minute), true,
+		{"first failure opens the window", fly(LockState{}), t0, false, LockState{Failures: 1, FirstFailure: t0}},
+		{"below the limit", fly(LockState{Failures: 3, FirstFailure: t0}), t0, false, LockState{Failures: 4, FirstFailure: t0}},
+		{"fifth failure locks 15 min", fly(LockState{Failures: 4, FirstFailure: t0}), t0.Add(time.Minute), true,
 			LockState{LockedUntil: t0.Add(16 * time.Minute), Locks: 1}},
-		{"already locked: no second lock", LockState{LockedUntil: t0.Add(time.Minute), Locks: 1}, t0, false,
+		{"already locked: no second lock", fly(LockState{LockedUntil: t0.Add(time.Minute), Locks: 1}), t0, false,
 			LockState{LockedUntil: t0.Add(time.Minute), Locks: 1}},
-		{"window passed", LockState{Failures: 5, FirstFailure: t0}, t0.Add(15 * time.Minute), false,
-			LockState{Failures: 5, FirstFailure: t0}},
-		{"fourth lock needs an admin", LockState{Failures: 5, FirstFailure: t0, Locks: 3}, t0, true,
+		{"window passed: a new window", fly(LockState{Failures: 4, FirstFailure: t0}), t0.Add(15 * time.Minute), false,
+			LockState{Failures: 1, FirstFailure: t0.Add(15 * time.Minute)}},
+		{"second lock lasts 30 min", fly(LockState{Failures: 4, FirstFailure: t0, Locks: 1}), t0, true,
+			LockState{LockedUntil: t0.Add(30 * time.Minute), Locks: 2}},
+		{"third lock lasts 60 min", fly(LockState{Failures: 4, FirstFailure: t0, Locks: 2}), t0, true,
+			LockState{LockedUntil: t0.Add(60 * time.Minute), Locks: 3}},
+		{"fourth lock needs an admin", fly(LockState{Failures: 4, FirstFailure: t0, Locks: 3}), t0, true,
 			LockState{Locks: 4, NeedsAdmin: true}},
 	}
 	for _, tt := range tests {
@@ -75,8 +82,12 @@ func TestLockoutFail(t *testing.T) {
 			}
 		})
 	}
-	if got := p.Succeed(LockState{Failures: 3, Locks: 2}); got != (LockState{}) {
+	if got := p.Succeed(LockState{Failures: 3, Locks: 2, InFlight: 1, InFlightSince: t0}); got != (LockState{}) {
 		t.Fatalf("Succeed = %+v", got)
+	}
+	// Another attempt still in flight stays counted after a success.
+	if got := p.Succeed(LockState{Failures: 3, InFlight: 2, InFlightSince: t0}); got != (LockState{InFlight: 1, InFlightSince: t0}) {
+		t.Fatalf("Succeed with another in flight = %+v", got)
 	}
 }
 
@@ -87,7 +98,7 @@ func TestLockoutPolicyNormalize(t *testing.T) {
 	}
 	// A custom ladder shorter than AdminUnlockAfter repeats its last step.
 	p := LockoutPolicy{MaxFailures: 1, Window: time.Minute, Locks: []time.Duration{time.Minute}, AdminUnlockAfter: 5}
-	s, _ := p.Reserve(LockState{Failures: 1, FirstFailure: t0, Locks: 3}, t0)
+	s, _ := p.Fail(LockState{Locks: 3, InFlight: 1, InFlightSince: t0}, t0)
 	if s.LockedUntil != t0.Add(time.Minute) || s.NeedsAdmin {
 		t.Fatalf("repeated step: %+v", s)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/kluis/kluis/internal/breached"
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/jobs"
 	"github.com/kluis/kluis/internal/mail"
@@ -81,7 +82,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
-		Store: db,
+		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
+		Breached: breached.New(cfg.BreachedPasswordsURL, 0),
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/netip"
 	"net/url"
 	"path/filepath"
 	"strconv"
@@ -40,6 +41,15 @@ type Config struct {
 	SMTPPassword string // secret
 	SMTPFrom     string
 	SMTPTLS      string
+
+	// TrustedProxies lists the reverse proxies (comma-separated CIDRs or
+	// addresses) whose X-Forwarded-For Kluis believes; empty: none, the
+	// client address is the connection's.
+	TrustedProxies string
+	// BreachedPasswordsURL is the k-anonymity range endpoint new passwords
+	// are checked against (HIBP range API format; Kluis appends the 5-hex
+	// SHA-1 prefix); empty: no breached-password check.
+	BreachedPasswordsURL string
 }
 
 // setting describes one configuration item: its flag, its variable, its
@@ -108,6 +118,8 @@ func settings() []setting {
 	add("", "KLUIS_SMTP_PASSWORD", "mail relay password; environment only", true, func(c *Config) *string { return &c.SMTPPassword })
 	add("smtp-from", "KLUIS_SMTP_FROM", "sender address, e.g. \"Kluis <noreply@loket.example.be>\"", false, func(c *Config) *string { return &c.SMTPFrom })
 	add("smtp-tls", "KLUIS_SMTP_TLS", "starttls (default), tls, or none (loopback only)", false, func(c *Config) *string { return &c.SMTPTLS })
+	add("trusted-proxies", "KLUIS_TRUSTED_PROXIES", "reverse proxies whose X-Forwarded-For is believed: comma-separated CIDRs (default none)", false, func(c *Config) *string { return &c.TrustedProxies })
+	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s
 }
 
@@ -208,10 +220,54 @@ func (c Config) Validate() error {
 	if filepath.Clean(c.KeysDir) == filepath.Clean(c.DataDir) {
 		errs = append(errs, "the keys directory must not be the data directory: keys are kept apart from the data they protect")
 	}
+	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if c.BreachedPasswordsURL != "" {
+		if u, err := url.Parse(c.BreachedPasswordsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.RawQuery != "" || u.Fragment != "" {
+			errs = append(errs, fmt.Sprintf("breached-passwords URL %q is not an http(s) address such as https://api.pwnedpasswords.com/range/",
+				c.BreachedPasswordsURL))
+		}
+	}
 	if len(errs) > 0 {
 		return errors.New("configuration: " + strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// ParseTrustedProxies reads a comma-separated list of CIDRs ("10.0.0.0/8")
+// and single addresses ("192.0.2.7", taken as /32 or /128). Empty: none.
+func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("trusted proxy %q is not a CIDR such as 10.0.0.0/8", f)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("trusted proxy %q is not an address or a CIDR such as 10.0.0.0/8", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
+}
+
+// TrustedProxyPrefixes returns the parsed TrustedProxies; Validate has
+// checked them.
+func (c Config) TrustedProxyPrefixes() []netip.Prefix {
+	p, _ := ParseTrustedProxies(c.TrustedProxies)
+	return p
 }
 
 // TLS reports whether HTTPS is configured.

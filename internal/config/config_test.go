@@ -51,6 +51,9 @@ func TestMalformedConfigurationIsOneClearSentence(t *testing.T) {
 		{"keys in data dir", nil, []string{"--keys-dir", "./d", "--data-dir", "d"}, "must not be the data directory"},
 		{"bad log level", map[string]string{"KLUIS_LOG_LEVEL": "loud"}, nil, "log level"},
 		{"bad base URL", map[string]string{"KLUIS_BASE_URL": "ftp://x"}, nil, "base URL"},
+		{"bad trusted proxy", map[string]string{"KLUIS_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example"}, nil, `trusted proxy "proxy.example"`},
+		{"bad trusted CIDR", nil, []string{"--trusted-proxies", "10.0.0.0/33"}, `trusted proxy "10.0.0.0/33"`},
+		{"bad breached URL", map[string]string{"KLUIS_BREACHED_PASSWORDS_URL": "ftp://hibp"}, nil, "breached-passwords URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -73,5 +76,24 @@ func TestRedactedHidesSecrets(t *testing.T) {
 	}
 	if s := all.String(); strings.Contains(s, "c2VjcmV0") || strings.Contains(s, "hunter2") || !strings.Contains(s, "(set, redacted)") {
 		t.Fatalf("not redacted:\n%s", s)
+	}
+}
+
+func TestTrustedProxiesAndBreachedURL(t *testing.T) {
+	c, err := load(nil)
+	if err != nil || len(c.TrustedProxyPrefixes()) != 0 || c.BreachedPasswordsURL != "" {
+		t.Fatalf("defaults: none trusted, no breached check: %v %+v", err, c)
+	}
+	c, err = load(map[string]string{"KLUIS_TRUSTED_PROXIES": " 10.0.0.0/8 , 192.0.2.7,2001:db8::/32,",
+		"KLUIS_BREACHED_PASSWORDS_URL": "https://api.pwnedpasswords.com/range/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.TrustedProxyPrefixes() {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "10.0.0.0/8 192.0.2.7/32 2001:db8::/32" {
+		t.Fatalf("trusted proxies: %v", got)
 	}
 }

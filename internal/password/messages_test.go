@@ -21,6 +21,7 @@ var allRules = []struct {
 	{RuleContext, nil},
 	{RuleInvalidUTF8, nil},
 	{RuleControlChars, nil},
+	{RuleBreached, nil},
 	{RulePolicyMinLength, []any{12, 64}},
 	{RulePolicyMaxLength, []any{64, 128}},
 	{RulePolicyMinAboveMax, []any{40, 30}},

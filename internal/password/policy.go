@@ -32,6 +32,7 @@ const (
 	RuleContext      = "password.context"       // contains tenant name, e-mail or slug
 	RuleInvalidUTF8  = "password.invalid_utf8"  // not valid UTF-8
 	RuleControlChars = "password.control_chars" // contains a control character
+	RuleBreached     = "password.breached"      // found in a breached-password corpus (checked by the caller)
 )
 
 // Message keys of the rules Policy.Normalize applies.

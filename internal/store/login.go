@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
@@ -19,6 +20,7 @@ const (
 	LoginFailureInactive  = "login: account not active"
 	LoginFailureLocked    = "login: account locked"
 	LoginFailurePassword  = "login: wrong password"
+	LoginFailureBusy      = "login: too many attempts at once"
 	loginFailureMalformed = "login: stored password hash unreadable"
 )
 
@@ -49,14 +51,19 @@ type loginRow struct {
 	lock                   account.LockState
 }
 
-const loginColumns = `id, role, status, password_hash, failed_count, first_failure_at, locked_until, lock_count, needs_admin_unlock`
+const loginColumns = `id, role, status, password_hash, failed_count, first_failure_at, locked_until, lock_count, needs_admin_unlock,
+	login_inflight, login_inflight_at`
 
 func scanLoginRow(row interface{ Scan(...any) error }) (loginRow, error) {
 	var r loginRow
-	var first, until sql.NullInt64
+	var first, until, inflightAt sql.NullInt64
 	var needsAdmin int
-	if err := row.Scan(&r.id, &r.role, &r.status, &r.hash, &r.lock.Failures, &first, &until, &r.lock.Locks, &needsAdmin); err != nil {
+	if err := row.Scan(&r.id, &r.role, &r.status, &r.hash, &r.lock.Failures, &first, &until, &r.lock.Locks, &needsAdmin,
+		&r.lock.InFlight, &inflightAt); err != nil {
 		return r, err
+	}
+	if inflightAt.Valid {
+		r.lock.InFlightSince = fromMicros(inflightAt.Int64)
 	}
 	if first.Valid {
 		r.lock.FirstFailure = fromMicros(first.Int64)
@@ -101,8 +108,9 @@ func (tx *Tx) saveLock(tenantID, userID string, s account.LockState) error {
 		needsAdmin = 1
 	}
 	_, err := tx.exec(`UPDATE users SET failed_count = $1, first_failure_at = $2, locked_until = $3, lock_count = $4,
-		needs_admin_unlock = $5 WHERE tenant_id = $6 AND id = $7`,
-		s.Failures, nullMicros(s.FirstFailure), nullMicros(s.LockedUntil), s.Locks, needsAdmin, tenantID, userID)
+		needs_admin_unlock = $5, login_inflight = $6, login_inflight_at = $7 WHERE tenant_id = $8 AND id = $9`,
+		s.Failures, nullMicros(s.FirstFailure), nullMicros(s.LockedUntil), s.Locks, needsAdmin, s.InFlight,
+		nullMicros(s.InFlightSince), tenantID, userID)
 	return err
 }
 
@@ -127,13 +135,17 @@ func loginEvent(tenantID string, r *loginRow, requestID, action, outcome, purpos
 // taken does not tell them apart either. Other errors are internal.
 //
 // Failure counting is atomic without holding a transaction across the
-// (slow) password check: a first write reserves the attempt, counting it as
-// a failure before the password is checked (policy.Reserve) and refusing
-// it when the account is locked or the window's failures are used up; the
-// check runs outside the writer; a second write records the outcome: a
-// success clears the counters, a failure may start a lock (policy.Fail).
-// However many attempts arrive at once, at most policy.MaxFailures
-// passwords are checked before the lock holds.
+// (slow) password check: a first write reserves the attempt (policy.Reserve
+// puts it in flight), refusing it when the account is locked; the check
+// runs outside the writer; a second write records the outcome: a success
+// clears the failures, a failure counts and may start a lock (policy.Fail).
+// An attempt may be evaluated only while the window's failures plus the
+// attempts in flight stay below policy.MaxFailures; the others wait (on
+// this node's outcomes, or polling for other nodes') and reserve again.
+// So however many attempts arrive at once, at most policy.MaxFailures
+// passwords are checked before the lock holds, and many correct logins at
+// once all succeed: only evaluated failures count. An attempt that waits
+// longer than loginMaxWait is refused (LoginFailureBusy) without counting.
 //
 // Audited in the tenant's log with requestID: "login.success",
 // "login.failure" (outcome failure, the reason in Purpose) and
@@ -156,40 +168,66 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 		return account.User{}, "", fmt.Errorf("login: %w", err)
 	}
 
-	// 1. Reserve the attempt.
+	// 1. Reserve the attempt, waiting while attempts in flight could still
+	// use up the window's failures.
 	var (
 		row      loginRow
 		found    bool
 		decision account.Decision
 	)
-	err = db.write(ctx, func(tx *Tx) error {
-		found = false
-		r, err := tx.loginRowByIndex(tenantID, index)
-		if errors.Is(err, sql.ErrNoRows) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		row, found = r, true
-		if r.status != account.StatusActive {
-			return nil
-		}
-		now := fromMicros(micros(db.now()))
-		next, d := policy.Reserve(r.lock, now)
-		decision = d
-		if next != r.lock {
-			if err := tx.saveLock(tenantID, r.id, next); err != nil {
+	waitKey := tenantID + "\x00" + string(index)
+	deadline := time.Now().Add(loginMaxWait)
+	for pause := loginPollMin; ; pause = min(2*pause, loginPollMax) {
+		woken := db.loginWaits.wait(waitKey)
+		err = db.write(ctx, func(tx *Tx) error {
+			found = false
+			r, err := tx.loginRowByIndex(tenantID, index)
+			if errors.Is(err, sql.ErrNoRows) {
+				return nil
+			}
+			if err != nil {
 				return err
 			}
+			row, found = r, true
+			if r.status != account.StatusActive {
+				return nil
+			}
+			now := fromMicros(micros(db.now()))
+			next, d := policy.Reserve(r.lock, now)
+			decision = d
+			if next != r.lock {
+				if err := tx.saveLock(tenantID, r.id, next); err != nil {
+					return err
+				}
+			}
+			if d == account.LockNow {
+				return tx.lockStarted(tenantID, &r, requestID, next)
+			}
+			return nil
+		})
+		if err != nil {
+			return account.User{}, "", fmt.Errorf("login: %w", err)
 		}
-		if d == account.LockNow {
-			return tx.lockStarted(tenantID, &r, requestID, next)
+		if !found || row.status != account.StatusActive || decision != account.Wait {
+			break
 		}
-		return nil
-	})
-	if err != nil {
-		return account.User{}, "", fmt.Errorf("login: %w", err)
+		if !time.Now().Before(deadline) {
+			break // refused below as busy
+		}
+		timer := time.NewTimer(pause)
+		select {
+		case <-woken:
+		case <-timer.C:
+		case <-ctx.Done():
+			timer.Stop()
+			return account.User{}, "", fmt.Errorf("login: %w", ctx.Err())
+		}
+		timer.Stop()
+	}
+	reserved := found && row.status == account.StatusActive && decision == account.Evaluate
+	if reserved || decision == account.LockNow {
+		// However this attempt ends, attempts waiting for it may go on.
+		defer db.loginWaits.wake(waitKey)
 	}
 
 	// 2. Check the password, or spend the same time not checking it.
@@ -199,10 +237,13 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 		purpose = LoginFailureUnknown
 	case row.status != account.StatusActive:
 		purpose = LoginFailureInactive
+	case decision == account.Wait:
+		purpose = LoginFailureBusy
 	case decision != account.Evaluate:
 		purpose = LoginFailureLocked
 	}
 	ok, needsRehash := false, false
+	var cancelled error
 	if purpose != "" {
 		hasher.DummyVerify(ctx)
 	} else {
@@ -213,9 +254,10 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 			purpose = loginFailureMalformed
 			hasher.DummyVerify(ctx) // Verify returned without hashing
 		case verr != nil:
-			// Cancelled while waiting for a hashing slot: the reserved
-			// attempt stays counted as a failure, which errs on the safe side.
-			return account.User{}, "", fmt.Errorf("login: %w", verr)
+			// Cancelled while waiting for a hashing slot: count the
+			// attempt as a failure, which errs on the safe side.
+			ctx = context.WithoutCancel(ctx)
+			purpose, cancelled = LoginFailurePassword, verr
 		case !ok:
 			purpose = LoginFailurePassword
 		}
@@ -240,27 +282,38 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 			if err := tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.failure", audit.OutcomeFailure, purpose)); err != nil {
 				return err
 			}
-			if purpose != LoginFailurePassword && purpose != loginFailureMalformed {
+			if !reserved {
 				return nil
 			}
 			now := fromMicros(micros(db.now()))
 			next, locked := policy.Fail(r.lock, now)
-			if !locked {
-				return nil
-			}
 			if err := tx.saveLock(tenantID, r.id, next); err != nil {
 				return err
+			}
+			if !locked {
+				return nil
 			}
 			return tx.lockStarted(tenantID, &r, requestID, next)
 		})
 		if err != nil {
 			return account.User{}, "", fmt.Errorf("login: %w", err)
 		}
+		if cancelled != nil {
+			return account.User{}, "", fmt.Errorf("login: %w", cancelled)
+		}
 		return account.User{}, "", account.ErrLoginFailed
 	}
 
 	token, idHash, err := newSessionToken()
 	if err != nil {
+		// Release the reservation before giving up.
+		_ = db.write(context.WithoutCancel(ctx), func(tx *Tx) error {
+			r, err := tx.loginRowByID(tenantID, row.id)
+			if err != nil {
+				return err
+			}
+			return tx.saveLock(tenantID, r.id, policy.Release(r.lock))
+		})
 		return account.User{}, "", fmt.Errorf("login: %w", err)
 	}
 	var u account.User
@@ -273,6 +326,9 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 		// Locked, disabled or given a new password while the password was
 		// being checked: the lock (or the change) wins.
 		if r.status != account.StatusActive || r.lock.Locked(now) || r.hash != row.hash {
+			if err := tx.saveLock(tenantID, r.id, policy.Release(r.lock)); err != nil {
+				return err
+			}
 			if err := tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.failure", audit.OutcomeFailure,
 				LoginFailureLocked)); err != nil {
 				return err
@@ -306,6 +362,49 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 		return account.User{}, "", fmt.Errorf("login: %w", err)
 	}
 	return u, token, nil
+}
+
+// How long a login attempt waits for an account's attempts in flight, and
+// how often it looks again when no outcome on this node wakes it (the
+// attempts in flight may be on another node).
+const (
+	loginMaxWait = 30 * time.Second
+	loginPollMin = 10 * time.Millisecond
+	loginPollMax = 250 * time.Millisecond
+)
+
+// loginWaits lets login attempts of one account wait for the outcome of
+// the attempts in flight on this node. The zero value is ready to use.
+type loginWaits struct {
+	mu sync.Mutex
+	ch map[string]chan struct{}
+}
+
+// wait returns a channel closed by the next wake of key. Take it before
+// reading the account, so that an outcome between the read and the wait is
+// not missed.
+func (w *loginWaits) wait(key string) <-chan struct{} {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.ch == nil {
+		w.ch = map[string]chan struct{}{}
+	}
+	c, ok := w.ch[key]
+	if !ok {
+		c = make(chan struct{})
+		w.ch[key] = c
+	}
+	return c
+}
+
+// wake wakes every attempt waiting on key.
+func (w *loginWaits) wake(key string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if c, ok := w.ch[key]; ok {
+		close(c)
+		delete(w.ch, key)
+	}
 }
 
 func lockPurpose(s account.LockState) string {

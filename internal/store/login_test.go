@@ -210,6 +210,78 @@ func TestClauseUSR6_ConcurrentWrongPasswordsEvaluateAtMostMax(t *testing.T) {
 	})
 }
 
+// TestClauseUSR6_ConcurrentCorrectLoginsDoNotLock: ten correct logins of
+// one person at once (several tabs, a flaky network) all succeed and leave
+// no failure and no lock: only evaluated failures count, not attempts in
+// flight.
+func TestClauseUSR6_ConcurrentCorrectLoginsDoNotLock(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		h := fastHasher()
+		tn := newTenant(t, env, "gent")
+		u := activeUser(t, env, tn, "an@gent.be", account.RoleUser, h)
+		const n = 10
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		start := make(chan struct{})
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, tok, err := env.DB.Login(context.Background(), tn.ID, "an@gent.be", goodPassword, h, account.DefaultLockout, "req-tabs")
+				if err == nil && tok == "" {
+					err = errors.New("no session token")
+				}
+				errs <- err
+			}()
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Errorf("correct login: %v", err)
+			}
+		}
+		if got := auditCount(t, env, tn.ID, "login.success", ""); got != n {
+			t.Errorf("login.success events: %d, want %d", got, n)
+		}
+		if got := auditCount(t, env, tn.ID, "login.locked", ""); got != 0 {
+			t.Errorf("login.locked events: %d, want 0", got)
+		}
+		st, err := env.DB.UserLockState(ctx, tn.ID, u.ID)
+		if err != nil || st != (account.LockState{}) {
+			t.Fatalf("lock state after correct logins: %+v %v", st, err)
+		}
+		// The account still works, and still locks after five failures.
+		for i := 0; i < account.DefaultLockout.MaxFailures; i++ {
+			login(env, tn.ID, "an@gent.be", "wrong password here", h)
+		}
+		if _, _, err := login(env, tn.ID, "an@gent.be", goodPassword, h); !errors.Is(err, account.ErrLoginFailed) {
+			t.Fatalf("right password after five failures: %v", err)
+		}
+	})
+}
+
+// TestClauseUSR6_AbandonedAttemptDoesNotBlock: an attempt reserved by a
+// node that died before recording its outcome stops counting after
+// account.InFlightTTL.
+func TestClauseUSR6_AbandonedAttemptDoesNotBlock(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		h := fastHasher()
+		tn := newTenant(t, env, "gent")
+		u := activeUser(t, env, tn, "an@gent.be", account.RoleUser, h)
+		if _, err := env.Raw(t).Exec(`UPDATE users SET login_inflight = 5, login_inflight_at = $1 WHERE id = $2`,
+			env.Clock.Now().UnixMicro(), u.ID); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(account.InFlightTTL)
+		if _, _, err := login(env, tn.ID, "an@gent.be", goodPassword, h); err != nil {
+			t.Fatalf("login after abandoned attempts: %v", err)
+		}
+	})
+}
+
 // TestASVS_6_3_8_NoAccountEnumeration: unknown address, wrong password,
 // invited, disabled and locked accounts all give the one ErrLoginFailed.
 func TestASVS_6_3_8_NoAccountEnumeration(t *testing.T) {

@@ -115,7 +115,6 @@ func (tx *Tx) enqueueMail(tenantID string, m OutgoingMail, actor audit.Actor) (s
 	if err := m.validate(); err != nil {
 		return "", err
 	}
-	keys := tx.db.keys
 	if err := tx.db.requireKeys(); err != nil {
 		return "", err
 	}
@@ -128,22 +127,11 @@ func (tx *Tx) enqueueMail(tenantID string, m OutgoingMail, actor audit.Actor) (s
 	}
 	now := tx.db.now()
 	id := newID(now)
-	to, err := keys.Seal(tenantID, mailAD(tenantID, "recipient", id), []byte(m.To))
+	sm, err := tx.db.sealMail(tenantID, id, m)
 	if err != nil {
 		return "", err
 	}
-	subject, err := keys.Seal(tenantID, mailAD(tenantID, "subject", id), []byte(m.Subject))
-	if err != nil {
-		return "", err
-	}
-	body, err := keys.Seal(tenantID, mailAD(tenantID, "body", id), []byte(m.Body))
-	if err != nil {
-		return "", err
-	}
-	index, err := keys.BlindIndex(tenantID, "subject", recipientKey(m.To))
-	if err != nil {
-		return "", err
-	}
+	to, subject, body, index := sm.to, sm.subject, sm.body, sm.index
 	if _, err := tx.exec(`INSERT INTO mail_outbox (id, tenant_id, recipient, recipient_index, subject, body, lang, kind,
 		status, attempts, next_attempt_at, last_error, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', 0, $9, '', $9)`,
@@ -152,6 +140,27 @@ func (tx *Tx) enqueueMail(tenantID string, m OutgoingMail, actor audit.Actor) (s
 	}
 	return id, tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "mail.queue",
 		ObjectType: "mail", ObjectID: id, Subject: subjectPseudonym(index), Purpose: m.Kind})
+}
+
+// sealedMail is an outgoing mail as the outbox keeps it.
+type sealedMail struct{ to, subject, body, index []byte }
+
+// sealMail seals m's recipient, subject and body for the outbox row id and
+// computes the recipient's blind index.
+func (db *DB) sealMail(tenantID, id string, m OutgoingMail) (sealedMail, error) {
+	var sm sealedMail
+	var err error
+	if sm.to, err = db.keys.Seal(tenantID, mailAD(tenantID, "recipient", id), []byte(m.To)); err != nil {
+		return sm, err
+	}
+	if sm.subject, err = db.keys.Seal(tenantID, mailAD(tenantID, "subject", id), []byte(m.Subject)); err != nil {
+		return sm, err
+	}
+	if sm.body, err = db.keys.Seal(tenantID, mailAD(tenantID, "body", id), []byte(m.Body)); err != nil {
+		return sm, err
+	}
+	sm.index, err = db.keys.BlindIndex(tenantID, "subject", recipientKey(m.To))
+	return sm, err
 }
 
 // QueueMail seals m and queues it for delivery by the mail.send job,

@@ -214,9 +214,10 @@ func (db *DB) ConfirmTOTP(ctx context.Context, actor audit.Actor, tenantID, user
 // TOTP or a locked second factor, and otherwise lets check decide (check
 // returns the failure's purpose, or "" and the success's purpose). A success clears the
 // failure counter and is audited as successAction; a failure is audited as
-// "mfa.failure" and, when check evaluated it, counted: mfa.MaxFailures in
-// a row lock the second factor for mfa.LockDuration ("mfa.locked"). The
-// failure's writes are kept and ErrMFAFailed returned.
+// "mfa.failure" and, when check evaluated it, counted: the tenant
+// policy's MFAMaxFailures (mfa.MaxFailures by default) in a row lock the
+// second factor for mfa.LockDuration ("mfa.locked"). The failure's writes
+// are kept and ErrMFAFailed returned.
 func (tx *Tx) mfaAttempt(tenantID, userID, requestID, successAction string,
 	check func(s *mfaState, now time.Time) (failure, successPurpose string, err error)) error {
 	now := fromMicros(micros(tx.db.now()))
@@ -273,8 +274,14 @@ func (tx *Tx) mfaAttempt(tenantID, userID, requestID, successAction string,
 		return err
 	}
 	if evaluated {
+		// The tenant's limit (policy.MFAMaxFailures; mfa.MaxFailures by
+		// default).
+		pol, _, err := tx.tenantPolicy(tenantID)
+		if err != nil {
+			return err
+		}
 		failed, until := s.failed+1, any(nil)
-		if failed >= mfa.MaxFailures {
+		if failed >= pol.MFAMaxFailures {
 			lockEnd := now.Add(mfa.LockDuration)
 			failed, until = 0, micros(lockEnd)
 			if err := event("mfa.locked", audit.OutcomeSuccess, "mfa: locked until "+lockEnd.Format(time.RFC3339)); err != nil {

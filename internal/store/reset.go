@@ -24,6 +24,10 @@ const PasswordResetTTL = 30 * time.Minute
 // "password.reset.request" failure without the address. It returns nil in
 // both cases, so that the caller cannot tell them apart (no enumeration);
 // other errors are internal.
+//
+// Both cases do the same work (ASVS 5.0 6.4.1, no enumeration by timing):
+// for an unknown or inactive address the mail is composed and sealed as
+// well, for a decoy user, and then dropped (see decoyPasswordReset).
 func (db *DB) RequestPasswordReset(ctx context.Context, tenantID, email, requestID string,
 	compose func(u account.User, token string) *OutgoingMail) error {
 	if err := db.requireKeys(); err != nil {
@@ -41,10 +45,7 @@ func (db *DB) RequestPasswordReset(ctx context.Context, tenantID, email, request
 		u, err := db.scanUser(tenantID, tx.queryRow(`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND email_index = $2`,
 			tenantID, index))
 		if errors.Is(err, sql.ErrNoRows) || (err == nil && u.Status != account.StatusActive) {
-			return tx.appendAudit(audit.Event{TenantID: tenantID,
-				Actor:  audit.Actor{Kind: audit.KindUser, ID: "anonymous", RequestID: requestID},
-				Action: "password.reset.request", ObjectType: "user", Outcome: audit.OutcomeFailure,
-				Purpose: "password reset: no active account"})
+			return tx.decoyPasswordReset(tenantID, email, tok, requestID, compose)
 		}
 		if err != nil {
 			return err
@@ -177,4 +178,39 @@ func (db *DB) ResetPassword(ctx context.Context, tenantID, token, newHash, reque
 		return account.User{}, fmt.Errorf("reset password: %w", err)
 	}
 	return u, nil
+}
+
+// decoyPasswordReset is RequestPasswordReset's path for an address without
+// an active account. It does what the other path does except store a token
+// and a mail: the same statement spending earlier tokens (which matches
+// nothing), the mail composed for a decoy user with the same token and
+// sealed exactly as the outbox would, then dropped, and one audit event,
+// so that the answer takes as long whether the address exists or not.
+// Only two small inserts differ, inside the same group commit.
+func (tx *Tx) decoyPasswordReset(tenantID, email string, tok account.Token, requestID string,
+	compose func(u account.User, token string) *OutgoingMail) error {
+	db := tx.db
+	now := db.now()
+	if _, err := tx.exec(`UPDATE password_resets SET used_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND used_at IS NULL`,
+		micros(now), tenantID, ""); err != nil {
+		return err
+	}
+	if compose != nil {
+		decoy := account.User{TenantID: tenantID, Email: email, Role: account.RoleUser, Status: account.StatusActive, Lang: "nl"}
+		if m := compose(decoy, tok.Plain); m != nil {
+			_ = m.validate()
+			var exists int
+			if err := tx.queryRow(`SELECT count(*) FROM tenants WHERE id = $1`, tenantID).Scan(&exists); err != nil {
+				return err
+			}
+			if _, err := db.sealMail(tenantID, newID(now), *m); err != nil {
+				return err
+			}
+			db.resetDecoys.Add(1)
+		}
+	}
+	return tx.appendAudit(audit.Event{TenantID: tenantID,
+		Actor:  audit.Actor{Kind: audit.KindUser, ID: "anonymous", RequestID: requestID},
+		Action: "password.reset.request", ObjectType: "user", Outcome: audit.OutcomeFailure,
+		Purpose: "password reset: no active account"})
 }

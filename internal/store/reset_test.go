@@ -140,13 +140,53 @@ func TestASVS_6_4_1_ResetNoEnumeration(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, email := range []string{"nobody@gent.be", "dis@gent.be", "inv@gent.be"} {
-			if tok := requestReset(t, env, tn.ID, email); tok != "" {
-				t.Fatalf("%s: a reset was made", email)
+			// The mail is composed (for a decoy, see below) but its link
+			// opens nothing.
+			tok := requestReset(t, env, tn.ID, email)
+			if _, err := env.DB.ResetUser(ctx, tn.ID, tok); !errors.Is(err, account.ErrTokenInvalid) {
+				t.Fatalf("%s: a reset was made: %v", email, err)
 			}
 		}
 		claimNone(t, env)
 		if n := auditCount(t, env, tn.ID, "password.reset.request", "password reset: no active account"); n != 3 {
 			t.Fatalf("%d anonymous request events, want 3", n)
+		}
+	})
+}
+
+// TestASVS_6_4_1_ResetRequestSameWorkForUnknownAddress: a reset request
+// for an address without an active account composes and seals the mail
+// just as for an existing one (for a decoy user, then drops it), so the
+// answer takes as long either way; nothing is queued or stored for it.
+func TestASVS_6_4_1_ResetRequestSameWorkForUnknownAddress(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := newTenant(t, env, "gent")
+		activeUser(t, env, tn, "an@gent.be", account.RoleUser, fastHasher())
+		request := func(email string) (composed []account.User, sealed int64) {
+			t.Helper()
+			before := env.DB.ResetDecoys()
+			err := env.DB.RequestPasswordReset(ctx, tn.ID, email, "req-reset", func(u account.User, tok string) *store.OutgoingMail {
+				composed = append(composed, u)
+				return resetMail(u, tok)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return composed, env.DB.ResetDecoys() - before
+		}
+		known, decoys := request("an@gent.be")
+		if len(known) != 1 || known[0].ID == "" || decoys != 0 {
+			t.Fatalf("existing address: composed %+v, decoys sealed %d", known, decoys)
+		}
+		claimOne(t, env)
+		unknown, decoys := request("nobody@gent.be")
+		if len(unknown) != 1 || unknown[0].ID != "" || decoys != 1 {
+			t.Fatalf("unknown address: composed %+v, decoys sealed %d; want the mail composed and sealed once", unknown, decoys)
+		}
+		claimNone(t, env)
+		var n int
+		if err := env.Raw(t).QueryRow(`SELECT count(*) FROM password_resets`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("reset tokens stored: %d %v", n, err)
 		}
 	})
 }

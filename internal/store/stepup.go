@@ -92,7 +92,9 @@ func (db *DB) StepUp(ctx context.Context, tenantID, token string, proof StepUpPr
 			}
 		}
 		switch d {
-		case account.Refuse:
+		case account.Refuse, account.Wait:
+			// Locked, or attempts in flight could use up the window's
+			// failures: a step-up does not wait for them.
 			refused = true
 			return tx.appendAudit(stepUpEvent(tenantID, &row, requestID, audit.OutcomeFailure, "step-up: account locked"))
 		case account.LockNow:
@@ -128,7 +130,15 @@ func (db *DB) StepUp(ctx context.Context, tenantID, token string, proof StepUpPr
 		purpose = "step-up: stored password hash unreadable"
 		hasher.DummyVerify(ctx)
 	case verr != nil:
-		return fmt.Errorf("step-up: %w", verr) // the reserved attempt stays counted
+		// No outcome: the attempt leaves flight without counting.
+		_ = db.write(context.WithoutCancel(ctx), func(tx *Tx) error {
+			r, err := tx.loginRowByID(tenantID, row.id)
+			if err != nil {
+				return err
+			}
+			return tx.saveLock(tenantID, r.id, policy.Release(r.lock))
+		})
+		return fmt.Errorf("step-up: %w", verr)
 	case !ok:
 		purpose = "step-up: wrong password"
 	}
@@ -146,11 +156,11 @@ func (db *DB) StepUp(ctx context.Context, tenantID, token string, proof StepUpPr
 				return err
 			}
 			next, locked := policy.Fail(r.lock, now)
-			if !locked {
-				return keep(ErrStepUpFailed)
-			}
 			if err := tx.saveLock(tenantID, r.id, next); err != nil {
 				return err
+			}
+			if !locked {
+				return keep(ErrStepUpFailed)
 			}
 			if err := tx.lockStarted(tenantID, &r, requestID, next); err != nil {
 				return err
@@ -162,6 +172,9 @@ func (db *DB) StepUp(ctx context.Context, tenantID, token string, proof StepUpPr
 		}
 		// Locked, disabled or given a new password meanwhile: the change wins.
 		if r.status != account.StatusActive || r.lock.Locked(now) || r.hash != row.hash {
+			if err := tx.saveLock(tenantID, r.id, policy.Release(r.lock)); err != nil {
+				return err
+			}
 			if err := tx.appendAudit(stepUpEvent(tenantID, &r, requestID, audit.OutcomeFailure, "step-up: account locked")); err != nil {
 				return err
 			}

@@ -87,6 +87,13 @@ type DB struct {
 	stop     chan struct{}
 	stopped  chan struct{}
 	closeMu  sync.Once
+
+	// loginWaits wakes login attempts waiting for an account's in-flight
+	// attempts (see Login).
+	loginWaits loginWaits
+	// resetDecoys counts the decoy reset mails sealed (see
+	// decoyPasswordReset), for tests.
+	resetDecoys atomic.Int64
 }
 
 // ParseURL tells which dialect a database URL names and gives the driver's

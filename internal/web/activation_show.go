@@ -7,6 +7,7 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/password"
+	"github.com/kluis/kluis/internal/policy"
 )
 
 // newPasswordForm is what the activation and reset pages show: the
@@ -48,7 +49,11 @@ func (a *App) activationShow(w http.ResponseWriter, r *http.Request) {
 	if a.invitationFailed(w, r, err) {
 		return
 	}
-	form := a.newPasswordForm(t.LegalName, u)
+	form, err := a.newPasswordPage(r, u)
+	if err != nil {
+		a.internalError(w, r, "tenant policy", err)
+		return
+	}
 	if form.Providers, err = a.activationProviders(r); err != nil {
 		a.internalError(w, r, "oidc providers", err)
 		return
@@ -74,7 +79,11 @@ func (a *App) activationCreate(w http.ResponseWriter, r *http.Request) {
 	if a.invitationFailed(w, r, err) {
 		return
 	}
-	form, pw := a.checkNewPassword(r, u)
+	form, pw, err := a.checkNewPassword(r, u)
+	if err != nil {
+		a.internalError(w, r, "check new password", err)
+		return
+	}
 	if len(form.Errors) > 0 {
 		if form.Providers, err = a.activationProviders(r); err != nil {
 			a.internalError(w, r, "oidc providers", err)
@@ -116,28 +125,65 @@ func (a *App) invitationFailed(w http.ResponseWriter, r *http.Request, err error
 	return true
 }
 
-func (a *App) policy() password.Policy {
-	p, _ := password.DefaultPolicy.Normalize()
-	return p
+// newPasswordForm is the empty form for u under the tenant's password
+// policy pol.
+func (a *App) newPasswordForm(tenantName string, u account.User, pol policy.Policy) newPasswordForm {
+	return newPasswordForm{TenantName: tenantName, Name: u.Name, MinLength: pol.Password().MinLength}
 }
 
-func (a *App) newPasswordForm(tenantName string, u account.User) newPasswordForm {
-	return newPasswordForm{TenantName: tenantName, Name: u.Name, MinLength: a.policy().MinLength}
+// newPasswordPage reads the tenant's policy and returns the empty form.
+func (a *App) newPasswordPage(r *http.Request, u account.User) (newPasswordForm, error) {
+	pol, err := a.tenantPolicy(r)
+	if err != nil {
+		return newPasswordForm{}, err
+	}
+	return a.newPasswordForm(tenantFrom(r.Context()).LegalName, u, pol), nil
 }
 
 // checkNewPassword reads the chosen password and its confirmation from the
-// posted form and checks them against the policy, with the tenant's name,
-// slug and the user's address as context words. It returns the form to
-// show again (with Errors when the password cannot be used) and the
-// password.
-func (a *App) checkNewPassword(r *http.Request, u account.User) (newPasswordForm, string) {
+// posted form and checks them against the tenant's password policy, with
+// the tenant's name, slug and the user's address as context words, and,
+// when the policy asks for it and the platform has a service, against the
+// breached-password corpus (USR-3). It returns the form to show again
+// (with Errors when the password cannot be used) and the password; err is
+// internal.
+//
+// When the breached-password service cannot be reached, an admin's or
+// DPO's password is refused with a message saying so (fail closed: their
+// accounts open everything), and a user's is accepted and the outage
+// logged, without personal data (fail open: a user should not be locked
+// out of activation by a third party's outage).
+func (a *App) checkNewPassword(r *http.Request, u account.User) (newPasswordForm, string, error) {
 	t := tenantFrom(r.Context())
-	form := a.newPasswordForm(t.LegalName, u)
-	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
-	if v := a.policy().Check(pw, t.LegalName, t.Slug, u.Email); v != nil {
-		form.Errors = append(form.Errors, fieldError{"password", password.Message(string(LangFrom(r.Context())), v)})
-	} else if pw != confirm {
-		form.Errors = append(form.Errors, fieldError{"password_confirm", a.t(r, "activate.error.mismatch")})
+	pol, err := a.tenantPolicy(r)
+	if err != nil {
+		return newPasswordForm{}, "", err
 	}
-	return form, pw
+	form := a.newPasswordForm(t.LegalName, u, pol)
+	lang := string(LangFrom(r.Context()))
+	pw, confirm := r.PostForm.Get("password"), r.PostForm.Get("password_confirm")
+	if v := pol.Password().Check(pw, t.LegalName, t.Slug, u.Email); v != nil {
+		form.Errors = append(form.Errors, fieldError{"password", password.Message(lang, v)})
+		return form, pw, nil
+	}
+	if pw != confirm {
+		form.Errors = append(form.Errors, fieldError{"password_confirm", a.t(r, "activate.error.mismatch")})
+		return form, pw, nil
+	}
+	if !pol.BreachCheck || a.opts.Breached == nil {
+		return form, pw, nil
+	}
+	hit, err := a.opts.Breached.Breached(r.Context(), pw)
+	switch {
+	case err != nil && (u.Role == account.RoleAdmin || u.Role == account.RoleDPO):
+		a.log.WarnContext(r.Context(), "breached-password check unavailable: password refused (admin or DPO account)",
+			"request_id", RequestIDFrom(r.Context()), "tenant_id", t.ID, "error", err.Error())
+		form.Errors = append(form.Errors, fieldError{"password", a.t(r, "password.breach_unavailable")})
+	case err != nil:
+		a.log.WarnContext(r.Context(), "breached-password check unavailable: password accepted (user account)",
+			"request_id", RequestIDFrom(r.Context()), "tenant_id", t.ID, "error", err.Error())
+	case hit:
+		form.Errors = append(form.Errors, fieldError{"password", password.Message(lang, &password.Violation{Rule: password.RuleBreached})})
+	}
+	return form, pw, nil
 }

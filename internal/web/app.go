@@ -14,8 +14,10 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"time"
 
+	"github.com/kluis/kluis/internal/breached"
 	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/passkey"
 	"github.com/kluis/kluis/internal/password"
@@ -51,6 +53,12 @@ type Options struct {
 	// LoginRateLimit caps login posts per client address per minute, on
 	// top of the per-account lockout; 0 means DefaultLoginRateLimit.
 	LoginRateLimit int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (see clientIP); none: the connection's address.
+	TrustedProxies []netip.Prefix
+	// Breached checks new passwords against a breached-password corpus
+	// when the tenant's policy asks for it; nil: no such check.
+	Breached *breached.Checker
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.

@@ -143,6 +143,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 400, "anonymous": 401, "other-tenant-admin": 401, "operator-no-grant": 401, "pending": 403}},
 		{"POST /{tenant}/account/passkeys/{id}/delete", "POST", "/gent/account/passkeys/nobody/delete", "x=1",
 			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 404, "admin-no-mfa": 404}},
+		// The tenant's security policy: admins edit, the DPO reads (an
+		// invalid form: 422 proves the admin got through, and saves
+		// nothing).
+		{"GET /{tenant}/admin/policy", "GET", "/gent/admin/policy", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/policy", "POST", "/gent/admin/policy", "password_min_length=8", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

@@ -58,8 +58,15 @@ func (a *App) loginCreate(w http.ResponseWriter, r *http.Request) {
 	if next == "" {
 		next = r.URL.Query().Get("next")
 	}
-	u, tok, err := a.opts.Store.Login(r.Context(), t.ID, email, pw, a.opts.Hasher, account.DefaultLockout,
-		RequestIDFrom(r.Context()), store.WithUserAgentHint(browserHint(r.UserAgent())))
+	// The tenant's lockout and session lifetimes (USR-6, issue 3).
+	pol, err := a.tenantPolicy(r)
+	if err != nil {
+		a.internalError(w, r, "tenant policy", err)
+		return
+	}
+	u, tok, err := a.opts.Store.Login(r.Context(), t.ID, email, pw, a.opts.Hasher, pol.Lockout(),
+		RequestIDFrom(r.Context()), store.WithUserAgentHint(browserHint(r.UserAgent())),
+		store.WithSessionPolicy(store.SessionPolicyOf(pol)))
 	if errors.Is(err, account.ErrLoginFailed) {
 		providers, perr := a.loginProviders(r, next)
 		if perr != nil {

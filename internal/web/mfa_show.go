@@ -35,8 +35,9 @@ func withNext(p, next string) string {
 // mfaGate returns where a signed-in session must go before it may use the
 // tenant's pages, or "" when it may go on: to the second login step when
 // its user has a second factor (a confirmed TOTP or a passkey) but the
-// session is password-only, to enrolment when the user's role requires a
-// second factor they do not have. next is passed along.
+// session is password-only, to enrolment when the user's role, or the
+// tenant's policy ("MFA for everyone"), requires a second factor they do
+// not have. next is passed along.
 func (a *App) mfaGate(r *http.Request, u account.User, info store.SessionInfo, next string) (string, error) {
 	if info.MFAVerified {
 		return "", nil
@@ -46,10 +47,15 @@ func (a *App) mfaGate(r *http.Request, u account.User, info store.SessionInfo, n
 	if err != nil {
 		return "", err
 	}
-	switch {
-	case has:
+	if has {
 		return mfaStepPath(t.Slug, next), nil
-	case u.Role.RequiresMFA(false):
+	}
+	// Admins and DPOs always, users when the tenant's policy says so.
+	pol, err := a.tenantPolicy(r)
+	if err != nil {
+		return "", err
+	}
+	if pol.RequiresMFA(u.Role) {
 		return mfaEnrolPath(t.Slug, next), nil
 	}
 	return "", nil

@@ -294,8 +294,14 @@ func short(s string) string {
 // enrolment follows as after a password.
 func (a *App) oidcLoginFinish(w http.ResponseWriter, r *http.Request, f store.OIDCFlow, id oidc.Identity) {
 	t := tenantFrom(r.Context())
+	// The tenant's session lifetimes, as for a password login.
+	pol, err := a.tenantPolicy(r)
+	if err != nil {
+		a.internalError(w, r, "tenant policy", err)
+		return
+	}
 	u, tok, err := a.opts.Store.OIDCLogin(r.Context(), t.ID, f.Provider, id, RequestIDFrom(r.Context()),
-		store.WithUserAgentHint(browserHint(r.UserAgent())))
+		store.WithUserAgentHint(browserHint(r.UserAgent())), store.WithSessionPolicy(store.SessionPolicyOf(pol)))
 	if oidc.ReasonOf(err) != "" {
 		a.oidcRefused(w, r, err, "/"+t.Slug+"/login")
 		return

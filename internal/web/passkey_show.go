@@ -330,8 +330,14 @@ func (a *App) passkeyLoginCreate(w http.ResponseWriter, r *http.Request) {
 		a.jsonError(w, r, http.StatusBadRequest, "", "passkey.error.failed")
 		return
 	}
+	// The tenant's session lifetimes, as for a password login.
+	pol, err := a.tenantPolicy(r)
+	if err != nil {
+		a.internalError(w, r, "tenant policy", err)
+		return
+	}
 	_, tok, err := a.opts.Store.PasskeyLogin(r.Context(), a.rp, t.ID, RequestIDFrom(r.Context()), as,
-		store.WithUserAgentHint(browserHint(r.UserAgent())))
+		store.WithUserAgentHint(browserHint(r.UserAgent())), store.WithSessionPolicy(store.SessionPolicyOf(pol)))
 	if errors.Is(err, store.ErrPasskeyFailed) {
 		a.jsonError(w, r, http.StatusUnauthorized, "", "passkey.error.failed")
 		return

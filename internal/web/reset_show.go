@@ -58,7 +58,12 @@ func (a *App) resetShow(w http.ResponseWriter, r *http.Request) {
 	if a.resetFailed(w, r, err) {
 		return
 	}
-	a.render(w, r, http.StatusOK, "reset-password", a.newPasswordForm(t.LegalName, u))
+	form, err := a.newPasswordPage(r, u)
+	if err != nil {
+		a.internalError(w, r, "tenant policy", err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "reset-password", form)
 }
 
 // resetCreate checks the new password against the policy, sets it, ends
@@ -73,7 +78,11 @@ func (a *App) resetCreate(w http.ResponseWriter, r *http.Request) {
 	if a.resetFailed(w, r, err) {
 		return
 	}
-	form, pw := a.checkNewPassword(r, u)
+	form, pw, err := a.checkNewPassword(r, u)
+	if err != nil {
+		a.internalError(w, r, "check new password", err)
+		return
+	}
 	if len(form.Errors) > 0 {
 		a.render(w, r, http.StatusUnprocessableEntity, "reset-password", form)
 		return

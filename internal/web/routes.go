@@ -86,6 +86,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 		a.stepUp(userPagePath, a.userActionOf("reset-mfa"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/remove", a.require(account.ManageUsers,
 		a.stepUp(userPagePath, a.userActionOf("remove"))))
+	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
+	mux.HandleFunc("POST /{tenant}/admin/policy", a.require(account.EditSettings, a.policyUpdate))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,

@@ -2,7 +2,6 @@ package web
 
 import (
 	"errors"
-	"net"
 	"net/http"
 	"net/url"
 	"path"
@@ -186,24 +185,11 @@ func (l *rateLimiter) allow(key string) bool {
 	return true
 }
 
-// clientIP is the address the request came from. It is r.RemoteAddr only:
-// X-Forwarded-For and similar headers are set by the client unless a proxy
-// we trust overwrites them, and trusted proxies are not configured yet.
-// TODO(issue 3, item 4): honour X-Forwarded-For from configured trusted
-// proxies only.
-func clientIP(r *http.Request) string {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
-}
-
 // rateLimited answers 429 with the localized page when the client address
 // has used up its budget for h.
 func (a *App) rateLimited(l *rateLimiter, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !l.allow(clientIP(r)) {
+		if !l.allow(a.clientIP(r)) {
 			w.Header().Set("Retry-After", "60")
 			a.error(w, r, http.StatusTooManyRequests)
 			return

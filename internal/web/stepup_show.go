@@ -99,7 +99,13 @@ func (a *App) stepUpCreate(w http.ResponseWriter, r *http.Request, u account.Use
 		a.render(w, r, http.StatusUnprocessableEntity, "stepup", form)
 		return
 	}
-	err = a.opts.Store.StepUp(r.Context(), t.ID, sessionToken(r), proof, a.opts.Hasher, account.DefaultLockout,
+	// The tenant's lockout policy, as at login (USR-6).
+	pol, err := a.tenantPolicy(r)
+	if err != nil {
+		a.internalError(w, r, "tenant policy", err)
+		return
+	}
+	err = a.opts.Store.StepUp(r.Context(), t.ID, sessionToken(r), proof, a.opts.Hasher, pol.Lockout(),
 		RequestIDFrom(r.Context()))
 	switch {
 	case errors.Is(err, store.ErrStepUpFailed):
