@@ -9,28 +9,23 @@
 //     focus indicator (outline >= 2px, or a box-shadow);
 //   - expects <html lang> to match the language, and no sideways scrolling on a phone;
 //   - saves a full-page screenshot to e2e/artifacts/<page>-<lang>-<viewport>.png.
-// Chromium: KLUIS_E2E_CHROMIUM, else /usr/bin/chromium, else `chromium` on PATH.
-// Playwright never downloads a browser here: only playwright-core is installed.
+// Server, Chromium and axe come from harness.mjs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { delimiter, dirname, join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { createServer } from 'node:net';
-import { chromium } from 'playwright-core';
-
-const require = createRequire(import.meta.url);
-const axeSource = require('axe-core').source;
-
-const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
-const artifactsDir = join(repoRoot, 'e2e', 'artifacts');
-
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+import {
+  KluisServer,
+  artifactsDir,
+  expectNoAxeViolations,
+  formatViolations,
+  invite,
+  launchChromium,
+  login,
+  makeArtifactsDir,
+  runAxe,
+} from './harness.mjs';
 
 const PAGES = [
   { name: 'home', path: '/', status: 200 },
@@ -53,57 +48,7 @@ const VIEWPORTS = [
   },
 ];
 
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-function findChromium() {
-  const candidates = [process.env.KLUIS_E2E_CHROMIUM, '/usr/bin/chromium'];
-  for (const dir of (process.env.PATH || '').split(delimiter)) if (dir) candidates.push(join(dir, 'chromium'));
-  for (const c of candidates) {
-    if (!c) continue;
-    try {
-      accessSync(c, constants.X_OK);
-      return c;
-    } catch {}
-  }
-  throw new Error('Chromium not found: apt-get install chromium (or set KLUIS_E2E_CHROMIUM)');
-}
-
-// Keeps the last part of a stream (the server's log) for error messages.
-function tail(lines, max = 60) {
-  return lines.slice(-max).join('\n');
-}
-
-// kluis runs under this small bash watchdog. It stops kluis with SIGTERM (a graceful
-// shutdown) as soon as its stdin closes: when stopKluis() closes it, and also when this
-// test process dies in any way at all (Ctrl-C, a timeout, a closed stdout pipe, SIGKILL),
-// so no server is ever left running. It exits with kluis's status, then removes $2.
-const WATCHDOG = `
-trap '' INT HUP
-exec 3<&0
-"$1" serve --demo </dev/null 3<&- &
-pid=$!
-{ read -r _ <&3 || true; kill -TERM "$pid" 2>/dev/null; } &
-exec 3<&-
-wait "$pid"
-status=$?
-rm -rf "$2"
-exit "$status"
-`;
-
-let workDir;
-let kluisBin;
-let kluisEnv;
-let server;
-let serverLog = [];
+let kluis;
 let baseURL;
 let browser;
 let smtp;
@@ -191,117 +136,27 @@ function totp(secret, offset = 0) {
   return String(n % 1_000_000).padStart(6, '0');
 }
 
-async function startKluis() {
-  workDir = mkdtempSync(join(tmpdir(), 'kluis-e2e-'));
-  let bin = process.env.KLUIS_E2E_BIN;
-  if (!bin) {
-    bin = join(workDir, 'kluis');
-    const build = spawnSync('go', ['build', '-o', bin, './cmd/kluis'], {
-      cwd: repoRoot,
-      env: { ...process.env, CGO_ENABLED: '0' },
-      encoding: 'utf8',
-    });
-    if (build.error || build.status !== 0) {
-      throw new Error(`go build ./cmd/kluis failed: ${build.error ?? ''}\n${build.stdout}${build.stderr}`);
-    }
-  }
-  // Only our own KLUIS_* settings: a developer's KLUIS_MASTER_KEY or KLUIS_DATABASE_URL
-  // must not leak into the throwaway server.
-  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KLUIS_')));
-  kluisBin = bin;
-  kluisEnv = {
-    ...env,
-    KLUIS_DATA_DIR: join(workDir, 'data'),
-    KLUIS_KEYS_DIR: join(workDir, 'keys'),
-    KLUIS_MASTER_KEY_FILE: join(workDir, 'master.key'),
-    KLUIS_LISTEN: '127.0.0.1:0',
-    KLUIS_SMTP_HOST: '127.0.0.1',
-    KLUIS_SMTP_PORT: String(smtp.port),
-    KLUIS_SMTP_TLS: 'none',
-    KLUIS_SMTP_FROM: 'Kluis <noreply@demo.example>',
-  };
-  server = spawn('bash', ['-c', WATCHDOG, 'kluis-e2e-watchdog', bin, workDir], {
-    cwd: workDir,
-    env: kluisEnv,
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  // Always drain both pipes so the server never blocks on a full pipe.
-  createInterface({ input: server.stderr }).on('line', (l) => {
-    serverLog.push(l);
-    if (serverLog.length > 500) serverLog = serverLog.slice(-200);
-  });
-  const stdout = createInterface({ input: server.stdout });
-  baseURL = await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      reject(new Error(`kluis did not say "serves http://..." within 60s\n${tail(serverLog)}`));
-    }, 60_000);
-    server.once('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    server.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`kluis serve exited early (code ${code}, signal ${signal})\n${tail(serverLog)}`));
-    });
-    stdout.on('line', (l) => {
-      serverLog.push(l);
-      const m = /^Kluis \S+ serves (https?:\/\/\S+?)\/? /.exec(l);
-      if (m) {
-        clearTimeout(timer);
-        resolve(m[1]);
-      }
-    });
-  });
-}
-
-async function stopKluis() {
-  if (server && server.exitCode === null && server.signalCode === null) {
-    const exited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
-    server.stdin.end(); // the watchdog sends kluis SIGTERM and waits for it
-    let timer;
-    const timeout = new Promise((resolve) => {
-      timer = setTimeout(() => resolve(null), 30_000);
-    });
-    const result = await Promise.race([exited, timeout]);
-    clearTimeout(timer);
-    if (result === null) throw new Error(`kluis serve did not stop within 30s of SIGTERM\n${tail(serverLog, 20)}`);
-    if (result.code !== 0) {
-      throw new Error(`kluis serve stopped with code ${result.code}, signal ${result.signal}\n${tail(serverLog, 20)}`);
-    }
-  } else {
-    server?.stdin.end();
-  }
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-}
-
 before(async () => {
-  mkdirSync(artifactsDir, { recursive: true });
+  makeArtifactsDir();
   smtp = await startSmtpSink();
-  await startKluis();
-  browser = await chromium.launch({
-    executablePath: findChromium(),
-    headless: true,
-    args: CHROMIUM_ARGS,
-    timeout: 60_000,
+  kluis = new KluisServer({
+    env: {
+      KLUIS_SMTP_HOST: '127.0.0.1',
+      KLUIS_SMTP_PORT: String(smtp.port),
+      KLUIS_SMTP_TLS: 'none',
+      KLUIS_SMTP_FROM: 'Kluis <noreply@demo.example>',
+    },
   });
+  await kluis.start();
+  baseURL = kluis.baseURL;
+  browser = await launchChromium({ extraArgs: ['--disable-quic'] });
 });
 
 after(async () => {
   await browser?.close();
-  await stopKluis();
+  await kluis?.stop();
   if (smtp) await new Promise((resolve) => smtp.server.close(resolve));
 });
-
-function formatViolations(violations) {
-  return violations
-    .map((v) => {
-      const nodes = v.nodes
-        .map((n) => `      ${JSON.stringify(n.target)}  ${n.failureSummary?.replace(/\s*\n\s*/g, ' | ') ?? ''}`)
-        .join('\n');
-      return `  - ${v.id} [${v.impact}] ${v.help}\n    ${v.helpUrl}\n${nodes}`;
-    })
-    .join('\n');
-}
 
 for (const pg of PAGES) {
   for (const lang of LANGS) {
@@ -328,11 +183,7 @@ for (const pg of PAGES) {
           await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
 
           // axe-core, WCAG 2.0/2.1 A and AA.
-          await page.addScriptTag({ content: axeSource });
-          const results = await page.evaluate(
-            (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
-            AXE_TAGS,
-          );
+          const results = await runAxe(page);
           if (results.incomplete.length > 0) {
             t.diagnostic(`axe needs review (not failures): ${results.incomplete.map((r) => r.id).join(', ')}`);
           }
@@ -398,29 +249,6 @@ for (const pg of PAGES) {
   }
 }
 
-// axe on the page as it is now; fails the test with the violations listed.
-async function expectNoAxeViolations(page, what) {
-  await page.addScriptTag({ content: axeSource });
-  const results = await page.evaluate(
-    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
-    AXE_TAGS,
-  );
-  assert.equal(results.violations.length, 0, `axe found violations on ${what}:\n${formatViolations(results.violations)}`);
-}
-
-// `kluis user invite` against the running demo: the activation link it prints.
-function invite(email, name, lang, role = 'user') {
-  const res = spawnSync(kluisBin, ['user', 'invite', '--tenant', 'demo', '--email', email, '--name', name, '--role', role, '--lang', lang], {
-    cwd: workDir,
-    env: { ...kluisEnv, KLUIS_BASE_URL: baseURL },
-    encoding: 'utf8',
-  });
-  assert.equal(res.status, 0, `kluis user invite failed: ${res.stderr}`);
-  const link = res.stdout.trim().split('\n').pop();
-  assert.match(link, /\/demo\/activate\/[A-Za-z0-9_-]{43}$/, `no activation link in: ${res.stdout}`);
-  return link;
-}
-
 // An invited person opens the link, trips over the password rule, reads the
 // error summary, fixes it and activates the account (USR-1, USR-3), with axe
 // on every state of the page.
@@ -429,7 +257,7 @@ for (const lang of LANGS) {
     const context = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, bypassCSP: true, locale: lang.locale });
     try {
       const page = await context.newPage();
-      const link = invite(`e2e-${lang.code}@demo.example`, `Test ${lang.code.toUpperCase()}`, lang.code);
+      const link = invite(kluis, `e2e-${lang.code}@demo.example`, `Test ${lang.code.toUpperCase()}`, lang.code);
       let response = await page.goto(`${link}?lang=${lang.code}`);
       assert.equal(response.status(), 200);
       await page.screenshot({ path: join(artifactsDir, `activate-${lang.code}-phone.png`), fullPage: true });
@@ -503,7 +331,7 @@ async function activationLinkFromMail(email) {
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`no mail to ${email} within 75s (${smtp.messages.length} message(s) in the sink)\n${tail(serverLog, 20)}`);
+  throw new Error(`no mail to ${email} within 75s (${smtp.messages.length} message(s) in the sink)\n${kluis.logTail(20)}`);
 }
 
 // Activates the account behind link with password, on page.
@@ -515,15 +343,6 @@ async function activate(page, link, password, slug = 'demo') {
   [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
   assert.equal(response.status(), 200);
   assert.ok(page.url().endsWith(`/${slug}/activated`), `activated page: ${page.url()}`);
-}
-
-// Signs in at /demo/login; returns the response of the form's POST (after redirects).
-async function login(page, email, password, slug = 'demo') {
-  await page.goto(`${baseURL}/${slug}/login`);
-  await page.fill('#email', email);
-  await page.fill('#password', password);
-  const [response] = await Promise.all([page.waitForNavigation(), page.click('form:has(#password) button[type=submit]')]);
-  return response;
 }
 
 // On the enrolment page: reads the secret, confirms with the current code, sees the
@@ -557,8 +376,8 @@ test('identity: invite, activate, enrol TOTP, sign in with TOTP, disabled user r
     // The first admin, bootstrapped with the CLI, must enrol a second factor.
     const admin = { email: 'e2e-admin@demo.example', name: 'E2E Admin', password: 'beukenhaag regenton zonnewijzer' };
     const admin_ = await adminCtx.newPage();
-    await activate(admin_, invite(admin.email, admin.name, 'en', 'admin'), admin.password);
-    let response = await login(admin_, admin.email, admin.password);
+    await activate(admin_, invite(kluis, admin.email, admin.name, 'en', 'admin'), admin.password);
+    let response = await login(admin_, baseURL, admin.email, admin.password);
     assert.match(admin_.url(), /\/demo\/account\/mfa$/, 'an admin without a second factor is sent to enrolment');
     await enrolTOTP(admin_, 'identity-admin-mfa-enrol');
 
@@ -581,7 +400,7 @@ test('identity: invite, activate, enrol TOTP, sign in with TOTP, disabled user r
     const link = await activationLinkFromMail(user.email);
     const user_ = await userCtx.newPage();
     await activate(user_, link, user.password);
-    response = await login(user_, user.email, user.password);
+    response = await login(user_, baseURL, user.email, user.password);
     assert.match(user_.url(), /\/demo\/signed-in$/, 'a user needs no second factor to sign in');
     await user_.goto(`${baseURL}/demo/account/mfa`);
     const secret = await enrolTOTP(user_, 'identity-user-mfa-enrol');
@@ -589,7 +408,7 @@ test('identity: invite, activate, enrol TOTP, sign in with TOTP, disabled user r
 
     // Signing in again asks for the code. The enrolment used this step's code, which
     // is not accepted twice: the next step's code is (one step of skew is allowed).
-    response = await login(user_, user.email, user.password);
+    response = await login(user_, baseURL, user.email, user.password);
     assert.match(user_.url(), /\/demo\/login\/mfa/, 'with TOTP the login goes to the second step');
     await user_.screenshot({ path: join(artifactsDir, 'identity-mfa-step.png'), fullPage: true });
     await expectNoAxeViolations(user_, 'the MFA step page');
@@ -614,7 +433,7 @@ test('identity: invite, activate, enrol TOTP, sign in with TOTP, disabled user r
     // The user's session is gone and a new login is refused.
     await user_.goto(`${baseURL}/demo/signed-in`);
     assert.match(user_.url(), /\/demo\/login\?next=/, 'the disabled user\'s session has ended');
-    response = await login(user_, user.email, user.password);
+    response = await login(user_, baseURL, user.email, user.password);
     assert.equal(response.status(), 401, 'a disabled user cannot sign in');
     assert.match(user_.url(), /\/demo\/login$/);
   } finally {
@@ -632,18 +451,14 @@ test('operators: no standing access, time-boxed grant given and ended by the ten
   const adminCtx = await browser.newContext(opts);
   const opCtx = await browser.newContext(opts);
   try {
-    const res = spawnSync(kluisBin, ['operator', 'add', '--email', 'e2e-op@leverancier.example', '--name', 'E2E Operator'], {
-      cwd: workDir,
-      env: { ...kluisEnv, KLUIS_BASE_URL: baseURL },
-      encoding: 'utf8',
-    });
+    const res = kluis.cli(['operator', 'add', '--email', 'e2e-op@leverancier.example', '--name', 'E2E Operator']);
     assert.equal(res.status, 0, `kluis operator add failed: ${res.stderr}`);
     const link = res.stdout.trim().split('\n').pop();
     assert.match(link, /\/operator\/activate\/[A-Za-z0-9_-]{43}$/, `no activation link in: ${res.stdout}`);
     const op = await opCtx.newPage();
     const opPassword = 'meidoorn klimop vlinderstruik';
     await activate(op, link, opPassword, 'operator');
-    await login(op, 'e2e-op@leverancier.example', opPassword, 'operator');
+    await login(op, baseURL, 'e2e-op@leverancier.example', opPassword, 'operator');
     await op.screenshot({ path: join(artifactsDir, 'operator-mfa-enrol.png'), fullPage: true });
     await enrolTOTP(op, 'operator-mfa', 'operator');
     assert.match(await op.locator('main').textContent(), /Geen enkel bestuur geeft u op dit moment toegang/);
@@ -654,8 +469,8 @@ test('operators: no standing access, time-boxed grant given and ended by the ten
 
     const admin_ = await adminCtx.newPage();
     const admin = { email: 'e2e-grant-admin@demo.example', password: 'hazelaar vijverrand eikenlaan' };
-    await activate(admin_, invite(admin.email, 'Grant Admin', 'nl', 'admin'), admin.password);
-    await login(admin_, admin.email, admin.password);
+    await activate(admin_, invite(kluis, admin.email, 'Grant Admin', 'nl', 'admin'), admin.password);
+    await login(admin_, baseURL, admin.email, admin.password);
     await enrolTOTP(admin_, 'operator-admin-mfa');
     response = await admin_.goto(`${baseURL}/demo/admin/operators`);
     assert.equal(response.status(), 200);

@@ -1,0 +1,267 @@
+// Shared harness of the browser tests in e2e/: a throwaway `kluis serve --demo`, Debian's
+// Chromium through playwright-core, and axe-core. It registers no tests: `node --test e2e/`
+// runs only the *.test.mjs files, and this file's name matches none of node's test patterns.
+//
+// Chromium: KLUIS_E2E_CHROMIUM, else /usr/bin/chromium, else `chromium` on PATH.
+// kluis: KLUIS_E2E_BIN, else built from ./cmd/kluis into the server's temp dir.
+// Playwright never downloads a browser here: only playwright-core is installed.
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const axeSource = require('axe-core').source;
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const artifactsDir = join(repoRoot, 'e2e', 'artifacts');
+
+export const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+
+export function findChromium() {
+  const candidates = [process.env.KLUIS_E2E_CHROMIUM, '/usr/bin/chromium'];
+  for (const dir of (process.env.PATH || '').split(delimiter)) if (dir) candidates.push(join(dir, 'chromium'));
+  for (const c of candidates) {
+    if (!c) continue;
+    try {
+      accessSync(c, constants.X_OK);
+      return c;
+    } catch {}
+  }
+  throw new Error('Chromium not found: apt-get install chromium (or set KLUIS_E2E_CHROMIUM)');
+}
+
+// Headless Chromium with the flags every test file uses, plus extraArgs.
+export function launchChromium({ extraArgs = [] } = {}) {
+  return chromium.launch({
+    executablePath: findChromium(),
+    headless: true,
+    args: [...CHROMIUM_ARGS, ...extraArgs],
+    timeout: 60_000,
+  });
+}
+
+// Creates e2e/artifacts/ for the screenshots.
+export function makeArtifactsDir() {
+  mkdirSync(artifactsDir, { recursive: true });
+}
+
+// Keeps the last part of a stream (the server's log) for error messages.
+export function tail(lines, max = 60) {
+  return lines.slice(-max).join('\n');
+}
+
+// A TCP port on 127.0.0.1 that was free a moment ago.
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+// kluis runs under this small bash watchdog. It stops kluis with SIGTERM (a graceful
+// shutdown) as soon as its stdin closes: when stop() closes it, and also when the test
+// process dies in any way at all (Ctrl-C, a timeout, a closed stdout pipe, SIGKILL), so
+// no server is ever left running. It exits with kluis's status, then removes $2.
+const WATCHDOG = `
+trap '' INT HUP
+exec 3<&0
+"$1" serve --demo </dev/null 3<&- &
+pid=$!
+{ read -r _ <&3 || true; kill -TERM "$pid" 2>/dev/null; } &
+exec 3<&-
+wait "$pid"
+status=$?
+rm -rf "$2"
+exit "$status"
+`;
+
+// A `kluis serve --demo` with data, keys and master key in a fresh temp dir.
+//   tmpPrefix: the temp dir's name prefix.
+//   host:      null -> KLUIS_LISTEN=127.0.0.1:0 and baseURL is what kluis says it serves;
+//              a host name (e.g. 'localhost', which WebAuthn needs as relying party ID) ->
+//              a free port, KLUIS_BASE_URL=http://<host>:<port> and baseURL is that.
+//   env:       more KLUIS_* settings (e.g. SMTP).
+// After start(): bin, env (to run the CLI against the same data), workDir, baseURL.
+export class KluisServer {
+  constructor({ tmpPrefix = 'kluis-e2e-', host = null, env = {} } = {}) {
+    this.tmpPrefix = tmpPrefix;
+    this.host = host;
+    this.extraEnv = env;
+    this.log = [];
+  }
+
+  logTail(max) {
+    return tail(this.log, max);
+  }
+
+  async start() {
+    this.workDir = mkdtempSync(join(tmpdir(), this.tmpPrefix));
+    let bin = process.env.KLUIS_E2E_BIN;
+    if (!bin) {
+      bin = join(this.workDir, 'kluis');
+      const build = spawnSync('go', ['build', '-o', bin, './cmd/kluis'], {
+        cwd: repoRoot,
+        env: { ...process.env, CGO_ENABLED: '0' },
+        encoding: 'utf8',
+      });
+      if (build.error || build.status !== 0) {
+        throw new Error(`go build ./cmd/kluis failed: ${build.error ?? ''}\n${build.stdout}${build.stderr}`);
+      }
+    }
+    this.bin = bin;
+    let listen = '127.0.0.1:0';
+    let fixedBaseURL = null;
+    if (this.host) {
+      const port = await freePort();
+      listen = `127.0.0.1:${port}`;
+      fixedBaseURL = `http://${this.host}:${port}`;
+    }
+    // Only our own KLUIS_* settings: a developer's KLUIS_MASTER_KEY or KLUIS_DATABASE_URL
+    // must not leak into the throwaway server.
+    const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('KLUIS_')));
+    this.env = {
+      ...env,
+      KLUIS_DATA_DIR: join(this.workDir, 'data'),
+      KLUIS_KEYS_DIR: join(this.workDir, 'keys'),
+      KLUIS_MASTER_KEY_FILE: join(this.workDir, 'master.key'),
+      KLUIS_LISTEN: listen,
+      ...(fixedBaseURL ? { KLUIS_BASE_URL: fixedBaseURL } : {}),
+      ...this.extraEnv,
+    };
+    const server = spawn('bash', ['-c', WATCHDOG, 'kluis-e2e-watchdog', bin, this.workDir], {
+      cwd: this.workDir,
+      env: this.env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.server = server;
+    // Always drain both pipes so the server never blocks on a full pipe.
+    createInterface({ input: server.stderr }).on('line', (l) => {
+      this.log.push(l);
+      if (this.log.length > 500) this.log = this.log.slice(-200);
+    });
+    const stdout = createInterface({ input: server.stdout });
+    const served = await new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`kluis did not say "serves http://..." within 60s\n${this.logTail()}`));
+      }, 60_000);
+      server.once('error', (err) => {
+        clearTimeout(timer);
+        reject(err);
+      });
+      server.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        reject(new Error(`kluis serve exited early (code ${code}, signal ${signal})\n${this.logTail()}`));
+      });
+      stdout.on('line', (l) => {
+        this.log.push(l);
+        const m = /^Kluis \S+ serves (https?:\/\/\S+?)\/? /.exec(l);
+        if (m) {
+          clearTimeout(timer);
+          resolve(m[1]);
+        }
+      });
+    });
+    // kluis names its listen address; KLUIS_BASE_URL, when set, is the name to use.
+    this.baseURL = fixedBaseURL ?? served;
+  }
+
+  async stop() {
+    const server = this.server;
+    if (server && server.exitCode === null && server.signalCode === null) {
+      const exited = new Promise((resolve) => server.once('exit', (code, signal) => resolve({ code, signal })));
+      server.stdin.end(); // the watchdog sends kluis SIGTERM and waits for it
+      let timer;
+      const timeout = new Promise((resolve) => {
+        timer = setTimeout(() => resolve(null), 30_000);
+      });
+      const result = await Promise.race([exited, timeout]);
+      clearTimeout(timer);
+      if (result === null) throw new Error(`kluis serve did not stop within 30s of SIGTERM\n${this.logTail(20)}`);
+      if (result.code !== 0) {
+        throw new Error(`kluis serve stopped with code ${result.code}, signal ${result.signal}\n${this.logTail(20)}`);
+      }
+    } else {
+      server?.stdin.end();
+    }
+    if (this.workDir) rmSync(this.workDir, { recursive: true, force: true });
+  }
+
+  // Runs the kluis CLI against the server's data, with KLUIS_BASE_URL set to baseURL.
+  cli(args) {
+    return spawnSync(this.bin, args, {
+      cwd: this.workDir,
+      env: { ...this.env, KLUIS_BASE_URL: this.baseURL },
+      encoding: 'utf8',
+    });
+  }
+}
+
+// `kluis user invite` against the running demo: the activation link it prints.
+export function invite(kluis, email, name, lang, role = 'user') {
+  const res = kluis.cli(['user', 'invite', '--tenant', 'demo', '--email', email, '--name', name, '--role', role, '--lang', lang]);
+  assert.equal(res.status, 0, `kluis user invite failed: ${res.stderr}`);
+  const link = res.stdout.trim().split('\n').pop();
+  assert.match(link, /\/demo\/activate\/[A-Za-z0-9_-]{43}$/, `no activation link in: ${res.stdout}`);
+  return link;
+}
+
+// Signs in at /<slug>/login; returns the response of the form's POST (after redirects).
+export async function login(page, baseURL, email, password, slug = 'demo') {
+  await page.goto(`${baseURL}/${slug}/login`);
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  const [response] = await Promise.all([page.waitForNavigation(), page.click('form:has(#password) button[type=submit]')]);
+  return response;
+}
+
+export function formatViolations(violations) {
+  return violations
+    .map((v) => {
+      const nodes = v.nodes
+        .map((n) => `      ${JSON.stringify(n.target)}  ${n.failureSummary?.replace(/\s*\n\s*/g, ' | ') ?? ''}`)
+        .join('\n');
+      return `  - ${v.id} [${v.impact}] ${v.help}\n    ${v.helpUrl}\n${nodes}`;
+    })
+    .join('\n');
+}
+
+// axe-core (tags AXE_TAGS) on the page as it is now; returns its results.
+//   keepCSP false: axe goes in as a <script> tag, which needs a context with bypassCSP
+//                  (the CSP allows only script-src 'self').
+//   keepCSP true:  axe is evaluated over CDP, which the page's CSP does not govern, so
+//                  the page keeps its CSP and runs its own scripts as in production.
+export async function runAxe(page, { keepCSP = false } = {}) {
+  if (keepCSP) await page.evaluate(axeSource);
+  else await page.addScriptTag({ content: axeSource });
+  return page.evaluate(
+    (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
+    AXE_TAGS,
+  );
+}
+
+// axe on the page as it is now; fails the test with the violations listed.
+export async function expectNoAxeViolations(page, what, { keepCSP = false } = {}) {
+  const results = await runAxe(page, { keepCSP });
+  assert.equal(results.violations.length, 0, `axe found violations on ${what}:\n${formatViolations(results.violations)}`);
+}
