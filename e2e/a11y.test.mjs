@@ -505,3 +505,119 @@ test('operators: no standing access, time-boxed grant given and ended by the ten
     await opCtx.close();
   }
 });
+
+// The account and policy pages of issue 3 as a DPO's and an admin's habits use them: the
+// signed-in hub, the tenant's security policy (a value below the floor refused with the
+// field named, then saved), the user's own sessions (a second sign-in listed and ended), the
+// step-up confirmation, the sign-in methods page, and removing a user (name erased, shown as
+// a pseudonym). axe on every state; screenshots for review.
+test('account pages: hub, tenant policy, own sessions, step-up, sign-in methods, user removal', { timeout: 180_000 }, async () => {
+  const opts = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' };
+  const ctx = await browser.newContext(opts);
+  const second = await browser.newContext({ ...opts, viewport: { width: 390, height: 844 }, isMobile: true });
+  const shot = (page, name) => page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+  try {
+    const admin = { email: 'e2e-policy-admin@demo.example', password: 'notelaar kerkplein beiaard' };
+    const page = await ctx.newPage();
+    await activate(page, invite(kluis, admin.email, 'Policy Admin', 'nl', 'admin'), admin.password);
+    await login(page, baseURL, admin.email, admin.password);
+    const secret = await enrolTOTP(page, 'account-admin-mfa');
+    await shot(page, 'account-hub');
+    await expectNoAxeViolations(page, 'the signed-in hub');
+    for (const href of ['/demo/account/password', '/demo/account/mfa', '/demo/account/oidc', '/demo/account/sessions',
+      '/demo/admin/users', '/demo/admin/operators', '/demo/admin/policy']) {
+      assert.equal(await page.locator(`main a[href="${href}"]`).count(), 1, `the hub links ${href}`);
+    }
+
+    // The tenant's policy: below the floor is refused, field by field; within it is saved.
+    let response = await page.goto(`${baseURL}/demo/admin/policy`);
+    assert.equal(response.status(), 200);
+    await shot(page, 'policy');
+    await expectNoAxeViolations(page, 'the policy page');
+    await page.fill('#password_min_length', '8');
+    [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+    assert.equal(response.status(), 422);
+    assert.equal(await page.locator('.error-summary a[href="#password_min_length"]').count(), 1, 'the summary links the field');
+    assert.equal(await page.locator('#password_min_length').getAttribute('aria-invalid'), 'true');
+    await shot(page, 'policy-errors');
+    await expectNoAxeViolations(page, 'the policy page with errors');
+    await page.fill('#password_min_length', '16');
+    [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+    assert.equal(response.status(), 200);
+    assert.equal(await page.locator('#password_min_length').inputValue(), '16');
+
+    // A second sign-in (on a phone) is listed on the sessions page and can be ended.
+    const phone = await second.newPage();
+    await login(phone, baseURL, admin.email, admin.password);
+    assert.match(phone.url(), /\/demo\/login\/mfa/);
+    await phone.fill('#code', totp(secret, 1));
+    await Promise.all([phone.waitForNavigation(), phone.click('form:has(#code) button[type=submit]')]);
+    response = await page.goto(`${baseURL}/demo/account/sessions`);
+    assert.equal(response.status(), 200);
+    assert.equal(await page.locator('main tbody tr').count(), 2, 'both sessions are listed');
+    await shot(page, 'sessions');
+    await expectNoAxeViolations(page, 'the sessions page');
+    [response] = await Promise.all([page.waitForNavigation(), page.click('form[action$="/revoke-others"] button')]);
+    assert.equal(response.status(), 200);
+    assert.equal(await page.locator('main tbody tr').count(), 1, 'the other session is gone');
+    await phone.goto(`${baseURL}/demo/signed-in`);
+    assert.match(phone.url(), /\/demo\/login\?next=/, 'the ended session no longer signs in');
+
+    // The step-up page, empty and then answered: back to where the admin was going.
+    response = await page.goto(`${baseURL}/demo/account/confirm?next=%2Fdemo%2Fadmin%2Fusers`);
+    assert.equal(response.status(), 200);
+    await shot(page, 'stepup');
+    await expectNoAxeViolations(page, 'the step-up page');
+    [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+    assert.equal(response.status(), 422);
+    await expectNoAxeViolations(page, 'the step-up page with errors');
+    // The phone's login spent the next step's code, and a code is accepted once and at most
+    // one step ahead: wait for the next step, then use the one after it.
+    await new Promise((resolve) => setTimeout(resolve, 30_000 - (Date.now() % 30_000) + 500));
+    await page.fill('#password', admin.password);
+    await page.fill('#code', totp(secret, 1));
+    [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+    assert.equal(response.status(), 200);
+    assert.match(page.url(), /\/demo\/admin\/users$/);
+
+    // Changing the password (the login is fresh: no step-up): a weak one is refused with
+    // the rule named, a good one is saved.
+    response = await page.goto(`${baseURL}/demo/account/password`);
+    assert.equal(response.status(), 200);
+    await page.fill('#password', 'kort');
+    await page.fill('#password_confirm', 'kort');
+    [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+    assert.equal(response.status(), 422);
+    await shot(page, 'password-change-errors');
+    await expectNoAxeViolations(page, 'the password change page with errors');
+    admin.password = 'kastanjelaan molenwiek zonnebloem';
+    await page.fill('#password', admin.password);
+    await page.fill('#password_confirm', admin.password);
+    [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+    assert.equal(response.status(), 200);
+    assert.match(page.url(), /\/demo\/account\/sessions\?done=password$/);
+    assert.match(await page.locator('.notice').textContent(), /wachtwoord is gewijzigd/);
+
+    response = await page.goto(`${baseURL}/demo/account/oidc`);
+    assert.equal(response.status(), 200);
+    await shot(page, 'account-oidc');
+    await expectNoAxeViolations(page, 'the sign-in methods page');
+
+    // Removing a user: the name and address are gone, a pseudonym remains.
+    invite(kluis, 'e2e-leaver@demo.example', 'Vertrekkende Medewerker', 'nl', 'user');
+    await page.goto(`${baseURL}/demo/admin/users`);
+    [response] = await Promise.all([page.waitForNavigation(), page.locator('table a', { hasText: 'Vertrekkende Medewerker' }).click()]);
+    assert.equal(response.status(), 200);
+    await page.check('#confirm');
+    [response] = await Promise.all([page.waitForNavigation(), page.click('form[action$="/remove"] button')]);
+    assert.equal(response.status(), 200);
+    const main = await page.locator('main').textContent();
+    assert.match(main, /Verwijderde gebruiker [0-9A-F]{4}/);
+    assert.doesNotMatch(main, /Vertrekkende Medewerker|e2e-leaver@demo\.example/);
+    await shot(page, 'user-removed');
+    await expectNoAxeViolations(page, 'the page of a removed user');
+  } finally {
+    await ctx.close();
+    await second.close();
+  }
+});

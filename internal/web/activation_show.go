@@ -19,6 +19,11 @@ type newPasswordForm struct {
 	Errors     fieldErrors
 	// Providers link an identity instead of a password (activation only).
 	Providers []oidcButton
+	// Texts is the locale key prefix of the page's title, heading, lead
+	// and button on the shared new-password page: "reset.password" for a
+	// reset, "account.password" for a signed-in user's change.
+	Texts string
+	Slug  string // set for a signed-in user's page (its navigation)
 }
 
 // fieldError is one problem of a form, linked from the error summary.
@@ -128,7 +133,7 @@ func (a *App) invitationFailed(w http.ResponseWriter, r *http.Request, err error
 // newPasswordForm is the empty form for u under the tenant's password
 // policy pol.
 func (a *App) newPasswordForm(tenantName string, u account.User, pol policy.Policy) newPasswordForm {
-	return newPasswordForm{TenantName: tenantName, Name: u.Name, MinLength: pol.Password().MinLength}
+	return newPasswordForm{TenantName: tenantName, Name: u.Name, MinLength: pol.Password().MinLength, Texts: "reset.password"}
 }
 
 // newPasswordPage reads the tenant's policy and returns the empty form.

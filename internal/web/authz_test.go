@@ -148,6 +148,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// nothing).
 		{"GET /{tenant}/admin/policy", "GET", "/gent/admin/policy", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/policy", "POST", "/gent/admin/policy", "password_min_length=8", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		// Changing one's own password: every signed-in user past the MFA
+		// gate, with a fresh login (a too short password: 422, nothing
+		// changes).
+		{"GET /{tenant}/account/password", "GET", "/gent/account/password", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/account/password", "POST", "/gent/account/password", "password=x&password_confirm=x",
+			map[string]int{"*": 303, "user": 422, "admin": 422, "dpo": 422}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

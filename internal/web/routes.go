@@ -63,6 +63,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/account/mfa", a.mfaEnrolShow)
 	mux.HandleFunc("POST /{tenant}/account/mfa", a.mfaEnrolCreate)
 	mux.HandleFunc("GET /{tenant}/signed-in", a.signedInShow)
+	// Changing one's own password: behind a fresh proof of the current one.
+	mux.HandleFunc("GET /{tenant}/account/password", a.require(account.ManageOwnAccount, a.stepUp(nil, a.passwordChangeShow)))
+	mux.HandleFunc("POST /{tenant}/account/password", a.require(account.ManageOwnAccount,
+		a.stepUp(passwordChangePath, a.passwordChangeCreate)))
 	mux.HandleFunc("GET /{tenant}/account/confirm", a.require(account.ManageOwnAccount, a.stepUpShow))
 	mux.HandleFunc("POST /{tenant}/account/confirm", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit),
 		a.require(account.ManageOwnAccount, a.stepUpCreate)))

@@ -48,6 +48,8 @@ func (a *App) sessionsShow(w http.ResponseWriter, r *http.Request, u account.Use
 		done = "sessions.done.revoke"
 	case "others":
 		done = "sessions.done.others"
+	case "password":
+		done = "sessions.done.password"
 	}
 	a.renderSessions(w, r, u, http.StatusOK, done, "")
 }
