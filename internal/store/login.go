@@ -157,11 +157,7 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 	if err := db.requireKeys(); err != nil {
 		return account.User{}, "", err
 	}
-	var cfg loginConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
-	cfg.sessions = cfg.sessions.normalize()
+	cfg := loginOptions(opts)
 	policy = policy.Normalize()
 	index, err := db.emailIndex(tenantID, email)
 	if err != nil {
@@ -338,19 +334,12 @@ func (db *DB) Login(ctx context.Context, tenantID, email, pw string, hasher *pas
 		if err := tx.saveLock(tenantID, r.id, policy.Succeed(r.lock)); err != nil {
 			return err
 		}
-		if _, err := tx.exec(`UPDATE users SET last_login_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, r.id); err != nil {
-			return err
-		}
 		if newHash != "" {
 			if _, err := tx.exec(`UPDATE users SET password_hash = $1 WHERE tenant_id = $2 AND id = $3`, newHash, tenantID, r.id); err != nil {
 				return err
 			}
 		}
-		u, err = db.scanUser(tenantID, tx.queryRow(`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, r.id))
-		if err != nil {
-			return err
-		}
-		if err := tx.insertSession(u, idHash, now, cfg.sessions, cfg.hint); err != nil {
+		if u, err = tx.openSession(tenantID, r.id, idHash, now, cfg, false); err != nil {
 			return err
 		}
 		return tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.success", audit.OutcomeSuccess, "login"))

@@ -388,11 +388,7 @@ func (db *DB) OIDCLogin(ctx context.Context, tenantID string, prov oidc.Provider
 	if err := db.requireKeys(); err != nil {
 		return account.User{}, "", err
 	}
-	var cfg loginConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
-	cfg.sessions = cfg.sessions.normalize()
+	cfg := loginOptions(opts)
 	index, err := db.oidcSubjectIndex(tenantID, id.Issuer, id.Subject)
 	if err != nil {
 		return account.User{}, "", fmt.Errorf("OpenID login: %w", err)
@@ -426,24 +422,14 @@ func (db *DB) OIDCLogin(ctx context.Context, tenantID string, prov oidc.Provider
 			return refuse(userID, oidc.ReasonAccountInactive)
 		}
 		now := fromMicros(micros(db.now()))
-		if _, err := tx.exec(`UPDATE users SET last_login_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, userID); err != nil {
-			return err
-		}
 		if _, err := tx.exec(`UPDATE oidc_identities SET last_used_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, identityID); err != nil {
 			return err
 		}
-		u, err = db.scanUser(tenantID, tx.queryRow(`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID))
-		if err != nil {
-			return err
-		}
-		if err := tx.insertSession(u, idHash, now, cfg.sessions, cfg.hint); err != nil {
+		if u, err = tx.openSession(tenantID, userID, idHash, now, cfg, id.MFA); err != nil {
 			return err
 		}
 		purpose := "login: oidc " + prov.Name
 		if id.MFA {
-			if _, err := tx.exec(`UPDATE sessions SET mfa_verified_at = $1 WHERE id_hash = $2`, micros(now), idHash); err != nil {
-				return err
-			}
 			purpose += " (second factor: acr met)"
 		}
 		return tx.appendAudit(loginEvent(tenantID, &r, requestID, "login.success", audit.OutcomeSuccess, purpose))

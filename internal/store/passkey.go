@@ -440,11 +440,7 @@ func (db *DB) PasskeyLogin(ctx context.Context, rp *passkey.RP, tenantID, reques
 	if err := db.requireKeys(); err != nil {
 		return account.User{}, "", err
 	}
-	var cfg loginConfig
-	for _, o := range opts {
-		o(&cfg)
-	}
-	cfg.sessions = cfg.sessions.normalize()
+	cfg := loginOptions(opts)
 	token, idHash, err := newSessionToken()
 	if err != nil {
 		return account.User{}, "", fmt.Errorf("passkey login: %w", err)
@@ -485,17 +481,7 @@ func (db *DB) PasskeyLogin(ctx context.Context, rp *passkey.RP, tenantID, reques
 		if reason != "" {
 			return tx.passkeyRefused(tenantID, actor, userID, reason)
 		}
-		if _, err := tx.exec(`UPDATE users SET last_login_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, userID); err != nil {
-			return err
-		}
-		u, err = db.scanUser(tenantID, tx.queryRow(`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID))
-		if err != nil {
-			return err
-		}
-		if err := tx.insertSession(u, idHash, now, cfg.sessions, cfg.hint); err != nil {
-			return err
-		}
-		if _, err := tx.exec(`UPDATE sessions SET mfa_verified_at = $1 WHERE id_hash = $2`, micros(now), idHash); err != nil {
+		if u, err = tx.openSession(tenantID, userID, idHash, now, cfg, true); err != nil {
 			return err
 		}
 		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "passkey.use", ObjectType: "passkey",

@@ -90,6 +90,38 @@ func sessionHash(token string) []byte {
 	return s[:]
 }
 
+// loginOptions applies a login's options.
+func loginOptions(opts []LoginOption) loginConfig {
+	var cfg loginConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
+	cfg.sessions = cfg.sessions.normalize()
+	return cfg
+}
+
+// openSession completes a successful login of userID at now, whatever the
+// method: the last login time, a new session (MFA-verified when mfa) and
+// the user as stored.
+func (tx *Tx) openSession(tenantID, userID string, idHash []byte, now time.Time, cfg loginConfig, mfa bool) (account.User, error) {
+	if _, err := tx.exec(`UPDATE users SET last_login_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, userID); err != nil {
+		return account.User{}, err
+	}
+	u, err := tx.db.scanUser(tenantID, tx.queryRow(`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID))
+	if err != nil {
+		return account.User{}, err
+	}
+	if err := tx.insertSession(u, idHash, now, cfg.sessions, cfg.hint); err != nil {
+		return account.User{}, err
+	}
+	if mfa {
+		if _, err := tx.exec(`UPDATE sessions SET mfa_verified_at = $1 WHERE id_hash = $2`, micros(now), idHash); err != nil {
+			return account.User{}, err
+		}
+	}
+	return u, nil
+}
+
 // insertSession stores a new session of u. The login counts as proof of
 // credentials (reauth_at); the device label is sealed (see sealDevice).
 func (tx *Tx) insertSession(u account.User, idHash []byte, now time.Time, p SessionPolicy, hint string) error {

@@ -9,33 +9,9 @@ import (
 )
 
 // anySignedIn runs h for a signed-in user of the tenant whose session may use
-// the tenant's pages (not pending its second factor, not forced to enrol);
-// others go to the login page or where mfaGate sends them.
-func (a *App) anySignedIn(h signedIn) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		u, info, ok, err := a.currentUser(r)
-		if err != nil {
-			a.internalError(w, r, "session", err)
-			return
-		}
-		if !ok {
-			a.toLogin(w, r)
-			return
-		}
-		next := ""
-		if r.Method == http.MethodGet {
-			next = r.URL.RequestURI()
-		}
-		if to, err := a.mfaGate(r, u, info, next); err != nil {
-			a.internalError(w, r, "mfa gate", err)
-			return
-		} else if to != "" {
-			http.Redirect(w, r, to, http.StatusSeeOther)
-			return
-		}
-		h(w, r, u)
-	}
-}
+// the tenant's pages (not pending its second factor, not forced to enrol):
+// require with the permission every tenant user has on their own account.
+func (a *App) anySignedIn(h signedIn) http.HandlerFunc { return a.require(account.ManageOwnAccount, h) }
 
 // oidcAccountPage lists the identities the user linked, with a button to
 // unlink each, and a button per provider to link one.

@@ -122,6 +122,17 @@ func (a *App) passkeySession(w http.ResponseWriter, r *http.Request, pending boo
 	return u, true
 }
 
+// passkeyPost is passkeySession then readPasskeyRequest: the user and the
+// body of a post at the stage the endpoint wants, or answered and false.
+func (a *App) passkeyPost(w http.ResponseWriter, r *http.Request, pending bool) (account.User, passkeyRequest, bool) {
+	u, ok := a.passkeySession(w, r, pending)
+	if !ok {
+		return u, passkeyRequest{}, false
+	}
+	req, ok := a.readPasskeyRequest(w, r)
+	return u, req, ok
+}
+
 // passkeyName checks the name typed for a new passkey; on a problem it
 // answers 422 with the precise message and ok is false.
 func (a *App) passkeyName(w http.ResponseWriter, r *http.Request, typed string) (string, bool) {
@@ -136,11 +147,7 @@ func (a *App) passkeyName(w http.ResponseWriter, r *http.Request, typed string) 
 // passkeyRegisterOptions starts adding a passkey (the name is checked
 // first, so a bad one is reported before the authenticator is asked).
 func (a *App) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request) {
-	u, ok := a.passkeySession(w, r, false)
-	if !ok {
-		return
-	}
-	req, ok := a.readPasskeyRequest(w, r)
+	u, req, ok := a.passkeyPost(w, r, false)
 	if !ok {
 		return
 	}
@@ -160,11 +167,7 @@ func (a *App) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request) {
 // no second factor yet has proved one now: the session is marked (and
 // rotated) as after a TOTP enrolment.
 func (a *App) passkeyRegisterCreate(w http.ResponseWriter, r *http.Request) {
-	u, ok := a.passkeySession(w, r, false)
-	if !ok {
-		return
-	}
-	req, ok := a.readPasskeyRequest(w, r)
+	u, req, ok := a.passkeyPost(w, r, false)
 	if !ok {
 		return
 	}
@@ -262,11 +265,7 @@ func (a *App) passkeyStepOptions(w http.ResponseWriter, r *http.Request) {
 // passkeyStepCreate checks the passkey and marks the session as having
 // passed its second factor (rotating it), then sends the browser to next.
 func (a *App) passkeyStepCreate(w http.ResponseWriter, r *http.Request) {
-	u, ok := a.passkeySession(w, r, true)
-	if !ok {
-		return
-	}
-	req, ok := a.readPasskeyRequest(w, r)
+	u, req, ok := a.passkeyPost(w, r, true)
 	if !ok {
 		return
 	}
