@@ -103,7 +103,7 @@ func TestClauseREG1_RegisterRulesListEveryError(t *testing.T) {
 	for _, want := range [][2]string{
 		{"sub_processors[2].transfer_mechanism", "transfer_mechanism_required"},
 		{"categories[0].retention_days", "retention_required"},
-		{"categories[10].purposes[0]", "art9_required"},
+		{"categories[11].purposes[0]", "art9_required"},
 		{"categories[1].class", "unknown_class"},
 		{"purposes[3].legal_basis", "one_of"},
 		{"purposes[5].legal_reference.nl", "legal_reference_required"},
