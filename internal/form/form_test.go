@@ -284,3 +284,36 @@ func FuzzCheck(f *testing.F) {
 		}
 	})
 }
+
+// TestClauseDSR3_NoticeFromRegister: the notice names exactly the purposes
+// (with legal basis), categories (with retention) and recipients the
+// form's fields use, marks special categories, and changes when the
+// register does (so an approval no longer matches).
+func TestClauseDSR3_NoticeFromRegister(t *testing.T) {
+	reg := register.Demo()
+	n := NoticeFor(DemoForms()[0], reg)
+	var purposes, categories []string
+	for _, p := range n.Purposes {
+		purposes = append(purposes, p.Key+":"+p.LegalBasis)
+	}
+	for _, c := range n.Categories {
+		categories = append(categories, c.Key)
+	}
+	if !slices.Equal(purposes, []string{"online-services:public_task"}) || !slices.Equal(categories, []string{"contact", "web-forms", "attachments"}) {
+		t.Fatalf("question form notice: %v %v", purposes, categories)
+	}
+	if n.Special || len(n.Recipients) != 2 || n.Categories[2].Required {
+		t.Fatalf("question form notice: special %v, recipients %d, attachment required %v", n.Special, len(n.Recipients), n.Categories[2].Required)
+	}
+	b := NoticeFor(DemoForms()[1], reg)
+	if !b.Special || b.Purposes[0].Art9Basis != "substantial_public_interest" || b.Categories[0].Key != "national-number" {
+		t.Fatalf("allowance notice: %+v", b)
+	}
+	if string(NoticeFor(DemoForms()[1], reg).JSON()) != string(b.JSON()) {
+		t.Fatal("the same notice gives other bytes")
+	}
+	reg.Categories[7].RetentionDays++ // national-number
+	if string(NoticeFor(DemoForms()[1], reg).JSON()) == string(b.JSON()) {
+		t.Fatal("a retention change does not change the notice")
+	}
+}

@@ -1,0 +1,251 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/seal"
+)
+
+// NewFormSubmission is what the e-loket hands to SubmitForm: the cleaned
+// answers (JSON of form.Answers), the versions they were made under, the
+// data subject for the blind index (an INSZ's digits or a normalised
+// e-mail address), the form page's idempotency token and the attachments,
+// each already scanned clean.
+type NewFormSubmission struct {
+	FormKey         string
+	FormVersion     int
+	RegisterVersion int
+	Answers         []byte
+	Subject         string
+	Idempotency     string
+	Attachments     []NewAttachment
+	// Receipt is the capability the citizen's browser gets to see its own
+	// submission once more (receipt page and PDF) until ReceiptTTL.
+	Receipt string
+}
+
+// NewAttachment is one scanned-clean file of a submission.
+type NewAttachment struct {
+	FieldKey    string
+	Name        string
+	ContentType string // sniffed
+	Data        []byte
+	Scanner     string // what judged it clean ("clamd 1.4.6 …")
+	ScannedAt   time.Time
+}
+
+// ReceiptTTL is how long the citizen's browser may open its receipt.
+const ReceiptTTL = time.Hour
+
+// referenceAlphabet is Crockford's base 32: no I, L, O or U, so a
+// reference read aloud or typed from paper cannot be mistaken.
+const referenceAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+// newReference is a receipt reference such as "K7M4Q-2XD9P" (50 bits).
+func newReference() string {
+	var b [10]byte
+	rand.Read(b[:])
+	out := make([]byte, 0, 11)
+	for i, c := range b {
+		if i == 5 {
+			out = append(out, '-')
+		}
+		out = append(out, referenceAlphabet[c&31])
+	}
+	return string(out)
+}
+
+func attachmentAD(tenantID, id, column string) seal.AD {
+	return seal.AD{Tenant: tenantID, Table: "attachments", Column: column, Row: id}
+}
+
+// SubmitForm seals and stores a citizen's submission with its attachments
+// and audits it, in one transaction, and returns its reference. The form
+// version must still be the published one (ErrFormChanged). The same
+// idempotency token stores nothing new and returns the first reference
+// (created false): a double click submits once.
+func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string, in NewFormSubmission) (ref string, created bool, err error) {
+	if err := db.requireKeys(); err != nil {
+		return "", false, err
+	}
+	if in.FormKey == "" || in.Idempotency == "" || in.Receipt == "" {
+		return "", false, errors.New("submit form: form key, idempotency token and receipt are required")
+	}
+	now := db.now()
+	id := newID(now)
+	// The cryptography runs here, in the caller's goroutine, not in the writer.
+	answers, err := db.keys.Seal(tenantID, submissionAD(tenantID, id), in.Answers)
+	if err != nil {
+		return "", false, fmt.Errorf("submit form: %w", err)
+	}
+	var index []byte
+	if in.Subject != "" {
+		if index, err = db.keys.BlindIndex(tenantID, "subject", []byte(in.Subject)); err != nil {
+			return "", false, fmt.Errorf("submit form: %w", err)
+		}
+	}
+	type sealedFile struct {
+		id, field, contentType, scanner string
+		name, data                      []byte
+		size, scannedAt                 int64
+	}
+	files := make([]sealedFile, len(in.Attachments))
+	for i, a := range in.Attachments {
+		fid := newID(now)
+		name, err1 := db.keys.Seal(tenantID, attachmentAD(tenantID, fid, "name"), []byte(a.Name))
+		data, err2 := db.keys.Seal(tenantID, attachmentAD(tenantID, fid, "data"), a.Data)
+		if err := errors.Join(err1, err2); err != nil {
+			return "", false, fmt.Errorf("submit form: %w", err)
+		}
+		files[i] = sealedFile{fid, a.FieldKey, a.ContentType, a.Scanner, name, data, int64(len(a.Data)), micros(a.ScannedAt)}
+	}
+	idem := sha256.Sum256([]byte(in.Idempotency))
+	receipt := sha256.Sum256([]byte(in.Receipt))
+	err = db.write(ctx, func(tx *Tx) error {
+		created = false
+		if err := tx.queryRow(`SELECT reference FROM submissions WHERE tenant_id = $1 AND idempotency_key = $2`, tenantID, idem[:]).
+			Scan(&ref); err == nil {
+			return nil // the same page posted twice
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		var published int
+		err := tx.queryRow(`SELECT version FROM forms WHERE tenant_id = $1 AND form_key = $2 AND status = 'published'`,
+			tenantID, in.FormKey).Scan(&published)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && published != in.FormVersion) {
+			return ErrFormChanged
+		}
+		if err != nil {
+			return err
+		}
+		for {
+			ref = newReference()
+			var taken bool
+			if err := tx.queryRow(`SELECT count(*) > 0 FROM submissions WHERE tenant_id = $1 AND reference = $2`, tenantID, ref).
+				Scan(&taken); err != nil {
+				return err
+			}
+			if !taken {
+				break
+			}
+		}
+		res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
+			register_version, reference, idempotency_key, receipt_hash, receipt_expires_at)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')`,
+			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, idem[:], receipt[:],
+			micros(now.Add(ReceiptTTL)))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("tenant %q is not active: %w", tenantID, ErrConflict)
+		}
+		for _, f := range files {
+			if _, err := tx.exec(`INSERT INTO attachments (id, tenant_id, submission_id, field_key, name, content_type, size, data,
+				scanned_at, scanner, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+				f.id, tenantID, id, f.field, f.name, f.contentType, f.size, f.data, f.scannedAt, f.scanner, micros(now)); err != nil {
+				return err
+			}
+		}
+		created = true
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.create", ObjectType: "submission",
+			ObjectID: id, Subject: subjectPseudonym(index),
+			Purpose: fmt.Sprintf("form %s version %d, register version %d, %d attachment(s)", in.FormKey, in.FormVersion,
+				in.RegisterVersion, len(files))})
+	})
+	if errors.Is(err, ErrFormChanged) {
+		return "", false, ErrFormChanged
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("submit form: %w", err)
+	}
+	return ref, created, nil
+}
+
+// Receipt is what the citizen's own receipt shows.
+type Receipt struct {
+	Reference       string
+	FormKey         string
+	FormVersion     int
+	RegisterVersion int
+	CreatedAt       time.Time
+	Answers         []byte // JSON of form.Answers, opened
+	Attachments     []ReceiptFile
+}
+
+// ReceiptFile names an attachment on the receipt (never its content).
+type ReceiptFile struct {
+	FieldKey, Name, ContentType string
+	Size                        int64
+}
+
+// ErrReceiptGone: the receipt capability is unknown or expired.
+var ErrReceiptGone = errors.New("this receipt can no longer be opened")
+
+// OpenReceipt opens a submission for the citizen who made it, with the
+// receipt capability their browser holds, until it expires; the read is
+// audited as the citizen's ("submission.read", purpose "receipt").
+func (db *DB) OpenReceipt(ctx context.Context, actor audit.Actor, tenantID, capability string) (Receipt, error) {
+	if err := db.requireKeys(); err != nil {
+		return Receipt{}, err
+	}
+	h := sha256.Sum256([]byte(capability))
+	var rc Receipt
+	err := db.write(ctx, func(tx *Tx) error {
+		var id string
+		var sealed, index []byte
+		var created int64
+		err := tx.queryRow(`SELECT id, reference, form_key, form_version, register_version, created_at, data, subject_index
+			FROM submissions WHERE tenant_id = $1 AND receipt_hash = $2 AND receipt_expires_at > $3`, tenantID, h[:], micros(db.now())).
+			Scan(&id, &rc.Reference, &rc.FormKey, &rc.FormVersion, &rc.RegisterVersion, &created, &sealed, &index)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrReceiptGone
+		}
+		if err != nil {
+			return err
+		}
+		rc.CreatedAt = fromMicros(created)
+		if rc.Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, id), sealed); err != nil {
+			return ErrUnreadable
+		}
+		rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id, field_key, name, content_type, size FROM attachments
+			WHERE tenant_id = $1 AND submission_id = $2 ORDER BY created_at, id`, tenantID, id)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var fid string
+			var f ReceiptFile
+			var name []byte
+			if err := rows.Scan(&fid, &f.FieldKey, &name, &f.ContentType, &f.Size); err != nil {
+				return err
+			}
+			plain, err := db.keys.Open(tenantID, attachmentAD(tenantID, fid, "name"), name)
+			if err != nil {
+				return ErrUnreadable
+			}
+			f.Name = string(plain)
+			rc.Attachments = append(rc.Attachments, f)
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.read", ObjectType: "submission",
+			ObjectID: id, Subject: subjectPseudonym(index), Purpose: "receipt"})
+	})
+	if errors.Is(err, ErrReceiptGone) || errors.Is(err, ErrUnreadable) {
+		return Receipt{}, err
+	}
+	if err != nil {
+		return Receipt{}, fmt.Errorf("open receipt: %w", err)
+	}
+	return rc, nil
+}
