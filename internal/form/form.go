@@ -270,6 +270,10 @@ func (f Form) Validate() []Problem {
 func (f Form) Publishable(reg register.Register) []Problem {
 	ps := f.Validate()
 	add := func(path, key string, args ...any) { ps = append(ps, Problem{Path: path, Key: key, Args: args}) }
+	if strings.TrimSpace(reg.DPOContact) == "" {
+		// The notice must say how to reach the DPO (art. 13.1.b).
+		add("", "dpo_contact_required")
+	}
 	for i, p := range f.Pages {
 		for j, fl := range p.Fields {
 			fp := fmt.Sprintf("pages[%d].fields[%d]", i, j)

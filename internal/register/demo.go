@@ -16,7 +16,8 @@ func Demo() Register {
 		Subject: t3("Bouwen en hosten van de website en het e-loket van Gemeente Demo",
 			"Création et hébergement du site web et du guichet électronique de la commune de Demo",
 			"Building and hosting the website and e-services counter of the Municipality of Demo"),
-		Duration: t3("Looptijd van de hoofdovereenkomst", "Durée du contrat principal", "Term of the main agreement"),
+		DPOContact: "privacy@demo.example",
+		Duration:   t3("Looptijd van de hoofdovereenkomst", "Durée du contrat principal", "Term of the main agreement"),
 		Purposes: []Purpose{
 			{Key: "website-access", Name: t3("Toegang tot de website voor medewerkers", "Accès au site web pour le personnel",
 				"Access to the website for staff"), LegalBasis: "public_task", LegalReference: publicTask},

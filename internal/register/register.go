@@ -2,6 +2,7 @@ package register
 
 import (
 	"fmt"
+	"net/mail"
 	"regexp"
 	"slices"
 	"strings"
@@ -40,7 +41,11 @@ func (t Text) LangOf(lang string) string {
 // the data processing agreement (REG-1), with the sub-processors (SUB-1)
 // and the software applications (REG-6).
 type Register struct {
-	Subject       Text           `json:"subject" yaml:"subject"`   // subject of the processing
+	Subject Text `json:"subject" yaml:"subject"` // subject of the processing
+	// DPOContact is how people reach the controller's data protection
+	// officer, published in privacy notices: a functional e-mail address
+	// or a web address (not a person's own mailbox).
+	DPOContact    string         `json:"dpo_contact,omitempty" yaml:"dpo_contact,omitempty"`
 	Duration      Text           `json:"duration" yaml:"duration"` // duration of the processing
 	Purposes      []Purpose      `json:"purposes" yaml:"purposes"`
 	Categories    []Category     `json:"categories" yaml:"categories"`
@@ -244,6 +249,9 @@ func (r Register) Validate() []Problem {
 	}
 
 	text("subject", r.Subject, true)
+	if c := strings.TrimSpace(r.DPOContact); c != "" && !strings.HasPrefix(c, "https://") && !validMailbox(c) {
+		add("dpo_contact", "dpo_contact", c)
+	}
 	text("duration", r.Duration, true)
 	if len(r.Purposes) == 0 {
 		add("purposes", "required")
@@ -338,6 +346,11 @@ func (r Register) Validate() []Problem {
 		text(path+".access", a.Access, true)
 	}
 	return ps
+}
+
+func validMailbox(s string) bool {
+	a, err := mail.ParseAddress(s)
+	return err == nil && a.Address == s
 }
 
 // Category returns the category with key k.
