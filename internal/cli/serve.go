@@ -1,20 +1,25 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/kluis/kluis/internal/breached"
 	"github.com/kluis/kluis/internal/config"
+	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/jobs"
 	"github.com/kluis/kluis/internal/mail"
 	"github.com/kluis/kluis/internal/register"
+	"github.com/kluis/kluis/internal/scan"
 	"github.com/kluis/kluis/internal/seal"
 	"github.com/kluis/kluis/internal/server"
 	"github.com/kluis/kluis/internal/store"
@@ -83,7 +88,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
-		Breached: breached.New(cfg.BreachedPasswordsURL, 0),
+		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg),
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},
@@ -152,25 +157,49 @@ func prepareDemoKeys(env *Env, cfg config.Config) error {
 // DemoSlug is the slug of the demo tenant.
 const DemoSlug = "demo"
 
-// ensureDemoTenant creates "Gemeente Demo" and its register on first start.
+// ensureDemoTenant creates "Gemeente Demo" and its register on first start,
+// and keeps its register and published demo forms current on later starts
+// (a data directory from an older development version gets them anew).
 func ensureDemoTenant(ctx context.Context, env *Env, db *store.DB) error {
-	if _, err := db.Tenant(ctx, DemoSlug); err == nil {
-		return nil
-	} else if !errors.Is(err, store.ErrNotFound) {
+	actor := operatorActor(env)
+	t, err := db.Tenant(ctx, DemoSlug)
+	if errors.Is(err, store.ErrNotFound) {
+		t, err = db.CreateTenant(ctx, actor, tenant.New{
+			Slug: DemoSlug, LegalName: "Gemeente Demo", EnterpriseNumber: "0207.451.227",
+			DPOName: "An Peeters", DPOEmail: "dpo@demo.kluis.example", DefaultLang: "nl",
+		})
+		if err != nil {
+			return fmt.Errorf("create demo tenant: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "demo tenant %q created\n", t.LegalName)
+	} else if err != nil {
 		return err
 	}
-	actor := operatorActor(env)
-	t, err := db.CreateTenant(ctx, actor, tenant.New{
-		Slug: DemoSlug, LegalName: "Gemeente Demo", EnterpriseNumber: "0207.451.227",
-		DPOName: "An Peeters", DPOEmail: "dpo@demo.kluis.example", DefaultLang: "nl",
-	})
-	if err != nil {
-		return fmt.Errorf("create demo tenant: %w", err)
+	rv, err := db.CurrentRegister(ctx, t.ID)
+	if err != nil || !reflect.DeepEqual(rv.Register, register.Demo()) {
+		if _, err := db.SaveRegister(ctx, actor, t.ID, register.Demo()); err != nil {
+			return fmt.Errorf("demo register: %w", err)
+		}
+		fmt.Fprintln(env.Stdout, "demo processing register saved")
 	}
-	if _, err := db.SaveRegister(ctx, actor, t.ID, register.Demo()); err != nil {
-		return fmt.Errorf("demo register: %w", err)
+	reg := register.Demo()
+	for _, f := range form.DemoForms() {
+		if pub, err := db.FormByStatus(ctx, t.ID, f.Key, store.FormPublished); err == nil &&
+			bytes.Equal(pub.Form.JSON(), f.JSON()) && bytes.Equal(pub.Notice, form.NoticeFor(f, reg).JSON()) {
+			continue
+		}
+		d, err := db.SaveFormDraft(ctx, actor, t.ID, f)
+		if err == nil {
+			err = db.ApproveNotice(ctx, actor, t.ID, f.Key, d.Version, store.NoticeDigest(form.NoticeFor(f, reg).JSON()))
+		}
+		if err == nil {
+			_, err = db.PublishForm(ctx, actor, t.ID, f.Key, d.Version)
+		}
+		if err != nil {
+			return fmt.Errorf("demo form %s: %w", f.Key, err)
+		}
+		fmt.Fprintf(env.Stdout, "demo form %q published\n", f.Key)
 	}
-	fmt.Fprintf(env.Stdout, "demo tenant %q created with its processing register\n", t.LegalName)
 	return nil
 }
 
@@ -185,4 +214,13 @@ func mailSender(cfg config.Config) (*mail.Sender, error) {
 		return nil, fmt.Errorf("mail relay: %w", err)
 	}
 	return s, nil
+}
+
+// scanner is the configured clamd, or nil (uploads are then refused).
+func scanner(cfg config.Config) web.Scanner {
+	network, address := cfg.ClamdNetwork()
+	if network == "" {
+		return nil
+	}
+	return &scan.Client{Network: network, Address: address, Timeout: 60 * time.Second}
 }

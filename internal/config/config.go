@@ -50,6 +50,19 @@ type Config struct {
 	// are checked against (HIBP range API format; Kluis appends the 5-hex
 	// SHA-1 prefix); empty: no breached-password check.
 	BreachedPasswordsURL string
+	// Clamd is the virus scanner's address: unix:/run/clamav/clamd.ctl or
+	// tcp:127.0.0.1:3310. Empty: uploads are refused (never stored
+	// unscanned).
+	Clamd string
+}
+
+// ClamdNetwork splits Clamd into network and address ("", "" when unset).
+func (c Config) ClamdNetwork() (network, address string) {
+	n, a, ok := strings.Cut(c.Clamd, ":")
+	if !ok {
+		return "", ""
+	}
+	return n, a
 }
 
 // setting describes one configuration item: its flag, its variable, its
@@ -119,6 +132,7 @@ func settings() []setting {
 	add("smtp-from", "KLUIS_SMTP_FROM", "sender address, e.g. \"Kluis <noreply@loket.example.be>\"", false, func(c *Config) *string { return &c.SMTPFrom })
 	add("smtp-tls", "KLUIS_SMTP_TLS", "starttls (default), tls, or none (loopback only)", false, func(c *Config) *string { return &c.SMTPTLS })
 	add("trusted-proxies", "KLUIS_TRUSTED_PROXIES", "reverse proxies whose X-Forwarded-For is believed: comma-separated CIDRs (default none)", false, func(c *Config) *string { return &c.TrustedProxies })
+	add("clamd", "KLUIS_CLAMD", "virus scanner for uploads: unix:/run/clamav/clamd.ctl or tcp:host:port (default none: uploads refused)", false, func(c *Config) *string { return &c.Clamd })
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s
 }
@@ -203,6 +217,9 @@ func (c Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, "give both a TLS certificate and a TLS key, or neither")
+	}
+	if n, a := c.ClamdNetwork(); c.Clamd != "" && ((n != "unix" && n != "tcp") || a == "") {
+		errs = append(errs, fmt.Sprintf("clamd address %q is not unix:/path/to/socket or tcp:host:port", c.Clamd))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":

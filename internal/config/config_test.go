@@ -51,6 +51,7 @@ func TestMalformedConfigurationIsOneClearSentence(t *testing.T) {
 		{"keys in data dir", nil, []string{"--keys-dir", "./d", "--data-dir", "d"}, "must not be the data directory"},
 		{"bad log level", map[string]string{"KLUIS_LOG_LEVEL": "loud"}, nil, "log level"},
 		{"bad base URL", map[string]string{"KLUIS_BASE_URL": "ftp://x"}, nil, "base URL"},
+		{"bad clamd address", map[string]string{"KLUIS_CLAMD": "clamd.sock"}, nil, "clamd address"},
 		{"bad trusted proxy", map[string]string{"KLUIS_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example"}, nil, `trusted proxy "proxy.example"`},
 		{"bad trusted CIDR", nil, []string{"--trusted-proxies", "10.0.0.0/33"}, `trusted proxy "10.0.0.0/33"`},
 		{"bad breached URL", map[string]string{"KLUIS_BREACHED_PASSWORDS_URL": "ftp://hibp"}, nil, "breached-passwords URL"},

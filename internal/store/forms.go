@@ -156,6 +156,17 @@ func (db *DB) FormByStatus(ctx context.Context, tenantID, key, status string) (F
 	return fv, err
 }
 
+// FormAt returns one version of a form, whatever its status (a receipt
+// shows the answers by the version they were given under).
+func (db *DB) FormAt(ctx context.Context, tenantID, key string, version int) (FormVersion, error) {
+	fv, err := scanForm(db.sql.QueryRowContext(ctx, `SELECT `+formColumns+` FROM forms WHERE tenant_id = $1 AND form_key = $2 AND version = $3`,
+		tenantID, key, version))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fv, fmt.Errorf("form %q version %d: %w", key, version, ErrNotFound)
+	}
+	return fv, err
+}
+
 // FormVersions lists every version of one form, newest first.
 func (db *DB) FormVersions(ctx context.Context, tenantID, key string) ([]FormVersion, error) {
 	return db.listForms(ctx, `WHERE tenant_id = $1 AND form_key = $2 ORDER BY version DESC`, tenantID, key)

@@ -7,6 +7,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
@@ -29,6 +30,9 @@ type NewFormSubmission struct {
 	// Receipt is the capability the citizen's browser gets to see its own
 	// submission once more (receipt page and PDF) until ReceiptTTL.
 	Receipt string
+	// Mail is the confirmation the citizen asked for, queued (sealed) in
+	// the same transaction; nil for none.
+	Mail *OutgoingMail
 }
 
 // NewAttachment is one scanned-clean file of a submission.
@@ -151,6 +155,14 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 			if _, err := tx.exec(`INSERT INTO attachments (id, tenant_id, submission_id, field_key, name, content_type, size, data,
 				scanned_at, scanner, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 				f.id, tenantID, id, f.field, f.name, f.contentType, f.size, f.data, f.scannedAt, f.scanner, micros(now)); err != nil {
+				return err
+			}
+		}
+		if in.Mail != nil {
+			m := *in.Mail
+			m.Body = strings.ReplaceAll(m.Body, "{reference}", ref)
+			m.Subject = strings.ReplaceAll(m.Subject, "{reference}", ref)
+			if _, err := tx.enqueueMail(tenantID, m, actor); err != nil {
 				return err
 			}
 		}

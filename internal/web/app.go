@@ -21,11 +21,20 @@ import (
 	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/passkey"
 	"github.com/kluis/kluis/internal/password"
+	"github.com/kluis/kluis/internal/scan"
 	"github.com/kluis/kluis/internal/store"
 )
 
 // DefaultBodyLimit is the request body limit when Options.BodyLimit is 0.
 const DefaultBodyLimit int64 = 1 << 20
+
+// DefaultUploadLimit is the multipart body limit when Options.UploadLimit is 0.
+const DefaultUploadLimit int64 = 64 << 20
+
+// Scanner judges a file for malware (scan.Client against clamd).
+type Scanner interface {
+	Scan(ctx context.Context, r io.Reader) (scan.Result, error)
+}
 
 // Options configures an App.
 type Options struct {
@@ -59,6 +68,15 @@ type Options struct {
 	// Breached checks new passwords against a breached-password corpus
 	// when the tenant's policy asks for it; nil: no such check.
 	Breached *breached.Checker
+	// Scanner judges uploaded files (clamd); nil: uploads are refused,
+	// never stored unscanned.
+	Scanner Scanner
+	// FormRateLimit caps form posts per client address per minute; 0
+	// means DefaultLoginRateLimit.
+	FormRateLimit int
+	// UploadLimit caps multipart bodies (form posts with attachments);
+	// 0 means DefaultUploadLimit. Each form caps its own posts lower.
+	UploadLimit int64
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.
@@ -100,6 +118,9 @@ func New(opts Options) *App {
 	}
 	if opts.BodyLimit <= 0 {
 		opts.BodyLimit = DefaultBodyLimit
+	}
+	if opts.UploadLimit <= 0 {
+		opts.UploadLimit = DefaultUploadLimit
 	}
 	if opts.Hasher == nil {
 		opts.Hasher = password.NewHasher(password.DefaultParams, 0)

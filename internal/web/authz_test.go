@@ -154,6 +154,13 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/account/password", "GET", "/gent/account/password", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/account/password", "POST", "/gent/account/password", "password=x&password_confirm=x",
 			map[string]int{"*": 303, "user": 422, "admin": 422, "dpo": 422}},
+		// The e-loket's forms: public. Tenant "gent" publishes none here, so
+		// an unknown form is 404 for everyone (a form's page and post are
+		// TestClauseDSR3_PublicFormShowsNoticeAndTakesSubmission); a receipt
+		// without the browser's capability is gone (410).
+		{"GET /{tenant}/{form}", "GET", "/gent/nope", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/{form}", "POST", "/gent/nope", "token=x", map[string]int{"*": 404}},
+		{"GET /{tenant}/receipt/{form}", "GET", "/gent/receipt/nope", "", map[string]int{"*": 410}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"regexp"
 	"runtime/debug"
@@ -144,19 +145,25 @@ func (a *App) securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
-// limitBody caps the request body at Options.BodyLimit. A body declared too
+// limitBody caps the request body at Options.BodyLimit (a multipart body
+// at Options.UploadLimit). A body declared too
 // large is refused at once; one that turns out too large fails to read with
 // *http.MaxBytesError, which handlers turn into 413 with bodyError.
 func (a *App) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > a.opts.BodyLimit {
+		limit := a.opts.BodyLimit
+		if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "multipart/form-data" {
+			// Forms with attachments; the form's handler caps its own posts.
+			limit = a.opts.UploadLimit
+		}
+		if r.ContentLength > limit {
 			w.Header().Set("Connection", "close")
 			a.error(w, r, http.StatusRequestEntityTooLarge)
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
 			r = r.WithContext(r.Context()) // shallow copy: do not modify the caller's request
-			r.Body = http.MaxBytesReader(w, r.Body, a.opts.BodyLimit)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

@@ -58,7 +58,8 @@ func (p Page) Languages() []LangLink {
 // template set per page, keyed by the file name without ".html". A page
 // defines "content" and may redefine "title".
 func parsePages() (map[string]*template.Template, error) {
-	funcs := template.FuncMap{"static": staticURL, "datetime": datetime}
+	funcs := template.FuncMap{"static": staticURL, "datetime": datetime,
+		"fieldCtx": func(p Page, f formFieldView) fieldContext { return fieldContext{Page: p, Field: f} }}
 	base, err := template.New("base.html").Funcs(funcs).ParseFS(templateFiles, "templates/base.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse base template: %w", err)
@@ -137,8 +138,13 @@ type errorData struct {
 // error renders the localized error page for status, with the request id
 // as a reference. It never shows error detail: log that before calling.
 func (a *App) error(w http.ResponseWriter, r *http.Request, status int) {
+	a.errorWith(w, r, status, fmt.Sprintf("error.%d", status))
+}
+
+// errorWith renders the error page with status and the texts key+".title"
+// and key+".body" (the generic ones when there are none).
+func (a *App) errorWith(w http.ResponseWriter, r *http.Request, status int, key string) {
 	lang := a.langOf(r)
-	key := fmt.Sprintf("error.%d", status)
 	if !locale.Has(lang, key+".title") {
 		key = "error.generic"
 	}

@@ -31,6 +31,11 @@ func (a *App) routes(mux *routeTable) {
 func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/{$}", a.tenantShow)
 	mux.HandleFunc("GET /{tenant}/privacy", a.privacyShow)
+	// The e-loket's published forms (issue 4): anyone may fill them in; a
+	// post is rate-limited per client address on top of the honeypot.
+	mux.HandleFunc("GET /{tenant}/{form}", a.formShow)
+	mux.HandleFunc("POST /{tenant}/{form}", a.rateLimited(newRateLimiter(a.opts.FormRateLimit), a.formCreate))
+	mux.HandleFunc("GET /{tenant}/receipt/{form}", a.receiptShow)
 	mux.HandleFunc("GET /{tenant}/activate/{token}", a.activationShow)
 	mux.HandleFunc("POST /{tenant}/activate/{token}", a.activationCreate)
 	mux.HandleFunc("GET /{tenant}/activated", a.activatedShow)

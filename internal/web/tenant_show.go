@@ -58,7 +58,26 @@ func (a *App) withTenant(mux *http.ServeMux) http.Handler {
 // tenantShow is the front page of a tenant's e-loket.
 func (a *App) tenantShow(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
-	a.render(w, r, http.StatusOK, "tenant", struct{ Tenant tenant.Tenant }{t})
+	all, err := a.opts.Store.Forms(r.Context(), t.ID)
+	if err != nil {
+		a.internalError(w, r, "list forms", err)
+		return
+	}
+	lang := string(LangFrom(r.Context()))
+	type link struct {
+		Key          string
+		Title, Intro loc
+	}
+	var forms []link
+	for _, fv := range all {
+		if fv.Status == store.FormPublished {
+			forms = append(forms, link{fv.Key, locOf(fv.Form.Title, lang), locOf(fv.Form.Intro, lang)})
+		}
+	}
+	a.render(w, r, http.StatusOK, "tenant", struct {
+		Tenant tenant.Tenant
+		Forms  []link
+	}{t, forms})
 }
 
 // tenantRedirect sends /{tenant} to /{tenant}/ when the tenant exists, and

@@ -1,0 +1,496 @@
+package web
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/ident"
+	"github.com/kluis/kluis/internal/locale"
+	"github.com/kluis/kluis/internal/register"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
+)
+
+// The public e-loket (issue 4, item 5): a published form at /{tenant}/{form},
+// server-rendered and usable without JavaScript, in the citizen's language;
+// the art. 13 notice the tenant approved is shown before the submit button.
+// A post is checked field by field (what was typed is kept), attachments
+// are sniffed and scanned, and the submission is sealed and audited in one
+// transaction; the browser then gets a short-lived receipt capability in a
+// cookie (never in the URL) and is sent to the receipt page.
+
+// receiptCookie holds the capability of the citizen's last submission.
+const receiptCookie = "__Host-kluis_receipt"
+
+// honeypotField is an input people never see or fill; bots do.
+const honeypotField = "website"
+
+// formPage is a public form as rendered.
+type formPage struct {
+	Tenant      tenant.Tenant
+	Key         string
+	Title       loc
+	Intro       loc
+	Pages       []formPageSection
+	Token       string
+	Multipart   bool
+	ConfirmMail bool // the form offers a confirmation by e-mail
+	MailChecked bool
+	Errors      fieldErrors
+	Notice      noticeView
+	FileAgain   bool // files must be chosen again after an error
+}
+
+type formPageSection struct {
+	Title  loc
+	Fields []formFieldView
+}
+
+// formFieldView is one field with what was typed and its error.
+type formFieldView struct {
+	Key, Type, Input string
+	Label, Help      loc
+	Required         bool
+	Value            string
+	Checked          map[string]bool // choices ticked
+	Options          []formOptionView
+	Parts            []formAddressPart // address inputs
+	Error            string
+	Accept           string
+	Autocomplete     string
+	InputMode        string
+	MaxLength        int
+}
+
+// fieldContext hands the "form-field" template its field and the page
+// (for translations).
+type fieldContext struct {
+	Page  Page
+	Field formFieldView
+}
+
+type formOptionView struct {
+	Value string
+	Label loc
+}
+
+type formAddressPart struct {
+	Input, Name, Value, Error, Autocomplete, InputMode string
+	Optional                                           bool
+}
+
+// publishedForm resolves the form of the request's path, published; it
+// answers 404 (the same page as any unknown path) when there is none.
+func (a *App) publishedForm(w http.ResponseWriter, r *http.Request) (store.FormVersion, register.Register, bool) {
+	t := tenantFrom(r.Context())
+	fv, err := a.opts.Store.FormByStatus(r.Context(), t.ID, r.PathValue("form"), store.FormPublished)
+	if errors.Is(err, store.ErrNotFound) {
+		a.notFound(w, r)
+		return fv, register.Register{}, false
+	}
+	if err != nil {
+		a.internalError(w, r, "read form", err)
+		return fv, register.Register{}, false
+	}
+	rv, err := a.opts.Store.RegisterAt(r.Context(), t.ID, fv.RegisterVersion)
+	if err != nil {
+		a.internalError(w, r, "read register", err)
+		return fv, register.Register{}, false
+	}
+	return fv, rv.Register, true
+}
+
+func newToken() string {
+	var b [32]byte
+	rand.Read(b[:])
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}
+
+// formShow renders a published form, empty.
+func (a *App) formShow(w http.ResponseWriter, r *http.Request) {
+	fv, reg, ok := a.publishedForm(w, r)
+	if !ok {
+		return
+	}
+	a.renderForm(w, r, http.StatusOK, fv, reg, url.Values{}, nil, newToken())
+}
+
+func (a *App) renderForm(w http.ResponseWriter, r *http.Request, status int, fv store.FormVersion, reg register.Register,
+	typed url.Values, errs []form.FieldError, token string) {
+	t := tenantFrom(r.Context())
+	lang := string(LangFrom(r.Context()))
+	f := fv.Form
+	errOf := map[string]string{}
+	var summary fieldErrors
+	for _, e := range errs {
+		msg := a.t(r, "form.error."+e.Key, e.Args...)
+		if _, seen := errOf[e.Input]; !seen {
+			errOf[e.Input] = msg
+			summary = append(summary, fieldError{Field: e.Input, Message: msg})
+		}
+	}
+	p := formPage{Tenant: t, Key: f.Key, Title: locOf(f.Title, lang), Intro: locOf(f.Intro, lang), Token: token,
+		ConfirmMail: f.ConfirmationMail, MailChecked: typed.Get("confirm_mail") == "on", Errors: summary}
+	for _, pg := range f.Pages {
+		sec := formPageSection{Title: locOf(pg.Title, lang)}
+		for _, fl := range pg.Fields {
+			v := formFieldView{Key: fl.Key, Type: fl.Type, Input: fl.Key, Label: locOf(fl.Label, lang), Help: locOf(fl.Help, lang),
+				Required: fl.Required, Value: typed.Get(fl.Key), Error: errOf[fl.Key], MaxLength: fl.MaxLength,
+				Checked: map[string]bool{}}
+			for _, val := range typed[fl.Key] {
+				v.Checked[val] = true
+			}
+			for _, o := range fl.Options {
+				v.Options = append(v.Options, formOptionView{Value: o.Value, Label: locOf(o.Label, lang)})
+			}
+			switch fl.Type {
+			case form.TypeEmail:
+				v.Autocomplete = "email"
+			case form.TypePhone:
+				v.Autocomplete, v.InputMode = "tel", "tel"
+			case form.TypeNumber:
+				v.InputMode = "decimal"
+			case form.TypeINSZ, form.TypeKBO:
+				v.InputMode, v.Autocomplete = "numeric", "off"
+			case form.TypeIBAN:
+				v.Autocomplete = "off"
+			case form.TypeText:
+				if fl.Key == "name" {
+					v.Autocomplete = "name"
+				}
+			case form.TypeFile:
+				p.Multipart = true
+				accept := fl.Accept
+				if len(accept) == 0 {
+					accept = form.DefaultAccept
+				}
+				v.Accept = strings.Join(accept, ",")
+				if len(errs) > 0 {
+					p.FileAgain = true
+				}
+			case form.TypeAddress:
+				autos := map[string]string{"street": "address-line1", "number": "off", "box": "off", "postcode": "postal-code",
+					"municipality": "address-level2"}
+				for _, part := range form.AddressParts {
+					in := fl.Key + "_" + part
+					ap := formAddressPart{Input: in, Name: a.t(r, "form.address."+part), Value: typed.Get(in), Error: errOf[in],
+						Autocomplete: autos[part], Optional: part == "box"}
+					if part == "postcode" {
+						ap.InputMode = "numeric"
+					}
+					v.Parts = append(v.Parts, ap)
+				}
+			}
+			sec.Fields = append(sec.Fields, v)
+		}
+		p.Pages = append(p.Pages, sec)
+	}
+	var n form.Notice
+	if err := json.Unmarshal(fv.Notice, &n); err != nil {
+		a.internalError(w, r, "read approved notice", err)
+		return
+	}
+	p.Notice = newNoticeView(r, t, reg, n)
+	a.render(w, r, status, "form", p)
+}
+
+// formLimit is the largest post a form takes: its files and 1 MiB.
+func formLimit(f form.Form) int64 {
+	limit := int64(1 << 20)
+	for _, fl := range f.Fields() {
+		if fl.Type == form.TypeFile {
+			if fl.MaxBytes > 0 {
+				limit += fl.MaxBytes
+			} else {
+				limit += form.DefaultFileBytes
+			}
+		}
+	}
+	return limit
+}
+
+// formCreate takes a citizen's submission.
+func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
+	fv, reg, ok := a.publishedForm(w, r)
+	if !ok {
+		return
+	}
+	t := tenantFrom(r.Context())
+	f := fv.Form
+	r.Body = http.MaxBytesReader(w, r.Body, formLimit(f))
+	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	switch mt {
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(8 << 20); err != nil {
+			a.bodyError(w, r, err)
+			return
+		}
+		defer r.MultipartForm.RemoveAll()
+	case "application/x-www-form-urlencoded":
+		if !a.parseForm(w, r) {
+			return
+		}
+	default:
+		a.error(w, r, http.StatusUnsupportedMediaType)
+		return
+	}
+	token := r.PostForm.Get("token")
+	if len(token) != 43 {
+		a.error(w, r, http.StatusBadRequest)
+		return
+	}
+	if r.PostForm.Get(honeypotField) != "" {
+		a.errorWith(w, r, http.StatusUnprocessableEntity, "form.refused")
+		return
+	}
+	citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous", RequestID: RequestIDFrom(r.Context())}
+	answers, errs := f.Check(form.Input(r.PostForm))
+	var files []store.NewAttachment
+	for _, fl := range f.Fields() {
+		if fl.Type != form.TypeFile {
+			continue
+		}
+		att, ferr := a.receiveFile(r, fl, citizen)
+		if ferr != nil {
+			errs = append(errs, *ferr)
+		} else if att != nil {
+			files = append(files, *att)
+		}
+	}
+	if len(errs) > 0 {
+		a.renderForm(w, r, http.StatusUnprocessableEntity, fv, reg, r.PostForm, orderErrors(f, errs), token)
+		return
+	}
+	in := store.NewFormSubmission{FormKey: f.Key, FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion,
+		Idempotency: token, Receipt: token + ":receipt", Attachments: files, Subject: subjectOf(f, answers)}
+	var err error
+	if in.Answers, err = json.Marshal(answers); err != nil {
+		a.internalError(w, r, "encode answers", err)
+		return
+	}
+	if f.ConfirmationMail && r.PostForm.Get("confirm_mail") == "on" {
+		if to := answers[f.ConfirmationField].Value; to != "" {
+			lang := LangFrom(r.Context())
+			title := f.Title.In(string(lang))
+			in.Mail = &store.OutgoingMail{To: to, Lang: string(lang), Kind: "submission.confirmation",
+				Subject: locale.T(lang, "mail.receipt.subject", title, "{reference}"),
+				Body:    locale.T(lang, "mail.receipt.body", t.LegalName, title, "{reference}", f.Done.In(string(lang)))}
+		}
+	}
+	_, _, err = a.opts.Store.SubmitForm(r.Context(), citizen, t.ID, in)
+	switch {
+	case errors.Is(err, store.ErrFormChanged):
+		a.errorWith(w, r, http.StatusConflict, "form.changed")
+		return
+	case err != nil:
+		a.internalError(w, r, "submit form", err)
+		return
+	}
+	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: token, Path: "/", MaxAge: int(store.ReceiptTTL.Seconds()),
+		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
+	http.Redirect(w, r, "/"+t.Slug+"/receipt/"+f.Key, http.StatusSeeOther)
+}
+
+// orderErrors puts file errors in form order among the others.
+func orderErrors(f form.Form, errs []form.FieldError) []form.FieldError {
+	var out []form.FieldError
+	for _, fl := range f.Fields() {
+		for _, e := range errs {
+			if e.Input == fl.Key || strings.HasPrefix(e.Input, fl.Key+"_") {
+				out = append(out, e)
+			}
+		}
+	}
+	return out
+}
+
+// subjectOf is who the submission is about, for the blind index: the
+// national register number when the form asks one, else the e-mail address.
+func subjectOf(f form.Form, answers form.Answers) string {
+	var email string
+	for _, fl := range f.Fields() {
+		switch {
+		case fl.Type == form.TypeINSZ && answers[fl.Key].Value != "":
+			return answers[fl.Key].Value
+		case fl.Type == form.TypeEmail && email == "":
+			email = strings.ToLower(answers[fl.Key].Value)
+		}
+	}
+	return email
+}
+
+// receiveFile reads, sniffs, checks and scans the file of field fl. A
+// refused file (infected, unscannable, scanner down) is audited; its
+// content is never stored.
+func (a *App) receiveFile(r *http.Request, fl form.Field, citizen audit.Actor) (*store.NewAttachment, *form.FieldError) {
+	var fi *form.FileInfo
+	var data []byte
+	if r.MultipartForm != nil && len(r.MultipartForm.File[fl.Key]) > 0 {
+		fh := r.MultipartForm.File[fl.Key][0]
+		if fh.Size > 0 {
+			file, err := fh.Open()
+			if err != nil {
+				return nil, &form.FieldError{Input: fl.Key, Key: "file_unreadable"}
+			}
+			defer file.Close()
+			limit := fl.MaxBytes
+			if limit == 0 {
+				limit = form.DefaultFileBytes
+			}
+			if data, err = io.ReadAll(io.LimitReader(file, limit+1)); err != nil {
+				return nil, &form.FieldError{Input: fl.Key, Key: "file_unreadable"}
+			}
+			fi = &form.FileInfo{Name: baseName(fh.Filename), Size: int64(len(data)), ContentType: http.DetectContentType(data)}
+		}
+	}
+	if ferr := fl.CheckFile(fi); ferr != nil || fi == nil {
+		return nil, ferr
+	}
+	t := tenantFrom(r.Context())
+	refuse := func(key, purpose string) *form.FieldError {
+		if err := a.opts.Store.Audit(r.Context(), audit.Event{TenantID: t.ID, Actor: citizen, Action: "attachment.refused",
+			ObjectType: "form", ObjectID: r.PathValue("form"), Purpose: purpose, Outcome: audit.OutcomeDenied}); err != nil {
+			a.log.ErrorContext(r.Context(), "audit refused attachment", "request_id", RequestIDFrom(r.Context()), "error", err)
+		}
+		return &form.FieldError{Input: fl.Key, Key: key}
+	}
+	if a.opts.Scanner == nil {
+		return nil, refuse("file_scan_unavailable", "no virus scanner configured")
+	}
+	res, err := a.opts.Scanner.Scan(r.Context(), bytes.NewReader(data))
+	switch {
+	case err != nil:
+		a.log.WarnContext(r.Context(), "virus scan failed", "request_id", RequestIDFrom(r.Context()), "error", err.Error())
+		return nil, refuse("file_scan_unavailable", "virus scanner unavailable")
+	case !res.Clean:
+		return nil, refuse("file_infected", "malware found: "+res.Signature)
+	}
+	return &store.NewAttachment{FieldKey: fl.Key, Name: fi.Name, ContentType: fi.ContentType, Data: data, Scanner: "clamd",
+		ScannedAt: a.opts.Store.Now()}, nil
+}
+
+// baseName keeps the last element of a file name as browsers send it.
+func baseName(name string) string {
+	if i := strings.LastIndexAny(name, `/\`); i >= 0 {
+		name = name[i+1:]
+	}
+	return name
+}
+
+// receiptPage is the citizen's receipt.
+type receiptPage struct {
+	Tenant    tenant.Tenant
+	Title     loc
+	Done      loc
+	Reference string
+	CreatedAt string
+	Answers   []receiptLine
+}
+
+type receiptLine struct {
+	Label loc
+	Value string
+}
+
+// receiptShow shows the citizen their reference and what they sent, with
+// the capability their browser holds; without one (expired, another
+// browser): a page saying the receipt can no longer be shown.
+func (a *App) receiptShow(w http.ResponseWriter, r *http.Request) {
+	t := tenantFrom(r.Context())
+	c, err := r.Cookie(receiptCookie)
+	if err != nil {
+		a.errorWith(w, r, http.StatusGone, "receipt.gone")
+		return
+	}
+	citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous", RequestID: RequestIDFrom(r.Context())}
+	rc, err := a.opts.Store.OpenReceipt(r.Context(), citizen, t.ID, c.Value+":receipt")
+	switch {
+	case errors.Is(err, store.ErrReceiptGone), err == nil && rc.FormKey != r.PathValue("form"):
+		a.errorWith(w, r, http.StatusGone, "receipt.gone")
+		return
+	case err != nil:
+		a.internalError(w, r, "open receipt", err)
+		return
+	}
+	fv, err := a.opts.Store.FormAt(r.Context(), t.ID, rc.FormKey, rc.FormVersion)
+	if err != nil {
+		a.internalError(w, r, "read form", err)
+		return
+	}
+	var answers form.Answers
+	if err := json.Unmarshal(rc.Answers, &answers); err != nil {
+		a.internalError(w, r, "decode answers", err)
+		return
+	}
+	lang := string(LangFrom(r.Context()))
+	p := receiptPage{Tenant: t, Title: locOf(fv.Form.Title, lang), Done: locOf(fv.Form.Done, lang), Reference: rc.Reference,
+		CreatedAt: datetime(rc.CreatedAt)}
+	for _, fl := range fv.Form.Fields() {
+		line := receiptLine{Label: locOf(fl.Label, lang), Value: a.displayAnswer(r, fl, answers[fl.Key])}
+		if fl.Type == form.TypeFile {
+			var names []string
+			for _, f := range rc.Attachments {
+				if f.FieldKey == fl.Key {
+					names = append(names, f.Name)
+				}
+			}
+			line.Value = strings.Join(names, ", ")
+		}
+		if line.Value == "" {
+			line.Value = a.t(r, "receipt.empty")
+		}
+		p.Answers = append(p.Answers, line)
+	}
+	a.render(w, r, http.StatusOK, "receipt", p)
+}
+
+// displayAnswer renders an answer as a citizen reads it back.
+func (a *App) displayAnswer(r *http.Request, fl form.Field, ans form.Answer) string {
+	lang := string(LangFrom(r.Context()))
+	label := func(v string) string {
+		for _, o := range fl.Options {
+			if o.Value == v {
+				return o.Label.In(lang)
+			}
+		}
+		return v
+	}
+	switch {
+	case ans.Address != nil:
+		ad := ans.Address
+		s := ad.Street + " " + ad.Number
+		if ad.Box != "" {
+			s += " " + a.t(r, "form.address.box") + " " + ad.Box
+		}
+		return s + ", " + ad.Postcode + " " + ad.Municipality
+	case len(ans.Values) > 0:
+		var out []string
+		for _, v := range ans.Values {
+			out = append(out, label(v))
+		}
+		return strings.Join(out, ", ")
+	}
+	switch fl.Type {
+	case form.TypeChoice:
+		return label(ans.Value)
+	case form.TypeCheckbox:
+		if ans.Value != "" {
+			return a.t(r, "user.yes")
+		}
+	case form.TypeINSZ:
+		return ident.FormatINSZ(ans.Value)
+	case form.TypeIBAN:
+		return ident.FormatIBAN(ans.Value)
+	}
+	return ans.Value
+}
