@@ -25,6 +25,7 @@ import {
   login,
   makeArtifactsDir,
   runAxe,
+  startClamd,
 } from './harness.mjs';
 
 const PAGES = [
@@ -136,15 +137,19 @@ function totp(secret, offset = 0) {
   return String(n % 1_000_000).padStart(6, '0');
 }
 
+let clamd;
+
 before(async () => {
   makeArtifactsDir();
   smtp = await startSmtpSink();
+  clamd = await startClamd();
   kluis = new KluisServer({
     env: {
       KLUIS_SMTP_HOST: '127.0.0.1',
       KLUIS_SMTP_PORT: String(smtp.port),
       KLUIS_SMTP_TLS: 'none',
       KLUIS_SMTP_FROM: 'Kluis <noreply@demo.example>',
+      ...(clamd ? { KLUIS_CLAMD: `unix:${clamd.socket}` } : {}),
     },
   });
   await kluis.start();
@@ -155,6 +160,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await kluis?.stop();
+  clamd?.stop();
   if (smtp) await new Promise((resolve) => smtp.server.close(resolve));
 });
 
@@ -621,3 +627,78 @@ test('account pages: hub, tenant policy, own sessions, step-up, sign-in methods,
     await second.close();
   }
 });
+
+// The issue's citizen flow: the demo's social allowance form, in Dutch on a phone and in
+// French on a desktop, with a national register number and an attachment scanned by a real
+// clamd; the empty form's errors, the notice, the receipt; the EICAR file refused. axe on
+// every page.
+const MINIMAL_PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+for (const c of [
+  { lang: 'nl', locale: 'nl-BE', opts: { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true },
+    link: 'Aanvraag sociale toelage', error: /Vul dit veld in/, received: /heeft uw aanvraag goed ontvangen/, infected: /virus/ },
+  { lang: 'fr', locale: 'fr-BE', opts: { viewport: { width: 1280, height: 900 } },
+    link: "Demande d'allocation sociale", error: /Complétez ce champ/, received: /a bien reçu votre demande/, infected: /virus/ },
+]) {
+  test(`e-loket-${c.lang}: a citizen applies with INSZ and attachment and gets a receipt`, { timeout: 120_000 }, async (t) => {
+    if (!clamd) {
+      t.skip('clamd not installed (apt-get install clamav-daemon): uploads are refused without a scanner');
+      return;
+    }
+    const context = await browser.newContext({ ...c.opts, bypassCSP: true, locale: c.locale, reducedMotion: 'reduce' });
+    const shot = (page, name) => page.screenshot({ path: join(artifactsDir, `eloket-${c.lang}-${name}.png`), fullPage: true });
+    try {
+      const page = await context.newPage();
+      await page.goto(`${baseURL}/demo/?lang=${c.lang}`);
+      let response;
+      [response] = await Promise.all([page.waitForNavigation(), page.click(`main a:text-is("${c.link}")`)]);
+      assert.equal(response.status(), 200);
+      await shot(page, 'form');
+      await expectNoAxeViolations(page, 'the form page with its notice');
+      assert.equal(await page.locator('.notice-art13 h2').count(), 1, 'the art. 13 notice is on the page');
+
+      // Sent empty: every required field named in the summary, linked.
+      [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+      assert.equal(response.status(), 422);
+      assert.match(await page.locator('.error-summary').textContent(), c.error);
+      assert.ok((await page.locator('.error-summary li').count()) >= 8, 'every required field is listed');
+      await shot(page, 'errors');
+      await expectNoAxeViolations(page, 'the form with errors');
+
+      const fill = async (id, v) => page.fill(`#${id}`, v);
+      await fill('insz', '85.07.15-123.97');
+      await fill('name', 'Marie Dubois');
+      await fill('email', 'marie@example.be');
+      await fill('phone', '0470 12 34 56');
+      await fill('address_street', 'Rue de la Station');
+      await fill('address_number', '12');
+      await fill('address_postcode', '1000');
+      await fill('address_municipality', 'Bruxelles');
+      await fill('household', '3');
+      await fill('income', '1650,75');
+      await fill('iban', 'BE68 5390 0754 7034');
+      await page.check('#truthful');
+      // The EICAR test file first: refused, nothing sent.
+      await page.setInputFiles('#certificate', { name: 'attest.pdf', mimeType: 'application/pdf',
+        buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*')]) });
+      [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+      assert.equal(response.status(), 422, 'the EICAR file is refused');
+      assert.match(await page.locator('#certificate-error').textContent(), c.infected);
+      assert.equal(await page.locator('#insz').inputValue(), '85.07.15-123.97', 'what was typed is kept');
+      await shot(page, 'infected');
+      await expectNoAxeViolations(page, 'the form with a refused file');
+
+      await page.setInputFiles('#certificate', { name: 'inkomensattest.pdf', mimeType: 'application/pdf', buffer: MINIMAL_PDF });
+      await page.check('#truthful');
+      [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+      assert.equal(response.status(), 200);
+      assert.match(page.url(), /\/demo\/receipt\/toelage$/);
+      assert.match(await page.locator('.notice[role=status]').textContent(), c.received);
+      assert.match(await page.locator('.reference-number').textContent(), /^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
+      assert.match(await page.locator('main').textContent(), /85\.07\.15-123\.97[\s\S]*inkomensattest\.pdf/);
+      await shot(page, 'receipt');
+      await expectNoAxeViolations(page, 'the receipt page');
+    } finally {
+      await context.close();
+    }
+  });
+}

@@ -7,7 +7,7 @@
 // Playwright never downloads a browser here: only playwright-core is installed.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -264,4 +264,53 @@ export async function runAxe(page, { keepCSP = false } = {}) {
 export async function expectNoAxeViolations(page, what, { keepCSP = false } = {}) {
   const results = await runAxe(page, { keepCSP });
   assert.equal(results.violations.length, 0, `axe found violations on ${what}:\n${formatViolations(results.violations)}`);
+}
+
+// A real clamd for upload tests, on a Unix socket in a temp dir, with a one-line signature
+// database (built with sigtool) that detects the EICAR test file: no network, no official
+// databases. Returns { socket, stop() }, or null when clamd or sigtool is not installed
+// (throws instead when KLUIS_TEST_REQUIRE_CLAMD=1, as in CI).
+export async function startClamd() {
+  const which = (cmd) => {
+    for (const c of [`/usr/sbin/${cmd}`, `/usr/bin/${cmd}`]) {
+      try {
+        accessSync(c, constants.X_OK);
+        return c;
+      } catch {}
+    }
+    return null;
+  };
+  const clamd = which('clamd');
+  const sigtool = which('sigtool');
+  if (!clamd || !sigtool) {
+    if (process.env.KLUIS_TEST_REQUIRE_CLAMD === '1') throw new Error('clamd/sigtool missing: apt-get install clamav-daemon');
+    return null;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'kluis-clamd-'));
+  mkdirSync(join(dir, 'db'));
+  const hex = spawnSync(sigtool, ['--hex-dump'], { input: 'EICAR-STANDARD-ANTIVIRUS-TEST-FILE', encoding: 'utf8' }).stdout.trim();
+  writeFileSync(join(dir, 'db', 'kluis-test.ndb'), `Kluis.Test.EICAR:0:*:${hex}\n`);
+  const socket = join(dir, 'clamd.sock');
+  let conf = `LocalSocket ${socket}\nDatabaseDirectory ${join(dir, 'db')}\nForeground yes\nLogFile ${join(dir, 'clamd.log')}\n`;
+  if (process.getuid && process.getuid() === 0) conf += 'User root\n';
+  writeFileSync(join(dir, 'clamd.conf'), conf);
+  const proc = spawn(clamd, ['-c', join(dir, 'clamd.conf')], { stdio: 'ignore' });
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    try {
+      accessSync(socket);
+      break;
+    } catch {}
+    if (proc.exitCode !== null || Date.now() > deadline) {
+      throw new Error(`clamd did not start: ${proc.exitCode}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    socket,
+    stop() {
+      proc.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

@@ -248,7 +248,9 @@ func checkAddress(fl Field, in Input) (*Address, []FieldError) {
 			errs = append(errs, FieldError{fl.Key + "_" + part.name, "too_long", []any{part.max}})
 		}
 	}
-	if pc, err := ident.Postcode(a.Postcode); err != nil {
+	if a.Postcode == "" {
+		errs = append(errs, FieldError{fl.Key + "_postcode", "address_postcode", nil})
+	} else if pc, err := ident.Postcode(a.Postcode); err != nil {
 		errs = append(errs, FieldError{fl.Key + "_postcode", identKey(err), nil})
 	} else {
 		a.Postcode = pc

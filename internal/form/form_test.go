@@ -201,7 +201,7 @@ func TestMessagesExist(t *testing.T) {
 		keys["form.error."+m[1]] = true
 	}
 	delete(keys, "form.error.address_")
-	for _, k := range []string{"address_street", "address_number", "address_municipality",
+	for _, k := range []string{"address_street", "address_number", "address_postcode", "address_municipality",
 		// what ident reports for each identifier
 		"insz.format", "insz.checksum", "insz.date", "insz.range", "iban.format", "iban.checksum", "iban.country",
 		"kbo.format", "kbo.checksum", "postcode.format", "postcode.range"} {

@@ -130,13 +130,24 @@ func (a *App) renderForm(w http.ResponseWriter, r *http.Request, status int, fv 
 	t := tenantFrom(r.Context())
 	lang := string(LangFrom(r.Context()))
 	f := fv.Form
+	// The summary names each field ("Postcode: …"): a list of bare
+	// "Fill in this field" would not say which.
+	labels := map[string]string{}
+	for _, fl := range f.Fields() {
+		labels[fl.Key] = fl.Label.In(lang)
+		if fl.Type == form.TypeAddress {
+			for _, part := range form.AddressParts {
+				labels[fl.Key+"_"+part] = a.t(r, "form.address."+part)
+			}
+		}
+	}
 	errOf := map[string]string{}
 	var summary fieldErrors
 	for _, e := range errs {
 		msg := a.t(r, "form.error."+e.Key, e.Args...)
 		if _, seen := errOf[e.Input]; !seen {
 			errOf[e.Input] = msg
-			summary = append(summary, fieldError{Field: e.Input, Message: msg})
+			summary = append(summary, fieldError{Field: e.Input, Message: labels[e.Input] + ": " + msg})
 		}
 	}
 	p := formPage{Tenant: t, Key: f.Key, Title: locOf(f.Title, lang), Intro: locOf(f.Intro, lang), Token: token,
