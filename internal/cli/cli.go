@@ -45,6 +45,7 @@ func commands() []command {
 		{"operator", "add or list the supplier's platform operators", runOperator},
 		{"register", "export, import (YAML) and list the versions of a tenant's processing register", runRegister},
 		{"oidc", "add, list or remove a tenant's OpenID providers (eID, itsme, ACM, other)", runOIDC},
+		{"bench", "measure the intake of a real server: kluis bench intake", runBench},
 		{"keys", "init the keyring and master key, rotate a tenant's data key", runKeys},
 		{"audit", "verify a tenant's audit log", runAudit},
 		{"config", "print the effective configuration, secrets redacted", runConfig},

@@ -50,6 +50,9 @@ type Config struct {
 	// are checked against (HIBP range API format; Kluis appends the 5-hex
 	// SHA-1 prefix); empty: no breached-password check.
 	BreachedPasswordsURL string
+	// FormRateLimit caps form posts per client address per minute (0:
+	// the default, 20). Load tests raise it.
+	FormRateLimit int
 	// Clamd is the virus scanner's address: unix:/run/clamav/clamd.ctl or
 	// tcp:127.0.0.1:3310. Empty: uploads are refused (never stored
 	// unscanned).
@@ -132,6 +135,16 @@ func settings() []setting {
 	add("smtp-from", "KLUIS_SMTP_FROM", "sender address, e.g. \"Kluis <noreply@loket.example.be>\"", false, func(c *Config) *string { return &c.SMTPFrom })
 	add("smtp-tls", "KLUIS_SMTP_TLS", "starttls (default), tls, or none (loopback only)", false, func(c *Config) *string { return &c.SMTPTLS })
 	add("trusted-proxies", "KLUIS_TRUSTED_PROXIES", "reverse proxies whose X-Forwarded-For is believed: comma-separated CIDRs (default none)", false, func(c *Config) *string { return &c.TrustedProxies })
+	s = append(s, setting{"form-rate-limit", "KLUIS_FORM_RATE_LIMIT", "form posts per client address per minute (default 20)", false,
+		func(c *Config) string { return strconv.Itoa(c.FormRateLimit) },
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			if err != nil || n < 0 {
+				return fmt.Errorf("want a number of posts per minute, got %q", v)
+			}
+			c.FormRateLimit = n
+			return nil
+		}})
 	add("clamd", "KLUIS_CLAMD", "virus scanner for uploads: unix:/run/clamav/clamd.ctl or tcp:host:port (default none: uploads refused)", false, func(c *Config) *string { return &c.Clamd })
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s

@@ -1,0 +1,218 @@
+package cli
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// runBench runs load generators against a real server. `kluis bench
+// intake` starts `kluis serve --demo` in a fresh directory (SQLite by
+// default, or --database-url), posts the demo's question form over HTTP
+// from --clients concurrent clients on loopback for --duration, and
+// prints submissions/s, latency percentiles and the server's peak RSS.
+// Every submission is sealed, audited and committed durably, as in
+// production.
+func runBench(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] != "intake" {
+		return usageError{"say what to measure: kluis bench intake [--clients 8] [--duration 15s] [--database-url URL]"}
+	}
+	fs := flags(env, "bench intake")
+	clients := fs.Int("clients", 8, "concurrent clients")
+	duration := fs.Duration("duration", 15*time.Second, "how long to measure (after a 2 s warm-up)")
+	dbURL := fs.String("database-url", "", "database for the server under test (default: SQLite in a temporary directory)")
+	if err := fs.Parse(args[1:]); err != nil {
+		return usageError{err.Error()}
+	}
+	if *clients < 1 || *clients > 256 || *duration < time.Second {
+		return usageError{"--clients must be 1-256 and --duration at least 1s"}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "kluis-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cmd := exec.CommandContext(ctx, self, "serve", "--demo", "--migrate")
+	cmd.Env = append(withoutKluisEnv(os.Environ()),
+		"KLUIS_DATA_DIR="+filepath.Join(dir, "data"), "KLUIS_KEYS_DIR="+filepath.Join(dir, "keys"),
+		"KLUIS_MASTER_KEY_FILE="+filepath.Join(dir, "master.key"), "KLUIS_LISTEN=127.0.0.1:0",
+		"KLUIS_FORM_RATE_LIMIT=100000000", "KLUIS_LOG_LEVEL=warn", "KLUIS_DATABASE_URL="+*dbURL)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(30 * time.Second):
+			cmd.Process.Kill()
+		}
+	}()
+	base, err := servedURL(stdout)
+	if err != nil {
+		return err
+	}
+	db := "SQLite (synchronous=FULL)"
+	if strings.HasPrefix(*dbURL, "postgres") {
+		db = "PostgreSQL"
+	}
+	fmt.Fprintf(env.Stdout, "server %s (pid %d) on %s; %d clients, %s after a 2 s warm-up\n", base, cmd.Process.Pid, db, *clients, *duration)
+
+	tr := &http.Transport{MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2}
+	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	target := base + "/demo/vraag"
+	var measuring atomic.Bool
+	var failures atomic.Int64
+	lat := make([][]time.Duration, *clients)
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for c := range *clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := 0; ; n++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				body := benchSubmission(c, n)
+				t0 := time.Now()
+				resp, err := client.Post(target, "application/x-www-form-urlencoded", strings.NewReader(body))
+				d := time.Since(t0)
+				if err == nil {
+					io.Copy(io.Discard, resp.Body)
+					resp.Body.Close()
+				}
+				if err != nil || resp.StatusCode != http.StatusSeeOther {
+					failures.Add(1)
+					continue
+				}
+				if measuring.Load() {
+					lat[c] = append(lat[c], d)
+				}
+			}
+		}()
+	}
+	time.Sleep(2 * time.Second)
+	failures.Store(0)
+	measuring.Store(true)
+	start := time.Now()
+	time.Sleep(*duration)
+	measuring.Store(false)
+	elapsed := time.Since(start)
+	close(stop)
+	wg.Wait()
+	var all []time.Duration
+	for _, l := range lat {
+		all = append(all, l...)
+	}
+	slices.Sort(all)
+	pct := func(p float64) time.Duration {
+		if len(all) == 0 {
+			return 0
+		}
+		return all[min(len(all)-1, int(float64(len(all))*p))]
+	}
+	rss := peakRSS(cmd.Process.Pid)
+	fmt.Fprintf(env.Stdout, "submissions: %d in %.1f s = %.0f/s; failures %d\n", len(all), elapsed.Seconds(),
+		float64(len(all))/elapsed.Seconds(), failures.Load())
+	fmt.Fprintf(env.Stdout, "latency: p50 %s, p95 %s, p99 %s, max %s\n", pct(0.50).Round(time.Microsecond*10),
+		pct(0.95).Round(time.Microsecond*10), pct(0.99).Round(time.Microsecond*10), pct(1).Round(time.Microsecond*10))
+	fmt.Fprintf(env.Stdout, "server peak RSS: %s\n", rss)
+	if failures.Load() > 0 {
+		return fmt.Errorf("%d submissions failed", failures.Load())
+	}
+	return nil
+}
+
+// benchSubmission is a valid post of the demo question form, each with its
+// own page token (so each is a new submission, not a double click).
+func benchSubmission(client, n int) string {
+	var tok [32]byte
+	rand.Read(tok[:])
+	return url.Values{
+		"token":   {base64.RawURLEncoding.EncodeToString(tok[:])},
+		"name":    {"Bench Burger " + strconv.Itoa(client)},
+		"email":   {fmt.Sprintf("bench%d.%d@example.be", client, n)},
+		"topic":   {"street"},
+		"message": {"De straatverlichting in de Kerkstraat brandt niet sinds maandag. Nummer " + strconv.Itoa(n) + "."},
+	}.Encode()
+}
+
+var servesLine = regexp.MustCompile(`^Kluis \S+ serves (https?://\S+?)/? `)
+
+// servedURL reads the server's output until it says where it serves.
+func servedURL(r io.Reader) (string, error) {
+	sc := bufio.NewScanner(r)
+	found := make(chan string, 1)
+	go func() {
+		for sc.Scan() {
+			if m := servesLine.FindStringSubmatch(sc.Text()); m != nil {
+				found <- m[1]
+				break
+			}
+		}
+		io.Copy(io.Discard, r) // keep the pipe drained
+	}()
+	select {
+	case u := <-found:
+		return u, nil
+	case <-time.After(120 * time.Second):
+		return "", errors.New("the server under test did not start within 120 s")
+	}
+}
+
+func withoutKluisEnv(env []string) []string {
+	var out []string
+	for _, e := range env {
+		if !strings.HasPrefix(e, "KLUIS_") {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// peakRSS reads a process's peak resident set size (VmHWM) from /proc.
+func peakRSS(pid int) string {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return "unknown"
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmHWM:") {
+			f := strings.Fields(l)
+			kb, _ := strconv.Atoi(f[1])
+			return fmt.Sprintf("%.0f MB", float64(kb)/1024)
+		}
+	}
+	return "unknown"
+}
