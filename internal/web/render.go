@@ -16,7 +16,7 @@ import (
 	"github.com/kluis/kluis/internal/locale"
 )
 
-//go:embed templates/*.html
+//go:embed templates/*.html templates/partials/*.html
 var templateFiles embed.FS
 
 // Page is what every template executes with: the common page data and the
@@ -53,12 +53,13 @@ func (p Page) Languages() []LangLink {
 	return links
 }
 
-// parsePages parses templates/base.html together with each other file in
-// templates/ into one template set per page, keyed by the file name without
-// ".html". A page defines "content" and may redefine "title".
+// parsePages parses templates/base.html and the shared parts in
+// templates/partials/ together with each other file in templates/ into one
+// template set per page, keyed by the file name without ".html". A page
+// defines "content" and may redefine "title".
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"static": staticURL, "datetime": datetime}
-	base, err := template.New("base.html").Funcs(funcs).ParseFS(templateFiles, "templates/base.html")
+	base, err := template.New("base.html").Funcs(funcs).ParseFS(templateFiles, "templates/base.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse base template: %w", err)
 	}
