@@ -268,7 +268,11 @@ func (a *App) registerUpload(w http.ResponseWriter, r *http.Request, me account.
 		}
 		errs[i] = fieldError{registerFileField, p.Message(func(key string, args ...any) string { return a.t(r, key, args...) })}
 	}
-	a.renderRegister(w, r, me, http.StatusUnprocessableEntity, 0, errs, a.t(r, "register.error.problems", len(errs)))
+	summary := a.t(r, "register.error.problem")
+	if len(errs) > 1 {
+		summary = a.t(r, "register.error.problems", len(errs))
+	}
+	a.renderRegister(w, r, me, http.StatusUnprocessableEntity, 0, errs, summary)
 }
 
 // annexPage is annex 1 as a web page.

@@ -305,7 +305,7 @@ func TestClauseREG6_ApplicationsInAnnex(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Language") != "fr-BE" {
 			t.Fatalf("annex in French: %d %q", resp.StatusCode, resp.Header.Get("Content-Language"))
 		}
-		wantAll(t, "the annex page", body, "Applications logicielles", "<th scope=\"row\">Kluis e-loket</th>",
+		wantAll(t, "the annex page", body, `<body class="wide-page">`, "Applications logicielles", "<th scope=\"row\">Kluis e-loket</th>",
 			"Enquêtetool (zelf gehost)", `lang="fr-BE">Uniquement via HTTPS (TLS 1.2 ou plus)`,
 			`<li lang="fr-BE">Numéro de registre national ou numéro BIS</li>`, "Lieu de stockage", "Mode de transfert", "Mode d’accès",
 			escaped("numéro d’entreprise 0207.451.227"), `href="/gent/admin/register/annex.pdf?version=1&amp;lang=fr"`)
