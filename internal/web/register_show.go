@@ -162,21 +162,32 @@ func (a *App) savedBy(r *http.Request, me account.User, actor string, seen map[s
 // edit and upload again (ViewRegister). The register holds no personal
 // data, so the download is not audited.
 func (a *App) registerDownload(w http.ResponseWriter, r *http.Request, _ account.User) {
-	rv, _, ok := a.registerVersion(w, r)
+	rv, ok := a.savedRegisterVersion(w, r)
 	if !ok {
 		return
 	}
-	if rv.Version == 0 {
-		a.notFound(w, r)
-		return
-	}
 	t := tenantFrom(r.Context())
-	h := w.Header()
-	h.Set("Content-Type", "application/yaml; charset=utf-8")
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment",
-		map[string]string{"filename": fmt.Sprintf("register-%s-v%d.yaml", t.Slug, rv.Version)}))
+	attachment(w, "application/yaml; charset=utf-8", fmt.Sprintf("register-%s-v%d.yaml", t.Slug, rv.Version))
 	fmt.Fprintf(w, "# %s — version %d, %s\n", t.LegalName, rv.Version, datetime(rv.CreatedAt))
 	w.Write(rv.Register.MarshalYAMLDocument())
+}
+
+// savedRegisterVersion is registerVersion for a download: a tenant without
+// a register has nothing to download (404).
+func (a *App) savedRegisterVersion(w http.ResponseWriter, r *http.Request) (store.RegisterVersion, bool) {
+	rv, _, ok := a.registerVersion(w, r)
+	if ok && rv.Version == 0 {
+		a.notFound(w, r)
+		ok = false
+	}
+	return rv, ok
+}
+
+// attachment sets the headers of a download named filename.
+func attachment(w http.ResponseWriter, contentType, filename string) {
+	h := w.Header()
+	h.Set("Content-Type", contentType)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": filename}))
 }
 
 var (
@@ -302,12 +313,8 @@ func (a *App) annexShow(w http.ResponseWriter, r *http.Request, _ account.User) 
 
 // annexPDF sends annex 1 as a PDF in the request's language (ViewRegister).
 func (a *App) annexPDF(w http.ResponseWriter, r *http.Request, _ account.User) {
-	rv, _, ok := a.registerVersion(w, r)
+	rv, ok := a.savedRegisterVersion(w, r)
 	if !ok {
-		return
-	}
-	if rv.Version == 0 {
-		a.notFound(w, r)
 		return
 	}
 	b, err := a.annexOf(r, rv).PDF(a.opts.Store.Now())
@@ -315,11 +322,7 @@ func (a *App) annexPDF(w http.ResponseWriter, r *http.Request, _ account.User) {
 		a.internalError(w, r, "annex PDF", err)
 		return
 	}
-	t := tenantFrom(r.Context())
-	h := w.Header()
-	h.Set("Content-Type", "application/pdf")
-	h.Set("Content-Language", LangFrom(r.Context()).HTMLLang())
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment",
-		map[string]string{"filename": a.t(r, "annex.pdf.filename", t.Slug, rv.Version) + ".pdf"}))
+	attachment(w, "application/pdf", a.t(r, "annex.pdf.filename", tenantFrom(r.Context()).Slug, rv.Version)+".pdf")
+	w.Header().Set("Content-Language", LangFrom(r.Context()).HTMLLang())
 	w.Write(b)
 }
