@@ -702,3 +702,79 @@ for (const c of [
     }
   });
 }
+// The processing register of issue 4 as an admin and a DPO use it: the hub's link, the
+// register page with its history, annex 1 in Dutch and French and at phone width (the
+// wide tables stack there; the page itself never scrolls sideways), a broken YAML refused
+// with every problem listed, and the PDF download. axe on every state; screenshots for
+// review.
+test('register pages: register, annex 1, broken upload listed, PDF download', { timeout: 180_000 }, async () => {
+  const opts = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce', acceptDownloads: true };
+  const ctx = await browser.newContext(opts);
+  const shot = (page, name) => page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+  const noSidewaysScroll = async (page, what) => {
+    const o = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    assert.ok(o.scroll <= o.client, `${what} scrolls sideways: scrollWidth ${o.scroll} > clientWidth ${o.client}`);
+  };
+  try {
+    const admin = { email: 'e2e-register-admin@demo.example', password: 'beukenhaag zandloper vuurtoren' };
+    const page = await ctx.newPage();
+    await activate(page, invite(kluis, admin.email, 'Register Admin', 'nl', 'admin'), admin.password);
+    await login(page, baseURL, admin.email, admin.password);
+    await enrolTOTP(page, 'register-admin-mfa');
+    assert.equal(await page.locator('main a[href="/demo/admin/register"]').count(), 1, 'the hub links the register');
+
+    let response = await page.goto(`${baseURL}/demo/admin/register`);
+    assert.equal(response.status(), 200);
+    assert.match(await page.locator('main').textContent(), /Huidige versie: versie 1/);
+    assert.equal(await page.locator('ol.history li').count(), 1, 'the history lists version 1');
+    await shot(page, 'register');
+    await expectNoAxeViolations(page, 'the register page');
+
+    response = await page.goto(`${baseURL}/demo/admin/register/annex`);
+    assert.equal(response.status(), 200);
+    assert.equal(await page.locator('main table').count(), 4, 'purposes, categories, sub-processors, applications');
+    await shot(page, 'register-annex');
+    await expectNoAxeViolations(page, 'the annex page');
+    await noSidewaysScroll(page, 'the annex page');
+
+    response = await page.goto(`${baseURL}/demo/admin/register/annex?lang=fr`);
+    assert.equal(response.status(), 200);
+    assert.match(await page.locator('h1').textContent(), /Annexe 1/);
+    await shot(page, 'register-annex-fr');
+    await expectNoAxeViolations(page, 'the annex page in French');
+
+    // The PDF in the page's language, as a download.
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('main a[href*="annex.pdf"]')]);
+    assert.equal(download.suggestedFilename(), 'annexe-1-demo-version-1.pdf');
+
+    // On a phone the tables stack; the page does not scroll sideways.
+    await page.setViewportSize({ width: 390, height: 844 });
+    response = await page.goto(`${baseURL}/demo/admin/register/annex?lang=nl`);
+    assert.equal(response.status(), 200);
+    await shot(page, 'register-annex-phone');
+    await expectNoAxeViolations(page, 'the annex page on a phone');
+    await noSidewaysScroll(page, 'the annex page on a phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // A broken register: refused, every problem in the summary, the file field marked.
+    await page.goto(`${baseURL}/demo/admin/register`);
+    const broken = [
+      'subject:', '  nl: Test', 'duration:', '  nl: Test', 'purposes:', '  - key: Bad Key', '    name:', '      nl: Doel',
+      '    legal_basis: because', 'categories: []', 'data_subjects: []', '',
+    ].join('\n');
+    await page.setInputFiles('#register-file', { name: 'register.yaml', mimeType: 'application/yaml', buffer: Buffer.from(broken) });
+    [response] = await Promise.all([page.waitForNavigation(), page.click('form:has(#register-file) button[type=submit]')]);
+    assert.equal(response.status(), 422);
+    const summary = await page.locator('.error-summary').textContent();
+    for (const path of ['purposes[0].key', 'purposes[0].legal_basis', 'categories', 'data_subjects']) {
+      assert.ok(summary.includes(`${path}: `), `the summary names ${path}`);
+    }
+    assert.equal(await page.locator('#register-file').getAttribute('aria-invalid'), 'true');
+    await shot(page, 'register-upload-errors');
+    await expectNoAxeViolations(page, 'the register page with upload errors');
+    await page.goto(`${baseURL}/demo/admin/register`);
+    assert.equal(await page.locator('ol.history li').count(), 1, 'nothing was saved');
+  } finally {
+    await ctx.close();
+  }
+});

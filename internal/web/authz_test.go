@@ -8,6 +8,7 @@ import (
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/password"
+	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/storetest"
 	"github.com/kluis/kluis/internal/tenant"
 )
@@ -161,6 +162,18 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/{form}", "GET", "/gent/nope", "", map[string]int{"*": 404}},
 		{"POST /{tenant}/{form}", "POST", "/gent/nope", "token=x", map[string]int{"*": 404}},
 		{"GET /{tenant}/receipt/{form}", "GET", "/gent/receipt/nope", "", map[string]int{"*": 410}},
+		// The processing register (REG-1) and annex 1: every role that
+		// works with it reads it (the demo register is version 1); only
+		// admins upload (a form instead of a file upload: 415 proves the
+		// admin got through, and saves nothing).
+		{"GET /{tenant}/admin/register", "GET", "/gent/admin/register", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/register", "POST", "/gent/admin/register", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415, "dpo": 403}},
+		{"GET /{tenant}/admin/register.yaml", "GET", "/gent/admin/register.yaml?version=1", "", map[string]int{"*": 303, "user": 200, "admin": 200,
+			"dpo": 200}},
+		{"GET /{tenant}/admin/register/annex", "GET", "/gent/admin/register/annex", "", map[string]int{"*": 303, "user": 200, "admin": 200,
+			"dpo": 200}},
+		{"GET /{tenant}/admin/register/annex.pdf", "GET", "/gent/admin/register/annex.pdf", "", map[string]int{"*": 303, "user": 200,
+			"admin": 200, "dpo": 200}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}
@@ -177,6 +190,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 			return tn
 		}
 		gent, brugge := mkTenant("gent"), mkTenant("brugge")
+		if _, err := env.DB.SaveRegister(ctx, op, gent.ID, register.Demo()); err != nil {
+			t.Fatal(err)
+		}
 		realm, err := env.DB.OperatorRealm(ctx, op)
 		if err != nil {
 			t.Fatal(err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/kluis/kluis/internal/annex"
 	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
@@ -11,14 +12,10 @@ import (
 
 // loc is a register text in the reader's language, with the language it
 // is really in (a missing translation falls back to Dutch, and the page
-// marks it so screen readers pronounce it right).
-type loc struct{ Text, Lang string }
+// marks it so screen readers pronounce it right); the annex uses the same.
+type loc = annex.Localized
 
-func locOf(t register.Text, lang string) loc {
-	l := t.LangOf(lang)
-	html := map[string]string{"nl": "nl-BE", "fr": "fr-BE", "en": "en"}[l]
-	return loc{t.In(lang), html}
-}
+var locOf = annex.Localize
 
 // privacyPurpose is one purpose as the privacy statement shows it.
 type privacyPurpose struct {
@@ -58,7 +55,7 @@ func (a *App) privacyShow(w http.ResponseWriter, r *http.Request) {
 	for _, c := range reg.Categories {
 		cl, _ := register.ClassByCode(c.Class)
 		row := privacyRow{Name: locOf(c.Name, lang), Reason: locOf(c.Reason, lang), Countermeasures: locOf(c.Countermeasures, lang),
-			ClassLabel: loc{cl.Label, "nl-BE"}, Class: c.Class, RetentionDays: c.RetentionDays, Expiry: c.Expiry}
+			ClassLabel: loc{Text: cl.Label, Lang: "nl-BE"}, Class: c.Class, RetentionDays: c.RetentionDays, Expiry: c.Expiry}
 		for _, k := range c.Purposes {
 			p, _ := reg.Purpose(k)
 			row.Purposes = append(row.Purposes, privacyPurpose{Name: locOf(p.Name, lang), Reference: locOf(p.LegalReference, lang),

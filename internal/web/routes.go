@@ -97,6 +97,13 @@ func (a *App) tenantRoutes(mux *routeTable) {
 		a.stepUp(userPagePath, a.userActionOf("remove"))))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
 	mux.HandleFunc("POST /{tenant}/admin/policy", a.require(account.EditSettings, a.policyUpdate))
+	// The processing register (REG-1): everyone who works with it reads
+	// it, as annex 1 too (HTML and PDF); admins upload new versions.
+	mux.HandleFunc("GET /{tenant}/admin/register", a.require(account.ViewRegister, a.registerShow))
+	mux.HandleFunc("POST /{tenant}/admin/register", a.require(account.EditRegister, a.registerUpload))
+	mux.HandleFunc("GET /{tenant}/admin/register.yaml", a.require(account.ViewRegister, a.registerDownload))
+	mux.HandleFunc("GET /{tenant}/admin/register/annex", a.require(account.ViewRegister, a.annexShow))
+	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,

@@ -769,6 +769,7 @@ func TestClauseLOC3_NoInlineScriptOrStyle(t *testing.T) {
 		}
 	}
 	check(templateFiles, "templates/*.html")
+	check(templateFiles, "templates/partials/*.html")
 	check(staticFiles, "*.svg")
 }
 

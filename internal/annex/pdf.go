@@ -1,0 +1,282 @@
+package annex
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/kluis/kluis/internal/locale"
+)
+
+// Page geometry in millimetres: A4 landscape, so that the seven columns of
+// the data table stay readable.
+const (
+	margin     = 12.0
+	pageWidth  = 297.0 - 2*margin
+	footerRoom = 14.0 // below the last table line: the page footer
+	lineHeight = 3.8  // at 8 pt
+	cellPad    = 1.2  // above and below the text in a cell
+)
+
+// column is one column of a PDF table: its heading and width in mm.
+type column struct {
+	head  string
+	width float64
+}
+
+// pdfWriter draws a Document on an fpdf document in the core fonts. Core
+// fonts speak Windows-1252, which covers Dutch, French and English
+// (é, è, ë, ç, œ, €, typographic quotes and dashes); tr translates UTF-8
+// into it, and a character outside it becomes ".", never a broken file.
+type pdfWriter struct {
+	f  *fpdf.Fpdf
+	tr func(string) string
+	t  func(key string, args ...any) string
+}
+
+// PDF renders the document as an A4 landscape PDF with the generation date,
+// the register version and page numbers on every page. created is the
+// document's creation date in its metadata.
+func (d Document) PDF(created time.Time) ([]byte, error) {
+	f := fpdf.New("L", "mm", "A4", "")
+	w := &pdfWriter{f: f, tr: f.UnicodeTranslatorFromDescriptor("cp1252"),
+		t: func(key string, args ...any) string { return locale.T(d.Lang, key, args...) }}
+	title := w.t("annex.title") + " – " + d.Controller
+	f.SetTitle(title, true)
+	f.SetSubject(w.t("annex.subject_meta"), true)
+	f.SetAuthor(d.Controller, true)
+	f.SetCreator("Kluis", true)
+	f.SetLang(d.Lang.HTMLLang())
+	f.SetCreationDate(created)
+	f.SetModificationDate(created)
+	f.SetMargins(margin, margin, margin)
+	f.SetAutoPageBreak(false, footerRoom)
+	f.AliasNbPages("{nb}")
+	f.SetFooterFunc(func() {
+		f.SetY(-margin)
+		f.SetFont("Helvetica", "", 7.5)
+		f.SetTextColor(70, 70, 70)
+		left := w.t("annex.pdf.footer", d.Controller, d.Version, d.Generated)
+		f.CellFormat(pageWidth*0.8, 4, w.tr(left), "", 0, "L", false, 0, "")
+		f.CellFormat(pageWidth*0.2, 4, w.tr(w.t("annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "R", false, 0, "")
+		f.SetTextColor(0, 0, 0)
+	})
+	f.AddPage()
+
+	f.SetFont("Helvetica", "B", 16)
+	f.CellFormat(pageWidth, 8, w.tr(title), "", 1, "L", false, 0, "")
+	f.Ln(2)
+	w.facts(d)
+	f.Ln(3)
+
+	w.heading(w.t("annex.purposes.heading"))
+	var purposes [][]string
+	for _, p := range d.Purposes {
+		purposes = append(purposes, []string{p.Name.Text, p.Basis, orDash(p.Reference.Text), orDash(p.Art9)})
+	}
+	w.table([]column{{w.t("annex.col.purpose"), 90}, {w.t("annex.col.basis"), 50}, {w.t("annex.col.reference"), 83},
+		{w.t("annex.col.art9"), 50}}, purposes)
+
+	w.heading(w.t("annex.categories.heading"))
+	var cats [][]string
+	for _, c := range d.Categories {
+		cats = append(cats, []string{c.Class + " " + c.ClassLabel.Text, c.Name.Text, c.Retention, c.Reason.Text,
+			c.Countermeasures.Text, joined(c.DataSubjects), joined(c.Recipients)})
+	}
+	w.table([]column{{w.t("annex.col.class"), 38}, {w.t("annex.col.data"), 48}, {w.t("annex.col.retention"), 30},
+		{w.t("annex.col.reason"), 40}, {w.t("annex.col.measures"), 45}, {w.t("annex.col.subjects"), 36},
+		{w.t("annex.col.recipients"), 36}}, cats)
+
+	w.heading(w.t("annex.subprocessors.heading"))
+	if len(d.SubProcessors) == 0 {
+		w.paragraph(w.t("annex.subprocessors.none"))
+	} else {
+		var subs [][]string
+		for _, s := range d.SubProcessors {
+			subs = append(subs, []string{s.Name, s.HeadOffice, s.Country, w.yesNo(s.InEEA), orDash(s.Mechanism),
+				s.Service.Text, s.Measures.Text})
+		}
+		w.table([]column{{w.t("annex.col.name"), 34}, {w.t("annex.col.head_office"), 40}, {w.t("annex.col.country"), 24},
+			{w.t("annex.col.eea"), 14}, {w.t("annex.col.mechanism"), 38}, {w.t("annex.col.service"), 55},
+			{w.t("annex.col.sub_measures"), 68}}, subs)
+	}
+
+	w.heading(w.t("annex.applications.heading"))
+	if len(d.Applications) == 0 {
+		w.paragraph(w.t("annex.applications.none"))
+	} else {
+		var apps [][]string
+		for _, a := range d.Applications {
+			apps = append(apps, []string{a.Name, joined(a.Data), a.Storage.Text, a.Transfer.Text, a.Access.Text})
+		}
+		w.table([]column{{w.t("annex.col.name"), 40}, {w.t("annex.col.app_data"), 70}, {w.t("annex.col.storage"), 55},
+			{w.t("annex.col.transfer"), 50}, {w.t("annex.col.access"), 58}}, apps)
+	}
+
+	var buf bytes.Buffer
+	if err := f.Output(&buf); err != nil {
+		return nil, fmt.Errorf("annex PDF: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "–"
+	}
+	return s
+}
+
+// joined puts each text of a list on a line of its own in the cell.
+func joined(ls []Localized) string {
+	parts := make([]string, len(ls))
+	for i, l := range ls {
+		parts[i] = l.Text
+	}
+	return orDash(strings.Join(parts, "\n"))
+}
+
+func (w *pdfWriter) yesNo(b bool) string {
+	if b {
+		return w.t("annex.yes")
+	}
+	return w.t("annex.no")
+}
+
+// facts is the header block: controller, subject, duration, version.
+func (w *pdfWriter) facts(d Document) {
+	rows := [][2]string{
+		{w.t("annex.controller"), w.t("annex.controller.value", d.Controller, d.KBO)},
+		{w.t("annex.subject"), d.Subject.Text},
+		{w.t("annex.duration"), d.Duration.Text},
+		{w.t("annex.version"), w.t("annex.version.value", d.Version, d.Saved)},
+		{w.t("annex.generated"), d.Generated},
+	}
+	for _, r := range rows {
+		w.f.SetFont("Helvetica", "B", 9)
+		w.f.CellFormat(55, 5, w.tr(r[0]), "", 0, "L", false, 0, "")
+		w.f.SetFont("Helvetica", "", 9)
+		w.f.MultiCell(pageWidth-55, 5, w.tr(r[1]), "", "L", false)
+	}
+}
+
+// heading starts a section, on a new page when less than a heading and a
+// few table lines would fit.
+func (w *pdfWriter) heading(s string) {
+	w.room(25)
+	w.f.Ln(3)
+	w.f.SetFont("Helvetica", "B", 12)
+	w.f.CellFormat(pageWidth, 7, w.tr(s), "", 1, "L", false, 0, "")
+	w.f.Ln(1)
+}
+
+func (w *pdfWriter) paragraph(s string) {
+	w.f.SetFont("Helvetica", "", 9)
+	w.f.MultiCell(pageWidth, 5, w.tr(s), "", "L", false)
+}
+
+// bottom is the lowest y a table line may reach.
+func (w *pdfWriter) bottom() float64 {
+	_, h := w.f.GetPageSize()
+	return h - footerRoom
+}
+
+// room starts a new page unless h millimetres are left on this one.
+func (w *pdfWriter) room(h float64) {
+	if w.f.GetY()+h > w.bottom() {
+		w.f.AddPage()
+	}
+}
+
+// table draws a table with a grey heading row, repeated on each page it
+// runs onto. A row that does not fit moves to the next page whole; a row
+// taller than a page is split between pages line by line.
+func (w *pdfWriter) table(cols []column, rows [][]string) {
+	head := make([][]string, len(cols))
+	w.f.SetFont("Helvetica", "B", 8)
+	for i, c := range cols {
+		head[i] = w.lines(c.head, c.width)
+	}
+	drawHead := func() {
+		w.f.SetFont("Helvetica", "B", 8)
+		w.f.SetFillColor(230, 232, 235)
+		w.row(cols, head, 0, maxLines(head), true)
+	}
+	w.room(headHeight(head) + 2*lineHeight + 2*cellPad)
+	drawHead()
+	w.f.SetFont("Helvetica", "", 8)
+	fresh := w.bottom() - margin - headHeight(head) // the room on a page under the heading row
+	for _, r := range rows {
+		cells := make([][]string, len(cols))
+		for i := range cols {
+			cells[i] = w.lines(r[i], cols[i].width)
+		}
+		n := maxLines(cells)
+		for from := 0; from < n; {
+			fit := int((w.bottom() - w.f.GetY() - 2*cellPad) / lineHeight)
+			if fit < n-from && (fit < 1 || float64(n-from)*lineHeight+2*cellPad <= fresh) {
+				// Not enough room here, but on a fresh page: go there.
+				w.f.AddPage()
+				drawHead()
+				w.f.SetFont("Helvetica", "", 8)
+				continue
+			}
+			to := min(n, from+fit)
+			w.row(cols, cells, from, to, false)
+			from = to
+			if from < n {
+				w.f.AddPage()
+				drawHead()
+				w.f.SetFont("Helvetica", "", 8)
+			}
+		}
+	}
+}
+
+// lines wraps s (UTF-8) to the width of a cell in the current font, in
+// Windows-1252 bytes as the core fonts need them; always at least one line.
+func (w *pdfWriter) lines(s string, width float64) []string {
+	var out []string
+	for _, l := range w.f.SplitLines([]byte(w.tr(s)), width) {
+		out = append(out, string(l))
+	}
+	if len(out) == 0 {
+		out = []string{""}
+	}
+	return out
+}
+
+func maxLines(cells [][]string) int {
+	n := 1
+	for _, c := range cells {
+		n = max(n, len(c))
+	}
+	return n
+}
+
+func headHeight(head [][]string) float64 { return float64(maxLines(head))*lineHeight + 2*cellPad }
+
+// row draws lines [from, to) of each cell as one table row at the current
+// position, framed, and moves below it.
+func (w *pdfWriter) row(cols []column, cells [][]string, from, to int, fill bool) {
+	x0, y := margin, w.f.GetY()
+	h := float64(to-from)*lineHeight + 2*cellPad
+	style := "D"
+	if fill {
+		style = "FD"
+	}
+	x := x0
+	for i, c := range cols {
+		w.f.SetDrawColor(150, 150, 150)
+		w.f.Rect(x, y, c.width, h, style)
+		for j := from; j < to && j < len(cells[i]); j++ {
+			w.f.SetXY(x, y+cellPad+float64(j-from)*lineHeight)
+			w.f.CellFormat(c.width, lineHeight, cells[i][j], "", 0, "L", false, 0, "")
+		}
+		x += c.width
+	}
+	w.f.SetXY(x0, y+h)
+}

@@ -1,0 +1,47 @@
+// Package pdftest reads PDFs back for tests with poppler's pdftotext, a
+// parser independent of the library that wrote them: a test that finds its
+// texts there proves the file is a valid PDF whose text a reader (and a
+// screen reader) can get at, accents included.
+package pdftest
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// Text returns the text of pdf, one string per page, as pdftotext reads it
+// (UTF-8, in reading order, runs of white space as one space, so that a
+// line wrapped in a table cell still matches as a phrase). Without
+// pdftotext the test is skipped, except when KLUIS_TEST_REQUIRE_PDFTOTEXT=1
+// (set by .ci/run, which installs Debian's poppler-utils), where it fails.
+func Text(t testing.TB, pdf []byte) []string {
+	t.Helper()
+	bin, err := exec.LookPath("pdftotext")
+	if err != nil {
+		msg := "pdftotext not installed (apt-get install poppler-utils): PDF tests read the PDF back with it"
+		if os.Getenv("KLUIS_TEST_REQUIRE_PDFTOTEXT") == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	in := filepath.Join(t.TempDir(), "doc.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd := exec.Command(bin, "-enc", "UTF-8", in, "-")
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil || stderr.Len() > 0 {
+		t.Fatalf("pdftotext: %v %s", err, stderr.String())
+	}
+	pages := strings.Split(strings.TrimSuffix(string(out), "\f"), "\f")
+	for i, p := range pages {
+		pages[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return pages
+}
