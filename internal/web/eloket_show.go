@@ -401,6 +401,7 @@ func baseName(name string) string {
 // receiptPage is the citizen's receipt.
 type receiptPage struct {
 	Tenant    tenant.Tenant
+	FormKey   string
 	Title     loc
 	Done      loc
 	Reference string
@@ -444,7 +445,7 @@ func (a *App) receiptShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := string(LangFrom(r.Context()))
-	p := receiptPage{Tenant: t, Title: locOf(fv.Form.Title, lang), Done: locOf(fv.Form.Done, lang), Reference: rc.Reference,
+	p := receiptPage{Tenant: t, FormKey: rc.FormKey, Title: locOf(fv.Form.Title, lang), Done: locOf(fv.Form.Done, lang), Reference: rc.Reference,
 		CreatedAt: datetime(rc.CreatedAt)}
 	for _, fl := range fv.Form.Fields() {
 		line := receiptLine{Label: locOf(fl.Label, lang), Value: a.displayAnswer(r, fl, answers[fl.Key])}
@@ -461,6 +462,17 @@ func (a *App) receiptShow(w http.ResponseWriter, r *http.Request) {
 			line.Value = a.t(r, "receipt.empty")
 		}
 		p.Answers = append(p.Answers, line)
+	}
+	if r.URL.Query().Get("format") == "pdf" {
+		b, err := a.receiptPDF(r, p, rc.CreatedAt)
+		if err != nil {
+			a.internalError(w, r, "receipt PDF", err)
+			return
+		}
+		w.Header().Set("Content-Type", "application/pdf")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+a.t(r, "receipt.pdf_name", rc.Reference)+`"`)
+		w.Write(b)
+		return
 	}
 	a.render(w, r, http.StatusOK, "receipt", p)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/pdftest"
 	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/scan"
 	"github.com/kluis/kluis/internal/scan/scantest"
@@ -163,6 +164,18 @@ func TestClauseDSR3_PublicFormShowsNoticeAndTakesSubmission(t *testing.T) {
 		if resp.StatusCode != 200 || ref == nil || !strings.Contains(page, "85.07.15-123.97") || !strings.Contains(page, "MARKER-FILE-77a.pdf") ||
 			!strings.Contains(page, "BE68 5390 0754 7034") {
 			t.Fatalf("receipt: %d\n%s", resp.StatusCode, page)
+		}
+		// The PDF receipt, read back by a real parser.
+		resp = request{target: "/gent/receipt/toelage?format=pdf", header: map[string]string{"Cookie": cookie}}.do(t, h)
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/pdf" ||
+			!strings.Contains(resp.Header.Get("Content-Disposition"), "ontvangstbewijs-"+ref[1]+".pdf") {
+			t.Fatalf("PDF receipt: %d %s %s", resp.StatusCode, resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition"))
+		}
+		text := strings.Join(pdftest.Text(t, []byte(bodyOf(t, resp))), " ")
+		for _, want := range []string{ref[1], "85.07.15-123.97", "MARKER-FILE-77a.pdf", "Stad Gent heeft uw aanvraag goed ontvangen", "Aanvraag sociale toelage"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("PDF receipt lacks %q", want)
+			}
 		}
 		if resp := (request{target: "/gent/receipt/toelage"}.do(t, h)); resp.StatusCode != http.StatusGone {
 			t.Fatalf("receipt without the cookie: %d", resp.StatusCode)
