@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -69,6 +70,22 @@ func (db *DB) CurrentRegister(ctx context.Context, tenantID string) (RegisterVer
 // RegisterAt returns version n of the tenant's register (0: the latest);
 // earlier versions stay readable. ErrNotFound when there is no such version.
 func (db *DB) RegisterAt(ctx context.Context, tenantID string, n int) (RegisterVersion, error) {
+	// A saved version never changes (there is no update path): a numbered
+	// version is served from memory after its first read.
+	key := tenantID + "/" + strconv.Itoa(n)
+	if n > 0 {
+		if rv, ok := db.registers.Load(key); ok {
+			return rv.(RegisterVersion), nil
+		}
+	}
+	rv, err := db.readRegister(ctx, tenantID, n)
+	if err == nil && n > 0 {
+		db.registers.Store(key, rv)
+	}
+	return rv, err
+}
+
+func (db *DB) readRegister(ctx context.Context, tenantID string, n int) (RegisterVersion, error) {
 	var rv RegisterVersion
 	var created int64
 	var doc string

@@ -94,6 +94,9 @@ type DB struct {
 	// resetDecoys counts the decoy reset mails sealed (see
 	// decoyPasswordReset), for tests.
 	resetDecoys atomic.Int64
+	// registers caches register versions, which never change once saved
+	// (tenant id + "/" + version -> register.Register).
+	registers sync.Map
 }
 
 // ParseURL tells which dialect a database URL names and gives the driver's

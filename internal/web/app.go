@@ -23,6 +23,7 @@ import (
 	"github.com/kluis/kluis/internal/password"
 	"github.com/kluis/kluis/internal/scan"
 	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // DefaultBodyLimit is the request body limit when Options.BodyLimit is 0.
@@ -108,6 +109,13 @@ type App struct {
 	rp *passkey.RP
 
 	readyTimeout time.Duration // bounds all readiness checks together
+
+	// publishedForms caches the published version of a form for a second
+	// (tenant id + "/" + key), for the public pages.
+	publishedForms *ttlCache[store.FormVersion]
+	// tenants caches tenants by slug for a second: a suspension takes
+	// effect within that second.
+	tenants *ttlCache[tenant.Tenant]
 }
 
 // New returns an App with its routes and middleware set up. It panics if
@@ -133,7 +141,8 @@ func New(opts Options) *App {
 		panic("web: " + err.Error())
 	}
 	a := &App{log: opts.Logger, opts: opts, mux: http.NewServeMux(), tenantMux: http.NewServeMux(), pages: pages,
-		readyTimeout: 2 * time.Second}
+		readyTimeout: 2 * time.Second, publishedForms: newTTLCache[store.FormVersion](time.Second),
+		tenants: newTTLCache[tenant.Tenant](time.Second)}
 	if rp, err := passkey.New(opts.BaseURL, "Kluis"); err == nil {
 		a.rp = rp
 	} else if opts.BaseURL != "" {

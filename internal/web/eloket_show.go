@@ -93,7 +93,10 @@ type formAddressPart struct {
 // answers 404 (the same page as any unknown path) when there is none.
 func (a *App) publishedForm(w http.ResponseWriter, r *http.Request) (store.FormVersion, register.Register, bool) {
 	t := tenantFrom(r.Context())
-	fv, err := a.opts.Store.FormByStatus(r.Context(), t.ID, r.PathValue("form"), store.FormPublished)
+	key := r.PathValue("form")
+	fv, err := a.publishedForms.get(t.ID+"/"+key, func() (store.FormVersion, error) {
+		return a.opts.Store.FormByStatus(r.Context(), t.ID, key, store.FormPublished)
+	})
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
 		return fv, register.Register{}, false

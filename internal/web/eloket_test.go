@@ -23,7 +23,7 @@ import (
 )
 
 // publishForms publishes the demo register and forms for tn.
-func publishForms(t *testing.T, env *storetest.Env, tn tenant.Tenant) {
+func publishForms(t testing.TB, env *storetest.Env, tn tenant.Tenant) {
 	t.Helper()
 	ctx := context.Background()
 	op := audit.Actor{Kind: audit.KindOperator, ID: "op"}

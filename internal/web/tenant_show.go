@@ -27,7 +27,8 @@ func (a *App) withTenant(mux *http.ServeMux) http.Handler {
 			a.notFound(w, r)
 			return
 		}
-		t, err := a.opts.Store.TenantBySlug(r.Context(), r.PathValue("tenant"))
+		slug := r.PathValue("tenant")
+		t, err := a.tenants.get(slug, func() (tenant.Tenant, error) { return a.opts.Store.TenantBySlug(r.Context(), slug) })
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			a.notFound(w, r)

@@ -1,0 +1,52 @@
+package web
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/storetest"
+	"github.com/kluis/kluis/internal/tenant"
+)
+
+// BenchmarkFormPost measures the e-loket's intake in process (no network):
+// a valid post of the demo question form, checked, sealed, audited and
+// committed durably. `kluis bench intake` measures it over HTTP.
+func BenchmarkFormPost(b *testing.B) {
+	storetest.EachDialectB(b, func(b *testing.B, env *storetest.Env) {
+		ctx := context.Background()
+		tn, err := env.DB.CreateTenant(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, tenant.New{Slug: "gent", LegalName: "Stad Gent",
+			EnterpriseNumber: "0207451227", DPOName: "D", DPOEmail: "dpo@gent.be"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		publishForms(b, env, tn)
+		a := New(Options{Store: env.DB, FormRateLimit: 1 << 30})
+		h := a.Handler()
+		b.SetParallelism(4)
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				var tok [32]byte
+				rand.Read(tok[:])
+				body := url.Values{"token": {base64.RawURLEncoding.EncodeToString(tok[:])}, "name": {"Bench"}, "email": {"b@example.be"},
+					"topic": {"street"}, "message": {"De straatverlichting brandt niet."}}.Encode()
+				req := httptest.NewRequest(http.MethodPost, "/gent/vraag", strings.NewReader(body))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				if rec.Code != http.StatusSeeOther {
+					b.Errorf("status %d", rec.Code)
+					return
+				}
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
+	})
+}
