@@ -207,8 +207,18 @@ func TestClauseDSR3_PublicFormShowsNoticeAndTakesSubmission(t *testing.T) {
 		if resp := post(t, h, "/gent/toelage", ct, body, ""); resp.StatusCode != http.StatusRequestEntityTooLarge {
 			t.Fatalf("oversized post: %d", resp.StatusCode)
 		}
-		if resp := (request{target: "/gent/geheim"}.do(t, h)); resp.StatusCode != http.StatusNotFound {
-			t.Fatalf("unknown form: %d", resp.StatusCode)
+		// An unknown form, and gent's form asked of another tenant, answer
+		// exactly like any unknown page: nothing says the form exists.
+		if _, err := env.DB.CreateTenant(ctx, op, tenant.New{Slug: "brugge", LegalName: "Stad Brugge", EnterpriseNumber: "0207451227",
+			DPOName: "D", DPOEmail: "dpo@brugge.be"}); err != nil {
+			t.Fatal(err)
+		}
+		unknown := request{target: "/brugge/geheim"}.do(t, h)
+		other := request{target: "/brugge/toelage"}.do(t, h)
+		ub, ob := bodyOf(t, unknown), bodyOf(t, other)
+		if unknown.StatusCode != http.StatusNotFound || other.StatusCode != http.StatusNotFound ||
+			regexp.MustCompile(`Referentie: \S+`).ReplaceAllString(ub, "") != regexp.MustCompile(`Referentie: \S+`).ReplaceAllString(ob, "") {
+			t.Fatalf("another tenant's form: %d vs unknown %d, or the pages differ", other.StatusCode, unknown.StatusCode)
 		}
 		env.Raw(t).QueryRow(`SELECT count(*) FROM submissions`).Scan(&n)
 		if n != 1 {

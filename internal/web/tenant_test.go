@@ -107,3 +107,48 @@ func TestDatetimeInBelgianTime(t *testing.T) {
 		}
 	}
 }
+
+// TestClauseDSR4_PrivacyStatementFromRegister: the tenant's public privacy
+// statement is generated from its current register: controller and KBO,
+// the DPO's public contact, every category with its purposes, legal basis
+// and retention, the data subjects, the rights and the GBA; a new register
+// version shows at once, and it speaks the reader's language.
+func TestClauseDSR4_PrivacyStatementFromRegister(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		tn, err := env.DB.CreateTenant(ctx, op, tenant.New{Slug: "gent", LegalName: "Stad Gent", EnterpriseNumber: "0207451227",
+			DPOName: "D", DPOEmail: "dpo@gent.be"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		reg := register.Demo()
+		if _, err := env.DB.SaveRegister(ctx, op, tn.ID, reg); err != nil {
+			t.Fatal(err)
+		}
+		a, _ := newTestApp(t, Options{Store: env.DB})
+		body := bodyOf(t, request{target: "/gent/privacy"}.do(t, a.Handler()))
+		want := []string{"Stad Gent", "0207.451.227", `href="mailto:privacy@demo.example"`, "Gegevensbeschermingsautoriteit", "versie 1"}
+		for _, c := range reg.Categories {
+			want = append(want, c.Name["nl"])
+		}
+		for _, s := range reg.DataSubjects {
+			want = append(want, s.Name["nl"])
+		}
+		for _, w := range want {
+			if !strings.Contains(strings.ReplaceAll(body, "&#39;", "'"), w) {
+				t.Errorf("privacy statement lacks %q", w)
+			}
+		}
+		reg.Categories[0].RetentionDays = 123
+		if _, err := env.DB.SaveRegister(ctx, op, tn.ID, reg); err != nil {
+			t.Fatal(err)
+		}
+		body = bodyOf(t, request{target: "/gent/privacy?lang=en"}.do(t, a.Handler()))
+		for _, w := range []string{"123 days", "version 2", "Identity data"} {
+			if !strings.Contains(body, w) {
+				t.Errorf("updated English statement lacks %q", w)
+			}
+		}
+	})
+}
