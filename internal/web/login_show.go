@@ -148,8 +148,9 @@ func (a *App) signedInShow(w http.ResponseWriter, r *http.Request) {
 	a.render(w, r, http.StatusOK, "signed-in", struct {
 		TenantName, Name, Slug                    string
 		SeesUsers, SeesSupplierAccess, SeesPolicy bool
+		EditsForms                                bool
 	}{t.LegalName, u.Name, t.Slug, account.Can(u.Role, account.ViewUsers), account.Can(u.Role, account.ViewAudit),
-		account.Can(u.Role, account.ViewSettings)})
+		account.Can(u.Role, account.ViewSettings), account.Can(u.Role, account.EditForms)})
 }
 
 // toLogin redirects to the tenant's login page with the current path as
