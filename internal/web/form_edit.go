@@ -619,7 +619,9 @@ func (a *App) renderField(w http.ResponseWriter, r *http.Request, status int, st
 	for _, mt := range form.AllowedAccept {
 		p.Accept = append(p.Accept, acceptChoice{Value: mt, Name: acceptNames[mt], Checked: slices.Contains(accept, mt)})
 	}
-	if i, j, ok := fieldIndex(f, p.FieldKey); ok {
+	// What still stops publishing, as stored; not beside the errors of
+	// what was just typed.
+	if i, j, ok := fieldIndex(f, p.FieldKey); ok && len(errs) == 0 {
 		prefix := fmt.Sprintf("pages[%d].fields[%d].", i, j)
 		for _, pr := range f.Publishable(reg) {
 			if strings.HasPrefix(pr.Path, prefix) {
