@@ -129,6 +129,39 @@ func pageIndex(f form.Form, key string) int {
 	return slices.IndexFunc(f.Pages, func(p form.Page) bool { return p.Key == key })
 }
 
+// builderStep is what one step of the builder works on: the form, a copy
+// of its working version to change, and the page or field the path names.
+type builderStep struct {
+	st          formState
+	f           form.Form
+	page, field int
+}
+
+// beginStep parses the request's form, loads the path's {key} and finds
+// its {page} or {field} when the route has one; false when it answered
+// (400, 404 for a form, page or field the tenant does not have, 500).
+func (a *App) beginStep(w http.ResponseWriter, r *http.Request) (builderStep, bool) {
+	if !a.parseForm(w, r) {
+		return builderStep{}, false
+	}
+	st, ok := a.loadForm(w, r, r.PathValue("key"))
+	if !ok {
+		return builderStep{}, false
+	}
+	b := builderStep{st: st, f: cloneForm(st.working().Form), page: -1, field: -1}
+	switch {
+	case r.PathValue("field") != "":
+		b.page, b.field, ok = fieldIndex(b.f, r.PathValue("field"))
+	case r.PathValue("page") != "":
+		b.page = pageIndex(b.f, r.PathValue("page"))
+		ok = b.page >= 0
+	}
+	if !ok {
+		a.notFound(w, r)
+	}
+	return b, ok
+}
+
 // pageErrors turns the problems of a change made on the form's page into
 // errors at the input anchor: one message per problem, with what it is
 // about.
@@ -143,14 +176,11 @@ func (a *App) pageErrors(r *http.Request, f form.Form, ps []form.Problem, anchor
 // formPageCreate adds a page at the end of the form: its Dutch title, and
 // a key made from it unless one is given.
 func (a *App) formPageCreate(w http.ResponseWriter, r *http.Request, me account.User) {
-	if !a.parseForm(w, r) {
-		return
-	}
-	st, ok := a.loadForm(w, r, r.PathValue("key"))
+	b, ok := a.beginStep(w, r)
 	if !ok {
 		return
 	}
-	f := cloneForm(st.working().Form)
+	st, f := b.st, b.f
 	in := newInput{Key: strings.TrimSpace(r.PostForm.Get("page_key")), Title: strings.TrimSpace(r.PostForm.Get("page_title"))}
 	key := in.Key
 	if key == "" {
@@ -179,16 +209,11 @@ func (a *App) formPageCreate(w http.ResponseWriter, r *http.Request, me account.
 // formPageDelete removes an empty page (a page with fields: 409, its
 // fields are moved or deleted first).
 func (a *App) formPageDelete(w http.ResponseWriter, r *http.Request, me account.User) {
-	st, ok := a.loadForm(w, r, r.PathValue("key"))
+	b, ok := a.beginStep(w, r)
 	if !ok {
 		return
 	}
-	f := cloneForm(st.working().Form)
-	i := pageIndex(f, r.PathValue("page"))
-	if i < 0 {
-		a.notFound(w, r)
-		return
-	}
+	st, f, i := b.st, b.f, b.page
 	if len(f.Pages[i].Fields) > 0 {
 		a.renderForm(w, r, me, http.StatusConflict, st, formPage{Errors: fieldErrors{{"page-" + f.Pages[i].Key,
 			a.t(r, "forms.page.error.not_empty")}}})
@@ -216,19 +241,11 @@ func (a *App) saveFromPage(w http.ResponseWriter, r *http.Request, me account.Us
 // label, and a key made from the label unless one is given. Then to the
 // field's own page, for the rest.
 func (a *App) formFieldCreate(w http.ResponseWriter, r *http.Request, me account.User) {
-	if !a.parseForm(w, r) {
-		return
-	}
-	st, ok := a.loadForm(w, r, r.PathValue("key"))
+	b, ok := a.beginStep(w, r)
 	if !ok {
 		return
 	}
-	f := cloneForm(st.working().Form)
-	i := pageIndex(f, r.PathValue("page"))
-	if i < 0 {
-		a.notFound(w, r)
-		return
-	}
+	st, f, i := b.st, b.f, b.page
 	pk := f.Pages[i].Key
 	in := newInput{Key: strings.TrimSpace(r.PostForm.Get("field_key")), Title: strings.TrimSpace(r.PostForm.Get("field_label")),
 		Type: r.PostForm.Get("field_type")}
@@ -267,19 +284,11 @@ func (a *App) formFieldCreate(w http.ResponseWriter, r *http.Request, me account
 // bottom of its page it goes to the end of the page before or the start
 // of the page after.
 func (a *App) formFieldMove(w http.ResponseWriter, r *http.Request, me account.User) {
-	if !a.parseForm(w, r) {
-		return
-	}
-	st, ok := a.loadForm(w, r, r.PathValue("key"))
+	b, ok := a.beginStep(w, r)
 	if !ok {
 		return
 	}
-	f := cloneForm(st.working().Form)
-	i, j, ok := fieldIndex(f, r.PathValue("field"))
-	if !ok {
-		a.notFound(w, r)
-		return
-	}
+	st, f, i, j := b.st, b.f, b.page, b.field
 	fl := f.Pages[i].Fields[j]
 	ti, tj := i, j
 	switch dir := r.PostForm.Get("direction"); {
@@ -302,16 +311,11 @@ func (a *App) formFieldMove(w http.ResponseWriter, r *http.Request, me account.U
 
 // formFieldDelete removes a field.
 func (a *App) formFieldDelete(w http.ResponseWriter, r *http.Request, me account.User) {
-	st, ok := a.loadForm(w, r, r.PathValue("key"))
+	b, ok := a.beginStep(w, r)
 	if !ok {
 		return
 	}
-	f := cloneForm(st.working().Form)
-	i, j, ok := fieldIndex(f, r.PathValue("field"))
-	if !ok {
-		a.notFound(w, r)
-		return
-	}
+	st, f, i, j := b.st, b.f, b.page, b.field
 	pk := f.Pages[i].Key
 	f.Pages[i].Fields = slices.Delete(f.Pages[i].Fields, j, j+1)
 	a.saveFromPage(w, r, me, st, f, "page-"+pk, "deleted")
@@ -497,35 +501,21 @@ type fieldPage struct {
 
 // formFieldShow is a field's edit page.
 func (a *App) formFieldShow(w http.ResponseWriter, r *http.Request, me account.User) {
-	st, ok := a.loadForm(w, r, r.PathValue("key"))
+	b, ok := a.beginStep(w, r)
 	if !ok {
 		return
 	}
-	f := st.working().Form
-	i, j, ok := fieldIndex(f, r.PathValue("field"))
-	if !ok {
-		a.notFound(w, r)
-		return
-	}
-	a.renderField(w, r, http.StatusOK, st, fieldInputOf(f.Pages[i].Fields[j]), nil)
+	a.renderField(w, r, http.StatusOK, b.st, fieldInputOf(b.f.Pages[b.page].Fields[b.field]), nil)
 }
 
 // formFieldUpdate saves a field's edit page. Every input that breaks a
 // rule is named; nothing is saved then.
 func (a *App) formFieldUpdate(w http.ResponseWriter, r *http.Request, me account.User) {
-	if !a.parseForm(w, r) {
-		return
-	}
-	st, ok := a.loadForm(w, r, r.PathValue("key"))
+	b, ok := a.beginStep(w, r)
 	if !ok {
 		return
 	}
-	f := cloneForm(st.working().Form)
-	i, j, ok := fieldIndex(f, r.PathValue("field"))
-	if !ok {
-		a.notFound(w, r)
-		return
-	}
+	st, f, i, j := b.st, b.f, b.page, b.field
 	in := postedFieldInput(r.PostForm)
 	prev := f.Pages[i].Fields[j]
 	fl, unread := in.field(prev)
@@ -657,14 +647,11 @@ func (a *App) formSettingsShow(w http.ResponseWriter, r *http.Request, me accoun
 
 // formSettingsUpdate saves the form's texts and confirmation mail.
 func (a *App) formSettingsUpdate(w http.ResponseWriter, r *http.Request, me account.User) {
-	if !a.parseForm(w, r) {
-		return
-	}
-	st, ok := a.loadForm(w, r, r.PathValue("key"))
+	b, ok := a.beginStep(w, r)
 	if !ok {
 		return
 	}
-	f := cloneForm(st.working().Form)
+	st, f := b.st, b.f
 	v := r.PostForm
 	f.Title, f.Intro, f.Done = postedText(v, "title"), postedText(v, "intro"), postedText(v, "done")
 	f.ConfirmationMail, f.ConfirmationField = v.Get("confirmation_mail") != "", v.Get("confirmation_field")

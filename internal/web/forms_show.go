@@ -213,6 +213,13 @@ func (a *App) formImport(w http.ResponseWriter, r *http.Request, me account.User
 	refuse := func(status int, msg string) {
 		a.renderForms(w, r, me, status, formsPage{Errors: fieldErrors{{"definition", msg}}})
 	}
+	unread := func(err error) {
+		if IsBodyTooLarge(err) {
+			refuse(http.StatusRequestEntityTooLarge, a.t(r, "forms.import.error.size", form.MaxDefinition>>10))
+			return
+		}
+		a.bodyError(w, r, err)
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, importLimit)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -227,11 +234,7 @@ func (a *App) formImport(w http.ResponseWriter, r *http.Request, me account.User
 			break
 		}
 		if err != nil {
-			if IsBodyTooLarge(err) {
-				refuse(http.StatusRequestEntityTooLarge, a.t(r, "forms.import.error.size", form.MaxDefinition>>10))
-				return
-			}
-			a.bodyError(w, r, err)
+			unread(err)
 			return
 		}
 		if part.FormName() != "definition" {
@@ -243,11 +246,7 @@ func (a *App) formImport(w http.ResponseWriter, r *http.Request, me account.User
 		}
 		doc, err = io.ReadAll(io.LimitReader(part, form.MaxDefinition+1))
 		if err != nil {
-			if IsBodyTooLarge(err) {
-				refuse(http.StatusRequestEntityTooLarge, a.t(r, "forms.import.error.size", form.MaxDefinition>>10))
-				return
-			}
-			a.bodyError(w, r, err)
+			unread(err)
 			return
 		}
 		found = true
