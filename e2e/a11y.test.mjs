@@ -778,3 +778,109 @@ test('register pages: register, annex 1, broken upload listed, PDF download', { 
     await ctx.close();
   }
 });
+
+// The form builder (issue 4, items 3 and 4) as an admin uses it, without JavaScript: a new form,
+// a page, two questions (a text and a choice with its answers) given their register category and
+// purpose, the publish checklist, the privacy notice approved, published. axe on the list, the
+// form, the field edit page and the checklist; screenshots at desktop and phone width, and no
+// sideways scrolling on the phone.
+test('form builder: create a form with two fields, checklist, approve the notice, publish', { timeout: 180_000 }, async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
+  const shot = async (page, name) => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => ({
+      scroll: document.documentElement.scrollWidth,
+      client: document.documentElement.clientWidth,
+    }));
+    await page.screenshot({ path: join(artifactsDir, `${name}-phone.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    assert.ok(overflow.scroll <= overflow.client, `${name} scrolls sideways on a phone: ${overflow.scroll} > ${overflow.client}`);
+  };
+  const submit = async (page, selector) => {
+    const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
+    return response;
+  };
+  try {
+    const admin = { email: 'e2e-forms-admin@demo.example', password: 'lindeboom marktplein belfort' };
+    const page = await ctx.newPage();
+    await activate(page, invite(kluis, admin.email, 'Forms Admin', 'nl', 'admin'), admin.password);
+    await login(page, baseURL, admin.email, admin.password);
+    await enrolTOTP(page, 'forms-admin-mfa');
+    assert.equal(await page.locator('main a[href="/demo/admin/forms"]').count(), 1, 'the hub links the forms');
+
+    let response = await page.goto(`${baseURL}/demo/admin/forms`);
+    assert.equal(response.status(), 200);
+    // An empty new form: both inputs named in the error summary.
+    response = await submit(page, 'form:has(#key) button[type=submit]');
+    assert.equal(response.status(), 422);
+    assert.equal(await page.locator('.error-summary li').count(), 2);
+    await expectNoAxeViolations(page, 'the forms list with errors');
+    await page.fill('#title', 'Aanvraag bewonerskaart');
+    await page.fill('#key', 'bewonerskaart');
+    response = await submit(page, 'form:has(#key) button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.match(page.url(), /\/demo\/admin\/forms\/bewonerskaart$/);
+
+    await page.fill('#page_title', 'Uw gegevens');
+    response = await submit(page, '#add-page button[type=submit]');
+    assert.equal(response.status(), 200);
+    await page.fill('#new-uw-gegevens-label', 'Naam en voornaam');
+    await page.selectOption('#new-uw-gegevens-type', 'text');
+    response = await submit(page, 'form.add-field button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.match(page.url(), /\/fields\/naam_en_voornaam$/, 'a new question opens on its own page');
+    await shot(page, 'forms-field-edit');
+    await expectNoAxeViolations(page, 'the field edit page');
+    await page.fill('#label_fr', 'Nom et prénom');
+    await page.check('#required');
+    await page.selectOption('#category', 'contact');
+    await page.selectOption('#purpose', 'online-services');
+    response = await submit(page, '#field-form button[type=submit]');
+    assert.equal(response.status(), 200);
+
+    await page.fill('#new-uw-gegevens-label', 'Soort kaart');
+    await page.selectOption('#new-uw-gegevens-type', 'choice');
+    response = await submit(page, 'form.add-field button[type=submit]');
+    assert.equal(response.status(), 200);
+    // A purpose the category does not serve is refused at the input.
+    await page.fill('#options', 'bewoner | Bewonerskaart | Carte de riverain | Resident permit\nbezoeker | Bezoekerskaart | Carte de visiteur | Visitor permit');
+    await page.selectOption('#category', 'web-forms');
+    await page.selectOption('#purpose', 'social-support');
+    response = await submit(page, '#field-form button[type=submit]');
+    assert.equal(response.status(), 422);
+    assert.match(await page.locator('.error-summary').textContent(), /kies een van de doelen van deze categorie/);
+    await shot(page, 'forms-field-errors');
+    await expectNoAxeViolations(page, 'the field edit page with errors');
+    await page.selectOption('#purpose', 'online-services');
+    response = await submit(page, '#field-form button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.match(page.url(), /\/demo\/admin\/forms\/bewonerskaart\?done=saved/);
+
+    // The checklist: no problems, the notice to approve, publishing not yet possible.
+    assert.match(await page.locator('.ok').textContent(), /In orde/);
+    assert.equal(await page.locator('form[action$="/publish"] button').isDisabled(), true);
+    await shot(page, 'forms-checklist');
+    await expectNoAxeViolations(page, 'the form page with its checklist');
+    response = await submit(page, 'form[action$="/notice"] button');
+    assert.equal(response.status(), 200);
+    assert.match(await page.locator('.notice[role=status]').textContent(), /privacyverklaring goed/);
+    response = await submit(page, 'form[action$="/publish"] button');
+    assert.equal(response.status(), 200);
+    assert.match(await page.locator('.notice[role=status]').textContent(), /gepubliceerd/);
+    await shot(page, 'forms-published');
+    await expectNoAxeViolations(page, 'the published form');
+
+    response = await page.goto(`${baseURL}/demo/admin/forms`);
+    assert.match(await page.locator('table').textContent(), /Aanvraag bewonerskaart[\s\S]*versie 1/);
+    await shot(page, 'forms-list');
+    await expectNoAxeViolations(page, 'the forms list');
+    response = await page.goto(`${baseURL}/demo/admin/forms/bewonerskaart/settings`);
+    assert.equal(response.status(), 200);
+    await shot(page, 'forms-settings');
+    await expectNoAxeViolations(page, 'the form settings page');
+  } finally {
+    await ctx.close();
+  }
+});

@@ -152,7 +152,10 @@ var reservedKeys = []string{"privacy", "login", "logout", "activate", "activated
 	"signed-in", "static", "api", "receipt", "forms"}
 
 // Validate checks the definition on its own (publishable or not); every
-// problem is listed. Checks against the register are in Publishable.
+// problem is listed. A draft may be unfinished — no pages yet, a page
+// without fields, a choice without its answers — so that the builder can
+// save it step by step; what is missing, and the checks against the
+// register, are in Publishable.
 func (f Form) Validate() []Problem {
 	var ps []Problem
 	add := func(path, key string, args ...any) { ps = append(ps, Problem{Path: path, Key: key, Args: args}) }
@@ -179,9 +182,6 @@ func (f Form) Validate() []Problem {
 	text("title", f.Title, true)
 	text("intro", f.Intro, false)
 	text("done", f.Done, false)
-	if len(f.Pages) == 0 {
-		add("pages", "required")
-	}
 	pageKeys, fieldKeys := map[string]bool{}, map[string]bool{}
 	n := 0
 	for i, p := range f.Pages {
@@ -194,9 +194,6 @@ func (f Form) Validate() []Problem {
 		}
 		pageKeys[p.Key] = true
 		text(path+".title", p.Title, true)
-		if len(p.Fields) == 0 {
-			add(path+".fields", "required")
-		}
 		for j, fl := range p.Fields {
 			n++
 			fp := fmt.Sprintf("%s.fields[%d]", path, j)
@@ -214,9 +211,6 @@ func (f Form) Validate() []Problem {
 			text(fp+".help", fl.Help, false)
 			switch fl.Type {
 			case TypeChoice, TypeMultiChoice:
-				if len(fl.Options) < 2 {
-					add(fp+".options", "options_required")
-				}
 				seen := map[string]bool{}
 				for k, o := range fl.Options {
 					op := fmt.Sprintf("%s.options[%d]", fp, k)
@@ -261,8 +255,9 @@ func (f Form) Validate() []Problem {
 	return ps
 }
 
-// Publishable checks the definition and then every field against the
-// register it will be published under: the category and purpose exist,
+// Publishable checks the definition, that it is complete (pages, each
+// with fields, choices with at least two answers), and then every field
+// against the register it will be published under: the category and purpose exist,
 // the category serves that purpose, a national register number is
 // collected only into a category of class 3.08 (REG-7's extra conditions)
 // and a class 4.x category only for a purpose with an art. 9 basis. A form
@@ -274,9 +269,18 @@ func (f Form) Publishable(reg register.Register) []Problem {
 		// The notice must say how to reach the DPO (art. 13.1.b).
 		add("", "dpo_contact_required")
 	}
+	if len(f.Pages) == 0 {
+		add("pages", "required")
+	}
 	for i, p := range f.Pages {
+		if len(p.Fields) == 0 {
+			add(fmt.Sprintf("pages[%d].fields", i), "required")
+		}
 		for j, fl := range p.Fields {
 			fp := fmt.Sprintf("pages[%d].fields[%d]", i, j)
+			if (fl.Type == TypeChoice || fl.Type == TypeMultiChoice) && len(fl.Options) < 2 {
+				add(fp+".options", "options_required")
+			}
 			if fl.Category == "" {
 				add(fp+".category", "category_required")
 			}

@@ -83,7 +83,7 @@ func TestDefinitionRules(t *testing.T) {
 	ps := f.Validate()
 	for _, want := range [][2]string{
 		{"key", "key_reserved"}, {"title.de", "text_language"},
-		{"pages[0].fields[0].key", "field_key_format"}, {"pages[0].fields[1].options", "options_required"},
+		{"pages[0].fields[0].key", "field_key_format"},
 		{"pages[0].fields[2].key", "duplicate_key"}, {"pages[0].fields[2].type", "unknown_type"}, {"pages[0].fields[2].label.nl", "text_required"},
 		{"pages[0].fields[3].accept[0]", "accept"}, {"pages[0].fields[3].max_bytes", "max_bytes"},
 		{"pages[0].fields[4].min", "min_above_max"}, {"confirmation_field", "confirmation_field"},
@@ -94,6 +94,28 @@ func TestDefinitionRules(t *testing.T) {
 	}
 	if _, ps := ParseJSON([]byte(`{"key":"x","colour":1}`)); len(ps) != 1 || ps[0].Key != "json" {
 		t.Errorf("unknown JSON field: %v", ps)
+	}
+}
+
+// TestDraftMayBeUnfinished: the builder saves a form step by step, so a
+// draft without pages, with an empty page or a choice without answers is
+// valid; publishing names each thing still missing.
+func TestDraftMayBeUnfinished(t *testing.T) {
+	f := Form{Key: "nieuw", Title: register.Text{"nl": "Nieuw"}}
+	if ps := f.Validate(); len(ps) != 0 {
+		t.Fatalf("a form without pages: %v", ps)
+	}
+	if ps := f.Publishable(register.Demo()); !problemAt(ps, "pages", "required") {
+		t.Errorf("publishing a form without pages: %v", ps)
+	}
+	f.Pages = []Page{{Key: "een", Title: register.Text{"nl": "Een"}, Fields: []Field{{Key: "kies", Type: TypeChoice,
+		Label: register.Text{"nl": "Kies"}, Category: "web-forms", Purpose: "online-services"}}}, {Key: "twee", Title: register.Text{"nl": "Twee"}}}
+	if ps := f.Validate(); len(ps) != 0 {
+		t.Fatalf("an empty page and a choice without answers: %v", ps)
+	}
+	ps := f.Publishable(register.Demo())
+	if !problemAt(ps, "pages[0].fields[0].options", "options_required") || !problemAt(ps, "pages[1].fields", "required") || len(ps) != 2 {
+		t.Errorf("publishing an unfinished form: %v", ps)
 	}
 }
 

@@ -149,6 +149,40 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// nothing).
 		{"GET /{tenant}/admin/policy", "GET", "/gent/admin/policy", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/policy", "POST", "/gent/admin/policy", "password_min_length=8", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		// The form builder: whoever reads the register reads the forms
+		// (an unknown form: 404); only admins change them (an empty new
+		// form: 422; an import that is not a multipart upload: 415; any
+		// change to an unknown form: 404, nothing changes). Publishing and
+		// withdrawing are behind the step-up; the admin's login is fresh.
+		{"GET /{tenant}/admin/forms", "GET", "/gent/admin/forms", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/forms", "POST", "/gent/admin/forms", "key=&title=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/import", "POST", "/gent/admin/forms/import", "definition=x",
+			map[string]int{"*": 303, "user": 403, "admin": 415, "dpo": 403}},
+		{"GET /{tenant}/admin/forms/{key}", "GET", "/gent/admin/forms/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/forms/{key}/settings", "GET", "/gent/admin/forms/nope/settings", "",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/settings", "POST", "/gent/admin/forms/nope/settings", "title_nl=x",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/pages", "POST", "/gent/admin/forms/nope/pages", "page_title=x",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/pages/{page}/delete", "POST", "/gent/admin/forms/nope/pages/p/delete", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/pages/{page}/fields", "POST", "/gent/admin/forms/nope/pages/p/fields", "field_label=x&field_type=text",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/admin/forms/{key}/fields/{field}", "GET", "/gent/admin/forms/nope/fields/f", "",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/fields/{field}", "POST", "/gent/admin/forms/nope/fields/f", "label_nl=x",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/fields/{field}/move", "POST", "/gent/admin/forms/nope/fields/f/move", "direction=up",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/fields/{field}/delete", "POST", "/gent/admin/forms/nope/fields/f/delete", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/notice", "POST", "/gent/admin/forms/nope/notice", "version=1&digest=x",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/publish", "POST", "/gent/admin/forms/nope/publish", "version=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/forms/{key}/withdraw", "POST", "/gent/admin/forms/nope/withdraw", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Changing one's own password: every signed-in user past the MFA
 		// gate, with a fresh login (a too short password: 422, nothing
 		// changes).

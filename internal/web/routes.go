@@ -104,6 +104,26 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/register.yaml", a.require(account.ViewRegister, a.registerDownload))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex", a.require(account.ViewRegister, a.annexShow))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
+	// The form builder (REG-1, REG-4) and the notice approval (DSR-3):
+	// admins build and publish; who reads the register reads the forms.
+	// {key}.json exports a definition. Publishing and withdrawing are
+	// sensitive (step-up).
+	mux.HandleFunc("GET /{tenant}/admin/forms", a.require(account.ViewRegister, a.formsShow))
+	mux.HandleFunc("POST /{tenant}/admin/forms", a.require(account.EditForms, a.adminFormCreate))
+	mux.HandleFunc("POST /{tenant}/admin/forms/import", a.require(account.EditForms, a.formImport))
+	mux.HandleFunc("GET /{tenant}/admin/forms/{key}", a.require(account.ViewRegister, a.adminFormShow))
+	mux.HandleFunc("GET /{tenant}/admin/forms/{key}/settings", a.require(account.EditForms, a.formSettingsShow))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/settings", a.require(account.EditForms, a.formSettingsUpdate))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/pages", a.require(account.EditForms, a.formPageCreate))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/pages/{page}/delete", a.require(account.EditForms, a.formPageDelete))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/pages/{page}/fields", a.require(account.EditForms, a.formFieldCreate))
+	mux.HandleFunc("GET /{tenant}/admin/forms/{key}/fields/{field}", a.require(account.EditForms, a.formFieldShow))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/fields/{field}", a.require(account.EditForms, a.formFieldUpdate))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/fields/{field}/move", a.require(account.EditForms, a.formFieldMove))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/fields/{field}/delete", a.require(account.EditForms, a.formFieldDelete))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/notice", a.require(account.EditForms, a.formNoticeApprove))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/publish", a.require(account.EditForms, a.stepUp(formPagePath, a.formPublish)))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/withdraw", a.require(account.EditForms, a.stepUp(formPagePath, a.formWithdraw)))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,
