@@ -50,3 +50,38 @@ func BenchmarkFormPost(b *testing.B) {
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
 	})
 }
+
+// BenchmarkFormPostHTTP is BenchmarkFormPost over a real loopback HTTP
+// connection per client (8 clients), like `kluis bench intake`.
+func BenchmarkFormPostHTTP(b *testing.B) {
+	storetest.EachDialectB(b, func(b *testing.B, env *storetest.Env) {
+		ctx := context.Background()
+		tn, err := env.DB.CreateTenant(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, tenant.New{Slug: "gent", LegalName: "Stad Gent",
+			EnterpriseNumber: "0207451227", DPOName: "D", DPOEmail: "dpo@gent.be"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		publishForms(b, env, tn)
+		srv := httptest.NewServer(New(Options{Store: env.DB, FormRateLimit: 1 << 30}).Handler())
+		defer srv.Close()
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		b.SetParallelism(4)
+		b.ResetTimer()
+		b.RunParallel(func(pb *testing.PB) {
+			for pb.Next() {
+				var tok [32]byte
+				rand.Read(tok[:])
+				body := url.Values{"token": {base64.RawURLEncoding.EncodeToString(tok[:])}, "name": {"Bench"}, "email": {"b@example.be"},
+					"topic": {"street"}, "message": {"De straatverlichting brandt niet."}}.Encode()
+				resp, err := client.Post(srv.URL+"/gent/vraag", "application/x-www-form-urlencoded", strings.NewReader(body))
+				if err != nil || resp.StatusCode != http.StatusSeeOther {
+					b.Errorf("post: %v", err)
+					return
+				}
+				resp.Body.Close()
+			}
+		})
+		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
+	})
+}
