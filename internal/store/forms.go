@@ -211,6 +211,21 @@ func (tx *Tx) currentRegister(tenantID string) (register.Register, int, error) {
 	return reg, version, json.Unmarshal([]byte(doc), &reg)
 }
 
+// draftUnderRegister reads the form's draft version (ErrNotFound when
+// version is not the draft) and the tenant's current register.
+func (tx *Tx) draftUnderRegister(tenantID, key string, version int) (FormVersion, register.Register, int, error) {
+	fv, err := scanForm(tx.queryRow(`SELECT `+formColumns+` FROM forms WHERE tenant_id = $1 AND form_key = $2 AND version = $3
+		AND status = 'draft'`, tenantID, key, version))
+	if errors.Is(err, sql.ErrNoRows) {
+		return fv, register.Register{}, 0, fmt.Errorf("form %q draft %d: %w", key, version, ErrNotFound)
+	}
+	if err != nil {
+		return fv, register.Register{}, 0, err
+	}
+	reg, regVersion, err := tx.currentRegister(tenantID)
+	return fv, reg, regVersion, err
+}
+
 // NoticeDigest names a notice as the approval page shows it, so that an
 // approval can prove which text was read.
 func NoticeDigest(notice []byte) string {
@@ -226,15 +241,7 @@ func NoticeDigest(notice []byte) string {
 // "form.notice.approve". ErrNotFound when version is not the draft.
 func (db *DB) ApproveNotice(ctx context.Context, actor audit.Actor, tenantID, key string, version int, shown string) error {
 	return db.write(ctx, func(tx *Tx) error {
-		fv, err := scanForm(tx.queryRow(`SELECT `+formColumns+` FROM forms WHERE tenant_id = $1 AND form_key = $2 AND version = $3
-			AND status = 'draft'`, tenantID, key, version))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("form %q draft %d: %w", key, version, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		reg, regVersion, err := tx.currentRegister(tenantID)
+		fv, reg, regVersion, err := tx.draftUnderRegister(tenantID, key, version)
 		if err != nil {
 			return err
 		}
@@ -261,17 +268,10 @@ func (db *DB) ApproveNotice(ctx context.Context, actor audit.Actor, tenantID, ke
 func (db *DB) PublishForm(ctx context.Context, actor audit.Actor, tenantID, key string, version int) (FormVersion, error) {
 	var fv FormVersion
 	err := db.write(ctx, func(tx *Tx) error {
+		var reg register.Register
+		var regVersion int
 		var err error
-		fv, err = scanForm(tx.queryRow(`SELECT `+formColumns+` FROM forms WHERE tenant_id = $1 AND form_key = $2 AND version = $3
-			AND status = 'draft'`, tenantID, key, version))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("form %q draft %d: %w", key, version, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		reg, regVersion, err := tx.currentRegister(tenantID)
-		if err != nil {
+		if fv, reg, regVersion, err = tx.draftUnderRegister(tenantID, key, version); err != nil {
 			return err
 		}
 		if ps := fv.Form.Publishable(reg); len(ps) > 0 {

@@ -20,23 +20,14 @@ import (
 // committed durably. `kluis bench intake` measures it over HTTP.
 func BenchmarkFormPost(b *testing.B) {
 	storetest.EachDialectB(b, func(b *testing.B, env *storetest.Env) {
-		ctx := context.Background()
-		tn, err := env.DB.CreateTenant(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, tenant.New{Slug: "gent", LegalName: "Stad Gent",
-			EnterpriseNumber: "0207451227", DPOName: "D", DPOEmail: "dpo@gent.be"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		publishForms(b, env, tn)
+		benchTenant(b, env)
 		a := New(Options{Store: env.DB, FormRateLimit: 1 << 30})
 		h := a.Handler()
 		b.SetParallelism(4)
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				var tok [32]byte
-				rand.Read(tok[:])
-				body := url.Values{"token": {base64.RawURLEncoding.EncodeToString(tok[:])}, "name": {"Bench"}, "email": {"b@example.be"},
-					"topic": {"street"}, "message": {"De straatverlichting brandt niet."}}.Encode()
+				body := benchPost()
 				req := httptest.NewRequest(http.MethodPost, "/gent/vraag", strings.NewReader(body))
 				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				rec := httptest.NewRecorder()
@@ -55,13 +46,7 @@ func BenchmarkFormPost(b *testing.B) {
 // connection per client (8 clients), like `kluis bench intake`.
 func BenchmarkFormPostHTTP(b *testing.B) {
 	storetest.EachDialectB(b, func(b *testing.B, env *storetest.Env) {
-		ctx := context.Background()
-		tn, err := env.DB.CreateTenant(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, tenant.New{Slug: "gent", LegalName: "Stad Gent",
-			EnterpriseNumber: "0207451227", DPOName: "D", DPOEmail: "dpo@gent.be"})
-		if err != nil {
-			b.Fatal(err)
-		}
-		publishForms(b, env, tn)
+		benchTenant(b, env)
 		srv := httptest.NewServer(New(Options{Store: env.DB, FormRateLimit: 1 << 30}).Handler())
 		defer srv.Close()
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16},
@@ -70,10 +55,7 @@ func BenchmarkFormPostHTTP(b *testing.B) {
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
-				var tok [32]byte
-				rand.Read(tok[:])
-				body := url.Values{"token": {base64.RawURLEncoding.EncodeToString(tok[:])}, "name": {"Bench"}, "email": {"b@example.be"},
-					"topic": {"street"}, "message": {"De straatverlichting brandt niet."}}.Encode()
+				body := benchPost()
 				resp, err := client.Post(srv.URL+"/gent/vraag", "application/x-www-form-urlencoded", strings.NewReader(body))
 				if err != nil || resp.StatusCode != http.StatusSeeOther {
 					b.Errorf("post: %v", err)
@@ -84,4 +66,22 @@ func BenchmarkFormPostHTTP(b *testing.B) {
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
 	})
+}
+
+// benchTenant makes tenant "gent" with the demo register and forms.
+func benchTenant(b *testing.B, env *storetest.Env) {
+	tn, err := env.DB.CreateTenant(context.Background(), audit.Actor{Kind: audit.KindOperator, ID: "op"}, tenant.New{Slug: "gent",
+		LegalName: "Stad Gent", EnterpriseNumber: "0207451227", DPOName: "D", DPOEmail: "dpo@gent.be"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	publishForms(b, env, tn)
+}
+
+// benchPost is a valid post of the demo question form with a fresh page token.
+func benchPost() string {
+	var tok [32]byte
+	rand.Read(tok[:])
+	return url.Values{"token": {base64.RawURLEncoding.EncodeToString(tok[:])}, "name": {"Bench"}, "email": {"b@example.be"},
+		"topic": {"street"}, "message": {"De straatverlichting brandt niet."}}.Encode()
 }
