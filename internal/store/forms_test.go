@@ -149,7 +149,7 @@ func TestClauseSEC2_SubmissionSealedIdempotentWithReceipt(t *testing.T) {
 			"85071512397", "BE68539007547034"); len(found) > 0 {
 			t.Fatalf("plaintext at rest: %v", found)
 		}
-		rc, err := env.DB.OpenReceipt(ctx, citizen, tn.ID, "receipt-capability-1")
+		rc, err := env.DB.OpenReceipt(ctx, citizen, tn.ID, ref, "receipt-capability-1")
 		if err != nil || rc.Reference != ref || len(rc.Attachments) != 1 || rc.Attachments[0].Name != "MARKER-FILE-4c1.pdf" {
 			t.Fatalf("receipt: %+v %v", rc, err)
 		}
@@ -157,14 +157,14 @@ func TestClauseSEC2_SubmissionSealedIdempotentWithReceipt(t *testing.T) {
 		if json.Unmarshal(rc.Answers, &back) != nil || back["name"].Value != "MARKER-NAME-4c1" {
 			t.Fatalf("receipt answers: %s", rc.Answers)
 		}
-		if _, err := env.DB.OpenReceipt(ctx, citizen, tn.ID, "wrong"); !errors.Is(err, store.ErrReceiptGone) {
+		if _, err := env.DB.OpenReceipt(ctx, citizen, tn.ID, ref, "wrong"); !errors.Is(err, store.ErrReceiptGone) {
 			t.Fatalf("wrong capability: %v", err)
 		}
-		if _, err := env.DB.OpenReceipt(ctx, citizen, newTenant(t, env, "brugge").ID, "receipt-capability-1"); !errors.Is(err, store.ErrReceiptGone) {
+		if _, err := env.DB.OpenReceipt(ctx, citizen, newTenant(t, env, "brugge").ID, ref, "receipt-capability-1"); !errors.Is(err, store.ErrReceiptGone) {
 			t.Fatalf("another tenant: %v", err)
 		}
 		env.Clock.Advance(store.ReceiptTTL + time.Second)
-		if _, err := env.DB.OpenReceipt(ctx, citizen, tn.ID, "receipt-capability-1"); !errors.Is(err, store.ErrReceiptGone) {
+		if _, err := env.DB.OpenReceipt(ctx, citizen, tn.ID, ref, "receipt-capability-1"); !errors.Is(err, store.ErrReceiptGone) {
 			t.Fatalf("expired receipt: %v", err)
 		}
 		// The form changes while a citizen is filling in the old page.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -202,10 +203,11 @@ type ReceiptFile struct {
 // ErrReceiptGone: the receipt capability is unknown or expired.
 var ErrReceiptGone = errors.New("this receipt can no longer be opened")
 
-// OpenReceipt opens a submission for the citizen who made it, with the
-// receipt capability their browser holds, until it expires; the read is
-// audited as the citizen's ("submission.read", purpose "receipt").
-func (db *DB) OpenReceipt(ctx context.Context, actor audit.Actor, tenantID, capability string) (Receipt, error) {
+// OpenReceipt opens a submission for the citizen who made it — found by its
+// reference, proven by the receipt capability their browser holds — until
+// the capability expires; the read is audited as the citizen's
+// ("submission.read", purpose "receipt").
+func (db *DB) OpenReceipt(ctx context.Context, actor audit.Actor, tenantID, reference, capability string) (Receipt, error) {
 	if err := db.requireKeys(); err != nil {
 		return Receipt{}, err
 	}
@@ -213,16 +215,20 @@ func (db *DB) OpenReceipt(ctx context.Context, actor audit.Actor, tenantID, capa
 	var rc Receipt
 	err := db.write(ctx, func(tx *Tx) error {
 		var id string
-		var sealed, index []byte
+		var sealed, index, stored []byte
 		var created int64
-		err := tx.queryRow(`SELECT id, reference, form_key, form_version, register_version, created_at, data, subject_index
-			FROM submissions WHERE tenant_id = $1 AND receipt_hash = $2 AND receipt_expires_at > $3`, tenantID, h[:], micros(db.now())).
-			Scan(&id, &rc.Reference, &rc.FormKey, &rc.FormVersion, &rc.RegisterVersion, &created, &sealed, &index)
+		var expires sql.NullInt64
+		err := tx.queryRow(`SELECT id, reference, form_key, form_version, register_version, created_at, data, subject_index,
+			receipt_hash, receipt_expires_at FROM submissions WHERE tenant_id = $1 AND reference = $2`, tenantID, reference).
+			Scan(&id, &rc.Reference, &rc.FormKey, &rc.FormVersion, &rc.RegisterVersion, &created, &sealed, &index, &stored, &expires)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrReceiptGone
 		}
 		if err != nil {
 			return err
+		}
+		if subtle.ConstantTimeCompare(stored, h[:]) != 1 || !expires.Valid || expires.Int64 <= micros(db.now()) {
+			return ErrReceiptGone
 		}
 		rc.CreatedAt = fromMicros(created)
 		if rc.Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, id), sealed); err != nil {

@@ -301,7 +301,7 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 				Body:    locale.T(lang, "mail.receipt.body", t.LegalName, title, "{reference}", f.Done.In(string(lang)))}
 		}
 	}
-	_, _, err = a.opts.Store.SubmitForm(r.Context(), citizen, t.ID, in)
+	ref, _, err := a.opts.Store.SubmitForm(r.Context(), citizen, t.ID, in)
 	switch {
 	case errors.Is(err, store.ErrFormChanged):
 		a.errorWith(w, r, http.StatusConflict, "form.changed")
@@ -310,7 +310,9 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "submit form", err)
 		return
 	}
-	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: token, Path: "/", MaxAge: int(store.ReceiptTTL.Seconds()),
+	// The cookie names the submission by its reference and proves the
+	// browser sent it with the page token.
+	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: ref + "." + token, Path: "/", MaxAge: int(store.ReceiptTTL.Seconds()),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
 	http.Redirect(w, r, "/"+t.Slug+"/receipt/"+f.Key, http.StatusSeeOther)
 }
@@ -428,7 +430,8 @@ func (a *App) receiptShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous", RequestID: RequestIDFrom(r.Context())}
-	rc, err := a.opts.Store.OpenReceipt(r.Context(), citizen, t.ID, c.Value+":receipt")
+	ref, token, _ := strings.Cut(c.Value, ".")
+	rc, err := a.opts.Store.OpenReceipt(r.Context(), citizen, t.ID, ref, token+":receipt")
 	switch {
 	case errors.Is(err, store.ErrReceiptGone), err == nil && rc.FormKey != r.PathValue("form"):
 		a.errorWith(w, r, http.StatusGone, "receipt.gone")
