@@ -66,6 +66,7 @@ const (
 	EditRegister      Permission = "register.edit"      // processing register, retention
 	ViewRegister      Permission = "register.view"      //
 	EditForms         Permission = "forms.edit"         // form builder, publish
+	ViewForms         Permission = "forms.view"         // form definitions, versions and publish checklist
 	HandleSubmissions Permission = "submissions.handle" // inbox: read, handle, export (per form grants on top)
 	ViewAudit         Permission = "audit.view"         // the tenant's audit log, including supplier actions
 	HandleRequests    Permission = "requests.handle"    // data-subject requests, breaches
@@ -80,10 +81,10 @@ const (
 // A DPO reads the register, the audit log and the requests but handles no
 // submissions and changes nothing but their own account.
 var permissions = map[Role]map[Permission]bool{
-	RoleAdmin: set(ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, HandleSubmissions, ViewAudit,
+	RoleAdmin: set(ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
 		HandleRequests, ViewRequests, EditSettings, ViewSettings, ManageOwnAccount),
 	RoleUser: set(ViewRegister, HandleSubmissions, ManageOwnAccount),
-	RoleDPO:  set(ViewRegister, ViewAudit, ViewRequests, ViewUsers, ViewSettings, ManageOwnAccount),
+	RoleDPO:  set(ViewRegister, ViewForms, ViewAudit, ViewRequests, ViewUsers, ViewSettings, ManageOwnAccount),
 	// A granted operator reads what support needs, changes nothing and,
 	// not being a tenant user, has no own account here either.
 	RoleSupport: set(ViewUsers, ViewRegister),
@@ -102,7 +103,7 @@ func Can(role Role, p Permission) bool { return permissions[role][p] }
 
 // AllPermissions lists every permission, for the documented table.
 func AllPermissions() []Permission {
-	return []Permission{ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, HandleSubmissions, ViewAudit,
+	return []Permission{ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
 		HandleRequests, ViewRequests, EditSettings, ViewSettings, ManageOwnAccount}
 }
 

@@ -154,11 +154,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// form: 422; an import that is not a multipart upload: 415; any
 		// change to an unknown form: 404, nothing changes). Publishing and
 		// withdrawing are behind the step-up; the admin's login is fresh.
-		{"GET /{tenant}/admin/forms", "GET", "/gent/admin/forms", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/forms", "GET", "/gent/admin/forms", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/forms", "POST", "/gent/admin/forms", "key=&title=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		{"POST /{tenant}/admin/forms/import", "POST", "/gent/admin/forms/import", "definition=x",
 			map[string]int{"*": 303, "user": 403, "admin": 415, "dpo": 403}},
-		{"GET /{tenant}/admin/forms/{key}", "GET", "/gent/admin/forms/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/forms/{key}", "GET", "/gent/admin/forms/nope", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/forms/{key}/settings", "GET", "/gent/admin/forms/nope/settings", "",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/forms/{key}/settings", "POST", "/gent/admin/forms/nope/settings", "title_nl=x",

@@ -25,9 +25,9 @@ import (
 // one form with its pages and fields, its version history and its publish
 // checklist — the problems Publishable finds against the current register
 // (REG-1, REG-4) and the art. 13 notice to approve before publishing
-// (DSR-3). Admins edit (EditForms); whoever reads the register reads the
-// forms too (ViewRegister): a form definition is the register applied to
-// one form, and holds no personal data. Every change is a SaveFormDraft:
+// (DSR-3). Admins edit (EditForms); admins and the DPO read (ViewForms):
+// a form definition holds no personal data, but only who answers for
+// what is collected needs to see how. Every change is a SaveFormDraft:
 // editing a published form makes the next draft version.
 
 // formState is one form of the request's tenant as the admin pages see it.

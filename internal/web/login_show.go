@@ -149,7 +149,7 @@ func (a *App) signedInShow(w http.ResponseWriter, r *http.Request) {
 		TenantName, Name, Slug                                              string
 		SeesUsers, SeesSupplierAccess, SeesPolicy, SeesRegister, EditsForms bool
 	}{t.LegalName, u.Name, t.Slug, account.Can(u.Role, account.ViewUsers), account.Can(u.Role, account.ViewAudit),
-		account.Can(u.Role, account.ViewSettings), account.Can(u.Role, account.ViewRegister), account.Can(u.Role, account.EditForms)})
+		account.Can(u.Role, account.ViewSettings), account.Can(u.Role, account.ViewRegister), account.Can(u.Role, account.ViewForms)})
 }
 
 // toLogin redirects to the tenant's login page with the current path as

@@ -105,13 +105,13 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/register/annex", a.require(account.ViewRegister, a.annexShow))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
 	// The form builder (REG-1, REG-4) and the notice approval (DSR-3):
-	// admins build and publish; who reads the register reads the forms.
+	// admins build and publish; the DPO reads them (ViewForms).
 	// {key}.json exports a definition. Publishing and withdrawing are
 	// sensitive (step-up).
-	mux.HandleFunc("GET /{tenant}/admin/forms", a.require(account.ViewRegister, a.formsShow))
+	mux.HandleFunc("GET /{tenant}/admin/forms", a.require(account.ViewForms, a.formsShow))
 	mux.HandleFunc("POST /{tenant}/admin/forms", a.require(account.EditForms, a.adminFormCreate))
 	mux.HandleFunc("POST /{tenant}/admin/forms/import", a.require(account.EditForms, a.formImport))
-	mux.HandleFunc("GET /{tenant}/admin/forms/{key}", a.require(account.ViewRegister, a.adminFormShow))
+	mux.HandleFunc("GET /{tenant}/admin/forms/{key}", a.require(account.ViewForms, a.adminFormShow))
 	mux.HandleFunc("GET /{tenant}/admin/forms/{key}/settings", a.require(account.EditForms, a.formSettingsShow))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/settings", a.require(account.EditForms, a.formSettingsUpdate))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/pages", a.require(account.EditForms, a.formPageCreate))
