@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"database/sql"
@@ -53,10 +52,10 @@ const ReceiptTTL = time.Hour
 // reference read aloud or typed from paper cannot be mistaken.
 const referenceAlphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-// newReference is a receipt reference such as "K7M4Q-2XD9P" (50 bits).
-func newReference() string {
-	var b [10]byte
-	rand.Read(b[:])
+// referenceOf is a receipt reference such as "K7M4Q-2XD9P": 50 bits of
+// mac in Crockford base 32.
+func referenceOf(mac []byte) string {
+	b := mac[:10]
 	out := make([]byte, 0, 11)
 	for i, c := range b {
 		if i == 5 {
@@ -111,68 +110,73 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		}
 		files[i] = sealedFile{fid, a.FieldKey, a.ContentType, a.Scanner, name, data, int64(len(a.Data)), micros(a.ScannedAt)}
 	}
-	idem := sha256.Sum256([]byte(in.Idempotency))
 	receipt := sha256.Sum256([]byte(in.Receipt))
-	// The insert itself finds a second post of the same page (the unique
-	// idempotency key) and, very rarely, a reference already taken (50
-	// bits): no queries before it on the common path.
-	for attempt := 0; ; attempt++ {
-		ref = newReference()
-		err = db.write(ctx, func(tx *Tx) error {
-			var published int
-			err := tx.queryRow(`SELECT version FROM forms WHERE tenant_id = $1 AND form_key = $2 AND status = 'published'`,
-				tenantID, in.FormKey).Scan(&published)
-			if errors.Is(err, sql.ErrNoRows) || (err == nil && published != in.FormVersion) {
-				return ErrFormChanged
-			}
-			if err != nil {
-				return err
-			}
-			res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
-				register_version, reference, idempotency_key, receipt_hash, receipt_expires_at)
-				SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')`,
-				id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, idem[:], receipt[:],
-				micros(now.Add(ReceiptTTL)))
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return fmt.Errorf("tenant %q is not active: %w", tenantID, ErrConflict)
-			}
-			for _, f := range files {
-				if _, err := tx.exec(`INSERT INTO attachments (id, tenant_id, submission_id, field_key, name, content_type, size, data,
-					scanned_at, scanner, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-					f.id, tenantID, id, f.field, f.name, f.contentType, f.size, f.data, f.scannedAt, f.scanner, micros(now)); err != nil {
-					return err
-				}
-			}
-			if in.Mail != nil {
-				m := *in.Mail
-				m.Body = strings.ReplaceAll(m.Body, "{reference}", ref)
-				m.Subject = strings.ReplaceAll(m.Subject, "{reference}", ref)
-				if _, err := tx.enqueueMail(tenantID, m, actor); err != nil {
-					return err
-				}
-			}
-			return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.create", ObjectType: "submission",
-				ObjectID: id, Subject: subjectPseudonym(index),
-				Purpose: fmt.Sprintf("form %s version %d, register version %d, %d attachment(s)", in.FormKey, in.FormVersion,
-					in.RegisterVersion, len(files))})
-		})
-		switch {
-		case err == nil:
-			return ref, true, nil
-		case isUniqueViolation(err) && strings.Contains(err.Error(), "idempotency"):
-			// The same page posted twice: the first post's reference.
-			if qerr := db.sql.QueryRowContext(ctx, `SELECT reference FROM submissions WHERE tenant_id = $1 AND idempotency_key = $2`,
-				tenantID, idem[:]).Scan(&ref); qerr != nil {
-				return "", false, fmt.Errorf("submit form: %w", qerr)
-			}
-			return ref, false, nil
-		case isUniqueViolation(err) && attempt < 3:
-			continue // a reference taken by another submission: draw again
+	// The reference is derived from the page token with the tenant's keyed
+	// index: a second post of the same page gets the same reference, and
+	// the unique reference index finds it — no idempotency column, and no
+	// query before the insert on the common path.
+	mac, err := db.keys.BlindIndex(tenantID, "submission-reference", []byte(in.Idempotency))
+	if err != nil {
+		return "", false, fmt.Errorf("submit form: %w", err)
+	}
+	ref = referenceOf(mac)
+	err = db.write(ctx, func(tx *Tx) error {
+		var published int
+		err := tx.queryRow(`SELECT version FROM forms WHERE tenant_id = $1 AND form_key = $2 AND status = 'published'`,
+			tenantID, in.FormKey).Scan(&published)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && published != in.FormVersion) {
+			return ErrFormChanged
 		}
-		break
+		if err != nil {
+			return err
+		}
+		res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
+			register_version, reference, receipt_hash, receipt_expires_at)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')`,
+			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, receipt[:],
+			micros(now.Add(ReceiptTTL)))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return fmt.Errorf("tenant %q is not active: %w", tenantID, ErrConflict)
+		}
+		for _, f := range files {
+			if _, err := tx.exec(`INSERT INTO attachments (id, tenant_id, submission_id, field_key, name, content_type, size, data,
+				scanned_at, scanner, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+				f.id, tenantID, id, f.field, f.name, f.contentType, f.size, f.data, f.scannedAt, f.scanner, micros(now)); err != nil {
+				return err
+			}
+		}
+		if in.Mail != nil {
+			m := *in.Mail
+			m.Body = strings.ReplaceAll(m.Body, "{reference}", ref)
+			m.Subject = strings.ReplaceAll(m.Subject, "{reference}", ref)
+			if _, err := tx.enqueueMail(tenantID, m, actor); err != nil {
+				return err
+			}
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.create", ObjectType: "submission",
+			ObjectID: id, Subject: subjectPseudonym(index),
+			Purpose: fmt.Sprintf("form %s version %d, register version %d, %d attachment(s)", in.FormKey, in.FormVersion,
+				in.RegisterVersion, len(files))})
+	})
+	switch {
+	case err == nil:
+		return ref, true, nil
+	case isUniqueViolation(err):
+		// The same page posted twice, when the receipt matches; a
+		// different page whose 50-bit reference is taken (about once in
+		// a thousand tenants of a million submissions) must post again.
+		var stored []byte
+		if qerr := db.sql.QueryRowContext(ctx, `SELECT receipt_hash FROM submissions WHERE tenant_id = $1 AND reference = $2`,
+			tenantID, ref).Scan(&stored); qerr != nil {
+			return "", false, fmt.Errorf("submit form: %w", qerr)
+		}
+		if subtle.ConstantTimeCompare(stored, receipt[:]) == 1 {
+			return ref, false, nil
+		}
+		return "", false, ErrFormChanged
 	}
 	if errors.Is(err, ErrFormChanged) {
 		return "", false, ErrFormChanged

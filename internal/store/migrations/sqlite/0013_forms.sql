@@ -25,20 +25,19 @@ CREATE TABLE forms (
 CREATE UNIQUE INDEX forms_one_draft ON forms (tenant_id, form_key) WHERE status = 'draft';
 CREATE UNIQUE INDEX forms_one_published ON forms (tenant_id, form_key) WHERE status = 'published';
 
--- A submission records the form and register versions it was made under,
--- its receipt reference and the idempotency key of the form page it came
--- from (a double click stores it once).
+-- A submission records the form and register versions it was made under
+-- and its receipt reference, derived from the form page's token with the
+-- tenant's keyed index: the unique reference makes a double click store
+-- once.
 ALTER TABLE submissions ADD COLUMN form_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE submissions ADD COLUMN register_version INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE submissions ADD COLUMN reference TEXT;
-ALTER TABLE submissions ADD COLUMN idempotency_key BLOB;
 ALTER TABLE submissions ADD COLUMN status TEXT NOT NULL DEFAULT 'new';
 -- The citizen's receipt: a short-lived capability (hash only) that opens
 -- their own submission once more, for the receipt page and its PDF.
 ALTER TABLE submissions ADD COLUMN receipt_hash BLOB;
 ALTER TABLE submissions ADD COLUMN receipt_expires_at BIGINT;
 CREATE UNIQUE INDEX submissions_reference ON submissions (tenant_id, reference);
-CREATE UNIQUE INDEX submissions_idempotency ON submissions (tenant_id, idempotency_key);
 
 -- Attachments: name and content sealed; stored only after a clean scan.
 CREATE TABLE attachments (
