@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -33,6 +34,7 @@ type FormVersion struct {
 	CreatedAt        time.Time
 	CreatedBy        string
 	UpdatedAt        time.Time
+	Revision         int    // +1 at every save of the draft
 	Notice           []byte // the approved art. 13 notice (JSON), nil until approved
 	NoticeApprovedAt *time.Time
 	NoticeApprovedBy string
@@ -63,7 +65,7 @@ var ErrNoticeNotApproved = errors.New("the privacy notice of this form has not b
 var ErrFormChanged = errors.New("the form was changed or withdrawn while it was being filled in")
 
 const formColumns = `form_key, version, status, definition, created_at, created_by, updated_at, notice, notice_approved_at,
-	notice_approved_by, register_version, published_at, published_by`
+	notice_approved_by, register_version, published_at, published_by, revision`
 
 func scanForm(row interface{ Scan(...any) error }) (FormVersion, error) {
 	var fv FormVersion
@@ -73,7 +75,7 @@ func scanForm(row interface{ Scan(...any) error }) (FormVersion, error) {
 	var approved, published sql.NullInt64
 	var regVersion sql.NullInt64
 	if err := row.Scan(&fv.Key, &fv.Version, &fv.Status, &def, &created, &fv.CreatedBy, &updated, &notice, &approved,
-		&approvedBy, &regVersion, &published, &publishedBy); err != nil {
+		&approvedBy, &regVersion, &published, &publishedBy, &fv.Revision); err != nil {
 		return fv, err
 	}
 	if err := json.Unmarshal([]byte(def), &fv.Form); err != nil {
@@ -98,12 +100,34 @@ func scanForm(row interface{ Scan(...any) error }) (FormVersion, error) {
 
 func actorName(a audit.Actor) string { return string(a.Kind) + ":" + a.ID }
 
+// ErrFormEdited: the form changed since the page the change was made on
+// was shown (another admin saved in between); nothing was saved.
+var ErrFormEdited = errors.New("the form was changed by someone else in the meantime")
+
+// FormBase names the version of a form a builder page was made from: its
+// number and its revision (saves of the draft).
+func FormBase(fv FormVersion) string {
+	return strconv.Itoa(fv.Version) + "-" + strconv.Itoa(fv.Revision)
+}
+
+// SaveFormDraftOver is SaveFormDraft for a change made on a page built from
+// the working version base (FormBase: the draft, else the newest version):
+// when the working version is no longer base, nothing is saved and the
+// error is ErrFormEdited. An empty base checks nothing.
+func (db *DB) SaveFormDraftOver(ctx context.Context, actor audit.Actor, tenantID string, f form.Form, base string) (FormVersion, error) {
+	return db.saveFormDraft(ctx, actor, tenantID, f, base)
+}
+
 // SaveFormDraft stores f as the form's draft: the existing draft is
 // replaced (its notice approval lapses), or a new draft version is made
 // after the latest. Published versions never change (REG-1). The
 // definition is checked on its own (*FormInvalidError, nothing saved);
 // the register is checked when publishing. Audited as "form.draft.save".
 func (db *DB) SaveFormDraft(ctx context.Context, actor audit.Actor, tenantID string, f form.Form) (FormVersion, error) {
+	return db.saveFormDraft(ctx, actor, tenantID, f, "")
+}
+
+func (db *DB) saveFormDraft(ctx context.Context, actor audit.Actor, tenantID string, f form.Form, base string) (FormVersion, error) {
 	if ps := f.Validate(); len(ps) > 0 {
 		return FormVersion{}, &FormInvalidError{Problems: ps}
 	}
@@ -111,6 +135,17 @@ func (db *DB) SaveFormDraft(ctx context.Context, actor audit.Actor, tenantID str
 	var fv FormVersion
 	err := db.write(ctx, func(tx *Tx) error {
 		now := micros(db.now())
+		if base != "" {
+			// The working version: the draft, else the newest.
+			working, err := scanForm(tx.queryRow(`SELECT `+formColumns+` FROM forms WHERE tenant_id = $1 AND form_key = $2
+				ORDER BY CASE WHEN status = 'draft' THEN 0 ELSE 1 END, version DESC LIMIT 1`, tenantID, f.Key))
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if err != nil || FormBase(working) != base {
+				return ErrFormEdited
+			}
+		}
 		var version int
 		err := tx.queryRow(`SELECT version FROM forms WHERE tenant_id = $1 AND form_key = $2 AND status = 'draft'`, tenantID, f.Key).Scan(&version)
 		switch {
@@ -126,8 +161,9 @@ func (db *DB) SaveFormDraft(ctx context.Context, actor audit.Actor, tenantID str
 		case err != nil:
 			return err
 		default:
-			if _, err := tx.exec(`UPDATE forms SET definition = $1, updated_at = $2, notice = NULL, notice_approved_at = NULL,
-				notice_approved_by = NULL WHERE tenant_id = $3 AND form_key = $4 AND version = $5`, def, now, tenantID, f.Key, version); err != nil {
+			if _, err := tx.exec(`UPDATE forms SET definition = $1, updated_at = $2, revision = revision + 1, notice = NULL,
+				notice_approved_at = NULL, notice_approved_by = NULL WHERE tenant_id = $3 AND form_key = $4 AND version = $5`,
+				def, now, tenantID, f.Key, version); err != nil {
 				return err
 			}
 		}
@@ -139,6 +175,9 @@ func (db *DB) SaveFormDraft(ctx context.Context, actor audit.Actor, tenantID str
 			tenantID, f.Key, version))
 		return err
 	})
+	if errors.Is(err, ErrFormEdited) {
+		return FormVersion{}, ErrFormEdited
+	}
 	if err != nil {
 		return FormVersion{}, fmt.Errorf("save form draft: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/register"
+	"github.com/kluis/kluis/internal/store"
 )
 
 // The builder: pages, fields and the form's own texts, changed one step
@@ -148,6 +149,11 @@ func (a *App) beginStep(w http.ResponseWriter, r *http.Request) (builderStep, bo
 	if !ok {
 		return builderStep{}, false
 	}
+	if base := r.PostForm.Get("base"); base != "" && base != store.FormBase(st.working()) {
+		// Another admin saved since this page was shown: change nothing.
+		a.errorWith(w, r, http.StatusConflict, "forms.edited")
+		return builderStep{}, false
+	}
 	b := builderStep{st: st, f: cloneForm(st.working().Form), page: -1, field: -1}
 	switch {
 	case r.PathValue("field") != "":
@@ -190,7 +196,7 @@ func (a *App) formPageCreate(w http.ResponseWriter, r *http.Request, me account.
 	ps, err := a.saveDraft(r, me, f)
 	switch {
 	case err != nil:
-		a.internalError(w, r, "save form draft", err)
+		a.saveFailed(w, r, err)
 	case len(ps) > 0:
 		var errs fieldErrors
 		for _, p := range ps {
@@ -229,7 +235,7 @@ func (a *App) saveFromPage(w http.ResponseWriter, r *http.Request, me account.Us
 	ps, err := a.saveDraft(r, me, f)
 	switch {
 	case err != nil:
-		a.internalError(w, r, "save form draft", err)
+		a.saveFailed(w, r, err)
 	case len(ps) > 0:
 		a.renderAdminForm(w, r, me, http.StatusUnprocessableEntity, st, adminFormPage{Errors: a.pageErrors(r, f, ps, anchor)})
 	default:
@@ -261,7 +267,7 @@ func (a *App) formFieldCreate(w http.ResponseWriter, r *http.Request, me account
 	ps, err := a.saveDraft(r, me, f)
 	switch {
 	case err != nil:
-		a.internalError(w, r, "save form draft", err)
+		a.saveFailed(w, r, err)
 	case len(ps) > 0:
 		var errs fieldErrors
 		for _, p := range ps {
@@ -484,6 +490,7 @@ var acceptNames = map[string]string{"application/pdf": "PDF", "image/jpeg": "JPE
 // fieldPage is the data of templates/form-field.html.
 type fieldPage struct {
 	Slug, TenantName string
+	Base             string // the working version the page shows (store.FormBase)
 	FormKey          string
 	FormTitle        loc
 	FieldKey         string // the key as stored (the page's address)
@@ -561,7 +568,7 @@ func (a *App) formFieldUpdate(w http.ResponseWriter, r *http.Request, me account
 	if len(errs) == 0 {
 		ps, err := a.saveDraft(r, me, f)
 		if err != nil {
-			a.internalError(w, r, "save form draft", err)
+			a.saveFailed(w, r, err)
 			return
 		}
 		for _, p := range ps { // Validate passed above: not expected
@@ -581,7 +588,7 @@ func (a *App) renderField(w http.ResponseWriter, r *http.Request, status int, st
 	t := tenantFrom(r.Context())
 	lang := string(LangFrom(r.Context()))
 	f := st.working().Form
-	p := fieldPage{Slug: t.Slug, TenantName: t.LegalName, FormKey: f.Key, FormTitle: locOf(f.Title, lang), FieldKey: r.PathValue("field"),
+	p := fieldPage{Base: store.FormBase(st.working()), Slug: t.Slug, TenantName: t.LegalName, FormKey: f.Key, FormTitle: locOf(f.Title, lang), FieldKey: r.PathValue("field"),
 		In: in, Labels: textInputs("label", in.Label, errs), Helps: textInputs("help", in.Help, errs), Types: form.Types,
 		Errors: errs, HasRegister: len(st.Register.Categories) > 0}
 	reg := st.Register
@@ -625,6 +632,7 @@ func (a *App) renderField(w http.ResponseWriter, r *http.Request, status int, st
 // settingsPage is the data of templates/form-settings.html.
 type settingsPage struct {
 	Slug, TenantName  string
+	Base              string // the working version the page shows (store.FormBase)
 	FormKey           string
 	FormTitle         loc
 	Titles            []textInput
@@ -661,7 +669,7 @@ func (a *App) formSettingsUpdate(w http.ResponseWriter, r *http.Request, me acco
 	ps, err := a.saveDraft(r, me, f)
 	switch {
 	case err != nil:
-		a.internalError(w, r, "save form draft", err)
+		a.saveFailed(w, r, err)
 	case len(ps) > 0:
 		var errs fieldErrors
 		for _, p := range ps {
@@ -676,7 +684,7 @@ func (a *App) formSettingsUpdate(w http.ResponseWriter, r *http.Request, me acco
 func (a *App) renderSettings(w http.ResponseWriter, r *http.Request, status int, st formState, f form.Form, errs fieldErrors) {
 	t := tenantFrom(r.Context())
 	lang := string(LangFrom(r.Context()))
-	p := settingsPage{Slug: t.Slug, TenantName: t.LegalName, FormKey: f.Key, FormTitle: locOf(st.working().Form.Title, lang),
+	p := settingsPage{Base: store.FormBase(st.working()), Slug: t.Slug, TenantName: t.LegalName, FormKey: f.Key, FormTitle: locOf(st.working().Form.Title, lang),
 		Titles: textInputs("title", f.Title, errs), Intros: textInputs("intro", f.Intro, errs), Dones: textInputs("done", f.Done, errs),
 		ConfirmationMail: f.ConfirmationMail, ConfirmationField: f.ConfirmationField, Errors: errs}
 	for _, fl := range f.Fields() {

@@ -187,7 +187,7 @@ func (a *App) adminFormCreate(w http.ResponseWriter, r *http.Request, me account
 	ps, err := a.saveDraft(r, me, f)
 	switch {
 	case err != nil:
-		a.internalError(w, r, "save form draft", err)
+		a.saveFailed(w, r, err)
 	case len(ps) > 0:
 		for _, pr := range ps {
 			id := map[string]string{"key": "key", "title.nl": "title"}[pr.Path]
@@ -264,7 +264,7 @@ func (a *App) formImport(w http.ResponseWriter, r *http.Request, me account.User
 	if len(ps) == 0 {
 		ps, err = a.saveDraft(r, me, f)
 		if err != nil {
-			a.internalError(w, r, "save form draft", err)
+			a.saveFailed(w, r, err)
 			return
 		}
 	}
@@ -294,13 +294,28 @@ func jsonUpload(contentType, name string) bool {
 
 // saveDraft saves f as the form's draft. The problems of an invalid
 // definition are returned (nothing saved); err is anything else.
+//
+// The builder's pages carry the working version they were made from
+// (input "base"): when another admin saved in between, nothing is saved
+// and err is store.ErrFormEdited (see beginStep).
 func (a *App) saveDraft(r *http.Request, me account.User, f form.Form) ([]form.Problem, error) {
-	_, err := a.opts.Store.SaveFormDraft(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID, f)
+	_, err := a.opts.Store.SaveFormDraftOver(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID, f,
+		r.PostForm.Get("base"))
 	var inv *store.FormInvalidError
 	if errors.As(err, &inv) {
 		return inv.Problems, nil
 	}
 	return nil, err
+}
+
+// saveFailed answers a draft that could not be saved: 409 when another
+// admin saved the form in between (nothing changed), else 500.
+func (a *App) saveFailed(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, store.ErrFormEdited) {
+		a.errorWith(w, r, http.StatusConflict, "forms.edited")
+		return
+	}
+	a.internalError(w, r, "save form draft", err)
 }
 
 // problemText words a problem in the request's language, without its path
@@ -362,6 +377,7 @@ var formDone = []string{"saved", "approved", "published", "withdrawn", "deleted"
 // adminFormPage is the data of templates/form-show.html.
 type adminFormPage struct {
 	Slug, TenantName string
+	Base             string // the working version the page shows (store.FormBase)
 	CanEdit          bool
 	Key              string
 	Title            loc
@@ -467,7 +483,7 @@ func (a *App) renderAdminForm(w http.ResponseWriter, r *http.Request, me account
 	lang := string(LangFrom(r.Context()))
 	fv := st.working()
 	f := fv.Form
-	p.Slug, p.TenantName, p.CanEdit = t.Slug, t.LegalName, account.Can(me.Role, account.EditForms)
+	p.Slug, p.TenantName, p.CanEdit, p.Base = t.Slug, t.LegalName, account.Can(me.Role, account.EditForms), store.FormBase(fv)
 	p.Key, p.Title, p.Version, p.IsDraft = fv.Key, locOf(f.Title, lang), fv.Version, fv.Status == store.FormDraft
 	p.Draft, p.Published, p.Versions, p.Types = st.Draft, st.Published, st.Versions, form.Types
 	p.Withdrawn = st.Draft == nil && st.Published == nil

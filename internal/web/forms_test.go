@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -554,6 +555,45 @@ func TestFormsOfAnotherTenant404(t *testing.T) {
 		}
 		if d, _ := env.DB.FormByStatus(context.Background(), fe.brugge.ID, "vraag", store.FormDraft); d.Form.Fields()[0].Label["nl"] != "Naam en voornaam" {
 			t.Error("brugge's form was changed")
+		}
+	})
+}
+
+// TestFormBuilderRefusesLostUpdates: two admins edit the same draft; the
+// one whose page was made before the other's save gets 409 and saves
+// nothing — the other's change stays. The store refuses a stale base too,
+// whatever the page said.
+func TestFormBuilderRefusesLostUpdates(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fe := newFormsEnv(t, env)
+		fe.post(t, "/gent/admin/forms", url.Values{"key": {"melding"}, "title": {"Melding"}}, http.StatusSeeOther)
+		fe.post(t, "/gent/admin/forms/melding/pages", url.Values{"page_title": {"Uw melding"}, "page_key": {"melding"}}, http.StatusSeeOther)
+		_, page := fe.get(t, "/gent/admin/forms/melding/settings", fe.admin)
+		m := regexp.MustCompile(`name="base" value="([0-9]+-[0-9]+)"`).FindStringSubmatch(page)
+		if m == nil {
+			t.Fatal("the settings page carries no base version")
+		}
+		seen := m[1]
+		// The other admin saves first (the draft moves on).
+		fe.post(t, "/gent/admin/forms/melding/settings", url.Values{"base": {seen}, "title_nl": {"Melding van de ander"}}, http.StatusSeeOther)
+		// This admin's page is stale now.
+		body := fe.post(t, "/gent/admin/forms/melding/settings", url.Values{"base": {seen}, "title_nl": {"Mijn titel"}}, http.StatusConflict)
+		if !strings.Contains(body, "Het formulier werd intussen gewijzigd") {
+			t.Fatalf("conflict page:\n%s", body)
+		}
+		if got := fe.draft(t, "melding").Form.Title["nl"]; got != "Melding van de ander" {
+			t.Fatalf("the other admin's title was overwritten: %q", got)
+		}
+		fe.post(t, "/gent/admin/forms/melding/pages", url.Values{"base": {seen}, "page_title": {"Te laat"}}, http.StatusConflict)
+		if n := len(fe.draft(t, "melding").Form.Pages); n != 1 {
+			t.Fatalf("a stale page added a page: %d pages", n)
+		}
+		d := fe.draft(t, "melding")
+		if _, err := env.DB.SaveFormDraftOver(context.Background(), audit.Actor{Kind: audit.KindUser, ID: "x"}, fe.gent.ID, d.Form, seen); !errors.Is(err, store.ErrFormEdited) {
+			t.Fatalf("store with a stale base: %v", err)
+		}
+		if _, err := env.DB.SaveFormDraftOver(context.Background(), audit.Actor{Kind: audit.KindUser, ID: "x"}, fe.gent.ID, d.Form, store.FormBase(d)); err != nil {
+			t.Fatalf("store with the current base: %v", err)
 		}
 	})
 }

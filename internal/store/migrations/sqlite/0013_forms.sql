@@ -13,6 +13,7 @@ CREATE TABLE forms (
     created_at         BIGINT NOT NULL,
     created_by         TEXT NOT NULL,
     updated_at         BIGINT NOT NULL,
+    revision           INTEGER NOT NULL DEFAULT 1, -- +1 at every save of the draft (lost-update check)
     notice             TEXT,          -- JSON (form.Notice) as approved
     notice_approved_at BIGINT,
     notice_approved_by TEXT,
