@@ -121,25 +121,28 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 	}
 	ref = referenceOf(mac)
 	err = db.write(ctx, func(tx *Tx) error {
-		var published int
-		err := tx.queryRow(`SELECT version FROM forms WHERE tenant_id = $1 AND form_key = $2 AND status = 'published'`,
-			tenantID, in.FormKey).Scan(&published)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && published != in.FormVersion) {
-			return ErrFormChanged
-		}
-		if err != nil {
-			return err
-		}
+		// One statement inserts only into an active tenant and only while
+		// the form version is the published one; why not is looked up
+		// only when it did not.
 		res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
 			register_version, reference, receipt_hash, receipt_expires_at)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')`,
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+			WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')
+			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')`,
 			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, receipt[:],
 			micros(now.Add(ReceiptTTL)))
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return fmt.Errorf("tenant %q is not active: %w", tenantID, ErrConflict)
+			var active bool
+			if err := tx.queryRow(`SELECT count(*) > 0 FROM tenants WHERE id = $1 AND status = 'active'`, tenantID).Scan(&active); err != nil {
+				return err
+			}
+			if !active {
+				return fmt.Errorf("tenant %q is not active: %w", tenantID, ErrConflict)
+			}
+			return ErrFormChanged
 		}
 		for _, f := range files {
 			if _, err := tx.exec(`INSERT INTO attachments (id, tenant_id, submission_id, field_key, name, content_type, size, data,
