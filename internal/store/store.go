@@ -140,7 +140,7 @@ func sqliteDSN(path string) (Dialect, string, error) {
 	// WAL for concurrent readers, a busy timeout instead of instant
 	// SQLITE_BUSY, foreign keys enforced, and synchronous=FULL so that an
 	// acknowledged commit survives a power cut.
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-32000)", "wal_autocheckpoint(4000)"} {
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-16000)", "wal_autocheckpoint(4000)"} {
 		q.Add("_pragma", p)
 	}
 	// Writers take the lock at BEGIN, so two writers never deadlock on a
