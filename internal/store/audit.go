@@ -71,6 +71,9 @@ func (tx *Tx) appendAudit(e audit.Event) error {
 	}
 }
 
+// actorName is how a row names who made it ("user:ID", "operator:cli:NAME").
+func actorName(a audit.Actor) string { return string(a.Kind) + ":" + a.ID }
+
 // createAuditHead starts a tenant's chain.
 func (tx *Tx) createAuditHead(tenantID string) error {
 	_, err := tx.exec(`INSERT INTO audit_heads (tenant_id, seq, hash) VALUES ($1, 0, $2)`, tenantID, audit.Genesis(tenantID))

@@ -98,8 +98,6 @@ func scanForm(row interface{ Scan(...any) error }) (FormVersion, error) {
 	return fv, nil
 }
 
-func actorName(a audit.Actor) string { return string(a.Kind) + ":" + a.ID }
-
 // ErrFormEdited: the form changed since the page the change was made on
 // was shown (another admin saved in between); nothing was saved.
 var ErrFormEdited = errors.New("the form was changed by someone else in the meantime")

@@ -75,7 +75,7 @@ func attachmentAD(tenantID, id, column string) seal.AD {
 // version must still be the published one (ErrFormChanged). The same
 // idempotency token stores nothing new and returns the first reference
 // (created false): a double click submits once.
-func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string, in NewFormSubmission) (ref string, created bool, err error) {
+func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string, in NewFormSubmission) (string, bool, error) {
 	if err := db.requireKeys(); err != nil {
 		return "", false, err
 	}
@@ -119,7 +119,7 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 	if err != nil {
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
-	ref = referenceOf(mac)
+	ref := referenceOf(mac)
 	err = db.write(ctx, func(tx *Tx) error {
 		// One statement inserts only into an active tenant and only while
 		// the form version is the published one; why not is looked up
@@ -180,14 +180,10 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 			return ref, false, nil
 		}
 		return "", false, ErrFormChanged
-	}
-	if errors.Is(err, ErrFormChanged) {
+	case errors.Is(err, ErrFormChanged):
 		return "", false, ErrFormChanged
 	}
-	if err != nil {
-		return "", false, fmt.Errorf("submit form: %w", err)
-	}
-	return ref, created, nil
+	return "", false, fmt.Errorf("submit form: %w", err)
 }
 
 // Receipt is what the citizen's own receipt shows.

@@ -49,7 +49,7 @@ func (db *DB) SaveRegister(ctx context.Context, actor audit.Actor, tenantID stri
 			return err
 		}
 		if _, err := tx.exec(`INSERT INTO registers (tenant_id, version, created_at, created_by, document) VALUES ($1, $2, $3, $4, $5)`,
-			tenantID, version, micros(db.now()), string(actor.Kind)+":"+actor.ID, string(doc)); err != nil {
+			tenantID, version, micros(db.now()), actorName(actor), string(doc)); err != nil {
 			return err
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "register.save",

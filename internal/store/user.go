@@ -85,7 +85,7 @@ func (db *DB) InviteUserWithMail(ctx context.Context, actor audit.Actor, tenantI
 			return err
 		}
 		if _, err := tx.exec(`INSERT INTO invitations (token_hash, tenant_id, user_id, created_by, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6)`, tok.Hash, tenantID, u.ID, string(actor.Kind)+":"+actor.ID, micros(now),
+			VALUES ($1, $2, $3, $4, $5, $6)`, tok.Hash, tenantID, u.ID, actorName(actor), micros(now),
 			micros(now.Add(account.InvitationTTL))); err != nil {
 			return err
 		}
