@@ -677,6 +677,19 @@ for (const c of [
       await fill('income', '1650,75');
       await fill('iban', 'BE68 5390 0754 7034');
       await page.check('#truthful');
+      if (c.lang === 'fr') {
+        // Switching language halfway keeps what was typed, and back.
+        for (const to of ['en', 'fr']) {
+          [response] = await Promise.all([page.waitForNavigation(), page.click(`.lang-switch button[value=${to}]`)]);
+          assert.equal(response.status(), 200);
+          assert.match(await page.locator('html').getAttribute('lang'), new RegExp(`^${to}`));
+          assert.equal(await page.locator('#insz').inputValue(), '85.07.15-123.97', `typed values kept after switching to ${to}`);
+          assert.equal(await page.locator('#income').inputValue(), '1650,75');
+          assert.ok(await page.locator('#truthful').isChecked());
+          assert.equal(await page.locator('.error-summary').count(), 0, 'a switch does not judge the form');
+        }
+        await expectNoAxeViolations(page, 'the form after a language switch');
+      }
       // The EICAR test file first: refused, nothing sent.
       await page.setInputFiles('#certificate', { name: 'attest.pdf', mimeType: 'application/pdf',
         buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*')]) });

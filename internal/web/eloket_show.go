@@ -189,7 +189,7 @@ func (a *App) renderForm(w http.ResponseWriter, r *http.Request, status int, fv 
 					accept = form.DefaultAccept
 				}
 				v.Accept = strings.Join(accept, ",")
-				if len(errs) > 0 {
+				if len(errs) > 0 || (r.MultipartForm != nil && len(r.MultipartForm.File[fl.Key]) > 0) {
 					p.FileAgain = true
 				}
 			case form.TypeAddress:
@@ -265,6 +265,14 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	if r.PostForm.Get(honeypotField) != "" {
 		a.errorWith(w, r, http.StatusUnprocessableEntity, "form.refused")
+		return
+	}
+	// The language switch on a form page posts the form: it comes back in
+	// the chosen language with what was typed, not submitted and not
+	// judged. A chosen file is not kept (it was not scanned), and the page
+	// says so.
+	if _, ok := locale.Parse(r.PostForm.Get("switch_lang")); ok {
+		a.renderForm(w, r, http.StatusOK, fv, reg, r.PostForm, nil, token)
 		return
 	}
 	citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous", RequestID: RequestIDFrom(r.Context())}

@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"html/template"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/pdftest"
 	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/scan"
@@ -111,7 +113,7 @@ func TestClauseDSR3_PublicFormShowsNoticeAndTakesSubmission(t *testing.T) {
 		resp := request{target: "/gent/toelage"}.do(t, h)
 		page := bodyOf(t, resp)
 		if resp.StatusCode != 200 || !strings.Contains(page, "Wat gebeurt er met uw gegevens?") || !strings.Contains(page, "privacy@demo.example") ||
-			!strings.Contains(page, "zwaarwegend algemeen belang") || strings.Index(page, "notice-heading") > strings.Index(page, `type="submit"`) {
+			!strings.Contains(page, "zwaarwegend algemeen belang") || strings.Index(page, "notice-heading") > strings.LastIndex(page, `type="submit"`) {
 			t.Fatalf("form page without the notice before the button: %d", resp.StatusCode)
 		}
 		if resp := (request{target: "/gent/toelage?lang=fr"}.do(t, h)); !strings.Contains(bodyOf(t, resp), "Demande d&#39;allocation sociale") {
@@ -247,6 +249,51 @@ func TestClauseDSR3_PublicFormShowsNoticeAndTakesSubmission(t *testing.T) {
 		})
 		if refused != 2 {
 			t.Fatalf("refused attachments audited: %d", refused)
+		}
+	})
+}
+
+// TestFormLanguageSwitchKeepsTypedValues: the language switch on a form page
+// posts the form, so a citizen who switches halfway keeps what was typed; the
+// switch submits nothing, judges nothing, and does not take the chosen file
+// (here no scanner is configured, which would refuse any upload).
+func TestFormLanguageSwitchKeepsTypedValues(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		tn, err := env.DB.CreateTenant(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, tenant.New{Slug: "gent",
+			LegalName: "Stad Gent", EnterpriseNumber: "0207451227", DPOName: "D", DPOEmail: "dpo@gent.be"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		publishForms(t, env, tn)
+		a, _ := newTestApp(t, Options{Store: env.DB, FormRateLimit: 1000})
+		h := a.Handler()
+		page := bodyOf(t, request{target: "/gent/toelage"}.do(t, h))
+		if !strings.Contains(page, `form="eloket" formaction="?lang=fr"`) || !strings.Contains(page, `id="eloket"`) {
+			t.Fatal("the form page's language switch does not post the form")
+		}
+		typed := allowanceAnswers(tokenRE.FindStringSubmatch(page)[1])
+		typed.Set("insz", "85.07.15-123.98") // wrong, but not judged on a switch
+		typed.Set("switch_lang", "fr")
+		ct, body := multipartPost(t, typed, "attest.pdf", []byte("%PDF-1.4\n"))
+		resp := post(t, h, "/gent/toelage?lang=fr", ct, body, "")
+		page = bodyOf(t, resp)
+		for _, want := range []string{"Demande d&#39;allocation sociale", `value="85.07.15-123.98"`, `value="MARKER-CITIZEN-77a"`,
+			`value="BE68 5390 0754 7034"`, `<html lang="fr`} {
+			if resp.StatusCode != http.StatusOK || !strings.Contains(page, want) {
+				t.Errorf("switched page (%d) lacks %q", resp.StatusCode, want)
+			}
+		}
+		if strings.Contains(page, "error-summary") || strings.Contains(page, `aria-invalid="true"`) {
+			t.Error("a language switch judged the form")
+		}
+		if !strings.Contains(page, template.HTMLEscapeString(locale.T(locale.FR, "form.file_again"))) {
+			t.Error("the page does not say the chosen file must be chosen again")
+		}
+		var n int
+		env.Raw(t).QueryRow(`SELECT count(*) FROM submissions`).Scan(&n)
+		if n != 0 {
+			t.Fatalf("a language switch stored %d submissions", n)
 		}
 	})
 }

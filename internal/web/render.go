@@ -44,6 +44,16 @@ type LangLink struct {
 	Current  bool
 }
 
+// LangForm is the id of the page's form whose typed values the language
+// switch carries over (a citizen's half-filled e-loket form), or "" when the
+// switch is plain links.
+func (p Page) LangForm() string {
+	if _, ok := p.Data.(formPage); ok {
+		return "eloket"
+	}
+	return ""
+}
+
 // Languages lists the entries of the language switch.
 func (p Page) Languages() []LangLink {
 	var links []LangLink
