@@ -49,6 +49,7 @@ func (db *DB) RemoveUser(ctx context.Context, actor audit.Actor, tenantID, userI
 				failed_count = 0, first_failure_at = NULL, locked_until = NULL, lock_count = 0, needs_admin_unlock = 0
 				WHERE tenant_id = $4 AND id = $5`, []any{[]byte{}, removedIndex(userID), now, tenantID, userID}},
 			{`UPDATE sessions SET device = NULL, user_agent_hint = '' WHERE tenant_id = $1 AND user_id = $2`, []any{tenantID, userID}},
+			{`DELETE FROM form_access WHERE tenant_id = $1 AND user_id = $2`, []any{tenantID, userID}},
 			{`DELETE FROM mfa_recovery_codes WHERE tenant_id = $1 AND user_id = $2`, []any{tenantID, userID}},
 			{`DELETE FROM mfa_totp WHERE tenant_id = $1 AND user_id = $2`, []any{tenantID, userID}},
 			{`UPDATE invitations SET used_at = $1 WHERE tenant_id = $2 AND user_id = $3 AND used_at IS NULL`, []any{now, tenantID, userID}},

@@ -33,6 +33,13 @@ func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
 	return tx.tx.ExecContext(tx.ctx, query, args...)
 }
 
+func (tx *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	if st := tx.db.stmt(query); st != nil {
+		return tx.tx.StmtContext(tx.ctx, st).QueryContext(tx.ctx, args...)
+	}
+	return tx.tx.QueryContext(tx.ctx, query, args...)
+}
+
 func (tx *Tx) queryRow(query string, args ...any) *sql.Row {
 	if st := tx.db.stmt(query); st != nil {
 		return tx.tx.StmtContext(tx.ctx, st).QueryRowContext(tx.ctx, args...)
