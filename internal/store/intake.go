@@ -144,6 +144,9 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 			}
 			return ErrFormChanged
 		}
+		if err := tx.countStat(tenantID, in.FormKey, statsDay(now), StatusNew, 1); err != nil {
+			return err
+		}
 		for _, f := range files {
 			if _, err := tx.exec(`INSERT INTO attachments (id, tenant_id, submission_id, field_key, name, content_type, size, data,
 				scanned_at, scanner, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,

@@ -1,0 +1,259 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kluis/kluis/internal/audit"
+)
+
+// Submission statuses: the staff workflow. A submission arrives new;
+// staff move it to in progress and end it done or rejected (with a
+// reason); an ended one can be reopened (in progress).
+const (
+	StatusNew        = "new"
+	StatusInProgress = "in_progress"
+	StatusDone       = "done"
+	StatusRejected   = "rejected"
+)
+
+// Statuses lists the workflow's statuses in order.
+var Statuses = []string{StatusNew, StatusInProgress, StatusDone, StatusRejected}
+
+// statusMoves is the workflow: which status may follow which.
+var statusMoves = map[string][]string{
+	StatusNew:        {StatusInProgress, StatusDone, StatusRejected},
+	StatusInProgress: {StatusNew, StatusDone, StatusRejected},
+	StatusDone:       {StatusInProgress},
+	StatusRejected:   {StatusInProgress},
+}
+
+// NextStatuses lists the statuses a submission in status may move to.
+func NextStatuses(status string) []string { return statusMoves[status] }
+
+// InboxLimit is the most rows one inbox page holds.
+const InboxLimit = 200
+
+// InboxQuery selects a page of the inbox, newest first. UserID is the
+// viewer: only forms they hold a grant on are shown (ORG-6). Empty fields
+// do not filter. Assignee "-" means unassigned. From and To bound the time
+// of receipt (From inclusive, To exclusive). Before is the cursor of the
+// previous page's last row (InboxPage.Next).
+type InboxQuery struct {
+	UserID   string
+	Form     string
+	Status   string
+	Assignee string
+	From, To time.Time
+	Before   string
+	Limit    int
+}
+
+// InboxRow is one submission as a list shows it, answers opened.
+type InboxRow struct {
+	ID          string
+	Reference   string
+	FormKey     string
+	FormVersion int
+	Status      string
+	AssigneeID  string
+	CreatedAt   time.Time
+	Answers     []byte // JSON of form.Answers
+}
+
+// InboxPage is one page of rows and the cursor of the next ("" at the end).
+type InboxPage struct {
+	Rows []InboxRow
+	Next string
+}
+
+// ErrBadCursor: the paging cursor is not one Inbox made.
+var ErrBadCursor = errors.New("invalid page cursor")
+
+// encodeCursor and decodeCursor carry (created_at, id) between pages.
+func encodeCursor(created int64, id string) string {
+	b := binary.BigEndian.AppendUint64(nil, uint64(created))
+	return base64.RawURLEncoding.EncodeToString(append(b, id...))
+}
+
+func decodeCursor(s string) (int64, string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil || len(b) < 9 || len(b) > 8+64 {
+		return 0, "", ErrBadCursor
+	}
+	return int64(binary.BigEndian.Uint64(b[:8])), string(b[8:]), nil
+}
+
+// inboxColumns are the columns scanInboxRow reads, in order.
+const inboxColumns = `id, reference, form_key, form_version, status, assignee_id, created_at, subject_index, data`
+
+type sealedRow struct {
+	InboxRow
+	index, sealed []byte
+	created       int64
+}
+
+func scanInboxRows(rows *sql.Rows) ([]sealedRow, error) {
+	defer rows.Close()
+	var out []sealedRow
+	for rows.Next() {
+		var s sealedRow
+		var ref, assignee sql.NullString
+		if err := rows.Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status, &assignee, &s.created, &s.index, &s.sealed); err != nil {
+			return nil, err
+		}
+		s.Reference, s.AssigneeID, s.CreatedAt = ref.String, assignee.String, fromMicros(s.created)
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// Inbox returns a page of the submissions the viewer may see, answers
+// opened for display, and records in the same transaction which
+// submissions were shown (their ids, never content). ErrBadCursor for a
+// cursor Inbox did not make; ErrUnreadable when a row's keys are gone.
+func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q InboxQuery) (InboxPage, error) {
+	if err := db.requireKeys(); err != nil {
+		return InboxPage{}, err
+	}
+	if q.Limit <= 0 || q.Limit > InboxLimit {
+		q.Limit = 50
+	}
+	where := []string{"s.tenant_id = $1", "fa.user_id = $2"}
+	args := []any{tenantID, q.UserID}
+	add := func(cond string, v any) {
+		args = append(args, v)
+		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
+	}
+	if q.Form != "" {
+		add("s.form_key = ?", q.Form)
+	}
+	if q.Status != "" {
+		add("s.status = ?", q.Status)
+	}
+	switch q.Assignee {
+	case "":
+	case "-":
+		where = append(where, "s.assignee_id IS NULL")
+	default:
+		add("s.assignee_id = ?", q.Assignee)
+	}
+	if !q.From.IsZero() {
+		add("s.created_at >= ?", micros(q.From))
+	}
+	if !q.To.IsZero() {
+		add("s.created_at < ?", micros(q.To))
+	}
+	if q.Before != "" {
+		created, id, err := decodeCursor(q.Before)
+		if err != nil {
+			return InboxPage{}, err
+		}
+		args = append(args, created, id)
+		n := len(args)
+		where = append(where, fmt.Sprintf("(s.created_at < $%d OR (s.created_at = $%d AND s.id < $%d))", n-1, n-1, n))
+	}
+	query := `SELECT ` + prefixed("s.", inboxColumns) + ` FROM submissions s
+		JOIN form_access fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key
+		WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY s.created_at DESC, s.id DESC LIMIT %d`, q.Limit+1)
+	var page InboxPage
+	err := db.write(ctx, func(tx *Tx) error {
+		rows, err := tx.query(query, args...)
+		if err != nil {
+			return err
+		}
+		found, err := scanInboxRows(rows)
+		if err != nil {
+			return err
+		}
+		if len(found) > q.Limit {
+			last := found[q.Limit-1]
+			page.Next = encodeCursor(last.created, last.ID)
+			found = found[:q.Limit]
+		}
+		page.Rows, err = db.openRows(tx, audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.list", Purpose: "inbox"}, found)
+		return err
+	})
+	if err != nil {
+		return InboxPage{}, fmt.Errorf("inbox: %w", err)
+	}
+	return page, nil
+}
+
+// prefixed qualifies each of a comma-separated column list.
+func prefixed(p, cols string) string {
+	parts := strings.Split(cols, ", ")
+	for i := range parts {
+		parts[i] = p + parts[i]
+	}
+	return strings.Join(parts, ", ")
+}
+
+// openRows opens the rows' answers and records ev naming every row shown
+// (also none). An unreadable row fails the whole list, recorded as such.
+func (db *DB) openRows(tx *Tx, ev audit.Event, found []sealedRow) ([]InboxRow, error) {
+	ids := make([]string, len(found))
+	for i, s := range found {
+		ids[i] = s.ID
+	}
+	ev.ObjectType, ev.ObjectID = "submission", strings.Join(ids, ",")
+	out := make([]InboxRow, len(found))
+	for i, s := range found {
+		data, err := db.keys.Open(ev.TenantID, submissionAD(ev.TenantID, s.ID), s.sealed)
+		if err != nil {
+			ev.Outcome = audit.OutcomeFailure
+			if aerr := tx.appendAudit(ev); aerr != nil {
+				return nil, aerr
+			}
+			return nil, keep(ErrUnreadable)
+		}
+		s.Answers = data
+		out[i] = s.InboxRow
+	}
+	return out, tx.appendAudit(ev)
+}
+
+// SearchLimit is the most submissions a citizen search returns.
+const SearchLimit = 200
+
+// SearchSubject finds the submissions about one data subject — subject is
+// the normalised national register number or e-mail address, as the
+// e-loket indexed it — by the tenant's keyed blind index, across the
+// forms the viewer may see, newest first. The search is recorded with the
+// subject's pseudonym and the ids found, never the identifier.
+func (db *DB) SearchSubject(ctx context.Context, actor audit.Actor, tenantID, userID, subject string) ([]InboxRow, error) {
+	if err := db.requireKeys(); err != nil {
+		return nil, err
+	}
+	index, err := db.keys.BlindIndex(tenantID, "subject", []byte(subject))
+	if err != nil {
+		return nil, fmt.Errorf("search subject: %w", err)
+	}
+	var out []InboxRow
+	err = db.write(ctx, func(tx *Tx) error {
+		rows, err := tx.query(`SELECT `+prefixed("s.", inboxColumns)+` FROM submissions s
+			JOIN form_access fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key AND fa.user_id = $2
+			WHERE s.tenant_id = $1 AND s.subject_index = $3 ORDER BY s.created_at DESC, s.id DESC LIMIT `+fmt.Sprint(SearchLimit),
+			tenantID, userID, index)
+		if err != nil {
+			return err
+		}
+		found, err := scanInboxRows(rows)
+		if err != nil {
+			return err
+		}
+		out, err = db.openRows(tx, audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.search",
+			Subject: subjectPseudonym(index), Purpose: fmt.Sprintf("citizen search, %d found", len(found))}, found)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("search subject: %w", err)
+	}
+	return out, nil
+}
