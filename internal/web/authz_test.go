@@ -104,6 +104,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/admin/users/{id}/{action}", "POST", "/gent/admin/users/nobody/disable", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Supplier access: admins grant and end it, the DPO sees it (an
 		// empty form: 422; an unknown grant: 404).
+		{"GET /{tenant}/inbox", "GET", "/gent/inbox", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 403}},
+		{"POST /{tenant}/inbox/search", "POST", "/gent/inbox/search", "q=nobody", map[string]int{"*": 303, "user": 422, "admin": 422, "dpo": 403}},
+		{"GET /{tenant}/inbox/{id}", "GET", "/gent/inbox/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/inbox/{id}/{action}", "POST", "/gent/inbox/nope/notes", "note=x", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/inbox/{id}/files/{file}", "GET", "/gent/inbox/nope/files/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/users/{id}/forms", "POST", "/gent/admin/users/nobody/forms", "form=vraag", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/operators", "POST", "/gent/admin/operators", "email=&reason=&hours=4",
 			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},

@@ -95,6 +95,14 @@ func (a *App) tenantRoutes(mux *routeTable) {
 		a.stepUp(userPagePath, a.userActionOf("reset-mfa"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/remove", a.require(account.ManageUsers,
 		a.stepUp(userPagePath, a.userActionOf("remove"))))
+	// The staff inbox (issue 5): submissions of the forms an admin granted
+	// (ORG-6); every list, search, view and download is an audited read.
+	mux.HandleFunc("GET /{tenant}/inbox", a.require(account.HandleSubmissions, a.inboxShow))
+	mux.HandleFunc("POST /{tenant}/inbox/search", a.require(account.HandleSubmissions, a.inboxSearch))
+	mux.HandleFunc("GET /{tenant}/inbox/{id}", a.require(account.HandleSubmissions, a.submissionShow))
+	mux.HandleFunc("POST /{tenant}/inbox/{id}/{action}", a.require(account.HandleSubmissions, a.submissionChange))
+	mux.HandleFunc("GET /{tenant}/inbox/{id}/files/{file}", a.require(account.HandleSubmissions, a.attachmentDownload))
+	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
 	mux.HandleFunc("POST /{tenant}/admin/policy", a.require(account.EditSettings, a.policyUpdate))
 	// The processing register (REG-1): everyone who works with it reads

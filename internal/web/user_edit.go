@@ -26,12 +26,13 @@ type userPage struct {
 	Done       string // message key of the action just done
 	Error      string // why the action was refused
 	Self       bool
-	Sessions   int  // live sessions of the user
-	Removed    bool // the user was removed: nothing left to act on
+	Sessions   int           // live sessions of the user
+	Removed    bool          // the user was removed: nothing left to act on
+	Forms      []inboxOption // the tenant's forms, checked where the user holds a grant (ORG-6)
 }
 
 // userActions are the actions, by the last path segment.
-var userActions = []string{"role", "disable", "enable", "unlock", "reset-mfa", "revoke-sessions", "remove"}
+var userActions = []string{"role", "disable", "enable", "unlock", "reset-mfa", "revoke-sessions", "remove", "forms"}
 
 // userPagePath is where an action on a user resumes after a step-up: the
 // user's page.
@@ -87,6 +88,10 @@ func (a *App) renderUser(w http.ResponseWriter, r *http.Request, me account.User
 	p := userPage{Slug: t.Slug, TenantName: t.LegalName, Me: me, User: a.showName(r, u), Roles: account.Roles,
 		Locked: lock.Locked(a.opts.Store.Now()), HasMFA: has, Self: u.ID == me.ID, Sessions: sessions,
 		Removed: u.Status == account.StatusRemoved}
+	if p.Forms, err = a.formGrantOptions(r, u.ID); err != nil {
+		a.internalError(w, r, "form grants", err)
+		return
+	}
 	switch done {
 	case "":
 	case "remove":

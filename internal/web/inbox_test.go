@@ -1,0 +1,189 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/storetest"
+)
+
+var inboxLinkRE = regexp.MustCompile(`href="/gent/inbox/([0-9a-z]+)">([0-9A-Z]{5}-[0-9A-Z]{5})<`)
+
+// TestClauseAUD1_InboxPages: a clerk without a grant sees no submissions;
+// once an admin grants a form, the clerk lists, searches by national
+// register number, opens, downloads and handles that form's submissions —
+// each read recorded with what it showed — and never another form's;
+// bad filters, forged page links and unknown ids are answered precisely.
+func TestClauseAUD1_InboxPages(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		publishForms(t, env, fe.gent)
+		clerk, err := env.DB.Users(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, fe.gent.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var clerkID string
+		for _, u := range clerk {
+			if u.Email == "clerk@gent.be" {
+				clerkID = u.ID
+			}
+		}
+		// Two submissions: the allowance (with a file) and a question.
+		citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}
+		for _, key := range []string{"toelage", "vraag"} {
+			fv, err := env.DB.FormByStatus(ctx, fe.gent.ID, key, store.FormPublished)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answers, _ := json.Marshal(form.Answers{"name": {Value: "MARKER-NAME-" + key}, "insz": {Value: "85071512397"}})
+			in := store.NewFormSubmission{FormKey: key, FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers,
+				Subject: "85071512397", Idempotency: "tok-" + key, Receipt: "rc-" + key}
+			if key == "toelage" {
+				in.Attachments = []store.NewAttachment{{FieldKey: "certificate", Name: "attest <1>.pdf", ContentType: "application/pdf",
+					Data: []byte("%PDF-1.4 MARKER-FILE"), Scanner: "test", ScannedAt: env.Clock.Now()}}
+			}
+			if _, _, err := env.DB.SubmitForm(ctx, citizen, fe.gent.ID, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		_, page := fe.get(t, "/gent/inbox", fe.clerk)
+		if !strings.Contains(page, "Vraag een beheerder") || strings.Contains(page, "MARKER") {
+			t.Fatal("a clerk without grants sees submissions")
+		}
+		// The admin grants the allowance form on the clerk's page.
+		if resp, body := fe.submit(t, "/gent/admin/users/"+clerkID+"/forms", fe.admin, url.Values{"form": {"toelage"}}); resp.StatusCode != 303 {
+			t.Fatalf("grant: %d %s", resp.StatusCode, body)
+		}
+		if _, body := fe.get(t, "/gent/admin/users/"+clerkID+"?done=forms", fe.admin); !strings.Contains(body, `value="toelage" checked`) {
+			t.Fatal("the user page does not show the grant")
+		}
+
+		resp, page := fe.get(t, "/gent/inbox", fe.clerk)
+		links := inboxLinkRE.FindAllStringSubmatch(page, -1)
+		if resp.StatusCode != 200 || len(links) != 1 || !strings.Contains(page, "MARKER-NAME-toelage") || strings.Contains(page, "MARKER-NAME-vraag") {
+			t.Fatalf("inbox after the grant: %d %d rows\n%s", resp.StatusCode, len(links), page)
+		}
+		id, ref := links[0][1], links[0][2]
+		if n := auditActions(t, env, fe.gent.ID)["submission.list"]; n != 2 {
+			t.Fatalf("list views recorded: %d", n)
+		}
+
+		// Search by INSZ, typed with separators: posted, found, recorded.
+		resp, page = fe.submit(t, "/gent/inbox/search", fe.clerk, url.Values{"q": {"85.07.15-123.97"}})
+		if resp.StatusCode != 200 || !strings.Contains(page, ref) || strings.Contains(page, "MARKER-NAME-vraag") {
+			t.Fatalf("search: %d\n%s", resp.StatusCode, page)
+		}
+		if resp, page = fe.submit(t, "/gent/inbox/search", fe.clerk, url.Values{"q": {"85.07.15-123.98"}}); resp.StatusCode != 422 ||
+			!strings.Contains(page, "geldig rijksregisternummer") {
+			t.Fatalf("invalid INSZ: %d", resp.StatusCode)
+		}
+
+		// The submission's page, its file, and handling it.
+		resp, page = fe.get(t, "/gent/inbox/"+id, fe.clerk)
+		fileLink := regexp.MustCompile(`/gent/inbox/` + id + `/files/([0-9a-z]+)`).FindString(page)
+		if resp.StatusCode != 200 || !strings.Contains(page, "MARKER-NAME-toelage") || !strings.Contains(page, "85.07.15-123.97") || fileLink == "" {
+			t.Fatalf("detail: %d\n%s", resp.StatusCode, page)
+		}
+		resp, body := fe.get(t, fileLink, fe.clerk)
+		if resp.StatusCode != 200 || body != "%PDF-1.4 MARKER-FILE" || resp.Header.Get("Content-Type") != "application/octet-stream" ||
+			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment;") || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
+			t.Fatalf("download: %d %v", resp.StatusCode, resp.Header)
+		}
+		if resp, _ := fe.submit(t, "/gent/inbox/"+id+"/status", fe.clerk, url.Values{"status": {"in_progress"}}); resp.StatusCode != 303 {
+			t.Fatalf("status: %d", resp.StatusCode)
+		}
+		resp, page = fe.submit(t, "/gent/inbox/"+id+"/status", fe.clerk, url.Values{"status": {"rejected"}, "reason": {" "}})
+		if resp.StatusCode != 422 || !strings.Contains(page, "Geef een reden op") || !strings.Contains(page, `href="#reason"`) {
+			t.Fatalf("rejection without reason: %d\n%s", resp.StatusCode, page)
+		}
+		if resp, _ := fe.submit(t, "/gent/inbox/"+id+"/notes", fe.clerk, url.Values{"note": {"MARKER-NOTE belde burger"}}); resp.StatusCode != 303 {
+			t.Fatalf("note: %d", resp.StatusCode)
+		}
+		if resp, _ := fe.submit(t, "/gent/inbox/"+id+"/assign", fe.clerk, url.Values{"assignee": {clerkID}}); resp.StatusCode != 303 {
+			t.Fatalf("assign: %d", resp.StatusCode)
+		}
+		_, page = fe.get(t, "/gent/inbox/"+id+"?done=assign", fe.clerk)
+		for _, want := range []string{"In behandeling", "MARKER-NOTE belde burger", "De behandelaar is gewijzigd", "Toegewezen aan Naam clerk@gent.be"} {
+			if !strings.Contains(page, want) {
+				t.Errorf("handled page lacks %q", want)
+			}
+		}
+		acts := auditActions(t, env, fe.gent.ID)
+		for action, min := range map[string]int{"submission.read": 3, "attachment.read": 1, "submission.search": 1, "submission.status": 1,
+			"submission.note": 1, "submission.assign": 1, "form_access.grant": 1} {
+			if acts[action] < min {
+				t.Errorf("%s recorded %d times, want at least %d", action, acts[action], min)
+			}
+		}
+		if _, page := fe.get(t, "/gent/inbox?assignee=me", fe.clerk); !strings.Contains(page, ref) {
+			t.Error("the assignee filter does not find the clerk's own")
+		}
+
+		// Bad input.
+		for target, want := range map[string]string{
+			"/gent/inbox?status=archived":                "Kies een status uit de lijst",
+			"/gent/inbox?form=vraag":                     "Kies een formulier uit de lijst", // not granted: as unknown
+			"/gent/inbox?from=31.02.2026":                "Vul een datum in als dd.mm.jjjj",
+			"/gent/inbox?from=2026-11-10&to=2026-11-01":  "De einddatum moet na de begindatum",
+			"/gent/inbox?before=%25%25":                  "Deze paginalink is niet",
+			"/gent/inbox?assignee=someone-else-entirely": "Kies een behandelaar uit de lijst",
+		} {
+			resp, page := fe.get(t, target, fe.clerk)
+			if resp.StatusCode != http.StatusBadRequest || !strings.Contains(page, want) || strings.Contains(page, "MARKER") {
+				t.Errorf("%s: %d, want 400 with %q", target, resp.StatusCode, want)
+			}
+		}
+		// The question form's submission is not the clerk's; unknown ids
+		// and another tenant's ids look the same.
+		admin := fe.admin
+		_, page = fe.get(t, "/gent/inbox", admin)
+		if strings.Contains(page, "MARKER") {
+			t.Fatal("an admin without grants sees submissions: grants apply to admins too")
+		}
+		if err := env.DB.SetFormAccess(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, fe.gent.ID, adminID(t, env, fe), []string{"vraag"}); err != nil {
+			t.Fatal(err)
+		}
+		_, page = fe.get(t, "/gent/inbox", admin)
+		other := inboxLinkRE.FindStringSubmatch(page)
+		if other == nil || other[1] == id {
+			t.Fatal("the admin's inbox does not show the question")
+		}
+		for _, target := range []string{"/gent/inbox/" + other[1], "/gent/inbox/nonexistent", "/gent/inbox/" + id + "/files/nope"} {
+			if resp, page := fe.get(t, target, fe.clerk); resp.StatusCode != 404 || strings.Contains(page, "MARKER") {
+				t.Errorf("%s: %d", target, resp.StatusCode)
+			}
+		}
+		if resp, _ := fe.submit(t, "/gent/inbox/"+other[1]+"/status", fe.clerk, url.Values{"status": {"done"}}); resp.StatusCode != 404 {
+			t.Errorf("changing another form's submission: %d", resp.StatusCode)
+		}
+		if resp, _ := fe.submit(t, "/gent/inbox/"+id+"/archive", fe.clerk, url.Values{"x": {"1"}}); resp.StatusCode != 404 {
+			t.Errorf("unknown action: %d", resp.StatusCode)
+		}
+	})
+}
+
+func adminID(t *testing.T, env *storetest.Env, fe *formsEnv) string {
+	t.Helper()
+	users, err := env.DB.Users(context.Background(), audit.Actor{Kind: audit.KindOperator, ID: "op"}, fe.gent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range users {
+		if u.Role == account.RoleAdmin {
+			return u.ID
+		}
+	}
+	t.Fatal("no admin")
+	return ""
+}
