@@ -4,8 +4,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
-	"io/fs"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -38,9 +38,20 @@ var notPersonalData = map[string]string{
 // TestClauseAUD1_ReadAndWriteAreAudited.
 func TestClauseAUD1_NoUnauditedReadOfPersonalData(t *testing.T) {
 	fset := token.NewFileSet()
-	pkgs, err := parser.ParseDir(fset, ".", func(fi fs.FileInfo) bool { return !strings.HasSuffix(fi.Name(), "_test.go") }, 0)
+	entries, err := os.ReadDir(".")
 	if err != nil {
 		t.Fatal(err)
+	}
+	var files []*ast.File
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".go") || strings.HasSuffix(e.Name(), "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, e.Name(), nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
 	}
 	type fn struct {
 		exported, method bool
@@ -48,8 +59,8 @@ func TestClauseAUD1_NoUnauditedReadOfPersonalData(t *testing.T) {
 		calls            map[string]bool
 	}
 	funcs := map[string]*fn{}
-	for _, p := range pkgs {
-		for _, f := range p.Files {
+	for _, f := range files {
+		{
 			for _, d := range f.Decls {
 				fd, ok := d.(*ast.FuncDecl)
 				if !ok || fd.Body == nil {
