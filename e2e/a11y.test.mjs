@@ -897,3 +897,114 @@ test('form builder: create a form with two fields, checklist, approve the notice
     await ctx.close();
   }
 });
+
+// The staff inbox (issue 5): a citizen applies; an admin grants one clerk the allowance
+// form; the clerk finds the citizen by national register number, opens the submission and
+// moves it to "in behandeling"; a colleague without the grant sees neither the form nor
+// the submission. axe on every page; no sideways scrolling on a phone.
+test('inbox: search by INSZ, open, change status; no grant, nothing seen', { timeout: 180_000 }, async (t) => {
+  if (!clamd) {
+    t.skip('clamd not installed (apt-get install clamav-daemon): the allowance form takes an attachment');
+    return;
+  }
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
+  const shot = async (page, name) => {
+    await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    await page.screenshot({ path: join(artifactsDir, `${name}-phone.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    assert.ok(overflow.scroll <= overflow.client, `${name} scrolls sideways on a phone: ${overflow.scroll} > ${overflow.client}`);
+  };
+  const submit = async (page, selector) => {
+    const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
+    return response;
+  };
+  try {
+    // The citizen's application.
+    const citizen = await ctx.newPage();
+    let response = await citizen.goto(`${baseURL}/demo/toelage`);
+    assert.equal(response.status(), 200);
+    for (const [id, v] of Object.entries({ insz: '90.02.01-997.04', name: 'Inbox Burger', email: 'inbox.burger@example.be',
+      address_street: 'Veldstraat', address_number: '3', address_postcode: '9000', address_municipality: 'Gent', household: '2',
+      income: '1200', iban: 'BE68 5390 0754 7034' })) {
+      await citizen.fill(`#${id}`, v);
+    }
+    await citizen.check('#truthful');
+    await citizen.setInputFiles('#certificate', { name: 'loonfiche.pdf', mimeType: 'application/pdf', buffer: MINIMAL_PDF });
+    response = await submit(citizen, 'main form button[type=submit]');
+    assert.equal(response.status(), 200);
+    const reference = (await citizen.locator('.reference-number').textContent()).trim();
+
+    // The admin grants the clerk (not the colleague) the allowance form.
+    const admin = { email: 'e2e-inbox-admin@demo.example', password: 'lindeboom stadhuis belfort' };
+    const clerk = { email: 'e2e-inbox-clerk@demo.example', name: 'Inbox Klerk', password: 'kastanje waterput tuinbank' };
+    const other = { email: 'e2e-inbox-other@demo.example', name: 'Andere Collega', password: 'beuk vijver marktplein' };
+    const clerkLink = invite(kluis, clerk.email, clerk.name, 'nl');
+    const otherLink = invite(kluis, other.email, other.name, 'nl');
+    const page = await ctx.newPage();
+    await activate(page, invite(kluis, admin.email, 'Inbox Admin', 'nl', 'admin'), admin.password);
+    await login(page, baseURL, admin.email, admin.password);
+    await enrolTOTP(page, 'inbox-admin-mfa');
+    const clerkPage = await ctx.newPage();
+    await activate(clerkPage, clerkLink, clerk.password);
+    await page.goto(`${baseURL}/demo/admin/users`);
+    response = await submit(page, `main a:text-is("${clerk.name}")`);
+    assert.equal(response.status(), 200);
+    await page.check('input[name=form][value=toelage]');
+    response = await submit(page, 'form[action$="/forms"] button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.match(await page.locator('.notice[role=status]').textContent(), /toegang van Inbox Klerk tot formulieren/);
+    await shot(page, 'inbox-user-forms');
+    await expectNoAxeViolations(page, 'the user page with form access');
+
+    // The clerk: inbox, search by INSZ typed with separators, the submission, a status.
+    await login(clerkPage, baseURL, clerk.email, clerk.password);
+    response = await submit(clerkPage, 'main a[href="/demo/inbox"]');
+    assert.equal(response.status(), 200);
+    assert.match(await clerkPage.locator('main table').textContent(), new RegExp(reference));
+    await shot(clerkPage, 'inbox-list');
+    await expectNoAxeViolations(clerkPage, 'the inbox');
+    await clerkPage.fill('#q', '90.02.01-997.04');
+    response = await submit(clerkPage, 'form[action$="/inbox/search"] button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.ok(!clerkPage.url().includes('90'), 'the national register number is in no URL');
+    assert.equal(await clerkPage.locator('main tbody tr').count(), 1);
+    await shot(clerkPage, 'inbox-search');
+    await expectNoAxeViolations(clerkPage, 'the search results');
+    response = await submit(clerkPage, `main a:text-is("${reference}")`);
+    assert.equal(response.status(), 200);
+    const detail = await clerkPage.locator('main').textContent();
+    for (const want of ['Inbox Burger', '90.02.01-997.04', 'BE68 5390 0754 7034', 'loonfiche.pdf']) {
+      assert.ok(detail.includes(want), `the submission page shows ${want}`);
+    }
+    await shot(clerkPage, 'inbox-submission');
+    await expectNoAxeViolations(clerkPage, 'the submission page');
+    response = await submit(clerkPage, 'form[action$="/status"] button[type=submit]');
+    assert.equal(response.status(), 422, 'no status chosen');
+    await expectNoAxeViolations(clerkPage, 'the submission page with an error');
+    await clerkPage.check('input[name=status][value=in_progress]');
+    response = await submit(clerkPage, 'form[action$="/status"] button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.match(await clerkPage.locator('.notice[role=status]').textContent(), /status is gewijzigd/);
+    assert.match(await clerkPage.locator('.history').textContent(), /Status: In behandeling[\s\S]*Inbox Klerk/);
+    const submissionURL = clerkPage.url().replace(/\?.*$/, '');
+    await shot(clerkPage, 'inbox-handled');
+    await expectNoAxeViolations(clerkPage, 'the handled submission');
+
+    // The colleague without the grant: neither the form nor its submissions.
+    const otherPage = await ctx.newPage();
+    await activate(otherPage, otherLink, other.password);
+    await login(otherPage, baseURL, other.email, other.password);
+    response = await otherPage.goto(`${baseURL}/demo/inbox`);
+    assert.equal(response.status(), 200);
+    const text = await otherPage.locator('main').textContent();
+    assert.match(text, /Vraag een beheerder/);
+    assert.ok(!text.includes(reference) && !text.includes('sociale toelage'), 'no trace of the form or its submissions');
+    await expectNoAxeViolations(otherPage, 'the inbox without grants');
+    response = await otherPage.goto(submissionURL);
+    assert.equal(response.status(), 404);
+  } finally {
+    await ctx.close();
+  }
+});
