@@ -40,13 +40,32 @@ func NextStatuses(status string) []string { return statusMoves[status] }
 // InboxLimit is the most rows one inbox page holds.
 const InboxLimit = 200
 
-// InboxQuery selects a page of the inbox, newest first. UserID is the
-// viewer: only forms they hold a grant on are shown (ORG-6). Empty fields
+// Viewer is whose grants scope a read or change of submissions: a user of
+// the tenant with the forms an admin granted them (ORG-6). The zero Viewer
+// sees nothing.
+type Viewer struct{ kind, id string }
+
+// UserViewer is the viewer for a user of the tenant.
+func UserViewer(userID string) Viewer { return Viewer{"user", userID} }
+
+// grantJoin joins the viewer's form grants to submissions s as fa; the
+// viewer's id is query parameter n (see arg).
+func (v Viewer) grantJoin(n int) string {
+	if v.kind == "user" {
+		return fmt.Sprintf(`JOIN form_access fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key AND fa.user_id = $%d`, n)
+	}
+	return fmt.Sprintf(`JOIN form_access fa ON fa.user_id = $%d AND 1 = 0`, n)
+}
+
+func (v Viewer) arg() string { return v.id }
+
+// InboxQuery selects a page of the inbox, newest first. Viewer decides
+// which forms are shown (ORG-6). Empty fields
 // do not filter. Assignee "-" means unassigned. From and To bound the time
 // of receipt (From inclusive, To exclusive). Before is the cursor of the
 // previous page's last row (InboxPage.Next).
 type InboxQuery struct {
-	UserID   string
+	Viewer   Viewer
 	Form     string
 	Status   string
 	Assignee string
@@ -125,8 +144,8 @@ func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q I
 	if q.Limit <= 0 || q.Limit > InboxLimit {
 		q.Limit = 50
 	}
-	where := []string{"s.tenant_id = $1", "fa.user_id = $2"}
-	args := []any{tenantID, q.UserID}
+	where := []string{"s.tenant_id = $1"}
+	args := []any{tenantID, q.Viewer.arg()}
 	add := func(cond string, v any) {
 		args = append(args, v)
 		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
@@ -160,7 +179,7 @@ func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q I
 		where = append(where, fmt.Sprintf("(s.created_at < $%d OR (s.created_at = $%d AND s.id < $%d))", n-1, n-1, n))
 	}
 	query := `SELECT ` + prefixed("s.", inboxColumns) + ` FROM submissions s
-		JOIN form_access fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key
+		` + q.Viewer.grantJoin(2) + `
 		WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY s.created_at DESC, s.id DESC LIMIT %d`, q.Limit+1)
 	var page InboxPage
 	err := db.write(ctx, func(tx *Tx) error {
@@ -227,7 +246,7 @@ const SearchLimit = 200
 // e-loket indexed it — by the tenant's keyed blind index, across the
 // forms the viewer may see, newest first. The search is recorded with the
 // subject's pseudonym and the ids found, never the identifier.
-func (db *DB) SearchSubject(ctx context.Context, actor audit.Actor, tenantID, userID, subject string) ([]InboxRow, error) {
+func (db *DB) SearchSubject(ctx context.Context, actor audit.Actor, tenantID string, viewer Viewer, subject string) ([]InboxRow, error) {
 	if err := db.requireKeys(); err != nil {
 		return nil, err
 	}
@@ -238,9 +257,9 @@ func (db *DB) SearchSubject(ctx context.Context, actor audit.Actor, tenantID, us
 	var out []InboxRow
 	err = db.write(ctx, func(tx *Tx) error {
 		rows, err := tx.query(`SELECT `+prefixed("s.", inboxColumns)+` FROM submissions s
-			JOIN form_access fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key AND fa.user_id = $2
+			`+viewer.grantJoin(2)+`
 			WHERE s.tenant_id = $1 AND s.subject_index = $3 ORDER BY s.created_at DESC, s.id DESC LIMIT `+fmt.Sprint(SearchLimit),
-			tenantID, userID, index)
+			tenantID, viewer.arg(), index)
 		if err != nil {
 			return err
 		}

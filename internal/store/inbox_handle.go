@@ -62,16 +62,16 @@ func (tx *Tx) denied(ev audit.Event) error {
 	return keep(ErrNotFound)
 }
 
-// visibleSubmission reads the row of submission id if userID holds a grant
-// on its form; sql.ErrNoRows otherwise.
-func (tx *Tx) visibleSubmission(tenantID, userID, id string) (sealedRow, int, int64, error) {
+// visibleSubmission reads the row of submission id if the viewer holds a
+// grant on its form; sql.ErrNoRows otherwise.
+func (tx *Tx) visibleSubmission(tenantID string, viewer Viewer, id string) (sealedRow, int, int64, error) {
 	var s sealedRow
 	var ref, assignee sql.NullString
 	var regVersion int
 	var updated int64
 	err := tx.queryRow(`SELECT `+prefixed("s.", inboxColumns)+`, s.register_version, s.updated_at FROM submissions s
-		JOIN form_access fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key AND fa.user_id = $2
-		WHERE s.tenant_id = $1 AND s.id = $3`, tenantID, userID, id).Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status,
+		`+viewer.grantJoin(2)+`
+		WHERE s.tenant_id = $1 AND s.id = $3`, tenantID, viewer.arg(), id).Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status,
 		&assignee, &s.created, &s.index, &s.sealed, &regVersion, &updated)
 	s.Reference, s.AssigneeID, s.CreatedAt = ref.String, assignee.String, fromMicros(s.created)
 	return s, regVersion, updated, err
@@ -82,14 +82,14 @@ func (tx *Tx) visibleSubmission(tenantID, userID, id string) (sealedRow, int, in
 // and records the read with purpose in the same transaction. ErrNotFound
 // (recorded too) when the tenant has no such submission or the viewer no
 // grant; ErrUnreadable when its keys are gone.
-func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID, userID, id, purpose string) (SubmissionDetail, error) {
+func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID string, viewer Viewer, id, purpose string) (SubmissionDetail, error) {
 	if err := db.requireKeys(); err != nil {
 		return SubmissionDetail{}, err
 	}
 	var d SubmissionDetail
 	err := db.write(ctx, func(tx *Tx) error {
 		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.read", ObjectType: "submission", ObjectID: id, Purpose: purpose}
-		s, regVersion, updated, err := tx.visibleSubmission(tenantID, userID, id)
+		s, regVersion, updated, err := tx.visibleSubmission(tenantID, viewer, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return tx.denied(ev)
 		}
@@ -185,7 +185,7 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID, u
 // OpenAttachment opens one file of a submission for download by a viewer
 // holding a grant on its form, and records the read with purpose in the
 // same transaction. ErrNotFound (recorded) otherwise.
-func (db *DB) OpenAttachment(ctx context.Context, actor audit.Actor, tenantID, userID, submissionID, attachmentID, purpose string) (Attachment, error) {
+func (db *DB) OpenAttachment(ctx context.Context, actor audit.Actor, tenantID string, viewer Viewer, submissionID, attachmentID, purpose string) (Attachment, error) {
 	if err := db.requireKeys(); err != nil {
 		return Attachment{}, err
 	}
@@ -196,8 +196,8 @@ func (db *DB) OpenAttachment(ctx context.Context, actor audit.Actor, tenantID, u
 		var index, name, data []byte
 		err := tx.queryRow(`SELECT s.subject_index, a.field_key, a.name, a.content_type, a.size, a.data FROM attachments a
 			JOIN submissions s ON s.tenant_id = a.tenant_id AND s.id = a.submission_id
-			JOIN form_access fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key AND fa.user_id = $2
-			WHERE a.tenant_id = $1 AND a.submission_id = $3 AND a.id = $4`, tenantID, userID, submissionID, attachmentID).
+			`+viewer.grantJoin(2)+`
+			WHERE a.tenant_id = $1 AND a.submission_id = $3 AND a.id = $4`, tenantID, viewer.arg(), submissionID, attachmentID).
 			Scan(&index, &a.FieldKey, &name, &a.ContentType, &a.Size, &data)
 		if errors.Is(err, sql.ErrNoRows) {
 			return tx.denied(ev)
@@ -250,7 +250,7 @@ const NoteMaxLength = 4000
 // none of the viewer's; *ChangeError for a move the workflow does not
 // allow, a missing reason or note, or an assignee without a grant on the
 // form.
-func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID, userID, id string, ch SubmissionChange) error {
+func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID string, viewer Viewer, id string, ch SubmissionChange) error {
 	if err := db.requireKeys(); err != nil {
 		return err
 	}
@@ -291,8 +291,8 @@ func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID,
 		var assignee sql.NullString
 		var created int64
 		err := tx.queryRow(`SELECT s.subject_index, s.status, s.form_key, s.assignee_id, s.created_at FROM submissions s
-			JOIN form_access fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key AND fa.user_id = $2
-			WHERE s.tenant_id = $1 AND s.id = $3`, tenantID, userID, id).Scan(&index, &status, &formKey, &assignee, &created)
+			`+viewer.grantJoin(2)+`
+			WHERE s.tenant_id = $1 AND s.id = $3`, tenantID, viewer.arg(), id).Scan(&index, &status, &formKey, &assignee, &created)
 		if errors.Is(err, sql.ErrNoRows) {
 			return tx.denied(ev)
 		}

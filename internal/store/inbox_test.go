@@ -65,7 +65,7 @@ func (fx inboxFixture) submit(t *testing.T, env *storetest.Env, formKey, subject
 		t.Fatal(err)
 	}
 	env.Clock.Advance(time.Minute)
-	page, err := env.DB.Inbox(ctx, clerk("setup"), fx.tn.ID, store.InboxQuery{UserID: fx.grantee(formKey), Limit: 1})
+	page, err := env.DB.Inbox(ctx, clerk("setup"), fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.grantee(formKey)), Limit: 1})
 	if err != nil || len(page.Rows) != 1 {
 		t.Fatalf("find the new submission: %v", err)
 	}
@@ -101,7 +101,7 @@ func TestClauseAUD1_InboxReadPathsAreAudited(t *testing.T) {
 		b := fx.submit(t, env, "toelage", "90020199714", "MARKER-B-5e1")
 		q := fx.submit(t, env, "vraag", "vraag@example.be", "MARKER-Q-5e1")
 
-		page, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, store.InboxQuery{UserID: fx.clerk.ID})
+		page, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.clerk.ID)})
 		if err != nil || len(page.Rows) != 2 || page.Rows[0].ID != b || page.Rows[1].ID != a {
 			t.Fatalf("list: %+v %v", page, err)
 		}
@@ -113,7 +113,7 @@ func TestClauseAUD1_InboxReadPathsAreAudited(t *testing.T) {
 			t.Fatalf("list event: %+v", ev)
 		}
 
-		d, err := env.DB.OpenSubmission(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, a, "handling")
+		d, err := env.DB.OpenSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), a, "handling")
 		if err != nil || d.Reference == "" || len(d.Attachments) != 1 || d.Attachments[0].Name != "MARKER-A-5e1.pdf" {
 			t.Fatalf("detail: %+v %v", d, err)
 		}
@@ -121,7 +121,7 @@ func TestClauseAUD1_InboxReadPathsAreAudited(t *testing.T) {
 			t.Fatalf("detail event: %+v", ev)
 		}
 
-		att, err := env.DB.OpenAttachment(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, a, d.Attachments[0].ID, "handling")
+		att, err := env.DB.OpenAttachment(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), a, d.Attachments[0].ID, "handling")
 		if err != nil || string(att.Data) != "%PDF-1.4 MARKER-A-5e1" {
 			t.Fatalf("attachment: %v", err)
 		}
@@ -129,7 +129,7 @@ func TestClauseAUD1_InboxReadPathsAreAudited(t *testing.T) {
 			t.Fatalf("attachment event: %+v", ev)
 		}
 
-		found, err := env.DB.SearchSubject(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, "85071512397")
+		found, err := env.DB.SearchSubject(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), "85071512397")
 		if err != nil || len(found) != 1 || found[0].ID != a {
 			t.Fatalf("search: %+v %v", found, err)
 		}
@@ -137,7 +137,7 @@ func TestClauseAUD1_InboxReadPathsAreAudited(t *testing.T) {
 		if ev.Action != "submission.search" || ev.ObjectID != a || ev.Subject == "" || strings.Contains(ev.Purpose, "85071512397") {
 			t.Fatalf("search event: %+v", ev)
 		}
-		if found, err := env.DB.SearchSubject(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, "00000000097"); err != nil || len(found) != 0 {
+		if found, err := env.DB.SearchSubject(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), "00000000097"); err != nil || len(found) != 0 {
 			t.Fatalf("search without hits: %v %v", found, err)
 		}
 		if ev = lastEvent(t, env, fx.tn.ID); ev.Action != "submission.search" || ev.ObjectID != "" {
@@ -146,24 +146,24 @@ func TestClauseAUD1_InboxReadPathsAreAudited(t *testing.T) {
 
 		// Refused: another form's submission, another tenant's, unknown ids.
 		for _, id := range []string{q, "01UNKNOWN"} {
-			if _, err := env.DB.OpenSubmission(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, id, "handling"); !errors.Is(err, store.ErrNotFound) {
+			if _, err := env.DB.OpenSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), id, "handling"); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("open %s without a grant: %v", id, err)
 			}
 			if ev = lastEvent(t, env, fx.tn.ID); ev.Action != "submission.read" || ev.Outcome != audit.OutcomeFailure {
 				t.Fatalf("refused read not recorded: %+v", ev)
 			}
-			if _, err := env.DB.OpenAttachment(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, id, d.Attachments[0].ID, "handling"); !errors.Is(err, store.ErrNotFound) {
+			if _, err := env.DB.OpenAttachment(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), id, d.Attachments[0].ID, "handling"); !errors.Is(err, store.ErrNotFound) {
 				t.Fatalf("attachment via %s: %v", id, err)
 			}
 		}
 		brugge := newInboxFixture(t, env, "brugge")
-		if _, err := env.DB.OpenSubmission(ctx, brugge.actor, brugge.tn.ID, brugge.clerk.ID, a, "handling"); !errors.Is(err, store.ErrNotFound) {
+		if _, err := env.DB.OpenSubmission(ctx, brugge.actor, brugge.tn.ID, store.UserViewer(brugge.clerk.ID), a, "handling"); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("another tenant's submission: %v", err)
 		}
-		if found, _ := env.DB.SearchSubject(ctx, brugge.actor, brugge.tn.ID, brugge.clerk.ID, "85071512397"); len(found) != 0 {
+		if found, _ := env.DB.SearchSubject(ctx, brugge.actor, brugge.tn.ID, store.UserViewer(brugge.clerk.ID), "85071512397"); len(found) != 0 {
 			t.Fatal("a search finds another tenant's submissions")
 		}
-		if page, _ := env.DB.Inbox(ctx, brugge.actor, brugge.tn.ID, store.InboxQuery{UserID: brugge.clerk.ID}); len(page.Rows) != 0 {
+		if page, _ := env.DB.Inbox(ctx, brugge.actor, brugge.tn.ID, store.InboxQuery{Viewer: store.UserViewer(brugge.clerk.ID)}); len(page.Rows) != 0 {
 			t.Fatal("another tenant's inbox lists this tenant's submissions")
 		}
 	})
@@ -190,27 +190,27 @@ func TestClauseORG6_FormGrantsScopeTheInbox(t *testing.T) {
 		fx := newInboxFixture(t, env, "gent")
 		a := fx.submit(t, env, "toelage", "85071512397", "MARKER-A")
 		fx.submit(t, env, "vraag", "85071512397", "MARKER-Q")
-		page, _ := env.DB.Inbox(ctx, fx.otherAct, fx.tn.ID, store.InboxQuery{UserID: fx.other.ID})
+		page, _ := env.DB.Inbox(ctx, fx.otherAct, fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.other.ID)})
 		if len(page.Rows) != 1 || page.Rows[0].FormKey != "vraag" {
 			t.Fatalf("other sees %+v", page.Rows)
 		}
-		if found, _ := env.DB.SearchSubject(ctx, fx.otherAct, fx.tn.ID, fx.other.ID, "85071512397"); len(found) != 1 || found[0].FormKey != "vraag" {
+		if found, _ := env.DB.SearchSubject(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), "85071512397"); len(found) != 1 || found[0].FormKey != "vraag" {
 			t.Fatalf("search across forms without a grant: %+v", found)
 		}
-		if err := env.DB.ChangeSubmission(ctx, fx.otherAct, fx.tn.ID, fx.other.ID, a, store.SubmissionChange{Note: "x"}); !errors.Is(err, store.ErrNotFound) {
+		if err := env.DB.ChangeSubmission(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), a, store.SubmissionChange{Note: "x"}); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("change without a grant: %v", err)
 		}
 		admin := clerk("admin")
 		if err := env.DB.SetFormAccess(ctx, admin, fx.tn.ID, fx.other.ID, []string{"vraag", "toelage"}); err != nil {
 			t.Fatal(err)
 		}
-		if page, _ := env.DB.Inbox(ctx, fx.otherAct, fx.tn.ID, store.InboxQuery{UserID: fx.other.ID}); len(page.Rows) != 2 {
+		if page, _ := env.DB.Inbox(ctx, fx.otherAct, fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.other.ID)}); len(page.Rows) != 2 {
 			t.Fatalf("after the grant: %d rows", len(page.Rows))
 		}
 		if err := env.DB.SetFormAccess(ctx, admin, fx.tn.ID, fx.other.ID, nil); err != nil {
 			t.Fatal(err)
 		}
-		if page, _ := env.DB.Inbox(ctx, fx.otherAct, fx.tn.ID, store.InboxQuery{UserID: fx.other.ID}); len(page.Rows) != 0 {
+		if page, _ := env.DB.Inbox(ctx, fx.otherAct, fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.other.ID)}); len(page.Rows) != 0 {
 			t.Fatalf("after revoking: %d rows", len(page.Rows))
 		}
 		if n := auditCount(t, env, fx.tn.ID, "form_access.grant", "form toelage"); n != 2 {
@@ -259,7 +259,7 @@ func TestInboxPagingAndFilters(t *testing.T) {
 		}
 		var cursor string
 		for {
-			page, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, store.InboxQuery{UserID: fx.clerk.ID, Limit: 3, Before: cursor})
+			page, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.clerk.ID), Limit: 3, Before: cursor})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -274,7 +274,7 @@ func TestInboxPagingAndFilters(t *testing.T) {
 			t.Fatalf("paged: %v", ids)
 		}
 		count := func(q store.InboxQuery) int {
-			q.UserID = fx.clerk.ID
+			q.Viewer = store.UserViewer(fx.clerk.ID)
 			page, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, q)
 			if err != nil {
 				t.Fatal(err)
@@ -287,10 +287,10 @@ func TestInboxPagingAndFilters(t *testing.T) {
 		if n := count(store.InboxQuery{From: start.Add(2 * time.Hour), To: start.Add(4 * time.Hour)}); n != 2 {
 			t.Fatalf("time filter: %d", n)
 		}
-		if err := env.DB.ChangeSubmission(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, ids[0], store.SubmissionChange{Status: store.StatusInProgress}); err != nil {
+		if err := env.DB.ChangeSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), ids[0], store.SubmissionChange{Status: store.StatusInProgress}); err != nil {
 			t.Fatal(err)
 		}
-		if err := env.DB.ChangeSubmission(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, ids[1], store.SubmissionChange{Assignee: fx.clerk.ID}); err != nil {
+		if err := env.DB.ChangeSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), ids[1], store.SubmissionChange{Assignee: fx.clerk.ID}); err != nil {
 			t.Fatal(err)
 		}
 		if n := count(store.InboxQuery{Status: store.StatusInProgress}); n != 1 {
@@ -306,7 +306,7 @@ func TestInboxPagingAndFilters(t *testing.T) {
 			t.Fatalf("unassigned: %d", n)
 		}
 		for _, bad := range []string{"%%%", "AAAA", strings.Repeat("A", 200)} {
-			if _, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, store.InboxQuery{UserID: fx.clerk.ID, Before: bad}); !errors.Is(err, store.ErrBadCursor) {
+			if _, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.clerk.ID), Before: bad}); !errors.Is(err, store.ErrBadCursor) {
 				t.Fatalf("cursor %q: %v", bad, err)
 			}
 		}
@@ -322,7 +322,7 @@ func TestSubmissionWorkflow(t *testing.T) {
 		fx := newInboxFixture(t, env, "gent")
 		id := fx.submit(t, env, "toelage", "85071512397", "MARKER-W")
 		change := func(ch store.SubmissionChange) error {
-			return env.DB.ChangeSubmission(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, id, ch)
+			return env.DB.ChangeSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), id, ch)
 		}
 		refused := func(err error, field, key string) {
 			t.Helper()
@@ -345,7 +345,7 @@ func TestSubmissionWorkflow(t *testing.T) {
 			env.Clock.Advance(time.Second)
 		}
 		refused(change(store.SubmissionChange{Status: store.StatusDone}), "status", "status_move")
-		d, err := env.DB.OpenSubmission(ctx, fx.actor, fx.tn.ID, fx.clerk.ID, id, "handling")
+		d, err := env.DB.OpenSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), id, "handling")
 		if err != nil || d.Status != store.StatusRejected || d.AssigneeID != "" || len(d.History) != 5 {
 			t.Fatalf("after handling: %+v %v", d, err)
 		}

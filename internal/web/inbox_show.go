@@ -57,7 +57,7 @@ type inboxFilter struct {
 // see; each bad value is a field error.
 func (a *App) parseInboxFilter(r *http.Request, me account.User, granted []string) (inboxFilter, fieldErrors) {
 	v := r.URL.Query()
-	f := inboxFilter{q: store.InboxQuery{UserID: me.ID, Form: v.Get("form"), Status: v.Get("status"), Before: v.Get("before")},
+	f := inboxFilter{q: store.InboxQuery{Viewer: store.UserViewer(me.ID), Form: v.Get("form"), Status: v.Get("status"), Before: v.Get("before")},
 		from: strings.TrimSpace(v.Get("from")), to: strings.TrimSpace(v.Get("to"))}
 	var errs fieldErrors
 	if f.q.Form != "" && !slices.Contains(granted, f.q.Form) {
@@ -180,7 +180,7 @@ func (a *App) renderInbox(w http.ResponseWriter, r *http.Request, me account.Use
 			p.Errors, status = fieldErrors{{"q", a.t(r, "inbox.error.search")}}, http.StatusUnprocessableEntity
 			break
 		}
-		rows, err = a.opts.Store.SearchSubject(ctx, actor, t.ID, me.ID, key)
+		rows, err = a.opts.Store.SearchSubject(ctx, actor, t.ID, store.UserViewer(me.ID), key)
 	default:
 		var page store.InboxPage
 		page, err = a.opts.Store.Inbox(ctx, actor, t.ID, f.q)

@@ -59,7 +59,7 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	t := tenantFrom(r.Context())
 	ctx := r.Context()
 	actor := userActor(me, RequestIDFrom(ctx))
-	d, err := a.opts.Store.OpenSubmission(ctx, actor, t.ID, me.ID, r.PathValue("id"), readPurpose)
+	d, err := a.opts.Store.OpenSubmission(ctx, actor, t.ID, store.UserViewer(me.ID), r.PathValue("id"), readPurpose)
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
 		return
@@ -195,7 +195,7 @@ func (a *App) submissionChange(w http.ResponseWriter, r *http.Request, me accoun
 	case "notes":
 		ch.Note = r.PostForm.Get("note")
 	}
-	err := a.opts.Store.ChangeSubmission(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, me.ID, r.PathValue("id"), ch)
+	err := a.opts.Store.ChangeSubmission(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, store.UserViewer(me.ID), r.PathValue("id"), ch)
 	var ce *store.ChangeError
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -213,7 +213,7 @@ func (a *App) submissionChange(w http.ResponseWriter, r *http.Request, me accoun
 // never shown inline in our origin, sandboxed, not sniffed.
 func (a *App) attachmentDownload(w http.ResponseWriter, r *http.Request, me account.User) {
 	t := tenantFrom(r.Context())
-	f, err := a.opts.Store.OpenAttachment(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, me.ID, r.PathValue("id"),
+	f, err := a.opts.Store.OpenAttachment(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, store.UserViewer(me.ID), r.PathValue("id"),
 		r.PathValue("file"), readPurpose)
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
