@@ -146,7 +146,7 @@ func (a *App) signedInShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.render(w, r, http.StatusOK, "signed-in", struct {
-		TenantName, Name, Slug                                              string
+		TenantName, Name, Slug                                                         string
 		SeesUsers, SeesSupplierAccess, SeesPolicy, SeesRegister, EditsForms, SeesInbox bool
 	}{t.LegalName, u.Name, t.Slug, account.Can(u.Role, account.ViewUsers), account.Can(u.Role, account.ViewAudit),
 		account.Can(u.Role, account.ViewSettings), account.Can(u.Role, account.ViewRegister), account.Can(u.Role, account.ViewForms),
