@@ -15,7 +15,7 @@ import (
 
 // publishDemo saves the demo register and publishes a demo form (approving
 // its notice), returning the published version.
-func publishDemo(t *testing.T, env *storetest.Env, tenantID string, f form.Form) store.FormVersion {
+func publishDemo(t testing.TB, env *storetest.Env, tenantID string, f form.Form) store.FormVersion {
 	t.Helper()
 	admin := clerk("admin")
 	if _, err := env.DB.CurrentRegister(ctx, tenantID); errors.Is(err, store.ErrNotFound) {

@@ -24,7 +24,7 @@ func fastHasher() *password.Hasher {
 const goodPassword = "paardenbloem kastanjeboom vijver"
 
 // activeUser invites and activates a user with goodPassword.
-func activeUser(t *testing.T, env *storetest.Env, tn tenant.Tenant, email string, role account.Role, h *password.Hasher) account.User {
+func activeUser(t testing.TB, env *storetest.Env, tn tenant.Tenant, email string, role account.Role, h *password.Hasher) account.User {
 	t.Helper()
 	_, tok, err := env.DB.InviteUser(ctx, operator, tn.ID, account.Invite{Email: email, Name: "Naam " + email, Role: role})
 	if err != nil {
