@@ -109,6 +109,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/inbox/{id}", "GET", "/gent/inbox/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/inbox/{id}/{action}", "POST", "/gent/inbox/nope/notes", "note=x", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/inbox/{id}/files/{file}", "GET", "/gent/inbox/nope/files/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/admin/stats", "GET", "/gent/admin/stats", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/users/{id}/forms", "POST", "/gent/admin/users/nobody/forms", "form=vraag", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/operators", "POST", "/gent/admin/operators", "email=&reason=&hours=4",

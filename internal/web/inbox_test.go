@@ -187,3 +187,46 @@ func adminID(t *testing.T, env *storetest.Env, fe *formsEnv) string {
 	t.Fatal("no admin")
 	return ""
 }
+
+// TestFormStatsPage: the figures per form, day and status for admins and
+// the DPO, as a table and as a CSV for Excel; they stay when the
+// submissions are gone; a bad period is refused field by field.
+func TestFormStatsPage(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		publishForms(t, env, fe.gent)
+		fv, err := env.DB.FormByStatus(ctx, fe.gent.ID, "vraag", store.FormPublished)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 3 {
+			answers, _ := json.Marshal(form.Answers{"name": {Value: "MARKER-STATS"}})
+			if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fe.gent.ID, store.NewFormSubmission{
+				FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers,
+				Idempotency: "s" + string(rune('a'+i)), Receipt: "r"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		env.Raw(t).Exec(`DELETE FROM submissions`) // retention removed them
+		day := env.Clock.Now().In(brussels).Format("2006-01-02")
+		for _, who := range []string{fe.admin, fe.dpo} {
+			resp, page := fe.get(t, "/gent/admin/stats", who)
+			if resp.StatusCode != 200 || !strings.Contains(page, "Vraag of melding") || !strings.Contains(page, day) ||
+				!strings.Contains(page, `<td class="num">3</td>`) || strings.Contains(page, "MARKER") {
+				t.Fatalf("stats page: %d\n%s", resp.StatusCode, page)
+			}
+		}
+		resp, body := fe.get(t, "/gent/admin/stats?format=csv", fe.dpo)
+		if resp.StatusCode != 200 || !strings.HasPrefix(body, "\ufeffFormulier;Dag;Nieuw") || !strings.Contains(body, ";"+day+";3;0;0;0;3") {
+			t.Fatalf("CSV: %d %q", resp.StatusCode, body)
+		}
+		if resp, page := fe.get(t, "/gent/admin/stats?from=2026-13-01&to=gisteren", fe.admin); resp.StatusCode != 400 ||
+			!strings.Contains(page, `href="#from"`) || !strings.Contains(page, `href="#to"`) {
+			t.Fatalf("bad period: %d", resp.StatusCode)
+		}
+		if resp, _ := fe.get(t, "/gent/admin/stats", fe.clerk); resp.StatusCode != 403 {
+			t.Fatalf("a clerk reads the figures: %d", resp.StatusCode)
+		}
+	})
+}

@@ -102,6 +102,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/inbox/{id}", a.require(account.HandleSubmissions, a.submissionShow))
 	mux.HandleFunc("POST /{tenant}/inbox/{id}/{action}", a.require(account.HandleSubmissions, a.submissionChange))
 	mux.HandleFunc("GET /{tenant}/inbox/{id}/files/{file}", a.require(account.HandleSubmissions, a.attachmentDownload))
+	mux.HandleFunc("GET /{tenant}/admin/stats", a.require(account.ViewForms, a.statsShow))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
 	mux.HandleFunc("POST /{tenant}/admin/policy", a.require(account.EditSettings, a.policyUpdate))
