@@ -85,7 +85,9 @@ func BenchmarkInbox1M(b *testing.B) {
 			run  func(i int) (int, error)
 		}{
 			{"list-newest", func(int) (int, error) { return inbox(env, actor, tn.ID, store.InboxQuery{Viewer: viewer}) }},
-			{"list-form", func(int) (int, error) { return inbox(env, actor, tn.ID, store.InboxQuery{Viewer: viewer, Form: "vraag"}) }},
+			{"list-form", func(int) (int, error) {
+				return inbox(env, actor, tn.ID, store.InboxQuery{Viewer: viewer, Form: "vraag"})
+			}},
 			{"list-before-date", func(int) (int, error) {
 				return inbox(env, actor, tn.ID, store.InboxQuery{Viewer: viewer, To: mid})
 			}},
