@@ -38,8 +38,12 @@ func TestEncryptRoundTripAndTamper(t *testing.T) {
 			t.Fatalf("size %d: round trip: %v", size, err)
 		}
 		bad := map[string]func() ([]byte, []byte, string){
-			"truncated":   func() ([]byte, []byte, string) { return file.Bytes()[:file.Len()-1], key, "exp-1" },
-			"flipped":     func() ([]byte, []byte, string) { b := bytes.Clone(file.Bytes()); b[len(b)-3] ^= 1; return b, key, "exp-1" },
+			"truncated": func() ([]byte, []byte, string) { return file.Bytes()[:file.Len()-1], key, "exp-1" },
+			"flipped": func() ([]byte, []byte, string) {
+				b := bytes.Clone(file.Bytes())
+				b[len(b)-3] ^= 1
+				return b, key, "exp-1"
+			},
 			"other id":    func() ([]byte, []byte, string) { return file.Bytes(), key, "exp-2" },
 			"other key":   func() ([]byte, []byte, string) { return file.Bytes(), bytes.Repeat([]byte{8}, 32), "exp-1" },
 			"appended":    func() ([]byte, []byte, string) { return append(bytes.Clone(file.Bytes()), 0), key, "exp-1" },
