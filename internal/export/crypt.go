@@ -8,7 +8,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 )
+
+// Path is where the encrypted file of export id of tenantID lives under
+// dir (the data directory's "exports"). Ids are the store's hex ids, so
+// the path never leaves dir.
+func Path(dir, tenantID, id string) string {
+	return filepath.Join(dir, tenantID, id+".kx")
+}
 
 // The file format of an export at rest: a magic header, then chunks of at
 // most ChunkSize plaintext bytes, each [flag 1][length 4][AES-256-GCM

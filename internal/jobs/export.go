@@ -27,10 +27,8 @@ const (
 )
 
 // ExportPath is where the encrypted file of export id of tenantID lives
-// under dir (the data directory's "exports").
-func ExportPath(dir, tenantID, id string) string {
-	return filepath.Join(dir, tenantID, id+".kx")
-}
+// under dir (see export.Path).
+func ExportPath(dir, tenantID, id string) string { return export.Path(dir, tenantID, id) }
 
 // progressEvery is how many rows the build writes between progress
 // updates.

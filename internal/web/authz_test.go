@@ -208,6 +208,20 @@ func TestAuthorisationMatrix(t *testing.T) {
 			"dpo": 200}},
 		{"GET /{tenant}/admin/register/annex.pdf", "GET", "/gent/admin/register/annex.pdf", "", map[string]int{"*": 303, "user": 200,
 			"admin": 200, "dpo": 200}},
+		// Exports (END-1): whoever handles submissions, on a form they have
+		// a grant on (none here: 404, the same as an unknown form), behind
+		// the step-up (the logins are fresh); an unknown or someone else's
+		// export is 404. The DPO handles no submissions.
+		{"GET /{tenant}/inbox/forms/{form}/export", "GET", "/gent/inbox/forms/nope/export", "",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/inbox/forms/{form}/export", "POST", "/gent/inbox/forms/nope/export", "format=csv&reason=x",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/inbox/exports", "GET", "/gent/inbox/exports", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 403}},
+		{"GET /{tenant}/inbox/exports/{id}", "GET", "/gent/inbox/exports/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/inbox/exports/{id}/download", "GET", "/gent/inbox/exports/nope/download", "",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/inbox/exports/{id}/delete", "POST", "/gent/inbox/exports/nope/delete", "x=1",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

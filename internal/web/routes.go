@@ -124,6 +124,15 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/notice", a.require(account.EditForms, a.formNoticeApprove))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/publish", a.require(account.EditForms, a.stepUp(formPagePath, a.formPublish)))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/withdraw", a.require(account.EditForms, a.stepUp(formPagePath, a.formWithdraw)))
+	// Exports of a form's submissions (END-1): behind a grant on the form
+	// (ORG-6), a stated reason and the step-up; only the owner sees,
+	// downloads and deletes an export (see export_show.go).
+	mux.HandleFunc("GET /{tenant}/inbox/forms/{form}/export", a.require(account.HandleSubmissions, a.stepUp(nil, a.exportNew)))
+	mux.HandleFunc("POST /{tenant}/inbox/forms/{form}/export", a.require(account.HandleSubmissions, a.stepUp(exportPath, a.exportCreate)))
+	mux.HandleFunc("GET /{tenant}/inbox/exports", a.require(account.HandleSubmissions, a.exportsShow))
+	mux.HandleFunc("GET /{tenant}/inbox/exports/{id}", a.require(account.HandleSubmissions, a.exportShow))
+	mux.HandleFunc("GET /{tenant}/inbox/exports/{id}/download", a.require(account.HandleSubmissions, a.exportDownload))
+	mux.HandleFunc("POST /{tenant}/inbox/exports/{id}/delete", a.require(account.HandleSubmissions, a.exportDelete))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,
