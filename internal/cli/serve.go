@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"sync"
@@ -89,6 +90,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
+		ExportDir: exportDir(cfg),
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},
@@ -101,6 +103,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.Worker {
 		handlers := jobs.Handlers()
 		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)
+		handlers[jobs.KindExportBuild] = jobs.ExportBuildHandler(exportDir(cfg))
+		handlers[jobs.KindExportSweep] = jobs.ExportSweepHandler(exportDir(cfg))
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -224,3 +228,7 @@ func scanner(cfg config.Config) web.Scanner {
 	}
 	return &scan.Client{Network: network, Address: address, Timeout: 60 * time.Second}
 }
+
+// exportDir is where exports wait, encrypted, for download: under the data
+// directory, apart from the keys.
+func exportDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "exports") }

@@ -36,6 +36,7 @@ type Periodic struct {
 var Schedule = []Periodic{
 	{Kind: KindAuditVerify, Every: 24 * time.Hour},
 	{Kind: KindMailSend, Every: 30 * time.Second},
+	{Kind: KindExportSweep, Every: 15 * time.Minute},
 }
 
 // Handler does one job. It must be idempotent: a job can run again after a
@@ -47,6 +48,9 @@ func Handlers() map[string]Handler {
 	return map[string]Handler{
 		KindAuditVerify: auditVerify,
 		KindMailSend:    MailHandler(nil, nil), // no relay: `kluis serve` puts one in (see MailHandler)
+		// No export directory: `kluis serve` puts the data directory's in.
+		KindExportBuild: ExportBuildHandler(""),
+		KindExportSweep: ExportSweepHandler(""),
 	}
 }
 

@@ -23,6 +23,7 @@ var notPersonalData = map[string]string{
 	"Passkeys":      "the signed-in user's own passkey labels, shown to that user on their account page",
 	"UserSessions":  "the signed-in user's own device labels, shown to that user on their sessions page",
 	"Session":       "the session being used, for its own request",
+	"ExportJob":     "the export file's data key, for the build job; the export and what it holds were recorded when it was asked for",
 	// The analysis sees the shared scanner; this caller asks it to open
 	// nothing (scanGrant(…, false)).
 	"ActiveOperatorGrant": "checks that a grant exists; opens neither label nor reason",

@@ -78,6 +78,9 @@ type Options struct {
 	// UploadLimit caps multipart bodies (form posts with attachments);
 	// 0 means DefaultUploadLimit. Each form caps its own posts lower.
 	UploadLimit int64
+	// ExportDir is where exports' encrypted files wait for download (the
+	// data directory's "exports"; the build job writes there too).
+	ExportDir string
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.

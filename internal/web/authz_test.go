@@ -106,9 +106,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// empty form: 422; an unknown grant: 404).
 		{"GET /{tenant}/inbox", "GET", "/gent/inbox", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 403}},
 		{"POST /{tenant}/inbox/search", "POST", "/gent/inbox/search", "q=nobody", map[string]int{"*": 303, "user": 422, "admin": 422, "dpo": 403}},
-		{"GET /{tenant}/inbox/{id}", "GET", "/gent/inbox/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
-		{"POST /{tenant}/inbox/{id}/{action}", "POST", "/gent/inbox/nope/notes", "note=x", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
-		{"GET /{tenant}/inbox/{id}/files/{file}", "GET", "/gent/inbox/nope/files/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/inbox/submissions/{id}", "GET", "/gent/inbox/submissions/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/inbox/submissions/{id}/{action}", "POST", "/gent/inbox/submissions/nope/notes", "note=x", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/inbox/submissions/{id}/files/{file}", "GET", "/gent/inbox/submissions/nope/files/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/stats", "GET", "/gent/admin/stats", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/users/{id}/forms", "POST", "/gent/admin/users/nobody/forms", "form=vraag", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
@@ -215,6 +215,20 @@ func TestAuthorisationMatrix(t *testing.T) {
 			"dpo": 200}},
 		{"GET /{tenant}/admin/register/annex.pdf", "GET", "/gent/admin/register/annex.pdf", "", map[string]int{"*": 303, "user": 200,
 			"admin": 200, "dpo": 200}},
+		// Exports (END-1): whoever handles submissions, on a form they have
+		// a grant on (none here: 404, the same as an unknown form), behind
+		// the step-up (the logins are fresh); an unknown or someone else's
+		// export is 404. The DPO handles no submissions.
+		{"GET /{tenant}/inbox/forms/{form}/export", "GET", "/gent/inbox/forms/nope/export", "",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/inbox/forms/{form}/export", "POST", "/gent/inbox/forms/nope/export", "format=csv&reason=x",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/inbox/exports", "GET", "/gent/inbox/exports", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 403}},
+		{"GET /{tenant}/inbox/exports/{id}", "GET", "/gent/inbox/exports/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/inbox/exports/{id}/download", "GET", "/gent/inbox/exports/nope/download", "",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/inbox/exports/{id}/delete", "POST", "/gent/inbox/exports/nope/delete", "x=1",
+			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

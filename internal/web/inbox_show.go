@@ -44,7 +44,8 @@ type inboxPage struct {
 	Rows             []inboxRowView
 	Next, First      string // links to the next page and back to the first
 	Errors           fieldErrors
-	NoForms          bool // the user has no grant on any form
+	NoForms          bool   // the user has no grant on any form
+	ExportForm       string // the one form filtered on: its submissions can be exported
 }
 
 // inboxFilter is what the filter form asked, checked.
@@ -182,6 +183,7 @@ func (a *App) renderInbox(w http.ResponseWriter, r *http.Request, me account.Use
 		}
 		rows, err = a.opts.Store.SearchSubject(ctx, actor, t.ID, store.UserViewer(me.ID), key)
 	default:
+		p.ExportForm = f.q.Form
 		var page store.InboxPage
 		page, err = a.opts.Store.Inbox(ctx, actor, t.ID, f.q)
 		if errors.Is(err, store.ErrBadCursor) {

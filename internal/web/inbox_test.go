@@ -16,7 +16,7 @@ import (
 	"github.com/kluis/kluis/internal/storetest"
 )
 
-var inboxLinkRE = regexp.MustCompile(`href="/gent/inbox/([0-9a-z]+)">([0-9A-Z]{5}-[0-9A-Z]{5})<`)
+var inboxLinkRE = regexp.MustCompile(`href="/gent/inbox/submissions/([0-9a-z]+)">([0-9A-Z]{5}-[0-9A-Z]{5})<`)
 
 // TestClauseAUD1_InboxPages: a clerk without a grant sees no submissions;
 // once an admin grants a form, the clerk lists, searches by national
@@ -90,8 +90,8 @@ func TestClauseAUD1_InboxPages(t *testing.T) {
 		}
 
 		// The submission's page, its file, and handling it.
-		resp, page = fe.get(t, "/gent/inbox/"+id, fe.clerk)
-		fileLink := regexp.MustCompile(`/gent/inbox/` + id + `/files/([0-9a-z]+)`).FindString(page)
+		resp, page = fe.get(t, "/gent/inbox/submissions/"+id, fe.clerk)
+		fileLink := regexp.MustCompile(`/gent/inbox/submissions/` + id + `/files/([0-9a-z]+)`).FindString(page)
 		if resp.StatusCode != 200 || !strings.Contains(page, "MARKER-NAME-toelage") || !strings.Contains(page, "85.07.15-123.97") || fileLink == "" {
 			t.Fatalf("detail: %d\n%s", resp.StatusCode, page)
 		}
@@ -100,20 +100,20 @@ func TestClauseAUD1_InboxPages(t *testing.T) {
 			!strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment;") || !strings.Contains(resp.Header.Get("Content-Security-Policy"), "sandbox") {
 			t.Fatalf("download: %d %v", resp.StatusCode, resp.Header)
 		}
-		if resp, _ := fe.submit(t, "/gent/inbox/"+id+"/status", fe.clerk, url.Values{"status": {"in_progress"}}); resp.StatusCode != 303 {
+		if resp, _ := fe.submit(t, "/gent/inbox/submissions/"+id+"/status", fe.clerk, url.Values{"status": {"in_progress"}}); resp.StatusCode != 303 {
 			t.Fatalf("status: %d", resp.StatusCode)
 		}
-		resp, page = fe.submit(t, "/gent/inbox/"+id+"/status", fe.clerk, url.Values{"status": {"rejected"}, "reason": {" "}})
+		resp, page = fe.submit(t, "/gent/inbox/submissions/"+id+"/status", fe.clerk, url.Values{"status": {"rejected"}, "reason": {" "}})
 		if resp.StatusCode != 422 || !strings.Contains(page, "Geef een reden op") || !strings.Contains(page, `href="#reason"`) {
 			t.Fatalf("rejection without reason: %d\n%s", resp.StatusCode, page)
 		}
-		if resp, _ := fe.submit(t, "/gent/inbox/"+id+"/notes", fe.clerk, url.Values{"note": {"MARKER-NOTE belde burger"}}); resp.StatusCode != 303 {
+		if resp, _ := fe.submit(t, "/gent/inbox/submissions/"+id+"/notes", fe.clerk, url.Values{"note": {"MARKER-NOTE belde burger"}}); resp.StatusCode != 303 {
 			t.Fatalf("note: %d", resp.StatusCode)
 		}
-		if resp, _ := fe.submit(t, "/gent/inbox/"+id+"/assign", fe.clerk, url.Values{"assignee": {clerkID}}); resp.StatusCode != 303 {
+		if resp, _ := fe.submit(t, "/gent/inbox/submissions/"+id+"/assign", fe.clerk, url.Values{"assignee": {clerkID}}); resp.StatusCode != 303 {
 			t.Fatalf("assign: %d", resp.StatusCode)
 		}
-		_, page = fe.get(t, "/gent/inbox/"+id+"?done=assign", fe.clerk)
+		_, page = fe.get(t, "/gent/inbox/submissions/"+id+"?done=assign", fe.clerk)
 		for _, want := range []string{"In behandeling", "MARKER-NOTE belde burger", "De behandelaar is gewijzigd", "Toegewezen aan Naam clerk@gent.be"} {
 			if !strings.Contains(page, want) {
 				t.Errorf("handled page lacks %q", want)
@@ -159,15 +159,15 @@ func TestClauseAUD1_InboxPages(t *testing.T) {
 		if other == nil || other[1] == id {
 			t.Fatal("the admin's inbox does not show the question")
 		}
-		for _, target := range []string{"/gent/inbox/" + other[1], "/gent/inbox/nonexistent", "/gent/inbox/" + id + "/files/nope"} {
+		for _, target := range []string{"/gent/inbox/submissions/" + other[1], "/gent/inbox/submissions/nonexistent", "/gent/inbox/submissions/" + id + "/files/nope"} {
 			if resp, page := fe.get(t, target, fe.clerk); resp.StatusCode != 404 || strings.Contains(page, "MARKER") {
 				t.Errorf("%s: %d", target, resp.StatusCode)
 			}
 		}
-		if resp, _ := fe.submit(t, "/gent/inbox/"+other[1]+"/status", fe.clerk, url.Values{"status": {"done"}}); resp.StatusCode != 404 {
+		if resp, _ := fe.submit(t, "/gent/inbox/submissions/"+other[1]+"/status", fe.clerk, url.Values{"status": {"done"}}); resp.StatusCode != 404 {
 			t.Errorf("changing another form's submission: %d", resp.StatusCode)
 		}
-		if resp, _ := fe.submit(t, "/gent/inbox/"+id+"/archive", fe.clerk, url.Values{"x": {"1"}}); resp.StatusCode != 404 {
+		if resp, _ := fe.submit(t, "/gent/inbox/submissions/"+id+"/archive", fe.clerk, url.Values{"x": {"1"}}); resp.StatusCode != 404 {
 			t.Errorf("unknown action: %d", resp.StatusCode)
 		}
 	})

@@ -99,9 +99,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// (ORG-6); every list, search, view and download is an audited read.
 	mux.HandleFunc("GET /{tenant}/inbox", a.require(account.HandleSubmissions, a.inboxShow))
 	mux.HandleFunc("POST /{tenant}/inbox/search", a.require(account.HandleSubmissions, a.inboxSearch))
-	mux.HandleFunc("GET /{tenant}/inbox/{id}", a.require(account.HandleSubmissions, a.submissionShow))
-	mux.HandleFunc("POST /{tenant}/inbox/{id}/{action}", a.require(account.HandleSubmissions, a.submissionChange))
-	mux.HandleFunc("GET /{tenant}/inbox/{id}/files/{file}", a.require(account.HandleSubmissions, a.attachmentDownload))
+	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}", a.require(account.HandleSubmissions, a.submissionShow))
+	mux.HandleFunc("POST /{tenant}/inbox/submissions/{id}/{action}", a.require(account.HandleSubmissions, a.submissionChange))
+	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/files/{file}", a.require(account.HandleSubmissions, a.attachmentDownload))
 	mux.HandleFunc("GET /{tenant}/admin/stats", a.require(account.ViewForms, a.statsShow))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
@@ -133,6 +133,15 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/notice", a.require(account.EditForms, a.formNoticeApprove))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/publish", a.require(account.EditForms, a.stepUp(formPagePath, a.formPublish)))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/withdraw", a.require(account.EditForms, a.stepUp(formPagePath, a.formWithdraw)))
+	// Exports of a form's submissions (END-1): behind a grant on the form
+	// (ORG-6), a stated reason and the step-up; only the owner sees,
+	// downloads and deletes an export (see export_show.go).
+	mux.HandleFunc("GET /{tenant}/inbox/forms/{form}/export", a.require(account.HandleSubmissions, a.stepUp(nil, a.exportNew)))
+	mux.HandleFunc("POST /{tenant}/inbox/forms/{form}/export", a.require(account.HandleSubmissions, a.stepUp(exportPath, a.exportCreate)))
+	mux.HandleFunc("GET /{tenant}/inbox/exports", a.require(account.HandleSubmissions, a.exportsShow))
+	mux.HandleFunc("GET /{tenant}/inbox/exports/{id}", a.require(account.HandleSubmissions, a.exportShow))
+	mux.HandleFunc("GET /{tenant}/inbox/exports/{id}/download", a.require(account.HandleSubmissions, a.exportDownload))
+	mux.HandleFunc("POST /{tenant}/inbox/exports/{id}/delete", a.require(account.HandleSubmissions, a.exportDelete))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,

@@ -205,7 +205,7 @@ func (a *App) submissionChange(w http.ResponseWriter, r *http.Request, me accoun
 	case err != nil:
 		a.internalError(w, r, "change submission", err)
 	default:
-		http.Redirect(w, r, "/"+t.Slug+"/inbox/"+r.PathValue("id")+"?done="+action, http.StatusSeeOther)
+		http.Redirect(w, r, "/"+t.Slug+"/inbox/submissions/"+r.PathValue("id")+"?done="+action, http.StatusSeeOther)
 	}
 }
 

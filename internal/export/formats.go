@@ -1,0 +1,226 @@
+package export
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"regexp"
+	"strings"
+	"time"
+
+	"codeberg.org/go-pdf/fpdf"
+	"github.com/xuri/excelize/v2"
+)
+
+// Writer writes the rows of one export file; Close finishes the file (it
+// does not close the underlying writer).
+type Writer interface {
+	Write(cells []string) error
+	Close() error
+}
+
+// Extension is the file name extension of a format ("pdf" is a ZIP).
+func Extension(format string) string {
+	if format == "pdf" {
+		return "zip"
+	}
+	return format
+}
+
+// ContentType is the media type of a format's file.
+func ContentType(format string) string {
+	switch format {
+	case "csv":
+		return "text/csv; charset=utf-8"
+	case "xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	return "application/zip"
+}
+
+// New returns the writer of format ("csv", "xlsx" or "pdf") for table t.
+// tmpDir is where the XLSX writer may spill rows (excelize's stream
+// writer keeps memory flat by writing them to a temporary file there).
+func New(format string, w io.Writer, t *Table, created time.Time, tmpDir string) (Writer, error) {
+	switch format {
+	case "csv":
+		return NewCSV(w, t.Header())
+	case "xlsx":
+		return NewXLSX(w, t.Header(), tmpDir)
+	case "pdf":
+		return NewPDFZip(w, t, created), nil
+	}
+	return nil, fmt.Errorf("export: unknown format %q", format)
+}
+
+// CSV: UTF-8 with a byte order mark and ";" between cells, as Excel in
+// Belgium expects; cells that a spreadsheet would take for a formula are
+// defused (CSVSafe).
+type csvWriter struct {
+	bw *bufio.Writer
+	cw *csv.Writer
+}
+
+// NewCSV writes the BOM and the header.
+func NewCSV(w io.Writer, header []string) (Writer, error) {
+	bw := bufio.NewWriterSize(w, 32<<10)
+	bw.WriteString("\ufeff")
+	cw := csv.NewWriter(bw)
+	cw.Comma = ';'
+	cw.UseCRLF = true
+	c := &csvWriter{bw: bw, cw: cw}
+	return c, c.Write(header)
+}
+
+func (c *csvWriter) Write(cells []string) error {
+	safe := make([]string, len(cells))
+	for i, s := range cells {
+		safe[i] = CSVSafe(s)
+	}
+	return c.cw.Write(safe)
+}
+
+func (c *csvWriter) Close() error {
+	c.cw.Flush()
+	if err := c.cw.Error(); err != nil {
+		return err
+	}
+	return c.bw.Flush()
+}
+
+// CSVSafe prefixes a cell that starts with =, +, -, @, a tab or a carriage
+// return with an apostrophe, so that a spreadsheet shows it as text
+// instead of running it as a formula (CSV injection, OWASP).
+func CSVSafe(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
+}
+
+// XLSX through excelize's stream writer: rows go out as they come.
+type xlsxWriter struct {
+	w   io.Writer
+	f   *excelize.File
+	sw  *excelize.StreamWriter
+	row int
+}
+
+// NewXLSX starts a workbook with one sheet and writes the header.
+func NewXLSX(w io.Writer, header []string, tmpDir string) (Writer, error) {
+	f := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
+	sw, err := f.NewStreamWriter("Sheet1")
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	x := &xlsxWriter{w: w, f: f, sw: sw}
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return x, x.Write(header)
+}
+
+func (x *xlsxWriter) Write(cells []string) error {
+	x.row++
+	cell, err := excelize.CoordinatesToCellName(1, x.row)
+	if err != nil {
+		return err
+	}
+	vals := make([]any, len(cells))
+	for i, c := range cells {
+		vals[i] = c
+	}
+	return x.sw.SetRow(cell, vals)
+}
+
+func (x *xlsxWriter) Close() error {
+	defer x.f.Close()
+	if err := x.sw.Flush(); err != nil {
+		return err
+	}
+	_, err := x.f.WriteTo(x.w)
+	return err
+}
+
+// PDF: one A4 PDF per submission (title, then each column's label and
+// value), bundled as a ZIP named by reference.
+type pdfZip struct {
+	z       *zip.Writer
+	t       *Table
+	header  []string
+	created time.Time
+	n       int
+}
+
+// NewPDFZip starts the ZIP bundle.
+func NewPDFZip(w io.Writer, t *Table, created time.Time) Writer {
+	return &pdfZip{z: zip.NewWriter(w), t: t, header: t.Header(), created: created}
+}
+
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9-]`)
+
+func (p *pdfZip) Write(cells []string) error {
+	p.n++
+	name := unsafeName.ReplaceAllString(cells[0], "")
+	if name == "" {
+		name = fmt.Sprintf("%06d", p.n)
+	}
+	b, err := p.submissionPDF(cells)
+	if err != nil {
+		return err
+	}
+	fw, err := p.z.CreateHeader(&zip.FileHeader{Name: fmt.Sprintf("%06d-%s.pdf", p.n, name), Method: zip.Store, Modified: p.created})
+	if err != nil {
+		return err
+	}
+	_, err = fw.Write(b)
+	return err
+}
+
+func (p *pdfZip) Close() error { return p.z.Close() }
+
+func (p *pdfZip) submissionPDF(cells []string) ([]byte, error) {
+	const margin, width = 20.0, 210.0 - 40.0
+	f := fpdf.New("P", "mm", "A4", "")
+	// Core fonts speak Windows-1252, which covers Dutch, French and
+	// English, as the receipt and annex 1 do.
+	tr := f.UnicodeTranslatorFromDescriptor("cp1252")
+	f.SetTitle(p.t.Title+" – "+cells[0], true)
+	f.SetCreator("Kluis", true)
+	f.SetLang(p.t.Lang.HTMLLang())
+	f.SetCreationDate(p.created)
+	f.SetModificationDate(p.created)
+	f.SetMargins(margin, margin, margin)
+	f.SetAutoPageBreak(true, margin)
+	f.AliasNbPages("{nb}")
+	f.SetFooterFunc(func() {
+		f.SetY(-margin + 5)
+		f.SetFont("Helvetica", "", 8)
+		f.CellFormat(width, 4, tr(cells[0]+" – "+p.t.t("annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "C", false, 0, "")
+	})
+	f.AddPage()
+	f.SetFont("Helvetica", "B", 16)
+	f.MultiCell(width, 8, tr(p.t.Title), "", "L", false)
+	f.Ln(3)
+	for i, label := range p.header {
+		v := ""
+		if i < len(cells) {
+			v = cells[i]
+		}
+		f.SetFont("Helvetica", "B", 10)
+		f.MultiCell(width, 5, tr(label), "", "L", false)
+		f.SetFont("Helvetica", "", 11)
+		f.MultiCell(width, 6, tr(v), "", "L", false)
+		f.Ln(2)
+	}
+	var buf bytes.Buffer
+	if err := f.Output(&buf); err != nil {
+		return nil, fmt.Errorf("export PDF: %w", err)
+	}
+	return buf.Bytes(), nil
+}
