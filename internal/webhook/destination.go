@@ -197,3 +197,22 @@ func Destination(r register.Register, rawURL, ref string) (Entry, *Problem) {
 	}
 	return e, &Problem{Field: field, Key: ProblemOutsideEEA, Args: []any{strings.ToUpper(e.Country)}}
 }
+
+// reasons word each problem in English for the delivery record and the
+// audit log, naming the register rule where one applies.
+var reasons = map[string]string{
+	ProblemURL:          "not an https URL",
+	ProblemEvents:       "no known event chosen",
+	ProblemEntryUnknown: "the chosen entry is not in the current register (REG-2)",
+	ProblemUnregistered: "not registered as a recipient or sub-processor (REG-2)",
+	ProblemOutsideEEA:   "registered in a country outside the EEA (LOC-1)",
+}
+
+// Reason is the problem in a few English words, naming the register rule
+// where one applies; for records, not for pages (they use Key).
+func (p Problem) Reason() string {
+	if s, ok := reasons[p.Key]; ok {
+		return s
+	}
+	return p.Key
+}
