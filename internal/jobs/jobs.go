@@ -36,6 +36,7 @@ type Periodic struct {
 var Schedule = []Periodic{
 	{Kind: KindAuditVerify, Every: 24 * time.Hour},
 	{Kind: KindMailSend, Every: 30 * time.Second},
+	{Kind: KindWebhookSend, Every: 15 * time.Second},
 }
 
 // Handler does one job. It must be idempotent: a job can run again after a
@@ -46,7 +47,8 @@ type Handler func(ctx context.Context, db *store.DB, j store.Job) error
 func Handlers() map[string]Handler {
 	return map[string]Handler{
 		KindAuditVerify: auditVerify,
-		KindMailSend:    MailHandler(nil, nil), // no relay: `kluis serve` puts one in (see MailHandler)
+		KindMailSend:    MailHandler(nil, nil),    // no relay: `kluis serve` puts one in (see MailHandler)
+		KindWebhookSend: WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
 	}
 }
 
