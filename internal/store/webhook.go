@@ -316,6 +316,9 @@ func (db *DB) endWebhook(ctx context.Context, actor audit.Actor, tenantID, id, t
 // extra round trip. When anything was queued it records "webhook.queue"
 // on the submission.
 func (tx *Tx) enqueueWebhooks(tenantID, event string, s WebhookSubmission) error {
+	if !slices.Contains(webhook.Events, event) {
+		return fmt.Errorf("queue webhooks: unknown event %q", event)
+	}
 	now := tx.db.now()
 	eventID := newID(now)
 	body, err := webhook.Body(eventID, event, now, webhook.Submission{ID: s.ID, Reference: s.Reference, FormKey: s.FormKey,
