@@ -26,6 +26,7 @@ import (
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
 	"github.com/kluis/kluis/internal/web"
+	"github.com/kluis/kluis/internal/webhook"
 )
 
 // serveHooks lets a test learn the address serve bound (with --listen
@@ -105,6 +106,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)
 		handlers[jobs.KindExportBuild] = jobs.ExportBuildHandler(exportDir(cfg))
 		handlers[jobs.KindExportSweep] = jobs.ExportSweepHandler(exportDir(cfg))
+		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()}), log)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

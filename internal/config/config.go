@@ -57,6 +57,11 @@ type Config struct {
 	// tcp:127.0.0.1:3310. Empty: uploads are refused (never stored
 	// unscanned).
 	Clamd string
+	// WebhookAllowNetworks lists networks (comma-separated CIDRs or
+	// addresses) webhooks may reach although they are loopback, private,
+	// link-local or otherwise internal; empty: none (server-side request
+	// forgery protection).
+	WebhookAllowNetworks string
 }
 
 // ClamdNetwork splits Clamd into network and address ("", "" when unset).
@@ -146,6 +151,7 @@ func settings() []setting {
 			return nil
 		}})
 	add("clamd", "KLUIS_CLAMD", "virus scanner for uploads: unix:/run/clamav/clamd.ctl or tcp:host:port (default none: uploads refused)", false, func(c *Config) *string { return &c.Clamd })
+	add("webhook-allow-networks", "KLUIS_WEBHOOK_ALLOW_NETWORKS", "internal networks webhooks may reach anyway: comma-separated CIDRs or addresses (default none)", false, func(c *Config) *string { return &c.WebhookAllowNetworks })
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s
 }
@@ -253,6 +259,9 @@ func (c Config) Validate() error {
 	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
 		errs = append(errs, err.Error())
 	}
+	if _, err := ParseWebhookAllowNetworks(c.WebhookAllowNetworks); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if c.BreachedPasswordsURL != "" {
 		if u, err := url.Parse(c.BreachedPasswordsURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
 			u.RawQuery != "" || u.Fragment != "" {
@@ -297,6 +306,24 @@ func ParseTrustedProxies(s string) ([]netip.Prefix, error) {
 // checked them.
 func (c Config) TrustedProxyPrefixes() []netip.Prefix {
 	p, _ := ParseTrustedProxies(c.TrustedProxies)
+	return p
+}
+
+// ParseWebhookAllowNetworks reads KLUIS_WEBHOOK_ALLOW_NETWORKS: CIDRs
+// ("10.20.0.0/16") and single addresses ("127.0.0.1", taken as /32 or
+// /128), comma-separated. Empty: none.
+func ParseWebhookAllowNetworks(s string) ([]netip.Prefix, error) {
+	p, err := ParseTrustedProxies(s)
+	if err != nil {
+		return nil, fmt.Errorf("webhook allow-list: %s", strings.TrimPrefix(err.Error(), "trusted proxy "))
+	}
+	return p, nil
+}
+
+// WebhookAllowPrefixes returns the parsed WebhookAllowNetworks; Validate
+// has checked them.
+func (c Config) WebhookAllowPrefixes() []netip.Prefix {
+	p, _ := ParseWebhookAllowNetworks(c.WebhookAllowNetworks)
 	return p
 }
 

@@ -98,3 +98,24 @@ func TestTrustedProxiesAndBreachedURL(t *testing.T) {
 		t.Fatalf("trusted proxies: %v", got)
 	}
 }
+
+func TestWebhookAllowNetworks(t *testing.T) {
+	c, err := load(nil)
+	if err != nil || len(c.WebhookAllowPrefixes()) != 0 {
+		t.Fatalf("default: no internal network allowed: %v %v", err, c.WebhookAllowPrefixes())
+	}
+	c, err = load(map[string]string{"KLUIS_WEBHOOK_ALLOW_NETWORKS": "127.0.0.1/32, 10.20.0.0/16,::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range c.WebhookAllowPrefixes() {
+		got = append(got, p.String())
+	}
+	if strings.Join(got, " ") != "127.0.0.1/32 10.20.0.0/16 ::1/128" {
+		t.Fatalf("allowed: %v", got)
+	}
+	if _, err := load(nil, "--webhook-allow-networks", "intranet"); err == nil || !strings.Contains(err.Error(), "webhook allow-list") {
+		t.Fatalf("a bad network: %v", err)
+	}
+}

@@ -37,6 +37,7 @@ var Schedule = []Periodic{
 	{Kind: KindAuditVerify, Every: 24 * time.Hour},
 	{Kind: KindMailSend, Every: 30 * time.Second},
 	{Kind: KindExportSweep, Every: 15 * time.Minute},
+	{Kind: KindWebhookSend, Every: 15 * time.Second},
 }
 
 // Handler does one job. It must be idempotent: a job can run again after a
@@ -47,10 +48,11 @@ type Handler func(ctx context.Context, db *store.DB, j store.Job) error
 func Handlers() map[string]Handler {
 	return map[string]Handler{
 		KindAuditVerify: auditVerify,
-		KindMailSend:    MailHandler(nil, nil), // no relay: `kluis serve` puts one in (see MailHandler)
 		// No export directory: `kluis serve` puts the data directory's in.
 		KindExportBuild: ExportBuildHandler(""),
 		KindExportSweep: ExportSweepHandler(""),
+		KindMailSend:    MailHandler(nil, nil),    // no relay: `kluis serve` puts one in (see MailHandler)
+		KindWebhookSend: WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
 	}
 }
 

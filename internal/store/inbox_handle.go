@@ -11,6 +11,7 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/webhook"
 )
 
 // SubmissionDetail is one submission as its page shows it: answers,
@@ -288,11 +289,12 @@ func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID 
 		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "submission." + kind, ObjectType: "submission", ObjectID: id}
 		var index []byte
 		var status, formKey string
-		var assignee sql.NullString
+		var assignee, ref sql.NullString
 		var created int64
-		err := tx.queryRow(`SELECT s.subject_index, s.status, s.form_key, s.assignee_id, s.created_at FROM submissions s
+		var formVersion int
+		err := tx.queryRow(`SELECT s.subject_index, s.status, s.form_key, s.assignee_id, s.created_at, s.reference, s.form_version FROM submissions s
 			`+viewer.grantJoin(2)+`
-			WHERE s.tenant_id = $1 AND s.id = $3`, tenantID, viewer.arg(), id).Scan(&index, &status, &formKey, &assignee, &created)
+			WHERE s.tenant_id = $1 AND s.id = $3`, tenantID, viewer.arg(), id).Scan(&index, &status, &formKey, &assignee, &created, &ref, &formVersion)
 		if errors.Is(err, sql.ErrNoRows) {
 			return tx.denied(ev)
 		}
@@ -345,6 +347,14 @@ func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID 
 			}
 		case "note":
 			if _, err := tx.exec(`UPDATE submissions SET updated_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, id); err != nil {
+				return err
+			}
+		}
+		if kind == "status" {
+			// The controller's case system hears of the move (thin: no
+			// content, no reason); notes and assignments stay internal.
+			if err := tx.enqueueWebhooks(tenantID, webhook.EventSubmissionUpdated, WebhookSubmission{ID: id, Reference: ref.String,
+				FormKey: formKey, FormVersion: formVersion, Status: ch.Status}); err != nil {
 				return err
 			}
 		}

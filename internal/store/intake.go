@@ -12,6 +12,7 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/webhook"
 )
 
 // NewFormSubmission is what the e-loket hands to SubmitForm: the cleaned
@@ -161,6 +162,11 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 			if _, err := tx.enqueueMail(tenantID, m, actor); err != nil {
 				return err
 			}
+		}
+		// The case system hears of it in the same transaction (issue 5).
+		if err := tx.enqueueWebhooks(tenantID, webhook.EventSubmissionCreated, WebhookSubmission{ID: id, Reference: ref,
+			FormKey: in.FormKey, FormVersion: in.FormVersion, Status: "new"}); err != nil {
+			return err
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.create", ObjectType: "submission",
 			ObjectID: id, Subject: subjectPseudonym(index),

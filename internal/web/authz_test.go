@@ -156,6 +156,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// nothing).
 		{"GET /{tenant}/admin/policy", "GET", "/gent/admin/policy", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/policy", "POST", "/gent/admin/policy", "password_min_length=8", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		// Webhooks (issue 5): whoever reads the settings sees them; only
+		// admins change them (an empty form: 422, nothing saved; an unknown
+		// hook: 404).
+		{"GET /{tenant}/admin/webhooks", "GET", "/gent/admin/webhooks", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/webhooks", "POST", "/gent/admin/webhooks", "url=&entry=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/webhooks/{id}/disable", "POST", "/gent/admin/webhooks/nope/disable", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/webhooks/{id}/delete", "POST", "/gent/admin/webhooks/nope/delete", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// The form builder: whoever reads the register reads the forms
 		// (an unknown form: 404); only admins change them (an empty new
 		// form: 422; an import that is not a multipart upload: 415; any

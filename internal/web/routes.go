@@ -106,6 +106,13 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
 	mux.HandleFunc("POST /{tenant}/admin/policy", a.require(account.EditSettings, a.policyUpdate))
+	// Webhooks to the controller's case system (issue 5): only to an EEA
+	// recipient or sub-processor of the register (REG-2, LOC-1). Whoever
+	// reads the settings sees them; admins add, disable and delete them.
+	mux.HandleFunc("GET /{tenant}/admin/webhooks", a.require(account.ViewSettings, a.webhooksShow))
+	mux.HandleFunc("POST /{tenant}/admin/webhooks", a.require(account.EditSettings, a.webhookCreate))
+	mux.HandleFunc("POST /{tenant}/admin/webhooks/{id}/disable", a.require(account.EditSettings, a.webhookDisable))
+	mux.HandleFunc("POST /{tenant}/admin/webhooks/{id}/delete", a.require(account.EditSettings, a.webhookDelete))
 	// The processing register (REG-1): everyone who works with it reads
 	// it, as annex 1 too (HTML and PDF); admins upload new versions.
 	mux.HandleFunc("GET /{tenant}/admin/register", a.require(account.ViewRegister, a.registerShow))
