@@ -13,6 +13,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import {
@@ -991,6 +992,35 @@ test('inbox: search by INSZ, open, change status; no grant, nothing seen', { tim
     const submissionURL = clerkPage.url().replace(/\?.*$/, '');
     await shot(clerkPage, 'inbox-handled');
     await expectNoAxeViolations(clerkPage, 'the handled submission');
+
+    // The clerk exports the form to XLSX: one form filtered, a reason, progress, download.
+    response = await clerkPage.goto(`${baseURL}/demo/inbox?form=toelage`);
+    assert.equal(response.status(), 200);
+    await clerkPage.check(`input[name=id][aria-label$="${reference}"]`);
+    response = await submit(clerkPage, '#export-selection button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.match(clerkPage.url(), /\/demo\/inbox\/forms\/toelage\/export\?id=/);
+    await shot(clerkPage, 'export-new');
+    await expectNoAxeViolations(clerkPage, 'the export page');
+    await clerkPage.check('#format-xlsx');
+    response = await submit(clerkPage, 'main form button[type=submit]');
+    assert.equal(response.status(), 422, 'a reason is required');
+    assert.match(await clerkPage.locator('.error-summary').textContent(), /reden|Reden/);
+    await clerkPage.check('#format-xlsx');
+    await clerkPage.fill('#reason', 'Overzicht voor het OCMW-comité van december');
+    response = await submit(clerkPage, 'main form button[type=submit]');
+    assert.ok(response.status() === 200, `export started: ${response.status()}`);
+    await shot(clerkPage, 'export-progress');
+    await expectNoAxeViolations(clerkPage, 'the export progress page');
+    // The page refreshes itself until the worker has written the file.
+    await clerkPage.waitForSelector('a[href$="/download"]', { timeout: 60_000 });
+    await shot(clerkPage, 'export-ready');
+    await expectNoAxeViolations(clerkPage, 'the finished export');
+    const [download] = await Promise.all([clerkPage.waitForEvent('download'), clerkPage.click('a[href$="/download"]')]);
+    assert.match(download.suggestedFilename(), /\.xlsx$/);
+    const file = readFileSync(await download.path());
+    assert.equal(file.subarray(0, 2).toString(), 'PK', 'an XLSX is a zip');
+    assert.ok(file.length > 1000, `the XLSX has content (${file.length} bytes)`);
 
     // The colleague without the grant: neither the form nor its submissions.
     const otherPage = await ctx.newPage();

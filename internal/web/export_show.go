@@ -175,7 +175,7 @@ func (a *App) exportsShow(w http.ResponseWriter, r *http.Request, u account.User
 type exportPage struct {
 	TenantName, Slug string
 	Export           exportRow
-	Working          bool // pending or running: the page refreshes itself
+	Working          bool // pending or running: export.js follows the progress
 	RequestID        string
 }
 

@@ -49,7 +49,7 @@ func submitDemo(t *testing.T, env *storetest.Env, tn tenant.Tenant, name string)
 // TestClauseEND1_ExportThroughThePages walks an export as a clerk: the
 // step-up first, a reason and a known format required (named per field in
 // the user's language), the selection only of this form in this tenant, a
-// form without a grant refused; the progress page refreshes itself until
+// form without a grant refused; the progress page follows the export (a script, no timed refresh) until
 // the job is done; only the owner downloads (audited) and deletes it;
 // another tenant's user gets 404.
 func TestClauseEND1_ExportThroughThePages(t *testing.T) {
@@ -119,7 +119,7 @@ func TestClauseEND1_ExportThroughThePages(t *testing.T) {
 		}
 		id := strings.TrimPrefix(loc, "/gent/inbox/exports/")
 		resp, body = le.get(t, loc, me)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `<meta http-equiv="refresh" content="3">`) ||
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `export.js`) || strings.Contains(body, "http-equiv") ||
 			!strings.Contains(body, `role="status"`) || !strings.Contains(body, "0 van 1 inzendingen verwerkt") {
 			t.Fatalf("progress: %d\n%s", resp.StatusCode, body)
 		}
@@ -129,7 +129,7 @@ func TestClauseEND1_ExportThroughThePages(t *testing.T) {
 			t.Fatalf("job: %v %v", did, err)
 		}
 		resp, body = le.get(t, loc, me)
-		if resp.StatusCode != http.StatusOK || strings.Contains(body, "http-equiv") || !strings.Contains(body, loc+"/download") {
+		if resp.StatusCode != http.StatusOK || strings.Contains(body, "export.js") || !strings.Contains(body, loc+"/download") {
 			t.Fatalf("ready: %d\n%s", resp.StatusCode, body)
 		}
 		if _, body := le.get(t, "/gent/inbox/exports", me); !strings.Contains(body, loc+"/download") {
