@@ -129,13 +129,13 @@ func TestAPIKeyValidation(t *testing.T) {
 			in    store.NewAPIKey
 			field string
 		}{
-			"no name":       {store.NewAPIKey{Name: " ", Scopes: []string{store.ScopeSubmissionsRead}, Forms: []string{"vraag"}}, "name"},
-			"long name":     {store.NewAPIKey{Name: strings.Repeat("x", 101), Scopes: []string{store.ScopeSubmissionsRead}, Forms: []string{"vraag"}}, "name"},
-			"no scope":      {store.NewAPIKey{Name: "k", Forms: []string{"vraag"}}, "scopes"},
-			"bad scope":     {store.NewAPIKey{Name: "k", Scopes: []string{"admin:all"}, Forms: []string{"vraag"}}, "scopes"},
-			"no form":       {store.NewAPIKey{Name: "k", Scopes: []string{store.ScopeSubmissionsRead}}, "forms"},
-			"unknown form":  {store.NewAPIKey{Name: "k", Scopes: []string{store.ScopeSubmissionsRead}, Forms: []string{"nope"}}, "forms"},
-			"past expiry":   {store.NewAPIKey{Name: "k", Scopes: []string{store.ScopeSubmissionsRead}, Forms: []string{"vraag"}, ExpiresAt: env.Clock.Now()}, "expires_at"},
+			"no name":      {store.NewAPIKey{Name: " ", Scopes: []string{store.ScopeSubmissionsRead}, Forms: []string{"vraag"}}, "name"},
+			"long name":    {store.NewAPIKey{Name: strings.Repeat("x", 101), Scopes: []string{store.ScopeSubmissionsRead}, Forms: []string{"vraag"}}, "name"},
+			"no scope":     {store.NewAPIKey{Name: "k", Forms: []string{"vraag"}}, "scopes"},
+			"bad scope":    {store.NewAPIKey{Name: "k", Scopes: []string{"admin:all"}, Forms: []string{"vraag"}}, "scopes"},
+			"no form":      {store.NewAPIKey{Name: "k", Scopes: []string{store.ScopeSubmissionsRead}}, "forms"},
+			"unknown form": {store.NewAPIKey{Name: "k", Scopes: []string{store.ScopeSubmissionsRead}, Forms: []string{"nope"}}, "forms"},
+			"past expiry":  {store.NewAPIKey{Name: "k", Scopes: []string{store.ScopeSubmissionsRead}, Forms: []string{"vraag"}, ExpiresAt: env.Clock.Now()}, "expires_at"},
 		} {
 			_, _, err := env.DB.CreateAPIKey(ctx, clerk("admin"), fx.tn.ID, c.in)
 			var ve *store.APIKeyValidationError
