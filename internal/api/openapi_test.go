@@ -123,10 +123,10 @@ func TestOpenAPIOperationsAnswerAsDocumented(t *testing.T) {
 		fx := newFixture(t, env, Options{})
 		s := "/api/v1/gent/submissions/" + fx.sub
 		calls := map[string]call{
-			"GET /api/v1/openapi.json":                                        {method: "GET", target: "/api/v1/openapi.json"},
-			"GET /api/v1/{tenant}/submissions":                                {method: "GET", target: "/api/v1/gent/submissions?limit=1&from=" + time.Unix(0, 0).UTC().Format(time.RFC3339), token: fx.full},
-			"GET /api/v1/{tenant}/submissions/{id}":                           {method: "GET", target: s, token: fx.full},
-			"POST /api/v1/{tenant}/submissions/{id}/status":                   {method: "POST", target: s + "/status", token: fx.full, body: `{"status":"rejected","reason":"incomplete"}`, ctype: "application/json"},
+			"GET /api/v1/openapi.json":                                       {method: "GET", target: "/api/v1/openapi.json"},
+			"GET /api/v1/{tenant}/submissions":                               {method: "GET", target: "/api/v1/gent/submissions?limit=1&from=" + time.Unix(0, 0).UTC().Format(time.RFC3339), token: fx.full},
+			"GET /api/v1/{tenant}/submissions/{id}":                          {method: "GET", target: s, token: fx.full},
+			"POST /api/v1/{tenant}/submissions/{id}/status":                  {method: "POST", target: s + "/status", token: fx.full, body: `{"status":"rejected","reason":"incomplete"}`, ctype: "application/json"},
 			"GET /api/v1/{tenant}/submissions/{id}/attachments/{attachment}": {method: "GET", target: s + "/attachments/" + fx.file, token: fx.full},
 		}
 		for _, op := range operations(loadDoc(t)) {

@@ -23,17 +23,17 @@ const readPurpose = "api"
 
 // Submission is a submission as the API returns it.
 type Submission struct {
-	ID              string          `json:"id"`
-	Reference       string          `json:"reference"`
-	Form            string          `json:"form"`
-	FormVersion     int             `json:"form_version"`
-	RegisterVersion int             `json:"register_version,omitempty"`
-	Status          string          `json:"status"`
-	Assignee        *string         `json:"assignee"`
-	ReceivedAt      time.Time       `json:"received_at"`
-	UpdatedAt       *time.Time      `json:"updated_at,omitempty"`
+	ID              string            `json:"id"`
+	Reference       string            `json:"reference"`
+	Form            string            `json:"form"`
+	FormVersion     int               `json:"form_version"`
+	RegisterVersion int               `json:"register_version,omitempty"`
+	Status          string            `json:"status"`
+	Assignee        *string           `json:"assignee"`
+	ReceivedAt      time.Time         `json:"received_at"`
+	UpdatedAt       *time.Time        `json:"updated_at,omitempty"`
 	Answers         map[string]Answer `json:"answers"`
-	Attachments     []Attachment    `json:"attachments,omitempty"`
+	Attachments     []Attachment      `json:"attachments,omitempty"`
 }
 
 // Answer is the answer to one field: a text (value), a choice of several
