@@ -193,10 +193,11 @@ func TestServeDemoEndToEnd(t *testing.T) {
 				t.Fatal("serve did not start")
 			}
 			for path, want := range map[string]string{
-				"/healthz": "ok",
-				"/readyz":  `"database":"ok"`,
-				"/":        "Kluis",
-				"/demo/":   "Gemeente Demo",
+				"/healthz":             "ok",
+				"/readyz":              `"database":"ok"`,
+				"/":                    "Kluis",
+				"/demo/":               "Gemeente Demo",
+				"/api/v1/openapi.json": `"openapi": "3.1.0"`,
 			} {
 				resp, err := http.Get(base + path)
 				if err != nil {
