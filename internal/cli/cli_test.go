@@ -193,11 +193,10 @@ func TestServeDemoEndToEnd(t *testing.T) {
 				t.Fatal("serve did not start")
 			}
 			for path, want := range map[string]string{
-				"/healthz":             "ok",
-				"/readyz":              `"database":"ok"`,
-				"/":                    "Kluis",
-				"/demo/":               "Gemeente Demo",
-				"/api/v1/openapi.json": `"openapi": "3.1.0"`,
+				"/healthz": "ok",
+				"/readyz":  `"database":"ok"`,
+				"/":        "Kluis",
+				"/demo/":   "Gemeente Demo",
 			} {
 				resp, err := http.Get(base + path)
 				if err != nil {
@@ -208,6 +207,13 @@ func TestServeDemoEndToEnd(t *testing.T) {
 				if resp.StatusCode != 200 || !strings.Contains(string(body), want) {
 					t.Fatalf("GET %s: %d, want %q in\n%s", path, resp.StatusCode, want, body)
 				}
+			}
+			// The JSON API is mounted beside the web side.
+			if resp, err := http.Get(base + "/api/v1/openapi.json"); err != nil || resp.StatusCode != 200 ||
+				resp.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("GET /api/v1/openapi.json: %v %v", resp, err)
+			} else {
+				resp.Body.Close()
 			}
 			cancel()
 			select {
