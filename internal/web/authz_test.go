@@ -155,6 +155,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// nothing).
 		{"GET /{tenant}/admin/policy", "GET", "/gent/admin/policy", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/policy", "POST", "/gent/admin/policy", "password_min_length=8", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		// API keys: the DPO reads the list, admins create (an empty form:
+		// 422) and revoke (an unknown key: 404), with a fresh login.
+		{"GET /{tenant}/admin/api-keys", "GET", "/gent/admin/api-keys", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/api-keys", "POST", "/gent/admin/api-keys", "name=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/api-keys/{id}/revoke", "POST", "/gent/admin/api-keys/nope/revoke", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// The form builder: whoever reads the register reads the forms
 		// (an unknown form: 404); only admins change them (an empty new
 		// form: 422; an import that is not a multipart upload: 415; any
