@@ -208,6 +208,13 @@ func TestServeDemoEndToEnd(t *testing.T) {
 					t.Fatalf("GET %s: %d, want %q in\n%s", path, resp.StatusCode, want, body)
 				}
 			}
+			// The JSON API is mounted beside the web side.
+			if resp, err := http.Get(base + "/api/v1/openapi.json"); err != nil || resp.StatusCode != 200 ||
+				resp.Header.Get("Content-Type") != "application/json" {
+				t.Fatalf("GET /api/v1/openapi.json: %v %v", resp, err)
+			} else {
+				resp.Body.Close()
+			}
 			cancel()
 			select {
 			case res := <-done:

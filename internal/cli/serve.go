@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kluis/kluis/internal/api"
 	"github.com/kluis/kluis/internal/breached"
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/form"
@@ -98,6 +99,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		},
 	})
 
+	// The JSON API answers below /api/, the web side everything else.
+	apiApp := api.New(api.Options{Logger: log, Store: db, TLS: cfg.TLS()})
+	handler := server.Mount(app.Handler(), api.Prefix, apiApp.Handler())
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
@@ -119,7 +124,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.TLS() {
 		scheme = "https"
 	}
-	err = server.Serve(ctx, server.Config{Addr: cfg.Listen, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey}, app.Handler(), log,
+	err = server.Serve(ctx, server.Config{Addr: cfg.Listen, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey}, handler, log,
 		func(addr net.Addr) {
 			fmt.Fprintf(env.Stdout, "Kluis %s serves %s://%s/ (database: %s)\n", versionString(), scheme, addr, db.Dialect())
 			if *demo {

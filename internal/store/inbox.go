@@ -41,18 +41,28 @@ func NextStatuses(status string) []string { return statusMoves[status] }
 const InboxLimit = 200
 
 // Viewer is whose grants scope a read or change of submissions: a user of
-// the tenant with the forms an admin granted them (ORG-6). The zero Viewer
-// sees nothing.
+// the tenant with the forms an admin granted them, or an API key with the
+// forms it was issued for (ORG-6). The zero Viewer sees nothing.
 type Viewer struct{ kind, id string }
 
 // UserViewer is the viewer for a user of the tenant.
 func UserViewer(userID string) Viewer { return Viewer{"user", userID} }
+
+// KeyViewer is the viewer for an API key of the tenant: it sees the forms
+// the key was issued for, and nothing once the key is revoked.
+func KeyViewer(keyID string) Viewer { return Viewer{"key", keyID} }
 
 // grantJoin joins the viewer's form grants to submissions s as fa; the
 // viewer's id is query parameter n (see arg).
 func (v Viewer) grantJoin(n int) string {
 	if v.kind == "user" {
 		return fmt.Sprintf(`JOIN form_access fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key AND fa.user_id = $%d`, n)
+	}
+	if v.kind == "key" {
+		// The revocation check repeats the API's authentication on
+		// purpose: a revoked key reads nothing, whoever forgets to check.
+		return fmt.Sprintf(`JOIN api_key_forms fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key AND fa.key_id = $%d
+			JOIN api_keys ak ON ak.id = fa.key_id AND ak.tenant_id = s.tenant_id AND ak.revoked_at IS NULL`, n)
 	}
 	return fmt.Sprintf(`JOIN form_access fa ON fa.user_id = $%d AND 1 = 0`, n)
 }
@@ -72,6 +82,7 @@ type InboxQuery struct {
 	From, To time.Time
 	Before   string
 	Limit    int
+	Purpose  string // recorded with the list; "inbox" when empty
 }
 
 // InboxRow is one submission as a list shows it, answers opened.
@@ -202,7 +213,11 @@ func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q I
 			page.Next = encodeCursor(last.created, last.ID)
 			found = found[:q.Limit]
 		}
-		page.Rows, err = db.openRows(tx, audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.list", Purpose: "inbox"}, found)
+		purpose := q.Purpose
+		if purpose == "" {
+			purpose = "inbox"
+		}
+		page.Rows, err = db.openRows(tx, audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.list", Purpose: purpose}, found)
 		return err
 	})
 	if err != nil {

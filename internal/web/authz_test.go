@@ -165,6 +165,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/webhooks/{id}/delete", "POST", "/gent/admin/webhooks/nope/delete", "x=1",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// API keys: the DPO reads the list, admins create (an empty form:
+		// 422) and revoke (an unknown key: 404), with a fresh login.
+		{"GET /{tenant}/admin/api-keys", "GET", "/gent/admin/api-keys", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/api-keys", "POST", "/gent/admin/api-keys", "name=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/api-keys/{id}/revoke", "POST", "/gent/admin/api-keys/nope/revoke", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// The form builder: whoever reads the register reads the forms
 		// (an unknown form: 404); only admins change them (an empty new
 		// form: 422; an import that is not a multipart upload: 415; any

@@ -113,6 +113,11 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/webhooks", a.require(account.EditSettings, a.webhookCreate))
 	mux.HandleFunc("POST /{tenant}/admin/webhooks/{id}/disable", a.require(account.EditSettings, a.webhookDisable))
 	mux.HandleFunc("POST /{tenant}/admin/webhooks/{id}/delete", a.require(account.EditSettings, a.webhookDelete))
+	// API keys for /api/v1 (issue 5): whoever reads the settings sees
+	// them; admins create and revoke them, behind the step-up.
+	mux.HandleFunc("GET /{tenant}/admin/api-keys", a.require(account.ViewSettings, a.apiKeysShow))
+	mux.HandleFunc("POST /{tenant}/admin/api-keys", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyCreate)))
+	mux.HandleFunc("POST /{tenant}/admin/api-keys/{id}/revoke", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyRevoke)))
 	// The processing register (REG-1): everyone who works with it reads
 	// it, as annex 1 too (HTML and PDF); admins upload new versions.
 	mux.HandleFunc("GET /{tenant}/admin/register", a.require(account.ViewRegister, a.registerShow))

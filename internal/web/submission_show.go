@@ -87,6 +87,20 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	for _, u := range users {
 		names[u.ID] = a.showName(r, u).Name
 	}
+	// A case system may have moved it through the API: its key's name.
+	for _, h := range d.History {
+		if _, known := names[h.ActorID]; !known {
+			keys, err := a.opts.Store.APIKeys(ctx, t.ID)
+			if err != nil {
+				a.internalError(w, r, "API keys", err)
+				return
+			}
+			for _, k := range keys {
+				names[k.ID] = a.t(r, "inbox.history.api_key", k.Name)
+			}
+			break
+		}
+	}
 	nameOf := func(id string) string {
 		if id == "" {
 			return a.t(r, "inbox.assignee.nobody")
