@@ -5,7 +5,7 @@
 // beyond the writers it is given.
 //
 // It imports the domain packages form, ident, register and locale, and the
-// file libraries (encoding/csv, excelize, fpdf).
+// file libraries (encoding/csv, archive/zip for XLSX, fpdf).
 package export
 
 import (

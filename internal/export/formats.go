@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
-	"github.com/xuri/excelize/v2"
 )
 
 // Writer writes the rows of one export file; Close finishes the file (it
@@ -42,14 +41,13 @@ func ContentType(format string) string {
 }
 
 // New returns the writer of format ("csv", "xlsx" or "pdf") for table t.
-// tmpDir is where the XLSX writer may spill rows (excelize's stream
-// writer keeps memory flat by writing them to a temporary file there).
-func New(format string, w io.Writer, t *Table, created time.Time, tmpDir string) (Writer, error) {
+// Every format streams into w: nothing is written anywhere else.
+func New(format string, w io.Writer, t *Table, created time.Time) (Writer, error) {
 	switch format {
 	case "csv":
 		return NewCSV(w, t.Header())
 	case "xlsx":
-		return NewXLSX(w, t.Header(), tmpDir)
+		return NewXLSX(w, t.Header())
 	case "pdf":
 		return NewPDFZip(w, t, created), nil
 	}
@@ -99,52 +97,6 @@ func CSVSafe(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// XLSX through excelize's stream writer: rows go out as they come.
-type xlsxWriter struct {
-	w   io.Writer
-	f   *excelize.File
-	sw  *excelize.StreamWriter
-	row int
-}
-
-// NewXLSX starts a workbook with one sheet and writes the header.
-func NewXLSX(w io.Writer, header []string, tmpDir string) (Writer, error) {
-	f := excelize.NewFile(excelize.Options{TmpDir: tmpDir})
-	sw, err := f.NewStreamWriter("Sheet1")
-	if err != nil {
-		f.Close()
-		return nil, err
-	}
-	x := &xlsxWriter{w: w, f: f, sw: sw}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft"}); err != nil {
-		f.Close()
-		return nil, err
-	}
-	return x, x.Write(header)
-}
-
-func (x *xlsxWriter) Write(cells []string) error {
-	x.row++
-	cell, err := excelize.CoordinatesToCellName(1, x.row)
-	if err != nil {
-		return err
-	}
-	vals := make([]any, len(cells))
-	for i, c := range cells {
-		vals[i] = c
-	}
-	return x.sw.SetRow(cell, vals)
-}
-
-func (x *xlsxWriter) Close() error {
-	defer x.f.Close()
-	if err := x.sw.Flush(); err != nil {
-		return err
-	}
-	_, err := x.f.WriteTo(x.w)
-	return err
 }
 
 // PDF: one A4 PDF per submission (title, then each column's label and

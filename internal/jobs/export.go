@@ -38,9 +38,9 @@ const progressEvery = 1000
 // export's submissions (store.ExportSubmissions, which reads only for an
 // export already audited) through the format's writer and the chunked
 // AES-256-GCM encryption into a file only the export's data key opens,
-// recording progress as it goes. Nothing in clear touches the disk except
-// what excelize's stream writer spills to dir/tmp while an XLSX is built
-// (removed when it is done). An export deleted meanwhile is left deleted.
+// recording progress as it goes. Nothing in clear touches the disk: every
+// format streams into the encryption. An export deleted meanwhile is left
+// deleted.
 func ExportBuildHandler(dir string) Handler {
 	return func(ctx context.Context, db *store.DB, j store.Job) error {
 		if dir == "" {
@@ -89,11 +89,8 @@ func buildExport(ctx context.Context, db *store.DB, dir string, e store.Export, 
 	}
 	table := export.NewTable(lang, forms)
 	path := ExportPath(dir, e.TenantID, e.ID)
-	tmpDir := filepath.Join(dir, "tmp")
-	for _, d := range []string{filepath.Dir(path), tmpDir} {
-		if err := os.MkdirAll(d, 0o700); err != nil {
-			return 0, 0, err
-		}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return 0, 0, err
 	}
 	part := path + ".part"
 	f, err := os.OpenFile(part, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
@@ -111,7 +108,7 @@ func buildExport(ctx context.Context, db *store.DB, dir string, e store.Export, 
 	if err != nil {
 		return 0, 0, err
 	}
-	w, err := export.New(e.Format, enc, table, db.Now(), tmpDir)
+	w, err := export.New(e.Format, enc, table, db.Now())
 	if err != nil {
 		return 0, 0, err
 	}

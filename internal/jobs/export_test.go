@@ -98,6 +98,18 @@ func buildOne(t *testing.T, env *storetest.Env, dir string, tn tenant.Tenant, us
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Nothing else in clear under the export directory either: no
+	// temporary file of a format writer, no part left behind.
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		if bytes.Contains(b, []byte("MARKER")) || strings.HasSuffix(p, ".part") {
+			t.Errorf("%s: plaintext or a leftover under the export directory", p)
+		}
+		return nil
+	})
 	_, key, err := env.DB.DownloadExport(ctx, actor, tn.ID, userID, e.ID)
 	if err != nil {
 		t.Fatal(err)
