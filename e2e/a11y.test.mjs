@@ -1038,3 +1038,77 @@ test('inbox: search by INSZ, open, change status; no grant, nothing seen', { tim
     await ctx.close();
   }
 });
+
+// The integrations a DPO and an admin set up (issue 5): a webhook refused for a destination
+// outside the register (the rule named) and accepted for the registered case system, its
+// secret shown once; an API key made and used against /api/v1 at once; the figures per
+// form. axe on every page; no sideways scrolling on a phone.
+test('integrations: webhooks, API keys and figures pages', { timeout: 180_000 }, async () => {
+  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
+  const shot = async (page, name) => {
+    await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+    await page.screenshot({ path: join(artifactsDir, `${name}-phone.png`), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    assert.ok(overflow.scroll <= overflow.client, `${name} scrolls sideways on a phone: ${overflow.scroll} > ${overflow.client}`);
+  };
+  const submit = async (page, selector) => {
+    const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
+    return response;
+  };
+  try {
+    const admin = { email: 'e2e-integrations@demo.example', password: 'lindeboom raadhuis kaai' };
+    const page = await ctx.newPage();
+    await activate(page, invite(kluis, admin.email, 'Integratie Admin', 'nl', 'admin'), admin.password);
+    await login(page, baseURL, admin.email, admin.password);
+    await enrolTOTP(page, 'integrations-admin-mfa');
+
+    // Webhooks: outside the register refused with the rule named, then the case system.
+    let response = await submit(page, 'main a[href="/demo/admin/webhooks"]');
+    assert.equal(response.status(), 200);
+    await page.fill('#webhook-url', 'https://elders.example.com/hook');
+    response = await submit(page, 'form:has(#webhook-url) button[type=submit]');
+    assert.equal(response.status(), 422);
+    assert.match(await page.locator('.error-summary').textContent(), /REG-2/);
+    await shot(page, 'webhooks-refused');
+    await expectNoAxeViolations(page, 'the webhooks page with a refused destination');
+    await page.fill('#webhook-url', 'https://zaken.demo.example/kluis');
+    await page.check('input[name=events][value="submission.created"]');
+    response = await submit(page, 'form:has(#webhook-url) button[type=submit]');
+    assert.ok(response.status() < 300, `webhook created: ${response.status()}`);
+    assert.match(await page.inputValue('#webhook-secret'), /^whsec_/);
+    await shot(page, 'webhooks-created');
+    await expectNoAxeViolations(page, 'the webhooks page with its secret');
+
+    // API keys: made, shown once, and used at once.
+    response = await page.goto(`${baseURL}/demo/admin/api-keys`);
+    assert.equal(response.status(), 200);
+    response = await submit(page, 'form:has(#name) button[type=submit]');
+    assert.equal(response.status(), 422);
+    await expectNoAxeViolations(page, 'the API keys page with errors');
+    await page.fill('#name', 'Zaaksysteem');
+    await page.check('input[name=scope][value="submissions:read"]');
+    await page.check('input[name=form][value="vraag"]');
+    response = await submit(page, 'form:has(#name) button[type=submit]');
+    assert.ok(response.status() < 300, `API key created: ${response.status()}`);
+    const token = await page.inputValue('#token');
+    assert.match(token, /^kluis_/);
+    await shot(page, 'apikeys-created');
+    await expectNoAxeViolations(page, 'the API keys page with a new key');
+    const api = await fetch(`${baseURL}/api/v1/demo/submissions`, { headers: { Authorization: `Bearer ${token}` } });
+    assert.equal(api.status, 200);
+    assert.ok(Array.isArray((await api.json()).items), 'the API lists submissions');
+    const refused = await fetch(`${baseURL}/api/v1/demo/submissions`, { headers: { Authorization: 'Bearer kluis_nope_nope' } });
+    assert.equal(refused.status, 401);
+    assert.match(refused.headers.get('content-type'), /application\/problem\+json/);
+
+    // The figures per form.
+    response = await page.goto(`${baseURL}/demo/admin/stats`);
+    assert.equal(response.status(), 200);
+    await shot(page, 'stats');
+    await expectNoAxeViolations(page, 'the figures page');
+  } finally {
+    await ctx.close();
+  }
+});
