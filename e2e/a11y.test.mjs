@@ -372,6 +372,24 @@ async function enrolTOTP(page, shot, slug = 'demo') {
   return secret;
 }
 
+// Screenshots of a page on a desktop and on a phone (390 px), failing when the
+// phone has to scroll sideways (WCAG 1.4.10 reflow).
+async function shot(page, name) {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
+  await page.screenshot({ path: join(artifactsDir, `${name}-phone.png`), fullPage: true });
+  await page.setViewportSize({ width: 1280, height: 900 });
+  assert.ok(overflow.scroll <= overflow.client, `${name} scrolls sideways on a phone: ${overflow.scroll} > ${overflow.client}`);
+}
+
+// Clicks selector and returns the response of the navigation it starts.
+async function submit(page, selector) {
+  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
+  return response;
+}
+
 // The issue's whole flow: an admin invites a user, who activates, sets a password,
 // enrols TOTP, signs out, signs in with TOTP; the admin disables the user, whose
 // session ends and whose next login is refused.
@@ -800,22 +818,6 @@ test('register pages: register, annex 1, broken upload listed, PDF download', { 
 // sideways scrolling on the phone.
 test('form builder: create a form with two fields, checklist, approve the notice, publish', { timeout: 180_000 }, async () => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
-  const shot = async (page, name) => {
-    await page.setViewportSize({ width: 1280, height: 900 });
-    await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    const overflow = await page.evaluate(() => ({
-      scroll: document.documentElement.scrollWidth,
-      client: document.documentElement.clientWidth,
-    }));
-    await page.screenshot({ path: join(artifactsDir, `${name}-phone.png`), fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 900 });
-    assert.ok(overflow.scroll <= overflow.client, `${name} scrolls sideways on a phone: ${overflow.scroll} > ${overflow.client}`);
-  };
-  const submit = async (page, selector) => {
-    const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
-    return response;
-  };
   try {
     const admin = { email: 'e2e-forms-admin@demo.example', password: 'lindeboom marktplein belfort' };
     const page = await ctx.newPage();
@@ -909,18 +911,6 @@ test('inbox: search by INSZ, open, change status; no grant, nothing seen', { tim
     return;
   }
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
-  const shot = async (page, name) => {
-    await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-    await page.screenshot({ path: join(artifactsDir, `${name}-phone.png`), fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 900 });
-    assert.ok(overflow.scroll <= overflow.client, `${name} scrolls sideways on a phone: ${overflow.scroll} > ${overflow.client}`);
-  };
-  const submit = async (page, selector) => {
-    const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
-    return response;
-  };
   try {
     // The citizen's application.
     const citizen = await ctx.newPage();
@@ -1045,18 +1035,6 @@ test('inbox: search by INSZ, open, change status; no grant, nothing seen', { tim
 // form. axe on every page; no sideways scrolling on a phone.
 test('integrations: webhooks, API keys and figures pages', { timeout: 180_000 }, async () => {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
-  const shot = async (page, name) => {
-    await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
-    await page.setViewportSize({ width: 390, height: 844 });
-    const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-    await page.screenshot({ path: join(artifactsDir, `${name}-phone.png`), fullPage: true });
-    await page.setViewportSize({ width: 1280, height: 900 });
-    assert.ok(overflow.scroll <= overflow.client, `${name} scrolls sideways on a phone: ${overflow.scroll} > ${overflow.client}`);
-  };
-  const submit = async (page, selector) => {
-    const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
-    return response;
-  };
   try {
     const admin = { email: 'e2e-integrations@demo.example', password: 'lindeboom raadhuis kaai' };
     const page = await ctx.newPage();

@@ -14,6 +14,7 @@
 package api
 
 import (
+	"github.com/kluis/kluis/internal/ratelimit"
 	"io"
 	"log/slog"
 	"net/http"
@@ -53,7 +54,7 @@ type API struct {
 	mux      *http.ServeMux
 	patterns []string
 	handler  http.Handler
-	limiter  *rateLimiter
+	limiter  *ratelimit.Limiter
 }
 
 // New returns an API with its routes and middleware set up.
@@ -72,7 +73,7 @@ func New(opts Options) *API {
 	if opts.Store != nil {
 		now = opts.Store.Now
 	}
-	a.limiter = newRateLimiter(opts.RateLimit, now)
+	a.limiter = ratelimit.New(opts.RateLimit, now) // per key; the store's clock, so tests advance it
 	a.routes()
 	a.handler = a.middleware(http.HandlerFunc(a.dispatch))
 	return a

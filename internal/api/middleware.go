@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
-	"sync"
 	"time"
 )
 
@@ -186,48 +185,4 @@ func (a *API) limitBody(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
-}
-
-// rateLimiter is a token bucket per key: perMinute requests a minute, in
-// bursts of up to perMinute. Its clock is the store's, so tests advance it.
-type rateLimiter struct {
-	mu        sync.Mutex
-	perMinute float64
-	buckets   map[string]*bucket
-	now       func() time.Time
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newRateLimiter(perMinute int, now func() time.Time) *rateLimiter {
-	return &rateLimiter{perMinute: float64(perMinute), buckets: map[string]*bucket{}, now: now}
-}
-
-// allow takes a token for key and reports whether there was one.
-func (l *rateLimiter) allow(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.buckets) > 10000 {
-		for k, b := range l.buckets {
-			if now.Sub(b.at) >= time.Minute {
-				delete(l.buckets, k)
-			}
-		}
-	}
-	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{tokens: l.perMinute, at: now}
-		l.buckets[key] = b
-	}
-	b.tokens = min(l.perMinute, b.tokens+now.Sub(b.at).Minutes()*l.perMinute)
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
 }

@@ -121,7 +121,7 @@ func (a *API) withKey(scope string, h keyed) http.HandlerFunc {
 			a.internalError(w, r, "tenant", err)
 			return
 		}
-		if !a.limiter.allow(k.ID) {
+		if !a.limiter.Allow(k.ID) {
 			w.Header().Set("Retry-After", "60")
 			a.problem(w, r, http.StatusTooManyRequests, "rate_limited", nil)
 			return

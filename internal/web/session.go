@@ -2,11 +2,11 @@ package web
 
 import (
 	"errors"
+	"github.com/kluis/kluis/internal/ratelimit"
 	"net/http"
 	"net/url"
 	"path"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
@@ -135,61 +135,21 @@ func browserHint(ua string) string {
 // make per minute when Options.LoginRateLimit is 0.
 const DefaultLoginRateLimit = 20
 
-// rateLimiter is a token bucket per client address, in memory: each
-// address may burst up to perMinute requests and regains one every
-// minute/perMinute. It sits on top of the per-account lockout, which
-// stops guessing one account; this slows spraying many accounts.
-type rateLimiter struct {
-	mu        sync.Mutex
-	perMinute float64
-	buckets   map[string]*bucket
-	now       func() time.Time
-}
-
-type bucket struct {
-	tokens float64
-	at     time.Time
-}
-
-func newRateLimiter(perMinute int) *rateLimiter {
+// newRateLimiter limits each client address to perMinute requests a
+// minute (DefaultLoginRateLimit when 0), on top of the per-account
+// lockout, which stops guessing one account; this slows spraying many.
+func newRateLimiter(perMinute int) *ratelimit.Limiter {
 	if perMinute <= 0 {
 		perMinute = DefaultLoginRateLimit
 	}
-	return &rateLimiter{perMinute: float64(perMinute), buckets: map[string]*bucket{}, now: time.Now}
-}
-
-// allow takes a token for key and reports whether there was one.
-func (l *rateLimiter) allow(key string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	now := l.now()
-	if len(l.buckets) > 10000 {
-		// Forget addresses whose buckets are full again: they lose nothing.
-		for k, b := range l.buckets {
-			if now.Sub(b.at) >= time.Minute {
-				delete(l.buckets, k)
-			}
-		}
-	}
-	b, ok := l.buckets[key]
-	if !ok {
-		b = &bucket{tokens: l.perMinute, at: now}
-		l.buckets[key] = b
-	}
-	b.tokens = min(l.perMinute, b.tokens+now.Sub(b.at).Minutes()*l.perMinute)
-	b.at = now
-	if b.tokens < 1 {
-		return false
-	}
-	b.tokens--
-	return true
+	return ratelimit.New(perMinute, time.Now)
 }
 
 // rateLimited answers 429 with the localized page when the client address
 // has used up its budget for h.
-func (a *App) rateLimited(l *rateLimiter, h http.HandlerFunc) http.HandlerFunc {
+func (a *App) rateLimited(l *ratelimit.Limiter, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if !l.allow(a.clientIP(r)) {
+		if !l.Allow(a.clientIP(r)) {
 			w.Header().Set("Retry-After", "60")
 			a.error(w, r, http.StatusTooManyRequests)
 			return
