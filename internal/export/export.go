@@ -16,7 +16,6 @@ import (
 	_ "time/tzdata" // Europe/Brussels without a zone database on the host
 
 	"github.com/kluis/kluis/internal/form"
-	"github.com/kluis/kluis/internal/ident"
 	"github.com/kluis/kluis/internal/locale"
 )
 
@@ -107,41 +106,5 @@ func (t *Table) Cells(r Row) []string {
 
 // display renders an answer as the receipt does.
 func (t *Table) display(fl form.Field, ans form.Answer) string {
-	lang := string(t.Lang)
-	label := func(v string) string {
-		for _, o := range fl.Options {
-			if o.Value == v {
-				return o.Label.In(lang)
-			}
-		}
-		return v
-	}
-	switch {
-	case ans.Address != nil:
-		ad := ans.Address
-		s := ad.Street + " " + ad.Number
-		if ad.Box != "" {
-			s += " " + t.t("form.address.box") + " " + ad.Box
-		}
-		return s + ", " + ad.Postcode + " " + ad.Municipality
-	case len(ans.Values) > 0:
-		var out []string
-		for _, v := range ans.Values {
-			out = append(out, label(v))
-		}
-		return strings.Join(out, ", ")
-	}
-	switch fl.Type {
-	case form.TypeChoice:
-		return label(ans.Value)
-	case form.TypeCheckbox:
-		if ans.Value != "" {
-			return t.t("user.yes")
-		}
-	case form.TypeINSZ:
-		return ident.FormatINSZ(ans.Value)
-	case form.TypeIBAN:
-		return ident.FormatIBAN(ans.Value)
-	}
-	return ans.Value
+	return fl.Display(ans, string(t.Lang), func(key string) string { return t.t(key) })
 }

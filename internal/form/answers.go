@@ -298,3 +298,46 @@ func (fl Field) CheckFile(fi *FileInfo) *FieldError {
 	}
 	return nil
 }
+
+// Display renders an answer as people read it back (receipt, inbox,
+// exports): option labels in lang, an address on one line, an INSZ and an
+// IBAN grouped. word translates the two words it needs: "form.address.box"
+// and "user.yes".
+func (fl Field) Display(ans Answer, lang string, word func(key string) string) string {
+	label := func(v string) string {
+		for _, o := range fl.Options {
+			if o.Value == v {
+				return o.Label.In(lang)
+			}
+		}
+		return v
+	}
+	switch {
+	case ans.Address != nil:
+		ad := ans.Address
+		s := ad.Street + " " + ad.Number
+		if ad.Box != "" {
+			s += " " + word("form.address.box") + " " + ad.Box
+		}
+		return s + ", " + ad.Postcode + " " + ad.Municipality
+	case len(ans.Values) > 0:
+		out := make([]string, len(ans.Values))
+		for i, v := range ans.Values {
+			out[i] = label(v)
+		}
+		return strings.Join(out, ", ")
+	}
+	switch fl.Type {
+	case TypeChoice:
+		return label(ans.Value)
+	case TypeCheckbox:
+		if ans.Value != "" {
+			return word("user.yes")
+		}
+	case TypeINSZ:
+		return ident.FormatINSZ(ans.Value)
+	case TypeIBAN:
+		return ident.FormatIBAN(ans.Value)
+	}
+	return ans.Value
+}

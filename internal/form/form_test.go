@@ -339,3 +339,32 @@ func TestClauseDSR3_NoticeFromRegister(t *testing.T) {
 		t.Fatal("a retention change does not change the notice")
 	}
 }
+
+// TestDisplay: answers read back as people expect them, in the reader's
+// language: option labels, an address on one line with its box, yes for
+// a ticked box, an INSZ and an IBAN grouped.
+func TestDisplay(t *testing.T) {
+	word := func(k string) string { return map[string]string{"form.address.box": "bus", "user.yes": "ja"}[k] }
+	opts := []Option{{Value: "street", Label: register.Text{"nl": "Straat", "fr": "Rue"}}, {Value: "park", Label: register.Text{"nl": "Park"}}}
+	for _, c := range []struct {
+		name string
+		fl   Field
+		ans  Answer
+		lang string
+		want string
+	}{
+		{"choice in French", Field{Type: TypeChoice, Options: opts}, Answer{Value: "street"}, "fr", "Rue"},
+		{"multichoice", Field{Type: TypeMultiChoice, Options: opts}, Answer{Values: []string{"street", "park"}}, "nl", "Straat, Park"},
+		{"address with box", Field{Type: TypeAddress}, Answer{Address: &Address{Street: "Kerkstraat", Number: "1", Box: "3",
+			Postcode: "9000", Municipality: "Gent"}}, "nl", "Kerkstraat 1 bus 3, 9000 Gent"},
+		{"checkbox", Field{Type: TypeCheckbox}, Answer{Value: "on"}, "nl", "ja"},
+		{"checkbox not ticked", Field{Type: TypeCheckbox}, Answer{}, "nl", ""},
+		{"insz", Field{Type: TypeINSZ}, Answer{Value: "85071512397"}, "nl", "85.07.15-123.97"},
+		{"iban", Field{Type: TypeIBAN}, Answer{Value: "BE68539007547034"}, "nl", "BE68 5390 0754 7034"},
+		{"text", Field{Type: TypeText}, Answer{Value: "Jan"}, "nl", "Jan"},
+	} {
+		if got := c.fl.Display(c.ans, c.lang, word); got != c.want {
+			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
-	"github.com/kluis/kluis/internal/ident"
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/store"
@@ -493,41 +492,5 @@ func (a *App) receiptShow(w http.ResponseWriter, r *http.Request) {
 
 // displayAnswer renders an answer as a citizen reads it back.
 func (a *App) displayAnswer(r *http.Request, fl form.Field, ans form.Answer) string {
-	lang := string(LangFrom(r.Context()))
-	label := func(v string) string {
-		for _, o := range fl.Options {
-			if o.Value == v {
-				return o.Label.In(lang)
-			}
-		}
-		return v
-	}
-	switch {
-	case ans.Address != nil:
-		ad := ans.Address
-		s := ad.Street + " " + ad.Number
-		if ad.Box != "" {
-			s += " " + a.t(r, "form.address.box") + " " + ad.Box
-		}
-		return s + ", " + ad.Postcode + " " + ad.Municipality
-	case len(ans.Values) > 0:
-		var out []string
-		for _, v := range ans.Values {
-			out = append(out, label(v))
-		}
-		return strings.Join(out, ", ")
-	}
-	switch fl.Type {
-	case form.TypeChoice:
-		return label(ans.Value)
-	case form.TypeCheckbox:
-		if ans.Value != "" {
-			return a.t(r, "user.yes")
-		}
-	case form.TypeINSZ:
-		return ident.FormatINSZ(ans.Value)
-	case form.TypeIBAN:
-		return ident.FormatIBAN(ans.Value)
-	}
-	return ans.Value
+	return fl.Display(ans, string(LangFrom(r.Context())), func(key string) string { return a.t(r, key) })
 }
