@@ -52,6 +52,7 @@ func BenchmarkFormPostHTTP(b *testing.B) {
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		b.SetParallelism(4)
+		before := env.DB.WriterStats()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
 			for pb.Next() {
@@ -65,6 +66,8 @@ func BenchmarkFormPostHTTP(b *testing.B) {
 			}
 		})
 		b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "submissions/s")
+		after := env.DB.WriterStats()
+		b.ReportMetric(float64(after.Writes-before.Writes)/float64(max(1, after.Commits-before.Commits)), "writes/commit")
 	})
 }
 
