@@ -229,6 +229,45 @@ func (a *App) formPageDelete(w http.ResponseWriter, r *http.Request, me account.
 	a.saveFromPage(w, r, me, st, f, "pages", "deleted")
 }
 
+// formPageUpdate sets a page's titles in Dutch, French and English (a
+// French or English title left empty falls back to the Dutch one).
+func (a *App) formPageUpdate(w http.ResponseWriter, r *http.Request, me account.User) {
+	b, ok := a.beginStep(w, r)
+	if !ok {
+		return
+	}
+	st, f, i := b.st, b.f, b.page
+	title := register.Text{}
+	for _, l := range []string{"nl", "fr", "en"} {
+		if v := strings.TrimSpace(r.PostForm.Get("title_" + l)); v != "" {
+			title[l] = v
+		}
+	}
+	f.Pages[i].Title = title
+	a.saveFromPage(w, r, me, st, f, "page-"+f.Pages[i].Key, "saved")
+}
+
+// formPageMove moves a page, with its fields, one place up or down.
+func (a *App) formPageMove(w http.ResponseWriter, r *http.Request, me account.User) {
+	b, ok := a.beginStep(w, r)
+	if !ok {
+		return
+	}
+	st, f, i := b.st, b.f, b.page
+	j := i
+	switch r.PostForm.Get("direction") {
+	case "up":
+		j = max(0, i-1)
+	case "down":
+		j = min(len(f.Pages)-1, i+1)
+	default:
+		a.error(w, r, http.StatusBadRequest)
+		return
+	}
+	f.Pages[i], f.Pages[j] = f.Pages[j], f.Pages[i]
+	a.saveFromPage(w, r, me, st, f, "page-"+f.Pages[j].Key, "saved")
+}
+
 // saveFromPage saves a change made with a button on the form's page: back
 // to the page with done, or the page with the problems at anchor.
 func (a *App) saveFromPage(w http.ResponseWriter, r *http.Request, me account.User, st formState, f form.Form, anchor, done string) {

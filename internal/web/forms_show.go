@@ -399,6 +399,7 @@ type adminFormPage struct {
 	Errors   fieldErrors
 	NewPage  newInput
 	NewField map[string]newInput // by page key
+	Langs    []string            // the languages a title is written in
 }
 
 // newInput is what was typed into an "add" form that came back.
@@ -406,11 +407,13 @@ type newInput struct{ Key, Title, Type string }
 
 // pageView is one page of the form with its fields.
 type pageView struct {
-	Number int
-	Key    string
-	Title  loc
-	Fields []fieldRow
-	New    newInput
+	Number   int
+	Key      string
+	Title    loc
+	Titles   register.Text // nl/fr/en, for the page's edit form
+	Fields   []fieldRow
+	New      newInput
+	Up, Down bool // it can move
 }
 
 // fieldRow is one field in the form's table.
@@ -487,8 +490,10 @@ func (a *App) renderAdminForm(w http.ResponseWriter, r *http.Request, me account
 	p.Key, p.Title, p.Version, p.IsDraft = fv.Key, locOf(f.Title, lang), fv.Version, fv.Status == store.FormDraft
 	p.Draft, p.Published, p.Versions, p.Types = st.Draft, st.Published, st.Versions, form.Types
 	p.Withdrawn = st.Draft == nil && st.Published == nil
+	p.Langs = []string{"nl", "fr", "en"}
 	for i, pg := range f.Pages {
-		pv := pageView{Number: i + 1, Key: pg.Key, Title: locOf(pg.Title, lang), New: p.NewField[pg.Key]}
+		pv := pageView{Number: i + 1, Key: pg.Key, Title: locOf(pg.Title, lang), Titles: pg.Title, New: p.NewField[pg.Key],
+			Up: i > 0, Down: i < len(f.Pages)-1}
 		for j, fl := range pg.Fields {
 			row := fieldRow{Key: fl.Key, Label: locOf(fl.Label, lang), Type: fl.Type, Required: fl.Required,
 				Category: loc{Text: fl.Category, Lang: ""}, Purpose: loc{Text: fl.Purpose, Lang: ""}, NoCategory: fl.Category == "", NoPurpose: fl.Purpose == "",

@@ -597,3 +597,49 @@ func TestFormBuilderRefusesLostUpdates(t *testing.T) {
 		}
 	})
 }
+
+// TestFormBuilderPageTitlesAndOrder: an admin gives a page its French and
+// English titles and moves pages (with their fields) up and down; an empty
+// Dutch title is refused at the page, nothing saved; a direction that is
+// not up or down is a 400; the DPO changes nothing.
+func TestFormBuilderPageTitlesAndOrder(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fe := newFormsEnv(t, env)
+		fe.post(t, "/gent/admin/forms", url.Values{"key": {"parkeerkaart"}, "title": {"Bewonerskaart parkeren"}}, http.StatusSeeOther)
+		fe.post(t, "/gent/admin/forms/parkeerkaart/pages", url.Values{"page_title": {"Over u"}, "page_key": {"u"}}, http.StatusSeeOther)
+		fe.post(t, "/gent/admin/forms/parkeerkaart/pages", url.Values{"page_title": {"Uw wagen"}, "page_key": {"wagen"}}, http.StatusSeeOther)
+		fe.post(t, "/gent/admin/forms/parkeerkaart/pages/wagen/fields", url.Values{"field_label": {"Nummerplaat"}, "field_type": {"text"},
+			"field_key": {"plaat"}}, http.StatusSeeOther)
+
+		fe.post(t, "/gent/admin/forms/parkeerkaart/pages/wagen", url.Values{"title_nl": {"Uw wagen"}, "title_fr": {"Votre voiture"},
+			"title_en": {"Your car"}}, http.StatusSeeOther)
+		fe.post(t, "/gent/admin/forms/parkeerkaart/pages/wagen/move", url.Values{"direction": {"up"}}, http.StatusSeeOther)
+		d := fe.draft(t, "parkeerkaart")
+		if len(d.Form.Pages) != 2 || d.Form.Pages[0].Key != "wagen" || d.Form.Pages[0].Title["fr"] != "Votre voiture" ||
+			d.Form.Pages[0].Title["en"] != "Your car" || len(d.Form.Pages[0].Fields) != 1 || d.Form.Pages[1].Key != "u" {
+			t.Fatalf("pages after edit and move: %+v", d.Form.Pages)
+		}
+		// Already at the top: up changes nothing.
+		fe.post(t, "/gent/admin/forms/parkeerkaart/pages/wagen/move", url.Values{"direction": {"up"}}, http.StatusSeeOther)
+		if d := fe.draft(t, "parkeerkaart"); d.Form.Pages[0].Key != "wagen" {
+			t.Fatal("moving the first page up moved it")
+		}
+		rev := fe.draft(t, "parkeerkaart").Revision
+		body := fe.post(t, "/gent/admin/forms/parkeerkaart/pages/u", url.Values{"title_nl": {" "}, "title_fr": {"Vous"}}, http.StatusUnprocessableEntity)
+		if !strings.Contains(body, `href="#page-u"`) {
+			t.Fatalf("an empty Dutch title is not refused at its page:\n%s", body)
+		}
+		if d := fe.draft(t, "parkeerkaart"); d.Revision != rev || d.Form.Pages[1].Title["nl"] != "Over u" {
+			t.Fatal("a refused title was saved")
+		}
+		fe.post(t, "/gent/admin/forms/parkeerkaart/pages/u/move", url.Values{"direction": {"sideways"}}, http.StatusBadRequest)
+		fe.post(t, "/gent/admin/forms/parkeerkaart/pages/nope", url.Values{"title_nl": {"x"}}, http.StatusNotFound)
+		if resp, _ := fe.submit(t, "/gent/admin/forms/parkeerkaart/pages/u/move", fe.dpo, url.Values{"direction": {"down"}}); resp.StatusCode != 403 {
+			t.Fatalf("the DPO moved a page: %d", resp.StatusCode)
+		}
+		// The builder page's edit form shows the titles as saved.
+		if _, page := fe.get(t, "/gent/admin/forms/parkeerkaart", fe.admin); !strings.Contains(page, `value="Votre voiture"`) {
+			t.Fatal("the page edit form does not show the French title")
+		}
+	})
+}

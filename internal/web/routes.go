@@ -136,6 +136,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/forms/{key}/settings", a.require(account.EditForms, a.formSettingsShow))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/settings", a.require(account.EditForms, a.formSettingsUpdate))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/pages", a.require(account.EditForms, a.formPageCreate))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/pages/{page}", a.require(account.EditForms, a.formPageUpdate))
+	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/pages/{page}/move", a.require(account.EditForms, a.formPageMove))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/pages/{page}/delete", a.require(account.EditForms, a.formPageDelete))
 	mux.HandleFunc("POST /{tenant}/admin/forms/{key}/pages/{page}/fields", a.require(account.EditForms, a.formFieldCreate))
 	mux.HandleFunc("GET /{tenant}/admin/forms/{key}/fields/{field}", a.require(account.EditForms, a.formFieldShow))
