@@ -55,6 +55,7 @@ type API struct {
 	patterns []string
 	handler  http.Handler
 	limiter  *ratelimit.Limiter
+	refusals *ratelimit.Limiter // refused keys recorded in the audit log: once a minute per key
 }
 
 // New returns an API with its routes and middleware set up.
@@ -74,6 +75,7 @@ func New(opts Options) *API {
 		now = opts.Store.Now
 	}
 	a.limiter = ratelimit.New(opts.RateLimit, now) // per key; the store's clock, so tests advance it
+	a.refusals = ratelimit.New(1, now)
 	a.routes()
 	a.handler = a.middleware(http.HandlerFunc(a.dispatch))
 	return a

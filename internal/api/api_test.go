@@ -539,3 +539,50 @@ func TestAPIMiddleware(t *testing.T) {
 		t.Fatalf("after a minute: %d", resp.StatusCode)
 	}
 }
+
+// TestClauseAUD1_RefusedKeyIsRecorded: a key the tenant issued and then
+// revoked, or one presented with a wrong secret, is refused (401) and the
+// refusal is in that tenant's audit log with the reason — at most once a
+// minute per key, so that nobody can flood the log; an unknown key is in
+// no tenant's log.
+func TestClauseAUD1_RefusedKeyIsRecorded(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx := newFixture(t, env, Options{})
+		refused := func() []audit.Event {
+			var out []audit.Event
+			for _, e := range events(t, env, fx.gent.ID) {
+				if e.Action == "api_key.refused" {
+					out = append(out, e)
+				}
+			}
+			return out
+		}
+		for range 3 {
+			if resp := fx.do(t, call{method: "GET", target: "/api/v1/gent/submissions", token: fx.revoked}); resp.StatusCode != 401 {
+				t.Fatalf("revoked key: %d", resp.StatusCode)
+			}
+		}
+		evs := refused()
+		if len(evs) != 1 || evs[0].Purpose != "revoked" || evs[0].Outcome != audit.OutcomeDenied || evs[0].Actor.Kind != audit.KindAPIKey ||
+			!strings.Contains(fx.revoked, evs[0].ObjectID) {
+			t.Fatalf("refusals recorded: %+v", evs)
+		}
+		wrong := fx.full[:len(fx.full)-64] + strings.Repeat("0", 64)
+		if resp := fx.do(t, call{method: "GET", target: "/api/v1/gent/submissions", token: wrong}); resp.StatusCode != 401 {
+			t.Fatalf("wrong secret: %d", resp.StatusCode)
+		}
+		if evs = refused(); len(evs) != 2 || evs[1].Purpose != "wrong secret" || evs[1].ObjectID != fx.fullID {
+			t.Fatalf("a wrong secret is not recorded: %+v", evs)
+		}
+		env.Clock.Advance(time.Minute)
+		fx.do(t, call{method: "GET", target: "/api/v1/gent/submissions", token: fx.revoked})
+		if evs = refused(); len(evs) != 3 {
+			t.Fatalf("a minute later the refusal is not recorded again: %d", len(evs))
+		}
+		unknown := "kluis_" + strings.Repeat("a", 32) + "_" + strings.Repeat("0", 64)
+		fx.do(t, call{method: "GET", target: "/api/v1/gent/submissions", token: unknown})
+		if evs = refused(); len(evs) != 3 {
+			t.Fatal("an unknown key landed in the tenant's log")
+		}
+	})
+}

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/json"
 	"errors"
+	"github.com/kluis/kluis/internal/audit"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -104,6 +105,18 @@ func (a *API) withKey(scope string, h keyed) http.HandlerFunc {
 		if errors.Is(err, store.ErrAPIKeyInvalid) {
 			a.log.LogAttrs(r.Context(), slog.LevelWarn, "API key refused", slog.String("request_id", requestIDFrom(r)),
 				slog.String("reason", err.Error()))
+			// A key the tenant issued, refused (revoked, expired, a wrong
+			// secret): the tenant sees it in its audit log — at most once a
+			// minute per key, so that a caller cannot flood the log.
+			if k.ID != "" && a.refusals.Allow(k.ID) {
+				if err := a.opts.Store.Audit(r.Context(), audit.Event{TenantID: k.TenantID,
+					Actor:  audit.Actor{Kind: audit.KindAPIKey, ID: k.ID, RequestID: requestIDFrom(r)},
+					Action: "api_key.refused", ObjectType: "api_key", ObjectID: k.ID, Outcome: audit.OutcomeDenied,
+					Purpose: strings.TrimPrefix(err.Error(), store.ErrAPIKeyInvalid.Error()+": ")}); err != nil {
+					a.internalError(w, r, "audit refused API key", err)
+					return
+				}
+			}
 			a.problem(w, r, http.StatusUnauthorized, "unauthorized", nil)
 			return
 		} else if err != nil {

@@ -274,7 +274,9 @@ var dummySecretHash = hashSecret(nil)
 // (kluis_<key id>_<secret>) proves, of whichever tenant — the caller checks
 // that it is the tenant of the request — and notes when it was last used.
 // The secret is compared in constant time. ErrAPIKeyInvalid for a token
-// that is malformed, unknown, wrong, revoked or expired.
+// that is malformed, unknown, wrong, revoked or expired; for a key that
+// exists (a wrong secret, revoked, expired) the returned APIKey then holds
+// only its ID and TenantID, for the record of the refusal.
 func (db *DB) AuthenticateAPIKey(ctx context.Context, token string) (APIKey, error) {
 	rest, ok := strings.CutPrefix(token, apiTokenPrefix)
 	id, secret, ok2 := strings.Cut(rest, "_")
@@ -293,15 +295,18 @@ func (db *DB) AuthenticateAPIKey(ctx context.Context, token string) (APIKey, err
 	} else if err != nil {
 		return APIKey{}, fmt.Errorf("authenticate API key: %w", err)
 	}
+	// A refused key that exists is named (id and tenant only) so that the
+	// caller can record the refusal in that tenant's audit log.
+	known := APIKey{ID: k.ID, TenantID: k.TenantID}
 	if subtle.ConstantTimeCompare(hash, hashSecret(raw)) != 1 {
-		return APIKey{}, fmt.Errorf("%w: wrong secret", ErrAPIKeyInvalid)
+		return known, fmt.Errorf("%w: wrong secret", ErrAPIKeyInvalid)
 	}
 	now := db.now()
 	switch {
 	case !k.RevokedAt.IsZero():
-		return APIKey{}, fmt.Errorf("%w: revoked", ErrAPIKeyInvalid)
+		return known, fmt.Errorf("%w: revoked", ErrAPIKeyInvalid)
 	case !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt):
-		return APIKey{}, fmt.Errorf("%w: expired", ErrAPIKeyInvalid)
+		return known, fmt.Errorf("%w: expired", ErrAPIKeyInvalid)
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT form_key FROM api_key_forms WHERE tenant_id = $1 AND key_id = $2 ORDER BY form_key`, k.TenantID, k.ID)
 	if err != nil {
