@@ -1081,6 +1081,18 @@ test('integrations: webhooks, API keys and figures pages', { timeout: 180_000 },
     assert.equal(refused.status, 401);
     assert.match(refused.headers.get('content-type'), /application\/problem\+json/);
 
+    // The controller's own audit log: the key just used is in it; a citizen search.
+    response = await page.goto(`${baseURL}/demo/admin/audit`);
+    assert.equal(response.status(), 200);
+    assert.match(await page.locator('main table').textContent(), /submission\.list[\s\S]*api_key\.create|apikey/);
+    await shot(page, 'audit-log');
+    await expectNoAxeViolations(page, 'the audit log');
+    await page.fill('#q', '85.07.15-123.97');
+    response = await submit(page, 'form[action$="/audit/search"] button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.ok(!page.url().includes('85'), 'the national register number is in no URL');
+    await expectNoAxeViolations(page, 'the audit log searched by citizen');
+
     // The figures per form.
     response = await page.goto(`${baseURL}/demo/admin/stats`);
     assert.equal(response.status(), 200);

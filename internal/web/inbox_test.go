@@ -230,3 +230,63 @@ func TestFormStatsPage(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseAUD1_ControllerAuditLogPage: the DPO reads the tenant's log —
+// the clerk's reads of a submission among it, found by the submission's
+// id and by the citizen's national register number (posted, never in a
+// URL) — and every look is recorded; bad filters are named; clerks have
+// no access.
+func TestClauseAUD1_ControllerAuditLogPage(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		publishForms(t, env, fe.gent)
+		fv, err := env.DB.FormByStatus(ctx, fe.gent.ID, "vraag", store.FormPublished)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers, _ := json.Marshal(form.Answers{"name": {Value: "MARKER-AUDIT"}})
+		if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fe.gent.ID, store.NewFormSubmission{
+			FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Subject: "85071512397",
+			Idempotency: "t1", Receipt: "r1"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.SetFormAccess(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, fe.gent.ID, adminID(t, env, fe), []string{"vraag"}); err != nil {
+			t.Fatal(err)
+		}
+		_, page := fe.get(t, "/gent/inbox", fe.admin)
+		id := inboxLinkRE.FindStringSubmatch(page)[1]
+		fe.get(t, "/gent/inbox/submissions/"+id, fe.admin)
+
+		resp, page := fe.get(t, "/gent/admin/audit", fe.dpo)
+		if resp.StatusCode != 200 || !strings.Contains(page, "submission.read") || !strings.Contains(page, "submission.list") ||
+			strings.Contains(page, "MARKER") {
+			t.Fatalf("audit page: %d", resp.StatusCode)
+		}
+		resp, page = fe.get(t, "/gent/admin/audit?object="+id, fe.dpo)
+		if resp.StatusCode != 200 || !strings.Contains(page, "submission.create") || !strings.Contains(page, "submission.read") ||
+			strings.Contains(page, "user.list") {
+			t.Fatalf("by object: %d", resp.StatusCode)
+		}
+		resp, page = fe.submit(t, "/gent/admin/audit/search", fe.dpo, url.Values{"q": {"85.07.15-123.97"}})
+		if resp.StatusCode != 200 || !strings.Contains(page, "submission.create") || !strings.Contains(page, "submission.read") ||
+			strings.Contains(page, "85071512397") {
+			t.Fatalf("by citizen: %d", resp.StatusCode)
+		}
+		if n := auditActions(t, env, fe.gent.ID)["audit.read"]; n != 3 {
+			t.Fatalf("looks at the log recorded: %d", n)
+		}
+		for target, want := range map[string]string{
+			"/gent/admin/audit?object=%25":      "Gebruik alleen letters",
+			"/gent/admin/audit?from=30.02.2026": "Vul een datum in",
+			"/gent/admin/audit?before=-4":       "Deze paginalink is niet",
+		} {
+			if resp, page := fe.get(t, target, fe.dpo); resp.StatusCode != 400 || !strings.Contains(page, want) {
+				t.Errorf("%s: %d, want 400 with %q", target, resp.StatusCode, want)
+			}
+		}
+		if resp, _ := fe.get(t, "/gent/admin/audit", fe.clerk); resp.StatusCode != 403 {
+			t.Fatalf("a clerk reads the log: %d", resp.StatusCode)
+		}
+	})
+}
