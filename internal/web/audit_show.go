@@ -169,4 +169,3 @@ func shortID(id string) string {
 	}
 	return id
 }
-
