@@ -6,7 +6,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
@@ -68,22 +67,9 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 			p.Errors = append(p.Errors, fieldError{field, a.t(r, "audit.error.filter")})
 		}
 	}
-	day := func(field, s string) time.Time {
-		if s == "" {
-			return time.Time{}
-		}
-		for _, layout := range []string{time.DateOnly, "02.01.2006"} {
-			if d, err := time.ParseInLocation(layout, s, brussels); err == nil {
-				return d
-			}
-		}
-		p.Errors = append(p.Errors, fieldError{field, a.t(r, "inbox.error.date")})
-		return time.Time{}
-	}
-	q.From = day("from", p.From)
-	if to := day("to", p.To); !to.IsZero() {
-		q.To = to.AddDate(0, 0, 1)
-	}
+	var perr fieldErrors
+	q.From, q.To, perr = a.period(r, p.From, p.To)
+	p.Errors = append(p.Errors, perr...)
 	if b := v.Get("before"); b != "" {
 		n, err := strconv.ParseInt(b, 10, 64)
 		if err != nil || n < 1 {

@@ -7,7 +7,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/form"
@@ -75,25 +74,9 @@ func (a *App) parseInboxFilter(r *http.Request, me account.User, granted []strin
 	default:
 		errs = append(errs, fieldError{"assignee", a.t(r, "inbox.error.assignee")})
 	}
-	day := func(field, s string) time.Time {
-		if s == "" {
-			return time.Time{}
-		}
-		for _, layout := range []string{time.DateOnly, "02.01.2006", "2.1.2006"} {
-			if d, err := time.ParseInLocation(layout, s, brussels); err == nil {
-				return d
-			}
-		}
-		errs = append(errs, fieldError{field, a.t(r, "inbox.error.date")})
-		return time.Time{}
-	}
-	f.q.From = day("from", f.from)
-	if to := day("to", f.to); !to.IsZero() {
-		f.q.To = to.AddDate(0, 0, 1) // the whole last day
-	}
-	if !f.q.From.IsZero() && !f.q.To.IsZero() && !f.q.From.Before(f.q.To) {
-		errs = append(errs, fieldError{"to", a.t(r, "inbox.error.range")})
-	}
+	var perr fieldErrors
+	f.q.From, f.q.To, perr = a.period(r, f.from, f.to)
+	errs = append(errs, perr...)
 	return f, errs
 }
 

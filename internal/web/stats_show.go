@@ -40,26 +40,13 @@ type statsPage struct {
 func (a *App) statsRange(r *http.Request) (string, string, fieldErrors) {
 	now := a.opts.Store.Now().In(brussels)
 	from, to := now.AddDate(0, 0, -29).Format(time.DateOnly), now.Format(time.DateOnly)
-	var errs fieldErrors
-	for _, f := range []struct {
-		name string
-		dst  *string
-	}{{"from", &from}, {"to", &to}} {
-		v := r.URL.Query().Get(f.name)
-		if v == "" {
-			continue
-		}
-		d, err := time.Parse(time.DateOnly, v)
-		if err != nil {
-			if d, err = time.Parse("02.01.2006", v); err != nil {
-				errs = append(errs, fieldError{f.name, a.t(r, "inbox.error.date")})
-				continue
-			}
-		}
-		*f.dst = d.Format(time.DateOnly)
+	q := r.URL.Query()
+	start, end, errs := a.period(r, q.Get("from"), q.Get("to"))
+	if !start.IsZero() {
+		from = start.Format(time.DateOnly)
 	}
-	if len(errs) == 0 && from > to {
-		errs = append(errs, fieldError{"to", a.t(r, "inbox.error.range")})
+	if !end.IsZero() {
+		to = end.AddDate(0, 0, -1).Format(time.DateOnly)
 	}
 	return from, to, errs
 }
