@@ -90,6 +90,15 @@ func TestClauseAUD1_ControllerReadsItsAuditLog(t *testing.T) {
 		if n := auditCount(t, env, fx.tn.ID, "audit.read", ""); n < 6 {
 			t.Fatalf("log reads recorded: %d", n)
 		}
+		// A download holds the whole (small) log at once and is recorded
+		// as a download.
+		all := read(store.AuditQuery{Export: true})
+		if int64(len(all.Events)) != all.Head || all.Next != 0 {
+			t.Fatalf("download: %d events of %d", len(all.Events), all.Head)
+		}
+		if last := lastEvent(t, env, fx.tn.ID); last.Action != "audit.export" {
+			t.Fatalf("a download recorded as %s", last.Action)
+		}
 		other := newTenant(t, env, "brugge")
 		for _, e := range read(store.AuditQuery{Limit: 200}).Events {
 			if e.TenantID != fx.tn.ID {

@@ -1,7 +1,13 @@
 package web
 
 import (
+	"bufio"
+	"encoding/csv"
+	"encoding/hex"
+	"time"
+
 	"errors"
+	"github.com/kluis/kluis/internal/export"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -35,6 +41,7 @@ type auditPage struct {
 	Searched         bool
 	Rows             []auditRowView
 	Next, First      string
+	CSV              string // the same filter as a download
 	Errors           fieldErrors
 }
 
@@ -93,6 +100,12 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 		a.render(w, r, status, "audit", p)
 		return
 	}
+	// A download (CSV for Excel) takes the same filter, from the newest
+	// event, up to store.AuditExportLimit events.
+	download := v.Get("format") == "csv" || (p.Searched && r.PostForm.Get("format") == "csv")
+	if download {
+		q.Export, q.Before, q.Limit = true, 0, 0
+	}
 	page, err := a.opts.Store.AuditLog(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, q)
 	if errors.Is(err, store.ErrBadFilter) {
 		p.Errors = fieldErrors{{"object", a.t(r, "audit.error.filter")}}
@@ -109,6 +122,10 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 		for _, u := range users {
 			names[u.ID] = a.showName(r, u).Name
 		}
+	}
+	if download {
+		a.auditCSV(w, r, page, names)
+		return
 	}
 	for _, e := range page.Events {
 		row := auditRowView{Seq: e.Seq, At: datetime(e.Time), Action: e.Action, What: e.Purpose, Denied: e.Outcome != audit.OutcomeSuccess,
@@ -135,6 +152,10 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 		}
 		p.Rows = append(p.Rows, row)
 	}
+	csvLink := r.URL.Query()
+	csvLink.Del("before")
+	csvLink.Set("format", "csv")
+	p.CSV = "/" + t.Slug + "/admin/audit?" + csvLink.Encode()
 	if page.Next != 0 && !p.Searched {
 		next := r.URL.Query()
 		next.Set("before", strconv.FormatInt(page.Next, 10))
@@ -154,4 +175,26 @@ func shortID(id string) string {
 		return id[:8]
 	}
 	return id
+}
+
+// auditCSV writes the events for Excel (UTF-8 with a byte order mark,
+// semicolons) with every field of the chain, hashes included, so that a
+// copy can be checked against the log.
+func (a *App) auditCSV(w http.ResponseWriter, r *http.Request, page store.AuditPage, names map[string]string) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+a.t(r, "audit.csv_name")+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	bw := bufio.NewWriter(w)
+	bw.WriteString("\ufeff")
+	cw := csv.NewWriter(bw)
+	cw.Comma = ';'
+	cw.Write([]string{"seq", "time", "actor_kind", "actor_id", "actor_name", "actor_role", "on_behalf_of", "request_id", "action",
+		"object_type", "object_id", "subject", "purpose", "outcome", "prev_hash", "hash"})
+	for _, e := range page.Events {
+		cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.Time.In(brussels).Format(time.RFC3339), string(e.Actor.Kind), e.Actor.ID,
+			names[e.Actor.ID], e.Actor.Role, e.Actor.OnBehalfOf, e.Actor.RequestID, e.Action, e.ObjectType, export.CSVSafe(e.ObjectID),
+			e.Subject, export.CSVSafe(e.Purpose), e.Outcome, hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)})
+	}
+	cw.Flush()
+	bw.Flush()
 }

@@ -276,6 +276,21 @@ func TestClauseAUD1_ControllerAuditLogPage(t *testing.T) {
 		if n := auditActions(t, env, fe.gent.ID)["audit.read"]; n != 3 {
 			t.Fatalf("looks at the log recorded: %d", n)
 		}
+		// The same as CSV for Excel: every field of the chain, the citizen
+		// by pseudonym only; a download is recorded as such.
+		resp, body := fe.get(t, "/gent/admin/audit?format=csv&object="+id, fe.dpo)
+		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment;") ||
+			!strings.HasPrefix(body, "\ufeffseq;time;actor_kind") || !strings.Contains(body, ";submission.read;submission;"+id+";") {
+			t.Fatalf("CSV by object: %d %q", resp.StatusCode, body)
+		}
+		resp, body = fe.submit(t, "/gent/admin/audit/search", fe.dpo, url.Values{"q": {"85071512397"}, "format": {"csv"}})
+		if resp.StatusCode != 200 || !strings.Contains(body, ";submission.create;") || strings.Contains(body, "85071512397") ||
+			strings.Contains(body, "MARKER") {
+			t.Fatalf("CSV by citizen: %d %q", resp.StatusCode, body)
+		}
+		if n := auditActions(t, env, fe.gent.ID)["audit.export"]; n != 2 {
+			t.Fatalf("downloads of the log recorded: %d", n)
+		}
 		for target, want := range map[string]string{
 			"/gent/admin/audit?object=%25":      "Gebruik alleen letters",
 			"/gent/admin/audit?from=30.02.2026": "Vul een datum in",
