@@ -959,7 +959,7 @@ test('inbox: search by INSZ, open, change status; no grant, nothing seen', { tim
     await clerkPage.fill('#q', '90.02.01-997.04');
     response = await submit(clerkPage, 'form[action$="/inbox/search"] button[type=submit]');
     assert.equal(response.status(), 200);
-    assert.ok(!clerkPage.url().includes('90'), 'the national register number is in no URL');
+    assert.ok(!/9002|90\.02/.test(new URL(clerkPage.url()).pathname + new URL(clerkPage.url()).search), 'the national register number is in no URL');
     assert.equal(await clerkPage.locator('main tbody tr').count(), 1);
     await shot(clerkPage, 'inbox-search');
     await expectNoAxeViolations(clerkPage, 'the search results');
@@ -1090,7 +1090,7 @@ test('integrations: webhooks, API keys and figures pages', { timeout: 180_000 },
     await page.fill('#q', '85.07.15-123.97');
     response = await submit(page, 'form[action$="/audit/search"] button[type=submit]');
     assert.equal(response.status(), 200);
-    assert.ok(!page.url().includes('85'), 'the national register number is in no URL');
+    assert.ok(!/8507|85\.07/.test(new URL(page.url()).pathname + new URL(page.url()).search), 'the national register number is in no URL');
     await expectNoAxeViolations(page, 'the audit log searched by citizen');
 
     // The figures per form.
