@@ -121,6 +121,11 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
 	ref := referenceOf(mac)
+	hook, err := newWebhookEvent(now, webhook.EventSubmissionCreated, WebhookSubmission{ID: id, Reference: ref, FormKey: in.FormKey,
+		FormVersion: in.FormVersion, Status: StatusNew})
+	if err != nil {
+		return "", false, fmt.Errorf("submit form: %w", err)
+	}
 	err = db.write(ctx, func(tx *Tx) error {
 		// One statement inserts only into an active tenant and only while
 		// the form version is the published one; why not is looked up
@@ -164,8 +169,7 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 			}
 		}
 		// The case system hears of it in the same transaction (issue 5).
-		if err := tx.enqueueWebhooks(tenantID, webhook.EventSubmissionCreated, WebhookSubmission{ID: id, Reference: ref,
-			FormKey: in.FormKey, FormVersion: in.FormVersion, Status: "new"}); err != nil {
+		if err := tx.queueWebhookEvent(tenantID, hook); err != nil {
 			return err
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.create", ObjectType: "submission",

@@ -316,28 +316,48 @@ func (db *DB) endWebhook(ctx context.Context, actor audit.Actor, tenantID, id, t
 // extra round trip. When anything was queued it records "webhook.queue"
 // on the submission.
 func (tx *Tx) enqueueWebhooks(tenantID, event string, s WebhookSubmission) error {
-	if !slices.Contains(webhook.Events, event) {
-		return fmt.Errorf("queue webhooks: unknown event %q", event)
-	}
-	now := tx.db.now()
-	eventID := newID(now)
-	body, err := webhook.Body(eventID, event, now, webhook.Submission{ID: s.ID, Reference: s.Reference, FormKey: s.FormKey,
-		FormVersion: s.FormVersion, Status: s.Status})
+	ev, err := newWebhookEvent(tx.db.now(), event, s)
 	if err != nil {
 		return err
 	}
+	return tx.queueWebhookEvent(tenantID, ev)
+}
+
+// webhookEvent is one notice, its body already encoded: intake encodes it
+// before the writer's transaction, so the single writer only inserts.
+type webhookEvent struct {
+	id, event, subjectID string
+	body                 []byte
+	at                   time.Time
+}
+
+func newWebhookEvent(now time.Time, event string, s WebhookSubmission) (webhookEvent, error) {
+	if !slices.Contains(webhook.Events, event) {
+		return webhookEvent{}, fmt.Errorf("queue webhooks: unknown event %q", event)
+	}
+	id := newID(now)
+	body, err := webhook.Body(id, event, now, webhook.Submission{ID: s.ID, Reference: s.Reference, FormKey: s.FormKey,
+		FormVersion: s.FormVersion, Status: s.Status})
+	if err != nil {
+		return webhookEvent{}, err
+	}
+	return webhookEvent{id: id, event: event, subjectID: s.ID, body: body, at: now}, nil
+}
+
+// queueWebhookEvent is enqueueWebhooks for an event encoded beforehand.
+func (tx *Tx) queueWebhookEvent(tenantID string, ev webhookEvent) error {
 	res, err := tx.exec(`INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id, event, body, status, attempts,
 		next_attempt_at, last_status, last_error, created_at)
 		SELECT CAST($1 AS TEXT) || '.' || id, tenant_id, id, CAST($1 AS TEXT), CAST($2 AS TEXT), CAST($3 AS TEXT), 'pending', 0,
 		CAST($4 AS BIGINT), 0, '', CAST($4 AS BIGINT)
 		FROM webhooks WHERE tenant_id = $5 AND status = 'active' AND events LIKE '%,' || CAST($2 AS TEXT) || ',%'`,
-		eventID, event, string(body), micros(now), tenantID)
+		ev.id, ev.event, string(ev.body), micros(ev.at), tenantID)
 	if err != nil {
 		return fmt.Errorf("queue webhooks: %w", err)
 	}
 	if n, _ := res.RowsAffected(); n > 0 {
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: webhookActor, Action: "webhook.queue", ObjectType: "submission",
-			ObjectID: s.ID, Purpose: fmt.Sprintf("%s %s to %d hook(s)", event, eventID, n)})
+			ObjectID: ev.subjectID, Purpose: fmt.Sprintf("%s %s to %d hook(s)", ev.event, ev.id, n)})
 	}
 	return nil
 }
