@@ -93,9 +93,7 @@ type formAddressPart struct {
 func (a *App) publishedForm(w http.ResponseWriter, r *http.Request) (store.FormVersion, register.Register, bool) {
 	t := tenantFrom(r.Context())
 	key := r.PathValue("form")
-	fv, err := a.publishedForms.get(t.ID+"/"+key, func() (store.FormVersion, error) {
-		return a.opts.Store.FormByStatus(r.Context(), t.ID, key, store.FormPublished)
-	})
+	fv, err := a.cachedPublished(r, t.ID, key)
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
 		return fv, register.Register{}, false
@@ -110,6 +108,23 @@ func (a *App) publishedForm(w http.ResponseWriter, r *http.Request) (store.FormV
 		return fv, register.Register{}, false
 	}
 	return fv, rv.Register, true
+}
+
+// cachedPublished is the published version of a tenant's form, through the
+// short-lived cache the e-loket reads it from. ErrNotFound when none.
+func (a *App) cachedPublished(r *http.Request, tenantID, key string) (store.FormVersion, error) {
+	return a.publishedForms.get(tenantID+"/"+key, func() (store.FormVersion, error) {
+		return a.opts.Store.FormByStatus(r.Context(), tenantID, key, store.FormPublished)
+	})
+}
+
+// formTitle names a form in the reader's language: its published title,
+// or its key when it has none published.
+func (a *App) formTitle(r *http.Request, tenantID, key string) string {
+	if fv, err := a.cachedPublished(r, tenantID, key); err == nil {
+		return fv.Form.Title.In(string(LangFrom(r.Context())))
+	}
+	return key
 }
 
 func newToken() string {

@@ -140,10 +140,7 @@ type exportsPage struct {
 }
 
 func (a *App) exportRowOf(r *http.Request, e store.Export) exportRow {
-	row := exportRow{Export: e, FormTitle: e.FormKey, SizeText: fmt.Sprintf("%.1f kB", float64(e.Size)/1000)}
-	if fv, err := a.opts.Store.FormByStatus(r.Context(), e.TenantID, e.FormKey, store.FormPublished); err == nil {
-		row.FormTitle = fv.Form.Title.In(string(LangFrom(r.Context())))
-	}
+	row := exportRow{Export: e, FormTitle: a.formTitle(r, e.TenantID, e.FormKey), SizeText: fmt.Sprintf("%.1f kB", float64(e.Size)/1000)}
 	switch {
 	case e.Status == store.ExportReady:
 		row.Percent = 100

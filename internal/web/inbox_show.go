@@ -138,11 +138,7 @@ func (a *App) renderInbox(w http.ResponseWriter, r *http.Request, me account.Use
 	}
 	p.Forms = append(p.Forms, inboxOption{Value: "", Label: a.t(r, "inbox.filter.all_forms")})
 	for _, key := range granted {
-		title := key
-		if fv, err := a.opts.Store.FormByStatus(ctx, t.ID, key, "published"); err == nil {
-			title = fv.Form.Title.In(lang)
-		}
-		p.Forms = append(p.Forms, inboxOption{Value: key, Label: title, Selected: key == f.q.Form})
+		p.Forms = append(p.Forms, inboxOption{Value: key, Label: a.formTitle(r, t.ID, key), Selected: key == f.q.Form})
 	}
 	p.Statuses = append(p.Statuses, inboxOption{Value: "", Label: a.t(r, "inbox.filter.all_statuses")})
 	for _, s := range store.Statuses {

@@ -67,7 +67,6 @@ func (a *App) statsShow(w http.ResponseWriter, r *http.Request, me account.User)
 		a.internalError(w, r, "form stats", err)
 		return
 	}
-	lang := string(LangFrom(r.Context()))
 	col := map[string]int{}
 	for i, s := range store.Statuses {
 		col[s] = i
@@ -75,11 +74,7 @@ func (a *App) statsShow(w http.ResponseWriter, r *http.Request, me account.User)
 	var cur *statsForm
 	for _, f := range figures {
 		if cur == nil || cur.Key != f.FormKey {
-			title := f.FormKey
-			if fv, err := a.opts.Store.FormByStatus(r.Context(), t.ID, f.FormKey, store.FormPublished); err == nil {
-				title = fv.Form.Title.In(lang)
-			}
-			p.Forms = append(p.Forms, statsForm{Key: f.FormKey, Title: title, Totals: statsDay{Counts: make([]int64, len(store.Statuses))}})
+			p.Forms = append(p.Forms, statsForm{Key: f.FormKey, Title: a.formTitle(r, t.ID, f.FormKey), Totals: statsDay{Counts: make([]int64, len(store.Statuses))}})
 			cur = &p.Forms[len(p.Forms)-1]
 		}
 		if n := len(cur.Days); n == 0 || cur.Days[n-1].Day != f.Day {
