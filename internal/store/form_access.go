@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"errors"
 	"fmt"
 	"slices"
 
@@ -112,7 +111,7 @@ func (db *DB) CanSeeForm(ctx context.Context, tenantID, userID, formKey string) 
 	var n int
 	err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM form_access WHERE tenant_id = $1 AND user_id = $2 AND form_key = $3`,
 		tenantID, userID, formKey).Scan(&n)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err != nil {
 		return false, fmt.Errorf("can see form: %w", err)
 	}
 	return n > 0, nil
