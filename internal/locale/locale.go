@@ -2,8 +2,11 @@
 // (nl-BE, the binding language and the default), French (fr-BE) and English
 // (an aid only), and the choice of language for a request.
 //
-// The catalogues are JSON files under messages/, one per language, embedded
-// at build time so translators can edit them without touching Go code. Every
+// The catalogues are JSON files under messages/, embedded at build time so
+// translators can edit them without touching Go code: <lang>.json holds the
+// common messages and <area>.<lang>.json (audit.nl.json, …) one area's, so
+// that areas grow without stepping on each other. A key may live in one file
+// per language only. Every
 // key present in one catalogue must be present in the others with the same
 // format verbs; the package tests enforce that.
 //
@@ -14,6 +17,8 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+	"io/fs"
+	"path"
 	"sort"
 	"strconv"
 	"strings"
@@ -138,13 +143,33 @@ var catalogues = mustLoad()
 func mustLoad() map[Lang]map[string]string {
 	c := make(map[Lang]map[string]string)
 	for _, l := range Supported() {
-		b, err := files.ReadFile("messages/" + string(l) + ".json")
+		names, err := fs.Glob(files, "messages/*"+string(l)+".json")
 		if err != nil {
-			panic(fmt.Sprintf("locale: read catalogue %s: %v", l, err))
+			panic(fmt.Sprintf("locale: list catalogue %s: %v", l, err))
 		}
 		m := make(map[string]string)
-		if err := json.Unmarshal(b, &m); err != nil {
-			panic(fmt.Sprintf("locale: parse catalogue %s: %v", l, err))
+		for _, name := range names {
+			base := path.Base(name)
+			if base != string(l)+".json" && !strings.HasSuffix(base, "."+string(l)+".json") {
+				continue
+			}
+			b, err := files.ReadFile(name)
+			if err != nil {
+				panic(fmt.Sprintf("locale: read catalogue %s: %v", name, err))
+			}
+			part := make(map[string]string)
+			if err := json.Unmarshal(b, &part); err != nil {
+				panic(fmt.Sprintf("locale: parse catalogue %s: %v", name, err))
+			}
+			for k, v := range part {
+				if _, dup := m[k]; dup {
+					panic(fmt.Sprintf("locale: key %q twice in the %s catalogues (again in %s)", k, l, name))
+				}
+				m[k] = v
+			}
+		}
+		if len(m) == 0 {
+			panic(fmt.Sprintf("locale: no catalogue for %s", l))
 		}
 		c[l] = m
 	}
