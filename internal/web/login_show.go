@@ -145,12 +145,7 @@ func (a *App) signedInShow(w http.ResponseWriter, r *http.Request) {
 		a.operatorHome(w, r, u)
 		return
 	}
-	a.render(w, r, http.StatusOK, "signed-in", struct {
-		TenantName, Name, Slug                                                         string
-		SeesUsers, SeesSupplierAccess, SeesPolicy, SeesRegister, EditsForms, SeesInbox bool
-	}{t.LegalName, u.Name, t.Slug, account.Can(u.Role, account.ViewUsers), account.Can(u.Role, account.ViewAudit),
-		account.Can(u.Role, account.ViewSettings), account.Can(u.Role, account.ViewRegister), account.Can(u.Role, account.ViewForms),
-		account.Can(u.Role, account.HandleSubmissions)})
+	a.staffHome(w, withStaff(r, u), u)
 }
 
 // toLogin redirects to the tenant's login page with the current path as

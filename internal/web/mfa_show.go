@@ -258,9 +258,15 @@ func (a *App) mfaEnrolSession(w http.ResponseWriter, r *http.Request, next strin
 // factor already is told so.
 func (a *App) mfaEnrolShow(w http.ResponseWriter, r *http.Request) {
 	next := r.URL.Query().Get("next")
-	u, _, ok := a.mfaEnrolSession(w, r, next)
+	u, info, ok := a.mfaEnrolSession(w, r, next)
 	if !ok {
 		return
+	}
+	// A member who may use the back office already (second factor passed,
+	// or not required) manages their factors inside it; one who must
+	// enrol first sees the page on its own.
+	if to, err := a.mfaGate(r, u, info, ""); err == nil && to == "" {
+		r = withStaff(r, u)
 	}
 	notice := ""
 	switch r.URL.Query().Get("passkey") {

@@ -28,6 +28,12 @@ type Page struct {
 	RequestID string
 	Version   string
 	Data      any
+	// Staff is the back-office layout's navigation; nil on public pages
+	// (a citizen's form, the sign-in pages).
+	Staff *StaffNav
+	// TenantHome is the public home of the tenant the page belongs to
+	// ("" on platform pages), where an error page leads a citizen back.
+	TenantHome string
 }
 
 // T translates key into the page's language; see locale.T.
@@ -107,6 +113,12 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 		RequestID: RequestIDFrom(r.Context()),
 		Version:   a.opts.Version,
 		Data:      data,
+	}
+	if t := tenantFrom(r.Context()); t.Slug != "" && !t.IsPlatform() {
+		p.TenantHome = "/" + t.Slug + "/"
+	}
+	if u, ok := staffFrom(r.Context()); ok {
+		p.Staff = a.staffNav(r, u)
 	}
 	if key := "page." + name + ".title"; locale.Has(lang, key) {
 		p.Title = locale.T(lang, key)

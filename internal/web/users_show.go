@@ -59,7 +59,7 @@ func (a *App) require(p account.Permission, h signedIn) http.HandlerFunc {
 			a.error(w, r, http.StatusForbidden)
 			return
 		}
-		h(w, r.WithContext(context.WithValue(r.Context(), sessionKey{}, info)), u)
+		h(w, withStaff(r.WithContext(context.WithValue(r.Context(), sessionKey{}, info)), u), u)
 	}
 }
 

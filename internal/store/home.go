@@ -1,0 +1,86 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// HomeFacts is what the staff home page shows about a tenant beside the
+// inbox: none of it is personal data (counts, times, outcomes), so reading
+// it is not audited.
+type HomeFacts struct {
+	// NewPerForm counts the submissions now in status "new", by form key,
+	// from the statistics (which hold no personal data).
+	NewPerForm map[string]int64
+	// ActiveGrants counts supplier grants in force now (AUD-4);
+	// NextGrantEnd is when the first of them ends (zero when none).
+	ActiveGrants int
+	NextGrantEnd time.Time
+	// LastVerify is the last integrity check of the tenant's audit chain
+	// (the daily audit.verify job, AUD-2); nil when none is in the recent
+	// log.
+	LastVerify *VerifyFact
+}
+
+// VerifyFact is one recorded check of the audit chain.
+type VerifyFact struct {
+	At time.Time
+	OK bool
+}
+
+// verifyLookback bounds the search for the last audit.verify event to the
+// newest events of the log (a primary-key range, no extra index that every
+// audited write would pay for). The job runs daily, so a tenant that writes
+// fewer events than this per day always finds it; one that does not is told
+// no recent check was found, which is the honest answer for the page.
+const verifyLookback = 200_000
+
+// HomeFacts gathers the tenant's home page figures.
+func (db *DB) HomeFacts(ctx context.Context, tenantID string) (HomeFacts, error) {
+	f := HomeFacts{NewPerForm: map[string]int64{}}
+	rows, err := db.sql.QueryContext(ctx, `SELECT form_key, SUM(count) FROM form_stats
+		WHERE tenant_id = $1 AND status = 'new' GROUP BY form_key`, tenantID)
+	if err != nil {
+		return f, fmt.Errorf("home facts: new per form: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key string
+		var n int64
+		if err := rows.Scan(&key, &n); err != nil {
+			return f, fmt.Errorf("home facts: new per form: %w", err)
+		}
+		if n > 0 {
+			f.NewPerForm[key] = n
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return f, fmt.Errorf("home facts: new per form: %w", err)
+	}
+	now := micros(db.now())
+	var next sql.NullInt64
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*), MIN(expires_at) FROM operator_grants
+		WHERE tenant_id = $1 AND revoked_at IS NULL AND expires_at > $2`, tenantID, now).Scan(&f.ActiveGrants, &next); err != nil {
+		return f, fmt.Errorf("home facts: grants: %w", err)
+	}
+	if next.Valid {
+		f.NextGrantEnd = fromMicros(next.Int64)
+	}
+	var at int64
+	var outcome string
+	err = db.sql.QueryRowContext(ctx, `SELECT at, outcome FROM audit_events
+		WHERE tenant_id = $1 AND action = 'audit.verify'
+		  AND seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_events WHERE tenant_id = $1) - $2
+		ORDER BY seq DESC LIMIT 1`, tenantID, verifyLookback).Scan(&at, &outcome)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return f, fmt.Errorf("home facts: last verification: %w", err)
+	default:
+		f.LastVerify = &VerifyFact{At: fromMicros(at), OK: outcome == "success"}
+	}
+	return f, nil
+}

@@ -1,0 +1,175 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/locale"
+)
+
+// The back office is one product: every page a signed-in member of a tenant
+// sees renders inside the staff layout (base.html with Page.Staff set): the
+// tenant's name, one navigation by task filtered by what the role may do
+// (ORG-6: nobody is shown a door they may not open), the current section
+// marked, breadcrumbs and the account menu. require marks a request as a
+// staff request; render builds the navigation from the route table below.
+
+type staffKey struct{}
+
+// withStaff marks r as a back-office request of u: its page renders in the
+// staff layout.
+func withStaff(r *http.Request, u account.User) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), staffKey{}, u))
+}
+
+// staffFrom returns the member whose back-office page this is.
+func staffFrom(ctx context.Context) (account.User, bool) {
+	u, ok := ctx.Value(staffKey{}).(account.User)
+	return u, ok
+}
+
+// navPage is one destination of the staff navigation.
+type navPage struct {
+	label string             // catalogue key
+	path  string             // below /{tenant}
+	perm  account.Permission // who sees it
+}
+
+// navSection is one entry of the main navigation: a task, with its pages
+// (the first one the role may see is where the entry leads).
+type navSection struct {
+	id    string
+	label string
+	pages []navPage
+}
+
+// staffSections is the back office's information architecture: by what
+// people do, in the order they do it. Privacy work (requests, breaches,
+// retention) gets its section when its pages exist.
+var staffSections = []navSection{
+	{"home", "staff.nav.home", []navPage{{"staff.nav.home", "/signed-in", account.ManageOwnAccount}}},
+	{"inbox", "staff.nav.inbox", []navPage{
+		{"staff.nav.inbox.submissions", "/inbox", account.HandleSubmissions},
+		{"staff.nav.inbox.exports", "/inbox/exports", account.HandleSubmissions},
+	}},
+	{"forms", "staff.nav.forms", []navPage{
+		{"staff.nav.forms.list", "/admin/forms", account.ViewForms},
+		{"staff.nav.forms.stats", "/admin/stats", account.ViewForms},
+	}},
+	{"register", "staff.nav.register", []navPage{
+		{"staff.nav.register.register", "/admin/register", account.ViewRegister},
+		{"staff.nav.register.annex", "/admin/register/annex", account.ViewRegister},
+	}},
+	{"log", "staff.nav.log", []navPage{{"staff.nav.log", "/admin/audit", account.ViewAudit}}},
+	{"admin", "staff.nav.admin", []navPage{
+		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
+		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit},
+		{"staff.nav.admin.policy", "/admin/policy", account.ViewSettings},
+		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings},
+		{"staff.nav.admin.apikeys", "/admin/api-keys", account.ViewSettings},
+	}},
+}
+
+// accountPages is the account menu: every member's own settings.
+var accountPages = []navPage{
+	{"staff.account.password", "/account/password", account.ManageOwnAccount},
+	{"staff.account.mfa", "/account/mfa", account.ManageOwnAccount},
+	{"staff.account.oidc", "/account/oidc", account.ManageOwnAccount},
+	{"staff.account.sessions", "/account/sessions", account.ManageOwnAccount},
+}
+
+// NavLink is one link of the staff layout.
+type NavLink struct {
+	Label   string
+	Href    string
+	Current bool
+}
+
+// StaffNav is what the staff layout shows around a back-office page.
+type StaffNav struct {
+	TenantName string
+	Home       string // the staff home page
+	UserName   string
+	RoleLabel  string
+	Sections   []NavLink // the main navigation
+	SubLabel   string    // the current section's name, for the sub-navigation's label
+	Sub        []NavLink // the current section's pages, when it has more than one
+	Crumbs     []NavLink // from the home page down to the current page's parent
+	Account    []NavLink
+	LogoutPath string
+}
+
+// staffNav builds the layout's navigation for u on the page r asks for.
+func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
+	t := tenantFrom(r.Context())
+	lang := a.langOf(r)
+	tr := func(key string) string { return a.t(r, key) }
+	base := "/" + t.Slug
+	rel := strings.TrimPrefix(r.URL.Path, base)
+	nav := &StaffNav{TenantName: t.LegalName, Home: base + "/signed-in", UserName: u.Name,
+		RoleLabel: locale.T(lang, "role."+string(u.Role)), LogoutPath: base + "/logout"}
+	if nav.UserName == "" {
+		nav.UserName = nav.RoleLabel
+	}
+
+	// The current page is the navigation page whose path is the longest
+	// prefix of the request's (a submission belongs to the inbox, a form's
+	// field to the forms).
+	curSection, curPage, best := -1, -1, 0
+	for si, s := range staffSections {
+		for pi, p := range s.pages {
+			if under(rel, p.path) && len(p.path) > best {
+				curSection, curPage, best = si, pi, len(p.path)
+			}
+		}
+	}
+	for si, s := range staffSections {
+		var visible []navPage
+		for _, p := range s.pages {
+			if account.Can(u.Role, p.perm) {
+				visible = append(visible, p)
+			}
+		}
+		if len(visible) == 0 {
+			continue
+		}
+		nav.Sections = append(nav.Sections, NavLink{Label: tr(s.label), Href: base + visible[0].path, Current: si == curSection})
+		if si != curSection {
+			continue
+		}
+		if len(visible) > 1 {
+			nav.SubLabel = tr(s.label)
+			for _, p := range visible {
+				nav.Sub = append(nav.Sub, NavLink{Label: tr(p.label), Href: base + p.path, Current: p == s.pages[curPage]})
+			}
+		}
+		// Breadcrumbs: home, the section's first page when the current
+		// page is another, and the current navigation page when the
+		// request is below it (a submission, a user, a form's field).
+		if s.id == "home" {
+			continue
+		}
+		nav.Crumbs = append(nav.Crumbs, NavLink{Label: tr("staff.nav.home"), Href: nav.Home})
+		cur := s.pages[curPage]
+		if visible[0] != cur {
+			nav.Crumbs = append(nav.Crumbs, NavLink{Label: tr(s.label), Href: base + visible[0].path})
+		}
+		if rel != cur.path {
+			nav.Crumbs = append(nav.Crumbs, NavLink{Label: tr(cur.label), Href: base + cur.path})
+		}
+	}
+	if curSection < 0 && rel != "/signed-in" {
+		nav.Crumbs = []NavLink{{Label: tr("staff.nav.home"), Href: nav.Home}}
+	}
+	for _, p := range accountPages {
+		nav.Account = append(nav.Account, NavLink{Label: tr(p.label), Href: base + p.path, Current: under(rel, p.path)})
+	}
+	return nav
+}
+
+// under reports whether the path rel is p or below it.
+func under(rel, p string) bool {
+	return rel == p || strings.HasPrefix(rel, p+"/")
+}

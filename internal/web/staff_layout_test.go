@@ -1,0 +1,213 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/storetest"
+)
+
+// staffGetPages are the back office's GET routes that answer a page: each
+// must render inside the staff layout. A new back-office GET route must be
+// added here (or to staffDownloads), or TestStaffPagesRenderInTheLayout
+// fails. {sub} and {user} are filled in by the test.
+var staffGetPages = map[string]string{
+	"GET /{tenant}/signed-in":                        "/gent/signed-in",
+	"GET /{tenant}/account/oidc":                     "/gent/account/oidc",
+	"GET /{tenant}/account/mfa":                      "/gent/account/mfa",
+	"GET /{tenant}/account/password":                 "/gent/account/password",
+	"GET /{tenant}/account/confirm":                  "/gent/account/confirm",
+	"GET /{tenant}/account/sessions":                 "/gent/account/sessions",
+	"GET /{tenant}/admin/users":                      "/gent/admin/users",
+	"GET /{tenant}/admin/users/{id}":                 "/gent/admin/users/{user}",
+	"GET /{tenant}/admin/operators":                  "/gent/admin/operators",
+	"GET /{tenant}/inbox":                            "/gent/inbox",
+	"GET /{tenant}/inbox/submissions/{id}":           "/gent/inbox/submissions/{sub}",
+	"GET /{tenant}/admin/audit":                      "/gent/admin/audit",
+	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
+	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
+	"GET /{tenant}/admin/webhooks":                   "/gent/admin/webhooks",
+	"GET /{tenant}/admin/api-keys":                   "/gent/admin/api-keys",
+	"GET /{tenant}/admin/register":                   "/gent/admin/register",
+	"GET /{tenant}/admin/register/annex":             "/gent/admin/register/annex",
+	"GET /{tenant}/admin/forms":                      "/gent/admin/forms",
+	"GET /{tenant}/admin/forms/{key}":                "/gent/admin/forms/vraag",
+	"GET /{tenant}/admin/forms/{key}/settings":       "/gent/admin/forms/vraag/settings",
+	"GET /{tenant}/admin/forms/{key}/fields/{field}": "/gent/admin/forms/vraag/fields/topic",
+	"GET /{tenant}/inbox/forms/{form}/export":        "/gent/inbox/forms/vraag/export",
+	"GET /{tenant}/inbox/exports":                    "/gent/inbox/exports",
+	// An export is made by a job; an unknown one is the 404 page, which
+	// must stay inside the layout too.
+	"GET /{tenant}/inbox/exports/{id}": "/gent/inbox/exports/unknown",
+}
+
+// staffDownloads are back-office GET routes that answer a file, not a
+// page.
+var staffDownloads = map[string]bool{
+	"GET /{tenant}/account/oidc/link/{provider}":        true, // a redirect to the provider
+	"GET /{tenant}/inbox/submissions/{id}/files/{file}": true,
+	"GET /{tenant}/admin/register.yaml":                 true,
+	"GET /{tenant}/admin/register/annex.pdf":            true,
+	"GET /{tenant}/inbox/exports/{id}/download":         true,
+}
+
+var staffNavRE = regexp.MustCompile(`(?s)<nav class="main-nav staff-nav"[^>]*data-layout="staff">(.*?)</nav>`)
+
+// TestStaffPagesRenderInTheLayout: every back-office page — the home, each
+// task's pages, the account pages and an error page — renders inside the
+// one staff layout: the tenant's name, the task navigation with the
+// current section marked, the account menu with sign-out; below the home,
+// breadcrumbs lead back to it. A back-office GET route missing from the
+// list above fails the test.
+func TestStaffPagesRenderInTheLayout(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		publishForms(t, env, fe.gent)
+		admin := adminID(t, env, fe)
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		if err := env.DB.SetFormAccess(ctx, op, fe.gent.ID, admin, []string{"vraag", "toelage"}); err != nil {
+			t.Fatal(err)
+		}
+		fv, err := env.DB.FormByStatus(ctx, fe.gent.ID, "vraag", store.FormPublished)
+		if err != nil {
+			t.Fatal(err)
+		}
+		answers, _ := json.Marshal(form.Answers{"name": {Value: "Burger"}, "topic": {Value: "waste"}, "message": {Value: "Vraag"}})
+		if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fe.gent.ID, store.NewFormSubmission{
+			FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Idempotency: "tok-layout",
+			Receipt: "rc-layout"}); err != nil {
+			t.Fatal(err)
+		}
+		page, err := env.DB.Inbox(ctx, op, fe.gent.ID, store.InboxQuery{Viewer: store.UserViewer(admin), Limit: 1})
+		if err != nil || len(page.Rows) != 1 {
+			t.Fatalf("the submission: %v", err)
+		}
+		fill := strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin)
+
+		for _, p := range fe.app.patterns {
+			method, path, _ := strings.Cut(p, " ")
+			staff := strings.HasPrefix(path, "/{tenant}/admin") || strings.HasPrefix(path, "/{tenant}/inbox") ||
+				strings.HasPrefix(path, "/{tenant}/account") || path == "/{tenant}/signed-in"
+			if method != "GET" || !staff || staffDownloads[p] {
+				continue
+			}
+			if _, ok := staffGetPages[p]; !ok {
+				t.Errorf("%s is a back-office page missing from staffGetPages: add it, so its layout is checked", p)
+			}
+		}
+		for pattern, target := range staffGetPages {
+			target = fill.Replace(target)
+			resp, body := fe.get(t, target, fe.admin)
+			if resp.StatusCode != http.StatusOK && !(strings.HasSuffix(target, "/unknown") && resp.StatusCode == http.StatusNotFound) {
+				t.Errorf("%s (%s): status %d", pattern, target, resp.StatusCode)
+				continue
+			}
+			nav := staffNavRE.FindStringSubmatch(body)
+			if nav == nil {
+				t.Errorf("%s (%s) is rendered outside the staff layout", pattern, target)
+				continue
+			}
+			for _, want := range []string{`class="brand-name">` + fe.gent.LegalName + `<`, `action="/gent/logout"`, `href="/gent/account/sessions"`} {
+				if !strings.Contains(body, want) {
+					t.Errorf("%s: the layout lacks %s", pattern, want)
+				}
+			}
+			if target != "/gent/signed-in" && !strings.Contains(body, `<nav class="breadcrumbs"`) {
+				t.Errorf("%s: no breadcrumbs back to the home page", pattern)
+			}
+			// The current section is marked, except on account pages
+			// (they live in the account menu).
+			if !strings.Contains(target, "/account/") && !strings.Contains(nav[1], `aria-current="page"`) {
+				t.Errorf("%s: no section marked current in %s", pattern, nav[1])
+			}
+		}
+
+		// Sections follow the role (ORG-6): a clerk has no administration,
+		// register editing is not a task of theirs but reading it is.
+		_, body := fe.get(t, "/gent/signed-in", fe.clerk)
+		nav := staffNavRE.FindStringSubmatch(body)
+		if nav == nil || strings.Contains(nav[1], "/admin/users") || strings.Contains(nav[1], "/admin/audit") ||
+			!strings.Contains(nav[1], "/gent/inbox") || !strings.Contains(nav[1], "/gent/admin/register") {
+			t.Errorf("the clerk's navigation: %v", nav)
+		}
+		_, body = fe.get(t, "/gent/signed-in", fe.dpo)
+		if nav := staffNavRE.FindStringSubmatch(body); nav == nil || strings.Contains(nav[1], "/gent/inbox") || !strings.Contains(nav[1], "/gent/admin/audit") {
+			t.Errorf("the DPO's navigation: %v", nav)
+		}
+
+		// An error inside the back office leads back to its home, one on
+		// a citizen's page to the tenant's e-loket.
+		resp, body := fe.get(t, "/gent/inbox/submissions/nope", fe.admin)
+		if resp.StatusCode != http.StatusNotFound || staffNavRE.FindString(body) == "" || !strings.Contains(body, `<a href="/gent/signed-in">Terug naar de startpagina van de backoffice`) {
+			t.Errorf("404 in the back office: %d\n%s", resp.StatusCode, body)
+		}
+		resp, body = fe.get(t, "/gent/no-such-form", "")
+		if resp.StatusCode != http.StatusNotFound || staffNavRE.FindString(body) != "" || !strings.Contains(body, `<a href="/gent/">`) {
+			t.Errorf("404 on the e-loket: %d\n%s", resp.StatusCode, body)
+		}
+	})
+}
+
+// TestStaffHomeToDos: the home page shows each member what waits for them:
+// new submissions of their forms with a link to them, an admin without a
+// form grant a link to give one, forms to finish, supplier access and the
+// audit chain's last check.
+func TestStaffHomeToDos(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		publishForms(t, env, fe.gent)
+		admin := adminID(t, env, fe)
+
+		_, body := fe.get(t, "/gent/signed-in", fe.admin)
+		if !strings.Contains(body, `href="/gent/admin/users/`+admin+`#forms"`) {
+			t.Errorf("an admin without grants gets no link to grant forms:\n%s", body)
+		}
+		if !strings.Contains(body, "Er is nog geen recente controle") || !strings.Contains(body, "De leverancier heeft nu geen toegang") {
+			t.Error("the home page lacks the log check and supplier access facts")
+		}
+
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		if err := env.DB.SetFormAccess(ctx, op, fe.gent.ID, admin, []string{"vraag"}); err != nil {
+			t.Fatal(err)
+		}
+		fv, _ := env.DB.FormByStatus(ctx, fe.gent.ID, "vraag", store.FormPublished)
+		for _, tok := range []string{"a", "b"} {
+			answers, _ := json.Marshal(form.Answers{"name": {Value: "Burger"}, "topic": {Value: "waste"}, "message": {Value: "Vraag"}})
+			if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fe.gent.ID, store.NewFormSubmission{
+				FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Idempotency: "tok-" + tok,
+				Receipt: "rc-" + tok}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := env.DB.Audit(ctx, audit.Event{TenantID: fe.gent.ID, Actor: audit.Actor{Kind: audit.KindSystem, ID: "job"},
+			Action: "audit.verify", ObjectType: "audit_log", ObjectID: fe.gent.ID, Purpose: "integrity", Outcome: audit.OutcomeSuccess}); err != nil {
+			t.Fatal(err)
+		}
+		_, body = fe.get(t, "/gent/signed-in", fe.admin)
+		for _, want := range []string{"2 nieuwe inzendingen wachten op behandeling", `href="/gent/inbox?form=vraag&amp;status=new">Vraag of melding</a>`,
+			"— intact."} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the admin's home lacks %q", want)
+			}
+		}
+		// The clerk has no grant: no counts of forms they may not see.
+		_, body = fe.get(t, "/gent/signed-in", fe.clerk)
+		if strings.Contains(body, "nieuwe inzendingen") || strings.Contains(body, "#forms") || strings.Contains(body, "logboek") {
+			t.Errorf("the clerk's home shows what is not theirs:\n%s", body)
+		}
+		// In French, the same page speaks French.
+		_, body = fe.get(t, "/gent/signed-in?lang=fr", fe.admin)
+		if !strings.Contains(body, "2 nouvelles demandes attendent") || !strings.Contains(body, `>Boîte de réception<`) {
+			t.Error("the French home page is not French")
+		}
+	})
+}
