@@ -51,7 +51,7 @@ func (a *App) staffHome(w http.ResponseWriter, r *http.Request, u account.User) 
 	p := staffHomePage{Name: u.Name, Slug: t.Slug, SeesInbox: account.Can(u.Role, account.HandleSubmissions),
 		SeesForms: account.Can(u.Role, account.ViewForms), SeesAudit: account.Can(u.Role, account.ViewAudit),
 		SeesUsers: account.Can(u.Role, account.ViewUsers), CanGrant: account.Can(u.Role, account.ManageUsers),
-		MyUserPage: "/" + t.Slug + "/admin/users/" + u.ID + "#forms"}
+		MyUserPage: "/" + t.Slug + "/admin/users/" + u.ID + "#forms-heading"}
 	facts, err := a.opts.Store.HomeFacts(ctx, t.ID)
 	if err != nil {
 		a.internalError(w, r, "home facts", err)

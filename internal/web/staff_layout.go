@@ -99,6 +99,10 @@ type StaffNav struct {
 	Crumbs     []NavLink // from the home page down to the current page's parent
 	Account    []NavLink
 	LogoutPath string
+	// GrantForms is where this member gives form access (ORG-6) — their
+	// own user page — or "" when they may not: the pages that find no
+	// grant link there instead of saying "ask an administrator".
+	GrantForms string
 }
 
 // staffNav builds the layout's navigation for u on the page r asks for.
@@ -110,6 +114,9 @@ func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 	rel := strings.TrimPrefix(r.URL.Path, base)
 	nav := &StaffNav{TenantName: t.LegalName, Home: base + "/signed-in", UserName: u.Name,
 		RoleLabel: locale.T(lang, "role."+string(u.Role)), LogoutPath: base + "/logout"}
+	if account.Can(u.Role, account.ManageUsers) && u.Role != account.RoleSupport {
+		nav.GrantForms = base + "/admin/users/" + u.ID + "#forms-heading"
+	}
 	if nav.UserName == "" {
 		nav.UserName = nav.RoleLabel
 	}

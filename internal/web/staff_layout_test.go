@@ -168,7 +168,7 @@ func TestStaffHomeToDos(t *testing.T) {
 		admin := adminID(t, env, fe)
 
 		_, body := fe.get(t, "/gent/signed-in", fe.admin)
-		if !strings.Contains(body, `href="/gent/admin/users/`+admin+`#forms"`) {
+		if !strings.Contains(body, `href="/gent/admin/users/`+admin+`#forms-heading"`) {
 			t.Errorf("an admin without grants gets no link to grant forms:\n%s", body)
 		}
 		if !strings.Contains(body, "Er is nog geen recente controle") || !strings.Contains(body, "De leverancier heeft nu geen toegang") {
@@ -201,7 +201,7 @@ func TestStaffHomeToDos(t *testing.T) {
 		}
 		// The clerk has no grant: no counts of forms they may not see.
 		_, body = fe.get(t, "/gent/signed-in", fe.clerk)
-		if strings.Contains(body, "nieuwe inzendingen") || strings.Contains(body, "#forms") || strings.Contains(body, "logboek") {
+		if strings.Contains(body, "nieuwe inzendingen") || strings.Contains(body, "#forms-heading") || strings.Contains(body, "logboek") {
 			t.Errorf("the clerk's home shows what is not theirs:\n%s", body)
 		}
 		// In French, the same page speaks French.
