@@ -93,7 +93,20 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 		resp, body = le.get(t, "/gent/admin/users", h)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "admin@gent.be") {
 			t.Fatalf("users page under a grant: %d", resp.StatusCode)
+		}		// In the staff layout the operator's home and sign-out are the
+		// operators' realm's, the tenant's account pages are not theirs,
+		// and the navigation offers only what the support role may read.
+		for _, want := range []string{`<a class="brand" href="/operator/signed-in">`, `action="/operator/logout"`, `href="/gent/admin/register"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the operator's staff layout lacks %s", want)
+			}
 		}
+		for _, not := range []string{`href="/gent/signed-in"`, `href="/gent/account/`, `href="/gent/inbox"`, `href="/gent/admin/audit"`} {
+			if strings.Contains(body, not) {
+				t.Errorf("the operator's staff layout offers %s", not)
+			}
+		}
+
 		if resp, _ := le.postForm(t, "/gent/admin/users", h, url.Values{"email": {"x@gent.be"}, "name": {"X"}, "role": {"admin"}}); resp.StatusCode != http.StatusForbidden {
 			t.Errorf("invite under a grant: %d, want 403", resp.StatusCode)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/locale"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // The back office is one product: every page a signed-in member of a tenant
@@ -120,6 +121,14 @@ func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 	if nav.UserName == "" {
 		nav.UserName = nav.RoleLabel
 	}
+	// A supplier operator works here under the controller's grant (AUD-4):
+	// their home, account and sign-out live on the operators' realm, and
+	// the tenant's own home page is not theirs.
+	support := u.Role == account.RoleSupport
+	if support {
+		nav.Home = "/" + tenant.OperatorSlug + "/signed-in"
+		nav.LogoutPath = "/" + tenant.OperatorSlug + "/logout"
+	}
 
 	// The current page is the navigation page whose path is the longest
 	// prefix of the request's (a submission belongs to the inbox, a form's
@@ -134,6 +143,9 @@ func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 	}
 	for si, s := range staffSections {
 		var visible []navPage
+		if support && s.id == "home" {
+			continue
+		}
 		for _, p := range s.pages {
 			if account.Can(u.Role, p.perm) {
 				visible = append(visible, p)
@@ -171,6 +183,9 @@ func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 		nav.Crumbs = []NavLink{{Label: tr("staff.nav.home"), Href: nav.Home}}
 	}
 	for _, p := range accountPages {
+		if support {
+			break
+		}
 		nav.Account = append(nav.Account, NavLink{Label: tr(p.label), Href: base + p.path, Current: under(rel, p.path)})
 	}
 	return nav
