@@ -93,7 +93,7 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 		resp, body = le.get(t, "/gent/admin/users", h)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "admin@gent.be") {
 			t.Fatalf("users page under a grant: %d", resp.StatusCode)
-		}		// In the staff layout the operator's home and sign-out are the
+		} // In the staff layout the operator's home and sign-out are the
 		// operators' realm's, the tenant's account pages are not theirs,
 		// and the navigation offers only what the support role may read.
 		for _, want := range []string{`<a class="brand" href="/operator/signed-in">`, `action="/operator/logout"`, `href="/gent/admin/register"`} {
