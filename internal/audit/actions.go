@@ -3,6 +3,7 @@ package audit
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // The registry of action codes (AUD-1, AUD-2). Every code Kluis writes is
@@ -68,6 +69,20 @@ type Action struct {
 	// and then reads as its own sentence (NotSentenceKey). Actions that
 	// are a failure by name (login.failure) need none.
 	MayFail bool
+}
+
+// AboutCitizen reports whether event e of this action is about a citizen,
+// whose pseudonym (e.Subject) the log then shows. A mail is about a citizen
+// only when it is a submission's (the receipt); staff's account mails carry
+// the recipient's pseudonym too, but a member of staff is no citizen.
+func (a Action) AboutCitizen(e Event) bool {
+	if !a.Citizen || e.Subject == "" {
+		return false
+	}
+	if a.Group == GroupMail {
+		return strings.HasPrefix(e.Purpose, "submission.")
+	}
+	return true
 }
 
 // SentenceKey is the catalogue key of the action's sentence: %[1]s is who

@@ -222,7 +222,12 @@ func (n *auditNamer) object(act audit.Action, e audit.Event) phrase {
 		return n.user(e.Subject)
 	case audit.NameNumber:
 		if m := leadingNumber.FindString(e.ObjectID); m != "" {
-			return plain(strings.Replace(m, "-", "–", 1))
+			if from, to, ok := strings.Cut(m, "-"); ok && from != to {
+				return plain(from + "–" + to)
+			} else if ok {
+				return plain(from)
+			}
+			return plain(m)
 		}
 		return plain("0")
 	}

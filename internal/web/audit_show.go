@@ -207,7 +207,7 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 	for _, e := range page.Events {
 		sentence, detail := n.sentence(e)
 		row := auditRowView{Seq: e.Seq, At: datetime(e.Time), Sentence: sentence.html, Detail: detail.html, Outcome: n.outcome(e)}
-		if act, _ := audit.LookupAction(e.Action); act.Citizen && e.Subject != "" {
+		if act, _ := audit.LookupAction(e.Action); act.AboutCitizen(e) {
 			row.Citizen = pseudonymShown(e.Subject)
 		}
 		p.Rows = append(p.Rows, row)
