@@ -303,6 +303,25 @@ var purposeRules = []purposeRule{
 		`withdrawn|password reset|login|mfa: TOTP enrolment started|mfa: TOTP enrolled|mfa: new recovery codes|`+
 		`mfa: passkey added|mfa: passkey removed|oidc: identity unlinked|session management|by owner|audit log review|`+
 		`support under grant|mfa: TOTP and recovery codes removed|grant \S+|step-up|login: passkey`, "", nil),
+	rule(`mfa: TOTP code|step-up: password and TOTP code`, "auditlog.detail.with_totp", nil),
+	rule(`mfa: recovery code used, (\d+) left`, "auditlog.detail.codes_left", group(1)),
+	rule(`step-up: password and recovery code`, "auditlog.detail.with_recovery", nil),
+	rule(`step-up: password`, "auditlog.detail.with_password", nil),
+	rule(`lockout: lock (\d+), until an admin unlocks`, "auditlog.detail.lock_admin", group(1)),
+	rule(`lockout: lock (\d+), until (\S+)`, "auditlog.detail.lock_until",
+		func(n *auditNamer, m []string) []phrase { return []phrase{plain(m[1]), n.when(m[2])} }),
+	rule(`scopes ([^;]*); forms (.*)`, "auditlog.detail.api_key", func(n *auditNamer, m []string) []phrase {
+		var forms []string
+		var texts []string
+		for _, key := range strings.Fields(m[2]) {
+			f := n.form(key)
+			forms, texts = append(forms, string(f.html)), append(texts, f.text)
+		}
+		return []phrase{plain(m[1]), {template.HTML(strings.Join(forms, ", ")), strings.Join(texts, ", ")}}
+	}),
+	rule(`refused (\S+): .*`, "auditlog.detail.webhook", group(1)),
+	rule(`refused: .*`, "", nil),
+	rule(`tenant administration`, "", nil),
 	rule(`handling`, "auditlog.detail.handling", nil),
 	rule(`api`, "auditlog.detail.api", nil),
 	rule(`receipt`, "auditlog.detail.receipt", nil),
@@ -371,7 +390,6 @@ var purposeRules = []purposeRule{
 	rule(`account\.password-changed`, "auditlog.detail.mail_password_changed", nil),
 	rule(`account\.invite|operator\.invite`, "auditlog.detail.mail_invite", nil),
 	rule(`notice\.[a-z._-]+|account\.[a-z._-]+`, "auditlog.detail.mail_notice", nil),
-	rule(`\d+`, "auditlog.detail.codes_left", func(n *auditNamer, m []string) []phrase { return []phrase{plain(m[0])} }),
 }
 
 // detail translates the event's recorded purpose; a purpose no rule knows
