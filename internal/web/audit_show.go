@@ -261,3 +261,7 @@ func (a *App) auditCSV(w http.ResponseWriter, r *http.Request, n *auditNamer, pa
 	cw.Flush()
 	bw.Flush()
 }
+
+// PeriodLabels names the period filter's fields: events happened in it,
+// they were not received.
+func (auditPage) PeriodLabels() (from, to string) { return "auditlog.filter.from", "auditlog.filter.to" }

@@ -271,6 +271,9 @@ func TestClauseAUD1_ControllerAuditLogPage(t *testing.T) {
 			strings.Contains(page, "MARKER") {
 			t.Fatalf("audit page: %d\n%s", resp.StatusCode, textOf(page))
 		}
+		if !strings.Contains(page, `<label for="from">Van</label>`) {
+			t.Fatal("the period is labelled as a time of receipt")
+		}
 		// The DPO handles no submissions: the reference is not a link for
 		// them; the form's title and the admin's name are named.
 		if strings.Contains(page, "/gent/inbox/submissions/") || strings.Contains(page, "anonymou<") {
