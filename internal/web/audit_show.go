@@ -264,4 +264,6 @@ func (a *App) auditCSV(w http.ResponseWriter, r *http.Request, n *auditNamer, pa
 
 // PeriodLabels names the period filter's fields: events happened in it,
 // they were not received.
-func (auditPage) PeriodLabels() (from, to string) { return "auditlog.filter.from", "auditlog.filter.to" }
+func (auditPage) PeriodLabels() (from, to string) {
+	return "auditlog.filter.from", "auditlog.filter.to"
+}
