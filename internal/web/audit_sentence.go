@@ -61,6 +61,7 @@ type auditNamer struct {
 	me       account.User
 	users    map[string]account.User
 	subs     map[string]store.SubmissionRef
+	keys     map[string]string // API key id → its name
 }
 
 func (n *auditNamer) t(key string, args ...any) string { return locale.T(n.lang, key, args...) }
@@ -148,6 +149,9 @@ func (n *auditNamer) actor(a audit.Actor) phrase {
 		}
 		return plain(n.t("auditlog.actor.operator"))
 	case audit.KindAPIKey:
+		if name, ok := n.keys[a.ID]; ok {
+			return sprintf(n.t("auditlog.actor.apikey_named"), plain(name))
+		}
 		return plain(n.t("auditlog.actor.apikey"))
 	case audit.KindCitizen:
 		return plain(n.t("auditlog.actor.citizen"))

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"html/template"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -199,7 +200,19 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 		a.internalError(w, r, "audit log names", err)
 		return
 	}
-	n := &auditNamer{a: a, r: r, lang: LangFrom(ctx), slug: t.Slug, tenantID: t.ID, me: me, users: names, subs: subs}
+	n := &auditNamer{a: a, r: r, lang: LangFrom(ctx), slug: t.Slug, tenantID: t.ID, me: me, users: names, subs: subs, keys: map[string]string{}}
+	if slices.ContainsFunc(page.Events, func(e audit.Event) bool { return e.Actor.Kind == audit.KindAPIKey }) {
+		// Integrations by the names the admins gave their keys (no
+		// personal data: not recorded).
+		keys, err := a.opts.Store.APIKeys(ctx, t.ID)
+		if err != nil {
+			a.internalError(w, r, "audit log key names", err)
+			return
+		}
+		for _, k := range keys {
+			n.keys[k.ID] = k.Name
+		}
+	}
 	if download {
 		a.auditCSV(w, r, n, page)
 		return
