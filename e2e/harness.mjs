@@ -317,7 +317,7 @@ export async function startClamd() {
 }
 
 // RFC 4648 base32 (the secret shown on the enrolment page, spaces removed).
-function base32Decode(s) {
+export function base32Decode(s) {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
   let bits = 0;
   let value = 0;

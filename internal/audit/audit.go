@@ -93,6 +93,11 @@ func (e Event) Validate() error {
 	if e.Action == "" {
 		return errors.New("audit: event without action")
 	}
+	if _, ok := LookupAction(e.Action); !ok {
+		// A code the log cannot read as a sentence (AUD-2): register it,
+		// with its sentences, in actions.go.
+		return fmt.Errorf("audit: action %q is not registered", e.Action)
+	}
 	switch e.Outcome {
 	case OutcomeSuccess, OutcomeFailure, OutcomeDenied:
 	default:

@@ -113,3 +113,51 @@ func TestClauseAUD1_ControllerReadsItsAuditLog(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseAUD1_AuditLogNamesObjects: the log's page names a page of
+// submissions by reference and form in one look-up, says which the reader
+// may open (a grant on the form, ORG-6), leaves out another tenant's ids,
+// and finds a submission by the reference a citizen reads from the
+// receipt; the action filter takes exact codes (a group of the registry).
+func TestClauseAUD1_AuditLogNamesObjects(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx := newInboxFixture(t, env, "gent")
+		a := fx.submit(t, env, "toelage", "85071512397", "MARKER-A")
+		b := fx.submit(t, env, "vraag", "90020199704", "MARKER-B")
+		other := newInboxFixture(t, env, "brugge")
+		c := other.submit(t, env, "toelage", "85071512397", "MARKER-C")
+		refs, err := env.DB.AuditSubmissionRefs(ctx, fx.tn.ID, fx.clerk.ID, []string{a, b, c, "nope"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(refs) != 2 || refs[a].FormKey != "toelage" || !refs[a].Visible || refs[b].FormKey != "vraag" || refs[b].Visible {
+			t.Fatalf("names of submissions: %+v", refs)
+		}
+		if refs[a].Reference == "" || refs[a].Reference == refs[b].Reference {
+			t.Fatalf("references: %+v", refs)
+		}
+		for _, typed := range []string{refs[a].Reference, strings.ToLower(refs[a].Reference), strings.ReplaceAll(refs[a].Reference, "-", "")} {
+			if id, err := env.DB.SubmissionIDByReference(ctx, fx.tn.ID, typed); err != nil || id != a {
+				t.Fatalf("by reference %q: %s %v", typed, id, err)
+			}
+		}
+		if _, err := env.DB.SubmissionIDByReference(ctx, other.tn.ID, refs[a].Reference); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("another tenant's reference: %v", err)
+		}
+		dpo := audit.Actor{Kind: audit.KindUser, ID: "dpo-1", Role: "dpo", RequestID: "r"}
+		p, err := env.DB.AuditLog(ctx, dpo, fx.tn.ID, store.AuditQuery{Actions: audit.ActionsIn(audit.GroupSubmissions), ObjectID: a})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]bool{}
+		for _, e := range p.Events {
+			got[e.Action] = true
+		}
+		if !got["submission.create"] || !got["submission.list"] || len(got) != 2 {
+			t.Fatalf("the submissions group about %s: %v", a, got)
+		}
+		if _, err := env.DB.AuditLog(ctx, dpo, fx.tn.ID, store.AuditQuery{Actions: []string{"x%"}}); !errors.Is(err, store.ErrBadFilter) {
+			t.Fatalf("a wildcard action: %v", err)
+		}
+	})
+}

@@ -60,7 +60,7 @@ func TestVerifyAuditInPartsMatchesOneWalk(t *testing.T) {
 		ta, tb := newTenant(t, env, "a").ID, newTenant(t, env, "b").ID
 		for i := 1; i < n; i++ { // creating the tenant was event 1
 			for _, id := range []string{ta, tb} { // interleaved with another tenant
-				if err := db.Audit(ctx, audit.Event{TenantID: id, Actor: audit.System("test"), Action: "x.read",
+				if err := db.Audit(ctx, audit.Event{TenantID: id, Actor: audit.System("test"), Action: "audit.verify",
 					ObjectID: fmt.Sprint(i), Purpose: "p"}); err != nil {
 					t.Fatal(err)
 				}

@@ -4,14 +4,15 @@ import (
 	"bufio"
 	"encoding/csv"
 	"encoding/hex"
-	"time"
-
 	"errors"
-	"github.com/kluis/kluis/internal/export"
+	"html/template"
 	"net/http"
-	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/kluis/kluis/internal/export"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
@@ -25,10 +26,25 @@ import (
 // the log holds only its pseudonym). Each look at the log is recorded.
 
 type auditRowView struct {
-	Seq                                      int64
-	At, Actor, Action, Object, Subject, What string
-	ObjectLink                               string // everything about the object: the log filtered on its id
-	Denied                                   bool
+	Seq              int64
+	At               string
+	Sentence, Detail template.HTML
+	Citizen          string // the citizen's pseudonym, only for events about a citizen
+	Outcome          string // "Geweigerd", "Mislukt"; empty for a success
+}
+
+// auditOption is one choice of a filter's select.
+type auditOption struct {
+	Value, Label string
+	Selected     bool
+}
+
+// auditGroup is a group of actions in the action filter: the whole group
+// first, then each action.
+type auditGroup struct {
+	Label   string
+	All     auditOption
+	Actions []auditOption
 }
 
 type auditPage struct {
@@ -37,6 +53,8 @@ type auditPage struct {
 	Action, ActorID  string
 	ObjectID         string
 	From, To         string
+	Groups           []auditGroup
+	Staff            []auditOption
 	Query            string
 	Searched         bool
 	Rows             []auditRowView
@@ -62,16 +80,77 @@ func (a *App) auditSearch(w http.ResponseWriter, r *http.Request, me account.Use
 	a.renderAudit(w, r, me, strings.TrimSpace(r.PostForm.Get("q")))
 }
 
+// actionFilter reads the action filter: a group of the registry
+// ("group:submissions") or one registered action; false for anything else.
+func actionFilter(v string) ([]string, bool) {
+	if v == "" {
+		return nil, true
+	}
+	if g, ok := strings.CutPrefix(v, "group:"); ok {
+		codes := audit.ActionsIn(audit.ActionGroup(g))
+		return codes, len(codes) > 0
+	}
+	if _, ok := audit.LookupAction(v); ok {
+		return []string{v}, true
+	}
+	return nil, false
+}
+
+// auditGroups are the action filter's choices in the reader's language.
+func (a *App) auditGroups(r *http.Request, selected string) []auditGroup {
+	var out []auditGroup
+	for _, g := range audit.ActionGroups() {
+		label := a.t(r, g.MessageKey())
+		ag := auditGroup{Label: label, All: auditOption{"group:" + string(g), a.t(r, "auditlog.filter.all_of", label), selected == "group:"+string(g)}}
+		for _, code := range audit.ActionsIn(g) {
+			ag.Actions = append(ag.Actions, auditOption{code, a.t(r, audit.Action{Code: code}.NameKey()), selected == code})
+		}
+		out = append(out, ag)
+	}
+	return out
+}
+
 func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.User, search string) {
 	t := tenantFrom(r.Context())
+	ctx := r.Context()
+	actor := userActor(me, RequestIDFrom(ctx))
 	v := r.URL.Query()
 	p := auditPage{Slug: t.Slug, TenantName: t.LegalName, Action: strings.TrimSpace(v.Get("action")), ActorID: strings.TrimSpace(v.Get("actor")),
 		ObjectID: strings.TrimSpace(v.Get("object")), From: strings.TrimSpace(v.Get("from")), To: strings.TrimSpace(v.Get("to")),
 		Query: search, Searched: r.Method == http.MethodPost}
-	q := store.AuditQuery{Action: p.Action, ActorID: p.ActorID, ObjectID: p.ObjectID}
-	for field, val := range map[string]string{"action": p.Action, "actor": p.ActorID, "object": p.ObjectID} {
+	p.Groups = a.auditGroups(r, p.Action)
+	// The staff list names the actors of the page too. Reading it is
+	// recorded (user.list): names are staff's personal data.
+	users, err := a.opts.Store.Users(ctx, actor, t.ID)
+	if err != nil {
+		a.internalError(w, r, "audit log users", err)
+		return
+	}
+	names := map[string]account.User{}
+	for _, u := range users {
+		names[u.ID] = u
+		p.Staff = append(p.Staff, auditOption{u.ID, a.showName(r, u).Name, u.ID == p.ActorID})
+	}
+	q := store.AuditQuery{ActorID: p.ActorID}
+	codes, ok := actionFilter(p.Action)
+	if !ok {
+		p.Errors = append(p.Errors, fieldError{"action", a.t(r, "auditlog.error.action")})
+	}
+	q.Actions = codes
+	for field, val := range map[string]string{"actor": p.ActorID, "object": p.ObjectID} {
 		if !validFilter(val) {
 			p.Errors = append(p.Errors, fieldError{field, a.t(r, "audit.error.filter")})
+		}
+	}
+	// The object filter takes a submission's reference as the receipt
+	// shows it, or any object's id.
+	q.ObjectID = p.ObjectID
+	if p.ObjectID != "" && validFilter(p.ObjectID) {
+		if id, err := a.opts.Store.SubmissionIDByReference(ctx, t.ID, p.ObjectID); err == nil {
+			q.ObjectID = id
+		} else if !errors.Is(err, store.ErrNotFound) {
+			a.internalError(w, r, "audit log reference", err)
+			return
 		}
 	}
 	var perr fieldErrors
@@ -91,9 +170,8 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 		}
 		q = store.AuditQuery{Subject: key, Limit: store.AuditLogLimit}
 	}
-	status := http.StatusOK
 	if len(p.Errors) > 0 {
-		status = http.StatusBadRequest
+		status := http.StatusBadRequest
 		if p.Searched {
 			status = http.StatusUnprocessableEntity
 		}
@@ -106,7 +184,7 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 	if download {
 		q.Export, q.Before, q.Limit = true, 0, 0
 	}
-	page, err := a.opts.Store.AuditLog(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, q)
+	page, err := a.opts.Store.AuditLog(ctx, actor, t.ID, q)
 	if errors.Is(err, store.ErrBadFilter) {
 		p.Errors = fieldErrors{{"object", a.t(r, "audit.error.filter")}}
 		a.render(w, r, http.StatusBadRequest, "audit", p)
@@ -117,38 +195,33 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 		return
 	}
 	p.Head = page.Head
-	names := map[string]string{}
-	if users, err := a.opts.Store.Users(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID); err == nil {
-		for _, u := range users {
-			names[u.ID] = a.showName(r, u).Name
+	subs, err := a.opts.Store.AuditSubmissionRefs(ctx, t.ID, me.ID, submissionIDs(page.Events))
+	if err != nil {
+		a.internalError(w, r, "audit log names", err)
+		return
+	}
+	n := &auditNamer{a: a, r: r, lang: LangFrom(ctx), slug: t.Slug, tenantID: t.ID, me: me, users: names, subs: subs, keys: map[string]string{}}
+	if slices.ContainsFunc(page.Events, func(e audit.Event) bool { return e.Actor.Kind == audit.KindAPIKey }) {
+		// Integrations by the names the admins gave their keys (no
+		// personal data: not recorded).
+		keys, err := a.opts.Store.APIKeys(ctx, t.ID)
+		if err != nil {
+			a.internalError(w, r, "audit log key names", err)
+			return
+		}
+		for _, k := range keys {
+			n.keys[k.ID] = k.Name
 		}
 	}
 	if download {
-		a.auditCSV(w, r, page, names)
+		a.auditCSV(w, r, n, page)
 		return
 	}
 	for _, e := range page.Events {
-		row := auditRowView{Seq: e.Seq, At: datetime(e.Time), Action: e.Action, What: e.Purpose, Denied: e.Outcome != audit.OutcomeSuccess,
-			Object: e.ObjectType}
-		if e.ObjectID != "" {
-			ids := strings.Split(e.ObjectID, ",")
-			row.Object = e.ObjectType + " " + shortID(ids[0])
-			row.ObjectLink = "/" + t.Slug + "/admin/audit?object=" + url.QueryEscape(ids[0])
-			if len(ids) > 1 {
-				row.Object, row.ObjectLink = a.t(r, "audit.objects", e.ObjectType, len(ids)), ""
-			}
-		}
-		switch n, ok := names[e.Actor.ID]; {
-		case ok:
-			row.Actor = n
-		default:
-			row.Actor = a.t(r, "audit.actor."+string(e.Actor.Kind)) + " " + shortID(e.Actor.ID)
-		}
-		if e.Subject != "" {
-			row.Subject = strings.ToUpper(e.Subject[:8])
-		}
-		if e.Outcome != audit.OutcomeSuccess {
-			row.What = strings.TrimSpace(a.t(r, "audit.outcome."+e.Outcome) + " " + row.What)
+		sentence, detail := n.sentence(e)
+		row := auditRowView{Seq: e.Seq, At: datetime(e.Time), Sentence: sentence.html, Detail: detail.html, Outcome: n.outcome(e)}
+		if act, _ := audit.LookupAction(e.Action); act.AboutCitizen(e) {
+			row.Citizen = pseudonymShown(e.Subject)
 		}
 		p.Rows = append(p.Rows, row)
 	}
@@ -169,18 +242,11 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 	a.render(w, r, http.StatusOK, "audit", p)
 }
 
-// shortID is an id as a person can compare it: its first 8 characters.
-func shortID(id string) string {
-	if len(id) > 8 {
-		return id[:8]
-	}
-	return id
-}
-
 // auditCSV writes the events for Excel (UTF-8 with a byte order mark,
-// semicolons) with every field of the chain, hashes included, so that a
-// copy can be checked against the log.
-func (a *App) auditCSV(w http.ResponseWriter, r *http.Request, page store.AuditPage, names map[string]string) {
+// semicolons), headed in the reader's language: the event as a sentence,
+// and every field of the chain as recorded, codes, ids and hashes
+// included, so that a copy can be checked against the log.
+func (a *App) auditCSV(w http.ResponseWriter, r *http.Request, n *auditNamer, page store.AuditPage) {
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	w.Header().Set("Content-Disposition", `attachment; filename="`+a.t(r, "audit.csv_name")+`"`)
 	w.Header().Set("Cache-Control", "no-store")
@@ -188,13 +254,29 @@ func (a *App) auditCSV(w http.ResponseWriter, r *http.Request, page store.AuditP
 	bw.WriteString("\ufeff")
 	cw := csv.NewWriter(bw)
 	cw.Comma = ';'
-	cw.Write([]string{"seq", "time", "actor_kind", "actor_id", "actor_name", "actor_role", "on_behalf_of", "request_id", "action",
-		"object_type", "object_id", "subject", "purpose", "outcome", "prev_hash", "hash"})
+	var head []string
+	for _, col := range []string{"seq", "time", "sentence", "details", "actor_kind", "actor_id", "actor_name", "actor_role", "on_behalf_of",
+		"request_id", "action", "object_type", "object_id", "subject", "purpose", "outcome", "prev_hash", "hash"} {
+		head = append(head, a.t(r, "auditlog.csv."+col))
+	}
+	cw.Write(head)
 	for _, e := range page.Events {
-		cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.Time.In(brussels).Format(time.RFC3339), string(e.Actor.Kind), e.Actor.ID,
-			names[e.Actor.ID], e.Actor.Role, e.Actor.OnBehalfOf, e.Actor.RequestID, e.Action, e.ObjectType, export.CSVSafe(e.ObjectID),
-			e.Subject, export.CSVSafe(e.Purpose), e.Outcome, hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)})
+		sentence, detail := n.sentence(e)
+		name := ""
+		if u, ok := n.users[e.Actor.ID]; ok && e.Actor.Kind == audit.KindUser {
+			name = a.showName(r, u).Name
+		}
+		cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.Time.In(brussels).Format(time.RFC3339), export.CSVSafe(sentence.text),
+			export.CSVSafe(detail.text), string(e.Actor.Kind), e.Actor.ID, export.CSVSafe(name), e.Actor.Role, e.Actor.OnBehalfOf,
+			e.Actor.RequestID, e.Action, e.ObjectType, export.CSVSafe(e.ObjectID), e.Subject, export.CSVSafe(e.Purpose), e.Outcome,
+			hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)})
 	}
 	cw.Flush()
 	bw.Flush()
+}
+
+// PeriodLabels names the period filter's fields: events happened in it,
+// they were not received.
+func (auditPage) PeriodLabels() (from, to string) {
+	return "auditlog.filter.from", "auditlog.filter.to"
 }

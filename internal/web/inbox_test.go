@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/json"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -231,11 +232,15 @@ func TestFormStatsPage(t *testing.T) {
 	})
 }
 
-// TestClauseAUD1_ControllerAuditLogPage: the DPO reads the tenant's log —
-// the clerk's reads of a submission among it, found by the submission's
-// id and by the citizen's national register number (posted, never in a
-// URL) — and every look is recorded; bad filters are named; clerks have
-// no access.
+// TestClauseAUD1_ControllerAuditLogPage: the DPO reads the tenant's log as
+// sentences in their language — the admin's reads of a submission among
+// it, named by the submission's reference, the admin by name — found by
+// choosing filters (an action or a group of actions, a member of staff, the
+// submission's reference) and by the citizen's national register number
+// (posted, never in a URL); the citizen column shows a pseudonym only for
+// events about a citizen; links go only where the reader may follow; the
+// CSV is headed in the reader's language and keeps the chain's fields;
+// every look is recorded; bad filters are named; clerks have no access.
 func TestClauseAUD1_ControllerAuditLogPage(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
@@ -246,41 +251,82 @@ func TestClauseAUD1_ControllerAuditLogPage(t *testing.T) {
 			t.Fatal(err)
 		}
 		answers, _ := json.Marshal(form.Answers{"name": {Value: "MARKER-AUDIT"}})
-		if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fe.gent.ID, store.NewFormSubmission{
+		ref, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fe.gent.ID, store.NewFormSubmission{
 			FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Subject: "85071512397",
-			Idempotency: "t1", Receipt: "r1"}); err != nil {
+			Idempotency: "t1", Receipt: "r1"})
+		if err != nil {
 			t.Fatal(err)
 		}
-		if err := env.DB.SetFormAccess(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, fe.gent.ID, adminID(t, env, fe), []string{"vraag"}); err != nil {
+		admin := adminID(t, env, fe)
+		if err := env.DB.SetFormAccess(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, fe.gent.ID, admin, []string{"vraag"}); err != nil {
 			t.Fatal(err)
 		}
 		_, page := fe.get(t, "/gent/inbox", fe.admin)
 		id := inboxLinkRE.FindStringSubmatch(page)[1]
 		fe.get(t, "/gent/inbox/submissions/"+id, fe.admin)
+		opened := "Naam admin@gent.be (beheerder) opende inzending " + ref + " (doel: behandeling)"
 
 		resp, page := fe.get(t, "/gent/admin/audit", fe.dpo)
-		if resp.StatusCode != 200 || !strings.Contains(page, "submission.read") || !strings.Contains(page, "submission.list") ||
+		if resp.StatusCode != 200 || !strings.Contains(textOf(page), opened) || !strings.Contains(textOf(page), "bekeek een lijst met 1 inzending(en)") ||
 			strings.Contains(page, "MARKER") {
-			t.Fatalf("audit page: %d", resp.StatusCode)
+			t.Fatalf("audit page: %d\n%s", resp.StatusCode, textOf(page))
+		}
+		if !strings.Contains(page, `<label for="from">Van</label>`) {
+			t.Fatal("the period is labelled as a time of receipt")
+		}
+		// The DPO handles no submissions: the reference is not a link for
+		// them; the form's title and the admin's name are named.
+		if strings.Contains(page, "/gent/inbox/submissions/") || strings.Contains(page, "anonymou<") {
+			t.Fatal("the DPO is offered a submission they may not open")
+		}
+		// The admin, with a grant on the form, may follow it.
+		if _, page := fe.get(t, "/gent/admin/audit", fe.admin); !strings.Contains(page, `<a href="/gent/inbox/submissions/`+id+`">`+ref+`</a>`) {
+			t.Fatal("the admin is not linked to the submission")
+		}
+		// Who opened submission X: by its reference, reads only.
+		resp, page = fe.get(t, "/gent/admin/audit?action=submission.read&object="+url.QueryEscape(strings.ToLower(ref)), fe.dpo)
+		if resp.StatusCode != 200 || !strings.Contains(textOf(page), opened) || strings.Contains(textOf(page), "diende") {
+			t.Fatalf("by reference and action: %d\n%s", resp.StatusCode, textOf(page))
 		}
 		resp, page = fe.get(t, "/gent/admin/audit?object="+id, fe.dpo)
-		if resp.StatusCode != 200 || !strings.Contains(page, "submission.create") || !strings.Contains(page, "submission.read") ||
-			strings.Contains(page, "user.list") {
+		if resp.StatusCode != 200 || !strings.Contains(textOf(page), "Een burger diende inzending "+ref+" in") ||
+			strings.Contains(textOf(page), "lijst van gebruikers") {
 			t.Fatalf("by object: %d", resp.StatusCode)
 		}
+		// A group of actions, and a member of staff chosen from the list.
+		resp, page = fe.get(t, "/gent/admin/audit?action=group:accounts&actor="+admin, fe.dpo)
+		if resp.StatusCode != 200 || strings.Contains(textOf(page), "opende inzending") || !strings.Contains(textOf(page), "meldde zich aan") ||
+			!strings.Contains(page, `<option value="`+admin+`" selected>Naam admin@gent.be</option>`) {
+			t.Fatalf("by group and actor: %d\n%s", resp.StatusCode, textOf(page))
+		}
+		// The citizen column: a pseudonym for the citizen's events only.
+		for _, row := range regexp.MustCompile(`(?s)<tr[ >].*?</tr>`).FindAllString(page, -1) {
+			if strings.Contains(row, "<code>") {
+				t.Fatalf("a staff event shows a citizen: %s", row)
+			}
+		}
 		resp, page = fe.submit(t, "/gent/admin/audit/search", fe.dpo, url.Values{"q": {"85.07.15-123.97"}})
-		if resp.StatusCode != 200 || !strings.Contains(page, "submission.create") || !strings.Contains(page, "submission.read") ||
-			strings.Contains(page, "85071512397") {
+		if resp.StatusCode != 200 || !strings.Contains(textOf(page), "Een burger diende inzending "+ref+" in") ||
+			!strings.Contains(textOf(page), opened) || strings.Contains(page, "85071512397") || !strings.Contains(page, "<code>") {
 			t.Fatalf("by citizen: %d", resp.StatusCode)
 		}
-		if n := auditActions(t, env, fe.gent.ID)["audit.read"]; n != 3 {
+		// In French, details included.
+		resp, page = fe.get(t, "/gent/admin/audit?lang=fr&object="+ref, fe.dpo)
+		if want := "Naam admin@gent.be (administrateur) a ouvert la soumission " + ref + " (finalité : traitement)"; resp.StatusCode != 200 ||
+			!strings.Contains(textOf(page), want) {
+			t.Fatalf("in French: want %q in\n%s", want, textOf(page))
+		}
+		if n := auditActions(t, env, fe.gent.ID)["audit.read"]; n != 7 {
 			t.Fatalf("looks at the log recorded: %d", n)
 		}
-		// The same as CSV for Excel: every field of the chain, the citizen
-		// by pseudonym only; a download is recorded as such.
+		// The same as CSV for Excel, headed in the reader's language: the
+		// sentence, and every field of the chain, the citizen by pseudonym
+		// only; a download is recorded as such.
 		resp, body := fe.get(t, "/gent/admin/audit?format=csv&object="+id, fe.dpo)
 		if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment;") ||
-			!strings.HasPrefix(body, "\ufeffseq;time;actor_kind") || !strings.Contains(body, ";submission.read;submission;"+id+";") {
+			!strings.HasPrefix(body, "\ufeffvolgnummer;tijd;gebeurtenis;details;soort actor") ||
+			!strings.Contains(body, ";"+opened[:len(opened)-len(" (doel: behandeling)")]+";doel: behandeling;") ||
+			!strings.Contains(body, ";submission.read;submission;"+id+";") {
 			t.Fatalf("CSV by object: %d %q", resp.StatusCode, body)
 		}
 		resp, body = fe.submit(t, "/gent/admin/audit/search", fe.dpo, url.Values{"q": {"85071512397"}, "format": {"csv"}})
@@ -288,13 +334,17 @@ func TestClauseAUD1_ControllerAuditLogPage(t *testing.T) {
 			strings.Contains(body, "MARKER") {
 			t.Fatalf("CSV by citizen: %d %q", resp.StatusCode, body)
 		}
-		if n := auditActions(t, env, fe.gent.ID)["audit.export"]; n != 2 {
+		if _, body := fe.get(t, "/gent/admin/audit?format=csv&lang=fr", fe.dpo); !strings.HasPrefix(body, "\ufeffnuméro;heure;événement") {
+			t.Fatalf("CSV in French: %q", body[:80])
+		}
+		if n := auditActions(t, env, fe.gent.ID)["audit.export"]; n != 3 {
 			t.Fatalf("downloads of the log recorded: %d", n)
 		}
 		for target, want := range map[string]string{
-			"/gent/admin/audit?object=%25":      "Gebruik alleen letters",
-			"/gent/admin/audit?from=30.02.2026": "Vul een datum in",
-			"/gent/admin/audit?before=-4":       "Deze paginalink is niet",
+			"/gent/admin/audit?object=%25":        "Gebruik alleen letters",
+			"/gent/admin/audit?from=30.02.2026":   "Vul een datum in",
+			"/gent/admin/audit?before=-4":         "Deze paginalink is niet",
+			"/gent/admin/audit?action=submission": "Kies een handeling uit de lijst",
 		} {
 			if resp, page := fe.get(t, target, fe.dpo); resp.StatusCode != 400 || !strings.Contains(page, want) {
 				t.Errorf("%s: %d, want 400 with %q", target, resp.StatusCode, want)
@@ -304,4 +354,11 @@ func TestClauseAUD1_ControllerAuditLogPage(t *testing.T) {
 			t.Fatalf("a clerk reads the log: %d", resp.StatusCode)
 		}
 	})
+}
+
+// textOf is a page's text as a reader hears it: tags dropped, spaces
+// folded, entities decoded.
+func textOf(page string) string {
+	s := regexp.MustCompile(`<[^>]*>`).ReplaceAllString(page, "")
+	return strings.Join(strings.Fields(html.UnescapeString(s)), " ")
 }

@@ -36,3 +36,24 @@ func (a *App) period(r *http.Request, from, to string) (time.Time, time.Time, fi
 	}
 	return start, end, errs
 }
+
+// periodLabeller is a page whose period is not a time of receipt: it names
+// the catalogue keys of its from and to labels (the audit log's "from" is
+// when events happened).
+type periodLabeller interface {
+	PeriodLabels() (from, to string)
+}
+
+// periodLabel is the catalogue key of the period-fields label which
+// ("from" or "to") on the page of data: the page's own, else the inbox's
+// "received from / up to and including".
+func periodLabel(data any, which string) string {
+	from, to := "inbox.filter.from", "inbox.filter.to"
+	if p, ok := data.(periodLabeller); ok {
+		from, to = p.PeriodLabels()
+	}
+	if which == "to" {
+		return to
+	}
+	return from
+}

@@ -76,7 +76,7 @@ func (p Page) Languages() []LangLink {
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"static": staticURL, "datetime": datetime,
 		"fieldCtx":  func(p Page, f formFieldView) fieldContext { return fieldContext{Page: p, Field: f} },
-		"hasPrefix": strings.HasPrefix}
+		"hasPrefix": strings.HasPrefix, "periodLabel": periodLabel}
 	base, err := template.New("base.html").Funcs(funcs).ParseFS(templateFiles, "templates/base.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse base template: %w", err)

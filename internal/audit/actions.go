@@ -1,0 +1,263 @@
+package audit
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// The registry of action codes (AUD-1, AUD-2). Every code Kluis writes is
+// listed here once, with the group a reader looks for it under and how its
+// object is named; the store refuses an event whose code is not here
+// (Event.Validate), and TestAuditActionsHaveSentences finds the codes in the
+// source and requires a sentence for each in every language, so the
+// controller reads its log as sentences, never as codes.
+
+// ActionGroup is what a reader looks for an action under in the log's
+// filter: sign-in and accounts, submissions, forms, …
+type ActionGroup string
+
+// The groups, in the order the filter shows them.
+const (
+	GroupAccounts    ActionGroup = "accounts"    // sign-in, second factors, sessions, users
+	GroupSubmissions ActionGroup = "submissions" // submissions, attachments, the citizen search
+	GroupForms       ActionGroup = "forms"       // form drafts, notices, publishing, form access
+	GroupRegister    ActionGroup = "register"    // the processing register
+	GroupExports     ActionGroup = "exports"     // exports of submissions
+	GroupMail        ActionGroup = "mail"        // mails sent by Kluis
+	GroupSettings    ActionGroup = "settings"    // security policy, API keys, webhooks, sign-in providers
+	GroupSupplier    ActionGroup = "supplier"    // supplier staff's access (AUD-3, AUD-4)
+	GroupAuditLog    ActionGroup = "audit"       // looks at the log and its verification
+	GroupPlatform    ActionGroup = "platform"    // the organisation's account on the platform, keys
+)
+
+// MessageKey is the catalogue key of the group's name.
+func (g ActionGroup) MessageKey() string { return "auditlog.group." + string(g) }
+
+// ActionGroups returns the groups in the order a filter shows them.
+func ActionGroups() []ActionGroup {
+	return []ActionGroup{GroupSubmissions, GroupForms, GroupAccounts, GroupExports, GroupMail, GroupRegister,
+		GroupSettings, GroupSupplier, GroupAuditLog, GroupPlatform}
+}
+
+// ObjectNaming says where an event names its object and so how a reader is
+// shown it: a submission by its reference, a form by its title, a user by
+// their name.
+type ObjectNaming string
+
+// The ways an action's object is named.
+const (
+	NameNone        ObjectNaming = ""             // the sentence says all (the object id stays in the CSV)
+	NameSubmission  ObjectNaming = "submission"   // ObjectID is a submission id
+	NameSubmissions ObjectNaming = "submissions"  // ObjectID lists submission ids, comma-separated
+	NameAttachment  ObjectNaming = "attachment"   // a file of the submission that Purpose ends with "(submission ID)"
+	NameForm        ObjectNaming = "form"         // ObjectID is a form key
+	NameUser        ObjectNaming = "user"         // ObjectID is a user id (or empty: an unknown account)
+	NameSubjectUser ObjectNaming = "subject_user" // Subject is the user id; ObjectID a passkey or linked identity
+	NameNumber      ObjectNaming = "number"       // ObjectID starts with a number: a version, a count, a range
+)
+
+// Action is one registered action code.
+type Action struct {
+	Code   string
+	Group  ActionGroup
+	Object ObjectNaming
+	// Citizen: the event's Subject is a citizen's pseudonym, shown in the
+	// log's citizen column. Other events' subjects (a user id) are not.
+	Citizen bool
+	// MayFail: the action is recorded also when it is refused or fails,
+	// and then reads as its own sentence (NotSentenceKey). Actions that
+	// are a failure by name (login.failure) need none.
+	MayFail bool
+}
+
+// AboutCitizen reports whether event e of this action is about a citizen,
+// whose pseudonym (e.Subject) the log then shows. A mail is about a citizen
+// only when it is a submission's (the receipt); staff's account mails carry
+// the recipient's pseudonym too, but a member of staff is no citizen.
+func (a Action) AboutCitizen(e Event) bool {
+	if !a.Citizen || e.Subject == "" {
+		return false
+	}
+	if a.Group == GroupMail {
+		return strings.HasPrefix(e.Purpose, "submission.")
+	}
+	return true
+}
+
+// SentenceKey is the catalogue key of the action's sentence: %[1]s is who
+// acted, %[2]s the object (when the action names one).
+func (a Action) SentenceKey() string { return "auditlog.action." + a.Code }
+
+// NameKey is the catalogue key of the action's short name, as the log's
+// filter lists it.
+func (a Action) NameKey() string { return "auditlog.name." + a.Code }
+
+// NotSentenceKey is the catalogue key of the sentence for a refused or
+// failed attempt ("" when the action has none).
+func (a Action) NotSentenceKey() string {
+	if !a.MayFail {
+		return ""
+	}
+	return "auditlog.action." + a.Code + ".not"
+}
+
+var actions = []Action{
+	// Submissions.
+	{Code: "submission.create", Group: GroupSubmissions, Object: NameSubmission, Citizen: true},
+	{Code: "submission.read", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
+	{Code: "submission.list", Group: GroupSubmissions, Object: NameSubmissions, MayFail: true},
+	{Code: "submission.search", Group: GroupSubmissions, Object: NameSubmissions, Citizen: true, MayFail: true},
+	{Code: "submission.status", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
+	{Code: "submission.assign", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
+	{Code: "submission.note", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
+	{Code: "attachment.read", Group: GroupSubmissions, Object: NameAttachment, Citizen: true, MayFail: true},
+	{Code: "attachment.refused", Group: GroupSubmissions, Object: NameForm},
+	{Code: "webhook.queue", Group: GroupSubmissions, Object: NameSubmission},
+
+	// Forms.
+	{Code: "form.draft.save", Group: GroupForms, Object: NameForm},
+	{Code: "form.notice.approve", Group: GroupForms, Object: NameForm},
+	{Code: "form.publish", Group: GroupForms, Object: NameForm},
+	{Code: "form.retire", Group: GroupForms, Object: NameForm},
+	{Code: "form_access.grant", Group: GroupForms, Object: NameUser},
+	{Code: "form_access.revoke", Group: GroupForms, Object: NameUser},
+
+	// Sign-in and accounts.
+	{Code: "login.success", Group: GroupAccounts, Object: NameUser},
+	{Code: "login.failure", Group: GroupAccounts, Object: NameUser},
+	{Code: "login.locked", Group: GroupAccounts, Object: NameUser},
+	{Code: "mfa.enrol.start", Group: GroupAccounts, Object: NameUser},
+	{Code: "mfa.enrol", Group: GroupAccounts, Object: NameUser, MayFail: true},
+	{Code: "mfa.success", Group: GroupAccounts, Object: NameUser},
+	{Code: "mfa.failure", Group: GroupAccounts, Object: NameUser},
+	{Code: "mfa.locked", Group: GroupAccounts, Object: NameUser},
+	{Code: "mfa.recovery", Group: GroupAccounts, Object: NameUser},
+	{Code: "mfa.recovery.regenerate", Group: GroupAccounts, Object: NameUser},
+	{Code: "mfa.remove", Group: GroupAccounts, Object: NameUser},
+	{Code: "passkey.add", Group: GroupAccounts, Object: NameSubjectUser},
+	{Code: "passkey.use", Group: GroupAccounts, Object: NameSubjectUser},
+	{Code: "passkey.remove", Group: GroupAccounts, Object: NameSubjectUser},
+	{Code: "passkey.refused", Group: GroupAccounts, Object: NameUser},
+	{Code: "stepup.success", Group: GroupAccounts, Object: NameUser},
+	{Code: "stepup.failure", Group: GroupAccounts, Object: NameUser},
+	{Code: "oidc.link", Group: GroupAccounts, Object: NameSubjectUser, MayFail: true},
+	{Code: "oidc.unlink", Group: GroupAccounts, Object: NameSubjectUser},
+	{Code: "session.list", Group: GroupAccounts, Object: NameUser},
+	{Code: "session.revoke", Group: GroupAccounts, Object: NameUser},
+	{Code: "session.revoke_all", Group: GroupAccounts, Object: NameUser},
+	{Code: "password.change", Group: GroupAccounts, Object: NameUser},
+	{Code: "password.reset.request", Group: GroupAccounts, Object: NameUser, MayFail: true},
+	{Code: "password.reset", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.invite", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.invitation.open", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.activate", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.list", Group: GroupAccounts, Object: NameNumber},
+	{Code: "user.read", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.role", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.disable", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.enable", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.unlock", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.removed", Group: GroupAccounts, Object: NameUser},
+	{Code: "access.denied", Group: GroupAccounts},
+
+	// Exports.
+	{Code: "export.create", Group: GroupExports, MayFail: true},
+	{Code: "export.run", Group: GroupExports, MayFail: true},
+	{Code: "export.ready", Group: GroupExports},
+	{Code: "export.fail", Group: GroupExports},
+	{Code: "export.download", Group: GroupExports, MayFail: true},
+	{Code: "export.delete", Group: GroupExports},
+	{Code: "export.expire", Group: GroupExports},
+
+	// Mail.
+	{Code: "mail.queue", Group: GroupMail, Citizen: true},
+	{Code: "mail.read", Group: GroupMail, Citizen: true, MayFail: true},
+	{Code: "mail.sent", Group: GroupMail, Citizen: true},
+	{Code: "mail.retry", Group: GroupMail, Citizen: true},
+	{Code: "mail.failed", Group: GroupMail, Citizen: true},
+
+	// The register.
+	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
+
+	// Settings and integrations.
+	{Code: "policy.update", Group: GroupSettings, Object: NameNumber},
+	{Code: "api_key.create", Group: GroupSettings},
+	{Code: "api_key.revoke", Group: GroupSettings},
+	{Code: "api_key.refused", Group: GroupSettings},
+	{Code: "webhook.create", Group: GroupSettings, MayFail: true},
+	{Code: "webhook.disable", Group: GroupSettings},
+	{Code: "webhook.delete", Group: GroupSettings},
+	{Code: "webhook.delivered", Group: GroupSettings},
+	{Code: "webhook.retry", Group: GroupSettings},
+	{Code: "webhook.failed", Group: GroupSettings},
+	{Code: "webhook.refused", Group: GroupSettings},
+	{Code: "webhook.cancel", Group: GroupSettings},
+	{Code: "oidc.provider.add", Group: GroupSettings},
+	{Code: "oidc.provider.remove", Group: GroupSettings},
+
+	// Supplier access.
+	{Code: "operator.grant", Group: GroupSupplier},
+	{Code: "operator.grant.received", Group: GroupSupplier},
+	{Code: "operator.revoke", Group: GroupSupplier},
+	{Code: "operator.grants.read", Group: GroupSupplier},
+	{Code: "operator.access", Group: GroupSupplier},
+
+	// The audit log.
+	{Code: "audit.read", Group: GroupAuditLog, Object: NameNumber},
+	{Code: "audit.export", Group: GroupAuditLog, Object: NameNumber},
+	{Code: "audit.verify", Group: GroupAuditLog, MayFail: true},
+
+	// The organisation on the platform.
+	{Code: "tenant.create", Group: GroupPlatform},
+	{Code: "tenant.suspend", Group: GroupPlatform},
+	{Code: "tenant.reactivate", Group: GroupPlatform},
+	{Code: "tenant.contact.read", Group: GroupPlatform, MayFail: true},
+	{Code: "realm.create", Group: GroupPlatform},
+	{Code: "keys.rotate", Group: GroupPlatform, Object: NameNumber},
+}
+
+var actionIndex = func() map[string]Action {
+	m := make(map[string]Action, len(actions))
+	for _, a := range actions {
+		if _, dup := m[a.Code]; dup {
+			panic(fmt.Sprintf("audit: action %q registered twice", a.Code))
+		}
+		m[a.Code] = a
+	}
+	return m
+}()
+
+// LookupAction returns the registered action of code.
+func LookupAction(code string) (Action, bool) {
+	a, ok := actionIndex[code]
+	return a, ok
+}
+
+// Actions returns every registered action, by group (in ActionGroups
+// order), then by code.
+func Actions() []Action {
+	order := map[ActionGroup]int{}
+	for i, g := range ActionGroups() {
+		order[g] = i
+	}
+	out := append([]Action(nil), actions...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if order[out[i].Group] != order[out[j].Group] {
+			return order[out[i].Group] < order[out[j].Group]
+		}
+		return out[i].Code < out[j].Code
+	})
+	return out
+}
+
+// ActionsIn returns the codes of a group's actions.
+func ActionsIn(g ActionGroup) []string {
+	var out []string
+	for _, a := range Actions() {
+		if a.Group == g {
+			out = append(out, a.Code)
+		}
+	}
+	return out
+}
