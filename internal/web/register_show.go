@@ -35,6 +35,9 @@ type registerPage struct {
 	Saved      int // the version just saved, or 0
 	Errors     fieldErrors
 	FileError  string // under the file input: what the summary lists
+	// Edit lists the current version's items per section, to change one
+	// or add one in the browser (admins only).
+	Edit []regSectionView
 }
 
 // registerRecipient is one recipient as the register page shows it.
@@ -118,6 +121,17 @@ func (a *App) renderRegister(w http.ResponseWriter, r *http.Request, me account.
 			By: a.savedBy(r, me, h.CreatedBy, savers), Current: i == 0, Viewing: h.Version == rv.Version})
 	}
 	page.ShownBy = a.savedBy(r, me, rv.CreatedBy, savers)
+	if page.CanEdit {
+		cur := rv
+		if rv.Version != page.Current {
+			var err error
+			if cur, err = a.opts.Store.CurrentRegister(r.Context(), t.ID); err != nil {
+				a.internalError(w, r, "read register", err)
+				return
+			}
+		}
+		page.Edit = a.regSectionViews(r, cur.Register)
+	}
 	for _, rc := range rv.Register.Recipients {
 		rr := registerRecipient{Name: locOf(rc.Name, lang), Kind: rc.Kind, Country: rc.Country, InEEA: register.InEEA(rc.Country)}
 		if rc.TransferMechanism != "" {

@@ -128,6 +128,12 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/register.yaml", a.require(account.ViewRegister, a.registerDownload))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex", a.require(account.ViewRegister, a.annexShow))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
+	// Editing in the browser, one item at a time, always through the
+	// comparison with the current version (register_edit.go); any two
+	// saved versions can be compared.
+	mux.HandleFunc("GET /{tenant}/admin/register/compare", a.require(account.ViewRegister, a.registerCompare))
+	mux.HandleFunc("GET /{tenant}/admin/register/edit/{section}", a.require(account.EditRegister, a.registerEditShow))
+	mux.HandleFunc("POST /{tenant}/admin/register/edit/{section}", a.require(account.EditRegister, a.registerEditPost))
 	// The form builder (REG-1, REG-4) and the notice approval (DSR-3):
 	// admins build and publish; the DPO reads them (ViewForms).
 	// {key}.json exports a definition. Publishing and withdrawing are
