@@ -242,6 +242,10 @@ type regPreviewPage struct {
 	Hidden           []hiddenInput
 }
 
+// langForm makes the language switch post the comparison's form, so that
+// the change compared stays.
+func (regPreviewPage) langForm() string { return "register-preview-form" }
+
 // renderRegisterPreview shows what the change e makes of the current
 // version cur (prop) before it is saved.
 func (a *App) renderRegisterPreview(w http.ResponseWriter, r *http.Request, cur store.RegisterVersion, prop register.Register, e regEdit) {

@@ -194,7 +194,7 @@ func (a *App) decodeItem(r *http.Request, s regSection, v url.Values, item refle
 			raw := strings.TrimSpace(v.Get(in.Name))
 			n, err := strconv.Atoi(raw)
 			if raw != "" && (err != nil || n < 0) {
-				errs = append(errs, fieldError{in.Name, a.t(r, "regedit.error.number")})
+				errs = append(errs, fieldError{in.Name, a.labelled(r, s, in.Name, a.t(r, "regedit.error.number"))})
 				n = 0
 			}
 			f.SetInt(int64(n))
@@ -319,12 +319,30 @@ func (a *App) problemErrors(r *http.Request, e regEdit, cur, prop register.Regis
 	for _, p := range ps {
 		m := registerProblemPath.FindStringSubmatch(p.Path)
 		if m != nil && m[1] == e.Section.Doc && m[2] == strconv.Itoa(index) {
-			errs = append(errs, fieldError{a.problemInput(e.Section, m[3]), a.problemMessage(r, cur, prop, p)})
+			id := a.problemInput(e.Section, m[3])
+			errs = append(errs, fieldError{id, a.labelled(r, e.Section, id, a.problemMessage(r, cur, prop, p))})
 			continue
 		}
 		errs = append(errs, fieldError{"register-other", a.otherProblem(r, cur, prop, p, m)})
 	}
 	return errs
+}
+
+// labelled puts the label of input id before msg, so that the error
+// summary's line makes sense on its own ("Hoofdzetel: is verplicht").
+func (a *App) labelled(r *http.Request, s regSection, id, msg string) string {
+	for _, in := range s.Inputs {
+		if in.Name == id {
+			return a.t(r, "regedit.error.at", a.t(r, "regedit.field."+in.Name), msg)
+		}
+		for _, l := range textLangs {
+			if in.Name+"_"+string(l) == id {
+				label := a.t(r, "regedit.diff.in_lang", a.t(r, "regedit.field."+in.Name), a.t(r, "regedit.lang."+string(l)))
+				return a.t(r, "regedit.error.at", label, msg)
+			}
+		}
+	}
+	return msg
 }
 
 // problemInput is the input a problem about the edited item points at
@@ -383,7 +401,7 @@ func (a *App) problemMessage(r *http.Request, cur, prop register.Register, p reg
 func (a *App) otherProblem(r *http.Request, cur, prop register.Register, p register.Problem, m []string) string {
 	msg := a.problemMessage(r, cur, prop, p)
 	if m == nil {
-		return msg
+		return upperFirst(msg)
 	}
 	i, _ := strconv.Atoi(m[2])
 	lang := string(LangFrom(r.Context()))
@@ -436,6 +454,10 @@ type regEditPage struct {
 	Other            []string // the messages the summary links to "register-other"
 	Conflict         bool
 }
+
+// langForm makes the language switch post the form, so that switching
+// keeps what was typed.
+func (regEditPage) langForm() string { return "register-edit-form" }
 
 // regInputView is one input as the template lays it out.
 type regInputView struct {
@@ -619,6 +641,14 @@ func (a *App) registerEditPost(w http.ResponseWriter, r *http.Request, me accoun
 	}
 	e := postedEdit(s, r.PostForm)
 	step := r.PostForm.Get("step")
+	if r.PostForm.Get("switch_lang") != "" {
+		// The language switch posts the page's form: show the same page
+		// again, in the other language, with what it holds.
+		step = "back"
+		if r.PostForm.Get("shown") == "preview" {
+			step = "preview"
+		}
+	}
 	if step == "back" {
 		a.renderRegisterEdit(w, r, http.StatusOK, rv.Register, e, nil, false)
 		return
@@ -716,4 +746,12 @@ func (a *App) regSectionViews(r *http.Request, reg register.Register) []regSecti
 		out = append(out, sv)
 	}
 	return out
+}
+
+// upperFirst starts s with a capital, for a message that stands alone.
+func upperFirst(s string) string {
+	for i, c := range s {
+		return strings.ToUpper(string(c)) + s[i+len(string(c)):]
+	}
+	return s
 }

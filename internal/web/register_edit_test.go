@@ -221,7 +221,7 @@ func TestClauseREG1_EditFormBrokenRuleSavesNothing(t *testing.T) {
 			t.Fatalf("remove a used purpose: %d", resp.StatusCode)
 		}
 		wantAll(t, "remove a used purpose", body, `<a href="#register-other">`,
-			escaped("Bij gegevenscategorie «Inkomensgegevens en gezinssamenstelling»: Staat niet meer in het register: doel «Aanvragen van sociale tegemoetkomingen»."),
+			escaped("Bij gegevenscategorie «Inkomensgegevens en gezinssamenstelling»: doel «Aanvragen van sociale tegemoetkomingen» staat niet meer in het register"),
 			`value="Aanvragen van sociale tegemoetkomingen"`)
 		if n := re.versions(t); n != 1 {
 			t.Errorf("%d versions after refused changes, want 1", n)
@@ -291,6 +291,21 @@ func TestClauseREG2_EditPreviewShowsWhatItAffects(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, `id="retention_days" name="retention_days" value="365"`) {
 			t.Fatalf("back: %d", resp.StatusCode)
 		}
+
+		// The language switch posts the page's form: the same page, in
+		// French, with what it holds.
+		v.Del("step")
+		v.Set("switch_lang", "fr")
+		resp, body = re.submit(t, "/gent/admin/register/edit/categories?lang=fr", re.admin, v)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Délai de conservation en jours") ||
+			!strings.Contains(body, `id="retention_days" name="retention_days" value="365"`) {
+			t.Fatalf("switching the form's language: %d", resp.StatusCode)
+		}
+		v.Set("shown", "preview")
+		_, body = re.submit(t, "/gent/admin/register/edit/categories?lang=fr", re.admin, v)
+		wantAll(t, "switching the comparison's language", body, escaped("Délai de conservation en jours : 730 jours → 365 jours"))
+		v.Del("switch_lang")
+		v.Del("shown")
 
 		// Taking the case system's endpoint away stops the webhook.
 		hook := regEditCase{section: "recipients", item: "case-system", set: map[string][]string{"endpoints": {""}}}
