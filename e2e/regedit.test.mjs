@@ -188,6 +188,20 @@ test('register edited in the browser: a retention period changed through the com
     assert.equal(response.status(), 200);
     assert.ok((await page.locator('main').textContent()).includes('Verwijderd: subverwerker'));
     await look(page, 'preview-remove', 'the comparison of a removal');
+
+    // YAML stays for bulk work: an upload goes through the same comparison before it is saved.
+    const yaml = await (await page.request.get(`${baseURL}/demo/admin/register.yaml`)).text();
+    const edited = yaml.replace('retention_days: 1825', 'retention_days: 3650');
+    assert.notEqual(edited, yaml, 'the download has a retention of 1825 days');
+    await page.goto(`${baseURL}/demo/admin/register?lang=fr`);
+    await page.setInputFiles('#register-file', { name: 'register.yaml', mimeType: 'application/yaml', buffer: Buffer.from(edited) });
+    response = await go(page, 'form:has(#register-file) button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.ok((await page.locator('main').textContent()).includes('1825 jours → 3650 jours'), 'the upload is compared first');
+    await look(page, 'preview-upload-fr', 'the comparison of an upload');
+    response = await go(page, 'button:text-is("Enregistrer")');
+    assert.equal(response.status(), 200);
+    assert.match(page.url(), /\/demo\/admin\/register\?saved=4$/);
   } finally {
     await context.close();
   }

@@ -244,6 +244,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 			"admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/register/edit/{section}", "GET", "/gent/admin/register/edit/nope", "", map[string]int{"*": 303, "user": 403,
 			"admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/register/save", "POST", "/gent/admin/register/save", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415,
+			"dpo": 403}},
 		{"POST /{tenant}/admin/register/edit/{section}", "POST", "/gent/admin/register/edit/purposes", "op=add&base=1&step=save&legal_basis=consent",
 			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		// Exports (END-1): whoever handles submissions, on a form they have

@@ -240,6 +240,10 @@ type regPreviewPage struct {
 	Changes          []changeView
 	Impacts          regImpacts
 	Hidden           []hiddenInput
+	// Upload is set for an uploaded document: Document is it (as JSON),
+	// to be saved over version Current.
+	Upload   bool
+	Document string
 }
 
 // langForm makes the language switch post the comparison's form, so that

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"bytes"
 	"context"
+	"html"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"reflect"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -367,5 +371,79 @@ func TestClauseREG1_CompareVersions(t *testing.T) {
 			t.Fatalf("unknown versions: %d", resp.StatusCode)
 		}
 		wantAll(t, "unknown versions", body, `<a href="#from">`, `<a href="#to">`)
+	})
+}
+
+// confirmUpload posts the comparison page of an upload (body) as its
+// "Opslaan" button does: the document and the version it was compared with.
+func (re *registerEnv) confirmUpload(t *testing.T, target, cookie, body string) (*http.Response, string) {
+	t.Helper()
+	field := func(name string) string {
+		m := regexp.MustCompile(`name="` + name + `" value="([^"]*)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("the comparison page has no %s", name)
+		}
+		return html.UnescapeString(m[1])
+	}
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	mw.WriteField("base", field("base"))
+	mw.WriteField("document", field("document"))
+	mw.Close()
+	resp := request{method: http.MethodPost, target: target, body: b.String(),
+		header: map[string]string{"Content-Type": mw.FormDataContentType(), "Cookie": cookie}}.do(t, re.app.Handler())
+	return resp, bodyOf(t, resp)
+}
+
+// TestClauseREG1_UploadGoesThroughComparison: a valid YAML upload is not
+// saved at once: the comparison shows what it changes and what it
+// affects; "Opslaan" saves it, audited; a document tampered with on the
+// way is checked again (422) and one compared with an older version is
+// refused (409); nothing is saved then.
+func TestClauseREG1_UploadGoesThroughComparison(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		re := newRegisterEnv(t, env, Options{})
+		changed := register.Demo()
+		changed.Categories[5].RetentionDays = 365
+		changed.SubProcessors = changed.SubProcessors[:1]
+		resp, body := re.upload(t, "/gent/admin/register", re.admin, "register.yaml", changed.MarshalYAMLDocument())
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("upload: %d", resp.StatusCode)
+		}
+		wantAll(t, "the upload's comparison", body, "Kijk de wijzigingen na", escaped("Bewaartermijn in dagen: 730 dagen → 365 dagen"),
+			escaped("Verwijderd: subverwerker «Voorbeeld Backup BV»"), escaped("wordt korter: van 730 naar 365 dagen"),
+			`enctype="multipart/form-data"`, `href="/gent/admin/register#upload"`)
+		if n := re.versions(t); n != 1 {
+			t.Fatalf("the upload saved before the comparison: %d versions", n)
+		}
+		// Tampered with: every rule is checked again.
+		tampered := strings.Replace(body, `&#34;retention_days&#34;:365`, `&#34;retention_days&#34;:0`, 1)
+		if tampered == body {
+			t.Fatal("the comparison page does not carry the retention")
+		}
+		if resp, _ := re.confirmUpload(t, "/gent/admin/register/save", re.admin, tampered); resp.StatusCode != http.StatusUnprocessableEntity {
+			t.Errorf("a tampered document: %d, want 422", resp.StatusCode)
+		}
+		if resp, _ := re.confirmUpload(t, "/gent/admin/register/save", re.user, body); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("a user's save: %d, want 403", resp.StatusCode)
+		}
+		before := auditActions(t, env, re.gent.ID)["register.save"]
+		resp, _ = re.confirmUpload(t, "/gent/admin/register/save", re.admin, body)
+		wantRedirect(t, "save", resp, "/gent/admin/register?saved=2")
+		if got := auditActions(t, env, re.gent.ID)["register.save"]; got != before+1 {
+			t.Errorf("register.save events: %d, want %d", got, before+1)
+		}
+		cur, _ := env.DB.CurrentRegister(context.Background(), re.gent.ID)
+		if len(register.Diff(changed, cur.Register)) != 0 || cur.CreatedBy != "user:"+re.adminUser.ID {
+			t.Errorf("saved: %+v by %s", register.Diff(changed, cur.Register), cur.CreatedBy)
+		}
+		// The same comparison again: compared with version 1, now stale.
+		resp, body = re.confirmUpload(t, "/gent/admin/register/save", re.admin, body)
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "nu versie 2") {
+			t.Errorf("a stale comparison: %d", resp.StatusCode)
+		}
+		if n := re.versions(t); n != 2 {
+			t.Errorf("%d versions, want 2", n)
+		}
 	})
 }
