@@ -270,6 +270,13 @@ type regComparePage struct {
 	From, To         int
 	Changes          []changeView
 	Errors           fieldErrors
+	Selects          []versionSelect // "from" and "to"
+}
+
+// versionSelect is one of the two version choices.
+type versionSelect struct {
+	ID, Label, Error string
+	Chosen           int
 }
 
 // registerCompare compares two saved versions of the register, chosen
@@ -308,6 +315,10 @@ func (a *App) registerCompare(w http.ResponseWriter, r *http.Request, _ account.
 			continue
 		}
 		*p.n = n
+	}
+	page.Selects = []versionSelect{
+		{ID: "from", Label: a.t(r, "regedit.compare.from"), Error: page.Errors.For("from"), Chosen: page.From},
+		{ID: "to", Label: a.t(r, "regedit.compare.to"), Error: page.Errors.For("to"), Chosen: page.To},
 	}
 	if status == http.StatusOK {
 		from, err := a.opts.Store.RegisterAt(r.Context(), t.ID, page.From)

@@ -490,8 +490,8 @@ func (a *App) inputViews(r *http.Request, s regSection, reg register.Register, v
 		case inSelect, inChecks:
 			iv.Options = a.regOptions(r, reg, in.Name)
 			chosen := v[in.Name]
-			if in.Name == "retention_start" && len(chosen) == 0 || slices.Equal(chosen, []string{""}) && in.Name == "retention_start" {
-				chosen = []string{register.StartSubmission}
+			if in.Name == "retention_start" && strings.Join(chosen, "") == "" {
+				chosen = []string{register.StartSubmission} // unset means from submission
 			}
 			for i := range iv.Options {
 				iv.Options[i].Selected = slices.Contains(chosen, iv.Options[i].Value)
