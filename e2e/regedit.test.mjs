@@ -170,8 +170,8 @@ test('register edited in the browser: a retention period changed through the com
       await look(page, `compare-${lang}`, `the version comparison (${lang})`);
     }
 
-    // Every section's form to add an item, and a removal's comparison, in Dutch.
-    for (const section of ['purposes', 'categories', 'data-subjects', 'recipients', 'sub-processors', 'applications']) {
+    // The general details' form and every section's form to add an item, in Dutch.
+    for (const section of ['general', 'purposes', 'categories', 'data-subjects', 'recipients', 'sub-processors', 'applications']) {
       const response = await page.goto(`${baseURL}/demo/admin/register/edit/${section}?lang=nl`);
       assert.equal(response.status(), 200);
       await look(page, `add-${section}`, `the form to add to ${section}`);

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -71,7 +72,15 @@ var regSections = []regSection{
 		{"storage", inLongTexts, false}, {"transfer", inLongTexts, false}, {"access", inLongTexts, false}}},
 }
 
+// regGeneral is the register's own fields: one "item", the register
+// itself, that is changed but never added or removed.
+var regGeneral = regSection{"general", "", []regInput{{"subject", inLongTexts, false}, {"duration", inLongTexts, false},
+	{"dpo_contact", inText, true}}}
+
 func sectionBySlug(slug string) (regSection, bool) {
+	if slug == regGeneral.Slug {
+		return regGeneral, true
+	}
 	for _, s := range regSections {
 		if s.Slug == slug {
 			return s, true
@@ -225,6 +234,9 @@ func postedEdit(s regSection, form url.Values) regEdit {
 	if e.Op != "change" && e.Op != "remove" {
 		e.Op, e.Item = "add", ""
 	}
+	if s.Doc == "" {
+		e.Op, e.Item = "change", ""
+	}
 	for _, in := range s.Inputs {
 		for _, name := range inputNames(in) {
 			if vs, ok := form[name]; ok {
@@ -257,6 +269,9 @@ var errRegisterMoved = errors.New("the item is no longer in the register")
 func (a *App) apply(r *http.Request, cur register.Register, e regEdit) (prop register.Register, index int, errs fieldErrors, err error) {
 	if prop, err = copyRegister(cur); err != nil {
 		return prop, -1, nil, err
+	}
+	if e.Section.Doc == "" {
+		return prop, 0, a.decodeItem(r, e.Section, e.Values, reflect.ValueOf(&prop).Elem()), nil
 	}
 	list := e.Section.list(reflect.ValueOf(&prop))
 	index = -1
@@ -314,19 +329,36 @@ var registerProblemPath = regexp.MustCompile(`^([a-z_]+)\[(\d+)\](?:\.(.*))?$`)
 // problemErrors places each problem of the proposed register: at its input
 // when it is about the item edited, else in a sentence that names the item
 // it is about, linked to the list under the form ("register-other").
-func (a *App) problemErrors(r *http.Request, e regEdit, cur, prop register.Register, index int, ps []register.Problem) fieldErrors {
+func (a *App) problemErrors(r *http.Request, e regEdit, cur, prop register.Register, index int, ps []register.Problem) (fieldErrors, []regOther) {
 	var errs fieldErrors
+	var others []regOther
 	for _, p := range ps {
 		m := registerProblemPath.FindStringSubmatch(p.Path)
-		if m != nil && m[1] == e.Section.Doc && m[2] == strconv.Itoa(index) {
-			id := a.problemInput(e.Section, m[3])
-			errs = append(errs, fieldError{id, a.labelled(r, e.Section, id, a.problemMessage(r, cur, prop, p))})
+		inItem := m != nil && m[1] == e.Section.Doc && m[2] == strconv.Itoa(index)
+		rest := ""
+		if inItem {
+			rest = m[3]
+		} else if top, _, _ := strings.Cut(p.Path, "."); e.Section.Doc == "" && slices.ContainsFunc(e.Section.Inputs,
+			func(in regInput) bool { return in.Name == top }) {
+			inItem, rest = true, p.Path // the register's own fields
+		}
+		if inItem {
+			id := a.problemInput(e.Section, rest)
+			if errs.For(id) == "" { // one message an input: the first rule it breaks
+				errs = append(errs, fieldError{id, a.labelled(r, e.Section, id, a.problemMessage(r, cur, prop, p))})
+			}
 			continue
 		}
-		errs = append(errs, fieldError{"register-other", a.otherProblem(r, cur, prop, p, m)})
+		o := a.otherProblem(r, cur, prop, p, m)
+		errs = append(errs, fieldError{"register-other", o.Message})
+		others = append(others, o)
 	}
-	return errs
+	return errs, others
 }
+
+// regOther is a problem elsewhere in the register, with a link to the
+// form of the item it is about when that item is in the current version.
+type regOther struct{ Message, Href string }
 
 // labelled puts the label of input id before msg, so that the error
 // summary's line makes sense on its own ("Hoofdzetel: is verplicht").
@@ -398,20 +430,25 @@ func (a *App) problemMessage(r *http.Request, cur, prop register.Register, p reg
 // otherProblem is a problem elsewhere in the register the change causes
 // (a category that still uses a removed purpose), as a sentence naming
 // the item it is about.
-func (a *App) otherProblem(r *http.Request, cur, prop register.Register, p register.Problem, m []string) string {
+func (a *App) otherProblem(r *http.Request, cur, prop register.Register, p register.Problem, m []string) regOther {
 	msg := a.problemMessage(r, cur, prop, p)
 	if m == nil {
-		return upperFirst(msg)
+		return regOther{Message: upperFirst(msg)}
 	}
 	i, _ := strconv.Atoi(m[2])
 	lang := string(LangFrom(r.Context()))
+	var o regOther
 	var name string
 	if s, ok := sectionByDoc(m[1]); ok {
 		if keys := s.keys(&prop); i < len(keys) {
 			name = itemName(prop, s.Doc, keys[i], lang)
+			if s.index(&cur, keys[i]) >= 0 {
+				o.Href = "/" + tenantFrom(r.Context()).Slug + "/admin/register/edit/" + s.Slug + "?item=" + url.QueryEscape(keys[i])
+			}
 		}
 	}
-	return a.t(r, "regedit.problem.other", a.t(r, "regedit.one."+m[1]), name, msg)
+	o.Message = a.t(r, "regedit.problem.other", a.t(r, "regedit.one."+m[1]), name, msg)
+	return o
 }
 
 // itemName is the name of the item with key k in section (a document
@@ -447,11 +484,12 @@ type regEditPage struct {
 	Section          string // the section's slug
 	SectionTitle     string
 	Heading          string
+	CanRemove        bool
 	Op, Item         string
 	Base             int
 	Inputs           []regInputView
 	Errors           fieldErrors
-	Other            []string // the messages the summary links to "register-other"
+	Other            []regOther // the problems the summary links to "register-other"
 	Conflict         bool
 }
 
@@ -479,7 +517,7 @@ func (a *App) inputViews(r *http.Request, s regSection, reg register.Register, v
 	for _, in := range s.Inputs {
 		iv := regInputView{ID: in.Name, Kind: in.Kind, Optional: in.Optional, Label: a.t(r, "regedit.field."+in.Name),
 			Error: errs.For(in.Name)}
-		if hint := "regedit.hint." + s.Doc + "." + in.Name; a.t(r, hint) != hint {
+		if hint := "regedit.hint." + cmp.Or(s.Doc, s.Slug) + "." + in.Name; a.t(r, hint) != hint {
 			iv.Hint = a.t(r, hint)
 		}
 		switch in.Kind {
@@ -581,7 +619,13 @@ func (a *App) registerEditShow(w http.ResponseWriter, r *http.Request, _ account
 		return
 	}
 	e := regEdit{Section: s, Op: "add", Base: rv.Version, Values: url.Values{}}
-	if k := r.URL.Query().Get("item"); k != "" {
+	if s.Doc == "" {
+		if rv.Version == 0 {
+			a.notFound(w, r) // no register yet: upload the first version
+			return
+		}
+		e.Op, e.Values = "change", s.encodeItem(reflect.ValueOf(rv.Register))
+	} else if k := r.URL.Query().Get("item"); k != "" {
 		i := s.index(&rv.Register, k)
 		if i < 0 {
 			a.notFound(w, r)
@@ -590,11 +634,11 @@ func (a *App) registerEditShow(w http.ResponseWriter, r *http.Request, _ account
 		e.Op, e.Item = "change", k
 		e.Values = s.encodeItem(s.list(reflect.ValueOf(&rv.Register)).Index(i))
 	}
-	a.renderRegisterEdit(w, r, http.StatusOK, rv.Register, e, nil, false)
+	a.renderRegisterEdit(w, r, http.StatusOK, rv.Register, e, nil, nil, false)
 }
 
 func (a *App) renderRegisterEdit(w http.ResponseWriter, r *http.Request, status int, cur register.Register, e regEdit,
-	errs fieldErrors, conflict bool) {
+	errs fieldErrors, others []regOther, conflict bool) {
 	if e.Op == "remove" {
 		// A removal posts no values: the form shows the item as it is.
 		e.Op = "change"
@@ -605,18 +649,18 @@ func (a *App) renderRegisterEdit(w http.ResponseWriter, r *http.Request, status 
 	t := tenantFrom(r.Context())
 	page := regEditPage{Slug: t.Slug, TenantName: t.LegalName, Section: e.Section.Slug, Op: e.Op, Item: e.Item, Base: e.Base,
 		SectionTitle: a.t(r, "regedit.section."+e.Section.Doc), Errors: errs, Conflict: conflict,
+		CanRemove: e.Op != "add" && e.Section.Doc != "",
 		Inputs: a.inputViews(r, e.Section, cur, e.Values, errs)}
-	if e.Op == "add" {
+	switch {
+	case e.Section.Doc == "":
+		page.Heading = a.t(r, "regedit.general.heading")
+	case e.Op == "add":
 		page.Heading = a.t(r, "regedit.add."+e.Section.Doc)
-	} else {
+	default:
 		page.Heading = a.t(r, "regedit.change.heading", a.t(r, "regedit.one."+e.Section.Doc),
 			itemName(cur, e.Section.Doc, e.Item, string(LangFrom(r.Context()))))
 	}
-	for _, er := range errs {
-		if er.Field == "register-other" {
-			page.Other = append(page.Other, er.Message)
-		}
-	}
+	page.Other = others
 	a.render(w, r, status, "register-edit", page)
 }
 
@@ -650,7 +694,7 @@ func (a *App) registerEditPost(w http.ResponseWriter, r *http.Request, me accoun
 		}
 	}
 	if step == "back" {
-		a.renderRegisterEdit(w, r, http.StatusOK, rv.Register, e, nil, false)
+		a.renderRegisterEdit(w, r, http.StatusOK, rv.Register, e, nil, nil, false)
 		return
 	}
 	if e.Base != rv.Version {
@@ -658,8 +702,9 @@ func (a *App) registerEditPost(w http.ResponseWriter, r *http.Request, me accoun
 		if e.Op != "add" && s.index(&rv.Register, e.Item) < 0 {
 			e.Op, e.Item = "add", ""
 		}
-		a.renderRegisterEdit(w, r, http.StatusConflict, rv.Register, e,
-			fieldErrors{{"register-other", a.t(r, "regedit.error.conflict", rv.Version)}}, true)
+		msg := a.t(r, "regedit.error.conflict", rv.Version)
+		a.renderRegisterEdit(w, r, http.StatusConflict, rv.Register, e, fieldErrors{{"register-other", msg}},
+			[]regOther{{Message: msg}}, true)
 		return
 	}
 	prop, index, errs, err := a.apply(r, rv.Register, e)
@@ -671,11 +716,12 @@ func (a *App) registerEditPost(w http.ResponseWriter, r *http.Request, me accoun
 		a.internalError(w, r, "apply register change", err)
 		return
 	}
+	var others []regOther
 	if len(errs) == 0 {
-		errs = a.problemErrors(r, e, rv.Register, prop, index, prop.Validate())
+		errs, others = a.problemErrors(r, e, rv.Register, prop, index, prop.Validate())
 	}
 	if len(errs) > 0 {
-		a.renderRegisterEdit(w, r, http.StatusUnprocessableEntity, rv.Register, e, errs, false)
+		a.renderRegisterEdit(w, r, http.StatusUnprocessableEntity, rv.Register, e, errs, others, false)
 		return
 	}
 	if step != "save" {
@@ -687,11 +733,12 @@ func (a *App) registerEditPost(w http.ResponseWriter, r *http.Request, me accoun
 	var inv *store.RegisterInvalidError
 	switch {
 	case errors.Is(err, store.ErrConflict):
-		a.renderRegisterEdit(w, r, http.StatusConflict, rv.Register, e,
-			fieldErrors{{"register-other", a.t(r, "regedit.error.conflict", rv.Version+1)}}, true)
+		msg := a.t(r, "regedit.error.conflict", rv.Version+1)
+		a.renderRegisterEdit(w, r, http.StatusConflict, rv.Register, e, fieldErrors{{"register-other", msg}},
+			[]regOther{{Message: msg}}, true)
 	case errors.As(err, &inv): // Validate ran above; the store checks again
-		a.renderRegisterEdit(w, r, http.StatusUnprocessableEntity, rv.Register, e,
-			a.problemErrors(r, e, rv.Register, prop, index, inv.Problems), false)
+		errs, others = a.problemErrors(r, e, rv.Register, prop, index, inv.Problems)
+		a.renderRegisterEdit(w, r, http.StatusUnprocessableEntity, rv.Register, e, errs, others, false)
 	case err != nil:
 		a.internalError(w, r, "save register", err)
 	default:

@@ -44,7 +44,11 @@ func (c regEditCase) values(t *testing.T, cur register.Register, base int) url.V
 		t.Fatalf("no section %s", c.section)
 	}
 	v := url.Values{"op": {"add"}, "base": {strconv.Itoa(base)}}
-	if c.item != "" {
+	if s.Doc == "" {
+		v = s.encodeItem(reflect.ValueOf(cur))
+		v.Set("op", "change")
+		v.Set("base", strconv.Itoa(base))
+	} else if c.item != "" {
 		i := s.index(&cur, c.item)
 		if i < 0 {
 			t.Fatalf("no %s %s", c.section, c.item)
@@ -74,6 +78,12 @@ func (re *registerEnv) versions(t *testing.T) int {
 // the next version, audited as a YAML upload is ("register.save").
 func TestClauseREG1_EditFormsSaveNewVersion(t *testing.T) {
 	cases := []regEditCase{
+		{name: "the DPO contact", section: "general", set: map[string][]string{"dpo_contact": {"https://demo.example/privacy"}},
+			check: func(t *testing.T, r register.Register) {
+				if r.DPOContact != "https://demo.example/privacy" || r.Subject["fr"] == "" {
+					t.Errorf("general: %q %+v", r.DPOContact, r.Subject)
+				}
+			}},
 		{name: "add a purpose", section: "purposes", set: map[string][]string{"name_nl": {"Enquêtes"}, "name_fr": {"Enquêtes"},
 			"legal_basis": {"consent"}},
 			check: func(t *testing.T, r register.Register) {
@@ -170,6 +180,9 @@ func TestClauseREG1_EditFormsSaveNewVersion(t *testing.T) {
 // saved.
 func TestClauseREG1_EditFormBrokenRuleSavesNothing(t *testing.T) {
 	cases := []regEditCase{
+		{name: "no duration", section: "general", set: map[string][]string{"duration_nl": {""}}, wantInput: "duration_nl"},
+		{name: "a DPO contact that is a person's name", section: "general", set: map[string][]string{"dpo_contact": {"Jan Peeters"}},
+			wantInput: "dpo_contact"},
 		{name: "public task without its law", section: "purposes", item: "social-support",
 			set:       map[string][]string{"legal_basis": {"public_task"}, "legal_reference_nl": {""}, "legal_reference_fr": {""}, "legal_reference_en": {""}},
 			wantInput: "legal_reference_nl"},
@@ -226,7 +239,7 @@ func TestClauseREG1_EditFormBrokenRuleSavesNothing(t *testing.T) {
 		}
 		wantAll(t, "remove a used purpose", body, `<a href="#register-other">`,
 			escaped("Bij gegevenscategorie «Inkomensgegevens en gezinssamenstelling»: doel «Aanvragen van sociale tegemoetkomingen» staat niet meer in het register"),
-			`value="Aanvragen van sociale tegemoetkomingen"`)
+			`value="Aanvragen van sociale tegemoetkomingen"`, `<a href="/gent/admin/register/edit/categories?item=income">`)
 		if n := re.versions(t); n != 1 {
 			t.Errorf("%d versions after refused changes, want 1", n)
 		}
