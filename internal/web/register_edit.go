@@ -650,7 +650,7 @@ func (a *App) renderRegisterEdit(w http.ResponseWriter, r *http.Request, status 
 	page := regEditPage{Slug: t.Slug, TenantName: t.LegalName, Section: e.Section.Slug, Op: e.Op, Item: e.Item, Base: e.Base,
 		SectionTitle: a.t(r, "regedit.section."+e.Section.Doc), Errors: errs, Conflict: conflict,
 		CanRemove: e.Op != "add" && e.Section.Doc != "",
-		Inputs: a.inputViews(r, e.Section, cur, e.Values, errs)}
+		Inputs:    a.inputViews(r, e.Section, cur, e.Values, errs)}
 	switch {
 	case e.Section.Doc == "":
 		page.Heading = a.t(r, "regedit.general.heading")
