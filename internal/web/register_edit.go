@@ -724,7 +724,8 @@ func (a *App) registerEditPost(w http.ResponseWriter, r *http.Request, me accoun
 		a.renderRegisterEdit(w, r, http.StatusUnprocessableEntity, rv.Register, e, errs, others, false)
 		return
 	}
-	if step != "save" {
+	if step != "save" || len(register.Diff(rv.Register, prop)) == 0 {
+		// Nothing changes: nothing to save, the comparison says so.
 		a.renderRegisterPreview(w, r, rv, prop, e)
 		return
 	}

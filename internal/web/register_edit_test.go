@@ -332,6 +332,20 @@ func TestClauseREG2_EditPreviewShowsWhatItAffects(t *testing.T) {
 		wantAll(t, "the webhook impact", body, "Webhooks", escaped("https://zaken.demo.example (geregistreerd onder «Het zaaksysteem van Gemeente Demo»)"),
 			escaped("Adressen waar gegevens naartoe mogen (webhooks): https://zaken.demo.example weggehaald"))
 
+		// No change: the comparison says so and offers no save; a save
+		// anyway saves nothing.
+		same := regEditCase{section: "data-subjects", item: "staff"}.values(t, cur.Register, 1)
+		for _, step := range []string{"preview", "save"} {
+			same.Set("step", step)
+			resp, body := re.submit(t, "/gent/admin/register/edit/data-subjects", re.admin, same)
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Er is geen verschil.") || strings.Contains(body, `value="save"`) {
+				t.Errorf("no change, %s: %d", step, resp.StatusCode)
+			}
+		}
+		if n := re.versions(t); n != 1 {
+			t.Errorf("%d versions after saving no change, want 1", n)
+		}
+
 		// Someone else saves in between: the save is refused.
 		if _, err := env.DB.SaveRegister(ctx, op, re.gent.ID, register.Demo()); err != nil {
 			t.Fatal(err)

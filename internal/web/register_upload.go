@@ -74,7 +74,7 @@ func (a *App) registerUploadSave(w http.ResponseWriter, r *http.Request, me acco
 		a.renderRegister(w, r, me, http.StatusConflict, 0, fieldErrors{{registerFileField, msg}}, msg)
 		return
 	}
-	if r.PostFormValue("switch_lang") != "" {
+	if r.PostFormValue("switch_lang") != "" || len(register.Diff(rv.Register, reg)) == 0 {
 		a.renderUploadPreview(w, r, rv, reg)
 		return
 	}
