@@ -15,6 +15,19 @@ const (
 	ExpiryDelete       = "delete"
 )
 
+// Moments a retention period can start from. Empty means StartSubmission,
+// so that registers saved before the field existed keep their meaning.
+const (
+	StartSubmission = "submission"  // the day the data was received
+	StartCaseClosed = "case_closed" // the day the case it belongs to was closed
+)
+
+// RetentionStarts lists the moments a retention period can start from.
+var RetentionStarts = []string{StartSubmission, StartCaseClosed}
+
+// ExpiryActions lists what can happen to data when its retention ends.
+var ExpiryActions = []string{ExpiryAnonymise, ExpiryPseudonymise, ExpiryDelete}
+
 // Text is a register text in the languages of the e-loket: "nl" is
 // required, "fr" and "en" are shown to French- and English-speaking
 // citizens when given (Dutch otherwise).
@@ -70,16 +83,19 @@ type Purpose struct {
 // Category is one kind of personal data: its information class, the
 // purposes it serves, its retention and what happens when that ends.
 type Category struct {
-	Key             string   `json:"key" yaml:"key"`
-	Name            Text     `json:"name" yaml:"name"`
-	Class           string   `json:"class" yaml:"class"` // REG-7 code
-	Purposes        []string `json:"purposes" yaml:"purposes"`
-	DataSubjects    []string `json:"data_subjects,omitempty" yaml:"data_subjects,omitempty"`
-	Recipients      []string `json:"recipients,omitempty" yaml:"recipients,omitempty"`
-	RetentionDays   int      `json:"retention_days" yaml:"retention_days"`
-	Expiry          string   `json:"expiry" yaml:"expiry"`
-	Reason          Text     `json:"reason" yaml:"reason"`
-	Countermeasures Text     `json:"countermeasures" yaml:"countermeasures"`
+	Key           string   `json:"key" yaml:"key"`
+	Name          Text     `json:"name" yaml:"name"`
+	Class         string   `json:"class" yaml:"class"` // REG-7 code
+	Purposes      []string `json:"purposes" yaml:"purposes"`
+	DataSubjects  []string `json:"data_subjects,omitempty" yaml:"data_subjects,omitempty"`
+	Recipients    []string `json:"recipients,omitempty" yaml:"recipients,omitempty"`
+	RetentionDays int      `json:"retention_days" yaml:"retention_days"`
+	// RetentionStart is when the retention period starts counting (see
+	// RetentionStarts; empty: from submission).
+	RetentionStart  string `json:"retention_start,omitempty" yaml:"retention_start,omitempty"`
+	Expiry          string `json:"expiry" yaml:"expiry"`
+	Reason          Text   `json:"reason" yaml:"reason"`
+	Countermeasures Text   `json:"countermeasures" yaml:"countermeasures"`
 }
 
 // DataSubject is a category of data subjects ("Inwoners").
@@ -316,7 +332,10 @@ func (r Register) Validate() []Problem {
 		} else if c.RetentionDays > 100*366 {
 			add(path+".retention_days", "retention_too_long")
 		}
-		oneOf(path+".expiry", c.Expiry, []string{ExpiryAnonymise, ExpiryPseudonymise, ExpiryDelete})
+		if c.RetentionStart != "" && !slices.Contains(RetentionStarts, c.RetentionStart) {
+			add(path+".retention_start", "one_of", c.RetentionStart, strings.Join(RetentionStarts, ", "))
+		}
+		oneOf(path+".expiry", c.Expiry, ExpiryActions)
 		text(path+".reason", c.Reason, true)
 		text(path+".countermeasures", c.Countermeasures, true)
 	}

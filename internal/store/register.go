@@ -36,6 +36,15 @@ func (e *RegisterInvalidError) Error() string {
 // SaveRegister validates r and stores it as the tenant's next register
 // version, audited. Nothing is saved when any problem exists.
 func (db *DB) SaveRegister(ctx context.Context, actor audit.Actor, tenantID string, r register.Register) (int, error) {
+	return db.SaveRegisterOver(ctx, actor, tenantID, r, -1)
+}
+
+// SaveRegisterOver is SaveRegister for a change made on a page built from
+// version base of the register (0: there was none): when another version
+// was saved since, nothing is saved and the error is ErrConflict, so that
+// a change compared against one version is never saved over another. A
+// negative base checks nothing.
+func (db *DB) SaveRegisterOver(ctx context.Context, actor audit.Actor, tenantID string, r register.Register, base int) (int, error) {
 	if probs := r.Validate(); len(probs) > 0 {
 		return 0, &RegisterInvalidError{Problems: probs}
 	}
@@ -47,6 +56,9 @@ func (db *DB) SaveRegister(ctx context.Context, actor audit.Actor, tenantID stri
 	err = db.write(ctx, func(tx *Tx) error {
 		if err := tx.queryRow(`SELECT COALESCE(MAX(version), 0) + 1 FROM registers WHERE tenant_id = $1`, tenantID).Scan(&version); err != nil {
 			return err
+		}
+		if base >= 0 && version != base+1 {
+			return fmt.Errorf("register version %d was saved after version %d: %w", version-1, base, ErrConflict)
 		}
 		if _, err := tx.exec(`INSERT INTO registers (tenant_id, version, created_at, created_by, document) VALUES ($1, $2, $3, $4, $5)`,
 			tenantID, version, micros(db.now()), actorName(actor), string(doc)); err != nil {

@@ -236,6 +236,18 @@ func TestAuthorisationMatrix(t *testing.T) {
 			"dpo": 200}},
 		{"GET /{tenant}/admin/register/annex.pdf", "GET", "/gent/admin/register/annex.pdf", "", map[string]int{"*": 303, "user": 200,
 			"admin": 200, "dpo": 200}},
+		// Editing the register in the browser: only admins (an unknown
+		// section: 404 proves the admin got through; a change with no name:
+		// 422, nothing saved); every role that reads the register compares
+		// versions (one version here: nothing to compare, 200).
+		{"GET /{tenant}/admin/register/compare", "GET", "/gent/admin/register/compare", "", map[string]int{"*": 303, "user": 200,
+			"admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/register/edit/{section}", "GET", "/gent/admin/register/edit/nope", "", map[string]int{"*": 303, "user": 403,
+			"admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/register/save", "POST", "/gent/admin/register/save", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415,
+			"dpo": 403}},
+		{"POST /{tenant}/admin/register/edit/{section}", "POST", "/gent/admin/register/edit/purposes", "op=add&base=1&step=save&legal_basis=consent",
+			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		// Exports (END-1): whoever handles submissions, on a form they have
 		// a grant on (none here: 404, the same as an unknown form), behind
 		// the step-up (the logins are fresh); an unknown or someone else's

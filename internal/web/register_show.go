@@ -35,6 +35,9 @@ type registerPage struct {
 	Saved      int // the version just saved, or 0
 	Errors     fieldErrors
 	FileError  string // under the file input: what the summary lists
+	// Edit lists the current version's items per section, to change one
+	// or add one in the browser (admins only).
+	Edit []regSectionView
 }
 
 // registerRecipient is one recipient as the register page shows it.
@@ -118,6 +121,17 @@ func (a *App) renderRegister(w http.ResponseWriter, r *http.Request, me account.
 			By: a.savedBy(r, me, h.CreatedBy, savers), Current: i == 0, Viewing: h.Version == rv.Version})
 	}
 	page.ShownBy = a.savedBy(r, me, rv.CreatedBy, savers)
+	if page.CanEdit {
+		cur := rv
+		if rv.Version != page.Current {
+			var err error
+			if cur, err = a.opts.Store.CurrentRegister(r.Context(), t.ID); err != nil {
+				a.internalError(w, r, "read register", err)
+				return
+			}
+		}
+		page.Edit = a.regSectionViews(r, cur.Register)
+	}
 	for _, rc := range rv.Register.Recipients {
 		rr := registerRecipient{Name: locOf(rc.Name, lang), Kind: rc.Kind, Country: rc.Country, InEEA: register.InEEA(rc.Country)}
 		if rc.TransferMechanism != "" {
@@ -235,10 +249,11 @@ func uploadedFile(r *http.Request, name string, limit int64) ([]byte, error) {
 	return nil, errNoFile
 }
 
-// registerUpload saves an uploaded YAML document as the register's next
+// registerUpload reads an uploaded YAML document for the register's next
 // version (EditRegister; REG-1). Any problem — YAML, unknown fields, the
-// register's own rules — answers 422 with every problem listed and saves
-// nothing; the store audits what it saves.
+// register's own rules — answers 422 with every problem listed; a valid
+// document is compared with the current version, and saved from there
+// (registerUploadSave). Nothing is saved here.
 func (a *App) registerUpload(w http.ResponseWriter, r *http.Request, me account.User) {
 	doc, err := uploadedFile(r, registerFileField, register.MaxYAML)
 	switch {
@@ -258,20 +273,20 @@ func (a *App) registerUpload(w http.ResponseWriter, r *http.Request, me account.
 	}
 	reg, problems := register.ParseYAML(doc)
 	if len(problems) == 0 {
-		t := tenantFrom(r.Context())
-		n, err := a.opts.Store.SaveRegister(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, reg)
-		var inv *store.RegisterInvalidError
-		switch {
-		case errors.As(err, &inv):
-			problems = inv.Problems
-		case err != nil:
-			a.internalError(w, r, "save register", err)
-			return
-		default:
-			http.Redirect(w, r, "/"+t.Slug+"/admin/register?saved="+strconv.Itoa(n), http.StatusSeeOther)
-			return
+		// Valid: compared with the current version before it is saved
+		// (registerUploadSave).
+		rv, ok := a.currentForEdit(w, r)
+		if ok {
+			a.renderUploadPreview(w, r, rv, reg)
 		}
+		return
 	}
+	a.renderUploadProblems(w, r, me, problems)
+}
+
+// renderUploadProblems answers 422 with the register page listing every
+// problem of an uploaded document at the file input.
+func (a *App) renderUploadProblems(w http.ResponseWriter, r *http.Request, me account.User, problems []register.Problem) {
 	errs := make(fieldErrors, len(problems))
 	for i, p := range problems {
 		if line, ok := strings.CutPrefix(p.Path, "line "); ok {

@@ -153,7 +153,11 @@ func TestClauseREG1_UploadSavesNewVersion(t *testing.T) {
 			t.Fatal("the download lacks the duration")
 		}
 		before := auditActions(t, env, re.gent.ID)["register.save"]
-		resp, _ = re.upload(t, "/gent/admin/register", re.admin, "register-gent-v1.yaml", []byte(edited))
+		resp, body := re.upload(t, "/gent/admin/register", re.admin, "register-gent-v1.yaml", []byte(edited))
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Tot 31 december 2030") {
+			t.Fatalf("valid upload: %d, want the comparison", resp.StatusCode)
+		}
+		resp, _ = re.confirmUpload(t, "/gent/admin/register/save", re.admin, body)
 		wantRedirect(t, "valid upload", resp, "/gent/admin/register?saved=2")
 		if got := auditActions(t, env, re.gent.ID)["register.save"]; got != before+1 {
 			t.Errorf("register.save events: %d, want %d", got, before+1)
@@ -164,7 +168,7 @@ func TestClauseREG1_UploadSavesNewVersion(t *testing.T) {
 			t.Fatalf("current register: v%d %q by %s, %v", cur.Version, cur.Register.Duration["nl"], cur.CreatedBy, err)
 		}
 
-		_, body := re.get(t, "/gent/admin/register?saved=2", re.admin)
+		_, body = re.get(t, "/gent/admin/register?saved=2", re.admin)
 		wantAll(t, "the page after saving", body, "opgeslagen als versie 2", "Tot 31 december 2030",
 			// The admin may see users: the saver by name.
 			"Huidige versie: versie 2", "door Naam admin@gent.be", `href="/gent/admin/register?version=1"`,
@@ -266,7 +270,9 @@ func TestRegisterPagesStayInTenant(t *testing.T) {
 				t.Errorf("%s without a register: %d, want 404", target, resp.StatusCode)
 			}
 		}
-		resp, _ = re.upload(t, "/brugge/admin/register", bruggeAdmin, "r.yaml", register.Demo().MarshalYAMLDocument())
+		_, body = re.upload(t, "/brugge/admin/register", bruggeAdmin, "r.yaml", register.Demo().MarshalYAMLDocument())
+		wantAll(t, "brugge's first comparison", body, "dit wordt de eerste versie", escaped("Toegevoegd: doel «Toegang tot de website voor medewerkers»"))
+		resp, _ = re.confirmUpload(t, "/brugge/admin/register/save", bruggeAdmin, body)
 		wantRedirect(t, "brugge's first register", resp, "/brugge/admin/register?saved=1")
 		if hist, _ := env.DB.RegisterHistory(context.Background(), re.gent.ID); len(hist) != 1 {
 			t.Errorf("gent has %d versions after brugge's upload, want 1", len(hist))

@@ -57,6 +57,9 @@ func (p Page) LangForm() string {
 	if _, ok := p.Data.(formPage); ok {
 		return "eloket"
 	}
+	if f, ok := p.Data.(interface{ langForm() string }); ok {
+		return f.langForm()
+	}
 	return ""
 }
 

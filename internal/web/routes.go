@@ -122,12 +122,20 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/api-keys", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyCreate)))
 	mux.HandleFunc("POST /{tenant}/admin/api-keys/{id}/revoke", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyRevoke)))
 	// The processing register (REG-1): everyone who works with it reads
-	// it, as annex 1 too (HTML and PDF); admins upload new versions.
+	// it, as annex 1 too (HTML and PDF); admins upload new versions, saved
+	// from the comparison with the current one.
 	mux.HandleFunc("GET /{tenant}/admin/register", a.require(account.ViewRegister, a.registerShow))
 	mux.HandleFunc("POST /{tenant}/admin/register", a.require(account.EditRegister, a.registerUpload))
 	mux.HandleFunc("GET /{tenant}/admin/register.yaml", a.require(account.ViewRegister, a.registerDownload))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex", a.require(account.ViewRegister, a.annexShow))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
+	// Editing in the browser, one item at a time, always through the
+	// comparison with the current version (register_edit.go); any two
+	// saved versions can be compared.
+	mux.HandleFunc("GET /{tenant}/admin/register/compare", a.require(account.ViewRegister, a.registerCompare))
+	mux.HandleFunc("GET /{tenant}/admin/register/edit/{section}", a.require(account.EditRegister, a.registerEditShow))
+	mux.HandleFunc("POST /{tenant}/admin/register/edit/{section}", a.require(account.EditRegister, a.registerEditPost))
+	mux.HandleFunc("POST /{tenant}/admin/register/save", a.require(account.EditRegister, a.registerUploadSave))
 	// The form builder (REG-1, REG-4) and the notice approval (DSR-3):
 	// admins build and publish; the DPO reads them (ViewForms).
 	// {key}.json exports a definition. Publishing and withdrawing are
