@@ -84,7 +84,9 @@ var permissions = map[Role]map[Permission]bool{
 	RoleAdmin: set(ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
 		HandleRequests, ViewRequests, EditSettings, ViewSettings, ManageOwnAccount),
 	RoleUser: set(ViewRegister, HandleSubmissions, ManageOwnAccount),
-	RoleDPO:  set(ViewRegister, ViewForms, ViewAudit, ViewRequests, ViewUsers, ViewSettings, ManageOwnAccount),
+	// The DPO keeps the processing register (REG-1: annex 1 is the
+	// controller's instruction, and the DPO is who maintains it).
+	RoleDPO: set(EditRegister, ViewRegister, ViewForms, ViewAudit, ViewRequests, ViewUsers, ViewSettings, ManageOwnAccount),
 	// A granted operator reads what support needs, changes nothing and,
 	// not being a tenant user, has no own account here either.
 	RoleSupport: set(ViewUsers, ViewRegister),

@@ -20,7 +20,7 @@ func TestClauseUSR5_TwoLevelsOfRights(t *testing.T) {
 		{RoleDPO, HandleSubmissions, false},
 		{RoleDPO, ViewAudit, true},
 		{RoleUser, ViewAudit, false},
-		{RoleDPO, EditRegister, false},
+		{RoleDPO, EditRegister, true},
 		{RoleAdmin, EditSettings, true},
 		{RoleDPO, EditSettings, false},
 		{RoleDPO, ViewSettings, true},

@@ -229,7 +229,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// admins upload (a form instead of a file upload: 415 proves the
 		// admin got through, and saves nothing).
 		{"GET /{tenant}/admin/register", "GET", "/gent/admin/register", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
-		{"POST /{tenant}/admin/register", "POST", "/gent/admin/register", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415, "dpo": 403}},
+		{"POST /{tenant}/admin/register", "POST", "/gent/admin/register", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415, "dpo": 415}},
 		{"GET /{tenant}/admin/register.yaml", "GET", "/gent/admin/register.yaml?version=1", "", map[string]int{"*": 303, "user": 200, "admin": 200,
 			"dpo": 200}},
 		{"GET /{tenant}/admin/register/annex", "GET", "/gent/admin/register/annex", "", map[string]int{"*": 303, "user": 200, "admin": 200,
@@ -243,11 +243,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/admin/register/compare", "GET", "/gent/admin/register/compare", "", map[string]int{"*": 303, "user": 200,
 			"admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/register/edit/{section}", "GET", "/gent/admin/register/edit/nope", "", map[string]int{"*": 303, "user": 403,
-			"admin": 404, "dpo": 403}},
+			"admin": 404, "dpo": 404}},
 		{"POST /{tenant}/admin/register/save", "POST", "/gent/admin/register/save", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415,
-			"dpo": 403}},
+			"dpo": 415}},
 		{"POST /{tenant}/admin/register/edit/{section}", "POST", "/gent/admin/register/edit/purposes", "op=add&base=1&step=save&legal_basis=consent",
-			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
 		// Exports (END-1): whoever handles submissions, on a form they have
 		// a grant on (none here: 404, the same as an unknown form), behind
 		// the step-up (the logins are fresh); an unknown or someone else's

@@ -122,7 +122,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/api-keys", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyCreate)))
 	mux.HandleFunc("POST /{tenant}/admin/api-keys/{id}/revoke", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyRevoke)))
 	// The processing register (REG-1): everyone who works with it reads
-	// it, as annex 1 too (HTML and PDF); admins upload new versions, saved
+	// it, as annex 1 too (HTML and PDF); admins and the DPO upload new versions, saved
 	// from the comparison with the current one.
 	mux.HandleFunc("GET /{tenant}/admin/register", a.require(account.ViewRegister, a.registerShow))
 	mux.HandleFunc("POST /{tenant}/admin/register", a.require(account.EditRegister, a.registerUpload))
