@@ -20,7 +20,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -171,6 +173,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	driver := "sqlite"
 	if dialect == Postgres {
 		driver = "pgx"
+	} else if err := createPrivate(SQLitePath(rawURL)); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", Redact(rawURL), err)
 	}
 	sdb, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -208,6 +212,25 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	}
 	go db.writer()
 	return db, nil
+}
+
+// createPrivate creates a missing SQLite database file readable by its
+// owner only (0600), before the driver would create it 0644 under the
+// usual umask: the file holds pseudonyms, sealed data and the audit log
+// (SEC-2). SQLite gives the -wal and -shm files it creates later the
+// main file's mode. An existing file is left as the operator set it.
+func createPrivate(path string) error {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, ":memory:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func firstLine(err error) string {
