@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -99,6 +100,11 @@ type DB struct {
 	// registers caches register versions, which never change once saved
 	// (tenant id + "/" + version -> register.Register).
 	registers sync.Map
+
+	// log receives the operator alerts (see alertUnreadable); nil means
+	// slog.Default().
+	log            atomic.Pointer[slog.Logger]
+	unreadableSeen atomic.Int64
 }
 
 // ParseURL tells which dialect a database URL names and gives the driver's

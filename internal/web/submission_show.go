@@ -24,6 +24,13 @@ type historyView struct {
 
 type attachmentView struct {
 	ID, Name, Size, Label string
+	Unreadable            bool // its name cannot be opened: no link
+}
+
+// unreadablePage is the Data of the page of a submission whose answers
+// cannot be opened.
+type unreadablePage struct {
+	Slug, TenantName, Reference string
 }
 
 type submissionPage struct {
@@ -62,6 +69,12 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	d, err := a.opts.Store.OpenSubmission(ctx, actor, t.ID, store.UserViewer(me.ID), r.PathValue("id"), readPurpose)
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
+		return
+	}
+	if errors.Is(err, store.ErrUnreadable) {
+		// Audited and alerted by the store; the page names the submission
+		// by its reference and gives the request id to quote (SEC-3).
+		a.render(w, r, http.StatusConflict, "submission-unreadable", unreadablePage{Slug: t.Slug, TenantName: t.LegalName, Reference: d.Reference})
 		return
 	}
 	if err != nil {
@@ -139,10 +152,17 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 				label = fl.Label.In(lang)
 			}
 		}
-		p.Attachments = append(p.Attachments, attachmentView{ID: f.ID, Name: f.Name, Size: humanSize(f.Size), Label: label})
+		v := attachmentView{ID: f.ID, Name: f.Name, Size: humanSize(f.Size), Label: label, Unreadable: f.Unreadable}
+		if f.Unreadable {
+			v.Name = a.t(r, "robust.unreadable")
+		}
+		p.Attachments = append(p.Attachments, v)
 	}
 	for _, h := range d.History {
 		v := historyView{At: datetime(h.At), Actor: nameOf(h.ActorID), Body: h.Body}
+		if h.Unreadable {
+			v.Body = a.t(r, "robust.unreadable")
+		}
 		switch h.Kind {
 		case "status":
 			v.What = a.t(r, "inbox.history.status", a.t(r, "inbox.status."+h.Status))
@@ -231,6 +251,10 @@ func (a *App) attachmentDownload(w http.ResponseWriter, r *http.Request, me acco
 		r.PathValue("file"), readPurpose)
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
+		return
+	}
+	if errors.Is(err, store.ErrUnreadable) {
+		a.errorWith(w, r, http.StatusConflict, "robust.file")
 		return
 	}
 	if err != nil {
