@@ -25,6 +25,16 @@ type unreadable struct {
 	requestID                      string // the reader's, to match the page's reference
 }
 
+// openError is ErrUnreadable with what a list needs to alert on: the
+// ciphertext that did not open and seal's reason.
+type openError struct {
+	sealed []byte
+	err    error
+}
+
+func (e *openError) Error() string   { return ErrUnreadable.Error() + ": " + e.err.Error() }
+func (e *openError) Unwrap() []error { return []error{ErrUnreadable, e.err} }
+
 // unreadableOf describes the value sealed of objectType objectID that
 // failed to open with err.
 func unreadableOf(actor audit.Actor, tenantID, objectType, objectID string, sealed []byte, err error) unreadable {

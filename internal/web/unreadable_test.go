@@ -102,6 +102,8 @@ func TestUnreadableSubmissionFailsOnlyItsRow(t *testing.T) {
 			le.gent.ID, other).Scan(&noteID); err != nil {
 			t.Fatal(err)
 		}
+		colleague, _ := le.signIn(t, "colleague@gent.be", account.RoleUser)
+		corrupt(t, env, "users", "name", le.gent.ID, colleague.ID)
 		corrupt(t, env, "submissions", "data", le.gent.ID, broken)
 		corrupt(t, env, "submission_events", "body", le.gent.ID, noteID)
 
@@ -125,6 +127,16 @@ func TestUnreadableSubmissionFailsOnlyItsRow(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "MARKER-Ander") || strings.Count(page, "MARKER-NOTE") != 1 ||
 			!strings.Contains(page, "Kan niet worden geopend") {
 			t.Fatalf("submission with a broken note: %d\n%s", resp.StatusCode, page)
+		}
+		// A colleague whose name does not open is listed without it.
+		users, err := env.DB.Users(ctx, op, le.gent.ID)
+		if err != nil || len(users) < 2 {
+			t.Fatalf("users: %d %v", len(users), err)
+		}
+		for _, u := range users {
+			if (u.ID == colleague.ID) != u.Unreadable || u.ID == colleague.ID && u.Name != "" {
+				t.Errorf("user %s: unreadable %v", u.ID, u.Unreadable)
+			}
 		}
 		// The broken one: a clear page naming it, with a reference, no 500.
 		resp, page = le.get(t, "/gent/inbox/submissions/"+broken, me)
@@ -207,7 +219,8 @@ func TestUnreadableSubmissionFailsOnlyItsRow(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, want := range []string{"submission.list submission " + broken, "submission.read submission " + broken,
-			"submission.search submission " + broken, "submission.read submission_event " + noteID, "export.run submission " + broken} {
+			"submission.search submission " + broken, "submission.read submission_event " + noteID, "export.run submission " + broken,
+			"user.list user " + colleague.ID} {
 			if failed[want] == 0 {
 				t.Errorf("no failed %s in the audit log: %v", want, failed)
 			}
@@ -220,6 +233,7 @@ func TestUnreadableSubmissionFailsOnlyItsRow(t *testing.T) {
 		log := alerts.String()
 		if !strings.Contains(log, `"alert":"unreadable"`) || !strings.Contains(log, `"tenant_id":"`+le.gent.ID+`"`) ||
 			!strings.Contains(log, `"object_id":"`+broken+`"`) || !strings.Contains(log, `"object_id":"`+noteID+`"`) ||
+			!strings.Contains(log, `"object_id":"`+colleague.ID+`"`) ||
 			!strings.Contains(log, `"key_id":"1"`) || strings.Contains(log, "MARKER") {
 			t.Errorf("alert log:\n%s", log)
 		}
