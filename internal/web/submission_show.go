@@ -128,7 +128,8 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 		Received: datetime(d.CreatedAt), Status: a.t(r, "inbox.status."+d.Status), StatusKey: d.Status, Assignee: nameOf(d.AssigneeID),
 		Done: done, Errors: errs}
 	if r.Method == http.MethodPost {
-		p.Typed.Reason, p.Typed.Note = r.PostForm.Get("reason"), r.PostForm.Get("note")
+		// Longer than the store takes is refused, and not shown back (LOC-3).
+		p.Typed.Reason, p.Typed.Note = echoUpTo(r.PostForm.Get("reason"), store.NoteMaxLength), echoUpTo(r.PostForm.Get("note"), store.NoteMaxLength)
 	}
 	var answers form.Answers
 	if err := json.Unmarshal(d.Answers, &answers); err != nil {
@@ -235,7 +236,11 @@ func (a *App) submissionChange(w http.ResponseWriter, r *http.Request, me accoun
 	case errors.Is(err, store.ErrNotFound):
 		a.notFound(w, r)
 	case errors.As(err, &ce):
-		a.renderSubmission(w, r, me, http.StatusUnprocessableEntity, "", fieldErrors{{ce.Field, a.t(r, "inbox.error."+ce.Key)}})
+		msg := a.t(r, "inbox.error."+ce.Key)
+		if ce.Key == "too_long" { // and so not shown back: say so
+			msg = a.t(r, "robust.too_long", store.NoteMaxLength)
+		}
+		a.renderSubmission(w, r, me, http.StatusUnprocessableEntity, "", fieldErrors{{ce.Field, msg}})
 	case err != nil:
 		a.internalError(w, r, "change submission", err)
 	default:
