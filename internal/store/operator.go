@@ -292,10 +292,6 @@ func (db *DB) OperatorGrants(ctx context.Context, actor audit.Actor, tenantID st
 				// One grant whose label does not open fails alone (SEC-3).
 				g.Unreadable = true
 				bad = append(bad, unreadableOf(actor, tenantID, "operator_grant", g.ID, oe.sealed, oe.err))
-				if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read",
-					ObjectType: "operator_grant", ObjectID: g.ID, Purpose: "access review", Outcome: audit.OutcomeFailure}); err != nil {
-					return err
-				}
 			} else if err != nil {
 				return err
 			}
@@ -303,6 +299,13 @@ func (db *DB) OperatorGrants(ctx context.Context, actor audit.Actor, tenantID st
 		}
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		rows.Close() // before the next statement: PostgreSQL runs one at a time per connection
+		for _, u := range bad {
+			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read",
+				ObjectType: "operator_grant", ObjectID: u.objectID, Purpose: "access review", Outcome: audit.OutcomeFailure}); err != nil {
+				return err
+			}
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read", ObjectType: "operator_grants",
 			ObjectID: tenantID, Purpose: "access review"})

@@ -168,10 +168,6 @@ func (db *DB) Users(ctx context.Context, actor audit.Actor, tenantID string) ([]
 				var oe *openError
 				errors.As(err, &oe)
 				bad = append(bad, unreadableOf(actor, tenantID, "user", u.ID, oe.sealed, oe.err))
-				if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.list", ObjectType: "user",
-					ObjectID: u.ID, Purpose: "user management", Outcome: audit.OutcomeFailure}); err != nil {
-					return err
-				}
 			} else if err != nil {
 				return err
 			}
@@ -179,6 +175,13 @@ func (db *DB) Users(ctx context.Context, actor audit.Actor, tenantID string) ([]
 		}
 		if err := rows.Err(); err != nil {
 			return err
+		}
+		rows.Close() // before the next statement: PostgreSQL runs one at a time per connection
+		for _, u := range bad {
+			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.list", ObjectType: "user",
+				ObjectID: u.objectID, Purpose: "user management", Outcome: audit.OutcomeFailure}); err != nil {
+				return err
+			}
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.list", ObjectType: "user",
 			ObjectID: fmt.Sprintf("%d users", len(users)), Purpose: "user management"})
