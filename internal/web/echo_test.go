@@ -11,7 +11,6 @@ import (
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/storetest"
-	"github.com/kluis/kluis/internal/tenant"
 )
 
 // TestClauseLOC3_CappedDataEmptiesOnlyOverlongTypedStrings: the net under
@@ -53,16 +52,9 @@ func TestClauseLOC3_CappedDataEmptiesOnlyOverlongTypedStrings(t *testing.T) {
 // shown back, and the field's message says why it is gone.
 func TestClauseLOC3_RefusedFormsDoNotEchoOverlongValues(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		ctx := context.Background()
-		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
-		tn, err := env.DB.CreateTenant(ctx, op, tenant.New{Slug: "gent", LegalName: "Stad Gent", EnterpriseNumber: "0207451227",
-			DPOName: "D", DPOEmail: "dpo@gent.be"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		publishForms(t, env, tn)
-		a, _ := newTestApp(t, Options{Store: env.DB, FormRateLimit: 1000})
-		h := a.Handler()
+		le := newLoginEnv(t, env, Options{FormRateLimit: 1000})
+		publishForms(t, env, le.gent)
+		h := le.app.Handler()
 		page := bodyOf(t, request{target: "/gent/toelage"}.do(t, h))
 		answers := allowanceAnswers(tokenRE.FindStringSubmatch(page)[1])
 		huge := strings.Repeat("MARKER-LONG ", 800_000) // 9.6 MB, under the body limit

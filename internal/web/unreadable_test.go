@@ -16,11 +16,9 @@ import (
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/api"
 	"github.com/kluis/kluis/internal/audit"
-	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/jobs"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
-	"github.com/kluis/kluis/internal/tenant"
 )
 
 // corrupt flips the last byte of a sealed column of one row with raw SQL,
@@ -39,31 +37,6 @@ func corrupt(t *testing.T, env *storetest.Env, table, column, tenantID, id strin
 	}
 }
 
-// submitAbout stores a question named name from the citizen x@example.be
-// (indexed for the citizen search) and returns its id.
-func submitAbout(t *testing.T, env *storetest.Env, tn tenant.Tenant, name string) string {
-	t.Helper()
-	ctx := context.Background()
-	fv, err := env.DB.FormByStatus(ctx, tn.ID, "vraag", store.FormPublished)
-	if err != nil {
-		t.Fatal(err)
-	}
-	answers, _ := json.Marshal(form.Answers{"name": {Value: name}, "email": {Value: "x@example.be"}, "topic": {Value: "waste"},
-		"message": {Value: "MARKER-MESSAGE"}})
-	ref, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, tn.ID, store.NewFormSubmission{
-		FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Subject: "x@example.be",
-		Idempotency: "tok-" + name, Receipt: "rc-" + name})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var id string
-	if err := env.Raw(t).QueryRow(`SELECT id FROM submissions WHERE tenant_id = $1 AND reference = $2`, tn.ID, ref).Scan(&id); err != nil {
-		t.Fatal(err)
-	}
-	env.Clock.Advance(time.Second)
-	return id
-}
-
 // TestUnreadableSubmissionFailsOnlyItsRow corrupts one submission's
 // ciphertext (and one note of another) on both databases (SEC-3): the
 // inbox, the search, the API list and the export still answer, the broken
@@ -79,9 +52,12 @@ func TestUnreadableSubmissionFailsOnlyItsRow(t *testing.T) {
 		dir := t.TempDir()
 		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000, ExportDir: dir})
 		publishForms(t, env, le.gent)
-		good := submitAbout(t, env, le.gent, "MARKER-Goed")
-		broken := submitAbout(t, env, le.gent, "MARKER-Kapot")
-		other := submitAbout(t, env, le.gent, "MARKER-Ander")
+		var ids []string // the citizen x@example.be's questions, a second apart
+		for _, name := range []string{"MARKER-Goed", "MARKER-Kapot", "MARKER-Ander"} {
+			ids = append(ids, submitDemo(t, env, le.gent, name))
+			env.Clock.Advance(time.Second)
+		}
+		good, broken, other := ids[0], ids[1], ids[2]
 		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
 		clerk, c := le.signIn(t, "clerk@gent.be", account.RoleUser)
 		if err := env.DB.SetFormAccess(ctx, op, le.gent.ID, clerk.ID, []string{"vraag"}); err != nil {
