@@ -12,26 +12,36 @@
 #   - else                               -> loud warning, SQLite only; an error instead
 #                                           when KLUIS_TEST_REQUIRE_POSTGRES=1 or CI=true.
 # Browser accessibility tests (e2e/, axe-core in Debian's Chromium, after the Go tests):
-#   - Chromium (/usr/bin/chromium or on PATH) and Node >= 20 found -> `npm ci` when
-#                                           node_modules is missing or older than
-#                                           package-lock.json, then `node --test e2e/`;
-#   - else                               -> loud warning, no browser tests; an error instead
-#                                           when KLUIS_TEST_REQUIRE_BROWSER=1 or CI=true.
+#   - Chromium (KLUIS_E2E_CHROMIUM, /usr/bin/chromium or on PATH) and Node >= 20 found ->
+#                                           `npm ci` when node_modules is missing or older
+#                                           than package-lock.json, then `node --test e2e/`;
+#   - else                               -> an error before any test runs, unless you opt out
+#                                           with KLUIS_TEST_SKIP_BROWSER=1 (a loud warning
+#                                           then). CI (CI=true) never opts out: there the
+#                                           variable is ignored and missing browsers fail.
 #   Filtered runs (-run, -skip, -list, KLUIS_TEST_PKGS) leave them out.
+#   scripts/test.sh --preflight          only decide whether PostgreSQL and the browser tests
+#                                           can run here, say so, exit 1 when the run would fail
+#                                           for it (nothing is started).
 # Other knobs: KLUIS_TEST_PKGS (default ./...).
 #
 # Runs `go test -count=1 -v PKGS ARGS`, keeps the log, prints a summary (store tests
 # per dialect, counted from the `TestX/sqlite` and `TestX/postgres` subtests, and the
-# browser tests) and ends with the line "N passed, N failed" covering Go and browser
-# tests. Exits non-zero when either failed.
+# browser tests; scripts/test-summary.awk) and ends with the line "N passed, N failed"
+# covering Go and browser tests, where a package that failed without a failing test of
+# its own (it did not build, it panicked outside a test, it timed out) counts as one
+# failure. Exits non-zero when anything failed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/pg-throwaway.sh
 source scripts/pg-throwaway.sh
 
-pg_only=0
+pg_only=0 preflight=0
 if [[ "${1:-}" == "--pg-only" ]]; then
 	pg_only=1
+	shift
+elif [[ "${1:-}" == "--preflight" ]]; then
+	preflight=1
 	shift
 fi
 
@@ -61,9 +71,14 @@ no_pg_lines=(
 )
 
 # Browser tests: decide now (before the long Go run) whether they can run here.
-require_browser=0
-if [[ "${KLUIS_TEST_REQUIRE_BROWSER:-}" == "1" || "${CI:-}" == "true" || "${CI:-}" == "1" ]]; then
-	require_browser=1
+# Required unless the user opts out explicitly; CI never opts out.
+require_browser=1
+if [[ "${KLUIS_TEST_SKIP_BROWSER:-}" == "1" ]]; then
+	if [[ "${CI:-}" == "true" || "${CI:-}" == "1" || "${KLUIS_TEST_REQUIRE_BROWSER:-}" == "1" ]]; then
+		echo "test.sh: KLUIS_TEST_SKIP_BROWSER=1 is ignored here (CI=true or KLUIS_TEST_REQUIRE_BROWSER=1)" >&2
+	else
+		require_browser=0
+	fi
 fi
 filtered=0
 for a in "$@"; do
@@ -72,7 +87,9 @@ done
 [[ -n "${KLUIS_TEST_PKGS:-}" ]] && filtered=1
 
 chromium_bin=""
-if [[ -x /usr/bin/chromium ]]; then
+if [[ -n "${KLUIS_E2E_CHROMIUM:-}" ]]; then
+	[[ -x "$KLUIS_E2E_CHROMIUM" ]] && chromium_bin="$KLUIS_E2E_CHROMIUM"
+elif [[ -x /usr/bin/chromium ]]; then
 	chromium_bin=/usr/bin/chromium
 elif command -v chromium >/dev/null 2>&1; then
 	chromium_bin="$(command -v chromium)"
@@ -83,23 +100,39 @@ if command -v node >/dev/null 2>&1 && node -e 'process.exit(+process.versions.no
 fi
 no_browser_lines=()
 if [[ -z "$chromium_bin" ]]; then
-	no_browser_lines+=("Chromium was NOT found (/usr/bin/chromium or chromium on PATH)."
+	no_browser_lines+=("Chromium was NOT found (${KLUIS_E2E_CHROMIUM:-/usr/bin/chromium or chromium on PATH})."
 		"Fix: apt-get install chromium")
 fi
 if [[ "$node_ok" == 0 ]]; then
 	no_browser_lines+=("Node.js >= 20 was NOT found on PATH."
 		"Fix: install Node.js >= 20 with npm (Debian 12's own nodejs 18 is too old)")
 fi
+no_browser_lines+=("Or opt out of the browser tests on this machine: KLUIS_TEST_SKIP_BROWSER=1 make test"
+	"(not in CI, which always runs them).")
 e2e_wanted=0
 if [[ "$pg_only" == 0 && "$filtered" == 0 ]]; then
 	if [[ -n "$chromium_bin" && "$node_ok" == 1 ]]; then
 		e2e_wanted=1
 	elif [[ "$require_browser" == 1 ]]; then
-		banner "ERROR: browser tests are required here (CI=true or KLUIS_TEST_REQUIRE_BROWSER=1)" "${no_browser_lines[@]}"
+		banner "ERROR: the browser accessibility tests cannot run here" "${no_browser_lines[@]}"
+		echo "0 passed, 1 failed"
 		exit 1
 	else
-		banner "WARNING: browser accessibility tests will NOT run" "${no_browser_lines[@]}"
+		banner "WARNING: browser accessibility tests will NOT run (KLUIS_TEST_SKIP_BROWSER=1)" "${no_browser_lines[@]}"
 	fi
+fi
+
+if [[ "$preflight" == 1 ]]; then
+	if [[ -n "${KLUIS_TEST_POSTGRES_URL:-}" ]] || kluis_pg_find; then
+		echo "test.sh: PostgreSQL: available"
+	elif [[ "$require_pg" == 1 ]]; then
+		banner "ERROR: PostgreSQL is required here (CI=true or KLUIS_TEST_REQUIRE_POSTGRES=1)" "${no_pg_lines[@]}"
+		exit 1
+	else
+		echo "test.sh: PostgreSQL: not found (SQLite only)"
+	fi
+	echo "test.sh: browser tests: $([[ "$e2e_wanted" == 1 ]] && echo "will run" || echo "will NOT run")"
+	exit 0
 fi
 
 # 1. Find or start PostgreSQL.
@@ -141,21 +174,8 @@ set -e
 
 # 3. Summary from the -v log. A store test is a (sub)test whose last path element is
 #    exactly "sqlite" or "postgres" (a "#01"-style duplicate suffix is tolerated).
-read -r pass fail skip sq_pass sq_fail sq_skip pg_pass pg_fail pg_skip pkg_ok pkg_fail < <(
-	awk '
-	/^[[:space:]]*--- (PASS|FAIL|SKIP): / {
-		res = $2; sub(/:$/, "", res)
-		n = split($3, parts, "/"); last = parts[n]; sub(/#[0-9]+$/, "", last)
-		total[res]++
-		if (n > 1 && last == "sqlite") sq[res]++
-		if (n > 1 && last == "postgres") pg[res]++
-	}
-	/^ok[[:space:]]/ { pkgok++ }
-	/^FAIL[[:space:]]/ { pkgfail++ }
-	END {
-		printf "%d %d %d %d %d %d %d %d %d %d %d\n", total["PASS"], total["FAIL"], total["SKIP"],
-			sq["PASS"], sq["FAIL"], sq["SKIP"], pg["PASS"], pg["FAIL"], pg["SKIP"], pkgok, pkgfail
-	}' "$log"
+read -r pass fail skip sq_pass sq_fail sq_skip pg_pass pg_fail pg_skip pkg_ok pkg_fail broken < <(
+	awk -f scripts/test-summary.awk "$log"
 )
 
 # 4. Browser accessibility tests (e2e/): axe-core and keyboard checks in Chromium.
@@ -168,12 +188,14 @@ if [[ "$e2e_wanted" == 1 ]]; then
 		echo "test.sh: npm ci --no-audit --no-fund (node_modules missing or older than package-lock.json)" >&2
 		if ! npm ci --no-audit --no-fund >&2; then
 			e2e_ready=0
-			no_browser_lines=("\`npm ci\` failed in $(pwd) (see its output above)." "Fix: npm ci   (it needs the npm registry)")
+			no_browser_lines=("\`npm ci\` failed in $(pwd) (see its output above)." "Fix: npm ci   (it needs the npm registry)"
+				"Or opt out on this machine: KLUIS_TEST_SKIP_BROWSER=1 (never in CI).")
 		fi
 	fi
 	if [[ "$e2e_ready" == 1 ]] && ! [[ -d node_modules/playwright-core && -d node_modules/axe-core ]]; then
 		e2e_ready=0
-		no_browser_lines=("node_modules lacks playwright-core or axe-core." "Fix: npm ci")
+		no_browser_lines=("node_modules lacks playwright-core or axe-core." "Fix: npm ci"
+			"Or opt out on this machine: KLUIS_TEST_SKIP_BROWSER=1 (never in CI).")
 	fi
 	if [[ "$e2e_ready" == 1 ]]; then
 		e2e_ran=1
@@ -200,7 +222,7 @@ if [[ "$e2e_wanted" == 1 ]]; then
 			e2e_fail=1
 		fi
 	elif [[ "$require_browser" == 1 ]]; then
-		banner "ERROR: browser tests are required here (CI=true or KLUIS_TEST_REQUIRE_BROWSER=1)" "${no_browser_lines[@]}"
+		banner "ERROR: the browser accessibility tests cannot run here" "${no_browser_lines[@]}"
 		e2e_fail=1
 	else
 		banner "WARNING: browser accessibility tests will NOT run" "${no_browser_lines[@]}"
@@ -215,6 +237,7 @@ echo "store tests on SQLite: $sq_pass passed"
 echo "store tests on PostgreSQL: $pg_pass passed"
 ((pg_fail + pg_skip > 0)) && echo "    (and $pg_fail failed, $pg_skip skipped)"
 echo "packages: $pkg_ok ok, $pkg_fail failed"
+((broken > 0)) && echo "    ($broken of them without a failing test: they did not build, or stopped outside a test; counted as failures below)"
 echo "go test exit status: $status; full log: $log"
 if [[ "$e2e_ran" == 1 ]]; then
 	echo "browser tests (axe-core in Chromium): $e2e_pass passed, $e2e_fail failed in ${e2e_seconds}s;" \
@@ -238,11 +261,11 @@ elif [[ "$pg_pass" == 0 ]]; then
 fi
 if [[ "$e2e_ran" == 0 && "$filtered" == 0 ]]; then
 	if [[ "$require_browser" == 1 ]]; then
-		banner "ERROR: browser tests are required here but did NOT run" "${no_browser_lines[@]}"
+		banner "ERROR: the browser accessibility tests did NOT run (counted as a failure)" "${no_browser_lines[@]}"
 	else
 		banner "WARNING: browser accessibility tests did NOT run" "${no_browser_lines[@]}"
 	fi
 fi
-[[ "$status" == 0 && "$e2e_fail" != 0 ]] && status=1
-echo "$((pass + e2e_pass)) passed, $((fail + e2e_fail)) failed"
+[[ "$status" == 0 && "$((e2e_fail + broken + fail))" != 0 ]] && status=1
+echo "$((pass + e2e_pass)) passed, $((fail + broken + e2e_fail)) failed"
 exit "$status"

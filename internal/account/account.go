@@ -140,6 +140,9 @@ type User struct {
 	Lang        string
 	CreatedAt   time.Time
 	LastLoginAt *time.Time
+	// Unreadable: the sealed name and address did not open (damaged, key
+	// missing); a list shows the user without them rather than failing.
+	Unreadable bool
 }
 
 // Invite is the input for inviting a user.

@@ -74,6 +74,9 @@ func (a *API) storeError(w http.ResponseWriter, r *http.Request, what string, er
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		a.problem(w, r, http.StatusNotFound, "not_found", nil)
+	case errors.Is(err, store.ErrUnreadable):
+		// Audited and alerted by the store; nothing about it is shown.
+		a.problem(w, r, http.StatusConflict, "unreadable", nil)
 	case errors.Is(err, store.ErrBadCursor):
 		a.problem(w, r, http.StatusBadRequest, "bad_request", []FieldError{fieldError(r, "cursor", "api.error.cursor")})
 	case errors.As(err, &ce):

@@ -32,8 +32,12 @@ type Submission struct {
 	Assignee        *string           `json:"assignee"`
 	ReceivedAt      time.Time         `json:"received_at"`
 	UpdatedAt       *time.Time        `json:"updated_at,omitempty"`
-	Answers         map[string]Answer `json:"answers"`
+	Answers         map[string]Answer `json:"answers,omitzero"` // absent when Unreadable
 	Attachments     []Attachment      `json:"attachments,omitempty"`
+	// Unreadable marks a listed submission whose answers cannot be opened
+	// (damaged, or its key is missing): it carries no answers, and the
+	// rest of the list is unaffected (SEC-3).
+	Unreadable bool `json:"unreadable,omitempty"`
 }
 
 // Answer is the answer to one field: a text (value), a choice of several
@@ -66,6 +70,10 @@ func submissionOf(row store.InboxRow) (Submission, error) {
 		ReceivedAt: row.CreatedAt.UTC(), Answers: map[string]Answer{}}
 	if row.AssigneeID != "" {
 		s.Assignee = &row.AssigneeID
+	}
+	if row.Unreadable {
+		s.Answers, s.Unreadable = nil, true
+		return s, nil
 	}
 	var answers form.Answers
 	if err := json.Unmarshal(row.Answers, &answers); err != nil {

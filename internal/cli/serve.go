@@ -62,6 +62,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	db.SetLogger(log) // the store's operator alerts (unreadable sealed values) go where the rest of the log goes
 	if *demo || *migrate {
 		applied, err := db.Migrate(ctx)
 		if err != nil {

@@ -36,6 +36,9 @@ type Row struct {
 	FormVersion int
 	Answers     form.Answers
 	Files       map[string][]string // attachment names by field key
+	// Unreadable: the submission's answers could not be opened; its row
+	// says so in place of the answers, and the export goes on.
+	Unreadable bool
 }
 
 // Table knows the columns of a form's export: reference, received at
@@ -89,6 +92,16 @@ func (t *Table) Cells(r Row) []string {
 	out := make([]string, 0, 4+len(t.keys))
 	out = append(out, r.Reference, r.ReceivedAt.In(brussels).Format("02.01.2006 15:04"), t.t("export.status."+r.Status),
 		strconv.Itoa(r.FormVersion))
+	if r.Unreadable {
+		for i := range t.keys {
+			if i == 0 {
+				out = append(out, t.Unreadable())
+			} else {
+				out = append(out, "")
+			}
+		}
+		return out
+	}
 	f := t.versions[r.FormVersion]
 	for _, k := range t.keys {
 		fl, ok := f.Field(k)
@@ -103,6 +116,10 @@ func (t *Table) Cells(r Row) []string {
 	}
 	return out
 }
+
+// Unreadable is what the file says in place of a value that could not be
+// opened.
+func (t *Table) Unreadable() string { return t.t("robust.export.unreadable") }
 
 // display renders an answer as the receipt does.
 func (t *Table) display(fl form.Field, ans form.Answer) string {

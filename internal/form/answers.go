@@ -134,6 +134,16 @@ func (fl Field) hasOption(v string) bool {
 	return slices.ContainsFunc(fl.Options, func(o Option) bool { return o.Value == v })
 }
 
+// EchoLimit is the longest answer to fl a refused form shows back: its
+// maximum length for text fields, DefaultTextLength for every other kind
+// (none of whose valid answers comes near it).
+func (fl Field) EchoLimit() int {
+	if fl.Type == TypeText || fl.Type == TypeLongText {
+		return fl.maxLength()
+	}
+	return DefaultTextLength
+}
+
 func (fl Field) maxLength() int {
 	switch {
 	case fl.MaxLength > 0:

@@ -114,18 +114,24 @@ func buildExport(ctx context.Context, db *store.DB, dir string, e store.Export, 
 	}
 	err = db.ExportSubmissions(ctx, actor, e.TenantID, e.UserID, e.ID, func(r store.ExportRow) error {
 		var answers form.Answers
-		if err := json.Unmarshal(r.Answers, &answers); err != nil {
-			return fmt.Errorf("decode answers of submission %s: %w", r.ID, err)
+		if !r.Unreadable {
+			if err := json.Unmarshal(r.Answers, &answers); err != nil {
+				return fmt.Errorf("decode answers of submission %s: %w", r.ID, err)
+			}
 		}
 		var files map[string][]string
 		if len(r.Files) > 0 {
 			files = map[string][]string{}
 			for _, fl := range r.Files {
-				files[fl.FieldKey] = append(files[fl.FieldKey], fl.Name)
+				name := fl.Name
+				if fl.Unreadable {
+					name = table.Unreadable()
+				}
+				files[fl.FieldKey] = append(files[fl.FieldKey], name)
 			}
 		}
 		if err := w.Write(table.Cells(export.Row{ID: r.ID, Reference: r.Reference, Status: r.Status, ReceivedAt: r.CreatedAt,
-			FormVersion: r.FormVersion, Answers: answers, Files: files})); err != nil {
+			FormVersion: r.FormVersion, Answers: answers, Files: files, Unreadable: r.Unreadable})); err != nil {
 			return err
 		}
 		done++

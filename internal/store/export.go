@@ -104,12 +104,19 @@ type ExportRow struct {
 	Status      string
 	CreatedAt   time.Time
 	FormVersion int
-	Answers     []byte // JSON of form.Answers
+	Answers     []byte // JSON of form.Answers; nil when Unreadable
 	Files       []ExportFile
+	// Unreadable: the answers did not open; the file marks the row
+	// instead of the export failing (SEC-3).
+	Unreadable bool
 }
 
-// ExportFile is an attachment of an exported submission, by name.
-type ExportFile struct{ FieldKey, Name string }
+// ExportFile is an attachment of an exported submission, by name;
+// Unreadable when the name did not open.
+type ExportFile struct {
+	FieldKey, Name string
+	Unreadable     bool
+}
 
 func exportKeyAD(tenantID, id string) seal.AD {
 	return seal.AD{Tenant: tenantID, Table: "exports", Column: "data_key", Row: id}
@@ -370,7 +377,9 @@ func (db *DB) ExportJob(ctx context.Context, tenantID, id string) (Export, []byt
 // CreateExport, belongs to userID and is not deleted (ErrNotFound
 // otherwise), and only while userID still has a grant on the form
 // (ErrNoFormAccess, audited as denied). It holds no transaction while each
-// runs. ErrUnreadable when a submission's keys are gone.
+// runs. A submission (or file name) that does not open is handed over
+// marked Unreadable, recorded as a failed "export.run" naming its id only,
+// and alerted; the export goes on.
 func (db *DB) ExportSubmissions(ctx context.Context, actor audit.Actor, tenantID, userID, exportID string, each func(ExportRow) error) error {
 	if err := db.requireKeys(); err != nil {
 		return err
@@ -404,7 +413,7 @@ func (db *DB) ExportSubmissions(ctx context.Context, actor audit.Actor, tenantID
 				args = append(args, id)
 				ph[i] = fmt.Sprintf("$%d", i+3)
 			}
-			batch, err := db.exportBatch(ctx, tenantID, cols+`WHERE tenant_id = $1 AND form_key = $2 AND id IN (`+
+			batch, err := db.exportBatch(ctx, actor, tenantID, exportID, cols+`WHERE tenant_id = $1 AND form_key = $2 AND id IN (`+
 				strings.Join(ph, ", ")+`) ORDER BY created_at, id`, args...)
 			if err != nil {
 				return fmt.Errorf("export %s: %w", exportID, err)
@@ -420,7 +429,7 @@ func (db *DB) ExportSubmissions(ctx context.Context, actor audit.Actor, tenantID
 	var lastAt int64 = -1
 	lastID := ""
 	for {
-		batch, err := db.exportBatch(ctx, tenantID, cols+`WHERE tenant_id = $1 AND form_key = $2 AND created_at <= $3
+		batch, err := db.exportBatch(ctx, actor, tenantID, exportID, cols+`WHERE tenant_id = $1 AND form_key = $2 AND created_at <= $3
 			AND (created_at > $4 OR (created_at = $4 AND id > $5)) ORDER BY created_at, id LIMIT `+fmt.Sprint(exportBatch),
 			tenantID, e.FormKey, until, lastAt, lastID)
 		if err != nil {
@@ -440,8 +449,9 @@ func (db *DB) ExportSubmissions(ctx context.Context, actor audit.Actor, tenantID
 }
 
 // exportBatch reads one batch of submissions and their attachments' names
-// and opens them, with no rows left open when it returns.
-func (db *DB) exportBatch(ctx context.Context, tenantID, query string, args ...any) ([]ExportRow, error) {
+// and opens them, with no rows left open when it returns. What does not
+// open is marked, recorded and alerted (see ExportSubmissions).
+func (db *DB) exportBatch(ctx context.Context, actor audit.Actor, tenantID, exportID, query string, args ...any) ([]ExportRow, error) {
 	rows, err := db.sql.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
@@ -498,18 +508,35 @@ func (db *DB) exportBatch(ctx context.Context, tenantID, query string, args ...a
 	if err := frows.Err(); err != nil {
 		return nil, err
 	}
+	var bad []unreadable
 	for i := range out {
 		if out[i].Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, out[i].ID), sealed[i]); err != nil {
-			return nil, ErrUnreadable
+			out[i].Unreadable = true
+			bad = append(bad, unreadableOf(actor, tenantID, "submission", out[i].ID, sealed[i], err))
 		}
 	}
 	for _, f := range files {
 		name, err := db.keys.Open(tenantID, attachmentAD(tenantID, f.id, "name"), f.name)
 		if err != nil {
-			return nil, ErrUnreadable
+			bad = append(bad, unreadableOf(actor, tenantID, "attachment", f.id, f.name, err))
 		}
 		i := byID[f.sub]
-		out[i].Files = append(out[i].Files, ExportFile{FieldKey: f.field, Name: string(name)})
+		out[i].Files = append(out[i].Files, ExportFile{FieldKey: f.field, Name: string(name), Unreadable: err != nil})
+	}
+	if len(bad) > 0 {
+		err := db.write(ctx, func(tx *Tx) error {
+			for _, u := range bad {
+				if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "export.run", ObjectType: u.objectType,
+					ObjectID: u.objectID, Purpose: "export " + exportID, Outcome: audit.OutcomeFailure}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		db.alertUnreadable(ctx, bad)
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }

@@ -94,7 +94,11 @@ type InboxRow struct {
 	Status      string
 	AssigneeID  string
 	CreatedAt   time.Time
-	Answers     []byte // JSON of form.Answers
+	Answers     []byte // JSON of form.Answers; nil when Unreadable
+	// Unreadable: the answers did not open (damaged ciphertext, unknown
+	// key id, keys gone). The row is still listed; the failure is audited
+	// and alerted.
+	Unreadable bool
 }
 
 // InboxPage is one page of rows and the cursor of the next ("" at the end).
@@ -147,7 +151,8 @@ func scanInboxRows(rows *sql.Rows) ([]sealedRow, error) {
 // Inbox returns a page of the submissions the viewer may see, answers
 // opened for display, and records in the same transaction which
 // submissions were shown (their ids, never content). ErrBadCursor for a
-// cursor Inbox did not make; ErrUnreadable when a row's keys are gone.
+// cursor Inbox did not make. A row whose answers do not open is returned
+// Unreadable (see openRows), never failing the page.
 func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q InboxQuery) (InboxPage, error) {
 	if err := db.requireKeys(); err != nil {
 		return InboxPage{}, err
@@ -199,7 +204,9 @@ func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q I
 		` + q.Viewer.grantJoin(2) + `
 		WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY s.created_at DESC, s.id DESC LIMIT %d`, q.Limit+1)
 	var page InboxPage
+	var bad []unreadable
 	err := db.write(ctx, func(tx *Tx) error {
+		page, bad = InboxPage{}, nil
 		rows, err := tx.query(query, args...)
 		if err != nil {
 			return err
@@ -217,12 +224,13 @@ func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q I
 		if purpose == "" {
 			purpose = "inbox"
 		}
-		page.Rows, err = db.openRows(tx, audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.list", Purpose: purpose}, found)
+		page.Rows, bad, err = db.openRows(tx, audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.list", Purpose: purpose}, found)
 		return err
 	})
 	if err != nil {
 		return InboxPage{}, fmt.Errorf("inbox: %w", err)
 	}
+	db.alertUnreadable(ctx, bad)
 	return page, nil
 }
 
@@ -236,27 +244,32 @@ func prefixed(p, cols string) string {
 }
 
 // openRows opens the rows' answers and records ev naming every row shown
-// (also none). An unreadable row fails the whole list, recorded as such.
-func (db *DB) openRows(tx *Tx, ev audit.Event, found []sealedRow) ([]InboxRow, error) {
+// (also none). A row that does not open fails alone (SEC-3): it is shown
+// Unreadable, without answers, and recorded as a failed ev naming only its
+// id, in the same transaction; bad lists what the caller alerts on.
+func (db *DB) openRows(tx *Tx, ev audit.Event, found []sealedRow) (out []InboxRow, bad []unreadable, err error) {
 	ids := make([]string, len(found))
 	for i, s := range found {
 		ids[i] = s.ID
 	}
-	ev.ObjectType, ev.ObjectID = "submission", strings.Join(ids, ",")
-	out := make([]InboxRow, len(found))
+	out = make([]InboxRow, len(found))
 	for i, s := range found {
 		data, err := db.keys.Open(ev.TenantID, submissionAD(ev.TenantID, s.ID), s.sealed)
 		if err != nil {
-			ev.Outcome = audit.OutcomeFailure
-			if aerr := tx.appendAudit(ev); aerr != nil {
-				return nil, aerr
+			failed := ev
+			failed.ObjectType, failed.ObjectID, failed.Outcome = "submission", s.ID, audit.OutcomeFailure
+			if err := tx.appendAudit(failed); err != nil {
+				return nil, nil, err
 			}
-			return nil, keep(ErrUnreadable)
+			bad = append(bad, unreadableOf(ev.Actor, ev.TenantID, "submission", s.ID, s.sealed, err))
+			s.Unreadable = true
+		} else {
+			s.Answers = data
 		}
-		s.Answers = data
 		out[i] = s.InboxRow
 	}
-	return out, tx.appendAudit(ev)
+	ev.ObjectType, ev.ObjectID = "submission", strings.Join(ids, ",")
+	return out, bad, tx.appendAudit(ev)
 }
 
 // SearchLimit is the most submissions a citizen search returns.
@@ -276,7 +289,9 @@ func (db *DB) SearchSubject(ctx context.Context, actor audit.Actor, tenantID str
 		return nil, fmt.Errorf("search subject: %w", err)
 	}
 	var out []InboxRow
+	var bad []unreadable
 	err = db.write(ctx, func(tx *Tx) error {
+		out, bad = nil, nil
 		rows, err := tx.query(`SELECT `+prefixed("s.", inboxColumns)+` FROM submissions s
 			`+viewer.grantJoin(2)+`
 			WHERE s.tenant_id = $1 AND s.subject_index = $3 ORDER BY s.created_at DESC, s.id DESC LIMIT `+fmt.Sprint(SearchLimit),
@@ -288,12 +303,13 @@ func (db *DB) SearchSubject(ctx context.Context, actor audit.Actor, tenantID str
 		if err != nil {
 			return err
 		}
-		out, err = db.openRows(tx, audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.search",
+		out, bad, err = db.openRows(tx, audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.search",
 			Subject: subjectPseudonym(index), Purpose: fmt.Sprintf("citizen search, %d found", len(found))}, found)
 		return err
 	})
 	if err != nil {
 		return nil, fmt.Errorf("search subject: %w", err)
 	}
+	db.alertUnreadable(ctx, bad)
 	return out, nil
 }

@@ -28,6 +28,7 @@ type SubmissionDetail struct {
 type AttachmentInfo struct {
 	ID, FieldKey, Name, ContentType string
 	Size                            int64
+	Unreadable                      bool // its name did not open (Name is "")
 }
 
 // HistoryEntry is one step of a submission's handling: a status change
@@ -40,6 +41,7 @@ type HistoryEntry struct {
 	AssigneeID string
 	Body       string
 	At         time.Time
+	Unreadable bool // its body (note or reason) did not open (Body is "")
 }
 
 // Attachment is one file, opened for download.
@@ -82,13 +84,20 @@ func (tx *Tx) visibleSubmission(tenantID string, viewer Viewer, id string) (seal
 // names, history with notes — for a viewer holding a grant on its form,
 // and records the read with purpose in the same transaction. ErrNotFound
 // (recorded too) when the tenant has no such submission or the viewer no
-// grant; ErrUnreadable when its keys are gone.
+// grant. When its answers do not open (damaged, unknown key id, keys gone):
+// ErrUnreadable, recorded as a failed read and alerted, with the returned
+// detail's InboxRow filled but for the answers (Unreadable set), so that a
+// page can name the submission by its reference. A file name or a history
+// entry that does not open fails alone: it is marked Unreadable, recorded
+// as a failed read of that object and alerted, and the rest is shown.
 func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID string, viewer Viewer, id, purpose string) (SubmissionDetail, error) {
 	if err := db.requireKeys(); err != nil {
 		return SubmissionDetail{}, err
 	}
 	var d SubmissionDetail
+	var bad []unreadable
 	err := db.write(ctx, func(tx *Tx) error {
+		d, bad = SubmissionDetail{}, nil
 		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.read", ObjectType: "submission", ObjectID: id, Purpose: purpose}
 		s, regVersion, updated, err := tx.visibleSubmission(tenantID, viewer, id)
 		if errors.Is(err, sql.ErrNoRows) {
@@ -98,15 +107,21 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 			return err
 		}
 		ev.Subject = subjectPseudonym(s.index)
-		fail := func() error {
-			ev.Outcome = audit.OutcomeFailure
-			if err := tx.appendAudit(ev); err != nil {
+		// failed records that the object named did not open, as a failed
+		// read naming that object only.
+		failed := func(objectType, objectID string, sealed []byte, err error) error {
+			f := ev
+			f.ObjectType, f.ObjectID, f.Outcome = objectType, objectID, audit.OutcomeFailure
+			bad = append(bad, unreadableOf(actor, tenantID, objectType, objectID, sealed, err))
+			return tx.appendAudit(f)
+		}
+		if s.Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, id), s.sealed); err != nil {
+			s.Unreadable = true
+			d = SubmissionDetail{InboxRow: s.InboxRow, RegisterVersion: regVersion, UpdatedAt: fromMicros(updated)}
+			if err := failed("submission", id, s.sealed, err); err != nil {
 				return err
 			}
 			return keep(ErrUnreadable)
-		}
-		if s.Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, id), s.sealed); err != nil {
-			return fail()
 		}
 		d = SubmissionDetail{InboxRow: s.InboxRow, RegisterVersion: regVersion, UpdatedAt: fromMicros(updated)}
 		rows, err := tx.query(`SELECT id, field_key, name, content_type, size FROM attachments WHERE tenant_id = $1 AND submission_id = $2
@@ -134,7 +149,10 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 		for _, f := range files {
 			name, err := db.keys.Open(tenantID, attachmentAD(tenantID, f.ID, "name"), f.name)
 			if err != nil {
-				return fail()
+				if err := failed("attachment", f.ID, f.name, err); err != nil {
+					return err
+				}
+				f.Unreadable = true
 			}
 			f.Name = string(name)
 			d.Attachments = append(d.Attachments, f.AttachmentInfo)
@@ -169,7 +187,10 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 			if len(e.body) > 0 {
 				body, err := db.keys.Open(tenantID, eventAD(tenantID, e.id), e.body)
 				if err != nil {
-					return fail()
+					if err := failed("submission_event", e.id, e.body, err); err != nil {
+						return err
+					}
+					e.Unreadable = true
 				}
 				e.Body = string(body)
 			}
@@ -177,6 +198,10 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 		}
 		return tx.appendAudit(ev)
 	})
+	db.alertUnreadable(ctx, bad)
+	if errors.Is(err, ErrUnreadable) {
+		return d, fmt.Errorf("open submission %s: %w", id, err)
+	}
 	if err != nil {
 		return SubmissionDetail{}, fmt.Errorf("open submission %s: %w", id, err)
 	}
@@ -191,7 +216,9 @@ func (db *DB) OpenAttachment(ctx context.Context, actor audit.Actor, tenantID st
 		return Attachment{}, err
 	}
 	var a Attachment
+	var bad []unreadable
 	err := db.write(ctx, func(tx *Tx) error {
+		bad = nil
 		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "attachment.read", ObjectType: "attachment", ObjectID: attachmentID,
 			Purpose: purpose + " (submission " + submissionID + ")"}
 		var index, name, data []byte
@@ -210,6 +237,11 @@ func (db *DB) OpenAttachment(ctx context.Context, actor audit.Actor, tenantID st
 		n, err1 := db.keys.Open(tenantID, attachmentAD(tenantID, attachmentID, "name"), name)
 		d, err2 := db.keys.Open(tenantID, attachmentAD(tenantID, attachmentID, "data"), data)
 		if errors.Join(err1, err2) != nil {
+			if err1 != nil {
+				bad = append(bad, unreadableOf(actor, tenantID, "attachment", attachmentID, name, err1))
+			} else {
+				bad = append(bad, unreadableOf(actor, tenantID, "attachment", attachmentID, data, err2))
+			}
 			ev.Outcome = audit.OutcomeFailure
 			if err := tx.appendAudit(ev); err != nil {
 				return err
@@ -219,6 +251,7 @@ func (db *DB) OpenAttachment(ctx context.Context, actor audit.Actor, tenantID st
 		a.ID, a.Name, a.Data = attachmentID, string(n), d
 		return tx.appendAudit(ev)
 	})
+	db.alertUnreadable(ctx, bad)
 	if err != nil {
 		return Attachment{}, fmt.Errorf("open attachment %s: %w", attachmentID, err)
 	}

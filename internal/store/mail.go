@@ -197,8 +197,9 @@ func (db *DB) ClaimMail(ctx context.Context, limit int) ([]QueuedMail, error) {
 		limit = mailClaimDefault
 	}
 	var claimed []QueuedMail
+	var bad []unreadable // alerted once committed
 	err := db.write(ctx, func(tx *Tx) error {
-		claimed = claimed[:0] // the writer may run fn again
+		claimed, bad = claimed[:0], nil // the writer may run fn again
 		now := db.now()
 		q := `SELECT id, tenant_id, recipient, recipient_index, subject, body, lang, kind, status, attempts, created_at
 			FROM mail_outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1
@@ -243,7 +244,8 @@ func (db *DB) ClaimMail(ctx context.Context, limit int) ([]QueuedMail, error) {
 			to, err1 := db.keys.Open(r.TenantID, mailAD(r.TenantID, "recipient", r.ID), r.to)
 			subject, err2 := db.keys.Open(r.TenantID, mailAD(r.TenantID, "subject", r.ID), r.subject)
 			body, err3 := db.keys.Open(r.TenantID, mailAD(r.TenantID, "body", r.ID), r.body)
-			if errors.Join(err1, err2, err3) != nil {
+			if err := errors.Join(err1, err2, err3); err != nil {
+				bad = append(bad, unreadableOf(mailActor, r.TenantID, "mail", r.ID, r.body, err))
 				read.Outcome = audit.OutcomeFailure
 				if err := tx.appendAudit(read); err != nil {
 					return err
@@ -268,6 +270,7 @@ func (db *DB) ClaimMail(ctx context.Context, limit int) ([]QueuedMail, error) {
 		}
 		return nil
 	})
+	db.alertUnreadable(ctx, bad)
 	if err != nil {
 		return nil, fmt.Errorf("claim mail: %w", err)
 	}

@@ -101,6 +101,7 @@ type OperatorGrant struct {
 	CreatedAt  time.Time
 	ExpiresAt  time.Time
 	RevokedAt  *time.Time
+	Unreadable bool // label and reason did not open; listed without them
 }
 
 // ActiveAt reports whether the grant allows access at now.
@@ -256,8 +257,11 @@ func (db *DB) scanGrant(row interface{ Scan(...any) error }, open bool) (Operato
 	if open {
 		l, err1 := db.keys.Open(g.TenantID, grantAD(g.TenantID, g.ID, "label"), label)
 		r, err2 := db.keys.Open(g.TenantID, grantAD(g.TenantID, g.ID, "reason"), reason)
-		if err := errors.Join(err1, err2); err != nil {
-			return g, ErrUnreadable
+		if err1 != nil {
+			return g, &openError{sealed: label, err: err1}
+		}
+		if err2 != nil {
+			return g, &openError{sealed: reason, err: err2}
 		}
 		g.Label, g.Reason = string(l), string(r)
 	}
@@ -271,8 +275,9 @@ func (db *DB) OperatorGrants(ctx context.Context, actor audit.Actor, tenantID st
 		return nil, err
 	}
 	var gs []OperatorGrant
+	var bad []unreadable
 	err := db.write(ctx, func(tx *Tx) error {
-		gs = gs[:0]
+		gs, bad = gs[:0], nil
 		since := micros(db.now().Add(-90 * 24 * time.Hour))
 		rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+grantColumns+` FROM operator_grants WHERE tenant_id = $1 AND created_at >= $2
 			ORDER BY created_at DESC, id`, tenantID, since)
@@ -282,7 +287,12 @@ func (db *DB) OperatorGrants(ctx context.Context, actor audit.Actor, tenantID st
 		defer rows.Close()
 		for rows.Next() {
 			g, err := db.scanGrant(rows, true)
-			if err != nil {
+			var oe *openError
+			if errors.As(err, &oe) {
+				// One grant whose label does not open fails alone (SEC-3).
+				g.Unreadable = true
+				bad = append(bad, unreadableOf(actor, tenantID, "operator_grant", g.ID, oe.sealed, oe.err))
+			} else if err != nil {
 				return err
 			}
 			gs = append(gs, g)
@@ -290,9 +300,17 @@ func (db *DB) OperatorGrants(ctx context.Context, actor audit.Actor, tenantID st
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		rows.Close() // before the next statement: PostgreSQL runs one at a time per connection
+		for _, u := range bad {
+			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read",
+				ObjectType: "operator_grant", ObjectID: u.objectID, Purpose: "access review", Outcome: audit.OutcomeFailure}); err != nil {
+				return err
+			}
+		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read", ObjectType: "operator_grants",
 			ObjectID: tenantID, Purpose: "access review"})
 	})
+	db.alertUnreadable(ctx, bad)
 	return gs, err
 }
 

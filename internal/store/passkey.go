@@ -33,6 +33,7 @@ type Passkey struct {
 	Name       string // the owner's label, opened
 	CreatedAt  time.Time
 	LastUsedAt time.Time // zero: never used to sign in
+	Unreadable bool      // the name did not open; listed without it
 }
 
 func passkeyNameAD(tenantID, id string) seal.AD {
@@ -512,6 +513,8 @@ func (db *DB) Passkeys(ctx context.Context, tenantID, userID string) ([]Passkey,
 	}
 	defer rows.Close()
 	var out []Passkey
+	var bad []unreadable
+	defer func() { db.alertUnreadable(ctx, bad) }()
 	for rows.Next() {
 		var p Passkey
 		var sealed []byte
@@ -522,7 +525,10 @@ func (db *DB) Passkeys(ctx context.Context, tenantID, userID string) ([]Passkey,
 		}
 		name, err := db.keys.Open(tenantID, passkeyNameAD(tenantID, p.ID), sealed)
 		if err != nil {
-			return nil, ErrUnreadable
+			// One passkey whose name does not open fails alone (SEC-3): the
+			// owner still sees it, and can remove it.
+			p.Unreadable = true
+			bad = append(bad, unreadableOf(audit.Actor{}, tenantID, "passkey", p.ID, sealed, err))
 		}
 		p.Name, p.CreatedAt = string(name), fromMicros(created)
 		if used.Valid {

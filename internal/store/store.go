@@ -20,7 +20,10 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"io/fs"
+	"log/slog"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -97,6 +100,11 @@ type DB struct {
 	// registers caches register versions, which never change once saved
 	// (tenant id + "/" + version -> register.Register).
 	registers sync.Map
+
+	// log receives the operator alerts (see alertUnreadable); nil means
+	// slog.Default().
+	log            atomic.Pointer[slog.Logger]
+	unreadableSeen atomic.Int64
 }
 
 // ParseURL tells which dialect a database URL names and gives the driver's
@@ -171,6 +179,8 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	driver := "sqlite"
 	if dialect == Postgres {
 		driver = "pgx"
+	} else if err := createPrivate(SQLitePath(rawURL)); err != nil {
+		return nil, fmt.Errorf("open database %s: %w", Redact(rawURL), err)
 	}
 	sdb, err := sql.Open(driver, dsn)
 	if err != nil {
@@ -208,6 +218,25 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	}
 	go db.writer()
 	return db, nil
+}
+
+// createPrivate creates a missing SQLite database file readable by its
+// owner only (0600), before the driver would create it 0644 under the
+// usual umask: the file holds pseudonyms, sealed data and the audit log
+// (SEC-2). SQLite gives the -wal and -shm files it creates later the
+// main file's mode. An existing file is left as the operator set it.
+func createPrivate(path string) error {
+	if path == "" || path == ":memory:" || strings.HasPrefix(path, ":memory:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
 }
 
 func firstLine(err error) string {

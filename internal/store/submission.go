@@ -100,7 +100,9 @@ func (db *DB) Submission(ctx context.Context, actor audit.Actor, tenantID, id, p
 		return Submission{}, err
 	}
 	var s Submission
+	var bad []unreadable
 	err := db.write(ctx, func(tx *Tx) error {
+		bad = nil
 		var sealed, index []byte
 		var created int64
 		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "submission.read", ObjectType: "submission", ObjectID: id, Purpose: purpose}
@@ -119,6 +121,7 @@ func (db *DB) Submission(ctx context.Context, actor audit.Actor, tenantID, id, p
 		ev.Subject = subjectPseudonym(index)
 		data, err := db.keys.Open(tenantID, submissionAD(tenantID, id), sealed)
 		if err != nil {
+			bad = append(bad, unreadableOf(actor, tenantID, "submission", id, sealed, err))
 			ev.Outcome = audit.OutcomeFailure
 			if aerr := tx.appendAudit(ev); aerr != nil {
 				return aerr
@@ -128,6 +131,7 @@ func (db *DB) Submission(ctx context.Context, actor audit.Actor, tenantID, id, p
 		s.ID, s.TenantID, s.Data, s.CreatedAt = id, tenantID, data, fromMicros(created)
 		return tx.appendAudit(ev)
 	})
+	db.alertUnreadable(ctx, bad)
 	if err != nil {
 		return Submission{}, fmt.Errorf("read submission %s: %w", id, err)
 	}

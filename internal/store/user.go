@@ -133,8 +133,11 @@ func (db *DB) scanUser(tenantID string, row interface{ Scan(...any) error }) (ac
 	}
 	e, err1 := db.keys.Open(tenantID, userAD(tenantID, u.ID, "email"), email)
 	n, err2 := db.keys.Open(tenantID, userAD(tenantID, u.ID, "name"), name)
-	if errors.Join(err1, err2) != nil {
-		return u, ErrUnreadable
+	if err1 != nil {
+		return u, &openError{sealed: email, err: err1}
+	}
+	if err2 != nil {
+		return u, &openError{sealed: name, err: err2}
 	}
 	u.Email, u.Name = string(e), string(n)
 	return u, nil
@@ -148,8 +151,9 @@ func (db *DB) Users(ctx context.Context, actor audit.Actor, tenantID string) ([]
 		return nil, err
 	}
 	var users []account.User
+	var bad []unreadable
 	err := db.write(ctx, func(tx *Tx) error {
-		users = users[:0]
+		users, bad = users[:0], nil
 		rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+userColumns+` FROM users WHERE tenant_id = $1 ORDER BY created_at, id`, tenantID)
 		if err != nil {
 			return err
@@ -157,7 +161,14 @@ func (db *DB) Users(ctx context.Context, actor audit.Actor, tenantID string) ([]
 		defer rows.Close()
 		for rows.Next() {
 			u, err := db.scanUser(tenantID, rows)
-			if err != nil {
+			if errors.Is(err, ErrUnreadable) {
+				// One user whose name does not open fails alone (SEC-3):
+				// listed without name and address, the failure recorded.
+				u.Unreadable = true
+				var oe *openError
+				errors.As(err, &oe)
+				bad = append(bad, unreadableOf(actor, tenantID, "user", u.ID, oe.sealed, oe.err))
+			} else if err != nil {
 				return err
 			}
 			users = append(users, u)
@@ -165,9 +176,17 @@ func (db *DB) Users(ctx context.Context, actor audit.Actor, tenantID string) ([]
 		if err := rows.Err(); err != nil {
 			return err
 		}
+		rows.Close() // before the next statement: PostgreSQL runs one at a time per connection
+		for _, u := range bad {
+			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.list", ObjectType: "user",
+				ObjectID: u.objectID, Purpose: "user management", Outcome: audit.OutcomeFailure}); err != nil {
+				return err
+			}
+		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "user.list", ObjectType: "user",
 			ObjectID: fmt.Sprintf("%d users", len(users)), Purpose: "user management"})
 	})
+	db.alertUnreadable(ctx, bad)
 	if err != nil {
 		return nil, fmt.Errorf("list users: %w", err)
 	}

@@ -378,8 +378,9 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, limit int) ([]ClaimedW
 		limit = 20
 	}
 	var claimed []ClaimedWebhook
+	var bad []unreadable // alerted once committed
 	err := db.write(ctx, func(tx *Tx) error {
-		claimed = claimed[:0] // the writer may run fn again
+		claimed, bad = claimed[:0], nil // the writer may run fn again
 		now := db.now()
 		q := `SELECT d.id, d.tenant_id, d.webhook_id, d.event_id, d.event, d.body, d.status, d.attempts, d.created_at,
 			w.url, w.entry_kind, w.entry_key, w.status, w.secret
@@ -447,6 +448,7 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, limit int) ([]ClaimedW
 			}
 			secret, err := db.keys.Open(r.TenantID, webhookSecretAD(r.TenantID, r.WebhookID), r.secret)
 			if err != nil {
+				bad = append(bad, unreadableOf(audit.Actor{}, r.TenantID, "webhook", r.WebhookID, r.secret, err))
 				if err := tx.endDelivery(r.WebhookDelivery, DeliveryFailed, "webhook.failed", audit.OutcomeFailure,
 					"unreadable: the sealed secret cannot be opened", now); err != nil {
 					return err
@@ -466,6 +468,7 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, limit int) ([]ClaimedW
 		}
 		return nil
 	})
+	db.alertUnreadable(ctx, bad)
 	if err != nil {
 		return nil, fmt.Errorf("claim webhook deliveries: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
@@ -158,10 +159,33 @@ func (a *App) renderForm(w http.ResponseWriter, r *http.Request, status int, fv 
 			}
 		}
 	}
+	// A typed value longer than its field allows is not shown back (a
+	// refused 10 MB answer must not come back whole); the field's message
+	// says so instead of the usual one (LOC-3).
+	notEchoed := map[string]string{}
+	for _, fl := range f.Fields() {
+		inputs, limit := []string{fl.Key}, fl.EchoLimit()
+		if fl.Type == form.TypeAddress {
+			inputs = inputs[:0]
+			for _, part := range form.AddressParts {
+				inputs = append(inputs, fl.Key+"_"+part)
+			}
+			limit = form.DefaultTextLength
+		}
+		for _, in := range inputs {
+			if v := typed.Get(in); len(v) > limit && utf8.RuneCountInString(v) > limit {
+				notEchoed[in] = a.t(r, "robust.too_long", limit)
+				typed.Del(in)
+			}
+		}
+	}
 	errOf := map[string]string{}
 	var summary fieldErrors
 	for _, e := range errs {
 		msg := a.t(r, "form.error."+e.Key, e.Args...)
+		if m, ok := notEchoed[e.Input]; ok {
+			msg = m
+		}
 		if _, seen := errOf[e.Input]; !seen {
 			errOf[e.Input] = msg
 			summary = append(summary, fieldError{Field: e.Input, Message: labels[e.Input] + ": " + msg})

@@ -34,8 +34,8 @@ func submitDemo(t *testing.T, env *storetest.Env, tn tenant.Tenant, name string)
 	answers, _ := json.Marshal(form.Answers{"name": {Value: name}, "email": {Value: "x@example.be"}, "topic": {Value: "waste"},
 		"message": {Value: "MARKER-MESSAGE"}})
 	ref, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, tn.ID, store.NewFormSubmission{
-		FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Idempotency: "tok-" + name,
-		Receipt: "rc-" + name})
+		FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Subject: "x@example.be",
+		Idempotency: "tok-" + name, Receipt: "rc-" + name})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,6 +30,7 @@ type inboxOption struct {
 
 type inboxRowView struct {
 	ID, Reference, Form, Summary, Status, StatusKey, Assignee, Received string
+	Unreadable                                                          bool // its answers cannot be opened (SEC-3)
 }
 
 type inboxPage struct {
@@ -198,6 +199,9 @@ func (a *App) renderInbox(w http.ResponseWriter, r *http.Request, me account.Use
 		if fv, err := formAt(row.FormKey, row.FormVersion); err == nil {
 			v.Form = fv.Form.Title.In(lang)
 			v.Summary = summaryOf(fv.Form, row.Answers)
+		}
+		if row.Unreadable {
+			v.Summary, v.Unreadable = a.t(r, "robust.unreadable"), true
 		}
 		p.Rows = append(p.Rows, v)
 	}

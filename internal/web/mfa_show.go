@@ -212,6 +212,11 @@ func (a *App) addPasskeys(r *http.Request, u account.User, page *mfaEnrolPage) e
 	}
 	page.PasskeysOn = true
 	list, err := a.opts.Store.Passkeys(r.Context(), tenantFrom(r.Context()).ID, u.ID)
+	for i := range list {
+		if list[i].Unreadable { // its name does not open: say so, keep it removable
+			list[i].Name = a.t(r, "robust.unreadable")
+		}
+	}
 	page.Passkeys = list
 	return err
 }

@@ -114,6 +114,9 @@ func (a *App) renderOperators(w http.ResponseWriter, r *http.Request, me account
 	}
 	now := a.opts.Store.Now()
 	for _, g := range gs {
+		if g.Unreadable { // its label and reason do not open: say so, keep the rest
+			g.Label, g.Reason = a.t(r, "robust.unreadable"), a.t(r, "robust.unreadable")
+		}
 		p.Grants = append(p.Grants, grantRow{g, g.ActiveAt(now)})
 	}
 	if p.Form.Hours == "" {

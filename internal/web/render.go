@@ -111,6 +111,9 @@ func parsePages() (map[string]*template.Template, error) {
 // first, so a template error gives a clean 500 rather than half a page.
 func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name string, data any) {
 	lang := a.langOf(r)
+	if status >= 400 {
+		data = cappedData(data) // a refused value is not echoed whole (echo.go)
+	}
 	p := Page{
 		Lang:      lang,
 		RequestID: RequestIDFrom(r.Context()),

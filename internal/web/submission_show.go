@@ -24,6 +24,13 @@ type historyView struct {
 
 type attachmentView struct {
 	ID, Name, Size, Label string
+	Unreadable            bool // its name cannot be opened: no link
+}
+
+// unreadablePage is the Data of the page of a submission whose answers
+// cannot be opened.
+type unreadablePage struct {
+	Slug, TenantName, Reference string
 }
 
 type submissionPage struct {
@@ -62,6 +69,12 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	d, err := a.opts.Store.OpenSubmission(ctx, actor, t.ID, store.UserViewer(me.ID), r.PathValue("id"), readPurpose)
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
+		return
+	}
+	if errors.Is(err, store.ErrUnreadable) {
+		// Audited and alerted by the store; the page names the submission
+		// by its reference and gives the request id to quote (SEC-3).
+		a.render(w, r, http.StatusConflict, "submission-unreadable", unreadablePage{Slug: t.Slug, TenantName: t.LegalName, Reference: d.Reference})
 		return
 	}
 	if err != nil {
@@ -115,7 +128,8 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 		Received: datetime(d.CreatedAt), Status: a.t(r, "inbox.status."+d.Status), StatusKey: d.Status, Assignee: nameOf(d.AssigneeID),
 		Done: done, Errors: errs}
 	if r.Method == http.MethodPost {
-		p.Typed.Reason, p.Typed.Note = r.PostForm.Get("reason"), r.PostForm.Get("note")
+		// Longer than the store takes is refused, and not shown back (LOC-3).
+		p.Typed.Reason, p.Typed.Note = echoUpTo(r.PostForm.Get("reason"), store.NoteMaxLength), echoUpTo(r.PostForm.Get("note"), store.NoteMaxLength)
 	}
 	var answers form.Answers
 	if err := json.Unmarshal(d.Answers, &answers); err != nil {
@@ -139,10 +153,17 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 				label = fl.Label.In(lang)
 			}
 		}
-		p.Attachments = append(p.Attachments, attachmentView{ID: f.ID, Name: f.Name, Size: humanSize(f.Size), Label: label})
+		v := attachmentView{ID: f.ID, Name: f.Name, Size: humanSize(f.Size), Label: label, Unreadable: f.Unreadable}
+		if f.Unreadable {
+			v.Name = a.t(r, "robust.unreadable")
+		}
+		p.Attachments = append(p.Attachments, v)
 	}
 	for _, h := range d.History {
 		v := historyView{At: datetime(h.At), Actor: nameOf(h.ActorID), Body: h.Body}
+		if h.Unreadable {
+			v.Body = a.t(r, "robust.unreadable")
+		}
 		switch h.Kind {
 		case "status":
 			v.What = a.t(r, "inbox.history.status", a.t(r, "inbox.status."+h.Status))
@@ -215,7 +236,11 @@ func (a *App) submissionChange(w http.ResponseWriter, r *http.Request, me accoun
 	case errors.Is(err, store.ErrNotFound):
 		a.notFound(w, r)
 	case errors.As(err, &ce):
-		a.renderSubmission(w, r, me, http.StatusUnprocessableEntity, "", fieldErrors{{ce.Field, a.t(r, "inbox.error."+ce.Key)}})
+		msg := a.t(r, "inbox.error."+ce.Key)
+		if ce.Key == "too_long" { // and so not shown back: say so
+			msg = a.t(r, "robust.too_long", store.NoteMaxLength)
+		}
+		a.renderSubmission(w, r, me, http.StatusUnprocessableEntity, "", fieldErrors{{ce.Field, msg}})
 	case err != nil:
 		a.internalError(w, r, "change submission", err)
 	default:
@@ -231,6 +256,10 @@ func (a *App) attachmentDownload(w http.ResponseWriter, r *http.Request, me acco
 		r.PathValue("file"), readPurpose)
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
+		return
+	}
+	if errors.Is(err, store.ErrUnreadable) {
+		a.errorWith(w, r, http.StatusConflict, "robust.file")
 		return
 	}
 	if err != nil {

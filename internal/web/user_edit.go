@@ -44,6 +44,8 @@ func userPagePath(r *http.Request) string {
 func (a *App) showName(r *http.Request, u account.User) account.User {
 	if u.Status == account.StatusRemoved {
 		u.Name = a.t(r, "users.removed_name", account.Pseudonym(u.ID))
+	} else if u.Unreadable {
+		u.Name = a.t(r, "robust.unreadable") + " (" + account.Pseudonym(u.ID) + ")"
 	}
 	return u
 }

@@ -1,0 +1,88 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/seal"
+)
+
+// A sealed value that does not open — its ciphertext damaged, its key id
+// unknown to the keyring, its tenant's keys gone — fails only the object it
+// belongs to: lists show the row as unreadable and go on (SEC-3), the
+// failure is audited like any other read (AUD-1), and the operator is
+// alerted through the log, since it means damage, tampering or lost keys.
+
+// unreadable describes one sealed value that did not open, for the
+// operator's alert: ids and the key id only, never content.
+type unreadable struct {
+	tenantID, objectType, objectID string
+	keyID                          string // "" when the ciphertext names none
+	reason                         string
+	requestID                      string // the reader's, to match the page's reference
+}
+
+// openError is ErrUnreadable with what a list needs to alert on: the
+// ciphertext that did not open and seal's reason.
+type openError struct {
+	sealed []byte
+	err    error
+}
+
+func (e *openError) Error() string   { return ErrUnreadable.Error() + ": " + e.err.Error() }
+func (e *openError) Unwrap() []error { return []error{ErrUnreadable, e.err} }
+
+// unreadableOf describes the value sealed of objectType objectID that
+// failed to open with err.
+func unreadableOf(actor audit.Actor, tenantID, objectType, objectID string, sealed []byte, err error) unreadable {
+	u := unreadable{tenantID: tenantID, objectType: objectType, objectID: objectID, reason: "authentication failed", requestID: actor.RequestID}
+	if id, kerr := seal.KeyIDOf(sealed); kerr == nil {
+		u.keyID = strconv.FormatUint(uint64(id), 10)
+	} else {
+		u.reason = "malformed"
+	}
+	switch {
+	case errors.Is(err, seal.ErrUnknownKey):
+		u.reason = "unknown key id"
+	case errors.Is(err, seal.ErrUnknownTenant):
+		u.reason = "tenant has no keys"
+	}
+	return u
+}
+
+// SetLogger sets where the store reports what an operator must act on
+// (unreadable sealed values); slog.Default() until it is called. Call it
+// before serving.
+func (db *DB) SetLogger(l *slog.Logger) { db.log.Store(l) }
+
+func (db *DB) logger() *slog.Logger {
+	if l := db.log.Load(); l != nil {
+		return l
+	}
+	return slog.Default()
+}
+
+// alertUnreadable raises the operator alert for each value that did not
+// open: one error line "sealed value cannot be opened" with alert=unreadable
+// (docs/operations.md), and the count UnreadableSeen reports. Called after
+// the reading transaction committed, so a retried batch alerts once.
+func (db *DB) alertUnreadable(ctx context.Context, found []unreadable) {
+	for _, u := range found {
+		db.unreadableSeen.Add(1)
+		db.logger().LogAttrs(ctx, slog.LevelError, "sealed value cannot be opened",
+			slog.String("alert", "unreadable"),
+			slog.String("tenant_id", u.tenantID),
+			slog.String("object_type", u.objectType),
+			slog.String("object_id", u.objectID),
+			slog.String("key_id", u.keyID),
+			slog.String("reason", u.reason),
+			slog.String("request_id", u.requestID))
+	}
+}
+
+// UnreadableSeen counts the sealed values this process failed to open
+// since it started (each also logged as an alert).
+func (db *DB) UnreadableSeen() int64 { return db.unreadableSeen.Load() }
