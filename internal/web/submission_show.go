@@ -42,6 +42,7 @@ type submissionPage struct {
 	Done             string
 	Errors           fieldErrors
 	Typed            struct{ Reason, Note string }
+	Reply            replyView // mailing the citizen
 }
 
 // submissionActions are the handling steps, by the last path segment.
@@ -49,7 +50,7 @@ var submissionActions = []string{"status", "assign", "notes"}
 
 func (a *App) submissionShow(w http.ResponseWriter, r *http.Request, me account.User) {
 	done := r.URL.Query().Get("done")
-	if !slices.Contains(submissionActions, done) {
+	if !slices.Contains(submissionActions, done) && done != "reply" {
 		done = ""
 	}
 	a.renderSubmission(w, r, me, http.StatusOK, done, nil)
@@ -117,6 +118,7 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	if r.Method == http.MethodPost {
 		p.Typed.Reason, p.Typed.Note = r.PostForm.Get("reason"), r.PostForm.Get("note")
 	}
+	p.Reply = a.replyViewOf(r, d)
 	var answers form.Answers
 	if err := json.Unmarshal(d.Answers, &answers); err != nil {
 		a.internalError(w, r, "decode answers", err)
@@ -150,6 +152,8 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 			v.What = a.t(r, "inbox.history.assign", nameOf(h.AssigneeID))
 		case "note":
 			v.What = a.t(r, "inbox.history.note")
+		default:
+			v.What = a.historyWhat(r, h)
 		}
 		p.History = append(p.History, v)
 	}
@@ -197,6 +201,7 @@ func (a *App) submissionChange(w http.ResponseWriter, r *http.Request, me accoun
 	switch action {
 	case "status":
 		ch.Status, ch.Reason = r.PostForm.Get("status"), r.PostForm.Get("reason")
+		ch.StatusMail = a.statusMail(t, ch.Status)
 		if ch.Status == "" {
 			a.renderSubmission(w, r, me, http.StatusUnprocessableEntity, "", fieldErrors{{"status", a.t(r, "inbox.error.status_required")}})
 			return
