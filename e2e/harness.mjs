@@ -14,6 +14,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { createHmac } from 'node:crypto';
 import { chromium } from 'playwright-core';
 
 const require = createRequire(import.meta.url);
@@ -313,4 +314,65 @@ export async function startClamd() {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+// RFC 4648 base32 (the secret shown on the enrolment page, spaces removed).
+function base32Decode(s) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const c of s.replace(/[\s=]/g, '').toUpperCase()) {
+    const v = alphabet.indexOf(c);
+    if (v < 0) throw new Error(`not base32: ${c}`);
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+// RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for the step `offset` steps after now.
+export function totp(secret, offset = 0) {
+  const counter = BigInt(Math.floor(Date.now() / 1000 / 30) + offset);
+  const msg = Buffer.alloc(8);
+  msg.writeBigUInt64BE(counter);
+  const h = createHmac('sha1', base32Decode(secret)).update(msg).digest();
+  const o = h[h.length - 1] & 0x0f;
+  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
+  return String(n % 1_000_000).padStart(6, '0');
+}
+
+// Activates the account behind link with password, on page.
+export async function activate(page, link, password, slug = 'demo') {
+  let response = await page.goto(link);
+  assert.equal(response.status(), 200, `activation page ${link}`);
+  await page.fill('#password', password);
+  await page.fill('#password_confirm', password);
+  [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
+  assert.equal(response.status(), 200);
+  assert.ok(page.url().endsWith(`/${slug}/activated`), `activated page: ${page.url()}`);
+}
+
+// On the enrolment page: reads the secret, confirms with the current code, sees the
+// recovery codes and continues. Returns the secret.
+export async function enrolTOTP(page, shot, slug = 'demo') {
+  assert.ok(page.url().includes(`/${slug}/account/mfa`), `enrolment page: ${page.url()}`);
+  const secret = (await page.locator('#secret').textContent()).replace(/\s+/g, '');
+  assert.match(secret, /^[A-Z2-7]{16,}$/, `secret on the page: ${secret}`);
+  await page.screenshot({ path: join(artifactsDir, `${shot}.png`), fullPage: true });
+  await expectNoAxeViolations(page, 'the MFA enrolment page');
+  await page.fill('#code', totp(secret));
+  let response;
+  [response] = await Promise.all([page.waitForNavigation(), page.click('form:has(#code) button[type=submit]')]);
+  assert.equal(response.status(), 200, 'the first code confirms the enrolment');
+  assert.equal(await page.locator('.recovery-codes li').count() > 0, true, 'recovery codes are shown');
+  await page.screenshot({ path: join(artifactsDir, `${shot}-codes.png`), fullPage: true });
+  await expectNoAxeViolations(page, 'the recovery codes page');
+  [response] = await Promise.all([page.waitForNavigation(), page.click('main a.button')]);
+  assert.ok(page.url().endsWith(`/${slug}/signed-in`), `after enrolment: ${page.url()}`);
+  return secret;
 }
