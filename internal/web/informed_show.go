@@ -135,7 +135,8 @@ type lookupPage struct {
 	Tenant    tenant.Tenant
 	Reference string // as typed
 	Email     string
-	Errors    fieldErrors
+	Errors    fieldErrors       // the summary: each message with its field's name
+	Inline    map[string]string // at the field: the message alone
 	NotFound  bool
 	Result    *lookupResult
 }
@@ -168,18 +169,22 @@ func (a *App) lookupCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := tenantFrom(r.Context())
-	p := lookupPage{Tenant: t, Reference: r.PostForm.Get("reference"), Email: r.PostForm.Get("email")}
+	p := lookupPage{Tenant: t, Reference: r.PostForm.Get("reference"), Email: r.PostForm.Get("email"), Inline: map[string]string{}}
+	bad := func(field, msg string) {
+		p.Errors = append(p.Errors, fieldError{field, a.t(r, "informed.lookup."+field) + ": " + msg})
+		p.Inline[field] = msg
+	}
 	answers, errs := lookupForm.Check(form.Input(url.Values{"reference": {p.Reference}, "email": {strings.TrimSpace(p.Email)}}))
 	ref, refOK := store.NormalizeReference(answers["reference"].Value)
+	if !refOK && answers["reference"].Value != "" {
+		bad("reference", a.t(r, "informed.lookup.error.reference"))
+	}
 	for _, e := range errs {
 		msg := a.t(r, "form.error."+e.Key, e.Args...)
 		if e.Input == "reference" {
 			msg = a.t(r, "informed.lookup.error.reference_required")
 		}
-		p.Errors = append(p.Errors, fieldError{e.Input, a.t(r, "informed.lookup."+e.Input) + ": " + msg})
-	}
-	if !refOK && answers["reference"].Value != "" {
-		p.Errors = append([]fieldError{{"reference", a.t(r, "informed.lookup.reference") + ": " + a.t(r, "informed.lookup.error.reference")}}, p.Errors...)
+		bad(e.Input, msg)
 	}
 	if len(p.Errors) > 0 {
 		a.render(w, r, http.StatusUnprocessableEntity, "lookup", p)

@@ -123,7 +123,7 @@ func TestCitizenKeptInformed(t *testing.T) {
 			t.Fatalf("reply: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), page)
 		}
 		_, page = fe.get(t, subPage+"?done=reply", fe.clerk)
-		if !strings.Contains(page, "Antwoord per e-mail verstuurd (Frans)") || !strings.Contains(page, "MARKER-REPLY Votre conteneur") ||
+		if !strings.Contains(page, "Antwoord per e-mail verstuurd (Frans)") || !strings.Contains(page, `lang="fr">MARKER-REPLY Votre conteneur`) ||
 			!strings.Contains(page, "klaargezet voor verzending") {
 			t.Fatalf("history without the reply:\n%s", page)
 		}

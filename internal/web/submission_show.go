@@ -20,6 +20,7 @@ import (
 
 type historyView struct {
 	At, Actor, What, Body string
+	Lang                  string // a reply's language, when not the page's
 }
 
 type attachmentView struct {
@@ -154,6 +155,9 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 			v.What = a.t(r, "inbox.history.note")
 		default:
 			v.What = a.historyWhat(r, h)
+			if h.Kind == "reply" {
+				v.Lang = h.Lang
+			}
 		}
 		p.History = append(p.History, v)
 	}
