@@ -95,6 +95,15 @@ func TestCitizenKeptInformed(t *testing.T) {
 		if _, page = fe.get(t, "/gent/receipt/vraag", cookie); !strings.Contains(page, "Une confirmation par e-mail a été envoyée à b***@gent.be.") {
 			t.Fatal("the receipt does not say the confirmation was sent")
 		}
+		// A relay that refuses the address for good: the receipt says so.
+		refused, _ := submitQuestion(t, fe, "nl", "weigert@gent.be", "nl0", true)
+		relay.RejectNext(550)
+		if msgs := deliver(t, env, relay, &seen); len(msgs) != 0 {
+			t.Fatalf("a refused mail arrived: %s", brief(msgs))
+		}
+		if _, page = fe.get(t, "/gent/receipt/vraag", refused); !strings.Contains(page, "De bevestiging per e-mail naar w***@gent.be kon niet worden verstuurd.") {
+			t.Fatalf("receipt after a refused mail:\n%s", page)
+		}
 		noMail, _ := submitQuestion(t, fe, "nl", "geen.mail@gent.be", "nl1", false)
 		if _, page = fe.get(t, "/gent/receipt/vraag", noMail); !strings.Contains(page, "U krijgt geen bevestiging per e-mail. Bewaar uw referentienummer goed.") ||
 			strings.Contains(page, "g***@gent.be") {
