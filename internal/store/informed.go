@@ -13,6 +13,7 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/seal"
 )
 
@@ -36,6 +37,32 @@ var CitizenLangs = []string{"nl", "fr", "en"}
 // replaced in one pass, so that what a person typed is never read as a
 // placeholder. To is ignored.
 type CitizenMail map[string]OutgoingMail
+
+// StatusMail is the mail that tells a citizen their case moved to status,
+// in every language, for SubmissionChange.StatusMail: the tenant's name,
+// the status as people read it and lookupURL (the tenant's look-up page)
+// filled in, the form's text left to the store ({text}). The web and the
+// API move cases; both send the same mail.
+func StatusMail(legalName, lookupURL, status string) CitizenMail {
+	m := CitizenMail{}
+	for _, l := range locale.Supported() {
+		name := locale.T(l, "inbox.status."+status)
+		m[string(l)] = OutgoingMail{Subject: locale.T(l, "informed.mail.status.subject", "{form}", name, "{reference}"),
+			Body: locale.T(l, "informed.mail.status.body", "{form}", "{reference}", legalName, name, "{text}", lookupURL, legalName)}
+	}
+	return m
+}
+
+// ReplyMail is the mail that carries a staff member's reply ({message})
+// to the citizen, in every language, for ReplyToSubmission.
+func ReplyMail(legalName, lookupURL string) CitizenMail {
+	m := CitizenMail{}
+	for _, l := range locale.Supported() {
+		m[string(l)] = OutgoingMail{Subject: locale.T(l, "informed.mail.reply.subject", "{form}", "{reference}"),
+			Body: locale.T(l, "informed.mail.reply.body", legalName, "{form}", "{reference}", "{message}", lookupURL, legalName)}
+	}
+	return m
+}
 
 // ReplyMaxLength bounds a reply to a citizen, in characters.
 const ReplyMaxLength = 4000

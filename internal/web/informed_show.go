@@ -46,28 +46,12 @@ func receiptMail(status string) string {
 	return "none"
 }
 
-// citizenMail prepares a mail to the citizen in each language: subject and
-// body are catalogue keys whose arguments are args, with the store's
-// placeholders ({reference}, {form}, {text}, {message}) among them.
-func citizenMail(subjectKey, bodyKey string, args func(l locale.Lang) ([]any, []any)) store.CitizenMail {
-	m := store.CitizenMail{}
-	for _, l := range locale.Supported() {
-		sa, ba := args(l)
-		m[string(l)] = store.OutgoingMail{Subject: locale.T(l, subjectKey, sa...), Body: locale.T(l, bodyKey, ba...)}
-	}
-	return m
-}
-
 // lookupURL is the public address of the tenant's look-up page.
 func (a *App) lookupURL(t tenant.Tenant) string { return a.opts.BaseURL + "/" + t.Slug + "/lookup" }
 
 // statusMail is the mail that tells the citizen their case moved to status.
 func (a *App) statusMail(t tenant.Tenant, status string) store.CitizenMail {
-	return citizenMail("informed.mail.status.subject", "informed.mail.status.body", func(l locale.Lang) ([]any, []any) {
-		name := locale.T(l, "inbox.status."+status)
-		return []any{"{form}", name, "{reference}"},
-			[]any{"{form}", "{reference}", t.LegalName, name, "{text}", a.lookupURL(t), t.LegalName}
-	})
+	return store.StatusMail(t.LegalName, a.lookupURL(t), status)
 }
 
 // replyView is the reply form of a submission's page.
@@ -108,9 +92,7 @@ func (a *App) submissionReply(w http.ResponseWriter, r *http.Request, me account
 		return
 	}
 	t := tenantFrom(r.Context())
-	m := citizenMail("informed.mail.reply.subject", "informed.mail.reply.body", func(l locale.Lang) ([]any, []any) {
-		return []any{"{form}", "{reference}"}, []any{t.LegalName, "{form}", "{reference}", "{message}", a.lookupURL(t), t.LegalName}
-	})
+	m := store.ReplyMail(t.LegalName, a.lookupURL(t))
 	err := a.opts.Store.ReplyToSubmission(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, store.UserViewer(me.ID),
 		r.PathValue("id"), r.PostForm.Get("message"), m)
 	var ce *store.ChangeError
