@@ -188,7 +188,12 @@ func (db *DB) LookupSubmission(ctx context.Context, actor audit.Actor, tenantID,
 			return keep(ErrNotFound)
 		}
 		res.CreatedAt = fromMicros(created)
-		ev.ObjectType, ev.ObjectID, ev.Subject = "submission", res.ID, subjectPseudonym(index)
+		// The submission's own pseudonym (an INSZ's, when it has one), so
+		// that the look-up stands with everything else about the citizen.
+		if subject == nil {
+			subject = index
+		}
+		ev.ObjectType, ev.ObjectID, ev.Subject = "submission", res.ID, subjectPseudonym(subject)
 		return tx.appendAudit(ev)
 	})
 	if errors.Is(err, ErrNotFound) {
@@ -235,7 +240,8 @@ func (tx *Tx) citizenMail(tenantID, id string, m CitizenMail, texts map[string]s
 	}
 	r := strings.NewReplacer("{reference}", ref.String, "{form}", f.Title.In(l), "{text}", texts[l], "{message}", message)
 	out.To, out.Lang = string(to), l
-	out.Subject, out.Body = r.Replace(out.Subject), r.Replace(out.Body)
+	// A title with a line break (a JSON import) must not break the header.
+	out.Subject, out.Body = strings.Join(strings.Fields(r.Replace(out.Subject)), " "), r.Replace(out.Body)
 	// An empty {text} leaves an empty paragraph behind.
 	for strings.Contains(out.Body, "\n\n\n") {
 		out.Body = strings.ReplaceAll(out.Body, "\n\n\n", "\n\n")
@@ -301,6 +307,9 @@ func (db *DB) ReplyToSubmission(ctx context.Context, actor audit.Actor, tenantID
 			return err
 		}
 		out.Kind = "submission.reply"
+		if out.validate() != nil {
+			return &ChangeError{"message", "no_contact"}
+		}
 		mailID, err := tx.enqueueMail(tenantID, out, actor)
 		if err != nil {
 			return err
@@ -347,13 +356,18 @@ func (tx *Tx) queueStatusMail(tenantID, id, formKey string, formVersion int, sta
 		return nil
 	}
 	out, lang, err := tx.citizenMail(tenantID, id, m, f.StatusMail.Texts[status], "")
-	if errors.Is(err, ErrNoContact) {
+	if errors.Is(err, ErrNoContact) || errors.Is(err, ErrUnreadable) {
+		// No address, or its keys are gone: the move goes on without a mail.
 		return nil
 	}
 	if err != nil {
 		return err
 	}
 	out.Kind = "submission.status"
+	if out.validate() != nil {
+		// An address the outbox refuses must not block the case's handling.
+		return nil
+	}
 	mailID, err := tx.enqueueMail(tenantID, out, actor)
 	if err != nil {
 		return err
