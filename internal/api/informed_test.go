@@ -19,12 +19,7 @@ import (
 func TestAPIStatusChangeSendsTheStatusMail(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		fx := newFixture(t, env, Options{BaseURL: "https://loket.gent.be"})
-		var f form.Form
-		for _, df := range form.DemoForms() {
-			if df.Key == "vraag" {
-				f = df
-			}
-		}
+		f := form.DemoForm("vraag")
 		f.StatusMail = &form.StatusMail{Enabled: true, Texts: map[string]register.Text{"done": {"fr": "MARKER-TEXT-FR"}}}
 		d, err := env.DB.SaveFormDraft(ctx, admin, fx.gent.ID, f)
 		if err == nil {

@@ -220,12 +220,7 @@ func TestStatusMailQueuedWithTheStatusChange(t *testing.T) {
 			t.Fatalf("a form without status mails sent %d", len(ms))
 		}
 		// Publish a version that does, with an English text for done.
-		var f form.Form
-		for _, df := range form.DemoForms() {
-			if df.Key == "vraag" {
-				f = df
-			}
-		}
+		f := form.DemoForm("vraag")
 		f.StatusMail = &form.StatusMail{Enabled: true, Texts: map[string]register.Text{
 			"done": {"nl": "MARKER-TEXT-NL", "en": "MARKER-TEXT-EN"}}}
 		fx.forms["vraag"] = publishDemo(t, env, fx.tn.ID, f)

@@ -144,12 +144,7 @@ func TestCitizenKeptInformed(t *testing.T) {
 		}
 
 		// The form sends status mails (a published version with them on).
-		var f form.Form
-		for _, df := range form.DemoForms() {
-			if df.Key == "vraag" {
-				f = df
-			}
-		}
+		f := form.DemoForm("vraag")
 		f.StatusMail = &form.StatusMail{Enabled: true, Texts: map[string]register.Text{
 			"in_progress": {"nl": "MARKER-TEXT-NL", "fr": "MARKER-TEXT-FR Nous vous recontactons."}}}
 		republish(t, env, fe, f)
