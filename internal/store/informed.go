@@ -18,12 +18,14 @@ import (
 )
 
 // The citizen kept informed: the e-mail address a citizen gave is kept
-// beside the submission (sealed, with its blind index) so that staff can
-// reply by mail, a status change can tell the citizen, and the citizen can
-// look the request up by its reference and that address — compared through
-// the blind index, never in plaintext. Every mail goes through the outbox
-// in the transaction that causes it, in the language the form was filled
-// in, and never holds the answers.
+// beside the submission (sealed, with its blind index: SEC-2) so that staff
+// can reply by mail, a status change can tell the citizen, and the citizen
+// can look the request up by its reference and that address — compared
+// through the blind index, never in plaintext. Every mail goes through the
+// outbox in the transaction that causes it, in the language the form was
+// filled in, and never holds the answers (REG-4: the citizen learns only
+// what is new). Every reply, look-up and read of a reply is in the audit
+// log in the same transaction (AUD-1).
 
 // CitizenLangs are the languages a mail to a citizen can be in.
 var CitizenLangs = []string{"nl", "fr", "en"}

@@ -118,13 +118,13 @@ func TestClauseSEC2_LookupComparesTheAddressThroughTheBlindIndex(t *testing.T) {
 	})
 }
 
-// TestReplyToTheCitizenSealedAuditedInHistory: a reply goes to the address
+// TestClauseAUD1_ReplyToTheCitizenSealedAuditedInHistory: a reply goes to the address
 // the citizen gave, in the form's language, queued with the reply and the
 // audit event in one transaction; its text is sealed and read back only
 // through the audited opening of the submission; a viewer without a grant
 // gets ErrNotFound (recorded); an empty, too long or address-less reply
 // is refused by field, nothing queued.
-func TestReplyToTheCitizenSealedAuditedInHistory(t *testing.T) {
+func TestClauseAUD1_ReplyToTheCitizenSealedAuditedInHistory(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		fx := newInboxFixture(t, env, "gent")
 		id, ref := fx.submitQuestion(t, env, "burger@gent.be", "fr", "reply1")
@@ -197,12 +197,12 @@ func TestReplyToTheCitizenSealedAuditedInHistory(t *testing.T) {
 	})
 }
 
-// TestStatusMailQueuedWithTheStatusChange: a form that sends status mails
+// TestClauseAUD1_StatusMailQueuedWithTheStatusChange: a form that sends status mails
 // queues one, in the citizen's language with the form's text for the new
 // status and without the answers, in the transaction of the move, and
 // keeps it in the history; a move back to "new", a form that sends none
 // and a submission without an address queue nothing.
-func TestStatusMailQueuedWithTheStatusChange(t *testing.T) {
+func TestClauseAUD1_StatusMailQueuedWithTheStatusChange(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		fx := newInboxFixture(t, env, "gent")
 		viewer := store.UserViewer(fx.other.ID)
