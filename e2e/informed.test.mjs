@@ -187,7 +187,7 @@ test('clerk: reply form, history, status change, status mail settings; the citiz
     await page.fill('#message', 'Bonjour, votre conteneur sera vidé lundi.');
     response = await submit(page, 'form:has(#message) button[type=submit]');
     assert.equal(response.status(), 200);
-    assert.match(await page.locator('main .history').textContent(), /Antwoord per e-mail verstuurd \(Frans\)[\s\S]*votre conteneur sera vidé lundi/);
+    assert.match(await page.locator('main .history').textContent(), /Antwoord per e-mail aan de burger \(Frans\): klaar voor verzending[\s\S]*votre conteneur sera vidé lundi/);
     await page.check('main input[name=status][value=in_progress]');
     response = await submit(page, 'form:has(input[name=status]) button[type=submit]');
     assert.equal(response.status(), 200);

@@ -45,6 +45,7 @@ type HistoryEntry struct {
 	AssigneeID string
 	Body       string
 	Lang       string
+	MailStatus string // reply, status_mail: the mail's delivery (MailStatus…)
 	At         time.Time
 }
 

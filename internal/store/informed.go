@@ -392,8 +392,9 @@ func (tx *Tx) openReplies(tenantID string, d *SubmissionDetail) error {
 		return err
 	}
 	d.HasContact, d.ContactLang = len(contact) > 0, lang.String
-	rows, err := tx.query(`SELECT id, kind, actor_id, lang, status, body, created_at FROM submission_replies
-		WHERE tenant_id = $1 AND submission_id = $2 ORDER BY created_at, id`, tenantID, d.ID)
+	rows, err := tx.query(`SELECT r.id, r.kind, r.actor_id, r.lang, r.status, r.body, r.created_at, m.status FROM submission_replies r
+		LEFT JOIN mail_outbox m ON m.tenant_id = r.tenant_id AND m.id = r.mail_id
+		WHERE r.tenant_id = $1 AND r.submission_id = $2 ORDER BY r.created_at, r.id`, tenantID, d.ID)
 	if err != nil {
 		return err
 	}
@@ -405,16 +406,16 @@ func (tx *Tx) openReplies(tenantID string, d *SubmissionDetail) error {
 	var replies []sealedReply
 	for rows.Next() {
 		var e sealedReply
-		var status sql.NullString
+		var status, mailStatus sql.NullString
 		var at int64
-		if err := rows.Scan(&e.id, &e.Kind, &e.ActorID, &e.Lang, &status, &e.body, &at); err != nil {
+		if err := rows.Scan(&e.id, &e.Kind, &e.ActorID, &e.Lang, &status, &e.body, &at, &mailStatus); err != nil {
 			rows.Close()
 			return err
 		}
 		if e.Kind == "status" {
 			e.Kind = "status_mail"
 		}
-		e.Status, e.At = status.String, fromMicros(at)
+		e.Status, e.At, e.MailStatus = status.String, fromMicros(at), mailStatus.String
 		replies = append(replies, e)
 	}
 	rows.Close()

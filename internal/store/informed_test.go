@@ -149,7 +149,8 @@ func TestClauseAUD1_ReplyToTheCitizenSealedAuditedInHistory(t *testing.T) {
 			t.Fatal(err)
 		}
 		last := d.History[len(d.History)-1]
-		if !d.HasContact || d.ContactLang != "fr" || last.Kind != "reply" || last.Body != "MARKER-REPLY Bonjour" || last.Lang != "fr" || last.ActorID != fx.other.ID {
+		if !d.HasContact || d.ContactLang != "fr" || last.Kind != "reply" || last.Body != "MARKER-REPLY Bonjour" || last.Lang != "fr" || last.ActorID != fx.other.ID ||
+			last.MailStatus != store.MailStatusSending {
 			t.Fatalf("history: %+v %+v", d.History, d)
 		}
 		var replies int

@@ -76,11 +76,12 @@ func (a *App) replyViewOf(r *http.Request, d store.SubmissionDetail) replyView {
 // historyWhat names the mails to the citizen in a submission's history.
 func (a *App) historyWhat(r *http.Request, h store.HistoryEntry) string {
 	lang := a.t(r, "informed.lang."+h.Lang)
+	state := a.t(r, "informed.mail_state."+receiptMail(h.MailStatus))
 	switch h.Kind {
 	case "reply":
-		return a.t(r, "informed.history.reply", lang)
+		return a.t(r, "informed.history.reply", lang, state)
 	case "status_mail":
-		return a.t(r, "informed.history.status_mail", a.t(r, "inbox.status."+h.Status), lang)
+		return a.t(r, "informed.history.status_mail", a.t(r, "inbox.status."+h.Status), lang, state)
 	}
 	return ""
 }

@@ -132,7 +132,7 @@ func TestCitizenKeptInformed(t *testing.T) {
 			t.Fatalf("reply: %d %s\n%s", resp.StatusCode, resp.Header.Get("Location"), page)
 		}
 		_, page = fe.get(t, subPage+"?done=reply", fe.clerk)
-		if !strings.Contains(page, "Antwoord per e-mail verstuurd (Frans)") || !strings.Contains(page, `lang="fr">MARKER-REPLY Votre conteneur`) ||
+		if !strings.Contains(page, "Antwoord per e-mail aan de burger (Frans): klaar voor verzending") || !strings.Contains(page, `lang="fr">MARKER-REPLY Votre conteneur`) ||
 			!strings.Contains(page, "klaargezet voor verzending") {
 			t.Fatalf("history without the reply:\n%s", page)
 		}
@@ -158,7 +158,8 @@ func TestCitizenKeptInformed(t *testing.T) {
 			!strings.Contains(msgs[0].Body, "https://loket.gent.be/gent/lookup") || strings.Contains(msgs[0].Body, "MARKER-ANSWER") {
 			t.Fatalf("status mail: %s", brief(msgs))
 		}
-		if _, page = fe.get(t, subPage, fe.clerk); !strings.Contains(page, "Statusmail verstuurd: In behandeling (Frans)") {
+		if _, page = fe.get(t, subPage, fe.clerk); !strings.Contains(page, "Statusmail aan de burger: In behandeling (Frans): verstuurd") ||
+			!strings.Contains(page, "Antwoord per e-mail aan de burger (Frans): verstuurd") {
 			t.Fatalf("history without the status mail:\n%s", page)
 		}
 
