@@ -45,6 +45,9 @@ type Options struct {
 	BodyLimit int64
 	// RateLimit caps requests per key per minute; 0 means DefaultRateLimit.
 	RateLimit int
+	// BaseURL is the site's public address, for the look-up link in the
+	// status mail a move through the API sends the citizen.
+	BaseURL string
 }
 
 // API is the JSON API. Create it with New; it is safe for concurrent use.

@@ -251,7 +251,8 @@ func (a *API) submissionStatus(w http.ResponseWriter, r *http.Request, t tenant.
 		return
 	}
 	err = a.opts.Store.ChangeSubmission(r.Context(), k.Actor(requestIDFrom(r)), t.ID, store.KeyViewer(k.ID), r.PathValue("id"),
-		store.SubmissionChange{Status: in.Status, Reason: in.Reason})
+		store.SubmissionChange{Status: in.Status, Reason: in.Reason,
+			StatusMail: store.StatusMail(t.LegalName, a.opts.BaseURL+"/"+t.Slug+"/lookup", in.Status)})
 	if err != nil {
 		a.storeError(w, r, "change submission", err)
 		return

@@ -111,6 +111,8 @@ var actions = []Action{
 	{Code: "submission.status", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
 	{Code: "submission.assign", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
 	{Code: "submission.note", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
+	{Code: "submission.reply", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
+	{Code: "submission.lookup", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
 	{Code: "attachment.read", Group: GroupSubmissions, Object: NameAttachment, Citizen: true, MayFail: true},
 	{Code: "attachment.refused", Group: GroupSubmissions, Object: NameForm},
 	{Code: "webhook.queue", Group: GroupSubmissions, Object: NameSubmission},

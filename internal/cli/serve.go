@@ -101,7 +101,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	})
 
 	// The JSON API answers below /api/, the web side everything else.
-	apiApp := api.New(api.Options{Logger: log, Store: db, TLS: cfg.TLS()})
+	apiApp := api.New(api.Options{Logger: log, Store: db, TLS: cfg.TLS(), BaseURL: cfg.BaseURL})
 	handler := server.Mount(app.Handler(), api.Prefix, apiApp.Handler())
 
 	ctx, cancel := context.WithCancel(ctx)

@@ -83,3 +83,14 @@ func DemoForms() []Form {
 	}
 	return []Form{contact, benefit}
 }
+
+// DemoForm is the demo form with key as DemoForms makes it, for a caller
+// that changes one setting of it; the zero Form when there is none.
+func DemoForm(key string) Form {
+	for _, f := range DemoForms() {
+		if f.Key == key {
+			return f
+		}
+	}
+	return Form{}
+}

@@ -48,7 +48,26 @@ type Form struct {
 	// form then needs an e-mail field (ConfirmationField).
 	ConfirmationMail  bool   `json:"confirmation_mail,omitempty"`
 	ConfirmationField string `json:"confirmation_field,omitempty"`
+	// StatusMail tells the citizen by e-mail when their case moves; nil
+	// for never.
+	StatusMail *StatusMail `json:"status_mail,omitempty"`
 }
+
+// StatusMail is a form's status mail: on or off, and the form's own text
+// per status and language. The mail holds the reference, the form's title,
+// the new status and this text — never the answers.
+type StatusMail struct {
+	Enabled bool `json:"enabled"`
+	// Texts are by status (MailStatuses).
+	Texts map[string]register.Text `json:"texts,omitempty"`
+}
+
+// MailStatuses are the statuses a status mail announces (a case moved
+// back to "new" tells the citizen nothing).
+var MailStatuses = []string{"in_progress", "done", "rejected"}
+
+// StatusMailTextMax bounds a status mail's text, in characters.
+const StatusMailTextMax = 2000
 
 // Page is one step of a form.
 type Page struct {
@@ -149,7 +168,7 @@ var fieldKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // reservedKeys cannot be form keys: they are tenant pages.
 var reservedKeys = []string{"privacy", "login", "logout", "activate", "activated", "account", "admin", "password",
-	"signed-in", "static", "api", "receipt", "forms", "inbox", "operator"}
+	"signed-in", "static", "api", "receipt", "forms", "inbox", "operator", "lookup"}
 
 // Validate checks the definition on its own (publishable or not); every
 // problem is listed. A draft may be unfinished — no pages yet, a page
@@ -252,7 +271,38 @@ func (f Form) Validate() []Problem {
 			add("confirmation_field", "confirmation_field")
 		}
 	}
+	if sm := f.StatusMail; sm != nil {
+		if sm.Enabled && !slices.ContainsFunc(f.Fields(), func(fl Field) bool { return fl.Type == TypeEmail }) {
+			add("status_mail", "status_mail_email")
+		}
+		for status, t := range sm.Texts {
+			if !slices.Contains(MailStatuses, status) {
+				add("status_mail_"+status, "status_mail_status", status)
+				continue
+			}
+			for lang, s := range t {
+				if len([]rune(s)) > StatusMailTextMax {
+					add("status_mail_"+status+"."+lang, "status_mail_too_long", StatusMailTextMax)
+				}
+			}
+		}
+	}
 	return ps
+}
+
+// ContactField is the e-mail field whose answer staff reply to and the
+// citizen looks the request up with: the confirmation field when the form
+// has one, else its first e-mail field; false when it has none.
+func (f Form) ContactField() (Field, bool) {
+	if fl, ok := f.Field(f.ConfirmationField); ok && fl.Type == TypeEmail {
+		return fl, true
+	}
+	for _, fl := range f.Fields() {
+		if fl.Type == TypeEmail {
+			return fl, true
+		}
+	}
+	return Field{}, false
 }
 
 // Publishable checks the definition, that it is complete (pages, each

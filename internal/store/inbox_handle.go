@@ -22,6 +22,10 @@ type SubmissionDetail struct {
 	UpdatedAt       time.Time
 	Attachments     []AttachmentInfo
 	History         []HistoryEntry
+	// HasContact: the citizen gave an e-mail address (staff may reply);
+	// ContactLang is the language the form was filled in ("" unknown).
+	HasContact  bool
+	ContactLang string
 }
 
 // AttachmentInfo describes one file of a submission.
@@ -32,14 +36,17 @@ type AttachmentInfo struct {
 }
 
 // HistoryEntry is one step of a submission's handling: a status change
-// (Status, Body the reason), an assignment (AssigneeID, "" for nobody) or
-// a note (Body).
+// (Status, Body the reason), an assignment (AssigneeID, "" for nobody), a
+// note (Body), a reply mailed to the citizen (Body, Lang) or a status mail
+// (Status, Lang).
 type HistoryEntry struct {
-	Kind       string // status, assign, note
+	Kind       string // status, assign, note, reply, status_mail
 	ActorID    string
 	Status     string
 	AssigneeID string
 	Body       string
+	Lang       string
+	MailStatus string // reply, status_mail: the mail's delivery (MailStatus…)
 	At         time.Time
 	Unreadable bool // its body (note or reason) did not open (Body is "")
 }
@@ -196,6 +203,9 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 			}
 			d.History = append(d.History, e.HistoryEntry)
 		}
+		if err := tx.openReplies(tenantID, &d, failed); err != nil {
+			return err
+		}
 		return tx.appendAudit(ev)
 	})
 	db.alertUnreadable(ctx, bad)
@@ -266,6 +276,10 @@ type SubmissionChange struct {
 	Reason   string
 	Assignee string
 	Note     string
+	// StatusMail is the mail that tells the citizen of a new status, sent
+	// (in the same transaction) when the form sends status mails; the
+	// form's text for the status fills {text}. nil for none.
+	StatusMail CitizenMail
 }
 
 // ChangeError says why a change was refused, as a locale key suffix per
@@ -388,6 +402,9 @@ func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID 
 			// content, no reason); notes and assignments stay internal.
 			if err := tx.enqueueWebhooks(tenantID, webhook.EventSubmissionUpdated, WebhookSubmission{ID: id, Reference: ref.String,
 				FormKey: formKey, FormVersion: formVersion, Status: ch.Status}); err != nil {
+				return err
+			}
+			if err := tx.queueStatusMail(tenantID, id, formKey, formVersion, ch.Status, ch.StatusMail, actor); err != nil {
 				return err
 			}
 		}

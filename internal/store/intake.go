@@ -34,6 +34,11 @@ type NewFormSubmission struct {
 	// Mail is the confirmation the citizen asked for, queued (sealed) in
 	// the same transaction; nil for none.
 	Mail *OutgoingMail
+	// Contact is the e-mail address the citizen gave ("" for none), sealed
+	// with its blind index: staff reply to it and the citizen looks the
+	// request up with it. Lang is the language the form was filled in
+	// ("nl", "fr", "en"), the language of every mail to the citizen.
+	Contact, Lang string
 }
 
 // NewAttachment is one scanned-clean file of a submission.
@@ -121,6 +126,10 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
 	ref := referenceOf(mac)
+	contact, err := db.sealContact(tenantID, id, in.Contact)
+	if err != nil {
+		return "", false, fmt.Errorf("submit form: %w", err)
+	}
 	hook, err := newWebhookEvent(now, webhook.EventSubmissionCreated, WebhookSubmission{ID: id, Reference: ref, FormKey: in.FormKey,
 		FormVersion: in.FormVersion, Status: StatusNew})
 	if err != nil {
@@ -131,12 +140,12 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		// the form version is the published one; why not is looked up
 		// only when it did not.
 		res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
-			register_version, reference, receipt_hash, receipt_expires_at)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, contact_lang)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
 			WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')
 			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')`,
 			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, receipt[:],
-			micros(now.Add(ReceiptTTL)))
+			micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, contact.lang(in.Lang))
 		if err != nil {
 			return err
 		}
@@ -164,7 +173,12 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 			m := *in.Mail
 			m.Body = strings.ReplaceAll(m.Body, "{reference}", ref)
 			m.Subject = strings.ReplaceAll(m.Subject, "{reference}", ref)
-			if _, err := tx.enqueueMail(tenantID, m, actor); err != nil {
+			mailID, err := tx.enqueueMail(tenantID, m, actor)
+			if err != nil {
+				return err
+			}
+			// The receipt says whether the confirmation went out.
+			if _, err := tx.exec(`UPDATE submissions SET confirmation_mail_id = $1 WHERE id = $2`, mailID, id); err != nil {
 				return err
 			}
 		}
@@ -208,6 +222,9 @@ type Receipt struct {
 	CreatedAt       time.Time
 	Answers         []byte // JSON of form.Answers, opened
 	Attachments     []ReceiptFile
+	// Mail is the delivery state of the confirmation mail (MailStatus…),
+	// "" when none was queued.
+	Mail string
 }
 
 // ReceiptFile names an attachment on the receipt (never its content).
@@ -234,9 +251,13 @@ func (db *DB) OpenReceipt(ctx context.Context, actor audit.Actor, tenantID, refe
 		var sealed, index, stored []byte
 		var created int64
 		var expires sql.NullInt64
-		err := tx.queryRow(`SELECT id, reference, form_key, form_version, register_version, created_at, data, subject_index,
-			receipt_hash, receipt_expires_at FROM submissions WHERE tenant_id = $1 AND reference = $2`, tenantID, reference).
-			Scan(&id, &rc.Reference, &rc.FormKey, &rc.FormVersion, &rc.RegisterVersion, &created, &sealed, &index, &stored, &expires)
+		var mailStatus sql.NullString
+		err := tx.queryRow(`SELECT s.id, s.reference, s.form_key, s.form_version, s.register_version, s.created_at, s.data, s.subject_index,
+			s.receipt_hash, s.receipt_expires_at, m.status FROM submissions s
+			LEFT JOIN mail_outbox m ON m.tenant_id = s.tenant_id AND m.id = s.confirmation_mail_id
+			WHERE s.tenant_id = $1 AND s.reference = $2`, tenantID, reference).
+			Scan(&id, &rc.Reference, &rc.FormKey, &rc.FormVersion, &rc.RegisterVersion, &created, &sealed, &index, &stored, &expires, &mailStatus)
+		rc.Mail = mailStatus.String
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrReceiptGone
 		}

@@ -160,6 +160,10 @@ func (n *auditNamer) actor(a audit.Actor) phrase {
 }
 
 func (n *auditNamer) submission(id string) phrase {
+	if id == "" {
+		// A refused look-up names no submission (none matched).
+		return plain(n.t("auditlog.obj.submission_none"))
+	}
 	ref, ok := n.subs[id]
 	if !ok {
 		return plain(n.t("auditlog.obj.submission_gone"))

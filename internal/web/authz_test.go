@@ -108,6 +108,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/inbox/search", "POST", "/gent/inbox/search", "q=nobody", map[string]int{"*": 303, "user": 422, "admin": 422, "dpo": 403}},
 		{"GET /{tenant}/inbox/submissions/{id}", "GET", "/gent/inbox/submissions/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/inbox/submissions/{id}/{action}", "POST", "/gent/inbox/submissions/nope/notes", "note=x", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/inbox/submissions/{id}/reply", "POST", "/gent/inbox/submissions/nope/reply", "message=x", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/inbox/submissions/{id}/files/{file}", "GET", "/gent/inbox/submissions/nope/files/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/audit", "GET", "/gent/admin/audit", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/audit/search", "POST", "/gent/admin/audit/search", "q=nobody", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
@@ -224,6 +225,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/{form}", "GET", "/gent/nope", "", map[string]int{"*": 404}},
 		{"POST /{tenant}/{form}", "POST", "/gent/nope", "token=x", map[string]int{"*": 404}},
 		{"GET /{tenant}/receipt/{form}", "GET", "/gent/receipt/nope", "", map[string]int{"*": 410}},
+		// "Look up my request": public; an unknown reference with an
+		// address is the same 404 for everyone (no enumeration).
+		{"GET /{tenant}/lookup", "GET", "/gent/lookup", "", map[string]int{"*": 200}},
+		{"POST /{tenant}/lookup", "POST", "/gent/lookup", "reference=K7M4Q-2XD9P&email=nobody%40gent.be", map[string]int{"*": 404}},
 		// The processing register (REG-1) and annex 1: every role that
 		// works with it reads it (the demo register is version 1); only
 		// admins upload (a form instead of a file upload: 415 proves the

@@ -333,6 +333,12 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	in := store.NewFormSubmission{FormKey: f.Key, FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion,
 		Idempotency: token, Receipt: token + ":receipt", Attachments: files, Subject: subjectOf(f, answers)}
+	// Staff reply, and the citizen looks the request up, with the address
+	// the citizen gave, in the language the form was filled in.
+	in.Lang = string(LangFrom(r.Context()))
+	if fl, ok := f.ContactField(); ok {
+		in.Contact = answers[fl.Key].Value
+	}
 	var err error
 	if in.Answers, err = json.Marshal(answers); err != nil {
 		a.internalError(w, r, "encode answers", err)
@@ -458,6 +464,11 @@ type receiptPage struct {
 	Reference string
 	CreatedAt string
 	Answers   []receiptLine
+	// Mail is what became of the confirmation mail (none, queued, sent,
+	// failed), MailTo its address masked.
+	Mail, MailTo string
+	// CanLookUp: the citizen gave an e-mail address to look it up with.
+	CanLookUp bool
 }
 
 type receiptLine struct {
@@ -498,7 +509,13 @@ func (a *App) receiptShow(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := string(LangFrom(r.Context()))
 	p := receiptPage{Tenant: t, FormKey: rc.FormKey, Title: locOf(fv.Form.Title, lang), Done: locOf(fv.Form.Done, lang), Reference: rc.Reference,
-		CreatedAt: datetime(rc.CreatedAt)}
+		CreatedAt: datetime(rc.CreatedAt), Mail: receiptMail(rc.Mail)}
+	if fl, ok := fv.Form.ContactField(); ok && answers[fl.Key].Value != "" {
+		p.CanLookUp = true
+	}
+	if fl, ok := fv.Form.Field(fv.Form.ConfirmationField); ok && p.Mail != "none" {
+		p.MailTo = maskAddress(answers[fl.Key].Value)
+	}
 	for _, fl := range fv.Form.Fields() {
 		line := receiptLine{Label: locOf(fl.Label, lang), Value: a.displayAnswer(r, fl, answers[fl.Key])}
 		if fl.Type == form.TypeFile {

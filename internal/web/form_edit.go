@@ -680,6 +680,7 @@ type settingsPage struct {
 	ConfirmationField string
 	EmailFields       []choice
 	Errors            fieldErrors
+	StatusMail        statusMailView
 }
 
 // formSettingsShow is the page of the form's own texts and the
@@ -705,6 +706,7 @@ func (a *App) formSettingsUpdate(w http.ResponseWriter, r *http.Request, me acco
 	if !f.ConfirmationMail {
 		f.ConfirmationField = ""
 	}
+	f.StatusMail = postedStatusMail(v)
 	ps, err := a.saveDraft(r, me, f)
 	switch {
 	case err != nil:
@@ -725,7 +727,8 @@ func (a *App) renderSettings(w http.ResponseWriter, r *http.Request, status int,
 	lang := string(LangFrom(r.Context()))
 	p := settingsPage{Base: store.FormBase(st.working()), Slug: t.Slug, TenantName: t.LegalName, FormKey: f.Key, FormTitle: locOf(st.working().Form.Title, lang),
 		Titles: textInputs("title", f.Title, errs), Intros: textInputs("intro", f.Intro, errs), Dones: textInputs("done", f.Done, errs),
-		ConfirmationMail: f.ConfirmationMail, ConfirmationField: f.ConfirmationField, Errors: errs}
+		ConfirmationMail: f.ConfirmationMail, ConfirmationField: f.ConfirmationField, Errors: errs,
+		StatusMail: a.statusMailViewOf(r, f, errs)}
 	for _, fl := range f.Fields() {
 		if fl.Type == form.TypeEmail {
 			p.EmailFields = append(p.EmailFields, choice{Value: fl.Key, Text: locOf(fl.Label, lang), Selected: fl.Key == f.ConfirmationField})

@@ -36,6 +36,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/{form}", a.formShow)
 	mux.HandleFunc("POST /{tenant}/{form}", a.rateLimited(newRateLimiter(a.opts.FormRateLimit), a.formCreate))
 	mux.HandleFunc("GET /{tenant}/receipt/{form}", a.receiptShow)
+	// "Look up my request": by reference and the e-mail address given,
+	// posted (never in a URL), rate-limited like the login.
+	mux.HandleFunc("GET /{tenant}/lookup", a.lookupShow)
+	mux.HandleFunc("POST /{tenant}/lookup", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.lookupCreate))
 	mux.HandleFunc("GET /{tenant}/activate/{token}", a.activationShow)
 	mux.HandleFunc("POST /{tenant}/activate/{token}", a.activationCreate)
 	mux.HandleFunc("GET /{tenant}/activated", a.activatedShow)
@@ -101,6 +105,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/inbox/search", a.require(account.HandleSubmissions, a.inboxSearch))
 	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}", a.require(account.HandleSubmissions, a.submissionShow))
 	mux.HandleFunc("POST /{tenant}/inbox/submissions/{id}/{action}", a.require(account.HandleSubmissions, a.submissionChange))
+	// A reply to the citizen by mail, kept in the submission's history.
+	mux.HandleFunc("POST /{tenant}/inbox/submissions/{id}/reply", a.require(account.HandleSubmissions, a.submissionReply))
 	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/files/{file}", a.require(account.HandleSubmissions, a.attachmentDownload))
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))

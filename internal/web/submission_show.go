@@ -20,6 +20,7 @@ import (
 
 type historyView struct {
 	At, Actor, What, Body string
+	Lang                  string // a reply's language, when not the page's
 }
 
 type attachmentView struct {
@@ -49,6 +50,7 @@ type submissionPage struct {
 	Done             string
 	Errors           fieldErrors
 	Typed            struct{ Reason, Note string }
+	Reply            replyView // mailing the citizen
 }
 
 // submissionActions are the handling steps, by the last path segment.
@@ -56,7 +58,7 @@ var submissionActions = []string{"status", "assign", "notes"}
 
 func (a *App) submissionShow(w http.ResponseWriter, r *http.Request, me account.User) {
 	done := r.URL.Query().Get("done")
-	if !slices.Contains(submissionActions, done) {
+	if !slices.Contains(submissionActions, done) && done != "reply" {
 		done = ""
 	}
 	a.renderSubmission(w, r, me, http.StatusOK, done, nil)
@@ -131,6 +133,7 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 		// Longer than the store takes is refused, and not shown back (LOC-3).
 		p.Typed.Reason, p.Typed.Note = echoUpTo(r.PostForm.Get("reason"), store.NoteMaxLength), echoUpTo(r.PostForm.Get("note"), store.NoteMaxLength)
 	}
+	p.Reply = a.replyViewOf(r, d)
 	var answers form.Answers
 	if err := json.Unmarshal(d.Answers, &answers); err != nil {
 		a.internalError(w, r, "decode answers", err)
@@ -171,6 +174,11 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 			v.What = a.t(r, "inbox.history.assign", nameOf(h.AssigneeID))
 		case "note":
 			v.What = a.t(r, "inbox.history.note")
+		default:
+			v.What = a.historyWhat(r, h)
+			if h.Kind == "reply" {
+				v.Lang = h.Lang
+			}
 		}
 		p.History = append(p.History, v)
 	}
@@ -218,6 +226,7 @@ func (a *App) submissionChange(w http.ResponseWriter, r *http.Request, me accoun
 	switch action {
 	case "status":
 		ch.Status, ch.Reason = r.PostForm.Get("status"), r.PostForm.Get("reason")
+		ch.StatusMail = a.statusMail(t, ch.Status)
 		if ch.Status == "" {
 			a.renderSubmission(w, r, me, http.StatusUnprocessableEntity, "", fieldErrors{{"status", a.t(r, "inbox.error.status_required")}})
 			return
