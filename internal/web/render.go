@@ -28,6 +28,9 @@ type Page struct {
 	RequestID string
 	Version   string
 	Data      any
+	// Brand is the tenant's look on a tenant's pages (nil elsewhere, and
+	// on the operators' realm): the staff layout and footer show it.
+	Brand *Brand
 }
 
 // T translates key into the page's language; see locale.T.
@@ -69,8 +72,9 @@ func (p Page) Languages() []LangLink {
 // defines "content" and may redefine "title".
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"static": staticURL, "datetime": datetime,
-		"fieldCtx":  func(p Page, f formFieldView) fieldContext { return fieldContext{Page: p, Field: f} },
-		"hasPrefix": strings.HasPrefix}
+		"fieldCtx":      func(p Page, f formFieldView) fieldContext { return fieldContext{Page: p, Field: f} },
+		"hasPrefix":     strings.HasPrefix,
+		"brandingInput": func(p Page, f brandingField) brandingInput { return brandingInput{brandingField: f, P: p} }}
 	base, err := template.New("base.html").Funcs(funcs).ParseFS(templateFiles, "templates/base.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse base template: %w", err)
@@ -107,6 +111,10 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 		RequestID: RequestIDFrom(r.Context()),
 		Version:   a.opts.Version,
 		Data:      data,
+	}
+	if t := tenantFrom(r.Context()); t.ID != "" && !t.IsPlatform() {
+		b := a.brandOf(r.Context())
+		p.Brand = &b
 	}
 	if key := "page." + name + ".title"; locale.Has(lang, key) {
 		p.Title = locale.T(lang, key)
