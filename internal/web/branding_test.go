@@ -8,12 +8,16 @@ import (
 	"image/png"
 	"mime/multipart"
 	"net/http"
+	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/brand"
+	"github.com/kluis/kluis/internal/pdftest"
 	"github.com/kluis/kluis/internal/storetest"
 )
 
@@ -222,6 +226,46 @@ func TestBranding_DPOReadsAdminPageShowsPreview(t *testing.T) {
 		if !strings.Contains(body, `id="branding-form"`) || !strings.Contains(body, "Contraste avec le blanc : 7,") ||
 			!strings.Contains(body, `value="09 123 45 67"`) {
 			t.Fatalf("admin page:\n%s", body)
+		}
+	})
+}
+
+// TestBranding_ReceiptPDFHasLetterhead: the receipt PDF opens with the
+// municipality's PNG logo, name and contact block, carries its language
+// and title, and names its accessible version (fpdf cannot tag a PDF).
+func TestBranding_ReceiptPDFHasLetterhead(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		le := newLoginEnv(t, env, Options{})
+		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
+		if resp, body := brandingPost(t, le, admin, goodBranding(), "logo.png", logoPNG(t)); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("save: %d\n%s", resp.StatusCode, body)
+		}
+		r := httptest.NewRequest(http.MethodGet, "/gent/receipt/vraag?format=pdf", nil)
+		r = r.WithContext(context.WithValue(r.Context(), tenantKey{}, le.gent))
+		pdf, err := le.app.receiptPDF(r, receiptPage{Tenant: le.gent, FormKey: "vraag", Title: loc{Text: "Vraag of melding"},
+			Reference: "2YET9-1Y7AK", CreatedAt: "04.12.2026 10:19"}, time.Date(2026, 12, 4, 9, 19, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"/Subtype /Image", "/Lang (nl-BE)"} {
+			if !bytes.Contains(pdf, []byte(want)) {
+				t.Errorf("PDF lacks %s", want)
+			}
+		}
+		if os.Getenv("KLUIS_KEEP_PDF") != "" {
+			os.WriteFile(os.Getenv("KLUIS_KEEP_PDF"), pdf, 0o600)
+		}
+		pages := pdftest.Text(t, pdf)
+		text := strings.Join(pages, " ")
+		for _, want := range []string{"Gemeente Zonnedal Markt 1 9999 Zonnedal Telefoon: 09 123 45 67 E-mail: info@zonnedal.be",
+			"Website: https://www.zonnedal.be", "Openingsuren: ma–vr 9–12 u.", "2YET9-1Y7AK",
+			"De toegankelijke versie van dit document is de ontvangstbevestiging als webpagina"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("PDF text lacks %q:\n%s", want, text)
+			}
+		}
+		if !strings.HasPrefix(pages[0], "Gemeente Zonnedal") {
+			t.Errorf("the letterhead does not open the page: %.80s", pages[0])
 		}
 	})
 }
