@@ -101,12 +101,7 @@ func (db *DB) SetBranding(ctx context.Context, actor audit.Actor, tenantID strin
 	}
 	var version int
 	err := db.write(ctx, func(tx *Tx) error {
-		var id string
-		err := tx.queryRow(`SELECT id FROM tenants WHERE id = $1`+tx.forUpdate(), tenantID).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
-		}
-		if err != nil {
+		if err := tx.lockTenant(tenantID); err != nil {
 			return err
 		}
 		old, err := scanBranding(tx.queryRow(`SELECT `+brandingColumns+` FROM tenant_branding WHERE tenant_id = $1`, tenantID))
