@@ -322,25 +322,26 @@ func (b Brand) CSS() string {
 }
 
 // ContactLines is the contact block as lines of text, labelled with the
-// labels given (phone, e-mail, website, hours), for mails and PDFs.
+// labels given (phone, e-mail, website, hours, each with its colon as the
+// language writes it: "Téléphone :"), for mails and PDFs.
 func (c Contact) ContactLines(phone, email, website, hours string) []string {
 	var lines []string
 	if c.Address != "" {
 		lines = append(lines, strings.Split(c.Address, "\n")...)
 	}
 	if c.Phone != "" {
-		lines = append(lines, phone+": "+FormatPhone(c.Phone))
+		lines = append(lines, phone+" "+FormatPhone(c.Phone))
 	}
 	if c.Email != "" {
-		lines = append(lines, email+": "+c.Email)
+		lines = append(lines, email+" "+c.Email)
 	}
 	if c.Website != "" {
-		lines = append(lines, website+": "+c.Website)
+		lines = append(lines, website+" "+c.Website)
 	}
 	if c.Hours != "" {
 		for i, l := range strings.Split(c.Hours, "\n") {
 			if i == 0 {
-				l = hours + ": " + l
+				l = hours + " " + l
 			}
 			lines = append(lines, l)
 		}

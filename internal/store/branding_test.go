@@ -152,8 +152,8 @@ func TestBranding_MailFooter(t *testing.T) {
 			t.Fatal(err)
 		}
 		m := claimOne(t, env)
-		want := "\n\n-- \nGemeente Zonnedal\nMarkt 1\n9999 Zonnedal\nTéléphone: 09 123 45 67\nE-mail: info@zonnedal.be\n" +
-			"Site web: https://www.zonnedal.be\nHeures d’ouverture: ma–vr 9–12 u.\n"
+		want := "\n\n-- \nGemeente Zonnedal\nMarkt 1\n9999 Zonnedal\nTéléphone : 09 123 45 67\nE-mail : info@zonnedal.be\n" +
+			"Site web : https://www.zonnedal.be\nHeures d’ouverture : ma–vr 9–12 u.\n"
 		if !strings.HasSuffix(m.Body, want) || !strings.HasPrefix(m.Body, "Beste Jan,") {
 			t.Fatalf("body %q\nwant suffix %q", m.Body, want)
 		}

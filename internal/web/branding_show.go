@@ -113,7 +113,9 @@ const brandCSSRules = `.brand-logo{display:block;height:44px;width:auto;max-widt
 .brand-contact address p{margin:0 0 .35rem}
 .brand-contact a{overflow-wrap:anywhere}
 .branding-preview{border:1px solid var(--line);padding:1rem;margin:0 0 1.5rem;max-width:100%;overflow-wrap:anywhere}
-.branding-preview .brand{margin-bottom:.75rem}
+.branding-preview .brand{display:flex;margin:0 0 1rem}
+.branding-preview-actions{display:flex;flex-wrap:wrap;gap:.75rem 1rem;align-items:center}
+.branding-preview-actions .button{display:inline-block}
 .branding-preview img.current-logo{max-height:60px;max-width:100%;width:auto}
 `
 

@@ -223,7 +223,7 @@ func TestBranding_DPOReadsAdminPageShowsPreview(t *testing.T) {
 		}
 		resp = request{target: "/gent/admin/branding?lang=fr", header: map[string]string{"Cookie": admin}}.do(t, le.app.Handler())
 		body = bodyOf(t, resp)
-		if !strings.Contains(body, `id="branding-form"`) || !strings.Contains(body, "Contraste avec le blanc : 7,") ||
+		if !strings.Contains(body, `id="branding-form"`) || !strings.Contains(body, "contraste avec le blanc : 7,") ||
 			!strings.Contains(body, `value="09 123 45 67"`) {
 			t.Fatalf("admin page:\n%s", body)
 		}
