@@ -224,6 +224,9 @@ type brandingPage struct {
 	LogoHint   string
 	LogoError  string
 	HasLogo    bool
+	// LogoAgain: a good logo came with a form that had other problems;
+	// a browser cannot keep the chosen file, so the page asks for it again.
+	LogoAgain bool
 }
 
 // brandingShow shows the tenant's look (ViewSettings): the form for
@@ -236,7 +239,7 @@ func (a *App) brandingShow(w http.ResponseWriter, r *http.Request, me account.Us
 		return
 	}
 	saved, _ := strconv.Atoi(r.URL.Query().Get("saved"))
-	a.renderBranding(w, r, me, http.StatusOK, b, b.Settings, nil, saved)
+	a.renderBranding(w, r, me, http.StatusOK, b, b.Settings, nil, saved, false)
 }
 
 // brandingFormLimit bounds each text part of the branding form.
@@ -326,17 +329,17 @@ func (a *App) brandingUpdate(w http.ResponseWriter, r *http.Request, me account.
 		return
 	}
 	if len(problems) > 0 {
-		a.renderBranding(w, r, me, http.StatusUnprocessableEntity, current, typed, problems, 0)
+		a.renderBranding(w, r, me, http.StatusUnprocessableEntity, current, typed, problems, 0, change.New != nil)
 		return
 	}
 	v, err := a.opts.Store.SetBranding(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, s, change, base)
 	a.brandings.forget(t.ID)
 	switch {
 	case errors.As(err, &ve):
-		a.renderBranding(w, r, me, http.StatusUnprocessableEntity, current, typed, ve.Fields, 0)
+		a.renderBranding(w, r, me, http.StatusUnprocessableEntity, current, typed, ve.Fields, 0, change.New != nil)
 	case errors.Is(err, store.ErrConflict):
 		a.renderBranding(w, r, me, http.StatusConflict, current, current.Settings,
-			map[string]brand.Problem{"branding-form": {Key: "branding.error.conflict"}}, 0)
+			map[string]brand.Problem{"branding-form": {Key: "branding.error.conflict"}}, 0, false)
 	case err != nil:
 		a.internalError(w, r, "set branding", err)
 	default:
@@ -348,11 +351,11 @@ func (a *App) brandingUpdate(w http.ResponseWriter, r *http.Request, me account.
 // fields with the values shown (as typed when the form comes back) and a
 // message for each problem, in the order of the form.
 func (a *App) renderBranding(w http.ResponseWriter, r *http.Request, me account.User, status int, stored store.Branding,
-	shown brand.Settings, problems map[string]brand.Problem, saved int) {
+	shown brand.Settings, problems map[string]brand.Problem, saved int, logoAgain bool) {
 	t := tenantFrom(r.Context())
 	page := brandingPage{Slug: t.Slug, TenantName: t.LegalName, CanEdit: account.Can(me.Role, account.EditSettings),
 		Version: stored.Version, Saved: saved, Brand: brandView(t.Slug, t.LegalName, stored), HasLogo: stored.LogoType != "",
-		LogoHint: a.t(r, "branding.hint.logo", brand.MaxLogoBytes>>10, brand.MaxLogoSide)}
+		LogoHint: a.t(r, "branding.hint.logo", brand.MaxLogoBytes>>10, brand.MaxLogoSide), LogoAgain: logoAgain}
 	// Ratios with a decimal comma, as Belgians write them, except in English.
 	comma := func(s string) string {
 		if a.langOf(r) == locale.EN {

@@ -123,11 +123,12 @@ func TestBranding_AdminSetsTheLookPublicPagesShowIt(t *testing.T) {
 // TestBranding_BadInputRefusedFieldByField: a logo that is not an image,
 // one too large, an accent below contrast, a foreign phone number: each
 // comes back 422 with its message on its field, in the page's language,
-// and nothing is saved, the good fields neither.
+// and nothing is saved, the good fields and a good logo neither.
 func TestBranding_BadInputRefusedFieldByField(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		le := newLoginEnv(t, env, Options{})
 		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
+		good := logoPNG(t)
 		big := append(logoPNG(t), make([]byte, brand.MaxLogoBytes)...)
 		tests := []struct {
 			name     string
@@ -140,9 +141,9 @@ func TestBranding_BadInputRefusedFieldByField(t *testing.T) {
 			{"not an image", nil, "logo.png", []byte("MZ this is a program, not a picture"), "logo", "Het logo moet een PNG- of SVG-afbeelding zijn."},
 			{"an HTML page as SVG", nil, "logo.svg", []byte("<html><script>alert(1)</script></html>"), "logo", "Het logo moet een PNG- of SVG-afbeelding zijn."},
 			{"too large", nil, "logo.png", big, "logo", "Het logo mag hoogstens 200 kB groot zijn."},
-			{"accent below contrast", map[string]string{"accent": "#8899aa"}, "", nil, "accent", "Deze kleur heeft te weinig contrast: 2,6:1, minstens 4,5:1"},
-			{"phone", map[string]string{"phone": "+31 20 123 4567"}, "", nil, "phone", "Geef een Belgisch telefoonnummer"},
-			{"website", map[string]string{"website": "http://zonnedal.be"}, "", nil, "website", "Geef een volledig webadres dat begint met https://"},
+			{"accent below contrast", map[string]string{"accent": "#8899aa"}, "logo.png", good, "accent", "Deze kleur heeft te weinig contrast: 2,6:1, minstens 4,5:1"},
+			{"phone", map[string]string{"phone": "+31 20 123 4567"}, "logo.png", good, "phone", "Geef een Belgisch telefoonnummer"},
+			{"website", map[string]string{"website": "http://zonnedal.be"}, "logo.png", good, "website", "Geef een volledig webadres dat begint met https://"},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -168,6 +169,10 @@ func TestBranding_BadInputRefusedFieldByField(t *testing.T) {
 				}
 				if strings.Count(body, `class="error-message"`) != 1 {
 					t.Errorf("%d messages, want 1", strings.Count(body, `class="error-message"`))
+				}
+				// A good logo beside a bad field is not kept either: the page asks for it again.
+				if again := strings.Contains(body, "Kies het logo opnieuw"); again != (tt.field != "logo") {
+					t.Errorf("asked to choose the logo again: %v", again)
 				}
 				if b, err := env.DB.Branding(context.Background(), le.gent.ID); err != nil || b.Version != 0 || b.Name != "" {
 					t.Fatalf("saved after all: %+v %v", b, err)
