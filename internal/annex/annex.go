@@ -42,6 +42,9 @@ type Document struct {
 	SubProcessors []SubProcessor
 	// Applications are the software applications used (REG-6).
 	Applications []Application
+	// HTMLTwin is the address of the same annex as a web page, the PDF's
+	// accessible version (fpdf cannot tag a PDF); "" when unknown.
+	HTMLTwin string
 }
 
 // Purpose is a purpose with its legal basis, worded in the document's

@@ -1,6 +1,7 @@
 package annex
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"testing"
@@ -101,5 +102,52 @@ func TestAnnexPDFLongTexts(t *testing.T) {
 	}
 	if n := strings.Count(all, "toegankelijk"); n != 55 { // words, not phrases: a page break may fall inside one
 		t.Errorf("the long cell reads back %d times, want 55", n)
+	}
+}
+
+// TestAnnexPDFKeepsHeadingsWithTables: wherever a section starts on the
+// page (more or fewer purposes before it), its heading shares a page with
+// its table's first row, also when that row is tall; and the document
+// names its accessible HTML twin.
+func TestAnnexPDFKeepsHeadingsWithTables(t *testing.T) {
+	tall := make([]Localized, 14)
+	for i := range tall {
+		tall[i] = Localized{Text: fmt.Sprintf("Betrokkene %d", i), Lang: "nl-BE"}
+	}
+	heading := locale.T(locale.NL, "annex.categories.heading")
+	subsHeading := locale.T(locale.NL, "annex.subprocessors.heading")
+	for n := 1; n <= 40; n += 3 {
+		d := Document{Lang: locale.NL, Controller: "Gemeente Zonnedal", KBO: "0207.451.227", Version: 1, Saved: "01.12.2026",
+			Generated: "04.12.2026", Subject: Localized{Text: "E-loket", Lang: "nl-BE"}, Duration: Localized{Text: "Onbepaald", Lang: "nl-BE"},
+			HTMLTwin: "https://loket.example/zonnedal/admin/register/annex?version=1&lang=nl"}
+		for i := range n {
+			d.Purposes = append(d.Purposes, Purpose{Name: Localized{Text: fmt.Sprintf("Doel %d met een naam", i), Lang: "nl-BE"}, Basis: "art. 6.1.e"})
+		}
+		d.Categories = []Category{{Class: "3.00", Name: Localized{Text: "FIRSTCAT", Lang: "nl-BE"}, Retention: "730 dagen",
+			DataSubjects: tall, Recipients: tall[:3]}}
+		for i := range 6 {
+			d.Categories = append(d.Categories, Category{Class: "2.00", Name: Localized{Text: fmt.Sprintf("Categorie %d", i), Lang: "nl-BE"},
+				DataSubjects: tall[:i+1]})
+		}
+		d.SubProcessors = []SubProcessor{{Name: "FIRSTSUB", Country: "BE", InEEA: true}}
+		b, err := d.PDF(time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages := pdftest.Text(t, b)
+		for i, p := range pages {
+			if strings.Contains(p, heading) && !strings.Contains(p, "FIRSTCAT") {
+				t.Errorf("%d purposes: page %d has the categories heading without the first category", n, i+1)
+			}
+			if strings.Contains(p, subsHeading) && !strings.Contains(p, "FIRSTSUB") {
+				t.Errorf("%d purposes: page %d has the sub-processors heading without the first one", n, i+1)
+			}
+		}
+		if !strings.Contains(pages[0], "toegankelijke versie van dit document staat op https://loket.example/zonnedal/admin/register/annex?version=1&lang=nl") {
+			t.Errorf("no HTML twin on page 1: %.300s", pages[0])
+		}
+		if !bytes.Contains(b, []byte("/Lang (nl-BE)")) {
+			t.Error("no document language")
+		}
 	}
 }

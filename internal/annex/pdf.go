@@ -46,7 +46,14 @@ func (d Document) PDF(created time.Time) ([]byte, error) {
 		t: func(key string, args ...any) string { return locale.T(d.Lang, key, args...) }}
 	title := w.t("annex.title") + " – " + d.Controller
 	f.SetTitle(title, true)
-	f.SetSubject(w.t("annex.subject_meta"), true)
+	// fpdf cannot tag a PDF for accessibility: the document names its
+	// accessible twin, the annex as a web page, in its subject and on
+	// its first page.
+	subject := w.t("annex.subject_meta")
+	if d.HTMLTwin != "" {
+		subject += " – " + w.t("branding.pdf.html_twin", d.HTMLTwin)
+	}
+	f.SetSubject(subject, true)
 	f.SetAuthor(d.Controller, true)
 	f.SetCreator("Kluis", true)
 	f.SetLang(d.Lang.HTMLLang())
@@ -70,51 +77,47 @@ func (d Document) PDF(created time.Time) ([]byte, error) {
 	f.CellFormat(pageWidth, 8, w.tr(title), "", 1, "L", false, 0, "")
 	f.Ln(2)
 	w.facts(d)
+	if d.HTMLTwin != "" {
+		f.Ln(1)
+		f.SetFont("Helvetica", "I", 8)
+		f.SetTextColor(70, 70, 70)
+		f.MultiCell(pageWidth, 4, w.tr(w.t("branding.pdf.html_twin", d.HTMLTwin)), "", "L", false)
+		f.SetTextColor(0, 0, 0)
+	}
 	f.Ln(3)
 
-	w.heading(w.t("annex.purposes.heading"))
 	var purposes [][]string
 	for _, p := range d.Purposes {
 		purposes = append(purposes, []string{p.Name.Text, p.Basis, orDash(p.Reference.Text), orDash(p.Art9)})
 	}
-	w.table([]column{{w.t("annex.col.purpose"), 90}, {w.t("annex.col.basis"), 50}, {w.t("annex.col.reference"), 83},
-		{w.t("annex.col.art9"), 50}}, purposes)
+	w.section(w.t("annex.purposes.heading"), "", []column{{w.t("annex.col.purpose"), 90}, {w.t("annex.col.basis"), 50},
+		{w.t("annex.col.reference"), 83}, {w.t("annex.col.art9"), 50}}, purposes)
 
-	w.heading(w.t("annex.categories.heading"))
 	var cats [][]string
 	for _, c := range d.Categories {
 		cats = append(cats, []string{c.Class + " " + c.ClassLabel.Text, c.Name.Text, c.Retention, c.Reason.Text,
 			c.Countermeasures.Text, joined(c.DataSubjects), joined(c.Recipients)})
 	}
-	w.table([]column{{w.t("annex.col.class"), 38}, {w.t("annex.col.data"), 48}, {w.t("annex.col.retention"), 30},
-		{w.t("annex.col.reason"), 40}, {w.t("annex.col.measures"), 45}, {w.t("annex.col.subjects"), 36},
-		{w.t("annex.col.recipients"), 36}}, cats)
+	w.section(w.t("annex.categories.heading"), "", []column{{w.t("annex.col.class"), 38}, {w.t("annex.col.data"), 48},
+		{w.t("annex.col.retention"), 30}, {w.t("annex.col.reason"), 40}, {w.t("annex.col.measures"), 45},
+		{w.t("annex.col.subjects"), 36}, {w.t("annex.col.recipients"), 36}}, cats)
 
-	w.heading(w.t("annex.subprocessors.heading"))
-	if len(d.SubProcessors) == 0 {
-		w.paragraph(w.t("annex.subprocessors.none"))
-	} else {
-		var subs [][]string
-		for _, s := range d.SubProcessors {
-			subs = append(subs, []string{s.Name, s.HeadOffice, s.Country, w.yesNo(s.InEEA), orDash(s.Mechanism),
-				s.Service.Text, s.Measures.Text})
-		}
-		w.table([]column{{w.t("annex.col.name"), 34}, {w.t("annex.col.head_office"), 40}, {w.t("annex.col.country"), 24},
-			{w.t("annex.col.eea"), 14}, {w.t("annex.col.mechanism"), 38}, {w.t("annex.col.service"), 55},
-			{w.t("annex.col.sub_measures"), 68}}, subs)
+	var subs [][]string
+	for _, s := range d.SubProcessors {
+		subs = append(subs, []string{s.Name, s.HeadOffice, s.Country, w.yesNo(s.InEEA), orDash(s.Mechanism),
+			s.Service.Text, s.Measures.Text})
 	}
+	w.section(w.t("annex.subprocessors.heading"), w.t("annex.subprocessors.none"), []column{{w.t("annex.col.name"), 34},
+		{w.t("annex.col.head_office"), 40}, {w.t("annex.col.country"), 24}, {w.t("annex.col.eea"), 14},
+		{w.t("annex.col.mechanism"), 38}, {w.t("annex.col.service"), 55}, {w.t("annex.col.sub_measures"), 68}}, subs)
 
-	w.heading(w.t("annex.applications.heading"))
-	if len(d.Applications) == 0 {
-		w.paragraph(w.t("annex.applications.none"))
-	} else {
-		var apps [][]string
-		for _, a := range d.Applications {
-			apps = append(apps, []string{a.Name, joined(a.Data), a.Storage.Text, a.Transfer.Text, a.Access.Text})
-		}
-		w.table([]column{{w.t("annex.col.name"), 40}, {w.t("annex.col.app_data"), 70}, {w.t("annex.col.storage"), 55},
-			{w.t("annex.col.transfer"), 50}, {w.t("annex.col.access"), 58}}, apps)
+	var apps [][]string
+	for _, a := range d.Applications {
+		apps = append(apps, []string{a.Name, joined(a.Data), a.Storage.Text, a.Transfer.Text, a.Access.Text})
 	}
+	w.section(w.t("annex.applications.heading"), w.t("annex.applications.none"), []column{{w.t("annex.col.name"), 40},
+		{w.t("annex.col.app_data"), 70}, {w.t("annex.col.storage"), 55}, {w.t("annex.col.transfer"), 50},
+		{w.t("annex.col.access"), 58}}, apps)
 
 	var buf bytes.Buffer
 	if err := f.Output(&buf); err != nil {
@@ -163,10 +166,53 @@ func (w *pdfWriter) facts(d Document) {
 	}
 }
 
-// heading starts a section, on a new page when less than a heading and a
-// few table lines would fit.
-func (w *pdfWriter) heading(s string) {
-	w.room(25)
+// headingHeight is the height heading takes: space, the line, space.
+const headingHeight = 3 + 7 + 1
+
+// section draws a heading and its table, or the paragraph none when the
+// table has no rows. The heading is kept with what follows it: with the
+// table's heading row and first row (or the paragraph), so that no heading
+// and no heading row ends a page alone.
+func (w *pdfWriter) section(title, none string, cols []column, rows [][]string) {
+	if len(rows) == 0 && none != "" {
+		w.f.SetFont("Helvetica", "", 9)
+		w.heading(title, float64(len(w.f.SplitLines([]byte(w.tr(none)), pageWidth)))*5)
+		w.paragraph(none)
+		return
+	}
+	w.heading(title, w.tableKeep(cols, rows))
+	w.table(cols, rows)
+}
+
+// tableKeep is the height a table's heading row and first row need
+// together. A first row too tall for a fresh page (it is split between
+// pages anyway) counts with two lines.
+func (w *pdfWriter) tableKeep(cols []column, rows [][]string) float64 {
+	w.f.SetFont("Helvetica", "B", 8)
+	head := make([][]string, len(cols))
+	for i, c := range cols {
+		head[i] = w.lines(c.head, c.width)
+	}
+	n := 2
+	if len(rows) > 0 {
+		w.f.SetFont("Helvetica", "", 8)
+		cells := make([][]string, len(cols))
+		for i := range cols {
+			cells[i] = w.lines(rows[0][i], cols[i].width)
+		}
+		n = maxLines(cells)
+	}
+	keep := headHeight(head) + float64(n)*lineHeight + 2*cellPad
+	if keep+headingHeight > w.bottom()-margin {
+		keep = headHeight(head) + 2*lineHeight + 2*cellPad
+	}
+	return keep
+}
+
+// heading starts a section, on a new page unless the heading and the keep
+// millimetres that must follow it fit on this one.
+func (w *pdfWriter) heading(s string, keep float64) {
+	w.room(headingHeight + keep)
 	w.f.Ln(3)
 	w.f.SetFont("Helvetica", "B", 12)
 	w.f.CellFormat(pageWidth, 7, w.tr(s), "", 1, "L", false, 0, "")
@@ -205,7 +251,7 @@ func (w *pdfWriter) table(cols []column, rows [][]string) {
 		w.f.SetFillColor(230, 232, 235)
 		w.row(cols, head, 0, maxLines(head), true)
 	}
-	w.room(headHeight(head) + 2*lineHeight + 2*cellPad)
+	w.room(w.tableKeep(cols, rows))
 	drawHead()
 	w.f.SetFont("Helvetica", "", 8)
 	fresh := w.bottom() - margin - headHeight(head) // the room on a page under the heading row

@@ -184,6 +184,7 @@ var actions = []Action{
 
 	// Settings and integrations.
 	{Code: "policy.update", Group: GroupSettings, Object: NameNumber},
+	{Code: "branding.update", Group: GroupSettings, Object: NameNumber},
 	{Code: "api_key.create", Group: GroupSettings},
 	{Code: "api_key.revoke", Group: GroupSettings},
 	{Code: "api_key.refused", Group: GroupSettings},

@@ -168,7 +168,7 @@ var fieldKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 
 // reservedKeys cannot be form keys: they are tenant pages.
 var reservedKeys = []string{"privacy", "login", "logout", "activate", "activated", "account", "admin", "password",
-	"signed-in", "static", "api", "receipt", "forms", "inbox", "operator", "lookup"}
+	"signed-in", "static", "api", "receipt", "forms", "inbox", "operator", "lookup", "logo", "brand.css"}
 
 // Validate checks the definition on its own (publishable or not); every
 // problem is listed. A draft may be unfinished — no pages yet, a page
@@ -193,10 +193,12 @@ func (f Form) Validate() []Problem {
 	switch {
 	case f.Key == "":
 		add("key", "required")
+	case slices.Contains(reservedKeys, f.Key):
+		// Before the format: a tenant page such as brand.css is reserved
+		// even where no key could take its name.
+		add("key", "key_reserved", f.Key)
 	case !keyPattern.MatchString(f.Key):
 		add("key", "key_format", f.Key)
-	case slices.Contains(reservedKeys, f.Key):
-		add("key", "key_reserved", f.Key)
 	}
 	text("title", f.Title, true)
 	text("intro", f.Intro, false)

@@ -117,7 +117,9 @@ func TestMailJob_DeliversInTheRecipientsLanguageOverSTARTTLS(t *testing.T) {
 			}
 			to := msg.To[0]
 			want := inviteMail(to, langs[to])
-			if !msg.TLS || msg.Subject != want.Subject || msg.Body != want.Body || msg.Header.Get("To") != "<"+to+">" {
+			if !msg.TLS || msg.Subject != want.Subject ||
+				// The body, closed by the municipality's name (its look, issue 10).
+				msg.Body != strings.TrimRight(want.Body, "\n")+"\n\n-- \nGemeente Demo\n" || msg.Header.Get("To") != "<"+to+">" {
 				t.Errorf("message to %s: tls %v subject %q body %q", to, msg.TLS, msg.Subject, msg.Body)
 			}
 			if cl := msg.Header.Get("Content-Language"); cl != langs[to] {

@@ -125,6 +125,15 @@ func (tx *Tx) enqueueMail(tenantID string, m OutgoingMail, actor audit.Actor) (s
 	if exists == 0 {
 		return "", fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
 	}
+	// Every mail of a municipality ends with its name and contact block,
+	// so that a citizen knows whom to answer (the look of issue 10).
+	footer, err := tx.brandingFooter(tenantID, m.Lang)
+	if err != nil {
+		return "", err
+	}
+	if footer != "" && len(m.Body)+len(footer) <= 1<<20 {
+		m.Body = strings.TrimRight(m.Body, "\n") + footer
+	}
 	now := tx.db.now()
 	id := newID(now)
 	sm, err := tx.db.sealMail(tenantID, id, m)

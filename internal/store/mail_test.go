@@ -68,6 +68,8 @@ func TestMailOutbox_QueueClaimSentIsAudited(t *testing.T) {
 		}
 		m := claimOne(t, env)
 		want := store.QueuedMail{ID: id, TenantID: tn.ID, OutgoingMail: invite("nl-BE"), Attempts: 1, CreatedAt: m.CreatedAt}
+		// The municipality's name closes every mail (its look, issue 10).
+		want.Body = strings.TrimSuffix(mailBody, "\n") + "\n\n-- \nGemeente demo\n"
 		if m != want || !m.CreatedAt.Equal(env.Clock.Now()) {
 			t.Fatalf("claimed %+v\nwant %+v", m, want)
 		}
@@ -320,7 +322,7 @@ func TestClauseSEC2_MailNeverStoredInPlaintext(t *testing.T) {
 				left = id
 			}
 		}
-		if m := claimOne(t, env); m.ID != left || m.To != mailTo || m.Subject != mailSubject || m.Body != mailBody {
+		if m := claimOne(t, env); m.ID != left || m.To != mailTo || m.Subject != mailSubject || !strings.HasPrefix(m.Body, mailBody) {
 			t.Fatalf("claimed %+v", m)
 		}
 	})

@@ -80,14 +80,7 @@ func (db *DB) SetTenantPolicy(ctx context.Context, actor audit.Actor, tenantID s
 	}
 	var version int
 	err := db.write(ctx, func(tx *Tx) error {
-		// Locking the tenant row serialises policy changes of one tenant
-		// across nodes on PostgreSQL.
-		var id string
-		err := tx.queryRow(`SELECT id FROM tenants WHERE id = $1`+tx.forUpdate(), tenantID).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
-		}
-		if err != nil {
+		if err := tx.lockTenant(tenantID); err != nil {
 			return err
 		}
 		old, current, err := tx.tenantPolicy(tenantID)
@@ -159,4 +152,16 @@ func (db *DB) TenantPolicyVersions(ctx context.Context, tenantID string, limit i
 // SessionPolicyOf returns the session lifetimes of a tenant policy.
 func SessionPolicyOf(p policy.Policy) SessionPolicy {
 	return SessionPolicy{Idle: p.SessionIdle, PrivilegedIdle: p.SessionAdminIdle, Absolute: p.SessionAbsolute}
+}
+
+// lockTenant locks the tenant's row for the rest of the transaction, which
+// serialises changes to one tenant's settings across nodes on PostgreSQL.
+// ErrNotFound for an unknown tenant.
+func (tx *Tx) lockTenant(tenantID string) error {
+	var id string
+	err := tx.queryRow(`SELECT id FROM tenants WHERE id = $1`+tx.forUpdate(), tenantID).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
+	}
+	return err
 }

@@ -119,6 +119,9 @@ type App struct {
 	// tenants caches tenants by slug for a second: a suspension takes
 	// effect within that second.
 	tenants *ttlCache[tenant.Tenant]
+	// brandings caches each tenant's look (by tenant id) for a second:
+	// every public page shows it.
+	brandings *ttlCache[store.Branding]
 }
 
 // New returns an App with its routes and middleware set up. It panics if
@@ -145,7 +148,7 @@ func New(opts Options) *App {
 	}
 	a := &App{log: opts.Logger, opts: opts, mux: http.NewServeMux(), tenantMux: http.NewServeMux(), pages: pages,
 		readyTimeout: 2 * time.Second, publishedForms: newTTLCache[store.FormVersion](time.Second),
-		tenants: newTTLCache[tenant.Tenant](time.Second)}
+		tenants: newTTLCache[tenant.Tenant](time.Second), brandings: newTTLCache[store.Branding](time.Second)}
 	if rp, err := passkey.New(opts.BaseURL, "Kluis"); err == nil {
 		a.rp = rp
 	} else if opts.BaseURL != "" {

@@ -388,6 +388,7 @@ var purposeRules = []purposeRule{
 	rule(`(?:login: )?oidc (.+?)(?:: (?:linked already|identity linked))?|activation with oidc (.+)|login configuration: (.+?)(?: \(\w*\)| removed, \d+ linked identities removed)`,
 		"auditlog.detail.provider", func(n *auditNamer, m []string) []phrase { return []phrase{plain(m[1] + m[2] + m[3])} }),
 	rule(`security policy v\d+: .*`, "", nil),
+	rule(`branding v\d+: .*`, "", nil),
 	rule(`(\d+) pending deliveries cancelled`, "auditlog.detail.cancelled", group(1)),
 	rule(`\S+, attempt (\d+): .*`, "auditlog.detail.attempt", group(1)),
 	rule(`(\S+) for (.+) under (.+) \((\w+)\)`, "auditlog.detail.webhook", group(1)),

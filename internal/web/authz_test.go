@@ -54,6 +54,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/", "POST", "/gent/", "", map[string]int{"*": 405}},
 		{"GET /{tenant}/{$}", "GET", "/gent/", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/privacy", "GET", "/gent/privacy", "", map[string]int{"*": 200}},
+		// The municipality's look: logo and style sheet are public (gent
+		// has no logo: 404 for everyone); admins change the settings, the
+		// DPO reads them (a form that is not a multipart upload: 415
+		// proves the admin got through, and saves nothing).
+		{"GET /{tenant}/logo", "GET", "/gent/logo", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/brand.css", "GET", "/gent/brand.css", "", map[string]int{"*": 200}},
+		{"GET /{tenant}/admin/branding", "GET", "/gent/admin/branding", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/branding", "POST", "/gent/admin/branding", "accent=%23777777", map[string]int{"*": 303, "user": 403,
+			"admin": 415, "dpo": 403}},
 		{"GET /{tenant}/activate/{token}", "GET", "/gent/activate/not-a-token", "", map[string]int{"*": 410}},
 		{"POST /{tenant}/activate/{token}", "POST", "/gent/activate/not-a-token", "password=x&password_confirm=x", map[string]int{"*": 410}},
 		{"GET /{tenant}/activated", "GET", "/gent/activated", "", map[string]int{"*": 200}},

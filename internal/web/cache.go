@@ -51,3 +51,11 @@ func (c *ttlCache[V]) get(key string, load func() (V, error)) (V, error) {
 	c.mu.Unlock()
 	return v, nil
 }
+
+// forget drops key, so that the next get loads it afresh (after a change
+// this node made itself).
+func (c *ttlCache[V]) forget(key string) {
+	c.mu.Lock()
+	delete(c.entries, key)
+	c.mu.Unlock()
+}

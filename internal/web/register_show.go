@@ -332,7 +332,10 @@ func (a *App) annexPDF(w http.ResponseWriter, r *http.Request, _ account.User) {
 	if !ok {
 		return
 	}
-	b, err := a.annexOf(r, rv).PDF(a.opts.Store.Now())
+	doc := a.annexOf(r, rv)
+	t := tenantFrom(r.Context())
+	doc.HTMLTwin = fmt.Sprintf("%s/%s/admin/register/annex?version=%d&lang=%s", a.opts.BaseURL, t.Slug, rv.Version, LangFrom(r.Context()))
+	b, err := doc.PDF(a.opts.Store.Now())
 	if err != nil {
 		a.internalError(w, r, "annex PDF", err)
 		return

@@ -34,6 +34,9 @@ type Page struct {
 	// TenantHome is the public home of the tenant the page belongs to
 	// ("" on platform pages), where an error page leads a citizen back.
 	TenantHome string
+	// Brand is the tenant's look on a tenant's pages (nil elsewhere, and
+	// on the operators' realm): the staff layout and footer show it.
+	Brand *Brand
 }
 
 // T translates key into the page's language; see locale.T.
@@ -79,7 +82,8 @@ func (p Page) Languages() []LangLink {
 func parsePages() (map[string]*template.Template, error) {
 	funcs := template.FuncMap{"static": staticURL, "datetime": datetime,
 		"fieldCtx":  func(p Page, f formFieldView) fieldContext { return fieldContext{Page: p, Field: f} },
-		"hasPrefix": strings.HasPrefix, "periodLabel": periodLabel}
+		"hasPrefix": strings.HasPrefix, "periodLabel": periodLabel,
+		"brandingInput": func(p Page, f brandingField) brandingInput { return brandingInput{brandingField: f, P: p} }}
 	base, err := template.New("base.html").Funcs(funcs).ParseFS(templateFiles, "templates/base.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse base template: %w", err)
@@ -122,6 +126,8 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	}
 	if t := tenantFrom(r.Context()); t.Slug != "" && !t.IsPlatform() {
 		p.TenantHome = "/" + t.Slug + "/"
+		b := a.brandOf(r.Context())
+		p.Brand = &b
 	}
 	if u, ok := staffFrom(r.Context()); ok {
 		p.Staff = a.staffNav(r, u)

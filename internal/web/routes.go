@@ -31,6 +31,12 @@ func (a *App) routes(mux *routeTable) {
 func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/{$}", a.tenantShow)
 	mux.HandleFunc("GET /{tenant}/privacy", a.privacyShow)
+	// The municipality's look: its logo and style sheet, public and
+	// cacheable (versioned URLs); admins change it, the DPO reads it.
+	mux.HandleFunc("GET /{tenant}/logo", a.logoShow)
+	mux.HandleFunc("GET /{tenant}/brand.css", a.brandCSSShow)
+	mux.HandleFunc("GET /{tenant}/admin/branding", a.require(account.ViewSettings, a.brandingShow))
+	mux.HandleFunc("POST /{tenant}/admin/branding", a.require(account.EditSettings, a.brandingUpdate))
 	// The e-loket's published forms (issue 4): anyone may fill them in; a
 	// post is rate-limited per client address on top of the honeypot.
 	mux.HandleFunc("GET /{tenant}/{form}", a.formShow)

@@ -68,6 +68,7 @@ var staffSections = []navSection{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
 		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit},
 		{"staff.nav.admin.policy", "/admin/policy", account.ViewSettings},
+		{"staff.nav.admin.branding", "/admin/branding", account.ViewSettings},
 		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings},
 		{"staff.nav.admin.apikeys", "/admin/api-keys", account.ViewSettings},
 	}},

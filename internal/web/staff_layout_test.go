@@ -33,6 +33,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/audit":                      "/gent/admin/audit",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
+	"GET /{tenant}/admin/branding":                   "/gent/admin/branding",
 	"GET /{tenant}/admin/webhooks":                   "/gent/admin/webhooks",
 	"GET /{tenant}/admin/api-keys":                   "/gent/admin/api-keys",
 	"GET /{tenant}/admin/register":                   "/gent/admin/register",
