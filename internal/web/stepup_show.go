@@ -76,7 +76,7 @@ type stepUpForm struct {
 	// field, never in a URL; empty when there is none.
 	Then    string
 	HasTOTP bool
-	Errors     fieldErrors
+	Errors  fieldErrors
 }
 
 // stepUpShow asks for the password again (and the TOTP code when the user
