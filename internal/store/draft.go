@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/subtle"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -219,4 +221,33 @@ func (db *DB) SweepDrafts(ctx context.Context, actor audit.Actor) (int, error) {
 		return 0, fmt.Errorf("sweep drafts: %w", err)
 	}
 	return total, nil
+}
+
+// SubmittedWith returns the reference of the submission stored with the
+// idempotency token and receipt capability given, if there is one: a
+// second click on a form's send button, whose draft the first deleted,
+// finds the submission the first made. Nothing personal is read.
+func (db *DB) SubmittedWith(ctx context.Context, tenantID, idempotency, receipt string) (string, bool, error) {
+	if err := db.requireKeys(); err != nil {
+		return "", false, err
+	}
+	mac, err := db.keys.BlindIndex(tenantID, "submission-reference", []byte(idempotency))
+	if err != nil {
+		return "", false, fmt.Errorf("submitted with: %w", err)
+	}
+	ref := referenceOf(mac)
+	var stored []byte
+	err = db.sql.QueryRowContext(ctx, `SELECT receipt_hash FROM submissions WHERE tenant_id = $1 AND reference = $2`,
+		tenantID, ref).Scan(&stored)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	if err != nil {
+		return "", false, fmt.Errorf("submitted with: %w", err)
+	}
+	h := sha256.Sum256([]byte(receipt))
+	if subtle.ConstantTimeCompare(stored, h[:]) != 1 {
+		return "", false, nil
+	}
+	return ref, true, nil
 }

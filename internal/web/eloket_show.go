@@ -396,12 +396,17 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 		a.internalError(w, r, "submit form", err)
 		return false
 	}
+	a.toReceipt(w, r, f.Key, ref, token)
+	return true
+}
+
+// toReceipt sends the browser to the receipt of submission ref.
+func (a *App) toReceipt(w http.ResponseWriter, r *http.Request, formKey, ref, token string) {
 	// The cookie names the submission by its reference and proves the
 	// browser sent it with the page token.
 	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: ref + "." + token, Path: "/", MaxAge: int(store.ReceiptTTL.Seconds()),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, "/"+t.Slug+"/receipt/"+f.Key, http.StatusSeeOther)
-	return true
+	http.Redirect(w, r, "/"+tenantFrom(r.Context()).Slug+"/receipt/"+formKey, http.StatusSeeOther)
 }
 
 // orderErrors puts file errors in form order among the others.

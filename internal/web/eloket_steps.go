@@ -104,6 +104,19 @@ func (a *App) formStep(w http.ResponseWriter, r *http.Request, fv store.FormVers
 	}
 	st.Files = files
 	var errs []form.FieldError
+	if gone && nav == "send" {
+		// A second click on send: the first sent the form and deleted
+		// the draft. The same receipt, not an error.
+		ref, sent, err := a.opts.Store.SubmittedWith(r.Context(), t.ID, token, token+":receipt")
+		if err != nil {
+			a.internalError(w, r, "submitted with", err)
+			return
+		}
+		if sent {
+			a.toReceipt(w, r, f.Key, ref, token)
+			return
+		}
+	}
 	if gone {
 		// The kept files are gone (hours passed, or the token was not
 		// ours): what was typed is still here; ask for those files again,

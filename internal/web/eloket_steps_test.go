@@ -141,8 +141,8 @@ var parkingPage2 = url.Values{"address_street": {"Veldstraat"}, "address_number"
 // kept sealed in a draft, never chosen again); the review reads every
 // answer back per page with a change button that returns to that step,
 // then the short notice with the full one a click away; only the send
-// creates a submission — exactly one, with its attachment — and the draft
-// is gone after it (DSR-3, SEC-2).
+// creates a submission — exactly one, with its attachment, also when send
+// is pressed twice — and the draft is gone after it (DSR-3, SEC-2).
 func TestFormInStepsJudgesEachPageKeepsEverythingAndSendsOnce(t *testing.T) {
 	clamd := scantest.Start(t)
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
@@ -213,6 +213,12 @@ func TestFormInStepsJudgesEachPageKeepsEverythingAndSendsOnce(t *testing.T) {
 				se.count(t, "attachments"), se.count(t, "submission_drafts"))
 		}
 		rc := resp.Cookies()[0]
+		// A second click on send (the draft is gone): the same receipt, still one submission.
+		again, _ := se.step(t, page, url.Values{"confirm_mail": {"on"}}, "send", "", "")
+		if again.StatusCode != http.StatusSeeOther || again.Header.Get("Location") != "/gent/receipt/bewonerskaart" ||
+			again.Cookies()[0].Value != rc.Value || se.count(t, "submissions") != 1 {
+			t.Fatalf("second send: %d %s, %d submissions", again.StatusCode, again.Header.Get("Location"), se.count(t, "submissions"))
+		}
 		resp = request{target: "/gent/receipt/bewonerskaart", header: map[string]string{"Cookie": rc.Name + "=" + rc.Value}}.do(t, se.h)
 		wantStep(t, "receipt", resp, bodyOf(t, resp), 200, "inschrijving.pdf", "2-XYZ-987", "MARKER-REMARK")
 	})
