@@ -130,6 +130,17 @@ func wantStep(t *testing.T, what string, resp *http.Response, page string, statu
 	}
 }
 
+// throughTwoPages fills the parking card's first two pages and then, with
+// the file chosen on the third, presses nav; it returns the page reached.
+func (se stepsEnv) throughTwoPages(t *testing.T, nav string) string {
+	t.Helper()
+	page := bodyOf(t, request{target: "/gent/bewonerskaart"}.do(t, se.h))
+	_, page = se.step(t, page, parkingPage1, "next", "", "")
+	_, page = se.step(t, page, parkingPage2, "next", "", "")
+	_, page = se.step(t, page, nil, nav, "inschrijving.pdf", "")
+	return page
+}
+
 var parkingPage1 = url.Values{"name": {"MARKER-PARK-NAME"}, "email": {"park@example.be"}, "phone": {"0470 12 34 56"}}
 var parkingPage2 = url.Values{"address_street": {"Veldstraat"}, "address_number": {"3"}, "address_postcode": {"9000"},
 	"address_municipality": {"Gent"}, "plate": {"1-ABC-123"}}
@@ -232,11 +243,7 @@ func TestFormInStepsRefusesForgedOrExpiredDraft(t *testing.T) {
 	clamd := scantest.Start(t)
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		se := newStepsEnv(t, env, clamd)
-		page := bodyOf(t, request{target: "/gent/bewonerskaart"}.do(t, se.h))
-		_, page = se.step(t, page, parkingPage1, "next", "", "")
-		_, page = se.step(t, page, parkingPage2, "next", "", "")
-		_, page = se.step(t, page, nil, "next", "inschrijving.pdf", "")
-		review := page
+		review := se.throughTwoPages(t, "next")
 		wantStep(t, "review", &http.Response{StatusCode: 200}, review, 200, "inschrijving.pdf")
 
 		for name, draft := range map[string]string{"forged": strings.Repeat("A", 43), "malformed": "nope"} {
@@ -270,10 +277,7 @@ func TestFormInStepsLanguageSwitchKeepsEverything(t *testing.T) {
 	clamd := scantest.Start(t)
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		se := newStepsEnv(t, env, clamd)
-		page := bodyOf(t, request{target: "/gent/bewonerskaart"}.do(t, se.h))
-		_, page = se.step(t, page, parkingPage1, "next", "", "")
-		_, page = se.step(t, page, parkingPage2, "next", "", "")
-		_, page = se.step(t, page, nil, "prev", "inschrijving.pdf", "")
+		page := se.throughTwoPages(t, "prev")
 		resp, page := se.step(t, page, url.Values{"switch_lang": {"fr"}, "plate": {"9-TYP-999"}}, "", "", "fr")
 		wantStep(t, "switched", resp, page, 200, `<html lang="fr`, "Étape 2 sur 3 :", `value="9-TYP-999"`,
 			`name="name" value="MARKER-PARK-NAME"`, `name="draft" value="`, "Adresse et véhicule")

@@ -44,6 +44,14 @@ func totpAdmin(t *testing.T, fe *formsEnv, email string) (string, func() string)
 	}
 }
 
+// approvedDraft builds gent's publishable form "vraag" and approves its
+// notice: what is left is publishing it.
+func (fe *formsEnv) approvedDraft(t *testing.T) {
+	t.Helper()
+	page := fe.buildPublishable(t)
+	fe.post(t, "/gent/admin/forms/vraag/notice", url.Values{"version": {"1"}, "digest": {digestOn(t, page)}}, http.StatusSeeOther)
+}
+
 // TestClauseUSR6_PublishSurvivesStepUp: an admin whose last proof is older
 // than StepUpMaxAge presses "publish": the confirmation page comes first
 // (nothing published), and once the password is confirmed the form IS
@@ -54,8 +62,7 @@ func TestClauseUSR6_PublishSurvivesStepUp(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		fe := newFormsEnv(t, env)
-		page := fe.buildPublishable(t)
-		fe.post(t, "/gent/admin/forms/vraag/notice", url.Values{"version": {"1"}, "digest": {digestOn(t, page)}}, http.StatusSeeOther)
+		fe.approvedDraft(t)
 		admin, code := totpAdmin(t, fe, "admin2@gent.be")
 		env.Clock.Advance(StepUpMaxAge + 1)
 
@@ -95,8 +102,7 @@ func TestClauseUSR6_PendingActionIsBound(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		fe := newFormsEnv(t, env)
-		page := fe.buildPublishable(t)
-		fe.post(t, "/gent/admin/forms/vraag/notice", url.Values{"version": {"1"}, "digest": {digestOn(t, page)}}, http.StatusSeeOther)
+		fe.approvedDraft(t)
 		admin, code := totpAdmin(t, fe, "admin2@gent.be")
 		other, otherCode := totpAdmin(t, fe, "admin3@gent.be")
 		env.Clock.Advance(StepUpMaxAge + 1)
