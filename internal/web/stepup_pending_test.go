@@ -133,3 +133,30 @@ func TestClauseUSR6_PendingActionIsBound(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseUSR6_APIKeyCreateSurvivesStepUp: another sensitive action
+// through the same path — an API key made after the confirmation, with
+// every posted field (several scopes) as posted, its one-time token shown
+// on the confirmation's answer.
+func TestClauseUSR6_APIKeyCreateSurvivesStepUp(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		publishForms(t, env, fe.gent)
+		admin, code := totpAdmin(t, fe, "admin2@gent.be")
+		env.Clock.Advance(StepUpMaxAge + 1)
+		resp, body := fe.submit(t, "/gent/admin/api-keys", admin, url.Values{"name": {"Zaaksysteem"},
+			"scope": {store.ScopeSubmissionsRead, store.ScopeAttachmentsRead}, "form": {"toelage"}, "expires": {"31.12.2099"}})
+		then := pendingOn(t, "stale create", resp, body)
+		resp, body = fe.submit(t, "/gent/account/confirm", admin, url.Values{"next": {"/gent/admin/api-keys"},
+			"then": {then}, "password": {loginPassword}, "code": {code()}})
+		m := apiTokenRE.FindStringSubmatch(body)
+		if resp.StatusCode != http.StatusOK || m == nil {
+			t.Fatalf("confirm: %d\n%s", resp.StatusCode, body)
+		}
+		k, err := env.DB.AuthenticateAPIKey(ctx, m[1])
+		if err != nil || k.Name != "Zaaksysteem" || !k.Has(store.ScopeSubmissionsRead) || !k.Has(store.ScopeAttachmentsRead) {
+			t.Fatalf("key: %+v %v", k, err)
+		}
+	})
+}
