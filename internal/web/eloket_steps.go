@@ -165,6 +165,12 @@ func (a *App) formStep(w http.ResponseWriter, r *http.Request, fv store.FormVers
 		}
 	}
 	st.FileAgain = len(fileErrs) > 0
+	if len(fileErrs) > 0 && (nav == "prev" || strings.HasPrefix(nav, "step-")) {
+		// A refused file (infected, scanner down) is said on its own page
+		// before the citizen leaves it, not dropped without a word.
+		a.renderStep(w, r, http.StatusUnprocessableEntity, fv, reg, r.PostForm, orderErrors(f, fileErrs), token, st)
+		return
+	}
 	switch {
 	case r.PostForm.Get("switch_lang") != "":
 		// The language switch: the same page in the chosen language,

@@ -78,7 +78,8 @@ func carriedOn(page string) url.Values {
 }
 
 // step posts page's hidden inputs plus typed and the button nav, with a
-// file for the registration field when name is set, as a browser would;
+// file for the registration field when name is set (the EICAR test file
+// when it starts with "eicar"), as a browser would;
 // lang is the page's language.
 func (se stepsEnv) step(t *testing.T, page string, typed url.Values, nav, name string, lang string) (*http.Response, string) {
 	t.Helper()
@@ -97,7 +98,10 @@ func (se stepsEnv) step(t *testing.T, page string, typed url.Values, nav, name s
 		}
 	}
 	fw, _ := mw.CreateFormFile("registration", name)
-	if name != "" {
+	switch {
+	case strings.HasPrefix(name, "eicar"):
+		fw.Write([]byte("%PDF-1.4\nX5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"))
+	case name != "":
 		fw.Write([]byte("%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"))
 	}
 	mw.Close()
@@ -336,6 +340,26 @@ func TestFormPublishRefusesMissingTranslations(t *testing.T) {
 			`<h1 lang="nl-BE">Vraag</h1>`, `<span lang="nl-BE">Uw vraag</span>`, `<html lang="fr`)
 		if _, page := fe.get(t, "/gent/vraag", ""); strings.Contains(page, "n’existe pas") || strings.Contains(page, "bestaat niet in deze taal") {
 			t.Fatal("the Dutch page says the form is not in its language")
+		}
+	})
+}
+
+// TestFormInStepsRefusedFileIsSaid: an infected file chosen on a page is
+// refused on that page, whichever button was pressed — "previous" too —
+// and nothing of it is kept.
+func TestFormInStepsRefusedFileIsSaid(t *testing.T) {
+	clamd := scantest.Start(t)
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		se := newStepsEnv(t, env, clamd)
+		page := bodyOf(t, request{target: "/gent/bewonerskaart"}.do(t, se.h))
+		_, page = se.step(t, page, parkingPage1, "next", "", "")
+		_, page = se.step(t, page, parkingPage2, "next", "", "")
+		for _, nav := range []string{"prev", "next"} {
+			resp, body := se.step(t, page, nil, nav, "eicar.pdf", "")
+			wantStep(t, nav, resp, body, 422, "Stap 3 van 3:", `href="#registration"`, `id="registration-error"`)
+			if strings.Contains(body, `name="draft"`) || se.count(t, "submission_drafts") != 0 {
+				t.Fatalf("%s: the infected file was kept", nav)
+			}
 		}
 	})
 }
