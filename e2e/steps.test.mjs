@@ -1,5 +1,5 @@
 // A form in steps as a citizen uses it (issue 10), in Debian's Chromium: the demo's
-// residents' parking card, three pages and an attachment scanned by a real clamd. The
+// residents' parking permit, three pages and an attachment scanned by a real clamd. The
 // citizen is stopped by the first page's own checks, fills each page, chooses the file and
 // goes back a step (everything kept, the file too), reviews the answers, changes one page
 // from the review, opens the full privacy notice and sends; the receipt lists the file.
@@ -46,11 +46,11 @@ after(async () => {
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
 const LANGS = [
-  { code: 'nl', locale: 'nl-BE', htmlLang: 'nl-BE', title: 'Aanvraag bewonerskaart', step: (n) => `Stap ${n} van 3:`,
+  { code: 'nl', locale: 'nl-BE', htmlLang: 'nl-BE', title: 'Parkeervergunning voor bewoners', step: (n) => `Stap ${n} van 3:`,
     next: 'Volgende', prev: 'Vorige', send: 'Verzenden', change: 'Wijzigen: Adres en wagen', required: /Vul dit veld in/,
     review: 'Kijk uw antwoorden na', kept: /Al toegevoegd: inschrijvingsbewijs\.pdf/, received: /goed ontvangen/,
     pages: ['Uw gegevens', 'Adres en wagen', 'Bewijsstuk', 'Nakijken en verzenden'], full: 'De volledige privacyverklaring bij dit formulier' },
-  { code: 'fr', locale: 'fr-BE', htmlLang: 'fr-BE', title: 'Demande de carte de riverain', step: (n) => `Étape ${n} sur 3 :`,
+  { code: 'fr', locale: 'fr-BE', htmlLang: 'fr-BE', title: 'Permis de stationnement pour riverains', step: (n) => `Étape ${n} sur 3 :`,
     next: 'Suivant', prev: 'Précédent', send: 'Envoyer', change: 'Modifier : Adresse et véhicule', required: /Complétez ce champ/,
     review: 'Vérifiez vos réponses', kept: /Déjà ajouté : inschrijvingsbewijs\.pdf/, received: /a bien reçu/,
     pages: ['Vos données', 'Adresse et véhicule', 'Justificatif', 'Vérifier et envoyer'], full: 'La déclaration de confidentialité complète de ce formulaire' },
@@ -168,7 +168,7 @@ for (const l of LANGS) {
 
         response = await press(l.send);
         assert.equal(response.status(), 200);
-        assert.match(page.url(), /\/demo\/receipt\/bewonerskaart$/);
+        assert.match(page.url(), /\/demo\/receipt\/parkeervergunning$/);
         assert.match(await page.locator('.notice[role=status]').textContent(), l.received);
         assert.match(await page.locator('.reference-number').textContent(), /^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
         assert.match(await page.locator('main').textContent(), /2-XYZ-987[\s\S]*inschrijvingsbewijs\.pdf/);

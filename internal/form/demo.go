@@ -9,7 +9,7 @@ func ptr(f float64) *float64 { return &f }
 // DemoForms are the demo tenant's forms, publishable under register.Demo():
 // a question or report, an application for a social benefit that asks
 // for the national register number, an IBAN and a supporting document, and
-// a residents' parking card in three steps with an attachment.
+// a residents' parking permit in three steps with an attachment.
 func DemoForms() []Form {
 	name := Field{Key: "name", Type: TypeText, Label: t3("Naam en voornaam", "Nom et prénom", "Full name"), Required: true,
 		Category: "contact", Purpose: "online-services"}
@@ -83,13 +83,13 @@ func DemoForms() []Form {
 		ConfirmationMail: true, ConfirmationField: "email",
 	}
 	// A form in three steps with an attachment (issue 10): the residents'
-	// parking card.
+	// parking permit.
 	permit := Form{
-		Key:   "bewonerskaart",
-		Title: t3("Aanvraag bewonerskaart", "Demande de carte de riverain", "Application for a resident's parking card"),
-		Intro: t3("Vraag een bewonerskaart aan om in uw straat te parkeren. U heeft het inschrijvingsbewijs van uw wagen nodig.",
-			"Demandez une carte de riverain pour stationner dans votre rue. Vous avez besoin du certificat d'immatriculation de votre véhicule.",
-			"Apply for a resident's card to park in your street. You need your vehicle's registration certificate."),
+		Key:   "parkeervergunning",
+		Title: t3("Parkeervergunning voor bewoners", "Permis de stationnement pour riverains", "Residents' parking permit"),
+		Intro: t3("Vraag een parkeervergunning aan om in uw straat te parkeren. U heeft het inschrijvingsbewijs van uw wagen nodig.",
+			"Demandez un permis de stationnement pour stationner dans votre rue. Vous avez besoin du certificat d'immatriculation de votre véhicule.",
+			"Apply for a permit to park in your street. You need your vehicle's registration certificate."),
 		Pages: []Page{
 			{Key: "gegevens", Title: t3("Uw gegevens", "Vos données", "Your details"), Fields: []Field{name, email, phone}},
 			{Key: "adres", Title: t3("Adres en wagen", "Adresse et véhicule", "Address and vehicle"), Fields: []Field{

@@ -20,7 +20,7 @@ import (
 	"github.com/kluis/kluis/internal/tenant"
 )
 
-// stepsEnv is gent with the demo forms published (the parking card is the
+// stepsEnv is gent with the demo forms published (the parking permit is the
 // form in three steps with an attachment) and an app with a real clamd.
 type stepsEnv struct {
 	env *storetest.Env
@@ -105,7 +105,7 @@ func (se stepsEnv) step(t *testing.T, page string, typed url.Values, nav, name s
 		fw.Write([]byte("%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n"))
 	}
 	mw.Close()
-	target := "/gent/bewonerskaart"
+	target := "/gent/parkeervergunning"
 	if lang != "" {
 		target += "?lang=" + lang
 	}
@@ -134,11 +134,11 @@ func wantStep(t *testing.T, what string, resp *http.Response, page string, statu
 	}
 }
 
-// throughTwoPages fills the parking card's first two pages and then, with
+// throughTwoPages fills the parking permit's first two pages and then, with
 // the file chosen on the third, presses nav; it returns the page reached.
 func (se stepsEnv) throughTwoPages(t *testing.T, nav string) string {
 	t.Helper()
-	page := bodyOf(t, request{target: "/gent/bewonerskaart"}.do(t, se.h))
+	page := bodyOf(t, request{target: "/gent/parkeervergunning"}.do(t, se.h))
 	_, page = se.step(t, page, parkingPage1, "next", "", "")
 	_, page = se.step(t, page, parkingPage2, "next", "", "")
 	_, page = se.step(t, page, nil, nav, "inschrijving.pdf", "")
@@ -162,7 +162,7 @@ func TestFormInStepsJudgesEachPageKeepsEverythingAndSendsOnce(t *testing.T) {
 	clamd := scantest.Start(t)
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		se := newStepsEnv(t, env, clamd)
-		resp := request{target: "/gent/bewonerskaart"}.do(t, se.h)
+		resp := request{target: "/gent/parkeervergunning"}.do(t, se.h)
 		page := bodyOf(t, resp)
 		wantStep(t, "first page", resp, page, 200, `<nav class="steps" aria-label="Stappen van het formulier">`, `<ol>`,
 			`class="step-current" aria-current="step"><span lang="nl-BE">Uw gegevens</span>`, "Stap 1 van 3:", `id="name"`,
@@ -220,7 +220,7 @@ func TestFormInStepsJudgesEachPageKeepsEverythingAndSendsOnce(t *testing.T) {
 
 		// Send: exactly one submission, with its attachment; the draft gone.
 		resp, _ = se.step(t, page, url.Values{"confirm_mail": {"on"}}, "send", "", "")
-		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/gent/receipt/bewonerskaart" {
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/gent/receipt/parkeervergunning" {
 			t.Fatalf("send: %d %s", resp.StatusCode, resp.Header.Get("Location"))
 		}
 		if se.count(t, "submissions") != 1 || se.count(t, "attachments") != 1 || se.count(t, "submission_drafts") != 0 {
@@ -230,11 +230,11 @@ func TestFormInStepsJudgesEachPageKeepsEverythingAndSendsOnce(t *testing.T) {
 		rc := resp.Cookies()[0]
 		// A second click on send (the draft is gone): the same receipt, still one submission.
 		again, _ := se.step(t, page, url.Values{"confirm_mail": {"on"}}, "send", "", "")
-		if again.StatusCode != http.StatusSeeOther || again.Header.Get("Location") != "/gent/receipt/bewonerskaart" ||
+		if again.StatusCode != http.StatusSeeOther || again.Header.Get("Location") != "/gent/receipt/parkeervergunning" ||
 			again.Cookies()[0].Value != rc.Value || se.count(t, "submissions") != 1 {
 			t.Fatalf("second send: %d %s, %d submissions", again.StatusCode, again.Header.Get("Location"), se.count(t, "submissions"))
 		}
-		resp = request{target: "/gent/receipt/bewonerskaart", header: map[string]string{"Cookie": rc.Name + "=" + rc.Value}}.do(t, se.h)
+		resp = request{target: "/gent/receipt/parkeervergunning", header: map[string]string{"Cookie": rc.Name + "=" + rc.Value}}.do(t, se.h)
 		wantStep(t, "receipt", resp, bodyOf(t, resp), 200, "inschrijving.pdf", "2-XYZ-987", "MARKER-REMARK")
 	})
 }
@@ -351,7 +351,7 @@ func TestFormInStepsRefusedFileIsSaid(t *testing.T) {
 	clamd := scantest.Start(t)
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		se := newStepsEnv(t, env, clamd)
-		page := bodyOf(t, request{target: "/gent/bewonerskaart"}.do(t, se.h))
+		page := bodyOf(t, request{target: "/gent/parkeervergunning"}.do(t, se.h))
 		_, page = se.step(t, page, parkingPage1, "next", "", "")
 		_, page = se.step(t, page, parkingPage2, "next", "", "")
 		for _, nav := range []string{"prev", "next"} {
