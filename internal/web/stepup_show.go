@@ -63,7 +63,14 @@ func (a *App) stepUp(back func(*http.Request) string, h signedIn) signedIn {
 				return
 			}
 		}
-		http.Redirect(w, r, confirmPath(t.Slug, next), http.StatusSeeOther)
+		to := confirmPath(t.Slug, next)
+		if r.Method == http.MethodPost {
+			// Not carried (a password field): the page says the form is
+			// to be filled in again after the proof, rather than let the
+			// action vanish without a word.
+			to += "&retype=1"
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	}
 }
 
@@ -75,6 +82,7 @@ type stepUpForm struct {
 	// Then is the pending action (see pendingOf), carried in a hidden
 	// field, never in a URL; empty when there is none.
 	Then    string
+	Retype  bool // a post that could not be carried: fill the form in again
 	HasTOTP bool
 	Errors  fieldErrors
 }
@@ -89,7 +97,7 @@ func (a *App) stepUpShow(w http.ResponseWriter, r *http.Request, u account.User)
 		return
 	}
 	a.render(w, r, http.StatusOK, "stepup", stepUpForm{TenantName: t.LegalName, Slug: t.Slug,
-		Next: localNext(t.Slug, r.URL.Query().Get("next")), HasTOTP: has})
+		Next: localNext(t.Slug, r.URL.Query().Get("next")), Retype: r.URL.Query().Get("retype") == "1", HasTOTP: has})
 }
 
 // stepUpCreate checks the proof. Missing fields: 422 naming each, nothing
