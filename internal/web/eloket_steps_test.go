@@ -338,6 +338,9 @@ func TestFormPublishRefusesMissingTranslations(t *testing.T) {
 		page = bodyOf(t, resp)
 		wantStep(t, "French page of a Dutch form", resp, page, 200, "Ce formulaire n’existe pas en français : il est affiché en néerlandais.",
 			`<h1 lang="nl-BE">Vraag</h1>`, `<span lang="nl-BE">Uw vraag</span>`, `<html lang="fr`)
+		if _, page := fe.get(t, "/gent/?lang=fr", ""); !strings.Contains(page, `lang="nl-BE">Vraag</a> <span class="optional">(uniquement en néerlandais)</span>`) {
+			t.Fatalf("the French list of forms does not say the form is in Dutch only:\n%s", page)
+		}
 		if _, page := fe.get(t, "/gent/vraag", ""); strings.Contains(page, "n’existe pas") || strings.Contains(page, "bestaat niet in deze taal") {
 			t.Fatal("the Dutch page says the form is not in its language")
 		}
