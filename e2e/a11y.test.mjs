@@ -602,14 +602,15 @@ for (const c of [
       [response] = await Promise.all([page.waitForNavigation(), page.click(`main a:text-is("${c.link}")`)]);
       assert.equal(response.status(), 200);
       await shot(page, 'form');
-      await expectNoAxeViolations(page, 'the form page with its notice');
-      assert.equal(await page.locator('.notice-art13 h2').count(), 1, 'the art. 13 notice is on the page');
+      await expectNoAxeViolations(page, 'the first page of the form');
+      // The form has two pages: it is filled in steps (issue 10), "next" judging each page.
+      const next = () => Promise.all([page.waitForNavigation(), page.click('main form button[value=next]')]);
 
-      // Sent empty: every required field named in the summary, linked.
-      [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+      // Sent empty: every required field of the page named in the summary, linked.
+      [response] = await next();
       assert.equal(response.status(), 422);
       assert.match(await page.locator('.error-summary').textContent(), c.error);
-      assert.ok((await page.locator('.error-summary li').count()) >= 8, 'every required field is listed');
+      assert.ok((await page.locator('.error-summary li').count()) >= 6, 'every required field of the page is listed');
       await shot(page, 'errors');
       await expectNoAxeViolations(page, 'the form with errors');
 
@@ -622,10 +623,6 @@ for (const c of [
       await fill('address_number', '12');
       await fill('address_postcode', '1000');
       await fill('address_municipality', 'Bruxelles');
-      await fill('household', '3');
-      await fill('income', '1650,75');
-      await fill('iban', 'BE68 5390 0754 7034');
-      await page.check('#truthful');
       if (c.lang === 'fr') {
         // Switching language halfway keeps what was typed, and back.
         for (const to of ['en', 'fr']) {
@@ -633,25 +630,35 @@ for (const c of [
           assert.equal(response.status(), 200);
           assert.match(await page.locator('html').getAttribute('lang'), new RegExp(`^${to}`));
           assert.equal(await page.locator('#insz').inputValue(), '85.07.15-123.97', `typed values kept after switching to ${to}`);
-          assert.equal(await page.locator('#income').inputValue(), '1650,75');
-          assert.ok(await page.locator('#truthful').isChecked());
+          assert.equal(await page.locator('#address_postcode').inputValue(), '1000');
           assert.equal(await page.locator('.error-summary').count(), 0, 'a switch does not judge the form');
         }
         await expectNoAxeViolations(page, 'the form after a language switch');
       }
-      // The EICAR test file first: refused, nothing sent.
+      [response] = await next();
+      assert.equal(response.status(), 200);
+      await fill('household', '3');
+      await fill('income', '1650,75');
+      await fill('iban', 'BE68 5390 0754 7034');
+      await page.check('#truthful');
+      // The EICAR test file first: refused, nothing kept.
       await page.setInputFiles('#certificate', { name: 'attest.pdf', mimeType: 'application/pdf',
         buffer: Buffer.concat([Buffer.from('%PDF-1.4\n'), Buffer.from('X5O!P%@AP[4\\PZX54(P^)7CC)7}$EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*')]) });
-      [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+      [response] = await next();
       assert.equal(response.status(), 422, 'the EICAR file is refused');
       assert.match(await page.locator('#certificate-error').textContent(), c.infected);
-      assert.equal(await page.locator('#insz').inputValue(), '85.07.15-123.97', 'what was typed is kept');
+      assert.equal(await page.locator('#income').inputValue(), '1650,75', 'what was typed is kept');
       await shot(page, 'infected');
       await expectNoAxeViolations(page, 'the form with a refused file');
 
       await page.setInputFiles('#certificate', { name: 'inkomensattest.pdf', mimeType: 'application/pdf', buffer: MINIMAL_PDF });
-      await page.check('#truthful');
-      [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[type=submit]')]);
+      [response] = await next();
+      assert.equal(response.status(), 200);
+      assert.equal(await page.locator('.notice-art13 h2').count(), 1, 'the art. 13 notice is on the review page');
+      assert.match(await page.locator('main').textContent(), /85\.07\.15-123\.97[\s\S]*inkomensattest\.pdf/);
+      await shot(page, 'review');
+      await expectNoAxeViolations(page, 'the review page with its notice');
+      [response] = await Promise.all([page.waitForNavigation(), page.click('main form button[value=send]')]);
       assert.equal(response.status(), 200);
       assert.match(page.url(), /\/demo\/receipt\/toelage$/);
       assert.match(await page.locator('.notice[role=status]').textContent(), c.received);
@@ -846,14 +853,21 @@ test('inbox: search by INSZ, open, change status; no grant, nothing seen', { tim
     const citizen = await ctx.newPage();
     let response = await citizen.goto(`${baseURL}/demo/toelage`);
     assert.equal(response.status(), 200);
+    // Two pages, filled in steps (issue 10), then the review's send button.
     for (const [id, v] of Object.entries({ insz: '90.02.01-997.04', name: 'Inbox Burger', email: 'inbox.burger@example.be',
-      address_street: 'Veldstraat', address_number: '3', address_postcode: '9000', address_municipality: 'Gent', household: '2',
-      income: '1200', iban: 'BE68 5390 0754 7034' })) {
+      address_street: 'Veldstraat', address_number: '3', address_postcode: '9000', address_municipality: 'Gent' })) {
+      await citizen.fill(`#${id}`, v);
+    }
+    response = await submit(citizen, 'main form button[value=next]');
+    assert.equal(response.status(), 200);
+    for (const [id, v] of Object.entries({ household: '2', income: '1200', iban: 'BE68 5390 0754 7034' })) {
       await citizen.fill(`#${id}`, v);
     }
     await citizen.check('#truthful');
     await citizen.setInputFiles('#certificate', { name: 'loonfiche.pdf', mimeType: 'application/pdf', buffer: MINIMAL_PDF });
-    response = await submit(citizen, 'main form button[type=submit]');
+    response = await submit(citizen, 'main form button[value=next]');
+    assert.equal(response.status(), 200);
+    response = await submit(citizen, 'main form button[value=send]');
     assert.equal(response.status(), 200);
     const reference = (await citizen.locator('.reference-number').textContent()).trim();
 

@@ -105,6 +105,12 @@ func (a Action) NotSentenceKey() string {
 var actions = []Action{
 	// Submissions.
 	{Code: "submission.create", Group: GroupSubmissions, Object: NameSubmission, Citizen: true},
+	// A form in steps keeps its clean attachments sealed between the steps
+	// (a draft, not yet a submission): named by its form.
+	{Code: "submission.draft.save", Group: GroupSubmissions, Object: NameForm},
+	{Code: "submission.draft.read", Group: GroupSubmissions, Object: NameForm},
+	{Code: "submission.draft.delete", Group: GroupSubmissions, Object: NameForm},
+	{Code: "submission.draft.sweep", Group: GroupSubmissions},
 	{Code: "submission.read", Group: GroupSubmissions, Object: NameSubmission, Citizen: true, MayFail: true},
 	{Code: "submission.list", Group: GroupSubmissions, Object: NameSubmissions, MayFail: true},
 	{Code: "submission.search", Group: GroupSubmissions, Object: NameSubmissions, Citizen: true, MayFail: true},

@@ -7,8 +7,9 @@ func t3(nl, fr, en string) register.Text { return register.Text{"nl": nl, "fr": 
 func ptr(f float64) *float64 { return &f }
 
 // DemoForms are the demo tenant's forms, publishable under register.Demo():
-// a question or report, and an application for a social benefit that asks
-// for the national register number, an IBAN and a supporting document.
+// a question or report, an application for a social benefit that asks
+// for the national register number, an IBAN and a supporting document, and
+// a residents' parking permit in three steps with an attachment.
 func DemoForms() []Form {
 	name := Field{Key: "name", Type: TypeText, Label: t3("Naam en voornaam", "Nom et prénom", "Full name"), Required: true,
 		Category: "contact", Purpose: "online-services"}
@@ -81,7 +82,37 @@ func DemoForms() []Form {
 			"The social service handles your application within thirty days and lets you know the decision."),
 		ConfirmationMail: true, ConfirmationField: "email",
 	}
-	return []Form{contact, benefit}
+	// A form in three steps with an attachment (issue 10): the residents'
+	// parking permit.
+	permit := Form{
+		Key:   "parkeervergunning",
+		Title: t3("Parkeervergunning voor bewoners", "Permis de stationnement pour riverains", "Residents' parking permit"),
+		Intro: t3("Vraag een parkeervergunning aan om in uw straat te parkeren. U heeft het inschrijvingsbewijs van uw wagen nodig.",
+			"Demandez un permis de stationnement pour stationner dans votre rue. Vous avez besoin du certificat d'immatriculation de votre véhicule.",
+			"Apply for a permit to park in your street. You need your vehicle's registration certificate."),
+		Pages: []Page{
+			{Key: "gegevens", Title: t3("Uw gegevens", "Vos données", "Your details"), Fields: []Field{name, email, phone}},
+			{Key: "adres", Title: t3("Adres en wagen", "Adresse et véhicule", "Address and vehicle"), Fields: []Field{
+				{Key: "address", Type: TypeAddress, Label: t3("Adres", "Adresse", "Address"), Required: true, Category: "address", Purpose: "online-services"},
+				{Key: "plate", Type: TypeText, Label: t3("Nummerplaat", "Plaque d'immatriculation", "Number plate"), Required: true, MaxLength: 12,
+					Help:     t3("Bijvoorbeeld 1-ABC-123.", "Par exemple 1-ABC-123.", "For example 1-ABC-123."),
+					Category: "web-forms", Purpose: "online-services"},
+			}},
+			{Key: "bewijs", Title: t3("Bewijsstuk", "Justificatif", "Supporting document"), Fields: []Field{
+				{Key: "registration", Type: TypeFile, Label: t3("Inschrijvingsbewijs van de wagen", "Certificat d'immatriculation du véhicule", "Vehicle registration certificate"),
+					Required: true,
+					Help:     t3("PDF, JPEG of PNG, hoogstens 10 MB.", "PDF, JPEG ou PNG, 10 Mo au maximum.", "PDF, JPEG or PNG, at most 10 MB."),
+					Category: "attachments", Purpose: "online-services"},
+				{Key: "remarks", Type: TypeLongText, Label: t3("Opmerkingen", "Remarques", "Remarks"), MaxLength: 1000,
+					Category: "web-forms", Purpose: "online-services"},
+			}},
+		},
+		Done: t3("De dienst mobiliteit behandelt uw aanvraag binnen vijf werkdagen.",
+			"Le service mobilité traite votre demande dans les cinq jours ouvrables.",
+			"The mobility department handles your application within five working days."),
+		ConfirmationMail: true, ConfirmationField: "email",
+	}
+	return []Form{contact, benefit, permit}
 }
 
 // DemoForm is the demo form with key as DemoForms makes it, for a caller

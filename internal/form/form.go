@@ -312,8 +312,9 @@ func (f Form) ContactField() (Field, bool) {
 // against the register it will be published under: the category and purpose exist,
 // the category serves that purpose, a national register number is
 // collected only into a category of class 3.08 (REG-7's extra conditions)
-// and a class 4.x category only for a purpose with an art. 9 basis. A form
-// with any problem cannot be published (REG-1, REG-4).
+// and a class 4.x category only for a purpose with an art. 9 basis; and
+// that each language the form is offered in has every text (Offered). A
+// form with any problem cannot be published (REG-1, REG-4).
 func (f Form) Publishable(reg register.Register) []Problem {
 	ps := f.Validate()
 	add := func(path, key string, args ...any) { ps = append(ps, Problem{Path: path, Key: key, Args: args}) }
@@ -364,7 +365,8 @@ func (f Form) Publishable(reg register.Register) []Problem {
 			}
 		}
 	}
-	return ps
+	// Every language the form is offered in is complete (see langs.go).
+	return append(ps, f.translationProblems(NoticeFor(f, reg))...)
 }
 
 // ParseJSON reads a form definition (the builder's import). Unknown fields

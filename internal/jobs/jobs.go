@@ -38,6 +38,7 @@ var Schedule = []Periodic{
 	{Kind: KindMailSend, Every: 30 * time.Second},
 	{Kind: KindExportSweep, Every: 15 * time.Minute},
 	{Kind: KindWebhookSend, Every: 15 * time.Second},
+	{Kind: KindDraftSweep, Every: 15 * time.Minute},
 }
 
 // Handler does one job. It must be idempotent: a job can run again after a
@@ -53,6 +54,7 @@ func Handlers() map[string]Handler {
 		KindExportSweep: ExportSweepHandler(""),
 		KindMailSend:    MailHandler(nil, nil),    // no relay: `kluis serve` puts one in (see MailHandler)
 		KindWebhookSend: WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
+		KindDraftSweep:  draftSweep,
 	}
 }
 

@@ -49,6 +49,24 @@ type formPage struct {
 	Errors      fieldErrors
 	Notice      noticeView
 	FileAgain   bool // files must be chosen again after an error
+	// OnlyIn: the form is not offered in the page's language and is shown
+	// in Dutch (form.Offered), which the page says.
+	OnlyIn bool
+	// A form in steps (eloket_steps.go): the page shown, the indicator,
+	// the other pages' values, the draft of kept attachments; on the
+	// review page the answers read back.
+	Stepped   bool
+	Step      int // 1-based, for people
+	StepIndex int // 0-based, posted back (len(Pages): the review)
+	StepCount int // pages; the review is not counted
+	StepTitle loc
+	Steps     []stepItem
+	Review    bool
+	Groups    []reviewGroup
+	Hidden    []hiddenInput
+	Draft     string
+	FileKeys  string
+	Short     noticeShort
 }
 
 type formPageSection struct {
@@ -70,6 +88,7 @@ type formFieldView struct {
 	Autocomplete     string
 	InputMode        string
 	MaxLength        int
+	Kept             string // a form in steps: the attachment kept for it
 }
 
 // fieldContext hands the "form-field" template its field and the page
@@ -145,6 +164,13 @@ func (a *App) formShow(w http.ResponseWriter, r *http.Request) {
 
 func (a *App) renderForm(w http.ResponseWriter, r *http.Request, status int, fv store.FormVersion, reg register.Register,
 	typed url.Values, errs []form.FieldError, token string) {
+	a.renderStep(w, r, status, fv, reg, typed, errs, token, stepState{Step: stepOf(fv.Form, typed)})
+}
+
+// renderStep renders a form: whole, or for a form in steps the page of st
+// (or its review) with the other pages' values carried.
+func (a *App) renderStep(w http.ResponseWriter, r *http.Request, status int, fv store.FormVersion, reg register.Register,
+	typed url.Values, errs []form.FieldError, token string, st stepState) {
 	t := tenantFrom(r.Context())
 	lang := string(LangFrom(r.Context()))
 	f := fv.Form
@@ -192,8 +218,20 @@ func (a *App) renderForm(w http.ResponseWriter, r *http.Request, status int, fv 
 		}
 	}
 	p := formPage{Tenant: t, Key: f.Key, Title: locOf(f.Title, lang), Intro: locOf(f.Intro, lang), Token: token,
-		ConfirmMail: f.ConfirmationMail, MailChecked: typed.Get("confirm_mail") == "on", Errors: summary}
-	for _, pg := range f.Pages {
+		ConfirmMail: f.ConfirmationMail, MailChecked: typed.Get("confirm_mail") == "on", Errors: summary,
+		OnlyIn: !f.OffersLang(lang)}
+	for _, fl := range f.Fields() {
+		if fl.Type == form.TypeFile {
+			p.Multipart = true
+		}
+	}
+	if stepped(f) {
+		a.stepView(r, &p, f, typed, st)
+	}
+	for i, pg := range f.Pages {
+		if p.Stepped && (p.Review || i != st.Step) {
+			continue
+		}
 		sec := formPageSection{Title: locOf(pg.Title, lang)}
 		for _, fl := range pg.Fields {
 			v := formFieldView{Key: fl.Key, Type: fl.Type, Input: fl.Key, Label: locOf(fl.Label, lang), Help: locOf(fl.Help, lang),
@@ -221,13 +259,15 @@ func (a *App) renderForm(w http.ResponseWriter, r *http.Request, status int, fv 
 					v.Autocomplete = "name"
 				}
 			case form.TypeFile:
-				p.Multipart = true
+				if k, ok := st.Files[fl.Key]; ok {
+					v.Kept = a.keptLabel(r, k)
+				}
 				accept := fl.Accept
 				if len(accept) == 0 {
 					accept = form.DefaultAccept
 				}
 				v.Accept = strings.Join(accept, ",")
-				if len(errs) > 0 || (r.MultipartForm != nil && len(r.MultipartForm.File[fl.Key]) > 0) {
+				if !p.Stepped && (len(errs) > 0 || (r.MultipartForm != nil && len(r.MultipartForm.File[fl.Key]) > 0)) {
 					p.FileAgain = true
 				}
 			case form.TypeAddress:
@@ -247,12 +287,14 @@ func (a *App) renderForm(w http.ResponseWriter, r *http.Request, status int, fv 
 		}
 		p.Pages = append(p.Pages, sec)
 	}
+	p.FileAgain = p.FileAgain || st.FileAgain
 	var n form.Notice
 	if err := json.Unmarshal(fv.Notice, &n); err != nil {
 		a.internalError(w, r, "read approved notice", err)
 		return
 	}
 	p.Notice = newNoticeView(r, t, reg, n)
+	p.Short = newNoticeShort(r, t, n)
 	a.render(w, r, status, "form", p)
 }
 
@@ -277,7 +319,6 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	t := tenantFrom(r.Context())
 	f := fv.Form
 	r.Body = http.MaxBytesReader(w, r.Body, formLimit(f))
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
@@ -309,11 +350,16 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 	// the chosen language with what was typed, not submitted and not
 	// judged. A chosen file is not kept (it was not scanned), and the page
 	// says so.
-	if _, ok := locale.Parse(r.PostForm.Get("switch_lang")); ok {
+	_, switching := locale.Parse(r.PostForm.Get("switch_lang"))
+	if stepped(f) && (r.PostForm.Get(navField) != "" || switching) {
+		a.formStep(w, r, fv, reg, token)
+		return
+	}
+	if switching {
 		a.renderForm(w, r, http.StatusOK, fv, reg, r.PostForm, nil, token)
 		return
 	}
-	citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous", RequestID: RequestIDFrom(r.Context())}
+	citizen := citizenActor(r)
 	answers, errs := f.Check(form.Input(r.PostForm))
 	var files []store.NewAttachment
 	for _, fl := range f.Fields() {
@@ -328,9 +374,27 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if len(errs) > 0 {
-		a.renderForm(w, r, http.StatusUnprocessableEntity, fv, reg, r.PostForm, orderErrors(f, errs), token)
+		errs = orderErrors(f, errs)
+		st := stepState{}
+		if stepped(f) {
+			// A whole multi-page form posted at once: show the first page
+			// with a mistake.
+			st.Step = pageOfField(f, inputField(f, errs[0].Input))
+		}
+		a.renderStep(w, r, http.StatusUnprocessableEntity, fv, reg, r.PostForm, errs, token, st)
 		return
 	}
+	a.submit(w, r, fv, answers, files, token)
+}
+
+// submit stores a judged submission with its attachments (sealed and
+// audited by the store) and sends the browser to the receipt; false when
+// it answered with an error instead.
+func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersion, answers form.Answers,
+	files []store.NewAttachment, token string) bool {
+	t := tenantFrom(r.Context())
+	f := fv.Form
+	citizen := citizenActor(r)
 	in := store.NewFormSubmission{FormKey: f.Key, FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion,
 		Idempotency: token, Receipt: token + ":receipt", Attachments: files, Subject: subjectOf(f, answers)}
 	// Staff reply, and the citizen looks the request up, with the address
@@ -342,7 +406,7 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 	var err error
 	if in.Answers, err = json.Marshal(answers); err != nil {
 		a.internalError(w, r, "encode answers", err)
-		return
+		return false
 	}
 	if f.ConfirmationMail && r.PostForm.Get("confirm_mail") == "on" {
 		if to := answers[f.ConfirmationField].Value; to != "" {
@@ -357,16 +421,22 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, store.ErrFormChanged):
 		a.errorWith(w, r, http.StatusConflict, "form.changed")
-		return
+		return false
 	case err != nil:
 		a.internalError(w, r, "submit form", err)
-		return
+		return false
 	}
+	a.toReceipt(w, r, f.Key, ref, token)
+	return true
+}
+
+// toReceipt sends the browser to the receipt of submission ref.
+func (a *App) toReceipt(w http.ResponseWriter, r *http.Request, formKey, ref, token string) {
 	// The cookie names the submission by its reference and proves the
 	// browser sent it with the page token.
 	http.SetCookie(w, &http.Cookie{Name: receiptCookie, Value: ref + "." + token, Path: "/", MaxAge: int(store.ReceiptTTL.Seconds()),
 		Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	http.Redirect(w, r, "/"+t.Slug+"/receipt/"+f.Key, http.StatusSeeOther)
+	http.Redirect(w, r, "/"+tenantFrom(r.Context()).Slug+"/receipt/"+formKey, http.StatusSeeOther)
 }
 
 // orderErrors puts file errors in form order among the others.

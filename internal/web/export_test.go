@@ -81,15 +81,15 @@ func TestClauseEND1_ExportThroughThePages(t *testing.T) {
 		env.Clock.Advance(StepUpMaxAge + time.Minute)
 		resp, _ := le.get(t, "/gent/inbox/forms/vraag/export", me)
 		wantRedirect(t, "stale get", resp, "/gent/account/confirm?next="+url.QueryEscape("/gent/inbox/forms/vraag/export"))
-		resp, _ = le.postForm(t, "/gent/inbox/forms/vraag/export", me, url.Values{"format": {"csv"}, "reason": {"controle"}})
-		wantRedirect(t, "stale post", resp, "/gent/account/confirm?next="+url.QueryEscape("/gent/inbox/forms/vraag/export"))
+		resp, body := le.postForm(t, "/gent/inbox/forms/vraag/export", me, url.Values{"format": {"csv"}, "reason": {"controle"}})
+		pendingOn(t, "stale post", resp, body)
 		if n := exportCount(); n != 0 {
 			t.Fatalf("%d exports made without the step-up", n)
 		}
 		resp, _ = le.postForm(t, "/gent/account/confirm", me, url.Values{"password": {loginPassword}, "next": {"/gent/inbox/forms/vraag/export"}})
 		wantRedirect(t, "confirm", resp, "/gent/inbox/forms/vraag/export")
 
-		resp, body := le.get(t, "/gent/inbox/forms/vraag/export?id="+first, me)
+		resp, body = le.get(t, "/gent/inbox/forms/vraag/export?id="+first, me)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Reden van de export") || !strings.Contains(body, `value="`+first+`"`) ||
 			!strings.Contains(body, `href="/gent/inbox"`) {
 			t.Fatalf("form: %d\n%s", resp.StatusCode, body)

@@ -65,7 +65,13 @@ func TestClauseUSR3_UserChangesOwnPassword(t *testing.T) {
 		env.Clock.Advance(StepUpMaxAge + time.Minute)
 		resp, _ = le.get(t, "/gent/account/password", mine)
 		wantRedirect(t, "stale", resp, "/gent/account/confirm?next="+url.QueryEscape("/gent/account/password"))
+		// A new password is never echoed into the confirmation page: the
+		// page says to fill the form in again instead.
 		resp, _ = le.postForm(t, "/gent/account/password", mine, url.Values{"password": {next + "!"}, "password_confirm": {next + "!"}})
-		wantRedirect(t, "stale post", resp, "/gent/account/confirm?next="+url.QueryEscape("/gent/account/password"))
+		wantRedirect(t, "stale post", resp, "/gent/account/confirm?next="+url.QueryEscape("/gent/account/password")+"&retype=1")
+		if _, body := le.get(t, resp.Header.Get("Location"), mine); !strings.Contains(body, "vul het formulier opnieuw in") ||
+			strings.Contains(body, next+"!") {
+			t.Fatalf("confirmation page of a post not carried:\n%s", body)
+		}
 	})
 }

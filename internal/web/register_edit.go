@@ -238,7 +238,7 @@ func postedEdit(s regSection, form url.Values) regEdit {
 		e.Op, e.Item = "change", ""
 	}
 	for _, in := range s.Inputs {
-		for _, name := range inputNames(in) {
+		for _, name := range in.names() {
 			if vs, ok := form[name]; ok {
 				e.Values[name] = vs
 			}
@@ -247,8 +247,8 @@ func postedEdit(s regSection, form url.Values) regEdit {
 	return e
 }
 
-// inputNames are the form names an input posts under.
-func inputNames(in regInput) []string {
+// names are the form names the input posts under.
+func (in regInput) names() []string {
 	if in.Kind != inTexts && in.Kind != inLongTexts {
 		return []string{in.Name}
 	}
@@ -747,14 +747,11 @@ func (a *App) registerEditPost(w http.ResponseWriter, r *http.Request, me accoun
 	}
 }
 
-// hiddenInput is one value the comparison page carries back.
-type hiddenInput struct{ Name, Value string }
-
 // hiddenInputs are the change's values as hidden inputs, in input order.
 func (e regEdit) hiddenInputs() []hiddenInput {
 	out := []hiddenInput{{"op", e.Op}, {"item", e.Item}, {"base", strconv.Itoa(e.Base)}}
 	for _, in := range e.Section.Inputs {
-		for _, name := range inputNames(in) {
+		for _, name := range in.names() {
 			for _, v := range e.Values[name] {
 				out = append(out, hiddenInput{name, v})
 			}

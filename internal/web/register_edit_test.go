@@ -287,7 +287,7 @@ func TestClauseREG2_EditPreviewShowsWhatItAffects(t *testing.T) {
 		wantAll(t, "the comparison", body, escaped("Gewijzigd: gegevenscategorie «Contactgegevens: naam, e-mail, telefoon»"),
 			escaped("Bewaartermijn in dagen: 730 dagen → 365 dagen"), escaped("Na de bewaartermijn: anonimiseren → wissen"),
 			escaped("De bewaartermijn van «Contactgegevens: naam, e-mail, telefoon» wordt korter: van 730 naar 365 dagen."),
-			escaped("Dit geldt voor de gegevens van: Aanvraag sociale toelage, Vraag of melding."), escaped("«Vraag of melding» vraagt «Contactgegevens"),
+			escaped("Dit geldt voor de gegevens van: Parkeervergunning voor bewoners, Aanvraag sociale toelage, Vraag of melding."), escaped("«Vraag of melding» vraagt «Contactgegevens"),
 			`name="retention_days" value="365"`, `value="save"`, `value="back"`)
 		if strings.Contains(body, "Webhooks") {
 			t.Error("a retention change stops a webhook")

@@ -25,11 +25,16 @@ const StepUpMaxAge = 5 * time.Minute
 func confirmPath(slug, next string) string { return withNext("/"+slug+"/account/confirm", next) }
 
 // stepUp wraps the handler of a sensitive action, inside require: it runs h
-// only when the session's last proof of credentials is recent, and
-// otherwise sends the browser to the confirmation page, to come back to
-// back(r) — a local page to resume from, since a POST cannot be replayed.
-// back nil: the request's own path for a GET (a download resumes itself),
-// the signed-in page otherwise. Nothing of h runs before the proof.
+// only when the session's last proof of credentials is recent. Otherwise
+// nothing of h runs before the proof, and:
+//   - a POST whose fields can travel (see pendingOf) gets the confirmation
+//     page at once, carrying the action as a pending one: after the proof
+//     the action is carried out as posted, so that publishing (or a role
+//     change) is not silently lost on the way through the confirmation;
+//   - any other request is sent to the confirmation page, to come back to
+//     back(r) — a local page to resume from. back nil: the request's own
+//     path for a GET (a download resumes itself), the signed-in page
+//     otherwise.
 func (a *App) stepUp(back func(*http.Request) string, h signedIn) signedIn {
 	return func(w http.ResponseWriter, r *http.Request, u account.User) {
 		info, ok := sessionFrom(r.Context())
@@ -37,7 +42,7 @@ func (a *App) stepUp(back func(*http.Request) string, h signedIn) signedIn {
 			h(w, r, u)
 			return
 		}
-		slug := tenantFrom(r.Context()).Slug
+		t := tenantFrom(r.Context())
 		next := ""
 		switch {
 		case back != nil:
@@ -45,7 +50,27 @@ func (a *App) stepUp(back func(*http.Request) string, h signedIn) signedIn {
 		case r.Method == http.MethodGet:
 			next = r.URL.RequestURI()
 		}
-		http.Redirect(w, r, confirmPath(slug, localNext(slug, next)), http.StatusSeeOther)
+		next = localNext(t.Slug, next)
+		if r.Method == http.MethodPost {
+			if then, ok := a.pendingOf(r); ok {
+				has, err := a.opts.Store.HasTOTP(r.Context(), t.ID, u.ID)
+				if err != nil {
+					a.internalError(w, r, "has TOTP", err)
+					return
+				}
+				a.render(w, r, http.StatusOK, "stepup", stepUpForm{TenantName: t.LegalName, Slug: t.Slug,
+					Next: next, Then: then, HasTOTP: has})
+				return
+			}
+		}
+		to := confirmPath(t.Slug, next)
+		if r.Method == http.MethodPost {
+			// Not carried (a password field): the page says the form is
+			// to be filled in again after the proof, rather than let the
+			// action vanish without a word.
+			to += "&retype=1"
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 	}
 }
 
@@ -54,8 +79,12 @@ type stepUpForm struct {
 	TenantName string
 	Slug       string
 	Next       string
-	HasTOTP    bool
-	Errors     fieldErrors
+	// Then is the pending action (see pendingOf), carried in a hidden
+	// field, never in a URL; empty when there is none.
+	Then    string
+	Retype  bool // a post that could not be carried: fill the form in again
+	HasTOTP bool
+	Errors  fieldErrors
 }
 
 // stepUpShow asks for the password again (and the TOTP code when the user
@@ -68,7 +97,7 @@ func (a *App) stepUpShow(w http.ResponseWriter, r *http.Request, u account.User)
 		return
 	}
 	a.render(w, r, http.StatusOK, "stepup", stepUpForm{TenantName: t.LegalName, Slug: t.Slug,
-		Next: localNext(t.Slug, r.URL.Query().Get("next")), HasTOTP: has})
+		Next: localNext(t.Slug, r.URL.Query().Get("next")), Retype: r.URL.Query().Get("retype") == "1", HasTOTP: has})
 }
 
 // stepUpCreate checks the proof. Missing fields: 422 naming each, nothing
@@ -86,7 +115,8 @@ func (a *App) stepUpCreate(w http.ResponseWriter, r *http.Request, u account.Use
 		a.internalError(w, r, "has TOTP", err)
 		return
 	}
-	form := stepUpForm{TenantName: t.LegalName, Slug: t.Slug, Next: localNext(t.Slug, r.PostForm.Get("next")), HasTOTP: has}
+	form := stepUpForm{TenantName: t.LegalName, Slug: t.Slug, Next: localNext(t.Slug, r.PostForm.Get("next")),
+		Then: r.PostForm.Get("then"), HasTOTP: has}
 	proof := store.StepUpProof{Password: r.PostForm.Get("password"), Code: strings.TrimSpace(r.PostForm.Get("code")),
 		RecoveryCode: strings.TrimSpace(r.PostForm.Get("recovery_code"))}
 	if proof.Password == "" {
@@ -117,6 +147,17 @@ func (a *App) stepUpCreate(w http.ResponseWriter, r *http.Request, u account.Use
 	case err != nil:
 		a.internalError(w, r, "step-up", err)
 	default:
+		if p, ok := a.pendingFrom(r, form.Then); ok {
+			a.replay(w, r, p)
+			return
+		}
+		if form.Then != "" {
+			// A pending action that does not check out (another session's,
+			// expired, altered) is not carried out; say so rather than let
+			// the admin believe it was.
+			a.errorWith(w, r, http.StatusConflict, "stepup.pending_lost")
+			return
+		}
 		http.Redirect(w, r, form.Next, http.StatusSeeOther)
 	}
 }

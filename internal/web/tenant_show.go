@@ -68,11 +68,12 @@ func (a *App) tenantShow(w http.ResponseWriter, r *http.Request) {
 	type link struct {
 		Key          string
 		Title, Intro loc
+		OnlyIn       bool // not offered in this language: shown in Dutch
 	}
 	var forms []link
 	for _, fv := range all {
 		if fv.Status == store.FormPublished {
-			forms = append(forms, link{fv.Key, locOf(fv.Form.Title, lang), locOf(fv.Form.Intro, lang)})
+			forms = append(forms, link{fv.Key, locOf(fv.Form.Title, lang), locOf(fv.Form.Intro, lang), !fv.Form.OffersLang(lang)})
 		}
 	}
 	a.render(w, r, http.StatusOK, "tenant", struct {
