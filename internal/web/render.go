@@ -37,6 +37,9 @@ type Page struct {
 	// Brand is the tenant's look on a tenant's pages (nil elsewhere, and
 	// on the operators' realm): the staff layout and footer show it.
 	Brand *Brand
+	// Path is the request's path, which marks the current entry of a
+	// navigation.
+	Path string
 }
 
 // T translates key into the page's language; see locale.T.
@@ -126,6 +129,7 @@ func (a *App) render(w http.ResponseWriter, r *http.Request, status int, name st
 	}
 	if t := tenantFrom(r.Context()); t.Slug != "" && !t.IsPlatform() {
 		p.TenantHome = "/" + t.Slug + "/"
+		p.Path = r.URL.Path
 		b := a.brandOf(r.Context())
 		p.Brand = &b
 	}
