@@ -48,7 +48,14 @@ type Form struct {
 	// form then needs an e-mail field (ConfirmationField).
 	ConfirmationMail  bool   `json:"confirmation_mail,omitempty"`
 	ConfirmationField string `json:"confirmation_field,omitempty"`
+	// HandlingDays is the time the controller gives itself to handle a
+	// submission, in calendar days (0: none). Intake fixes each
+	// submission's due date from the published version's value.
+	HandlingDays int `json:"handling_days,omitempty"`
 }
+
+// MaxHandlingDays bounds a form's handling time: a year.
+const MaxHandlingDays = 365
 
 // Page is one step of a form.
 type Page struct {
@@ -245,6 +252,9 @@ func (f Form) Validate() []Problem {
 	}
 	if n > MaxFields {
 		add("pages", "too_many_fields", MaxFields)
+	}
+	if f.HandlingDays < 0 || f.HandlingDays > MaxHandlingDays {
+		add("handling_days", "handling_days", MaxHandlingDays)
 	}
 	if f.ConfirmationMail {
 		fl, ok := f.Field(f.ConfirmationField)

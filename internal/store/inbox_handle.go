@@ -73,8 +73,8 @@ func (tx *Tx) visibleSubmission(tenantID string, viewer Viewer, id string) (seal
 	err := tx.queryRow(`SELECT `+prefixed("s.", inboxColumns)+`, s.register_version, s.updated_at FROM submissions s
 		`+viewer.grantJoin(2)+`
 		WHERE s.tenant_id = $1 AND s.id = $3`, tenantID, viewer.arg(), id).Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status,
-		&assignee, &s.created, &s.index, &s.sealed, &regVersion, &updated)
-	s.Reference, s.AssigneeID, s.CreatedAt = ref.String, assignee.String, fromMicros(s.created)
+		&assignee, &s.created, &s.due, &s.lang, &s.index, &s.sealed, &regVersion, &updated)
+	s.Reference, s.AssigneeID, s.CreatedAt, s.DueAt = ref.String, assignee.String, fromMicros(s.created), dueFromMicros(s.due)
 	return s, regVersion, updated, err
 }
 
@@ -108,6 +108,14 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 		if s.Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, id), s.sealed); err != nil {
 			return fail()
 		}
+		if len(s.lang) > 0 {
+			lang, err := db.keys.Open(tenantID, langAD(tenantID, id), s.lang)
+			if err != nil {
+				return fail()
+			}
+			s.Lang = string(lang)
+		}
+		s.Overdue = db.overdue(s.Status, s.DueAt)
 		d = SubmissionDetail{InboxRow: s.InboxRow, RegisterVersion: regVersion, UpdatedAt: fromMicros(updated)}
 		rows, err := tx.query(`SELECT id, field_key, name, content_type, size FROM attachments WHERE tenant_id = $1 AND submission_id = $2
 			ORDER BY created_at, id`, tenantID, id)

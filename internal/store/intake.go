@@ -34,6 +34,12 @@ type NewFormSubmission struct {
 	// Mail is the confirmation the citizen asked for, queued (sealed) in
 	// the same transaction; nil for none.
 	Mail *OutgoingMail
+	// Lang is the language the citizen filled the form in (nl, fr, en),
+	// kept sealed for the inbox and for mails to them.
+	Lang string
+	// HandlingDays is the published form version's handling time in
+	// calendar days (0: none): the submission's due date is fixed from it.
+	HandlingDays int
 }
 
 // NewAttachment is one scanned-clean file of a submission.
@@ -90,6 +96,12 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 	if err != nil {
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
+	var lang []byte
+	if in.Lang != "" {
+		if lang, err = db.keys.Seal(tenantID, langAD(tenantID, id), []byte(in.Lang)); err != nil {
+			return "", false, fmt.Errorf("submit form: %w", err)
+		}
+	}
 	var index []byte
 	if in.Subject != "" {
 		if index, err = db.keys.BlindIndex(tenantID, "subject", []byte(in.Subject)); err != nil {
@@ -131,12 +143,12 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		// the form version is the published one; why not is looked up
 		// only when it did not.
 		res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
-			register_version, reference, receipt_hash, receipt_expires_at)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11
+			register_version, reference, receipt_hash, receipt_expires_at, due_at, lang)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13
 			WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')
 			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')`,
 			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, receipt[:],
-			micros(now.Add(ReceiptTTL)))
+			micros(now.Add(ReceiptTTL)), dueMicros(DueAt(now, in.HandlingDays)), lang)
 		if err != nil {
 			return err
 		}
