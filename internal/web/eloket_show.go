@@ -308,7 +308,8 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	in := store.NewFormSubmission{FormKey: f.Key, FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion,
-		Idempotency: token, Receipt: token + ":receipt", Attachments: files, Subject: subjectOf(f, answers)}
+		Idempotency: token, Receipt: token + ":receipt", Attachments: files, Subject: subjectOf(f, answers),
+		Lang: string(LangFrom(r.Context())), HandlingDays: f.HandlingDays}
 	var err error
 	if in.Answers, err = json.Marshal(answers); err != nil {
 		a.internalError(w, r, "encode answers", err)

@@ -102,6 +102,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}", a.require(account.HandleSubmissions, a.submissionShow))
 	mux.HandleFunc("POST /{tenant}/inbox/submissions/{id}/{action}", a.require(account.HandleSubmissions, a.submissionChange))
 	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/files/{file}", a.require(account.HandleSubmissions, a.attachmentDownload))
+	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/pdf", a.require(account.HandleSubmissions, a.submissionPDF))
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))

@@ -31,6 +31,8 @@ type submissionPage struct {
 	ID, Reference    string
 	Form             string
 	Received         string
+	Due              dueView
+	Lang             string
 	Status           string
 	StatusKey        string
 	Assignee         string
@@ -112,7 +114,7 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	}
 	lang := string(LangFrom(ctx))
 	p := submissionPage{Slug: t.Slug, TenantName: t.LegalName, ID: d.ID, Reference: d.Reference, Form: fv.Form.Title.In(lang),
-		Received: datetime(d.CreatedAt), Status: a.t(r, "inbox.status."+d.Status), StatusKey: d.Status, Assignee: nameOf(d.AssigneeID),
+		Received: datetime(d.CreatedAt), Due: a.dueOf(r, d.InboxRow), Lang: a.langName(r, d.Lang), Status: a.t(r, "inbox.status."+d.Status), StatusKey: d.Status, Assignee: nameOf(d.AssigneeID),
 		Done: done, Errors: errs}
 	if r.Method == http.MethodPost {
 		p.Typed.Reason, p.Typed.Note = r.PostForm.Get("reason"), r.PostForm.Get("note")
