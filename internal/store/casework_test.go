@@ -206,8 +206,13 @@ func TestClauseORG6_InboxCountsAndOverdueFilter(t *testing.T) {
 		if ids := overdueIDs(clerkV); !slices.Equal(ids, wantIDs) {
 			t.Errorf("overdue filter: %v, want %v", ids, wantIDs)
 		}
+		// By due date: the scan along the order's index finds the same.
+		page, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, store.InboxQuery{Viewer: clerkV, Overdue: true, Sort: store.SortDue})
+		if err != nil || len(page.Rows) != 2 || page.Rows[0].ID != a || page.Rows[1].ID != b {
+			t.Errorf("overdue by due date: %v, %v", page.Rows, err)
+		}
 		// Combined with a status filter.
-		page, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, store.InboxQuery{Viewer: clerkV, Overdue: true, Status: store.StatusInProgress})
+		page, err = env.DB.Inbox(ctx, fx.actor, fx.tn.ID, store.InboxQuery{Viewer: clerkV, Overdue: true, Status: store.StatusInProgress})
 		if err != nil || len(page.Rows) != 1 || page.Rows[0].ID != b {
 			t.Errorf("overdue and in progress: %v, %v", page.Rows, err)
 		}
