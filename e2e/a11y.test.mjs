@@ -12,13 +12,14 @@
 // Server, Chromium and axe come from harness.mjs.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 import {
   KluisServer,
+  activate,
   artifactsDir,
+  enrolTOTP,
   expectNoAxeViolations,
   formatViolations,
   invite,
@@ -26,7 +27,10 @@ import {
   login,
   makeArtifactsDir,
   runAxe,
+  shot,
   startClamd,
+  submit,
+  totp,
 } from './harness.mjs';
 
 const PAGES = [
@@ -106,36 +110,6 @@ function startSmtpSink() {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port, messages }));
   });
-}
-
-// RFC 4648 base32 (the secret shown on the enrolment page, spaces removed).
-function base32Decode(s) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const out = [];
-  for (const c of s.replace(/[\s=]/g, '').toUpperCase()) {
-    const v = alphabet.indexOf(c);
-    if (v < 0) throw new Error(`not base32: ${c}`);
-    value = (value << 5) | v;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
-
-// RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) for the step `offset` steps after now.
-function totp(secret, offset = 0) {
-  const counter = BigInt(Math.floor(Date.now() / 1000 / 30) + offset);
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(counter);
-  const h = createHmac('sha1', base32Decode(secret)).update(msg).digest();
-  const o = h[h.length - 1] & 0x0f;
-  const n = ((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3];
-  return String(n % 1_000_000).padStart(6, '0');
 }
 
 let clamd;
@@ -339,55 +313,6 @@ async function activationLinkFromMail(email) {
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
   throw new Error(`no mail to ${email} within 75s (${smtp.messages.length} message(s) in the sink)\n${kluis.logTail(20)}`);
-}
-
-// Activates the account behind link with password, on page.
-async function activate(page, link, password, slug = 'demo') {
-  let response = await page.goto(link);
-  assert.equal(response.status(), 200, `activation page ${link}`);
-  await page.fill('#password', password);
-  await page.fill('#password_confirm', password);
-  [response] = await Promise.all([page.waitForNavigation(), page.click('button[type=submit]')]);
-  assert.equal(response.status(), 200);
-  assert.ok(page.url().endsWith(`/${slug}/activated`), `activated page: ${page.url()}`);
-}
-
-// On the enrolment page: reads the secret, confirms with the current code, sees the
-// recovery codes and continues. Returns the secret.
-async function enrolTOTP(page, shot, slug = 'demo') {
-  assert.ok(page.url().includes(`/${slug}/account/mfa`), `enrolment page: ${page.url()}`);
-  const secret = (await page.locator('#secret').textContent()).replace(/\s+/g, '');
-  assert.match(secret, /^[A-Z2-7]{16,}$/, `secret on the page: ${secret}`);
-  await page.screenshot({ path: join(artifactsDir, `${shot}.png`), fullPage: true });
-  await expectNoAxeViolations(page, 'the MFA enrolment page');
-  await page.fill('#code', totp(secret));
-  let response;
-  [response] = await Promise.all([page.waitForNavigation(), page.click('form:has(#code) button[type=submit]')]);
-  assert.equal(response.status(), 200, 'the first code confirms the enrolment');
-  assert.equal(await page.locator('.recovery-codes li').count() > 0, true, 'recovery codes are shown');
-  await page.screenshot({ path: join(artifactsDir, `${shot}-codes.png`), fullPage: true });
-  await expectNoAxeViolations(page, 'the recovery codes page');
-  [response] = await Promise.all([page.waitForNavigation(), page.click('main a.button')]);
-  assert.ok(page.url().endsWith(`/${slug}/signed-in`), `after enrolment: ${page.url()}`);
-  return secret;
-}
-
-// Screenshots of a page on a desktop and on a phone (390 px), failing when the
-// phone has to scroll sideways (WCAG 1.4.10 reflow).
-async function shot(page, name) {
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.screenshot({ path: join(artifactsDir, `${name}.png`), fullPage: true });
-  await page.setViewportSize({ width: 390, height: 844 });
-  const overflow = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));
-  await page.screenshot({ path: join(artifactsDir, `${name}-phone.png`), fullPage: true });
-  await page.setViewportSize({ width: 1280, height: 900 });
-  assert.ok(overflow.scroll <= overflow.client, `${name} scrolls sideways on a phone: ${overflow.scroll} > ${overflow.client}`);
-}
-
-// Clicks selector and returns the response of the navigation it starts.
-async function submit(page, selector) {
-  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
-  return response;
 }
 
 // The issue's whole flow: an admin invites a user, who activates, sets a password,
