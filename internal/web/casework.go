@@ -6,8 +6,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
+	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/export"
@@ -131,17 +131,17 @@ func (a *App) submissionPDF(w http.ResponseWriter, r *http.Request, me account.U
 	}
 	lang := LangFrom(ctx)
 	tab := export.NewTable(lang, map[int]form.Form{d.FormVersion: fv.Form})
-	labels, values := tab.Header(), tab.Cells(export.Row{ID: d.ID, Reference: d.Reference, Status: d.Status, ReceivedAt: d.CreatedAt,
-		FormVersion: d.FormVersion, Answers: answers, Files: files})
-	// The case's facts (reference, received, status, version) are the
-	// first four columns; the due date and the language follow them.
-	due := a.dueOf(r, d.InboxRow)
-	dueText := due.Date
-	if due.Overdue {
-		dueText += " (" + due.Label + ")"
+	var due time.Time
+	if !d.DueAt.IsZero() {
+		due = store.DueDay(d.DueAt)
 	}
-	labels = slices.Insert(labels, 4, a.t(r, "casework.col.due"), a.t(r, "casework.col.lang"))
-	values = slices.Insert(values, 4, dueText, a.langName(r, d.Lang))
+	labels, values := tab.Header(), tab.Cells(export.Row{ID: d.ID, Reference: d.Reference, Status: d.Status, ReceivedAt: d.CreatedAt,
+		FormVersion: d.FormVersion, DueDay: due, Lang: d.Lang, Answers: answers, Files: files})
+	if d.Overdue {
+		// The due date's column (after reference, received, status and
+		// version) says so in words, as the page does.
+		values[4] += " (" + a.t(r, "casework.overdue") + ")"
+	}
 	pdf, err := export.SubmissionPDF(lang, tab.Title, d.Reference, labels, values, a.opts.Store.Now())
 	if err != nil {
 		a.internalError(w, r, "submission PDF", err)
