@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
@@ -21,15 +20,7 @@ func (fx inboxFixture) submitCase(t *testing.T, env *storetest.Env, formKey, mar
 	answers, _ := json.Marshal(form.Answers{"name": {Value: marker}})
 	in := store.NewFormSubmission{FormKey: formKey, FormVersion: pub.Version, RegisterVersion: pub.RegisterVersion, Answers: answers,
 		Idempotency: "tok-" + marker, Receipt: "rc-" + marker, Lang: lang, HandlingDays: days}
-	if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fx.tn.ID, in); err != nil {
-		t.Fatal(err)
-	}
-	env.Clock.Advance(time.Minute)
-	page, err := env.DB.Inbox(ctx, clerk("setup"), fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.grantee(formKey)), Limit: 1})
-	if err != nil || len(page.Rows) != 1 {
-		t.Fatalf("find the new submission: %v", err)
-	}
-	return page.Rows[0].ID
+	return fx.stored(t, env, in)
 }
 
 func (fx inboxFixture) move(t *testing.T, env *storetest.Env, id, status string) {

@@ -324,30 +324,34 @@ func (db *DB) openRows(tx *Tx, ev audit.Event, found []sealedRow) ([]InboxRow, e
 	ev.ObjectType, ev.ObjectID = "submission", strings.Join(ids, ",")
 	out := make([]InboxRow, len(found))
 	for i, s := range found {
-		data, err := db.keys.Open(ev.TenantID, submissionAD(ev.TenantID, s.ID), s.sealed)
-		if err != nil {
+		if err := db.openRow(ev.TenantID, &s); err != nil {
 			ev.Outcome = audit.OutcomeFailure
 			if aerr := tx.appendAudit(ev); aerr != nil {
 				return nil, aerr
 			}
 			return nil, keep(ErrUnreadable)
 		}
-		s.Answers = data
-		if len(s.lang) > 0 {
-			lang, err := db.keys.Open(ev.TenantID, langAD(ev.TenantID, s.ID), s.lang)
-			if err != nil {
-				ev.Outcome = audit.OutcomeFailure
-				if aerr := tx.appendAudit(ev); aerr != nil {
-					return nil, aerr
-				}
-				return nil, keep(ErrUnreadable)
-			}
-			s.Lang = string(lang)
-		}
-		s.Overdue = db.overdue(s.Status, s.DueAt)
 		out[i] = s.InboxRow
 	}
 	return out, tx.appendAudit(ev)
+}
+
+// openRow opens a row's answers and language and marks it overdue by the
+// store's clock; an error when either cannot be opened.
+func (db *DB) openRow(tenantID string, s *sealedRow) error {
+	var err error
+	if s.Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, s.ID), s.sealed); err != nil {
+		return err
+	}
+	if len(s.lang) > 0 {
+		lang, err := db.keys.Open(tenantID, langAD(tenantID, s.ID), s.lang)
+		if err != nil {
+			return err
+		}
+		s.Lang = string(lang)
+	}
+	s.Overdue = db.overdue(s.Status, s.DueAt)
+	return nil
 }
 
 // SearchLimit is the most submissions a citizen search returns.

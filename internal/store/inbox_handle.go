@@ -105,17 +105,9 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 			}
 			return keep(ErrUnreadable)
 		}
-		if s.Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, id), s.sealed); err != nil {
+		if err := db.openRow(tenantID, &s); err != nil {
 			return fail()
 		}
-		if len(s.lang) > 0 {
-			lang, err := db.keys.Open(tenantID, langAD(tenantID, id), s.lang)
-			if err != nil {
-				return fail()
-			}
-			s.Lang = string(lang)
-		}
-		s.Overdue = db.overdue(s.Status, s.DueAt)
 		d = SubmissionDetail{InboxRow: s.InboxRow, RegisterVersion: regVersion, UpdatedAt: fromMicros(updated)}
 		rows, err := tx.query(`SELECT id, field_key, name, content_type, size FROM attachments WHERE tenant_id = $1 AND submission_id = $2
 			ORDER BY created_at, id`, tenantID, id)

@@ -95,6 +95,29 @@ func (a *App) sortOptions(r *http.Request, current string) []inboxOption {
 	return out
 }
 
+// openSubmission opens the submission of the path for me, recording the
+// read with purpose, and the form version it was made under; false when
+// it answered already (404 for none of me's, or an internal error).
+func (a *App) openSubmission(w http.ResponseWriter, r *http.Request, me account.User, purpose string) (store.SubmissionDetail, store.FormVersion, bool) {
+	t := tenantFrom(r.Context())
+	ctx := r.Context()
+	d, err := a.opts.Store.OpenSubmission(ctx, userActor(me, RequestIDFrom(ctx)), t.ID, store.UserViewer(me.ID), r.PathValue("id"), purpose)
+	if errors.Is(err, store.ErrNotFound) {
+		a.notFound(w, r)
+		return d, store.FormVersion{}, false
+	}
+	if err != nil {
+		a.internalError(w, r, "open submission", err)
+		return d, store.FormVersion{}, false
+	}
+	fv, err := a.opts.Store.FormAt(ctx, t.ID, d.FormKey, d.FormVersion)
+	if err != nil {
+		a.internalError(w, r, "read form", err)
+		return d, fv, false
+	}
+	return d, fv, true
+}
+
 // pdfPurpose is the purpose recorded when a submission is printed: a read
 // for handling, like the page and its downloads (AUD-1).
 const pdfPurpose = "handling (PDF)"
@@ -104,20 +127,9 @@ const pdfPurpose = "handling (PDF)"
 // submission (a grant on its form, ORG-6), audited as a read with purpose
 // in the same transaction as the read (AUD-1).
 func (a *App) submissionPDF(w http.ResponseWriter, r *http.Request, me account.User) {
-	t := tenantFrom(r.Context())
 	ctx := r.Context()
-	d, err := a.opts.Store.OpenSubmission(ctx, userActor(me, RequestIDFrom(ctx)), t.ID, store.UserViewer(me.ID), r.PathValue("id"), pdfPurpose)
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.internalError(w, r, "open submission", err)
-		return
-	}
-	fv, err := a.opts.Store.FormAt(ctx, t.ID, d.FormKey, d.FormVersion)
-	if err != nil {
-		a.internalError(w, r, "read form", err)
+	d, fv, ok := a.openSubmission(w, r, me, pdfPurpose)
+	if !ok {
 		return
 	}
 	var answers form.Answers

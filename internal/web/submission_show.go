@@ -61,18 +61,8 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	t := tenantFrom(r.Context())
 	ctx := r.Context()
 	actor := userActor(me, RequestIDFrom(ctx))
-	d, err := a.opts.Store.OpenSubmission(ctx, actor, t.ID, store.UserViewer(me.ID), r.PathValue("id"), readPurpose)
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.internalError(w, r, "open submission", err)
-		return
-	}
-	fv, err := a.opts.Store.FormAt(ctx, t.ID, d.FormKey, d.FormVersion)
-	if err != nil {
-		a.internalError(w, r, "read form", err)
+	d, fv, ok := a.openSubmission(w, r, me, readPurpose)
+	if !ok {
 		return
 	}
 	users, err := a.opts.Store.Users(ctx, actor, t.ID)
