@@ -40,6 +40,7 @@ type inboxPage struct {
 	Statuses         []inboxOption
 	Assignees        []inboxOption
 	Sorts            []inboxOption
+	Sorted           bool // not the default order: the filters stay open to show it
 	Overdue          bool
 	Counts           []countView
 	Caption          string
@@ -164,7 +165,7 @@ func (a *App) renderInbox(w http.ResponseWriter, r *http.Request, me account.Use
 	for _, s := range store.Statuses {
 		p.Statuses = append(p.Statuses, inboxOption{Value: s, Label: a.t(r, "inbox.status."+s), Selected: s == f.q.Status})
 	}
-	p.Sorts, p.Overdue = a.sortOptions(r, f.q.Sort), f.q.Overdue
+	p.Sorts, p.Overdue, p.Sorted = a.sortOptions(r, f.q.Sort), f.q.Overdue, f.q.Sort != "" && f.q.Sort != store.SortNewest
 	p.Caption, p.NextLabel, p.FirstLabel = a.t(r, "inbox.caption"), a.t(r, "inbox.next"), a.t(r, "inbox.first")
 	if f.q.Sort == store.SortOldest || f.q.Sort == store.SortDue {
 		p.Caption, p.NextLabel, p.FirstLabel = a.t(r, "casework.caption."+f.q.Sort), a.t(r, "casework.next"), a.t(r, "casework.first")
