@@ -69,9 +69,10 @@ func langAD(tenantID, id string) seal.AD {
 
 // CountCap bounds each count of InboxCounts and InboxSummary: counting
 // stops there, so that a count costs at most that many index entries
-// however large the tenant. A count equal to CountCap means "CountCap or
-// more".
-const CountCap = 10_000
+// however large the tenant (a to-do needs "more than a thousand", not the
+// exact figure; the statistics page has those). A count equal to CountCap
+// means "CountCap or more".
+const CountCap = 1000
 
 // StatusCounts are the submissions a viewer may see per status, and how
 // many of the open ones are overdue; each at most CountCap.

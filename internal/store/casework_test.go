@@ -335,3 +335,55 @@ func TestClauseORG6_InboxSummaryPerGrantedForm(t *testing.T) {
 		}
 	})
 }
+
+// TestInboxCountsStopAtTheCapAndManyOverdueStillPage: with more overdue
+// cases than CountCap, each count says CountCap ("or more") and the
+// overdue filter pages newest and oldest first by scanning in the list's
+// order, with the same rows in the same order as without the filter.
+func TestInboxCountsStopAtTheCapAndManyOverdueStillPage(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx := newInboxFixture(t, env, "gent")
+		n := store.CountCap + 20
+		start := env.Clock.Now().Add(-400 * 24 * time.Hour)
+		err := env.DB.BulkSubmissions(ctx, fx.tn.ID, n, func(i int) store.BenchSubmission {
+			created := start.Add(time.Duration(i) * time.Minute)
+			return store.BenchSubmission{FormKey: "toelage", FormVersion: fx.forms["toelage"].Version, Answers: []byte(`{}`),
+				Subject: "s", Status: store.StatusNew, CreatedAt: created, DueAt: store.DueAt(created, 30)}
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		viewer := store.UserViewer(fx.clerk.ID)
+		c, err := env.DB.InboxCounts(ctx, fx.tn.ID, viewer, "")
+		if err != nil || c.ByStatus[store.StatusNew] != store.CountCap || c.Overdue != store.CountCap || c.ByStatus[store.StatusDone] != 0 {
+			t.Fatalf("counts past the cap: %+v, %v", c, err)
+		}
+		for _, sort := range []string{store.SortNewest, store.SortOldest, store.SortDue} {
+			var all, overdue []string
+			for _, q := range []store.InboxQuery{{Viewer: viewer, Sort: sort, Limit: 7}, {Viewer: viewer, Sort: sort, Limit: 7, Overdue: true}} {
+				var got []string
+				for range 3 {
+					page, err := env.DB.Inbox(ctx, fx.actor, fx.tn.ID, q)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, r := range page.Rows {
+						if q.Overdue && !r.Overdue {
+							t.Errorf("%s: row %s is not overdue", sort, r.ID)
+						}
+						got = append(got, r.ID)
+					}
+					q.Before = page.Next
+				}
+				if q.Overdue {
+					overdue = got
+				} else {
+					all = got
+				}
+			}
+			if len(all) != 21 || !slices.Equal(all, overdue) {
+				t.Errorf("%s: overdue pages %v, want %v", sort, overdue, all)
+			}
+		}
+	})
+}

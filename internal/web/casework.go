@@ -53,7 +53,7 @@ type countView struct {
 }
 
 // countText writes a count with a thin grouping as Belgians read it
-// (1.234), and "10.000+" at the store's cap.
+// (1.234), and "1.000+" at the store's cap.
 func (a *App) countText(r *http.Request, n int) string {
 	s := strconv.Itoa(n)
 	for i := len(s) - 3; i > 0; i -= 3 {
