@@ -223,7 +223,11 @@ func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q I
 		now := micros(db.now())
 		narrow := q.Sort != SortDue
 		if narrow {
-			n, err := db.countCapped(ctx, tenantID, q.Viewer, openTerm+" AND s.due_at <= $3", now)
+			cond, cargs := openTerm+" AND s.due_at <= $3", []any{now}
+			if q.Form != "" {
+				cond, cargs = cond+" AND s.form_key = $4", append(cargs, q.Form)
+			}
+			n, err := db.countCapped(ctx, tenantID, q.Viewer, cond, cargs...)
 			if err != nil {
 				return InboxPage{}, fmt.Errorf("inbox: %w", err)
 			}
