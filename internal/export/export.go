@@ -34,6 +34,8 @@ type Row struct {
 	Status      string
 	ReceivedAt  time.Time
 	FormVersion int
+	DueDay      time.Time // the due date (a day); zero: no handling time
+	Lang        string    // the citizen's language (nl, fr, en); "" when not recorded
 	Answers     form.Answers
 	Files       map[string][]string // attachment names by field key
 	// Unreadable: the submission's answers could not be opened; its row
@@ -42,7 +44,8 @@ type Row struct {
 }
 
 // Table knows the columns of a form's export: reference, received at
-// (Europe/Brussels), status, form version, then every field of every
+// (Europe/Brussels), status, form version, due date, the citizen's
+// language, then every field of every
 // version given (the newest version's order first, then fields that only
 // older versions had), labelled in Lang.
 type Table struct {
@@ -83,15 +86,22 @@ func (t *Table) t(key string, args ...any) string { return locale.T(t.Lang, key,
 // Header is the first row.
 func (t *Table) Header() []string {
 	return append([]string{t.t("export.col.reference"), t.t("export.col.received"), t.t("export.col.status"),
-		t.t("export.col.version")}, t.labels...)
+		t.t("export.col.version"), t.t("casework.col.due"), t.t("casework.col.lang")}, t.labels...)
 }
 
 // Cells is one submission's row, its values as on the receipt; an
 // attachment is given by its name only.
 func (t *Table) Cells(r Row) []string {
-	out := make([]string, 0, 4+len(t.keys))
+	out := make([]string, 0, 6+len(t.keys))
+	due, lang := "", ""
+	if !r.DueDay.IsZero() {
+		due = r.DueDay.Format("02.01.2006")
+	}
+	if l, ok := locale.Parse(r.Lang); ok {
+		lang = t.t("casework.lang." + string(l))
+	}
 	out = append(out, r.Reference, r.ReceivedAt.In(brussels).Format("02.01.2006 15:04"), t.t("export.status."+r.Status),
-		strconv.Itoa(r.FormVersion))
+		strconv.Itoa(r.FormVersion), due, lang)
 	if r.Unreadable {
 		for i := range t.keys {
 			if i == 0 {

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
+
+	"github.com/kluis/kluis/internal/locale"
 )
 
 // Writer writes the rows of one export file; Close finishes the file (it
@@ -122,7 +124,7 @@ func (p *pdfZip) Write(cells []string) error {
 	if name == "" {
 		name = fmt.Sprintf("%06d", p.n)
 	}
-	b, err := p.submissionPDF(cells)
+	b, err := SubmissionPDF(p.t.Lang, p.t.Title, cells[0], p.header, cells, p.created)
 	if err != nil {
 		return err
 	}
@@ -136,33 +138,37 @@ func (p *pdfZip) Write(cells []string) error {
 
 func (p *pdfZip) Close() error { return p.z.Close() }
 
-func (p *pdfZip) submissionPDF(cells []string) ([]byte, error) {
+// SubmissionPDF renders one submission as an A4 PDF in lang: the form's
+// title, then each label with its value (values[i] under labels[i]), the
+// reference in the footer of every page. The export bundles one per
+// submission; the inbox prints one.
+func SubmissionPDF(lang locale.Lang, title, reference string, labels, values []string, created time.Time) ([]byte, error) {
 	const margin, width = 20.0, 210.0 - 40.0
 	f := fpdf.New("P", "mm", "A4", "")
 	// Core fonts speak Windows-1252, which covers Dutch, French and
 	// English, as the receipt and annex 1 do.
 	tr := f.UnicodeTranslatorFromDescriptor("cp1252")
-	f.SetTitle(p.t.Title+" – "+cells[0], true)
+	f.SetTitle(title+" – "+reference, true)
 	f.SetCreator("Kluis", true)
-	f.SetLang(p.t.Lang.HTMLLang())
-	f.SetCreationDate(p.created)
-	f.SetModificationDate(p.created)
+	f.SetLang(lang.HTMLLang())
+	f.SetCreationDate(created)
+	f.SetModificationDate(created)
 	f.SetMargins(margin, margin, margin)
 	f.SetAutoPageBreak(true, margin)
 	f.AliasNbPages("{nb}")
 	f.SetFooterFunc(func() {
 		f.SetY(-margin + 5)
 		f.SetFont("Helvetica", "", 8)
-		f.CellFormat(width, 4, tr(cells[0]+" – "+p.t.t("annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "C", false, 0, "")
+		f.CellFormat(width, 4, tr(reference+" – "+locale.T(lang, "annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "C", false, 0, "")
 	})
 	f.AddPage()
 	f.SetFont("Helvetica", "B", 16)
-	f.MultiCell(width, 8, tr(p.t.Title), "", "L", false)
+	f.MultiCell(width, 8, tr(title), "", "L", false)
 	f.Ln(3)
-	for i, label := range p.header {
+	for i, label := range labels {
 		v := ""
-		if i < len(cells) {
-			v = cells[i]
+		if i < len(values) {
+			v = values[i]
 		}
 		f.SetFont("Helvetica", "B", 10)
 		f.MultiCell(width, 5, tr(label), "", "L", false)

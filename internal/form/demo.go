@@ -41,6 +41,7 @@ func DemoForms() []Form {
 		Done: t3("We beantwoorden uw vraag binnen tien werkdagen.", "Nous répondons à votre question dans les dix jours ouvrables.",
 			"We answer your question within ten working days."),
 		ConfirmationMail: true, ConfirmationField: "email",
+		HandlingDays: 14, // ten working days, as Done says
 	}
 	email2 := email
 	email2.Purpose = "social-support"
@@ -81,6 +82,7 @@ func DemoForms() []Form {
 			"Le service social traite votre demande dans les trente jours et vous communique sa décision.",
 			"The social service handles your application within thirty days and lets you know the decision."),
 		ConfirmationMail: true, ConfirmationField: "email",
+		HandlingDays: 30,
 	}
 	// A form in three steps with an attachment (issue 10): the residents'
 	// parking permit.

@@ -51,6 +51,10 @@ type Form struct {
 	// StatusMail tells the citizen by e-mail when their case moves; nil
 	// for never.
 	StatusMail *StatusMail `json:"status_mail,omitempty"`
+	// HandlingDays is the time the controller gives itself to handle a
+	// submission, in calendar days (0: none). Intake fixes each
+	// submission's due date from the published version's value.
+	HandlingDays int `json:"handling_days,omitempty"`
 }
 
 // StatusMail is a form's status mail: on or off, and the form's own text
@@ -68,6 +72,9 @@ var MailStatuses = []string{"in_progress", "done", "rejected"}
 
 // StatusMailTextMax bounds a status mail's text, in characters.
 const StatusMailTextMax = 2000
+
+// MaxHandlingDays bounds a form's handling time: a year.
+const MaxHandlingDays = 365
 
 // Page is one step of a form.
 type Page struct {
@@ -266,6 +273,9 @@ func (f Form) Validate() []Problem {
 	}
 	if n > MaxFields {
 		add("pages", "too_many_fields", MaxFields)
+	}
+	if f.HandlingDays < 0 || f.HandlingDays > MaxHandlingDays {
+		add("handling_days", "handling_days", MaxHandlingDays)
 	}
 	if f.ConfirmationMail {
 		fl, ok := f.Field(f.ConfirmationField)

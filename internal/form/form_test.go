@@ -79,7 +79,7 @@ func TestDefinitionRules(t *testing.T) {
 		{Key: "kies", Type: "colour", Label: register.Text{}},
 		{Key: "file", Type: TypeFile, Label: register.Text{"nl": "F"}, Accept: []string{"application/x-msdownload"}, MaxBytes: 1 << 30},
 		{Key: "n", Type: TypeNumber, Label: register.Text{"nl": "N"}, Min: ptr(5), Max: ptr(1)},
-	}}}, ConfirmationMail: true, ConfirmationField: "n"}
+	}}}, ConfirmationMail: true, ConfirmationField: "n", HandlingDays: 400}
 	ps := f.Validate()
 	for _, want := range [][2]string{
 		{"key", "key_reserved"}, {"title.de", "text_language"},
@@ -87,6 +87,7 @@ func TestDefinitionRules(t *testing.T) {
 		{"pages[0].fields[2].key", "duplicate_key"}, {"pages[0].fields[2].type", "unknown_type"}, {"pages[0].fields[2].label.nl", "text_required"},
 		{"pages[0].fields[3].accept[0]", "accept"}, {"pages[0].fields[3].max_bytes", "max_bytes"},
 		{"pages[0].fields[4].min", "min_above_max"}, {"confirmation_field", "confirmation_field"},
+		{"handling_days", "handling_days"},
 	} {
 		if !problemAt(ps, want[0], want[1]) {
 			t.Errorf("no %s at %s in %v", want[1], want[0], ps)

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/export"
@@ -130,8 +131,12 @@ func buildExport(ctx context.Context, db *store.DB, dir string, e store.Export, 
 				files[fl.FieldKey] = append(files[fl.FieldKey], name)
 			}
 		}
+		var due time.Time
+		if !r.DueAt.IsZero() {
+			due = store.DueDay(r.DueAt)
+		}
 		if err := w.Write(table.Cells(export.Row{ID: r.ID, Reference: r.Reference, Status: r.Status, ReceivedAt: r.CreatedAt,
-			FormVersion: r.FormVersion, Answers: answers, Files: files, Unreadable: r.Unreadable})); err != nil {
+			FormVersion: r.FormVersion, DueDay: due, Lang: r.Lang, Answers: answers, Files: files, Unreadable: r.Unreadable})); err != nil {
 			return err
 		}
 		done++

@@ -159,7 +159,7 @@ func TestClauseEND1_ExportFormats(t *testing.T) {
 				t.Fatalf("%d records, want header + 3", len(recs))
 			}
 			head := strings.Join(recs[0], "|")
-			if !strings.HasPrefix(head, "Referentie|Ontvangen op|Status|Formulierversie|Naam en voornaam|E-mailadres|") ||
+			if !strings.HasPrefix(head, "Referentie|Ontvangen op|Status|Formulierversie|Uiterste datum|Taal|Naam en voornaam|E-mailadres|") ||
 				!strings.Contains(head, "Onderwerp") || !strings.Contains(head, "Foto of document (niet verplicht)") {
 				t.Fatalf("header %q", head)
 			}
@@ -190,7 +190,7 @@ func TestClauseEND1_ExportFormats(t *testing.T) {
 			if err != nil || len(rows) != 4 {
 				t.Fatalf("rows: %d %v", len(rows), err)
 			}
-			if rows[0][0] != "Référence" || rows[0][4] != "Nom et prénom" {
+			if rows[0][0] != "Référence" || rows[0][4] != "Date limite" || rows[0][6] != "Nom et prénom" {
 				t.Fatalf("header %q", rows[0])
 			}
 			row := strings.Join(rows[3], "|")

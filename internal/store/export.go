@@ -104,7 +104,9 @@ type ExportRow struct {
 	Status      string
 	CreatedAt   time.Time
 	FormVersion int
-	Answers     []byte // JSON of form.Answers; nil when Unreadable
+	DueAt       time.Time // when it becomes overdue (see DueAt); zero: no handling time
+	Lang        string    // the citizen's language; "" when not recorded
+	Answers     []byte    // JSON of form.Answers; nil when Unreadable
 	Files       []ExportFile
 	// Unreadable: the answers did not open; the file marks the row
 	// instead of the export failing (SEC-3).
@@ -403,7 +405,7 @@ func (db *DB) ExportSubmissions(ctx context.Context, actor audit.Actor, tenantID
 	if !ok {
 		return db.exportDenied(ctx, actor, tenantID, "export.run", "export "+exportID+", form "+e.FormKey)
 	}
-	const cols = `SELECT id, reference, status, created_at, form_version, data FROM submissions `
+	const cols = `SELECT id, reference, status, created_at, form_version, due_at, lang, data FROM submissions `
 	if sel != "" {
 		ids := strings.Split(sel, "\n")
 		for chunk := range slices.Chunk(ids, exportBatch) {
@@ -457,19 +459,19 @@ func (db *DB) exportBatch(ctx context.Context, actor audit.Actor, tenantID, expo
 		return nil, err
 	}
 	var out []ExportRow
-	var sealed [][]byte
+	var sealed, langs [][]byte
 	for rows.Next() {
 		var r ExportRow
 		var ref sql.NullString
-		var created int64
-		var data []byte
-		if err := rows.Scan(&r.ID, &ref, &r.Status, &created, &r.FormVersion, &data); err != nil {
+		var created, due int64
+		var data, lang []byte
+		if err := rows.Scan(&r.ID, &ref, &r.Status, &created, &r.FormVersion, &due, &lang, &data); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		r.Reference, r.CreatedAt = ref.String, fromMicros(created)
+		r.Reference, r.CreatedAt, r.DueAt = ref.String, fromMicros(created), dueFromMicros(due)
 		out = append(out, r)
-		sealed = append(sealed, data)
+		sealed, langs = append(sealed, data), append(langs, lang)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -513,6 +515,15 @@ func (db *DB) exportBatch(ctx context.Context, actor audit.Actor, tenantID, expo
 		if out[i].Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, out[i].ID), sealed[i]); err != nil {
 			out[i].Unreadable = true
 			bad = append(bad, unreadableOf(actor, tenantID, "submission", out[i].ID, sealed[i], err))
+		}
+		if len(langs[i]) > 0 && !out[i].Unreadable {
+			lang, err := db.keys.Open(tenantID, langAD(tenantID, out[i].ID), langs[i])
+			if err != nil {
+				out[i].Answers, out[i].Unreadable = nil, true
+				bad = append(bad, unreadableOf(actor, tenantID, "submission", out[i].ID, langs[i], err))
+				continue
+			}
+			out[i].Lang = string(lang)
 		}
 	}
 	for _, f := range files {

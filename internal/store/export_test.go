@@ -28,6 +28,7 @@ type BenchSubmission struct {
 	Status      string
 	AssigneeID  string
 	CreatedAt   time.Time
+	DueAt       time.Time // zero: no handling time
 }
 
 // BulkSubmissions stores n sealed submissions of tenantID for the
@@ -44,7 +45,7 @@ func (db *DB) BulkSubmissions(ctx context.Context, tenantID string, n int, gen f
 		for s := start; s < min(n, start+perTx); s += perStmt {
 			var b strings.Builder
 			b.WriteString(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version, register_version,
-				reference, status, assignee_id, updated_at) VALUES `)
+				reference, status, assignee_id, updated_at, due_at) VALUES `)
 			var args []any
 			for i := s; i < min(n, start+perTx, s+perStmt); i++ {
 				r := gen(i)
@@ -69,10 +70,10 @@ func (db *DB) BulkSubmissions(ctx context.Context, tenantID string, n int, gen f
 					b.WriteString(", ")
 				}
 				p := len(args)
-				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9,
-					p+10, p+11, p+12)
+				fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d, $%d)", p+1, p+2, p+3, p+4, p+5, p+6, p+7, p+8, p+9,
+					p+10, p+11, p+12, p+13)
 				args = append(args, id, tenantID, r.FormKey, index, sealed, micros(r.CreatedAt), r.FormVersion, 1, referenceOf(ref[:]),
-					r.Status, assignee, micros(r.CreatedAt))
+					r.Status, assignee, micros(r.CreatedAt), dueMicros(r.DueAt))
 			}
 			if _, err := tx.ExecContext(ctx, b.String(), args...); err != nil {
 				tx.Rollback()

@@ -9,12 +9,9 @@ import (
 )
 
 // HomeFacts is what the staff home page shows about a tenant beside the
-// inbox: none of it is personal data (counts, times, outcomes), so reading
-// it is not audited.
+// inbox (InboxSummary): none of it is personal data (counts, times,
+// outcomes), so reading it is not audited.
 type HomeFacts struct {
-	// NewPerForm counts the submissions now in status "new", by form key,
-	// from the statistics (which hold no personal data).
-	NewPerForm map[string]int64
 	// ActiveGrants counts supplier grants in force now (AUD-4);
 	// NextGrantEnd is when the first of them ends (zero when none).
 	ActiveGrants int
@@ -40,26 +37,7 @@ const verifyLookback = 200_000
 
 // HomeFacts gathers the tenant's home page figures.
 func (db *DB) HomeFacts(ctx context.Context, tenantID string) (HomeFacts, error) {
-	f := HomeFacts{NewPerForm: map[string]int64{}}
-	rows, err := db.sql.QueryContext(ctx, `SELECT form_key, SUM(count) FROM form_stats
-		WHERE tenant_id = $1 AND status = 'new' GROUP BY form_key`, tenantID)
-	if err != nil {
-		return f, fmt.Errorf("home facts: new per form: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var key string
-		var n int64
-		if err := rows.Scan(&key, &n); err != nil {
-			return f, fmt.Errorf("home facts: new per form: %w", err)
-		}
-		if n > 0 {
-			f.NewPerForm[key] = n
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return f, fmt.Errorf("home facts: new per form: %w", err)
-	}
+	var f HomeFacts
 	now := micros(db.now())
 	var next sql.NullInt64
 	if err := db.sql.QueryRowContext(ctx, `SELECT count(*), MIN(expires_at) FROM operator_grants
@@ -71,7 +49,7 @@ func (db *DB) HomeFacts(ctx context.Context, tenantID string) (HomeFacts, error)
 	}
 	var at int64
 	var outcome string
-	err = db.sql.QueryRowContext(ctx, `SELECT at, outcome FROM audit_events
+	err := db.sql.QueryRowContext(ctx, `SELECT at, outcome FROM audit_events
 		WHERE tenant_id = $1 AND action = 'audit.verify'
 		  AND seq > (SELECT COALESCE(MAX(seq), 0) FROM audit_events WHERE tenant_id = $1) - $2
 		ORDER BY seq DESC LIMIT 1`, tenantID, verifyLookback).Scan(&at, &outcome)

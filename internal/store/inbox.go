@@ -69,21 +69,36 @@ func (v Viewer) grantJoin(n int) string {
 
 func (v Viewer) arg() string { return v.id }
 
-// InboxQuery selects a page of the inbox, newest first. Viewer decides
-// which forms are shown (ORG-6). Empty fields
+// InboxQuery selects a page of the inbox in Sort order (newest first by
+// default). Viewer decides which forms are shown (ORG-6). Empty fields
 // do not filter. Assignee "-" means unassigned. From and To bound the time
-// of receipt (From inclusive, To exclusive). Before is the cursor of the
-// previous page's last row (InboxPage.Next).
+// of receipt (From inclusive, To exclusive). Overdue keeps only open
+// submissions past their due date by the store's clock. Before is the
+// cursor of the previous page's last row (InboxPage.Next), valid only
+// with the same Sort.
 type InboxQuery struct {
 	Viewer   Viewer
 	Form     string
 	Status   string
 	Assignee string
 	From, To time.Time
+	Overdue  bool
+	Sort     string // SortNewest (""), SortOldest or SortDue
 	Before   string
 	Limit    int
 	Purpose  string // recorded with the list; "inbox" when empty
 }
+
+// The inbox's orders. SortDue puts open submissions first, soonest due
+// date first (those without one last), then the ended ones the same way.
+const (
+	SortNewest = "newest"
+	SortOldest = "oldest"
+	SortDue    = "due"
+)
+
+// Sorts lists the orders, the default first.
+var Sorts = []string{SortNewest, SortOldest, SortDue}
 
 // InboxRow is one submission as a list shows it, answers opened.
 type InboxRow struct {
@@ -94,7 +109,10 @@ type InboxRow struct {
 	Status      string
 	AssigneeID  string
 	CreatedAt   time.Time
-	Answers     []byte // JSON of form.Answers; nil when Unreadable
+	DueAt       time.Time // when it becomes overdue (see DueAt); zero: no handling time
+	Overdue     bool      // open and past DueAt by the store's clock
+	Lang        string    // the language the citizen used; "" when not recorded
+	Answers     []byte    // JSON of form.Answers; nil when Unreadable
 	// Unreadable: the answers did not open (damaged ciphertext, unknown
 	// key id, keys gone). The row is still listed; the failure is audited
 	// and alerted.
@@ -110,27 +128,34 @@ type InboxPage struct {
 // ErrBadCursor: the paging cursor is not one Inbox made.
 var ErrBadCursor = errors.New("invalid page cursor")
 
-// encodeCursor and decodeCursor carry (created_at, id) between pages.
-func encodeCursor(created int64, id string) string {
-	b := binary.BigEndian.AppendUint64(nil, uint64(created))
+// encodeCursor and decodeCursor carry the last row's sort key between
+// pages: the order's mark (n newest, o oldest, d due and open, c due and
+// ended), then created_at or due_at, then id. A cursor of another order is
+// refused.
+func encodeCursor(mark byte, key int64, id string) string {
+	b := binary.BigEndian.AppendUint64([]byte{mark}, uint64(key))
 	return base64.RawURLEncoding.EncodeToString(append(b, id...))
 }
 
-func decodeCursor(s string) (int64, string, error) {
+func decodeCursor(s string) (byte, int64, string, error) {
 	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil || len(b) < 9 || len(b) > 8+64 {
-		return 0, "", ErrBadCursor
+	if err != nil || len(b) < 10 || len(b) > 9+64 {
+		return 0, 0, "", ErrBadCursor
 	}
-	return int64(binary.BigEndian.Uint64(b[:8])), string(b[8:]), nil
+	return b[0], int64(binary.BigEndian.Uint64(b[1:9])), string(b[9:]), nil
 }
 
+// rankExpr is the first key of SortDue, as the index submissions_due has
+// it: 0 for open submissions, 1 for ended ones.
+const rankExpr = `(CASE WHEN s.status IN ('done', 'rejected') THEN 1 ELSE 0 END)`
+
 // inboxColumns are the columns scanInboxRow reads, in order.
-const inboxColumns = `id, reference, form_key, form_version, status, assignee_id, created_at, subject_index, data`
+const inboxColumns = `id, reference, form_key, form_version, status, assignee_id, created_at, due_at, lang, subject_index, data`
 
 type sealedRow struct {
 	InboxRow
-	index, sealed []byte
-	created       int64
+	index, sealed, lang []byte
+	created, due        int64
 }
 
 func scanInboxRows(rows *sql.Rows) ([]sealedRow, error) {
@@ -139,10 +164,11 @@ func scanInboxRows(rows *sql.Rows) ([]sealedRow, error) {
 	for rows.Next() {
 		var s sealedRow
 		var ref, assignee sql.NullString
-		if err := rows.Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status, &assignee, &s.created, &s.index, &s.sealed); err != nil {
+		if err := rows.Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status, &assignee, &s.created, &s.due, &s.lang, &s.index,
+			&s.sealed); err != nil {
 			return nil, err
 		}
-		s.Reference, s.AssigneeID, s.CreatedAt = ref.String, assignee.String, fromMicros(s.created)
+		s.Reference, s.AssigneeID, s.CreatedAt, s.DueAt = ref.String, assignee.String, fromMicros(s.created), dueFromMicros(s.due)
 		out = append(out, s)
 	}
 	return out, rows.Err()
@@ -191,18 +217,74 @@ func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q I
 	if !q.To.IsZero() {
 		add("s.created_at < ?", micros(q.To))
 	}
+	if q.Overdue {
+		// Overdue cases are the open ones past their due date. Along the
+		// due-date order they come first, so the scan of submissions_due
+		// stops early: the condition is spelled so that the planners do
+		// not take the partial index instead. Newest or oldest first,
+		// the partial index finds the overdue cases and they are sorted,
+		// which is cheap while there are fewer than CountCap (a backlog);
+		// beyond that, scanning in the list's order meets them soon.
+		now := micros(db.now())
+		narrow := q.Sort != SortDue
+		if narrow {
+			cond, cargs := openTerm+" AND s.due_at <= $3", []any{now}
+			if q.Form != "" {
+				cond, cargs = cond+" AND s.form_key = $4", append(cargs, q.Form)
+			}
+			n, err := db.countCapped(ctx, tenantID, q.Viewer, cond, cargs...)
+			if err != nil {
+				return InboxPage{}, fmt.Errorf("inbox: %w", err)
+			}
+			narrow = n < CountCap
+		}
+		if narrow {
+			add(openTerm+" AND s.due_at <= ?", now)
+		} else {
+			add("s.status <> 'done' AND s.status <> 'rejected' AND s.due_at + 0 <= ?", now)
+		}
+	}
+	var order string
+	var mark func(sealedRow) (byte, int64)
+	switch q.Sort {
+	case "", SortNewest:
+		order, mark = "s.created_at DESC, s.id DESC", func(r sealedRow) (byte, int64) { return 'n', r.created }
+	case SortOldest:
+		order, mark = "s.created_at, s.id", func(r sealedRow) (byte, int64) { return 'o', r.created }
+	case SortDue:
+		order = rankExpr + ", s.due_at, s.id"
+		mark = func(r sealedRow) (byte, int64) {
+			if IsOpen(r.Status) {
+				return 'd', r.due
+			}
+			return 'c', r.due
+		}
+	default:
+		return InboxPage{}, fmt.Errorf("inbox: unknown order %q", q.Sort)
+	}
 	if q.Before != "" {
-		created, id, err := decodeCursor(q.Before)
+		m, key, id, err := decodeCursor(q.Before)
 		if err != nil {
 			return InboxPage{}, err
 		}
-		args = append(args, created, id)
-		n := len(args)
-		where = append(where, fmt.Sprintf("(s.created_at < $%d OR (s.created_at = $%d AND s.id < $%d))", n-1, n-1, n))
+		args = append(args, key, id)
+		k, i := len(args)-1, len(args)
+		switch {
+		case m == 'n' && (q.Sort == "" || q.Sort == SortNewest):
+			where = append(where, fmt.Sprintf("(s.created_at < $%d OR (s.created_at = $%d AND s.id < $%d))", k, k, i))
+		case m == 'o' && q.Sort == SortOldest:
+			where = append(where, fmt.Sprintf("(s.created_at > $%d OR (s.created_at = $%d AND s.id > $%d))", k, k, i))
+		case (m == 'd' || m == 'c') && q.Sort == SortDue:
+			rank := map[byte]int{'d': 0, 'c': 1}[m]
+			where = append(where, fmt.Sprintf("(%[1]s > %[2]d OR (%[1]s = %[2]d AND (s.due_at > $%[3]d OR (s.due_at = $%[3]d AND s.id > $%[4]d))))",
+				rankExpr, rank, k, i))
+		default:
+			return InboxPage{}, ErrBadCursor
+		}
 	}
 	query := `SELECT ` + prefixed("s.", inboxColumns) + ` FROM submissions s
 		` + q.Viewer.grantJoin(2) + `
-		WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY s.created_at DESC, s.id DESC LIMIT %d`, q.Limit+1)
+		WHERE ` + strings.Join(where, " AND ") + fmt.Sprintf(` ORDER BY %s LIMIT %d`, order, q.Limit+1)
 	var page InboxPage
 	var bad []unreadable
 	err := db.write(ctx, func(tx *Tx) error {
@@ -217,7 +299,8 @@ func (db *DB) Inbox(ctx context.Context, actor audit.Actor, tenantID string, q I
 		}
 		if len(found) > q.Limit {
 			last := found[q.Limit-1]
-			page.Next = encodeCursor(last.created, last.ID)
+			m, key := mark(last)
+			page.Next = encodeCursor(m, key, last.ID)
 			found = found[:q.Limit]
 		}
 		purpose := q.Purpose
@@ -254,22 +337,37 @@ func (db *DB) openRows(tx *Tx, ev audit.Event, found []sealedRow) (out []InboxRo
 	}
 	out = make([]InboxRow, len(found))
 	for i, s := range found {
-		data, err := db.keys.Open(ev.TenantID, submissionAD(ev.TenantID, s.ID), s.sealed)
-		if err != nil {
+		if err := db.openRow(ev.TenantID, &s); err != nil {
 			failed := ev
 			failed.ObjectType, failed.ObjectID, failed.Outcome = "submission", s.ID, audit.OutcomeFailure
 			if err := tx.appendAudit(failed); err != nil {
 				return nil, nil, err
 			}
 			bad = append(bad, unreadableOf(ev.Actor, ev.TenantID, "submission", s.ID, s.sealed, err))
-			s.Unreadable = true
-		} else {
-			s.Answers = data
+			s.Answers, s.Unreadable = nil, true
 		}
 		out[i] = s.InboxRow
 	}
 	ev.ObjectType, ev.ObjectID = "submission", strings.Join(ids, ",")
 	return out, bad, tx.appendAudit(ev)
+}
+
+// openRow opens a row's answers and language and marks it overdue by the
+// store's clock; an error when either cannot be opened.
+func (db *DB) openRow(tenantID string, s *sealedRow) error {
+	var err error
+	if s.Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, s.ID), s.sealed); err != nil {
+		return err
+	}
+	if len(s.lang) > 0 {
+		lang, err := db.keys.Open(tenantID, langAD(tenantID, s.ID), s.lang)
+		if err != nil {
+			return err
+		}
+		s.Lang = string(lang)
+	}
+	s.Overdue = db.overdue(s.Status, s.DueAt)
+	return nil
 }
 
 // SearchLimit is the most submissions a citizen search returns.

@@ -63,8 +63,9 @@ func BenchmarkInbox1M(b *testing.B) {
 			if i%3 == 0 {
 				key = "vraag"
 			}
+			created := start.Add(time.Duration(i) * step)
 			s := store.BenchSubmission{FormKey: key, FormVersion: forms[key].Version, Answers: answers(i), Subject: subjectOf(i / 2),
-				Status: store.StatusNew, CreatedAt: start.Add(time.Duration(i) * step)}
+				Status: store.StatusNew, CreatedAt: created, DueAt: store.DueAt(created, forms[key].Form.HandlingDays)}
 			switch i % 100 {
 			case 1:
 				s.Status = store.StatusDone
@@ -99,6 +100,33 @@ func BenchmarkInbox1M(b *testing.B) {
 			}},
 			{"list-form-status-date", func(int) (int, error) {
 				return inbox(env, actor, tn.ID, store.InboxQuery{Viewer: viewer, Form: "toelage", Status: store.StatusRejected, To: mid})
+			}},
+			// Casework: the counts above the list and the home page's
+			// summary (each count capped at store.CountCap), the orders and
+			// the overdue filter.
+			{"counts", func(int) (int, error) {
+				c, err := env.DB.InboxCounts(ctx, tn.ID, viewer, "")
+				return c.ByStatus[store.StatusNew] + c.Overdue, err
+			}},
+			{"counts-form", func(int) (int, error) {
+				c, err := env.DB.InboxCounts(ctx, tn.ID, viewer, "vraag")
+				return c.ByStatus[store.StatusDone] + c.Overdue, err
+			}},
+			{"summary", func(int) (int, error) {
+				s, err := env.DB.InboxSummary(ctx, tn.ID, viewer)
+				return len(s), err
+			}},
+			{"list-oldest", func(int) (int, error) {
+				return inbox(env, actor, tn.ID, store.InboxQuery{Viewer: viewer, Sort: store.SortOldest})
+			}},
+			{"list-due", func(int) (int, error) {
+				return inbox(env, actor, tn.ID, store.InboxQuery{Viewer: viewer, Sort: store.SortDue})
+			}},
+			{"list-due-form", func(int) (int, error) {
+				return inbox(env, actor, tn.ID, store.InboxQuery{Viewer: viewer, Sort: store.SortDue, Form: "toelage"})
+			}},
+			{"list-overdue", func(int) (int, error) {
+				return inbox(env, actor, tn.ID, store.InboxQuery{Viewer: viewer, Overdue: true})
 			}},
 			{"search-citizen", func(i int) (int, error) {
 				rows, err := env.DB.SearchSubject(ctx, actor, tn.ID, viewer, subjectOf(rand.IntN(n/2)))

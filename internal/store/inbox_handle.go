@@ -82,8 +82,8 @@ func (tx *Tx) visibleSubmission(tenantID string, viewer Viewer, id string) (seal
 	err := tx.queryRow(`SELECT `+prefixed("s.", inboxColumns)+`, s.register_version, s.updated_at FROM submissions s
 		`+viewer.grantJoin(2)+`
 		WHERE s.tenant_id = $1 AND s.id = $3`, tenantID, viewer.arg(), id).Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status,
-		&assignee, &s.created, &s.index, &s.sealed, &regVersion, &updated)
-	s.Reference, s.AssigneeID, s.CreatedAt = ref.String, assignee.String, fromMicros(s.created)
+		&assignee, &s.created, &s.due, &s.lang, &s.index, &s.sealed, &regVersion, &updated)
+	s.Reference, s.AssigneeID, s.CreatedAt, s.DueAt = ref.String, assignee.String, fromMicros(s.created), dueFromMicros(s.due)
 	return s, regVersion, updated, err
 }
 
@@ -122,8 +122,8 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 			bad = append(bad, unreadableOf(actor, tenantID, objectType, objectID, sealed, err))
 			return tx.appendAudit(f)
 		}
-		if s.Answers, err = db.keys.Open(tenantID, submissionAD(tenantID, id), s.sealed); err != nil {
-			s.Unreadable = true
+		if err := db.openRow(tenantID, &s); err != nil {
+			s.Answers, s.Unreadable = nil, true
 			d = SubmissionDetail{InboxRow: s.InboxRow, RegisterVersion: regVersion, UpdatedAt: fromMicros(updated)}
 			if err := failed("submission", id, s.sealed, err); err != nil {
 				return err

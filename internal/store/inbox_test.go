@@ -61,11 +61,18 @@ func (fx inboxFixture) submit(t *testing.T, env *storetest.Env, formKey, subject
 		in.Attachments = []store.NewAttachment{{FieldKey: "certificate", Name: marker + ".pdf", ContentType: "application/pdf",
 			Data: []byte("%PDF-1.4 " + marker), Scanner: "clamd test", ScannedAt: env.Clock.Now()}}
 	}
+	return fx.stored(t, env, in)
+}
+
+// stored submits in as a citizen a minute before the next one and returns
+// the new submission's id.
+func (fx inboxFixture) stored(t *testing.T, env *storetest.Env, in store.NewFormSubmission) string {
+	t.Helper()
 	if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fx.tn.ID, in); err != nil {
 		t.Fatal(err)
 	}
 	env.Clock.Advance(time.Minute)
-	page, err := env.DB.Inbox(ctx, clerk("setup"), fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.grantee(formKey)), Limit: 1})
+	page, err := env.DB.Inbox(ctx, clerk("setup"), fx.tn.ID, store.InboxQuery{Viewer: store.UserViewer(fx.grantee(in.FormKey)), Limit: 1})
 	if err != nil || len(page.Rows) != 1 {
 		t.Fatalf("find the new submission: %v", err)
 	}

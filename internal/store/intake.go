@@ -37,8 +37,12 @@ type NewFormSubmission struct {
 	// Contact is the e-mail address the citizen gave ("" for none), sealed
 	// with its blind index: staff reply to it and the citizen looks the
 	// request up with it. Lang is the language the form was filled in
-	// ("nl", "fr", "en"), the language of every mail to the citizen.
+	// ("nl", "fr", "en"), kept sealed for the inbox and the language of
+	// every mail to the citizen.
 	Contact, Lang string
+	// HandlingDays is the published form version's handling time in
+	// calendar days (0: none): the submission's due date is fixed from it.
+	HandlingDays int
 }
 
 // NewAttachment is one scanned-clean file of a submission.
@@ -95,6 +99,12 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 	if err != nil {
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
+	var lang []byte
+	if in.Lang != "" {
+		if lang, err = db.keys.Seal(tenantID, langAD(tenantID, id), []byte(in.Lang)); err != nil {
+			return "", false, fmt.Errorf("submit form: %w", err)
+		}
+	}
 	var index []byte
 	if in.Subject != "" {
 		if index, err = db.keys.BlindIndex(tenantID, "subject", []byte(in.Subject)); err != nil {
@@ -140,12 +150,12 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		// the form version is the published one; why not is looked up
 		// only when it did not.
 		res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
-			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, contact_lang)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14
+			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, contact_lang, due_at, lang)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
 			WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')
 			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')`,
 			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, receipt[:],
-			micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, contact.lang(in.Lang))
+			micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, contact.lang(in.Lang), dueMicros(DueAt(now, in.HandlingDays)), lang)
 		if err != nil {
 			return err
 		}

@@ -396,7 +396,8 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 	f := fv.Form
 	citizen := citizenActor(r)
 	in := store.NewFormSubmission{FormKey: f.Key, FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion,
-		Idempotency: token, Receipt: token + ":receipt", Attachments: files, Subject: subjectOf(f, answers)}
+		Idempotency: token, Receipt: token + ":receipt", Attachments: files, Subject: subjectOf(f, answers),
+		HandlingDays: f.HandlingDays}
 	// Staff reply, and the citizen looks the request up, with the address
 	// the citizen gave, in the language the form was filled in.
 	in.Lang = string(LangFrom(r.Context()))

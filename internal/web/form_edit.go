@@ -679,6 +679,7 @@ type settingsPage struct {
 	ConfirmationMail  bool
 	ConfirmationField string
 	EmailFields       []choice
+	HandlingDays      string // as typed, or the stored value
 	Errors            fieldErrors
 	StatusMail        statusMailView
 }
@@ -707,6 +708,18 @@ func (a *App) formSettingsUpdate(w http.ResponseWriter, r *http.Request, me acco
 		f.ConfirmationField = ""
 	}
 	f.StatusMail = postedStatusMail(v)
+	days, ok := parseHandlingDays(v.Get("handling_days"))
+	if !ok {
+		// Not a number: nothing is saved; the other fields are judged
+		// too, so that every problem shows at once.
+		errs := fieldErrors{{"handling_days", a.t(r, "form.problem.handling_days", form.MaxHandlingDays)}}
+		for _, p := range f.Validate() {
+			errs = append(errs, fieldError{settingsInputID(p.Path), a.problemText(r, p)})
+		}
+		a.renderSettingsTyped(w, r, http.StatusUnprocessableEntity, st, f, errs, v.Get("handling_days"))
+		return
+	}
+	f.HandlingDays = days
 	ps, err := a.saveDraft(r, me, f)
 	switch {
 	case err != nil:
@@ -716,18 +729,39 @@ func (a *App) formSettingsUpdate(w http.ResponseWriter, r *http.Request, me acco
 		for _, p := range ps {
 			errs = append(errs, fieldError{settingsInputID(p.Path), a.problemText(r, p)})
 		}
-		a.renderSettings(w, r, http.StatusUnprocessableEntity, st, f, errs)
+		a.renderSettingsTyped(w, r, http.StatusUnprocessableEntity, st, f, errs, v.Get("handling_days"))
 	default:
 		http.Redirect(w, r, formPath(r, f.Key)+"?done=saved", http.StatusSeeOther)
 	}
 }
 
+// parseHandlingDays reads a form's handling time as typed: empty for none
+// (0), else a whole number of calendar days from 1 to form.MaxHandlingDays.
+func parseHandlingDays(s string) (int, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, true
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil && n >= 1 && n <= form.MaxHandlingDays
+}
+
 func (a *App) renderSettings(w http.ResponseWriter, r *http.Request, status int, st formState, f form.Form, errs fieldErrors) {
+	days := ""
+	if f.HandlingDays > 0 {
+		days = strconv.Itoa(f.HandlingDays)
+	}
+	a.renderSettingsTyped(w, r, status, st, f, errs, days)
+}
+
+// renderSettingsTyped renders the settings page with the handling time as
+// typed (re-shown as is when refused).
+func (a *App) renderSettingsTyped(w http.ResponseWriter, r *http.Request, status int, st formState, f form.Form, errs fieldErrors, days string) {
 	t := tenantFrom(r.Context())
 	lang := string(LangFrom(r.Context()))
 	p := settingsPage{Base: store.FormBase(st.working()), Slug: t.Slug, TenantName: t.LegalName, FormKey: f.Key, FormTitle: locOf(st.working().Form.Title, lang),
 		Titles: textInputs("title", f.Title, errs), Intros: textInputs("intro", f.Intro, errs), Dones: textInputs("done", f.Done, errs),
-		ConfirmationMail: f.ConfirmationMail, ConfirmationField: f.ConfirmationField, Errors: errs,
+		ConfirmationMail: f.ConfirmationMail, ConfirmationField: f.ConfirmationField, HandlingDays: days, Errors: errs,
 		StatusMail: a.statusMailViewOf(r, f, errs)}
 	for _, fl := range f.Fields() {
 		if fl.Type == form.TypeEmail {

@@ -14,13 +14,14 @@ import (
 type staffHomePage struct {
 	Name, Slug string
 	// Inbox: the forms whose submissions the member handles (ORG-6), with
-	// the new ones; NoGrants when there are none yet.
-	SeesInbox  bool
-	InboxForms []homeFormCount
-	NewTotal   int64
-	NoGrants   bool
-	CanGrant   bool   // an admin may give themselves a form
-	MyUserPage string // where that is done
+	// the new and the overdue ones; NoGrants when there are none yet.
+	SeesInbox    bool
+	InboxForms   []homeFormCount
+	NewTotal     int
+	OverdueTotal int
+	NoGrants     bool
+	CanGrant     bool   // an admin may give themselves a form
+	MyUserPage   string // where that is done
 	// Forms that wait for the builder: drafts, notices to approve.
 	SeesForms bool
 	FormsToDo []homeFormToDo
@@ -34,8 +35,11 @@ type staffHomePage struct {
 }
 
 type homeFormCount struct {
-	Key, Title string
-	New        int64
+	Key, Title   string
+	New, Overdue int
+	// NewText and OverdueText are the counts as read ("1.000+" at the
+	// cap).
+	NewText, OverdueText string
 }
 
 type homeFormToDo struct {
@@ -58,18 +62,26 @@ func (a *App) staffHome(w http.ResponseWriter, r *http.Request, u account.User) 
 		return
 	}
 	if p.SeesInbox {
-		keys, err := a.opts.Store.FormAccess(ctx, t.ID, u.ID)
+		sum, err := a.opts.Store.InboxSummary(ctx, t.ID, store.UserViewer(u.ID))
 		if err != nil {
-			a.internalError(w, r, "form access", err)
+			a.internalError(w, r, "inbox summary", err)
 			return
 		}
-		p.NoGrants = len(keys) == 0
-		for _, k := range keys {
-			n := facts.NewPerForm[k]
-			p.NewTotal += n
-			p.InboxForms = append(p.InboxForms, homeFormCount{Key: k, Title: a.formTitle(r, t.ID, k), New: n})
+		p.NoGrants = len(sum) == 0
+		for _, s := range sum {
+			p.NewTotal += s.New
+			p.OverdueTotal += s.Overdue
+			p.InboxForms = append(p.InboxForms, homeFormCount{Key: s.FormKey, Title: a.formTitle(r, t.ID, s.FormKey), New: s.New,
+				Overdue: s.Overdue, NewText: a.countText(r, s.New), OverdueText: a.countText(r, s.Overdue)})
 		}
-		sort.SliceStable(p.InboxForms, func(i, j int) bool { return p.InboxForms[i].New > p.InboxForms[j].New })
+		// Most urgent first: overdue cases, then new ones.
+		sort.SliceStable(p.InboxForms, func(i, j int) bool {
+			a, b := p.InboxForms[i], p.InboxForms[j]
+			if a.Overdue != b.Overdue {
+				return a.Overdue > b.Overdue
+			}
+			return a.New > b.New
+		})
 	}
 	if p.SeesForms {
 		vs, err := a.opts.Store.AllFormVersions(ctx, t.ID)

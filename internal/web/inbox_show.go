@@ -31,6 +31,8 @@ type inboxOption struct {
 type inboxRowView struct {
 	ID, Reference, Form, Summary, Status, StatusKey, Assignee, Received string
 	Unreadable                                                          bool // its answers cannot be opened (SEC-3)
+	Due                                                                 dueView
+	Lang                                                                string
 }
 
 type inboxPage struct {
@@ -38,11 +40,18 @@ type inboxPage struct {
 	Forms            []inboxOption
 	Statuses         []inboxOption
 	Assignees        []inboxOption
+	Sorts            []inboxOption
+	Sorted           bool // not the default order: the filters stay open to show it
+	Overdue          bool
+	Counts           []countView
+	Caption          string
 	From, To         string
 	Query            string // the citizen search as typed (re-shown, never in a URL)
 	Searched         bool
 	Rows             []inboxRowView
 	Next, First      string // links to the next page and back to the first
+	NextLabel        string
+	FirstLabel       string
 	Errors           fieldErrors
 	NoForms          bool   // the user has no grant on any form
 	ExportForm       string // the one form filtered on: its submissions can be exported
@@ -66,6 +75,18 @@ func (a *App) parseInboxFilter(r *http.Request, me account.User, granted []strin
 	}
 	if f.q.Status != "" && !slices.Contains(store.Statuses, f.q.Status) {
 		errs = append(errs, fieldError{"status", a.t(r, "inbox.error.status")})
+	}
+	switch f.q.Sort = v.Get("sort"); {
+	case f.q.Sort == "":
+	case !slices.Contains(store.Sorts, f.q.Sort):
+		errs = append(errs, fieldError{"sort", a.t(r, "casework.error.sort")})
+	}
+	switch v.Get("overdue") {
+	case "":
+	case "1":
+		f.q.Overdue = true
+	default:
+		errs = append(errs, fieldError{"overdue", a.t(r, "casework.error.overdue")})
 	}
 	switch as := v.Get("assignee"); as {
 	case "", "-":
@@ -145,6 +166,27 @@ func (a *App) renderInbox(w http.ResponseWriter, r *http.Request, me account.Use
 	for _, s := range store.Statuses {
 		p.Statuses = append(p.Statuses, inboxOption{Value: s, Label: a.t(r, "inbox.status."+s), Selected: s == f.q.Status})
 	}
+	p.Sorts, p.Overdue, p.Sorted = a.sortOptions(r, f.q.Sort), f.q.Overdue, f.q.Sort != "" && f.q.Sort != store.SortNewest
+	p.Caption, p.NextLabel, p.FirstLabel = a.t(r, "inbox.caption"), a.t(r, "inbox.next"), a.t(r, "inbox.first")
+	if f.q.Sort == store.SortOldest || f.q.Sort == store.SortDue {
+		p.Caption, p.NextLabel, p.FirstLabel = a.t(r, "casework.caption."+f.q.Sort), a.t(r, "casework.next"), a.t(r, "casework.first")
+	}
+	if !p.NoForms {
+		// Counts for the form filtered on, or every granted one (ORG-6);
+		// not for a form the user may not see.
+		form := f.q.Form
+		if !slices.Contains(granted, form) {
+			form = ""
+		}
+		counts, err := a.opts.Store.InboxCounts(ctx, t.ID, store.UserViewer(me.ID), form)
+		if err != nil {
+			a.internalError(w, r, "inbox counts", err)
+			return
+		}
+		cf := f
+		cf.q.Form = form
+		p.Counts = a.inboxCounts(r, t.Slug, counts, cf)
+	}
 	as := r.URL.Query().Get("assignee")
 	for _, o := range []string{"", "me", "-"} {
 		p.Assignees = append(p.Assignees, inboxOption{Value: o, Label: a.t(r, "inbox.assignee."+map[string]string{"": "anyone", "me": "me", "-": "nobody"}[o]),
@@ -187,7 +229,7 @@ func (a *App) renderInbox(w http.ResponseWriter, r *http.Request, me account.Use
 	}
 	for _, row := range rows {
 		v := inboxRowView{ID: row.ID, Reference: row.Reference, Form: row.FormKey, Status: a.t(r, "inbox.status."+row.Status),
-			StatusKey: row.Status, Received: datetime(row.CreatedAt)}
+			StatusKey: row.Status, Received: datetime(row.CreatedAt), Due: a.dueOf(r, row), Lang: a.langName(r, row.Lang)}
 		switch row.AssigneeID {
 		case "":
 			v.Assignee = a.t(r, "inbox.assignee.nobody")

@@ -114,6 +114,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// A reply to the citizen by mail, kept in the submission's history.
 	mux.HandleFunc("POST /{tenant}/inbox/submissions/{id}/reply", a.require(account.HandleSubmissions, a.submissionReply))
 	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/files/{file}", a.require(account.HandleSubmissions, a.attachmentDownload))
+	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/pdf", a.require(account.HandleSubmissions, a.submissionPDF))
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))

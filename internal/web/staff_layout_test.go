@@ -7,7 +7,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/store"
@@ -56,6 +58,7 @@ var staffGetPages = map[string]string{
 var staffDownloads = map[string]bool{
 	"GET /{tenant}/account/oidc/link/{provider}":        true, // a redirect to the provider
 	"GET /{tenant}/inbox/submissions/{id}/files/{file}": true,
+	"GET /{tenant}/inbox/submissions/{id}/pdf":          true,
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
@@ -187,7 +190,7 @@ func TestStaffHomeToDos(t *testing.T) {
 			answers, _ := json.Marshal(form.Answers{"name": {Value: "Burger"}, "topic": {Value: "waste"}, "message": {Value: "Vraag"}})
 			if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fe.gent.ID, store.NewFormSubmission{
 				FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Idempotency: "tok-" + tok,
-				Receipt: "rc-" + tok}); err != nil {
+				Receipt: "rc-" + tok, HandlingDays: fv.Form.HandlingDays}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -196,7 +199,7 @@ func TestStaffHomeToDos(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, body = fe.get(t, "/gent/signed-in", fe.admin)
-		for _, want := range []string{"2 nieuwe inzendingen wachten op behandeling", `href="/gent/inbox?form=vraag&amp;status=new">Vraag of melding</a>`,
+		for _, want := range []string{"2 nieuwe inzendingen wachten op behandeling", `Vraag of melding: <a href="/gent/inbox?form=vraag&amp;status=new"><span class="count">2 nieuw</span></a>`,
 			"— intact."} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the admin's home lacks %q", want)
@@ -211,6 +214,23 @@ func TestStaffHomeToDos(t *testing.T) {
 		_, body = fe.get(t, "/gent/signed-in?lang=fr", fe.admin)
 		if !strings.Contains(body, "2 nouvelles demandes attendent") || !strings.Contains(body, `>Boîte de réception<`) {
 			t.Error("the French home page is not French")
+		}
+		// Past the form's handling time the cases are overdue, said in
+		// words and linked to the overdue list (a fresh sign-in: the
+		// first session has ended by then).
+		if fv.Form.HandlingDays == 0 {
+			t.Fatal("the demo question form has no handling time")
+		}
+		env.Clock.Advance(time.Duration(fv.Form.HandlingDays+2) * 24 * time.Hour)
+		late, lateCookie := fe.signIn(t, "late-admin@gent.be", account.RoleAdmin)
+		if err := env.DB.SetFormAccess(ctx, op, fe.gent.ID, late.ID, []string{"vraag"}); err != nil {
+			t.Fatal(err)
+		}
+		_, body = fe.get(t, "/gent/signed-in", lateCookie)
+		for _, want := range []string{"2 zijn te laat.", `<a href="/gent/inbox?form=vraag&amp;overdue=1"><strong class="count">2 te laat</strong></a>`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the home past the handling time lacks %q", want)
+			}
 		}
 	})
 }

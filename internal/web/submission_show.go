@@ -39,6 +39,8 @@ type submissionPage struct {
 	ID, Reference    string
 	Form             string
 	Received         string
+	Due              dueView
+	Lang             string
 	Status           string
 	StatusKey        string
 	Assignee         string
@@ -68,24 +70,8 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	t := tenantFrom(r.Context())
 	ctx := r.Context()
 	actor := userActor(me, RequestIDFrom(ctx))
-	d, err := a.opts.Store.OpenSubmission(ctx, actor, t.ID, store.UserViewer(me.ID), r.PathValue("id"), readPurpose)
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if errors.Is(err, store.ErrUnreadable) {
-		// Audited and alerted by the store; the page names the submission
-		// by its reference and gives the request id to quote (SEC-3).
-		a.render(w, r, http.StatusConflict, "submission-unreadable", unreadablePage{Slug: t.Slug, TenantName: t.LegalName, Reference: d.Reference})
-		return
-	}
-	if err != nil {
-		a.internalError(w, r, "open submission", err)
-		return
-	}
-	fv, err := a.opts.Store.FormAt(ctx, t.ID, d.FormKey, d.FormVersion)
-	if err != nil {
-		a.internalError(w, r, "read form", err)
+	d, fv, ok := a.openSubmission(w, r, me, readPurpose)
+	if !ok {
 		return
 	}
 	users, err := a.opts.Store.Users(ctx, actor, t.ID)
@@ -127,7 +113,7 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	}
 	lang := string(LangFrom(ctx))
 	p := submissionPage{Slug: t.Slug, TenantName: t.LegalName, ID: d.ID, Reference: d.Reference, Form: fv.Form.Title.In(lang),
-		Received: datetime(d.CreatedAt), Status: a.t(r, "inbox.status."+d.Status), StatusKey: d.Status, Assignee: nameOf(d.AssigneeID),
+		Received: datetime(d.CreatedAt), Due: a.dueOf(r, d.InboxRow), Lang: a.langName(r, d.Lang), Status: a.t(r, "inbox.status."+d.Status), StatusKey: d.Status, Assignee: nameOf(d.AssigneeID),
 		Done: done, Errors: errs}
 	if r.Method == http.MethodPost {
 		// Longer than the store takes is refused, and not shown back (LOC-3).
