@@ -83,14 +83,6 @@ func replyAD(tenantID, id string) seal.AD {
 // sealedContact is a submission's contact address as stored.
 type sealedContact struct{ sealed, index []byte }
 
-// lang is the language column: l when it is one of CitizenLangs, else NULL.
-func (sealedContact) lang(l string) any {
-	if slices.Contains(CitizenLangs, l) {
-		return l
-	}
-	return nil
-}
-
 // sealContact seals address for submission id with its blind index (the
 // "subject" index of the lower-cased address: the same pseudonym as the
 // outbox's recipient); nothing for "".
@@ -212,19 +204,27 @@ func (db *DB) LookupSubmission(ctx context.Context, actor audit.Actor, tenantID,
 // texts (by language) for a status mail, message a reply's text. It
 // returns ErrNoContact when the citizen gave no address.
 func (tx *Tx) citizenMail(tenantID, id string, m CitizenMail, texts map[string]string, message string) (OutgoingMail, string, error) {
-	var sealed []byte
-	var lang sql.NullString
+	var sealed, sealedLang []byte
 	var ref sql.NullString
 	var formKey string
 	var formVersion int
-	if err := tx.queryRow(`SELECT contact, contact_lang, reference, form_key, form_version FROM submissions
-		WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&sealed, &lang, &ref, &formKey, &formVersion); err != nil {
+	if err := tx.queryRow(`SELECT contact, lang, reference, form_key, form_version FROM submissions
+		WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&sealed, &sealedLang, &ref, &formKey, &formVersion); err != nil {
 		return OutgoingMail{}, "", err
 	}
 	if len(sealed) == 0 {
 		return OutgoingMail{}, "", ErrNoContact
 	}
-	l := lang.String
+	// The citizen's language is kept sealed beside the answers (the
+	// inbox shows it); the mail is in it, Dutch when it is not known.
+	l := ""
+	if len(sealedLang) > 0 {
+		b, err := tx.db.keys.Open(tenantID, langAD(tenantID, id), sealedLang)
+		if err != nil {
+			return OutgoingMail{}, "", ErrUnreadable
+		}
+		l = string(b)
+	}
 	if _, ok := m[l]; !ok {
 		l = "nl"
 	}
@@ -386,12 +386,12 @@ func (tx *Tx) queueStatusMail(tenantID, id, formKey string, formVersion int, sta
 // opened.
 func (tx *Tx) openReplies(tenantID string, d *SubmissionDetail, failed func(objectType, objectID string, sealed []byte, err error) error) error {
 	var contact []byte
-	var lang sql.NullString
-	if err := tx.queryRow(`SELECT contact, contact_lang FROM submissions WHERE tenant_id = $1 AND id = $2`, tenantID, d.ID).
-		Scan(&contact, &lang); err != nil {
+	if err := tx.queryRow(`SELECT contact FROM submissions WHERE tenant_id = $1 AND id = $2`, tenantID, d.ID).
+		Scan(&contact); err != nil {
 		return err
 	}
-	d.HasContact, d.ContactLang = len(contact) > 0, lang.String
+	// The language was opened with the answers (d.Lang, sealed).
+	d.HasContact, d.ContactLang = len(contact) > 0, d.Lang
 	rows, err := tx.query(`SELECT r.id, r.kind, r.actor_id, r.lang, r.status, r.body, r.created_at, m.status FROM submission_replies r
 		LEFT JOIN mail_outbox m ON m.tenant_id = r.tenant_id AND m.id = r.mail_id
 		WHERE r.tenant_id = $1 AND r.submission_id = $2 ORDER BY r.created_at, r.id`, tenantID, d.ID)

@@ -67,10 +67,8 @@ func TestClauseSEC2_LookupComparesTheAddressThroughTheBlindIndex(t *testing.T) {
 		if found := storetest.FindPlaintext(t, env, fx.tn.LegalName, "burger.marker@gent.be", "Burger.MARKER@Gent.be", "MARKER-ANSWER-lookup1"); len(found) > 0 {
 			t.Fatalf("plaintext at rest: %v", found)
 		}
-		var lang string
-		env.Raw(t).QueryRow(`SELECT contact_lang FROM submissions WHERE id = $1`, id).Scan(&lang)
-		if lang != "fr" {
-			t.Fatalf("the form's language is %q", lang)
+		if d, err := env.DB.OpenSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.grantee("vraag")), id, "test"); err != nil || d.ContactLang != "fr" {
+			t.Fatalf("the form's language is %q (%v)", d.ContactLang, err)
 		}
 		citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous", RequestID: "r1"}
 		loose, ok := store.NormalizeReference(strings.ToLower(strings.ReplaceAll(ref, "-", " ")))

@@ -150,12 +150,12 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		// the form version is the published one; why not is looked up
 		// only when it did not.
 		res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
-			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, contact_lang, due_at, lang)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
+			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, due_at, lang)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
 			WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')
 			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')`,
 			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, receipt[:],
-			micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, contact.lang(in.Lang), dueMicros(DueAt(now, in.HandlingDays)), lang)
+			micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, dueMicros(DueAt(now, in.HandlingDays)), lang)
 		if err != nil {
 			return err
 		}

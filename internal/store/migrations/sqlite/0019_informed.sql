@@ -6,12 +6,11 @@
 -- form's confirmation field or first e-mail field holds. contact_index:
 -- its keyed blind index ("subject", lower-cased: the same pseudonym as the
 -- mail outbox's recipient), compared when a citizen looks a request up.
--- contact_lang: the language the form was filled in (nl, fr, en), the
--- language of every mail to the citizen. confirmation_mail_id: the outbox
+-- The language of every mail to the citizen is the form's, kept sealed
+-- in submissions.lang (0018). confirmation_mail_id: the outbox
 -- row of the confirmation mail, for the receipt to say whether it went.
 ALTER TABLE submissions ADD COLUMN contact BLOB;
 ALTER TABLE submissions ADD COLUMN contact_index BLOB;
-ALTER TABLE submissions ADD COLUMN contact_lang TEXT;
 ALTER TABLE submissions ADD COLUMN confirmation_mail_id TEXT;
 
 -- Mails to the citizen about their submission, in its history: a staff
