@@ -48,11 +48,11 @@ const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer 
 const LANGS = [
   { code: 'nl', locale: 'nl-BE', htmlLang: 'nl-BE', title: 'Parkeervergunning voor bewoners', step: (n) => `Stap ${n} van 3:`,
     next: 'Volgende', prev: 'Vorige', send: 'Verzenden', change: 'Wijzigen: Adres en wagen', required: /Vul dit veld in/,
-    review: 'Kijk uw antwoorden na', kept: /Al toegevoegd: inschrijvingsbewijs\.pdf/, received: /goed ontvangen/,
+    review: 'Kijk uw antwoorden na', kept: /Al toegevoegd: inschrijvingsbewijs\.pdf/, received: /goed ontvangen/, lookup: 'Mijn aanvraag opzoeken', status: 'Nieuw',
     pages: ['Uw gegevens', 'Adres en wagen', 'Bewijsstuk', 'Nakijken en verzenden'], full: 'De volledige privacyverklaring bij dit formulier' },
   { code: 'fr', locale: 'fr-BE', htmlLang: 'fr-BE', title: 'Permis de stationnement pour riverains', step: (n) => `Étape ${n} sur 3 :`,
     next: 'Suivant', prev: 'Précédent', send: 'Envoyer', change: 'Modifier : Adresse et véhicule', required: /Complétez ce champ/,
-    review: 'Vérifiez vos réponses', kept: /Déjà ajouté : inschrijvingsbewijs\.pdf/, received: /a bien reçu/,
+    review: 'Vérifiez vos réponses', kept: /Déjà ajouté : inschrijvingsbewijs\.pdf/, received: /a bien reçu/, lookup: 'Consulter ma demande', status: 'Nouveau',
     pages: ['Vos données', 'Adresse et véhicule', 'Justificatif', 'Vérifier et envoyer'], full: 'La déclaration de confidentialité complète de ce formulaire' },
 ];
 
@@ -63,7 +63,7 @@ const VIEWPORTS = [
 
 for (const l of LANGS) {
   for (const vp of VIEWPORTS) {
-    test(`steps-${l.code}-${vp.name}: a citizen fills a three-page form, goes back, reviews, sends`, { timeout: 180_000 }, async (t) => {
+    test(`steps-${l.code}-${vp.name}: a citizen fills a three-page form, goes back, reviews, sends, and later looks up the status`, { timeout: 180_000 }, async (t) => {
       if (!clamd) {
         t.skip('clamd not installed (apt-get install clamav-daemon): the form takes an attachment');
         return;
@@ -173,6 +173,21 @@ for (const l of LANGS) {
         assert.match(await page.locator('.reference-number').textContent(), /^[0-9A-Z]{5}-[0-9A-Z]{5}$/);
         assert.match(await page.locator('main').textContent(), /2-XYZ-987[\s\S]*inschrijvingsbewijs\.pdf/);
         await check('receipt');
+
+        // Later, from the e-loket's navigation: the request looked up by its reference and the
+        // address given — the status only, nothing of the answers.
+        const reference = (await page.locator('.reference-number').textContent()).trim();
+        response = await page.goto(`${baseURL}/demo/?lang=${l.code}`);
+        assert.equal(response.status(), 200);
+        await Promise.all([page.waitForNavigation(), page.click('header nav a[href="/demo/lookup"]')]);
+        await page.fill('#reference', reference);
+        await page.fill('#email', 'sofie.claes@example.be');
+        [response] = await Promise.all([page.waitForNavigation(), page.click(`main form button:text-is("${l.lookup}")`)]);
+        assert.equal(response.status(), 200);
+        const found = await page.locator('main').textContent();
+        assert.ok(found.includes(reference) && found.includes(l.status), `the look-up shows ${reference} as ${l.status}`);
+        assert.ok(!found.includes('2-XYZ-987') && !found.includes('sofie.claes'), 'the look-up shows no answers');
+        await check('lookup');
       } finally {
         await context.close();
       }
