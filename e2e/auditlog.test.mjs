@@ -19,6 +19,7 @@ import {
   launchChromium,
   login,
   makeArtifactsDir,
+  submit,
 } from './harness.mjs';
 
 let kluis;
@@ -37,11 +38,6 @@ after(async () => {
   await browser?.close();
   await kluis?.stop();
 });
-
-async function submit(page, selector) {
-  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
-  return response;
-}
 
 // The page at 1280 and 390 px wide: screenshots, no sideways scroll, the table in its box.
 async function look(page, name) {

@@ -7,9 +7,18 @@
 // Screenshots: e2e/artifacts/branding-*.png.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
-import { KluisServer, artifactsDir, expectNoAxeViolations, invite, launchChromium, login, makeArtifactsDir } from './harness.mjs';
+import {
+  KluisServer,
+  artifactsDir,
+  expectNoAxeViolations,
+  invite,
+  launchChromium,
+  login,
+  makeArtifactsDir,
+  submit,
+  totp,
+} from './harness.mjs';
 
 let kluis;
 let baseURL;
@@ -28,28 +37,6 @@ after(async () => {
   await kluis?.stop();
 });
 
-// RFC 6238 TOTP (HMAC-SHA1, 30 s, 6 digits) of a base32 secret, for the admin's
-// second factor.
-function totp(secret) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
-  const key = [];
-  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) {
-    value = (value << 5) | alphabet.indexOf(c);
-    bits += 5;
-    if (bits >= 8) {
-      key.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)));
-  const h = createHmac('sha1', Buffer.from(key)).update(msg).digest();
-  const o = h[h.length - 1] & 0x0f;
-  return String((((h[o] & 0x7f) << 24) | (h[o + 1] << 16) | (h[o + 2] << 8) | h[o + 3]) % 1_000_000).padStart(6, '0');
-}
-
 // Screenshots at 1280 and 390 px wide; fails when the phone scrolls sideways.
 async function shots(page, name) {
   await page.setViewportSize({ width: 1280, height: 900 });
@@ -64,11 +51,6 @@ async function shots(page, name) {
   await expectNoAxeViolations(page, `${name} on a phone`, { keepCSP: true });
   await page.setViewportSize({ width: 1280, height: 900 });
   assert.ok(scroll <= client, `${name} scrolls sideways on a phone: ${scroll} > ${client}`);
-}
-
-async function submit(page, selector) {
-  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
-  return response;
 }
 
 // The logo: a shape and the name, plus what the sanitiser must take out.

@@ -19,6 +19,7 @@ import {
   launchChromium,
   login,
   makeArtifactsDir,
+  submit,
 } from './harness.mjs';
 
 let kluis;
@@ -54,11 +55,6 @@ const LANGS = {
 
 // The references sent, by test case, for the clerk's part.
 const sent = {};
-
-async function submit(page, selector) {
-  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
-  return response;
-}
 
 async function noSidewaysScroll(page, what) {
   const o = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }));

@@ -8,7 +8,6 @@
 //   KLUIS_E2E_CHROMIUM=/usr/bin/chromium node --test e2e/regedit.test.mjs
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { join } from 'node:path';
 import {
   KluisServer,
@@ -18,6 +17,8 @@ import {
   launchChromium,
   login,
   makeArtifactsDir,
+  submit,
+  totp,
 } from './harness.mjs';
 
 let kluis;
@@ -36,26 +37,6 @@ after(async () => {
   await browser?.close();
   await kluis?.stop();
 });
-
-// The current TOTP code (RFC 6238: HMAC-SHA1, 30 s, 6 digits) of a base32 secret.
-function totpNow(secret) {
-  let bits = '';
-  for (const c of secret.replace(/[\s=]/g, '').toUpperCase()) {
-    bits += 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(c).toString(2).padStart(5, '0');
-  }
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const msg = Buffer.alloc(8);
-  msg.writeBigUInt64BE(BigInt(Math.floor(Date.now() / 30_000)));
-  const h = createHmac('sha1', key).update(msg).digest();
-  const o = h[h.length - 1] & 0x0f;
-  return String((h.readUInt32BE(o) & 0x7fffffff) % 1_000_000).padStart(6, '0');
-}
-
-// Clicks selector and waits for the page it leads to; returns its response.
-async function go(page, selector) {
-  const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
-  return response;
-}
 
 // Screenshots at 1280 and 390 px wide, axe at both widths, and no sideways scrolling on
 // the phone (WCAG 1.4.10).
@@ -109,12 +90,12 @@ test('register edited in the browser: a retention period changed through the com
     await page.goto(invite(kluis, admin.email, 'E2E Register', 'nl', 'admin'));
     await page.fill('#password', admin.password);
     await page.fill('#password_confirm', admin.password);
-    await go(page, 'button[type=submit]');
+    await submit(page, 'button[type=submit]');
     await login(page, baseURL, admin.email, admin.password);
     assert.match(page.url(), /\/demo\/account\/mfa/);
-    await page.fill('#code', totpNow(await page.locator('#secret').textContent()));
-    await go(page, 'form:has(#code) button[type=submit]');
-    await go(page, 'main a.button');
+    await page.fill('#code', totp(await page.locator('#secret').textContent()));
+    await submit(page, 'form:has(#code) button[type=submit]');
+    await submit(page, 'main a.button');
 
     let retention = 730;
     let version = 1;
@@ -125,7 +106,7 @@ test('register edited in the browser: a retention period changed through the com
       let response = await page.goto(`${baseURL}/demo/admin/register?lang=${lang}`);
       assert.equal(response.status(), 200);
       await look(page, `register-${lang}`, `the register page (${lang})`);
-      response = await go(page, `#register-edit ~ ul a[href$="?item=contact"]`);
+      response = await submit(page, `#register-edit ~ ul a[href$="?item=contact"]`);
       assert.equal(response.status(), 200);
       assert.match(page.url(), /\/demo\/admin\/register\/edit\/categories\?item=contact$/);
       assert.equal(await page.inputValue('#retention_days'), String(retention));
@@ -133,7 +114,7 @@ test('register edited in the browser: a retention period changed through the com
 
       // A broken rule first: refused at the field, nothing saved.
       await page.fill('#retention_days', 'twee jaar');
-      response = await go(page, 'button[value=preview]');
+      response = await submit(page, 'button[value=preview]');
       assert.equal(response.status(), 422);
       assert.match(await page.locator('.error-summary a[href="#retention_days"]').textContent(), new RegExp(t.number));
       assert.equal(await page.getAttribute('#retention_days', 'aria-invalid'), 'true');
@@ -141,7 +122,7 @@ test('register edited in the browser: a retention period changed through the com
 
       // The new period: the comparison before saving.
       await page.fill('#retention_days', String(next));
-      response = await go(page, 'button[value=preview]');
+      response = await submit(page, 'button[value=preview]');
       assert.equal(response.status(), 200);
       const main = () => page.locator('main').textContent();
       let text = await main();
@@ -152,10 +133,10 @@ test('register edited in the browser: a retention period changed through the com
       await look(page, `preview-${lang}`, `the comparison (${lang})`);
 
       // Back keeps the edit; the comparison again, then save.
-      await go(page, `button[value=back]`);
+      await submit(page, `button[value=back]`);
       assert.equal(await page.inputValue('#retention_days'), String(next), '"back" keeps what was typed');
-      await go(page, 'button[value=preview]');
-      response = await go(page, 'button[value=save]');
+      await submit(page, 'button[value=preview]');
+      response = await submit(page, 'button[value=save]');
       assert.equal(response.status(), 200);
       version++;
       assert.match(page.url(), new RegExp(`/demo/admin/register\\?saved=${version}$`));
@@ -179,12 +160,12 @@ test('register edited in the browser: a retention period changed through the com
     // Removing a recipient that categories still name is refused, naming them; removing
     // a sub-processor nothing names goes to the comparison.
     await page.goto(`${baseURL}/demo/admin/register/edit/recipients?item=case-system`);
-    let response = await go(page, 'form:has(input[name=op][value=remove]) button');
+    let response = await submit(page, 'form:has(input[name=op][value=remove]) button');
     assert.equal(response.status(), 422);
     assert.ok((await page.locator('#register-other').textContent()).includes('Bij gegevenscategorie'));
     await look(page, 'remove-refused', 'a refused removal');
     await page.goto(`${baseURL}/demo/admin/register/edit/sub-processors?item=backup`);
-    response = await go(page, 'form:has(input[name=op][value=remove]) button');
+    response = await submit(page, 'form:has(input[name=op][value=remove]) button');
     assert.equal(response.status(), 200);
     assert.ok((await page.locator('main').textContent()).includes('Verwijderd: subverwerker'));
     await look(page, 'preview-remove', 'the comparison of a removal');
@@ -195,11 +176,11 @@ test('register edited in the browser: a retention period changed through the com
     assert.notEqual(edited, yaml, 'the download has a retention of 1825 days');
     await page.goto(`${baseURL}/demo/admin/register?lang=fr`);
     await page.setInputFiles('#register-file', { name: 'register.yaml', mimeType: 'application/yaml', buffer: Buffer.from(edited) });
-    response = await go(page, 'form:has(#register-file) button[type=submit]');
+    response = await submit(page, 'form:has(#register-file) button[type=submit]');
     assert.equal(response.status(), 200);
     assert.ok((await page.locator('main').textContent()).includes('1825 jours → 3650 jours'), 'the upload is compared first');
     await look(page, 'preview-upload-fr', 'the comparison of an upload');
-    response = await go(page, 'button:text-is("Enregistrer")');
+    response = await submit(page, 'button:text-is("Enregistrer")');
     assert.equal(response.status(), 200);
     assert.match(page.url(), /\/demo\/admin\/register\?saved=4$/);
   } finally {

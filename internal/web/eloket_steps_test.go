@@ -212,6 +212,7 @@ func TestFormInStepsJudgesEachPageKeepsEverythingAndSendsOnce(t *testing.T) {
 		resp, page = se.step(t, page, nil, "step-1", "", "")
 		wantStep(t, "change", resp, page, 200, "Stap 2 van 3:", `value="1-ABC-123"`, `name="name" value="MARKER-PARK-NAME"`, `name="draft" value="`)
 		resp, page = se.step(t, page, url.Values{"plate": {"2-XYZ-987"}}, "next", "", "")
+		wantStep(t, "the third page after the change", resp, page, 200, "Stap 3 van 3:")
 		resp, page = se.step(t, page, nil, "next", "", "")
 		wantStep(t, "review after the change", resp, page, 200, "2-XYZ-987", "inschrijving.pdf")
 		if se.count(t, "submissions") != 0 {
