@@ -40,17 +40,24 @@ const context = (lang = 'nl-BE') =>
 test('back office: from the home to-do to a submission and back by the navigation; every page in the staff layout, nl and fr', { timeout: 300_000 }, async () => {
   const ctx = await context();
   try {
-    // A citizen asks a question.
-    const citizen = await ctx.newPage();
-    let response = await citizen.goto(`${baseURL}/demo/vraag`);
-    assert.equal(response.status(), 200);
-    await citizen.fill('#name', 'Navigatie Burger');
-    await citizen.fill('#email', 'navigatie.burger@example.be');
-    await citizen.check('input[name=topic][value=waste]');
-    await citizen.fill('#message', 'De glasbol in de Veldstraat is vol.');
-    response = await submit(citizen, 'main form button[type=submit]');
-    assert.equal(response.status(), 200);
-    const reference = (await citizen.locator('.reference-number').textContent()).trim();
+    // Two citizens ask a question, one in Dutch and one in French (a browser of their own:
+    // the language they choose is theirs).
+    const citizenCtx = await context();
+    const citizen = await citizenCtx.newPage();
+    const references = {};
+    for (const [lang, name] of [['nl', 'Navigatie Burger'], ['fr', 'Citoyenne Navigation']]) {
+      let response = await citizen.goto(`${baseURL}/demo/vraag?lang=${lang}`);
+      assert.equal(response.status(), 200);
+      await citizen.fill('#name', name);
+      await citizen.fill('#email', `navigatie.${lang}@example.be`);
+      await citizen.check('input[name=topic][value=waste]');
+      await citizen.fill('#message', 'De glasbol in de Veldstraat is vol.');
+      response = await submit(citizen, 'main form button[type=submit]');
+      assert.equal(response.status(), 200);
+      references[lang] = { reference: (await citizen.locator('.reference-number').textContent()).trim(), name };
+    }
+    await citizenCtx.close();
+    let response;
 
     // The admin signs in, finds on the home page that they have no forms, and follows the
     // to-do's link to give a clerk the question form.
@@ -76,28 +83,41 @@ test('back office: from the home to-do to a submission and back by the navigatio
     response = await submit(page, 'form[action$="/forms"] button[type=submit]');
     assert.equal(response.status(), 200);
 
-    // The clerk: the home's to-do names the new submission of the form; its link opens the
-    // inbox on it, the reference opens the submission, the breadcrumbs lead back.
+    // The clerk, in Dutch on a desktop and in French on a phone: the home's to-do names the
+    // new submissions of the form; its link opens the inbox on them, the reference opens the
+    // submission, the breadcrumbs lead back — the navigation only, no typed address.
     await login(clerkPage, baseURL, clerk.email, clerk.password);
-    assert.match(await clerkPage.locator('main .todo-card').first().textContent(), /1 nieuwe inzendingen wachten|1 nieuw/);
-    await shot(clerkPage, 'staff-home-clerk-nl');
-    await expectNoAxeViolations(clerkPage, "the clerk's home");
-    response = await submit(clerkPage, 'main .todo-card a[href*="/demo/inbox?form=vraag"]');
-    assert.equal(response.status(), 200);
-    assert.equal(await clerkPage.locator('nav.staff-nav a[aria-current=page]').textContent(), 'Postvak');
-    response = await submit(clerkPage, `main a:text-is("${reference}")`);
-    assert.equal(response.status(), 200);
-    assert.match(await clerkPage.locator('main').textContent(), /Navigatie Burger/);
-    assert.equal(await clerkPage.locator('nav.staff-nav a[aria-current=page]').textContent(), 'Postvak', 'a submission belongs to the inbox');
-    await shot(clerkPage, 'staff-submission-nl');
-    await expectNoAxeViolations(clerkPage, 'the submission in the staff layout');
-    response = await submit(clerkPage, '.breadcrumbs a:text-is("Inzendingen")');
-    assert.ok(clerkPage.url().endsWith('/demo/inbox'), `the breadcrumb leads to the inbox: ${clerkPage.url()}`);
-    response = await submit(clerkPage, '.breadcrumbs a:text-is("Start")');
-    assert.ok(clerkPage.url().endsWith('/demo/signed-in'), `the breadcrumb leads home: ${clerkPage.url()}`);
-    // The clerk's navigation has no administration, audit log or forms.
-    const clerkNav = await clerkPage.locator('nav.staff-nav').textContent();
-    assert.ok(!/Beheer|Logboek|Formulieren/.test(clerkNav), `the clerk sees no doors they may not open: ${clerkNav}`);
+    const passes = [
+      { lang: 'nl', viewport: { width: 1280, height: 900 }, newCount: /2 nieuwe inzendingen wachten/, inbox: 'Postvak',
+        list: 'Inzendingen', home: 'Start', forbidden: /Beheer|Logboek|Formulieren/ },
+      { lang: 'fr', viewport: { width: 390, height: 844 }, newCount: /2 nouvelles demandes attendent/, inbox: 'Boîte de réception',
+        list: 'Demandes reçues', home: 'Accueil', forbidden: /Administration|Journal|Formulaires/ },
+    ];
+    for (const p of passes) {
+      await clerkPage.setViewportSize(p.viewport);
+      response = await clerkPage.goto(`${baseURL}/demo/signed-in?lang=${p.lang}`);
+      assert.equal(response.status(), 200);
+      assert.match(await clerkPage.locator('main .todo-card').first().textContent(), p.newCount);
+      await shot(clerkPage, `staff-home-clerk-${p.lang}`);
+      await expectNoAxeViolations(clerkPage, `the clerk's home (${p.lang})`);
+      response = await submit(clerkPage, 'main .todo-card a[href*="/demo/inbox?form=vraag"]');
+      assert.equal(response.status(), 200);
+      assert.equal(await clerkPage.locator('nav.staff-nav a[aria-current=page]').textContent(), p.inbox);
+      const { reference, name } = references[p.lang];
+      response = await submit(clerkPage, `main a:text-is("${reference}")`);
+      assert.equal(response.status(), 200);
+      assert.ok((await clerkPage.locator('main').textContent()).includes(name), `the submission of ${name}`);
+      assert.equal(await clerkPage.locator('nav.staff-nav a[aria-current=page]').textContent(), p.inbox, 'a submission belongs to the inbox');
+      await shot(clerkPage, `staff-submission-${p.lang}`);
+      await expectNoAxeViolations(clerkPage, `the submission in the staff layout (${p.lang})`);
+      response = await submit(clerkPage, `.breadcrumbs a:text-is("${p.list}")`);
+      assert.ok(clerkPage.url().endsWith('/demo/inbox'), `the breadcrumb leads to the inbox: ${clerkPage.url()}`);
+      response = await submit(clerkPage, `.breadcrumbs a:text-is("${p.home}")`);
+      assert.ok(clerkPage.url().endsWith('/demo/signed-in'), `the breadcrumb leads home: ${clerkPage.url()}`);
+      // The clerk's navigation has no administration, audit log or forms.
+      const clerkNav = await clerkPage.locator('nav.staff-nav').textContent();
+      assert.ok(!p.forbidden.test(clerkNav), `the clerk sees no doors they may not open: ${clerkNav}`);
+    }
     await clerkCtx.close();
 
     // The admin tours every page of the navigation, in Dutch and in French: each in the staff
