@@ -89,8 +89,9 @@ func TestCitizenKeptInformed(t *testing.T) {
 		}
 		msgs := deliver(t, env, relay, &seen)
 		if len(msgs) != 1 || msgs[0].To[0] != "burger.fr@gent.be" || !strings.Contains(msgs[0].Subject, "Question ou signalement") ||
-			!strings.Contains(msgs[0].Body, ref) || strings.Contains(msgs[0].Body, "MARKER-ANSWER") {
-			t.Fatalf("confirmation: %s", brief(msgs))
+			!strings.Contains(msgs[0].Body, ref) || strings.Contains(msgs[0].Body, "MARKER-ANSWER") ||
+			!strings.Contains(msgs[0].Body, "/gent/lookup") || strings.Contains(msgs[0].Body, "Cordialement,\nKluis") {
+			t.Fatalf("confirmation without the look-up's address, or signed by the supplier: %s", brief(msgs))
 		}
 		if _, page = fe.get(t, "/gent/receipt/vraag", cookie); !strings.Contains(page, "Une confirmation par e-mail a été envoyée à b***@gent.be.") {
 			t.Fatal("the receipt does not say the confirmation was sent")
