@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/kluis/kluis/internal/annex"
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
@@ -55,7 +56,7 @@ func (a *App) privacyShow(w http.ResponseWriter, r *http.Request) {
 	for _, c := range reg.Categories {
 		cl, _ := register.ClassByCode(c.Class)
 		row := privacyRow{Name: locOf(c.Name, lang), Reason: locOf(c.Reason, lang), Countermeasures: locOf(c.Countermeasures, lang),
-			ClassLabel: loc{Text: cl.Label, Lang: "nl-BE"}, Class: c.Class, RetentionDays: c.RetentionDays, Expiry: c.Expiry}
+			ClassLabel: a.classLoc(r, cl), Class: c.Class, RetentionDays: c.RetentionDays, Expiry: c.Expiry}
 		for _, k := range c.Purposes {
 			p, _ := reg.Purpose(k)
 			row.Purposes = append(row.Purposes, privacyPurpose{Name: locOf(p.Name, lang), Reference: locOf(p.LegalReference, lang),
@@ -78,4 +79,15 @@ func (a *App) privacyShow(w http.ResponseWriter, r *http.Request) {
 		Rows     []privacyRow
 		Subjects []loc
 	}{t, tenant.FormatKBO(t.EnterpriseNumber), rv, locOf(reg.Subject, lang), rows, subjects})
+}
+
+// classLoc is an information class's label in the reader's language (REG-7:
+// the contract's labels are Dutch; the catalogue carries the French and
+// English ones), the Dutch label where no translation exists.
+func (a *App) classLoc(r *http.Request, cl register.Class) loc {
+	lang := LangFrom(r.Context())
+	if key := "regedit.class." + cl.Code; lang != locale.NL && locale.Has(lang, key) {
+		return loc{Text: locale.T(lang, key), Lang: lang.HTMLLang()}
+	}
+	return loc{Text: cl.Label, Lang: "nl-BE"}
 }

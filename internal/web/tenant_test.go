@@ -145,7 +145,8 @@ func TestClauseDSR4_PrivacyStatementFromRegister(t *testing.T) {
 			t.Fatal(err)
 		}
 		body = bodyOf(t, request{target: "/gent/privacy?lang=en"}.do(t, a.Handler()))
-		for _, w := range []string{"123 days", "version 2", "Identity data"} {
+		// The information class too is read in the page's language (REG-7).
+		for _, w := range []string{"123 days", "version 2", "Identity data", `<span lang="en">National register number / social security identification number</span>`} {
 			if !strings.Contains(body, w) {
 				t.Errorf("updated English statement lacks %q", w)
 			}
