@@ -61,10 +61,10 @@ func TestTenantPages(t *testing.T) {
 				// The sealed DPO contact is never opened for a public page.
 				[]string{"Secret DPO Name"}},
 			{"privacy statement in French", request{target: "/gent/privacy?lang=fr"}, 200, []string{"Déclaration de confidentialité", "730 jours",
-				// The register's own French texts; the class labels are the
-				// contract's Dutch ones, and say so (WCAG 3.1.2).
+				// The register's own French texts, and the class labels in
+				// French too, each marked with its language (WCAG 3.1.2, REG-7).
 				`<span lang="fr-BE">Données d&#39;identité`, `<li lang="fr-BE">Habitants et demandeurs`,
-				`<span lang="nl-BE">Identificatiegegevens`, "Décret du 22 décembre 2017"}, []string{`<span lang="nl-BE">Identiteitsgegevens`}},
+				`<span lang="fr-BE">Données d&#39;identification`, "Décret du 22 décembre 2017"}, []string{`<span lang="nl-BE">Identiteitsgegevens`}},
 			{"privacy statement in French of a Dutch-only register", request{target: "/nlonly/privacy?lang=fr"}, 200,
 				[]string{"Déclaration de confidentialité", `<span lang="nl-BE">Identiteitsgegevens`, `<li lang="nl-BE">Inwoners`}, nil},
 			{"tenant without register", request{target: "/leeg/privacy"}, 200, []string{"nog niet ingevuld"}, nil},
