@@ -6,38 +6,21 @@
 // sideways scroll, axe clean). Screenshots go to e2e/artifacts/auditlog-*.png.
 //
 //   KLUIS_E2E_CHROMIUM=/usr/bin/chromium node --test e2e/auditlog.test.mjs
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  KluisServer,
   activate,
   artifactsDir,
   enrolTOTP,
   expectNoAxeViolations,
   invite,
-  launchChromium,
   login,
-  makeArtifactsDir,
   submit,
+  suite,
 } from './harness.mjs';
 
-let kluis;
-let baseURL;
-let browser;
-
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer({ tmpPrefix: 'kluis-e2e-auditlog-' });
-  await kluis.start();
-  baseURL = kluis.baseURL;
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
+const s = suite({ tmpPrefix: 'kluis-e2e-auditlog-' });
 
 // The page at 1280 and 390 px wide: screenshots, no sideways scroll, the table in its box.
 async function look(page, name) {
@@ -89,12 +72,12 @@ const LANGS = [
 ];
 
 test('audit log: a DPO finds who opened a submission by choosing filters and reads it as a sentence', { timeout: 240_000 }, async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
+  const ctx = await s.browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
   let dpoCtx;
   try {
     // A citizen asks a question; the receipt shows the reference.
     const citizen = await ctx.newPage();
-    let response = await citizen.goto(`${baseURL}/demo/vraag`);
+    let response = await citizen.goto(`${s.baseURL}/demo/vraag`);
     assert.equal(response.status(), 200);
     await citizen.fill('#name', 'Audit Burger');
     await citizen.fill('#email', 'audit.burger@example.be');
@@ -108,23 +91,23 @@ test('audit log: a DPO finds who opened a submission by choosing filters and rea
     // An admin gives themself the form and opens the submission.
     const admin = { email: 'e2e-audit-admin@demo.example', name: 'Audit Beheerder', password: 'lindeboom belfort kaai' };
     const page = await ctx.newPage();
-    await activate(page, invite(kluis, admin.email, admin.name, 'nl', 'admin'), admin.password);
-    await login(page, baseURL, admin.email, admin.password);
+    await activate(page, invite(s.kluis, admin.email, admin.name, 'nl', 'admin'), admin.password);
+    await login(page, s.baseURL, admin.email, admin.password);
     await enrolTOTP(page, 'auditlog-admin-mfa');
-    await page.goto(`${baseURL}/demo/admin/users`);
+    await page.goto(`${s.baseURL}/demo/admin/users`);
     response = await submit(page, `main a:text-is("${admin.name}")`);
     assert.equal(response.status(), 200);
     await page.check('input[name=form][value=vraag]');
     response = await submit(page, 'form[action$="/forms"] button[type=submit]');
     assert.equal(response.status(), 200);
-    response = await page.goto(`${baseURL}/demo/inbox`);
+    response = await page.goto(`${s.baseURL}/demo/inbox`);
     assert.equal(response.status(), 200);
     response = await submit(page, `main a:text-is("${reference}")`);
     assert.equal(response.status(), 200);
     const submissionPath = new URL(page.url()).pathname;
 
     // The admin, who may open the submission, is linked to it from the log.
-    response = await page.goto(`${baseURL}/demo/admin/audit?action=submission.read&object=${reference}`);
+    response = await page.goto(`${s.baseURL}/demo/admin/audit?action=submission.read&object=${reference}`);
     assert.equal(response.status(), 200);
     const opened = page.locator('main table tbody tr', { hasText: `${admin.name} (beheerder) opende inzending` });
     assert.equal(await opened.count(), 1);
@@ -132,14 +115,14 @@ test('audit log: a DPO finds who opened a submission by choosing filters and rea
 
     // The DPO signs in (a second factor is required for the role), in a browser of their own.
     const dpo = { email: 'e2e-audit-dpo@demo.example', name: 'Audit DPO', password: 'kastanje raadhuis vijver' };
-    dpoCtx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
+    dpoCtx = await s.browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
     const dpoPage = await dpoCtx.newPage();
-    await activate(dpoPage, invite(kluis, dpo.email, dpo.name, 'nl', 'dpo'), dpo.password);
-    await login(dpoPage, baseURL, dpo.email, dpo.password);
+    await activate(dpoPage, invite(s.kluis, dpo.email, dpo.name, 'nl', 'dpo'), dpo.password);
+    await login(dpoPage, s.baseURL, dpo.email, dpo.password);
     await enrolTOTP(dpoPage, 'auditlog-dpo-mfa');
 
     for (const lang of LANGS) {
-      response = await dpoPage.goto(`${baseURL}/demo/admin/audit?lang=${lang.code}`);
+      response = await dpoPage.goto(`${s.baseURL}/demo/admin/audit?lang=${lang.code}`);
       assert.equal(response.status(), 200);
       // No codes on the page: sentences only, no word cut off.
       const all = await dpoPage.locator('main table').textContent();
@@ -169,7 +152,7 @@ test('audit log: a DPO finds who opened a submission by choosing filters and rea
       await look(dpoPage, `auditlog-who-opened-${lang.code}`);
 
       // Everything about the submission: the citizen sent it, with a pseudonym.
-      response = await dpoPage.goto(`${baseURL}/demo/admin/audit?lang=${lang.code}&object=${reference}`);
+      response = await dpoPage.goto(`${s.baseURL}/demo/admin/audit?lang=${lang.code}&object=${reference}`);
       assert.equal(response.status(), 200);
       const about = (await dpoPage.locator('main table').textContent()).replace(/\s+/g, ' ');
       assert.ok(about.includes(lang.submitted(reference)), `"${lang.submitted(reference)}" in:\n${about}`);
@@ -177,7 +160,7 @@ test('audit log: a DPO finds who opened a submission by choosing filters and rea
       await look(dpoPage, `auditlog-about-${lang.code}`);
 
       // A filter that is not chosen from the list is named as such.
-      response = await dpoPage.goto(`${baseURL}/demo/admin/audit?lang=${lang.code}&action=submission`);
+      response = await dpoPage.goto(`${s.baseURL}/demo/admin/audit?lang=${lang.code}&action=submission`);
       assert.equal(response.status(), 400);
       assert.equal(await dpoPage.locator('#action[aria-invalid=true]').count(), 1);
       await expectNoAxeViolations(dpoPage, `the log with a bad filter (${lang.code})`);

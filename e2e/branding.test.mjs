@@ -5,37 +5,20 @@
 // municipality's name, its logo (sanitised, from our origin) and the contact block,
 // in Dutch and French, on a desktop and a phone, axe clean, without sideways scroll.
 // Screenshots: e2e/artifacts/branding-*.png.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  KluisServer,
   artifactsDir,
   expectNoAxeViolations,
   invite,
-  launchChromium,
   login,
-  makeArtifactsDir,
   submit,
+  suite,
   totp,
 } from './harness.mjs';
 
-let kluis;
-let baseURL;
-let browser;
-
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer({ tmpPrefix: 'kluis-e2e-branding-' });
-  await kluis.start();
-  baseURL = kluis.baseURL;
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
+const s = suite({ tmpPrefix: 'kluis-e2e-branding-' });
 
 // Screenshots at 1280 and 390 px wide; fails when the phone scrolls sideways.
 async function shots(page, name) {
@@ -60,24 +43,24 @@ const LOGO_SVG = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64" wi
 <rect x="16" y="44" width="32" height="6" fill="#ffffff"/></svg>`;
 
 test('branding: an admin sets the look, a bad colour is refused, the public form page shows it (nl, fr, desktop, phone)', { timeout: 240_000 }, async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'nl-BE' });
+  const ctx = await s.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'nl-BE' });
   const page = await ctx.newPage();
   try {
     // An admin, bootstrapped with the CLI, activates and enrols a second factor.
     const password = 'lindeboom waterput klokkentoren';
-    let response = await page.goto(invite(kluis, 'e2e-branding@demo.example', 'Branding Admin', 'nl', 'admin'));
+    let response = await page.goto(invite(s.kluis, 'e2e-branding@demo.example', 'Branding Admin', 'nl', 'admin'));
     assert.equal(response.status(), 200);
     await page.fill('#password', password);
     await page.fill('#password_confirm', password);
     await submit(page, 'button[type=submit]');
-    await login(page, baseURL, 'e2e-branding@demo.example', password);
+    await login(page, s.baseURL, 'e2e-branding@demo.example', password);
     assert.match(page.url(), /\/demo\/account\/mfa$/);
     const secret = (await page.locator('#secret').textContent()).replace(/\s+/g, '');
     await page.fill('#code', totp(secret));
     await submit(page, 'form:has(#code) button[type=submit]');
 
     // The branding page, before anything is set: the demo's legal name, Kluis's blue.
-    response = await page.goto(`${baseURL}/demo/admin/branding`);
+    response = await page.goto(`${s.baseURL}/demo/admin/branding`);
     assert.equal(response.status(), 200);
     assert.equal(await page.locator('h1').textContent(), 'Huisstijl van Gemeente Demo');
     await shots(page, 'branding-admin-nl');
@@ -95,11 +78,11 @@ test('branding: an admin sets the look, a bad colour is refused, the public form
     assert.match(await page.locator('#accent').getAttribute('aria-describedby'), /accent-error/);
     assert.equal(await page.inputValue('#name'), 'Gemeente Zonnedal', 'what was typed comes back');
     await shots(page, 'branding-admin-errors-nl');
-    await page.goto(`${baseURL}/demo/vraag`);
+    await page.goto(`${s.baseURL}/demo/vraag`);
     assert.equal((await page.locator('.brand-name').textContent()).trim(), 'Gemeente Demo', 'nothing was saved');
 
     // The good settings, with the logo.
-    await page.goto(`${baseURL}/demo/admin/branding`);
+    await page.goto(`${s.baseURL}/demo/admin/branding`);
     await page.fill('#name', 'Gemeente Zonnedal');
     await page.fill('#accent', '#1d5e3a');
     await page.fill('#address', 'Markt 1\n9999 Zonnedal');
@@ -117,22 +100,22 @@ test('branding: an admin sets the look, a bad colour is refused, the public form
     // The logo is served from our origin, sanitised, sandboxed.
     const logoURL = await page.locator('.branding-preview img').getAttribute('src');
     assert.match(logoURL, /^\/demo\/logo\?v=[0-9a-f]{16}$/);
-    const logo = await page.request.get(`${baseURL}${logoURL}`);
+    const logo = await page.request.get(`${s.baseURL}${logoURL}`);
     assert.equal(logo.headers()['content-type'], 'image/svg+xml');
     assert.equal(logo.headers()['x-content-type-options'], 'nosniff');
     assert.match(logo.headers()['content-security-policy'], /sandbox/);
     assert.doesNotMatch(await logo.text(), /script|onload|pwned/);
 
     // The admin page in French.
-    await page.goto(`${baseURL}/demo/admin/branding?lang=fr`);
+    await page.goto(`${s.baseURL}/demo/admin/branding?lang=fr`);
     assert.equal(await page.locator('h1').textContent(), 'Identité visuelle de Gemeente Demo');
     await shots(page, 'branding-admin-fr');
 
     // The public form page, as a citizen sees it, in Dutch and French.
-    const citizen = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const citizen = await s.browser.newContext({ viewport: { width: 1280, height: 900 } });
     const form = await citizen.newPage();
     for (const lang of ['nl', 'fr']) {
-      response = await form.goto(`${baseURL}/demo/vraag?lang=${lang}`);
+      response = await form.goto(`${s.baseURL}/demo/vraag?lang=${lang}`);
       assert.equal(response.status(), 200);
       assert.equal((await form.locator('header .brand-name').textContent()).trim(), 'Gemeente Zonnedal');
       const img = form.locator('header img.brand-logo');

@@ -7,43 +7,26 @@
 // e2e/artifacts/casework-*.png.
 //
 //   KLUIS_E2E_CHROMIUM=/usr/bin/chromium node --test e2e/casework.test.mjs
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  KluisServer,
   activate,
   enrolTOTP,
   expectNoAxeViolations,
   invite,
-  launchChromium,
   login,
-  makeArtifactsDir,
   shot,
   submit,
+  suite,
 } from './harness.mjs';
 
-let kluis;
-let baseURL;
-let browser;
-
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer({ tmpPrefix: 'kluis-e2e-casework-' });
-  await kluis.start();
-  baseURL = kluis.baseURL;
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
+const s = suite({ tmpPrefix: 'kluis-e2e-casework-' });
 
 // A citizen's question on the demo e-loket in lang; returns its reference.
 async function ask(ctx, lang, name) {
   const page = await ctx.newPage();
-  let response = await page.goto(`${baseURL}/demo/vraag?lang=${lang}`);
+  let response = await page.goto(`${s.baseURL}/demo/vraag?lang=${lang}`);
   assert.equal(response.status(), 200);
   await page.fill('#name', name);
   await page.fill('#email', `${name.toLowerCase().replace(/\W+/g, '.')}@example.be`);
@@ -66,7 +49,7 @@ function dueDate(days) {
 }
 
 test('casework: counts, due dates, language, sorting and the PDF in the inbox', { timeout: 240_000 }, async () => {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
+  const ctx = await s.browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
   try {
     const refNL = await ask(ctx, 'nl', 'Jan Peeters');
     const refFR = await ask(ctx, 'fr', 'Marie Dubois');
@@ -74,14 +57,14 @@ test('casework: counts, due dates, language, sorting and the PDF in the inbox', 
     // An admin grants the clerk the question form.
     const admin = { email: 'e2e-case-admin@demo.example', password: 'lindeboom stadhuis belfort' };
     const clerk = { email: 'e2e-case-clerk@demo.example', name: 'Case Klerk', password: 'kastanje waterput tuinbank' };
-    const clerkLink = invite(kluis, clerk.email, clerk.name, 'nl');
+    const clerkLink = invite(s.kluis, clerk.email, clerk.name, 'nl');
     const page = await ctx.newPage();
-    await activate(page, invite(kluis, admin.email, 'Case Admin', 'nl', 'admin'), admin.password);
-    await login(page, baseURL, admin.email, admin.password);
+    await activate(page, invite(s.kluis, admin.email, 'Case Admin', 'nl', 'admin'), admin.password);
+    await login(page, s.baseURL, admin.email, admin.password);
     await enrolTOTP(page, 'casework-admin-mfa');
     const clerkPage = await ctx.newPage();
     await activate(clerkPage, clerkLink, clerk.password);
-    await page.goto(`${baseURL}/demo/admin/users`);
+    await page.goto(`${s.baseURL}/demo/admin/users`);
     let response = await submit(page, `main a:text-is("${clerk.name}")`);
     assert.equal(response.status(), 200);
     await page.check('input[name=form][value=vraag]');
@@ -90,7 +73,7 @@ test('casework: counts, due dates, language, sorting and the PDF in the inbox', 
 
     // The admin (before the clerk signs in: pages of one context share the session): a
     // handling time of "abc" is refused at its field.
-    response = await page.goto(`${baseURL}/demo/admin/forms/vraag/settings?lang=nl`);
+    response = await page.goto(`${s.baseURL}/demo/admin/forms/vraag/settings?lang=nl`);
     assert.equal(response.status(), 200);
     assert.equal(await page.inputValue('#handling_days'), '14');
     await page.fill('#handling_days', 'abc');
@@ -100,15 +83,15 @@ test('casework: counts, due dates, language, sorting and the PDF in the inbox', 
     assert.equal(await page.getAttribute('#handling_days', 'aria-invalid'), 'true');
     await shot(page, 'casework-settings-error-nl');
     await expectNoAxeViolations(page, 'the form settings with a bad handling time');
-    response = await page.goto(`${baseURL}/demo/admin/forms/vraag/settings?lang=fr`);
+    response = await page.goto(`${s.baseURL}/demo/admin/forms/vraag/settings?lang=fr`);
     assert.equal(response.status(), 200);
     assert.match(await page.locator('main').textContent(), /Délai de traitement/);
     await shot(page, 'casework-settings-fr');
     await expectNoAxeViolations(page, 'the form settings (fr)');
 
     // The clerk's inbox in Dutch: counts, due dates, languages.
-    await login(clerkPage, baseURL, clerk.email, clerk.password);
-    response = await clerkPage.goto(`${baseURL}/demo/inbox?lang=nl`);
+    await login(clerkPage, s.baseURL, clerk.email, clerk.password);
+    response = await clerkPage.goto(`${s.baseURL}/demo/inbox?lang=nl`);
     assert.equal(response.status(), 200);
     const counts = await clerkPage.locator('.inbox-counts').textContent();
     assert.match(counts.replace(/\s+/g, ' '), /2 Nieuw.*0 In behandeling.*0 Afgehandeld.*0 Geweigerd.*0 Te laat/);
@@ -132,13 +115,13 @@ test('casework: counts, due dates, language, sorting and the PDF in the inbox', 
     await expectNoAxeViolations(clerkPage, 'the inbox sorted by due date');
 
     // A bad sort: named at its field.
-    response = await clerkPage.goto(`${baseURL}/demo/inbox?sort=sideways`);
+    response = await clerkPage.goto(`${s.baseURL}/demo/inbox?sort=sideways`);
     assert.equal(response.status(), 400);
     assert.match(await clerkPage.locator('.error-summary').textContent(), /Kies een sortering/);
     await expectNoAxeViolations(clerkPage, 'the inbox with a bad sort');
 
     // In French.
-    response = await clerkPage.goto(`${baseURL}/demo/inbox?lang=fr`);
+    response = await clerkPage.goto(`${s.baseURL}/demo/inbox?lang=fr`);
     assert.equal(response.status(), 200);
     assert.match((await clerkPage.locator('.inbox-counts').textContent()).replace(/\s+/g, ' '), /2 Nouveau.*0 En retard/);
     assert.ok((await clerkPage.locator(`main tbody tr:has-text("${refNL}")`).textContent()).includes('Néerlandais'));

@@ -1,6 +1,7 @@
 // Shared harness of the browser tests in e2e/: a throwaway `kluis serve --demo`, Debian's
-// Chromium through playwright-core, and axe-core. It registers no tests: `node --test e2e/`
-// runs only the *.test.mjs files, and this file's name matches none of node's test patterns.
+// Chromium through playwright-core, and axe-core. It registers no tests (suite() registers a
+// file's hooks when that file calls it): `node --test e2e/` runs only the *.test.mjs files, and
+// this file's name matches none of node's test patterns.
 //
 // Chromium: KLUIS_E2E_CHROMIUM, else /usr/bin/chromium, else `chromium` on PATH.
 // kluis: KLUIS_E2E_BIN, else built from ./cmd/kluis into the server's temp dir.
@@ -16,6 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { chromium } from 'playwright-core';
+import { after, before } from 'node:test';
 
 const require = createRequire(import.meta.url);
 const axeSource = require('axe-core').source;
@@ -393,4 +395,24 @@ export async function shot(page, name) {
 export async function submit(page, selector) {
   const [response] = await Promise.all([page.waitForNavigation(), page.click(selector)]);
   return response;
+}
+
+// suite registers the hooks of a test file that needs a throwaway `kluis serve --demo` (started
+// with serverOptions, see KluisServer) and one headless Chromium (chromiumOptions, see
+// launchChromium): started before its tests, stopped after them. The returned object's kluis,
+// baseURL and browser are set once the hook has run.
+export function suite(serverOptions = {}, chromiumOptions = {}) {
+  const s = { kluis: undefined, baseURL: undefined, browser: undefined };
+  before(async () => {
+    makeArtifactsDir();
+    s.kluis = new KluisServer(serverOptions);
+    await s.kluis.start();
+    s.baseURL = s.kluis.baseURL;
+    s.browser = await launchChromium(chromiumOptions);
+  });
+  after(async () => {
+    await s.browser?.close();
+    await s.kluis?.stop();
+  });
+  return s;
 }

@@ -6,38 +6,21 @@
 // axe on every state, screenshots in e2e/artifacts/informed-*.png.
 //
 //   KLUIS_E2E_CHROMIUM=/usr/bin/chromium node --test e2e/informed.test.mjs
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  KluisServer,
   activate,
   artifactsDir,
   enrolTOTP,
   expectNoAxeViolations,
   invite,
-  launchChromium,
   login,
-  makeArtifactsDir,
   submit,
+  suite,
 } from './harness.mjs';
 
-let kluis;
-let baseURL;
-let browser;
-
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer({ tmpPrefix: 'kluis-e2e-informed-' });
-  await kluis.start();
-  baseURL = kluis.baseURL;
-  browser = await launchChromium({ extraArgs: ['--disable-quic'] });
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
+const s = suite({ tmpPrefix: 'kluis-e2e-informed-' }, { extraArgs: ['--disable-quic'] });
 
 const VIEWPORTS = {
   desktop: { viewport: { width: 1280, height: 900 } },
@@ -79,11 +62,11 @@ for (const [lang, L] of Object.entries(LANGS)) {
   for (const [vp, opts] of Object.entries(VIEWPORTS)) {
     const name = `${lang}-${vp}`;
     test(`citizen-${name}: sends a question, the receipt tells of the mail, the look-up shows the status only`, { timeout: 120_000 }, async () => {
-      const context = await browser.newContext({ ...opts, bypassCSP: true, locale: L.locale, reducedMotion: 'reduce' });
+      const context = await s.browser.newContext({ ...opts, bypassCSP: true, locale: L.locale, reducedMotion: 'reduce' });
       try {
         const page = await context.newPage();
         const email = `${lang}.${vp}@example.be`;
-        await page.goto(`${baseURL}/demo/?lang=${lang}`);
+        await page.goto(`${s.baseURL}/demo/?lang=${lang}`);
         assert.equal(await page.locator(`main a[href="/demo/lookup"]`).count(), 1, 'the e-loket links the look-up');
         let response = await submit(page, `main a:text-is("${L.form}")`);
         assert.equal(response.status(), 200);
@@ -146,7 +129,7 @@ for (const [lang, L] of Object.entries(LANGS)) {
 // citizen then sees "in progress". The form's settings page shows the status mail's fieldset.
 test('clerk: reply form, history, status change, status mail settings; the citizen sees the new status', { timeout: 180_000 }, async () => {
   assert.ok(sent['fr-desktop'], 'the French citizen sent a question first');
-  const context = await browser.newContext({ ...VIEWPORTS.desktop, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
+  const context = await s.browser.newContext({ ...VIEWPORTS.desktop, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' });
   const shot = async (page, name, what) => {
     await page.screenshot({ path: join(artifactsDir, `informed-${name}.png`), fullPage: true });
     await expectNoAxeViolations(page, what);
@@ -158,12 +141,12 @@ test('clerk: reply form, history, status change, status mail settings; the citiz
   try {
     const admin = { email: 'e2e-informed-admin@demo.example', password: 'kastanjelaan regenboog fietsbel' };
     const page = await context.newPage();
-    await activate(page, invite(kluis, admin.email, 'Informed Admin', 'nl', 'admin'), admin.password);
-    await login(page, baseURL, admin.email, admin.password);
+    await activate(page, invite(s.kluis, admin.email, 'Informed Admin', 'nl', 'admin'), admin.password);
+    await login(page, s.baseURL, admin.email, admin.password);
     await enrolTOTP(page, 'informed-admin-mfa');
 
     // Admins need a grant on the form too: the admin ticks the question form for themself.
-    await page.goto(`${baseURL}/demo/admin/users`);
+    await page.goto(`${s.baseURL}/demo/admin/users`);
     await submit(page, `main a:text-is("Informed Admin")`);
     await page.check('main input[name=form][value=vraag]');
     let response = await submit(page, 'main form:has(input[name=form]) button[type=submit]');
@@ -171,7 +154,7 @@ test('clerk: reply form, history, status change, status mail settings; the citiz
 
     // The French citizen's submission, found by its reference in the inbox.
     const { reference } = sent['fr-desktop'];
-    await page.goto(`${baseURL}/demo/inbox`);
+    await page.goto(`${s.baseURL}/demo/inbox`);
     response = await submit(page, `main a:text-is("${reference}")`);
     assert.equal(response.status(), 200);
     assert.match(await page.locator('#message-hint').textContent(), /in het Frans/);
@@ -190,14 +173,14 @@ test('clerk: reply form, history, status change, status mail settings; the citiz
     await shot(page, 'submission-history', 'the submission page after the reply and the move');
 
     // The status mail's settings on the form's settings page.
-    response = await page.goto(`${baseURL}/demo/admin/forms/vraag/settings`);
+    response = await page.goto(`${s.baseURL}/demo/admin/forms/vraag/settings`);
     assert.equal(response.status(), 200);
     assert.equal(await page.locator('#status_mail_on').count(), 1);
     await shot(page, 'form-settings', 'the form settings with the status mail');
 
     // The citizen, later, in French: in progress.
     const citizen = await context.newPage();
-    await citizen.goto(`${baseURL}/demo/lookup?lang=fr`);
+    await citizen.goto(`${s.baseURL}/demo/lookup?lang=fr`);
     response = await lookUp(citizen, reference, sent['fr-desktop'].email);
     assert.equal(response.status(), 200);
     assert.ok((await citizen.locator('main').textContent()).includes(LANGS.fr.status.in_progress));

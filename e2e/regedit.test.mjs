@@ -6,37 +6,20 @@
 // of every page in e2e/artifacts/regedit-*.png.
 //
 //   KLUIS_E2E_CHROMIUM=/usr/bin/chromium node --test e2e/regedit.test.mjs
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import {
-  KluisServer,
   artifactsDir,
   expectNoAxeViolations,
   invite,
-  launchChromium,
   login,
-  makeArtifactsDir,
   submit,
+  suite,
   totp,
 } from './harness.mjs';
 
-let kluis;
-let baseURL;
-let browser;
-
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer({ tmpPrefix: 'kluis-e2e-regedit-' });
-  await kluis.start();
-  baseURL = kluis.baseURL;
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
+const s = suite({ tmpPrefix: 'kluis-e2e-regedit-' });
 
 // Screenshots at 1280 and 390 px wide, axe at both widths, and no sideways scrolling on
 // the phone (WCAG 1.4.10).
@@ -82,16 +65,16 @@ const TEXT = {
 };
 
 test('register edited in the browser: a retention period changed through the comparison, nl and fr, desktop and phone', { timeout: 240_000 }, async () => {
-  const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'nl-BE', reducedMotion: 'reduce' });
+  const context = await s.browser.newContext({ viewport: { width: 1280, height: 900 }, locale: 'nl-BE', reducedMotion: 'reduce' });
   try {
     const page = await context.newPage();
     // An admin, bootstrapped with the CLI, with a second factor.
     const admin = { email: 'e2e-regedit@demo.example', password: 'lindeboom waterput schelpenpad' };
-    await page.goto(invite(kluis, admin.email, 'E2E Register', 'nl', 'admin'));
+    await page.goto(invite(s.kluis, admin.email, 'E2E Register', 'nl', 'admin'));
     await page.fill('#password', admin.password);
     await page.fill('#password_confirm', admin.password);
     await submit(page, 'button[type=submit]');
-    await login(page, baseURL, admin.email, admin.password);
+    await login(page, s.baseURL, admin.email, admin.password);
     assert.match(page.url(), /\/demo\/account\/mfa/);
     await page.fill('#code', totp(await page.locator('#secret').textContent()));
     await submit(page, 'form:has(#code) button[type=submit]');
@@ -103,7 +86,7 @@ test('register edited in the browser: a retention period changed through the com
       const t = TEXT[lang];
       const next = lang === 'nl' ? 365 : 400;
       // The register page lists the categories; the admin opens one.
-      let response = await page.goto(`${baseURL}/demo/admin/register?lang=${lang}`);
+      let response = await page.goto(`${s.baseURL}/demo/admin/register?lang=${lang}`);
       assert.equal(response.status(), 200);
       await look(page, `register-${lang}`, `the register page (${lang})`);
       response = await submit(page, `#register-edit ~ ul a[href$="?item=contact"]`);
@@ -144,7 +127,7 @@ test('register edited in the browser: a retention period changed through the com
       retention = next;
 
       // The two versions compared from the history.
-      response = await page.goto(`${baseURL}/demo/admin/register/compare?from=1&to=2&lang=${lang}`);
+      response = await page.goto(`${s.baseURL}/demo/admin/register/compare?from=1&to=2&lang=${lang}`);
       assert.equal(response.status(), 200);
       text = await main();
       assert.ok(text.includes(t.compare) && text.includes(t.line(730, 365)), `the comparison of versions 1 and 2:\n${text}`);
@@ -153,28 +136,28 @@ test('register edited in the browser: a retention period changed through the com
 
     // The general details' form and every section's form to add an item, in Dutch.
     for (const section of ['general', 'purposes', 'categories', 'data-subjects', 'recipients', 'sub-processors', 'applications']) {
-      const response = await page.goto(`${baseURL}/demo/admin/register/edit/${section}?lang=nl`);
+      const response = await page.goto(`${s.baseURL}/demo/admin/register/edit/${section}?lang=nl`);
       assert.equal(response.status(), 200);
       await look(page, `add-${section}`, `the form to add to ${section}`);
     }
     // Removing a recipient that categories still name is refused, naming them; removing
     // a sub-processor nothing names goes to the comparison.
-    await page.goto(`${baseURL}/demo/admin/register/edit/recipients?item=case-system`);
+    await page.goto(`${s.baseURL}/demo/admin/register/edit/recipients?item=case-system`);
     let response = await submit(page, 'form:has(input[name=op][value=remove]) button');
     assert.equal(response.status(), 422);
     assert.ok((await page.locator('#register-other').textContent()).includes('Bij gegevenscategorie'));
     await look(page, 'remove-refused', 'a refused removal');
-    await page.goto(`${baseURL}/demo/admin/register/edit/sub-processors?item=backup`);
+    await page.goto(`${s.baseURL}/demo/admin/register/edit/sub-processors?item=backup`);
     response = await submit(page, 'form:has(input[name=op][value=remove]) button');
     assert.equal(response.status(), 200);
     assert.ok((await page.locator('main').textContent()).includes('Verwijderd: subverwerker'));
     await look(page, 'preview-remove', 'the comparison of a removal');
 
     // YAML stays for bulk work: an upload goes through the same comparison before it is saved.
-    const yaml = await (await page.request.get(`${baseURL}/demo/admin/register.yaml`)).text();
+    const yaml = await (await page.request.get(`${s.baseURL}/demo/admin/register.yaml`)).text();
     const edited = yaml.replace('retention_days: 1825', 'retention_days: 3650');
     assert.notEqual(edited, yaml, 'the download has a retention of 1825 days');
-    await page.goto(`${baseURL}/demo/admin/register?lang=fr`);
+    await page.goto(`${s.baseURL}/demo/admin/register?lang=fr`);
     await page.setInputFiles('#register-file', { name: 'register.yaml', mimeType: 'application/yaml', buffer: Buffer.from(edited) });
     response = await submit(page, 'form:has(#register-file) button[type=submit]');
     assert.equal(response.status(), 200);

@@ -8,18 +8,16 @@
 // the damaged one as "Kan niet worden geopend"; its page says it cannot be opened (409) with a
 // reference and a way back; axe finds nothing; no sideways scrolling on a phone. Screenshots:
 // e2e/artifacts/robust-*.png.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import {
-  KluisServer,
   artifactsDir,
   expectNoAxeViolations,
   invite,
-  launchChromium,
   login,
-  makeArtifactsDir,
+  suite,
 } from './harness.mjs';
 
 const VIEWPORTS = [
@@ -31,30 +29,17 @@ const LANGS = [
   { code: 'fr', locale: 'fr-BE', unreadable: 'Ne peut pas être ouvert', title: /ne peut pas être ouvert/ },
 ];
 
-let kluis;
-let browser;
-
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer({ tmpPrefix: 'kluis-e2e-robust-' });
-  await kluis.start();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
+const s = suite({ tmpPrefix: 'kluis-e2e-robust-' });
 
 // sql runs statements on the demo's SQLite database, beside the running server.
 function sql(statement) {
-  const res = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(kluis.workDir, 'data', 'kluis.db'), statement], { encoding: 'utf8' });
+  const res = spawnSync('sqlite3', ['-cmd', '.timeout 10000', join(s.kluis.workDir, 'data', 'kluis.db'), statement], { encoding: 'utf8' });
   assert.equal(res.status, 0, `sqlite3: ${res.stderr}`);
   return res.stdout.trim();
 }
 
 async function sendQuestion(page, name) {
-  await page.goto(`${kluis.baseURL}/demo/vraag`);
+  await page.goto(`${s.kluis.baseURL}/demo/vraag`);
   await page.fill('#name', name);
   await page.fill('#email', 'burger@demo.example');
   await page.check('input[name=topic][value=waste]');
@@ -73,7 +58,7 @@ test('an unreadable submission fails only its own row, in nl and fr, desktop and
   timeout: 180_000,
   skip: haveSqlite3 ? false : 'sqlite3 is not installed (apt-get install sqlite3)',
 }, async () => {
-  const citizen = await browser.newPage({ locale: 'nl-BE' });
+  const citizen = await s.browser.newPage({ locale: 'nl-BE' });
   await sendQuestion(citizen, 'Goed Leesbaar');
   await sendQuestion(citizen, 'Kapot Versleuteld');
   await citizen.close();
@@ -82,8 +67,8 @@ test('an unreadable submission fails only its own row, in nl and fr, desktop and
   sql(`UPDATE submissions SET data = substr(data, 1, length(data) - 1) WHERE id = '${id}'`);
 
   const password = 'kastanje rivierbocht lindelaan';
-  const link = invite(kluis, 'e2e-robust@demo.example', 'Robuuste Behandelaar', 'nl');
-  const setup = await browser.newPage();
+  const link = invite(s.kluis, 'e2e-robust@demo.example', 'Robuuste Behandelaar', 'nl');
+  const setup = await s.browser.newPage();
   await setup.goto(link);
   await setup.fill('#password', password);
   await setup.fill('#password_confirm', password);
@@ -95,10 +80,10 @@ test('an unreadable submission fails only its own row, in nl and fr, desktop and
 
   for (const lang of LANGS) {
     for (const vp of VIEWPORTS) {
-      const ctx = await browser.newContext({ ...vp.options, bypassCSP: true, locale: lang.locale });
+      const ctx = await s.browser.newContext({ ...vp.options, bypassCSP: true, locale: lang.locale });
       const page = await ctx.newPage();
-      await login(page, kluis.baseURL, 'e2e-robust@demo.example', password);
-      let response = await page.goto(`${kluis.baseURL}/demo/inbox?lang=${lang.code}`);
+      await login(page, s.kluis.baseURL, 'e2e-robust@demo.example', password);
+      let response = await page.goto(`${s.kluis.baseURL}/demo/inbox?lang=${lang.code}`);
       assert.equal(response.status(), 200, 'the inbox answers');
       const body = await page.locator('main').innerText();
       assert.ok(body.includes('Goed Leesbaar'), 'the readable submission is listed with its summary');
@@ -108,7 +93,7 @@ test('an unreadable submission fails only its own row, in nl and fr, desktop and
       await expectNoAxeViolations(page, `inbox with an unreadable row (${lang.code}, ${vp.name})`);
       assert.ok(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth), 'no sideways scroll');
 
-      response = await page.goto(`${kluis.baseURL}/demo/inbox/submissions/${id}?lang=${lang.code}`);
+      response = await page.goto(`${s.kluis.baseURL}/demo/inbox/submissions/${id}?lang=${lang.code}`);
       assert.equal(response.status(), 409, 'its page answers 409, not 500');
       assert.match(await page.locator('h1').innerText(), lang.title);
       assert.ok((await page.locator('main').innerText()).includes(reference), 'the page names the submission');

@@ -2,40 +2,23 @@
 // to a submission and back using only the navigation; an admin tours every page of the staff
 // navigation in Dutch and French, on a desktop and a phone — each inside the staff layout,
 // axe clean, never scrolling sideways, screenshot saved to e2e/artifacts/staff-*.png.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  KluisServer,
   activate,
   enrolTOTP,
   expectNoAxeViolations,
   invite,
-  launchChromium,
   login,
-  makeArtifactsDir,
   shot,
   submit,
+  suite,
 } from './harness.mjs';
 
-let kluis;
-let baseURL;
-let browser;
-
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer();
-  await kluis.start();
-  baseURL = kluis.baseURL;
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
+const s = suite();
 
 const context = (lang = 'nl-BE') =>
-  browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: lang, reducedMotion: 'reduce' });
+  s.browser.newContext({ viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: lang, reducedMotion: 'reduce' });
 
 test('back office: from the home to-do to a submission and back by the navigation; every page in the staff layout, nl and fr', { timeout: 300_000 }, async () => {
   const ctx = await context();
@@ -46,7 +29,7 @@ test('back office: from the home to-do to a submission and back by the navigatio
     const citizen = await citizenCtx.newPage();
     const references = {};
     for (const [lang, name] of [['nl', 'Navigatie Burger'], ['fr', 'Citoyenne Navigation']]) {
-      let response = await citizen.goto(`${baseURL}/demo/vraag?lang=${lang}`);
+      let response = await citizen.goto(`${s.baseURL}/demo/vraag?lang=${lang}`);
       assert.equal(response.status(), 200);
       await citizen.fill('#name', name);
       await citizen.fill('#email', `navigatie.${lang}@example.be`);
@@ -63,10 +46,10 @@ test('back office: from the home to-do to a submission and back by the navigatio
     // to-do's link to give a clerk the question form.
     const admin = { email: 'e2e-staff-admin@demo.example', password: 'torenhaan stadspark kaaimuur' };
     const clerk = { email: 'e2e-staff-clerk@demo.example', name: 'Nav Klerk', password: 'marktkraam speelplein bakker' };
-    const clerkLink = invite(kluis, clerk.email, clerk.name, 'nl');
+    const clerkLink = invite(s.kluis, clerk.email, clerk.name, 'nl');
     const page = await ctx.newPage();
-    await activate(page, invite(kluis, admin.email, 'Staff Admin', 'nl', 'admin'), admin.password);
-    await login(page, baseURL, admin.email, admin.password);
+    await activate(page, invite(s.kluis, admin.email, 'Staff Admin', 'nl', 'admin'), admin.password);
+    await login(page, s.baseURL, admin.email, admin.password);
     await enrolTOTP(page, 'staff-admin-mfa');
     assert.equal(await page.locator('nav.staff-nav[data-layout=staff] a[aria-current=page]').textContent(), 'Start');
     await shot(page, 'staff-home-nl');
@@ -86,7 +69,7 @@ test('back office: from the home to-do to a submission and back by the navigatio
     // The clerk, in Dutch on a desktop and in French on a phone: the home's to-do names the
     // new submissions of the form; its link opens the inbox on them, the reference opens the
     // submission, the breadcrumbs lead back — the navigation only, no typed address.
-    await login(clerkPage, baseURL, clerk.email, clerk.password);
+    await login(clerkPage, s.baseURL, clerk.email, clerk.password);
     const passes = [
       { lang: 'nl', viewport: { width: 1280, height: 900 }, newCount: /2 nieuwe inzendingen wachten/, inbox: 'Postvak',
         list: 'Inzendingen', home: 'Start', forbidden: /Beheer|Logboek|Formulieren/ },
@@ -95,7 +78,7 @@ test('back office: from the home to-do to a submission and back by the navigatio
     ];
     for (const p of passes) {
       await clerkPage.setViewportSize(p.viewport);
-      response = await clerkPage.goto(`${baseURL}/demo/signed-in?lang=${p.lang}`);
+      response = await clerkPage.goto(`${s.baseURL}/demo/signed-in?lang=${p.lang}`);
       assert.equal(response.status(), 200);
       assert.match(await clerkPage.locator('main .todo-card').first().textContent(), p.newCount);
       await shot(clerkPage, `staff-home-clerk-${p.lang}`);
@@ -124,19 +107,19 @@ test('back office: from the home to-do to a submission and back by the navigatio
     // layout with its section marked, axe clean, screenshot at desktop and phone width.
     const seen = new Set();
     for (const lang of ['nl', 'fr']) {
-      response = await page.goto(`${baseURL}/demo/signed-in?lang=${lang}`);
+      response = await page.goto(`${s.baseURL}/demo/signed-in?lang=${lang}`);
       assert.equal(response.status(), 200);
       const sections = await page.locator('nav.staff-nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
       assert.ok(sections.length >= 6, `the admin's navigation: ${sections}`);
       const pages = [];
       for (const href of sections) {
-        await page.goto(`${baseURL}${href}`);
+        await page.goto(`${s.baseURL}${href}`);
         const sub = await page.locator('.sub-nav a').evaluateAll((as) => as.map((a) => a.getAttribute('href')));
         pages.push(...(sub.length ? sub : [href]));
       }
       pages.push(...(await page.locator('.account-menu a').evaluateAll((as) => as.map((a) => a.getAttribute('href')))));
       for (const href of pages) {
-        response = await page.goto(`${baseURL}${href}`);
+        response = await page.goto(`${s.baseURL}${href}`);
         assert.equal(response.status(), 200, `${href}`);
         assert.equal(await page.locator('nav.staff-nav[data-layout=staff]').count(), 1, `${href} is in the staff layout`);
         assert.equal(await page.evaluate(() => document.documentElement.lang), lang === 'nl' ? 'nl-BE' : 'fr-BE', `${href} speaks ${lang}`);
@@ -152,7 +135,7 @@ test('back office: from the home to-do to a submission and back by the navigatio
     assert.ok(seen.size >= 16, `pages toured: ${[...seen].join(' ')}`);
 
     // An error in the back office stays in it and leads home.
-    response = await page.goto(`${baseURL}/demo/inbox/submissions/unknown?lang=nl`);
+    response = await page.goto(`${s.baseURL}/demo/inbox/submissions/unknown?lang=nl`);
     assert.equal(response.status(), 404);
     assert.equal(await page.locator('nav.staff-nav').count(), 1);
     await shot(page, 'staff-error-nl');
