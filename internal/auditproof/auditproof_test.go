@@ -387,6 +387,12 @@ func TestLogMatchesTreeAndResumes(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		if i == 64 { // …or saves it as bytes
+			var err error
+			if l, err = auditproof.ResumeLogBytes(l.Size(), l.FrontierBytes()); err != nil {
+				t.Fatal(err)
+			}
+		}
 		if err := l.AppendEvent(&events[i]); err != nil {
 			t.Fatal(err)
 		}
@@ -402,6 +408,9 @@ func TestLogMatchesTreeAndResumes(t *testing.T) {
 	}
 	if _, err := auditproof.ResumeLog(5, [][]byte{make([]byte, 32)}); err == nil {
 		t.Fatal("a frontier of the wrong length was accepted")
+	}
+	if _, err := auditproof.ResumeLogBytes(5, make([]byte, 40)); err == nil {
+		t.Fatal("a frontier of partial hashes was accepted")
 	}
 }
 

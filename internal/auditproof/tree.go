@@ -20,6 +20,7 @@
 package auditproof
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"errors"
 	"fmt"
@@ -112,11 +113,13 @@ func ResumeLog(size uint64, frontier [][]byte) (*Log, error) {
 
 // AppendEvent appends e's leaf. The caller appends events in sequence
 // order, e.Seq == Size()+1.
-func (l *Log) AppendEvent(e *audit.Event) error {
+func (l *Log) AppendEvent(e *audit.Event) error { return l.appendEvent(e, nil) }
+
+func (l *Log) appendEvent(e *audit.Event, visit compact.VisitFn) error {
 	if uint64(e.Seq) != l.r.End()+1 {
 		return fmt.Errorf("auditproof: event %d appended to a tree of %d leaves", e.Seq, l.r.End())
 	}
-	return l.r.Append(LeafHash(e), nil)
+	return l.r.Append(LeafHash(e), visit)
 }
 
 // AppendLeafHash appends a leaf by its RFC 6962 leaf hash.
@@ -137,6 +140,28 @@ func (l *Log) Root() []byte {
 	return root
 }
 
+// FrontierBytes is Frontier as one byte string (the hashes one after the
+// other), for a column beside the chain's head.
+func (l *Log) FrontierBytes() []byte {
+	b := make([]byte, 0, len(l.r.Hashes())*HashSize)
+	for _, h := range l.r.Hashes() {
+		b = append(b, h...)
+	}
+	return b
+}
+
+// ResumeLogBytes is ResumeLog from FrontierBytes.
+func ResumeLogBytes(size uint64, frontier []byte) (*Log, error) {
+	if len(frontier)%HashSize != 0 {
+		return nil, fmt.Errorf("auditproof: frontier of %d bytes is not whole hashes", len(frontier))
+	}
+	hashes := make([][]byte, 0, len(frontier)/HashSize)
+	for i := 0; i < len(frontier); i += HashSize {
+		hashes = append(hashes, bytes.Clone(frontier[i:i+HashSize]))
+	}
+	return ResumeLog(size, hashes)
+}
+
 // Frontier is the state to save for ResumeLog: the roots of the perfect
 // subtrees covering the leaves, left to right. The slice is shared with the
 // Log; copy it to keep it across appends.
@@ -147,7 +172,7 @@ func (l *Log) Frontier() [][]byte { return l.r.Hashes() }
 // any size up to its own. It is what the verifier builds from an export;
 // 1,000,000 events take about 64 MB.
 type Tree struct {
-	r      *compact.Range
+	l      Log
 	levels [][]byte // levels[l] holds the hashes of level l's nodes, HashSize bytes each, by index
 	// need, when not nil, limits the nodes kept to these (in sparse): a
 	// verifier knows in advance which proofs it will ask for.
@@ -156,15 +181,16 @@ type Tree struct {
 }
 
 // NewTree starts an empty tree.
-func NewTree() *Tree { return &Tree{r: factory.NewEmptyRange(0)} }
+func NewTree() *Tree { return &Tree{l: *NewLog()} }
 
 // AppendEvent appends e's leaf; e.Seq must be Size()+1.
-func (t *Tree) AppendEvent(e *audit.Event) error {
-	if uint64(e.Seq) != t.r.End()+1 {
-		return fmt.Errorf("auditproof: event %d appended to a tree of %d leaves", e.Seq, t.r.End())
-	}
-	return t.r.Append(LeafHash(e), t.keep)
-}
+func (t *Tree) AppendEvent(e *audit.Event) error { return t.l.appendEvent(e, t.keep) }
+
+// Size is the number of leaves.
+func (t *Tree) Size() uint64 { return t.l.Size() }
+
+// Root is the root of the whole tree.
+func (t *Tree) Root() []byte { return t.l.Root() }
 
 // keep records every node the compact range computes. Each level's nodes
 // are computed left to right, so each is appended at its index.
@@ -184,19 +210,7 @@ func (t *Tree) keep(id compact.NodeID, h []byte) {
 // newSparseTree starts a tree that keeps only the nodes in need, and so can
 // give only the proofs made of them.
 func newSparseTree(need map[compact.NodeID]bool) *Tree {
-	return &Tree{r: factory.NewEmptyRange(0), need: need, sparse: map[compact.NodeID][]byte{}}
-}
-
-// Size is the number of leaves.
-func (t *Tree) Size() uint64 { return t.r.End() }
-
-// Root is the root of the whole tree.
-func (t *Tree) Root() []byte {
-	if t.r.End() == 0 {
-		return EmptyRoot()
-	}
-	root, _ := t.r.GetRootHash(nil)
-	return root
+	return &Tree{l: *NewLog(), need: need, sparse: map[compact.NodeID][]byte{}}
 }
 
 // node returns the hash of a perfect subtree the tree holds.
@@ -210,32 +224,11 @@ func (t *Tree) node(id compact.NodeID) ([]byte, error) {
 			return lv[off : off+HashSize : off+HashSize], nil
 		}
 	}
-	return nil, fmt.Errorf("auditproof: node %d/%d is not in a tree of %d leaves", id.Level, id.Index, t.r.End())
+	return nil, fmt.Errorf("auditproof: node %d/%d is not in a tree of %d leaves", id.Level, id.Index, t.l.Size())
 }
 
-func (t *Tree) rehash(n proof.Nodes) ([][]byte, error) {
-	hashes := make([][]byte, len(n.IDs))
-	for i, id := range n.IDs {
-		h, err := t.node(id)
-		if err != nil {
-			return nil, err
-		}
-		hashes[i] = h
-	}
-	return n.Rehash(hashes, hashChildren)
-}
-
-// RootAt is the root of the tree of its first size leaves.
-func (t *Tree) RootAt(size uint64) ([]byte, error) {
-	switch {
-	case size > t.r.End():
-		return nil, fmt.Errorf("auditproof: root of size %d asked of a tree of %d leaves", size, t.r.End())
-	case size == 0:
-		return EmptyRoot(), nil
-	}
-	// The root of size leaves is the fold of the perfect subtrees covering
-	// [0, size), all of which the tree holds.
-	ids := compact.RangeNodes(0, size, nil)
+// nodes returns the hashes of perfect subtrees the tree holds.
+func (t *Tree) nodes(ids []compact.NodeID) ([][]byte, error) {
 	hashes := make([][]byte, len(ids))
 	for i, id := range ids {
 		h, err := t.node(id)
@@ -243,6 +236,31 @@ func (t *Tree) RootAt(size uint64) ([]byte, error) {
 			return nil, err
 		}
 		hashes[i] = h
+	}
+	return hashes, nil
+}
+
+func (t *Tree) rehash(n proof.Nodes) ([][]byte, error) {
+	hashes, err := t.nodes(n.IDs)
+	if err != nil {
+		return nil, err
+	}
+	return n.Rehash(hashes, hashChildren)
+}
+
+// RootAt is the root of the tree of its first size leaves.
+func (t *Tree) RootAt(size uint64) ([]byte, error) {
+	switch {
+	case size > t.l.Size():
+		return nil, fmt.Errorf("auditproof: root of size %d asked of a tree of %d leaves", size, t.l.Size())
+	case size == 0:
+		return EmptyRoot(), nil
+	}
+	// The root of size leaves is the fold of the perfect subtrees covering
+	// [0, size), all of which the tree holds.
+	hashes, err := t.nodes(compact.RangeNodes(0, size, nil))
+	if err != nil {
+		return nil, err
 	}
 	r, err := factory.NewRange(0, size, hashes)
 	if err != nil {
@@ -254,8 +272,8 @@ func (t *Tree) RootAt(size uint64) ([]byte, error) {
 // InclusionProof proves that leaf index (event index+1) is in the tree of
 // size leaves.
 func (t *Tree) InclusionProof(index, size uint64) ([][]byte, error) {
-	if size > t.r.End() {
-		return nil, fmt.Errorf("auditproof: inclusion proof for size %d asked of a tree of %d leaves", size, t.r.End())
+	if size > t.l.Size() {
+		return nil, fmt.Errorf("auditproof: inclusion proof for size %d asked of a tree of %d leaves", size, t.l.Size())
 	}
 	n, err := proof.Inclusion(index, size)
 	if err != nil {
@@ -267,8 +285,8 @@ func (t *Tree) InclusionProof(index, size uint64) ([][]byte, error) {
 // ConsistencyProof proves that the tree of size1 leaves is a prefix of the
 // tree of size2 leaves.
 func (t *Tree) ConsistencyProof(size1, size2 uint64) ([][]byte, error) {
-	if size2 > t.r.End() {
-		return nil, fmt.Errorf("auditproof: consistency proof to size %d asked of a tree of %d leaves", size2, t.r.End())
+	if size2 > t.l.Size() {
+		return nil, fmt.Errorf("auditproof: consistency proof to size %d asked of a tree of %d leaves", size2, t.l.Size())
 	}
 	n, err := proof.Consistency(size1, size2)
 	if err != nil {
