@@ -583,3 +583,35 @@ func FuzzExportReader(f *testing.F) {
 		}
 	})
 }
+
+// A log longer than the verifier's batches: the first checkpoint that no
+// longer holds is still the one named, whichever batch the damage is in.
+func TestClauseADT1_LongLogNamesFirstCheckpoint(t *testing.T) {
+	k := newKey(t)
+	clean := makeLog(20000)
+	var cps []auditproof.SignedCheckpoint
+	for _, n := range []int{5000, 9500, 12289, 20000} {
+		cps = append(cps, checkpoint(t, k, clean, n))
+	}
+	if _, err := verify(k, cps, clean); err != nil {
+		t.Fatal(err)
+	}
+	rewritten := clone(clean)
+	rewritten[9000].Purpose = "another purpose"
+	_, err := verify(k, cps, rechain(rewritten))
+	wantCheckpointError(t, err, "checkpoint-9500.txt", 9500, auditproof.CheckRoot)
+
+	early := clone(clean)
+	if early[101].Outcome != audit.OutcomeFailure {
+		t.Fatal("event 102 should be a failed login")
+	}
+	early[101].Outcome = audit.OutcomeSuccess
+	_, err = verify(k, cps, rechain(early))
+	wantCheckpointError(t, err, "checkpoint-5000.txt", 5000, auditproof.CheckRoot)
+
+	deleted := append(clone(clean[:12000]), clean[12001:]...)
+	_, err = verify(k, cps, deleted)
+	if ce := wantCheckpointError(t, err, "checkpoint-12289.txt", 12289, auditproof.CheckChain); ce.Event != 12001 {
+		t.Fatalf("first bad event %d, want 12001", ce.Event)
+	}
+}

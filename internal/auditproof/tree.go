@@ -169,8 +169,8 @@ func (l *Log) Frontier() [][]byte { return l.r.Hashes() }
 
 // Tree is a tenant's tree held whole in memory, every perfect subtree's
 // hash kept, so that it can produce inclusion and consistency proofs for
-// any size up to its own. It is what the verifier builds from an export;
-// 1,000,000 events take about 64 MB.
+// any size up to its own: about 64 MB for 1,000,000 events. The verifier
+// builds one that keeps only the nodes of the proofs it will ask for.
 type Tree struct {
 	l      Log
 	levels [][]byte // levels[l] holds the hashes of level l's nodes, HashSize bytes each, by index
@@ -185,6 +185,10 @@ func NewTree() *Tree { return &Tree{l: *NewLog()} }
 
 // AppendEvent appends e's leaf; e.Seq must be Size()+1.
 func (t *Tree) AppendEvent(e *audit.Event) error { return t.l.appendEvent(e, t.keep) }
+
+// appendLeafData appends a leaf by its data, an event's hash the caller
+// has checked (and so in sequence order).
+func (t *Tree) appendLeafData(data []byte) error { return t.l.r.Append(hashLeaf(data), t.keep) }
 
 // Size is the number of leaves.
 func (t *Tree) Size() uint64 { return t.l.Size() }

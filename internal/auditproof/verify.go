@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/transparency-dev/merkle/compact"
@@ -133,36 +134,75 @@ func Verify(tenantID, origin string, v note.Verifier, kept []SignedCheckpoint, e
 	if err := check(); err != nil { // checkpoints of size 0
 		return nil, err
 	}
+	// The chain is checked on this goroutine and the tree built on another,
+	// in batches of event hashes: the two cost about the same, and the
+	// machine a controller verifies on has more than one core. The tree
+	// goroutine gets every event before the first break in the chain, so
+	// the errors come in the order of a single walk.
+	const batchLen = 4096 * HashSize
+	full, free := make(chan []byte, 4), make(chan []byte, 6)
+	for range cap(free) {
+		free <- make([]byte, 0, batchLen)
+	}
+	var stop atomic.Bool // the tree found a checkpoint that no longer holds
+	var treeErr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for b := range full {
+			for off := 0; treeErr == nil && off < len(b); off += HashSize {
+				if treeErr = t.appendLeafData(b[off : off+HashSize]); treeErr == nil {
+					treeErr = check()
+				}
+			}
+			if treeErr != nil {
+				stop.Store(true)
+			}
+			free <- b[:0]
+		}
+	}()
+	var readErr error
+	var broken *audit.BrokenError
 	var e audit.Event
-	for {
+	buf := <-free
+	for !stop.Load() {
 		ok, err := events(&e)
 		if err != nil {
-			return nil, err
+			readErr = err
+			break
 		}
 		if !ok {
 			break
 		}
 		if err := chain.Next(&e); err != nil {
-			var broken *audit.BrokenError
 			if !errors.As(err, &broken) {
-				return nil, err
+				readErr = err
 			}
-			if next == len(cps) {
-				if len(sizes) == 0 {
-					return nil, &TailError{Err: broken}
-				}
-				return nil, &TailError{Largest: sizes[len(sizes)-1], Err: broken}
-			}
-			c := fail(cps[next], CheckChain, fmt.Sprintf("event %d: %s", broken.Seq, broken.Reason)).(*CheckpointError)
-			c.Event = broken.Seq
-			return nil, c
+			break
 		}
-		if err := t.AppendEvent(&e); err != nil {
-			return nil, err
+		buf = append(buf, e.Hash...) // 32 bytes: chain.Next recomputed it
+		if len(buf) == batchLen {
+			full <- buf
+			buf = <-free
 		}
-		if err := check(); err != nil {
-			return nil, err
+	}
+	full <- buf
+	close(full)
+	<-done
+	switch {
+	case treeErr != nil:
+		return nil, treeErr
+	case readErr != nil:
+		return nil, readErr
+	case broken != nil && next == len(cps):
+		if len(sizes) == 0 {
+			return nil, &TailError{Err: broken}
 		}
+		return nil, &TailError{Largest: sizes[len(sizes)-1], Err: broken}
+	case broken != nil:
+		c := fail(cps[next], CheckChain, fmt.Sprintf("event %d: %s", broken.Seq, broken.Reason)).(*CheckpointError)
+		c.Event = broken.Seq
+		return nil, c
 	}
 	if next < len(cps) {
 		return nil, fail(cps[next], CheckTruncated, fmt.Sprintf("the export ends at event %d", t.Size()))
