@@ -77,6 +77,28 @@ func (l *benchLog) events() auditproof.Events {
 	}
 }
 
+// checkpoints signs the checkpoints of the first n events, one every
+// `every` events.
+func (l *benchLog) checkpoints(b *testing.B, k key, n, every int) []auditproof.SignedCheckpoint {
+	var cps []auditproof.SignedCheckpoint
+	lg := auditproof.NewLog()
+	var e audit.Event
+	for i := 0; i < n; i++ {
+		l.fill(&e, i)
+		if err := lg.AppendEvent(&e); err != nil {
+			b.Fatal(err)
+		}
+		if (i+1)%every == 0 {
+			note, err := auditproof.Sign(auditproof.Checkpoint{Origin: origin, Size: lg.Size(), Root: lg.Root()}, k.signer)
+			if err != nil {
+				b.Fatal(err)
+			}
+			cps = append(cps, auditproof.SignedCheckpoint{Name: fmt.Sprint(i + 1), Note: note})
+		}
+	}
+	return cps
+}
+
 const million = 1_000_000
 
 // BenchmarkSignCheckpoint signs one checkpoint (target ≤ 50 ms).
@@ -128,22 +150,8 @@ func BenchmarkLogAppend(b *testing.B) {
 func BenchmarkVerify(b *testing.B) {
 	l := newBenchLog(million)
 	k := newKey(b)
-	var cps []auditproof.SignedCheckpoint
-	lg := auditproof.NewLog()
+	cps := l.checkpoints(b, k, million, 100_000)
 	var e audit.Event
-	for i := 0; i < million; i++ {
-		l.fill(&e, i)
-		if err := lg.AppendEvent(&e); err != nil {
-			b.Fatal(err)
-		}
-		if (i+1)%100_000 == 0 {
-			n, err := auditproof.Sign(auditproof.Checkpoint{Origin: origin, Size: lg.Size(), Root: lg.Root()}, k.signer)
-			if err != nil {
-				b.Fatal(err)
-			}
-			cps = append(cps, auditproof.SignedCheckpoint{Name: fmt.Sprint(i + 1), Note: n})
-		}
-	}
 	start := time.Now()
 	v, next := audit.NewVerifier(tenant), l.events()
 	for {
@@ -223,18 +231,7 @@ func BenchmarkVerifyExport(b *testing.B) {
 	const n = 100_000
 	data := benchExport(b, n)
 	k := newKey(b)
-	l := newBenchLog(million)
-	var cps []auditproof.SignedCheckpoint
-	lg := auditproof.NewLog()
-	var e audit.Event
-	for i := 0; i < n; i++ {
-		l.fill(&e, i)
-		_ = lg.AppendEvent(&e)
-		if (i+1)%10_000 == 0 {
-			note, _ := auditproof.Sign(auditproof.Checkpoint{Origin: origin, Size: lg.Size(), Root: lg.Root()}, k.signer)
-			cps = append(cps, auditproof.SignedCheckpoint{Name: fmt.Sprint(i + 1), Note: note})
-		}
-	}
+	cps := newBenchLog(million).checkpoints(b, k, n, 10_000)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
 		x, err := auditproof.NewExportReader(bytes.NewReader(data))
