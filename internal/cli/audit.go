@@ -4,21 +4,48 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/auditproof"
 )
 
 func runAudit(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return usageError{"say what to do: kluis audit verify --tenant SLUG"}
+	if len(args) == 0 {
+		return usageError{"say what to do: kluis audit verify|export|checkpoint|key"}
 	}
+	switch args[0] {
+	case "verify":
+		return auditVerify(ctx, env, args[1:])
+	}
+	return usageError{fmt.Sprintf("unknown audit command %q: use verify, export, checkpoint or key", args[0])}
+}
+
+// fileList is a flag that may be given more than once.
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
+
+func auditVerify(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit verify")
-	ref := fs.String("tenant", "", "tenant slug or id")
-	all := fs.Bool("all", false, "verify every tenant")
-	cfg, rest, err := load(env, fs, args[1:])
+	ref := fs.String("tenant", "", "tenant slug or id: verify the live log's hash chain")
+	all := fs.Bool("all", false, "verify every tenant's live hash chain")
+	export := fs.String("export", "", "offline: an export file (kluis audit export) to verify against --checkpoint")
+	var cps fileList
+	fs.Var(&cps, "checkpoint", "offline: a signed checkpoint file kept by the controller (repeat for several)")
+	key := fs.String("key", "", "offline: the verification key (name+hash+key), or a file holding it")
+	cfg, rest, err := load(env, fs, args)
 	if err != nil {
 		return err
+	}
+	if *export != "" || len(cps) > 0 || *key != "" {
+		if *ref != "" || *all {
+			return usageError{"--export, --checkpoint and --key verify an export offline; they do not go with --tenant or --all (run `kluis audit export` first)"}
+		}
+		return verifyExport(env, *export, cps, *key)
 	}
 	db, err := openAll(ctx, cfg)
 	if err != nil {
@@ -62,4 +89,95 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%d audit log(s) failed verification", failed)
 	}
 	return nil
+}
+
+// verifyExport checks an export against the checkpoints the controller
+// kept, with no database, keyring or network (ADT-1, AUD-3): what a
+// controller's IT department runs. Exit status 0 when every checkpoint
+// holds, 1 when one no longer does (the error names it), 2 when the input
+// cannot be read (a usageError).
+func verifyExport(env *Env, exportPath string, cpPaths []string, keyArg string) error {
+	var missing []string
+	if exportPath == "" {
+		missing = append(missing, "--export FILE")
+	}
+	if len(cpPaths) == 0 {
+		missing = append(missing, "--checkpoint FILE (at least one)")
+	}
+	if keyArg == "" {
+		missing = append(missing, "--key KEY")
+	}
+	if len(missing) > 0 {
+		return usageError{"offline verification needs " + strings.Join(missing, ", ")}
+	}
+	vkey, err := readVerifierKey(keyArg)
+	if err != nil {
+		return err
+	}
+	v, err := auditproof.ParseVerifierKey(vkey)
+	if err != nil {
+		return usageError{"--key: " + err.Error()}
+	}
+	kept := make([]auditproof.SignedCheckpoint, 0, len(cpPaths))
+	for _, p := range cpPaths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return usageError{fmt.Sprintf("--checkpoint %s: cannot read it: %v", p, unwrapPath(err))}
+		}
+		kept = append(kept, auditproof.SignedCheckpoint{Name: p, Note: b})
+	}
+	f, err := os.Open(exportPath)
+	if err != nil {
+		return usageError{fmt.Sprintf("--export %s: cannot read it: %v", exportPath, unwrapPath(err))}
+	}
+	defer f.Close()
+	x, err := auditproof.NewExportReader(f)
+	if err != nil {
+		return badExport(exportPath, err)
+	}
+	// The origin names the tenant's log under the key's name: the platform
+	// signs kluis.example/audit/<tenant id> with the key kluis.example/audit.
+	origin := auditproof.Origin(v.Name()+"/", x.Tenant())
+	r, err := auditproof.Verify(x.Tenant(), origin, v, kept, x.Next)
+	var cpErr *auditproof.CheckpointError
+	var xErr *auditproof.ExportError
+	switch {
+	case errors.As(err, &cpErr) && cpErr.Check == auditproof.CheckFormat:
+		return usageError{fmt.Sprintf("--checkpoint %s is not a signed checkpoint: %s", cpErr.Name, cpErr.Reason)}
+	case errors.As(err, &xErr):
+		return badExport(exportPath, err)
+	case err != nil:
+		return err // a checkpoint that no longer holds, or a break after the last one: exit 1
+	}
+	fmt.Fprintf(env.Stdout, "intact: %d events, %d checkpoints hold (the largest covers %d events)\n", r.Events, r.Checkpoints, r.Size)
+	return nil
+}
+
+func badExport(path string, err error) error {
+	return usageError{fmt.Sprintf("--export %s is not a readable export: %v", path, err)}
+}
+
+// readVerifierKey takes the key itself or the name of a file holding it.
+func readVerifierKey(arg string) (string, error) {
+	if fi, err := os.Stat(arg); err == nil && fi.Mode().IsRegular() {
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			return "", usageError{fmt.Sprintf("--key %s: cannot read it: %v", arg, unwrapPath(err))}
+		}
+		return string(b), nil
+	}
+	if !strings.Contains(arg, "+") {
+		return "", usageError{fmt.Sprintf("--key %s: no such file, and not a verification key (name+hash+key)", arg)}
+	}
+	return arg, nil
+}
+
+// unwrapPath drops the path from an *os.PathError: the message names the
+// file already.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }

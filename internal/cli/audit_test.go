@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"context"
+	"crypto/ed25519"
+	"crypto/rand"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/auditproof"
+)
+
+const offlineTenant = "t-gent"
+
+// offlineKey is a platform checkpoint key made for a test.
+type offlineKey struct {
+	priv ed25519.PrivateKey
+	vkey string
+}
+
+func newOfflineKey(t *testing.T, name string) offlineKey {
+	t.Helper()
+	pub, priv, err := ed25519.GenerateKey(rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vkey, err := auditproof.VerifierKey(name, pub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return offlineKey{priv, vkey}
+}
+
+// sign returns the signed checkpoint of the first size events.
+func (k offlineKey) sign(t *testing.T, name string, events []audit.Event, size int) []byte {
+	t.Helper()
+	s, err := auditproof.NewSigner(name, k.priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := auditproof.NewLog()
+	for i := range events[:size] {
+		if err := tree.AppendEvent(&events[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	note, err := auditproof.Sign(auditproof.Checkpoint{Origin: auditproof.Origin(name+"/", offlineTenant), Size: uint64(size), Root: tree.Root()}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return note
+}
+
+// offlineLog returns n chained events, every fifth a failed login.
+func offlineLog(n int) []audit.Event {
+	start := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
+	events := make([]audit.Event, n)
+	for i := range events {
+		events[i] = audit.Event{TenantID: offlineTenant, Time: start.Add(time.Duration(i) * time.Minute),
+			Actor:  audit.Actor{Kind: audit.KindUser, ID: fmt.Sprintf("u-%d", i%3), Role: "caseworker"},
+			Action: "submission.read", ObjectType: "submission", ObjectID: fmt.Sprint(i), Outcome: audit.OutcomeSuccess}
+		if i%5 == 2 {
+			events[i].Action, events[i].Outcome = "login.failure", audit.OutcomeFailure
+		}
+	}
+	return rechainEvents(events)
+}
+
+// rechainEvents renumbers and recomputes every hash, as an operator with
+// database access can.
+func rechainEvents(events []audit.Event) []audit.Event {
+	prev := audit.Genesis(offlineTenant)
+	for i := range events {
+		events[i].Seq, events[i].PrevHash = int64(i+1), prev
+		events[i].Hash = events[i].ComputeHash()
+		prev = events[i].Hash
+	}
+	return events
+}
+
+func writeExport(t *testing.T, path string, events []audit.Event) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := auditproof.NewExportWriter(f, offlineTenant)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range events {
+		if err := w.Write(&events[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// The offline verifier needs no database, keyring or master key: the
+// sandbox has none. Exit 0 intact, 1 tampered (naming the checkpoint), 2
+// for input it cannot read (ADT-1, AUD-3).
+func TestClauseADT1_OfflineVerifyExitCodes(t *testing.T) {
+	s := newSandbox(t)
+	dir := s.dir
+	const name = "kluis.example/audit"
+	k := newOfflineKey(t, name)
+	other := newOfflineKey(t, name)
+	events := offlineLog(20)
+	file := func(base string, data []byte) string {
+		p := filepath.Join(dir, base)
+		if err := os.WriteFile(p, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	cp10 := file("cp10.note", k.sign(t, name, events, 10))
+	cp15 := file("cp15.note", k.sign(t, name, events, 15))
+	foreign := file("foreign.note", other.sign(t, name, events, 15))
+	keyFile := file("audit.pub", []byte(k.vkey+"\n"))
+	good := filepath.Join(dir, "good.jsonl")
+	writeExport(t, good, events)
+
+	edited := append([]audit.Event(nil), events...)
+	edited[2].Outcome, edited[2].Action = audit.OutcomeSuccess, "login.success"
+	edited[2].Hash = edited[2].ComputeHash() // its own hash redone: the link to event 4 breaks
+	editedPath := filepath.Join(dir, "edited.jsonl")
+	writeExport(t, editedPath, edited)
+	rehashed := rechainEvents(append(append([]audit.Event(nil), edited[:5]...), edited[6:]...))
+	rehashedPath := filepath.Join(dir, "rehashed.jsonl")
+	writeExport(t, rehashedPath, rehashed)
+	truncatedPath := filepath.Join(dir, "truncated.jsonl")
+	writeExport(t, truncatedPath, events[:8])
+	b, _ := os.ReadFile(good)
+	cutPath := file("cut.jsonl", b[:len(b)-40])
+	notExport := file("not.jsonl", []byte("{\"format\":\"csv\"}\n"))
+	badNote := file("bad.note", []byte("kluis.example/audit/t-gent\n10\nnot base64!\n\n— kluis.example/audit AAAA\n"))
+
+	verify := func(args ...string) []string { return append([]string{"audit", "verify"}, args...) }
+	for _, c := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"intact", verify("--export", good, "--checkpoint", cp10, "--checkpoint", cp15, "--key", k.vkey), 0, "intact: 20 events, 2 checkpoints hold"},
+		{"key from a file", verify("--export", good, "--checkpoint", cp15, "--key", keyFile), 0, "intact: 20 events, 1 checkpoints hold"},
+		{"edited in place", verify("--export", editedPath, "--checkpoint", cp10, "--checkpoint", cp15, "--key", k.vkey), 1, "checkpoint " + cp10 + " (kluis.example/audit/t-gent, size 10) no longer holds: chain: event 4: previous-hash does not match"},
+		{"rewritten with recomputed hashes", verify("--export", rehashedPath, "--checkpoint", cp10, "--checkpoint", cp15, "--key", k.vkey), 1, "checkpoint " + cp10 + " (kluis.example/audit/t-gent, size 10) no longer holds: root"},
+		{"truncated log", verify("--export", truncatedPath, "--checkpoint", cp10, "--key", k.vkey), 1, "size 10) no longer holds: truncated"},
+		{"signed by another key", verify("--export", good, "--checkpoint", foreign, "--key", k.vkey), 1, "checkpoint " + foreign + " (kluis.example/audit/t-gent, size 15) no longer holds: signature"},
+		{"cut-off export", verify("--export", cutPath, "--checkpoint", cp10, "--key", k.vkey), 2, "is not a readable export: export line 21: the last line is cut off"},
+		{"not an export", verify("--export", notExport, "--checkpoint", cp10, "--key", k.vkey), 2, "is not a readable export: export line 1"},
+		{"no such export", verify("--export", filepath.Join(dir, "nope.jsonl"), "--checkpoint", cp10, "--key", k.vkey), 2, "nope.jsonl: cannot read it: no such file"},
+		{"malformed checkpoint", verify("--export", good, "--checkpoint", badNote, "--key", k.vkey), 2, "--checkpoint " + badNote + " is not a signed checkpoint"},
+		{"no such checkpoint", verify("--export", good, "--checkpoint", filepath.Join(dir, "nope.note"), "--key", k.vkey), 2, "nope.note: cannot read it"},
+		{"key in the wrong format", verify("--export", good, "--checkpoint", cp10, "--key", "kluis.example/audit+zz+abc"), 2, "--key: verification key: the key hash is not 8 hexadecimal digits"},
+		{"private key", verify("--export", good, "--checkpoint", cp10, "--key", "PRIVATE+KEY+kluis.example/audit+01234567+AAAA"), 2, "this is a private key"},
+		{"key neither file nor key", verify("--export", good, "--checkpoint", cp10, "--key", filepath.Join(dir, "nope.pub")), 2, "no such file, and not a verification key"},
+		{"missing flags", verify("--export", good), 2, "offline verification needs --checkpoint FILE (at least one), --key KEY"},
+		{"export with --tenant", verify("--tenant", "gent", "--export", good, "--checkpoint", cp10, "--key", k.vkey), 2, "do not go with --tenant"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errs := s.run(context.Background(), c.args...)
+			got := out
+			if c.code != 0 {
+				got = errs
+				if strings.Count(strings.TrimSpace(errs), "\n") > 0 {
+					t.Errorf("stderr is more than one line:\n%s", errs)
+				}
+			}
+			if code != c.code || !strings.Contains(got, c.want) {
+				t.Fatalf("exit %d, want %d with %q\nstdout: %sstderr: %s", code, c.code, c.want, out, errs)
+			}
+		})
+	}
+}
