@@ -2,14 +2,19 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/auditproof"
+	"github.com/kluis/kluis/internal/config"
+	"github.com/kluis/kluis/internal/seal"
+	"golang.org/x/mod/sumdb/note"
 )
 
 func runAudit(ctx context.Context, env *Env, args []string) error {
@@ -19,6 +24,8 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 	switch args[0] {
 	case "verify":
 		return auditVerify(ctx, env, args[1:])
+	case "key":
+		return auditKey(env, args[1:])
 	}
 	return usageError{fmt.Sprintf("unknown audit command %q: use verify, export, checkpoint or key", args[0])}
 }
@@ -180,4 +187,65 @@ func unwrapPath(err error) error {
 		return pe.Err
 	}
 	return err
+}
+
+// checkpointKeyName names a new checkpoint key after the platform's public
+// address, e.g. "loket.example/audit"; the key keeps its name afterwards,
+// as it is part of the verification key the controllers hold.
+func checkpointKeyName(cfg config.Config) string {
+	host := cfg.BaseURL
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	host = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '+' || r < 0x21 {
+			return -1
+		}
+		return r
+	}, host)
+	if host == "" {
+		host = "kluis.example"
+	}
+	return host + "/audit"
+}
+
+// checkpointKey returns the platform's checkpoint signer and verification
+// key from the keyring, making the key on first use (AUD-3).
+func checkpointKey(cfg config.Config, keys *seal.Keyring) (signer note.Signer, vkey string, created bool, err error) {
+	name, priv, created, err := keys.CheckpointKey(checkpointKeyName(cfg))
+	if err != nil {
+		return nil, "", false, err
+	}
+	defer clear(priv)
+	if signer, err = auditproof.NewSigner(name, priv); err != nil {
+		return nil, "", false, err
+	}
+	vkey, err = auditproof.VerifierKey(name, priv.Public().(ed25519.PublicKey))
+	return signer, vkey, created, err
+}
+
+// auditKey prints the verification key of the platform's checkpoints and
+// its fingerprint: what a controller keeps to verify them (ADT-1).
+func auditKey(env *Env, args []string) error {
+	cfg, _, err := load(env, flags(env, "audit key"), args)
+	if err != nil {
+		return err
+	}
+	keys, err := openKeys(cfg)
+	if err != nil {
+		return err
+	}
+	_, vkey, created, err := checkpointKey(cfg, keys)
+	if err != nil {
+		return err
+	}
+	fp, err := auditproof.Fingerprint(vkey)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(env.Stderr, "made the platform's checkpoint-signing key in the keyring %s\n", keys.Dir())
+	}
+	fmt.Fprintf(env.Stdout, "%s\nfingerprint: %s\n", vkey, fp)
+	return nil
 }

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"crypto/ed25519"
 	"crypto/rand"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/auditproof"
+	"github.com/kluis/kluis/internal/seal"
 )
 
 const offlineTenant = "t-gent"
@@ -180,5 +183,50 @@ func TestClauseADT1_OfflineVerifyExitCodes(t *testing.T) {
 				t.Fatalf("exit %d, want %d with %q\nstdout: %sstderr: %s", code, c.code, c.want, out, errs)
 			}
 		})
+	}
+}
+
+// The checkpoint key is made in the keyring on first use, printed as a
+// verification key with its fingerprint, the same on every call, and never
+// written to the database (AUD-3).
+func TestClauseAUD3_AuditKeyFromKeyring(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	s.env["KLUIS_BASE_URL"] = "https://loket.gent.example:8443/"
+	out := s.ok("audit", "key")
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if len(lines) != 2 || !strings.HasPrefix(lines[0], "loket.gent.example/audit+") || !strings.HasPrefix(lines[1], "fingerprint: SHA256:") {
+		t.Fatalf("audit key:\n%s", out)
+	}
+	fp, err := auditproof.Fingerprint(lines[0])
+	if err != nil || lines[1] != "fingerprint: "+fp {
+		t.Fatalf("fingerprint %q, want %q (%v)", lines[1], fp, err)
+	}
+	s.env["KLUIS_BASE_URL"] = "https://elsewhere.example/"
+	if again := s.ok("audit", "key"); again != out {
+		t.Fatalf("second call gave another key:\n%s\nwant\n%s", again, out)
+	}
+	m, err := os.ReadFile(s.env["KLUIS_MASTER_KEY_FILE"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	master, err := seal.ParseMasterKey(string(m))
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := seal.OpenKeyring(s.env["KLUIS_KEYS_DIR"], master)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, priv, _, err := keys.CheckpointKey("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := os.ReadFile(filepath.Join(s.dir, "data", "kluis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(db, priv.Seed()) || bytes.Contains(db, []byte(base64.StdEncoding.EncodeToString(priv.Seed()))) {
+		t.Fatal("the checkpoint key is in the database")
 	}
 }
