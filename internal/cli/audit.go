@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -26,6 +27,8 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 		return auditVerify(ctx, env, args[1:])
 	case "key":
 		return auditKey(env, args[1:])
+	case "export":
+		return auditExport(ctx, env, args[1:])
 	}
 	return usageError{fmt.Sprintf("unknown audit command %q: use verify, export, checkpoint or key", args[0])}
 }
@@ -248,4 +251,83 @@ func auditKey(env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s\nfingerprint: %s\n", vkey, fp)
 	return nil
+}
+
+// auditExport writes a tenant's whole audit log in the export format of
+// docs/audit.md, for offline verification against kept checkpoints
+// (ADT-1). The events are streamed from the database to the file, never
+// held in memory together. Reading the log is itself recorded in it, as
+// the operator's CLI action (AUD-3), before a byte is written: the export
+// holds its own event.
+func auditExport(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "audit export")
+	ref := fs.String("tenant", "", "tenant slug or id")
+	out := fs.String("out", "", "the file to write (replaced if it exists)")
+	cfg, rest, err := load(env, fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"say where to write the export: --out FILE"}
+	}
+	db, err := openAll(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	t, err := findTenant(ctx, db, rest, *ref)
+	if err != nil {
+		return err
+	}
+	head, err := db.AuditHead(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	n, err := writeFileAtomic(*out, func(f *os.File) (int64, error) {
+		// Recorded once the file can be written, before the log is read.
+		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.export",
+			ObjectType: "audit_log", ObjectID: fmt.Sprintf("1-%d", head.Seq+1),
+			Purpose: "audit log export for offline verification", Outcome: audit.OutcomeSuccess}); err != nil {
+			return 0, err
+		}
+		w, err := auditproof.NewExportWriter(f, t.ID)
+		if err != nil {
+			return 0, err
+		}
+		var n int64
+		if err := db.EachAuditEvent(ctx, t.ID, func(e *audit.Event) error {
+			n++
+			return w.Write(e)
+		}); err != nil {
+			return n, err
+		}
+		return n, w.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("export to %s: %w", *out, err)
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d events exported to %s\n", t.Slug, n, *out)
+	return nil
+}
+
+// writeFileAtomic writes path through a temporary file beside it, synced
+// and then renamed, so that a failure leaves no half-written file that a
+// verifier would take for a truncated log.
+func writeFileAtomic(path string, write func(*os.File) (int64, error)) (int64, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return 0, unwrapPath(err)
+	}
+	defer os.Remove(f.Name()) // a no-op once renamed
+	n, err := write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	return n, err
 }

@@ -230,3 +230,45 @@ func TestClauseAUD3_AuditKeyFromKeyring(t *testing.T) {
 		t.Fatal("the checkpoint key is in the database")
 	}
 }
+
+// The export holds the tenant's whole log, chained from the genesis, with
+// the export's own event last, recorded as the operator's CLI action
+// (AUD-3, ADT-1).
+func TestClauseADT1_AuditExportWritesWholeLog(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	for range 3 {
+		s.ok("tenant", "show", "gent")
+	}
+	path := filepath.Join(s.dir, "gent.jsonl")
+	out := s.ok("audit", "export", "--tenant", "gent", "--out", path)
+	// create, 3 × contact read, the export = 5 events.
+	if !strings.Contains(out, "gent: 5 events exported to "+path) {
+		t.Fatalf("export: %s", out)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	tenantID, events, err := auditproof.ReadExport(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := audit.NewVerifier(tenantID)
+	for i := range events {
+		if err := v.Next(&events[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := events[len(events)-1]
+	if len(events) != 5 || last.Action != "audit.export" || last.Actor.ID != "cli:tester" || last.Actor.Kind != audit.KindOperator || last.ObjectID != "1-5" {
+		t.Fatalf("%d events, last %+v", len(events), last)
+	}
+	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
+		t.Fatalf("export mode %v", fi.Mode())
+	}
+	s.fails("--out FILE", "audit", "export", "--tenant", "gent")
+	s.fails(`no tenant "nowhere"`, "audit", "export", "--tenant", "nowhere", "--out", path)
+	s.fails("export to", "audit", "export", "--tenant", "gent", "--out", filepath.Join(s.dir, "no", "such", "dir.jsonl"))
+}
