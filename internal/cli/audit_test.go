@@ -272,3 +272,39 @@ func TestClauseADT1_AuditExportWritesWholeLog(t *testing.T) {
 	s.fails(`no tenant "nowhere"`, "audit", "export", "--tenant", "nowhere", "--out", path)
 	s.fails("export to", "audit", "export", "--tenant", "gent", "--out", filepath.Join(s.dir, "no", "such", "dir.jsonl"))
 }
+
+// A checkpoint signed by `kluis audit checkpoint` verifies an export made
+// later with the key `kluis audit key` prints, and the signing is in the
+// tenant's log (ADT-1, AUD-3).
+func TestClauseADT1_CheckpointThenExportVerifies(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	s.ok("tenant", "show", "gent")
+	cp := filepath.Join(s.dir, "cp.note")
+	if out := s.ok("audit", "checkpoint", "--tenant", "gent", "--out", cp); !strings.Contains(out, "gent: checkpoint of 2 events written to "+cp) {
+		t.Fatalf("checkpoint: %s", out)
+	}
+	vkey := strings.SplitN(s.ok("audit", "key"), "\n", 2)[0]
+	keyName, _, _ := strings.Cut(vkey, "+") // "localhost/audit": from the default base URL
+	printed := s.ok("audit", "checkpoint", "--tenant", "gent") // covers the first checkpoint's event
+	if lines := strings.Split(printed, "\n"); len(lines) < 5 || !strings.HasPrefix(lines[0], keyName+"/") || lines[1] != "3" || !strings.HasPrefix(lines[4], "— "+keyName+" ") {
+		t.Fatalf("printed checkpoint:\n%s", printed)
+	}
+	cp2 := filepath.Join(s.dir, "cp2.note")
+	os.WriteFile(cp2, []byte(printed), 0o600)
+	export := filepath.Join(s.dir, "gent.jsonl")
+	s.ok("audit", "export", "--tenant", "gent", "--out", export)
+	if out := s.ok("audit", "verify", "--export", export, "--checkpoint", cp, "--checkpoint", cp2, "--key", vkey); !strings.Contains(out, "intact: 5 events, 2 checkpoints hold") {
+		t.Fatalf("verify: %s", out)
+	}
+	f, _ := os.Open(export)
+	defer f.Close()
+	_, events, err := auditproof.ReadExport(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := events[2]; e.Action != "audit.checkpoint" || e.ObjectID != "2" || e.Actor.ID != "cli:tester" {
+		t.Fatalf("event 3: %+v", e)
+	}
+	s.fails(`no tenant "nowhere"`, "audit", "checkpoint", "--tenant", "nowhere")
+}
