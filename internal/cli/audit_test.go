@@ -285,7 +285,7 @@ func TestClauseADT1_CheckpointThenExportVerifies(t *testing.T) {
 		t.Fatalf("checkpoint: %s", out)
 	}
 	vkey := strings.SplitN(s.ok("audit", "key"), "\n", 2)[0]
-	keyName, _, _ := strings.Cut(vkey, "+") // "localhost/audit": from the default base URL
+	keyName, _, _ := strings.Cut(vkey, "+")                    // "localhost/audit": from the default base URL
 	printed := s.ok("audit", "checkpoint", "--tenant", "gent") // covers the first checkpoint's event
 	if lines := strings.Split(printed, "\n"); len(lines) < 5 || !strings.HasPrefix(lines[0], keyName+"/") || lines[1] != "3" || !strings.HasPrefix(lines[4], "— "+keyName+" ") {
 		t.Fatalf("printed checkpoint:\n%s", printed)
