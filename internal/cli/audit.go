@@ -351,10 +351,6 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	keys, err := openKeys(cfg)
-	if err != nil {
-		return err
-	}
 	db, err := openAll(ctx, cfg)
 	if err != nil {
 		return err
@@ -364,7 +360,7 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	signer, _, _, err := checkpointKey(cfg, keys)
+	signer, _, _, err := checkpointKey(cfg, db.Keys())
 	if err != nil {
 		return err
 	}
