@@ -15,6 +15,8 @@ import (
 	"github.com/kluis/kluis/internal/auditproof"
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 	"golang.org/x/mod/sumdb/note"
 )
 
@@ -272,15 +274,11 @@ func auditExport(ctx context.Context, env *Env, args []string) error {
 	if *out == "" {
 		return usageError{"say where to write the export: --out FILE"}
 	}
-	db, err := openAll(ctx, cfg)
+	db, t, err := openTenant(ctx, cfg, rest, *ref)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	t, err := findTenant(ctx, db, rest, *ref)
-	if err != nil {
-		return err
-	}
 	head, err := db.AuditHead(ctx, t.ID)
 	if err != nil {
 		return err
@@ -351,15 +349,11 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	db, err := openAll(ctx, cfg)
+	db, t, err := openTenant(ctx, cfg, rest, *ref)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	t, err := findTenant(ctx, db, rest, *ref)
-	if err != nil {
-		return err
-	}
 	signer, _, _, err := checkpointKey(cfg, db.Keys())
 	if err != nil {
 		return err
@@ -399,4 +393,18 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "%s: checkpoint of %d events written to %s\n", t.Slug, tree.Size(), *out)
 	return nil
+}
+
+// openTenant opens the store and finds the tenant a command is about.
+func openTenant(ctx context.Context, cfg config.Config, rest []string, ref string) (*store.DB, tenant.Tenant, error) {
+	db, err := openAll(ctx, cfg)
+	if err != nil {
+		return nil, tenant.Tenant{}, err
+	}
+	t, err := findTenant(ctx, db, rest, ref)
+	if err != nil {
+		db.Close()
+		return nil, t, err
+	}
+	return db, t, nil
 }
