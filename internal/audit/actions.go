@@ -216,6 +216,7 @@ var actions = []Action{
 	{Code: "audit.read", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.export", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.verify", Group: GroupAuditLog, MayFail: true},
+	{Code: "audit.checkpoint", Group: GroupAuditLog, Object: NameNumber},
 
 	// The organisation on the platform.
 	{Code: "tenant.create", Group: GroupPlatform},

@@ -2,23 +2,64 @@ package cli
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/auditproof"
+	"github.com/kluis/kluis/internal/config"
+	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
+	"golang.org/x/mod/sumdb/note"
 )
 
 func runAudit(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return usageError{"say what to do: kluis audit verify --tenant SLUG"}
+	if len(args) == 0 {
+		return usageError{"say what to do: kluis audit verify|export|checkpoint|key"}
 	}
+	switch args[0] {
+	case "verify":
+		return auditVerify(ctx, env, args[1:])
+	case "key":
+		return auditKey(env, args[1:])
+	case "export":
+		return auditExport(ctx, env, args[1:])
+	case "checkpoint":
+		return auditCheckpoint(ctx, env, args[1:])
+	}
+	return usageError{fmt.Sprintf("unknown audit command %q: use verify, export, checkpoint or key", args[0])}
+}
+
+// fileList is a flag that may be given more than once.
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, ",") }
+func (f *fileList) Set(v string) error { *f = append(*f, v); return nil }
+
+func auditVerify(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit verify")
-	ref := fs.String("tenant", "", "tenant slug or id")
-	all := fs.Bool("all", false, "verify every tenant")
-	cfg, rest, err := load(env, fs, args[1:])
+	ref := fs.String("tenant", "", "tenant slug or id: verify the live log's hash chain")
+	all := fs.Bool("all", false, "verify every tenant's live hash chain")
+	export := fs.String("export", "", "offline: an export file (kluis audit export) to verify against --checkpoint")
+	var cps fileList
+	fs.Var(&cps, "checkpoint", "offline: a signed checkpoint file kept by the controller (repeat for several)")
+	key := fs.String("key", "", "offline: the verification key (name+hash+key), or a file holding it")
+	cfg, rest, err := load(env, fs, args)
 	if err != nil {
 		return err
+	}
+	if *export != "" || len(cps) > 0 || *key != "" {
+		if *ref != "" || *all {
+			return usageError{"--export, --checkpoint and --key verify an export offline; they do not go with --tenant or --all (run `kluis audit export` first)"}
+		}
+		return verifyExport(env, *export, cps, *key)
 	}
 	db, err := openAll(ctx, cfg)
 	if err != nil {
@@ -62,4 +103,308 @@ func runAudit(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("%d audit log(s) failed verification", failed)
 	}
 	return nil
+}
+
+// verifyExport checks an export against the checkpoints the controller
+// kept, with no database, keyring or network (ADT-1, AUD-3): what a
+// controller's IT department runs. Exit status 0 when every checkpoint
+// holds, 1 when one no longer does (the error names it), 2 when the input
+// cannot be read (a usageError).
+func verifyExport(env *Env, exportPath string, cpPaths []string, keyArg string) error {
+	var missing []string
+	if exportPath == "" {
+		missing = append(missing, "--export FILE")
+	}
+	if len(cpPaths) == 0 {
+		missing = append(missing, "--checkpoint FILE (at least one)")
+	}
+	if keyArg == "" {
+		missing = append(missing, "--key KEY")
+	}
+	if len(missing) > 0 {
+		return usageError{"offline verification needs " + strings.Join(missing, ", ")}
+	}
+	vkey, err := readVerifierKey(keyArg)
+	if err != nil {
+		return err
+	}
+	v, err := auditproof.ParseVerifierKey(vkey)
+	if err != nil {
+		return usageError{"--key: " + err.Error()}
+	}
+	kept := make([]auditproof.SignedCheckpoint, 0, len(cpPaths))
+	for _, p := range cpPaths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return usageError{fmt.Sprintf("--checkpoint %s: cannot read it: %v", p, unwrapPath(err))}
+		}
+		kept = append(kept, auditproof.SignedCheckpoint{Name: p, Note: b})
+	}
+	f, err := os.Open(exportPath)
+	if err != nil {
+		return usageError{fmt.Sprintf("--export %s: cannot read it: %v", exportPath, unwrapPath(err))}
+	}
+	defer f.Close()
+	x, err := auditproof.NewExportReader(f)
+	if err != nil {
+		return badExport(exportPath, err)
+	}
+	// The origin names the tenant's log under the key's name: the platform
+	// signs kluis.example/audit/<tenant id> with the key kluis.example/audit.
+	origin := auditproof.Origin(v.Name()+"/", x.Tenant())
+	r, err := auditproof.Verify(x.Tenant(), origin, v, kept, x.Next)
+	var cpErr *auditproof.CheckpointError
+	var xErr *auditproof.ExportError
+	switch {
+	case errors.As(err, &cpErr) && cpErr.Check == auditproof.CheckFormat:
+		return usageError{fmt.Sprintf("--checkpoint %s is not a signed checkpoint: %s", cpErr.Name, cpErr.Reason)}
+	case errors.As(err, &xErr):
+		return badExport(exportPath, err)
+	case err != nil:
+		return err // a checkpoint that no longer holds, or a break after the last one: exit 1
+	}
+	fmt.Fprintf(env.Stdout, "intact: %d events, %d checkpoints hold (the largest covers %d events)\n", r.Events, r.Checkpoints, r.Size)
+	return nil
+}
+
+func badExport(path string, err error) error {
+	return usageError{fmt.Sprintf("--export %s is not a readable export: %v", path, err)}
+}
+
+// readVerifierKey takes the key itself or the name of a file holding it.
+func readVerifierKey(arg string) (string, error) {
+	if fi, err := os.Stat(arg); err == nil && fi.Mode().IsRegular() {
+		b, err := os.ReadFile(arg)
+		if err != nil {
+			return "", usageError{fmt.Sprintf("--key %s: cannot read it: %v", arg, unwrapPath(err))}
+		}
+		return string(b), nil
+	}
+	if !strings.Contains(arg, "+") {
+		return "", usageError{fmt.Sprintf("--key %s: no such file, and not a verification key (name+hash+key)", arg)}
+	}
+	return arg, nil
+}
+
+// unwrapPath drops the path from an *os.PathError: the message names the
+// file already.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// checkpointKeyName names a new checkpoint key after the platform's public
+// address, e.g. "loket.example/audit"; the key keeps its name afterwards,
+// as it is part of the verification key the controllers hold.
+func checkpointKeyName(cfg config.Config) string {
+	host := cfg.BaseURL
+	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	host = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '+' || r < 0x21 {
+			return -1
+		}
+		return r
+	}, host)
+	if host == "" {
+		host = "kluis.example"
+	}
+	return host + "/audit"
+}
+
+// checkpointKey returns the platform's checkpoint signer and verification
+// key from the keyring, making the key on first use (AUD-3).
+func checkpointKey(cfg config.Config, keys *seal.Keyring) (signer note.Signer, vkey string, created bool, err error) {
+	name, priv, created, err := keys.CheckpointKey(checkpointKeyName(cfg))
+	if err != nil {
+		return nil, "", false, err
+	}
+	// The signer holds priv: it lives as long as the command.
+	if signer, err = auditproof.NewSigner(name, priv); err != nil {
+		return nil, "", false, err
+	}
+	vkey, err = auditproof.VerifierKey(name, priv.Public().(ed25519.PublicKey))
+	return signer, vkey, created, err
+}
+
+// auditKey prints the verification key of the platform's checkpoints and
+// its fingerprint: what a controller keeps to verify them (ADT-1).
+func auditKey(env *Env, args []string) error {
+	cfg, _, err := load(env, flags(env, "audit key"), args)
+	if err != nil {
+		return err
+	}
+	keys, err := openKeys(cfg)
+	if err != nil {
+		return err
+	}
+	_, vkey, created, err := checkpointKey(cfg, keys)
+	if err != nil {
+		return err
+	}
+	fp, err := auditproof.Fingerprint(vkey)
+	if err != nil {
+		return err
+	}
+	if created {
+		fmt.Fprintf(env.Stderr, "made the platform's checkpoint-signing key in the keyring %s\n", keys.Dir())
+	}
+	fmt.Fprintf(env.Stdout, "%s\nfingerprint: %s\n", vkey, fp)
+	return nil
+}
+
+// auditExport writes a tenant's whole audit log in the export format of
+// docs/audit.md, for offline verification against kept checkpoints
+// (ADT-1). The events are streamed from the database to the file, never
+// held in memory together. Reading the log is itself recorded in it, as
+// the operator's CLI action (AUD-3), before a byte is written: the export
+// holds its own event.
+func auditExport(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "audit export")
+	ref := fs.String("tenant", "", "tenant slug or id")
+	out := fs.String("out", "", "the file to write (replaced if it exists)")
+	cfg, rest, err := load(env, fs, args)
+	if err != nil {
+		return err
+	}
+	if *out == "" {
+		return usageError{"say where to write the export: --out FILE"}
+	}
+	db, t, err := openTenant(ctx, cfg, rest, *ref)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	head, err := db.AuditHead(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	n, err := writeFileAtomic(*out, func(f *os.File) (int64, error) {
+		// Recorded once the file can be written, before the log is read.
+		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.export",
+			ObjectType: "audit_log", ObjectID: fmt.Sprintf("1-%d", head.Seq+1),
+			Purpose: "audit log export for offline verification", Outcome: audit.OutcomeSuccess}); err != nil {
+			return 0, err
+		}
+		w, err := auditproof.NewExportWriter(f, t.ID)
+		if err != nil {
+			return 0, err
+		}
+		var n int64
+		if err := db.EachAuditEvent(ctx, t.ID, func(e *audit.Event) error {
+			n++
+			return w.Write(e)
+		}); err != nil {
+			return n, err
+		}
+		return n, w.Flush()
+	})
+	if err != nil {
+		return fmt.Errorf("export to %s: %w", *out, err)
+	}
+	fmt.Fprintf(env.Stdout, "%s: %d events exported to %s\n", t.Slug, n, *out)
+	return nil
+}
+
+// writeFileAtomic writes path through a temporary file beside it, synced
+// and then renamed, so that a failure leaves no half-written file that a
+// verifier would take for a truncated log.
+func writeFileAtomic(path string, write func(*os.File) (int64, error)) (int64, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
+	if err != nil {
+		return 0, unwrapPath(err)
+	}
+	defer os.Remove(f.Name()) // a no-op once renamed
+	n, err := write(f)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	return n, err
+}
+
+// auditCheckpoint signs a checkpoint of a tenant's live log with the
+// platform key (ADT-1, AUD-3): its size and Merkle root, for the
+// controller to keep where the supplier cannot reach it.
+//
+// The tree is computed from scratch over the whole log, reading it once
+// (cheap enough for a command run by hand); the store will keep the tree's
+// frontier beside each append later, so that the periodic job signs in
+// constant time. The chain is checked on the way: a log that is already
+// broken is not blessed with a signature.
+func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "audit checkpoint")
+	ref := fs.String("tenant", "", "tenant slug or id")
+	out := fs.String("out", "", "write the checkpoint to this file instead of printing it")
+	cfg, rest, err := load(env, fs, args)
+	if err != nil {
+		return err
+	}
+	db, t, err := openTenant(ctx, cfg, rest, *ref)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	signer, _, _, err := checkpointKey(cfg, db.Keys())
+	if err != nil {
+		return err
+	}
+	chain, tree := audit.NewVerifier(t.ID), auditproof.NewLog()
+	if err := db.EachAuditEvent(ctx, t.ID, func(e *audit.Event) error {
+		if err := chain.Next(e); err != nil {
+			return err
+		}
+		return tree.AppendEvent(e)
+	}); err != nil {
+		var broken *audit.BrokenError
+		if errors.As(err, &broken) {
+			return fmt.Errorf("%s: the log is broken at event %d (%s): no checkpoint signed", t.Slug, broken.Seq, broken.Reason)
+		}
+		return err
+	}
+	origin := auditproof.Origin(signer.Name()+"/", t.ID)
+	signed, err := auditproof.Sign(auditproof.Checkpoint{Origin: origin, Size: tree.Size(), Root: tree.Root()}, signer)
+	if err != nil {
+		return err
+	}
+	if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.checkpoint",
+		ObjectType: "audit_log", ObjectID: fmt.Sprint(tree.Size()),
+		Purpose: "signed checkpoint for the controller", Outcome: audit.OutcomeSuccess}); err != nil {
+		return err
+	}
+	if *out == "" {
+		_, err = env.Stdout.Write(signed)
+		return err
+	}
+	if _, err := writeFileAtomic(*out, func(f *os.File) (int64, error) {
+		_, err := f.Write(signed)
+		return 0, err
+	}); err != nil {
+		return fmt.Errorf("write checkpoint to %s: %w", *out, err)
+	}
+	fmt.Fprintf(env.Stdout, "%s: checkpoint of %d events written to %s\n", t.Slug, tree.Size(), *out)
+	return nil
+}
+
+// openTenant opens the store and finds the tenant a command is about.
+func openTenant(ctx context.Context, cfg config.Config, rest []string, ref string) (*store.DB, tenant.Tenant, error) {
+	db, err := openAll(ctx, cfg)
+	if err != nil {
+		return nil, tenant.Tenant{}, err
+	}
+	t, err := findTenant(ctx, db, rest, ref)
+	if err != nil {
+		db.Close()
+		return nil, t, err
+	}
+	return db, t, nil
 }

@@ -47,7 +47,7 @@ func commands() []command {
 		{"oidc", "add, list or remove a tenant's OpenID providers (eID, itsme, ACM, other)", runOIDC},
 		{"bench", "measure the intake of a real server: kluis bench intake", runBench},
 		{"keys", "init the keyring and master key, rotate a tenant's data key", runKeys},
-		{"audit", "verify a tenant's audit log", runAudit},
+		{"audit", "verify, export or checkpoint a tenant's audit log; print the checkpoint key", runAudit},
 		{"config", "print the effective configuration, secrets redacted", runConfig},
 		{"version", "print the version", runVersion},
 	}

@@ -35,6 +35,9 @@ const (
 
 	purposeData  = "data"
 	purposeIndex = "index"
+	// purposeCheckpoint is the platform's checkpoint-signing key (AUD-3):
+	// an Ed25519 seed, wrapped like the tenants' keys.
+	purposeCheckpoint = "checkpoint"
 
 	keyLen     = 32
 	wrappedLen = nonceLen + keyLen + tagLen
@@ -58,6 +61,21 @@ type fileDoc struct {
 	KDF     string                `json:"kdf"`
 	Check   string                `json:"check"`
 	Tenants map[string]*tenantDoc `json:"tenants"`
+	// Platform holds the platform's own keys; absent until the first is
+	// made, so that older keyrings read unchanged.
+	Platform *platformDoc `json:"platform,omitempty"`
+}
+
+type platformDoc struct {
+	Checkpoint *signingKeyDoc `json:"checkpoint,omitempty"`
+}
+
+// signingKeyDoc is a signing key under its name, which is part of its
+// public form (the note verifier key) and so kept with it.
+type signingKeyDoc struct {
+	Name    string `json:"name"`
+	Created string `json:"created"`
+	Wrapped string `json:"wrapped"`
 }
 
 type tenantDoc struct {
@@ -145,10 +163,11 @@ type Keyring struct {
 	refreshEvery time.Duration
 	lastCheck    atomic.Int64 // unix nanoseconds of the last stat
 
-	mu      sync.RWMutex
-	check   string
-	fi      os.FileInfo // of the file the keys were read from
-	tenants map[string]*tenantKeys
+	mu       sync.RWMutex
+	check    string
+	fi       os.FileInfo // of the file the keys were read from
+	tenants  map[string]*tenantKeys
+	platform *platformDoc // wrapped only: unwrapped when used
 }
 
 // Init creates dir (mode 0700) if needed and an empty keyring file (mode
@@ -195,11 +214,11 @@ func OpenKeyring(dir string, m MasterKey) (*Keyring, error) {
 		return nil, err
 	}
 	k := &Keyring{dir: dir, path: filepath.Join(dir, FileName), kek: kek, refreshEvery: refreshPeriod}
-	check, tenants, fi, err := k.load()
+	check, tenants, platform, fi, err := k.load()
 	if err != nil {
 		return nil, err
 	}
-	k.check, k.tenants, k.fi = check, tenants, fi
+	k.check, k.tenants, k.platform, k.fi = check, tenants, platform, fi
 	k.lastCheck.Store(time.Now().UnixNano())
 	return k, nil
 }
@@ -383,12 +402,12 @@ func (k *Keyring) refreshLocked() (changed bool, err error) {
 	if sameFile(k.fi, fi) {
 		return false, nil
 	}
-	check, tenants, fi, err := k.load()
+	check, tenants, platform, fi, err := k.load()
 	if err != nil {
 		return false, err
 	}
 	old := k.tenants
-	k.check, k.tenants, k.fi = check, tenants, fi
+	k.check, k.tenants, k.platform, k.fi = check, tenants, platform, fi
 	for _, t := range old {
 		t.wipe()
 	}
@@ -408,66 +427,66 @@ func (k *Keyring) corrupt(format string, args ...any) error {
 }
 
 // load reads, checks and unwraps the keyring file.
-func (k *Keyring) load() (check string, tenants map[string]*tenantKeys, fi os.FileInfo, err error) {
+func (k *Keyring) load() (check string, tenants map[string]*tenantKeys, platform *platformDoc, fi os.FileInfo, err error) {
 	f, err := os.Open(k.path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return "", nil, nil, noKeyring(k.dir)
+			return "", nil, nil, nil, noKeyring(k.dir)
 		}
-		return "", nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return "", nil, nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	defer f.Close()
 	// Stat the open file, so fi describes exactly the bytes read even if the
 	// file is replaced meanwhile.
 	if fi, err = f.Stat(); err != nil {
-		return "", nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return "", nil, nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return "", nil, nil, k.corrupt("not a regular file")
+		return "", nil, nil, nil, k.corrupt("not a regular file")
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
 	if err != nil {
-		return "", nil, nil, k.corrupt("reading: %v", err)
+		return "", nil, nil, nil, k.corrupt("reading: %v", err)
 	}
 	if len(data) > maxFileSize {
-		return "", nil, nil, k.corrupt("larger than %d bytes", maxFileSize)
+		return "", nil, nil, nil, k.corrupt("larger than %d bytes", maxFileSize)
 	}
-	check, tenants, err = k.parse(data)
+	check, tenants, platform, err = k.parse(data)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
-	return check, tenants, fi, nil
+	return check, tenants, platform, fi, nil
 }
 
 // parse checks the keyring file's contents and unwraps its keys. On error,
 // the keys unwrapped so far are wiped.
-func (k *Keyring) parse(data []byte) (string, map[string]*tenantKeys, error) {
+func (k *Keyring) parse(data []byte) (string, map[string]*tenantKeys, *platformDoc, error) {
 	var doc fileDoc
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&doc); err != nil {
-		return "", nil, k.corrupt("not a keyring: %v", err)
+		return "", nil, nil, k.corrupt("not a keyring: %v", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return "", nil, k.corrupt("not a keyring: data after the JSON document")
+		return "", nil, nil, k.corrupt("not a keyring: data after the JSON document")
 	}
 	if doc.Format != fileFormat {
-		return "", nil, k.corrupt("not a keyring: format is %q", doc.Format)
+		return "", nil, nil, k.corrupt("not a keyring: format is %q", doc.Format)
 	}
 	if doc.Version != fileVersion {
-		return "", nil, k.corrupt("unsupported keyring version %d", doc.Version)
+		return "", nil, nil, k.corrupt("unsupported keyring version %d", doc.Version)
 	}
 	if doc.KDF != kdfName {
-		return "", nil, k.corrupt("unsupported key derivation %q", doc.KDF)
+		return "", nil, nil, k.corrupt("unsupported key derivation %q", doc.KDF)
 	}
 	sealedCheck, err := base64.StdEncoding.DecodeString(doc.Check)
 	if err != nil || len(sealedCheck) != nonceLen+len(checkText)+tagLen {
-		return "", nil, k.corrupt("malformed check value")
+		return "", nil, nil, k.corrupt("malformed check value")
 	}
 	if pt, err := unwrap(k.kek, sealedCheck, []byte(checkAD)); err != nil {
-		return "", nil, fmt.Errorf("%w (%s)", ErrWrongMaster, k.path)
+		return "", nil, nil, fmt.Errorf("%w (%s)", ErrWrongMaster, k.path)
 	} else if string(pt) != checkText {
-		return "", nil, k.corrupt("wrong check value")
+		return "", nil, nil, k.corrupt("wrong check value")
 	}
 
 	tenants := make(map[string]*tenantKeys, len(doc.Tenants))
@@ -481,17 +500,17 @@ func (k *Keyring) parse(data []byte) (string, map[string]*tenantKeys, error) {
 	}()
 	for name, td := range doc.Tenants {
 		if err := validTenant(name); err != nil {
-			return "", nil, k.corrupt("invalid tenant name")
+			return "", nil, nil, k.corrupt("invalid tenant name")
 		}
 		if td == nil {
-			return "", nil, k.corrupt("tenant %q has no entry", name)
+			return "", nil, nil, k.corrupt("tenant %q has no entry", name)
 		}
 		t := &tenantKeys{primary: td.Primary, data: map[uint32]*key{}}
 		tenants[name] = t
 		for _, kd := range td.Keys {
 			ky, err := k.unwrapKey(name, kd)
 			if err != nil {
-				return "", nil, err
+				return "", nil, nil, err
 			}
 			switch {
 			case ky.purpose == purposeIndex && t.index == nil:
@@ -500,18 +519,21 @@ func (k *Keyring) parse(data []byte) (string, map[string]*tenantKeys, error) {
 				t.data[ky.id] = ky
 			default:
 				ky.wipe()
-				return "", nil, k.corrupt("tenant %q has a duplicate %s key %d", name, ky.purpose, ky.id)
+				return "", nil, nil, k.corrupt("tenant %q has a duplicate %s key %d", name, ky.purpose, ky.id)
 			}
 		}
 		if t.index == nil {
-			return "", nil, k.corrupt("tenant %q has no index key", name)
+			return "", nil, nil, k.corrupt("tenant %q has no index key", name)
 		}
 		if t.data[t.primary] == nil {
-			return "", nil, k.corrupt("tenant %q has no data key %d to be its primary", name, t.primary)
+			return "", nil, nil, k.corrupt("tenant %q has no data key %d to be its primary", name, t.primary)
 		}
 	}
+	if err := k.checkPlatform(doc.Platform); err != nil {
+		return "", nil, nil, err
+	}
 	ok = true
-	return doc.Check, tenants, nil
+	return doc.Check, tenants, doc.Platform, nil
 }
 
 func (k *Keyring) unwrapKey(tenant string, kd keyDoc) (*key, error) {
@@ -567,7 +589,7 @@ func (k *Keyring) newKey(tenant, purpose string, id uint32) (*key, error) {
 // doc renders the in-memory keys as a keyring file. Caller holds the lock.
 func (k *Keyring) doc() *fileDoc {
 	doc := &fileDoc{Format: fileFormat, Version: fileVersion, KDF: kdfName, Check: k.check,
-		Tenants: make(map[string]*tenantDoc, len(k.tenants)+1)}
+		Tenants: make(map[string]*tenantDoc, len(k.tenants)+1), Platform: k.platform}
 	for name, t := range k.tenants {
 		doc.Tenants[name] = t.doc()
 	}

@@ -2,6 +2,7 @@ package seal
 
 import (
 	"bytes"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -1087,5 +1088,45 @@ func BenchmarkBlindIndex(b *testing.B) {
 		if _, err := k.BlindIndex("a", "person.bsn", v); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// The checkpoint-signing key (AUD-3) is made once, kept wrapped in the
+// keyring file, seen by another process, and refused when tampered with.
+func TestClauseAUD3_CheckpointKeyInKeyring(t *testing.T) {
+	dir, m, k := newKeyring(t, "t1")
+	if _, _, _, err := k.CheckpointKey(""); !errors.Is(err, ErrNoCheckpointKey) {
+		t.Fatalf("before any: %v", err)
+	}
+	name, key, created, err := k.CheckpointKey("loket.example/audit")
+	if err != nil || !created || name != "loket.example/audit" || len(key) != ed25519.PrivateKeySize {
+		t.Fatalf("create: %q %v %v", name, created, err)
+	}
+	other, err := OpenKeyring(dir, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name2, key2, created2, err := other.CheckpointKey("another.example/audit")
+	if err != nil || created2 || name2 != "loket.example/audit" || !key.Equal(key2) {
+		t.Fatalf("reopened: %q %v %v", name2, created2, err)
+	}
+	// Tenant keys still work after the platform key was added, and a
+	// rotation keeps the platform key.
+	if _, err := other.Rotate("t1"); err != nil {
+		t.Fatal(err)
+	}
+	if _, key3, _, err := k.CheckpointKey(""); err != nil || !key.Equal(key3) {
+		t.Fatalf("after rotation: %v", err)
+	}
+	file, _ := os.ReadFile(filepath.Join(dir, FileName))
+	if bytes.Contains(file, key.Seed()) || strings.Contains(string(file), base64.StdEncoding.EncodeToString(key.Seed())) {
+		t.Fatal("the seed is in the keyring file unwrapped")
+	}
+	renamed := strings.Replace(string(file), `"name": "loket.example/audit"`, `"name": "evil.example/audit"`, 1)
+	if err := os.WriteFile(filepath.Join(dir, FileName), []byte(renamed), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenKeyring(dir, m); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "checkpoint key does not unwrap") {
+		t.Fatalf("renamed key: %v", err)
 	}
 }
