@@ -122,6 +122,15 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 			bad = append(bad, unreadableOf(actor, tenantID, objectType, objectID, sealed, err))
 			return tx.appendAudit(f)
 		}
+		// opened is a sealed text of the submission opened, or "" and
+		// unreadable, recorded as a failed read of that object only.
+		opened := func(objectType, objectID string, ad seal.AD, sealed []byte) (text string, unreadable bool, err error) {
+			b, err := db.keys.Open(tenantID, ad, sealed)
+			if err != nil {
+				return "", true, failed(objectType, objectID, sealed, err)
+			}
+			return string(b), false, nil
+		}
 		if err := db.openRow(tenantID, &s); err != nil {
 			s.Answers, s.Unreadable = nil, true
 			d = SubmissionDetail{InboxRow: s.InboxRow, RegisterVersion: regVersion, UpdatedAt: fromMicros(updated)}
@@ -154,14 +163,9 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 			return err
 		}
 		for _, f := range files {
-			name, err := db.keys.Open(tenantID, attachmentAD(tenantID, f.ID, "name"), f.name)
-			if err != nil {
-				if err := failed("attachment", f.ID, f.name, err); err != nil {
-					return err
-				}
-				f.Unreadable = true
+			if f.Name, f.Unreadable, err = opened("attachment", f.ID, attachmentAD(tenantID, f.ID, "name"), f.name); err != nil {
+				return err
 			}
-			f.Name = string(name)
 			d.Attachments = append(d.Attachments, f.AttachmentInfo)
 		}
 		rows, err = tx.query(`SELECT id, kind, actor_id, status, assignee_id, body, created_at FROM submission_events
@@ -192,18 +196,13 @@ func (db *DB) OpenSubmission(ctx context.Context, actor audit.Actor, tenantID st
 		}
 		for _, e := range entries {
 			if len(e.body) > 0 {
-				body, err := db.keys.Open(tenantID, eventAD(tenantID, e.id), e.body)
-				if err != nil {
-					if err := failed("submission_event", e.id, e.body, err); err != nil {
-						return err
-					}
-					e.Unreadable = true
+				if e.Body, e.Unreadable, err = opened("submission_event", e.id, eventAD(tenantID, e.id), e.body); err != nil {
+					return err
 				}
-				e.Body = string(body)
 			}
 			d.History = append(d.History, e.HistoryEntry)
 		}
-		if err := tx.openReplies(tenantID, &d, failed); err != nil {
+		if err := tx.openReplies(tenantID, &d, opened); err != nil {
 			return err
 		}
 		return tx.appendAudit(ev)

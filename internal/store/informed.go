@@ -384,7 +384,8 @@ func (tx *Tx) queueStatusMail(tenantID, id, formKey string, formVersion int, sta
 // sent to the citizen (replies opened) and whether and in which language
 // the citizen can be written to. ErrUnreadable when a reply cannot be
 // opened.
-func (tx *Tx) openReplies(tenantID string, d *SubmissionDetail, failed func(objectType, objectID string, sealed []byte, err error) error) error {
+func (tx *Tx) openReplies(tenantID string, d *SubmissionDetail,
+	opened func(objectType, objectID string, ad seal.AD, sealed []byte) (string, bool, error)) error {
 	var contact []byte
 	if err := tx.queryRow(`SELECT contact FROM submissions WHERE tenant_id = $1 AND id = $2`, tenantID, d.ID).
 		Scan(&contact); err != nil {
@@ -424,16 +425,12 @@ func (tx *Tx) openReplies(tenantID string, d *SubmissionDetail, failed func(obje
 	}
 	for _, e := range replies {
 		if len(e.body) > 0 {
-			body, err := tx.db.keys.Open(tenantID, replyAD(tenantID, e.id), e.body)
-			if err != nil {
-				// One reply that does not open fails alone (SEC-3),
-				// audited and alerted like a note.
-				if err := failed("submission_reply", e.id, e.body, err); err != nil {
-					return err
-				}
-				e.Unreadable = true
+			// One reply that does not open fails alone (SEC-3), audited
+			// and alerted like a note.
+			var err error
+			if e.Body, e.Unreadable, err = opened("submission_reply", e.id, replyAD(tenantID, e.id), e.body); err != nil {
+				return err
 			}
-			e.Body = string(body)
 		}
 		d.History = append(d.History, e.HistoryEntry)
 	}
