@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -49,17 +48,22 @@ func auditVerify(ctx context.Context, env *Env, args []string) error {
 	all := fs.Bool("all", false, "verify every tenant's live hash chain")
 	export := fs.String("export", "", "offline: an export file (kluis audit export) to verify against --checkpoint")
 	var cps fileList
-	fs.Var(&cps, "checkpoint", "offline: a signed checkpoint file kept by the controller (repeat for several)")
-	key := fs.String("key", "", "offline: the verification key (name+hash+key), or a file holding it")
+	fs.Var(&cps, "checkpoint", "a signed checkpoint file kept by the controller (repeat for several); with --export offline, with --tenant against the live log")
+	key := fs.String("key", "", "the checkpoints' verification key (name+hash+key), or a file holding it")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
 		return err
 	}
 	if *export != "" || len(cps) > 0 || *key != "" {
-		if *ref != "" || *all {
-			return usageError{"--export, --checkpoint and --key verify an export offline; they do not go with --tenant or --all (run `kluis audit export` first)"}
+		switch {
+		case *all:
+			return usageError{"--checkpoint and --key verify one log: give --tenant or --export, not --all"}
+		case *export != "" && *ref != "":
+			return usageError{"give --export (offline) or --tenant (the live log), not both"}
+		case *export != "" || *ref == "":
+			return verifyExport(env, *export, cps, *key)
 		}
-		return verifyExport(env, *export, cps, *key)
+		return verifyLive(ctx, env, cfg, rest, *ref, cps, *key)
 	}
 	db, err := openAll(ctx, cfg)
 	if err != nil {
@@ -111,34 +115,12 @@ func auditVerify(ctx context.Context, env *Env, args []string) error {
 // holds, 1 when one no longer does (the error names it), 2 when the input
 // cannot be read (a usageError).
 func verifyExport(env *Env, exportPath string, cpPaths []string, keyArg string) error {
-	var missing []string
-	if exportPath == "" {
-		missing = append(missing, "--export FILE")
+	if missing := missingArgs(exportPath == "", cpPaths, keyArg); missing != "" {
+		return usageError{"offline verification needs " + missing}
 	}
-	if len(cpPaths) == 0 {
-		missing = append(missing, "--checkpoint FILE (at least one)")
-	}
-	if keyArg == "" {
-		missing = append(missing, "--key KEY")
-	}
-	if len(missing) > 0 {
-		return usageError{"offline verification needs " + strings.Join(missing, ", ")}
-	}
-	vkey, err := readVerifierKey(keyArg)
+	v, kept, err := keptCheckpoints(cpPaths, keyArg)
 	if err != nil {
 		return err
-	}
-	v, err := auditproof.ParseVerifierKey(vkey)
-	if err != nil {
-		return usageError{"--key: " + err.Error()}
-	}
-	kept := make([]auditproof.SignedCheckpoint, 0, len(cpPaths))
-	for _, p := range cpPaths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return usageError{fmt.Sprintf("--checkpoint %s: cannot read it: %v", p, unwrapPath(err))}
-		}
-		kept = append(kept, auditproof.SignedCheckpoint{Name: p, Note: b})
 	}
 	f, err := os.Open(exportPath)
 	if err != nil {
@@ -149,17 +131,95 @@ func verifyExport(env *Env, exportPath string, cpPaths []string, keyArg string) 
 	if err != nil {
 		return badExport(exportPath, err)
 	}
-	// The origin names the tenant's log under the key's name: the platform
-	// signs kluis.example/audit/<tenant id> with the key kluis.example/audit.
-	origin := auditproof.Origin(v.Name()+"/", x.Tenant())
-	r, err := auditproof.Verify(x.Tenant(), origin, v, kept, x.Next)
-	var cpErr *auditproof.CheckpointError
+	r, err := auditproof.Verify(x.Tenant(), checkpointOrigin(v, x.Tenant()), v, kept, x.Next)
 	var xErr *auditproof.ExportError
+	if errors.As(err, &xErr) {
+		return badExport(exportPath, err)
+	}
+	return verified(env, r, err)
+}
+
+// verifyLive checks a tenant's live log, read from the database, against
+// the checkpoints the controller kept elsewhere (ADT-1): the same check as
+// verifyExport, without an export in between. Exit status as verifyExport's.
+func verifyLive(ctx context.Context, env *Env, cfg config.Config, rest []string, ref string, cpPaths []string, keyArg string) error {
+	if missing := missingArgs(false, cpPaths, keyArg); missing != "" {
+		return usageError{"verifying the live log against kept checkpoints needs " + missing}
+	}
+	v, kept, err := keptCheckpoints(cpPaths, keyArg)
+	if err != nil {
+		return err
+	}
+	db, t, err := openTenant(ctx, cfg, rest, ref)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	next, stop, err := db.AuditEvents(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	r, err := auditproof.Verify(t.ID, checkpointOrigin(v, t.ID), v, kept, next)
+	if err == nil {
+		fmt.Fprintf(env.Stdout, "%s: ", t.Slug)
+	}
+	return verified(env, r, err)
+}
+
+// missingArgs lists what a verification against kept checkpoints lacks.
+func missingArgs(noExport bool, cpPaths []string, keyArg string) string {
+	var missing []string
+	if noExport {
+		missing = append(missing, "--export FILE")
+	}
+	if len(cpPaths) == 0 {
+		missing = append(missing, "--checkpoint FILE (at least one)")
+	}
+	if keyArg == "" {
+		missing = append(missing, "--key KEY")
+	}
+	return strings.Join(missing, ", ")
+}
+
+// keptCheckpoints reads the verification key and the kept checkpoints (the
+// caller checked that both were given); a usageError (exit 2) when one
+// cannot be read.
+func keptCheckpoints(cpPaths []string, keyArg string) (note.Verifier, []auditproof.SignedCheckpoint, error) {
+	vkey, err := readVerifierKey(keyArg)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := auditproof.ParseVerifierKey(vkey)
+	if err != nil {
+		return nil, nil, usageError{"--key: " + err.Error()}
+	}
+	kept := make([]auditproof.SignedCheckpoint, 0, len(cpPaths))
+	for _, p := range cpPaths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, usageError{fmt.Sprintf("--checkpoint %s: cannot read it: %v", p, unwrapPath(err))}
+		}
+		kept = append(kept, auditproof.SignedCheckpoint{Name: p, Note: b})
+	}
+	return v, kept, nil
+}
+
+// checkpointOrigin names the tenant's log under the key's name: the
+// platform signs kluis.example/audit/<tenant id> with the key
+// kluis.example/audit.
+func checkpointOrigin(v note.Verifier, tenantID string) string {
+	return auditproof.Origin(v.Name()+"/", tenantID)
+}
+
+// verified reports a verification's result: exit 0 when every checkpoint
+// holds, 1 when one no longer does (the error names it), 2 when a
+// checkpoint is not one at all.
+func verified(env *Env, r *auditproof.Report, err error) error {
+	var cpErr *auditproof.CheckpointError
 	switch {
 	case errors.As(err, &cpErr) && cpErr.Check == auditproof.CheckFormat:
 		return usageError{fmt.Sprintf("--checkpoint %s is not a signed checkpoint: %s", cpErr.Name, cpErr.Reason)}
-	case errors.As(err, &xErr):
-		return badExport(exportPath, err)
 	case err != nil:
 		return err // a checkpoint that no longer holds, or a break after the last one: exit 1
 	}
@@ -196,30 +256,10 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// checkpointKeyName names a new checkpoint key after the platform's public
-// address, e.g. "loket.example/audit"; the key keeps its name afterwards,
-// as it is part of the verification key the controllers hold.
-func checkpointKeyName(cfg config.Config) string {
-	host := cfg.BaseURL
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	host = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '+' || r < 0x21 {
-			return -1
-		}
-		return r
-	}, host)
-	if host == "" {
-		host = "kluis.example"
-	}
-	return host + "/audit"
-}
-
 // checkpointKey returns the platform's checkpoint signer and verification
 // key from the keyring, making the key on first use (AUD-3).
 func checkpointKey(cfg config.Config, keys *seal.Keyring) (signer note.Signer, vkey string, created bool, err error) {
-	name, priv, created, err := keys.CheckpointKey(checkpointKeyName(cfg))
+	name, priv, created, err := keys.CheckpointKey(cfg.CheckpointKeyName())
 	if err != nil {
 		return nil, "", false, err
 	}
@@ -336,11 +376,9 @@ func writeFileAtomic(path string, write func(*os.File) (int64, error)) (int64, e
 // platform key (ADT-1, AUD-3): its size and Merkle root, for the
 // controller to keep where the supplier cannot reach it.
 //
-// The tree is computed from scratch over the whole log, reading it once
-// (cheap enough for a command run by hand); the store will keep the tree's
-// frontier beside each append later, so that the periodic job signs in
-// constant time. The chain is checked on the way: a log that is already
-// broken is not blessed with a signature.
+// The store signs from the tree it keeps beside the chain's head; a
+// command run by hand can afford to walk the whole chain first, so that a
+// log that is already broken is not blessed with a signature.
 func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit checkpoint")
 	ref := fs.String("tenant", "", "tenant slug or id")
@@ -354,33 +392,23 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	signer, _, _, err := checkpointKey(cfg, db.Keys())
+	key, err := db.CheckpointKey(cfg.CheckpointKeyName())
 	if err != nil {
 		return err
 	}
-	chain, tree := audit.NewVerifier(t.ID), auditproof.NewLog()
-	if err := db.EachAuditEvent(ctx, t.ID, func(e *audit.Event) error {
-		if err := chain.Next(e); err != nil {
-			return err
-		}
-		return tree.AppendEvent(e)
-	}); err != nil {
+	if _, err := db.VerifyAudit(ctx, t.ID); err != nil {
 		var broken *audit.BrokenError
 		if errors.As(err, &broken) {
 			return fmt.Errorf("%s: the log is broken at event %d (%s): no checkpoint signed", t.Slug, broken.Seq, broken.Reason)
 		}
 		return err
 	}
-	origin := auditproof.Origin(signer.Name()+"/", t.ID)
-	signed, err := auditproof.Sign(auditproof.Checkpoint{Origin: origin, Size: tree.Size(), Root: tree.Root()}, signer)
+	actor := operatorActor(env)
+	cp, _, err := db.SignCheckpoint(ctx, t.ID, key.Signer, &actor)
 	if err != nil {
 		return err
 	}
-	if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.checkpoint",
-		ObjectType: "audit_log", ObjectID: fmt.Sprint(tree.Size()),
-		Purpose: "signed checkpoint for the controller", Outcome: audit.OutcomeSuccess}); err != nil {
-		return err
-	}
+	signed := cp.Note
 	if *out == "" {
 		_, err = env.Stdout.Write(signed)
 		return err
@@ -391,7 +419,7 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	}); err != nil {
 		return fmt.Errorf("write checkpoint to %s: %w", *out, err)
 	}
-	fmt.Fprintf(env.Stdout, "%s: checkpoint of %d events written to %s\n", t.Slug, tree.Size(), *out)
+	fmt.Fprintf(env.Stdout, "%s: checkpoint of %d events written to %s\n", t.Slug, cp.Size, *out)
 	return nil
 }
 

@@ -92,8 +92,8 @@ func TestClauseADT1_RawSQLAttacksFailAgainstKeptCheckpoint(t *testing.T) {
 				for range 4 {
 					s.ok("tenant", "show", "gent")
 				}
-				// The controller keeps a checkpoint of these 6 events (its own
-				// signing is event 7) and the verification key.
+				// The controller keeps a checkpoint of these 6 events and of
+				// its own signing, event 7, and the verification key.
 				kept := filepath.Join(s.dir, "kept.note")
 				s.ok("audit", "checkpoint", "--tenant", "gent", "--out", kept)
 				vkey := strings.SplitN(s.ok("audit", "key"), "\n", 2)[0]
@@ -106,6 +106,11 @@ func TestClauseADT1_RawSQLAttacksFailAgainstKeptCheckpoint(t *testing.T) {
 				}
 				if len(events) != 7 || events[1].Action != "login.failure" {
 					t.Fatalf("%d events before the attack, event 2 %q", len(events), events[1].Action)
+				}
+
+				// Online, the live log holds against the kept checkpoint.
+				if out := s.ok("audit", "verify", "--tenant", "gent", "--checkpoint", kept, "--key", vkey); !strings.Contains(out, "gent: intact: 7 events, 1 checkpoints hold") {
+					t.Fatalf("live verify before the attack: %s", out)
 				}
 
 				raw := rawDB(t, dialect, cfg.DatabaseURL)
@@ -125,9 +130,14 @@ func TestClauseADT1_RawSQLAttacksFailAgainstKeptCheckpoint(t *testing.T) {
 				export := filepath.Join(s.dir, "after.jsonl")
 				s.ok("audit", "export", "--tenant", "gent", "--out", export)
 				code, out, errs := s.run(ctx, "audit", "verify", "--export", export, "--checkpoint", kept, "--key", vkey)
-				want := "checkpoint " + kept + " (" + strings.SplitN(vkey, "+", 2)[0] + "/" + gent.ID + ", size 6) no longer holds: " + attack.check
+				want := "checkpoint " + kept + " (" + strings.SplitN(vkey, "+", 2)[0] + "/" + gent.ID + ", size 7) no longer holds: " + attack.check
 				if code != 1 || !strings.Contains(errs, want) {
 					t.Fatalf("offline verify: exit %d, want 1 with %q\n%s%s", code, want, out, errs)
+				}
+				// And so does the same check on the live log.
+				code, out, errs = s.run(ctx, "audit", "verify", "--tenant", "gent", "--checkpoint", kept, "--key", vkey)
+				if code != 1 || !strings.Contains(errs, want) {
+					t.Fatalf("live verify: exit %d, want 1 with %q\n%s%s", code, want, out, errs)
 				}
 			})
 		}

@@ -168,7 +168,9 @@ func TestClauseADT1_OfflineVerifyExitCodes(t *testing.T) {
 		{"private key", verify("--export", good, "--checkpoint", cp10, "--key", "PRIVATE+KEY+kluis.example/audit+01234567+AAAA"), 2, "this is a private key"},
 		{"key neither file nor key", verify("--export", good, "--checkpoint", cp10, "--key", filepath.Join(dir, "nope.pub")), 2, "no such file, and not a verification key"},
 		{"missing flags", verify("--export", good), 2, "offline verification needs --checkpoint FILE (at least one), --key KEY"},
-		{"export with --tenant", verify("--tenant", "gent", "--export", good, "--checkpoint", cp10, "--key", k.vkey), 2, "do not go with --tenant"},
+		{"live log without a key", verify("--tenant", "gent", "--checkpoint", cp10), 2, "verifying the live log against kept checkpoints needs --key KEY"},
+		{"checkpoints with --all", verify("--all", "--checkpoint", cp10, "--key", k.vkey), 2, "give --tenant or --export, not --all"},
+		{"export with --tenant", verify("--tenant", "gent", "--export", good, "--checkpoint", cp10, "--key", k.vkey), 2, "give --export (offline) or --tenant (the live log), not both"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errs := s.run(context.Background(), c.args...)
@@ -281,13 +283,13 @@ func TestClauseADT1_CheckpointThenExportVerifies(t *testing.T) {
 	s.setup()
 	s.ok("tenant", "show", "gent")
 	cp := filepath.Join(s.dir, "cp.note")
-	if out := s.ok("audit", "checkpoint", "--tenant", "gent", "--out", cp); !strings.Contains(out, "gent: checkpoint of 2 events written to "+cp) {
+	if out := s.ok("audit", "checkpoint", "--tenant", "gent", "--out", cp); !strings.Contains(out, "gent: checkpoint of 3 events written to "+cp) {
 		t.Fatalf("checkpoint: %s", out)
 	}
 	vkey := strings.SplitN(s.ok("audit", "key"), "\n", 2)[0]
 	keyName, _, _ := strings.Cut(vkey, "+")                    // "localhost/audit": from the default base URL
-	printed := s.ok("audit", "checkpoint", "--tenant", "gent") // covers the first checkpoint's event
-	if lines := strings.Split(printed, "\n"); len(lines) < 5 || !strings.HasPrefix(lines[0], keyName+"/") || lines[1] != "3" || !strings.HasPrefix(lines[4], "— "+keyName+" ") {
+	printed := s.ok("audit", "checkpoint", "--tenant", "gent") // covers its own event too
+	if lines := strings.Split(printed, "\n"); len(lines) < 5 || !strings.HasPrefix(lines[0], keyName+"/") || lines[1] != "4" || !strings.HasPrefix(lines[4], "— "+keyName+" ") {
 		t.Fatalf("printed checkpoint:\n%s", printed)
 	}
 	cp2 := filepath.Join(s.dir, "cp2.note")
@@ -303,7 +305,7 @@ func TestClauseADT1_CheckpointThenExportVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := events[2]; e.Action != "audit.checkpoint" || e.ObjectID != "2" || e.Actor.ID != "cli:tester" {
+	if e := events[2]; e.Action != "audit.checkpoint" || e.ObjectID != "3" || e.Actor.ID != "cli:tester" {
 		t.Fatalf("event 3: %+v", e)
 	}
 	s.fails(`no tenant "nowhere"`, "audit", "checkpoint", "--tenant", "nowhere")

@@ -113,10 +113,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindExportBuild] = jobs.ExportBuildHandler(exportDir(cfg))
 		handlers[jobs.KindExportSweep] = jobs.ExportSweepHandler(exportDir(cfg))
 		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()}), log)
+		handlers[jobs.KindAuditCheckpoint] = jobs.CheckpointHandler(cfg.CheckpointKeyName())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers}
+			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers, Schedule: jobs.ScheduleWith(cfg.CheckpointEvery)}
 			r.Run(ctx)
 		}()
 	}
