@@ -9,7 +9,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
-
 )
 
 // Tx is a write transaction as seen by one request of a group commit. Its
