@@ -1,0 +1,632 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/register"
+)
+
+// The retention engine (SEC-1). RunRetention applies the retention of each
+// register category, as the tenant's current register states it, to the
+// answers of every submission whose form field names that category:
+//
+//   - the period counts from the category's start: the submission's receipt
+//     (created_at) or the closing of its case (closed_at);
+//   - delete: the values and the field's attachments are gone; when every
+//     category of the submission has expired and all of them say delete,
+//     the submission itself is removed with its history (notes, replies);
+//   - anonymise: the values and attachments are gone, the skeleton stays
+//     (form, version, dates, status, reference, the status history without
+//     its texts) and so do the statistics (form_stats never hold a link);
+//   - pseudonymise: each value is replaced by a keyed pseudonym (HMAC with
+//     the tenant's blind-index key, purpose "retention-pseudonym"): the same
+//     value gives the same pseudonym in every submission, so counts per
+//     person still work; attachments are deleted (a file has no pseudonym).
+//
+// When the last value of a submission is gone it is "spent": its contact
+// address, language, receipt capability, notes and replies are erased too,
+// and its subject index stays only when a category was pseudonymised.
+//
+// A legal hold on the submission or its form stops all of it. A run works
+// in chunks, each its own transaction with its audit events (one per
+// category and action, with the count), so the inbox stays responsive. A
+// category is recorded on the row (retention_applied) in the chunk that
+// applies it, so a run that crashed and runs again does no work twice; the
+// unfinished run record is taken up again. A dry run reads only dates and
+// flags, opens nothing, writes nothing and reports what a run would do.
+
+// RetentionChunk is how many submissions one transaction handles.
+const RetentionChunk = 500
+
+// RetentionOptions tune RunRetention.
+type RetentionOptions struct {
+	DryRun bool
+	// Chunk is the number of submissions per transaction (RetentionChunk
+	// when 0).
+	Chunk int
+	// AfterChunk, when set, is called after each committed chunk (tests
+	// stop a run there as a crash would).
+	AfterChunk func()
+}
+
+// RetentionCount is how many submissions (or rows of a fixed-rule table)
+// had a category's (or the table's) action applied.
+type RetentionCount struct {
+	Category string // register category key, or "" for a fixed rule
+	Table    string // fixed rule: the table
+	Action   string // register.Expiry…, or "remove" (whole submissions)
+	Count    int64
+}
+
+// RetentionReport is what a run did (or, dry, would do).
+type RetentionReport struct {
+	RunID   string // "" for a dry run
+	DryRun  bool
+	Resumed bool // an unfinished run was taken up again
+	Counts  []RetentionCount
+	// Held counts submissions that would have expired but are on hold.
+	Held int64
+}
+
+// Total is the sum of the category counts (submission values expired).
+func (r RetentionReport) Total() int64 {
+	var n int64
+	for _, c := range r.Counts {
+		if c.Category != "" {
+			n += c.Count
+		}
+	}
+	return n
+}
+
+type retentionCounter map[string]int64
+
+func countKey(category, table, action string) string { return category + "|" + table + "|" + action }
+
+func (c retentionCounter) list() []RetentionCount {
+	var out []RetentionCount
+	for k, n := range c {
+		p := strings.SplitN(k, "|", 3)
+		out = append(out, RetentionCount{Category: p[0], Table: p[1], Action: p[2], Count: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		return a.Category+a.Table+a.Action < b.Category+b.Table+b.Action
+	})
+	return out
+}
+
+// retentionRule is one category as the run applies it.
+type retentionRule struct {
+	key, action string
+	closed      bool  // counts from case closed
+	cutoff      int64 // micros: a start at or before it has expired
+}
+
+// formPlan is what one form version's fields hold, per category.
+type formPlan struct {
+	key     string
+	version int
+	fields  map[string][]string // category -> answer field keys
+	files   map[string][]string // category -> file field keys
+	cats    []string            // every category of the version, sorted
+	contact string              // the category of the contact field ("" none)
+}
+
+func planOf(fv FormVersion) formPlan {
+	p := formPlan{key: fv.Key, version: fv.Version, fields: map[string][]string{}, files: map[string][]string{}}
+	for _, f := range fv.Form.Fields() {
+		if f.Category == "" {
+			continue
+		}
+		if f.Type == form.TypeFile {
+			p.files[f.Category] = append(p.files[f.Category], f.Key)
+		} else {
+			p.fields[f.Category] = append(p.fields[f.Category], f.Key)
+		}
+		if !slices.Contains(p.cats, f.Category) {
+			p.cats = append(p.cats, f.Category)
+		}
+	}
+	sort.Strings(p.cats)
+	if cf, ok := fv.Form.ContactField(); ok {
+		p.contact = cf.Category
+	}
+	return p
+}
+
+// ErrRetentionNoRegister: the tenant has no register, so nothing can expire.
+var ErrRetentionNoRegister = errors.New("the tenant has no processing register")
+
+// RunRetention applies the retention of tenantID's register to its stored
+// data (see above), or reports what it would do (opts.DryRun). It returns
+// ctx's error when stopped between chunks: what was committed stays, and
+// the next run takes the run record up again. ErrRetentionNoRegister when
+// the tenant has no register.
+func (db *DB) RunRetention(ctx context.Context, actor audit.Actor, tenantID string, opts RetentionOptions) (RetentionReport, error) {
+	if err := db.requireKeys(); err != nil {
+		return RetentionReport{}, err
+	}
+	if opts.Chunk <= 0 {
+		opts.Chunk = RetentionChunk
+	}
+	rep := RetentionReport{DryRun: opts.DryRun}
+	reg, err := db.CurrentRegister(ctx, tenantID)
+	if errors.Is(err, ErrNotFound) {
+		return rep, ErrRetentionNoRegister
+	}
+	if err != nil {
+		return rep, fmt.Errorf("retention: %w", err)
+	}
+	fvs, err := db.AllFormVersions(ctx, tenantID)
+	if err != nil {
+		return rep, fmt.Errorf("retention: %w", err)
+	}
+	now := db.now()
+	rules := rulesOf(reg.Register, now)
+	counts := retentionCounter{}
+	if !opts.DryRun {
+		if rep.RunID, rep.Resumed, counts, err = db.startRetentionRun(ctx, actor, tenantID); err != nil {
+			return rep, err
+		}
+	}
+	for _, fv := range fvs {
+		if fv.Status == FormDraft {
+			continue // a draft has no submissions
+		}
+		if err := db.retainForm(ctx, actor, tenantID, planOf(fv), rules, now, opts, &rep, counts); err != nil {
+			return db.failRun(ctx, tenantID, rep, counts, err)
+		}
+	}
+	if err := db.retainFixed(ctx, actor, tenantID, now, opts, &rep, counts); err != nil {
+		return db.failRun(ctx, tenantID, rep, counts, err)
+	}
+	rep.Counts = counts.list()
+	if opts.DryRun {
+		return rep, nil
+	}
+	err = db.write(ctx, func(tx *Tx) error {
+		if err := tx.saveRunCounts(tenantID, rep.RunID, counts, "done", now); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "retention.run", ObjectType: "retention_run",
+			ObjectID: rep.RunID, Purpose: fmt.Sprintf("retention run: %d value set(s) expired, %d held", rep.Total(), rep.Held)})
+	})
+	if err != nil {
+		return rep, fmt.Errorf("retention: finish run: %w", err)
+	}
+	return rep, nil
+}
+
+// failRun keeps the run 'running' when ctx was stopped (the next run takes
+// it up) and marks it failed otherwise.
+func (db *DB) failRun(ctx context.Context, tenantID string, rep RetentionReport, counts retentionCounter, cause error) (RetentionReport, error) {
+	rep.Counts = counts.list()
+	if rep.RunID == "" || ctx.Err() != nil {
+		return rep, fmt.Errorf("retention: %w", cause)
+	}
+	_ = db.write(context.WithoutCancel(ctx), func(tx *Tx) error {
+		return tx.saveRunCounts(tenantID, rep.RunID, counts, "failed", db.now())
+	})
+	return rep, fmt.Errorf("retention: %w", cause)
+}
+
+func rulesOf(r register.Register, now time.Time) map[string]retentionRule {
+	rules := map[string]retentionRule{}
+	for _, c := range r.Categories {
+		if c.RetentionDays <= 0 || !slices.Contains(register.ExpiryActions, c.Expiry) {
+			continue // a category without a period never expires here (the register's validation requires one)
+		}
+		rules[c.Key] = retentionRule{key: c.Key, action: c.Expiry, closed: c.RetentionStart == register.StartCaseClosed,
+			cutoff: micros(now.AddDate(0, 0, -c.RetentionDays))}
+	}
+	return rules
+}
+
+// startRetentionRun takes up the tenant's unfinished run or starts one.
+func (db *DB) startRetentionRun(ctx context.Context, actor audit.Actor, tenantID string) (string, bool, retentionCounter, error) {
+	var id string
+	var resumed bool
+	counts := retentionCounter{}
+	err := db.write(ctx, func(tx *Tx) error {
+		var raw string
+		err := tx.queryRow(`SELECT id, counts FROM retention_runs WHERE tenant_id = $1 AND status = 'running'
+			ORDER BY started_at DESC LIMIT 1`, tenantID).Scan(&id, &raw)
+		switch {
+		case err == nil:
+			resumed = true
+			if err := json.Unmarshal([]byte(raw), &counts); err != nil {
+				counts = retentionCounter{}
+			}
+			_, err = tx.exec(`UPDATE retention_runs SET resumed = resumed + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+			return err
+		case errors.Is(err, sql.ErrNoRows):
+			now := db.now()
+			id = newID(now)
+			_, err = tx.exec(`INSERT INTO retention_runs (id, tenant_id, started_at, status, started_by) VALUES ($1, $2, $3, 'running', $4)`,
+				id, tenantID, micros(now), string(actor.Kind)+":"+actor.ID)
+			return err
+		default:
+			return err
+		}
+	})
+	if err != nil {
+		return "", false, nil, fmt.Errorf("retention: start run: %w", err)
+	}
+	return id, resumed, counts, nil
+}
+
+func (tx *Tx) saveRunCounts(tenantID, runID string, counts retentionCounter, status string, now time.Time) error {
+	b, err := json.Marshal(counts)
+	if err != nil {
+		return err
+	}
+	var finished any
+	if status != "running" {
+		finished = micros(now)
+	}
+	_, err = tx.exec(`UPDATE retention_runs SET counts = $1, status = $2, finished_at = $3 WHERE tenant_id = $4 AND id = $5`,
+		string(b), status, finished, tenantID, runID)
+	return err
+}
+
+// retentionRow is a candidate submission.
+type retentionRow struct {
+	id                string
+	created           int64
+	closed            sql.NullInt64
+	applied           string
+	data              []byte
+	held              bool
+	pseudonymisedOnce bool
+}
+
+// heldClause is true when a live legal hold covers submission s.
+const heldClause = `EXISTS (SELECT 1 FROM legal_holds h WHERE h.tenant_id = s.tenant_id AND h.form_key = s.form_key
+	AND h.lifted_at IS NULL AND h.until_at > $4 AND (h.submission_id IS NULL OR h.submission_id = s.id))`
+
+// retainForm applies the due categories of one form version, chunk by chunk.
+func (db *DB) retainForm(ctx context.Context, actor audit.Actor, tenantID string, p formPlan, rules map[string]retentionRule,
+	now time.Time, opts RetentionOptions, rep *RetentionReport, counts retentionCounter) error {
+	var due []retentionRule
+	for _, c := range p.cats {
+		if r, ok := rules[c]; ok {
+			due = append(due, r)
+		}
+	}
+	if len(due) == 0 {
+		return nil
+	}
+	// Only rows where some category has expired and is not yet applied.
+	args := []any{tenantID, p.key, p.version, micros(now)}
+	var conds []string
+	var maxCut int64
+	for _, r := range due {
+		col := "s.created_at"
+		if r.closed {
+			col = "s.closed_at"
+		}
+		args = append(args, r.cutoff, "%,"+r.key+",%")
+		conds = append(conds, fmt.Sprintf("(%s <= $%d AND s.retention_applied NOT LIKE $%d)", col, len(args)-1, len(args)))
+		maxCut = max(maxCut, r.cutoff)
+	}
+	args = append(args, maxCut)
+	nMax := len(args)
+	data := "s.data"
+	if opts.DryRun {
+		data = "NULL" // a dry run opens nothing
+	}
+	q := fmt.Sprintf(`SELECT s.id, s.created_at, s.closed_at, s.retention_applied, %s, %s FROM submissions s
+		WHERE s.tenant_id = $1 AND s.form_key = $2 AND s.form_version = $3 AND s.retention_spent_at IS NULL
+		AND s.created_at <= $%d AND (%s) AND (s.created_at > $%d OR (s.created_at = $%d AND s.id > $%d))
+		ORDER BY s.created_at, s.id LIMIT %d`, data, heldClause, nMax, strings.Join(conds, " OR "), nMax+1, nMax+1, nMax+2, opts.Chunk)
+	lastCreated, lastID := int64(-1), ""
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		rows, err := db.retentionCandidates(ctx, q, append(slices.Clone(args), lastCreated, lastID))
+		if err != nil {
+			return fmt.Errorf("form %s version %d: %w", p.key, p.version, err)
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		lastCreated, lastID = rows[len(rows)-1].created, rows[len(rows)-1].id
+		if err := db.retainChunk(ctx, actor, tenantID, p, due, rows, now, opts, rep, counts); err != nil {
+			return fmt.Errorf("form %s version %d: %w", p.key, p.version, err)
+		}
+		if opts.AfterChunk != nil && !opts.DryRun {
+			opts.AfterChunk()
+		}
+		if len(rows) < opts.Chunk {
+			return nil
+		}
+	}
+}
+
+func (db *DB) retentionCandidates(ctx context.Context, q string, args []any) ([]retentionRow, error) {
+	rows, err := db.sql.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []retentionRow
+	for rows.Next() {
+		var r retentionRow
+		if err := rows.Scan(&r.id, &r.created, &r.closed, &r.applied, &r.data, &r.held); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// rowChange is what a chunk writes for one submission.
+type rowChange struct {
+	row                    retentionRow
+	applied                string
+	data                   []byte
+	expired                []retentionRule
+	files                  []string // file fields whose attachments go
+	dropContact, keepIndex bool
+	spent, remove          bool
+}
+
+// retainChunk computes every row's change outside the writer (the
+// cryptography runs here) and writes the chunk in one transaction.
+func (db *DB) retainChunk(ctx context.Context, actor audit.Actor, tenantID string, p formPlan, due []retentionRule, rows []retentionRow,
+	now time.Time, opts RetentionOptions, rep *RetentionReport, counts retentionCounter) error {
+	var changes []rowChange
+	for _, r := range rows {
+		ch := rowChange{row: r, applied: r.applied}
+		for _, rule := range due {
+			if strings.Contains(r.applied, ","+rule.key+",") {
+				continue
+			}
+			start := r.created
+			if rule.closed {
+				if !r.closed.Valid {
+					continue
+				}
+				start = r.closed.Int64
+			}
+			if start <= rule.cutoff {
+				ch.expired = append(ch.expired, rule)
+			}
+		}
+		if len(ch.expired) == 0 {
+			continue
+		}
+		if r.held {
+			rep.Held++
+			continue
+		}
+		if opts.DryRun {
+			for _, rule := range ch.expired {
+				counts[countKey(rule.key, "", rule.action)]++
+			}
+			continue
+		}
+		if err := db.expireAnswers(tenantID, p, &ch, ruleMap(due)); err != nil {
+			return fmt.Errorf("submission %s: %w", r.id, err)
+		}
+		changes = append(changes, ch)
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	var next retentionCounter
+	err := db.write(ctx, func(tx *Tx) error {
+		chunk := retentionCounter{}
+		for _, ch := range changes {
+			ok, err := tx.applyRetention(tenantID, ch, now)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue // changed or put on hold since it was read: the next run sees it again
+			}
+			for _, rule := range ch.expired {
+				chunk[countKey(rule.key, "", rule.action)]++
+			}
+			if ch.remove {
+				chunk[countKey("", "submissions", "remove")]++
+			}
+		}
+		for _, c := range chunk.list() {
+			code := "retention." + c.Action
+			purpose := "category " + c.Category
+			if c.Category == "" {
+				purpose = "form " + p.key
+			}
+			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: code, ObjectType: "submissions",
+				ObjectID: fmt.Sprint(c.Count), Purpose: purpose}); err != nil {
+				return err
+			}
+		}
+		next = counts.plus(chunk)
+		return tx.saveRunCounts(tenantID, rep.RunID, next, "running", now)
+	})
+	if err != nil {
+		return err
+	}
+	maps.Copy(counts, next)
+	return nil
+}
+
+// plus returns c with more added, leaving c as it is: a write function
+// may run twice (the writer retries a batch), so it never changes what
+// lives outside it.
+func (c retentionCounter) plus(more retentionCounter) retentionCounter {
+	out := maps.Clone(c)
+	for k, n := range more {
+		out[k] += n
+	}
+	return out
+}
+
+func ruleMap(rs []retentionRule) map[string]retentionRule {
+	m := make(map[string]retentionRule, len(rs))
+	for _, r := range rs {
+		m[r.key] = r
+	}
+	return m
+}
+
+// expireAnswers opens the row's answers, removes or pseudonymises the
+// expired categories' values and seals what is left.
+func (db *DB) expireAnswers(tenantID string, p formPlan, ch *rowChange, due map[string]retentionRule) error {
+	plain, err := db.keys.Open(tenantID, submissionAD(tenantID, ch.row.id), ch.row.data)
+	if err != nil {
+		return err
+	}
+	var answers map[string]form.Answer
+	if err := json.Unmarshal(plain, &answers); err != nil {
+		return err
+	}
+	pseudo := func(v string) (string, error) {
+		mac, err := db.keys.BlindIndex(tenantID, "retention-pseudonym", []byte(v))
+		if err != nil {
+			return "", err
+		}
+		return "pseudonym:" + hex.EncodeToString(mac[:12]), nil
+	}
+	for _, rule := range ch.expired {
+		for _, k := range p.fields[rule.key] {
+			a, ok := answers[k]
+			if !ok {
+				continue
+			}
+			if rule.action != register.ExpiryPseudonymise {
+				delete(answers, k)
+				continue
+			}
+			var out form.Answer
+			if a.Address != nil {
+				b, _ := json.Marshal(a.Address)
+				a.Value = string(b)
+			}
+			if a.Value != "" {
+				if out.Value, err = pseudo(a.Value); err != nil {
+					return err
+				}
+			}
+			for _, v := range a.Values {
+				pv, err := pseudo(v)
+				if err != nil {
+					return err
+				}
+				out.Values = append(out.Values, pv)
+			}
+			answers[k] = out
+		}
+		ch.files = append(ch.files, p.files[rule.key]...)
+		if rule.key == p.contact {
+			ch.dropContact = true
+			ch.keepIndex = ch.keepIndex || rule.action == register.ExpiryPseudonymise
+		}
+		ch.applied = addApplied(ch.applied, rule.key)
+	}
+	ch.spent = true
+	allDelete := true
+	for _, c := range p.cats {
+		if !strings.Contains(ch.applied, ","+c+",") {
+			ch.spent = false
+		}
+		if r, ok := due[c]; !ok || r.action != register.ExpiryDelete {
+			allDelete = false
+		}
+		if r, ok := due[c]; ok && r.action == register.ExpiryPseudonymise && strings.Contains(ch.applied, ","+c+",") {
+			ch.row.pseudonymisedOnce = true
+		}
+	}
+	ch.remove = ch.spent && allDelete
+	b, err := json.Marshal(answers)
+	if err != nil {
+		return err
+	}
+	ch.data, err = db.keys.Seal(tenantID, submissionAD(tenantID, ch.row.id), b)
+	return err
+}
+
+func addApplied(applied, key string) string {
+	if applied == "" {
+		applied = ","
+	}
+	return applied + key + ","
+}
+
+// applyRetention writes one submission's change; false when the row
+// changed or was put on hold since it was read (nothing written).
+func (tx *Tx) applyRetention(tenantID string, ch rowChange, now time.Time) (bool, error) {
+	id := ch.row.id
+	if ch.remove {
+		var n int
+		if err := tx.queryRow(`SELECT count(*) FROM submissions s WHERE s.tenant_id = $1 AND s.id = $2 AND s.retention_applied = $3
+			AND NOT `+heldClause, tenantID, id, ch.row.applied, micros(now)).Scan(&n); err != nil || n != 1 {
+			return false, err
+		}
+		for _, q := range []string{`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2`,
+			`DELETE FROM submission_events WHERE tenant_id = $1 AND submission_id = $2`,
+			`DELETE FROM submission_replies WHERE tenant_id = $1 AND submission_id = $2`,
+			`DELETE FROM legal_holds WHERE tenant_id = $1 AND submission_id = $2`,
+			`DELETE FROM submissions WHERE tenant_id = $1 AND id = $2`} {
+			if _, err := tx.exec(q, tenantID, id); err != nil {
+				return false, err
+			}
+		}
+		return true, nil
+	}
+	set := []string{"data = $5", "retention_applied = $6"}
+	if ch.dropContact {
+		set = append(set, "contact = NULL")
+		if !ch.keepIndex {
+			set = append(set, "contact_index = NULL")
+		}
+	}
+	if ch.spent {
+		set = append(set, "lang = NULL", "receipt_hash = NULL", "receipt_expires_at = NULL", "retention_spent_at = $4")
+		if !ch.row.pseudonymisedOnce {
+			set = append(set, "subject_index = NULL")
+		}
+	}
+	res, err := tx.exec(`UPDATE submissions AS s SET `+strings.Join(set, ", ")+`
+		WHERE s.tenant_id = $1 AND s.id = $2 AND s.retention_applied = $3 AND NOT `+heldClause,
+		tenantID, id, ch.row.applied, micros(now), ch.data, ch.applied)
+	if err != nil {
+		return false, err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return false, nil
+	}
+	if ch.spent {
+		for _, q := range []string{`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2`,
+			`UPDATE submission_events SET body = NULL WHERE tenant_id = $1 AND submission_id = $2`,
+			`UPDATE submission_replies SET body = NULL WHERE tenant_id = $1 AND submission_id = $2`} {
+			if _, err := tx.exec(q, tenantID, id); err != nil {
+				return false, err
+			}
+		}
+	} else {
+		for _, f := range ch.files {
+			if _, err := tx.exec(`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2 AND field_key = $3`,
+				tenantID, id, f); err != nil {
+				return false, err
+			}
+		}
+	}
+	return true, nil
+}
