@@ -44,6 +44,7 @@ func commands() []command {
 		{"user", "invite a tenant's first administrator, list a tenant's users", runUser},
 		{"operator", "add or list the supplier's platform operators", runOperator},
 		{"register", "export, import (YAML) and list the versions of a tenant's processing register", runRegister},
+		{"retention", "apply the register's retention periods now, or see what a run would do (--dry-run)", runRetention},
 		{"oidc", "add, list or remove a tenant's OpenID providers (eID, itsme, ACM, other)", runOIDC},
 		{"bench", "measure the intake of a real server: kluis bench intake", runBench},
 		{"keys", "init the keyring and master key, rotate a tenant's data key", runKeys},

@@ -420,3 +420,53 @@ func TestClauseSEC1_CrashedRunResumesWithoutDoubleWork(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseSEC1_FixedPeriodsEraseMailsAndSessions: a sent mail's address,
+// subject and text are erased 90 days after it went (its row stays for the
+// delivery state), an ended session is deleted 90 days after it ended,
+// each audited with its count; younger ones stay.
+func TestClauseSEC1_FixedPeriodsEraseMailsAndSessions(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx := retentionFixture(t, env, "gent", register.ExpiryAnonymise)
+		if _, err := env.DB.QueueMail(ctx, clerk("admin"), fx.tn.ID, invite("nl")); err != nil {
+			t.Fatal(err)
+		}
+		m := claimOne(t, env)
+		if err := env.DB.MailSent(ctx, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := login(env, fx.tn.ID, "clerk@gent.be", goodPassword, fastHasher()); err != nil {
+			t.Fatal(err)
+		}
+		var sessions int
+		env.Raw(t).QueryRow(`SELECT count(*) FROM sessions`).Scan(&sessions)
+		env.Clock.Advance(89 * day)
+		rep := runRetention(t, env, fx.tn.ID, store.RetentionOptions{})
+		if countOf(rep, "", "anonymise")+countOf(rep, "", "delete") != 0 {
+			t.Fatalf("before 90 days: %+v", rep.Counts)
+		}
+		env.Clock.Advance(2 * day)
+		rep = runRetention(t, env, fx.tn.ID, store.RetentionOptions{})
+		var mailN, sessN int64
+		for _, c := range rep.Counts {
+			switch c.Table {
+			case "mail_outbox":
+				mailN = c.Count
+			case "sessions":
+				sessN = c.Count
+			}
+		}
+		if mailN != 1 || sessN != int64(sessions) || sessions == 0 {
+			t.Fatalf("after 90 days: %+v (sessions %d)", rep.Counts, sessions)
+		}
+		var recipient []byte
+		var status string
+		if err := env.Raw(t).QueryRow(`SELECT recipient, status FROM mail_outbox WHERE id = $1`, m.ID).Scan(&recipient, &status); err != nil ||
+			len(recipient) != 0 || status != "sent" {
+			t.Fatalf("mail row: %x %q %v", recipient, status, err)
+		}
+		if n := auditCount(t, env, fx.tn.ID, "retention.mail", ""); n != 1 {
+			t.Fatalf("retention.mail events: %d", n)
+		}
+	})
+}

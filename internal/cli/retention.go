@@ -1,0 +1,98 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/kluis/kluis/internal/jobs"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
+)
+
+// runRetention applies the register's retention now, as the daily job does
+// (SEC-1): `kluis retention run [--tenant X] [--dry-run]`. A dry run says
+// what would happen and changes nothing. Exit status 1 when a tenant's run
+// failed (the others still ran).
+func runRetention(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] != "run" {
+		return usageError{"say what to do: kluis retention run [--tenant SLUG] [--dry-run]"}
+	}
+	fs := flags(env, "retention run")
+	ref := fs.String("tenant", "", "tenant slug or id (default: every active tenant)")
+	dry := fs.Bool("dry-run", false, "report what would expire, change nothing")
+	cfg, rest, err := load(env, fs, args[1:])
+	if err != nil {
+		return err
+	}
+	db, err := openAll(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	actor := operatorActor(env)
+	opts := store.RetentionOptions{DryRun: *dry}
+	var outcomes []jobs.TenantRetention
+	if *ref != "" || len(rest) > 0 {
+		t, err := findTenant(ctx, db, rest, *ref)
+		if err != nil {
+			return err
+		}
+		if t.Status != tenant.StatusActive {
+			return fmt.Errorf("tenant %s is %s: its data is not touched", t.Slug, t.Status)
+		}
+		o := jobs.TenantRetention{Tenant: t}
+		o.Report, o.Err = db.RunRetention(ctx, actor, t.ID, opts)
+		if errors.Is(o.Err, store.ErrRetentionNoRegister) {
+			o.Skipped, o.Err = true, nil
+		}
+		outcomes = append(outcomes, o)
+		err = o.Err
+	} else {
+		outcomes, err = jobs.RetainAll(ctx, db, actor, opts)
+	}
+	for _, o := range outcomes {
+		printRetention(env.Stdout, o)
+	}
+	if err != nil {
+		return fmt.Errorf("retention did not finish: %w", err)
+	}
+	return nil
+}
+
+func printRetention(w io.Writer, o jobs.TenantRetention) {
+	switch {
+	case o.Skipped:
+		fmt.Fprintf(w, "%s: no processing register yet, nothing expires\n", o.Tenant.Slug)
+		return
+	case o.Err != nil:
+		fmt.Fprintf(w, "%s: failed; what was done is kept and the next run continues\n", o.Tenant.Slug)
+		return
+	}
+	verb := "applied"
+	if o.Report.DryRun {
+		verb = "dry run, nothing changed; would apply"
+	}
+	var parts []string
+	for _, c := range o.Report.Counts {
+		what := "category " + c.Category
+		if c.Category == "" {
+			what = c.Table
+		}
+		parts = append(parts, fmt.Sprintf("%s %s: %d", what, c.Action, c.Count))
+	}
+	if len(parts) == 0 {
+		parts = []string{"nothing has expired"}
+	}
+	run := ""
+	if o.Report.RunID != "" {
+		run = " (run " + o.Report.RunID
+		if o.Report.Resumed {
+			run += ", resumed"
+		}
+		run += ")"
+	}
+	fmt.Fprintf(w, "%s: %s%s: %s; %d on legal hold\n", o.Tenant.Slug, verb, run, strings.Join(parts, ", "), o.Report.Held)
+}
