@@ -59,6 +59,9 @@ type RetentionOptions struct {
 	// AfterChunk, when set, is called after each committed chunk (tests
 	// stop a run there as a crash would).
 	AfterChunk func()
+	// At, for a dry run only, is the moment to evaluate: what will have
+	// expired by then (the retention page's outlook). Zero: now.
+	At time.Time
 }
 
 // RetentionCount is how many submissions (or rows of a fixed-rule table)
@@ -175,6 +178,9 @@ func (db *DB) RunRetention(ctx context.Context, actor audit.Actor, tenantID stri
 		return rep, fmt.Errorf("retention: %w", err)
 	}
 	now := db.now()
+	if opts.DryRun && !opts.At.IsZero() {
+		now = opts.At
+	}
 	rules := rulesOf(reg.Register, now)
 	counts := retentionCounter{}
 	if !opts.DryRun {
@@ -629,4 +635,50 @@ func (tx *Tx) applyRetention(tenantID string, ch rowChange, now time.Time) (bool
 		}
 	}
 	return true, nil
+}
+
+// RetentionRun is one run in the history: no personal data, only counts.
+type RetentionRun struct {
+	ID         string
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	Status     string // running, done, failed
+	StartedBy  string // "system:retention.run", "user:<id>", "operator:cli:<name>"
+	Resumed    int
+	Counts     []RetentionCount
+}
+
+// RetentionRuns lists tenantID's latest runs, newest first (at most
+// limit). They hold counts, not personal data, so reading is not audited.
+func (db *DB) RetentionRuns(ctx context.Context, tenantID string, limit int) ([]RetentionRun, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT id, started_at, finished_at, status, started_by, resumed, counts FROM retention_runs
+		WHERE tenant_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, tenantID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("retention runs: %w", err)
+	}
+	defer rows.Close()
+	var out []RetentionRun
+	for rows.Next() {
+		var r RetentionRun
+		var started int64
+		var finished sql.NullInt64
+		var raw string
+		if err := rows.Scan(&r.ID, &started, &finished, &r.Status, &r.StartedBy, &r.Resumed, &raw); err != nil {
+			return nil, fmt.Errorf("retention runs: %w", err)
+		}
+		r.StartedAt = fromMicros(started)
+		if finished.Valid {
+			t := fromMicros(finished.Int64)
+			r.FinishedAt = &t
+		}
+		c := retentionCounter{}
+		if json.Unmarshal([]byte(raw), &c) == nil {
+			r.Counts = c.list()
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("retention runs: %w", err)
+	}
+	return out, nil
 }

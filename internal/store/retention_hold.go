@@ -35,9 +35,12 @@ func (h LegalHold) Active(now time.Time) bool { return h.LiftedAt == nil && h.Un
 // form (by key), why, and until when.
 type NewLegalHold struct {
 	SubmissionID string
-	FormKey      string
-	Reason       string
-	Until        time.Time
+	// Reference finds the submission by the reference people know
+	// (instead of SubmissionID).
+	Reference string
+	FormKey   string
+	Reason    string
+	Until     time.Time
 }
 
 // HoldReasonMax bounds a hold's reason, in characters.
@@ -83,7 +86,8 @@ func (db *DB) SetLegalHold(ctx context.Context, actor audit.Actor, tenantID stri
 	case !in.Until.After(now):
 		bad["until"] = "retention.error.until_past"
 	}
-	if in.SubmissionID == "" && in.FormKey == "" {
+	in.Reference = strings.TrimSpace(in.Reference)
+	if in.SubmissionID == "" && in.FormKey == "" && in.Reference == "" {
 		bad["form"] = "retention.error.form_required"
 	}
 	if len(bad) > 0 {
@@ -98,6 +102,16 @@ func (db *DB) SetLegalHold(ctx context.Context, actor audit.Actor, tenantID stri
 		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "retention.hold.form.set", ObjectType: "form", ObjectID: in.FormKey,
 			Purpose: "legal hold until " + in.Until.UTC().Format(time.DateOnly)}
 		var sub any
+		if in.Reference != "" && in.SubmissionID == "" {
+			ref, ok := NormalizeReference(in.Reference)
+			err := tx.queryRow(`SELECT id FROM submissions WHERE tenant_id = $1 AND reference = $2`, tenantID, ref).Scan(&in.SubmissionID)
+			if !ok || errors.Is(err, sql.ErrNoRows) {
+				return &HoldValidationError{Fields: map[string]string{"submission": "retention.error.reference_unknown"}}
+			}
+			if err != nil {
+				return err
+			}
+		}
 		if in.SubmissionID != "" {
 			var index []byte
 			err := tx.queryRow(`SELECT form_key, subject_index FROM submissions WHERE tenant_id = $1 AND id = $2`, tenantID, in.SubmissionID).
