@@ -94,5 +94,9 @@ func printRetention(w io.Writer, o jobs.TenantRetention) {
 		}
 		run += ")"
 	}
-	fmt.Fprintf(w, "%s: %s%s: %s; %d on legal hold\n", o.Tenant.Slug, verb, run, strings.Join(parts, ", "), o.Report.Held)
+	unreadable := ""
+	if o.Report.Unreadable > 0 {
+		unreadable = fmt.Sprintf("; %d could not be opened and were left (see the log)", o.Report.Unreadable)
+	}
+	fmt.Fprintf(w, "%s: %s%s: %s; %d on legal hold%s\n", o.Tenant.Slug, verb, run, strings.Join(parts, ", "), o.Report.Held, unreadable)
 }

@@ -81,6 +81,11 @@ type RetentionReport struct {
 	Counts  []RetentionCount
 	// Held counts submissions that would have expired but are on hold.
 	Held int64
+	// Unreadable counts submissions whose answers could not be opened
+	// (their key is gone or they were tampered with): left as they are and
+	// reported to the operators (SEC-3), so that one such row does not stop
+	// the tenant's retention.
+	Unreadable int64
 }
 
 // Total is the sum of the category counts (submission values expired).
@@ -338,29 +343,64 @@ func (db *DB) retainForm(ctx context.Context, actor audit.Actor, tenantID string
 		WHERE s.tenant_id = $1 AND s.form_key = $2 AND s.form_version = $3 AND s.retention_spent_at IS NULL
 		AND s.created_at <= $%d AND (%s) AND (s.created_at > $%d OR (s.created_at = $%d AND s.id > $%d))
 		ORDER BY s.created_at, s.id LIMIT %d`, data, heldClause, nMax, strings.Join(conds, " OR "), nMax+1, nMax+1, nMax+2, opts.Chunk)
-	lastCreated, lastID := int64(-1), ""
-	for {
+	// Reading and opening the next chunk overlaps writing this one: the
+	// writer (shared with the inbox and intake) gets only the SQL.
+	type prepared struct {
+		changes []rowChange
+		err     error
+	}
+	next := make(chan prepared, 1)
+	pctx, cancel := context.WithCancel(ctx)
+	defer func() {
+		cancel()
+		for range next { // wait for the reader to stop: it updates rep
+		}
+	}()
+	go func() {
+		defer close(next)
+		lastCreated, lastID := int64(-1), ""
+		for pctx.Err() == nil {
+			rows, err := db.retentionCandidates(pctx, q, append(slices.Clone(args), lastCreated, lastID))
+			if err != nil {
+				next <- prepared{err: fmt.Errorf("form %s version %d: %w", p.key, p.version, err)}
+				return
+			}
+			if len(rows) == 0 {
+				return
+			}
+			lastCreated, lastID = rows[len(rows)-1].created, rows[len(rows)-1].id
+			changes, err := db.prepareChunk(pctx, actor, tenantID, p, due, rows, opts, rep, counts)
+			if err != nil {
+				err = fmt.Errorf("form %s version %d: %w", p.key, p.version, err)
+			}
+			select {
+			case next <- prepared{changes, err}:
+			case <-pctx.Done():
+				return
+			}
+			if err != nil || len(rows) < opts.Chunk {
+				return
+			}
+		}
+	}()
+	for pr := range next {
+		if pr.err != nil {
+			return pr.err
+		}
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows, err := db.retentionCandidates(ctx, q, append(slices.Clone(args), lastCreated, lastID))
-		if err != nil {
+		if len(pr.changes) == 0 {
+			continue
+		}
+		if err := db.writeChunk(ctx, actor, tenantID, p, pr.changes, now, rep.RunID, counts); err != nil {
 			return fmt.Errorf("form %s version %d: %w", p.key, p.version, err)
 		}
-		if len(rows) == 0 {
-			return nil
-		}
-		lastCreated, lastID = rows[len(rows)-1].created, rows[len(rows)-1].id
-		if err := db.retainChunk(ctx, actor, tenantID, p, due, rows, now, opts, rep, counts); err != nil {
-			return fmt.Errorf("form %s version %d: %w", p.key, p.version, err)
-		}
-		if opts.AfterChunk != nil && !opts.DryRun {
+		if opts.AfterChunk != nil {
 			opts.AfterChunk()
 		}
-		if len(rows) < opts.Chunk {
-			return nil
-		}
 	}
+	return ctx.Err()
 }
 
 func (db *DB) retentionCandidates(ctx context.Context, q string, args []any) ([]retentionRow, error) {
@@ -391,10 +431,10 @@ type rowChange struct {
 	spent, remove          bool
 }
 
-// retainChunk computes every row's change outside the writer (the
-// cryptography runs here) and writes the chunk in one transaction.
-func (db *DB) retainChunk(ctx context.Context, actor audit.Actor, tenantID string, p formPlan, due []retentionRule, rows []retentionRow,
-	now time.Time, opts RetentionOptions, rep *RetentionReport, counts retentionCounter) error {
+// prepareChunk computes every row's change outside the writer (the
+// cryptography runs here); a dry run only counts.
+func (db *DB) prepareChunk(ctx context.Context, actor audit.Actor, tenantID string, p formPlan, due []retentionRule, rows []retentionRow,
+	opts RetentionOptions, rep *RetentionReport, counts retentionCounter) ([]rowChange, error) {
 	var changes []rowChange
 	for _, r := range rows {
 		ch := rowChange{row: r, applied: r.applied}
@@ -426,18 +466,36 @@ func (db *DB) retainChunk(ctx context.Context, actor audit.Actor, tenantID strin
 			}
 			continue
 		}
-		if err := db.expireAnswers(tenantID, p, &ch, ruleMap(due)); err != nil {
-			return fmt.Errorf("submission %s: %w", r.id, err)
+		if err := db.expireAnswers(tenantID, p, &ch, ruleMap(due)); errors.Is(err, errRowUnreadable) {
+			rep.Unreadable++
+			db.alertUnreadable(ctx, []unreadable{unreadableOf(actor, tenantID, "submission", r.id, r.data, err)})
+			continue
+		} else if err != nil {
+			return nil, fmt.Errorf("submission %s: %w", r.id, err)
 		}
 		changes = append(changes, ch)
 	}
-	if len(changes) == 0 {
-		return nil
-	}
+	return changes, nil
+}
+
+// writeChunk writes a chunk's changes, its audit events (one per category
+// and action, with the count) and the run's counts in one transaction.
+func (db *DB) writeChunk(ctx context.Context, actor audit.Actor, tenantID string, p formPlan, changes []rowChange, now time.Time,
+	runID string, counts retentionCounter) error {
 	var next retentionCounter
 	err := db.write(ctx, func(tx *Tx) error {
 		chunk := retentionCounter{}
+		var done chunkDone
+		// Holds are looked up once per chunk, inside the writer's
+		// transaction: a hold set after the rows were read is seen here.
+		formHeld, held, err := tx.heldIn(tenantID, p.key, now)
+		if err != nil {
+			return err
+		}
 		for _, ch := range changes {
+			if formHeld || held[ch.row.id] {
+				continue // put on hold since it was read: the next run counts it as held
+			}
 			ok, err := tx.applyRetention(tenantID, ch, now)
 			if err != nil {
 				return err
@@ -448,9 +506,20 @@ func (db *DB) retainChunk(ctx context.Context, actor audit.Actor, tenantID strin
 			for _, rule := range ch.expired {
 				chunk[countKey(rule.key, "", rule.action)]++
 			}
-			if ch.remove {
+			switch {
+			case ch.remove:
 				chunk[countKey("", "submissions", "remove")]++
+				done.removed = append(done.removed, ch.row.id)
+			case ch.spent:
+				done.spent = append(done.spent, ch.row.id)
+			default:
+				for _, f := range ch.files {
+					done.files = append(done.files, [2]string{ch.row.id, f})
+				}
 			}
+		}
+		if err := tx.finishChunk(tenantID, done); err != nil {
+			return err
 		}
 		for _, c := range chunk.list() {
 			code := "retention." + c.Action
@@ -464,7 +533,7 @@ func (db *DB) retainChunk(ctx context.Context, actor audit.Actor, tenantID strin
 			}
 		}
 		next = counts.plus(chunk)
-		return tx.saveRunCounts(tenantID, rep.RunID, next, "running", now)
+		return tx.saveRunCounts(tenantID, runID, next, "running", now)
 	})
 	if err != nil {
 		return err
@@ -492,12 +561,14 @@ func ruleMap(rs []retentionRule) map[string]retentionRule {
 	return m
 }
 
+var errRowUnreadable = errors.New("answers cannot be opened")
+
 // expireAnswers opens the row's answers, removes or pseudonymises the
 // expired categories' values and seals what is left.
 func (db *DB) expireAnswers(tenantID string, p formPlan, ch *rowChange, due map[string]retentionRule) error {
 	plain, err := db.keys.Open(tenantID, submissionAD(tenantID, ch.row.id), ch.row.data)
 	if err != nil {
-		return err
+		return fmt.Errorf("%w: %w", errRowUnreadable, err)
 	}
 	var answers map[string]form.Answer
 	if err := json.Unmarshal(plain, &answers); err != nil {
@@ -575,28 +646,19 @@ func addApplied(applied, key string) string {
 	return applied + key + ","
 }
 
-// applyRetention writes one submission's change; false when the row
-// changed or was put on hold since it was read (nothing written).
+// applyRetention writes one submission's own row; false when the row
+// changed or was put on hold since it was read (nothing written). What
+// hangs off it (attachments, history) is done for the whole chunk at once
+// by finishChunk.
 func (tx *Tx) applyRetention(tenantID string, ch rowChange, now time.Time) (bool, error) {
 	id := ch.row.id
 	if ch.remove {
 		var n int
-		if err := tx.queryRow(`SELECT count(*) FROM submissions s WHERE s.tenant_id = $1 AND s.id = $2 AND s.retention_applied = $3
-			AND NOT `+heldClause, tenantID, id, ch.row.applied, micros(now)).Scan(&n); err != nil || n != 1 {
-			return false, err
-		}
-		for _, q := range []string{`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2`,
-			`DELETE FROM submission_events WHERE tenant_id = $1 AND submission_id = $2`,
-			`DELETE FROM submission_replies WHERE tenant_id = $1 AND submission_id = $2`,
-			`DELETE FROM legal_holds WHERE tenant_id = $1 AND submission_id = $2`,
-			`DELETE FROM submissions WHERE tenant_id = $1 AND id = $2`} {
-			if _, err := tx.exec(q, tenantID, id); err != nil {
-				return false, err
-			}
-		}
-		return true, nil
+		err := tx.queryRow(`SELECT count(*) FROM submissions s WHERE s.tenant_id = $1 AND s.id = $2 AND s.retention_applied = $3`,
+			tenantID, id, ch.row.applied).Scan(&n)
+		return n == 1, err
 	}
-	set := []string{"data = $5", "retention_applied = $6"}
+	set := []string{"data = $4", "retention_applied = $5"}
 	if ch.dropContact {
 		set = append(set, "contact = NULL")
 		if !ch.keepIndex {
@@ -604,37 +666,99 @@ func (tx *Tx) applyRetention(tenantID string, ch rowChange, now time.Time) (bool
 		}
 	}
 	if ch.spent {
-		set = append(set, "lang = NULL", "receipt_hash = NULL", "receipt_expires_at = NULL", "retention_spent_at = $4")
+		set = append(set, "lang = NULL", "receipt_hash = NULL", "receipt_expires_at = NULL", "retention_spent_at = $6")
 		if !ch.row.pseudonymisedOnce {
 			set = append(set, "subject_index = NULL")
 		}
 	}
-	res, err := tx.exec(`UPDATE submissions AS s SET `+strings.Join(set, ", ")+`
-		WHERE s.tenant_id = $1 AND s.id = $2 AND s.retention_applied = $3 AND NOT `+heldClause,
-		tenantID, id, ch.row.applied, micros(now), ch.data, ch.applied)
+	args := []any{tenantID, id, ch.row.applied, ch.data, ch.applied}
+	if ch.spent {
+		args = append(args, micros(now))
+	}
+	res, err := tx.exec(`UPDATE submissions SET `+strings.Join(set, ", ")+`
+		WHERE tenant_id = $1 AND id = $2 AND retention_applied = $3`, args...)
 	if err != nil {
 		return false, err
 	}
-	if n, _ := res.RowsAffected(); n != 1 {
-		return false, nil
+	n, _ := res.RowsAffected()
+	return n == 1, nil
+}
+
+// heldIn reports whether a live hold covers the whole form, and which of
+// its submissions are held one by one.
+func (tx *Tx) heldIn(tenantID, formKey string, now time.Time) (bool, map[string]bool, error) {
+	rows, err := tx.query(`SELECT COALESCE(submission_id, '') FROM legal_holds WHERE tenant_id = $1 AND form_key = $2
+		AND lifted_at IS NULL AND until_at > $3`, tenantID, formKey, micros(now))
+	if err != nil {
+		return false, nil, err
 	}
-	if ch.spent {
-		for _, q := range []string{`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2`,
-			`UPDATE submission_events SET body = NULL WHERE tenant_id = $1 AND submission_id = $2`,
-			`UPDATE submission_replies SET body = NULL WHERE tenant_id = $1 AND submission_id = $2`} {
-			if _, err := tx.exec(q, tenantID, id); err != nil {
-				return false, err
-			}
+	defer rows.Close()
+	held := map[string]bool{}
+	form := false
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return false, nil, err
 		}
-	} else {
-		for _, f := range ch.files {
-			if _, err := tx.exec(`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2 AND field_key = $3`,
-				tenantID, id, f); err != nil {
-				return false, err
-			}
+		if id == "" {
+			form = true
+		}
+		held[id] = true
+	}
+	return form, held, rows.Err()
+}
+
+// chunkDone is what a chunk's rows leave to do: submissions now spent
+// (their attachments go, their history loses its texts), submissions to
+// remove with everything that hangs off them, and single file fields.
+type chunkDone struct {
+	spent, removed []string
+	files          [][2]string // submission id, field key
+}
+
+// finishChunk does, in a few set-based statements per chunk rather than a
+// few per row, what hangs off the chunk's submissions. The IN lists vary
+// in length, so they bypass the prepared-statement cache.
+func (tx *Tx) finishChunk(tenantID string, d chunkDone) error {
+	exec := func(q string, ids []string) error {
+		if len(ids) == 0 {
+			return nil
+		}
+		args := make([]any, 0, len(ids)+1)
+		args = append(args, tenantID)
+		marks := make([]string, len(ids))
+		for i, id := range ids {
+			args = append(args, id)
+			marks[i] = fmt.Sprintf("$%d", i+2)
+		}
+		_, err := tx.tx.ExecContext(tx.ctx, fmt.Sprintf(q, strings.Join(marks, ", ")), args...)
+		return err
+	}
+	gone := append(slices.Clone(d.spent), d.removed...)
+	steps := []struct {
+		q   string
+		ids []string
+	}{
+		{`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id IN (%s)`, gone},
+		{`UPDATE submission_events SET body = NULL WHERE tenant_id = $1 AND submission_id IN (%s)`, d.spent},
+		{`UPDATE submission_replies SET body = NULL WHERE tenant_id = $1 AND submission_id IN (%s)`, d.spent},
+		{`DELETE FROM submission_events WHERE tenant_id = $1 AND submission_id IN (%s)`, d.removed},
+		{`DELETE FROM submission_replies WHERE tenant_id = $1 AND submission_id IN (%s)`, d.removed},
+		{`DELETE FROM legal_holds WHERE tenant_id = $1 AND submission_id IN (%s)`, d.removed},
+		{`DELETE FROM submissions WHERE tenant_id = $1 AND id IN (%s)`, d.removed},
+	}
+	for _, st := range steps {
+		if err := exec(st.q, st.ids); err != nil {
+			return err
 		}
 	}
-	return true, nil
+	for _, f := range d.files {
+		if _, err := tx.exec(`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2 AND field_key = $3`,
+			tenantID, f[0], f[1]); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RetentionRun is one run in the history: no personal data, only counts.

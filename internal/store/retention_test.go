@@ -470,3 +470,25 @@ func TestClauseSEC1_FixedPeriodsEraseMailsAndSessions(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseSEC1_UnreadableRowDoesNotStopRetention: a submission whose
+// answers cannot be opened is left, counted and reported; the others
+// expire.
+func TestClauseSEC1_UnreadableRowDoesNotStopRetention(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx := retentionFixture(t, env, "gent", register.ExpiryAnonymise)
+		bad := fx.question(t, env, "een", "street")
+		good := fx.question(t, env, "twee", "street")
+		if _, err := env.Raw(t).Exec(`UPDATE submissions SET data = $1 WHERE id = $2`, []byte("not sealed at all, long enough to parse"), bad); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(11 * day)
+		rep := runRetention(t, env, fx.tn.ID, store.RetentionOptions{})
+		if rep.Unreadable != 1 || countOf(rep, "contact", "anonymise") != 1 {
+			t.Fatalf("report: %+v", rep)
+		}
+		if _, ok := answersOf(t, env, fx, good)["name"]; ok {
+			t.Fatal("the readable submission did not expire")
+		}
+	})
+}
