@@ -62,6 +62,10 @@ type RetentionOptions struct {
 	// At, for a dry run only, is the moment to evaluate: what will have
 	// expired by then (the retention page's outlook). Zero: now.
 	At time.Time
+	// Register, for a dry run only, is a proposed register to evaluate
+	// instead of the current one: what a change would make expire tonight,
+	// shown before it is saved. Nil: the current register.
+	Register *register.Register
 }
 
 // RetentionCount is how many submissions (or rows of a fixed-rule table)
@@ -171,11 +175,13 @@ func (db *DB) RunRetention(ctx context.Context, actor audit.Actor, tenantID stri
 		opts.Chunk = RetentionChunk
 	}
 	rep := RetentionReport{DryRun: opts.DryRun}
-	reg, err := db.CurrentRegister(ctx, tenantID)
-	if errors.Is(err, ErrNotFound) {
+	var reg RegisterVersion
+	var err error
+	if opts.DryRun && opts.Register != nil {
+		reg.Register = *opts.Register
+	} else if reg, err = db.CurrentRegister(ctx, tenantID); errors.Is(err, ErrNotFound) {
 		return rep, ErrRetentionNoRegister
-	}
-	if err != nil {
+	} else if err != nil {
 		return rep, fmt.Errorf("retention: %w", err)
 	}
 	fvs, err := db.AllFormVersions(ctx, tenantID)

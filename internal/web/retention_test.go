@@ -48,6 +48,18 @@ func TestClauseSEC1_RetentionPage(t *testing.T) {
 		if strings.Contains(body, "MARKER") {
 			t.Fatal("the page shows personal data")
 		}
+		// A shorter period is shown with what it makes expire tonight,
+		// before it is saved.
+		cur, err := env.DB.CurrentRegister(ctx, fe.gent.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := regEditCase{section: "categories", item: "contact", set: map[string][]string{"retention_days": {"700"}}}.values(t, cur.Register, cur.Version)
+		v.Set("step", "preview")
+		resp, body = fe.submit(t, "/gent/admin/register/edit/categories", fe.dpo, v)
+		if resp.StatusCode != 200 || !strings.Contains(body, "Deze wijziging laat vannacht gegevens van 1 inzendingen vervallen.") {
+			t.Fatalf("register preview: %d\n%s", resp.StatusCode, textOf(body))
+		}
 		// Refused field by field, nothing saved.
 		resp, body = fe.submit(t, page+"/holds", fe.dpo, url.Values{"reference": {ref}, "form": {"vraag"}, "reason": {""}, "until": {"31.02.2030"}})
 		for _, want := range []string{"Geef een referentie of kies een formulier, niet allebei.", "Geef de reden van de bewaarplicht.",
