@@ -31,6 +31,13 @@ type retentionOutlook struct {
 	Now, Month    int64
 }
 
+// retentionTable is one table of the outlook: the register's categories,
+// or the tables with a fixed period.
+type retentionTable struct {
+	ID, Caption, Head string
+	Rows              []retentionOutlook
+}
+
 type retentionRunRow struct {
 	Started, Finished, Status, By string
 	Resumed                       int
@@ -45,8 +52,7 @@ type retentionHoldRow struct {
 type retentionPage struct {
 	Slug, TenantName string
 	NoRegister       bool
-	Categories       []retentionOutlook
-	Tables           []retentionOutlook
+	Outlooks         []retentionTable
 	HeldNow          int64
 	Runs             []retentionRunRow
 	Holds            []retentionHoldRow
@@ -100,12 +106,14 @@ func (a *App) renderRetention(w http.ResponseWriter, r *http.Request, me account
 			}
 			return n
 		}
+		cats := retentionTable{ID: "categories", Caption: "retention.outlook.caption", Head: "retention.col.category"}
+		tables := retentionTable{ID: "tables", Caption: "retention.tables.caption", Head: "retention.col.what"}
 		for _, c := range reg.Register.Categories {
 			start := c.RetentionStart
 			if start == "" {
 				start = register.StartSubmission
 			}
-			p.Categories = append(p.Categories, retentionOutlook{Name: c.Name.In(lang), Days: c.RetentionDays,
+			cats.Rows = append(cats.Rows, retentionOutlook{Name: c.Name.In(lang), Days: c.RetentionDays,
 				Start: a.t(r, "retention.start."+start), Action: a.t(r, "retention.action."+c.Expiry),
 				Now: count(next, c.Key, ""), Month: count(month, c.Key, "")})
 		}
@@ -118,8 +126,9 @@ func (a *App) renderRetention(w http.ResponseWriter, r *http.Request, me account
 			if e.Action == register.ExpiryAnonymise {
 				o.Action = a.t(r, "retention.action.anonymise")
 			}
-			p.Tables = append(p.Tables, o)
+			tables.Rows = append(tables.Rows, o)
 		}
+		p.Outlooks = []retentionTable{cats, tables}
 	}
 	runs, err := st.RetentionRuns(ctx, t.ID, 20)
 	if err != nil {
