@@ -498,16 +498,19 @@ func (db *DB) writeChunk(ctx context.Context, actor audit.Actor, tenantID string
 		if err != nil {
 			return err
 		}
+		var live []rowChange
 		for _, ch := range changes {
-			if formHeld || held[ch.row.id] {
-				continue // put on hold since it was read: the next run counts it as held
+			if !formHeld && !held[ch.row.id] {
+				live = append(live, ch) // the others were put on hold since they were read
 			}
-			ok, err := tx.applyRetention(tenantID, ch, now)
-			if err != nil {
-				return err
-			}
-			if !ok {
-				continue // changed or put on hold since it was read: the next run sees it again
+		}
+		written, err := tx.applyRetentionAll(tenantID, live, now)
+		if err != nil {
+			return err
+		}
+		for _, ch := range live {
+			if !written[ch.row.id] {
+				continue // changed since it was read: the next run sees it again
 			}
 			for _, rule := range ch.expired {
 				chunk[countKey(rule.key, "", rule.action)]++
@@ -688,6 +691,62 @@ func (tx *Tx) applyRetention(tenantID string, ch rowChange, now time.Time) (bool
 	}
 	n, _ := res.RowsAffected()
 	return n == 1, nil
+}
+
+// applyRetentionAll writes the chunk's rows and returns those written. On
+// SQLite a prepared statement per row costs least (in process, and a
+// statement with thousands of $n parameters parses slowly); on PostgreSQL
+// every statement is a round trip, so the rows go in one UPDATE … FROM
+// (VALUES …) (per-dialect SQL: the casts).
+func (tx *Tx) applyRetentionAll(tenantID string, changes []rowChange, now time.Time) (map[string]bool, error) {
+	written := make(map[string]bool, len(changes))
+	var batch []rowChange
+	for _, ch := range changes {
+		if tx.db.dialect == Postgres && !ch.remove {
+			batch = append(batch, ch)
+			continue
+		}
+		ok, err := tx.applyRetention(tenantID, ch, now)
+		if err != nil {
+			return nil, err
+		}
+		written[ch.row.id] = ok
+	}
+	if len(batch) == 0 {
+		return written, nil
+	}
+	args := []any{tenantID, micros(now)}
+	rows := make([]string, len(batch))
+	for i, ch := range batch {
+		n := len(args)
+		rows[i] = fmt.Sprintf("($%d::text, $%d::text, $%d::bytea, $%d::text, $%d::boolean, $%d::boolean, $%d::boolean, $%d::boolean)",
+			n+1, n+2, n+3, n+4, n+5, n+6, n+7, n+8)
+		args = append(args, ch.row.id, ch.row.applied, ch.data, ch.applied, ch.dropContact, ch.dropContact && !ch.keepIndex, ch.spent,
+			ch.spent && !ch.row.pseudonymisedOnce)
+	}
+	res, err := tx.tx.QueryContext(tx.ctx, `UPDATE submissions AS s SET data = v.data, retention_applied = v.applied,
+		contact = CASE WHEN v.drop_contact THEN NULL ELSE s.contact END,
+		contact_index = CASE WHEN v.drop_index THEN NULL ELSE s.contact_index END,
+		lang = CASE WHEN v.spent THEN NULL ELSE s.lang END,
+		receipt_hash = CASE WHEN v.spent THEN NULL ELSE s.receipt_hash END,
+		receipt_expires_at = CASE WHEN v.spent THEN NULL ELSE s.receipt_expires_at END,
+		retention_spent_at = CASE WHEN v.spent THEN $2 ELSE s.retention_spent_at END,
+		subject_index = CASE WHEN v.drop_subject THEN NULL ELSE s.subject_index END
+		FROM (VALUES `+strings.Join(rows, ", ")+`) AS v (id, old, data, applied, drop_contact, drop_index, spent, drop_subject)
+		WHERE s.tenant_id = $1 AND s.id = v.id AND s.retention_applied = v.old
+		RETURNING s.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Close()
+	for res.Next() {
+		var id string
+		if err := res.Scan(&id); err != nil {
+			return nil, err
+		}
+		written[id] = true
+	}
+	return written, res.Err()
 }
 
 // heldIn reports whether a live hold covers the whole form, and which of
