@@ -126,6 +126,10 @@ func TestClauseSEC1_DataExpiresExactlyWhenItsCategorySays(t *testing.T) {
 		fx := retentionFixture(t, env, "gent", register.ExpiryAnonymise)
 		q1 := fx.question(t, env, "een", "street")
 		q2 := fx.question(t, env, "twee", "street")
+		if err := env.DB.ChangeSubmission(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), q1,
+			store.SubmissionChange{Note: "Belde over de lantaarnpaal"}); err != nil {
+			t.Fatal(err)
+		}
 		// stored() moves the clock a minute after each submission.
 		env.Clock.Advance(10*day - 2*time.Minute - time.Microsecond)
 		if rep := runRetention(t, env, fx.tn.ID, store.RetentionOptions{}); rep.Total() != 0 {
@@ -166,6 +170,13 @@ func TestClauseSEC1_DataExpiresExactlyWhenItsCategorySays(t *testing.T) {
 		env.Raw(t).QueryRow(`SELECT retention_spent_at, subject_index FROM submissions WHERE id = $1`, q1).Scan(&spent, &subject)
 		if !spent.Valid || subject == nil {
 			t.Fatalf("spent %v, subject index kept as the pseudonym: %v", spent, subject != nil)
+		}
+		// The note was about the case: its text goes with the last value,
+		// the history (who, when, what kind) stays.
+		var notes, texts int
+		env.Raw(t).QueryRow(`SELECT count(*), count(body) FROM submission_events WHERE submission_id = $1 AND kind = 'note'`, q1).Scan(&notes, &texts)
+		if notes != 1 || texts != 0 {
+			t.Fatalf("notes %d, with text %d", notes, texts)
 		}
 		if rep := runRetention(t, env, fx.tn.ID, store.RetentionOptions{}); rep.Total() != 0 {
 			t.Fatalf("a second run did work again: %+v", rep.Counts)
