@@ -239,3 +239,21 @@ func (db *DB) LegalHolds(ctx context.Context, actor audit.Actor, tenantID, submi
 	sort.SliceStable(out, func(i, j int) bool { return out[i].Active(now) && !out[j].Active(now) })
 	return out, nil
 }
+
+// HoldUntil reports whether a live hold covers a submission of tenantID
+// (on itself or its form) and until when (the latest end). Holds' dates
+// hold no personal data, so this read is not audited; their reasons are
+// read through LegalHolds.
+func (db *DB) HoldUntil(ctx context.Context, tenantID, submissionID, formKey string) (time.Time, bool, error) {
+	var until sql.NullInt64
+	err := db.sql.QueryRowContext(ctx, `SELECT max(until_at) FROM legal_holds WHERE tenant_id = $1 AND form_key = $2
+		AND lifted_at IS NULL AND until_at > $3 AND (submission_id IS NULL OR submission_id = $4)`,
+		tenantID, formKey, micros(db.now()), submissionID).Scan(&until)
+	if err != nil {
+		return time.Time{}, false, fmt.Errorf("legal hold of %s: %w", submissionID, err)
+	}
+	if !until.Valid {
+		return time.Time{}, false, nil
+	}
+	return fromMicros(until.Int64), true, nil
+}

@@ -65,6 +65,8 @@ type retentionPage struct {
 // retentionShow renders the page.
 func (a *App) retentionShow(w http.ResponseWriter, r *http.Request, me account.User) {
 	p := retentionPage{}
+	// From a case's page: the form to put it on hold, with its reference.
+	p.Form.Reference = strings.TrimSpace(r.URL.Query().Get("reference"))
 	switch r.URL.Query().Get("done") {
 	case "set":
 		p.Done = "retention.done.set"

@@ -86,15 +86,38 @@ func TestClauseSEC1_RetentionPage(t *testing.T) {
 			!strings.Contains(text, "Inzending "+ref) || !strings.Contains(text, "31.12.2099") {
 			t.Fatalf("after set:\n%s", text)
 		}
+		// The case's page says it is held, and links admins and the DPO to
+		// the holds with its reference filled in.
+		hs, _ := env.DB.LegalHolds(ctx, audit.System("test"), fe.gent.ID, "")
+		if len(hs) != 1 {
+			t.Fatal("no hold")
+		}
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		users, err := env.DB.Users(ctx, op, fe.gent.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			if u.Role == account.RoleAdmin {
+				if err := env.DB.SetFormAccess(ctx, op, fe.gent.ID, u.ID, []string{"vraag"}); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		_, body = fe.get(t, "/gent/inbox/submissions/"+hs[0].SubmissionID, fe.admin)
+		if text := textOf(body); !strings.Contains(text, "Onder bewaarplicht tot en met 31.12.2099") ||
+			!strings.Contains(body, "/gent/admin/register/retention?reference="+ref+"#new-hold") {
+			t.Fatalf("case page:\n%s", text)
+		}
+		_, body = fe.get(t, page+"?reference="+ref, fe.admin)
+		if !strings.Contains(body, `name="reference" autocomplete="off" spellcheck="false" value="`+ref+`"`) {
+			t.Fatal("the reference is not filled in from the case page's link")
+		}
 		env.Clock.Advance(30 * 24 * time.Hour)
 		_, fe.admin = fe.signIn(t, "admin3@gent.be", account.RoleAdmin)
 		_, body = fe.get(t, page, fe.admin)
 		if !strings.Contains(textOf(body), "1 inzendingen zouden nu vervallen, maar staan onder bewaarplicht.") {
 			t.Fatalf("held count:\n%s", textOf(body))
-		}
-		hs, _ := env.DB.LegalHolds(ctx, audit.System("test"), fe.gent.ID, "")
-		if len(hs) != 1 {
-			t.Fatal("no hold")
 		}
 		if resp, _ := fe.submit(t, page+"/holds/"+hs[0].ID+"/lift", fe.admin, url.Values{"x": {"1"}}); resp.StatusCode != 303 {
 			t.Fatalf("lift: %d", resp.StatusCode)
