@@ -389,25 +389,42 @@ func (db *DB) retainForm(ctx context.Context, actor audit.Actor, tenantID string
 			}
 		}
 	}()
+	// The writer is shared with the inbox and intake: a transaction is
+	// kept to about RetentionWriteTarget by writing a read chunk in parts,
+	// halved when a write takes too long and doubled (up to the chunk)
+	// when it is quick, so that a clerk's audited read waits little.
+	part := opts.Chunk
 	for pr := range next {
 		if pr.err != nil {
 			return pr.err
 		}
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if len(pr.changes) == 0 {
-			continue
-		}
-		if err := db.writeChunk(ctx, actor, tenantID, p, pr.changes, now, rep.RunID, counts); err != nil {
-			return fmt.Errorf("form %s version %d: %w", p.key, p.version, err)
-		}
-		if opts.AfterChunk != nil {
-			opts.AfterChunk()
+		for changes := pr.changes; len(changes) > 0; {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			k := min(len(changes), part)
+			began := time.Now()
+			if err := db.writeChunk(ctx, actor, tenantID, p, changes[:k], now, rep.RunID, counts); err != nil {
+				return fmt.Errorf("form %s version %d: %w", p.key, p.version, err)
+			}
+			switch took := time.Since(began); {
+			case took > 2*RetentionWriteTarget && part > 16:
+				part /= 2
+			case took < RetentionWriteTarget/2 && k == part:
+				part = min(opts.Chunk, part*2)
+			}
+			changes = changes[k:]
+			if opts.AfterChunk != nil {
+				opts.AfterChunk()
+			}
 		}
 	}
 	return ctx.Err()
 }
+
+// RetentionWriteTarget is how long one retention transaction should hold
+// the writer.
+const RetentionWriteTarget = 10 * time.Millisecond
 
 func (db *DB) retentionCandidates(ctx context.Context, q string, args []any) ([]retentionRow, error) {
 	rows, err := db.sql.QueryContext(ctx, q, args...)
