@@ -888,3 +888,58 @@ func (db *DB) RetentionRuns(ctx context.Context, tenantID string, limit int) ([]
 	}
 	return out, nil
 }
+
+// NextExpiries returns, per register category of tenantID's current
+// register, the earliest moment a stored value of it that has not expired
+// yet reaches the end of its period (a moment already past: it expires at
+// the next run, or is held). Categories no stored value uses are absent.
+// It reads dates only, so it is not audited.
+func (db *DB) NextExpiries(ctx context.Context, tenantID string) (map[string]time.Time, error) {
+	reg, err := db.CurrentRegister(ctx, tenantID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("next expiries: %w", err)
+	}
+	days := map[string]register.Category{}
+	for _, c := range reg.Register.Categories {
+		if c.RetentionDays > 0 {
+			days[c.Key] = c
+		}
+	}
+	fvs, err := db.AllFormVersions(ctx, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("next expiries: %w", err)
+	}
+	out := map[string]time.Time{}
+	for _, fv := range fvs {
+		if fv.Status == FormDraft {
+			continue
+		}
+		for _, key := range planOf(fv).cats {
+			c, ok := days[key]
+			if !ok {
+				continue
+			}
+			col := "created_at"
+			if c.RetentionStart == register.StartCaseClosed {
+				col = "closed_at"
+			}
+			var first sql.NullInt64
+			if err := db.sql.QueryRowContext(ctx, `SELECT min(`+col+`) FROM submissions WHERE tenant_id = $1 AND form_key = $2
+				AND form_version = $3 AND retention_spent_at IS NULL AND retention_applied NOT LIKE $4`,
+				tenantID, fv.Key, fv.Version, "%,"+key+",%").Scan(&first); err != nil {
+				return nil, fmt.Errorf("next expiries: %w", err)
+			}
+			if !first.Valid {
+				continue
+			}
+			at := fromMicros(first.Int64).AddDate(0, 0, c.RetentionDays)
+			if cur, ok := out[key]; !ok || at.Before(cur) {
+				out[key] = at
+			}
+		}
+	}
+	return out, nil
+}

@@ -124,11 +124,16 @@ func countOf(rep store.RetentionReport, category, action string) int64 {
 func TestClauseSEC1_DataExpiresExactlyWhenItsCategorySays(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		fx := retentionFixture(t, env, "gent", register.ExpiryAnonymise)
+		received := env.Clock.Now()
 		q1 := fx.question(t, env, "een", "street")
 		q2 := fx.question(t, env, "twee", "street")
 		if err := env.DB.ChangeSubmission(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), q1,
 			store.SubmissionChange{Note: "Belde over de lantaarnpaal"}); err != nil {
 			t.Fatal(err)
+		}
+		next, err := env.DB.NextExpiries(ctx, fx.tn.ID)
+		if err != nil || !next["contact"].Equal(received.Add(10*day)) || !next["web-forms"].Equal(received.Add(20*day)) {
+			t.Fatalf("next expiries: %v %v", next, err)
 		}
 		// stored() moves the clock a minute after each submission.
 		env.Clock.Advance(10*day - 2*time.Minute - time.Microsecond)

@@ -26,6 +26,7 @@ func retentionPath(r *http.Request) string {
 // table with a fixed period.
 type retentionOutlook struct {
 	Name          string
+	Next          string // the first value's expiry, "" when none
 	Days          int
 	Start, Action string // labels
 	Now, Month    int64
@@ -36,6 +37,7 @@ type retentionOutlook struct {
 type retentionTable struct {
 	ID, Caption, Head string
 	Rows              []retentionOutlook
+	WithNext          bool // the column of the first expiry
 }
 
 type retentionRunRow struct {
@@ -99,6 +101,11 @@ func (a *App) renderRetention(w http.ResponseWriter, r *http.Request, me account
 			return
 		}
 		p.HeldNow = next.Held
+		firsts, err := st.NextExpiries(ctx, t.ID)
+		if err != nil {
+			a.internalError(w, r, "retention: next expiries", err)
+			return
+		}
 		count := func(rep store.RetentionReport, cat, table string) int64 {
 			var n int64
 			for _, c := range rep.Counts {
@@ -108,14 +115,18 @@ func (a *App) renderRetention(w http.ResponseWriter, r *http.Request, me account
 			}
 			return n
 		}
-		cats := retentionTable{ID: "categories", Caption: "retention.outlook.caption", Head: "retention.col.category"}
+		cats := retentionTable{ID: "categories", Caption: "retention.outlook.caption", Head: "retention.col.category", WithNext: true}
 		tables := retentionTable{ID: "tables", Caption: "retention.tables.caption", Head: "retention.col.what"}
 		for _, c := range reg.Register.Categories {
 			start := c.RetentionStart
 			if start == "" {
 				start = register.StartSubmission
 			}
-			cats.Rows = append(cats.Rows, retentionOutlook{Name: c.Name.In(lang), Days: c.RetentionDays,
+			nextAt := ""
+			if at, ok := firsts[c.Key]; ok {
+				nextAt = at.In(brussels).Format("02.01.2006")
+			}
+			cats.Rows = append(cats.Rows, retentionOutlook{Name: c.Name.In(lang), Days: c.RetentionDays, Next: nextAt,
 				Start: a.t(r, "retention.start."+start), Action: a.t(r, "retention.action."+c.Expiry),
 				Now: count(next, c.Key, ""), Month: count(month, c.Key, "")})
 		}

@@ -42,7 +42,8 @@ func TestClauseSEC1_RetentionPage(t *testing.T) {
 		resp, body := fe.get(t, page, fe.dpo)
 		text := textOf(body)
 		if resp.StatusCode != 200 || !strings.Contains(text, "Contactgegevens: naam, e-mail, telefoon") ||
-			!strings.Contains(text, "730 dagen vanaf de ontvangst anonimiseren 0 1") || !strings.Contains(text, "Er is nog geen verwerking geweest.") {
+			!strings.Contains(text, "Contactgegevens: naam, e-mail, telefoon 730 dagen vanaf de ontvangst anonimiseren 0 1 01.11.2028") ||
+			!strings.Contains(text, "365 dagen vanaf de ontvangst wissen 0 0 geen gegevens") || !strings.Contains(text, "Er is nog geen verwerking geweest.") {
 			t.Fatalf("page: %d\n%s", resp.StatusCode, text)
 		}
 		if strings.Contains(body, "MARKER") {
