@@ -592,14 +592,55 @@ var errRowUnreadable = errors.New("answers cannot be opened")
 // expireAnswers opens the row's answers, removes or pseudonymises the
 // expired categories' values and seals what is left.
 func (db *DB) expireAnswers(tenantID string, p formPlan, ch *rowChange, due map[string]retentionRule) error {
-	plain, err := db.keys.Open(tenantID, submissionAD(tenantID, ch.row.id), ch.row.data)
-	if err != nil {
-		return fmt.Errorf("%w: %w", errRowUnreadable, err)
+	for _, rule := range ch.expired {
+		ch.files = append(ch.files, p.files[rule.key]...)
+		if rule.key == p.contact {
+			ch.dropContact = true
+			ch.keepIndex = ch.keepIndex || rule.action == register.ExpiryPseudonymise
+		}
+		ch.applied = addApplied(ch.applied, rule.key)
 	}
-	var answers map[string]form.Answer
-	if err := json.Unmarshal(plain, &answers); err != nil {
+	ch.spent = true
+	allDelete := true
+	for _, c := range p.cats {
+		applied := strings.Contains(ch.applied, ","+c+",")
+		r, ok := due[c]
+		ch.spent = ch.spent && applied
+		allDelete = allDelete && ok && r.action == register.ExpiryDelete
+		if ok && applied && r.action == register.ExpiryPseudonymise {
+			ch.row.pseudonymisedOnce = true
+		}
+	}
+	ch.remove = ch.spent && allDelete
+	if ch.remove {
+		return nil // the row goes: nothing to seal
+	}
+	answers := map[string]form.Answer{}
+	if !ch.spent || ch.row.pseudonymisedOnce {
+		// Values stay (other categories) or become pseudonyms: open them.
+		// When every value simply goes, nothing needs opening, which also
+		// lets retention reach answers whose key is already gone.
+		plain, err := db.keys.Open(tenantID, submissionAD(tenantID, ch.row.id), ch.row.data)
+		if err != nil {
+			return fmt.Errorf("%w: %w", errRowUnreadable, err)
+		}
+		if err := json.Unmarshal(plain, &answers); err != nil {
+			return err
+		}
+		if err := db.expireValues(tenantID, p, ch.expired, answers); err != nil {
+			return err
+		}
+	}
+	b, err := json.Marshal(answers)
+	if err != nil {
 		return err
 	}
+	ch.data, err = db.keys.Seal(tenantID, submissionAD(tenantID, ch.row.id), b)
+	return err
+}
+
+// expireValues removes or pseudonymises the expired categories' answers.
+func (db *DB) expireValues(tenantID string, p formPlan, expired []retentionRule, answers map[string]form.Answer) error {
 	pseudo := func(v string) (string, error) {
 		mac, err := db.keys.BlindIndex(tenantID, "retention-pseudonym", []byte(v))
 		if err != nil {
@@ -607,7 +648,7 @@ func (db *DB) expireAnswers(tenantID string, p formPlan, ch *rowChange, due map[
 		}
 		return "pseudonym:" + hex.EncodeToString(mac[:12]), nil
 	}
-	for _, rule := range ch.expired {
+	for _, rule := range expired {
 		for _, k := range p.fields[rule.key] {
 			a, ok := answers[k]
 			if !ok {
@@ -622,6 +663,7 @@ func (db *DB) expireAnswers(tenantID string, p formPlan, ch *rowChange, due map[
 				b, _ := json.Marshal(a.Address)
 				a.Value = string(b)
 			}
+			var err error
 			if a.Value != "" {
 				if out.Value, err = pseudo(a.Value); err != nil {
 					return err
@@ -636,33 +678,8 @@ func (db *DB) expireAnswers(tenantID string, p formPlan, ch *rowChange, due map[
 			}
 			answers[k] = out
 		}
-		ch.files = append(ch.files, p.files[rule.key]...)
-		if rule.key == p.contact {
-			ch.dropContact = true
-			ch.keepIndex = ch.keepIndex || rule.action == register.ExpiryPseudonymise
-		}
-		ch.applied = addApplied(ch.applied, rule.key)
 	}
-	ch.spent = true
-	allDelete := true
-	for _, c := range p.cats {
-		if !strings.Contains(ch.applied, ","+c+",") {
-			ch.spent = false
-		}
-		if r, ok := due[c]; !ok || r.action != register.ExpiryDelete {
-			allDelete = false
-		}
-		if r, ok := due[c]; ok && r.action == register.ExpiryPseudonymise && strings.Contains(ch.applied, ","+c+",") {
-			ch.row.pseudonymisedOnce = true
-		}
-	}
-	ch.remove = ch.spent && allDelete
-	b, err := json.Marshal(answers)
-	if err != nil {
-		return err
-	}
-	ch.data, err = db.keys.Seal(tenantID, submissionAD(tenantID, ch.row.id), b)
-	return err
+	return nil
 }
 
 func addApplied(applied, key string) string {

@@ -506,5 +506,19 @@ func TestClauseSEC1_UnreadableRowDoesNotStopRetention(t *testing.T) {
 		if _, ok := answersOf(t, env, fx, good)["name"]; ok {
 			t.Fatal("the readable submission did not expire")
 		}
+		// When every value of a submission simply goes, nothing is opened:
+		// retention reaches answers whose key is already gone.
+		al := fx.allowance(t, env, "drie")
+		fx.move(t, env, al, store.StatusDone)
+		if _, err := env.Raw(t).Exec(`UPDATE submissions SET data = $1 WHERE id = $2`, []byte("not sealed at all, long enough to parse"), al); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(40 * day)
+		rep = runRetention(t, env, fx.tn.ID, store.RetentionOptions{})
+		var spent sql.NullInt64
+		env.Raw(t).QueryRow(`SELECT retention_spent_at FROM submissions WHERE id = $1`, al).Scan(&spent)
+		if !spent.Valid || len(answersOf(t, env, fx, al)) != 0 {
+			t.Fatalf("the unreadable allowance, all of whose values go, is not spent: %+v", rep)
+		}
 	})
 }
