@@ -66,6 +66,9 @@ func (tx *Tx) appendAudit(e audit.Event) error {
 			next.PrevHash, next.Hash); err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
+		if err := tx.indexListObjects(next); err != nil {
+			return err
+		}
 		tx.heads[e.TenantID] = audit.Head{Seq: next.Seq, Hash: next.Hash}
 		return nil
 	}
