@@ -126,14 +126,19 @@ func (s *scaleLog) gen(i int, e *audit.Event) {
 	}
 }
 
-// seed stores the log and, on PostgreSQL, gathers the planner's
-// statistics (ANALYZE), as autovacuum does after a large load.
+// seed stores the log.
 func (s *scaleLog) seed(t testing.TB, env *storetest.Env) {
 	t.Helper()
 	if err := env.DB.BulkAuditEvents(ctx, s.tenantID, s.n, s.n >= 1_000_000, s.gen); err != nil {
 		t.Fatal(err)
 	}
 	env.Clock.Advance(time.Duration(s.n)*s.step + time.Minute)
+}
+
+// analyze gathers PostgreSQL's planner statistics, as autovacuum does
+// after a large load. (Kluis runs no ANALYZE on SQLite.)
+func analyze(t testing.TB, env *storetest.Env) {
+	t.Helper()
 	if env.Dialect == store.Postgres {
 		if _, err := env.Raw(t).Exec(`ANALYZE audit_events; ANALYZE audit_list_objects`); err != nil {
 			t.Fatal(err)
@@ -208,34 +213,53 @@ func TestClauseAUD1_AuditFiltersReadAnIndex(t *testing.T) {
 		tn := newTenant(t, env, "gent")
 		s := newScaleLog(t, env, tn.ID, 20_000, 2_000)
 		s.seed(t, env)
-		for _, f := range s.filters() {
-			for _, next := range []bool{false, true} {
-				plan, err := env.DB.AuditLogPlan(ctx, tn.ID, f.query(1), next)
-				if err != nil {
-					t.Fatalf("%s: %v", f.name, err)
-				}
-				for _, index := range f.indexes {
-					if !strings.Contains(plan, index) {
-						t.Errorf("%s (next page %v): the plan does not read %s:\n%s", f.name, next, index, plan)
-					}
-				}
-				// One driving range per branch, in the page's order: a sort
-				// is allowed only to merge branches or the few rows of
-				// list events.
-				if len(f.query(1).Actions) <= 1 && !strings.HasPrefix(f.name, "object") {
-					if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort") {
-						t.Errorf("%s (next page %v): the plan sorts the matches:\n%s", f.name, next, plan)
-					}
-				}
-				if !slices.Contains(f.indexes, "audit_events_at") && strings.Contains(plan, "audit_events_at") {
-					t.Errorf("%s (next page %v): the plan reads the whole log by time:\n%s", f.name, next, plan)
-				}
-				if strings.Contains(plan, "Seq Scan") || strings.Contains(plan, "SCAN audit_events") {
-					t.Errorf("%s (next page %v): the plan scans the table:\n%s", f.name, next, plan)
-				}
+		// Before the statistics (just after a large import, before
+		// autovacuum came by) and after them. Without statistics
+		// PostgreSQL expects a tenant to have a few dozen events and
+		// sorts them for the page without a filter (a sort of the whole
+		// log): that is why a restore ends with ANALYZE
+		// (docs/operations.md). Every other filter holds without.
+		for _, analyzed := range []bool{false, true} {
+			filters := s.filters()
+			if analyzed {
+				analyze(t, env)
+			} else if env.Dialect == store.Postgres {
+				filters = filters[1:]
 			}
+			checkAuditPlans(t, env, tn.ID, filters)
 		}
 	})
+}
+
+func checkAuditPlans(t *testing.T, env *storetest.Env, tenantID string, filters []scaleFilter) {
+	t.Helper()
+	for _, f := range filters {
+		for _, next := range []bool{false, true} {
+			plan, err := env.DB.AuditLogPlan(ctx, tenantID, f.query(1), next)
+			if err != nil {
+				t.Fatalf("%s: %v", f.name, err)
+			}
+			for _, index := range f.indexes {
+				if !strings.Contains(plan, index) {
+					t.Errorf("%s (next page %v): the plan does not read %s:\n%s", f.name, next, index, plan)
+				}
+			}
+			// One driving range per branch, in the page's order: a sort
+			// is allowed only to merge branches or the few rows of
+			// list events.
+			if len(f.query(1).Actions) <= 1 && !strings.HasPrefix(f.name, "object") {
+				if strings.Contains(plan, "TEMP B-TREE") || strings.Contains(plan, "Sort") {
+					t.Errorf("%s (next page %v): the plan sorts the matches:\n%s", f.name, next, plan)
+				}
+			}
+			if !slices.Contains(f.indexes, "audit_events_at") && strings.Contains(plan, "audit_events_at") {
+				t.Errorf("%s (next page %v): the plan reads the whole log by time:\n%s", f.name, next, plan)
+			}
+			if strings.Contains(plan, "Seq Scan") || strings.Contains(plan, "SCAN audit_events") {
+				t.Errorf("%s (next page %v): the plan scans the table:\n%s", f.name, next, plan)
+			}
+		}
+	}
 }
 
 // TestClauseAUD1_AuditDownloadHoldsEveryEvent: a download of the log holds
@@ -248,6 +272,7 @@ func TestClauseAUD1_AuditDownloadHoldsEveryEvent(t *testing.T) {
 		tn := newTenant(t, env, "gent")
 		s := newScaleLog(t, env, tn.ID, 20_000, 500)
 		s.seed(t, env)
+		analyze(t, env)
 		dpo := audit.Actor{Kind: audit.KindUser, ID: "dpo-1", Role: "dpo", RequestID: "r"}
 		group := audit.ActionsIn(audit.GroupSubmissions)
 		for _, q := range []store.AuditQuery{{}, {Actions: group}} {
@@ -337,6 +362,7 @@ func benchAuditPage(b *testing.B, n, citizens int) {
 		s := newScaleLog(b, env, tn.ID, n, citizens)
 		t0 := time.Now()
 		s.seed(b, env)
+		analyze(b, env)
 		seeded := time.Since(t0)
 		size := ""
 		if env.Dialect == store.SQLite {
@@ -351,7 +377,7 @@ func benchAuditPage(b *testing.B, n, citizens int) {
 		dpo := audit.Actor{Kind: audit.KindUser, ID: "dpo-1", Role: "dpo", RequestID: "bench"}
 		const runs = 40
 		var out strings.Builder
-		fmt.Fprintf(&out, "\n%s: %d events, %d citizens, seeded in %s (%s)\n", env.Dialect, n, citizens, seeded.Round(time.Second), size)
+		fmt.Fprintf(&out, "\n%s: %d events, %d citizens, seeded (PostgreSQL: and analysed) in %s (%s)\n", env.Dialect, n, citizens, seeded.Round(time.Second), size)
 		fmt.Fprintf(&out, "%-36s %9s %9s %9s %7s\n", "filter (first page of 50)", "p50", "p95", "max", "rows")
 		var worst time.Duration
 		b.ResetTimer()
