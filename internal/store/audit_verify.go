@@ -50,15 +50,26 @@ func (db *DB) VerifyAudit(ctx context.Context, tenantID string) (int64, error) {
 // afterwards, in order, by the verifier that finished the part before, as
 // the single walk would have: a gap, an edit or a broken link at a boundary
 // is found there. What lies after head.Seq is read last, by verifyTail.
+//
+// A pruned log (AUD-2) is walked from its latest pruning record: the chain
+// resumes after the record's last hash at its size, and the count is of
+// the events after it. Whether the record itself is genuine is a question
+// for its signature, which the checkpoint verifier checks
+// (auditproof.VerifyFrom); this walk shows the chain unbroken from it.
 func (db *DB) verifyAudit(ctx context.Context, tenantID string, head audit.Head, n int) (int64, error) {
-	if head.Seq <= 0 {
+	pruned, err := db.LatestAuditPruning(ctx, tenantID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
+	start := pruned.Size
+	if head.Seq <= start {
 		n = 1 // nothing to split (and keep the ranges increasing)
 	}
 	parts := make([]verifyPart, n)
 	for i := range parts {
 		parts[i].lo, parts[i].hi = math.MinInt64, head.Seq
 		if i > 0 {
-			parts[i].lo = 1 + int64(i)*head.Seq/int64(n)
+			parts[i].lo = start + 1 + int64(i)*(head.Seq-start)/int64(n)
 			parts[i-1].hi = parts[i].lo - 1
 		}
 	}
@@ -68,19 +79,22 @@ func (db *DB) verifyAudit(ctx context.Context, tenantID string, head audit.Head,
 	}
 	wg.Wait()
 	v := audit.NewVerifier(tenantID)
+	if start > 0 {
+		v = audit.ResumeVerifier(tenantID, pruned.Start())
+	}
 	for _, p := range parts {
 		if p.first != nil {
 			if err := v.Next(p.first); err != nil {
-				return v.Count(), err
+				return v.Count() - start, err
 			}
 			v = p.rest
 		}
 		if p.err != nil {
-			return v.Count(), p.err
+			return v.Count() - start, p.err
 		}
 	}
-	err := db.verifyTail(ctx, tenantID, head.Seq, v)
-	return v.Count(), err
+	err = db.verifyTail(ctx, tenantID, head.Seq, v)
+	return v.Count() - start, err
 }
 
 // verifyTail checks the events after seq `after` and compares the end of
