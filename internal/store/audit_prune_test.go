@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -17,6 +18,21 @@ import (
 )
 
 const month = 31 * 24 * time.Hour
+
+// keyringSigner is the platform's checkpoint key from the test keyring,
+// the one the store checks pruning records with.
+func keyringSigner(t *testing.T, db *store.DB) (note.Signer, note.Verifier) {
+	t.Helper()
+	k, err := db.CheckpointKey("test.example/audit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := auditproof.ParseVerifierKey(k.VerifierKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k.Signer, v
+}
 
 // growTo appends events until tenant's log holds size events.
 func growTo(t *testing.T, db *store.DB, tenantID string, size int64) {
@@ -67,7 +83,7 @@ func TestClauseAUD2_PruningAtCheckpointKeepsVerificationWorking(t *testing.T) {
 		db := env.DB
 		tn := newTenant(t, env, "gent").ID
 		other := newTenant(t, env, "brugge").ID
-		signer, v := testSigner(t)
+		signer, v := keyringSigner(t, db)
 		// Sizes 3, 4 and 6: the frontier of 6 is [0,4) and [4,6), so
 		// the record speaks for size 4 (and 6) but not for 3.
 		kept := []auditproof.SignedCheckpoint{signAt(t, db, tn, 3, signer, "cp3"), signAt(t, db, tn, 4, signer, "cp4"),
@@ -176,7 +192,7 @@ func TestClauseAUD2_PruningRefusedBelowMinimum(t *testing.T) {
 		ctx := context.Background()
 		db := env.DB
 		tn := newTenant(t, env, "gent").ID
-		signer, _ := testSigner(t)
+		signer, _ := keyringSigner(t, db)
 		admin := audit.Actor{Kind: audit.KindUser, ID: "u-admin", Role: "admin"}
 		for _, months := range []int{0, 5, -1} {
 			err := db.SetAuditRetention(ctx, admin, tn, months)
@@ -246,7 +262,7 @@ func TestClauseAUD2_PlainDeleteOnAuditEventsStillFails(t *testing.T) {
 		ctx := context.Background()
 		db := env.DB
 		tn := newTenant(t, env, "gent").ID
-		signer, _ := testSigner(t)
+		signer, _ := keyringSigner(t, db)
 		raw := env.Raw(t)
 		signAt(t, db, tn, 4, signer, "cp4")
 		if _, err := raw.ExecContext(ctx, `DELETE FROM audit_events WHERE tenant_id = $1 AND seq = 1`, tn); err == nil {
@@ -283,7 +299,7 @@ func TestClauseAUD2_ForgedPruningRecordFailsVerification(t *testing.T) {
 		ctx := context.Background()
 		db := env.DB
 		tn := newTenant(t, env, "gent").ID
-		signer, v := testSigner(t)
+		signer, v := keyringSigner(t, db)
 		other, _ := testSigner(t)
 		kept := []auditproof.SignedCheckpoint{signAt(t, db, tn, 4, signer, "cp4"), signAt(t, db, tn, 5, signer, "cp5")}
 		env.Clock.Advance(25 * month)
@@ -354,6 +370,39 @@ func TestClauseAUD2_ForgedPruningRecordFailsVerification(t *testing.T) {
 		_, err = verifyLive(t, db, tn, v, rec.Pruned(), []auditproof.SignedCheckpoint{{Name: "cp4-kept", Note: forkedCp4}, kept[2]})
 		if ce := (*auditproof.CheckpointError)(nil); !errors.As(err, &ce) || ce.Name != "cp4-kept" || ce.Check != auditproof.CheckPruning {
 			t.Fatalf("got %v, want cp4-kept failing against the pruning record", err)
+		}
+		// A record written behind the store's back, signed by another key,
+		// lets the trigger delete the events it claims to cover — and the
+		// chain verifier then refuses the log at the first event after it.
+		tb := newTenant(t, env, "brugge").ID
+		signAt(t, db, tb, 4, signer, "b4")
+		auditN(t, db, tb, 2)
+		tree := auditproof.NewLog()
+		var lastHash []byte
+		_ = db.EachAuditEvent(ctx, tb, func(e *audit.Event) error {
+			if e.Seq <= 4 {
+				lastHash = bytes.Clone(e.Hash)
+				return tree.AppendEvent(e)
+			}
+			return nil
+		})
+		bOrigin := auditproof.Origin(v.Name()+"/", tb)
+		forged, err := auditproof.SignPruning(auditproof.Pruning{Origin: bOrigin, Size: 4, Root: tree.Root(), LastHash: lastHash,
+			Frontier: tree.Frontier()}, other)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw := env.Raw(t)
+		if _, err := raw.ExecContext(ctx, `INSERT INTO audit_prunings (tenant_id, size, last_hash, frontier, checkpoint, note, pruned_at)
+			VALUES ($1, 4, $2, $3, $4, $5, 0)`, tb, lastHash, tree.FrontierBytes(), string(mustSign(t, other, bOrigin, 4, tree.Root())), string(forged)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.ExecContext(ctx, `DELETE FROM audit_events WHERE tenant_id = $1 AND seq <= 4`, tb); err != nil {
+			t.Fatal(err)
+		}
+		var broken *audit.BrokenError
+		if _, err := db.VerifyAudit(ctx, tb); !errors.As(err, &broken) || broken.Seq != 5 || !strings.Contains(broken.Reason, "pruning record") {
+			t.Fatalf("VerifyAudit of a log pruned by a forged record: %v", err)
 		}
 		// A kept checkpoint of the record's size with another root: a fork.
 		_, err = verifyLive(t, db, tn, v, rec.Pruned(), []auditproof.SignedCheckpoint{{Name: "cp5-kept", Note: mustSign(t, signer, origin, 5, alt.Root())}})
