@@ -273,14 +273,5 @@ func (db *DB) PrunableLogs(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("logs to prune: %w", err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanStrings(rows)
 }
