@@ -17,7 +17,7 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-func testSigner(t *testing.T) (note.Signer, note.Verifier) {
+func testSigner(t testing.TB) (note.Signer, note.Verifier) {
 	t.Helper()
 	_, priv, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {
