@@ -1,13 +1,17 @@
 package cli
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/auditproof"
+	"github.com/kluis/kluis/internal/store"
 )
 
 // prunedExport writes the export of events after a pruning at size, with
@@ -94,5 +98,67 @@ func TestClauseAUD2_OfflineVerifierUsesThePruningRecord(t *testing.T) {
 	code, _, errs = s.run(t.Context(), "audit", "verify", "--export", broken, "--checkpoint", cp9, "--key", k.vkey)
 	if code != 2 || !strings.Contains(errs, "is not a readable export") {
 		t.Fatalf("malformed record: exit %d, %s", code, errs)
+	}
+}
+
+// AUD-2, ADT-1: after the daily pruning (here run three years on), the
+// live log still verifies — its hash chain, and against the checkpoint
+// the controller kept, from the record the database keeps — and its
+// export carries the record and verifies offline the same way.
+func TestClauseAUD2_PrunedLiveLogVerifiesOnlineAndThroughItsExport(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	cp := filepath.Join(s.dir, "cp.note")
+	s.ok("audit", "checkpoint", "--tenant", "gent", "--out", cp)
+	vkey := strings.SplitN(s.ok("audit", "key"), "\n", 2)[0]
+
+	ctx := t.Context()
+	env := &Env{Stdout: io.Discard, Stderr: io.Discard, Getenv: func(k string) string { return s.env[k] }}
+	cfg, _, err := load(env, flags(env, "test"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := openKeys(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	later := func() time.Time { return time.Now().AddDate(3, 0, 0) }
+	db, err := store.Open(ctx, cfg.DatabaseURL, store.Options{Keys: keys, Now: later})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tn, err := db.Tenant(ctx, "gent")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key, err := db.CheckpointKey(cfg.CheckpointKeyName())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := db.PruneAudit(ctx, tn.ID, key.Signer)
+	db.Close()
+	cpNote, _ := os.ReadFile(cp)
+	size := strings.Split(string(cpNote), "\n")[1]
+	if err != nil || fmt.Sprint(rec.Size) != size {
+		t.Fatalf("prune: size %d (want the kept checkpoint's, %s), %v", rec.Size, size, err)
+	}
+
+	// Left: the pruning's own event.
+	if out := s.ok("audit", "verify", "--tenant", "gent"); !strings.Contains(out, "gent: 1 events verified, chain intact") {
+		t.Fatalf("chain after pruning: %s", out)
+	}
+	out := s.ok("audit", "verify", "--tenant", "gent", "--checkpoint", cp, "--key", vkey)
+	for _, want := range []string{"intact: 1 events, 1 checkpoints hold (the largest covers " + size + " events)",
+		"pruned: events 1-" + size + " were removed", "covered by the pruning record: " + cp} {
+		if !strings.Contains(out, want) {
+			t.Errorf("live verification lacks %q:\n%s", want, out)
+		}
+	}
+	export := filepath.Join(s.dir, "gent.jsonl")
+	s.ok("audit", "export", "--tenant", "gent", "--out", export)
+	out = s.ok("audit", "verify", "--export", export, "--checkpoint", cp, "--key", vkey)
+	if !strings.Contains(out, "intact: 2 events") || // and the export's own
+		!strings.Contains(out, "covered by the pruning record: "+cp) {
+		t.Fatalf("offline verification of the pruned export:\n%s", out)
 	}
 }
