@@ -217,6 +217,8 @@ var actions = []Action{
 	{Code: "audit.export", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.verify", Group: GroupAuditLog, MayFail: true},
 	{Code: "audit.checkpoint", Group: GroupAuditLog, Object: NameNumber},
+	{Code: "audit.prune", Group: GroupAuditLog, Object: NameNumber},
+	{Code: "audit.retention", Group: GroupAuditLog, Object: NameNumber},
 
 	// The organisation on the platform.
 	{Code: "tenant.create", Group: GroupPlatform},

@@ -131,9 +131,10 @@ func verifyExport(env *Env, exportPath string, cpPaths []string, keyArg string) 
 	if err != nil {
 		return badExport(exportPath, err)
 	}
-	r, err := auditproof.Verify(x.Tenant(), checkpointOrigin(v, x.Tenant()), v, kept, x.Next)
+	r, err := auditproof.VerifyFrom(x.Tenant(), checkpointOrigin(v, x.Tenant()), v, x.Pruned(), kept, x.Next)
 	var xErr *auditproof.ExportError
-	if errors.As(err, &xErr) {
+	var pErr *auditproof.PruningError
+	if errors.As(err, &xErr) || (errors.As(err, &pErr) && pErr.Check == auditproof.CheckFormat) {
 		return badExport(exportPath, err)
 	}
 	return verified(env, r, err)
@@ -155,12 +156,20 @@ func verifyLive(ctx context.Context, env *Env, cfg config.Config, rest []string,
 		return err
 	}
 	defer db.Close()
+	// A pruned log (AUD-2) is verified from its pruning record, read in
+	// the same way as an export carries it.
+	var pruned *auditproof.Pruned
+	if p, err := db.LatestAuditPruning(ctx, t.ID); err == nil {
+		pruned = p.Pruned()
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	next, stop, err := db.AuditEvents(ctx, t.ID)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	r, err := auditproof.Verify(t.ID, checkpointOrigin(v, t.ID), v, kept, next)
+	r, err := auditproof.VerifyFrom(t.ID, checkpointOrigin(v, t.ID), v, pruned, kept, next)
 	if err == nil {
 		fmt.Fprintf(env.Stdout, "%s: ", t.Slug)
 	}
@@ -224,6 +233,15 @@ func verified(env *Env, r *auditproof.Report, err error) error {
 		return err // a checkpoint that no longer holds, or a break after the last one: exit 1
 	}
 	fmt.Fprintf(env.Stdout, "intact: %d events, %d checkpoints hold (the largest covers %d events)\n", r.Events, r.Checkpoints, r.Size)
+	if r.Pruned > 0 {
+		fmt.Fprintf(env.Stdout, "pruned: events 1-%d were removed by the audit retention; the signed pruning record holds, and the events after it chain from it\n", r.Pruned)
+		for _, name := range r.Covered {
+			fmt.Fprintf(env.Stdout, "covered by the pruning record: %s\n", name)
+		}
+		for _, name := range r.Unprovable {
+			fmt.Fprintf(env.Stdout, "not provable without the pruned events: %s (verify it against an export made before the pruning)\n", name)
+		}
+	}
 	return nil
 }
 
@@ -323,14 +341,24 @@ func auditExport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	// A pruned log's export starts after its pruning record (AUD-2). The
+	// daily pruning moving on between this read and the events' would
+	// make an export that fails its chain check: export again then.
+	var pruned *auditproof.Pruned
+	first := int64(1)
+	if p, err := db.LatestAuditPruning(ctx, t.ID); err == nil {
+		pruned, first = p.Pruned(), p.Size+1
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	n, err := writeFileAtomic(*out, func(f *os.File) (int64, error) {
 		// Recorded once the file can be written, before the log is read.
 		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.export",
-			ObjectType: "audit_log", ObjectID: fmt.Sprintf("1-%d", head.Seq+1),
+			ObjectType: "audit_log", ObjectID: fmt.Sprintf("%d-%d", first, head.Seq+1),
 			Purpose: "audit log export for offline verification", Outcome: audit.OutcomeSuccess}); err != nil {
 			return 0, err
 		}
-		w, err := auditproof.NewExportWriter(f, t.ID)
+		w, err := auditproof.NewPrunedExportWriter(f, t.ID, pruned)
 		if err != nil {
 			return 0, err
 		}

@@ -114,6 +114,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindExportSweep] = jobs.ExportSweepHandler(exportDir(cfg))
 		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()}), log)
 		handlers[jobs.KindAuditCheckpoint] = jobs.CheckpointHandler(cfg.CheckpointKeyName())
+		handlers[jobs.KindAuditPrune] = jobs.PruneHandler(cfg.CheckpointKeyName())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

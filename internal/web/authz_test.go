@@ -170,6 +170,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// nothing).
 		{"GET /{tenant}/admin/policy", "GET", "/gent/admin/policy", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/policy", "POST", "/gent/admin/policy", "password_min_length=8", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		// The audit log's retention (AUD-2): whoever reads the log sees
+		// it; the admin and the DPO change it (under six months: 422,
+		// nothing saved).
+		{"GET /{tenant}/admin/audit/retention", "GET", "/gent/admin/audit/retention", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/audit/retention", "POST", "/gent/admin/audit/retention", "months=5", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
 		// Webhooks (issue 5): whoever reads the settings sees them; only
 		// admins change them (an empty form: 422, nothing saved; an unknown
 		// hook: 404).

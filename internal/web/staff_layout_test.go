@@ -33,6 +33,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/inbox":                            "/gent/inbox",
 	"GET /{tenant}/inbox/submissions/{id}":           "/gent/inbox/submissions/{sub}",
 	"GET /{tenant}/admin/audit":                      "/gent/admin/audit",
+	"GET /{tenant}/admin/audit/retention":            "/gent/admin/audit/retention",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
 	"GET /{tenant}/admin/branding":                   "/gent/admin/branding",
