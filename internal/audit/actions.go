@@ -211,6 +211,12 @@ var actions = []Action{
 	{Code: "operator.revoke", Group: GroupSupplier},
 	{Code: "operator.grants.read", Group: GroupSupplier},
 	{Code: "operator.access", Group: GroupSupplier},
+	// The supplier's staff list (AUD-5): read by the controller, changed
+	// by the supplier (a department, in the realm's log), and each change
+	// announced in every controller's log.
+	{Code: "operator.staff.read", Group: GroupSupplier, Object: NameNumber},
+	{Code: "operator.staff_change", Group: GroupSupplier},
+	{Code: "operator.department", Group: GroupSupplier},
 
 	// The audit log.
 	{Code: "audit.read", Group: GroupAuditLog, Object: NameNumber},

@@ -3,7 +3,9 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/kluis/kluis/internal/account"
@@ -18,15 +20,17 @@ import (
 // them time-boxed access from the controller's own pages.
 func runOperator(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return usageError{"say what to do: kluis operator add|list"}
+		return usageError{"say what to do: kluis operator add|list|set"}
 	}
 	switch args[0] {
 	case "add":
 		return operatorAdd(ctx, env, args[1:])
 	case "list":
 		return operatorList(ctx, env, args[1:])
+	case "set":
+		return operatorSet(ctx, env, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown operator command %q: use add or list", args[0])}
+	return usageError{fmt.Sprintf("unknown operator command %q: use add, list or set", args[0])}
 }
 
 // operatorAdd invites a member of the supplier's staff and prints the
@@ -37,6 +41,7 @@ func operatorAdd(ctx context.Context, env *Env, args []string) error {
 	fs.StringVar(&in.Email, "email", "", "the person's e-mail address")
 	fs.StringVar(&in.Name, "name", "", "the person's name")
 	fs.StringVar(&in.Lang, "lang", "nl", "language of the account: nl, fr or en")
+	fs.StringVar(&in.Department, "department", "", "the person's department or role, shown to every controller (AUD-5)")
 	cfg, _, err := load(env, fs, args)
 	if err != nil {
 		return err
@@ -102,4 +107,36 @@ func operatorList(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", u.Name, u.Email, u.Status, u.Lang, u.CreatedAt.Format("2006-01-02"), u.ID)
 	}
 	return tw.Flush()
+}
+
+// operatorSet changes an operator's department; every controller is told
+// (AUD-5), in its log and by mail to its DPO.
+func operatorSet(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "operator set")
+	email := fs.String("email", "", "the operator's e-mail address")
+	department := fs.String("department", "", "the new department or role (empty: none)")
+	cfg, _, err := load(env, fs, args)
+	if err != nil {
+		return err
+	}
+	deptGiven := false
+	fs.Visit(func(f *flag.Flag) { deptGiven = deptGiven || f.Name == "department" })
+	if *email == "" || !deptGiven {
+		return usageError{"say whom and what: kluis operator set --email ADDRESS --department NAME"}
+	}
+	if msg := account.DepartmentProblem(strings.TrimSpace(*department)); msg != "" {
+		return usageError{"--department " + msg}
+	}
+	db, err := openAll(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.SetOperatorDepartment(ctx, operatorActor(env), *email, *department); errors.Is(err, store.ErrNoSuchOperator) {
+		return errors.New("no operator has that e-mail address: `kluis operator list` shows them")
+	} else if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "department set; every controller sees it on its staff list and was told\n")
+	return nil
 }

@@ -29,7 +29,7 @@ func runUser(ctx context.Context, env *Env, args []string) error {
 	return usageError{fmt.Sprintf("unknown user command %q: use invite or list", args[0])}
 }
 
-var inviteFlagNames = map[string]string{"email": "--email", "name": "--name", "role": "--role", "lang": "--lang"}
+var inviteFlagNames = map[string]string{"email": "--email", "name": "--name", "role": "--role", "lang": "--lang", "department": "--department"}
 
 // userInvite bootstraps a tenant's first administrator (USR-1): it prints a
 // one-time activation link where the person chooses their own password

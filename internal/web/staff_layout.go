@@ -67,6 +67,7 @@ var staffSections = []navSection{
 	{"admin", "staff.nav.admin", []navPage{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
 		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit},
+		{"staff.nav.admin.staff", "/admin/operators/staff", account.ViewAudit},
 		{"staff.nav.admin.policy", "/admin/policy", account.ViewSettings},
 		{"staff.nav.admin.branding", "/admin/branding", account.ViewSettings},
 		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings},
