@@ -214,6 +214,8 @@ var actions = []Action{
 	// The supplier's staff list (AUD-5): read by the controller, changed
 	// by the supplier (a department, in the realm's log), and each change
 	// announced in every controller's log.
+	// A kluis command run by an operator under the tenant's grant (AUD-3).
+	{Code: "operator.command", Group: GroupSupplier},
 	{Code: "operator.staff.read", Group: GroupSupplier, Object: NameNumber},
 	{Code: "operator.staff_change", Group: GroupSupplier},
 	{Code: "operator.department", Group: GroupSupplier},

@@ -20,23 +20,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-func runAudit(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis audit verify|export|checkpoint|key"}
-	}
-	switch args[0] {
-	case "verify":
-		return auditVerify(ctx, env, args[1:])
-	case "key":
-		return auditKey(env, args[1:])
-	case "export":
-		return auditExport(ctx, env, args[1:])
-	case "checkpoint":
-		return auditCheckpoint(ctx, env, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown audit command %q: use verify, export, checkpoint or key", args[0])}
-}
-
 // fileList is a flag that may be given more than once.
 type fileList []string
 
@@ -266,6 +249,7 @@ func auditKey(env *Env, args []string) error {
 func auditExport(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit export")
 	ref := fs.String("tenant", "", "tenant slug or id")
+	grant := grantFlag(fs)
 	out := fs.String("out", "", "the file to write (replaced if it exists)")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
@@ -279,13 +263,20 @@ func auditExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// The export holds who did what to the tenant's data: a supplier reads
+	// it only under the tenant's grant (AUD-4); the tenant's own staff
+	// export it from the audit page without the supplier (AUD-2).
+	actor, err := granted(ctx, env, db, t, *grant, "kluis audit export")
+	if err != nil {
+		return err
+	}
 	head, err := db.AuditHead(ctx, t.ID)
 	if err != nil {
 		return err
 	}
 	n, err := writeFileAtomic(*out, func(f *os.File) (int64, error) {
 		// Recorded once the file can be written, before the log is read.
-		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.export",
+		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: actor, Action: "audit.export",
 			ObjectType: "audit_log", ObjectID: fmt.Sprintf("1-%d", head.Seq+1),
 			Purpose: "audit log export for offline verification", Outcome: audit.OutcomeSuccess}); err != nil {
 			return 0, err

@@ -29,15 +29,12 @@ import (
 // prints submissions/s, latency percentiles and the server's peak RSS.
 // Every submission is sealed, audited and committed durably, as in
 // production.
-func runBench(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "intake" {
-		return usageError{"say what to measure: kluis bench intake [--clients 8] [--duration 15s] [--database-url URL]"}
-	}
+func benchIntake(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "bench intake")
 	clients := fs.Int("clients", 8, "concurrent clients")
 	duration := fs.Duration("duration", 15*time.Second, "how long to measure (after a 2 s warm-up)")
 	dbURL := fs.String("database-url", "", "database for the server under test (default: SQLite in a temporary directory)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
 	if *clients < 1 || *clients > 256 || *duration < time.Second {

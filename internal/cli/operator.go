@@ -14,24 +14,10 @@ import (
 	"github.com/kluis/kluis/internal/tenant"
 )
 
-// runOperator manages the supplier's own staff: the platform operators.
+// kluis operator manages the supplier's own staff: the platform operators.
 // They sign in at /operator/ (password and mandatory MFA) and have no
 // standing access to any controller's data: a controller's admin grants
 // them time-boxed access from the controller's own pages.
-func runOperator(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis operator add|list|set"}
-	}
-	switch args[0] {
-	case "add":
-		return operatorAdd(ctx, env, args[1:])
-	case "list":
-		return operatorList(ctx, env, args[1:])
-	case "set":
-		return operatorSet(ctx, env, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown operator command %q: use add, list or set", args[0])}
-}
 
 // operatorAdd invites a member of the supplier's staff and prints the
 // one-time activation link where they choose their own password.

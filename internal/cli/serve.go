@@ -79,6 +79,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		if err := ensureDemoTenant(ctx, env, db); err != nil {
 			return err
 		}
+		if err := ensureDemoGrant(ctx, env, db, cfg.DataDir); err != nil {
+			return err
+		}
 	}
 
 	sender, err := mailSender(cfg)
