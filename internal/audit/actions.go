@@ -233,6 +233,13 @@ var actions = []Action{
 	{Code: "tenant.contact.read", Group: GroupPlatform, MayFail: true},
 	{Code: "realm.create", Group: GroupPlatform},
 	{Code: "keys.rotate", Group: GroupPlatform, Object: NameNumber},
+	// The platform log (AUD-3): the supplier's actions on the platform,
+	// in the operators' realm's own log; each tenant sees those that
+	// concern it.
+	{Code: "platform.migrate", Group: GroupPlatform},
+	{Code: "platform.start", Group: GroupPlatform},
+	{Code: "platform.checkpoint_key", Group: GroupPlatform},
+	{Code: "platform.keys.rotate", Group: GroupPlatform},
 }
 
 var actionIndex = func() map[string]Action {

@@ -216,7 +216,7 @@ func checkpointKey(cfg config.Config, keys *seal.Keyring) (signer note.Signer, v
 
 // auditKey prints the verification key of the platform's checkpoints and
 // its fingerprint: what a controller keeps to verify them (ADT-1).
-func auditKey(env *Env, args []string) error {
+func auditKey(ctx context.Context, env *Env, args []string) error {
 	cfg, _, err := load(env, flags(env, "audit key"), args)
 	if err != nil {
 		return err
@@ -234,10 +234,29 @@ func auditKey(env *Env, args []string) error {
 		return err
 	}
 	if created {
+		// In the platform log when there is a database to hold it (the key
+		// may be made before the first migration).
+		if db, err := openAll(ctx, cfg); err == nil {
+			err = recordCheckpointKey(ctx, env, db, vkey)
+			db.Close()
+			if err != nil {
+				return err
+			}
+		}
 		fmt.Fprintf(env.Stderr, "made the platform's checkpoint-signing key in the keyring %s\n", keys.Dir())
 	}
 	fmt.Fprintf(env.Stdout, "%s\nfingerprint: %s\n", vkey, fp)
 	return nil
+}
+
+// recordCheckpointKey puts the making of the checkpoint-signing key in the
+// platform log, with its fingerprint: it concerns every tenant (AUD-3).
+func recordCheckpointKey(ctx context.Context, env *Env, db *store.DB, vkey string) error {
+	fp, err := auditproof.Fingerprint(vkey)
+	if err != nil {
+		return err
+	}
+	return db.PlatformLog(ctx, operatorActor(env), "platform.checkpoint_key", store.PlatformAll, fp)
 }
 
 // auditExport writes a tenant's whole audit log in the export format of
@@ -345,9 +364,14 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	signer, _, _, err := checkpointKey(cfg, db.Keys())
+	signer, vkey, created, err := checkpointKey(cfg, db.Keys())
 	if err != nil {
 		return err
+	}
+	if created {
+		if err := recordCheckpointKey(ctx, env, db, vkey); err != nil {
+			return err
+		}
 	}
 	chain, tree := audit.NewVerifier(t.ID), auditproof.NewLog()
 	if err := db.EachAuditEvent(ctx, t.ID, func(e *audit.Event) error {

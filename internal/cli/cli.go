@@ -88,7 +88,7 @@ func commands() []command {
 			{"verify", platform, auditVerify},
 			{"export", tenantData, auditExport},
 			{"checkpoint", platform, auditCheckpoint},
-			{"key", platform, func(_ context.Context, env *Env, args []string) error { return auditKey(env, args) }},
+			{"key", platform, auditKey},
 		}},
 		{name: "config", summary: "print the effective configuration, secrets redacted", run: runConfig, access: supplierOnly},
 		{name: "version", summary: "print the version", run: runVersion, access: supplierOnly},

@@ -90,6 +90,10 @@ func rotateKey(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) err
 		ObjectID: fmt.Sprint(id), Purpose: "key management", Outcome: audit.OutcomeSuccess}); err != nil {
 		return fmt.Errorf("key %d is in the keyring but the audit event failed: %w", id, err)
 	}
+	// And in the platform log, as the supplier's action on the platform (AUD-3).
+	if err := db.PlatformLog(ctx, actor, "platform.keys.rotate", t.ID, fmt.Sprint(id)); err != nil {
+		return fmt.Errorf("key %d is in the keyring and the tenant's log but not in the platform log: %w", id, err)
+	}
 	fmt.Fprintf(env.Stdout, "tenant %s: new primary data key %d; older keys still open existing data\n", t.Slug, id)
 	return nil
 }

@@ -87,6 +87,10 @@ func operatorList(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if len(users) == 0 { // the realm exists for the platform log alone
+		fmt.Fprintln(env.Stdout, "no operators yet: kluis operator add --email … --name …")
+		return nil
+	}
 	tw := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "NAME\tE-MAIL\tSTATUS\tLANG\tCREATED\tID")
 	for _, u := range users {
