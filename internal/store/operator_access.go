@@ -59,7 +59,17 @@ func (db *DB) OperatorAccess(ctx context.Context, tenantID, operatorEmail, id st
 	if status != account.StatusActive {
 		return OperatorPermission{}, &AccessError{"your operator account is not active"}
 	}
-	g, err := db.scanGrant(db.sql.QueryRowContext(ctx, `SELECT `+grantColumns+` FROM operator_grants WHERE id = $1`, id), false)
+	// Only the grant's plain columns: its label and reason stay sealed.
+	var g OperatorGrant
+	var expires int64
+	var revoked sql.NullInt64
+	err = db.sql.QueryRowContext(ctx, `SELECT id, tenant_id, operator_id, expires_at, revoked_at FROM operator_grants WHERE id = $1`, id).
+		Scan(&g.ID, &g.TenantID, &g.OperatorID, &expires, &revoked)
+	g.ExpiresAt = fromMicros(expires)
+	if revoked.Valid {
+		r := fromMicros(revoked.Int64)
+		g.RevokedAt = &r
+	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return OperatorPermission{}, &AccessError{fmt.Sprintf("there is no grant %q", id)}
