@@ -62,10 +62,14 @@ func commands() []command {
 			{"invite", onboarding, userInvite},
 			{"list", tenantData, userList},
 		}},
-		{name: "operator", summary: "add, list or change the supplier's platform operators", subs: []subcommand{
+		{name: "operator", summary: "add, list, change, suspend or remove the supplier's platform operators", subs: []subcommand{
 			{"add", supplierOnly, operatorAdd},
 			{"list", supplierOnly, operatorList},
 			{"set", supplierOnly, operatorSet},
+			{"suspend", supplierOnly, operatorStatus("suspend")},
+			{"reactivate", supplierOnly, operatorStatus("reactivate")},
+			{"remove", supplierOnly, operatorStatus("remove")},
+			{"reset-mfa", supplierOnly, operatorStatus("reset-mfa")},
 		}},
 		{name: "register", summary: "export, import (YAML) and list the versions of a tenant's processing register", subs: []subcommand{
 			{"export", tenantData, registerCommand("export")},

@@ -130,3 +130,54 @@ func operatorSet(ctx context.Context, env *Env, args []string) error {
 	fmt.Fprintf(env.Stdout, "department set; every controller sees it on its staff list and was told\n")
 	return nil
 }
+
+// operatorStatus suspends, re-admits or removes an operator account (or
+// resets its second factor). Every controller is told in its log and by
+// mail to its DPO (AUD-5); a removed account is gone from every staff list.
+func operatorStatus(what string) func(ctx context.Context, env *Env, args []string) error {
+	return func(ctx context.Context, env *Env, args []string) error {
+		fs := flags(env, "operator "+what)
+		email := fs.String("email", "", "the operator's e-mail address")
+		cfg, _, err := load(env, fs, args)
+		if err != nil {
+			return err
+		}
+		if *email == "" {
+			return usageError{"say whom: kluis operator " + what + " --email ADDRESS"}
+		}
+		db, err := openAll(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		id, err := db.OperatorID(ctx, *email)
+		if errors.Is(err, store.ErrNoSuchOperator) {
+			return errors.New("no operator has that e-mail address: `kluis operator list` shows them")
+		} else if err != nil {
+			return err
+		}
+		realm, err := db.TenantBySlug(ctx, tenant.OperatorSlug)
+		if err != nil {
+			return err
+		}
+		actor := operatorActor(env)
+		switch what {
+		case "suspend":
+			err = db.DisableUser(ctx, actor, realm.ID, id)
+		case "reactivate":
+			err = db.EnableUser(ctx, actor, realm.ID, id)
+		case "remove":
+			err = db.RemoveUser(ctx, actor, realm.ID, id)
+		case "reset-mfa":
+			err = db.RemoveTOTP(ctx, actor, realm.ID, id)
+		}
+		if errors.Is(err, store.ErrLastAdmin) {
+			return errors.New("that is the last active operator: add another one first")
+		}
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "operator %s: %s done; every controller sees it on its staff list and was told\n", *email, what)
+		return nil
+	}
+}
