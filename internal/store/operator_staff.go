@@ -41,6 +41,8 @@ const (
 	StaffMFAEnrol   StaffChange = "mfa_enrolled"
 	StaffMFAReset   StaffChange = "mfa_reset"
 	StaffDepartment StaffChange = "department"
+	StaffPasskey    StaffChange = "passkey_added"
+	StaffNoPasskey  StaffChange = "passkey_removed"
 )
 
 // staffChangeOf maps a realm event's action to the change of the list.
@@ -53,6 +55,8 @@ var staffChangeOf = map[string]StaffChange{
 	"mfa.enrol":           StaffMFAEnrol,
 	"mfa.remove":          StaffMFAReset,
 	"operator.department": StaffDepartment,
+	"passkey.add":         StaffPasskey,
+	"passkey.remove":      StaffNoPasskey,
 }
 
 // StaffMember is one operator account on a controller's staff list.
@@ -61,7 +65,7 @@ type StaffMember struct {
 	Name       string
 	Department string
 	Status     string // account.StatusInvited, StatusActive or StatusDisabled (suspended)
-	MFA        bool   // a confirmed second factor (TOTP)
+	MFA        bool   // a second factor: a confirmed TOTP or a passkey
 	Since      time.Time
 	Unreadable bool // the name did not open; listed without it
 }
@@ -83,7 +87,8 @@ func (db *DB) OperatorStaff(ctx context.Context, actor audit.Actor, tenantID str
 		}
 		if realmID != "" {
 			rows, err := tx.tx.QueryContext(tx.ctx, `SELECT u.id, u.name, u.department, u.status, u.created_at,
-				CASE WHEN m.confirmed_at IS NULL THEN 0 ELSE 1 END
+				CASE WHEN m.confirmed_at IS NOT NULL OR EXISTS (SELECT 1 FROM passkeys p WHERE p.tenant_id = u.tenant_id
+					AND p.user_id = u.id) THEN 1 ELSE 0 END
 				FROM users u LEFT JOIN mfa_totp m ON m.user_id = u.id AND m.tenant_id = u.tenant_id
 				WHERE u.tenant_id = $1 AND u.removed_at IS NULL ORDER BY u.created_at, u.id`, realmID)
 			if err != nil {
@@ -185,6 +190,9 @@ func (tx *Tx) staffChanged(e audit.Event) error {
 	if !ok || e.Outcome != audit.OutcomeSuccess {
 		return nil
 	}
+	if change == StaffNoPasskey && e.ObjectType == "user" {
+		return nil // part of a second-factor reset: its "mfa.remove" tells, once
+	}
 	var realm string
 	if err := tx.queryRow(`SELECT realm FROM tenants WHERE id = $1`, e.TenantID).Scan(&realm); err != nil {
 		return err
@@ -193,6 +201,9 @@ func (tx *Tx) staffChanged(e audit.Event) error {
 		return nil
 	}
 	opID := e.ObjectID
+	if change == StaffPasskey || change == StaffNoPasskey {
+		opID = e.Subject // the object is the passkey
+	}
 	var sealedName []byte
 	var department string
 	var removed sql.NullInt64
