@@ -19,23 +19,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-func runAudit(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis audit verify|export|checkpoint|key"}
-	}
-	switch args[0] {
-	case "verify":
-		return auditVerify(ctx, env, args[1:])
-	case "key":
-		return auditKey(env, args[1:])
-	case "export":
-		return auditExport(ctx, env, args[1:])
-	case "checkpoint":
-		return auditCheckpoint(ctx, env, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown audit command %q: use verify, export, checkpoint or key", args[0])}
-}
-
 // fileList is a flag that may be given more than once.
 type fileList []string
 
@@ -291,7 +274,7 @@ func checkpointKey(cfg config.Config, keys *seal.Keyring) (signer note.Signer, v
 
 // auditKey prints the verification key of the platform's checkpoints and
 // its fingerprint: what a controller keeps to verify them (ADT-1).
-func auditKey(env *Env, args []string) error {
+func auditKey(ctx context.Context, env *Env, args []string) error {
 	cfg, _, err := load(env, flags(env, "audit key"), args)
 	if err != nil {
 		return err
@@ -309,10 +292,29 @@ func auditKey(env *Env, args []string) error {
 		return err
 	}
 	if created {
+		// In the platform log when there is a database to hold it (the key
+		// may be made before the first migration).
+		if db, err := openAll(ctx, cfg); err == nil {
+			err = recordCheckpointKey(ctx, env, db, vkey)
+			db.Close()
+			if err != nil {
+				return err
+			}
+		}
 		fmt.Fprintf(env.Stderr, "made the platform's checkpoint-signing key in the keyring %s\n", keys.Dir())
 	}
 	fmt.Fprintf(env.Stdout, "%s\nfingerprint: %s\n", vkey, fp)
 	return nil
+}
+
+// recordCheckpointKey puts the making of the checkpoint-signing key in the
+// platform log, with its fingerprint: it concerns every tenant (AUD-3).
+func recordCheckpointKey(ctx context.Context, env *Env, db *store.DB, vkey string) error {
+	fp, err := auditproof.Fingerprint(vkey)
+	if err != nil {
+		return err
+	}
+	return db.PlatformLog(ctx, operatorActor(env), "platform.checkpoint_key", store.PlatformAll, fp)
 }
 
 // auditExport writes a tenant's whole audit log in the export format of
@@ -324,6 +326,7 @@ func auditKey(env *Env, args []string) error {
 func auditExport(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit export")
 	ref := fs.String("tenant", "", "tenant slug or id")
+	grant := grantFlag(fs)
 	out := fs.String("out", "", "the file to write (replaced if it exists)")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
@@ -337,6 +340,13 @@ func auditExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// The export holds who did what to the tenant's data: a supplier reads
+	// it only under the tenant's grant (AUD-4); the tenant's own staff
+	// export it from the audit page without the supplier (AUD-2).
+	actor, err := granted(ctx, env, db, t, *grant, "kluis audit export")
+	if err != nil {
+		return err
+	}
 	head, err := db.AuditHead(ctx, t.ID)
 	if err != nil {
 		return err
@@ -353,7 +363,7 @@ func auditExport(ctx context.Context, env *Env, args []string) error {
 	}
 	n, err := writeFileAtomic(*out, func(f *os.File) (int64, error) {
 		// Recorded once the file can be written, before the log is read.
-		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.export",
+		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: actor, Action: "audit.export",
 			ObjectType: "audit_log", ObjectID: fmt.Sprintf("%d-%d", first, head.Seq+1),
 			Purpose: "audit log export for offline verification", Outcome: audit.OutcomeSuccess}); err != nil {
 			return 0, err
@@ -420,7 +430,8 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	key, err := db.CheckpointKey(cfg.CheckpointKeyName())
+	actor := operatorActor(env)
+	key, err := db.CheckpointKeyBy(ctx, actor, cfg.CheckpointKeyName())
 	if err != nil {
 		return err
 	}
@@ -431,7 +442,6 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 		}
 		return err
 	}
-	actor := operatorActor(env)
 	cp, _, err := db.SignCheckpoint(ctx, t.ID, key.Signer, &actor)
 	if err != nil {
 		return err

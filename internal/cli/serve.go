@@ -70,13 +70,24 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 		if len(applied) > 0 {
 			log.Info("applied migrations", "versions", applied)
+			if err := recordMigration(ctx, env, db, applied, nil); err != nil {
+				return err
+			}
 		}
 	}
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
+	// The first start of each version is in the platform log (AUD-3): an
+	// upgrade concerns every tenant.
+	if _, err := db.PlatformStarted(ctx, operatorActor(env), versionString()); err != nil {
+		return err
+	}
 	if *demo {
 		if err := ensureDemoTenant(ctx, env, db); err != nil {
+			return err
+		}
+		if err := ensureDemoGrant(ctx, env, db, cfg.DataDir); err != nil {
 			return err
 		}
 	}

@@ -73,7 +73,7 @@ func (tx *Tx) appendAudit(e audit.Event) error {
 			return fmt.Errorf("audit: append: %w", err)
 		}
 		tx.heads[e.TenantID] = chainHead{Head: audit.Head{Seq: next.Seq, Hash: next.Hash}, tree: frontier}
-		return nil
+		return tx.staffChanged(next) // AUD-5: a change of the supplier's staff list is told to every controller
 	}
 }
 

@@ -126,6 +126,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/admin/stats", "GET", "/gent/admin/stats", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/users/{id}/forms", "POST", "/gent/admin/users/nobody/forms", "form=vraag", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/operators/staff", "GET", "/gent/admin/operators/staff", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/audit/platform", "GET", "/gent/admin/audit/platform", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/operators", "POST", "/gent/admin/operators", "email=&reason=&hours=4",
 			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		{"POST /{tenant}/admin/operators/{id}/revoke", "POST", "/gent/admin/operators/nothing/revoke", "x=1",

@@ -95,6 +95,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// Supplier access: the controller's admins grant operators time-boxed
 	// access and see and end it; the DPO sees it.
 	mux.HandleFunc("GET /{tenant}/admin/operators", a.require(account.ViewAudit, a.operatorsShow))
+	mux.HandleFunc("GET /{tenant}/admin/operators/staff", a.require(account.ViewAudit, a.operatorStaffShow))
+	mux.HandleFunc("GET /{tenant}/admin/audit/platform", a.require(account.ViewAudit, a.platformLogShow))
 	mux.HandleFunc("POST /{tenant}/admin/operators", a.require(account.ManageUsers, a.operatorGrantCreate))
 	mux.HandleFunc("POST /{tenant}/admin/operators/{id}/revoke", a.require(account.ManageUsers, a.operatorGrantRevoke))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of

@@ -30,6 +30,8 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/users":                      "/gent/admin/users",
 	"GET /{tenant}/admin/users/{id}":                 "/gent/admin/users/{user}",
 	"GET /{tenant}/admin/operators":                  "/gent/admin/operators",
+	"GET /{tenant}/admin/operators/staff":            "/gent/admin/operators/staff",
+	"GET /{tenant}/admin/audit/platform":             "/gent/admin/audit/platform",
 	"GET /{tenant}/inbox":                            "/gent/inbox",
 	"GET /{tenant}/inbox/submissions/{id}":           "/gent/inbox/submissions/{sub}",
 	"GET /{tenant}/admin/audit":                      "/gent/admin/audit",
