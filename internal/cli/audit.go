@@ -5,7 +5,6 @@ import (
 	"crypto/ed25519"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,23 +19,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-func runAudit(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis audit verify|export|checkpoint|key"}
-	}
-	switch args[0] {
-	case "verify":
-		return auditVerify(ctx, env, args[1:])
-	case "key":
-		return auditKey(env, args[1:])
-	case "export":
-		return auditExport(ctx, env, args[1:])
-	case "checkpoint":
-		return auditCheckpoint(ctx, env, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown audit command %q: use verify, export, checkpoint or key", args[0])}
-}
-
 // fileList is a flag that may be given more than once.
 type fileList []string
 
@@ -49,17 +31,22 @@ func auditVerify(ctx context.Context, env *Env, args []string) error {
 	all := fs.Bool("all", false, "verify every tenant's live hash chain")
 	export := fs.String("export", "", "offline: an export file (kluis audit export) to verify against --checkpoint")
 	var cps fileList
-	fs.Var(&cps, "checkpoint", "offline: a signed checkpoint file kept by the controller (repeat for several)")
-	key := fs.String("key", "", "offline: the verification key (name+hash+key), or a file holding it")
+	fs.Var(&cps, "checkpoint", "a signed checkpoint file kept by the controller (repeat for several); with --export offline, with --tenant against the live log")
+	key := fs.String("key", "", "the checkpoints' verification key (name+hash+key), or a file holding it")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
 		return err
 	}
 	if *export != "" || len(cps) > 0 || *key != "" {
-		if *ref != "" || *all {
-			return usageError{"--export, --checkpoint and --key verify an export offline; they do not go with --tenant or --all (run `kluis audit export` first)"}
+		switch {
+		case *all:
+			return usageError{"--checkpoint and --key verify one log: give --tenant or --export, not --all"}
+		case *export != "" && *ref != "":
+			return usageError{"give --export (offline) or --tenant (the live log), not both"}
+		case *export != "" || *ref == "":
+			return verifyExport(env, *export, cps, *key)
 		}
-		return verifyExport(env, *export, cps, *key)
+		return verifyLive(ctx, env, cfg, rest, *ref, cps, *key)
 	}
 	db, err := openAll(ctx, cfg)
 	if err != nil {
@@ -111,34 +98,12 @@ func auditVerify(ctx context.Context, env *Env, args []string) error {
 // holds, 1 when one no longer does (the error names it), 2 when the input
 // cannot be read (a usageError).
 func verifyExport(env *Env, exportPath string, cpPaths []string, keyArg string) error {
-	var missing []string
-	if exportPath == "" {
-		missing = append(missing, "--export FILE")
+	if missing := missingArgs(exportPath == "", cpPaths, keyArg); missing != "" {
+		return usageError{"offline verification needs " + missing}
 	}
-	if len(cpPaths) == 0 {
-		missing = append(missing, "--checkpoint FILE (at least one)")
-	}
-	if keyArg == "" {
-		missing = append(missing, "--key KEY")
-	}
-	if len(missing) > 0 {
-		return usageError{"offline verification needs " + strings.Join(missing, ", ")}
-	}
-	vkey, err := readVerifierKey(keyArg)
+	v, kept, err := keptCheckpoints(cpPaths, keyArg)
 	if err != nil {
 		return err
-	}
-	v, err := auditproof.ParseVerifierKey(vkey)
-	if err != nil {
-		return usageError{"--key: " + err.Error()}
-	}
-	kept := make([]auditproof.SignedCheckpoint, 0, len(cpPaths))
-	for _, p := range cpPaths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return usageError{fmt.Sprintf("--checkpoint %s: cannot read it: %v", p, unwrapPath(err))}
-		}
-		kept = append(kept, auditproof.SignedCheckpoint{Name: p, Note: b})
 	}
 	f, err := os.Open(exportPath)
 	if err != nil {
@@ -149,21 +114,117 @@ func verifyExport(env *Env, exportPath string, cpPaths []string, keyArg string) 
 	if err != nil {
 		return badExport(exportPath, err)
 	}
-	// The origin names the tenant's log under the key's name: the platform
-	// signs kluis.example/audit/<tenant id> with the key kluis.example/audit.
-	origin := auditproof.Origin(v.Name()+"/", x.Tenant())
-	r, err := auditproof.Verify(x.Tenant(), origin, v, kept, x.Next)
-	var cpErr *auditproof.CheckpointError
+	r, err := auditproof.VerifyFrom(x.Tenant(), checkpointOrigin(v, x.Tenant()), v, x.Pruned(), kept, x.Next)
 	var xErr *auditproof.ExportError
+	var pErr *auditproof.PruningError
+	if errors.As(err, &xErr) || (errors.As(err, &pErr) && pErr.Check == auditproof.CheckFormat) {
+		return badExport(exportPath, err)
+	}
+	return verified(env, r, err)
+}
+
+// verifyLive checks a tenant's live log, read from the database, against
+// the checkpoints the controller kept elsewhere (ADT-1): the same check as
+// verifyExport, without an export in between. Exit status as verifyExport's.
+func verifyLive(ctx context.Context, env *Env, cfg config.Config, rest []string, ref string, cpPaths []string, keyArg string) error {
+	if missing := missingArgs(false, cpPaths, keyArg); missing != "" {
+		return usageError{"verifying the live log against kept checkpoints needs " + missing}
+	}
+	v, kept, err := keptCheckpoints(cpPaths, keyArg)
+	if err != nil {
+		return err
+	}
+	db, t, err := openTenant(ctx, cfg, rest, ref)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	// A pruned log (AUD-2) is verified from its pruning record, read in
+	// the same way as an export carries it.
+	var pruned *auditproof.Pruned
+	if p, err := db.LatestAuditPruning(ctx, t.ID); err == nil {
+		pruned = p.Pruned()
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	next, stop, err := db.AuditEvents(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	r, err := auditproof.VerifyFrom(t.ID, checkpointOrigin(v, t.ID), v, pruned, kept, next)
+	if err == nil {
+		fmt.Fprintf(env.Stdout, "%s: ", t.Slug)
+	}
+	return verified(env, r, err)
+}
+
+// missingArgs lists what a verification against kept checkpoints lacks.
+func missingArgs(noExport bool, cpPaths []string, keyArg string) string {
+	var missing []string
+	if noExport {
+		missing = append(missing, "--export FILE")
+	}
+	if len(cpPaths) == 0 {
+		missing = append(missing, "--checkpoint FILE (at least one)")
+	}
+	if keyArg == "" {
+		missing = append(missing, "--key KEY")
+	}
+	return strings.Join(missing, ", ")
+}
+
+// keptCheckpoints reads the verification key and the kept checkpoints (the
+// caller checked that both were given); a usageError (exit 2) when one
+// cannot be read.
+func keptCheckpoints(cpPaths []string, keyArg string) (note.Verifier, []auditproof.SignedCheckpoint, error) {
+	vkey, err := readVerifierKey(keyArg)
+	if err != nil {
+		return nil, nil, err
+	}
+	v, err := auditproof.ParseVerifierKey(vkey)
+	if err != nil {
+		return nil, nil, usageError{"--key: " + err.Error()}
+	}
+	kept := make([]auditproof.SignedCheckpoint, 0, len(cpPaths))
+	for _, p := range cpPaths {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, nil, usageError{fmt.Sprintf("--checkpoint %s: cannot read it: %v", p, unwrapPath(err))}
+		}
+		kept = append(kept, auditproof.SignedCheckpoint{Name: p, Note: b})
+	}
+	return v, kept, nil
+}
+
+// checkpointOrigin names the tenant's log under the key's name: the
+// platform signs kluis.example/audit/<tenant id> with the key
+// kluis.example/audit.
+func checkpointOrigin(v note.Verifier, tenantID string) string {
+	return auditproof.Origin(v.Name()+"/", tenantID)
+}
+
+// verified reports a verification's result: exit 0 when every checkpoint
+// holds, 1 when one no longer does (the error names it), 2 when a
+// checkpoint is not one at all.
+func verified(env *Env, r *auditproof.Report, err error) error {
+	var cpErr *auditproof.CheckpointError
 	switch {
 	case errors.As(err, &cpErr) && cpErr.Check == auditproof.CheckFormat:
 		return usageError{fmt.Sprintf("--checkpoint %s is not a signed checkpoint: %s", cpErr.Name, cpErr.Reason)}
-	case errors.As(err, &xErr):
-		return badExport(exportPath, err)
 	case err != nil:
 		return err // a checkpoint that no longer holds, or a break after the last one: exit 1
 	}
 	fmt.Fprintf(env.Stdout, "intact: %d events, %d checkpoints hold (the largest covers %d events)\n", r.Events, r.Checkpoints, r.Size)
+	if r.Pruned > 0 {
+		fmt.Fprintf(env.Stdout, "pruned: events 1-%d were removed by the audit retention; the signed pruning record holds, and the events after it chain from it\n", r.Pruned)
+		for _, name := range r.Covered {
+			fmt.Fprintf(env.Stdout, "covered by the pruning record: %s\n", name)
+		}
+		for _, name := range r.Unprovable {
+			fmt.Fprintf(env.Stdout, "not provable without the pruned events: %s (verify it against an export made before the pruning)\n", name)
+		}
+	}
 	return nil
 }
 
@@ -196,30 +257,10 @@ func unwrapPath(err error) error {
 	return err
 }
 
-// checkpointKeyName names a new checkpoint key after the platform's public
-// address, e.g. "loket.example/audit"; the key keeps its name afterwards,
-// as it is part of the verification key the controllers hold.
-func checkpointKeyName(cfg config.Config) string {
-	host := cfg.BaseURL
-	if u, err := url.Parse(cfg.BaseURL); err == nil && u.Hostname() != "" {
-		host = u.Hostname()
-	}
-	host = strings.Map(func(r rune) rune {
-		if r == ' ' || r == '+' || r < 0x21 {
-			return -1
-		}
-		return r
-	}, host)
-	if host == "" {
-		host = "kluis.example"
-	}
-	return host + "/audit"
-}
-
 // checkpointKey returns the platform's checkpoint signer and verification
 // key from the keyring, making the key on first use (AUD-3).
 func checkpointKey(cfg config.Config, keys *seal.Keyring) (signer note.Signer, vkey string, created bool, err error) {
-	name, priv, created, err := keys.CheckpointKey(checkpointKeyName(cfg))
+	name, priv, created, err := keys.CheckpointKey(cfg.CheckpointKeyName())
 	if err != nil {
 		return nil, "", false, err
 	}
@@ -233,7 +274,7 @@ func checkpointKey(cfg config.Config, keys *seal.Keyring) (signer note.Signer, v
 
 // auditKey prints the verification key of the platform's checkpoints and
 // its fingerprint: what a controller keeps to verify them (ADT-1).
-func auditKey(env *Env, args []string) error {
+func auditKey(ctx context.Context, env *Env, args []string) error {
 	cfg, _, err := load(env, flags(env, "audit key"), args)
 	if err != nil {
 		return err
@@ -251,10 +292,29 @@ func auditKey(env *Env, args []string) error {
 		return err
 	}
 	if created {
+		// In the platform log when there is a database to hold it (the key
+		// may be made before the first migration).
+		if db, err := openAll(ctx, cfg); err == nil {
+			err = recordCheckpointKey(ctx, env, db, vkey)
+			db.Close()
+			if err != nil {
+				return err
+			}
+		}
 		fmt.Fprintf(env.Stderr, "made the platform's checkpoint-signing key in the keyring %s\n", keys.Dir())
 	}
 	fmt.Fprintf(env.Stdout, "%s\nfingerprint: %s\n", vkey, fp)
 	return nil
+}
+
+// recordCheckpointKey puts the making of the checkpoint-signing key in the
+// platform log, with its fingerprint: it concerns every tenant (AUD-3).
+func recordCheckpointKey(ctx context.Context, env *Env, db *store.DB, vkey string) error {
+	fp, err := auditproof.Fingerprint(vkey)
+	if err != nil {
+		return err
+	}
+	return db.PlatformLog(ctx, operatorActor(env), "platform.checkpoint_key", store.PlatformAll, fp)
 }
 
 // auditExport writes a tenant's whole audit log in the export format of
@@ -266,6 +326,7 @@ func auditKey(env *Env, args []string) error {
 func auditExport(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit export")
 	ref := fs.String("tenant", "", "tenant slug or id")
+	grant := grantFlag(fs)
 	out := fs.String("out", "", "the file to write (replaced if it exists)")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
@@ -279,18 +340,35 @@ func auditExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	// The export holds who did what to the tenant's data: a supplier reads
+	// it only under the tenant's grant (AUD-4); the tenant's own staff
+	// export it from the audit page without the supplier (AUD-2).
+	actor, err := granted(ctx, env, db, t, *grant, "kluis audit export")
+	if err != nil {
+		return err
+	}
 	head, err := db.AuditHead(ctx, t.ID)
 	if err != nil {
 		return err
 	}
+	// A pruned log's export starts after its pruning record (AUD-2). The
+	// daily pruning moving on between this read and the events' would
+	// make an export that fails its chain check: export again then.
+	var pruned *auditproof.Pruned
+	first := int64(1)
+	if p, err := db.LatestAuditPruning(ctx, t.ID); err == nil {
+		pruned, first = p.Pruned(), p.Size+1
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	n, err := writeFileAtomic(*out, func(f *os.File) (int64, error) {
 		// Recorded once the file can be written, before the log is read.
-		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.export",
-			ObjectType: "audit_log", ObjectID: fmt.Sprintf("1-%d", head.Seq+1),
+		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: actor, Action: "audit.export",
+			ObjectType: "audit_log", ObjectID: fmt.Sprintf("%d-%d", first, head.Seq+1),
 			Purpose: "audit log export for offline verification", Outcome: audit.OutcomeSuccess}); err != nil {
 			return 0, err
 		}
-		w, err := auditproof.NewExportWriter(f, t.ID)
+		w, err := auditproof.NewPrunedExportWriter(f, t.ID, pruned)
 		if err != nil {
 			return 0, err
 		}
@@ -336,11 +414,9 @@ func writeFileAtomic(path string, write func(*os.File) (int64, error)) (int64, e
 // platform key (ADT-1, AUD-3): its size and Merkle root, for the
 // controller to keep where the supplier cannot reach it.
 //
-// The tree is computed from scratch over the whole log, reading it once
-// (cheap enough for a command run by hand); the store will keep the tree's
-// frontier beside each append later, so that the periodic job signs in
-// constant time. The chain is checked on the way: a log that is already
-// broken is not blessed with a signature.
+// The store signs from the tree it keeps beside the chain's head; a
+// command run by hand can afford to walk the whole chain first, so that a
+// log that is already broken is not blessed with a signature.
 func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit checkpoint")
 	ref := fs.String("tenant", "", "tenant slug or id")
@@ -354,33 +430,23 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	signer, _, _, err := checkpointKey(cfg, db.Keys())
+	actor := operatorActor(env)
+	key, err := db.CheckpointKeyBy(ctx, actor, cfg.CheckpointKeyName())
 	if err != nil {
 		return err
 	}
-	chain, tree := audit.NewVerifier(t.ID), auditproof.NewLog()
-	if err := db.EachAuditEvent(ctx, t.ID, func(e *audit.Event) error {
-		if err := chain.Next(e); err != nil {
-			return err
-		}
-		return tree.AppendEvent(e)
-	}); err != nil {
+	if _, err := db.VerifyAudit(ctx, t.ID); err != nil {
 		var broken *audit.BrokenError
 		if errors.As(err, &broken) {
 			return fmt.Errorf("%s: the log is broken at event %d (%s): no checkpoint signed", t.Slug, broken.Seq, broken.Reason)
 		}
 		return err
 	}
-	origin := auditproof.Origin(signer.Name()+"/", t.ID)
-	signed, err := auditproof.Sign(auditproof.Checkpoint{Origin: origin, Size: tree.Size(), Root: tree.Root()}, signer)
+	cp, _, err := db.SignCheckpoint(ctx, t.ID, key.Signer, &actor)
 	if err != nil {
 		return err
 	}
-	if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.checkpoint",
-		ObjectType: "audit_log", ObjectID: fmt.Sprint(tree.Size()),
-		Purpose: "signed checkpoint for the controller", Outcome: audit.OutcomeSuccess}); err != nil {
-		return err
-	}
+	signed := cp.Note
 	if *out == "" {
 		_, err = env.Stdout.Write(signed)
 		return err
@@ -391,7 +457,7 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 	}); err != nil {
 		return fmt.Errorf("write checkpoint to %s: %w", *out, err)
 	}
-	fmt.Fprintf(env.Stdout, "%s: checkpoint of %d events written to %s\n", t.Slug, tree.Size(), *out)
+	fmt.Fprintf(env.Stdout, "%s: checkpoint of %d events written to %s\n", t.Slug, cp.Size, *out)
 	return nil
 }
 

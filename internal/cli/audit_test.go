@@ -168,7 +168,9 @@ func TestClauseADT1_OfflineVerifyExitCodes(t *testing.T) {
 		{"private key", verify("--export", good, "--checkpoint", cp10, "--key", "PRIVATE+KEY+kluis.example/audit+01234567+AAAA"), 2, "this is a private key"},
 		{"key neither file nor key", verify("--export", good, "--checkpoint", cp10, "--key", filepath.Join(dir, "nope.pub")), 2, "no such file, and not a verification key"},
 		{"missing flags", verify("--export", good), 2, "offline verification needs --checkpoint FILE (at least one), --key KEY"},
-		{"export with --tenant", verify("--tenant", "gent", "--export", good, "--checkpoint", cp10, "--key", k.vkey), 2, "do not go with --tenant"},
+		{"live log without a key", verify("--tenant", "gent", "--checkpoint", cp10), 2, "verifying the live log against kept checkpoints needs --key KEY"},
+		{"checkpoints with --all", verify("--all", "--checkpoint", cp10, "--key", k.vkey), 2, "give --tenant or --export, not --all"},
+		{"export with --tenant", verify("--tenant", "gent", "--export", good, "--checkpoint", cp10, "--key", k.vkey), 2, "give --export (offline) or --tenant (the live log), not both"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			code, out, errs := s.run(context.Background(), c.args...)
@@ -238,12 +240,14 @@ func TestClauseADT1_AuditExportWritesWholeLog(t *testing.T) {
 	s := newSandbox(t)
 	s.setup()
 	for range 3 {
-		s.ok("tenant", "show", "gent")
+		s.ok("tenant", "show", "--grant", s.grant("gent"), "gent")
 	}
 	path := filepath.Join(s.dir, "gent.jsonl")
-	out := s.ok("audit", "export", "--tenant", "gent", "--out", path)
-	// create, 3 × contact read, the export = 5 events.
-	if !strings.Contains(out, "gent: 5 events exported to "+path) {
+	out := s.ok("audit", "export", "--tenant", "gent", "--grant", s.grant("gent"), "--out", path)
+	// create, the operator added and activated (2 × staff change and its
+	// mail), the grant, 3 × (command and contact read), the command and
+	// the export = 14 events.
+	if !strings.Contains(out, "gent: 14 events exported to "+path) {
 		t.Fatalf("export: %s", out)
 	}
 	f, err := os.Open(path)
@@ -262,15 +266,15 @@ func TestClauseADT1_AuditExportWritesWholeLog(t *testing.T) {
 		}
 	}
 	last := events[len(events)-1]
-	if len(events) != 5 || last.Action != "audit.export" || last.Actor.ID != "cli:tester" || last.Actor.Kind != audit.KindOperator || last.ObjectID != "1-5" {
+	if len(events) != 14 || last.Action != "audit.export" || last.Actor.OnBehalfOf != s.grant("gent") || last.Actor.Kind != audit.KindOperator || last.ObjectID != "1-14" {
 		t.Fatalf("%d events, last %+v", len(events), last)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("export mode %v", fi.Mode())
 	}
-	s.fails("--out FILE", "audit", "export", "--tenant", "gent")
+	s.fails("--out FILE", "audit", "export", "--tenant", "gent", "--grant", s.grant("gent"))
 	s.fails(`no tenant "nowhere"`, "audit", "export", "--tenant", "nowhere", "--out", path)
-	s.fails("export to", "audit", "export", "--tenant", "gent", "--out", filepath.Join(s.dir, "no", "such", "dir.jsonl"))
+	s.fails("export to", "audit", "export", "--tenant", "gent", "--grant", s.grant("gent"), "--out", filepath.Join(s.dir, "no", "such", "dir.jsonl"))
 }
 
 // A checkpoint signed by `kluis audit checkpoint` verifies an export made
@@ -279,22 +283,22 @@ func TestClauseADT1_AuditExportWritesWholeLog(t *testing.T) {
 func TestClauseADT1_CheckpointThenExportVerifies(t *testing.T) {
 	s := newSandbox(t)
 	s.setup()
-	s.ok("tenant", "show", "gent")
+	s.ok("tenant", "show", "--grant", s.grant("gent"), "gent")
 	cp := filepath.Join(s.dir, "cp.note")
-	if out := s.ok("audit", "checkpoint", "--tenant", "gent", "--out", cp); !strings.Contains(out, "gent: checkpoint of 2 events written to "+cp) {
+	if out := s.ok("audit", "checkpoint", "--tenant", "gent", "--out", cp); !strings.Contains(out, "gent: checkpoint of 9 events written to "+cp) {
 		t.Fatalf("checkpoint: %s", out)
 	}
 	vkey := strings.SplitN(s.ok("audit", "key"), "\n", 2)[0]
 	keyName, _, _ := strings.Cut(vkey, "+")                    // "localhost/audit": from the default base URL
-	printed := s.ok("audit", "checkpoint", "--tenant", "gent") // covers the first checkpoint's event
-	if lines := strings.Split(printed, "\n"); len(lines) < 5 || !strings.HasPrefix(lines[0], keyName+"/") || lines[1] != "3" || !strings.HasPrefix(lines[4], "— "+keyName+" ") {
+	printed := s.ok("audit", "checkpoint", "--tenant", "gent") // covers its own event too
+	if lines := strings.Split(printed, "\n"); len(lines) < 5 || !strings.HasPrefix(lines[0], keyName+"/") || lines[1] != "10" || !strings.HasPrefix(lines[4], "— "+keyName+" ") {
 		t.Fatalf("printed checkpoint:\n%s", printed)
 	}
 	cp2 := filepath.Join(s.dir, "cp2.note")
 	os.WriteFile(cp2, []byte(printed), 0o600)
 	export := filepath.Join(s.dir, "gent.jsonl")
-	s.ok("audit", "export", "--tenant", "gent", "--out", export)
-	if out := s.ok("audit", "verify", "--export", export, "--checkpoint", cp, "--checkpoint", cp2, "--key", vkey); !strings.Contains(out, "intact: 5 events, 2 checkpoints hold") {
+	s.ok("audit", "export", "--tenant", "gent", "--grant", s.grant("gent"), "--out", export)
+	if out := s.ok("audit", "verify", "--export", export, "--checkpoint", cp, "--checkpoint", cp2, "--key", vkey); !strings.Contains(out, "intact: 12 events, 2 checkpoints hold") {
 		t.Fatalf("verify: %s", out)
 	}
 	f, _ := os.Open(export)
@@ -303,8 +307,8 @@ func TestClauseADT1_CheckpointThenExportVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := events[2]; e.Action != "audit.checkpoint" || e.ObjectID != "2" || e.Actor.ID != "cli:tester" {
-		t.Fatalf("event 3: %+v", e)
+	if e := events[8]; e.Action != "audit.checkpoint" || e.ObjectID != "9" || e.Actor.ID != "cli:"+testOperator || e.Actor.OnBehalfOf != "" {
+		t.Fatalf("event 9: %+v", e)
 	}
 	s.fails(`no tenant "nowhere"`, "audit", "checkpoint", "--tenant", "nowhere")
 }

@@ -29,41 +29,68 @@ import (
 // prints submissions/s, latency percentiles and the server's peak RSS.
 // Every submission is sealed, audited and committed durably, as in
 // production.
-func runBench(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "intake" {
-		return usageError{"say what to measure: kluis bench intake [--clients 8] [--duration 15s] [--database-url URL]"}
-	}
+func benchIntake(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "bench intake")
 	clients := fs.Int("clients", 8, "concurrent clients")
 	duration := fs.Duration("duration", 15*time.Second, "how long to measure (after a 2 s warm-up)")
 	dbURL := fs.String("database-url", "", "database for the server under test (default: SQLite in a temporary directory)")
-	if err := fs.Parse(args[1:]); err != nil {
+	against := fs.String("against", "", "another kluis binary (an older build) to measure first, in the same run, as the baseline")
+	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
 	if *clients < 1 || *clients > 256 || *duration < time.Second {
 		return usageError{"--clients must be 1-256 and --duration at least 1s"}
 	}
+	if *against != "" && *dbURL != "" {
+		return usageError{"--against measures both binaries on their own SQLite database: leave out --database-url"}
+	}
 	self, err := os.Executable()
 	if err != nil {
 		return err
 	}
-	dir, err := os.MkdirTemp("", "kluis-bench-")
+	if *against == "" {
+		_, err := measureIntake(ctx, env, self, *clients, *duration, *dbURL)
+		return err
+	}
+	if fi, err := os.Stat(*against); err != nil || !fi.Mode().IsRegular() {
+		return usageError{fmt.Sprintf("--against %s: not a program file", *against)}
+	}
+	// The machine is shared and absolute figures drift: the baseline is
+	// measured in the same run, just before, and the ratio is what counts.
+	fmt.Fprintf(env.Stdout, "baseline: %s\n", *against)
+	before, err := measureIntake(ctx, env, *against, *clients, *duration, "")
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "this build: %s\n", self)
+	after, err := measureIntake(ctx, env, self, *clients, *duration, "")
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(env.Stdout, "ratio this build / baseline: %.3f (%+.1f %%)\n", after/before, 100*(after/before-1))
+	return nil
+}
+
+// measureIntake measures one server, the program bin, and returns its
+// submissions per second.
+func measureIntake(ctx context.Context, env *Env, bin string, clients int, duration time.Duration, dbURL string) (float64, error) {
+	dir, err := os.MkdirTemp("", "kluis-bench-")
+	if err != nil {
+		return 0, err
+	}
 	defer os.RemoveAll(dir)
-	cmd := exec.CommandContext(ctx, self, "serve", "--demo", "--migrate")
+	cmd := exec.CommandContext(ctx, bin, "serve", "--demo", "--migrate")
 	cmd.Env = append(withoutKluisEnv(os.Environ()),
 		"KLUIS_DATA_DIR="+filepath.Join(dir, "data"), "KLUIS_KEYS_DIR="+filepath.Join(dir, "keys"),
 		"KLUIS_MASTER_KEY_FILE="+filepath.Join(dir, "master.key"), "KLUIS_LISTEN=127.0.0.1:0",
-		"KLUIS_FORM_RATE_LIMIT=100000000", "KLUIS_LOG_LEVEL=warn", "KLUIS_DATABASE_URL="+*dbURL)
+		"KLUIS_FORM_RATE_LIMIT=100000000", "KLUIS_LOG_LEVEL=warn", "KLUIS_DATABASE_URL="+dbURL)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
-		return err
+		return 0, err
 	}
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
-		return err
+		return 0, err
 	}
 	defer func() {
 		cmd.Process.Signal(os.Interrupt)
@@ -77,24 +104,24 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	}()
 	base, err := servedURL(stdout)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	db := "SQLite (synchronous=FULL)"
-	if strings.HasPrefix(*dbURL, "postgres") {
+	if strings.HasPrefix(dbURL, "postgres") {
 		db = "PostgreSQL"
 	}
-	fmt.Fprintf(env.Stdout, "server %s (pid %d) on %s; %d clients, %s after a 2 s warm-up\n", base, cmd.Process.Pid, db, *clients, *duration)
+	fmt.Fprintf(env.Stdout, "server %s (pid %d) on %s; %d clients, %s after a 2 s warm-up\n", base, cmd.Process.Pid, db, clients, duration)
 
-	tr := &http.Transport{MaxIdleConns: *clients * 2, MaxIdleConnsPerHost: *clients * 2}
+	tr := &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2}
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	target := base + "/demo/vraag"
 	var measuring atomic.Bool
 	var failures atomic.Int64
-	lat := make([][]time.Duration, *clients)
+	lat := make([][]time.Duration, clients)
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
-	for c := range *clients {
+	for c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -126,7 +153,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	failures.Store(0)
 	measuring.Store(true)
 	start := time.Now()
-	time.Sleep(*duration)
+	time.Sleep(duration)
 	measuring.Store(false)
 	elapsed := time.Since(start)
 	close(stop)
@@ -149,9 +176,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		pct(0.95).Round(time.Microsecond*10), pct(0.99).Round(time.Microsecond*10), pct(1).Round(time.Microsecond*10))
 	fmt.Fprintf(env.Stdout, "server peak RSS: %s\n", rss)
 	if failures.Load() > 0 {
-		return fmt.Errorf("%d submissions failed", failures.Load())
+		return 0, fmt.Errorf("%d submissions failed", failures.Load())
 	}
-	return nil
+	return float64(len(all)) / elapsed.Seconds(), nil
 }
 
 // benchSubmission is a valid post of the demo question form, each with its

@@ -70,13 +70,24 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 		if len(applied) > 0 {
 			log.Info("applied migrations", "versions", applied)
+			if err := recordMigration(ctx, env, db, applied, nil); err != nil {
+				return err
+			}
 		}
 	}
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
+	// The first start of each version is in the platform log (AUD-3): an
+	// upgrade concerns every tenant.
+	if _, err := db.PlatformStarted(ctx, operatorActor(env), versionString()); err != nil {
+		return err
+	}
 	if *demo {
 		if err := ensureDemoTenant(ctx, env, db); err != nil {
+			return err
+		}
+		if err := ensureDemoGrant(ctx, env, db, cfg.DataDir); err != nil {
 			return err
 		}
 	}
@@ -113,10 +124,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindExportBuild] = jobs.ExportBuildHandler(exportDir(cfg))
 		handlers[jobs.KindExportSweep] = jobs.ExportSweepHandler(exportDir(cfg))
 		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()}), log)
+		handlers[jobs.KindAuditCheckpoint] = jobs.CheckpointHandler(cfg.CheckpointKeyName())
+		handlers[jobs.KindAuditPrune] = jobs.PruneHandler(cfg.CheckpointKeyName())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers}
+			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers, Schedule: jobs.ScheduleWith(cfg.CheckpointEvery)}
 			r.Run(ctx)
 		}()
 	}

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config is the effective configuration of one kluis process.
@@ -62,6 +63,9 @@ type Config struct {
 	// link-local or otherwise internal; empty: none (server-side request
 	// forgery protection).
 	WebhookAllowNetworks string
+	// CheckpointEvery is how often the audit log of every tenant that grew
+	// gets a signed checkpoint (AUD-2); 0: the default, 15 minutes.
+	CheckpointEvery time.Duration
 }
 
 // ClamdNetwork splits Clamd into network and address ("", "" when unset).
@@ -152,6 +156,16 @@ func settings() []setting {
 		}})
 	add("clamd", "KLUIS_CLAMD", "virus scanner for uploads: unix:/run/clamav/clamd.ctl or tcp:host:port (default none: uploads refused)", false, func(c *Config) *string { return &c.Clamd })
 	add("webhook-allow-networks", "KLUIS_WEBHOOK_ALLOW_NETWORKS", "internal networks webhooks may reach anyway: comma-separated CIDRs or addresses (default none)", false, func(c *Config) *string { return &c.WebhookAllowNetworks })
+	s = append(s, setting{"checkpoint-every", "KLUIS_CHECKPOINT_EVERY", "how often each grown audit log gets a signed checkpoint, e.g. 15m (default 15m, at least 1m)", false,
+		func(c *Config) string { return c.CheckpointEvery.String() },
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if err != nil || d < time.Minute || d > 24*time.Hour {
+				return fmt.Errorf("want a duration between 1m and 24h such as 15m, got %q", v)
+			}
+			c.CheckpointEvery = d
+			return nil
+		}})
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s
 }
@@ -167,6 +181,8 @@ func Defaults() Config {
 		LogFormat: "text",
 		Node:      "node-1",
 		Worker:    true,
+
+		CheckpointEvery: 15 * time.Minute,
 	}
 }
 
@@ -385,4 +401,24 @@ func parseSize(v string) (int64, error) {
 		return 0, fmt.Errorf("want a positive size in bytes such as 10MiB, got %q", v)
 	}
 	return n * mult, nil
+}
+
+// CheckpointKeyName names a new checkpoint-signing key after the platform's
+// public address, e.g. "loket.example/audit"; the key keeps its name
+// afterwards, as it is part of the verification key the controllers hold.
+func (c Config) CheckpointKeyName() string {
+	host := c.BaseURL
+	if u, err := url.Parse(c.BaseURL); err == nil && u.Hostname() != "" {
+		host = u.Hostname()
+	}
+	host = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '+' || r < 0x21 {
+			return -1
+		}
+		return r
+	}, host)
+	if host == "" {
+		host = "kluis.example"
+	}
+	return host + "/audit"
 }

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
@@ -39,6 +40,20 @@ var Schedule = []Periodic{
 	{Kind: KindExportSweep, Every: 15 * time.Minute},
 	{Kind: KindWebhookSend, Every: 15 * time.Second},
 	{Kind: KindDraftSweep, Every: 15 * time.Minute},
+	{Kind: KindAuditCheckpoint, Every: 15 * time.Minute}, // `kluis serve` puts the configured period in
+	{Kind: KindAuditPrune, Every: 24 * time.Hour},
+}
+
+// ScheduleWith is Schedule with the audit checkpoints signed every
+// checkpointEvery (when not zero).
+func ScheduleWith(checkpointEvery time.Duration) []Periodic {
+	s := slices.Clone(Schedule)
+	for i := range s {
+		if s[i].Kind == KindAuditCheckpoint && checkpointEvery > 0 {
+			s[i].Every = checkpointEvery
+		}
+	}
+	return s
 }
 
 // Handler does one job. It must be idempotent: a job can run again after a
@@ -55,6 +70,9 @@ func Handlers() map[string]Handler {
 		KindMailSend:    MailHandler(nil, nil),    // no relay: `kluis serve` puts one in (see MailHandler)
 		KindWebhookSend: WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
 		KindDraftSweep:  draftSweep,
+		// The key's name comes from the base URL: `kluis serve` puts it in.
+		KindAuditCheckpoint: CheckpointHandler("kluis.example/audit"),
+		KindAuditPrune:      PruneHandler("kluis.example/audit"),
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/auditproof"
 )
 
 // appendAudit writes e as the next event of its tenant's chain, in tx.
@@ -30,15 +31,9 @@ func (tx *Tx) appendAudit(e audit.Event) error {
 	}
 	for attempt := 0; ; attempt++ {
 		if !cached {
-			q := `SELECT seq, hash FROM audit_heads WHERE tenant_id = $1`
-			if tx.db.dialect == Postgres {
-				q += ` FOR UPDATE`
-			}
-			if err := tx.queryRow(q, e.TenantID).Scan(&head.Seq, &head.Hash); err != nil {
-				if errors.Is(err, sql.ErrNoRows) {
-					return fmt.Errorf("audit: tenant %s has no audit log", e.TenantID)
-				}
-				return fmt.Errorf("audit: read head: %w", err)
+			var err error
+			if head, err = tx.readHead(e.TenantID, true); err != nil {
+				return err
 			}
 		}
 		next := e
@@ -46,8 +41,19 @@ func (tx *Tx) appendAudit(e audit.Event) error {
 		next.PrevHash = head.Hash
 		next.Time = fromMicros(micros(tx.db.now())) // the precision that is stored
 		next.Hash = next.ComputeHash()
-		res, err := tx.exec(`UPDATE audit_heads SET seq = $1, hash = $2 WHERE tenant_id = $3 AND seq = $4`,
-			next.Seq, next.Hash, e.TenantID, head.Seq)
+		// The Merkle tree moves with the chain, in the same statement
+		// (AUD-2): a checkpoint can then be signed at any moment without
+		// reading the log.
+		tree, err := auditproof.ResumeLogBytes(uint64(head.Seq), head.tree)
+		if err != nil {
+			return fmt.Errorf("audit: tree of tenant %s: %w", e.TenantID, err)
+		}
+		if err := tree.AppendEvent(&next); err != nil {
+			return fmt.Errorf("audit: tree of tenant %s: %w", e.TenantID, err)
+		}
+		frontier := tree.FrontierBytes()
+		res, err := tx.exec(`UPDATE audit_heads SET seq = $1, hash = $2, tree = $3 WHERE tenant_id = $4 AND seq = $5`,
+			next.Seq, next.Hash, frontier, e.TenantID, head.Seq)
 		if err != nil {
 			return fmt.Errorf("audit: move head: %w", err)
 		}
@@ -69,9 +75,71 @@ func (tx *Tx) appendAudit(e audit.Event) error {
 		if err := tx.indexListObjects(next); err != nil {
 			return err
 		}
-		tx.heads[e.TenantID] = audit.Head{Seq: next.Seq, Hash: next.Hash}
-		return nil
+		tx.heads[e.TenantID] = chainHead{Head: audit.Head{Seq: next.Seq, Hash: next.Hash}, tree: frontier}
+		return tx.staffChanged(next) // AUD-5: a change of the supplier's staff list is told to every controller
 	}
+}
+
+// chainHead is the end of a tenant's log as the writer caches it: the
+// chain's head and the frontier of the Merkle tree over events 1…Seq
+// (auditproof.Log.FrontierBytes; never changed in place, so a cached copy
+// survives a rolled-back savepoint).
+type chainHead struct {
+	audit.Head
+	tree []byte
+}
+
+// readHead reads tenant's head and tree, locking the row on PostgreSQL when
+// lock is set. A tree that is missing (a log written before the tree
+// existed) or does not fit the head's size is built again from the events:
+// it is derived data, and the signed checkpoints the controller keeps, not
+// this column, are what a rewritten log fails against.
+func (tx *Tx) readHead(tenantID string, lock bool) (chainHead, error) {
+	var h chainHead
+	q := `SELECT seq, hash, tree FROM audit_heads WHERE tenant_id = $1`
+	if lock && tx.db.dialect == Postgres {
+		q += ` FOR UPDATE`
+	}
+	if err := tx.queryRow(q, tenantID).Scan(&h.Seq, &h.Hash, &h.tree); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return h, fmt.Errorf("audit: tenant %s has no audit log", tenantID)
+		}
+		return h, fmt.Errorf("audit: read head: %w", err)
+	}
+	if _, err := auditproof.ResumeLogBytes(uint64(max(h.Seq, 0)), h.tree); err == nil {
+		return h, nil
+	}
+	// A pruned log's tree resumes from its pruning record (AUD-2).
+	p, err := tx.latestPruning(tenantID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return h, err
+	}
+	tree, _, err := resumeAt(tenantID, p)
+	if err != nil {
+		return h, err
+	}
+	rows, err := tx.query(`SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`, tenantID, p.Size, h.Seq)
+	if err != nil {
+		return h, fmt.Errorf("audit: build tree: %w", err)
+	}
+	defer rows.Close()
+	var e audit.Event
+	for rows.Next() {
+		if err := rows.Scan(&e.Seq, &e.Hash); err != nil {
+			return h, fmt.Errorf("audit: build tree: %w", err)
+		}
+		if err := tree.AppendEvent(&e); err != nil {
+			return h, fmt.Errorf("audit: build tree of tenant %s: %w", tenantID, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return h, fmt.Errorf("audit: build tree: %w", err)
+	}
+	if tree.Size() != uint64(h.Seq) {
+		return h, fmt.Errorf("audit: build tree of tenant %s: %d events up to head %d", tenantID, tree.Size(), h.Seq)
+	}
+	h.tree = tree.FrontierBytes()
+	return h, nil
 }
 
 // actorName is how a row names who made it ("user:ID", "operator:cli:NAME").
@@ -121,6 +189,19 @@ func (db *DB) EachAuditEvent(ctx context.Context, tenantID string, fn func(*audi
 	return scanAuditEvents(rows, tenantID, fn)
 }
 
+// scanAuditEvent reads one row of auditEventColumns into e (all but its
+// tenant).
+func scanAuditEvent(rows *sql.Rows, e *audit.Event) error {
+	var at int64
+	var kind string
+	if err := rows.Scan(&e.Seq, &at, &kind, &e.Actor.ID, &e.Actor.Role, &e.Actor.OnBehalfOf, &e.Actor.RequestID,
+		&e.Action, &e.ObjectType, &e.ObjectID, &e.Subject, &e.Purpose, &e.Outcome, &e.PrevHash, &e.Hash); err != nil {
+		return fmt.Errorf("read audit log: %w", err)
+	}
+	e.Time, e.Actor.Kind = fromMicros(at), audit.ActorKind(kind)
+	return nil
+}
+
 // scanAuditEvents calls fn for each row of auditEventColumns and closes
 // rows. fn's event is reused from row to row.
 func scanAuditEvents(rows *sql.Rows, tenantID string, fn func(*audit.Event) error) error {
@@ -128,17 +209,31 @@ func scanAuditEvents(rows *sql.Rows, tenantID string, fn func(*audit.Event) erro
 	var e audit.Event
 	e.TenantID = tenantID
 	for rows.Next() {
-		var at int64
-		var kind string
-		if err := rows.Scan(&e.Seq, &at, &kind, &e.Actor.ID, &e.Actor.Role, &e.Actor.OnBehalfOf, &e.Actor.RequestID,
-			&e.Action, &e.ObjectType, &e.ObjectID, &e.Subject, &e.Purpose, &e.Outcome, &e.PrevHash, &e.Hash); err != nil {
-			return fmt.Errorf("read audit log: %w", err)
+		if err := scanAuditEvent(rows, &e); err != nil {
+			return err
 		}
-		e.Time = fromMicros(at)
-		e.Actor.Kind = audit.ActorKind(kind)
 		if err := fn(&e); err != nil {
 			return err
 		}
 	}
 	return rows.Err()
+}
+
+// AuditEvents is EachAuditEvent as a pull iterator (auditproof.Events):
+// next reads tenant's next event into e and reports false at the end; stop
+// closes the read, and must be called.
+func (db *DB) AuditEvents(ctx context.Context, tenantID string) (next func(e *audit.Event) (bool, error), stop func(), err error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+auditEventColumns+`
+		FROM audit_events WHERE tenant_id = $1 ORDER BY seq`, tenantID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("read audit log: %w", err)
+	}
+	next = func(e *audit.Event) (bool, error) {
+		if !rows.Next() {
+			return false, rows.Err()
+		}
+		e.TenantID = tenantID
+		return true, scanAuditEvent(rows, e)
+	}
+	return next, func() { rows.Close() }, nil
 }

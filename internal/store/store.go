@@ -31,7 +31,6 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
-	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/seal"
 	_ "modernc.org/sqlite" // SQLite driver, pure Go
 )
@@ -78,7 +77,7 @@ type DB struct {
 	stmts  map[string]*sql.Stmt
 	// heads caches each tenant's audit chain head as last committed by
 	// this process's writer (owned by the writer goroutine).
-	heads map[string]audit.Head
+	heads map[string]chainHead
 
 	commits, writes atomic.Int64
 	// wconn is the writer's own connection: its page cache stays warm and

@@ -9,8 +9,6 @@ import (
 	"runtime/debug"
 	"strconv"
 	"time"
-
-	"github.com/kluis/kluis/internal/audit"
 )
 
 // Tx is a write transaction as seen by one request of a group commit. Its
@@ -23,7 +21,7 @@ type Tx struct {
 	db  *DB
 	// heads are the audit chain heads this transaction has moved, published
 	// to the writer's cache only when the transaction commits.
-	heads map[string]audit.Head
+	heads map[string]chainHead
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {
@@ -199,7 +197,7 @@ func (db *DB) runBatch(batch []*writeReq, isolate bool) bool {
 		}
 		return true
 	}
-	tx := &Tx{ctx: ctx, tx: sqlTx, db: db, heads: map[string]audit.Head{}}
+	tx := &Tx{ctx: ctx, tx: sqlTx, db: db, heads: map[string]chainHead{}}
 	results := make([]error, len(batch))
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
@@ -259,7 +257,7 @@ func (db *DB) runBatch(batch []*writeReq, isolate bool) bool {
 	db.commits.Add(1)
 	db.writes.Add(int64(len(batch)))
 	if db.heads == nil {
-		db.heads = map[string]audit.Head{}
+		db.heads = map[string]chainHead{}
 	}
 	maps.Copy(db.heads, tx.heads)
 	for i, r := range batch {

@@ -95,6 +95,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// Supplier access: the controller's admins grant operators time-boxed
 	// access and see and end it; the DPO sees it.
 	mux.HandleFunc("GET /{tenant}/admin/operators", a.require(account.ViewAudit, a.operatorsShow))
+	mux.HandleFunc("GET /{tenant}/admin/operators/staff", a.require(account.ViewAudit, a.operatorStaffShow))
+	mux.HandleFunc("GET /{tenant}/admin/audit/platform", a.require(account.ViewAudit, a.platformLogShow))
 	mux.HandleFunc("POST /{tenant}/admin/operators", a.require(account.ManageUsers, a.operatorGrantCreate))
 	mux.HandleFunc("POST /{tenant}/admin/operators/{id}/revoke", a.require(account.ManageUsers, a.operatorGrantRevoke))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of
@@ -118,6 +120,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))
+	// The log's retention (AUD-2): whoever reads the log sees it; those
+	// who keep the register (admin, DPO) change it.
+	mux.HandleFunc("GET /{tenant}/admin/audit/retention", a.require(account.ViewAudit, a.auditRetentionShow))
+	mux.HandleFunc("POST /{tenant}/admin/audit/retention", a.require(account.EditRegister, a.auditRetentionUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/stats", a.require(account.ViewForms, a.statsShow))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
