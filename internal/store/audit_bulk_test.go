@@ -10,13 +10,14 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/auditproof"
 )
 
 // BulkAuditEvents appends n events to tenantID's chain for the tests and
 // benchmarks of the audit log at scale: gen fills each event's actor,
 // action, object, subject, purpose, outcome and time; the sequence
-// numbers and hashes are chained as appendAudit chains them (the result
-// verifies), list events' ids go to audit_list_objects, and the head moves
+// numbers, hashes and Merkle tree move as appendAudit moves them (the
+// result verifies), list events' ids go to audit_list_objects, and the head moves
 // once at the end. Rows go many per statement on SQLite and by COPY on
 // PostgreSQL, 50,000 per transaction. With dropIndexes the secondary
 // indexes of audit_events are dropped for the load and built again after
@@ -24,7 +25,13 @@ import (
 // only, never a product path (it lives in a _test.go file).
 func (db *DB) BulkAuditEvents(ctx context.Context, tenantID string, n int, dropIndexes bool, gen func(i int, e *audit.Event)) error {
 	var head audit.Head
-	if err := db.sql.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE tenant_id = $1`, tenantID).Scan(&head.Seq, &head.Hash); err != nil {
+	var frontier []byte
+	if err := db.sql.QueryRowContext(ctx, `SELECT seq, hash, tree FROM audit_heads WHERE tenant_id = $1`, tenantID).Scan(&head.Seq, &head.Hash, &frontier); err != nil {
+		return err
+	}
+	// The Merkle tree moves with the chain, as appendAudit moves it.
+	tree, err := auditproof.ResumeLogBytes(uint64(head.Seq), frontier)
+	if err != nil {
 		return err
 	}
 	conn, err := db.sql.Conn(ctx)
@@ -69,6 +76,9 @@ func (db *DB) BulkAuditEvents(ctx context.Context, tenantID string, n int, dropI
 			e.Time = fromMicros(micros(e.Time))
 			e.Seq, e.PrevHash = head.Seq+1, head.Hash
 			e.Hash = e.ComputeHash()
+			if err := tree.AppendEvent(&e); err != nil {
+				return err
+			}
 			head = audit.Head{Seq: e.Seq, Hash: e.Hash}
 			events = append(events, e)
 		}
@@ -89,7 +99,8 @@ func (db *DB) BulkAuditEvents(ctx context.Context, tenantID string, n int, dropI
 			return err
 		}
 	}
-	_, err = conn.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE tenant_id = $3`, head.Seq, head.Hash, tenantID)
+	_, err = conn.ExecContext(ctx, `UPDATE audit_heads SET seq = $1, hash = $2, tree = $3 WHERE tenant_id = $4`,
+		head.Seq, head.Hash, tree.FrontierBytes(), tenantID)
 	return err
 }
 

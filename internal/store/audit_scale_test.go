@@ -273,6 +273,9 @@ func TestClauseAUD1_AuditDownloadHoldsEveryEvent(t *testing.T) {
 		s := newScaleLog(t, env, tn.ID, 20_000, 500)
 		s.seed(t, env)
 		analyze(t, env)
+		if n, err := env.DB.VerifyAudit(ctx, tn.ID); err != nil || n != 20_001 {
+			t.Fatalf("the seeded log does not verify: %d events, %v", n, err)
+		}
 		dpo := audit.Actor{Kind: audit.KindUser, ID: "dpo-1", Role: "dpo", RequestID: "r"}
 		group := audit.ActionsIn(audit.GroupSubmissions)
 		for _, q := range []store.AuditQuery{{}, {Actions: group}} {
@@ -404,5 +407,47 @@ func benchAuditPage(b *testing.B, n, citizens int) {
 		b.StopTimer()
 		fmt.Print(out.String())
 		b.ReportMetric(float64(worst.Microseconds())/1000, "worst-p95-ms")
+	})
+}
+
+// TestClauseAUD2_PruningTakesListIdsAlong: the ids of the list events a
+// pruning removes leave audit_list_objects with them, and the object filter
+// still finds the list events that remain (AUD-1, AUD-2).
+func TestClauseAUD2_PruningTakesListIdsAlong(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := newTenant(t, env, "gent").ID
+		signer, _ := keyringSigner(t, env.DB)
+		clerk := audit.Actor{Kind: audit.KindUser, ID: "clerk-1", Role: "user", RequestID: "r"}
+		list := func(ids string) {
+			t.Helper()
+			if err := env.DB.Audit(ctx, audit.Event{TenantID: tn, Actor: clerk, Action: "submission.list", ObjectType: "submission",
+				ObjectID: ids, Purpose: "inbox"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		list("sub-a,sub-b")
+		head, err := env.DB.AuditHead(ctx, tn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signAt(t, env.DB, tn, head.Seq, signer, "cp")
+		env.Clock.Advance(25 * month)
+		list("sub-a,sub-c")
+		rec, err := env.DB.PruneAudit(ctx, tn, signer)
+		if err != nil || rec.Size != head.Seq {
+			t.Fatalf("prune: %v (through %d, want %d)", err, rec.Size, head.Seq)
+		}
+		var old, kept int
+		raw := env.Raw(t)
+		raw.QueryRow(`SELECT count(*) FROM audit_list_objects WHERE tenant_id = $1 AND seq <= $2`, tn, rec.Size).Scan(&old)
+		raw.QueryRow(`SELECT count(*) FROM audit_list_objects WHERE tenant_id = $1 AND seq > $2`, tn, rec.Size).Scan(&kept)
+		if old != 0 || kept != 2 {
+			t.Fatalf("list ids of pruned events %d (want 0), of kept events %d (want 2)", old, kept)
+		}
+		dpo := audit.Actor{Kind: audit.KindUser, ID: "dpo-1", Role: "dpo", RequestID: "r"}
+		p, err := env.DB.AuditLog(ctx, dpo, tn, store.AuditQuery{ObjectID: "sub-a"})
+		if err != nil || len(p.Events) != 1 || p.Events[0].ObjectID != "sub-a,sub-c" {
+			t.Fatalf("object filter after pruning: %v %+v", err, p.Events)
+		}
 	})
 }

@@ -14,23 +14,18 @@ CREATE INDEX audit_events_subject ON audit_events (tenant_id, subject, at, seq) 
 -- A list event (submission.list) names the rows it showed as "id,id,…" in
 -- its object_id; the object filter finds them here, one row per id, instead
 -- of matching every list event with LIKE. Ids only, no personal data. It is
--- derived from audit_events (the chain stays the proof) and, like it,
--- append-only.
+-- an index of audit_events kept by the store, not part of the proof (the
+-- chain and the checkpoints are): written with each list event, and
+-- deleted with the events a pruning removes (AUD-2).
 CREATE TABLE audit_list_objects (
     tenant_id TEXT NOT NULL,
     object_id TEXT NOT NULL,
     seq       BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, object_id, seq)
 );
-CREATE FUNCTION audit_list_objects_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-    RAISE EXCEPTION 'audit_list_objects is append-only';
-END;
-$$;
-CREATE TRIGGER audit_list_objects_no_update BEFORE UPDATE OR DELETE ON audit_list_objects
-    FOR EACH ROW EXECUTE FUNCTION audit_list_objects_append_only();
-CREATE TRIGGER audit_list_objects_no_truncate BEFORE TRUNCATE ON audit_list_objects
-    FOR EACH STATEMENT EXECUTE FUNCTION audit_list_objects_append_only();
+
+-- The pruning deletes by sequence number.
+CREATE INDEX audit_list_objects_seq ON audit_list_objects (tenant_id, seq);
 
 -- The list events already in the log.
 INSERT INTO audit_list_objects (tenant_id, object_id, seq)

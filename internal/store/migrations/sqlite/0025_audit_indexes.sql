@@ -14,22 +14,18 @@ CREATE INDEX audit_events_subject ON audit_events (tenant_id, subject, at, seq) 
 -- A list event (submission.list) names the rows it showed as "id,id,…" in
 -- its object_id; the object filter finds them here, one row per id, instead
 -- of matching every list event with LIKE. Ids only, no personal data. It is
--- derived from audit_events (the chain stays the proof) and, like it,
--- append-only.
+-- an index of audit_events kept by the store, not part of the proof (the
+-- chain and the checkpoints are): written with each list event, and
+-- deleted with the events a pruning removes (AUD-2).
 CREATE TABLE audit_list_objects (
     tenant_id TEXT NOT NULL,
     object_id TEXT NOT NULL,
     seq       BIGINT NOT NULL,
     PRIMARY KEY (tenant_id, object_id, seq)
 ) WITHOUT ROWID;
-CREATE TRIGGER audit_list_objects_no_update BEFORE UPDATE ON audit_list_objects
-BEGIN
-    SELECT RAISE(ABORT, 'audit_list_objects is append-only');
-END;
-CREATE TRIGGER audit_list_objects_no_delete BEFORE DELETE ON audit_list_objects
-BEGIN
-    SELECT RAISE(ABORT, 'audit_list_objects is append-only');
-END;
+
+-- The pruning deletes by sequence number.
+CREATE INDEX audit_list_objects_seq ON audit_list_objects (tenant_id, seq);
 
 -- The list events already in the log.
 WITH RECURSIVE split (tenant_id, seq, id, rest) AS (
