@@ -93,7 +93,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
-		ExportDir: exportDir(cfg),
+		ExportDir: exportDir(cfg), CheckpointKeyName: cfg.CheckpointKeyName(),
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},

@@ -118,6 +118,13 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))
+	// Checkpoints of the log the controller keeps outside the platform
+	// (AUD-2, ADT-1): the key, the latest checkpoints as files, and
+	// signing one now; see checkpoints_show.go.
+	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints", a.require(account.ViewAudit, a.checkpointsShow))
+	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints", a.require(account.ViewAudit, a.checkpointSign))
+	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/{size}", a.require(account.ViewAudit, a.checkpointDownload))
+	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/key", a.require(account.ViewAudit, a.checkpointKeyDownload))
 	mux.HandleFunc("GET /{tenant}/admin/stats", a.require(account.ViewForms, a.statsShow))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))

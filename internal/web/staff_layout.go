@@ -63,7 +63,10 @@ var staffSections = []navSection{
 		{"staff.nav.register.register", "/admin/register", account.ViewRegister},
 		{"staff.nav.register.annex", "/admin/register/annex", account.ViewRegister},
 	}},
-	{"log", "staff.nav.log", []navPage{{"staff.nav.log", "/admin/audit", account.ViewAudit}}},
+	{"log", "staff.nav.log", []navPage{
+		{"staff.nav.log", "/admin/audit", account.ViewAudit},
+		{"deliver.nav.checkpoints", "/admin/audit/checkpoints", account.ViewAudit},
+	}},
 	{"admin", "staff.nav.admin", []navPage{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
 		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit},

@@ -33,6 +33,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/inbox":                            "/gent/inbox",
 	"GET /{tenant}/inbox/submissions/{id}":           "/gent/inbox/submissions/{sub}",
 	"GET /{tenant}/admin/audit":                      "/gent/admin/audit",
+	"GET /{tenant}/admin/audit/checkpoints":          "/gent/admin/audit/checkpoints",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
 	"GET /{tenant}/admin/branding":                   "/gent/admin/branding",
@@ -62,6 +63,8 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
+	"GET /{tenant}/admin/audit/checkpoints/{size}":      true,
+	"GET /{tenant}/admin/audit/checkpoints/key":         true,
 }
 
 var staffNavRE = regexp.MustCompile(`(?s)<nav class="main-nav staff-nav"[^>]*data-layout="staff">(.*?)</nav>`)

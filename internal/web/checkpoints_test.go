@@ -1,0 +1,96 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/auditproof"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/storetest"
+)
+
+// TestClauseAUD2_ControllerSignsAndDownloadsCheckpoint: the DPO opens the
+// checkpoints page (the verification key and its fingerprint shown), signs
+// a checkpoint now — recorded as audit.checkpoint and covered by it, the
+// page saying so — and downloads it and the key as files that verify
+// against each other, without the supplier (AUD-2, ADT-1).
+func TestClauseAUD2_ControllerSignsAndDownloadsCheckpoint(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		key, err := env.DB.CheckpointKey("kluis.example/audit")
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		resp, body := fe.get(t, "/gent/admin/audit/checkpoints", fe.dpo)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("page: %d", resp.StatusCode)
+		}
+		for _, want := range []string{`value="` + escPlus(key.VerifierKey) + `"`, escPlus(key.Fingerprint), "Er is nog geen controlepunt ondertekend",
+			"kluis audit verify --export gent-audit.jsonl", `href="/gent/admin/audit/checkpoints/key"`, `aria-current="page"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the page lacks %q", want)
+			}
+		}
+
+		resp, _ = fe.submit(t, "/gent/admin/audit/checkpoints", fe.dpo, url.Values{})
+		loc := resp.Header.Get("Location")
+		m := regexp.MustCompile(`\?signed=(\d+)#checkpoints$`).FindStringSubmatch(loc)
+		if resp.StatusCode != http.StatusSeeOther || m == nil {
+			t.Fatalf("sign now: %d %q", resp.StatusCode, loc)
+		}
+		size, _ := strconv.ParseInt(m[1], 10, 64)
+		latest, err := env.DB.LatestCheckpoint(ctx, fe.gent.ID)
+		if err != nil || latest.Size != size {
+			t.Fatalf("the kept checkpoint: %+v, %v; the page says %d", latest, err, size)
+		}
+		// The request is in the log, and the checkpoint covers it: it is
+		// the last event.
+		page, err := env.DB.AuditLog(ctx, audit.System("test"), fe.gent.ID, store.AuditQuery{Actions: []string{"audit.checkpoint"}})
+		if err != nil || len(page.Events) != 1 || page.Events[0].Seq != size || page.Events[0].Actor.Role != "dpo" {
+			t.Fatalf("audit.checkpoint: %+v, %v", page.Events, err)
+		}
+
+		_, body = fe.get(t, strings.TrimSuffix(loc, "#checkpoints"), fe.dpo)
+		for _, want := range []string{"Het controlepunt van " + m[1] + " gebeurtenissen is ondertekend", `href="/gent/admin/audit/checkpoints/` + m[1] + `"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("after signing, the page lacks %q", want)
+			}
+		}
+
+		resp, note := fe.get(t, "/gent/admin/audit/checkpoints/"+m[1], fe.dpo)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "text/plain; charset=utf-8" ||
+			resp.Header.Get("Content-Disposition") != `attachment; filename="gent-audit-`+m[1]+`.note"` {
+			t.Fatalf("checkpoint download: %d %v", resp.StatusCode, resp.Header)
+		}
+		resp, pub := fe.get(t, "/gent/admin/audit/checkpoints/key", fe.dpo)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Disposition") != `attachment; filename="kluis.example-audit.pub"` {
+			t.Fatalf("key download: %d %v", resp.StatusCode, resp.Header)
+		}
+		v, err := auditproof.ParseVerifierKey(strings.TrimSpace(pub))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, err := auditproof.Parse("download", []byte(note), auditproof.Origin("kluis.example/audit/", fe.gent.ID), v)
+		if err != nil || int64(cp.Size) != size || string(cp.Root) != string(latest.Root) {
+			t.Fatalf("the downloaded checkpoint does not verify with the downloaded key: %+v %v", cp, err)
+		}
+
+		// An unknown size, or no number: not found.
+		for _, p := range []string{"/gent/admin/audit/checkpoints/12345", "/gent/admin/audit/checkpoints/-1", "/gent/admin/audit/checkpoints/x"} {
+			if resp, _ := fe.get(t, p, fe.admin); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: %d", p, resp.StatusCode)
+			}
+		}
+	})
+}
+
+// escPlus is s as html/template writes it: '+' as "&#43;".
+func escPlus(s string) string { return strings.ReplaceAll(s, "+", "&#43;") }
