@@ -132,6 +132,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/audit/checkpoints/key", "GET", "/gent/admin/audit/checkpoints/key", "",
 			map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		// Public, once the rows above made the key and signed a checkpoint.
+		{"GET /.well-known/kluis-audit-key", "GET", "/.well-known/kluis-audit-key", "", map[string]int{"*": 200}},
+		{"GET /{tenant}/.well-known/audit-checkpoint", "GET", "/gent/.well-known/audit-checkpoint", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/admin/stats", "GET", "/gent/admin/stats", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/users/{id}/forms", "POST", "/gent/admin/users/nobody/forms", "form=vraag", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},

@@ -94,3 +94,54 @@ func TestClauseAUD2_ControllerSignsAndDownloadsCheckpoint(t *testing.T) {
 
 // escPlus is s as html/template writes it: '+' as "&#43;".
 func escPlus(s string) string { return strings.ReplaceAll(s, "+", "&#43;") }
+
+// TestClauseAUD2_WellKnownKeyAndCheckpoint: without signing in, anyone
+// fetches the platform's verification key with its fingerprint, and a
+// tenant's latest checkpoint; neither exists before it is made, and an
+// anonymous request does not make the key.
+func TestClauseAUD2_WellKnownKeyAndCheckpoint(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		for _, p := range []string{"/.well-known/kluis-audit-key", "/gent/.well-known/audit-checkpoint", "/gent/.well-known/audit-checkpoint"} {
+			if resp, _ := fe.get(t, p, ""); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s before any key or checkpoint: %d", p, resp.StatusCode)
+			}
+		}
+		if _, err := env.DB.CheckpointKey(""); err == nil {
+			t.Fatal("an anonymous request made the checkpoint key")
+		}
+		key, err := env.DB.CheckpointKey("loket.gent.be/audit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		actor := audit.System("test")
+		cp, _, err := env.DB.SignCheckpoint(ctx, fe.gent.ID, key.Signer, &actor)
+		if err != nil {
+			t.Fatal(err)
+		}
+
+		resp, body := fe.get(t, "/.well-known/kluis-audit-key", "")
+		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") ||
+			body != key.VerifierKey+"\nfingerprint: "+key.Fingerprint+"\n" {
+			t.Fatalf("key: %d %q", resp.StatusCode, body)
+		}
+		v, err := auditproof.ParseVerifierKey(strings.SplitN(body, "\n", 2)[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, body = fe.get(t, "/gent/.well-known/audit-checkpoint", "")
+		if resp.StatusCode != http.StatusOK || body != string(cp.Note) {
+			t.Fatalf("checkpoint: %d %q", resp.StatusCode, body)
+		}
+		if _, err := auditproof.Parse("well-known", []byte(body), auditproof.Origin("loket.gent.be/audit/", fe.gent.ID), v); err != nil {
+			t.Fatal(err)
+		}
+		// Another tenant's is its own (none yet); an unknown tenant has none.
+		for _, p := range []string{"/brugge/.well-known/audit-checkpoint", "/nope/.well-known/audit-checkpoint"} {
+			if resp, _ := fe.get(t, p, ""); resp.StatusCode != http.StatusNotFound {
+				t.Errorf("%s: %d", p, resp.StatusCode)
+			}
+		}
+	})
+}

@@ -19,6 +19,8 @@ func (a *App) routes(mux *routeTable) {
 	mux.HandleFunc("GET /healthz", a.healthShow)
 	mux.HandleFunc("GET /readyz", a.readyShow)
 	mux.HandleFunc("GET /static/{file...}", a.staticShow)
+	// The platform's audit verification key, public (AUD-2).
+	mux.HandleFunc("GET /.well-known/kluis-audit-key", a.auditKeyShow)
 	// Only the methods tenant pages use, so that a wrong method on a
 	// platform path is a 405, not a redirect into a tenant.
 	tenantPages := a.withTenant(a.tenantMux)
@@ -31,6 +33,8 @@ func (a *App) routes(mux *routeTable) {
 func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/{$}", a.tenantShow)
 	mux.HandleFunc("GET /{tenant}/privacy", a.privacyShow)
+	// The tenant's latest signed checkpoint, public (see wellknown_show.go).
+	mux.HandleFunc("GET /{tenant}/.well-known/audit-checkpoint", a.auditCheckpointShow)
 	// The municipality's look: its logo and style sheet, public and
 	// cacheable (versioned URLs); admins change it, the DPO reads it.
 	mux.HandleFunc("GET /{tenant}/logo", a.logoShow)
