@@ -41,6 +41,7 @@ var Schedule = []Periodic{
 	{Kind: KindWebhookSend, Every: 15 * time.Second},
 	{Kind: KindDraftSweep, Every: 15 * time.Minute},
 	{Kind: KindAuditCheckpoint, Every: 15 * time.Minute}, // `kluis serve` puts the configured period in
+	{Kind: KindCheckpointDigest, Every: 24 * time.Hour},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -70,7 +71,8 @@ func Handlers() map[string]Handler {
 		KindWebhookSend: WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
 		KindDraftSweep:  draftSweep,
 		// The key's name comes from the base URL: `kluis serve` puts it in.
-		KindAuditCheckpoint: CheckpointHandler("kluis.example/audit"),
+		KindAuditCheckpoint:  CheckpointHandler("kluis.example/audit"),
+		KindCheckpointDigest: checkpointDigest,
 	}
 }
 
