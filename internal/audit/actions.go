@@ -217,6 +217,8 @@ var actions = []Action{
 	{Code: "audit.export", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.verify", Group: GroupAuditLog, MayFail: true},
 	{Code: "audit.checkpoint", Group: GroupAuditLog, Object: NameNumber},
+	{Code: "checkpoint.hook.set", Group: GroupAuditLog},
+	{Code: "checkpoint.hook.delete", Group: GroupAuditLog},
 
 	// The organisation on the platform.
 	{Code: "tenant.create", Group: GroupPlatform},

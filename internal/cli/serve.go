@@ -112,7 +112,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)
 		handlers[jobs.KindExportBuild] = jobs.ExportBuildHandler(exportDir(cfg))
 		handlers[jobs.KindExportSweep] = jobs.ExportSweepHandler(exportDir(cfg))
-		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()}), log)
+		hookClient := webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()})
+		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(hookClient, log)
+		handlers[jobs.KindCheckpointPush] = jobs.CheckpointPushHandler(hookClient, log)
 		handlers[jobs.KindAuditCheckpoint] = jobs.CheckpointHandler(cfg.CheckpointKeyName())
 		wg.Add(1)
 		go func() {

@@ -42,6 +42,7 @@ var Schedule = []Periodic{
 	{Kind: KindDraftSweep, Every: 15 * time.Minute},
 	{Kind: KindAuditCheckpoint, Every: 15 * time.Minute}, // `kluis serve` puts the configured period in
 	{Kind: KindCheckpointDigest, Every: 24 * time.Hour},
+	{Kind: KindCheckpointPush, Every: time.Minute},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -73,6 +74,7 @@ func Handlers() map[string]Handler {
 		// The key's name comes from the base URL: `kluis serve` puts it in.
 		KindAuditCheckpoint:  CheckpointHandler("kluis.example/audit"),
 		KindCheckpointDigest: checkpointDigest,
+		KindCheckpointPush:   CheckpointPushHandler(nil, nil), // no allow-list: `kluis serve` puts its own in
 	}
 }
 
