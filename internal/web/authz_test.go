@@ -132,6 +132,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/audit/checkpoints/key", "GET", "/gent/admin/audit/checkpoints/key", "",
 			map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		// The checkpoint webhook: admins only (an http address: 422,
+		// nothing saved; none set: 404).
+		{"POST /{tenant}/admin/audit/checkpoints/webhook", "POST", "/gent/admin/audit/checkpoints/webhook", "url=http%3A%2F%2Fx",
+			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/audit/checkpoints/webhook/delete", "POST", "/gent/admin/audit/checkpoints/webhook/delete", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Public, once the rows above made the key and signed a checkpoint.
 		{"GET /.well-known/kluis-audit-key", "GET", "/.well-known/kluis-audit-key", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/.well-known/audit-checkpoint", "GET", "/gent/.well-known/audit-checkpoint", "", map[string]int{"*": 200}},

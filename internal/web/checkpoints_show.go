@@ -42,6 +42,13 @@ type checkpointsPage struct {
 	Rows             []checkpointRow
 	Signed           int64 // the size of the checkpoint just signed, 0: none
 	Verify           string
+	// The checkpoint webhook: admins set and remove it.
+	CanEdit bool
+	Hook    *store.CheckpointHook
+	HookURL string // the address as typed, when refused
+	Secret  string // the new hook's signing secret, shown this once
+	Done    string
+	Errors  fieldErrors
 }
 
 // checkpointKey is the platform's checkpoint key, made on first use under
@@ -79,6 +86,54 @@ func fileSafe(s string) string {
 }
 
 func (a *App) checkpointsShow(w http.ResponseWriter, r *http.Request, me account.User) {
+	var p checkpointsPage
+	if s, err := strconv.ParseInt(r.URL.Query().Get("signed"), 10, 64); err == nil && s > 0 {
+		p.Signed = s
+	}
+	if r.URL.Query().Get("done") == "hook-deleted" {
+		p.Done = "deliver.hook.deleted"
+	}
+	a.renderCheckpoints(w, r, me, http.StatusOK, p)
+}
+
+// checkpointHookSet sets the checkpoint webhook; the secret is shown once,
+// without a redirect that would have to carry it.
+func (a *App) checkpointHookSet(w http.ResponseWriter, r *http.Request, me account.User) {
+	if !a.parseForm(w, r) {
+		return
+	}
+	t := tenantFrom(r.Context())
+	var p checkpointsPage
+	p.HookURL = strings.TrimSpace(r.PostForm.Get("url"))
+	_, secret, err := a.opts.Store.SetCheckpointHook(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, p.HookURL)
+	switch {
+	case errors.Is(err, store.ErrBadHookURL):
+		p.Errors = fieldErrors{{"hook-url", a.t(r, "deliver.hook.error.url")}}
+		a.renderCheckpoints(w, r, me, http.StatusUnprocessableEntity, p)
+	case err != nil:
+		a.internalError(w, r, "set checkpoint hook", err)
+	default:
+		p.HookURL, p.Secret = "", secret
+		w.Header().Set("Cache-Control", "no-store")
+		a.renderCheckpoints(w, r, me, http.StatusCreated, p)
+	}
+}
+
+// checkpointHookDelete removes the checkpoint webhook.
+func (a *App) checkpointHookDelete(w http.ResponseWriter, r *http.Request, me account.User) {
+	t := tenantFrom(r.Context())
+	err := a.opts.Store.DeleteCheckpointHook(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		a.notFound(w, r)
+	case err != nil:
+		a.internalError(w, r, "delete checkpoint hook", err)
+	default:
+		http.Redirect(w, r, "/"+t.Slug+"/admin/audit/checkpoints?done=hook-deleted#hook-heading", http.StatusSeeOther)
+	}
+}
+
+func (a *App) renderCheckpoints(w http.ResponseWriter, r *http.Request, me account.User, status int, p checkpointsPage) {
 	t := tenantFrom(r.Context())
 	key, err := a.checkpointKey()
 	if err != nil {
@@ -86,10 +141,13 @@ func (a *App) checkpointsShow(w http.ResponseWriter, r *http.Request, me account
 		return
 	}
 	base := "/" + t.Slug + "/admin/audit/checkpoints"
-	p := checkpointsPage{Slug: t.Slug, TenantName: t.LegalName, VerifierKey: key.VerifierKey, Fingerprint: key.Fingerprint,
-		KeyHref: base + "/key", KeyFile: keyFileName(key.VerifierKey)}
-	if s, err := strconv.ParseInt(r.URL.Query().Get("signed"), 10, 64); err == nil && s > 0 {
-		p.Signed = s
+	p.Slug, p.TenantName, p.VerifierKey, p.Fingerprint = t.Slug, t.LegalName, key.VerifierKey, key.Fingerprint
+	p.KeyHref, p.KeyFile, p.CanEdit = base+"/key", keyFileName(key.VerifierKey), account.Can(me.Role, account.EditSettings)
+	if h, err := a.opts.Store.CheckpointHookOf(r.Context(), t.ID); err == nil {
+		p.Hook = &h
+	} else if !errors.Is(err, store.ErrNotFound) {
+		a.internalError(w, r, "checkpoint hook", err)
+		return
 	}
 	cps, err := a.opts.Store.Checkpoints(r.Context(), t.ID, time.Time{}, checkpointsShown)
 	if err != nil {
@@ -106,7 +164,7 @@ func (a *App) checkpointsShow(w http.ResponseWriter, r *http.Request, me account
 		file = checkpointFileName(t.Slug, cps[0].Size)
 	}
 	p.Verify = "kluis audit verify --export " + t.Slug + "-audit.jsonl --checkpoint " + file + " --key " + p.KeyFile
-	a.render(w, r, http.StatusOK, "checkpoints", p)
+	a.render(w, r, status, "checkpoints", p)
 }
 
 func checkpointFileName(slug string, size int64) string {

@@ -145,3 +145,45 @@ func TestClauseAUD2_WellKnownKeyAndCheckpoint(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseAUD2_AdminSetsCheckpointWebhook: an admin sets the checkpoint
+// webhook on the checkpoints page (the secret shown once), a refused
+// address comes back on its field with nothing saved, the DPO sees the
+// hook but cannot change it, and the admin removes it; both recorded.
+func TestClauseAUD2_AdminSetsCheckpointWebhook(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		resp, body := fe.submit(t, "/gent/admin/audit/checkpoints/webhook", fe.admin, url.Values{"url": {"http://archief.gent.be/cp"}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `<a href="#hook-url">Geef een volledig adres`) ||
+			!strings.Contains(body, `aria-describedby="hook-url-hint hook-url-error"`) {
+			t.Fatalf("http address: %d\n%s", resp.StatusCode, body)
+		}
+		if _, err := env.DB.CheckpointHookOf(ctx, fe.gent.ID); err == nil {
+			t.Fatal("a refused address was saved")
+		}
+		resp, body = fe.submit(t, "/gent/admin/audit/checkpoints/webhook", fe.admin, url.Values{"url": {"https://archief.gent.be/cp"}})
+		m := regexp.MustCompile(`id="hook-secret" class="secret-value" value="([^"]+)"`).FindStringSubmatch(body)
+		if resp.StatusCode != http.StatusCreated || m == nil || !strings.Contains(body, "https://archief.gent.be/cp") {
+			t.Fatalf("set: %d\n%s", resp.StatusCode, body)
+		}
+		if resp, _ := fe.submit(t, "/gent/admin/audit/checkpoints/webhook/delete", fe.dpo, url.Values{}); resp.StatusCode != http.StatusForbidden {
+			t.Errorf("the DPO removed the hook: %d", resp.StatusCode)
+		}
+		_, body = fe.get(t, "/gent/admin/audit/checkpoints", fe.dpo)
+		if !strings.Contains(body, "https://archief.gent.be/cp") || strings.Contains(body, m[1]) || strings.Contains(body, `id="hook-url"`) {
+			t.Error("the DPO's page: the hook missing, the secret shown again, or the form offered")
+		}
+		resp, _ = fe.submit(t, "/gent/admin/audit/checkpoints/webhook/delete", fe.admin, url.Values{})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("delete: %d", resp.StatusCode)
+		}
+		if _, err := env.DB.CheckpointHookOf(ctx, fe.gent.ID); err == nil {
+			t.Fatal("the hook is still there")
+		}
+		page, err := env.DB.AuditLog(ctx, audit.System("test"), fe.gent.ID, store.AuditQuery{Actions: []string{"checkpoint.hook.set", "checkpoint.hook.delete"}})
+		if err != nil || len(page.Events) != 2 {
+			t.Fatalf("recorded: %+v %v", page.Events, err)
+		}
+	})
+}

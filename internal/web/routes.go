@@ -129,6 +129,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints", a.require(account.ViewAudit, a.checkpointSign))
 	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/{size}", a.require(account.ViewAudit, a.checkpointDownload))
 	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/key", a.require(account.ViewAudit, a.checkpointKeyDownload))
+	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints/webhook", a.require(account.EditSettings, a.checkpointHookSet))
+	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints/webhook/delete", a.require(account.EditSettings, a.checkpointHookDelete))
 	mux.HandleFunc("GET /{tenant}/admin/stats", a.require(account.ViewForms, a.statsShow))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
