@@ -112,7 +112,8 @@ func TestClauseAUD2_CheckpointsPushedToTheControllersWebhook(t *testing.T) {
 		// Without the allow-list the loopback address is refused: no
 		// request, tried again later.
 		h := run(refusing)
-		if len(received()) != 0 || h.Attempts != 1 || !strings.Contains(h.LastError, "internal") || h.PushedSize != cp1.Size-1 {
+		if len(received()) != 0 || h.Attempts != 1 || !strings.Contains(h.LastError, "internal") || h.PushedSize != cp1.Size-1 ||
+			h.DeliveredAt != nil {
 			t.Fatalf("refused push: %+v, %d received", h, len(received()))
 		}
 		if h = run(allowed); len(received()) != 0 {
@@ -128,7 +129,7 @@ func TestClauseAUD2_CheckpointsPushedToTheControllersWebhook(t *testing.T) {
 		}
 		env.Clock.Advance(5 * time.Minute)
 		h = run(allowed)
-		if h.PushedSize != cp2.Size || h.Attempts != 0 || h.LastError != "" {
+		if h.PushedSize != cp2.Size || h.Attempts != 0 || h.LastError != "" || h.DeliveredAt == nil || !h.DeliveredAt.Equal(env.Clock.Now()) {
 			t.Fatalf("after the retry: %+v", h)
 		}
 

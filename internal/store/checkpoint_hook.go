@@ -32,9 +32,11 @@ var ErrBadHookURL = errors.New("the address is not an absolute https URL")
 // CheckpointHook is a tenant's checkpoint webhook, without its secret.
 type CheckpointHook struct {
 	TenantID, URL string
-	// PushedSize is the size of the largest checkpoint delivered (-1:
-	// none yet).
+	// PushedSize is where the pushes stand: the checkpoints larger are
+	// due. Until the first delivery (DeliveredAt nil) it is the size
+	// before the latest checkpoint when the hook was set.
 	PushedSize    int64
+	DeliveredAt   *time.Time
 	Attempts      int // failed attempts at the next checkpoint
 	NextAttemptAt time.Time
 	LastStatus    int
@@ -127,9 +129,10 @@ func (db *DB) DeleteCheckpointHook(ctx context.Context, actor audit.Actor, tenan
 func (db *DB) CheckpointHookOf(ctx context.Context, tenantID string) (CheckpointHook, error) {
 	var h CheckpointHook
 	var next, created int64
+	var delivered sql.NullInt64
 	err := db.sql.QueryRowContext(ctx, `SELECT tenant_id, url, pushed_size, attempts, next_attempt_at, last_status, last_error,
-		created_at, created_by FROM audit_checkpoint_hooks WHERE tenant_id = $1`, tenantID).Scan(&h.TenantID, &h.URL, &h.PushedSize,
-		&h.Attempts, &next, &h.LastStatus, &h.LastError, &created, &h.CreatedBy)
+		delivered_at, created_at, created_by FROM audit_checkpoint_hooks WHERE tenant_id = $1`, tenantID).Scan(&h.TenantID, &h.URL,
+		&h.PushedSize, &h.Attempts, &next, &h.LastStatus, &h.LastError, &delivered, &created, &h.CreatedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return h, ErrNotFound
 	}
@@ -137,6 +140,10 @@ func (db *DB) CheckpointHookOf(ctx context.Context, tenantID string) (Checkpoint
 		return h, fmt.Errorf("checkpoint hook: %w", err)
 	}
 	h.NextAttemptAt, h.CreatedAt = fromMicros(next), fromMicros(created)
+	if delivered.Valid {
+		at := fromMicros(delivered.Int64)
+		h.DeliveredAt = &at
+	}
 	return h, nil
 }
 
@@ -188,7 +195,7 @@ func (db *DB) DueCheckpointPushes(ctx context.Context, limit int) ([]CheckpointP
 func (db *DB) CheckpointPushed(ctx context.Context, tenantID string, size int64, status int) error {
 	return db.write(ctx, func(tx *Tx) error {
 		_, err := tx.exec(`UPDATE audit_checkpoint_hooks SET pushed_size = $1, attempts = 0, next_attempt_at = $2, last_status = $3,
-			last_error = '' WHERE tenant_id = $4 AND pushed_size < $1`, size, micros(db.now()), status, tenantID)
+			last_error = '', delivered_at = $2 WHERE tenant_id = $4 AND pushed_size < $1`, size, micros(db.now()), status, tenantID)
 		return err
 	})
 }

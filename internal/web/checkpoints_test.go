@@ -33,7 +33,7 @@ func TestClauseAUD2_ControllerSignsAndDownloadsCheckpoint(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("page: %d", resp.StatusCode)
 		}
-		for _, want := range []string{`value="` + escPlus(key.VerifierKey) + `"`, escPlus(key.Fingerprint), "Er is nog geen controlepunt ondertekend",
+		for _, want := range []string{`>` + escPlus(key.VerifierKey) + `</textarea>`, escPlus(key.Fingerprint), "Er is nog geen controlepunt ondertekend",
 			"kluis audit verify --export gent-audit.jsonl", `href="/gent/admin/audit/checkpoints/key"`, `aria-current="page"`} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the page lacks %q", want)
@@ -171,8 +171,16 @@ func TestClauseAUD2_AdminSetsCheckpointWebhook(t *testing.T) {
 			t.Errorf("the DPO removed the hook: %d", resp.StatusCode)
 		}
 		_, body = fe.get(t, "/gent/admin/audit/checkpoints", fe.dpo)
-		if !strings.Contains(body, "https://archief.gent.be/cp") || strings.Contains(body, m[1]) || strings.Contains(body, `id="hook-url"`) {
+		if !strings.Contains(body, "https://archief.gent.be/cp") || !strings.Contains(body, "<dd>nog geen</dd>") || strings.Contains(body, m[1]) ||
+			strings.Contains(body, `id="hook-url"`) {
 			t.Error("the DPO's page: the hook missing, the secret shown again, or the form offered")
+		}
+		// Once a push is delivered, the page says which and when.
+		if err := env.DB.CheckpointPushed(ctx, fe.gent.ID, 7, http.StatusNoContent); err != nil {
+			t.Fatal(err)
+		}
+		if _, body = fe.get(t, "/gent/admin/audit/checkpoints", fe.dpo); !strings.Contains(body, "<dd>het controlepunt van 7 gebeurtenissen, op ") {
+			t.Error("the delivered push is not shown")
 		}
 		resp, _ = fe.submit(t, "/gent/admin/audit/checkpoints/webhook/delete", fe.admin, url.Values{})
 		if resp.StatusCode != http.StatusSeeOther {

@@ -14,8 +14,9 @@ CREATE TABLE audit_checkpoint_digests (
 );
 
 -- The tenant's checkpoint webhook, at most one: every new checkpoint is
--- pushed to url, in order; pushed_size is the largest delivered (-1:
--- none yet). The secret (Standard Webhooks signing) is sealed.
+-- pushed to url, in order; pushed_size is where the pushes stand (the
+-- checkpoints above it are due), delivered_at when the last was delivered
+-- (NULL: none yet). The secret (Standard Webhooks signing) is sealed.
 CREATE TABLE audit_checkpoint_hooks (
     tenant_id       TEXT PRIMARY KEY REFERENCES tenants (id),
     url             TEXT NOT NULL,
@@ -25,6 +26,7 @@ CREATE TABLE audit_checkpoint_hooks (
     next_attempt_at BIGINT NOT NULL,
     last_status     INTEGER NOT NULL,
     last_error      TEXT NOT NULL,
+    delivered_at    BIGINT,
     created_at      BIGINT NOT NULL,
     created_by      TEXT NOT NULL
 );
