@@ -34,12 +34,7 @@ const checkpointPushBatch = 20
 // failed push is tried again after webhook.Backoff by a later run; the
 // next checkpoint waits for it, so that the receiver gets them in order.
 func CheckpointPushHandler(c *webhook.Client, log *slog.Logger) Handler {
-	if log == nil {
-		log = slog.Default()
-	}
-	if c == nil {
-		c = webhook.NewClient(webhook.ClientOptions{})
-	}
+	c, log = webhookDefaults(c, log)
 	return func(ctx context.Context, db *store.DB, j store.Job) error {
 		for ctx.Err() == nil {
 			due, err := db.DueCheckpointPushes(ctx, checkpointPushBatch)
