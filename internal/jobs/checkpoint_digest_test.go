@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/auditproof"
 	"github.com/kluis/kluis/internal/mail/mailtest"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 var digestBlock = regexp.MustCompile(`(?s)-----BEGIN KLUIS CHECKPOINT (\S+)-----\n(.*?)-----END KLUIS CHECKPOINT-----`)
@@ -49,6 +51,9 @@ func TestClauseAUD2_DigestMailsCheckpointsToTheDPO(t *testing.T) {
 		}
 		run := func() []mailtest.Message {
 			t.Helper()
+			if err := checkpointDigest(ctx, env.DB, store.Job{}); err != nil { // the day's run
+				t.Fatal(err)
+			}
 			m.tick(t)
 			env.Clock.Advance(time.Minute) // the mail job's next slot
 			m.tick(t)
@@ -107,6 +112,46 @@ func TestClauseAUD2_DigestMailsCheckpointsToTheDPO(t *testing.T) {
 		}
 		if st := strconv.Itoa(len(cps)); !strings.Contains(msgs[1].Body, "("+st+" in deze mail)") {
 			t.Errorf("the digest does not count its %s checkpoints", st)
+		}
+	})
+}
+
+// TestClauseAUD2_DigestInTheTenantsLanguage: a tenant whose language is
+// French gets its digest in French; a tenant without a checkpoint gets
+// none (nothing to prove yet).
+func TestClauseAUD2_DigestInTheTenantsLanguage(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		m := newMailEnv(t, env) // "demo", Dutch, never signed
+		bxl, err := env.DB.CreateTenant(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, tenant.New{
+			Slug: "bxl", LegalName: "Commune de Test", EnterpriseNumber: "0207451227",
+			DPOName: "Délégué Test", DPOEmail: "dpd@bxl.example", DefaultLang: "fr",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, err := env.DB.CheckpointKey("kluis.example/audit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cp, _, err := env.DB.SignCheckpoint(ctx, bxl.ID, key.Signer, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkpointDigest(ctx, env.DB, store.Job{}); err != nil {
+			t.Fatal(err)
+		}
+		m.tick(t)
+		msgs := m.relay.Messages()
+		if len(msgs) != 1 || msgs[0].To[0] != "dpd@bxl.example" {
+			t.Fatalf("%d mails: %+v", len(msgs), msgs)
+		}
+		msg := msgs[0]
+		if msg.Subject != "Commune de Test : points de contrôle du journal (jusqu'à l'événement "+strconv.FormatInt(cp.Size, 10)+")" ||
+			!strings.HasPrefix(msg.Body, "Bonjour Délégué Test,") || !strings.Contains(msg.Body, "Empreinte : "+key.Fingerprint) {
+			t.Fatalf("the French digest: %q\n%s", msg.Subject, msg.Body)
+		}
+		if got := digestCheckpoints(msg.Body)[DigestFileName("bxl", cp.Size)]; string(got) != string(cp.Note) {
+			t.Fatalf("the checkpoint in the French digest: %q", got)
 		}
 	})
 }
