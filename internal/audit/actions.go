@@ -227,6 +227,8 @@ var actions = []Action{
 	{Code: "audit.checkpoint", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.prune", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.retention", Group: GroupAuditLog, Object: NameNumber},
+	{Code: "checkpoint.hook.set", Group: GroupAuditLog},
+	{Code: "checkpoint.hook.delete", Group: GroupAuditLog},
 
 	// The organisation on the platform.
 	{Code: "tenant.create", Group: GroupPlatform},

@@ -232,14 +232,19 @@ func badExport(path string, err error) error {
 	return usageError{fmt.Sprintf("--export %s is not a readable export: %v", path, err)}
 }
 
-// readVerifierKey takes the key itself or the name of a file holding it.
+// readVerifierKey takes the key itself or the name of a file holding it
+// on its first line.
 func readVerifierKey(arg string) (string, error) {
 	if fi, err := os.Stat(arg); err == nil && fi.Mode().IsRegular() {
 		b, err := os.ReadFile(arg)
 		if err != nil {
 			return "", usageError{fmt.Sprintf("--key %s: cannot read it: %v", arg, unwrapPath(err))}
 		}
-		return string(b), nil
+		// The key is the file's first line: what `kluis audit key`, the
+		// well-known address and the audit page give has the fingerprint
+		// on the second.
+		first, _, _ := strings.Cut(strings.TrimLeft(string(b), "\r\n"), "\n")
+		return strings.TrimRight(first, "\r"), nil
 	}
 	if !strings.Contains(arg, "+") {
 		return "", usageError{fmt.Sprintf("--key %s: no such file, and not a verification key (name+hash+key)", arg)}

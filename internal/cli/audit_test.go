@@ -128,6 +128,7 @@ func TestClauseADT1_OfflineVerifyExitCodes(t *testing.T) {
 	cp15 := file("cp15.note", k.sign(t, name, events, 15))
 	foreign := file("foreign.note", other.sign(t, name, events, 15))
 	keyFile := file("audit.pub", []byte(k.vkey+"\n"))
+	wellKnownFile := file("well-known.pub", []byte(k.vkey+"\nfingerprint: SHA256:whatever\n")) // as /.well-known/kluis-audit-key answers
 	good := filepath.Join(dir, "good.jsonl")
 	writeExport(t, good, events)
 
@@ -155,6 +156,7 @@ func TestClauseADT1_OfflineVerifyExitCodes(t *testing.T) {
 	}{
 		{"intact", verify("--export", good, "--checkpoint", cp10, "--checkpoint", cp15, "--key", k.vkey), 0, "intact: 20 events, 2 checkpoints hold"},
 		{"key from a file", verify("--export", good, "--checkpoint", cp15, "--key", keyFile), 0, "intact: 20 events, 1 checkpoints hold"},
+		{"key file with its fingerprint", verify("--export", good, "--checkpoint", cp15, "--key", wellKnownFile), 0, "intact: 20 events, 1 checkpoints hold"},
 		{"edited in place", verify("--export", editedPath, "--checkpoint", cp10, "--checkpoint", cp15, "--key", k.vkey), 1, "checkpoint " + cp10 + " (kluis.example/audit/t-gent, size 10) no longer holds: chain: event 4: previous-hash does not match"},
 		{"rewritten with recomputed hashes", verify("--export", rehashedPath, "--checkpoint", cp10, "--checkpoint", cp15, "--key", k.vkey), 1, "checkpoint " + cp10 + " (kluis.example/audit/t-gent, size 10) no longer holds: root"},
 		{"truncated log", verify("--export", truncatedPath, "--checkpoint", cp10, "--key", k.vkey), 1, "size 10) no longer holds: truncated"},

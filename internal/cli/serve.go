@@ -104,7 +104,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
-		ExportDir: exportDir(cfg),
+		ExportDir: exportDir(cfg), CheckpointKeyName: cfg.CheckpointKeyName(),
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},
@@ -123,7 +123,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)
 		handlers[jobs.KindExportBuild] = jobs.ExportBuildHandler(exportDir(cfg))
 		handlers[jobs.KindExportSweep] = jobs.ExportSweepHandler(exportDir(cfg))
-		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()}), log)
+		hookClient := webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()})
+		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(hookClient, log)
+		handlers[jobs.KindCheckpointPush] = jobs.CheckpointPushHandler(hookClient, log)
 		handlers[jobs.KindAuditCheckpoint] = jobs.CheckpointHandler(cfg.CheckpointKeyName())
 		handlers[jobs.KindAuditPrune] = jobs.PruneHandler(cfg.CheckpointKeyName())
 		wg.Add(1)

@@ -42,6 +42,8 @@ var Schedule = []Periodic{
 	{Kind: KindDraftSweep, Every: 15 * time.Minute},
 	{Kind: KindAuditCheckpoint, Every: 15 * time.Minute}, // `kluis serve` puts the configured period in
 	{Kind: KindAuditPrune, Every: 24 * time.Hour},
+	{Kind: KindCheckpointDigest, Every: 24 * time.Hour},
+	{Kind: KindCheckpointPush, Every: time.Minute},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -71,8 +73,10 @@ func Handlers() map[string]Handler {
 		KindWebhookSend: WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
 		KindDraftSweep:  draftSweep,
 		// The key's name comes from the base URL: `kluis serve` puts it in.
-		KindAuditCheckpoint: CheckpointHandler("kluis.example/audit"),
-		KindAuditPrune:      PruneHandler("kluis.example/audit"),
+		KindAuditCheckpoint:  CheckpointHandler("kluis.example/audit"),
+		KindAuditPrune:       PruneHandler("kluis.example/audit"),
+		KindCheckpointDigest: checkpointDigest,
+		KindCheckpointPush:   CheckpointPushHandler(nil, nil), // no allow-list: `kluis serve` puts its own in
 	}
 }
 

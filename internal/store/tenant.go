@@ -149,30 +149,9 @@ func (db *DB) TenantContact(ctx context.Context, actor audit.Actor, tenantID, pu
 	}
 	var t tenant.Tenant
 	err := db.write(ctx, func(tx *Tx) error {
-		var name, email []byte
 		var err error
-		t, err = scanTenant(tx.queryRow(`SELECT `+tenantColumns+` FROM tenants WHERE id = $1`, tenantID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.queryRow(`SELECT dpo_name, dpo_email FROM tenants WHERE id = $1`, tenantID).Scan(&name, &email); err != nil {
-			return err
-		}
-		ev := audit.Event{TenantID: t.ID, Actor: actor, Action: "tenant.contact.read", ObjectType: "tenant", ObjectID: t.ID, Purpose: purpose}
-		n, err1 := db.keys.Open(t.ID, seal.AD{Tenant: t.ID, Table: "tenants", Column: "dpo_name", Row: t.ID}, name)
-		e, err2 := db.keys.Open(t.ID, seal.AD{Tenant: t.ID, Table: "tenants", Column: "dpo_email", Row: t.ID}, email)
-		if err := errors.Join(err1, err2); err != nil {
-			ev.Outcome = audit.OutcomeFailure
-			if aerr := tx.appendAudit(ev); aerr != nil {
-				return aerr
-			}
-			return keep(fmt.Errorf("tenant contact: %w", ErrUnreadable))
-		}
-		t.DPOName, t.DPOEmail = string(n), string(e)
-		return tx.appendAudit(ev)
+		t, err = tx.openContact(tenantID, actor, purpose)
+		return err
 	})
 	return t, err
 }

@@ -123,6 +123,24 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/inbox/submissions/{id}/pdf", "GET", "/gent/inbox/submissions/nope/pdf", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/audit", "GET", "/gent/admin/audit", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/audit/search", "POST", "/gent/admin/audit/search", "q=nobody", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
+		// Checkpoints (AUD-2): admins and the DPO see the key and the
+		// checkpoints, download them and sign one now (a redirect to the
+		// page); no checkpoint of size 999 exists: 404.
+		{"GET /{tenant}/admin/audit/checkpoints", "GET", "/gent/admin/audit/checkpoints", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/audit/checkpoints", "POST", "/gent/admin/audit/checkpoints", "x=1", map[string]int{"*": 303, "user": 403, "admin": 303, "dpo": 303}},
+		{"GET /{tenant}/admin/audit/checkpoints/{size}", "GET", "/gent/admin/audit/checkpoints/999", "",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/audit/checkpoints/key", "GET", "/gent/admin/audit/checkpoints/key", "",
+			map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		// The checkpoint webhook: admins only (an http address: 422,
+		// nothing saved; none set: 404).
+		{"POST /{tenant}/admin/audit/checkpoints/webhook", "POST", "/gent/admin/audit/checkpoints/webhook", "url=http%3A%2F%2Fx",
+			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/audit/checkpoints/webhook/delete", "POST", "/gent/admin/audit/checkpoints/webhook/delete", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Public, once the rows above made the key and signed a checkpoint.
+		{"GET /.well-known/kluis-audit-key", "GET", "/.well-known/kluis-audit-key", "", map[string]int{"*": 200}},
+		{"GET /{tenant}/.well-known/audit-checkpoint", "GET", "/gent/.well-known/audit-checkpoint", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/admin/stats", "GET", "/gent/admin/stats", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/users/{id}/forms", "POST", "/gent/admin/users/nobody/forms", "form=vraag", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},

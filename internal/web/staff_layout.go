@@ -65,8 +65,9 @@ var staffSections = []navSection{
 	}},
 	{"log", "staff.nav.log", []navPage{
 		{"staff.nav.log.events", "/admin/audit", account.ViewAudit},
-		{"staff.nav.log.platform", "/admin/audit/platform", account.ViewAudit},
+		{"deliver.nav.checkpoints", "/admin/audit/checkpoints", account.ViewAudit},
 		{"staff.nav.log.retention", "/admin/audit/retention", account.ViewAudit},
+		{"staff.nav.log.platform", "/admin/audit/platform", account.ViewAudit},
 	}},
 	{"admin", "staff.nav.admin", []navPage{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},

@@ -36,6 +36,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/inbox/submissions/{id}":           "/gent/inbox/submissions/{sub}",
 	"GET /{tenant}/admin/audit":                      "/gent/admin/audit",
 	"GET /{tenant}/admin/audit/retention":            "/gent/admin/audit/retention",
+	"GET /{tenant}/admin/audit/checkpoints":          "/gent/admin/audit/checkpoints",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
 	"GET /{tenant}/admin/branding":                   "/gent/admin/branding",
@@ -65,6 +66,8 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
+	"GET /{tenant}/admin/audit/checkpoints/{size}":      true,
+	"GET /{tenant}/admin/audit/checkpoints/key":         true,
 }
 
 var staffNavRE = regexp.MustCompile(`(?s)<nav class="main-nav staff-nav"[^>]*data-layout="staff">(.*?)</nav>`)
