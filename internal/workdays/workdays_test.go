@@ -40,9 +40,9 @@ func TestClauseAUD4_HolidaysAreNotWorkingDays(t *testing.T) {
 		{date(2026, time.April, 6), "easter_monday", false},
 		{date(2026, time.May, 14), "ascension", false},
 		{date(2026, time.May, 25), "whit_monday", false},
-		{date(2027, time.March, 26), "", true},   // Good Friday is no federal holiday
-		{date(2027, time.March, 27), "", false},  // Saturday
-		{date(2027, time.March, 28), "", false},  // Easter Sunday
+		{date(2027, time.March, 26), "", true},  // Good Friday is no federal holiday
+		{date(2027, time.March, 27), "", false}, // Saturday
+		{date(2027, time.March, 28), "", false}, // Easter Sunday
 		{date(2026, time.December, 24), "", true},
 	} {
 		if got := Holiday(c.day); got != c.holiday {
