@@ -18,15 +18,17 @@ import (
 // them time-boxed access from the controller's own pages.
 func runOperator(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 {
-		return usageError{"say what to do: kluis operator add|list"}
+		return usageError{"say what to do: kluis operator add|list|notice"}
 	}
 	switch args[0] {
 	case "add":
 		return operatorAdd(ctx, env, args[1:])
 	case "list":
 		return operatorList(ctx, env, args[1:])
+	case "notice":
+		return operatorNotice(ctx, env, args[1:])
 	}
-	return usageError{fmt.Sprintf("unknown operator command %q: use add or list", args[0])}
+	return usageError{fmt.Sprintf("unknown operator command %q: use add, list or notice", args[0])}
 }
 
 // operatorAdd invites a member of the supplier's staff and prints the

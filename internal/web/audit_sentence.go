@@ -62,6 +62,7 @@ type auditNamer struct {
 	users    map[string]account.User
 	subs     map[string]store.SubmissionRef
 	keys     map[string]string // API key id → its name
+	notices  map[string]store.NoticeWindow
 }
 
 func (n *auditNamer) t(key string, args ...any) string { return locale.T(n.lang, key, args...) }
@@ -144,6 +145,9 @@ func (n *auditNamer) actor(a audit.Actor) phrase {
 		}
 		return p
 	case audit.KindOperator:
+		if w, ok := n.notices[a.OnBehalfOf]; ok {
+			return plain(n.t("auditlog.actor.operator_notice", datetime(w.StartsAt), datetime(w.EndsAt)))
+		}
 		if a.OnBehalfOf != "" {
 			return plain(n.t("auditlog.actor.operator_grant"))
 		}

@@ -53,14 +53,24 @@ func (a *App) operatorPrincipal(r *http.Request) (u account.User, ok bool, err e
 	} else if err != nil {
 		return u, false, err
 	}
-	if _, err := a.opts.Store.ActiveOperatorGrant(r.Context(), t.ID, op.ID); errors.Is(err, store.ErrNotFound) {
+	// The controller's grant, else a maintenance notice inside its window
+	// (AUD-4); what the operator does is recorded under its id.
+	under, action, purpose := "", "operator.access", "support under grant"
+	if g, err := a.opts.Store.ActiveOperatorGrant(r.Context(), t.ID, op.ID); err == nil {
+		under = g.ID
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return u, false, err
+	} else if n, err := a.opts.Store.ActiveMaintenanceNotice(r.Context(), t.ID, op.ID); err == nil {
+		under, action, purpose = n.ID, "maintenance.access", "maintenance under notice"
+	} else if errors.Is(err, store.ErrNotFound) {
 		return u, false, nil
-	} else if err != nil {
+	} else {
 		return u, false, err
 	}
-	u = account.User{ID: op.ID, TenantID: t.ID, Name: op.Name, Role: account.RoleSupport, Status: account.StatusActive, Lang: op.Lang}
+	u = account.User{ID: op.ID, TenantID: t.ID, Name: op.Name, Role: account.RoleSupport, Status: account.StatusActive, Lang: op.Lang,
+		OnBehalfOf: under}
 	if err := a.opts.Store.Audit(r.Context(), audit.Event{TenantID: t.ID, Actor: userActor(u, RequestIDFrom(r.Context())),
-		Action: "operator.access", ObjectType: "page", ObjectID: r.Pattern, Purpose: "support under grant"}); err != nil {
+		Action: action, ObjectType: "page", ObjectID: r.Pattern, Purpose: purpose}); err != nil {
 		return u, false, err
 	}
 	return u, true, nil
