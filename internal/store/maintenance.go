@@ -455,13 +455,17 @@ func (db *DB) ObjectToNotice(ctx context.Context, actor audit.Actor, tenantID, i
 // ShortenNotice sets the notice's window to from…until on the controller's
 // word: the start anywhere from now on (earlier than announced is the
 // controller's consent to less notice; "now" opens it), the end no later
-// than announced. Audited in both logs. *NoticeValidationError (fields
-// "from", "until"); ErrNotFound; ErrConflict when it is objected to or over.
+// than announced; a zero until keeps the end. Audited in both logs.
+// *NoticeValidationError (fields "from", "until"); ErrNotFound; ErrConflict
+// when it is objected to or over.
 func (db *DB) ShortenNotice(ctx context.Context, actor audit.Actor, tenantID, id string, from, until time.Time) error {
 	return db.write(ctx, func(tx *Tx) error {
 		n, realmID, err := tx.changeNotice(tenantID, id)
 		if err != nil {
 			return err
+		}
+		if until.IsZero() {
+			until = n.EndsAt
 		}
 		now := db.now()
 		f := map[string]string{}

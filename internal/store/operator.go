@@ -326,13 +326,18 @@ func (db *DB) ActiveOperatorGrant(ctx context.Context, tenantID, operatorID stri
 	return g, err
 }
 
-// GrantedTenants lists the controllers whose active grants let operatorID
-// in now, for the operator's own page (no sealed field is opened: the
-// label and reason are the controller's).
+// GrantedTenants lists the controllers whose active grants or open
+// maintenance notices (AUD-4) let operatorID in now, for the operator's own
+// page (no sealed field is opened: the label and reason are the controller's).
 func (db *DB) GrantedTenants(ctx context.Context, operatorID string) ([]OperatorGrantSummary, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT t.slug, t.legal_name, MAX(g.expires_at) FROM operator_grants g
-		JOIN tenants t ON t.id = g.tenant_id
-		WHERE g.operator_id = $1 AND g.revoked_at IS NULL AND g.expires_at > $2 AND t.status = 'active'
+	rows, err := db.sql.QueryContext(ctx, `SELECT t.slug, t.legal_name, MAX(a.until) FROM (
+			SELECT tenant_id, expires_at AS until FROM operator_grants
+			WHERE operator_id = $1 AND revoked_at IS NULL AND expires_at > $2
+			UNION ALL
+			SELECT tenant_id, ends_at FROM maintenance_notices
+			WHERE operator_id = $1 AND objected_at IS NULL AND starts_at <= $2 AND ends_at > $2) a
+		JOIN tenants t ON t.id = a.tenant_id
+		WHERE t.status = 'active'
 		GROUP BY t.slug, t.legal_name ORDER BY t.slug`, operatorID, micros(db.now()))
 	if err != nil {
 		return nil, fmt.Errorf("granted tenants: %w", err)

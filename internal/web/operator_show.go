@@ -93,6 +93,7 @@ type operatorsPage struct {
 	Form             struct{ Email, Reason, Hours string }
 	Errors           fieldErrors
 	Done             string
+	Notices          noticesView // maintenance notices (AUD-4), maintenance_show.go
 }
 
 type durationOption struct {
@@ -111,6 +112,8 @@ func doneKey(s string) string {
 	switch s {
 	case "granted", "revoked":
 		return "operators.done." + s
+	case "objected", "shortened", "days":
+		return "maintenance.done." + s
 	}
 	return ""
 }
@@ -137,6 +140,10 @@ func (a *App) renderOperators(w http.ResponseWriter, r *http.Request, me account
 		p.Durations = append(p.Durations, durationOption{Hours: h, Label: a.t(r, "operators.hours", int(d.Hours())), Selected: h == p.Form.Hours})
 	}
 	p.Slug, p.TenantName, p.CanManage = t.Slug, t.LegalName, account.Can(me.Role, account.ManageUsers)
+	if err := a.loadNotices(r, me, &p); err != nil {
+		a.internalError(w, r, "list maintenance notices", err)
+		return
+	}
 	a.render(w, r, status, "operators", p)
 }
 

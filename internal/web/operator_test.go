@@ -41,18 +41,7 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 			}
 		}
 
-		// Sign in: password, then TOTP.
-		form := url.Values{"email": {"piet@leverancier.be"}, "password": {loginPassword}}
-		resp, _ = le.postForm(t, "/operator/login", nil, form)
-		c := sessionCookieOf(resp)
-		if resp.StatusCode != http.StatusSeeOther || c == nil {
-			t.Fatalf("operator login: %d", resp.StatusCode)
-		}
-		h := withSession(c)
-		resp, _ = le.postForm(t, "/operator/login/mfa", h, url.Values{"code": {mfa.CodeAt(secret, env.Clock.Now())}})
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("operator TOTP: %d", resp.StatusCode)
-		}
+		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
 		resp, body := le.get(t, "/operator/signed-in", h)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Geen enkel bestuur geeft u op dit moment toegang") {
 			t.Fatalf("operator home without grants: %d\n%s", resp.StatusCode, body)
@@ -155,4 +144,21 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 			t.Fatalf("users page after the grant ran out: %d, want 303", resp.StatusCode)
 		}
 	})
+}
+
+// operatorSignIn signs an operator in on the realm (password, then TOTP)
+// and returns the request headers of their session.
+func operatorSignIn(t *testing.T, le *loginEnv, env *storetest.Env, email string, secret []byte) map[string]string {
+	t.Helper()
+	resp, _ := le.postForm(t, "/operator/login", nil, url.Values{"email": {email}, "password": {loginPassword}})
+	c := sessionCookieOf(resp)
+	if resp.StatusCode != http.StatusSeeOther || c == nil {
+		t.Fatalf("operator login: %d", resp.StatusCode)
+	}
+	h := withSession(c)
+	resp, _ = le.postForm(t, "/operator/login/mfa", h, url.Values{"code": {mfa.CodeAt(secret, env.Clock.Now())}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("operator TOTP: %d", resp.StatusCode)
+	}
+	return h
 }
