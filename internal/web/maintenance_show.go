@@ -20,10 +20,10 @@ import (
 
 // noticesView is the page's maintenance part.
 type noticesView struct {
-	Days                   int    // the tenant's minimum notice
-	DaysForm               string // the form's value
-	Groups                 []noticeGroup // under way, planned, over: those with notices
-	Any                    bool
+	Days     int           // the tenant's minimum notice
+	DaysForm string        // the form's value
+	Groups   []noticeGroup // under way, planned, over: those with notices
+	Any      bool
 	// Form holds what the admin typed into one notice's window form when
 	// it is shown again with errors: id → [from, until].
 	Form map[string][2]string
