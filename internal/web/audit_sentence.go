@@ -405,7 +405,11 @@ var purposeRules = []purposeRule{
 	rule(`account\.password-reset`, "auditlog.detail.mail_reset", nil),
 	rule(`account\.password-changed`, "auditlog.detail.mail_password_changed", nil),
 	rule(`account\.invite|operator\.invite`, "auditlog.detail.mail_invite", nil),
-	rule(`notice\.[a-z._-]+|account\.[a-z._-]+`, "auditlog.detail.mail_notice", nil),
+	rule(`notice\.[a-z._-]+|account\.[a-z._-]+|maintenance\.notice`, "auditlog.detail.mail_notice", nil),
+	// Maintenance notices (AUD-4).
+	rule(`maintenance under notice|minimum notice in working days`, "", nil),
+	rule(`from (\S+) until (\S+)`, "auditlog.detail.window",
+		func(n *auditNamer, m []string) []phrase { return []phrase{n.when(m[1]), n.when(m[2])} }),
 }
 
 // detail translates the event's recorded purpose; a purpose no rule knows

@@ -109,6 +109,9 @@ func TestClauseAUD4_EveryReadCarriesTheNotice(t *testing.T) {
 		if !strings.Contains(body, "onder de onderhoudsmelding van "+datetime(env.Clock.Now())) {
 			t.Errorf("the audit page does not name the notice")
 		}
+		if !strings.Contains(body, "venster van "+datetime(start.Add(time.Hour))) || strings.Contains(body, "from 20") {
+			t.Errorf("the audit page does not read the window as a sentence")
+		}
 
 		// The admin ends it: the operator is out at once; no second objection.
 		object := "/gent/admin/operators/notices/" + n.ID + "/object"
