@@ -137,3 +137,58 @@ func TestClauseAUD4_EveryReadCarriesTheNotice(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseAUD4_OperatorAnnouncesOnTheWeb: the operator announces on the
+// realm's page; a start fewer than the controller's minimum working days
+// ahead is refused with 422 naming the start and the first allowed day,
+// an unknown controller naming the controller; a good notice is listed for
+// the operator (controller and window only) and reaches the controller.
+func TestClauseAUD4_OperatorAnnouncesOnTheWeb(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
+		realm, err := env.DB.OperatorRealm(ctx, audit.Actor{Kind: audit.KindOperator, ID: "cli:root"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		op := le.addRoleUser(t, realm, "piet@leverancier.be", account.RoleAdmin)
+		secret, _ := enrolTOTP(t, env, realm.ID, op.ID)
+		env.Clock.Advance(time.Minute)
+		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
+		if resp, body := le.get(t, "/operator/maintenance", h); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Onderhoud aankondigen") {
+			t.Fatalf("operator's maintenance page: %d", resp.StatusCode)
+		}
+		earliest := workdays.Add(env.Clock.Now(), 5)
+		form := func(tenant, from string) url.Values {
+			return url.Values{"tenant": {tenant}, "from": {from}, "until": {datetime(earliest.Add(12 * time.Hour))},
+				"scope": {"Upgrade"}, "reason": {"CHG-1"}}
+		}
+		for _, c := range []struct {
+			form        url.Values
+			field, want string
+		}{
+			{form("gent", datetime(earliest.Add(-time.Hour))), "from",
+				"Het begin moet minstens 5 werkdagen vooraf aangekondigd worden: ten vroegste op " + earliest.Format("02.01.2006") + "."},
+			{form("antwerpen", datetime(earliest.Add(9*time.Hour))), "tenant", "Kies een bestuur uit de lijst."},
+			{form("operator", datetime(earliest.Add(9*time.Hour))), "tenant", "Kies een bestuur uit de lijst."},
+			{form("gent", "maandag"), "from", "Vul het begin in als dd.mm.jjjj uu:mm"},
+		} {
+			resp, body := le.postForm(t, "/operator/maintenance", h, c.form)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, c.want) || !strings.Contains(body, `href="#`+c.field+`"`) {
+				t.Errorf("%v: %d, want 422 naming %s with %q", c.form, resp.StatusCode, c.field, c.want)
+			}
+		}
+		resp, _ := le.postForm(t, "/operator/maintenance", h, form("gent", datetime(earliest.Add(9*time.Hour))))
+		wantRedirect(t, "announce", resp, "/operator/maintenance?done=announced")
+		_, body := le.get(t, "/operator/maintenance?done=announced", h)
+		for _, w := range []string{"Stad gent", "gepland: nog geen toegang", datetime(earliest.Add(9 * time.Hour))} {
+			if !strings.Contains(body, w) {
+				t.Errorf("operator's page lacks %q", w)
+			}
+		}
+		ns, err := env.DB.MaintenanceNotices(ctx, audit.Actor{Kind: audit.KindUser, ID: "admin"}, le.gent.ID)
+		if err != nil || len(ns) != 1 || ns[0].OperatorID != op.ID || ns[0].Scope != "Upgrade" {
+			t.Fatalf("gent's notices: %v %+v", err, ns)
+		}
+	})
+}
