@@ -13,8 +13,8 @@ import { activate, enrolTOTP, expectNoAxeViolations, invite, login, shot, submit
 const s = suite({ tmpPrefix: 'kluis-e2e-notice-' });
 const opts = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' };
 
-// Both languages of the page the admin is on, desktop and phone.
-async function shots(page, path, name) {
+// Both languages of a page, desktop and phone.
+async function shotsOf(page, path, name) {
   for (const lang of ['fr', 'nl']) {
     const response = await page.goto(`${s.baseURL}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
     assert.equal(response.status(), 200, `${path} in ${lang}`);
@@ -30,6 +30,7 @@ test('maintenance notice: announced, seen, opened now, read under it, ended', { 
   const opCtx = await s.browser.newContext(opts);
   try {
     // The operator: activated on the realm, TOTP enrolled.
+    let response;
     let res = kluis.cli(['operator', 'add', '--email', 'e2e-notice-op@leverancier.example', '--name', 'Notice Operator']);
     assert.equal(res.status, 0, `kluis operator add failed: ${res.stderr}`);
     const op = await opCtx.newPage();
@@ -57,13 +58,29 @@ test('maintenance notice: announced, seen, opened now, read under it, ended', { 
     res = notice(`${day}T09:00`, `${day}T17:00`);
     assert.equal(res.status, 0, `kluis operator notice failed: ${res.stderr}`);
 
+    // The operator's own page in the realm lists it; a start too soon there is refused too.
+    response = await op.goto(`${baseURL}/operator/maintenance`);
+    assert.equal(response.status(), 200);
+    assert.match(await op.locator('table').textContent(), /Gemeente Demo[\s\S]*gepland/);
+    await op.selectOption('#tenant', 'demo');
+    await op.fill('#from', new Date().toLocaleDateString('nl-BE', { day: '2-digit', month: '2-digit', year: 'numeric' }).replaceAll('/', '.') + ' 23:00');
+    await op.fill('#until', `${m[1]}.${m[2]}.${m[3]} 10:00`);
+    await op.fill('#scope', 'Upgrade');
+    await op.fill('#reason', 'CHG-2208');
+    response = await submit(op, 'form:has(#scope) button[type=submit]');
+    assert.equal(response.status(), 422);
+    assert.match(await op.locator('.error-summary').textContent(), new RegExp(`ten vroegste op ${m[1]}\\.${m[2]}\\.${m[3]}`));
+    await shot(op, 'notice-operator-error-nl');
+    await expectNoAxeViolations(op, "the operator's announcement with an error");
+    await shotsOf(op, '/operator/maintenance', 'notice-operator');
+
     // The admin sees it, planned.
-    let response = await admin.goto(`${baseURL}/demo/admin/operators`);
+    response = await admin.goto(`${baseURL}/demo/admin/operators`);
     assert.equal(response.status(), 200);
     const notices = () => admin.locator('section.maintenance-notice').first().textContent();
     assert.match(await notices(), /Upgrade van de databank[\s\S]*Wijziging CHG-2207/);
     assert.match(await notices(), /gepland: nog geen toegang/);
-    await shots(admin, '/demo/admin/operators', 'notice-planned');
+    await shotsOf(admin, '/demo/admin/operators', 'notice-planned');
 
     // Before the window the operator is a stranger.
     await op.goto(`${baseURL}/demo/admin/users`);
@@ -84,7 +101,7 @@ test('maintenance notice: announced, seen, opened now, read under it, ended', { 
     response = await submit(admin, 'section.maintenance-notice form:has(input[name=open]) button');
     assert.equal(response.status(), 200);
     assert.match(await notices(), /bezig: de medewerker heeft nu toegang/);
-    await shots(admin, '/demo/admin/operators', 'notice-active');
+    await shotsOf(admin, '/demo/admin/operators', 'notice-active');
 
     // The operator reaches the demo's pages now.
     await op.goto(`${baseURL}/operator/signed-in`);
@@ -97,7 +114,7 @@ test('maintenance notice: announced, seen, opened now, read under it, ended', { 
     assert.equal(response.status(), 200);
     const log = await admin.locator('main').textContent();
     assert.match(log, /onder de onderhoudsmelding van \d\d\.\d\d\.\d{4} \d\d:\d\d tot \d\d\.\d\d\.\d{4} 17:00, opende een pagina tijdens aangekondigd onderhoud/);
-    await shots(admin, '/demo/admin/audit', 'notice-audit');
+    await shotsOf(admin, '/demo/admin/audit', 'notice-audit');
 
     // The admin ends it: the operator is out at once.
     await admin.goto(`${baseURL}/demo/admin/operators`);
@@ -105,7 +122,7 @@ test('maintenance notice: announced, seen, opened now, read under it, ended', { 
     assert.equal(response.status(), 200);
     assert.match(await admin.locator('[role=status]').textContent(), /U heeft bezwaar gemaakt/);
     assert.match(await notices(), /geannuleerd na bezwaar/);
-    await shots(admin, '/demo/admin/operators', 'notice-ended');
+    await shotsOf(admin, '/demo/admin/operators', 'notice-ended');
     await op.goto(`${baseURL}/demo/admin/users`);
     assert.match(op.url(), /\/demo\/login\?next=/, 'an ended notice ends the access at once');
   } finally {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -28,6 +29,15 @@ func (a *App) realmOnly(h http.HandlerFunc) http.HandlerFunc {
 			return
 		}
 		h(w, r)
+	}
+}
+
+// realmPage renders h outside the controllers' staff layout (require puts
+// its member in the context): the realm has no back office, only the
+// operator's own pages, like their home.
+func realmPage(h signedIn) signedIn {
+	return func(w http.ResponseWriter, r *http.Request, u account.User) {
+		h(w, r.WithContext(context.WithValue(r.Context(), staffKey{}, nil)), u)
 	}
 }
 

@@ -104,8 +104,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/operators/notices/{id}/shorten", a.require(account.ManageUsers, a.noticeShorten))
 	// The operator's own notices and the form to announce one: on the
 	// operators' realm only (/operator/maintenance).
-	mux.HandleFunc("GET /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorNoticesShow)))
-	mux.HandleFunc("POST /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorNoticeCreate)))
+	mux.HandleFunc("GET /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorNoticesShow))))
+	mux.HandleFunc("POST /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorNoticeCreate))))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of
 	// credentials (step-up), else via the confirmation page.
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,
