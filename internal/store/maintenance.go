@@ -65,6 +65,10 @@ const (
 	NoticeObjected = "objected"
 )
 
+// markUnreadable keeps a listed notice whose sealed values do not open
+// (openedList).
+func (n *MaintenanceNotice) markUnreadable() string { n.Unreadable = true; return n.ID }
+
 // StateAt is the notice's state at now.
 func (n MaintenanceNotice) StateAt(now time.Time) string {
 	switch {
@@ -294,22 +298,9 @@ func (tx *Tx) noticeEvents(realmID string, actor audit.Actor, action string, n M
 // mailNotice queues the announcement to the tenant's active admins and
 // DPOs, each in their language, in the announcement's transaction.
 func (tx *Tx) mailNotice(t tenant.Tenant, n MaintenanceNotice, actor audit.Actor) error {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id FROM users WHERE tenant_id = $1 AND role IN ($2, $3) AND status = $4
+	ids, err := tx.queryIDs(`SELECT id FROM users WHERE tenant_id = $1 AND role IN ($2, $3) AND status = $4
 		AND removed_at IS NULL ORDER BY id`, t.ID, string(account.RoleAdmin), string(account.RoleDPO), account.StatusActive)
 	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	from, until := n.StartsAt.In(workdays.Brussels).Format("02.01.2006 15:04"), n.EndsAt.In(workdays.Brussels).Format("02.01.2006 15:04")
@@ -379,34 +370,14 @@ func (db *DB) MaintenanceNotices(ctx context.Context, actor audit.Actor, tenantI
 	var ns []MaintenanceNotice
 	var bad []unreadable
 	err := db.write(ctx, func(tx *Tx) error {
-		ns, bad = ns[:0], nil
+		var err error
 		since := micros(db.now().Add(-90 * 24 * time.Hour))
-		rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+noticeColumns+` FROM maintenance_notices
-			WHERE tenant_id = $1 AND ends_at >= $2 ORDER BY starts_at DESC, id`, tenantID, since)
+		ns, bad, err = openedList[MaintenanceNotice](tx, actor, tenantID, "maintenance.notices.read", "maintenance_notice",
+			func(row interface{ Scan(...any) error }) (MaintenanceNotice, error) { return db.scanNotice(row, true) },
+			`SELECT `+noticeColumns+` FROM maintenance_notices WHERE tenant_id = $1 AND ends_at >= $2
+			ORDER BY starts_at DESC, id`, tenantID, since)
 		if err != nil {
 			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			n, err := db.scanNotice(rows, true)
-			var oe *openError
-			if errors.As(err, &oe) {
-				n.Unreadable = true
-				bad = append(bad, unreadableOf(actor, tenantID, "maintenance_notice", n.ID, oe.sealed, oe.err))
-			} else if err != nil {
-				return err
-			}
-			ns = append(ns, n)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		for _, u := range bad {
-			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "maintenance.notices.read",
-				ObjectType: "maintenance_notice", ObjectID: u.objectID, Purpose: "access review", Outcome: audit.OutcomeFailure}); err != nil {
-				return err
-			}
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "maintenance.notices.read",
 			ObjectType: "maintenance_notices", ObjectID: tenantID, Purpose: "access review"})

@@ -104,6 +104,10 @@ type OperatorGrant struct {
 	Unreadable bool // label and reason did not open; listed without them
 }
 
+// markUnreadable keeps a listed grant whose label and reason do not open
+// (openedList).
+func (g *OperatorGrant) markUnreadable() string { g.Unreadable = true; return g.ID }
+
 // ActiveAt reports whether the grant allows access at now.
 func (g OperatorGrant) ActiveAt(now time.Time) bool {
 	return g.RevokedAt == nil && now.Before(g.ExpiresAt)
@@ -277,35 +281,14 @@ func (db *DB) OperatorGrants(ctx context.Context, actor audit.Actor, tenantID st
 	var gs []OperatorGrant
 	var bad []unreadable
 	err := db.write(ctx, func(tx *Tx) error {
-		gs, bad = gs[:0], nil
+		var err error
 		since := micros(db.now().Add(-90 * 24 * time.Hour))
-		rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+grantColumns+` FROM operator_grants WHERE tenant_id = $1 AND created_at >= $2
+		gs, bad, err = openedList[OperatorGrant](tx, actor, tenantID, "operator.grants.read", "operator_grant",
+			func(row interface{ Scan(...any) error }) (OperatorGrant, error) { return db.scanGrant(row, true) },
+			`SELECT `+grantColumns+` FROM operator_grants WHERE tenant_id = $1 AND created_at >= $2
 			ORDER BY created_at DESC, id`, tenantID, since)
 		if err != nil {
 			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			g, err := db.scanGrant(rows, true)
-			var oe *openError
-			if errors.As(err, &oe) {
-				// One grant whose label does not open fails alone (SEC-3).
-				g.Unreadable = true
-				bad = append(bad, unreadableOf(actor, tenantID, "operator_grant", g.ID, oe.sealed, oe.err))
-			} else if err != nil {
-				return err
-			}
-			gs = append(gs, g)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close() // before the next statement: PostgreSQL runs one at a time per connection
-		for _, u := range bad {
-			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read",
-				ObjectType: "operator_grant", ObjectID: u.objectID, Purpose: "access review", Outcome: audit.OutcomeFailure}); err != nil {
-				return err
-			}
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read", ObjectType: "operator_grants",
 			ObjectID: tenantID, Purpose: "access review"})

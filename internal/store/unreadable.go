@@ -86,3 +86,45 @@ func (db *DB) alertUnreadable(ctx context.Context, found []unreadable) {
 // UnreadableSeen counts the sealed values this process failed to open
 // since it started (each also logged as an alert).
 func (db *DB) UnreadableSeen() int64 { return db.unreadableSeen.Load() }
+
+// markable is a listed object that can be kept without its sealed values
+// when they do not open: markUnreadable marks it and returns its id.
+type markable[T any] interface {
+	*T
+	markUnreadable() string
+}
+
+// openedList reads the rows of query with scan, which opens each row's
+// sealed values. A row that does not open fails alone (SEC-3): it is kept,
+// marked unreadable, recorded in tenantID's log as a failed read (action on
+// objectType) and returned among bad for the operator's alert. The caller
+// records the list's own read.
+func openedList[T any, P markable[T]](tx *Tx, actor audit.Actor, tenantID, action, objectType string,
+	scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) (list []T, bad []unreadable, err error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		var oe *openError
+		if errors.As(err, &oe) {
+			bad = append(bad, unreadableOf(actor, tenantID, objectType, P(&v).markUnreadable(), oe.sealed, oe.err))
+		} else if err != nil {
+			return nil, nil, err
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	rows.Close() // before the next statement: PostgreSQL runs one at a time per connection
+	for _, u := range bad {
+		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action,
+			ObjectType: objectType, ObjectID: u.objectID, Purpose: "access review", Outcome: audit.OutcomeFailure}); err != nil {
+			return nil, nil, err
+		}
+	}
+	return list, bad, nil
+}
