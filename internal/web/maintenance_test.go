@@ -26,13 +26,7 @@ func TestClauseAUD4_EveryReadCarriesTheNotice(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
-		realm, err := env.DB.OperatorRealm(ctx, audit.Actor{Kind: audit.KindOperator, ID: "cli:root"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		op := le.addRoleUser(t, realm, "piet@leverancier.be", account.RoleAdmin)
-		secret, _ := enrolTOTP(t, env, realm.ID, op.ID)
-		env.Clock.Advance(time.Minute)
+		op, secret := activeOperator(t, le, env, "piet@leverancier.be")
 		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
 		admin := le.addRoleUser(t, le.gent, "admin@gent.be", account.RoleAdmin)
 		ah, _ := le.login(t, "admin@gent.be", "")
@@ -147,13 +141,7 @@ func TestClauseAUD4_OperatorAnnouncesOnTheWeb(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
-		realm, err := env.DB.OperatorRealm(ctx, audit.Actor{Kind: audit.KindOperator, ID: "cli:root"})
-		if err != nil {
-			t.Fatal(err)
-		}
-		op := le.addRoleUser(t, realm, "piet@leverancier.be", account.RoleAdmin)
-		secret, _ := enrolTOTP(t, env, realm.ID, op.ID)
-		env.Clock.Advance(time.Minute)
+		op, secret := activeOperator(t, le, env, "piet@leverancier.be")
 		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
 		if resp, body := le.get(t, "/operator/maintenance", h); resp.StatusCode != http.StatusOK || !strings.Contains(body, "Onderhoud aankondigen") {
 			t.Fatalf("operator's maintenance page: %d", resp.StatusCode)

@@ -23,14 +23,7 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
-		cli := audit.Actor{Kind: audit.KindOperator, ID: "cli:root"}
-		realm, err := env.DB.OperatorRealm(ctx, cli)
-		if err != nil {
-			t.Fatal(err)
-		}
-		op := le.addRoleUser(t, realm, "piet@leverancier.be", account.RoleAdmin)
-		secret, _ := enrolTOTP(t, env, realm.ID, op.ID)
-		env.Clock.Advance(time.Minute)
+		op, secret := activeOperator(t, le, env, "piet@leverancier.be")
 
 		// The realm: the front page sends on, only identity pages exist.
 		resp, _ := le.get(t, "/operator/", nil)
@@ -107,7 +100,7 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 
 		// Gent's log shows the grant and the operator's visits as an operator.
 		var grant, access, denied int
-		err = env.DB.EachAuditEvent(ctx, le.gent.ID, func(e *audit.Event) error {
+		err := env.DB.EachAuditEvent(ctx, le.gent.ID, func(e *audit.Event) error {
 			switch {
 			case e.Action == "operator.grant" && e.ObjectID == op.ID:
 				grant++
@@ -144,6 +137,20 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 			t.Fatalf("users page after the grant ran out: %d, want 303", resp.StatusCode)
 		}
 	})
+}
+
+// activeOperator adds an operator to the realm (made on first use) with
+// TOTP enrolled, a minute before now so that the first code is fresh.
+func activeOperator(t *testing.T, le *loginEnv, env *storetest.Env, email string) (account.User, []byte) {
+	t.Helper()
+	realm, err := env.DB.OperatorRealm(context.Background(), audit.Actor{Kind: audit.KindOperator, ID: "cli:root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := le.addRoleUser(t, realm, email, account.RoleAdmin)
+	secret, _ := enrolTOTP(t, env, realm.ID, op.ID)
+	env.Clock.Advance(time.Minute)
+	return op, secret
 }
 
 // operatorSignIn signs an operator in on the realm (password, then TOTP)
