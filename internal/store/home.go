@@ -12,7 +12,8 @@ import (
 // inbox (InboxSummary): none of it is personal data (counts, times,
 // outcomes), so reading it is not audited.
 type HomeFacts struct {
-	// ActiveGrants counts supplier grants in force now (AUD-4);
+	// ActiveGrants counts supplier grants, and maintenance notices inside
+	// their window, in force now (AUD-4);
 	// NextGrantEnd is when the first of them ends (zero when none).
 	ActiveGrants int
 	NextGrantEnd time.Time
@@ -40,8 +41,14 @@ func (db *DB) HomeFacts(ctx context.Context, tenantID string) (HomeFacts, error)
 	var f HomeFacts
 	now := micros(db.now())
 	var next sql.NullInt64
-	if err := db.sql.QueryRowContext(ctx, `SELECT count(*), MIN(expires_at) FROM operator_grants
-		WHERE tenant_id = $1 AND revoked_at IS NULL AND expires_at > $2`, tenantID, now).Scan(&f.ActiveGrants, &next); err != nil {
+	// Supplier access in force: grants, and maintenance notices inside
+	// their window (AUD-4).
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*), MIN(a.until) FROM (
+			SELECT expires_at AS until FROM operator_grants WHERE tenant_id = $1 AND revoked_at IS NULL AND expires_at > $2
+			UNION ALL
+			SELECT ends_at FROM maintenance_notices
+			WHERE tenant_id = $1 AND objected_at IS NULL AND starts_at <= $2 AND ends_at > $2) a`,
+		tenantID, now).Scan(&f.ActiveGrants, &next); err != nil {
 		return f, fmt.Errorf("home facts: grants: %w", err)
 	}
 	if next.Valid {

@@ -161,6 +161,9 @@ func TestClauseAUD4_AccessOnlyInsideWindow(t *testing.T) {
 		if !active() {
 			t.Fatal("closed at the start")
 		}
+		if hf, err := env.DB.HomeFacts(ctx, f.gent.ID); err != nil || hf.ActiveGrants != 1 || !hf.NextGrantEnd.Equal(until) {
+			t.Fatalf("home facts during maintenance: %v %+v", err, hf)
+		}
 		if _, err := env.DB.ActiveMaintenanceNotice(ctx, f.brugge.ID, f.op.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("gent's notice opens brugge: %v", err)
 		}
