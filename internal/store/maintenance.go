@@ -438,6 +438,11 @@ func (db *DB) ShortenNotice(ctx context.Context, actor audit.Actor, tenantID, id
 		if until.IsZero() {
 			until = n.EndsAt
 		}
+		// Pages show the window to the minute: a start given back as shown
+		// is the start as it stands (an open window keeps its start).
+		if !from.IsZero() && from.Truncate(time.Minute).Equal(n.StartsAt.Truncate(time.Minute)) {
+			from = n.StartsAt
+		}
 		now := db.now()
 		f := map[string]string{}
 		validateWindow(f, from, until, 0)

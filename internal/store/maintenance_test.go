@@ -230,14 +230,24 @@ func TestClauseAUD4_ObjectionClosesAccess(t *testing.T) {
 		if err := env.DB.ObjectToNotice(ctx, admin, f.brugge.ID, n.ID); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("brugge objects to gent's notice: %v", err)
 		}
-		// Open now.
+		// Open now (at a time with seconds, which pages do not show).
+		env.Clock.Advance(17 * time.Second)
 		if err := env.DB.ShortenNotice(ctx, admin, f.gent.ID, n.ID, env.Clock.Now(), until); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := env.DB.ActiveMaintenanceNotice(ctx, f.gent.ID, f.op.ID); err != nil {
 			t.Fatalf("opened now, not active: %v", err)
 		}
-		env.Clock.Advance(time.Minute)
+		// Later, an earlier end, the start given back as the page shows it
+		// (to the minute): the window stays open.
+		opened := env.Clock.Now()
+		env.Clock.Advance(5 * time.Minute)
+		if err := env.DB.ShortenNotice(ctx, admin, f.gent.ID, n.ID, opened.Truncate(time.Minute), until.Add(-time.Hour)); err != nil {
+			t.Fatalf("an earlier end of an open window: %v", err)
+		}
+		if a, err := env.DB.ActiveMaintenanceNotice(ctx, f.gent.ID, f.op.ID); err != nil || !a.StartsAt.Equal(opened) || !a.EndsAt.Equal(until.Add(-time.Hour)) {
+			t.Fatalf("after an earlier end: %v %+v", err, a)
+		}
 		if err := env.DB.ObjectToNotice(ctx, admin, f.gent.ID, n.ID); err != nil {
 			t.Fatal(err)
 		}
@@ -260,7 +270,7 @@ func TestClauseAUD4_ObjectionClosesAccess(t *testing.T) {
 			t.Fatalf("objected notice opened: %v", err)
 		}
 		for _, id := range []string{f.gent.ID, f.realmID} {
-			if auditCount(t, env, id, "maintenance.shorten", "") != 1 || auditCount(t, env, id, "maintenance.object", "") != 2 {
+			if auditCount(t, env, id, "maintenance.shorten", "") != 2 || auditCount(t, env, id, "maintenance.object", "") != 2 {
 				t.Fatalf("log %s misses a step", id)
 			}
 			if _, err := env.DB.VerifyAudit(ctx, id); err != nil {
