@@ -296,7 +296,8 @@ func (tx *Tx) noticeEvents(realmID string, actor audit.Actor, action string, n M
 }
 
 // mailNotice queues the announcement to the tenant's active admins and
-// DPOs, each in their language, in the announcement's transaction.
+// DPOs, each in their language, and to the DPO address of the tenant's
+// contact (in the tenant's language), in the announcement's transaction.
 func (tx *Tx) mailNotice(t tenant.Tenant, n MaintenanceNotice, actor audit.Actor) error {
 	ids, err := tx.queryIDs(`SELECT id FROM users WHERE tenant_id = $1 AND role IN ($2, $3) AND status = $4
 		AND removed_at IS NULL ORDER BY id`, t.ID, string(account.RoleAdmin), string(account.RoleDPO), account.StatusActive)
@@ -304,20 +305,36 @@ func (tx *Tx) mailNotice(t tenant.Tenant, n MaintenanceNotice, actor audit.Actor
 		return err
 	}
 	from, until := n.StartsAt.In(workdays.Brussels).Format("02.01.2006 15:04"), n.EndsAt.In(workdays.Brussels).Format("02.01.2006 15:04")
+	mailed := map[string]bool{}
+	send := func(u account.User) error {
+		mailed[strings.ToLower(u.Email)] = true
+		return tx.queueNotice(t.ID, u, noticeMaintenance, actor,
+			[]noticeArg{text(u.Name), text(t.LegalName), text(from), text(until), text(n.Scope)}, t.LegalName)
+	}
 	for _, id := range ids {
 		u, ok, err := tx.noticeUser(t.ID, id)
 		if err != nil {
 			return err
 		}
-		if !ok {
-			continue
-		}
-		if err := tx.queueNotice(t.ID, u, noticeMaintenance, actor,
-			[]noticeArg{text(u.Name), text(t.LegalName), text(from), text(until), text(n.Scope)}, t.LegalName); err != nil {
-			return err
+		if ok {
+			if err := send(u); err != nil {
+				return err
+			}
 		}
 	}
-	return nil
+	// The DPO named in the contract need not use Kluis: their address
+	// hears of it too (AUD-4). A contact that does not open is recorded as
+	// a failed read and the users' mails still go.
+	name, email, err := tx.tenantContact(t.ID, actor, "maintenance notice")
+	if errors.Is(err, ErrUnreadable) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if email == "" || mailed[strings.ToLower(email)] {
+		return nil
+	}
+	return send(account.User{Name: name, Email: email, Lang: t.DefaultLang})
 }
 
 const noticeColumns = `id, tenant_id, operator_id, label, scope, reason, announced_at, announced_start, announced_end, min_notice_days,

@@ -179,7 +179,7 @@ func TestClauseAUD4_AccessOnlyInsideWindow(t *testing.T) {
 			t.Fatalf("plaintext at rest: %v", found)
 		}
 		lines, ms := claimAll(t, env)
-		if strings.Join(lines, "|") != "maintenance.notice nl beheer@gent.example|maintenance.notice nl dpo-user@gent.example" {
+		if strings.Join(lines, "|") != "maintenance.notice nl beheer@gent.example|maintenance.notice nl dpo-user@gent.example|maintenance.notice nl dpo@gent.example" {
 			t.Fatalf("mails: %v", lines)
 		}
 		if !strings.Contains(ms[0].Body, "10.11.2026 09:00") || !strings.Contains(ms[0].Body, "MARKER-SCOPE-4n2") {
