@@ -121,10 +121,12 @@ test('maintenance notice: announced, seen, opened now, read under it, ended', { 
     response = await submit(admin, 'section.maintenance-notice form[action$="/object"] button');
     assert.equal(response.status(), 200);
     assert.match(await admin.locator('[role=status]').textContent(), /U heeft bezwaar gemaakt/);
-    assert.match(await notices(), /geannuleerd na bezwaar/);
+    assert.match(await notices(), /geannuleerd na bezwaar op \d\d\.\d\d\.\d{4} \d\d:\d\d/);
     await shotsOf(admin, '/demo/admin/operators', 'notice-ended');
     await op.goto(`${baseURL}/demo/admin/users`);
     assert.match(op.url(), /\/demo\/login\?next=/, 'an ended notice ends the access at once');
+    await op.goto(`${baseURL}/operator/maintenance`);
+    assert.match(await op.locator('table').textContent(), /Gemeente Demo[\s\S]*geannuleerd na bezwaar op \d\d\.\d\d\.\d{4}/);
   } finally {
     await adminCtx.close();
     await opCtx.close();

@@ -528,13 +528,13 @@ func (db *DB) NoticeWindows(ctx context.Context, tenantID string, ids []string) 
 type OperatorNoticeSummary struct {
 	ID, Slug, LegalName string
 	StartsAt, EndsAt    time.Time
-	Objected            bool
+	ObjectedAt          *time.Time
 }
 
 // OperatorNotices lists the notices operatorID announced that end in the
 // future or ended in the last 90 days, latest start first. No personal data.
 func (db *DB) OperatorNotices(ctx context.Context, operatorID string) ([]OperatorNoticeSummary, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT n.id, t.slug, t.legal_name, n.starts_at, n.ends_at, n.objected_at IS NOT NULL
+	rows, err := db.sql.QueryContext(ctx, `SELECT n.id, t.slug, t.legal_name, n.starts_at, n.ends_at, n.objected_at
 		FROM maintenance_notices n JOIN tenants t ON t.id = n.tenant_id
 		WHERE n.operator_id = $1 AND n.ends_at >= $2 ORDER BY n.starts_at DESC, n.id`,
 		operatorID, micros(db.now().Add(-90*24*time.Hour)))
@@ -546,10 +546,15 @@ func (db *DB) OperatorNotices(ctx context.Context, operatorID string) ([]Operato
 	for rows.Next() {
 		var s OperatorNoticeSummary
 		var start, end int64
-		if err := rows.Scan(&s.ID, &s.Slug, &s.LegalName, &start, &end, &s.Objected); err != nil {
+		var objected sql.NullInt64
+		if err := rows.Scan(&s.ID, &s.Slug, &s.LegalName, &start, &end, &objected); err != nil {
 			return nil, err
 		}
 		s.StartsAt, s.EndsAt = fromMicros(start), fromMicros(end)
+		if objected.Valid {
+			o := fromMicros(objected.Int64)
+			s.ObjectedAt = &o
+		}
 		out = append(out, s)
 	}
 	return out, rows.Err()
@@ -557,9 +562,5 @@ func (db *DB) OperatorNotices(ctx context.Context, operatorID string) ([]Operato
 
 // StateAt is the notice's state at now, as MaintenanceNotice.StateAt.
 func (s OperatorNoticeSummary) StateAt(now time.Time) string {
-	var objected *time.Time
-	if s.Objected {
-		objected = &now
-	}
-	return MaintenanceNotice{StartsAt: s.StartsAt, EndsAt: s.EndsAt, ObjectedAt: objected}.StateAt(now)
+	return MaintenanceNotice{StartsAt: s.StartsAt, EndsAt: s.EndsAt, ObjectedAt: s.ObjectedAt}.StateAt(now)
 }
