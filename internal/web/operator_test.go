@@ -98,9 +98,17 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 		resp, _ = le.get(t, "/brugge/admin/users", h)
 		wantRedirect(t, "another tenant's users under gent's grant", resp, "/brugge/login?next=%2Fbrugge%2Fadmin%2Fusers")
 
-		// Gent's log shows the grant and the operator's visits as an operator.
+		// Gent's log shows the grant and the operator's visits as an
+		// operator, each on behalf of the grant (AUD-4).
+		active, err := env.DB.ActiveOperatorGrant(ctx, le.gent.ID, op.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var grant, access, denied int
-		err := env.DB.EachAuditEvent(ctx, le.gent.ID, func(e *audit.Event) error {
+		err = env.DB.EachAuditEvent(ctx, le.gent.ID, func(e *audit.Event) error {
+			if e.Actor.ID == op.ID && e.Actor.OnBehalfOf != active.ID {
+				t.Errorf("%s by the operator on behalf of %q, want the grant %s", e.Action, e.Actor.OnBehalfOf, active.ID)
+			}
 			switch {
 			case e.Action == "operator.grant" && e.ObjectID == op.ID:
 				grant++
