@@ -74,7 +74,10 @@ test('maintenance notice: announced, seen, opened now, read under it, ended', { 
     await expectNoAxeViolations(op, "the operator's announcement with an error");
     await shotsOf(op, '/operator/maintenance', 'notice-operator');
 
-    // The admin sees it, planned.
+    // The admin sees it, planned: on the home page and the supplier-access page.
+    response = await admin.goto(`${baseURL}/demo/signed-in`);
+    assert.match(await admin.locator('#todo-supplier + p + p').textContent(), /Gepland onderhoud door de leverancier: 1 aankondiging\(en\)/);
+    await shotsOf(admin, '/demo/signed-in', 'notice-home');
     response = await admin.goto(`${baseURL}/demo/admin/operators`);
     assert.equal(response.status(), 200);
     const notices = () => admin.locator('section.maintenance-notice').first().textContent();

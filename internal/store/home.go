@@ -17,6 +17,10 @@ type HomeFacts struct {
 	// NextGrantEnd is when the first of them ends (zero when none).
 	ActiveGrants int
 	NextGrantEnd time.Time
+	// PlannedNotices counts maintenance notices announced and not yet
+	// begun (not objected to); NextNoticeStart is the first one's start.
+	PlannedNotices  int
+	NextNoticeStart time.Time
 	// LastVerify is the last integrity check of the tenant's audit chain
 	// (the daily audit.verify job, AUD-2); nil when none is in the recent
 	// log.
@@ -53,6 +57,14 @@ func (db *DB) HomeFacts(ctx context.Context, tenantID string) (HomeFacts, error)
 	}
 	if next.Valid {
 		f.NextGrantEnd = fromMicros(next.Int64)
+	}
+	var start sql.NullInt64
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*), MIN(starts_at) FROM maintenance_notices
+		WHERE tenant_id = $1 AND objected_at IS NULL AND starts_at > $2`, tenantID, now).Scan(&f.PlannedNotices, &start); err != nil {
+		return f, fmt.Errorf("home facts: notices: %w", err)
+	}
+	if start.Valid {
+		f.NextNoticeStart = fromMicros(start.Int64)
 	}
 	var at int64
 	var outcome string

@@ -46,6 +46,9 @@ func TestClauseAUD4_EveryReadCarriesTheNotice(t *testing.T) {
 			}
 		}
 
+		if _, body := le.get(t, "/gent/signed-in", ah); !strings.Contains(body, "Gepland onderhoud door de leverancier: 1 aankondiging(en); het eerste begint op "+datetime(start)) {
+			t.Error("the admin's home does not announce the planned maintenance")
+		}
 		users := "/gent/admin/users"
 		resp, _ = le.get(t, users, h)
 		wantRedirect(t, "before the window", resp, "/gent/login?next=%2Fgent%2Fadmin%2Fusers")
