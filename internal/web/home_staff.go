@@ -32,7 +32,7 @@ type staffHomePage struct {
 	// Maintenance announced and not yet begun (AUD-4).
 	PlannedNotices  int
 	NextNoticeStart time.Time
-	LastVerify   *store.VerifyFact
+	LastVerify      *store.VerifyFact
 	// Administration shortcuts the role may use.
 	SeesUsers bool
 }
