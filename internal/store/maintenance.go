@@ -381,26 +381,10 @@ func (db *DB) scanNotice(row interface{ Scan(...any) error }, open bool) (Mainte
 // read is audited in the tenant's log. A notice whose scope or reason does
 // not open is listed without them (Unreadable) and recorded as a failed read.
 func (db *DB) MaintenanceNotices(ctx context.Context, actor audit.Actor, tenantID string) ([]MaintenanceNotice, error) {
-	if err := db.requireKeys(); err != nil {
-		return nil, err
-	}
-	var ns []MaintenanceNotice
-	var bad []unreadable
-	err := db.write(ctx, func(tx *Tx) error {
-		var err error
-		since := micros(db.now().Add(-90 * 24 * time.Hour))
-		ns, bad, err = openedList[MaintenanceNotice](tx, actor, tenantID, "maintenance.notices.read", "maintenance_notice",
-			func(row interface{ Scan(...any) error }) (MaintenanceNotice, error) { return db.scanNotice(row, true) },
-			`SELECT `+noticeColumns+` FROM maintenance_notices WHERE tenant_id = $1 AND ends_at >= $2
-			ORDER BY starts_at DESC, id`, tenantID, since)
-		if err != nil {
-			return err
-		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "maintenance.notices.read",
-			ObjectType: "maintenance_notices", ObjectID: tenantID, Purpose: "access review"})
-	})
-	db.alertUnreadable(ctx, bad)
-	return ns, err
+	return reviewedList(ctx, db, actor, tenantID, "maintenance.notices.read", "maintenance_notice", "maintenance_notices",
+		func(row interface{ Scan(...any) error }) (MaintenanceNotice, error) { return db.scanNotice(row, true) },
+		`SELECT `+noticeColumns+` FROM maintenance_notices WHERE tenant_id = $1 AND ends_at >= $2
+		ORDER BY starts_at DESC, id`, tenantID, micros(db.now().Add(-90*24*time.Hour)))
 }
 
 // changeNotice loads the tenant's notice for a change by the controller,

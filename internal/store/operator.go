@@ -275,26 +275,10 @@ func (db *DB) scanGrant(row interface{ Scan(...any) error }, open bool) (Operato
 // OperatorGrants lists the tenant's grants of the last 90 days, newest
 // first, opened for display; the read is audited in the tenant's log.
 func (db *DB) OperatorGrants(ctx context.Context, actor audit.Actor, tenantID string) ([]OperatorGrant, error) {
-	if err := db.requireKeys(); err != nil {
-		return nil, err
-	}
-	var gs []OperatorGrant
-	var bad []unreadable
-	err := db.write(ctx, func(tx *Tx) error {
-		var err error
-		since := micros(db.now().Add(-90 * 24 * time.Hour))
-		gs, bad, err = openedList[OperatorGrant](tx, actor, tenantID, "operator.grants.read", "operator_grant",
-			func(row interface{ Scan(...any) error }) (OperatorGrant, error) { return db.scanGrant(row, true) },
-			`SELECT `+grantColumns+` FROM operator_grants WHERE tenant_id = $1 AND created_at >= $2
-			ORDER BY created_at DESC, id`, tenantID, since)
-		if err != nil {
-			return err
-		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read", ObjectType: "operator_grants",
-			ObjectID: tenantID, Purpose: "access review"})
-	})
-	db.alertUnreadable(ctx, bad)
-	return gs, err
+	return reviewedList(ctx, db, actor, tenantID, "operator.grants.read", "operator_grant", "operator_grants",
+		func(row interface{ Scan(...any) error }) (OperatorGrant, error) { return db.scanGrant(row, true) },
+		`SELECT `+grantColumns+` FROM operator_grants WHERE tenant_id = $1 AND created_at >= $2
+		ORDER BY created_at DESC, id`, tenantID, micros(db.now().Add(-90*24*time.Hour)))
 }
 
 // ActiveOperatorGrant returns the grant that lets operatorID into tenantID

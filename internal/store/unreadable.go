@@ -128,3 +128,27 @@ func openedList[T any, P markable[T]](tx *Tx, actor audit.Actor, tenantID, actio
 	}
 	return list, bad, nil
 }
+
+// reviewedList is an access-review list (grants, maintenance notices): the
+// rows of query opened for display in one transaction with the read's
+// event (action on listType, object the tenant), rows that do not open kept
+// and recorded as failed reads (openedList), and the operator alerted of
+// them once committed.
+func reviewedList[T any, P markable[T]](ctx context.Context, db *DB, actor audit.Actor, tenantID, action, objectType, listType string,
+	scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	if err := db.requireKeys(); err != nil {
+		return nil, err
+	}
+	var list []T
+	var bad []unreadable
+	err := db.write(ctx, func(tx *Tx) error {
+		var err error
+		if list, bad, err = openedList[T, P](tx, actor, tenantID, action, objectType, scan, query, args...); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: listType,
+			ObjectID: tenantID, Purpose: "access review"})
+	})
+	db.alertUnreadable(ctx, bad)
+	return list, err
+}
