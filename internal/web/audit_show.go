@@ -213,6 +213,17 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 			n.keys[k.ID] = k.Name
 		}
 	}
+	// Operators' events under a maintenance notice name its window (AUD-4).
+	var under []string
+	for _, e := range page.Events {
+		if e.Actor.Kind == audit.KindOperator && e.Actor.OnBehalfOf != "" && !slices.Contains(under, e.Actor.OnBehalfOf) {
+			under = append(under, e.Actor.OnBehalfOf)
+		}
+	}
+	if n.notices, err = a.opts.Store.NoticeWindows(ctx, t.ID, under); err != nil {
+		a.internalError(w, r, "audit log notices", err)
+		return
+	}
 	if download {
 		a.auditCSV(w, r, n, page)
 		return
