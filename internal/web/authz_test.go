@@ -130,6 +130,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/admin/audit/checkpoints", "POST", "/gent/admin/audit/checkpoints", "x=1", map[string]int{"*": 303, "user": 403, "admin": 303, "dpo": 303}},
 		{"GET /{tenant}/admin/audit/checkpoints/{size}", "GET", "/gent/admin/audit/checkpoints/999", "",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/audit/checkpoints/export", "GET", "/gent/admin/audit/checkpoints/export", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/audit/checkpoints/key", "GET", "/gent/admin/audit/checkpoints/key", "",
 			map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		// The checkpoint webhook: admins only (an http address: 422,
