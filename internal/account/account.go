@@ -144,6 +144,10 @@ type User struct {
 	// Unreadable: the sealed name and address did not open (damaged, key
 	// missing); a list shows the user without them rather than failing.
 	Unreadable bool
+	// OnBehalfOf is, for a supplier operator on a controller's pages (role
+	// support, never stored), the id of the controller's grant or of the
+	// maintenance notice they act under (AUD-4); their audit events carry it.
+	OnBehalfOf string
 }
 
 // Invite is the input for inviting a user.

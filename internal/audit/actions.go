@@ -219,6 +219,14 @@ var actions = []Action{
 	{Code: "operator.staff.read", Group: GroupSupplier, Object: NameNumber},
 	{Code: "operator.staff_change", Group: GroupSupplier},
 	{Code: "operator.department", Group: GroupSupplier},
+	// Maintenance notices (AUD-4): announced by an operator, shortened or
+	// objected to by the controller, the operator's pages inside the window.
+	{Code: "maintenance.announce", Group: GroupSupplier},
+	{Code: "maintenance.shorten", Group: GroupSupplier},
+	{Code: "maintenance.object", Group: GroupSupplier},
+	{Code: "maintenance.notices.read", Group: GroupSupplier},
+	{Code: "maintenance.settings", Group: GroupSupplier, Object: NameNumber},
+	{Code: "maintenance.access", Group: GroupSupplier},
 
 	// The audit log.
 	{Code: "audit.read", Group: GroupAuditLog, Object: NameNumber},

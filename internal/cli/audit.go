@@ -352,39 +352,9 @@ func auditExport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	head, err := db.AuditHead(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	// A pruned log's export starts after its pruning record (AUD-2). The
-	// daily pruning moving on between this read and the events' would
-	// make an export that fails its chain check: export again then.
-	var pruned *auditproof.Pruned
-	first := int64(1)
-	if p, err := db.LatestAuditPruning(ctx, t.ID); err == nil {
-		pruned, first = p.Pruned(), p.Size+1
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
+	// Recorded once the file can be written, before the log is read.
 	n, err := writeFileAtomic(*out, func(f *os.File) (int64, error) {
-		// Recorded once the file can be written, before the log is read.
-		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: actor, Action: "audit.export",
-			ObjectType: "audit_log", ObjectID: fmt.Sprintf("%d-%d", first, head.Seq+1),
-			Purpose: "audit log export for offline verification", Outcome: audit.OutcomeSuccess}); err != nil {
-			return 0, err
-		}
-		w, err := auditproof.NewPrunedExportWriter(f, t.ID, pruned)
-		if err != nil {
-			return 0, err
-		}
-		var n int64
-		if err := db.EachAuditEvent(ctx, t.ID, func(e *audit.Event) error {
-			n++
-			return w.Write(e)
-		}); err != nil {
-			return n, err
-		}
-		return n, w.Flush()
+		return db.ExportAuditLog(ctx, actor, t.ID, f)
 	})
 	if err != nil {
 		return fmt.Errorf("export to %s: %w", *out, err)

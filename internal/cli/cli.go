@@ -62,7 +62,7 @@ func commands() []command {
 			{"invite", onboarding, userInvite},
 			{"list", tenantData, userList},
 		}},
-		{name: "operator", summary: "add, list, change, suspend or remove the supplier's platform operators", subs: []subcommand{
+		{name: "operator", summary: "add, list, change, suspend or remove the supplier's platform operators; announce maintenance", subs: []subcommand{
 			{"add", supplierOnly, operatorAdd},
 			{"list", supplierOnly, operatorList},
 			{"set", supplierOnly, operatorSet},
@@ -70,6 +70,7 @@ func commands() []command {
 			{"reactivate", supplierOnly, operatorStatus("reactivate")},
 			{"remove", supplierOnly, operatorStatus("remove")},
 			{"reset-mfa", supplierOnly, operatorStatus("reset-mfa")},
+			{"notice", supplierOnly, operatorNotice},
 		}},
 		{name: "register", summary: "export, import (YAML) and list the versions of a tenant's processing register", subs: []subcommand{
 			{"export", tenantData, registerCommand("export")},

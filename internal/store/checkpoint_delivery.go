@@ -8,7 +8,6 @@ import (
 	"slices"
 
 	"github.com/kluis/kluis/internal/audit"
-	"github.com/kluis/kluis/internal/seal"
 	"github.com/kluis/kluis/internal/tenant"
 )
 
@@ -118,20 +117,6 @@ func (tx *Tx) openContact(tenantID string, actor audit.Actor, purpose string) (t
 	if err != nil {
 		return t, err
 	}
-	var name, email []byte
-	if err := tx.queryRow(`SELECT dpo_name, dpo_email FROM tenants WHERE id = $1`, tenantID).Scan(&name, &email); err != nil {
-		return t, err
-	}
-	ev := audit.Event{TenantID: t.ID, Actor: actor, Action: "tenant.contact.read", ObjectType: "tenant", ObjectID: t.ID, Purpose: purpose}
-	n, err1 := tx.db.keys.Open(t.ID, seal.AD{Tenant: t.ID, Table: "tenants", Column: "dpo_name", Row: t.ID}, name)
-	e, err2 := tx.db.keys.Open(t.ID, seal.AD{Tenant: t.ID, Table: "tenants", Column: "dpo_email", Row: t.ID}, email)
-	if err := errors.Join(err1, err2); err != nil {
-		ev.Outcome = audit.OutcomeFailure
-		if aerr := tx.appendAudit(ev); aerr != nil {
-			return t, aerr
-		}
-		return t, keep(fmt.Errorf("tenant contact: %w", ErrUnreadable))
-	}
-	t.DPOName, t.DPOEmail = string(n), string(e)
-	return t, tx.appendAudit(ev)
+	t.DPOName, t.DPOEmail, err = tx.tenantContact(t.ID, actor, purpose)
+	return t, err
 }

@@ -13,9 +13,9 @@ import (
 
 // Supplier staff reach a controller's data only under the controller's own
 // permission (AUD-4): today an operator grant the controller's admin gave
-// and has not ended. OperatorAccess is the one check every operator path
-// outside the web pages (the kluis command line) goes through, so that
-// another kind of permission (a maintenance notice) is added here once.
+// and has not ended, or a maintenance notice whose window is open.
+// OperatorAccess is the one check every operator path outside the web
+// pages (the kluis command line) goes through.
 
 // AccessError says why an operator may not reach a tenant's data now. Its
 // message names the permission and the reason, never personal data.
@@ -25,8 +25,8 @@ func (e *AccessError) Error() string { return "no access: " + e.Reason }
 
 // OperatorPermission is what lets an operator reach one tenant's data now.
 type OperatorPermission struct {
-	Kind       string // "grant"
-	ID         string // the grant's id: recorded as on-behalf-of
+	Kind       string // "grant" or "notice"
+	ID         string // the grant's or notice's id: recorded as on-behalf-of
 	TenantID   string
 	OperatorID string // the operator's user id in the realm
 	Until      time.Time
@@ -72,7 +72,7 @@ func (db *DB) OperatorAccess(ctx context.Context, tenantID, operatorEmail, id st
 	}
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return OperatorPermission{}, &AccessError{fmt.Sprintf("there is no grant %q", id)}
+		return db.noticeAccess(ctx, tenantID, opID, id)
 	case err != nil:
 		return OperatorPermission{}, err
 	case g.TenantID != tenantID:
@@ -85,6 +85,36 @@ func (db *DB) OperatorAccess(ctx context.Context, tenantID, operatorEmail, id st
 		return OperatorPermission{}, &AccessError{fmt.Sprintf("grant %s expired at %s", id, g.ExpiresAt.UTC().Format(time.RFC3339))}
 	}
 	return OperatorPermission{Kind: "grant", ID: g.ID, TenantID: tenantID, OperatorID: opID, Until: g.ExpiresAt}, nil
+}
+
+// noticeAccess is OperatorAccess for a maintenance notice (AUD-4): the
+// announced window, as the controller left it, must be open now and not
+// objected to. Only the notice's plain columns are read.
+func (db *DB) noticeAccess(ctx context.Context, tenantID, opID, id string) (OperatorPermission, error) {
+	var n MaintenanceNotice
+	var starts, ends int64
+	var objected sql.NullInt64
+	err := db.sql.QueryRowContext(ctx, `SELECT tenant_id, operator_id, starts_at, ends_at, objected_at FROM maintenance_notices WHERE id = $1`, id).
+		Scan(&n.TenantID, &n.OperatorID, &starts, &ends, &objected)
+	n.StartsAt, n.EndsAt = fromMicros(starts), fromMicros(ends)
+	now := db.now()
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return OperatorPermission{}, &AccessError{fmt.Sprintf("there is no grant or maintenance notice %q", id)}
+	case err != nil:
+		return OperatorPermission{}, err
+	case n.TenantID != tenantID:
+		return OperatorPermission{}, &AccessError{fmt.Sprintf("maintenance notice %s is another tenant's", id)}
+	case n.OperatorID != opID:
+		return OperatorPermission{}, &AccessError{fmt.Sprintf("maintenance notice %s was announced by another operator", id)}
+	case objected.Valid:
+		return OperatorPermission{}, &AccessError{fmt.Sprintf("the controller objected to maintenance notice %s", id)}
+	case now.Before(n.StartsAt):
+		return OperatorPermission{}, &AccessError{fmt.Sprintf("maintenance notice %s opens at %s", id, n.StartsAt.UTC().Format(time.RFC3339))}
+	case !now.Before(n.EndsAt):
+		return OperatorPermission{}, &AccessError{fmt.Sprintf("maintenance notice %s ended at %s", id, n.EndsAt.UTC().Format(time.RFC3339))}
+	}
+	return OperatorPermission{Kind: "notice", ID: id, TenantID: tenantID, OperatorID: opID, Until: n.EndsAt}, nil
 }
 
 // HasActiveAdmin reports whether tenantID has an active administrator:

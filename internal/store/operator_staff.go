@@ -241,8 +241,11 @@ func (tx *Tx) staffChanged(e audit.Event) error {
 		return err
 	}
 	rows.Close()
-	actor := e.Actor
-	actor.OnBehalfOf = ""
+	// The platform tells each controller; who made the change is in the
+	// operators' realm's own log. The change is no act of the operator on
+	// the controller's data, so it is not shown as one (nor under a grant).
+	actor := audit.System("staff-list")
+	actor.RequestID = e.Actor.RequestID
 	for _, t := range ts {
 		if err := tx.appendAudit(audit.Event{TenantID: t.id, Actor: actor, Action: "operator.staff_change",
 			ObjectType: "operator", ObjectID: opID, Purpose: string(change)}); err != nil {

@@ -202,8 +202,8 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 		return
 	}
 	n := &auditNamer{a: a, r: r, lang: LangFrom(ctx), slug: t.Slug, tenantID: t.ID, me: me, users: names, subs: subs}
-	if err := n.loadKeys(page.Events); err != nil {
-		a.internalError(w, r, "audit log key names", err)
+	if err := n.load(page.Events); err != nil {
+		a.internalError(w, r, "audit log names", err)
 		return
 	}
 	for _, e := range page.Events {
@@ -231,22 +231,31 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 	a.render(w, r, http.StatusOK, "audit", p)
 }
 
-// loadKeys names the API keys among events' actors, once: integrations
-// by the names the admins gave their keys (no personal data: not
-// recorded).
-func (n *auditNamer) loadKeys(events []audit.Event) error {
-	if n.keys != nil || !slices.ContainsFunc(events, func(e audit.Event) bool { return e.Actor.Kind == audit.KindAPIKey }) {
-		return nil
+// load names what events need beyond their page's submissions: the API
+// keys among their actors, once — integrations by the names the admins
+// gave their keys (no personal data: not recorded) —, and the window of
+// each maintenance notice operators acted under (AUD-4).
+func (n *auditNamer) load(events []audit.Event) error {
+	ctx := n.r.Context()
+	if n.keys == nil && slices.ContainsFunc(events, func(e audit.Event) bool { return e.Actor.Kind == audit.KindAPIKey }) {
+		keys, err := n.a.opts.Store.APIKeys(ctx, n.tenantID)
+		if err != nil {
+			return err
+		}
+		n.keys = map[string]string{}
+		for _, k := range keys {
+			n.keys[k.ID] = k.Name
+		}
 	}
-	keys, err := n.a.opts.Store.APIKeys(n.r.Context(), n.tenantID)
-	if err != nil {
-		return err
+	var under []string
+	for _, e := range events {
+		if e.Actor.Kind == audit.KindOperator && e.Actor.OnBehalfOf != "" && !slices.Contains(under, e.Actor.OnBehalfOf) {
+			under = append(under, e.Actor.OnBehalfOf)
+		}
 	}
-	n.keys = map[string]string{}
-	for _, k := range keys {
-		n.keys[k.ID] = k.Name
-	}
-	return nil
+	var err error
+	n.notices, err = n.a.opts.Store.NoticeWindows(ctx, n.tenantID, under)
+	return err
 }
 
 // auditCSV writes the events of q for Excel (UTF-8 with a byte order mark,
@@ -284,7 +293,7 @@ func (a *App) auditCSV(w http.ResponseWriter, r *http.Request, me account.User, 
 			return err
 		}
 		n.subs = subs
-		if err := n.loadKeys(events); err != nil {
+		if err := n.load(events); err != nil {
 			return err
 		}
 		if cw == nil {

@@ -130,6 +130,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/admin/audit/checkpoints", "POST", "/gent/admin/audit/checkpoints", "x=1", map[string]int{"*": 303, "user": 403, "admin": 303, "dpo": 303}},
 		{"GET /{tenant}/admin/audit/checkpoints/{size}", "GET", "/gent/admin/audit/checkpoints/999", "",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/audit/checkpoints/export", "GET", "/gent/admin/audit/checkpoints/export", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/audit/checkpoints/key", "GET", "/gent/admin/audit/checkpoints/key", "",
 			map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		// The checkpoint webhook: admins only (an http address: 422,
@@ -150,6 +151,23 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		{"POST /{tenant}/admin/operators/{id}/revoke", "POST", "/gent/admin/operators/nothing/revoke", "x=1",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Maintenance notices (AUD-4): admins set the minimum notice (out of
+		// range: 422, nothing saved) and object to or change a notice (an
+		// unknown one: 404); the DPO reads them on the page above.
+		{"POST /{tenant}/admin/operators/notice-days", "POST", "/gent/admin/operators/notice-days", "days=0",
+			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/operators/notices/{id}/object", "POST", "/gent/admin/operators/notices/nothing/object", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/operators/notices/{id}/shorten", "POST", "/gent/admin/operators/notices/nothing/shorten", "open=now",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// The operator's own notices: on the realm only (a controller has no
+		// such page); there only the operator's session gets in (an empty
+		// announcement: 422, nothing stored).
+		{"GET /{tenant}/maintenance", "GET", "/gent/maintenance", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/maintenance", "POST", "/gent/maintenance", "tenant=gent", map[string]int{"*": 404}},
+		{"GET /{tenant}/maintenance", "GET", "/operator/maintenance", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/maintenance", "POST", "/operator/maintenance", "tenant=&from=&until=&scope=&reason=",
+			map[string]int{"*": 303, "operator-no-grant": 422}},
 		// Step-up confirmation and the user's own sessions: every signed-in
 		// user who is not pending (an empty password: 422 proves the user
 		// got through to validation, and nothing is counted). An unknown

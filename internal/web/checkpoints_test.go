@@ -83,6 +83,26 @@ func TestClauseAUD2_ControllerSignsAndDownloadsCheckpoint(t *testing.T) {
 			t.Fatalf("the downloaded checkpoint does not verify with the downloaded key: %+v %v", cp, err)
 		}
 
+		// The whole log, as the controller downloads it, verifies against
+		// the downloaded checkpoint and key, and holds its own download.
+		resp, export := fe.get(t, "/gent/admin/audit/checkpoints/export", fe.dpo)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Disposition") != `attachment; filename="gent-audit.jsonl"` {
+			t.Fatalf("export download: %d %v", resp.StatusCode, resp.Header)
+		}
+		x, err := auditproof.NewExportReader(strings.NewReader(export))
+		if err != nil || x.Tenant() != fe.gent.ID {
+			t.Fatalf("export: %v (tenant %q)", err, x.Tenant())
+		}
+		report, err := auditproof.Verify(fe.gent.ID, auditproof.Origin("kluis.example/audit/", fe.gent.ID), v,
+			[]auditproof.SignedCheckpoint{{Name: "download", Note: []byte(note)}}, x.Next)
+		if err != nil || report.Checkpoints != 1 || report.Events <= size {
+			t.Fatalf("the downloaded export against the downloaded checkpoint: %+v %v", report, err)
+		}
+		page, err = env.DB.AuditLog(ctx, audit.System("test"), fe.gent.ID, store.AuditQuery{Actions: []string{"audit.export"}})
+		if err != nil || len(page.Events) != 1 || page.Events[0].Actor.Role != "dpo" || !strings.Contains(export, `"action":"audit.export"`) {
+			t.Fatalf("the export's own event: %+v, %v", page.Events, err)
+		}
+
 		// An unknown size, or no number: not found.
 		for _, p := range []string{"/gent/admin/audit/checkpoints/12345", "/gent/admin/audit/checkpoints/-1", "/gent/admin/audit/checkpoints/x"} {
 			if resp, _ := fe.get(t, p, fe.admin); resp.StatusCode != http.StatusNotFound {

@@ -103,6 +103,15 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/audit/platform", a.require(account.ViewAudit, a.platformLogShow))
 	mux.HandleFunc("POST /{tenant}/admin/operators", a.require(account.ManageUsers, a.operatorGrantCreate))
 	mux.HandleFunc("POST /{tenant}/admin/operators/{id}/revoke", a.require(account.ManageUsers, a.operatorGrantRevoke))
+	// Maintenance notices (AUD-4): admins object, change the window or
+	// open it now, and set the minimum notice; the DPO sees them above.
+	mux.HandleFunc("POST /{tenant}/admin/operators/notice-days", a.require(account.ManageUsers, a.noticeDaysUpdate))
+	mux.HandleFunc("POST /{tenant}/admin/operators/notices/{id}/object", a.require(account.ManageUsers, a.noticeObject))
+	mux.HandleFunc("POST /{tenant}/admin/operators/notices/{id}/shorten", a.require(account.ManageUsers, a.noticeShorten))
+	// The operator's own notices and the form to announce one: on the
+	// operators' realm only (/operator/maintenance).
+	mux.HandleFunc("GET /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorNoticesShow))))
+	mux.HandleFunc("POST /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorNoticeCreate))))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of
 	// credentials (step-up), else via the confirmation page.
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,
@@ -135,6 +144,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints", a.require(account.ViewAudit, a.checkpointSign))
 	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/{size}", a.require(account.ViewAudit, a.checkpointDownload))
 	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/key", a.require(account.ViewAudit, a.checkpointKeyDownload))
+	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/export", a.require(account.ViewAudit, a.auditLogExport))
 	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints/webhook", a.require(account.EditSettings, a.checkpointHookSet))
 	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints/webhook/delete", a.require(account.EditSettings, a.checkpointHookDelete))
 	mux.HandleFunc("GET /{tenant}/admin/stats", a.require(account.ViewForms, a.statsShow))

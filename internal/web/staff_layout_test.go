@@ -68,6 +68,7 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
 	"GET /{tenant}/admin/audit/checkpoints/{size}":      true,
 	"GET /{tenant}/admin/audit/checkpoints/key":         true,
+	"GET /{tenant}/admin/audit/checkpoints/export":      true,
 }
 
 var staffNavRE = regexp.MustCompile(`(?s)<nav class="main-nav staff-nav"[^>]*data-layout="staff">(.*?)</nav>`)
