@@ -78,6 +78,10 @@ func ensureDemoGrant(ctx context.Context, env *Env, db *store.DB, dataDir string
 	if b, err := os.ReadFile(path); err == nil && string(b) == body {
 		return nil
 	}
+	// On PostgreSQL nothing else has made the data directory yet.
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return fmt.Errorf("demo grant: %w", err)
+	}
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		return fmt.Errorf("demo grant: %w", err)
 	}

@@ -72,6 +72,9 @@ func (tx *Tx) appendAudit(e audit.Event) error {
 			next.PrevHash, next.Hash); err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
+		if err := tx.indexListObjects(next); err != nil {
+			return err
+		}
 		tx.heads[e.TenantID] = chainHead{Head: audit.Head{Seq: next.Seq, Hash: next.Hash}, tree: frontier}
 		return tx.staffChanged(next) // AUD-5: a change of the supplier's staff list is told to every controller
 	}

@@ -237,6 +237,11 @@ func (db *DB) PruneAudit(ctx context.Context, tenantID string, signer note.Signe
 		if gone, _ := res.RowsAffected(); gone != n-prev.Size {
 			return fmt.Errorf("audit prune of tenant %s: deleted %d events, want %d", tenantID, gone, n-prev.Size)
 		}
+		// The ids of the list events it removed, which the audit page's
+		// object filter reads (AUD-1).
+		if _, err := tx.exec(`DELETE FROM audit_list_objects WHERE tenant_id = $1 AND seq > $2 AND seq <= $3`, tenantID, prev.Size, n); err != nil {
+			return fmt.Errorf("audit prune: delete list ids: %w", err)
+		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: audit.System("retention"),
 			Action: "audit.prune", ObjectType: "audit_log", ObjectID: fmt.Sprint(n), Outcome: audit.OutcomeSuccess,
 			Purpose: fmt.Sprintf("audit retention: events %d-%d, older than %s, pruned at their checkpoint",

@@ -341,6 +341,7 @@ var purposeRules = []purposeRule{
 	rule(`export`, "auditlog.detail.export", nil),
 	rule(`audit log review: .*`, "auditlog.detail.filtered", nil),
 	rule(`audit log download, (\d+) events(?:: .*)?`, "auditlog.detail.download", group(1)),
+	rule(`audit log download up to event (\d+)(?:: .*)?`, "auditlog.detail.download_all", nil),
 	rule(`citizen search, (\d+) found`, "auditlog.detail.found", group(1)),
 	rule(`version (\d+)`, "auditlog.detail.version", group(1)),
 	rule(`version (\d+) under register version (\d+)`, "auditlog.detail.version_register", group(1, 2)),

@@ -1,9 +1,9 @@
 package web
 
 import (
-	"io"
 	"encoding/base64"
 	"errors"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -42,9 +42,9 @@ type checkpointsPage struct {
 	KeyHref, KeyFile string
 	// The whole log in the export format, to check against checkpoints.
 	ExportHref, ExportFile string
-	Rows             []checkpointRow
-	Signed           int64 // the size of the checkpoint just signed, 0: none
-	Verify           string
+	Rows                   []checkpointRow
+	Signed                 int64 // the size of the checkpoint just signed, 0: none
+	Verify                 string
 	// The checkpoint webhook: admins set and remove it.
 	CanEdit bool
 	Hook    *store.CheckpointHook
