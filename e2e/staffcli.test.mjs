@@ -52,7 +52,7 @@ test('staff list, its changes in the log, and CLI reads only under a grant', { t
     response = await page.goto(`${s.baseURL}/demo/admin/audit?lang=nl`);
     assert.equal(response.status(), 200);
     const log = await page.locator('main').textContent();
-    assert.match(log, /wijzigde de lijst van medewerkers van de leverancier/);
+    assert.match(log, /Kluis meldde een wijziging in de lijst van medewerkers van de leverancier/);
     assert.match(log, /voerde onder uw toegang een beheeropdracht uit/);
     assert.match(log, /bekeek de lijst van medewerkers van de leverancier/);
 
