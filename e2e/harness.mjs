@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -187,6 +187,24 @@ export class KluisServer {
     });
     // kluis names its listen address; KLUIS_BASE_URL, when set, is the name to use.
     this.baseURL = fixedBaseURL ?? served;
+    // `serve --demo` gives its demo operator a grant of the demo tenant and names both in
+    // demo-operator.env (docs/operations.md): the CLI works on the demo's data under that
+    // grant, like any operator under a controller's grant (AUD-4).
+    this.demoGrant = Object.fromEntries(
+      readFileSync(join(this.env.KLUIS_DATA_DIR, 'demo-operator.env'), 'utf8')
+        .trim().split('\n').map((l) => l.split('=', 2)),
+    );
+  }
+
+  // Runs the kluis CLI as the demo operator, under its grant of the demo tenant: the grant
+  // goes in after the command and subcommand (args[0], args[1]).
+  cliGranted(args) {
+    const res = spawnSync(this.bin, [args[0], args[1], '--grant', this.demoGrant.KLUIS_GRANT, ...args.slice(2)], {
+      cwd: this.workDir,
+      env: { ...this.env, KLUIS_BASE_URL: this.baseURL, KLUIS_OPERATOR: this.demoGrant.KLUIS_OPERATOR },
+      encoding: 'utf8',
+    });
+    return res;
   }
 
   async stop() {
@@ -220,9 +238,10 @@ export class KluisServer {
   }
 }
 
-// `kluis user invite` against the running demo: the activation link it prints.
+// `kluis user invite` against the running demo, under the demo operator's grant: the
+// activation link it prints.
 export function invite(kluis, email, name, lang, role = 'user') {
-  const res = kluis.cli(['user', 'invite', '--tenant', 'demo', '--email', email, '--name', name, '--role', role, '--lang', lang]);
+  const res = kluis.cliGranted(['user', 'invite', '--tenant', 'demo', '--email', email, '--name', name, '--role', role, '--lang', lang]);
   assert.equal(res.status, 0, `kluis user invite failed: ${res.stderr}`);
   const link = res.stdout.trim().split('\n').pop();
   assert.match(link, /\/demo\/activate\/[A-Za-z0-9_-]{43}$/, `no activation link in: ${res.stdout}`);

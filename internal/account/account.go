@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Role is a tenant user's level of rights (contract USR-5: at least
@@ -143,6 +144,10 @@ type User struct {
 	// Unreadable: the sealed name and address did not open (damaged, key
 	// missing); a list shows the user without them rather than failing.
 	Unreadable bool
+	// OnBehalfOf is, for a supplier operator on a controller's pages (role
+	// support, never stored), the id of the controller's grant or of the
+	// maintenance notice they act under (AUD-4); their audit events carry it.
+	OnBehalfOf string
 }
 
 // Invite is the input for inviting a user.
@@ -151,6 +156,9 @@ type Invite struct {
 	Name  string
 	Role  Role
 	Lang  string
+	// Department is a supplier operator's unit, shown to every controller
+	// on its staff list (AUD-5); empty for a controller's users.
+	Department string
 }
 
 // ValidationError maps a field to a message key.
@@ -158,7 +166,7 @@ type ValidationError struct{ Fields map[string]string }
 
 func (e *ValidationError) Error() string {
 	var parts []string
-	for _, f := range []string{"email", "name", "role", "lang"} {
+	for _, f := range []string{"email", "name", "role", "lang", "department"} {
 		if m, ok := e.Fields[f]; ok {
 			parts = append(parts, f+": "+m)
 		}
@@ -175,6 +183,7 @@ func (in Invite) Normalize() Invite {
 	in.Email = strings.TrimSpace(in.Email)
 	in.Name = strings.TrimSpace(in.Name)
 	in.Lang = strings.ToLower(strings.TrimSpace(in.Lang))
+	in.Department = strings.TrimSpace(in.Department)
 	if in.Lang == "" {
 		in.Lang = "nl"
 	}
@@ -209,10 +218,22 @@ func (in Invite) Validate() error {
 	default:
 		f["lang"] = "must be nl, fr or en"
 	}
+	if msg := DepartmentProblem(in.Department); msg != "" {
+		f["department"] = msg
+	}
 	if len(f) > 0 {
 		return &ValidationError{Fields: f}
 	}
 	return nil
+}
+
+// DepartmentProblem says what is wrong with an operator's department ("" when
+// nothing): at most 100 characters on one line.
+func DepartmentProblem(d string) string {
+	if utf8.RuneCountInString(d) > 100 || strings.ContainsAny(d, "\r\n\t") {
+		return "must be one line of at most 100 characters"
+	}
+	return ""
 }
 
 // InvitationTTL is how long an activation link stays valid.

@@ -227,12 +227,32 @@ var actions = []Action{
 	{Code: "operator.revoke", Group: GroupSupplier},
 	{Code: "operator.grants.read", Group: GroupSupplier},
 	{Code: "operator.access", Group: GroupSupplier},
+	// The supplier's staff list (AUD-5): read by the controller, changed
+	// by the supplier (a department, in the realm's log), and each change
+	// announced in every controller's log.
+	// A kluis command run by an operator under the tenant's grant (AUD-3).
+	{Code: "operator.command", Group: GroupSupplier},
+	{Code: "operator.staff.read", Group: GroupSupplier, Object: NameNumber},
+	{Code: "operator.staff_change", Group: GroupSupplier},
+	{Code: "operator.department", Group: GroupSupplier},
+	// Maintenance notices (AUD-4): announced by an operator, shortened or
+	// objected to by the controller, the operator's pages inside the window.
+	{Code: "maintenance.announce", Group: GroupSupplier},
+	{Code: "maintenance.shorten", Group: GroupSupplier},
+	{Code: "maintenance.object", Group: GroupSupplier},
+	{Code: "maintenance.notices.read", Group: GroupSupplier},
+	{Code: "maintenance.settings", Group: GroupSupplier, Object: NameNumber},
+	{Code: "maintenance.access", Group: GroupSupplier},
 
 	// The audit log.
 	{Code: "audit.read", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.export", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.verify", Group: GroupAuditLog, MayFail: true},
 	{Code: "audit.checkpoint", Group: GroupAuditLog, Object: NameNumber},
+	{Code: "audit.prune", Group: GroupAuditLog, Object: NameNumber},
+	{Code: "audit.retention", Group: GroupAuditLog, Object: NameNumber},
+	{Code: "checkpoint.hook.set", Group: GroupAuditLog},
+	{Code: "checkpoint.hook.delete", Group: GroupAuditLog},
 
 	// The organisation on the platform.
 	{Code: "tenant.create", Group: GroupPlatform},
@@ -241,6 +261,13 @@ var actions = []Action{
 	{Code: "tenant.contact.read", Group: GroupPlatform, MayFail: true},
 	{Code: "realm.create", Group: GroupPlatform},
 	{Code: "keys.rotate", Group: GroupPlatform, Object: NameNumber},
+	// The platform log (AUD-3): the supplier's actions on the platform,
+	// in the operators' realm's own log; each tenant sees those that
+	// concern it.
+	{Code: "platform.migrate", Group: GroupPlatform},
+	{Code: "platform.start", Group: GroupPlatform},
+	{Code: "platform.checkpoint_key", Group: GroupPlatform},
+	{Code: "platform.keys.rotate", Group: GroupPlatform},
 }
 
 var actionIndex = func() map[string]Action {

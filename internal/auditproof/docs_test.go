@@ -71,3 +71,72 @@ func TestDocsAuditExampleIsTrue(t *testing.T) {
 		}
 	}
 }
+
+// docsPrunedExample is the pruning example of docs/audit.md: the log of
+// docsExample pruned at its checkpoint of size 2, and the export of what
+// remains.
+func docsPrunedExample(t *testing.T) (export, record, cp2 string) {
+	t.Helper()
+	full, _, _, _, _ := docsExample(t)
+	_, events, err := auditproof.ReadExport(strings.NewReader(full))
+	if err != nil {
+		t.Fatal(err)
+	}
+	priv := ed25519.NewKeyFromSeed(bytes.Repeat([]byte{1}, 32))
+	s, err := auditproof.NewSigner("kluis.example/audit", priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	origin := auditproof.Origin(auditproof.OriginPrefix, "t-example")
+	tree := auditproof.NewLog()
+	for i := range events[:2] {
+		_ = tree.AppendEvent(&events[i])
+	}
+	cp, err := auditproof.Sign(auditproof.Checkpoint{Origin: origin, Size: 2, Root: tree.Root()}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec, err := auditproof.SignPruning(auditproof.Pruning{Origin: origin, Size: 2, Root: tree.Root(),
+		LastHash: events[1].Hash, Frontier: tree.Frontier()}, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	w, _ := auditproof.NewPrunedExportWriter(&buf, "t-example", &auditproof.Pruned{Record: rec, Checkpoint: cp})
+	_ = w.Write(&events[2])
+	_ = w.Flush()
+	return buf.String(), string(rec), string(cp)
+}
+
+// TestDocsAuditPruningExampleIsTrue keeps the pruning example of
+// docs/audit.md true, and shows that it verifies against the example's
+// checkpoint of size 3 (AUD-2).
+func TestDocsAuditPruningExampleIsTrue(t *testing.T) {
+	export, record, cp2 := docsPrunedExample(t)
+	_, vkey, _, cp3, _ := docsExample(t)
+	doc, err := os.ReadFile("../../docs/audit.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{export, record, cp2} {
+		if !strings.Contains(string(doc), want) {
+			t.Errorf("docs/audit.md lacks\n%s", want)
+		}
+	}
+	v, err := auditproof.ParseVerifierKey(vkey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := auditproof.NewExportReader(strings.NewReader(export))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := auditproof.VerifyFrom("t-example", auditproof.Origin(auditproof.OriginPrefix, "t-example"), v, x.Pruned(),
+		[]auditproof.SignedCheckpoint{{Name: "cp3", Note: []byte(cp3)}}, x.Next)
+	if err != nil || r.Events != 1 || r.Pruned != 2 {
+		t.Fatalf("the example does not verify: %+v, %v", r, err)
+	}
+	if os.Getenv("KLUIS_PRINT_DOCS") != "" {
+		t.Logf("\n%s\n%s\n%s", export, record, cp2)
+	}
+}

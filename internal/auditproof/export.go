@@ -24,6 +24,9 @@ import (
 //	{"format":"kluis-audit-export","version":1,"tenant":"<tenant id>"}
 //	{"seq":1,"time":"2026-12-04T09:15:02.123456Z","actor_kind":"user",…,"prev_hash":"<hex>","hash":"<hex>"}
 //
+// The header of a log whose oldest events were pruned carries the pruning
+// record ("pruned"), and the events start after it (see Pruned).
+//
 // The reader refuses unknown fields and a last line without its line end
 // (a cut-off file), each with the line's number.
 
@@ -41,9 +44,18 @@ const timeLayout = "2006-01-02T15:04:05.000000Z"
 const maxLine = 1 << 20
 
 type exportHeader struct {
-	Format  string `json:"format"`
-	Version int    `json:"version"`
-	Tenant  string `json:"tenant"`
+	Format  string        `json:"format"`
+	Version int           `json:"version"`
+	Tenant  string        `json:"tenant"`
+	Pruned  *exportPruned `json:"pruned,omitempty"`
+}
+
+// exportPruned is the header's pruning record, for the export of a log
+// whose retention removed its oldest events: the events then start after
+// the record's size (AUD-2).
+type exportPruned struct {
+	Record     string `json:"record"`     // the signed pruning record
+	Checkpoint string `json:"checkpoint"` // the signed checkpoint of its size
 }
 
 type exportEvent struct {
@@ -73,8 +85,18 @@ type ExportWriter struct {
 
 // NewExportWriter writes the header of tenant's export to w.
 func NewExportWriter(w io.Writer, tenantID string) (*ExportWriter, error) {
+	return NewPrunedExportWriter(w, tenantID, nil)
+}
+
+// NewPrunedExportWriter writes the header of the export of tenant's log
+// that starts after the pruning record pruned (nil: from event 1).
+func NewPrunedExportWriter(w io.Writer, tenantID string, pruned *Pruned) (*ExportWriter, error) {
 	x := &ExportWriter{w: bufio.NewWriter(w), tenant: tenantID}
-	return x, x.put(exportHeader{Format: ExportFormat, Version: ExportVersion, Tenant: tenantID})
+	h := exportHeader{Format: ExportFormat, Version: ExportVersion, Tenant: tenantID}
+	if pruned != nil {
+		h.Pruned = &exportPruned{Record: string(pruned.Record), Checkpoint: string(pruned.Checkpoint)}
+	}
+	return x, x.put(h)
 }
 
 // Write writes one event; events are written in sequence order.
@@ -120,6 +142,7 @@ type ExportReader struct {
 	r      *bufio.Reader
 	line   int
 	tenant string
+	pruned *Pruned
 	buf    []byte
 	ev     exportEvent
 }
@@ -146,11 +169,21 @@ func NewExportReader(r io.Reader) (*ExportReader, error) {
 		return nil, &ExportError{1, "the header names no tenant"}
 	}
 	x.tenant = h.Tenant
+	if h.Pruned != nil {
+		if h.Pruned.Record == "" || h.Pruned.Checkpoint == "" {
+			return nil, &ExportError{1, "the header's pruning record lacks its record or its checkpoint"}
+		}
+		x.pruned = &Pruned{Record: []byte(h.Pruned.Record), Checkpoint: []byte(h.Pruned.Checkpoint)}
+	}
 	return x, nil
 }
 
 // Tenant is the tenant whose log the export is.
 func (x *ExportReader) Tenant() string { return x.tenant }
+
+// Pruned is the pruning record the export starts after; nil when it starts
+// at event 1.
+func (x *ExportReader) Pruned() *Pruned { return x.pruned }
 
 // next returns the next line without its line end, io.EOF at the end.
 func (x *ExportReader) next() ([]byte, error) {

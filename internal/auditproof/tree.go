@@ -217,6 +217,27 @@ func newSparseTree(need map[compact.NodeID]bool) *Tree {
 	return &Tree{l: *NewLog(), need: need, sparse: map[compact.NodeID][]byte{}}
 }
 
+// resume starts an empty tree at size leaves from their frontier (a
+// pruning record's), keeping the frontier's nodes that it needs: a proof
+// between two sizes of at least size uses no node of the first size
+// leaves other than the frontier's.
+func (t *Tree) resume(size uint64, frontier [][]byte) error {
+	l, err := ResumeLog(size, frontier)
+	if err != nil {
+		return err
+	}
+	t.l = *l
+	for i, id := range compact.RangeNodes(0, size, nil) {
+		if t.need == nil {
+			return errors.New("auditproof: only a sparse tree resumes")
+		}
+		if t.need[id] {
+			t.sparse[id] = frontier[i]
+		}
+	}
+	return nil
+}
+
 // node returns the hash of a perfect subtree the tree holds.
 func (t *Tree) node(id compact.NodeID) ([]byte, error) {
 	if h, ok := t.sparse[id]; ok {

@@ -40,10 +40,24 @@ type SignedCheckpoint struct {
 
 // Report is what a verification that passed checked.
 type Report struct {
-	Events      int64  // events in the export, each recomputed and chained from the genesis
-	Checkpoints int    // checkpoints that hold
+	Events      int64  // events in the export, each recomputed and chained from the genesis (or the pruning record)
+	Checkpoints int    // kept checkpoints that hold
 	Size        uint64 // the largest checkpoint's size
 	Root        []byte // the export's root (over all its events)
+
+	// Pruned is the size of the pruning record the export starts after
+	// (0: none, the export starts at the genesis).
+	Pruned uint64
+	// Covered names the kept checkpoints of a size up to Pruned that the
+	// pruning record is shown consistent with: their root is computed
+	// from its frontier. They count in Checkpoints.
+	Covered []string
+	// Unprovable names the kept checkpoints below Pruned whose root
+	// cannot be computed from the record's frontier: whether the pruned
+	// events were the ones they covered can be shown only with an export
+	// of those events, kept before the pruning. They do not count in
+	// Checkpoints.
+	Unprovable []string
 }
 
 // TailError is a break in the chain after the largest checkpoint: the
@@ -80,11 +94,43 @@ func (e *TailError) Unwrap() error { return e.Err }
 // A read error of events (an *ExportError) is returned as it is, and a
 // break in the chain after the largest checkpoint as a *TailError.
 func Verify(tenantID, origin string, v note.Verifier, kept []SignedCheckpoint, events Events) (*Report, error) {
+	return VerifyFrom(tenantID, origin, v, nil, kept, events)
+}
+
+// PrunedName is how a verification names the pruning record's own
+// checkpoint in its errors.
+const PrunedName = "(the pruning record's checkpoint)"
+
+// VerifyFrom is Verify of an export that starts after a pruning record
+// (pruned; nil: from the genesis), as the export of a log whose retention
+// removed its oldest events carries it (AUD-2, ADT-1).
+//
+// The record and its checkpoint are checked first (a *PruningError): both
+// signed by v, of origin, the frontier folding to the root, the checkpoint
+// of the record's size and root. The events then chain from the record's
+// last hash, at its size, and the tree resumes from its frontier, so that
+// every checkpoint of the record's size or larger is checked as Verify
+// checks it, the record's own checkpoint among them (a kept checkpoint of
+// exactly that size that differs from it is a fork). A kept checkpoint
+// smaller than the record is covered by it when its root can be computed
+// from the frontier (its size ends one of the frontier's subtrees), and
+// fails CheckPruning when that root differs; otherwise it cannot be
+// checked without the pruned events, and the report says so (Unprovable).
+func VerifyFrom(tenantID, origin string, v note.Verifier, pruned *Pruned, kept []SignedCheckpoint, events Events) (*Report, error) {
 	type held struct {
 		Checkpoint
 		name string
 	}
-	cps := make([]held, 0, len(kept))
+	var rec Pruning
+	cps := make([]held, 0, len(kept)+1)
+	if pruned != nil {
+		p, c, err := ParsePruned(*pruned, origin, v)
+		if err != nil {
+			return nil, err
+		}
+		rec = p
+		cps = append(cps, held{c, PrunedName}) // first: a kept one of its size is named in a fork
+	}
 	for _, k := range kept {
 		c, err := Parse(k.Name, k.Note, origin, v)
 		if err != nil {
@@ -99,6 +145,28 @@ func Verify(tenantID, origin string, v note.Verifier, kept []SignedCheckpoint, e
 	for i := 1; i < len(cps); i++ {
 		if a, b := cps[i-1], cps[i]; a.Size == b.Size && !bytes.Equal(a.Root, b.Root) {
 			return nil, fail(b, CheckFork, fmt.Sprintf("checkpoint %s has the same size and another root: the log was forked", a.name))
+		}
+	}
+	var covered, unprovable []string
+	if pruned != nil {
+		// What the pruning removed is checked against the record alone.
+		i := 0
+		for ; i < len(cps) && cps[i].Size < rec.Size; i++ {
+			root, ok := rootFromFrontier(rec.Size, rec.Frontier, cps[i].Size)
+			switch {
+			case !ok:
+				unprovable = append(unprovable, cps[i].name)
+			case !bytes.Equal(root, cps[i].Root):
+				return nil, fail(cps[i], CheckPruning, fmt.Sprintf("the pruning record of size %d has another root for the first %d events: the log was rewritten before it was pruned", rec.Size, cps[i].Size))
+			default:
+				covered = append(covered, cps[i].name)
+			}
+		}
+		cps = cps[i:]
+		for _, c := range cps {
+			if c.Size == rec.Size && c.name != PrunedName {
+				covered = append(covered, c.name)
+			}
 		}
 	}
 	// The tree keeps only the nodes of the consistency proofs between
@@ -120,8 +188,13 @@ func Verify(tenantID, origin string, v note.Verifier, kept []SignedCheckpoint, e
 		}
 	}
 	t := newSparseTree(need)
-
 	chain := audit.NewVerifier(tenantID)
+	if pruned != nil {
+		if err := t.resume(rec.Size, rec.Frontier); err != nil {
+			return nil, &PruningError{Size: rec.Size, Check: CheckPruning, Reason: err.Error()}
+		}
+		chain = audit.ResumeVerifier(tenantID, audit.Head{Seq: int64(rec.Size), Hash: rec.LastHash})
+	}
 	next := 0 // cps[next] is the smallest checkpoint not yet checked
 	check := func() error {
 		for ; next < len(cps) && cps[next].Size == t.Size(); next++ {
@@ -220,7 +293,8 @@ func Verify(tenantID, origin string, v note.Verifier, kept []SignedCheckpoint, e
 			return nil, fail(b, CheckConsistency, fmt.Sprintf("not consistent with checkpoint %s: %v", a.name, err))
 		}
 	}
-	r := &Report{Events: chain.Count(), Checkpoints: len(cps), Root: t.Root()}
+	r := &Report{Events: chain.Count() - int64(rec.Size), Checkpoints: len(kept) - len(unprovable), Root: t.Root(),
+		Pruned: rec.Size, Covered: covered, Unprovable: unprovable}
 	if len(cps) > 0 {
 		r.Size = cps[len(cps)-1].Size
 	}

@@ -19,23 +19,6 @@ import (
 	"golang.org/x/mod/sumdb/note"
 )
 
-func runAudit(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis audit verify|export|checkpoint|key"}
-	}
-	switch args[0] {
-	case "verify":
-		return auditVerify(ctx, env, args[1:])
-	case "key":
-		return auditKey(env, args[1:])
-	case "export":
-		return auditExport(ctx, env, args[1:])
-	case "checkpoint":
-		return auditCheckpoint(ctx, env, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown audit command %q: use verify, export, checkpoint or key", args[0])}
-}
-
 // fileList is a flag that may be given more than once.
 type fileList []string
 
@@ -131,9 +114,10 @@ func verifyExport(env *Env, exportPath string, cpPaths []string, keyArg string) 
 	if err != nil {
 		return badExport(exportPath, err)
 	}
-	r, err := auditproof.Verify(x.Tenant(), checkpointOrigin(v, x.Tenant()), v, kept, x.Next)
+	r, err := auditproof.VerifyFrom(x.Tenant(), checkpointOrigin(v, x.Tenant()), v, x.Pruned(), kept, x.Next)
 	var xErr *auditproof.ExportError
-	if errors.As(err, &xErr) {
+	var pErr *auditproof.PruningError
+	if errors.As(err, &xErr) || (errors.As(err, &pErr) && pErr.Check == auditproof.CheckFormat) {
 		return badExport(exportPath, err)
 	}
 	return verified(env, r, err)
@@ -155,12 +139,20 @@ func verifyLive(ctx context.Context, env *Env, cfg config.Config, rest []string,
 		return err
 	}
 	defer db.Close()
+	// A pruned log (AUD-2) is verified from its pruning record, read in
+	// the same way as an export carries it.
+	var pruned *auditproof.Pruned
+	if p, err := db.LatestAuditPruning(ctx, t.ID); err == nil {
+		pruned = p.Pruned()
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
 	next, stop, err := db.AuditEvents(ctx, t.ID)
 	if err != nil {
 		return err
 	}
 	defer stop()
-	r, err := auditproof.Verify(t.ID, checkpointOrigin(v, t.ID), v, kept, next)
+	r, err := auditproof.VerifyFrom(t.ID, checkpointOrigin(v, t.ID), v, pruned, kept, next)
 	if err == nil {
 		fmt.Fprintf(env.Stdout, "%s: ", t.Slug)
 	}
@@ -224,6 +216,15 @@ func verified(env *Env, r *auditproof.Report, err error) error {
 		return err // a checkpoint that no longer holds, or a break after the last one: exit 1
 	}
 	fmt.Fprintf(env.Stdout, "intact: %d events, %d checkpoints hold (the largest covers %d events)\n", r.Events, r.Checkpoints, r.Size)
+	if r.Pruned > 0 {
+		fmt.Fprintf(env.Stdout, "pruned: events 1-%d were removed by the audit retention; the signed pruning record holds, and the events after it chain from it\n", r.Pruned)
+		for _, name := range r.Covered {
+			fmt.Fprintf(env.Stdout, "covered by the pruning record: %s\n", name)
+		}
+		for _, name := range r.Unprovable {
+			fmt.Fprintf(env.Stdout, "not provable without the pruned events: %s (verify it against an export made before the pruning)\n", name)
+		}
+	}
 	return nil
 }
 
@@ -231,14 +232,19 @@ func badExport(path string, err error) error {
 	return usageError{fmt.Sprintf("--export %s is not a readable export: %v", path, err)}
 }
 
-// readVerifierKey takes the key itself or the name of a file holding it.
+// readVerifierKey takes the key itself or the name of a file holding it
+// on its first line.
 func readVerifierKey(arg string) (string, error) {
 	if fi, err := os.Stat(arg); err == nil && fi.Mode().IsRegular() {
 		b, err := os.ReadFile(arg)
 		if err != nil {
 			return "", usageError{fmt.Sprintf("--key %s: cannot read it: %v", arg, unwrapPath(err))}
 		}
-		return string(b), nil
+		// The key is the file's first line: what `kluis audit key`, the
+		// well-known address and the audit page give has the fingerprint
+		// on the second.
+		first, _, _ := strings.Cut(strings.TrimLeft(string(b), "\r\n"), "\n")
+		return strings.TrimRight(first, "\r"), nil
 	}
 	if !strings.Contains(arg, "+") {
 		return "", usageError{fmt.Sprintf("--key %s: no such file, and not a verification key (name+hash+key)", arg)}
@@ -273,7 +279,7 @@ func checkpointKey(cfg config.Config, keys *seal.Keyring) (signer note.Signer, v
 
 // auditKey prints the verification key of the platform's checkpoints and
 // its fingerprint: what a controller keeps to verify them (ADT-1).
-func auditKey(env *Env, args []string) error {
+func auditKey(ctx context.Context, env *Env, args []string) error {
 	cfg, _, err := load(env, flags(env, "audit key"), args)
 	if err != nil {
 		return err
@@ -291,10 +297,29 @@ func auditKey(env *Env, args []string) error {
 		return err
 	}
 	if created {
+		// In the platform log when there is a database to hold it (the key
+		// may be made before the first migration).
+		if db, err := openAll(ctx, cfg); err == nil {
+			err = recordCheckpointKey(ctx, env, db, vkey)
+			db.Close()
+			if err != nil {
+				return err
+			}
+		}
 		fmt.Fprintf(env.Stderr, "made the platform's checkpoint-signing key in the keyring %s\n", keys.Dir())
 	}
 	fmt.Fprintf(env.Stdout, "%s\nfingerprint: %s\n", vkey, fp)
 	return nil
+}
+
+// recordCheckpointKey puts the making of the checkpoint-signing key in the
+// platform log, with its fingerprint: it concerns every tenant (AUD-3).
+func recordCheckpointKey(ctx context.Context, env *Env, db *store.DB, vkey string) error {
+	fp, err := auditproof.Fingerprint(vkey)
+	if err != nil {
+		return err
+	}
+	return db.PlatformLog(ctx, operatorActor(env), "platform.checkpoint_key", store.PlatformAll, fp)
 }
 
 // auditExport writes a tenant's whole audit log in the export format of
@@ -306,6 +331,7 @@ func auditKey(env *Env, args []string) error {
 func auditExport(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "audit export")
 	ref := fs.String("tenant", "", "tenant slug or id")
+	grant := grantFlag(fs)
 	out := fs.String("out", "", "the file to write (replaced if it exists)")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
@@ -319,29 +345,16 @@ func auditExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	head, err := db.AuditHead(ctx, t.ID)
+	// The export holds who did what to the tenant's data: a supplier reads
+	// it only under the tenant's grant (AUD-4); the tenant's own staff
+	// export it from the audit page without the supplier (AUD-2).
+	actor, err := granted(ctx, env, db, t, *grant, "kluis audit export")
 	if err != nil {
 		return err
 	}
+	// Recorded once the file can be written, before the log is read.
 	n, err := writeFileAtomic(*out, func(f *os.File) (int64, error) {
-		// Recorded once the file can be written, before the log is read.
-		if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: operatorActor(env), Action: "audit.export",
-			ObjectType: "audit_log", ObjectID: fmt.Sprintf("1-%d", head.Seq+1),
-			Purpose: "audit log export for offline verification", Outcome: audit.OutcomeSuccess}); err != nil {
-			return 0, err
-		}
-		w, err := auditproof.NewExportWriter(f, t.ID)
-		if err != nil {
-			return 0, err
-		}
-		var n int64
-		if err := db.EachAuditEvent(ctx, t.ID, func(e *audit.Event) error {
-			n++
-			return w.Write(e)
-		}); err != nil {
-			return n, err
-		}
-		return n, w.Flush()
+		return db.ExportAuditLog(ctx, actor, t.ID, f)
 	})
 	if err != nil {
 		return fmt.Errorf("export to %s: %w", *out, err)
@@ -392,7 +405,8 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	key, err := db.CheckpointKey(cfg.CheckpointKeyName())
+	actor := operatorActor(env)
+	key, err := db.CheckpointKeyBy(ctx, actor, cfg.CheckpointKeyName())
 	if err != nil {
 		return err
 	}
@@ -403,7 +417,6 @@ func auditCheckpoint(ctx context.Context, env *Env, args []string) error {
 		}
 		return err
 	}
-	actor := operatorActor(env)
 	cp, _, err := db.SignCheckpoint(ctx, t.ID, key.Signer, &actor)
 	if err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/auditproof"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 )
@@ -83,14 +84,15 @@ func TestClauseADT1_RawSQLAttacksFailAgainstKeptCheckpoint(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				// Event 2 is a failed login; then contact reads.
+				// Event 2 is a failed login; then key rotations (platform
+				// commands that need no grant, one event each).
 				user := audit.Actor{Kind: audit.KindUser, ID: "u-1", Role: "admin"}
 				if err := db.Audit(ctx, audit.Event{TenantID: gent.ID, Actor: user, Action: "login.failure",
 					ObjectType: "user", ObjectID: "u-1", Outcome: audit.OutcomeFailure}); err != nil {
 					t.Fatal(err)
 				}
 				for range 4 {
-					s.ok("tenant", "show", "gent")
+					s.ok("keys", "rotate", "--tenant", "gent")
 				}
 				// The controller keeps a checkpoint of these 6 events and of
 				// its own signing, event 7, and the verification key.
@@ -126,9 +128,18 @@ func TestClauseADT1_RawSQLAttacksFailAgainstKeptCheckpoint(t *testing.T) {
 				if out := s.ok("audit", "verify", "--tenant", "gent"); !strings.Contains(out, "chain intact") {
 					t.Fatalf("verify --tenant after the attack: %s", out)
 				}
-				// The kept checkpoint does.
+				// The platform goes on after the attack: the log grows.
+				for range 2 {
+					if err := db.Audit(ctx, audit.Event{TenantID: gent.ID, Actor: user, Action: "login.success",
+						ObjectType: "user", ObjectID: "u-1"}); err != nil {
+						t.Fatal(err)
+					}
+				}
+				// The kept checkpoint sees it.
+				// The export as the controller takes it (AUD-2), without the
+				// supplier's grant and so without events of its own.
 				export := filepath.Join(s.dir, "after.jsonl")
-				s.ok("audit", "export", "--tenant", "gent", "--out", export)
+				exportLog(t, db, gent.ID, export)
 				code, out, errs := s.run(ctx, "audit", "verify", "--export", export, "--checkpoint", kept, "--key", vkey)
 				want := "checkpoint " + kept + " (" + strings.SplitN(vkey, "+", 2)[0] + "/" + gent.ID + ", size 7) no longer holds: " + attack.check
 				if code != 1 || !strings.Contains(errs, want) {
@@ -141,6 +152,27 @@ func TestClauseADT1_RawSQLAttacksFailAgainstKeptCheckpoint(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// exportLog writes tenantID's log to path in the export format, as the
+// store holds it now, adding no event.
+func exportLog(t *testing.T, db *store.DB, tenantID, path string) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w, err := auditproof.NewExportWriter(f, tenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.EachAuditEvent(context.Background(), tenantID, w.Write); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Flush(); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -128,6 +128,7 @@ func TestClauseADT1_OfflineVerifyExitCodes(t *testing.T) {
 	cp15 := file("cp15.note", k.sign(t, name, events, 15))
 	foreign := file("foreign.note", other.sign(t, name, events, 15))
 	keyFile := file("audit.pub", []byte(k.vkey+"\n"))
+	wellKnownFile := file("well-known.pub", []byte(k.vkey+"\nfingerprint: SHA256:whatever\n")) // as /.well-known/kluis-audit-key answers
 	good := filepath.Join(dir, "good.jsonl")
 	writeExport(t, good, events)
 
@@ -155,6 +156,7 @@ func TestClauseADT1_OfflineVerifyExitCodes(t *testing.T) {
 	}{
 		{"intact", verify("--export", good, "--checkpoint", cp10, "--checkpoint", cp15, "--key", k.vkey), 0, "intact: 20 events, 2 checkpoints hold"},
 		{"key from a file", verify("--export", good, "--checkpoint", cp15, "--key", keyFile), 0, "intact: 20 events, 1 checkpoints hold"},
+		{"key file with its fingerprint", verify("--export", good, "--checkpoint", cp15, "--key", wellKnownFile), 0, "intact: 20 events, 1 checkpoints hold"},
 		{"edited in place", verify("--export", editedPath, "--checkpoint", cp10, "--checkpoint", cp15, "--key", k.vkey), 1, "checkpoint " + cp10 + " (kluis.example/audit/t-gent, size 10) no longer holds: chain: event 4: previous-hash does not match"},
 		{"rewritten with recomputed hashes", verify("--export", rehashedPath, "--checkpoint", cp10, "--checkpoint", cp15, "--key", k.vkey), 1, "checkpoint " + cp10 + " (kluis.example/audit/t-gent, size 10) no longer holds: root"},
 		{"truncated log", verify("--export", truncatedPath, "--checkpoint", cp10, "--key", k.vkey), 1, "size 10) no longer holds: truncated"},
@@ -240,12 +242,14 @@ func TestClauseADT1_AuditExportWritesWholeLog(t *testing.T) {
 	s := newSandbox(t)
 	s.setup()
 	for range 3 {
-		s.ok("tenant", "show", "gent")
+		s.ok("tenant", "show", "--grant", s.grant("gent"), "gent")
 	}
 	path := filepath.Join(s.dir, "gent.jsonl")
-	out := s.ok("audit", "export", "--tenant", "gent", "--out", path)
-	// create, 3 × contact read, the export = 5 events.
-	if !strings.Contains(out, "gent: 5 events exported to "+path) {
+	out := s.ok("audit", "export", "--tenant", "gent", "--grant", s.grant("gent"), "--out", path)
+	// create, the operator added and activated (2 × staff change and its
+	// mail), the grant, 3 × (command and contact read), the command and
+	// the export = 14 events.
+	if !strings.Contains(out, "gent: 14 events exported to "+path) {
 		t.Fatalf("export: %s", out)
 	}
 	f, err := os.Open(path)
@@ -264,15 +268,15 @@ func TestClauseADT1_AuditExportWritesWholeLog(t *testing.T) {
 		}
 	}
 	last := events[len(events)-1]
-	if len(events) != 5 || last.Action != "audit.export" || last.Actor.ID != "cli:tester" || last.Actor.Kind != audit.KindOperator || last.ObjectID != "1-5" {
+	if len(events) != 14 || last.Action != "audit.export" || last.Actor.OnBehalfOf != s.grant("gent") || last.Actor.Kind != audit.KindOperator || last.ObjectID != "1-14" {
 		t.Fatalf("%d events, last %+v", len(events), last)
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Fatalf("export mode %v", fi.Mode())
 	}
-	s.fails("--out FILE", "audit", "export", "--tenant", "gent")
+	s.fails("--out FILE", "audit", "export", "--tenant", "gent", "--grant", s.grant("gent"))
 	s.fails(`no tenant "nowhere"`, "audit", "export", "--tenant", "nowhere", "--out", path)
-	s.fails("export to", "audit", "export", "--tenant", "gent", "--out", filepath.Join(s.dir, "no", "such", "dir.jsonl"))
+	s.fails("export to", "audit", "export", "--tenant", "gent", "--grant", s.grant("gent"), "--out", filepath.Join(s.dir, "no", "such", "dir.jsonl"))
 }
 
 // A checkpoint signed by `kluis audit checkpoint` verifies an export made
@@ -281,22 +285,22 @@ func TestClauseADT1_AuditExportWritesWholeLog(t *testing.T) {
 func TestClauseADT1_CheckpointThenExportVerifies(t *testing.T) {
 	s := newSandbox(t)
 	s.setup()
-	s.ok("tenant", "show", "gent")
+	s.ok("tenant", "show", "--grant", s.grant("gent"), "gent")
 	cp := filepath.Join(s.dir, "cp.note")
-	if out := s.ok("audit", "checkpoint", "--tenant", "gent", "--out", cp); !strings.Contains(out, "gent: checkpoint of 3 events written to "+cp) {
+	if out := s.ok("audit", "checkpoint", "--tenant", "gent", "--out", cp); !strings.Contains(out, "gent: checkpoint of 9 events written to "+cp) {
 		t.Fatalf("checkpoint: %s", out)
 	}
 	vkey := strings.SplitN(s.ok("audit", "key"), "\n", 2)[0]
 	keyName, _, _ := strings.Cut(vkey, "+")                    // "localhost/audit": from the default base URL
 	printed := s.ok("audit", "checkpoint", "--tenant", "gent") // covers its own event too
-	if lines := strings.Split(printed, "\n"); len(lines) < 5 || !strings.HasPrefix(lines[0], keyName+"/") || lines[1] != "4" || !strings.HasPrefix(lines[4], "— "+keyName+" ") {
+	if lines := strings.Split(printed, "\n"); len(lines) < 5 || !strings.HasPrefix(lines[0], keyName+"/") || lines[1] != "10" || !strings.HasPrefix(lines[4], "— "+keyName+" ") {
 		t.Fatalf("printed checkpoint:\n%s", printed)
 	}
 	cp2 := filepath.Join(s.dir, "cp2.note")
 	os.WriteFile(cp2, []byte(printed), 0o600)
 	export := filepath.Join(s.dir, "gent.jsonl")
-	s.ok("audit", "export", "--tenant", "gent", "--out", export)
-	if out := s.ok("audit", "verify", "--export", export, "--checkpoint", cp, "--checkpoint", cp2, "--key", vkey); !strings.Contains(out, "intact: 5 events, 2 checkpoints hold") {
+	s.ok("audit", "export", "--tenant", "gent", "--grant", s.grant("gent"), "--out", export)
+	if out := s.ok("audit", "verify", "--export", export, "--checkpoint", cp, "--checkpoint", cp2, "--key", vkey); !strings.Contains(out, "intact: 12 events, 2 checkpoints hold") {
 		t.Fatalf("verify: %s", out)
 	}
 	f, _ := os.Open(export)
@@ -305,8 +309,8 @@ func TestClauseADT1_CheckpointThenExportVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e := events[2]; e.Action != "audit.checkpoint" || e.ObjectID != "3" || e.Actor.ID != "cli:tester" {
-		t.Fatalf("event 3: %+v", e)
+	if e := events[8]; e.Action != "audit.checkpoint" || e.ObjectID != "9" || e.Actor.ID != "cli:"+testOperator || e.Actor.OnBehalfOf != "" {
+		t.Fatalf("event 9: %+v", e)
 	}
 	s.fails(`no tenant "nowhere"`, "audit", "checkpoint", "--tenant", "nowhere")
 }

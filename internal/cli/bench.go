@@ -29,16 +29,13 @@ import (
 // prints submissions/s, latency percentiles and the server's peak RSS.
 // Every submission is sealed, audited and committed durably, as in
 // production.
-func runBench(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "intake" {
-		return usageError{"say what to measure: kluis bench intake [--clients 8] [--duration 15s] [--database-url URL]"}
-	}
+func benchIntake(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "bench intake")
 	clients := fs.Int("clients", 8, "concurrent clients")
 	duration := fs.Duration("duration", 15*time.Second, "how long to measure (after a 2 s warm-up)")
 	dbURL := fs.String("database-url", "", "database for the server under test (default: SQLite in a temporary directory)")
 	against := fs.String("against", "", "another kluis binary (an older build) to measure first, in the same run, as the baseline")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
 	}
 	if *clients < 1 || *clients > 256 || *duration < time.Second {
@@ -52,7 +49,7 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *against == "" {
-		_, err := benchIntake(ctx, env, self, *clients, *duration, *dbURL)
+		_, err := measureIntake(ctx, env, self, *clients, *duration, *dbURL)
 		return err
 	}
 	if fi, err := os.Stat(*against); err != nil || !fi.Mode().IsRegular() {
@@ -61,12 +58,12 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	// The machine is shared and absolute figures drift: the baseline is
 	// measured in the same run, just before, and the ratio is what counts.
 	fmt.Fprintf(env.Stdout, "baseline: %s\n", *against)
-	before, err := benchIntake(ctx, env, *against, *clients, *duration, "")
+	before, err := measureIntake(ctx, env, *against, *clients, *duration, "")
 	if err != nil {
 		return fmt.Errorf("baseline: %w", err)
 	}
 	fmt.Fprintf(env.Stdout, "this build: %s\n", self)
-	after, err := benchIntake(ctx, env, self, *clients, *duration, "")
+	after, err := measureIntake(ctx, env, self, *clients, *duration, "")
 	if err != nil {
 		return err
 	}
@@ -74,9 +71,9 @@ func runBench(ctx context.Context, env *Env, args []string) error {
 	return nil
 }
 
-// benchIntake measures one server, the program bin, and returns its
+// measureIntake measures one server, the program bin, and returns its
 // submissions per second.
-func benchIntake(ctx context.Context, env *Env, bin string, clients int, duration time.Duration, dbURL string) (float64, error) {
+func measureIntake(ctx context.Context, env *Env, bin string, clients int, duration time.Duration, dbURL string) (float64, error) {
 	dir, err := os.MkdirTemp("", "kluis-bench-")
 	if err != nil {
 		return 0, err

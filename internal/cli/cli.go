@@ -23,6 +23,7 @@ import (
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/seal"
 	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // Env is what a command sees of its process.
@@ -31,26 +32,74 @@ type Env struct {
 	Getenv         func(string) string
 }
 
+// command is one entry of the command table: either a command of its own
+// (run, with what it touches in access) or a group of subcommands (subs).
+// Both are enumerable, so that a test can run every command and check
+// that those touching a tenant's data need a grant (AUD-3, AUD-4).
 type command struct {
 	name, summary string
 	run           func(ctx context.Context, env *Env, args []string) error
+	access        access
+	subs          []subcommand
 }
 
 func commands() []command {
 	return []command{
-		{"serve", "run the web server and the job worker", runServe},
-		{"migrate", "apply pending database migrations", runMigrate},
-		{"tenant", "create, list, show, suspend or reactivate tenants", runTenant},
-		{"user", "invite a tenant's first administrator, list a tenant's users", runUser},
-		{"operator", "add or list the supplier's platform operators", runOperator},
-		{"register", "export, import (YAML) and list the versions of a tenant's processing register", runRegister},
-		{"retention", "apply the register's retention periods now, or see what a run would do (--dry-run)", runRetention},
-		{"oidc", "add, list or remove a tenant's OpenID providers (eID, itsme, ACM, other)", runOIDC},
-		{"bench", "measure the intake of a real server: kluis bench intake", runBench},
-		{"keys", "init the keyring and master key, rotate a tenant's data key", runKeys},
-		{"audit", "verify, export or checkpoint a tenant's audit log; print the checkpoint key", runAudit},
-		{"config", "print the effective configuration, secrets redacted", runConfig},
-		{"version", "print the version", runVersion},
+		{name: "serve", summary: "run the web server and the job worker", run: runServe, access: platform},
+		{name: "migrate", summary: "apply pending database migrations", run: runMigrate, access: platform},
+		{name: "tenant", summary: "create, list, show, suspend or reactivate tenants", subs: []subcommand{
+			{"create", platform, tenantCreate},
+			{"list", platform, tenantList},
+			{"show", tenantData, tenantShow},
+			{"suspend", platform, func(ctx context.Context, env *Env, args []string) error {
+				return tenantStatus(ctx, env, args, tenant.StatusSuspended)
+			}},
+			{"reactivate", platform, func(ctx context.Context, env *Env, args []string) error {
+				return tenantStatus(ctx, env, args, tenant.StatusActive)
+			}},
+		}},
+		{name: "user", summary: "invite a tenant's first administrator, list a tenant's users", subs: []subcommand{
+			{"invite", onboarding, userInvite},
+			{"list", tenantData, userList},
+		}},
+		{name: "operator", summary: "add, list, change, suspend or remove the supplier's platform operators; announce maintenance", subs: []subcommand{
+			{"add", supplierOnly, operatorAdd},
+			{"list", supplierOnly, operatorList},
+			{"set", supplierOnly, operatorSet},
+			{"suspend", supplierOnly, operatorStatus("suspend")},
+			{"reactivate", supplierOnly, operatorStatus("reactivate")},
+			{"remove", supplierOnly, operatorStatus("remove")},
+			{"reset-mfa", supplierOnly, operatorStatus("reset-mfa")},
+			{"notice", supplierOnly, operatorNotice},
+		}},
+		{name: "register", summary: "export, import (YAML) and list the versions of a tenant's processing register", subs: []subcommand{
+			{"export", tenantData, registerCommand("export")},
+			{"import", tenantData, registerCommand("import")},
+			{"history", tenantData, registerCommand("history")},
+		}},
+		{name: "retention", summary: "apply the register's retention periods now, or see what a run would do (--dry-run)", subs: []subcommand{
+			{"run", platform, retentionRun},
+		}},
+		{name: "oidc", summary: "add, list or remove a tenant's OpenID providers (eID, itsme, ACM, other)", subs: []subcommand{
+			{"add", tenantData, oidcAdd},
+			{"list", tenantData, oidcListCommand},
+			{"remove", tenantData, oidcRemove},
+		}},
+		{name: "bench", summary: "measure the intake of a real server: kluis bench intake", subs: []subcommand{
+			{"intake", supplierOnly, benchIntake},
+		}},
+		{name: "keys", summary: "init the keyring and master key, rotate a tenant's data key", subs: []subcommand{
+			{"init", platform, keysInitCommand},
+			{"rotate", platform, keysRotate},
+		}},
+		{name: "audit", summary: "verify, export or checkpoint a tenant's audit log; print the checkpoint key", subs: []subcommand{
+			{"verify", platform, auditVerify},
+			{"export", tenantData, auditExport},
+			{"checkpoint", platform, auditCheckpoint},
+			{"key", platform, auditKey},
+		}},
+		{name: "config", summary: "print the effective configuration, secrets redacted", run: runConfig, access: supplierOnly},
+		{name: "version", summary: "print the version", run: runVersion, access: supplierOnly},
 	}
 }
 
@@ -76,7 +125,12 @@ func RunEnv(ctx context.Context, args []string, env *Env) int {
 	}
 	for _, c := range commands() {
 		if c.name == args[0] {
-			err := c.run(ctx, env, args[1:])
+			var err error
+			if c.subs != nil {
+				err = dispatch(ctx, env, c.name, c.subs, args[1:])
+			} else {
+				err = c.run(ctx, env, args[1:])
+			}
 			if err == nil {
 				return 0
 			}

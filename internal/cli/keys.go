@@ -14,21 +14,12 @@ import (
 	"github.com/kluis/kluis/internal/tenant"
 )
 
-func runKeys(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis keys init|rotate"}
+func keysInitCommand(_ context.Context, env *Env, args []string) error {
+	cfg, _, err := load(env, flags(env, "keys init"), args)
+	if err != nil {
+		return err
 	}
-	switch args[0] {
-	case "init":
-		cfg, _, err := load(env, flags(env, "keys init"), args[1:])
-		if err != nil {
-			return err
-		}
-		return keysInit(env, cfg)
-	case "rotate":
-		return keysRotate(ctx, env, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown keys command %q: use init or rotate", args[0])}
+	return keysInit(env, cfg)
 }
 
 // keysInit makes sure a master key exists (KLUIS_MASTER_KEY, or the key
@@ -83,7 +74,8 @@ func ensureMasterKey(cfg config.Config) (m seal.MasterKey, created bool, err err
 }
 
 func keysRotate(ctx context.Context, env *Env, args []string) error {
-	return onTenant(ctx, env, "keys rotate", args, func(db *store.DB, t tenant.Tenant) error {
+	// A platform action: a new key, no data read (see docs/operations.md).
+	return onTenant(ctx, env, "keys rotate", args, platform, func(db *store.DB, t tenant.Tenant, _ audit.Actor) error {
 		return rotateKey(ctx, env, db, t)
 	})
 }
@@ -97,6 +89,10 @@ func rotateKey(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) err
 	if err := db.Audit(ctx, audit.Event{TenantID: t.ID, Actor: actor, Action: "keys.rotate", ObjectType: "data_key",
 		ObjectID: fmt.Sprint(id), Purpose: "key management", Outcome: audit.OutcomeSuccess}); err != nil {
 		return fmt.Errorf("key %d is in the keyring but the audit event failed: %w", id, err)
+	}
+	// And in the platform log, as the supplier's action on the platform (AUD-3).
+	if err := db.PlatformLog(ctx, actor, "platform.keys.rotate", t.ID, fmt.Sprint(id)); err != nil {
+		return fmt.Errorf("key %d is in the keyring and the tenant's log but not in the platform log: %w", id, err)
 	}
 	fmt.Fprintf(env.Stdout, "tenant %s: new primary data key %d; older keys still open existing data\n", t.Slug, id)
 	return nil

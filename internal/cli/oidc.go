@@ -9,6 +9,7 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
@@ -19,21 +20,10 @@ import (
 // users of the machine and the shell history would see it.
 const EnvOIDCClientSecret = "KLUIS_OIDC_CLIENT_SECRET"
 
-func runOIDC(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis oidc add|list|remove"}
-	}
-	switch args[0] {
-	case "add":
-		return oidcAdd(ctx, env, args[1:])
-	case "list":
-		return onTenant(ctx, env, "oidc list", args[1:], func(db *store.DB, t tenant.Tenant) error {
-			return oidcList(ctx, env, db, t)
-		})
-	case "remove":
-		return oidcRemove(ctx, env, args[1:])
-	}
-	return usageError{fmt.Sprintf("unknown oidc command %q: use add, list or remove", args[0])}
+func oidcListCommand(ctx context.Context, env *Env, args []string) error {
+	return onTenant(ctx, env, "oidc list", args, tenantData, func(db *store.DB, t tenant.Tenant, _ audit.Actor) error {
+		return oidcList(ctx, env, db, t)
+	})
 }
 
 var oidcFlagNames = map[string]string{"name": "--name", "preset": "--preset", "issuer": "--issuer", "client_id": "--client-id",
@@ -43,6 +33,7 @@ var oidcFlagNames = map[string]string{"name": "--name", "preset": "--preset", "i
 func oidcAdd(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "oidc add")
 	ref := fs.String("tenant", "", "tenant slug or id")
+	grant := grantFlag(fs)
 	var s oidc.Settings
 	preset := fs.String("preset", "", "fas-eid, fas-itsme, acm or generic")
 	fs.StringVar(&s.Name, "name", "", "name in the login address /{tenant}/login/oidc/{name} (default: the preset)")
@@ -86,7 +77,11 @@ func oidcAdd(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	p, err := db.AddOIDCProvider(ctx, operatorActor(env), t.ID, s)
+	actor, err := granted(ctx, env, db, t, *grant, "kluis oidc add")
+	if err != nil {
+		return err
+	}
+	p, err := db.AddOIDCProvider(ctx, actor, t.ID, s)
 	if errors.Is(err, store.ErrConflict) {
 		return fmt.Errorf("tenant %s already has an OpenID provider named %q: choose another --name", t.Slug, s.Normalize().Name)
 	}
@@ -131,6 +126,7 @@ func oidcList(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) erro
 func oidcRemove(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "oidc remove")
 	ref := fs.String("tenant", "", "tenant slug or id")
+	grant := grantFlag(fs)
 	name := fs.String("name", "", "the provider's name (see `kluis oidc list`)")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
@@ -151,7 +147,11 @@ func oidcRemove(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	n, err := db.RemoveOIDCProvider(ctx, operatorActor(env), t.ID, *name)
+	actor, err := granted(ctx, env, db, t, *grant, "kluis oidc remove")
+	if err != nil {
+		return err
+	}
+	n, err := db.RemoveOIDCProvider(ctx, actor, t.ID, *name)
 	if errors.Is(err, store.ErrNotFound) {
 		return fmt.Errorf("tenant %s has no OpenID provider named %q: `kluis oidc list --tenant %s` shows them", t.Slug, *name, t.Slug)
 	}

@@ -31,7 +31,19 @@ func TestOperatorAddAndList(t *testing.T) {
 		t.Fatalf("the realm is listed as a tenant: %q", out)
 	}
 	s.fails("is the operators' realm, not a tenant", "user", "invite", "--tenant", "operator", "--email", "x@y.example", "--name", "X")
-	s.fails("unknown operator command", "operator", "remove")
+	s.fails("unknown operator command", "operator", "explode")
+	// The department shown on every controller's staff list (AUD-5).
+	s.fails("--department must be one line", "operator", "add", "--email", "jan@leverancier.example", "--name", "Jan",
+		"--department", strings.Repeat("x", 101))
+	s.ok("operator", "add", "--email", "jan@leverancier.example", "--name", "Jan", "--department", "Hosting")
+	s.ok("operator", "set", "--email", "jan@leverancier.example", "--department", "Support")
+	s.fails("no operator has that e-mail address", "operator", "set", "--email", "nobody@leverancier.example", "--department", "X")
+	s.fails("kluis operator set --email ADDRESS --department NAME", "operator", "set", "--email", "jan@leverancier.example")
+	s.ok("operator", "suspend", "--email", "jan@leverancier.example")
+	s.ok("operator", "reactivate", "--email", "jan@leverancier.example")
+	s.ok("operator", "remove", "--email", "jan@leverancier.example")
+	s.fails("no operator has that e-mail address", "operator", "remove", "--email", "jan@leverancier.example")
+	s.fails("say whom", "operator", "suspend")
 	// The realm's audit chain is verified with the tenants'.
 	if out := s.ok("audit", "verify", "--all"); !strings.Contains(out, "operator") {
 		t.Fatalf("audit verify --all skips the realm: %q", out)

@@ -16,13 +16,14 @@ import (
 // runRegister exports, imports and lists versions of a tenant's processing
 // register (annex 1) as YAML. Each import is a new version; earlier ones
 // stay readable.
-func runRegister(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis register export|import|history"}
-	}
-	cmd, args := args[0], args[1:]
+func registerCommand(cmd string) func(ctx context.Context, env *Env, args []string) error {
+	return func(ctx context.Context, env *Env, args []string) error { return runRegister(ctx, env, cmd, args) }
+}
+
+func runRegister(ctx context.Context, env *Env, cmd string, args []string) error {
 	fs := flags(env, "register "+cmd)
 	ref := fs.String("tenant", "", "tenant slug or id")
+	grant := grantFlag(fs)
 	version := 0
 	file := ""
 	switch cmd {
@@ -63,6 +64,10 @@ func runRegister(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	actor, err := granted(ctx, env, db, t, *grant, "kluis register "+cmd)
+	if err != nil {
+		return err
+	}
 	switch cmd {
 	case "export":
 		rv, err := db.RegisterAt(ctx, t.ID, version)
@@ -79,7 +84,7 @@ func runRegister(ctx context.Context, env *Env, args []string) error {
 		_, err = env.Stdout.Write(rv.Register.MarshalYAMLDocument())
 		return err
 	case "import":
-		n, err := db.SaveRegister(ctx, operatorActor(env), t.ID, reg)
+		n, err := db.SaveRegister(ctx, actor, t.ID, reg)
 		var inv *store.RegisterInvalidError
 		if errors.As(err, &inv) {
 			return registerProblems(inv.Problems)

@@ -12,18 +12,18 @@ import (
 	"github.com/kluis/kluis/internal/tenant"
 )
 
-// runRetention applies the register's retention now, as the daily job does
+// retentionRun applies the register's retention now, as the daily job does
 // (SEC-1): `kluis retention run [--tenant X] [--dry-run]`. A dry run says
 // what would happen and changes nothing. Exit status 1 when a tenant's run
-// failed (the others still ran).
-func runRetention(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "run" {
-		return usageError{"say what to do: kluis retention run [--tenant SLUG] [--dry-run]"}
-	}
+// failed (the others still ran). It needs no grant (a documented exception,
+// docs/operations.md): it applies the controller's own register exactly as
+// the nightly job does, the operator chooses nothing of what expires and
+// sees only counts, and every run and chunk is in the tenant's log.
+func retentionRun(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "retention run")
 	ref := fs.String("tenant", "", "tenant slug or id (default: every active tenant)")
 	dry := fs.Bool("dry-run", false, "report what would expire, change nothing")
-	cfg, rest, err := load(env, fs, args[1:])
+	cfg, rest, err := load(env, fs, args)
 	if err != nil {
 		return err
 	}

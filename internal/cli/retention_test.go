@@ -20,7 +20,7 @@ func TestClauseSEC1_RetentionCommand(t *testing.T) {
 	}
 	file := filepath.Join(s.dir, "register.yaml")
 	os.WriteFile(file, register.Demo().MarshalYAMLDocument(), 0o644)
-	s.ok("register", "import", "--tenant", "gent", "--file", file)
+	s.ok("register", "import", "--tenant", "gent", "--grant", s.grant("gent"), "--file", file)
 	if out := s.ok("retention", "run", "--dry-run"); !strings.Contains(out, "gent: dry run, nothing changed; would apply: nothing has expired; 0 on legal hold") {
 		t.Fatalf("dry run: %q", out)
 	}
@@ -29,4 +29,5 @@ func TestClauseSEC1_RetentionCommand(t *testing.T) {
 	}
 	s.fails(`no tenant "nope"`, "retention", "run", "--tenant", "nope")
 	s.fails("say what to do: kluis retention run", "retention")
+	s.fails(`unknown retention command "sweep"`, "retention", "sweep")
 }

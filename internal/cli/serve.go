@@ -70,13 +70,24 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		}
 		if len(applied) > 0 {
 			log.Info("applied migrations", "versions", applied)
+			if err := recordMigration(ctx, env, db, applied, nil); err != nil {
+				return err
+			}
 		}
 	}
 	if err := db.CheckSchema(ctx); err != nil {
 		return err
 	}
+	// The first start of each version is in the platform log (AUD-3): an
+	// upgrade concerns every tenant.
+	if _, err := db.PlatformStarted(ctx, operatorActor(env), versionString()); err != nil {
+		return err
+	}
 	if *demo {
 		if err := ensureDemoTenant(ctx, env, db); err != nil {
+			return err
+		}
+		if err := ensureDemoGrant(ctx, env, db, cfg.DataDir); err != nil {
 			return err
 		}
 	}
@@ -93,7 +104,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
-		ExportDir: exportDir(cfg),
+		ExportDir: exportDir(cfg), CheckpointKeyName: cfg.CheckpointKeyName(),
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},
@@ -112,8 +123,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)
 		handlers[jobs.KindExportBuild] = jobs.ExportBuildHandler(exportDir(cfg))
 		handlers[jobs.KindExportSweep] = jobs.ExportSweepHandler(exportDir(cfg))
-		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()}), log)
+		hookClient := webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()})
+		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(hookClient, log)
+		handlers[jobs.KindCheckpointPush] = jobs.CheckpointPushHandler(hookClient, log)
 		handlers[jobs.KindAuditCheckpoint] = jobs.CheckpointHandler(cfg.CheckpointKeyName())
+		handlers[jobs.KindAuditPrune] = jobs.PruneHandler(cfg.CheckpointKeyName())
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

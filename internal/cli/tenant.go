@@ -8,28 +8,10 @@ import (
 	"strings"
 	"text/tabwriter"
 
+	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
 )
-
-func runTenant(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis tenant create|list|show|suspend|reactivate"}
-	}
-	switch args[0] {
-	case "create":
-		return tenantCreate(ctx, env, args[1:])
-	case "list":
-		return tenantList(ctx, env, args[1:])
-	case "show":
-		return tenantShow(ctx, env, args[1:])
-	case "suspend":
-		return tenantStatus(ctx, env, args[1:], tenant.StatusSuspended)
-	case "reactivate":
-		return tenantStatus(ctx, env, args[1:], tenant.StatusActive)
-	}
-	return usageError{fmt.Sprintf("unknown tenant command %q: use create, list, show, suspend or reactivate", args[0])}
-}
 
 // tenantFlagNames maps validation fields to the flags that set them.
 var tenantFlagNames = map[string]string{
@@ -123,15 +105,15 @@ func findTenant(ctx context.Context, db *store.DB, rest []string, flagValue stri
 }
 
 func tenantShow(ctx context.Context, env *Env, args []string) error {
-	return onTenant(ctx, env, "tenant show", args, func(db *store.DB, t tenant.Tenant) error {
-		return showTenant(ctx, env, db, t)
+	return onTenant(ctx, env, "tenant show", args, tenantData, func(db *store.DB, t tenant.Tenant, actor audit.Actor) error {
+		return showTenant(ctx, env, db, t, actor)
 	})
 }
 
-func showTenant(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) error {
+func showTenant(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant, actor audit.Actor) error {
 	// The DPO contact is sealed personal data: opening it is audited in the
-	// tenant's own log as a supplier intervention (AUD-3).
-	c, err := db.TenantContact(ctx, operatorActor(env), t.ID, "tenant administration")
+	// tenant's own log as a supplier intervention (AUD-3), under the grant.
+	c, err := db.TenantContact(ctx, actor, t.ID, "tenant administration")
 	dpo := c.DPOName + " <" + c.DPOEmail + ">"
 	if errors.Is(err, store.ErrUnreadable) {
 		dpo = "(unreadable: the tenant's keys are gone)"
@@ -160,12 +142,12 @@ func showTenant(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) er
 }
 
 func tenantStatus(ctx context.Context, env *Env, args []string, status string) error {
-	return onTenant(ctx, env, "tenant "+status, args, func(db *store.DB, t tenant.Tenant) error {
+	return onTenant(ctx, env, "tenant "+status, args, platform, func(db *store.DB, t tenant.Tenant, actor audit.Actor) error {
 		if t.Status == status {
 			fmt.Fprintf(env.Stdout, "tenant %s is already %s\n", t.Slug, status)
 			return nil
 		}
-		if err := db.SetTenantStatus(ctx, operatorActor(env), t.ID, status); err != nil {
+		if err := db.SetTenantStatus(ctx, actor, t.ID, status); err != nil {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "tenant %s is now %s\n", t.Slug, status)
@@ -175,10 +157,15 @@ func tenantStatus(ctx context.Context, env *Env, args []string, status string) e
 
 // onTenant runs a command that acts on one tenant, named by --tenant or the
 // first argument: it loads the configuration, opens keys and database, and
-// resolves the tenant before calling fn.
-func onTenant(ctx context.Context, env *Env, name string, args []string, fn func(*store.DB, tenant.Tenant) error) error {
+// resolves the tenant before calling fn with the actor to record. A command
+// on the tenant's data (tenantData) takes --grant and runs only under it.
+func onTenant(ctx context.Context, env *Env, name string, args []string, acc access, fn func(*store.DB, tenant.Tenant, audit.Actor) error) error {
 	fs := flags(env, name)
 	ref := fs.String("tenant", "", "tenant slug or id")
+	var grant *string
+	if acc == tenantData {
+		grant = grantFlag(fs)
+	}
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
 		return err
@@ -192,5 +179,11 @@ func onTenant(ctx context.Context, env *Env, name string, args []string, fn func
 	if err != nil {
 		return err
 	}
-	return fn(db, t)
+	actor := operatorActor(env)
+	if acc == tenantData {
+		if actor, err = granted(ctx, env, db, t, *grant, "kluis "+name); err != nil {
+			return err
+		}
+	}
+	return fn(db, t, actor)
 }

@@ -9,35 +9,30 @@ import (
 	"text/tabwriter"
 
 	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
 )
 
-func runUser(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return usageError{"say what to do: kluis user invite|list"}
-	}
-	switch args[0] {
-	case "invite":
-		return userInvite(ctx, env, args[1:])
-	case "list":
-		return onTenant(ctx, env, "user list", args[1:], func(db *store.DB, t tenant.Tenant) error {
-			return listUsers(ctx, env, db, t)
-		})
-	}
-	return usageError{fmt.Sprintf("unknown user command %q: use invite or list", args[0])}
+func userList(ctx context.Context, env *Env, args []string) error {
+	return onTenant(ctx, env, "user list", args, tenantData, func(db *store.DB, t tenant.Tenant, actor audit.Actor) error {
+		return listUsers(ctx, env, db, t, actor)
+	})
 }
 
-var inviteFlagNames = map[string]string{"email": "--email", "name": "--name", "role": "--role", "lang": "--lang"}
+var inviteFlagNames = map[string]string{"email": "--email", "name": "--name", "role": "--role", "lang": "--lang", "department": "--department"}
 
 // userInvite bootstraps a tenant's first administrator (USR-1): it prints a
 // one-time activation link where the person chooses their own password
 // (USR-3); the supplier never sets or sees it. Later users are invited by
-// the tenant's admins in the web interface.
+// the tenant's admins in the web interface, or here under a grant: without
+// one only an administrator of a tenant that has no active administrator
+// yet (onboarding: nobody could give a grant).
 func userInvite(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "user invite")
 	ref := fs.String("tenant", "", "tenant slug or id")
+	grant := grantFlag(fs)
 	role := fs.String("role", "admin", "admin (beheerder), user (medewerker) or dpo")
 	var in account.Invite
 	fs.StringVar(&in.Email, "email", "", "the person's e-mail address")
@@ -64,8 +59,22 @@ func userInvite(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	actor := operatorActor(env)
+	first := false
+	if *grant == "" && in.Role == account.RoleAdmin {
+		has, err := db.HasActiveAdmin(ctx, t.ID)
+		if err != nil {
+			return err
+		}
+		first = !has
+	}
+	if !first {
+		if actor, err = granted(ctx, env, db, t, *grant, "kluis user invite"); err != nil {
+			return err
+		}
+	}
 	link := func(token string) string { return cfg.BaseURL + "/" + t.Slug + "/activate/" + token }
-	u, tok, err := db.InviteUserWithMail(ctx, operatorActor(env), t.ID, in, func(u account.User, token string) *store.OutgoingMail {
+	u, tok, err := db.InviteUserWithMail(ctx, actor, t.ID, in, func(u account.User, token string) *store.OutgoingMail {
 		return inviteMail(u, t, link(token))
 	})
 	if errors.Is(err, store.ErrConflict) {
@@ -106,8 +115,8 @@ func inviteSentence(err error, what string) error {
 	return fmt.Errorf("%s: %s", what, strings.Join(parts, "; "))
 }
 
-func listUsers(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant) error {
-	users, err := db.Users(ctx, operatorActor(env), t.ID)
+func listUsers(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant, actor audit.Actor) error {
+	users, err := db.Users(ctx, actor, t.ID)
 	if err != nil {
 		return err
 	}

@@ -42,6 +42,9 @@ var Schedule = []Periodic{
 	{Kind: KindDraftSweep, Every: 15 * time.Minute},
 	{Kind: KindRetention, Every: 24 * time.Hour},
 	{Kind: KindAuditCheckpoint, Every: 15 * time.Minute}, // `kluis serve` puts the configured period in
+	{Kind: KindAuditPrune, Every: 24 * time.Hour},
+	{Kind: KindCheckpointDigest, Every: 24 * time.Hour},
+	{Kind: KindCheckpointPush, Every: time.Minute},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -72,7 +75,10 @@ func Handlers() map[string]Handler {
 		KindDraftSweep:  draftSweep,
 		KindRetention:   retention,
 		// The key's name comes from the base URL: `kluis serve` puts it in.
-		KindAuditCheckpoint: CheckpointHandler("kluis.example/audit"),
+		KindAuditCheckpoint:  CheckpointHandler("kluis.example/audit"),
+		KindAuditPrune:       PruneHandler("kluis.example/audit"),
+		KindCheckpointDigest: checkpointDigest,
+		KindCheckpointPush:   CheckpointPushHandler(nil, nil), // no allow-list: `kluis serve` puts its own in
 	}
 }
 

@@ -27,12 +27,7 @@ const webhookBatch = 20
 //
 //	h[jobs.KindWebhookSend] = jobs.WebhookHandler(webhook.NewClient(…), log)
 func WebhookHandler(c *webhook.Client, log *slog.Logger) Handler {
-	if log == nil {
-		log = slog.Default()
-	}
-	if c == nil {
-		c = webhook.NewClient(webhook.ClientOptions{})
-	}
+	c, log = webhookDefaults(c, log)
 	return func(ctx context.Context, db *store.DB, j store.Job) error {
 		for ctx.Err() == nil {
 			ds, err := db.ClaimWebhookDeliveries(ctx, webhookBatch)
@@ -67,4 +62,16 @@ func WebhookHandler(c *webhook.Client, log *slog.Logger) Handler {
 		}
 		return nil
 	}
+}
+
+// webhookDefaults are a webhook handler's client and logger: without a
+// client, one with no allow-list; without a logger, slog's default.
+func webhookDefaults(c *webhook.Client, log *slog.Logger) (*webhook.Client, *slog.Logger) {
+	if log == nil {
+		log = slog.Default()
+	}
+	if c == nil {
+		c = webhook.NewClient(webhook.ClientOptions{})
+	}
+	return c, log
 }

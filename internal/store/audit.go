@@ -72,8 +72,11 @@ func (tx *Tx) appendAudit(e audit.Event) error {
 			next.PrevHash, next.Hash); err != nil {
 			return fmt.Errorf("audit: append: %w", err)
 		}
+		if err := tx.indexListObjects(next); err != nil {
+			return err
+		}
 		tx.heads[e.TenantID] = chainHead{Head: audit.Head{Seq: next.Seq, Hash: next.Hash}, tree: frontier}
-		return nil
+		return tx.staffChanged(next) // AUD-5: a change of the supplier's staff list is told to every controller
 	}
 }
 
@@ -106,8 +109,16 @@ func (tx *Tx) readHead(tenantID string, lock bool) (chainHead, error) {
 	if _, err := auditproof.ResumeLogBytes(uint64(max(h.Seq, 0)), h.tree); err == nil {
 		return h, nil
 	}
-	tree := auditproof.NewLog()
-	rows, err := tx.query(`SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND seq <= $2 ORDER BY seq`, tenantID, h.Seq)
+	// A pruned log's tree resumes from its pruning record (AUD-2).
+	p, err := tx.latestPruning(tenantID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return h, err
+	}
+	tree, _, err := resumeAt(tenantID, p)
+	if err != nil {
+		return h, err
+	}
+	rows, err := tx.query(`SELECT seq, hash FROM audit_events WHERE tenant_id = $1 AND seq > $2 AND seq <= $3 ORDER BY seq`, tenantID, p.Size, h.Seq)
 	if err != nil {
 		return h, fmt.Errorf("audit: build tree: %w", err)
 	}

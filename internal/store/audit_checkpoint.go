@@ -40,9 +40,17 @@ type CheckpointKey struct {
 	Created     bool // made by this call (first use)
 }
 
-// CheckpointKey returns the platform's checkpoint-signing key from the
-// keyring, making it, named name, on first use.
+// CheckpointKey is CheckpointKeyBy for the platform itself (the job, a
+// page): the key's making, if it happens, is the system's.
 func (db *DB) CheckpointKey(name string) (CheckpointKey, error) {
+	return db.CheckpointKeyBy(context.Background(), audit.System("checkpoint-key"), name)
+}
+
+// CheckpointKeyBy returns the platform's checkpoint-signing key from the
+// keyring, making it, named name, on first use; its making is recorded in
+// the platform log, by actor, with its fingerprint: it concerns every
+// tenant (AUD-3).
+func (db *DB) CheckpointKeyBy(ctx context.Context, actor audit.Actor, name string) (CheckpointKey, error) {
 	if err := db.requireKeys(); err != nil {
 		return CheckpointKey{}, err
 	}
@@ -62,6 +70,11 @@ func (db *DB) CheckpointKey(name string) (CheckpointKey, error) {
 	fp, err := auditproof.Fingerprint(vkey)
 	if err != nil {
 		return CheckpointKey{}, err
+	}
+	if created {
+		if err := db.PlatformLog(ctx, actor, "platform.checkpoint_key", PlatformAll, fp); err != nil {
+			return CheckpointKey{}, err
+		}
 	}
 	return CheckpointKey{Signer: signer, VerifierKey: vkey, Fingerprint: fp, Created: created}, nil
 }

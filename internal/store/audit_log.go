@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -14,12 +16,13 @@ import (
 // ErrBadFilter: a filter holds characters no id or action has.
 var ErrBadFilter = errors.New("invalid filter")
 
-// AuditLogLimit is the most events one page of the log holds;
-// AuditExportLimit the most one download (AuditQuery.Export) holds.
-const (
-	AuditLogLimit    = 200
-	AuditExportLimit = 10000
-)
+// AuditLogLimit is the most events one page of the log holds.
+const AuditLogLimit = 200
+
+// auditExportBatch is how many events one read of a download holds: a
+// download of any size pages through the log in batches of this many, in
+// constant memory.
+const auditExportBatch = 1000
 
 // AuditQuery selects a page of a tenant's audit log, newest first. Empty
 // fields do not filter. Action matches from the start ("submission."
@@ -39,9 +42,6 @@ type AuditQuery struct {
 	From, To time.Time
 	Before   int64
 	Limit    int
-	// Export marks a download (up to AuditExportLimit events), recorded
-	// as audit.export instead of audit.read.
-	Export bool
 }
 
 // AuditPage is one page of the log and where the next one starts (0: the
@@ -52,77 +52,191 @@ type AuditPage struct {
 	Head   int64 // the newest sequence number of the chain
 }
 
+// auditFilter is an AuditQuery made ready for SQL: the subject as its
+// pseudonym, and a description for the record of the read (never a
+// subject's identifier).
+type auditFilter struct {
+	q         AuditQuery
+	subject   string
+	described []string
+}
+
+func (db *DB) auditFilter(tenantID string, q AuditQuery) (auditFilter, error) {
+	if strings.ContainsAny(q.ObjectID+q.Action+q.ActorID+strings.Join(q.Actions, ""), "%\\") {
+		return auditFilter{}, ErrBadFilter
+	}
+	f := auditFilter{q: q}
+	if q.Action != "" {
+		f.described = append(f.described, "action "+q.Action)
+	}
+	if len(q.Actions) > 0 {
+		f.described = append(f.described, "actions "+strings.Join(q.Actions, " "))
+	}
+	if q.ActorID != "" {
+		f.described = append(f.described, "actor "+q.ActorID)
+	}
+	if q.ObjectID != "" {
+		f.described = append(f.described, "object "+q.ObjectID)
+	}
+	if q.Subject != "" {
+		index, err := db.keys.BlindIndex(tenantID, "subject", []byte(q.Subject))
+		if err != nil {
+			return auditFilter{}, err
+		}
+		f.subject = subjectPseudonym(index)
+		f.described = append(f.described, "data subject "+f.subject)
+	}
+	return f, nil
+}
+
+// auditCursor is where a read of the log, newest first, goes on: the
+// events before (at, seq).
+type auditCursor struct{ at, seq int64 }
+
+// sql is the query for at most limit events of f after cur (nil: from the
+// newest) with seq <= maxSeq (0: any), in the page's order: newest first
+// by time, then by sequence number.
+//
+// Every filter of the page is a range of one index of migration 0025, read
+// in that order, so the query reads about as many index entries as it
+// returns however large the log is (AUD-1): the citizen filter drives on
+// audit_events_subject, the object filter on audit_events_object plus
+// audit_list_objects (a list event's ids), the action filter on
+// audit_events_action — or audit_events_actor_action with an actor —, the
+// actor filter on audit_events_actor, and the period alone on
+// audit_events_at. A filter of several actions (a group) is one branch per
+// action, each an ordered range of at most limit rows, merged: neither
+// planner can merge ordered ranges of an IN list itself, and a sort of
+// every matching row is what made the page slow. The other filters are
+// checked on the rows the driving range yields.
+func (f auditFilter) sql(db *DB, tenantID string, cur *auditCursor, maxSeq int64, limit int) (string, []any) {
+	q := f.q
+	args := []any{tenantID}
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	listed := func(id string) string {
+		return "seq IN (SELECT seq FROM audit_list_objects WHERE tenant_id = $1 AND object_id = " + id + ")"
+	}
+	codes := slices.Compact(slices.Sorted(slices.Values(q.Actions)))
+	// Each branch names its index: SQLite, without statistics (Kluis runs
+	// no ANALYZE), may prefer the period's range on audit_events_at to an
+	// equality and the same range on another index. PostgreSQL chooses
+	// by cost and finds the same.
+	type branch struct{ index, cond string }
+	var branches []branch
+	var rest []string
+	switch {
+	case f.subject != "":
+		// subject <> '' lets SQLite use the partial index.
+		branches = []branch{{"audit_events_subject", "subject = " + arg(f.subject) + " AND subject <> ''"}}
+	case q.ObjectID != "":
+		id := arg(q.ObjectID)
+		branches = []branch{{"audit_events_object", "object_id = " + id}, {"", listed(id)}}
+	case len(codes) > 0:
+		index, actor := "audit_events_action", ""
+		if q.ActorID != "" {
+			index, actor = "audit_events_actor_action", "actor_id = "+arg(q.ActorID)+" AND "
+		}
+		for _, code := range codes {
+			branches = append(branches, branch{index, actor + "action = " + arg(code)})
+		}
+	case q.ActorID != "":
+		branches = []branch{{"audit_events_actor", "actor_id = " + arg(q.ActorID)}}
+	default:
+		branches = []branch{{"audit_events_at", ""}}
+	}
+	// The filters the driving range does not hold.
+	if f.subject != "" && q.ObjectID != "" {
+		id := arg(q.ObjectID)
+		rest = append(rest, "(object_id = "+id+" OR "+listed(id)+")")
+	}
+	if (f.subject != "" || q.ObjectID != "") && len(codes) > 0 {
+		marks := make([]string, len(codes))
+		for i, code := range codes {
+			marks[i] = arg(code)
+		}
+		rest = append(rest, "action IN ("+strings.Join(marks, ", ")+")")
+	}
+	if (f.subject != "" || q.ObjectID != "") && q.ActorID != "" {
+		rest = append(rest, "actor_id = "+arg(q.ActorID))
+	}
+	if q.Action != "" {
+		rest = append(rest, fmt.Sprintf("substr(action, 1, %d) = %s", len(q.Action), arg(q.Action)))
+	}
+	if !q.From.IsZero() {
+		rest = append(rest, "{at} >= "+arg(micros(q.From)))
+	}
+	if !q.To.IsZero() {
+		rest = append(rest, "{at} < "+arg(micros(q.To)))
+	}
+	if cur != nil {
+		rest = append(rest, "({at}, seq) < ("+arg(cur.at)+", "+arg(cur.seq)+")")
+	}
+	if maxSeq > 0 {
+		rest = append(rest, "seq <= "+arg(maxSeq))
+	}
+	order := fmt.Sprintf(" ORDER BY at DESC, seq DESC LIMIT %d", limit)
+	selects := make([]string, len(branches))
+	for i, b := range branches {
+		where := append([]string{"tenant_id = $1"}, rest...)
+		if b.cond != "" {
+			where = append(where, b.cond)
+		}
+		from, at := "audit_events", "at"
+		switch {
+		case db.dialect != SQLite:
+		case b.index != "":
+			from += " INDEXED BY " + b.index
+		default:
+			// A list event's few rows by primary key, then sorted: "+at"
+			// keeps SQLite from reading audit_events_at instead, for its
+			// order or for a period.
+			at = "+at"
+		}
+		selects[i] = "SELECT " + auditEventColumns + " FROM " + from + " WHERE " +
+			strings.ReplaceAll(strings.Join(where, " AND "), "{at}", at) + strings.Replace(order, "at DESC", at+" DESC", 1)
+	}
+	if len(selects) == 1 {
+		return selects[0], args
+	}
+	for i, s := range selects {
+		selects[i] = fmt.Sprintf("SELECT * FROM (%s) AS b%d", s, i)
+	}
+	return strings.Join(selects, " UNION ALL ") + order, args
+}
+
 // AuditLog reads a page of the tenant's audit log for its controller (the
 // admins and the DPO) and records that read — with the filter, never a
 // subject's identifier — in the same transaction. Events hold ids and
 // pseudonyms, never content.
 func (db *DB) AuditLog(ctx context.Context, actor audit.Actor, tenantID string, q AuditQuery) (AuditPage, error) {
-	if strings.ContainsAny(q.ObjectID+q.Action+q.ActorID+strings.Join(q.Actions, ""), "%\\") {
-		return AuditPage{}, fmt.Errorf("audit log: %w", ErrBadFilter)
+	f, err := db.auditFilter(tenantID, q)
+	if err != nil {
+		return AuditPage{}, fmt.Errorf("audit log: %w", err)
 	}
-	switch {
-	case q.Export && q.Limit > 0 && q.Limit <= AuditExportLimit:
-	case q.Export:
-		q.Limit = AuditExportLimit
-	case q.Limit <= 0 || q.Limit > AuditLogLimit:
+	if q.Limit <= 0 || q.Limit > AuditLogLimit {
 		q.Limit = 50
 	}
-	where := []string{"tenant_id = $1"}
-	args := []any{tenantID}
-	add := func(cond string, v any) {
-		args = append(args, v)
-		where = append(where, strings.ReplaceAll(cond, "?", fmt.Sprintf("$%d", len(args))))
-	}
-	var described []string
-	if q.Action != "" {
-		add(fmt.Sprintf("substr(action, 1, %d) = ?", len(q.Action)), q.Action)
-		described = append(described, "action "+q.Action)
-	}
-	if len(q.Actions) > 0 {
-		marks := make([]string, len(q.Actions))
-		for i, code := range q.Actions {
-			args = append(args, code)
-			marks[i] = fmt.Sprintf("$%d", len(args))
-		}
-		where = append(where, "action IN ("+strings.Join(marks, ", ")+")")
-		described = append(described, "actions "+strings.Join(q.Actions, " "))
-	}
-	if q.ActorID != "" {
-		add("actor_id = ?", q.ActorID)
-		described = append(described, "actor "+q.ActorID)
-	}
-	if q.ObjectID != "" {
-		// A list event names its rows as "id,id,…". ("_" in an id also
-		// matches any one character there: at worst a few more rows.)
-		args = append(args, q.ObjectID, "%,"+q.ObjectID+",%")
-		where = append(where, fmt.Sprintf("(object_id = $%d OR ',' || object_id || ',' LIKE $%d)", len(args)-1, len(args)))
-		described = append(described, "object "+q.ObjectID)
-	}
-	if q.Subject != "" {
-		index, err := db.keys.BlindIndex(tenantID, "subject", []byte(q.Subject))
-		if err != nil {
-			return AuditPage{}, fmt.Errorf("audit log: %w", err)
-		}
-		add("subject = ?", subjectPseudonym(index))
-		described = append(described, "data subject "+subjectPseudonym(index))
-	}
-	if !q.From.IsZero() {
-		add("at >= ?", micros(q.From))
-	}
-	if !q.To.IsZero() {
-		add("at < ?", micros(q.To))
-	}
-	if q.Before > 0 {
-		add("seq < ?", q.Before)
-	}
 	var page AuditPage
-	err := db.write(ctx, func(tx *Tx) error {
+	err = db.write(ctx, func(tx *Tx) error {
 		page = AuditPage{}
 		if err := tx.queryRow(`SELECT COALESCE(MAX(seq), 0) FROM audit_events WHERE tenant_id = $1`, tenantID).Scan(&page.Head); err != nil {
 			return err
 		}
-		rows, err := tx.query(`SELECT `+auditEventColumns+` FROM audit_events WHERE `+strings.Join(where, " AND ")+
-			fmt.Sprintf(` ORDER BY seq DESC LIMIT %d`, q.Limit+1), args...)
+		var cur *auditCursor
+		if q.Before > 0 {
+			cur = &auditCursor{seq: q.Before}
+			err := tx.queryRow(`SELECT at FROM audit_events WHERE tenant_id = $1 AND seq = $2`, tenantID, q.Before).Scan(&cur.at)
+			if errors.Is(err, sql.ErrNoRows) {
+				cur = &auditCursor{at: math.MinInt64} // no such event: nothing comes after it
+			} else if err != nil {
+				return err
+			}
+		}
+		query, args := f.sql(db, tenantID, cur, 0, q.Limit+1)
+		rows, err := tx.query(query, args...)
 		if err != nil {
 			return err
 		}
@@ -136,14 +250,11 @@ func (db *DB) AuditLog(ctx context.Context, actor audit.Actor, tenantID string, 
 			page.Events = page.Events[:q.Limit]
 			page.Next = page.Events[q.Limit-1].Seq
 		}
-		purpose, action := "audit log review", "audit.read"
-		if q.Export {
-			purpose, action = fmt.Sprintf("audit log download, %d events", len(page.Events)), "audit.export"
+		purpose := "audit log review"
+		if len(f.described) > 0 {
+			purpose += ": " + strings.Join(f.described, ", ")
 		}
-		if len(described) > 0 {
-			purpose += ": " + strings.Join(described, ", ")
-		}
-		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "audit_log", Purpose: purpose}
+		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "audit.read", ObjectType: "audit_log", Purpose: purpose}
 		if len(page.Events) > 0 {
 			ev.ObjectID = fmt.Sprintf("%d-%d", page.Events[len(page.Events)-1].Seq, page.Events[0].Seq)
 		}
@@ -153,6 +264,96 @@ func (db *DB) AuditLog(ctx context.Context, actor audit.Actor, tenantID string, 
 		return AuditPage{}, fmt.Errorf("audit log: %w", err)
 	}
 	return page, nil
+}
+
+// AuditExport hands fn every event of q (Before and Limit aside), newest
+// first, in batches, for a download of the log: however many there are,
+// in constant memory. The download is recorded (audit.export, with the
+// filter and the newest event it can hold) in the transaction of the first
+// read, before any event leaves the store (AUD-1); the batches after it
+// read up to that event, so that the download is the log as it was when it
+// began. fn's slice is reused from batch to batch. It returns the number
+// of events handed over.
+func (db *DB) AuditExport(ctx context.Context, actor audit.Actor, tenantID string, q AuditQuery, fn func([]audit.Event) error) (int64, error) {
+	f, err := db.auditFilter(tenantID, q)
+	if err != nil {
+		return 0, fmt.Errorf("audit export: %w", err)
+	}
+	var head, n int64
+	var cur *auditCursor
+	batch := make([]audit.Event, 0, auditExportBatch)
+	keep := func(e *audit.Event) error {
+		batch = append(batch, *e) // Scan copied the hashes
+		return nil
+	}
+	err = db.write(ctx, func(tx *Tx) error {
+		batch = batch[:0]
+		if err := tx.queryRow(`SELECT COALESCE(MAX(seq), 0) FROM audit_events WHERE tenant_id = $1`, tenantID).Scan(&head); err != nil {
+			return err
+		}
+		query, args := f.sql(db, tenantID, nil, head, auditExportBatch)
+		rows, err := tx.query(query, args...)
+		if err != nil {
+			return err
+		}
+		if err := scanAuditEvents(rows, tenantID, keep); err != nil {
+			return err
+		}
+		purpose := fmt.Sprintf("audit log download up to event %d", head)
+		if len(f.described) > 0 {
+			purpose += ": " + strings.Join(f.described, ", ")
+		}
+		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "audit.export", ObjectType: "audit_log", Purpose: purpose}
+		if head > 0 {
+			ev.ObjectID = fmt.Sprintf("1-%d", head)
+		}
+		return tx.appendAudit(ev)
+	})
+	for err == nil && len(batch) > 0 {
+		n += int64(len(batch))
+		last := batch[len(batch)-1]
+		if err = fn(batch); err != nil || len(batch) < auditExportBatch {
+			break
+		}
+		cur = &auditCursor{at: micros(last.Time), seq: last.Seq}
+		batch = batch[:0]
+		query, args := f.sql(db, tenantID, cur, head, auditExportBatch)
+		var rows *sql.Rows
+		if rows, err = db.sql.QueryContext(ctx, query, args...); err == nil {
+			err = scanAuditEvents(rows, tenantID, keep)
+		}
+	}
+	if err != nil {
+		return n, fmt.Errorf("audit export: %w", err)
+	}
+	return n, nil
+}
+
+// indexListObjects records the ids a list event names ("id,id,…") in
+// audit_list_objects, so that the object filter finds the event by any of
+// them through an index (AUD-1). Other events have nothing to record.
+func (tx *Tx) indexListObjects(e audit.Event) error {
+	if !strings.Contains(e.ObjectID, ",") {
+		return nil
+	}
+	seen := map[string]bool{}
+	var values []string
+	args := []any{e.TenantID, e.Seq}
+	for _, id := range strings.Split(e.ObjectID, ",") {
+		if id == "" || seen[id] {
+			continue
+		}
+		seen[id] = true
+		args = append(args, id)
+		values = append(values, fmt.Sprintf("($1, $%d, $2)", len(args)))
+	}
+	if len(values) == 0 {
+		return nil
+	}
+	if _, err := tx.exec(`INSERT INTO audit_list_objects (tenant_id, object_id, seq) VALUES `+strings.Join(values, ", "), args...); err != nil {
+		return fmt.Errorf("audit: list objects: %w", err)
+	}
+	return nil
 }
 
 // SubmissionRef is how the audit log names a submission: its reference

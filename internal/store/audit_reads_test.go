@@ -26,7 +26,8 @@ var notPersonalData = map[string]string{
 	"ExportJob":     "the export file's data key, for the build job; the export and what it holds were recorded when it was asked for",
 	// The analysis sees the shared scanner; this caller asks it to open
 	// nothing (scanGrant(…, false)).
-	"ActiveOperatorGrant": "checks that a grant exists; opens neither label nor reason",
+	"ActiveOperatorGrant":     "checks that a grant exists; opens neither label nor reason",
+	"ActiveMaintenanceNotice": "checks that a notice is open now; opens neither label, scope nor reason (scanNotice(…, false))",
 }
 
 // TestClauseAUD1_NoUnauditedReadOfPersonalData enumerates the store's

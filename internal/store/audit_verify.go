@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"database/sql"
 	"database/sql/driver"
 	"errors"
@@ -17,6 +18,8 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"github.com/jackc/pgx/v5/stdlib"
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/auditproof"
+	"github.com/kluis/kluis/internal/seal"
 )
 
 // VerifyAudit reads a long chain in parts at the same time, each on its own
@@ -50,15 +53,31 @@ func (db *DB) VerifyAudit(ctx context.Context, tenantID string) (int64, error) {
 // afterwards, in order, by the verifier that finished the part before, as
 // the single walk would have: a gap, an edit or a broken link at a boundary
 // is found there. What lies after head.Seq is read last, by verifyTail.
+//
+// A pruned log (AUD-2) is walked from its latest pruning record: the chain
+// resumes after the record's last hash at its size, and the count is of
+// the events after it. Whether the record itself is genuine is a question
+// for its signature, which the checkpoint verifier checks
+// (auditproof.VerifyFrom); this walk shows the chain unbroken from it.
 func (db *DB) verifyAudit(ctx context.Context, tenantID string, head audit.Head, n int) (int64, error) {
-	if head.Seq <= 0 {
+	pruned, err := db.LatestAuditPruning(ctx, tenantID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return 0, err
+	}
+	start := pruned.Size
+	if start > 0 {
+		if err := db.checkPruning(pruned); err != nil {
+			return 0, err
+		}
+	}
+	if head.Seq <= start {
 		n = 1 // nothing to split (and keep the ranges increasing)
 	}
 	parts := make([]verifyPart, n)
 	for i := range parts {
 		parts[i].lo, parts[i].hi = math.MinInt64, head.Seq
 		if i > 0 {
-			parts[i].lo = 1 + int64(i)*head.Seq/int64(n)
+			parts[i].lo = start + 1 + int64(i)*(head.Seq-start)/int64(n)
 			parts[i-1].hi = parts[i].lo - 1
 		}
 	}
@@ -68,19 +87,61 @@ func (db *DB) verifyAudit(ctx context.Context, tenantID string, head audit.Head,
 	}
 	wg.Wait()
 	v := audit.NewVerifier(tenantID)
+	if start > 0 {
+		v = audit.ResumeVerifier(tenantID, pruned.Start())
+	}
 	for _, p := range parts {
 		if p.first != nil {
 			if err := v.Next(p.first); err != nil {
-				return v.Count(), err
+				return v.Count() - start, err
 			}
 			v = p.rest
 		}
 		if p.err != nil {
-			return v.Count(), p.err
+			return v.Count() - start, p.err
 		}
 	}
-	err := db.verifyTail(ctx, tenantID, head.Seq, v)
-	return v.Count(), err
+	err = db.verifyTail(ctx, tenantID, head.Seq, v)
+	return v.Count() - start, err
+}
+
+// checkPruning checks the pruning record a pruned log starts from with the
+// platform's checkpoint key, when the keyring holds one: its signature and
+// checkpoint, and that the columns the walk resumes from (size, last hash,
+// frontier) are what it signed. A record written behind the store's back
+// — which the delete trigger would then let cover a deletion — fails here
+// as a broken chain at the first event after it (AUD-2).
+func (db *DB) checkPruning(p AuditPruning) error {
+	if db.keys == nil {
+		return nil
+	}
+	name, priv, _, err := db.keys.CheckpointKey("")
+	if errors.Is(err, seal.ErrNoCheckpointKey) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("checkpoint key: %w", err)
+	}
+	pub := bytes.Clone(priv.Public().(ed25519.PublicKey))
+	clear(priv)
+	vkey, err := auditproof.VerifierKey(name, pub)
+	if err != nil {
+		return err
+	}
+	v, err := auditproof.ParseVerifierKey(vkey)
+	if err != nil {
+		return err
+	}
+	broken := func(reason string) error {
+		return &audit.BrokenError{Seq: p.Size + 1, Reason: "the log starts after a pruning record that does not hold: " + reason}
+	}
+	rec, _, err := auditproof.ParsePruned(*p.Pruned(), auditproof.Origin(name+"/", p.TenantID), v)
+	if err != nil {
+		return broken(err.Error())
+	}
+	if rec.Size != uint64(p.Size) || !bytes.Equal(rec.LastHash, p.LastHash) || !bytes.Equal(bytes.Join(rec.Frontier, nil), p.Frontier) {
+		return broken("its size, last hash or frontier are not the ones it signed")
+	}
+	return nil
 }
 
 // verifyTail checks the events after seq `after` and compares the end of

@@ -12,10 +12,15 @@ import (
 // inbox (InboxSummary): none of it is personal data (counts, times,
 // outcomes), so reading it is not audited.
 type HomeFacts struct {
-	// ActiveGrants counts supplier grants in force now (AUD-4);
+	// ActiveGrants counts supplier grants, and maintenance notices inside
+	// their window, in force now (AUD-4);
 	// NextGrantEnd is when the first of them ends (zero when none).
 	ActiveGrants int
 	NextGrantEnd time.Time
+	// PlannedNotices counts maintenance notices announced and not yet
+	// begun (not objected to); NextNoticeStart is the first one's start.
+	PlannedNotices  int
+	NextNoticeStart time.Time
 	// LastVerify is the last integrity check of the tenant's audit chain
 	// (the daily audit.verify job, AUD-2); nil when none is in the recent
 	// log.
@@ -40,12 +45,26 @@ func (db *DB) HomeFacts(ctx context.Context, tenantID string) (HomeFacts, error)
 	var f HomeFacts
 	now := micros(db.now())
 	var next sql.NullInt64
-	if err := db.sql.QueryRowContext(ctx, `SELECT count(*), MIN(expires_at) FROM operator_grants
-		WHERE tenant_id = $1 AND revoked_at IS NULL AND expires_at > $2`, tenantID, now).Scan(&f.ActiveGrants, &next); err != nil {
+	// Supplier access in force: grants, and maintenance notices inside
+	// their window (AUD-4).
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*), MIN(a.until) FROM (
+			SELECT expires_at AS until FROM operator_grants WHERE tenant_id = $1 AND revoked_at IS NULL AND expires_at > $2
+			UNION ALL
+			SELECT ends_at FROM maintenance_notices
+			WHERE tenant_id = $1 AND objected_at IS NULL AND starts_at <= $2 AND ends_at > $2) a`,
+		tenantID, now).Scan(&f.ActiveGrants, &next); err != nil {
 		return f, fmt.Errorf("home facts: grants: %w", err)
 	}
 	if next.Valid {
 		f.NextGrantEnd = fromMicros(next.Int64)
+	}
+	var start sql.NullInt64
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*), MIN(starts_at) FROM maintenance_notices
+		WHERE tenant_id = $1 AND objected_at IS NULL AND starts_at > $2`, tenantID, now).Scan(&f.PlannedNotices, &start); err != nil {
+		return f, fmt.Errorf("home facts: notices: %w", err)
+	}
+	if start.Valid {
+		f.NextNoticeStart = fromMicros(start.Int64)
 	}
 	var at int64
 	var outcome string

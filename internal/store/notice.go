@@ -95,22 +95,9 @@ func (tx *Tx) notifyAdmins(tenantID, aboutID, key string, actor audit.Actor, arg
 	// Not activeAdmins: no row locks here, so that a login (which holds
 	// the user's row) and an admin action (which locks the admins first)
 	// cannot deadlock on PostgreSQL.
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id FROM users WHERE tenant_id = $1 AND role = $2 AND status = $3
+	ids, err := tx.queryIDs(`SELECT id FROM users WHERE tenant_id = $1 AND role = $2 AND status = $3
 		AND removed_at IS NULL AND id <> $4 ORDER BY id`, tenantID, string(account.RoleAdmin), account.StatusActive, aboutID)
 	if err != nil {
-		return err
-	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return err
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, id := range ids {
@@ -127,6 +114,26 @@ func (tx *Tx) notifyAdmins(tenantID, aboutID, key string, actor audit.Actor, arg
 		}
 	}
 	return nil
+}
+
+// queryIDs returns the single text column of query's rows, closing them
+// before the caller's next statement (PostgreSQL runs one at a time per
+// connection).
+func (tx *Tx) queryIDs(query string, args ...any) ([]string, error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // noticeArg is one argument of a notice's body, rendered in the

@@ -104,6 +104,10 @@ type OperatorGrant struct {
 	Unreadable bool // label and reason did not open; listed without them
 }
 
+// markUnreadable keeps a listed grant whose label and reason do not open
+// (openedList).
+func (g *OperatorGrant) markUnreadable() string { g.Unreadable = true; return g.ID }
+
 // ActiveAt reports whether the grant allows access at now.
 func (g OperatorGrant) ActiveAt(now time.Time) bool {
 	return g.RevokedAt == nil && now.Before(g.ExpiresAt)
@@ -271,47 +275,10 @@ func (db *DB) scanGrant(row interface{ Scan(...any) error }, open bool) (Operato
 // OperatorGrants lists the tenant's grants of the last 90 days, newest
 // first, opened for display; the read is audited in the tenant's log.
 func (db *DB) OperatorGrants(ctx context.Context, actor audit.Actor, tenantID string) ([]OperatorGrant, error) {
-	if err := db.requireKeys(); err != nil {
-		return nil, err
-	}
-	var gs []OperatorGrant
-	var bad []unreadable
-	err := db.write(ctx, func(tx *Tx) error {
-		gs, bad = gs[:0], nil
-		since := micros(db.now().Add(-90 * 24 * time.Hour))
-		rows, err := tx.tx.QueryContext(tx.ctx, `SELECT `+grantColumns+` FROM operator_grants WHERE tenant_id = $1 AND created_at >= $2
-			ORDER BY created_at DESC, id`, tenantID, since)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			g, err := db.scanGrant(rows, true)
-			var oe *openError
-			if errors.As(err, &oe) {
-				// One grant whose label does not open fails alone (SEC-3).
-				g.Unreadable = true
-				bad = append(bad, unreadableOf(actor, tenantID, "operator_grant", g.ID, oe.sealed, oe.err))
-			} else if err != nil {
-				return err
-			}
-			gs = append(gs, g)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close() // before the next statement: PostgreSQL runs one at a time per connection
-		for _, u := range bad {
-			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read",
-				ObjectType: "operator_grant", ObjectID: u.objectID, Purpose: "access review", Outcome: audit.OutcomeFailure}); err != nil {
-				return err
-			}
-		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.grants.read", ObjectType: "operator_grants",
-			ObjectID: tenantID, Purpose: "access review"})
-	})
-	db.alertUnreadable(ctx, bad)
-	return gs, err
+	return reviewedList(ctx, db, actor, tenantID, "operator.grants.read", "operator_grant", "operator_grants",
+		func(row interface{ Scan(...any) error }) (OperatorGrant, error) { return db.scanGrant(row, true) },
+		`SELECT `+grantColumns+` FROM operator_grants WHERE tenant_id = $1 AND created_at >= $2
+		ORDER BY created_at DESC, id`, tenantID, micros(db.now().Add(-90*24*time.Hour)))
 }
 
 // ActiveOperatorGrant returns the grant that lets operatorID into tenantID
@@ -326,13 +293,18 @@ func (db *DB) ActiveOperatorGrant(ctx context.Context, tenantID, operatorID stri
 	return g, err
 }
 
-// GrantedTenants lists the controllers whose active grants let operatorID
-// in now, for the operator's own page (no sealed field is opened: the
-// label and reason are the controller's).
+// GrantedTenants lists the controllers whose active grants or open
+// maintenance notices (AUD-4) let operatorID in now, for the operator's own
+// page (no sealed field is opened: the label and reason are the controller's).
 func (db *DB) GrantedTenants(ctx context.Context, operatorID string) ([]OperatorGrantSummary, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT t.slug, t.legal_name, MAX(g.expires_at) FROM operator_grants g
-		JOIN tenants t ON t.id = g.tenant_id
-		WHERE g.operator_id = $1 AND g.revoked_at IS NULL AND g.expires_at > $2 AND t.status = 'active'
+	rows, err := db.sql.QueryContext(ctx, `SELECT t.slug, t.legal_name, MAX(a.until) FROM (
+			SELECT tenant_id, expires_at AS until FROM operator_grants
+			WHERE operator_id = $1 AND revoked_at IS NULL AND expires_at > $2
+			UNION ALL
+			SELECT tenant_id, ends_at FROM maintenance_notices
+			WHERE operator_id = $1 AND objected_at IS NULL AND starts_at <= $2 AND ends_at > $2) a
+		JOIN tenants t ON t.id = a.tenant_id
+		WHERE t.status = 'active'
 		GROUP BY t.slug, t.legal_name ORDER BY t.slug`, operatorID, micros(db.now()))
 	if err != nil {
 		return nil, fmt.Errorf("granted tenants: %w", err)

@@ -149,32 +149,32 @@ func (db *DB) TenantContact(ctx context.Context, actor audit.Actor, tenantID, pu
 	}
 	var t tenant.Tenant
 	err := db.write(ctx, func(tx *Tx) error {
-		var name, email []byte
 		var err error
-		t, err = scanTenant(tx.queryRow(`SELECT `+tenantColumns+` FROM tenants WHERE id = $1`, tenantID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		if err := tx.queryRow(`SELECT dpo_name, dpo_email FROM tenants WHERE id = $1`, tenantID).Scan(&name, &email); err != nil {
-			return err
-		}
-		ev := audit.Event{TenantID: t.ID, Actor: actor, Action: "tenant.contact.read", ObjectType: "tenant", ObjectID: t.ID, Purpose: purpose}
-		n, err1 := db.keys.Open(t.ID, seal.AD{Tenant: t.ID, Table: "tenants", Column: "dpo_name", Row: t.ID}, name)
-		e, err2 := db.keys.Open(t.ID, seal.AD{Tenant: t.ID, Table: "tenants", Column: "dpo_email", Row: t.ID}, email)
-		if err := errors.Join(err1, err2); err != nil {
-			ev.Outcome = audit.OutcomeFailure
-			if aerr := tx.appendAudit(ev); aerr != nil {
-				return aerr
-			}
-			return keep(fmt.Errorf("tenant contact: %w", ErrUnreadable))
-		}
-		t.DPOName, t.DPOEmail = string(n), string(e)
-		return tx.appendAudit(ev)
+		t, err = tx.openContact(tenantID, actor, purpose)
+		return err
 	})
 	return t, err
+}
+
+// tenantContact opens the tenant's DPO contact (name, address), recorded
+// as tenant.contact.read for purpose; when it does not open, the failed
+// read is recorded and the error is kept ErrUnreadable.
+func (tx *Tx) tenantContact(tenantID string, actor audit.Actor, purpose string) (name, email string, err error) {
+	var sealedName, sealedEmail []byte
+	if err := tx.queryRow(`SELECT dpo_name, dpo_email FROM tenants WHERE id = $1`, tenantID).Scan(&sealedName, &sealedEmail); err != nil {
+		return "", "", err
+	}
+	ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "tenant.contact.read", ObjectType: "tenant", ObjectID: tenantID, Purpose: purpose}
+	n, err1 := tx.db.keys.Open(tenantID, seal.AD{Tenant: tenantID, Table: "tenants", Column: "dpo_name", Row: tenantID}, sealedName)
+	e, err2 := tx.db.keys.Open(tenantID, seal.AD{Tenant: tenantID, Table: "tenants", Column: "dpo_email", Row: tenantID}, sealedEmail)
+	if err := errors.Join(err1, err2); err != nil {
+		ev.Outcome = audit.OutcomeFailure
+		if aerr := tx.appendAudit(ev); aerr != nil {
+			return "", "", aerr
+		}
+		return "", "", keep(fmt.Errorf("tenant contact: %w", ErrUnreadable))
+	}
+	return string(n), string(e), tx.appendAudit(ev)
 }
 
 // SetTenantStatus suspends or reactivates a tenant, audited.

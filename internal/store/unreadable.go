@@ -86,3 +86,69 @@ func (db *DB) alertUnreadable(ctx context.Context, found []unreadable) {
 // UnreadableSeen counts the sealed values this process failed to open
 // since it started (each also logged as an alert).
 func (db *DB) UnreadableSeen() int64 { return db.unreadableSeen.Load() }
+
+// markable is a listed object that can be kept without its sealed values
+// when they do not open: markUnreadable marks it and returns its id.
+type markable[T any] interface {
+	*T
+	markUnreadable() string
+}
+
+// openedList reads the rows of query with scan, which opens each row's
+// sealed values. A row that does not open fails alone (SEC-3): it is kept,
+// marked unreadable, recorded in tenantID's log as a failed read (action on
+// objectType) and returned among bad for the operator's alert. The caller
+// records the list's own read.
+func openedList[T any, P markable[T]](tx *Tx, actor audit.Actor, tenantID, action, objectType string,
+	scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) (list []T, bad []unreadable, err error) {
+	rows, err := tx.tx.QueryContext(tx.ctx, query, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		v, err := scan(rows)
+		var oe *openError
+		if errors.As(err, &oe) {
+			bad = append(bad, unreadableOf(actor, tenantID, objectType, P(&v).markUnreadable(), oe.sealed, oe.err))
+		} else if err != nil {
+			return nil, nil, err
+		}
+		list = append(list, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	rows.Close() // before the next statement: PostgreSQL runs one at a time per connection
+	for _, u := range bad {
+		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action,
+			ObjectType: objectType, ObjectID: u.objectID, Purpose: "access review", Outcome: audit.OutcomeFailure}); err != nil {
+			return nil, nil, err
+		}
+	}
+	return list, bad, nil
+}
+
+// reviewedList is an access-review list (grants, maintenance notices): the
+// rows of query opened for display in one transaction with the read's
+// event (action on listType, object the tenant), rows that do not open kept
+// and recorded as failed reads (openedList), and the operator alerted of
+// them once committed.
+func reviewedList[T any, P markable[T]](ctx context.Context, db *DB, actor audit.Actor, tenantID, action, objectType, listType string,
+	scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	if err := db.requireKeys(); err != nil {
+		return nil, err
+	}
+	var list []T
+	var bad []unreadable
+	err := db.write(ctx, func(tx *Tx) error {
+		var err error
+		if list, bad, err = openedList[T, P](tx, actor, tenantID, action, objectType, scan, query, args...); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: listType,
+			ObjectID: tenantID, Purpose: "access review"})
+	})
+	db.alertUnreadable(ctx, bad)
+	return list, err
+}

@@ -76,9 +76,9 @@ func (db *DB) InviteUserWithMail(ctx context.Context, actor audit.Actor, tenantI
 		if taken {
 			return fmt.Errorf("a user with this e-mail address exists: %w", ErrConflict)
 		}
-		if _, err := tx.exec(`INSERT INTO users (id, tenant_id, email, email_index, name, role, status, lang, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, u.ID, tenantID, email, index, name, string(u.Role), u.Status, u.Lang,
-			micros(u.CreatedAt)); err != nil {
+		if _, err := tx.exec(`INSERT INTO users (id, tenant_id, email, email_index, name, role, status, lang, created_at, department)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, u.ID, tenantID, email, index, name, string(u.Role), u.Status, u.Lang,
+			micros(u.CreatedAt), in.Department); err != nil {
 			if isUniqueViolation(err) {
 				return fmt.Errorf("a user with this e-mail address exists: %w", ErrConflict)
 			}

@@ -85,21 +85,8 @@ func (tx *Tx) adminTarget(tenantID, userID string) (adminTarget, error) {
 // activeAdmins lists the ids of the tenant's active admins (locked on
 // PostgreSQL).
 func (tx *Tx) activeAdmins(tenantID string) ([]string, error) {
-	rows, err := tx.tx.QueryContext(tx.ctx, `SELECT id FROM users WHERE tenant_id = $1 AND role = $2 AND status = $3
+	return tx.queryIDs(`SELECT id FROM users WHERE tenant_id = $1 AND role = $2 AND status = $3
 		ORDER BY id`+tx.forUpdate(), tenantID, string(account.RoleAdmin), account.StatusActive)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 // isSelf reports whether actor is the tenant user userID.

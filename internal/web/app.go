@@ -81,6 +81,10 @@ type Options struct {
 	// ExportDir is where exports' encrypted files wait for download (the
 	// data directory's "exports"; the build job writes there too).
 	ExportDir string
+	// CheckpointKeyName names the platform's checkpoint-signing key when
+	// the first use makes it (config.CheckpointKeyName); "" means
+	// "kluis.example/audit".
+	CheckpointKeyName string
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.

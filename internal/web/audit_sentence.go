@@ -62,6 +62,7 @@ type auditNamer struct {
 	users    map[string]account.User
 	subs     map[string]store.SubmissionRef
 	keys     map[string]string // API key id → its name
+	notices  map[string]store.NoticeWindow
 }
 
 func (n *auditNamer) t(key string, args ...any) string { return locale.T(n.lang, key, args...) }
@@ -144,6 +145,9 @@ func (n *auditNamer) actor(a audit.Actor) phrase {
 		}
 		return p
 	case audit.KindOperator:
+		if w, ok := n.notices[a.OnBehalfOf]; ok {
+			return plain(n.t("auditlog.actor.operator_notice", datetime(w.StartsAt), datetime(w.EndsAt)))
+		}
 		if a.OnBehalfOf != "" {
 			return plain(n.t("auditlog.actor.operator_grant"))
 		}
@@ -337,6 +341,7 @@ var purposeRules = []purposeRule{
 	rule(`export`, "auditlog.detail.export", nil),
 	rule(`audit log review: .*`, "auditlog.detail.filtered", nil),
 	rule(`audit log download, (\d+) events(?:: .*)?`, "auditlog.detail.download", group(1)),
+	rule(`audit log download up to event (\d+)(?:: .*)?`, "auditlog.detail.download_all", nil),
 	rule(`citizen search, (\d+) found`, "auditlog.detail.found", group(1)),
 	rule(`version (\d+)`, "auditlog.detail.version", group(1)),
 	rule(`version (\d+) under register version (\d+)`, "auditlog.detail.version_register", group(1, 2)),
@@ -401,7 +406,11 @@ var purposeRules = []purposeRule{
 	rule(`account\.password-reset`, "auditlog.detail.mail_reset", nil),
 	rule(`account\.password-changed`, "auditlog.detail.mail_password_changed", nil),
 	rule(`account\.invite|operator\.invite`, "auditlog.detail.mail_invite", nil),
-	rule(`notice\.[a-z._-]+|account\.[a-z._-]+`, "auditlog.detail.mail_notice", nil),
+	rule(`notice\.[a-z._-]+|account\.[a-z._-]+|maintenance\.notice`, "auditlog.detail.mail_notice", nil),
+	// Maintenance notices (AUD-4).
+	rule(`maintenance under notice|minimum notice in working days`, "", nil),
+	rule(`from (\S+) until (\S+)`, "auditlog.detail.window",
+		func(n *auditNamer, m []string) []phrase { return []phrase{n.when(m[1]), n.when(m[2])} }),
 }
 
 // detail translates the event's recorded purpose; a purpose no rule knows

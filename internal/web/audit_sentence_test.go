@@ -25,6 +25,7 @@ func TestAuditDetailsInReadersLanguage(t *testing.T) {
 		{"audit.read", "audit log review", ""},
 		{"audit.read", "audit log review: action submission.read, object x", "met filter"},
 		{"audit.export", "audit log download, 12 events: object x", "12 gebeurtenissen"},
+		{"audit.export", "audit log download up to event 12345: object x", "alles wat aan het filter voldoet"},
 		{"user.invite", "user management (role dpo)", "rol: functionaris voor gegevensbescherming"},
 		{"user.role", "user management (role user→admin)", "rol: medewerker → beheerder"},
 		{"user.removed", "user management (was admin, active; 2 sessions ended)", "was beheerder, actief; 2 sessie(s) beëindigd"},

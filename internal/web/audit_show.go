@@ -179,10 +179,11 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 		return
 	}
 	// A download (CSV for Excel) takes the same filter, from the newest
-	// event, up to store.AuditExportLimit events.
-	download := v.Get("format") == "csv" || (p.Searched && r.PostForm.Get("format") == "csv")
-	if download {
-		q.Export, q.Before, q.Limit = true, 0, 0
+	// event to the oldest, however many there are.
+	if v.Get("format") == "csv" || (p.Searched && r.PostForm.Get("format") == "csv") {
+		q.Before, q.Limit = 0, 0
+		a.auditCSV(w, r, me, names, q, p)
+		return
 	}
 	page, err := a.opts.Store.AuditLog(ctx, actor, t.ID, q)
 	if errors.Is(err, store.ErrBadFilter) {
@@ -200,21 +201,9 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 		a.internalError(w, r, "audit log names", err)
 		return
 	}
-	n := &auditNamer{a: a, r: r, lang: LangFrom(ctx), slug: t.Slug, tenantID: t.ID, me: me, users: names, subs: subs, keys: map[string]string{}}
-	if slices.ContainsFunc(page.Events, func(e audit.Event) bool { return e.Actor.Kind == audit.KindAPIKey }) {
-		// Integrations by the names the admins gave their keys (no
-		// personal data: not recorded).
-		keys, err := a.opts.Store.APIKeys(ctx, t.ID)
-		if err != nil {
-			a.internalError(w, r, "audit log key names", err)
-			return
-		}
-		for _, k := range keys {
-			n.keys[k.ID] = k.Name
-		}
-	}
-	if download {
-		a.auditCSV(w, r, n, page)
+	n := &auditNamer{a: a, r: r, lang: LangFrom(ctx), slug: t.Slug, tenantID: t.ID, me: me, users: names, subs: subs}
+	if err := n.load(page.Events); err != nil {
+		a.internalError(w, r, "audit log names", err)
 		return
 	}
 	for _, e := range page.Events {
@@ -242,37 +231,105 @@ func (a *App) renderAudit(w http.ResponseWriter, r *http.Request, me account.Use
 	a.render(w, r, http.StatusOK, "audit", p)
 }
 
-// auditCSV writes the events for Excel (UTF-8 with a byte order mark,
+// load names what events need beyond their page's submissions: the API
+// keys among their actors, once — integrations by the names the admins
+// gave their keys (no personal data: not recorded) —, and the window of
+// each maintenance notice operators acted under (AUD-4).
+func (n *auditNamer) load(events []audit.Event) error {
+	ctx := n.r.Context()
+	if n.keys == nil && slices.ContainsFunc(events, func(e audit.Event) bool { return e.Actor.Kind == audit.KindAPIKey }) {
+		keys, err := n.a.opts.Store.APIKeys(ctx, n.tenantID)
+		if err != nil {
+			return err
+		}
+		n.keys = map[string]string{}
+		for _, k := range keys {
+			n.keys[k.ID] = k.Name
+		}
+	}
+	var under []string
+	for _, e := range events {
+		if e.Actor.Kind == audit.KindOperator && e.Actor.OnBehalfOf != "" && !slices.Contains(under, e.Actor.OnBehalfOf) {
+			under = append(under, e.Actor.OnBehalfOf)
+		}
+	}
+	var err error
+	n.notices, err = n.a.opts.Store.NoticeWindows(ctx, n.tenantID, under)
+	return err
+}
+
+// auditCSV writes the events of q for Excel (UTF-8 with a byte order mark,
 // semicolons), headed in the reader's language: the event as a sentence,
 // and every field of the chain as recorded, codes, ids and hashes
-// included, so that a copy can be checked against the log.
-func (a *App) auditCSV(w http.ResponseWriter, r *http.Request, n *auditNamer, page store.AuditPage) {
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+a.t(r, "audit.csv_name")+`"`)
-	w.Header().Set("Cache-Control", "no-store")
-	bw := bufio.NewWriter(w)
-	bw.WriteString("\ufeff")
-	cw := csv.NewWriter(bw)
-	cw.Comma = ';'
-	var head []string
-	for _, col := range []string{"seq", "time", "sentence", "details", "actor_kind", "actor_id", "actor_name", "actor_role", "on_behalf_of",
-		"request_id", "action", "object_type", "object_id", "subject", "purpose", "outcome", "prev_hash", "hash"} {
-		head = append(head, a.t(r, "auditlog.csv."+col))
-	}
-	cw.Write(head)
-	for _, e := range page.Events {
-		sentence, detail := n.sentence(e)
-		name := ""
-		if u, ok := n.users[e.Actor.ID]; ok && e.Actor.Kind == audit.KindUser {
-			name = a.showName(r, u).Name
+// included, so that a copy can be checked against the log. The store
+// hands the events over in batches, newest first, so that a download of
+// millions of events holds one batch in memory at a time (AUD-1). An
+// error once rows have gone out aborts the connection: a cut-off file
+// must not pass for a whole one.
+func (a *App) auditCSV(w http.ResponseWriter, r *http.Request, me account.User, users map[string]account.User, q store.AuditQuery, p auditPage) {
+	ctx := r.Context()
+	t := tenantFrom(ctx)
+	n := &auditNamer{a: a, r: r, lang: LangFrom(ctx), slug: t.Slug, tenantID: t.ID, me: me, users: users}
+	var bw *bufio.Writer
+	var cw *csv.Writer
+	begin := func() {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+a.t(r, "audit.csv_name")+`"`)
+		w.Header().Set("Cache-Control", "no-store")
+		bw = bufio.NewWriter(w)
+		bw.WriteString("\ufeff")
+		cw = csv.NewWriter(bw)
+		cw.Comma = ';'
+		var head []string
+		for _, col := range []string{"seq", "time", "sentence", "details", "actor_kind", "actor_id", "actor_name", "actor_role", "on_behalf_of",
+			"request_id", "action", "object_type", "object_id", "subject", "purpose", "outcome", "prev_hash", "hash"} {
+			head = append(head, a.t(r, "auditlog.csv."+col))
 		}
-		cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.Time.In(brussels).Format(time.RFC3339), export.CSVSafe(sentence.text),
-			export.CSVSafe(detail.text), string(e.Actor.Kind), e.Actor.ID, export.CSVSafe(name), e.Actor.Role, e.Actor.OnBehalfOf,
-			e.Actor.RequestID, e.Action, e.ObjectType, export.CSVSafe(e.ObjectID), e.Subject, export.CSVSafe(e.Purpose), e.Outcome,
-			hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)})
+		cw.Write(head)
 	}
-	cw.Flush()
-	bw.Flush()
+	_, err := a.opts.Store.AuditExport(ctx, userActor(me, RequestIDFrom(ctx)), t.ID, q, func(events []audit.Event) error {
+		subs, err := a.opts.Store.AuditSubmissionRefs(ctx, t.ID, me.ID, submissionIDs(events))
+		if err != nil {
+			return err
+		}
+		n.subs = subs
+		if err := n.load(events); err != nil {
+			return err
+		}
+		if cw == nil {
+			begin()
+		}
+		for _, e := range events {
+			sentence, detail := n.sentence(e)
+			name := ""
+			if u, ok := n.users[e.Actor.ID]; ok && e.Actor.Kind == audit.KindUser {
+				name = a.showName(r, u).Name
+			}
+			cw.Write([]string{strconv.FormatInt(e.Seq, 10), e.Time.In(brussels).Format(time.RFC3339), export.CSVSafe(sentence.text),
+				export.CSVSafe(detail.text), string(e.Actor.Kind), e.Actor.ID, export.CSVSafe(name), e.Actor.Role, e.Actor.OnBehalfOf,
+				e.Actor.RequestID, e.Action, e.ObjectType, export.CSVSafe(e.ObjectID), e.Subject, export.CSVSafe(e.Purpose), e.Outcome,
+				hex.EncodeToString(e.PrevHash), hex.EncodeToString(e.Hash)})
+		}
+		cw.Flush()
+		if err := cw.Error(); err != nil {
+			return err
+		}
+		return bw.Flush()
+	})
+	switch {
+	case err != nil && cw != nil:
+		a.log.ErrorContext(ctx, "audit log download", "request_id", RequestIDFrom(ctx), "error", err.Error())
+		panic(http.ErrAbortHandler)
+	case errors.Is(err, store.ErrBadFilter):
+		p.Errors = fieldErrors{{"object", a.t(r, "audit.error.filter")}}
+		a.render(w, r, http.StatusBadRequest, "audit", p)
+	case err != nil:
+		a.internalError(w, r, "audit log download", err)
+	case cw == nil: // nothing matched: the header row alone
+		begin()
+		cw.Flush()
+		bw.Flush()
+	}
 }
 
 // PeriodLabels names the period filter's fields: events happened in it,

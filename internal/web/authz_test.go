@@ -123,13 +123,51 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/inbox/submissions/{id}/pdf", "GET", "/gent/inbox/submissions/nope/pdf", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/audit", "GET", "/gent/admin/audit", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/audit/search", "POST", "/gent/admin/audit/search", "q=nobody", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
+		// Checkpoints (AUD-2): admins and the DPO see the key and the
+		// checkpoints, download them and sign one now (a redirect to the
+		// page); no checkpoint of size 999 exists: 404.
+		{"GET /{tenant}/admin/audit/checkpoints", "GET", "/gent/admin/audit/checkpoints", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/audit/checkpoints", "POST", "/gent/admin/audit/checkpoints", "x=1", map[string]int{"*": 303, "user": 403, "admin": 303, "dpo": 303}},
+		{"GET /{tenant}/admin/audit/checkpoints/{size}", "GET", "/gent/admin/audit/checkpoints/999", "",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/audit/checkpoints/export", "GET", "/gent/admin/audit/checkpoints/export", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/audit/checkpoints/key", "GET", "/gent/admin/audit/checkpoints/key", "",
+			map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		// The checkpoint webhook: admins only (an http address: 422,
+		// nothing saved; none set: 404).
+		{"POST /{tenant}/admin/audit/checkpoints/webhook", "POST", "/gent/admin/audit/checkpoints/webhook", "url=http%3A%2F%2Fx",
+			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/audit/checkpoints/webhook/delete", "POST", "/gent/admin/audit/checkpoints/webhook/delete", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Public, once the rows above made the key and signed a checkpoint.
+		{"GET /.well-known/kluis-audit-key", "GET", "/.well-known/kluis-audit-key", "", map[string]int{"*": 200}},
+		{"GET /{tenant}/.well-known/audit-checkpoint", "GET", "/gent/.well-known/audit-checkpoint", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/admin/stats", "GET", "/gent/admin/stats", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/users/{id}/forms", "POST", "/gent/admin/users/nobody/forms", "form=vraag", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/operators/staff", "GET", "/gent/admin/operators/staff", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/audit/platform", "GET", "/gent/admin/audit/platform", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/operators", "POST", "/gent/admin/operators", "email=&reason=&hours=4",
 			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		{"POST /{tenant}/admin/operators/{id}/revoke", "POST", "/gent/admin/operators/nothing/revoke", "x=1",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Maintenance notices (AUD-4): admins set the minimum notice (out of
+		// range: 422, nothing saved) and object to or change a notice (an
+		// unknown one: 404); the DPO reads them on the page above.
+		{"POST /{tenant}/admin/operators/notice-days", "POST", "/gent/admin/operators/notice-days", "days=0",
+			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/operators/notices/{id}/object", "POST", "/gent/admin/operators/notices/nothing/object", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/operators/notices/{id}/shorten", "POST", "/gent/admin/operators/notices/nothing/shorten", "open=now",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// The operator's own notices: on the realm only (a controller has no
+		// such page); there only the operator's session gets in (an empty
+		// announcement: 422, nothing stored).
+		{"GET /{tenant}/maintenance", "GET", "/gent/maintenance", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/maintenance", "POST", "/gent/maintenance", "tenant=gent", map[string]int{"*": 404}},
+		{"GET /{tenant}/maintenance", "GET", "/operator/maintenance", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/maintenance", "POST", "/operator/maintenance", "tenant=&from=&until=&scope=&reason=",
+			map[string]int{"*": 303, "operator-no-grant": 422}},
 		// Step-up confirmation and the user's own sessions: every signed-in
 		// user who is not pending (an empty password: 422 proves the user
 		// got through to validation, and nothing is counted). An unknown
@@ -170,6 +208,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// nothing).
 		{"GET /{tenant}/admin/policy", "GET", "/gent/admin/policy", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/policy", "POST", "/gent/admin/policy", "password_min_length=8", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		// The audit log's retention (AUD-2): whoever reads the log sees
+		// it; the admin and the DPO change it (under six months: 422,
+		// nothing saved).
+		{"GET /{tenant}/admin/audit/retention", "GET", "/gent/admin/audit/retention", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/audit/retention", "POST", "/gent/admin/audit/retention", "months=5", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
 		// Webhooks (issue 5): whoever reads the settings sees them; only
 		// admins change them (an empty form: 422, nothing saved; an unknown
 		// hook: 404).

@@ -29,7 +29,10 @@ type staffHomePage struct {
 	SeesAudit    bool
 	ActiveGrants int
 	NextGrantEnd time.Time
-	LastVerify   *store.VerifyFact
+	// Maintenance announced and not yet begun (AUD-4).
+	PlannedNotices  int
+	NextNoticeStart time.Time
+	LastVerify      *store.VerifyFact
 	// Administration shortcuts the role may use.
 	SeesUsers bool
 }
@@ -103,6 +106,7 @@ func (a *App) staffHome(w http.ResponseWriter, r *http.Request, u account.User) 
 	}
 	if p.SeesAudit {
 		p.ActiveGrants, p.NextGrantEnd, p.LastVerify = facts.ActiveGrants, facts.NextGrantEnd, facts.LastVerify
+		p.PlannedNotices, p.NextNoticeStart = facts.PlannedNotices, facts.NextNoticeStart
 	}
 	a.render(w, r, http.StatusOK, "signed-in", p)
 }

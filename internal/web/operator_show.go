@@ -16,7 +16,7 @@ import (
 // Supplier operators sign in on the realm at /operator/ with the ordinary
 // identity pages (login, MFA, activation, reset). Everything else of a
 // tenant's pages does not exist there: realmPaths lists what does.
-var realmPaths = []string{"login", "logout", "activate/", "activated", "account/", "password/", "signed-in"}
+var realmPaths = []string{"login", "logout", "activate/", "activated", "account/", "password/", "signed-in", "maintenance"}
 
 // realmAllows reports whether the path (below /operator/) is one of the
 // identity pages the operators' realm serves.
@@ -53,14 +53,24 @@ func (a *App) operatorPrincipal(r *http.Request) (u account.User, ok bool, err e
 	} else if err != nil {
 		return u, false, err
 	}
-	if _, err := a.opts.Store.ActiveOperatorGrant(r.Context(), t.ID, op.ID); errors.Is(err, store.ErrNotFound) {
+	// The controller's grant, else a maintenance notice inside its window
+	// (AUD-4); what the operator does is recorded under its id.
+	under, action, purpose := "", "operator.access", "support under grant"
+	if g, err := a.opts.Store.ActiveOperatorGrant(r.Context(), t.ID, op.ID); err == nil {
+		under = g.ID
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return u, false, err
+	} else if n, err := a.opts.Store.ActiveMaintenanceNotice(r.Context(), t.ID, op.ID); err == nil {
+		under, action, purpose = n.ID, "maintenance.access", "maintenance under notice"
+	} else if errors.Is(err, store.ErrNotFound) {
 		return u, false, nil
-	} else if err != nil {
+	} else {
 		return u, false, err
 	}
-	u = account.User{ID: op.ID, TenantID: t.ID, Name: op.Name, Role: account.RoleSupport, Status: account.StatusActive, Lang: op.Lang}
+	u = account.User{ID: op.ID, TenantID: t.ID, Name: op.Name, Role: account.RoleSupport, Status: account.StatusActive, Lang: op.Lang,
+		OnBehalfOf: under}
 	if err := a.opts.Store.Audit(r.Context(), audit.Event{TenantID: t.ID, Actor: userActor(u, RequestIDFrom(r.Context())),
-		Action: "operator.access", ObjectType: "page", ObjectID: r.Pattern, Purpose: "support under grant"}); err != nil {
+		Action: action, ObjectType: "page", ObjectID: r.Pattern, Purpose: purpose}); err != nil {
 		return u, false, err
 	}
 	return u, true, nil
@@ -83,6 +93,7 @@ type operatorsPage struct {
 	Form             struct{ Email, Reason, Hours string }
 	Errors           fieldErrors
 	Done             string
+	Notices          noticesView // maintenance notices (AUD-4), maintenance_show.go
 }
 
 type durationOption struct {
@@ -101,6 +112,8 @@ func doneKey(s string) string {
 	switch s {
 	case "granted", "revoked":
 		return "operators.done." + s
+	case "objected", "shortened", "days":
+		return "maintenance.done." + s
 	}
 	return ""
 }
@@ -127,6 +140,10 @@ func (a *App) renderOperators(w http.ResponseWriter, r *http.Request, me account
 		p.Durations = append(p.Durations, durationOption{Hours: h, Label: a.t(r, "operators.hours", int(d.Hours())), Selected: h == p.Form.Hours})
 	}
 	p.Slug, p.TenantName, p.CanManage = t.Slug, t.LegalName, account.Can(me.Role, account.ManageUsers)
+	if err := a.loadNotices(r, me, &p); err != nil {
+		a.internalError(w, r, "list maintenance notices", err)
+		return
+	}
 	a.render(w, r, status, "operators", p)
 }
 

@@ -23,14 +23,7 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
-		cli := audit.Actor{Kind: audit.KindOperator, ID: "cli:root"}
-		realm, err := env.DB.OperatorRealm(ctx, cli)
-		if err != nil {
-			t.Fatal(err)
-		}
-		op := le.addRoleUser(t, realm, "piet@leverancier.be", account.RoleAdmin)
-		secret, _ := enrolTOTP(t, env, realm.ID, op.ID)
-		env.Clock.Advance(time.Minute)
+		op, secret := activeOperator(t, le, env, "piet@leverancier.be")
 
 		// The realm: the front page sends on, only identity pages exist.
 		resp, _ := le.get(t, "/operator/", nil)
@@ -41,18 +34,7 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 			}
 		}
 
-		// Sign in: password, then TOTP.
-		form := url.Values{"email": {"piet@leverancier.be"}, "password": {loginPassword}}
-		resp, _ = le.postForm(t, "/operator/login", nil, form)
-		c := sessionCookieOf(resp)
-		if resp.StatusCode != http.StatusSeeOther || c == nil {
-			t.Fatalf("operator login: %d", resp.StatusCode)
-		}
-		h := withSession(c)
-		resp, _ = le.postForm(t, "/operator/login/mfa", h, url.Values{"code": {mfa.CodeAt(secret, env.Clock.Now())}})
-		if resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("operator TOTP: %d", resp.StatusCode)
-		}
+		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
 		resp, body := le.get(t, "/operator/signed-in", h)
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Geen enkel bestuur geeft u op dit moment toegang") {
 			t.Fatalf("operator home without grants: %d\n%s", resp.StatusCode, body)
@@ -116,9 +98,17 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 		resp, _ = le.get(t, "/brugge/admin/users", h)
 		wantRedirect(t, "another tenant's users under gent's grant", resp, "/brugge/login?next=%2Fbrugge%2Fadmin%2Fusers")
 
-		// Gent's log shows the grant and the operator's visits as an operator.
+		// Gent's log shows the grant and the operator's visits as an
+		// operator, each on behalf of the grant (AUD-4).
+		active, err := env.DB.ActiveOperatorGrant(ctx, le.gent.ID, op.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
 		var grant, access, denied int
 		err = env.DB.EachAuditEvent(ctx, le.gent.ID, func(e *audit.Event) error {
+			if e.Actor.ID == op.ID && e.Actor.OnBehalfOf != active.ID {
+				t.Errorf("%s by the operator on behalf of %q, want the grant %s", e.Action, e.Actor.OnBehalfOf, active.ID)
+			}
 			switch {
 			case e.Action == "operator.grant" && e.ObjectID == op.ID:
 				grant++
@@ -155,4 +145,35 @@ func TestClauseUSR5_OperatorOnlyUnderGrant(t *testing.T) {
 			t.Fatalf("users page after the grant ran out: %d, want 303", resp.StatusCode)
 		}
 	})
+}
+
+// activeOperator adds an operator to the realm (made on first use) with
+// TOTP enrolled, a minute before now so that the first code is fresh.
+func activeOperator(t *testing.T, le *loginEnv, env *storetest.Env, email string) (account.User, []byte) {
+	t.Helper()
+	realm, err := env.DB.OperatorRealm(context.Background(), audit.Actor{Kind: audit.KindOperator, ID: "cli:root"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := le.addRoleUser(t, realm, email, account.RoleAdmin)
+	secret, _ := enrolTOTP(t, env, realm.ID, op.ID)
+	env.Clock.Advance(time.Minute)
+	return op, secret
+}
+
+// operatorSignIn signs an operator in on the realm (password, then TOTP)
+// and returns the request headers of their session.
+func operatorSignIn(t *testing.T, le *loginEnv, env *storetest.Env, email string, secret []byte) map[string]string {
+	t.Helper()
+	resp, _ := le.postForm(t, "/operator/login", nil, url.Values{"email": {email}, "password": {loginPassword}})
+	c := sessionCookieOf(resp)
+	if resp.StatusCode != http.StatusSeeOther || c == nil {
+		t.Fatalf("operator login: %d", resp.StatusCode)
+	}
+	h := withSession(c)
+	resp, _ = le.postForm(t, "/operator/login/mfa", h, url.Values{"code": {mfa.CodeAt(secret, env.Clock.Now())}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("operator TOTP: %d", resp.StatusCode)
+	}
+	return h
 }

@@ -19,6 +19,8 @@ func (a *App) routes(mux *routeTable) {
 	mux.HandleFunc("GET /healthz", a.healthShow)
 	mux.HandleFunc("GET /readyz", a.readyShow)
 	mux.HandleFunc("GET /static/{file...}", a.staticShow)
+	// The platform's audit verification key, public (AUD-2).
+	mux.HandleFunc("GET /.well-known/kluis-audit-key", a.auditKeyShow)
 	// Only the methods tenant pages use, so that a wrong method on a
 	// platform path is a 405, not a redirect into a tenant.
 	tenantPages := a.withTenant(a.tenantMux)
@@ -31,6 +33,8 @@ func (a *App) routes(mux *routeTable) {
 func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/{$}", a.tenantShow)
 	mux.HandleFunc("GET /{tenant}/privacy", a.privacyShow)
+	// The tenant's latest signed checkpoint, public (see wellknown_show.go).
+	mux.HandleFunc("GET /{tenant}/.well-known/audit-checkpoint", a.auditCheckpointShow)
 	// The municipality's look: its logo and style sheet, public and
 	// cacheable (versioned URLs); admins change it, the DPO reads it.
 	mux.HandleFunc("GET /{tenant}/logo", a.logoShow)
@@ -95,8 +99,19 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// Supplier access: the controller's admins grant operators time-boxed
 	// access and see and end it; the DPO sees it.
 	mux.HandleFunc("GET /{tenant}/admin/operators", a.require(account.ViewAudit, a.operatorsShow))
+	mux.HandleFunc("GET /{tenant}/admin/operators/staff", a.require(account.ViewAudit, a.operatorStaffShow))
+	mux.HandleFunc("GET /{tenant}/admin/audit/platform", a.require(account.ViewAudit, a.platformLogShow))
 	mux.HandleFunc("POST /{tenant}/admin/operators", a.require(account.ManageUsers, a.operatorGrantCreate))
 	mux.HandleFunc("POST /{tenant}/admin/operators/{id}/revoke", a.require(account.ManageUsers, a.operatorGrantRevoke))
+	// Maintenance notices (AUD-4): admins object, change the window or
+	// open it now, and set the minimum notice; the DPO sees them above.
+	mux.HandleFunc("POST /{tenant}/admin/operators/notice-days", a.require(account.ManageUsers, a.noticeDaysUpdate))
+	mux.HandleFunc("POST /{tenant}/admin/operators/notices/{id}/object", a.require(account.ManageUsers, a.noticeObject))
+	mux.HandleFunc("POST /{tenant}/admin/operators/notices/{id}/shorten", a.require(account.ManageUsers, a.noticeShorten))
+	// The operator's own notices and the form to announce one: on the
+	// operators' realm only (/operator/maintenance).
+	mux.HandleFunc("GET /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorNoticesShow))))
+	mux.HandleFunc("POST /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorNoticeCreate))))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of
 	// credentials (step-up), else via the confirmation page.
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,
@@ -118,6 +133,20 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))
+	// The log's retention (AUD-2): whoever reads the log sees it; those
+	// who keep the register (admin, DPO) change it.
+	mux.HandleFunc("GET /{tenant}/admin/audit/retention", a.require(account.ViewAudit, a.auditRetentionShow))
+	mux.HandleFunc("POST /{tenant}/admin/audit/retention", a.require(account.EditRegister, a.auditRetentionUpdate))
+	// Checkpoints of the log the controller keeps outside the platform
+	// (AUD-2, ADT-1): the key, the latest checkpoints as files, and
+	// signing one now; see checkpoints_show.go.
+	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints", a.require(account.ViewAudit, a.checkpointsShow))
+	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints", a.require(account.ViewAudit, a.checkpointSign))
+	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/{size}", a.require(account.ViewAudit, a.checkpointDownload))
+	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/key", a.require(account.ViewAudit, a.checkpointKeyDownload))
+	mux.HandleFunc("GET /{tenant}/admin/audit/checkpoints/export", a.require(account.ViewAudit, a.auditLogExport))
+	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints/webhook", a.require(account.EditSettings, a.checkpointHookSet))
+	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints/webhook/delete", a.require(account.EditSettings, a.checkpointHookDelete))
 	mux.HandleFunc("GET /{tenant}/admin/stats", a.require(account.ViewForms, a.statsShow))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))

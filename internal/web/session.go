@@ -64,7 +64,7 @@ func userActor(u account.User, requestID string) audit.Actor {
 	if u.Role == account.RoleSupport {
 		kind = audit.KindOperator
 	}
-	return audit.Actor{Kind: kind, ID: u.ID, Role: string(u.Role), RequestID: requestID}
+	return audit.Actor{Kind: kind, ID: u.ID, Role: string(u.Role), OnBehalfOf: u.OnBehalfOf, RequestID: requestID}
 }
 
 // localNext returns next when it is a local path inside the tenant's own

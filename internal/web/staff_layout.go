@@ -64,10 +64,16 @@ var staffSections = []navSection{
 		{"staff.nav.register.annex", "/admin/register/annex", account.ViewRegister},
 		{"staff.nav.register.retention", "/admin/register/retention", account.EditRegister},
 	}},
-	{"log", "staff.nav.log", []navPage{{"staff.nav.log", "/admin/audit", account.ViewAudit}}},
+	{"log", "staff.nav.log", []navPage{
+		{"staff.nav.log.events", "/admin/audit", account.ViewAudit},
+		{"deliver.nav.checkpoints", "/admin/audit/checkpoints", account.ViewAudit},
+		{"staff.nav.log.retention", "/admin/audit/retention", account.ViewAudit},
+		{"staff.nav.log.platform", "/admin/audit/platform", account.ViewAudit},
+	}},
 	{"admin", "staff.nav.admin", []navPage{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
 		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit},
+		{"staff.nav.admin.staff", "/admin/operators/staff", account.ViewAudit},
 		{"staff.nav.admin.policy", "/admin/policy", account.ViewSettings},
 		{"staff.nav.admin.branding", "/admin/branding", account.ViewSettings},
 		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings},

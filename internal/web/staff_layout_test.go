@@ -30,9 +30,13 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/users":                      "/gent/admin/users",
 	"GET /{tenant}/admin/users/{id}":                 "/gent/admin/users/{user}",
 	"GET /{tenant}/admin/operators":                  "/gent/admin/operators",
+	"GET /{tenant}/admin/operators/staff":            "/gent/admin/operators/staff",
+	"GET /{tenant}/admin/audit/platform":             "/gent/admin/audit/platform",
 	"GET /{tenant}/inbox":                            "/gent/inbox",
 	"GET /{tenant}/inbox/submissions/{id}":           "/gent/inbox/submissions/{sub}",
 	"GET /{tenant}/admin/audit":                      "/gent/admin/audit",
+	"GET /{tenant}/admin/audit/retention":            "/gent/admin/audit/retention",
+	"GET /{tenant}/admin/audit/checkpoints":          "/gent/admin/audit/checkpoints",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
 	"GET /{tenant}/admin/branding":                   "/gent/admin/branding",
@@ -63,6 +67,9 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
+	"GET /{tenant}/admin/audit/checkpoints/{size}":      true,
+	"GET /{tenant}/admin/audit/checkpoints/key":         true,
+	"GET /{tenant}/admin/audit/checkpoints/export":      true,
 }
 
 var staffNavRE = regexp.MustCompile(`(?s)<nav class="main-nav staff-nav"[^>]*data-layout="staff">(.*?)</nav>`)

@@ -139,6 +139,11 @@ type Message struct {
 	Secret string
 	Body   []byte
 	Time   time.Time // the attempt's time: webhook-timestamp
+	// ContentType is the body's type; "": application/json.
+	ContentType string
+	// Header holds further headers (the checkpoint push names its tenant
+	// and size); the signature headers cannot be replaced by it.
+	Header http.Header
 }
 
 // Result is the outcome of an attempt. Reason says why it failed in a few
@@ -165,7 +170,13 @@ func (c *Client) Deliver(ctx context.Context, m Message) Result {
 	if err != nil {
 		return Result{Permanent: true, Reason: "refused: not an https URL"}
 	}
+	for k, vs := range m.Header {
+		req.Header[http.CanonicalHeaderKey(k)] = vs
+	}
 	req.Header.Set("Content-Type", "application/json")
+	if m.ContentType != "" {
+		req.Header.Set("Content-Type", m.ContentType)
+	}
 	req.Header.Set("User-Agent", "Kluis-Webhooks/1")
 	req.Header.Set(HeaderID, m.ID)
 	req.Header.Set(HeaderTimestamp, strconv.FormatInt(m.Time.Unix(), 10))
