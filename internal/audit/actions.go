@@ -187,6 +187,22 @@ var actions = []Action{
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
+	// The retention engine (SEC-1): one event per chunk, category and
+	// action, with the count; the category is in the purpose.
+	{Code: "retention.run", Group: GroupRegister},
+	{Code: "retention.delete", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.anonymise", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.pseudonymise", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.remove", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.mail", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.session", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.delivery", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.credential", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.hold.list", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.hold.set", Group: GroupRegister, Object: NameSubmission},
+	{Code: "retention.hold.lift", Group: GroupRegister, Object: NameSubmission},
+	{Code: "retention.hold.form.set", Group: GroupRegister, Object: NameForm},
+	{Code: "retention.hold.form.lift", Group: GroupRegister, Object: NameForm},
 
 	// Settings and integrations.
 	{Code: "policy.update", Group: GroupSettings, Object: NameNumber},

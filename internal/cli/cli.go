@@ -77,6 +77,9 @@ func commands() []command {
 			{"import", tenantData, registerCommand("import")},
 			{"history", tenantData, registerCommand("history")},
 		}},
+		{name: "retention", summary: "apply the register's retention periods now, or see what a run would do (--dry-run)", subs: []subcommand{
+			{"run", platform, retentionRun},
+		}},
 		{name: "oidc", summary: "add, list or remove a tenant's OpenID providers (eID, itsme, ACM, other)", subs: []subcommand{
 			{"add", tenantData, oidcAdd},
 			{"list", tenantData, oidcListCommand},

@@ -40,6 +40,7 @@ var Schedule = []Periodic{
 	{Kind: KindExportSweep, Every: 15 * time.Minute},
 	{Kind: KindWebhookSend, Every: 15 * time.Second},
 	{Kind: KindDraftSweep, Every: 15 * time.Minute},
+	{Kind: KindRetention, Every: 24 * time.Hour},
 	{Kind: KindAuditCheckpoint, Every: 15 * time.Minute}, // `kluis serve` puts the configured period in
 	{Kind: KindAuditPrune, Every: 24 * time.Hour},
 	{Kind: KindCheckpointDigest, Every: 24 * time.Hour},
@@ -72,6 +73,7 @@ func Handlers() map[string]Handler {
 		KindMailSend:    MailHandler(nil, nil),    // no relay: `kluis serve` puts one in (see MailHandler)
 		KindWebhookSend: WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
 		KindDraftSweep:  draftSweep,
+		KindRetention:   retention,
 		// The key's name comes from the base URL: `kluis serve` puts it in.
 		KindAuditCheckpoint:  CheckpointHandler("kluis.example/audit"),
 		KindAuditPrune:       PruneHandler("kluis.example/audit"),

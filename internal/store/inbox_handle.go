@@ -356,8 +356,14 @@ func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID 
 			}
 			ev.Purpose = status + " -> " + ch.Status
 			newStatus = ch.Status
-			if _, err := tx.exec(`UPDATE submissions SET status = $1, updated_at = $2 WHERE tenant_id = $3 AND id = $4`,
-				ch.Status, micros(now), tenantID, id); err != nil {
+			// closed_at starts the retention of categories counted from
+			// "case closed" (SEC-1); reopening stops that clock.
+			var closed any
+			if ch.Status == StatusDone || ch.Status == StatusRejected {
+				closed = micros(now)
+			}
+			if _, err := tx.exec(`UPDATE submissions SET status = $1, updated_at = $2, closed_at = $5 WHERE tenant_id = $3 AND id = $4`,
+				ch.Status, micros(now), tenantID, id, closed); err != nil {
 				return err
 			}
 			day := statsDay(fromMicros(created))

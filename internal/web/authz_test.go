@@ -299,6 +299,15 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// section: 404 proves the admin got through; a change with no name:
 		// 422, nothing saved); every role that reads the register compares
 		// versions (one version here: nothing to compare, 200).
+		// Retention (SEC-1): the admin and the DPO keep the register, so
+		// they see the outlook and set and lift holds (an empty hold: 422,
+		// nothing saved; an unknown hold: 404).
+		{"GET /{tenant}/admin/register/retention", "GET", "/gent/admin/register/retention", "", map[string]int{"*": 303, "user": 403,
+			"admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/register/retention/holds", "POST", "/gent/admin/register/retention/holds", "reason=", map[string]int{"*": 303,
+			"user": 403, "admin": 422, "dpo": 422}},
+		{"POST /{tenant}/admin/register/retention/holds/{id}/lift", "POST", "/gent/admin/register/retention/holds/nope/lift", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/register/compare", "GET", "/gent/admin/register/compare", "", map[string]int{"*": 303, "user": 200,
 			"admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/register/edit/{section}", "GET", "/gent/admin/register/edit/nope", "", map[string]int{"*": 303, "user": 403,

@@ -126,6 +126,11 @@ type regImpacts struct {
 type retentionImpact struct {
 	Lines []string
 	Forms string // the forms' titles, "" when no form collects it
+	// Tonight is how many submissions' data of the category the change
+	// makes expire at the next nightly run (a dry run under the new
+	// register, SEC-1).
+	Tonight int64
+	key     string
 }
 
 // impacts works out what changing old into new affects: the tenant's
@@ -214,7 +219,25 @@ func (a *App) impacts(r *http.Request, old, new register.Register) (regImpacts, 
 			}
 		}
 		ri.Forms = strings.Join(using, ", ")
+		ri.key = c.Key
 		im.Retention = append(im.Retention, ri)
+	}
+	if len(im.Retention) > 0 {
+		// What the new register makes expire at the next run, before it is
+		// saved: a dry run, which opens and changes nothing.
+		me, _ := staffFrom(r.Context())
+		rep, err := a.opts.Store.RunRetention(r.Context(), userActor(me, RequestIDFrom(r.Context())), tid,
+			store.RetentionOptions{DryRun: true, Register: &new})
+		if err != nil {
+			return im, err
+		}
+		for i := range im.Retention {
+			for _, c := range rep.Counts {
+				if c.Category == im.Retention[i].key {
+					im.Retention[i].Tonight += c.Count
+				}
+			}
+		}
 	}
 	hooks, err := a.opts.Store.Webhooks(r.Context(), tid)
 	if err != nil {

@@ -174,6 +174,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// Editing in the browser, one item at a time, always through the
 	// comparison with the current version (register_edit.go); any two
 	// saved versions can be compared.
+	mux.HandleFunc("GET /{tenant}/admin/register/retention", a.require(account.EditRegister, a.retentionShow))
+	mux.HandleFunc("POST /{tenant}/admin/register/retention/holds", a.require(account.EditRegister, a.retentionHoldSet))
+	mux.HandleFunc("POST /{tenant}/admin/register/retention/holds/{id}/lift", a.require(account.EditRegister, a.retentionHoldLift))
 	mux.HandleFunc("GET /{tenant}/admin/register/compare", a.require(account.ViewRegister, a.registerCompare))
 	mux.HandleFunc("GET /{tenant}/admin/register/edit/{section}", a.require(account.EditRegister, a.registerEditShow))
 	mux.HandleFunc("POST /{tenant}/admin/register/edit/{section}", a.require(account.EditRegister, a.registerEditPost))

@@ -62,6 +62,7 @@ var staffSections = []navSection{
 	{"register", "staff.nav.register", []navPage{
 		{"staff.nav.register.register", "/admin/register", account.ViewRegister},
 		{"staff.nav.register.annex", "/admin/register/annex", account.ViewRegister},
+		{"staff.nav.register.retention", "/admin/register/retention", account.EditRegister},
 	}},
 	{"log", "staff.nav.log", []navPage{
 		{"staff.nav.log.events", "/admin/audit", account.ViewAudit},

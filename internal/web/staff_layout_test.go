@@ -44,6 +44,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/api-keys":                   "/gent/admin/api-keys",
 	"GET /{tenant}/admin/register":                   "/gent/admin/register",
 	"GET /{tenant}/admin/register/annex":             "/gent/admin/register/annex",
+	"GET /{tenant}/admin/register/retention":         "/gent/admin/register/retention",
 	"GET /{tenant}/admin/register/compare":           "/gent/admin/register/compare?from=1&to=2",
 	"GET /{tenant}/admin/register/edit/{section}":    "/gent/admin/register/edit/purposes",
 	"GET /{tenant}/admin/forms":                      "/gent/admin/forms",

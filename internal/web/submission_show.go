@@ -5,8 +5,10 @@ import (
 	"errors"
 	"mime"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
+	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/form"
@@ -53,6 +55,9 @@ type submissionPage struct {
 	Errors           fieldErrors
 	Typed            struct{ Reason, Note string }
 	Reply            replyView // mailing the citizen
+	// Hold is the legal hold on the case (SEC-1): until when ("" for
+	// none), and where admins and the DPO manage it ("" for others).
+	Hold struct{ Until, Link string }
 }
 
 // submissionActions are the handling steps, by the last path segment.
@@ -120,6 +125,15 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 		p.Typed.Reason, p.Typed.Note = echoUpTo(r.PostForm.Get("reason"), store.NoteMaxLength), echoUpTo(r.PostForm.Get("note"), store.NoteMaxLength)
 	}
 	p.Reply = a.replyViewOf(r, d)
+	if until, held, err := a.opts.Store.HoldUntil(ctx, t.ID, d.ID, d.FormKey); err != nil {
+		a.internalError(w, r, "legal hold", err)
+		return
+	} else if held {
+		p.Hold.Until = until.Add(-time.Second).In(brussels).Format("02.01.2006")
+	}
+	if account.Can(me.Role, account.EditRegister) {
+		p.Hold.Link = "/" + t.Slug + "/admin/register/retention?reference=" + url.QueryEscape(d.Reference) + "#new-hold"
+	}
 	var answers form.Answers
 	if err := json.Unmarshal(d.Answers, &answers); err != nil {
 		a.internalError(w, r, "decode answers", err)

@@ -1,0 +1,144 @@
+package store
+
+// The retention inventory (SEC-1): every table that holds a sealed or
+// personal column, and how the retention engine treats it. The schema test
+// (TestClauseSEC1_EveryPersonalColumnIsKnownToRetention) reads the migrated
+// database on both dialects and fails when a byte column (where sealed
+// values live) or a column with a personal name is neither here nor in
+// NotPersonalColumns: a new table with personal data cannot be forgotten.
+
+// How a table's personal data ends.
+const (
+	// RuleCategory: by the register category of the form field the value
+	// belongs to; start and action come from the register (RunRetention).
+	RuleCategory = "category"
+	// RuleFollowsSubmission: erased when the last value of its submission
+	// expires, removed with the submission when that is deleted.
+	RuleFollowsSubmission = "follows_submission"
+	// RuleFixed: a fixed period (Days) from a fixed start, applied by
+	// RunRetention.
+	RuleFixed = "fixed"
+	// RuleOwnSweep: the row expires by its own short deadline and its own
+	// job deletes it (drafts, exports).
+	RuleOwnSweep = "own_sweep"
+	// RuleAccount: a staff account's own data, kept while the account
+	// lives; removing the user erases it (RemoveUser), and RunRetention
+	// deletes what a removed user left (Days after removal).
+	RuleAccount = "account"
+	// RuleKept: kept on purpose for as long as Why says.
+	RuleKept = "kept"
+)
+
+// RetentionEntry says how the retention engine treats the personal columns
+// of one table.
+type RetentionEntry struct {
+	Table   string
+	Columns []string
+	Rule    string
+	Days    int    // RuleFixed, RuleAccount: the period
+	Start   string // RuleFixed: the moment it counts from
+	Action  string // RuleFixed: what happens then
+	Why     string
+}
+
+// Fixed periods of the tables that are not a form's answers. They follow
+// the demo register's "technical" category (90 days, delete): mail
+// envelopes, sessions and deliveries are technical traces of a service
+// already rendered.
+const (
+	MailRetentionDays         = 90
+	SessionRetentionDays      = 90
+	DeliveryRetentionDays     = 90
+	RemovedUserCredentialDays = 30
+)
+
+// RetentionInventory lists every table with a sealed or personal column.
+var RetentionInventory = []RetentionEntry{
+	{Table: "submissions", Columns: []string{"data", "contact", "contact_index"}, Rule: RuleCategory,
+		Why: "each answer by its field's register category; the contact address by the category of the field it came from"},
+	{Table: "submissions", Columns: []string{"subject_index", "lang"}, Rule: RuleFollowsSubmission,
+		Why: "cleared when the last value expires; the subject's keyed index stays as the pseudonym when a category was pseudonymised"},
+	{Table: "attachments", Columns: []string{"name", "data"}, Rule: RuleCategory,
+		Why: "by the register category of its file field; a file cannot be pseudonymised, so every action deletes it"},
+	{Table: "submission_events", Columns: []string{"body"}, Rule: RuleFollowsSubmission,
+		Why: "notes and reasons are about the case: erased when its last value expires"},
+	{Table: "submission_replies", Columns: []string{"body"}, Rule: RuleFollowsSubmission,
+		Why: "replies to the citizen are about the case: erased when its last value expires"},
+	{Table: "submission_drafts", Columns: []string{"name", "data"}, Rule: RuleOwnSweep,
+		Why: "deleted by the draft sweep after DraftTTL"},
+	{Table: "exports", Columns: []string{"data_key"}, Rule: RuleOwnSweep,
+		Why: "the export sweep shreds the key at expires_at"},
+	{Table: "mail_outbox", Columns: []string{"recipient", "recipient_index", "subject", "body"}, Rule: RuleFixed,
+		Days: MailRetentionDays, Start: "sent or failed", Action: "anonymise",
+		Why: "address, subject and text erased; the row stays so that a reply's delivery state can still be shown"},
+	{Table: "sessions", Columns: []string{"device", "user_agent_hint"}, Rule: RuleFixed,
+		Days: SessionRetentionDays, Start: "ended (revoked or expired)", Action: "delete"},
+	{Table: "webhook_deliveries", Columns: []string{"body"}, Rule: RuleFixed,
+		Days: DeliveryRetentionDays, Start: "created, once delivered, failed or cancelled", Action: "delete",
+		Why: "the body names a submission, which leads to a person"},
+	{Table: "users", Columns: []string{"email", "email_index", "name"}, Rule: RuleAccount,
+		Why: "erased when the user is removed (RemoveUser); the row stays so that the log keeps naming an id"},
+	{Table: "mfa_totp", Columns: []string{"secret"}, Rule: RuleAccount, Why: "deleted when the user is removed"},
+	{Table: "passkey_users", Columns: []string{"handle"}, Rule: RuleAccount, Days: RemovedUserCredentialDays,
+		Why: "deleted by RunRetention after the user's removal"},
+	{Table: "passkeys", Columns: []string{"credential_id", "public_key", "aaguid", "name"}, Rule: RuleAccount,
+		Days: RemovedUserCredentialDays, Why: "deleted by RunRetention after the user's removal"},
+	{Table: "oidc_identities", Columns: []string{"subject_index", "subject"}, Rule: RuleAccount,
+		Days: RemovedUserCredentialDays, Why: "deleted by RunRetention after the user's removal"},
+	{Table: "tenants", Columns: []string{"dpo_name", "dpo_email"}, Rule: RuleKept,
+		Why: "the controller's DPO contact, kept for the agreement's duration; the tenant's end destroys its key"},
+	{Table: "operator_grants", Columns: []string{"label", "reason"}, Rule: RuleKept,
+		Why: "the controller's evidence of supplier access (AUD-3), kept as long as the audit log"},
+	{Table: "maintenance_notices", Columns: []string{"label", "scope", "reason"}, Rule: RuleKept,
+		Why: "the controller's evidence of announced supplier maintenance (AUD-4), kept as long as the audit log"},
+	{Table: "audit_events", Columns: []string{"subject"}, Rule: RuleKept,
+		Why: "pseudonyms in the append-only log; its own retention is the audit log's (AUD-2)"},
+	{Table: "legal_holds", Columns: []string{"reason"}, Rule: RuleKept,
+		Why: "why data was kept past its retention is itself evidence for SEC-1, kept as long as the audit log"},
+}
+
+// NotPersonalColumns are the byte columns and personally named columns
+// that hold no personal data, with why: hashes of secrets, public key
+// material, the audit log's hashes, an organisation's own name and logo.
+var NotPersonalColumns = map[string]string{
+	"schema_migrations.name":            "a migration's file name",
+	"submissions.receipt_hash":          "SHA-256 of a one-hour capability",
+	"audit_events.prev_hash":            "chain hash",
+	"audit_events.hash":                 "chain hash",
+	"audit_heads.hash":                  "chain hash",
+	"audit_heads.tree":                  "Merkle tree of hashes",
+	"audit_checkpoint_hooks.secret":     "a signing secret, sealed",
+	"audit_prunings.last_hash":          "chain hash",
+	"audit_prunings.frontier":           "Merkle frontier of hashes",
+	"audit_prunings.note":               "a signed pruning note: sizes and hashes",
+	"audit_checkpoints.root":            "Merkle root",
+	"invitations.token_hash":            "SHA-256 of a token",
+	"sessions.id_hash":                  "SHA-256 of a token",
+	"mfa_recovery_codes.code_hash":      "SHA-256 of a code",
+	"password_resets.token_hash":        "SHA-256 of a token",
+	"oidc_providers.name":               "an identity provider's name",
+	"oidc_providers.client_secret":      "the tenant's client secret at a provider, sealed",
+	"oidc_flows.state_hash":             "SHA-256 of a state",
+	"oidc_flows.invitation_hash":        "SHA-256 of a token",
+	"oidc_flows.binding_hash":           "SHA-256 of a cookie",
+	"oidc_flows.nonce_hash":             "SHA-256 of a nonce",
+	"oidc_flows.verifier":               "a PKCE verifier, sealed, minutes long",
+	"passkey_ceremonies.challenge_hash": "SHA-256 of a challenge",
+	"passkey_ceremonies.session_hash":   "SHA-256 of a token",
+	"webhooks.url":                      "the controller's case system",
+	"webhooks.secret":                   "a signing secret, sealed",
+	"api_keys.name":                     "a key's label",
+	"api_keys.secret_hash":              "SHA-256 of a secret",
+	"tenant_branding.name":              "the organisation's name",
+	"tenant_branding.email":             "the organisation's functional address",
+	"tenant_branding.address":           "the organisation's address",
+	"tenant_branding.phone":             "the organisation's phone number",
+	"submission_drafts.token_hash":      "SHA-256 of a token",
+	"audit_checkpoints.note":            "a signed checkpoint: sizes and hashes",
+	"tenant_branding.logo":              "the organisation's logo",
+}
+
+// PersonalColumnNames are column names that hold personal data whatever
+// their type; the schema test requires each to be accounted for.
+var PersonalColumnNames = []string{"email", "name", "subject", "recipient", "contact", "body", "reason", "label",
+	"device", "user_agent_hint", "address", "phone", "ip", "ip_address", "note", "national_number", "insz"}
