@@ -36,9 +36,9 @@ func retentionRun(ctx context.Context, env *Env, args []string) error {
 	opts := store.RetentionOptions{DryRun: *dry}
 	var outcomes []jobs.TenantRetention
 	if *ref != "" || len(rest) > 0 {
-		t, err := findTenant(ctx, db, rest, *ref)
-		if err != nil {
-			return err
+		t, ferr := findTenant(ctx, db, rest, *ref)
+		if ferr != nil {
+			return ferr
 		}
 		if t.Status != tenant.StatusActive {
 			return fmt.Errorf("tenant %s is %s: its data is not touched", t.Slug, t.Status)
