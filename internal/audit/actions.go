@@ -197,7 +197,7 @@ var actions = []Action{
 	{Code: "dsr.extend", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.execute", Group: GroupPrivacy, Citizen: true, MayFail: true},
 	{Code: "dsr.package", Group: GroupPrivacy, Citizen: true, MayFail: true},
-	{Code: "dsr.remind", Group: GroupPrivacy},
+	{Code: "dsr.remind", Group: GroupPrivacy, Citizen: true},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

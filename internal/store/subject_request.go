@@ -13,6 +13,7 @@ import (
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // Data-subject requests (DSR-1, DSR-2). A request names a person (sealed)
@@ -680,4 +681,95 @@ func (tx *Tx) packageParts(tenantID string, s *dsr.Submission) error {
 		s.Events = append(s.Events, e)
 	}
 	return rows.Err()
+}
+
+// ReminderCompose writes the reminder to the tenant's DPO (contact opened)
+// that request r has daysLeft days left (7 or fewer, 2 or fewer).
+type ReminderCompose func(t tenant.Tenant, r SubjectRequest, daysLeft int) OutgoingMail
+
+// reminderStages are the reminders before a deadline, in days, latest
+// first: a request is reminded of once per stage it reaches.
+var reminderStages = []int{2, 7}
+
+// RemindSubjectRequests mails the tenant's DPO about each open request
+// whose deadline is 7 days away, and again at 2 (DSR-1: the statutory
+// clock). Each reminder is queued with the request's reminded stage and
+// "dsr.remind" in one transaction, so that a run after a crash or on
+// another node mails nothing twice; an extension starts the stages again.
+// It returns how many reminders it queued.
+func (db *DB) RemindSubjectRequests(ctx context.Context, actor audit.Actor, tenantID string, compose ReminderCompose) (int, error) {
+	if err := db.requireKeys(); err != nil {
+		return 0, err
+	}
+	var sent int
+	err := db.write(ctx, func(tx *Tx) error {
+		sent = 0
+		now := tx.db.now()
+		// Only requests within the widest stage (7 days and a margin for
+		// the time of day) are read.
+		horizon := now.AddDate(0, 0, reminderStages[len(reminderStages)-1]+2)
+		rows, err := tx.query(`SELECT id, kind, due_at, reminded, subject_index, email_index FROM subject_requests
+			WHERE tenant_id = $1 AND status IN ('received', 'approved') AND due_at <= $2 ORDER BY due_at, id`, tenantID, micros(horizon))
+		if err != nil {
+			return err
+		}
+		type due struct {
+			r               SubjectRequest
+			reminded, stage int
+			subject, email  []byte
+		}
+		var todo []due
+		for rows.Next() {
+			var d due
+			var kind string
+			var at int64
+			if err := rows.Scan(&d.r.ID, &kind, &at, &d.reminded, &d.subject, &d.email); err != nil {
+				rows.Close()
+				return err
+			}
+			d.r.Kind, d.r.DueAt = dsr.Kind(kind), fromMicros(at)
+			left := dsr.DaysLeft(d.r.DueAt, now)
+			for _, s := range reminderStages {
+				if left <= s {
+					d.stage = s
+					break
+				}
+			}
+			// Stages count down: 0 (none yet), then 7, then 2.
+			if d.stage != 0 && (d.reminded == 0 || d.stage < d.reminded) {
+				todo = append(todo, d)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		t, err := tx.openContact(tenantID, actor, "data-subject request reminder to the DPO")
+		if err != nil {
+			return err
+		}
+		for _, d := range todo {
+			m := compose(t, d.r, dsr.DaysLeft(d.r.DueAt, now))
+			m.To, m.Kind = t.DPOEmail, "dsr.remind"
+			if _, err := tx.enqueueMail(tenantID, m, actor); err != nil {
+				return err
+			}
+			if _, err := tx.exec(`UPDATE subject_requests SET reminded = $1 WHERE tenant_id = $2 AND id = $3`, d.stage, tenantID, d.r.ID); err != nil {
+				return err
+			}
+			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.remind", ObjectType: "subject_request",
+				ObjectID: d.r.ID, Subject: pseudonymOf(d.subject, d.email), Purpose: fmt.Sprintf("%d days before the deadline", d.stage)}); err != nil {
+				return err
+			}
+			sent++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("remind subject requests: %w", err)
+	}
+	return sent, nil
 }
