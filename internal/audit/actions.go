@@ -197,6 +197,9 @@ var actions = []Action{
 	{Code: "dsr.extend", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.execute", Group: GroupPrivacy, Citizen: true, MayFail: true},
 	{Code: "dsr.package", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	// An erasure lists the erased submissions' ids (they no longer exist
+	// to be named by reference).
+	{Code: "dsr.erase", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.remind", Group: GroupPrivacy, Citizen: true},
 
 	// The register.

@@ -59,6 +59,8 @@ type SubjectRequest struct {
 	ExtendReason string // "" while not extended
 	ExecutedBy   string
 	ExecutedAt   time.Time
+	// Erasure is what an executed erasure did; nil otherwise.
+	Erasure *ErasureOutcome
 }
 
 // Overdue reports whether the request is open past its deadline at now.
@@ -195,7 +197,7 @@ func (db *DB) FileSubjectRequest(ctx context.Context, actor audit.Actor, tenantI
 }
 
 const requestColumns = `id, kind, person, filed_by_kind, filed_by, status, reason, decided_by, decided_at, received_at, due_at,
-	extend_reason, executed_by, executed_at`
+	extend_reason, executed_by, executed_at, outcome`
 
 type sealedRequest struct {
 	r                        SubjectRequest
@@ -205,11 +207,12 @@ type sealedRequest struct {
 	subjectIndex, emailIndex []byte
 	receivedAt, dueAt        int64
 	kind                     string
+	outcome                  string
 }
 
 func scanRequest(row interface{ Scan(...any) error }, s *sealedRequest, extra ...any) error {
 	dest := append([]any{&s.r.ID, &s.kind, &s.person, &s.r.FiledByKind, &s.r.FiledBy, &s.r.Status, &s.reason, &s.decidedBy,
-		&s.decidedAt, &s.receivedAt, &s.dueAt, &s.extend, &s.executedBy, &s.executedAt}, extra...)
+		&s.decidedAt, &s.receivedAt, &s.dueAt, &s.extend, &s.executedBy, &s.executedAt, &s.outcome}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return err
 	}
@@ -220,6 +223,12 @@ func scanRequest(row interface{ Scan(...any) error }, s *sealedRequest, extra ..
 	}
 	if s.executedAt.Valid {
 		s.r.ExecutedAt = fromMicros(s.executedAt.Int64)
+	}
+	if s.r.Kind == dsr.Erasure && s.outcome != "" {
+		s.r.Erasure = &ErasureOutcome{}
+		if err := json.Unmarshal([]byte(s.outcome), s.r.Erasure); err != nil {
+			return fmt.Errorf("request %s outcome: %w", s.r.ID, err)
+		}
 	}
 	return nil
 }
@@ -469,8 +478,16 @@ func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tena
 			return keep(ErrNotApproved)
 		}
 		now := tx.db.now()
-		res, err := tx.exec(`UPDATE subject_requests SET status = 'executed', executed_by = $1, executed_at = $2, updated_at = $2
-			WHERE tenant_id = $3 AND id = $4 AND status = 'approved'`, actor.ID, micros(now), tenantID, id)
+		var outcome []byte
+		if s.r.Kind == dsr.Erasure {
+			o, err := tx.eraseFor(tenantID, actor, s.subjectIndex, s.emailIndex, ev.Subject)
+			if err != nil {
+				return err
+			}
+			outcome, _ = json.Marshal(o)
+		}
+		res, err := tx.exec(`UPDATE subject_requests SET status = 'executed', executed_by = $1, executed_at = $2, updated_at = $2, outcome = $5
+			WHERE tenant_id = $3 AND id = $4 AND status = 'approved'`, actor.ID, micros(now), tenantID, id, string(outcome))
 		if err != nil {
 			return err
 		}
@@ -772,4 +789,129 @@ func (db *DB) RemindSubjectRequests(ctx context.Context, actor audit.Actor, tena
 		return 0, fmt.Errorf("remind subject requests: %w", err)
 	}
 	return sent, nil
+}
+
+// ErasureOutcome is what an executed erasure did (DSR-1): how many of the
+// person's submissions were erased, and those kept because the register
+// says the law obliges the controller to keep them (art. 17.3(b) GDPR),
+// per form with the obliging purpose. No personal data.
+type ErasureOutcome struct {
+	Erased int         `json:"erased"`
+	Kept   []KeptByLaw `json:"kept"`
+}
+
+// KeptByLaw is one form's submissions kept by legal obligation.
+type KeptByLaw struct {
+	Form    string `json:"form"`
+	Count   int    `json:"count"`
+	Purpose string `json:"purpose"` // the register purpose's key
+}
+
+// eraseFor erases, in tx, the person's submissions (answers, files,
+// history, mails about them) except those whose form collects for a
+// purpose the current register bases on a legal obligation; the figures
+// per form (form_stats) stay, and the audit log keeps its events, which
+// name the person only by pseudonym. The erased ids are recorded as
+// "dsr.erase".
+func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte, pseudonym string) (ErasureOutcome, error) {
+	out := ErasureOutcome{Kept: []KeptByLaw{}}
+	reg, _, err := tx.currentRegister(tenantID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return out, err
+	}
+	obliged := map[string]bool{}
+	for _, p := range reg.Purposes {
+		if p.LegalBasis == "legal_obligation" {
+			obliged[p.Key] = true
+		}
+	}
+	type sub struct {
+		id, form string
+		version  int
+	}
+	var subs []sub
+	seen := map[string]bool{}
+	for _, index := range [][]byte{subject, email} {
+		if len(index) == 0 {
+			continue
+		}
+		rows, err := tx.query(`SELECT id, form_key, form_version FROM submissions WHERE tenant_id = $1 AND (subject_index = $2 OR contact_index = $2)
+			ORDER BY created_at, id`, tenantID, index)
+		if err != nil {
+			return out, err
+		}
+		for rows.Next() {
+			var s sub
+			if err := rows.Scan(&s.id, &s.form, &s.version); err != nil {
+				rows.Close()
+				return out, err
+			}
+			if !seen[s.id] {
+				seen[s.id] = true
+				subs = append(subs, s)
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return out, err
+		}
+	}
+	kept := map[string]*KeptByLaw{}
+	var erased []string
+	for _, s := range subs {
+		purpose := ""
+		if f, err := tx.formDefinition(tenantID, s.form, s.version); err == nil {
+			for _, fl := range f.Fields() {
+				if obliged[fl.Purpose] {
+					purpose = fl.Purpose
+					break
+				}
+			}
+		} else if !errors.Is(err, ErrNotFound) {
+			return out, err
+		}
+		if purpose != "" {
+			if kept[s.form] == nil {
+				kept[s.form] = &KeptByLaw{Form: s.form, Purpose: purpose}
+			}
+			kept[s.form].Count++
+			continue
+		}
+		for _, q := range []string{
+			`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2`,
+			`DELETE FROM submission_events WHERE tenant_id = $1 AND submission_id = $2`,
+			`DELETE FROM submission_replies WHERE tenant_id = $1 AND submission_id = $2`,
+			`DELETE FROM submissions WHERE tenant_id = $1 AND id = $2`,
+		} {
+			if _, err := tx.exec(q, tenantID, s.id); err != nil {
+				return out, err
+			}
+		}
+		erased = append(erased, s.id)
+	}
+	// The kept forms in the order first met.
+	done := map[string]bool{}
+	for _, s := range subs {
+		if k := kept[s.form]; k != nil && !done[s.form] {
+			done[s.form] = true
+			out.Kept = append(out.Kept, *k)
+		}
+	}
+	out.Erased = len(erased)
+	// Mails to the person (receipts, replies, status mails) go with their
+	// submissions, except one a sender holds right now.
+	if out.Erased > 0 {
+		for _, index := range [][]byte{subject, email} {
+			if len(index) == 0 {
+				continue
+			}
+			if _, err := tx.exec(`DELETE FROM mail_outbox WHERE tenant_id = $1 AND recipient_index = $2 AND status <> 'sending'`,
+				tenantID, index); err != nil {
+				return out, err
+			}
+		}
+	}
+	return out, tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.erase", ObjectType: "submission",
+		ObjectID: strings.Join(erased, ","), Subject: pseudonym,
+		Purpose: fmt.Sprintf("%d erased, %d kept by legal obligation", out.Erased, len(subs)-out.Erased)})
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -219,43 +220,8 @@ func TestClauseDSR1_DuplicateRequestsAndDeadline(t *testing.T) {
 // it. The download is recorded naming the submissions.
 func TestClauseDSR1_AccessPackageHoldsAllAndNothingElse(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		fx := newInboxFixture(t, env, "gent")
-		const email, near, insz = "an.peeters@gent.be", "an.peeters@gent.be.eu", "85073100343"
-		submit := func(formKey, subject, contact, marker string) string {
-			pub := fx.forms[formKey]
-			answers, _ := json.Marshal(form.Answers{"name": {Value: "MARKER-" + marker}, "email": {Value: contact}})
-			in := store.NewFormSubmission{FormKey: formKey, FormVersion: pub.Version, RegisterVersion: pub.RegisterVersion, Answers: answers,
-				Subject: subject, Idempotency: "tok-" + marker, Receipt: "rc-" + marker, Contact: contact, Lang: "nl"}
-			if formKey == "toelage" {
-				in.Attachments = []store.NewAttachment{{FieldKey: "certificate", Name: marker + ".pdf", ContentType: "application/pdf",
-					Data: []byte("%PDF-1.4 " + marker), Scanner: "clamd test", ScannedAt: env.Clock.Now()}}
-			}
-			ref, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fx.tn.ID, in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			env.Clock.Advance(time.Minute)
-			var id string
-			if err := env.Raw(t).QueryRow(`SELECT id FROM submissions WHERE reference = $1`, ref).Scan(&id); err != nil {
-				t.Fatal(err)
-			}
-			return id
-		}
-		mine := []string{
-			submit("vraag", email, email, "mine-vraag"),
-			submit("toelage", insz, email, "mine-toelage"),
-			submit("parkeervergunning", insz, "", "mine-parking"),
-		}
-		theirs := submit("vraag", near, near, "theirs")
-		if err := env.DB.ChangeSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), mine[1],
-			store.SubmissionChange{Note: "MARKER-NOTE-mine"}); err != nil {
-			t.Fatal(err)
-		}
-		if err := env.DB.ChangeSubmission(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), theirs,
-			store.SubmissionChange{Note: "MARKER-NOTE-theirs"}); err != nil {
-			t.Fatal(err)
-		}
-		r := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Access, store.SubjectPerson{Name: "An Peeters", Email: "An.Peeters@gent.be", INSZ: insz, Lang: "nl"})
+		fx, mine, theirs := personOnThreeForms(t, env)
+		r := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Access, anPeeters)
 		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
 			t.Fatal(err)
 		}
@@ -304,7 +270,7 @@ func TestClauseDSR1_AccessPackageHoldsAllAndNothingElse(t *testing.T) {
 					t.Errorf("%s lacks %s", name, want)
 				}
 			}
-			for _, not := range []string{"theirs", near, theirs} {
+			for _, not := range []string{"theirs", nearAddress, theirs} {
 				if strings.Contains(out, not) {
 					t.Errorf("%s holds another person's %q", name, not)
 				}
@@ -313,6 +279,139 @@ func TestClauseDSR1_AccessPackageHoldsAllAndNothingElse(t *testing.T) {
 		last := lastEvent(t, env, fx.tn.ID)
 		if last.Action != "dsr.package" || last.ObjectID != strings.Join(mine, ",") || last.Outcome != audit.OutcomeSuccess || last.Subject == "" {
 			t.Fatalf("download recorded as %+v", last)
+		}
+	})
+}
+
+// The person of the access and erasure tests, and a second citizen whose
+// address differs from theirs only by a suffix.
+const anAddress, nearAddress, anINSZ = "an.peeters@gent.be", "an.peeters@gent.be.eu", "85073100328"
+
+var anPeeters = store.SubjectPerson{Name: "An Peeters", Email: "An.Peeters@gent.be", INSZ: anINSZ, Lang: "nl"}
+
+// personOnThreeForms stores An's submissions on the three demo forms
+// (found by address on one, by national number on two, with a file and a
+// note on the allowance) and one of the near-identical address's with a
+// note; it returns An's ids, oldest first, and the other's.
+func personOnThreeForms(t *testing.T, env *storetest.Env) (inboxFixture, []string, string) {
+	t.Helper()
+	fx := newInboxFixture(t, env, "gent")
+	email, near, insz := anAddress, nearAddress, anINSZ
+	submit := func(formKey, subject, contact, marker string) string {
+		pub := fx.forms[formKey]
+		answers, _ := json.Marshal(form.Answers{"name": {Value: "MARKER-" + marker}, "email": {Value: contact}})
+		in := store.NewFormSubmission{FormKey: formKey, FormVersion: pub.Version, RegisterVersion: pub.RegisterVersion, Answers: answers,
+			Subject: subject, Idempotency: "tok-" + marker, Receipt: "rc-" + marker, Contact: contact, Lang: "nl"}
+		if formKey == "toelage" {
+			in.Attachments = []store.NewAttachment{{FieldKey: "certificate", Name: marker + ".pdf", ContentType: "application/pdf",
+				Data: []byte("%PDF-1.4 " + marker), Scanner: "clamd test", ScannedAt: env.Clock.Now()}}
+		}
+		ref, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fx.tn.ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(time.Minute)
+		var id string
+		if err := env.Raw(t).QueryRow(`SELECT id FROM submissions WHERE reference = $1`, ref).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	mine := []string{
+		submit("vraag", email, email, "mine-vraag"),
+		submit("toelage", insz, email, "mine-toelage"),
+		submit("parkeervergunning", insz, "", "mine-parking"),
+	}
+	theirs := submit("vraag", near, near, "theirs")
+	if err := env.DB.ChangeSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), mine[1],
+		store.SubmissionChange{Note: "MARKER-NOTE-mine"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.ChangeSubmission(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), theirs,
+		store.SubmissionChange{Note: "MARKER-NOTE-theirs"}); err != nil {
+		t.Fatal(err)
+	}
+	return fx, mine, theirs
+}
+
+// TestClauseDSR1_ErasureKeepsOnlyWhatLawKeeps: an approved erasure removes
+// the person's submissions with their files, history and mails on every
+// form whose purpose the register does not base on a legal obligation, and
+// states what it kept and why (the allowance: "social-support", a legal
+// obligation); the other citizen's data and the statistics stay, and a new
+// access package afterwards holds only what the law keeps.
+func TestClauseDSR1_ErasureKeepsOnlyWhatLawKeeps(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx, mine, theirs := personOnThreeForms(t, env)
+		stats := func() (n int64) {
+			env.Raw(t).QueryRow(`SELECT COALESCE(sum(count), 0) FROM form_stats WHERE tenant_id = $1`, fx.tn.ID).Scan(&n)
+			return n
+		}
+		before := stats()
+		r := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Erasure, anPeeters)
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrAdmin, fx.tn.ID, r.ID); !errors.Is(err, store.ErrNotApproved) {
+			t.Fatalf("erased before approval: %v", err)
+		}
+		var n int
+		env.Raw(t).QueryRow(`SELECT count(*) FROM submissions WHERE tenant_id = $1`, fx.tn.ID).Scan(&n)
+		if n != 4 {
+			t.Fatalf("a refused erasure removed something: %d submissions", n)
+		}
+		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := env.DB.SubjectRequestByID(ctx, dsrDPO, fx.tn.ID, r.ID)
+		if err != nil || got.Erasure == nil || got.Erasure.Erased != 2 || len(got.Erasure.Kept) != 1 ||
+			got.Erasure.Kept[0] != (store.KeptByLaw{Form: "toelage", Count: 1, Purpose: "social-support"}) {
+			t.Fatalf("outcome: %+v %v", got.Erasure, err)
+		}
+		left := map[string]bool{}
+		rows, _ := env.Raw(t).Query(`SELECT id FROM submissions WHERE tenant_id = $1`, fx.tn.ID)
+		for rows.Next() {
+			var id string
+			rows.Scan(&id)
+			left[id] = true
+		}
+		rows.Close()
+		if len(left) != 2 || !left[mine[1]] || !left[theirs] {
+			t.Fatalf("left after erasure: %v (mine %v, theirs %s)", left, mine, theirs)
+		}
+		for table, want := range map[string]int{"attachments": 1, "submission_events": 2} {
+			env.Raw(t).QueryRow(`SELECT count(*) FROM `+table+` WHERE tenant_id = $1`, fx.tn.ID).Scan(&n)
+			if n != want {
+				t.Errorf("%s: %d rows, want %d", table, n, want)
+			}
+		}
+		if after := stats(); after != before {
+			t.Fatalf("statistics changed: %d → %d", before, after)
+		}
+		var erased bool
+		env.DB.EachAuditEvent(ctx, fx.tn.ID, func(e *audit.Event) error {
+			ids := strings.Split(e.ObjectID, ",")
+			slices.Sort(ids)
+			want := []string{mine[0], mine[2]}
+			slices.Sort(want)
+			if e.Action == "dsr.erase" && slices.Equal(ids, want) && e.Subject != "" {
+				erased = true
+			}
+			return nil
+		})
+		if !erased {
+			t.Fatal("no dsr.erase event naming the erased submissions")
+		}
+		a := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Access, anPeeters)
+		if err := env.DB.DecideSubjectRequest(ctx, dsrAdmin, fx.tn.ID, a.ID, true, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrAdmin, fx.tn.ID, a.ID); err != nil {
+			t.Fatal(err)
+		}
+		p, err := env.DB.SubjectAccessPackage(ctx, dsrAdmin, fx.tn.ID, a.ID, fx.tn.LegalName)
+		if err != nil || len(p.Submissions) != 1 || p.Submissions[0].ID != mine[1] {
+			t.Fatalf("package after erasure: %+v %v", p.Submissions, err)
 		}
 	})
 }

@@ -184,6 +184,10 @@ type requestPage struct {
 	Done       string // the step just taken: decided, extended, executed
 	Reason     string
 	Extend     string
+	// Erased and Kept say what an executed erasure did, kept data with
+	// the form's title and the register purpose's name.
+	Erased int
+	Kept   []string
 }
 
 // requestShow shows one request with the controller's steps.
@@ -205,7 +209,53 @@ func (a *App) renderRequest(w http.ResponseWriter, r *http.Request, me account.U
 	p := requestPage{Slug: t.Slug, TenantName: t.LegalName, Request: a.requestRow(r, sr), CanDecide: account.Can(me.Role, account.HandleRequests),
 		HasPackage: sr.Status == dsr.StatusExecuted && (sr.Kind == dsr.Access || sr.Kind == dsr.Portability), Errors: errs,
 		Done: r.URL.Query().Get("done"), Reason: reason, Extend: extend}
+	if sr.Erasure != nil {
+		if err := a.erasureLines(r, &p, *sr.Erasure); err != nil {
+			a.internalError(w, r, "erasure outcome", err)
+			return
+		}
+	}
 	a.render(w, r, status, "request", p)
+}
+
+// erasureLines names what an erasure kept by the titles and names people
+// know: the form's title, the register purpose's name.
+func (a *App) erasureLines(r *http.Request, p *requestPage, o store.ErasureOutcome) error {
+	t := tenantFrom(r.Context())
+	lang := string(LangFrom(r.Context()))
+	p.Erased = o.Erased
+	if len(o.Kept) == 0 {
+		return nil
+	}
+	forms, err := a.opts.Store.Forms(r.Context(), t.ID)
+	if err != nil {
+		return err
+	}
+	titles := map[string]string{}
+	for _, fv := range forms {
+		if _, seen := titles[fv.Key]; !seen {
+			titles[fv.Key] = fv.Form.Title.In(lang)
+		}
+	}
+	purposes := map[string]string{}
+	if reg, err := a.opts.Store.CurrentRegister(r.Context(), t.ID); err == nil {
+		for _, pu := range reg.Register.Purposes {
+			purposes[pu.Key] = pu.Name.In(lang)
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		return err
+	}
+	for _, k := range o.Kept {
+		title, purpose := titles[k.Form], purposes[k.Purpose]
+		if title == "" {
+			title = a.t(r, "dsr.erasure.unknown")
+		}
+		if purpose == "" {
+			purpose = a.t(r, "dsr.erasure.unknown")
+		}
+		p.Kept = append(p.Kept, a.t(r, "dsr.erasure.kept", k.Count, title, purpose))
+	}
+	return nil
 }
 
 // requestDecide records the approval or refusal, with its reason (DSR-2).

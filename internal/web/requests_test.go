@@ -125,5 +125,23 @@ func TestClauseDSR2_RequestPagesApproveBeforeExecute(t *testing.T) {
 		if downloads != 2 {
 			t.Fatalf("%d downloads recorded, want 2", downloads)
 		}
+
+		// An erasure states what it did and what stays.
+		form.Set("kind", "erasure")
+		if resp, _ := le.submit(t, "/gent/admin/requests/new", clerk, form); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("file erasure: %d", resp.StatusCode)
+		}
+		list, _ = env.DB.SubjectRequests(ctx, audit.System("test"), le.gent.ID, 10)
+		erasure := "/gent/admin/requests/" + list[0].ID
+		le.submit(t, erasure+"/decide", dpo, url.Values{"decision": {"approve"}, "reason": {"ok"}})
+		if resp, _ := le.submit(t, erasure+"/execute", dpo, url.Values{"x": {"1"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("execute erasure: %d", resp.StatusCode)
+		}
+		resp, body = get(erasure, dpo)
+		for _, want := range []string{"Resultaat van de wissing", "0 inzendingen gewist", "het logboek, dat de betrokkene alleen met een pseudoniem noemt"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("erasure page lacks %q", want)
+			}
+		}
 	})
 }

@@ -12,7 +12,10 @@
 -- closed (checked in Go). reason: the approval's or refusal's reason,
 -- sealed (it may name the person); extend_reason likewise. due_at: one
 -- month after receipt, once extended by two months. reminded: the last
--- reminder sent (0 none, 7, 2 days before the deadline).
+-- reminder sent (0 none, 7, 2 days before the deadline). outcome: what an
+-- execution did, without personal data (JSON: for an erasure, how many
+-- submissions were erased and which forms' were kept by legal obligation,
+-- with the register purpose that obliges).
 CREATE TABLE subject_requests (
     id            TEXT PRIMARY KEY,
     tenant_id     TEXT NOT NULL REFERENCES tenants (id),
@@ -32,6 +35,7 @@ CREATE TABLE subject_requests (
     executed_by   TEXT,
     executed_at   BIGINT,
     reminded      INTEGER NOT NULL DEFAULT 0,
+    outcome       TEXT NOT NULL DEFAULT '',
     updated_at    BIGINT NOT NULL
 );
 -- The open requests by deadline, for the controller's list and the
