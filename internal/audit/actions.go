@@ -201,6 +201,7 @@ var actions = []Action{
 	// to be named by reference).
 	{Code: "dsr.erase", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.remind", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.close", Group: GroupPrivacy, Citizen: true, MayFail: true},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

@@ -915,3 +915,77 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 		ObjectID: strings.Join(erased, ","), Subject: pseudonym,
 		Purpose: fmt.Sprintf("%d erased, %d kept by legal obligation", out.Erased, len(subs)-out.Erased)})
 }
+
+// RestrictedSubmissions reports which of the submissions ids belong to a
+// person whose processing is restricted (art. 18 GDPR): an executed
+// restriction request, not yet closed, whose number or address index is
+// the submission's subject or contact index. It returns ids only, no
+// personal data, so it is not itself audited; the inbox shows the flag.
+func (db *DB) RestrictedSubmissions(ctx context.Context, tenantID string, ids []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ids) == 0 {
+		return out, nil
+	}
+	args := []any{tenantID}
+	marks := make([]string, len(ids))
+	for i, id := range ids {
+		args = append(args, id)
+		marks[i] = fmt.Sprintf("$%d", i+2)
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT s.id FROM submissions s WHERE s.tenant_id = $1 AND s.id IN (`+strings.Join(marks, ", ")+`)
+		AND EXISTS (SELECT 1 FROM subject_requests r WHERE r.tenant_id = s.tenant_id AND r.kind = 'restriction' AND r.status = 'executed'
+			AND (r.subject_index = s.subject_index OR r.subject_index = s.contact_index
+				OR r.email_index = s.subject_index OR r.email_index = s.contact_index))`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("restricted submissions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("restricted submissions: %w", err)
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// CloseSubjectRequest closes an executed or refused request, as
+// "dsr.close"; closing an executed restriction lifts it. Only the
+// controller (an admin or the DPO: ErrNotApproved, recorded, otherwise);
+// a request still open or closed already: ErrConflict.
+func (db *DB) CloseSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string) error {
+	if err := db.requireKeys(); err != nil {
+		return err
+	}
+	err := db.write(ctx, func(tx *Tx) error {
+		s, err := tx.readRequest(tenantID, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.close", ObjectType: "subject_request", ObjectID: id,
+			Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(s.r.Kind)}
+		if !mayDecide(actor) {
+			ev.Outcome = audit.OutcomeDenied
+			if err := tx.appendAudit(ev); err != nil {
+				return err
+			}
+			return keep(ErrNotApproved)
+		}
+		if s.r.Status != dsr.StatusExecuted && s.r.Status != dsr.StatusRefused {
+			return ErrConflict
+		}
+		if _, err := tx.exec(`UPDATE subject_requests SET status = 'closed', updated_at = $1 WHERE tenant_id = $2 AND id = $3`,
+			micros(tx.db.now()), tenantID, id); err != nil {
+			return err
+		}
+		return tx.appendAudit(ev)
+	})
+	if err != nil {
+		return fmt.Errorf("close subject request %s: %w", id, err)
+	}
+	return nil
+}

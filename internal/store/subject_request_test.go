@@ -415,3 +415,58 @@ func TestClauseDSR1_ErasureKeepsOnlyWhatLawKeeps(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseDSR1_RestrictionFlagsTheInboxUntilLifted: once an approved
+// restriction is executed, every submission of the person (by number or
+// address) is flagged for the inbox, and no one else's; closing the
+// request (the controller only) lifts it.
+func TestClauseDSR1_RestrictionFlagsTheInboxUntilLifted(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx, mine, theirs := personOnThreeForms(t, env)
+		all := append(slices.Clone(mine), theirs)
+		flagged := func() []string {
+			t.Helper()
+			got, err := env.DB.RestrictedSubmissions(ctx, fx.tn.ID, all)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for _, id := range all {
+				if got[id] {
+					ids = append(ids, id)
+				}
+			}
+			return ids
+		}
+		r := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Restriction, anPeeters)
+		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID, true, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if got := flagged(); len(got) != 0 {
+			t.Fatalf("flagged before execution: %v", got)
+		}
+		if err := env.DB.CloseSubjectRequest(ctx, dsrAdmin, fx.tn.ID, r.ID); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("closed an approved request before execution: %v", err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := flagged(); !slices.Equal(got, mine) {
+			t.Fatalf("flagged %v, want %v", got, mine)
+		}
+		// Another tenant's inbox knows nothing of it.
+		other := newTenant(t, env, "brugge")
+		if got, _ := env.DB.RestrictedSubmissions(ctx, other.ID, all); len(got) != 0 {
+			t.Fatalf("another tenant: %v", got)
+		}
+		if err := env.DB.CloseSubjectRequest(ctx, dsrClerk, fx.tn.ID, r.ID); !errors.Is(err, store.ErrNotApproved) {
+			t.Fatalf("a clerk lifted it: %v", err)
+		}
+		if err := env.DB.CloseSubjectRequest(ctx, dsrAdmin, fx.tn.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if got := flagged(); len(got) != 0 {
+			t.Fatalf("flagged after it was lifted: %v", got)
+		}
+	})
+}

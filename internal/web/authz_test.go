@@ -227,6 +227,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"POST /{tenant}/admin/requests/{id}/execute", "POST", "/gent/admin/requests/nope/execute", "x=1",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"POST /{tenant}/admin/requests/{id}/close", "POST", "/gent/admin/requests/nope/close", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/requests/{id}/package", "GET", "/gent/admin/requests/nope/package?format=json", "",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/audit/retention", "GET", "/gent/admin/audit/retention", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},

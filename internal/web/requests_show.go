@@ -306,6 +306,17 @@ func (a *App) requestExecute(w http.ResponseWriter, r *http.Request, me account.
 	a.requestStepDone(w, r, me, err, "executed", "execute", "")
 }
 
+// requestClose closes an executed or refused request; for a restriction
+// that lifts it.
+func (a *App) requestClose(w http.ResponseWriter, r *http.Request, me account.User) {
+	if !a.parseForm(w, r) {
+		return
+	}
+	err := a.opts.Store.CloseSubjectRequest(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID,
+		r.PathValue("id"))
+	a.requestStepDone(w, r, me, err, "closed", "close", "")
+}
+
 // requestStepDone answers a step: back to the request page, or the page
 // again with the reason the step was refused.
 func (a *App) requestStepDone(w http.ResponseWriter, r *http.Request, me account.User, err error, done, field, typed string) {
@@ -368,4 +379,21 @@ func (a *App) requestPackage(w http.ResponseWriter, r *http.Request, me account.
 	if err := enc.Encode(p); err != nil {
 		a.log.ErrorContext(r.Context(), "write access package", "request_id", RequestIDFrom(r.Context()), "error", err.Error())
 	}
+}
+
+// markRestricted flags the rows whose person's processing is restricted by
+// an executed restriction request (DSR-1, art. 18 GDPR).
+func (a *App) markRestricted(r *http.Request, rows []inboxRowView) error {
+	ids := make([]string, len(rows))
+	for i, row := range rows {
+		ids[i] = row.ID
+	}
+	restricted, err := a.opts.Store.RestrictedSubmissions(r.Context(), tenantFrom(r.Context()).ID, ids)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		rows[i].Restricted = restricted[rows[i].ID]
+	}
+	return nil
 }
