@@ -194,7 +194,7 @@ var actions = []Action{
 	{Code: "dsr.read", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.approve", Group: GroupPrivacy, Citizen: true, MayFail: true},
 	{Code: "dsr.refuse", Group: GroupPrivacy, Citizen: true, MayFail: true},
-	{Code: "dsr.extend", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.extend", Group: GroupPrivacy, Citizen: true, MayFail: true},
 	{Code: "dsr.execute", Group: GroupPrivacy, Citizen: true, MayFail: true},
 	{Code: "dsr.package", Group: GroupPrivacy, Citizen: true, MayFail: true},
 	// An erasure lists the erased submissions' ids (they no longer exist

@@ -347,6 +347,45 @@ func mayDecide(actor audit.Actor) bool {
 	return actor.Kind == audit.KindUser && (actor.Role == "admin" || actor.Role == "dpo")
 }
 
+// requestStep runs one of the controller's steps on request id in one
+// transaction: it reads the request (ErrNotFound for none of the
+// tenant's) and prepares the step's audit event ev (the person's
+// pseudonym, the kind); an actor who is not the controller — an admin or
+// the DPO of the tenant (DSR-2) — is refused with ErrNotApproved, the
+// attempt recorded as denied. Otherwise step runs; it appends ev when it
+// succeeds, or refuses with tx.deniedStep(ev).
+func (db *DB) requestStep(ctx context.Context, actor audit.Actor, tenantID, id, action string,
+	step func(tx *Tx, s sealedRequest, ev audit.Event) error) error {
+	if err := db.requireKeys(); err != nil {
+		return err
+	}
+	return db.write(ctx, func(tx *Tx) error {
+		s, err := tx.readRequest(tenantID, id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "subject_request", ObjectID: id,
+			Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(s.r.Kind)}
+		if !mayDecide(actor) {
+			return tx.deniedStep(ev)
+		}
+		return step(tx, s, ev)
+	})
+}
+
+// deniedStep records ev as denied and refuses the step with ErrNotApproved
+// (the record is kept, the rest undone).
+func (tx *Tx) deniedStep(ev audit.Event) error {
+	ev.Outcome = audit.OutcomeDenied
+	if err := tx.appendAudit(ev); err != nil {
+		return err
+	}
+	return keep(ErrNotApproved)
+}
+
 // DecideSubjectRequest records the controller's approval (approve true) or
 // refusal of a received request, with its reason (sealed), as "dsr.approve"
 // or "dsr.refuse" (DSR-2). Only an admin or the DPO of the tenant decides
@@ -354,9 +393,6 @@ func mayDecide(actor audit.Actor) bool {
 // already decided is not decided again (ErrConflict); the reason is
 // required (*ChangeError).
 func (db *DB) DecideSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string, approve bool, reason string) error {
-	if err := db.requireKeys(); err != nil {
-		return err
-	}
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
@@ -368,27 +404,14 @@ func (db *DB) DecideSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 	if approve {
 		action, status = "dsr.approve", dsr.StatusApproved
 	}
+	if err := db.requireKeys(); err != nil {
+		return err
+	}
 	sealed, err := db.keys.Seal(tenantID, requestAD(tenantID, "reason", id), []byte(reason))
 	if err != nil {
 		return fmt.Errorf("decide subject request %s: %w", id, err)
 	}
-	err = db.write(ctx, func(tx *Tx) error {
-		s, err := tx.readRequest(tenantID, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "subject_request", ObjectID: id,
-			Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(s.r.Kind)}
-		if !mayDecide(actor) {
-			ev.Outcome = audit.OutcomeDenied
-			if err := tx.appendAudit(ev); err != nil {
-				return err
-			}
-			return keep(ErrNotApproved)
-		}
+	err = db.requestStep(ctx, actor, tenantID, id, action, func(tx *Tx, s sealedRequest, ev audit.Event) error {
 		if s.r.Status != dsr.StatusReceived {
 			return ErrConflict
 		}
@@ -406,12 +429,10 @@ func (db *DB) DecideSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 }
 
 // ExtendSubjectRequest moves an open request's deadline once by two months
-// (art. 12.3 GDPR), with its reason (sealed), as "dsr.extend". A second
-// extension or a closed request: ErrConflict; no reason: *ChangeError.
+// (art. 12.3 GDPR), with its reason (sealed), as "dsr.extend"; only the
+// controller (ErrNotApproved, recorded, otherwise). A second extension or
+// a request no longer open: ErrConflict; no reason: *ChangeError.
 func (db *DB) ExtendSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id, reason string) error {
-	if err := db.requireKeys(); err != nil {
-		return err
-	}
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
@@ -419,18 +440,14 @@ func (db *DB) ExtendSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 	case len([]rune(reason)) > RequestReasonMax:
 		return &ChangeError{"extend_reason", "too_long"}
 	}
+	if err := db.requireKeys(); err != nil {
+		return err
+	}
 	sealed, err := db.keys.Seal(tenantID, requestAD(tenantID, "extend_reason", id), []byte(reason))
 	if err != nil {
 		return fmt.Errorf("extend subject request %s: %w", id, err)
 	}
-	err = db.write(ctx, func(tx *Tx) error {
-		s, err := tx.readRequest(tenantID, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
+	err = db.requestStep(ctx, actor, tenantID, id, "dsr.extend", func(tx *Tx, s sealedRequest, ev audit.Event) error {
 		if !dsr.Open(s.r.Status) || s.r.ExtendReason != "" {
 			return ErrConflict
 		}
@@ -439,8 +456,7 @@ func (db *DB) ExtendSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 			WHERE tenant_id = $4 AND id = $5`, micros(due), sealed, micros(tx.db.now()), tenantID, id); err != nil {
 			return err
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.extend", ObjectType: "subject_request",
-			ObjectID: id, Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(s.r.Kind)})
+		return tx.appendAudit(ev)
 	})
 	if err != nil {
 		return fmt.Errorf("extend subject request %s: %w", id, err)
@@ -450,32 +466,18 @@ func (db *DB) ExtendSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 
 // ExecuteSubjectRequest carries out an approved request (DSR-1) as
 // "dsr.execute": for access and portability the package is from then on
-// downloadable (SubjectAccessPackage); for the other kinds, in this first
+// downloadable (SubjectAccessPackage); an erasure erases (eraseFor); a
+// restriction flags the person's submissions until the request is closed
+// (RestrictedSubmissions); for rectification and objection, in this first
 // increment, the controller's decision is recorded as carried out. Nothing
 // runs before the controller's approval (DSR-2): a request that is not
 // approved — received, refused, executed or closed — or an actor who is not
 // an admin or the DPO is refused with ErrNotApproved, the attempt recorded
 // as denied, and nothing changes.
 func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string) error {
-	if err := db.requireKeys(); err != nil {
-		return err
-	}
-	err := db.write(ctx, func(tx *Tx) error {
-		s, err := tx.readRequest(tenantID, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.execute", ObjectType: "subject_request", ObjectID: id,
-			Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(s.r.Kind)}
-		if s.r.Status != dsr.StatusApproved || !mayDecide(actor) {
-			ev.Outcome = audit.OutcomeDenied
-			if err := tx.appendAudit(ev); err != nil {
-				return err
-			}
-			return keep(ErrNotApproved)
+	err := db.requestStep(ctx, actor, tenantID, id, "dsr.execute", func(tx *Tx, s sealedRequest, ev audit.Event) error {
+		if s.r.Status != dsr.StatusApproved {
+			return tx.deniedStep(ev)
 		}
 		now := tx.db.now()
 		var outcome []byte
@@ -511,37 +513,24 @@ func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tena
 // naming the submissions. Only an admin or the DPO, and only once the
 // request is executed (ErrNotApproved, recorded as denied, otherwise).
 func (db *DB) SubjectAccessPackage(ctx context.Context, actor audit.Actor, tenantID, id, controller string) (dsr.Package, error) {
-	if err := db.requireKeys(); err != nil {
-		return dsr.Package{}, err
-	}
 	var p dsr.Package
-	err := db.write(ctx, func(tx *Tx) error {
-		s, err := tx.readRequest(tenantID, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
+	err := db.requestStep(ctx, actor, tenantID, id, "dsr.package", func(tx *Tx, s sealedRequest, ev audit.Event) error {
+		if s.r.Status != dsr.StatusExecuted || (s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability) {
+			return tx.deniedStep(ev)
 		}
+		subs, err := tx.personSubmissions(tenantID, s.subjectIndex, s.emailIndex)
 		if err != nil {
 			return err
 		}
-		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.package", ObjectType: "submission",
-			Subject: pseudonymOf(s.subjectIndex, s.emailIndex)}
-		if s.r.Status != dsr.StatusExecuted || (s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability) || !mayDecide(actor) {
-			ev.Outcome, ev.Purpose = audit.OutcomeDenied, "request "+id
-			if err := tx.appendAudit(ev); err != nil {
-				return err
-			}
-			return keep(ErrNotApproved)
-		}
 		p = dsr.Package{Schema: dsr.PackageSchema, Controller: controller, RequestID: id, Kind: s.r.Kind, GeneratedAt: tx.db.now(),
-			Submissions: []dsr.Submission{}}
-		if p.Submissions, err = tx.personSubmissions(tenantID, s.subjectIndex, s.emailIndex); err != nil {
-			return err
-		}
-		ids := make([]string, len(p.Submissions))
-		for i, sub := range p.Submissions {
+			Submissions: subs}
+		ids := make([]string, len(subs))
+		for i, sub := range subs {
 			ids[i] = sub.ID
 		}
-		ev.ObjectID, ev.Purpose = strings.Join(ids, ","), fmt.Sprintf("request %s, %d submissions", id, len(ids))
+		// The event names the submissions the package read.
+		ev.ObjectType, ev.ObjectID = "submission", strings.Join(ids, ",")
+		ev.Purpose = fmt.Sprintf("request %s, %d submissions", id, len(ids))
 		return tx.appendAudit(ev)
 	})
 	if err != nil {
@@ -955,26 +944,7 @@ func (db *DB) RestrictedSubmissions(ctx context.Context, tenantID string, ids []
 // controller (an admin or the DPO: ErrNotApproved, recorded, otherwise);
 // a request still open or closed already: ErrConflict.
 func (db *DB) CloseSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string) error {
-	if err := db.requireKeys(); err != nil {
-		return err
-	}
-	err := db.write(ctx, func(tx *Tx) error {
-		s, err := tx.readRequest(tenantID, id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrNotFound
-		}
-		if err != nil {
-			return err
-		}
-		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.close", ObjectType: "subject_request", ObjectID: id,
-			Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(s.r.Kind)}
-		if !mayDecide(actor) {
-			ev.Outcome = audit.OutcomeDenied
-			if err := tx.appendAudit(ev); err != nil {
-				return err
-			}
-			return keep(ErrNotApproved)
-		}
+	err := db.requestStep(ctx, actor, tenantID, id, "dsr.close", func(tx *Tx, s sealedRequest, ev audit.Event) error {
 		if s.r.Status != dsr.StatusExecuted && s.r.Status != dsr.StatusRefused {
 			return ErrConflict
 		}

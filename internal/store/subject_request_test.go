@@ -185,6 +185,9 @@ func TestClauseDSR1_DuplicateRequestsAndDeadline(t *testing.T) {
 			Person: store.SubjectPerson{Name: "Nobody"}}); !errors.As(err, &ce) || ce.Field != "email" {
 			t.Fatalf("no identifier: %v", err)
 		}
+		if err := env.DB.ExtendSubjectRequest(ctx, dsrClerk, tn.ID, r.ID, "because"); !errors.Is(err, store.ErrNotApproved) {
+			t.Fatalf("a clerk extended: %v", err)
+		}
 		if err := env.DB.ExtendSubjectRequest(ctx, dsrAdmin, tn.ID, r.ID, " "); !errors.As(err, &ce) {
 			t.Fatalf("extension without reason: %v", err)
 		}

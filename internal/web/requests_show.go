@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/ident"
 	"github.com/kluis/kluis/internal/store"
@@ -295,26 +297,17 @@ func (a *App) requestExtend(w http.ResponseWriter, r *http.Request, me account.U
 	a.requestStepDone(w, r, me, err, "extended", "extend_reason", reason)
 }
 
-// requestExecute carries out an approved request; before the approval it
-// is refused and nothing runs (DSR-2).
-func (a *App) requestExecute(w http.ResponseWriter, r *http.Request, me account.User) {
-	if !a.parseForm(w, r) {
-		return
+// requestAction is a step that takes no input: execute an approved
+// request (before the approval it is refused and nothing runs, DSR-2), or
+// close an executed or refused one (for a restriction that lifts it).
+func (a *App) requestAction(step func(ctx context.Context, actor audit.Actor, tenantID, id string) error, done, field string) signedIn {
+	return func(w http.ResponseWriter, r *http.Request, me account.User) {
+		if !a.parseForm(w, r) {
+			return
+		}
+		err := step(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID, r.PathValue("id"))
+		a.requestStepDone(w, r, me, err, done, field, "")
 	}
-	err := a.opts.Store.ExecuteSubjectRequest(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID,
-		r.PathValue("id"))
-	a.requestStepDone(w, r, me, err, "executed", "execute", "")
-}
-
-// requestClose closes an executed or refused request; for a restriction
-// that lifts it.
-func (a *App) requestClose(w http.ResponseWriter, r *http.Request, me account.User) {
-	if !a.parseForm(w, r) {
-		return
-	}
-	err := a.opts.Store.CloseSubjectRequest(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID,
-		r.PathValue("id"))
-	a.requestStepDone(w, r, me, err, "closed", "close", "")
 }
 
 // requestStepDone answers a step: back to the request page, or the page

@@ -139,8 +139,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/requests/{id}", a.require(account.ViewRequests, a.requestShow))
 	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/decide", a.require(account.HandleRequests, a.requestDecide))
 	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/extend", a.require(account.HandleRequests, a.requestExtend))
-	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/execute", a.require(account.HandleRequests, a.requestExecute))
-	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/close", a.require(account.HandleRequests, a.requestClose))
+	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/execute", a.require(account.HandleRequests,
+		a.requestAction(a.opts.Store.ExecuteSubjectRequest, "executed", "execute")))
+	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/close", a.require(account.HandleRequests,
+		a.requestAction(a.opts.Store.CloseSubjectRequest, "closed", "close")))
 	mux.HandleFunc("GET /{tenant}/admin/requests/{id}/package", a.require(account.HandleRequests, a.requestPackage))
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
