@@ -94,8 +94,11 @@ var permissions = map[Role]map[Permission]bool{
 	RoleDPO: set(EditRegister, ViewRegister, ViewForms, ViewAudit, HandleRequests, ViewRequests, FileRequests, ViewUsers, ViewSettings,
 		ManageOwnAccount),
 	// A granted operator reads what support needs, changes nothing and,
-	// not being a tenant user, has no own account here either.
-	RoleSupport: set(ViewUsers, ViewRegister),
+	// not being a tenant user, has no own account here either. A
+	// data-subject request that reaches the supplier is filed here, which
+	// reports it to the controller at once (DSR-2); only the controller
+	// decides on it.
+	RoleSupport: set(ViewUsers, ViewRegister, FileRequests),
 }
 
 func set(ps ...Permission) map[Permission]bool {

@@ -13,6 +13,7 @@ import (
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/ident"
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/store"
 )
 
@@ -163,8 +164,21 @@ func (a *App) requestFile(w http.ResponseWriter, r *http.Request, me account.Use
 		a.renderRequestNew(w, r, me, http.StatusUnprocessableEntity, f, errs, "", false)
 		return
 	}
-	_, err := a.opts.Store.FileSubjectRequest(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, store.NewSubjectRequest{
-		Kind: dsr.Kind(f.Kind), Person: store.SubjectPerson{Name: f.Name, Email: f.Email, INSZ: digits, Lang: f.Lang, Details: f.Details}})
+	in := store.NewSubjectRequest{Kind: dsr.Kind(f.Kind),
+		Person: store.SubjectPerson{Name: f.Name, Email: f.Email, INSZ: digits, Lang: f.Lang, Details: f.Details}}
+	if me.Role == account.RoleSupport {
+		// DSR-2: the supplier reports the request to the controller at
+		// once, in the controller's language, without the person's data
+		// (the DPO opens the request in Kluis).
+		l, ok := locale.Parse(t.DefaultLang)
+		if !ok {
+			l = locale.NL
+		}
+		kind := locale.T(l, "dsr.kind."+f.Kind)
+		in.Report = store.OutgoingMail{Lang: string(l), Subject: locale.T(l, "dsr.report.subject", kind),
+			Body: locale.T(l, "dsr.report.body", kind, t.LegalName)}
+	}
+	_, err := a.opts.Store.FileSubjectRequest(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, in)
 	var dup *store.DuplicateRequestError
 	switch {
 	case errors.As(err, &dup):

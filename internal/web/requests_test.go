@@ -11,6 +11,7 @@ import (
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/dsr"
+	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 )
 
@@ -142,6 +143,73 @@ func TestClauseDSR2_RequestPagesApproveBeforeExecute(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("erasure page lacks %q", want)
 			}
+		}
+	})
+}
+
+// DSR-2: a request that reaches the supplier is filed by supplier staff
+// under the controller's grant; the controller's DPO gets a mail at once
+// (without the person's data), the filing is recorded as reported, and the
+// request waits for the controller like any other. The operator may not
+// see the list nor decide.
+func TestClauseDSR2_SupplierFiledRequestReportedToTheDPO(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
+		op, secret := activeOperator(t, le, env, "piet@leverancier.be")
+		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
+		admin := le.addRoleUser(t, le.gent, "admin@gent.be", account.RoleAdmin)
+		ah, _ := le.login(t, "admin@gent.be", "")
+		ah["Cookie"] = sessionCookie + "=" + verifiedMFA(t, env, le.gent.ID, admin.ID, strings.TrimPrefix(ah["Cookie"], sessionCookie+"="))
+		resp, _ := le.postForm(t, "/gent/admin/operators", ah, url.Values{"email": {"piet@leverancier.be"}, "reason": {"ticket 7"}, "hours": {"4"}})
+		wantRedirect(t, "grant", resp, "/gent/admin/operators?done=granted")
+
+		resp, _ = le.postForm(t, "/gent/admin/requests/new", h, url.Values{"kind": {"erasure"}, "name": {"MARKER-Citizen"},
+			"email": {"marker.citizen@voorbeeld.be"}, "lang": {"nl"}})
+		wantRedirect(t, "file as the supplier", resp, "/gent/admin/requests/new?filed=1")
+		mails, err := env.DB.ClaimMail(ctx, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var report *store.QueuedMail
+		for i := range mails {
+			if mails[i].Kind == "dsr.report" {
+				report = &mails[i]
+			}
+		}
+		if report == nil || report.To != le.gent.DPOEmail || !strings.Contains(report.Subject, "Wissing") ||
+			strings.Contains(report.Body, "MARKER") || strings.Contains(report.Body, "marker.citizen") {
+			t.Fatalf("report to the DPO: %+v", report)
+		}
+		list, _ := env.DB.SubjectRequests(ctx, audit.System("test"), le.gent.ID, 10)
+		if len(list) != 1 || list[0].FiledByKind != "operator" || list[0].FiledBy != op.ID || list[0].Status != dsr.StatusReceived {
+			t.Fatalf("filed: %+v", list)
+		}
+		for _, c := range []struct{ method, target string }{
+			{http.MethodGet, "/gent/admin/requests"},
+			{http.MethodGet, "/gent/admin/requests/" + list[0].ID},
+			{http.MethodPost, "/gent/admin/requests/" + list[0].ID + "/decide"},
+			{http.MethodPost, "/gent/admin/requests/" + list[0].ID + "/execute"},
+		} {
+			var resp *http.Response
+			if c.method == http.MethodGet {
+				resp, _ = le.get(t, c.target, h)
+			} else {
+				resp, _ = le.postForm(t, c.target, h, url.Values{"decision": {"approve"}, "reason": {"ok"}})
+			}
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("%s %s as the supplier: %d, want 403", c.method, c.target, resp.StatusCode)
+			}
+		}
+		reported := false
+		env.DB.EachAuditEvent(ctx, le.gent.ID, func(e *audit.Event) error {
+			if e.Action == "dsr.report" && e.Actor.Kind == audit.KindOperator && e.Actor.OnBehalfOf != "" && e.ObjectID == list[0].ID {
+				reported = true
+			}
+			return nil
+		})
+		if !reported {
+			t.Fatal("no dsr.report event by the operator on behalf of the grant")
 		}
 	})
 }
