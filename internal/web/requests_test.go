@@ -11,6 +11,7 @@ import (
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/dsr"
+	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 )
@@ -210,6 +211,63 @@ func TestClauseDSR2_SupplierFiledRequestReportedToTheDPO(t *testing.T) {
 		})
 		if !reported {
 			t.Fatal("no dsr.report event by the operator on behalf of the grant")
+		}
+	})
+}
+
+// DSR-1 (art. 18): once a restriction is executed, the inbox shows it on
+// the person's submissions, in words, and on no one else's; closing the
+// request lifts it.
+func TestClauseDSR1_InboxShowsTheRestriction(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		publishForms(t, env, fe.gent)
+		citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}
+		for i, insz := range []string{"85071512397", "85073100328"} {
+			fv, err := env.DB.FormByStatus(ctx, fe.gent.ID, "vraag", store.FormPublished)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answers, _ := json.Marshal(form.Answers{"name": {Value: "MARKER-" + insz}})
+			in := store.NewFormSubmission{FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers,
+				Subject: insz, Idempotency: "tok-" + insz, Receipt: "rc-" + insz}
+			if _, _, err := env.DB.SubmitForm(ctx, citizen, fe.gent.ID, in); err != nil {
+				t.Fatalf("submission %d: %v", i, err)
+			}
+		}
+		adminActor := audit.Actor{Kind: audit.KindUser, ID: adminID(t, env, fe), Role: "admin", RequestID: "r"}
+		if err := env.DB.SetFormAccess(ctx, adminActor, fe.gent.ID, adminActor.ID, []string{"vraag"}); err != nil {
+			t.Fatal(err)
+		}
+		r, err := env.DB.FileSubjectRequest(ctx, adminActor, fe.gent.ID, store.NewSubjectRequest{Kind: dsr.Restriction,
+			Person: store.SubjectPerson{Name: "X", INSZ: "85071512397", Lang: "nl"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		const flag = "Verwerking beperkt (art. 18 AVG)"
+		if _, page := fe.get(t, "/gent/inbox", fe.admin); strings.Contains(page, flag) {
+			t.Fatal("flagged before the restriction was approved and executed")
+		}
+		if err := env.DB.DecideSubjectRequest(ctx, adminActor, fe.gent.ID, r.ID, true, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, adminActor, fe.gent.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, page := fe.get(t, "/gent/inbox", fe.admin)
+		if strings.Count(page, flag) != 1 {
+			t.Fatalf("the restriction shows %d times, want once", strings.Count(page, flag))
+		}
+		row := page[strings.Index(page, "MARKER-85071512397"):]
+		if i := strings.Index(row, "</tr>"); i < 0 || !strings.Contains(row[:i], flag) {
+			t.Fatal("the flag is not on the restricted person's row")
+		}
+		if err := env.DB.CloseSubjectRequest(ctx, adminActor, fe.gent.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, page := fe.get(t, "/gent/inbox", fe.admin); strings.Contains(page, flag) {
+			t.Fatal("still flagged after the restriction was lifted")
 		}
 	})
 }
