@@ -278,6 +278,7 @@ func (db *DB) SubjectRequests(ctx context.Context, actor audit.Actor, tenantID s
 	if err := db.requireKeys(); err != nil {
 		return nil, err
 	}
+	limit = max(1, limit)
 	var out []SubjectRequest
 	err := db.write(ctx, func(tx *Tx) error {
 		out = nil
@@ -307,8 +308,8 @@ func (db *DB) SubjectRequests(ctx context.Context, actor audit.Actor, tenantID s
 			}
 			out, ids[i] = append(out, ss[i].r), ss[i].r.ID
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.list", ObjectType: "subject_request",
-			ObjectID: strings.Join(ids, ","), Purpose: fmt.Sprintf("%d shown", len(ids))})
+		return tx.appendListed(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.list", ObjectType: "subject_request"},
+			ids, fmt.Sprintf("%d shown", len(ids)))
 	})
 	if err != nil {
 		return nil, fmt.Errorf("subject requests: %w", err)
@@ -528,10 +529,9 @@ func (db *DB) SubjectAccessPackage(ctx context.Context, actor audit.Actor, tenan
 		for i, sub := range subs {
 			ids[i] = sub.ID
 		}
-		// The event names the submissions the package read.
-		ev.ObjectType, ev.ObjectID = "submission", strings.Join(ids, ",")
-		ev.Purpose = fmt.Sprintf("request %s, %d submissions", id, len(ids))
-		return tx.appendAudit(ev)
+		// The events name the submissions the package read.
+		ev.ObjectType = "submission"
+		return tx.appendListed(ev, ids, fmt.Sprintf("request %s, %d submissions", id, len(ids)))
 	})
 	if err != nil {
 		return dsr.Package{}, fmt.Errorf("subject access package %s: %w", id, err)
@@ -900,9 +900,36 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 			}
 		}
 	}
-	return out, tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.erase", ObjectType: "submission",
-		ObjectID: strings.Join(erased, ","), Subject: pseudonym,
-		Purpose: fmt.Sprintf("%d erased, %d kept by legal obligation", out.Erased, len(subs)-out.Erased)})
+	return out, tx.appendListed(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.erase", ObjectType: "submission",
+		Subject: pseudonym}, erased, fmt.Sprintf("%d erased, %d kept by legal obligation", out.Erased, len(subs)-out.Erased))
+}
+
+// listedPerEvent is how many ids one event lists in its object: a list
+// longer than this (a package of a person with 1,000 submissions) is
+// recorded as several events, so that no object outgrows the log's
+// object index (PostgreSQL's b-tree rows stop at 2,704 bytes; 60 ids of
+// 32 characters and their commas stay under 2,000).
+const listedPerEvent = 60
+
+// appendListed records ev naming ids, listedPerEvent at a time (one event
+// with no object for none), each with purpose and its part.
+func (tx *Tx) appendListed(ev audit.Event, ids []string, purpose string) error {
+	parts := (len(ids) + listedPerEvent - 1) / listedPerEvent
+	if parts == 0 {
+		ev.Purpose = purpose
+		return tx.appendAudit(ev)
+	}
+	for i := 0; i < parts; i++ {
+		chunk := ids[i*listedPerEvent : min((i+1)*listedPerEvent, len(ids))]
+		ev.ObjectID, ev.Purpose = strings.Join(chunk, ","), purpose
+		if parts > 1 {
+			ev.Purpose = fmt.Sprintf("%s (part %d of %d)", purpose, i+1, parts)
+		}
+		if err := tx.appendAudit(ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // RestrictedSubmissions reports which of the submissions ids belong to a

@@ -3,6 +3,7 @@ package store_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -470,6 +471,94 @@ func TestClauseDSR1_RestrictionFlagsTheInboxUntilLifted(t *testing.T) {
 		}
 		if got := flagged(); len(got) != 0 {
 			t.Fatalf("flagged after it was lifted: %v", got)
+		}
+	})
+}
+
+// BenchmarkSubjectAccessPackage1000 times the access package of a person
+// with 1,000 submissions, each with a note (target: ≤ 2 s, issue figure).
+//
+//	go test ./internal/store -run '^$' -bench SubjectAccessPackage1000 -benchtime 3x
+func BenchmarkSubjectAccessPackage1000(b *testing.B) {
+	storetest.EachDialectB(b, func(b *testing.B, env *storetest.Env) {
+		tn := benchTenant(b, env)
+		fv := publishDemo(b, env, tn.ID, form.DemoForms()[0])
+		citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}
+		for i := 0; i < 1000; i++ {
+			answers, _ := json.Marshal(form.Answers{"name": {Value: fmt.Sprintf("An %d", i)}, "email": {Value: anAddress}})
+			in := store.NewFormSubmission{FormKey: fv.Key, FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers,
+				Subject: anAddress, Idempotency: fmt.Sprint("tok-", i), Receipt: fmt.Sprint("rc-", i), Contact: anAddress, Lang: "nl"}
+			if _, _, err := env.DB.SubmitForm(ctx, citizen, tn.ID, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+		r, err := env.DB.FileSubjectRequest(ctx, dsrClerk, tn.ID, store.NewSubjectRequest{Kind: dsr.Access, Person: anPeeters})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, tn.ID, r.ID, true, "ok"); err != nil {
+			b.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, tn.ID, r.ID); err != nil {
+			b.Fatal(err)
+		}
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			p, err := env.DB.SubjectAccessPackage(ctx, dsrDPO, tn.ID, r.ID, tn.LegalName)
+			if err != nil || len(p.Submissions) != 1000 {
+				b.Fatalf("%d submissions, %v", len(p.Submissions), err)
+			}
+		}
+	})
+}
+
+// TestClauseAUD1_LargePackageIsRecordedInParts: a package of more
+// submissions than one event may name is recorded as several events that
+// together name each submission once, on both databases (PostgreSQL's
+// object index refuses rows over 2,704 bytes).
+func TestClauseAUD1_LargePackageIsRecordedInParts(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := newTenant(t, env, "gent")
+		fv := publishDemo(t, env, tn.ID, form.DemoForms()[0])
+		citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}
+		const n = 130
+		for i := 0; i < n; i++ {
+			answers, _ := json.Marshal(form.Answers{"name": {Value: fmt.Sprint("An ", i)}})
+			in := store.NewFormSubmission{FormKey: fv.Key, FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers,
+				Subject: anAddress, Idempotency: fmt.Sprint("tok-", i), Receipt: fmt.Sprint("rc-", i)}
+			if _, _, err := env.DB.SubmitForm(ctx, citizen, tn.ID, in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		r := fileRequest(t, env, tn.ID, dsrClerk, dsr.Portability, anPeeters)
+		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, tn.ID, r.ID, true, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, tn.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		p, err := env.DB.SubjectAccessPackage(ctx, dsrDPO, tn.ID, r.ID, tn.LegalName)
+		if err != nil || len(p.Submissions) != n {
+			t.Fatalf("%d submissions, %v", len(p.Submissions), err)
+		}
+		named := map[string]int{}
+		events := 0
+		env.DB.EachAuditEvent(ctx, tn.ID, func(e *audit.Event) error {
+			if e.Action == "dsr.package" {
+				events++
+				for _, id := range strings.Split(e.ObjectID, ",") {
+					named[id]++
+				}
+			}
+			return nil
+		})
+		if events != 3 || len(named) != n {
+			t.Fatalf("%d events naming %d submissions, want 3 naming %d", events, len(named), n)
+		}
+		for _, s := range p.Submissions {
+			if named[s.ID] != 1 {
+				t.Fatalf("submission %s named %d times", s.ID, named[s.ID])
+			}
 		}
 	})
 }
