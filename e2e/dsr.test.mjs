@@ -86,6 +86,26 @@ test('data-subject requests: filed, approved by the DPO, then executed', { timeo
       await expectNoAxeViolations(page, `the executed request (${lang.code})`);
       await shot(page, `dsr-executed-${lang.code}`);
     }
+
+    // An erasure states what it did and what stays; a restriction offers to be lifted.
+    for (const [kind, lead] of [['erasure', 'Resultaat van de wissing'], ['restriction', 'Beperking opheffen en afsluiten']]) {
+      let response = await page.goto(`${s.baseURL}/demo/admin/requests/new?lang=nl`);
+      await page.check(`#kind-${kind}`);
+      await page.fill('#name', 'Bo Janssens');
+      await page.fill('#insz', '85.07.31-003.28');
+      response = await submit(page, 'main form button[type=submit]');
+      assert.equal(response.status(), 200);
+      await page.goto(`${s.baseURL}/demo/admin/requests`);
+      await submit(page, `tbody tr:has-text("${kind === 'erasure' ? 'Wissing' : 'Beperking'}") a`);
+      await page.check('#decision-approve');
+      await page.fill('#reason', 'Identiteit gecontroleerd');
+      await submit(page, 'form[action$="/decide"] button[type=submit]');
+      response = await submit(page, 'form[action$="/execute"] button[type=submit]');
+      assert.equal(response.status(), 200);
+      assert.ok((await page.locator('main').textContent()).includes(lead), `${kind}: ${lead}`);
+      await expectNoAxeViolations(page, `the executed ${kind}`);
+      await shot(page, `dsr-${kind}-nl`);
+    }
   } finally {
     await ctx.close();
   }

@@ -35,12 +35,16 @@ type requestRow struct {
 	Clock       string // "12 days left", "3 days overdue"
 	Overdue     bool
 	Open        bool
+	INSZ        string // as Belgians write it: 85.07.31-003.28
 }
 
 func (a *App) requestRow(r *http.Request, sr store.SubjectRequest) requestRow {
 	now := a.opts.Store.Now()
 	row := requestRow{SubjectRequest: sr, KindLabel: a.t(r, "dsr.kind."+string(sr.Kind)), StatusLabel: a.t(r, "dsr.status."+sr.Status),
 		DueDay: sr.DueAt.Add(-time.Second).In(brussels).Format("02.01.2006"), Open: dsr.Open(sr.Status)}
+	if sr.Person.INSZ != "" {
+		row.INSZ = ident.FormatINSZ(sr.Person.INSZ)
+	}
 	if row.Open {
 		switch left := dsr.DaysLeft(sr.DueAt, now); {
 		case left < 0:
