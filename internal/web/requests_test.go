@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
@@ -134,7 +136,12 @@ func TestClauseDSR2_RequestPagesApproveBeforeExecute(t *testing.T) {
 			t.Fatalf("file erasure: %d", resp.StatusCode)
 		}
 		list, _ = env.DB.SubjectRequests(ctx, audit.System("test"), le.gent.ID, 10)
-		erasure := "/gent/admin/requests/" + list[0].ID
+		var erasure string
+		for _, sr := range list {
+			if sr.Kind == dsr.Erasure {
+				erasure = "/gent/admin/requests/" + sr.ID
+			}
+		}
 		le.submit(t, erasure+"/decide", dpo, url.Values{"decision": {"approve"}, "reason": {"ok"}})
 		if resp, _ := le.submit(t, erasure+"/execute", dpo, url.Values{"x": {"1"}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("execute erasure: %d", resp.StatusCode)
@@ -144,6 +151,18 @@ func TestClauseDSR2_RequestPagesApproveBeforeExecute(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("erasure page lacks %q", want)
 			}
+		}
+
+		// Overdue is said in words, not only in colour (sessions do not
+		// last a month: a fresh one reads the list).
+		if _, err := env.DB.FileSubjectRequest(ctx, audit.Actor{Kind: audit.KindUser, ID: "clerk", Role: "user"}, le.gent.ID,
+			store.NewSubjectRequest{Kind: dsr.Objection, Person: store.SubjectPerson{Name: "Late", Email: "late@gent.be", Lang: "nl"}}); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(33 * 24 * time.Hour)
+		_, dpo2 := le.signIn(t, "dpo2@gent.be", account.RoleDPO)
+		if _, body := get("/gent/admin/requests?lang=fr", dpo2); !regexp.MustCompile(`<strong class="overdue">\d jours de retard</strong>`).MatchString(body) {
+			t.Fatal("the overdue request is not said to be overdue")
 		}
 	})
 }
