@@ -70,8 +70,9 @@ const (
 	ViewForms         Permission = "forms.view"         // form definitions, versions and publish checklist
 	HandleSubmissions Permission = "submissions.handle" // inbox: read, handle, export (per form grants on top)
 	ViewAudit         Permission = "audit.view"         // the tenant's audit log, including supplier actions
-	HandleRequests    Permission = "requests.handle"    // data-subject requests, breaches
+	HandleRequests    Permission = "requests.handle"    // data-subject requests (approve, refuse, execute: DSR-2), breaches
 	ViewRequests      Permission = "requests.view"      //
+	FileRequests      Permission = "requests.file"      // file a data-subject request on a citizen's behalf
 	EditSettings      Permission = "settings.edit"      // tenant policy: passwords, lockout, sessions, MFA for all
 	ViewSettings      Permission = "settings.view"      // read the tenant policy
 	ManageOwnAccount  Permission = "account.own"        // own password, MFA, sessions
@@ -83,14 +84,21 @@ const (
 // submissions and changes nothing but their own account.
 var permissions = map[Role]map[Permission]bool{
 	RoleAdmin: set(ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
-		HandleRequests, ViewRequests, EditSettings, ViewSettings, ManageOwnAccount),
-	RoleUser: set(ViewRegister, HandleSubmissions, ManageOwnAccount),
+		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount),
+	// A civil servant files a citizen's request at the counter; only the
+	// controller (admin, DPO) decides on it (DSR-2).
+	RoleUser: set(ViewRegister, HandleSubmissions, FileRequests, ManageOwnAccount),
 	// The DPO keeps the processing register (REG-1: annex 1 is the
 	// controller's instruction, and the DPO is who maintains it).
-	RoleDPO: set(EditRegister, ViewRegister, ViewForms, ViewAudit, ViewRequests, ViewUsers, ViewSettings, ManageOwnAccount),
+	// The DPO decides on data-subject requests for the controller (DSR-2).
+	RoleDPO: set(EditRegister, ViewRegister, ViewForms, ViewAudit, HandleRequests, ViewRequests, FileRequests, ViewUsers, ViewSettings,
+		ManageOwnAccount),
 	// A granted operator reads what support needs, changes nothing and,
-	// not being a tenant user, has no own account here either.
-	RoleSupport: set(ViewUsers, ViewRegister),
+	// not being a tenant user, has no own account here either. A
+	// data-subject request that reaches the supplier is filed here, which
+	// reports it to the controller at once (DSR-2); only the controller
+	// decides on it.
+	RoleSupport: set(ViewUsers, ViewRegister, FileRequests),
 }
 
 func set(ps ...Permission) map[Permission]bool {
@@ -107,7 +115,7 @@ func Can(role Role, p Permission) bool { return permissions[role][p] }
 // AllPermissions lists every permission, for the documented table.
 func AllPermissions() []Permission {
 	return []Permission{ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
-		HandleRequests, ViewRequests, EditSettings, ViewSettings, ManageOwnAccount}
+		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount}
 }
 
 // Status of a user account.

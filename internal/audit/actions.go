@@ -29,6 +29,7 @@ const (
 	GroupSupplier    ActionGroup = "supplier"    // supplier staff's access (AUD-3, AUD-4)
 	GroupAuditLog    ActionGroup = "audit"       // looks at the log and its verification
 	GroupPlatform    ActionGroup = "platform"    // the organisation's account on the platform, keys
+	GroupPrivacy     ActionGroup = "privacy"     // data-subject requests (DSR-1, DSR-2)
 )
 
 // MessageKey is the catalogue key of the group's name.
@@ -37,7 +38,7 @@ func (g ActionGroup) MessageKey() string { return "auditlog.group." + string(g) 
 // ActionGroups returns the groups in the order a filter shows them.
 func ActionGroups() []ActionGroup {
 	return []ActionGroup{GroupSubmissions, GroupForms, GroupAccounts, GroupExports, GroupMail, GroupRegister,
-		GroupSettings, GroupSupplier, GroupAuditLog, GroupPlatform}
+		GroupPrivacy, GroupSettings, GroupSupplier, GroupAuditLog, GroupPlatform}
 }
 
 // ObjectNaming says where an event names its object and so how a reader is
@@ -184,6 +185,23 @@ var actions = []Action{
 	{Code: "mail.sent", Group: GroupMail, Citizen: true},
 	{Code: "mail.retry", Group: GroupMail, Citizen: true},
 	{Code: "mail.failed", Group: GroupMail, Citizen: true},
+
+	// Data-subject requests (DSR-1, DSR-2): the subject is the person's
+	// pseudonym; the object the request (the package: the submissions, listed).
+	{Code: "dsr.file", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.report", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.list", Group: GroupPrivacy},
+	{Code: "dsr.read", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.approve", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.refuse", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.extend", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.execute", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.package", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	// An erasure lists the erased submissions' ids (they no longer exist
+	// to be named by reference).
+	{Code: "dsr.erase", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.remind", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.close", Group: GroupPrivacy, Citizen: true, MayFail: true},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

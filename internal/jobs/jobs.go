@@ -45,6 +45,7 @@ var Schedule = []Periodic{
 	{Kind: KindAuditPrune, Every: 24 * time.Hour},
 	{Kind: KindCheckpointDigest, Every: 24 * time.Hour},
 	{Kind: KindCheckpointPush, Every: time.Minute},
+	{Kind: KindRequestRemind, Every: time.Hour},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -79,6 +80,7 @@ func Handlers() map[string]Handler {
 		KindAuditPrune:       PruneHandler("kluis.example/audit"),
 		KindCheckpointDigest: checkpointDigest,
 		KindCheckpointPush:   CheckpointPushHandler(nil, nil), // no allow-list: `kluis serve` puts its own in
+		KindRequestRemind:    requestRemind,
 	}
 }
 

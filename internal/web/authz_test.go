@@ -211,6 +211,26 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// The audit log's retention (AUD-2): whoever reads the log sees
 		// it; the admin and the DPO change it (under six months: 422,
 		// nothing saved).
+		// Data-subject requests (DSR-2): every member files one for a
+		// citizen; admins and the DPO see them and decide — a clerk gets
+		// 403. Unknown requests are 404s that change nothing; a filing
+		// without fields is refused field by field (422).
+		{"GET /{tenant}/admin/requests", "GET", "/gent/admin/requests", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/requests/new", "GET", "/gent/admin/requests/new", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/requests/new", "POST", "/gent/admin/requests/new", "kind=access", map[string]int{"*": 303, "user": 422,
+			"admin": 422, "dpo": 422}},
+		{"GET /{tenant}/admin/requests/{id}", "GET", "/gent/admin/requests/nope", "", map[string]int{"*": 303, "user": 403, "admin": 404,
+			"dpo": 404}},
+		{"POST /{tenant}/admin/requests/{id}/decide", "POST", "/gent/admin/requests/nope/decide", "decision=approve&reason=ok",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"POST /{tenant}/admin/requests/{id}/extend", "POST", "/gent/admin/requests/nope/extend", "extend_reason=ok",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"POST /{tenant}/admin/requests/{id}/execute", "POST", "/gent/admin/requests/nope/execute", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"POST /{tenant}/admin/requests/{id}/close", "POST", "/gent/admin/requests/nope/close", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/requests/{id}/package", "GET", "/gent/admin/requests/nope/package?format=json", "",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/audit/retention", "GET", "/gent/admin/audit/retention", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/audit/retention", "POST", "/gent/admin/audit/retention", "months=5", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
 		// Webhooks (issue 5): whoever reads the settings sees them; only

@@ -31,6 +31,7 @@ type inboxOption struct {
 type inboxRowView struct {
 	ID, Reference, Form, Summary, Status, StatusKey, Assignee, Received string
 	Unreadable                                                          bool // its answers cannot be opened (SEC-3)
+	Restricted                                                          bool // its person's processing is restricted (DSR-1, art. 18)
 	Due                                                                 dueView
 	Lang                                                                string
 }
@@ -246,6 +247,10 @@ func (a *App) renderInbox(w http.ResponseWriter, r *http.Request, me account.Use
 			v.Summary, v.Unreadable = a.t(r, "robust.unreadable"), true
 		}
 		p.Rows = append(p.Rows, v)
+	}
+	if err := a.markRestricted(r, p.Rows); err != nil {
+		a.internalError(w, r, "restricted submissions", err)
+		return
 	}
 	a.render(w, r, status, "inbox", p)
 }

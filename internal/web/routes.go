@@ -130,6 +130,20 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/inbox/submissions/{id}/reply", a.require(account.HandleSubmissions, a.submissionReply))
 	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/files/{file}", a.require(account.HandleSubmissions, a.attachmentDownload))
 	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/pdf", a.require(account.HandleSubmissions, a.submissionPDF))
+	// Data-subject requests (DSR-1, DSR-2): staff file a citizen's
+	// request; the controller (admin, DPO) sees them, decides, and only
+	// then executes; see requests_show.go.
+	mux.HandleFunc("GET /{tenant}/admin/requests", a.require(account.ViewRequests, a.requestsList))
+	mux.HandleFunc("GET /{tenant}/admin/requests/new", a.require(account.FileRequests, a.requestNew))
+	mux.HandleFunc("POST /{tenant}/admin/requests/new", a.require(account.FileRequests, a.requestFile))
+	mux.HandleFunc("GET /{tenant}/admin/requests/{id}", a.require(account.ViewRequests, a.requestShow))
+	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/decide", a.require(account.HandleRequests, a.requestDecide))
+	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/extend", a.require(account.HandleRequests, a.requestExtend))
+	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/execute", a.require(account.HandleRequests,
+		a.requestAction(a.opts.Store.ExecuteSubjectRequest, "executed", "execute")))
+	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/close", a.require(account.HandleRequests,
+		a.requestAction(a.opts.Store.CloseSubjectRequest, "closed", "close")))
+	mux.HandleFunc("GET /{tenant}/admin/requests/{id}/package", a.require(account.HandleRequests, a.requestPackage))
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))

@@ -47,8 +47,8 @@ type navSection struct {
 }
 
 // staffSections is the back office's information architecture: by what
-// people do, in the order they do it. Privacy work (requests, breaches,
-// retention) gets its section when its pages exist.
+// people do, in the order they do it. Privacy work holds the data-subject
+// requests (breaches and retention join it when their pages exist).
 var staffSections = []navSection{
 	{"home", "staff.nav.home", []navPage{{"staff.nav.home", "/signed-in", account.ManageOwnAccount}}},
 	{"inbox", "staff.nav.inbox", []navPage{
@@ -63,6 +63,10 @@ var staffSections = []navSection{
 		{"staff.nav.register.register", "/admin/register", account.ViewRegister},
 		{"staff.nav.register.annex", "/admin/register/annex", account.ViewRegister},
 		{"staff.nav.register.retention", "/admin/register/retention", account.EditRegister},
+	}},
+	{"privacy", "dsr.nav.privacy", []navPage{
+		{"dsr.nav.requests", "/admin/requests", account.ViewRequests},
+		{"dsr.nav.new", "/admin/requests/new", account.FileRequests},
 	}},
 	{"log", "staff.nav.log", []navPage{
 		{"staff.nav.log.events", "/admin/audit", account.ViewAudit},

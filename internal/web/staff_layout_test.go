@@ -36,6 +36,9 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/inbox/submissions/{id}":           "/gent/inbox/submissions/{sub}",
 	"GET /{tenant}/admin/audit":                      "/gent/admin/audit",
 	"GET /{tenant}/admin/audit/retention":            "/gent/admin/audit/retention",
+	"GET /{tenant}/admin/requests":                   "/gent/admin/requests",
+	"GET /{tenant}/admin/requests/new":               "/gent/admin/requests/new",
+	"GET /{tenant}/admin/requests/{id}":              "/gent/admin/requests/unknown",
 	"GET /{tenant}/admin/audit/checkpoints":          "/gent/admin/audit/checkpoints",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
@@ -64,6 +67,7 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/account/oidc/link/{provider}":        true, // a redirect to the provider
 	"GET /{tenant}/inbox/submissions/{id}/files/{file}": true,
 	"GET /{tenant}/inbox/submissions/{id}/pdf":          true,
+	"GET /{tenant}/admin/requests/{id}/package":         true,
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
