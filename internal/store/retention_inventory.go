@@ -95,6 +95,8 @@ var RetentionInventory = []RetentionEntry{
 		Why: "pseudonyms in the append-only log; its own retention is the audit log's (AUD-2)"},
 	{Table: "legal_holds", Columns: []string{"reason"}, Rule: RuleKept,
 		Why: "why data was kept past its retention is itself evidence for SEC-1, kept as long as the audit log"},
+	{Table: "subject_requests", Columns: []string{"person", "subject_index", "email_index", "reason", "extend_reason"}, Rule: RuleKept,
+		Why: "the controller's evidence that it answered a data subject's request (DSR-1, accountability), kept as long as the audit log; a fixed period is to be set"},
 }
 
 // NotPersonalColumns are the byte columns and personally named columns

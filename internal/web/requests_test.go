@@ -146,7 +146,9 @@ func TestClauseDSR2_RequestPagesApproveBeforeExecute(t *testing.T) {
 		if resp, _ := le.submit(t, erasure+"/execute", dpo, url.Values{"x": {"1"}}); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("execute erasure: %d", resp.StatusCode)
 		}
-		resp, body = get(erasure, dpo)
+		if resp, body = get(erasure, dpo); resp.StatusCode != http.StatusOK {
+			t.Fatalf("erasure page: %d", resp.StatusCode)
+		}
 		for _, want := range []string{"Resultaat van de wissing", "0 inzendingen gewist", "het logboek, dat de betrokkene alleen met een pseudoniem noemt"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("erasure page lacks %q", want)
