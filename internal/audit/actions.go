@@ -202,6 +202,10 @@ var actions = []Action{
 	{Code: "dsr.erase", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.remind", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.close", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	// A citizen's one-time code mailed, and the citizen told by mail that
+	// the answer to their request is ready (DSR-1).
+	{Code: "dsr.code", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.answer", Group: GroupPrivacy, Citizen: true},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

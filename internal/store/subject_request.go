@@ -152,24 +152,8 @@ func (db *DB) FileSubjectRequest(ctx context.Context, actor audit.Actor, tenantI
 		return SubjectRequest{}, fmt.Errorf("file subject request: %w", err)
 	}
 	err = db.write(ctx, func(tx *Tx) error {
-		var dup string
-		err := tx.queryRow(`SELECT id FROM subject_requests WHERE tenant_id = $1 AND kind = $2 AND status IN ('received', 'approved')
-			AND ((subject_index IS NOT NULL AND subject_index = $3) OR (email_index IS NOT NULL AND email_index = $4))
-			ORDER BY received_at LIMIT 1`, tenantID, string(in.Kind), subject, email).Scan(&dup)
-		switch {
-		case err == nil:
-			return &DuplicateRequestError{ID: dup}
-		case !errors.Is(err, sql.ErrNoRows):
-			return err
-		}
-		if _, err := tx.exec(`INSERT INTO subject_requests (id, tenant_id, kind, person, subject_index, email_index, filed_by_kind,
-			filed_by, status, received_at, due_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10)`,
-			r.ID, tenantID, string(r.Kind), person, subject, email, r.FiledByKind, r.FiledBy, r.Status, micros(now), micros(r.DueAt)); err != nil {
-			return err
-		}
-		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.file", ObjectType: "subject_request", ObjectID: r.ID,
-			Subject: pseudonymOf(subject, email), Purpose: string(r.Kind)}
-		if err := tx.appendAudit(ev); err != nil {
+		ev, err := tx.insertRequest(actor, tenantID, r, person, subject, email)
+		if err != nil {
 			return err
 		}
 		if actor.Kind != audit.KindOperator {
@@ -194,6 +178,30 @@ func (db *DB) FileSubjectRequest(ctx context.Context, actor audit.Actor, tenantI
 		return SubjectRequest{}, fmt.Errorf("file subject request: %w", err)
 	}
 	return r, nil
+}
+
+// insertRequest files r unless the person has an open request of the same
+// kind (*DuplicateRequestError), and audits it ("dsr.file") in tx: the one
+// path staff and citizens file by (DSR-1).
+func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r SubjectRequest, person, subject, email []byte) (audit.Event, error) {
+	var dup string
+	err := tx.queryRow(`SELECT id FROM subject_requests WHERE tenant_id = $1 AND kind = $2 AND status IN ('received', 'approved')
+		AND ((subject_index IS NOT NULL AND subject_index = $3) OR (email_index IS NOT NULL AND email_index = $4))
+		ORDER BY received_at LIMIT 1`, tenantID, string(r.Kind), subject, email).Scan(&dup)
+	switch {
+	case err == nil:
+		return audit.Event{}, &DuplicateRequestError{ID: dup}
+	case !errors.Is(err, sql.ErrNoRows):
+		return audit.Event{}, err
+	}
+	if _, err := tx.exec(`INSERT INTO subject_requests (id, tenant_id, kind, person, subject_index, email_index, filed_by_kind,
+		filed_by, status, received_at, due_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10)`,
+		r.ID, tenantID, string(r.Kind), person, subject, email, r.FiledByKind, r.FiledBy, r.Status, micros(r.ReceivedAt), micros(r.DueAt)); err != nil {
+		return audit.Event{}, err
+	}
+	ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.file", ObjectType: "subject_request", ObjectID: r.ID,
+		Subject: pseudonymOf(subject, email), Purpose: string(r.Kind)}
+	return ev, tx.appendAudit(ev)
 }
 
 const requestColumns = `id, kind, person, filed_by_kind, filed_by, status, reason, decided_by, decided_at, received_at, due_at,
@@ -497,7 +505,10 @@ func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tena
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrConflict
 		}
-		return tx.appendAudit(ev)
+		if err := tx.appendAudit(ev); err != nil {
+			return err
+		}
+		return tx.tellCitizen(tenantID, actor, s, ev)
 	})
 	if err != nil {
 		return fmt.Errorf("execute subject request %s: %w", id, err)

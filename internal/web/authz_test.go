@@ -303,6 +303,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// address is the same 404 for everyone (no enumeration).
 		{"GET /{tenant}/lookup", "GET", "/gent/lookup", "", map[string]int{"*": 200}},
 		{"POST /{tenant}/lookup", "POST", "/gent/lookup", "reference=K7M4Q-2XD9P&email=nobody%40gent.be", map[string]int{"*": 404}},
+		// The citizen's own data-subject request (DSR-1): public; an
+		// address answers the same page whether or not data exists, and a
+		// wrong code is a field error for everyone.
+		{"GET /{tenant}/privacy/request", "GET", "/gent/privacy/request", "", map[string]int{"*": 200}},
+		{"POST /{tenant}/privacy/request", "POST", "/gent/privacy/request", "email=nobody%40gent.be&kind=access", map[string]int{"*": 200}},
+		{"POST /{tenant}/privacy/request/code", "POST", "/gent/privacy/request/code", "challenge=x&code=123456", map[string]int{"*": 422}},
 		// The processing register (REG-1) and annex 1: every role that
 		// works with it reads it (the demo register is version 1); only
 		// admins upload (a form instead of a file upload: 415 proves the

@@ -33,6 +33,11 @@ func (a *App) routes(mux *routeTable) {
 func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/{$}", a.tenantShow)
 	mux.HandleFunc("GET /{tenant}/privacy", a.privacyShow)
+	// The citizen's own data-subject request (DSR-1): a one-time code to
+	// an address the tenant holds, posted, rate-limited like the login.
+	mux.HandleFunc("GET /{tenant}/privacy/request", a.citizenRequestShow)
+	mux.HandleFunc("POST /{tenant}/privacy/request", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.citizenCodeCreate))
+	mux.HandleFunc("POST /{tenant}/privacy/request/code", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.citizenRequestCreate))
 	// The tenant's latest signed checkpoint, public (see wellknown_show.go).
 	mux.HandleFunc("GET /{tenant}/.well-known/audit-checkpoint", a.auditCheckpointShow)
 	// The municipality's look: its logo and style sheet, public and

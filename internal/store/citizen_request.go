@@ -1,0 +1,223 @@
+package store
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/dsr"
+	"github.com/kluis/kluis/internal/locale"
+	"github.com/kluis/kluis/internal/seal"
+)
+
+// A citizen files a data-subject request on the tenant's public page by
+// proving an e-mail address with a one-time code (DSR-1). The page answers
+// the same whether or not the tenant holds data under the address; only an
+// address found in the tenant's submissions (through the blind index) gets
+// a code. The code is stored only as a keyed hash, lives CitizenCodeTTL and
+// dies after CitizenCodeAttempts wrong tries.
+
+// CitizenCodeTTL is how long a one-time code is valid.
+const CitizenCodeTTL = 15 * time.Minute
+
+// CitizenCodeAttempts is how many wrong codes kill a challenge.
+const CitizenCodeAttempts = 5
+
+// ErrWrongCode: the code is wrong, expired, used or exhausted, or the
+// challenge never existed; the citizen is told the same in every case.
+var ErrWrongCode = errors.New("wrong or expired code")
+
+// CitizenCodeMail is the mail that carries the code, in lang; the store
+// fills in the code.
+func CitizenCodeMail(legalName, lang, code string) OutgoingMail {
+	l, ok := locale.Parse(lang)
+	if !ok {
+		l = locale.NL
+	}
+	return OutgoingMail{Subject: locale.T(l, "citizen.mail.code.subject", legalName),
+		Body: locale.T(l, "citizen.mail.code.body", legalName, code, int(CitizenCodeTTL/time.Minute)), Lang: string(l)}
+}
+
+func codeAD(tenantID, id string) seal.AD {
+	return seal.AD{Tenant: tenantID, Table: "subject_request_codes", Column: "email", Row: id}
+}
+
+func (db *DB) codeHash(tenantID, id, code string) ([]byte, error) {
+	return db.keys.BlindIndex(tenantID, "dsr-code", []byte(id+":"+code))
+}
+
+// RequestCitizenCode starts a citizen's request of kind for address: it
+// returns a challenge id whatever the address, and, only when the tenant's
+// submissions hold the address, stores the code's hash and queues the code
+// mail (composed by CitizenCodeMail in lang), audited as "dsr.code" under
+// the person's pseudonym. Expired challenges of the tenant are deleted on
+// the way (their own sweep).
+func (db *DB) RequestCitizenCode(ctx context.Context, tenantID, legalName, address string, kind dsr.Kind, lang string) (string, error) {
+	if err := db.requireKeys(); err != nil {
+		return "", err
+	}
+	if !kind.Valid() {
+		return "", &ChangeError{"kind", "required"}
+	}
+	address = strings.ToLower(strings.TrimSpace(address))
+	now := db.now()
+	id := newID(now)
+	index, err := db.keys.BlindIndex(tenantID, "subject", recipientKey(address))
+	if err != nil {
+		return "", fmt.Errorf("citizen code: %w", err)
+	}
+	n, err := rand.Int(rand.Reader, big.NewInt(1000000))
+	if err != nil {
+		return "", err
+	}
+	code := fmt.Sprintf("%06d", n.Int64())
+	hash, err := db.codeHash(tenantID, id, code)
+	if err != nil {
+		return "", fmt.Errorf("citizen code: %w", err)
+	}
+	sealed, err := db.keys.Seal(tenantID, codeAD(tenantID, id), []byte(address))
+	if err != nil {
+		return "", fmt.Errorf("citizen code: %w", err)
+	}
+	pseudonym := subjectPseudonym(index)
+	err = db.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`DELETE FROM subject_request_codes WHERE tenant_id = $1 AND expires_at < $2`, tenantID, micros(now)); err != nil {
+			return err
+		}
+		var one int
+		err := tx.queryRow(`SELECT 1 FROM submissions WHERE tenant_id = $1 AND (subject_index = $2 OR contact_index = $2) LIMIT 1`,
+			tenantID, index).Scan(&one)
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil // the same answer; nothing stored, nothing sent
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO subject_request_codes (id, tenant_id, kind, lang, email, email_index, code_hash, created_at, expires_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, tenantID, string(kind), lang, sealed, index, hash,
+			micros(now), micros(now.Add(CitizenCodeTTL))); err != nil {
+			return err
+		}
+		actor := audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"}
+		m := CitizenCodeMail(legalName, lang, code)
+		m.To, m.Kind = address, "dsr.code"
+		mailID, err := tx.enqueueMail(tenantID, m, actor)
+		if err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.code", ObjectType: "subject_request_code",
+			ObjectID: id, Subject: pseudonym, Purpose: "mail " + mailID})
+	})
+	if err != nil {
+		return "", fmt.Errorf("citizen code: %w", err)
+	}
+	return id, nil
+}
+
+// FileCitizenRequest files the request of challenge id when code is right:
+// as the citizen (actor kind citizen, the pseudonym as id), through the
+// path staff filing takes (duplicates detected, "dsr.file" audited), in
+// the transaction that uses the code up. A wrong code counts an attempt
+// and files nothing (ErrWrongCode); so do an expired, used or exhausted
+// challenge and one that was never stored.
+func (db *DB) FileCitizenRequest(ctx context.Context, tenantID, id, code string) (SubjectRequest, error) {
+	if err := db.requireKeys(); err != nil {
+		return SubjectRequest{}, err
+	}
+	code = strings.TrimSpace(code)
+	want, err := db.codeHash(tenantID, id, code)
+	if err != nil {
+		return SubjectRequest{}, fmt.Errorf("file citizen request: %w", err)
+	}
+	now := db.now()
+	var r SubjectRequest
+	var wrong bool
+	err = db.write(ctx, func(tx *Tx) error {
+		var kind, lang string
+		var sealed, index, hash []byte
+		var attempts int
+		var expires int64
+		var used sql.NullInt64
+		err := tx.queryRow(`SELECT kind, lang, email, email_index, code_hash, attempts, expires_at, used_at FROM subject_request_codes
+			WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&kind, &lang, &sealed, &index, &hash, &attempts, &expires, &used)
+		if errors.Is(err, sql.ErrNoRows) {
+			wrong = true
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if used.Valid || attempts >= CitizenCodeAttempts || !now.Before(fromMicros(expires)) {
+			wrong = true
+			return nil
+		}
+		if !hmac.Equal(hash, want) {
+			wrong = true
+			_, err := tx.exec(`UPDATE subject_request_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+			return err
+		}
+		address, err := db.keys.Open(tenantID, codeAD(tenantID, id), sealed)
+		if err != nil {
+			return fmt.Errorf("code %s: %w", id, ErrUnreadable)
+		}
+		if _, err := tx.exec(`UPDATE subject_request_codes SET used_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, id); err != nil {
+			return err
+		}
+		pseudonym := subjectPseudonym(index)
+		actor := audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"}
+		r = SubjectRequest{ID: newID(now), Kind: dsr.Kind(kind), Person: SubjectPerson{Email: string(address), Lang: lang},
+			FiledByKind: string(audit.KindCitizen), FiledBy: pseudonym, Status: dsr.StatusReceived, ReceivedAt: now, DueAt: dsr.DueAt(now)}
+		plain, _ := json.Marshal(r.Person)
+		person, err := db.keys.Seal(tenantID, requestAD(tenantID, "person", r.ID), plain)
+		if err != nil {
+			return err
+		}
+		_, err = tx.insertRequest(actor, tenantID, r, person, nil, index)
+		return err
+	})
+	switch {
+	case err != nil:
+		return SubjectRequest{}, fmt.Errorf("file citizen request: %w", err)
+	case wrong:
+		return SubjectRequest{}, ErrWrongCode
+	}
+	return r, nil
+}
+
+// tellCitizen mails a citizen who filed an access or portability request
+// that the answer is ready, in their language, and audits it as
+// "dsr.answer" (DSR-1: the citizen gets the outcome by mail). Requests
+// filed by staff are answered by staff.
+func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, ev audit.Event) error {
+	if s.r.FiledByKind != string(audit.KindCitizen) || (s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability) {
+		return nil
+	}
+	if err := tx.db.openRequest(tenantID, &s); err != nil {
+		return err
+	}
+	var legalName string
+	if err := tx.queryRow(`SELECT legal_name FROM tenants WHERE id = $1`, tenantID).Scan(&legalName); err != nil {
+		return err
+	}
+	l, ok := locale.Parse(s.r.Person.Lang)
+	if !ok {
+		l = locale.NL
+	}
+	m := OutgoingMail{To: s.r.Person.Email, Kind: "dsr.answer", Lang: string(l),
+		Subject: locale.T(l, "citizen.mail.ready.subject", legalName),
+		Body:    locale.T(l, "citizen.mail.ready.body", legalName, s.r.ID, legalName)}
+	mailID, err := tx.enqueueMail(tenantID, m, actor)
+	if err != nil {
+		return err
+	}
+	ev.Action, ev.Purpose = "dsr.answer", "mail "+mailID
+	return tx.appendAudit(ev)
+}
