@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/auditproof"
@@ -140,6 +141,26 @@ func (tx *Tx) readHead(tenantID string, lock bool) (chainHead, error) {
 	}
 	h.tree = tree.FrontierBytes()
 	return h, nil
+}
+
+// listedPerEvent is how many ids one event lists in its object: a longer
+// list (an inbox page of 200 rows, a package of a person with 1,000
+// submissions) is recorded as several events, so that no object outgrows
+// the log's object index (PostgreSQL's b-tree rows stop at 2,704 bytes;
+// 60 ids of 32 characters and their commas stay under 2,000).
+const listedPerEvent = 60
+
+// listedObjects splits ids into the objects of the events that list them,
+// listedPerEvent at a time: always at least one, "" for no ids.
+func listedObjects(ids []string) []string {
+	objs := []string{""}
+	if len(ids) > 0 {
+		objs = objs[:0]
+	}
+	for i := 0; i < len(ids); i += listedPerEvent {
+		objs = append(objs, strings.Join(ids[i:min(i+listedPerEvent, len(ids))], ","))
+	}
+	return objs
 }
 
 // actorName is how a row names who made it ("user:ID", "operator:cli:NAME").

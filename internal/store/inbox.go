@@ -348,12 +348,11 @@ func (db *DB) openRows(tx *Tx, ev audit.Event, found []sealedRow) (out []InboxRo
 		}
 		out[i] = s.InboxRow
 	}
-	// The list is recorded listedPerEvent ids per event: a page of 200
-	// rows in one event outgrows PostgreSQL's object index row (AUD-1).
-	// Every part keeps the list's purpose, so it reads as the same list.
+	// The list is recorded in parts (listedObjects), each keeping the
+	// list's purpose, so that it reads as the same list (AUD-1).
 	ev.ObjectType = "submission"
-	for i := 0; i == 0 || i < len(ids); i += listedPerEvent {
-		ev.ObjectID = strings.Join(ids[i:min(i+listedPerEvent, len(ids))], ",")
+	for _, obj := range listedObjects(ids) {
+		ev.ObjectID = obj
 		if err := tx.appendAudit(ev); err != nil {
 			return nil, nil, err
 		}

@@ -915,26 +915,15 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 		Subject: pseudonym}, erased, fmt.Sprintf("%d erased, %d kept by legal obligation", out.Erased, len(subs)-out.Erased))
 }
 
-// listedPerEvent is how many ids one event lists in its object: a list
-// longer than this (a package of a person with 1,000 submissions) is
-// recorded as several events, so that no object outgrows the log's
-// object index (PostgreSQL's b-tree rows stop at 2,704 bytes; 60 ids of
-// 32 characters and their commas stay under 2,000).
-const listedPerEvent = 60
-
-// appendListed records ev naming ids, listedPerEvent at a time (one event
-// with no object for none), each with purpose and its part.
+// appendListed records ev naming ids in parts (listedObjects; one event
+// with no object for none), each with purpose and, when there are
+// several, its part.
 func (tx *Tx) appendListed(ev audit.Event, ids []string, purpose string) error {
-	parts := (len(ids) + listedPerEvent - 1) / listedPerEvent
-	if parts == 0 {
-		ev.Purpose = purpose
-		return tx.appendAudit(ev)
-	}
-	for i := 0; i < parts; i++ {
-		chunk := ids[i*listedPerEvent : min((i+1)*listedPerEvent, len(ids))]
-		ev.ObjectID, ev.Purpose = strings.Join(chunk, ","), purpose
-		if parts > 1 {
-			ev.Purpose = fmt.Sprintf("%s (part %d of %d)", purpose, i+1, parts)
+	parts := listedObjects(ids)
+	for i, obj := range parts {
+		ev.ObjectID, ev.Purpose = obj, purpose
+		if len(parts) > 1 {
+			ev.Purpose = fmt.Sprintf("%s (part %d of %d)", purpose, i+1, len(parts))
 		}
 		if err := tx.appendAudit(ev); err != nil {
 			return err
