@@ -40,3 +40,7 @@ CREATE INDEX access_reports_tenant ON access_reports (tenant_id, created_at);
 -- The tenant's choice to show citizens the names of the staff who used
 -- their data instead of only the service (DSR-1; off by default).
 ALTER TABLE tenants ADD COLUMN citizen_staff_names INTEGER NOT NULL DEFAULT 0;
+
+-- A FAS flow may now sign a citizen in to their own view ('citizen').
+ALTER TABLE oidc_flows DROP CONSTRAINT oidc_flows_purpose_check;
+ALTER TABLE oidc_flows ADD CONSTRAINT oidc_flows_purpose_check CHECK (purpose IN ('login', 'link', 'activate', 'citizen'));

@@ -40,3 +40,27 @@ CREATE INDEX access_reports_tenant ON access_reports (tenant_id, created_at);
 -- The tenant's choice to show citizens the names of the staff who used
 -- their data instead of only the service (DSR-1; off by default).
 ALTER TABLE tenants ADD COLUMN citizen_staff_names INTEGER NOT NULL DEFAULT 0;
+
+-- A FAS flow may now sign a citizen in to their own view ('citizen').
+-- SQLite cannot change a CHECK: the table of flows in progress (minutes
+-- long, no lasting data) is made again with the wider one.
+DROP INDEX oidc_flows_expiry;
+ALTER TABLE oidc_flows RENAME TO oidc_flows_0030;
+CREATE TABLE oidc_flows (
+    state_hash      BLOB PRIMARY KEY, -- SHA-256 of the state; the state itself is never stored
+    tenant_id       TEXT NOT NULL REFERENCES tenants (id),
+    provider_id     TEXT NOT NULL REFERENCES oidc_providers (id),
+    purpose         TEXT NOT NULL CHECK (purpose IN ('login', 'link', 'activate', 'citizen')),
+    user_id         TEXT REFERENCES users (id), -- link and activate: whose account
+    invitation_hash BLOB, -- activate: the invitation token's hash
+    binding_hash    BLOB NOT NULL, -- SHA-256 of the browser's flow cookie
+    nonce_hash      BLOB NOT NULL,
+    verifier        BLOB NOT NULL, -- sealed PKCE code verifier
+    next            TEXT NOT NULL DEFAULT '',
+    created_at      BIGINT NOT NULL,
+    expires_at      BIGINT NOT NULL,
+    used_at         BIGINT
+);
+INSERT INTO oidc_flows SELECT * FROM oidc_flows_0030;
+DROP TABLE oidc_flows_0030;
+CREATE INDEX oidc_flows_expiry ON oidc_flows (tenant_id, expires_at);
