@@ -17,6 +17,11 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 )
 
+// FAS offers the national register number as the scope "egovnrn"
+// (oidc.NumberScope); the test provider accepts it as FAS does. Set once,
+// before any provider runs.
+func init() { mockoidc.ScopesSupported = append(mockoidc.ScopesSupported, "egovnrn") }
+
 // OP is a running provider.
 type OP struct {
 	*mockoidc.MockOIDC
