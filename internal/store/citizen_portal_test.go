@@ -313,3 +313,40 @@ func TestClauseDSR1_CitizenReportsSuspiciousAccess(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseDSR1_CitizenViewPaginates: 25 reads of the citizen's
+// submission show as 20 on the first page and 5 on the second, newest
+// first, with no access twice and none left out.
+func TestClauseDSR1_CitizenViewPaginates(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx, mine, _ := personOnThreeForms(t, env)
+		for i := 0; i < 25; i++ {
+			if _, err := env.DB.Submission(ctx, fx.actor, fx.tn.ID, mine[0], "behandeling"); err != nil {
+				t.Fatal(err)
+			}
+			env.Clock.Advance(time.Second)
+		}
+		_, s := portalSession(t, env, fx.tn.ID, fx.tn.LegalName, anAddress)
+		seen := map[int64]bool{}
+		var last time.Time
+		for page := 1; page <= 2; page++ {
+			v, err := env.DB.CitizenView(ctx, fx.tn.ID, s, page, "r")
+			if err != nil {
+				t.Fatal(err)
+			}
+			// 25 reads and the clerk's note on mine[1] from the fixture.
+			if v.Total != 26 || v.Pages != 2 {
+				t.Fatalf("page %d: total %d, pages %d", page, v.Total, v.Pages)
+			}
+			if want := map[int]int{1: 20, 2: 6}[page]; len(v.Accesses) != want {
+				t.Fatalf("page %d holds %d accesses, want %d", page, len(v.Accesses), want)
+			}
+			for _, a := range v.Accesses {
+				if seen[a.Seq] || (!last.IsZero() && a.At.After(last)) {
+					t.Fatalf("page %d: access %d repeated or out of order", page, a.Seq)
+				}
+				seen[a.Seq], last = true, a.At
+			}
+		}
+	})
+}
