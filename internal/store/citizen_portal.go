@@ -530,7 +530,8 @@ func (tx *Tx) personAccess(tenantID string, index []byte, seq int64) (PortalAcce
 // with their reason sealed, audited as "portal.report", and mails the
 // controller's DPO at once that a report waits — without the person's
 // data or the reason in the mail (BRE-1). A reason that is empty or
-// longer than AccessReportMax: *ChangeError, nothing stored.
+// longer than AccessReportMax: *ChangeError, nothing stored; an access the
+// person reported already: ErrConflict.
 func (db *DB) ReportAccess(ctx context.Context, tenantID string, s CitizenSession, seq int64, reason, requestID string) (string, error) {
 	if err := db.requireKeys(); err != nil {
 		return "", err
@@ -549,8 +550,12 @@ func (db *DB) ReportAccess(ctx context.Context, tenantID string, s CitizenSessio
 		return "", fmt.Errorf("report access: %w", err)
 	}
 	err = db.write(ctx, func(tx *Tx) error {
-		if _, err := tx.personAccess(tenantID, s.index, seq); err != nil {
+		a, err := tx.personAccess(tenantID, s.index, seq)
+		if err != nil {
 			return err
+		}
+		if a.Reported {
+			return ErrConflict
 		}
 		if _, err := tx.exec(`INSERT INTO access_reports (id, tenant_id, person_index, audit_seq, reason, status, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, tenantID, s.index, seq, sealed, ReportOpen, micros(now)); err != nil {
@@ -575,7 +580,7 @@ func (db *DB) ReportAccess(ctx context.Context, tenantID string, s CitizenSessio
 		_, err = tx.enqueueMail(tenantID, m, actor)
 		return err
 	})
-	if errors.Is(err, ErrNotFound) {
+	if errors.Is(err, ErrNotFound) || errors.Is(err, ErrConflict) {
 		return "", err
 	}
 	if err != nil {

@@ -276,6 +276,9 @@ func TestClauseDSR1_CitizenReportsSuspiciousAccess(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if _, err := env.DB.ReportAccess(ctx, fx.tn.ID, s, seq, "again", "r"); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("the same access reported twice: %v", err)
+		}
 		mails := claimed(t, env)
 		if len(mails) != 1 || mails[0].Kind != "portal.report" || strings.Contains(mails[0].Body, "MARKER") ||
 			strings.Contains(mails[0].Body, anAddress) || !strings.Contains(mails[0].Body, id) {

@@ -340,7 +340,7 @@ func (a *App) portalReportCreate(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusUnprocessableEntity, "portal", p)
 		return
 	}
-	if err != nil {
+	if err != nil && !errors.Is(err, store.ErrConflict) { // reported twice: the same answer
 		a.internalError(w, r, "report access", err)
 		return
 	}

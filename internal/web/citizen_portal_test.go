@@ -251,6 +251,9 @@ func TestClauseDSR1_CitizenPortalFASAndReport(t *testing.T) {
 		if page := bodyOf(t, b.get(t, "/gent/privacy/mine?done=reported")); !strings.Contains(page, "U meldde dit als verdacht.") {
 			t.Fatalf("the access is not marked reported:\n%s", page)
 		}
+		if page := bodyOf(t, b.get(t, report)); !strings.Contains(page, "U meldde dit als verdacht.") || strings.Contains(page, `name="reason"`) {
+			t.Fatalf("a reported access offers a second report:\n%s", page)
+		}
 		// The controller's page.
 		_, cookie := p.signIn(t, "dpo@gent.be", account.RoleDPO)
 		r2, staff := p.get(t, "/gent/admin/access-reports", map[string]string{"Cookie": cookie})
