@@ -9,6 +9,8 @@
 //   KLUIS_E2E_CHROMIUM=/usr/bin/chromium node --test e2e/portal.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { activate, codeOf, enrolTOTP, expectNoAxeViolations, invite, login, shot, startSMTPCapture, submit, suite } from './harness.mjs';
 
 const { port: smtpPort, close: closeSMTP, waitForMail } = await startSMTPCapture();
@@ -61,6 +63,14 @@ test('portal: a citizen signs in with a code, sees who used their data, reports 
     response = await submit(staff, 'main a[href*="/inbox/submissions/"]');
     assert.equal(response.status(), 200);
 
+    // FAS eID and itsme configured for the municipality: the sign-in page offers them too.
+    const secretFile = join(s.kluis.workDir, 'fas-secret');
+    writeFileSync(secretFile, 'e2e-secret\n', { mode: 0o600 });
+    for (const preset of ['fas-eid', 'fas-itsme']) {
+      const res = s.kluis.cliGranted(['oidc', 'add', '--tenant', 'demo', '--preset', preset, '--client-id', 'kluis-e2e', '--client-secret-file', secretFile]);
+      assert.equal(res.status, 0, `kluis oidc add ${preset}: ${res.stderr}`);
+    }
+
     let codes = 0;
     for (const L of LANGS) {
       response = await page.goto(`${s.baseURL}/demo/privacy?lang=${L.code}`);
@@ -68,6 +78,7 @@ test('portal: a citizen signs in with a code, sees who used their data, reports 
       response = await submit(page, 'main a[href="/demo/privacy/mine"]');
       assert.equal(response.status(), 200);
       assert.equal((await page.locator('h1').textContent()).trim(), L.title);
+      assert.equal(await page.locator('main a[href="/demo/privacy/mine/fas/fas-eid"]').count(), 1, 'no eID button');
       await axeBoth(page, `the sign-in page (${L.code})`);
       await shot(page, `portal-signin-${L.code}`);
 
