@@ -108,7 +108,7 @@ func mailedCode(t *testing.T, env *storetest.Env, to string) string {
 // HttpOnly cookie; the view lists their submission and the clerk's access
 // as a sentence naming the service and the purpose, not the other
 // citizen's; the view is audited as the citizen's; 20 idle minutes end the
-// session, and so does signing out.
+// session (signing out: TestClauseDSR1_CitizenPortalFASAndReport).
 func TestClauseDSR1_CitizenPortalSignInWithCode(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		p := newPortalEnv(t, env)
