@@ -206,6 +206,16 @@ var actions = []Action{
 	// the answer to their request is ready (DSR-1).
 	{Code: "dsr.code", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.answer", Group: GroupPrivacy, Citizen: true},
+	// The citizen's own view (DSR-1): signing in and out, each view (the
+	// submissions shown, listed), and a report of a suspicious access and
+	// the controller's judgement of it (BRE-1).
+	{Code: "portal.code", Group: GroupPrivacy, Citizen: true},
+	{Code: "portal.signin", Group: GroupPrivacy, Citizen: true},
+	{Code: "portal.signout", Group: GroupPrivacy, Citizen: true},
+	{Code: "portal.view", Group: GroupPrivacy, Object: NameSubmissions, Citizen: true},
+	{Code: "portal.report", Group: GroupPrivacy, Citizen: true},
+	{Code: "portal.report.list", Group: GroupPrivacy},
+	{Code: "portal.report.decide", Group: GroupPrivacy, Citizen: true},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
@@ -229,6 +239,7 @@ var actions = []Action{
 	// Settings and integrations.
 	{Code: "policy.update", Group: GroupSettings, Object: NameNumber},
 	{Code: "branding.update", Group: GroupSettings, Object: NameNumber},
+	{Code: "policy.citizen_names", Group: GroupSettings},
 	{Code: "api_key.create", Group: GroupSettings},
 	{Code: "api_key.revoke", Group: GroupSettings},
 	{Code: "api_key.refused", Group: GroupSettings},

@@ -161,16 +161,25 @@ func Hash(s string) []byte {
 	return h[:]
 }
 
-func (c *Client) config(p *gooidc.Provider, prov Provider, redirectURL string) *oauth2.Config {
-	// Only "openid": the subject is all Kluis needs (data minimisation,
-	// contract REG-4); no name, no national register number.
+func (c *Client) config(p *gooidc.Provider, prov Provider, redirectURL string, extra ...string) *oauth2.Config {
+	// Only "openid" for staff: the subject is all Kluis needs (data
+	// minimisation, contract REG-4); no name, no national register number.
+	// A citizen's own view asks FAS for the number too (NumberScope).
 	return &oauth2.Config{ClientID: prov.ClientID, ClientSecret: prov.ClientSecret, Endpoint: p.Endpoint(),
-		RedirectURL: redirectURL, Scopes: []string{gooidc.ScopeOpenID}}
+		RedirectURL: redirectURL, Scopes: append([]string{gooidc.ScopeOpenID}, extra...)}
 }
 
+// NumberScope is the FAS scope that puts the national register number in
+// the ID token (claim NumberClaim): asked only when a citizen signs in to
+// their own view, which finds their data by it (DSR-1).
+const (
+	NumberScope = "egovnrn"
+	NumberClaim = "egovNRN"
+)
+
 // Begin starts an authorization code flow with PKCE (S256), a fresh state
-// and nonce, and the preset's acr_values.
-func (c *Client) Begin(ctx context.Context, prov Provider, redirectURL string) (Start, error) {
+// and nonce, and the preset's acr_values; extraScopes beside "openid".
+func (c *Client) Begin(ctx context.Context, prov Provider, redirectURL string, extraScopes ...string) (Start, error) {
 	p, err := c.discover(ctx, prov.Issuer)
 	if err != nil {
 		return Start{}, err
@@ -187,7 +196,7 @@ func (c *Client) Begin(ctx context.Context, prov Provider, redirectURL string) (
 	if acr := prov.Requirement().ACRValues; len(acr) > 0 {
 		opts = append(opts, oauth2.SetAuthURLParam("acr_values", strings.Join(acr, " ")))
 	}
-	s.URL = c.config(p, prov, redirectURL).AuthCodeURL(s.State, opts...)
+	s.URL = c.config(p, prov, redirectURL, extraScopes...).AuthCodeURL(s.State, opts...)
 	return s, nil
 }
 
@@ -201,6 +210,9 @@ type Identity struct {
 	// second factor (FAS eID or itsme, ACM, a generic provider with
 	// required acr values).
 	MFA bool
+	// Number is the national register number FAS gave (NumberClaim), ""
+	// when the token has none; used only for a citizen's own view.
+	Number string
 }
 
 // Finish redeems the code (with the PKCE verifier) and checks the ID
@@ -233,8 +245,9 @@ func (c *Client) Finish(ctx context.Context, prov Provider, redirectURL, code, v
 		return Identity{}, refuse(ReasonIssuer, fmt.Errorf("ID token issued by %q, provider is %q", idt.Issuer, prov.Issuer))
 	}
 	var claims struct {
-		ACR string `json:"acr"`
-		AZP string `json:"azp"`
+		ACR    string `json:"acr"`
+		AZP    string `json:"azp"`
+		Number string `json:"egovNRN"`
 	}
 	if err := idt.Claims(&claims); err != nil {
 		return Identity{}, refuse(ReasonToken, err)
@@ -252,5 +265,5 @@ func (c *Client) Finish(ctx context.Context, prov Provider, redirectURL, code, v
 	if !req.Satisfied(claims.ACR) {
 		return Identity{}, refuse(ReasonACR, fmt.Errorf("acr %q does not meet %v", claims.ACR, req.ACRValues))
 	}
-	return Identity{Issuer: idt.Issuer, Subject: idt.Subject, ACR: claims.ACR, MFA: req.MFA}, nil
+	return Identity{Issuer: idt.Issuer, Subject: idt.Subject, ACR: claims.ACR, MFA: req.MFA, Number: claims.Number}, nil
 }

@@ -61,11 +61,21 @@ func (db *DB) codeHash(tenantID, id, code string) ([]byte, error) {
 // the person's pseudonym. Expired challenges of the tenant are deleted on
 // the way (their own sweep).
 func (db *DB) RequestCitizenCode(ctx context.Context, tenantID, legalName, address string, kind dsr.Kind, lang string) (string, error) {
-	if err := db.requireKeys(); err != nil {
-		return "", err
-	}
 	if !kind.Valid() {
 		return "", &ChangeError{"kind", "required"}
+	}
+	return db.mailCitizenCode(ctx, tenantID, address, string(kind), lang, "dsr.code", func(code string) OutgoingMail {
+		return CitizenCodeMail(legalName, lang, code)
+	})
+}
+
+// mailCitizenCode is the one-time code both the request page and the
+// citizen's own view sign in with (DSR-1): a challenge id whatever the
+// address; a stored hash, a row of kind and a mail (compose, audited as
+// action) only when the tenant's submissions hold the address.
+func (db *DB) mailCitizenCode(ctx context.Context, tenantID, address, kind, lang, action string, compose func(code string) OutgoingMail) (string, error) {
+	if err := db.requireKeys(); err != nil {
+		return "", err
 	}
 	address = strings.ToLower(strings.TrimSpace(address))
 	now := db.now()
@@ -102,24 +112,63 @@ func (db *DB) RequestCitizenCode(ctx context.Context, tenantID, legalName, addre
 			return err
 		}
 		if _, err := tx.exec(`INSERT INTO subject_request_codes (id, tenant_id, kind, lang, email, email_index, code_hash, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, tenantID, string(kind), lang, sealed, index, hash,
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, tenantID, kind, lang, sealed, index, hash,
 			micros(now), micros(now.Add(CitizenCodeTTL))); err != nil {
 			return err
 		}
 		actor := audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"}
-		m := CitizenCodeMail(legalName, lang, code)
-		m.To, m.Kind = address, "dsr.code"
+		m := compose(code)
+		m.To, m.Kind = address, action
 		mailID, err := tx.enqueueMail(tenantID, m, actor)
 		if err != nil {
 			return err
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.code", ObjectType: "subject_request_code",
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "subject_request_code",
 			ObjectID: id, Subject: pseudonym, Purpose: "mail " + mailID})
 	})
 	if err != nil {
 		return "", fmt.Errorf("citizen code: %w", err)
 	}
 	return id, nil
+}
+
+// spentCode is a challenge whose right code was just used up.
+type spentCode struct {
+	kind, lang    string
+	sealed, index []byte
+}
+
+// spendCode uses up challenge id of the sign-in (portal) or of a request
+// (not portal) when want is its code's hash: ok false when the code is
+// wrong (an attempt counted), expired, used or exhausted, or the challenge
+// unknown or of the other use.
+func (tx *Tx) spendCode(tenantID, id string, want []byte, portal bool) (c spentCode, ok bool, err error) {
+	use := `kind <> 'portal'`
+	if portal {
+		use = `kind = 'portal'`
+	}
+	var hash []byte
+	var attempts int
+	var expires int64
+	var used sql.NullInt64
+	err = tx.queryRow(`SELECT kind, lang, email, email_index, code_hash, attempts, expires_at, used_at FROM subject_request_codes
+		WHERE tenant_id = $1 AND id = $2 AND `+use, tenantID, id).Scan(&c.kind, &c.lang, &c.sealed, &c.index, &hash, &attempts, &expires, &used)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	if err != nil {
+		return c, false, err
+	}
+	now := tx.db.now()
+	if used.Valid || attempts >= CitizenCodeAttempts || !now.Before(fromMicros(expires)) {
+		return c, false, nil
+	}
+	if !hmac.Equal(hash, want) {
+		_, err := tx.exec(`UPDATE subject_request_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id)
+		return c, false, err
+	}
+	_, err = tx.exec(`UPDATE subject_request_codes SET used_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, id)
+	return c, err == nil, err
 }
 
 // FileCitizenRequest files the request of challenge id when code is right:
@@ -141,35 +190,15 @@ func (db *DB) FileCitizenRequest(ctx context.Context, tenantID, id, code string)
 	var r SubjectRequest
 	var wrong bool
 	err = db.write(ctx, func(tx *Tx) error {
-		var kind, lang string
-		var sealed, index, hash []byte
-		var attempts int
-		var expires int64
-		var used sql.NullInt64
-		err := tx.queryRow(`SELECT kind, lang, email, email_index, code_hash, attempts, expires_at, used_at FROM subject_request_codes
-			WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&kind, &lang, &sealed, &index, &hash, &attempts, &expires, &used)
-		if errors.Is(err, sql.ErrNoRows) {
-			wrong = true
-			return nil
-		}
-		if err != nil {
+		c, ok, err := tx.spendCode(tenantID, id, want, false)
+		if err != nil || !ok {
+			wrong = err == nil
 			return err
 		}
-		if used.Valid || attempts >= CitizenCodeAttempts || !now.Before(fromMicros(expires)) {
-			wrong = true
-			return nil
-		}
-		if !hmac.Equal(hash, want) {
-			wrong = true
-			_, err := tx.exec(`UPDATE subject_request_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-			return err
-		}
-		address, err := db.keys.Open(tenantID, codeAD(tenantID, id), sealed)
+		kind, lang, index := c.kind, c.lang, c.index
+		address, err := db.keys.Open(tenantID, codeAD(tenantID, id), c.sealed)
 		if err != nil {
 			return fmt.Errorf("code %s: %w", id, ErrUnreadable)
-		}
-		if _, err := tx.exec(`UPDATE subject_request_codes SET used_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, id); err != nil {
-			return err
 		}
 		pseudonym := subjectPseudonym(index)
 		actor := audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"}

@@ -30,6 +30,7 @@ const (
 	OIDCPurposeLogin    = "login"    // sign in
 	OIDCPurposeLink     = "link"     // a signed-in user links an identity
 	OIDCPurposeActivate = "activate" // an invited user links an identity instead of choosing a password
+	OIDCPurposeCitizen  = "citizen"  // a citizen signs in to their own view with FAS (DSR-1)
 )
 
 func oidcSecretAD(tenantID, providerID string) seal.AD {
@@ -220,7 +221,7 @@ func (db *DB) BeginOIDCFlow(ctx context.Context, tenantID string, prov oidc.Prov
 		return err
 	}
 	switch in.Purpose {
-	case OIDCPurposeLogin, OIDCPurposeLink, OIDCPurposeActivate:
+	case OIDCPurposeLogin, OIDCPurposeLink, OIDCPurposeActivate, OIDCPurposeCitizen:
 	default:
 		return fmt.Errorf("begin OpenID flow: unknown purpose %q", in.Purpose)
 	}

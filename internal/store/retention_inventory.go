@@ -99,6 +99,10 @@ var RetentionInventory = []RetentionEntry{
 		Why: "the controller's evidence that it answered a data subject's request (DSR-1, accountability), kept as long as the audit log; a fixed period is to be set"},
 	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash"}, Rule: RuleOwnSweep,
 		Why: "a citizen's one-time code lives 15 minutes; expired rows are deleted whenever the tenant's next code is asked (RequestCitizenCode)"},
+	{Table: "citizen_sessions", Columns: []string{"person_index"}, Rule: RuleOwnSweep,
+		Why: "a citizen's session lives 20 minutes idle, 2 hours at most; ended rows are deleted whenever the tenant's next citizen session opens"},
+	{Table: "access_reports", Columns: []string{"person_index", "reason", "decision"}, Rule: RuleKept,
+		Why: "a citizen's report of a suspicious access and the controller's judgement are evidence for BRE-1, kept as long as the audit log; a fixed period is to be set with the breach register"},
 }
 
 // NotPersonalColumns are the byte columns and personally named columns
@@ -118,6 +122,7 @@ var NotPersonalColumns = map[string]string{
 	"audit_checkpoints.root":            "Merkle root",
 	"invitations.token_hash":            "SHA-256 of a token",
 	"sessions.id_hash":                  "SHA-256 of a token",
+	"citizen_sessions.id_hash":          "SHA-256 of a token",
 	"mfa_recovery_codes.code_hash":      "SHA-256 of a code",
 	"password_resets.token_hash":        "SHA-256 of a token",
 	"oidc_providers.name":               "an identity provider's name",

@@ -231,6 +231,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/requests/{id}/package", "GET", "/gent/admin/requests/nope/package?format=json", "",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/access-reports", "GET", "/gent/admin/access-reports", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/access-reports/{id}/decide", "POST", "/gent/admin/access-reports/nope/decide", "decision=no_issue&reason=ok",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"POST /{tenant}/admin/access-reports/names", "POST", "/gent/admin/access-reports/names", "names=off",
+			map[string]int{"*": 303, "user": 403, "dpo": 403}},
 		{"GET /{tenant}/admin/audit/retention", "GET", "/gent/admin/audit/retention", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/audit/retention", "POST", "/gent/admin/audit/retention", "months=5", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
 		// Webhooks (issue 5): whoever reads the settings sees them; only
@@ -309,6 +314,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/privacy/request", "GET", "/gent/privacy/request", "", map[string]int{"*": 200}},
 		{"POST /{tenant}/privacy/request", "POST", "/gent/privacy/request", "email=nobody%40gent.be&kind=access", map[string]int{"*": 200}},
 		{"POST /{tenant}/privacy/request/code", "POST", "/gent/privacy/request/code", "challenge=x&code=123456", map[string]int{"*": 422}},
+		// The citizen's own view: staff sessions are no citizen session
+		// (its own cookie), so everyone gets the sign-in page; the report
+		// pages send whoever is not signed in as a citizen back to it.
+		{"GET /{tenant}/privacy/mine", "GET", "/gent/privacy/mine", "", map[string]int{"*": 200}},
+		{"POST /{tenant}/privacy/mine/code", "POST", "/gent/privacy/mine/code", "email=nobody%40gent.be", map[string]int{"*": 200}},
+		{"POST /{tenant}/privacy/mine/signin", "POST", "/gent/privacy/mine/signin", "challenge=x&code=123456", map[string]int{"*": 422}},
+		{"GET /{tenant}/privacy/mine/fas/{provider}", "GET", "/gent/privacy/mine/fas/nope", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/privacy/mine/signout", "POST", "/gent/privacy/mine/signout", "x=1", map[string]int{"*": 303}},
+		{"GET /{tenant}/privacy/mine/report/{seq}", "GET", "/gent/privacy/mine/report/1", "", map[string]int{"*": 303}},
+		{"POST /{tenant}/privacy/mine/report/{seq}", "POST", "/gent/privacy/mine/report/1", "reason=x", map[string]int{"*": 303}},
 		// The processing register (REG-1) and annex 1: every role that
 		// works with it reads it (the demo register is version 1); only
 		// admins upload (a form instead of a file upload: 415 proves the

@@ -140,7 +140,11 @@ func (a *App) oidcBegin(w http.ResponseWriter, r *http.Request, in store.OIDCFlo
 		a.internalError(w, r, "oidc provider", err)
 		return
 	}
-	st, err := a.oidcClient().Begin(r.Context(), prov, a.oidcRedirectURL(r))
+	var scopes []string
+	if in.Purpose == store.OIDCPurposeCitizen {
+		scopes = []string{oidc.NumberScope} // the citizen's data is found by it (DSR-1)
+	}
+	st, err := a.oidcClient().Begin(r.Context(), prov, a.oidcRedirectURL(r), scopes...)
 	if reason := oidc.ReasonOf(err); reason != "" {
 		if aerr := a.opts.Store.AuditOIDCRefusal(r.Context(), t.ID, store.OIDCFlow{Provider: prov, Purpose: in.Purpose, UserID: in.UserID},
 			reason, RequestIDFrom(r.Context())); aerr != nil {
@@ -209,8 +213,11 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	again := loginAgain
-	if f.Purpose == store.OIDCPurposeLink {
+	switch f.Purpose {
+	case store.OIDCPurposeLink:
 		again = "/" + t.Slug + "/account/oidc"
+	case store.OIDCPurposeCitizen:
+		again = a.portalPath(r)
 	}
 	refused := func(err error) {
 		if aerr := a.opts.Store.AuditOIDCRefusal(r.Context(), t.ID, f, oidc.ReasonOf(err), reqID); aerr != nil {
@@ -237,6 +244,8 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	switch f.Purpose {
 	case store.OIDCPurposeLogin:
 		a.oidcLoginFinish(w, r, f, id)
+	case store.OIDCPurposeCitizen:
+		a.portalFASFinish(w, r, id)
 	case store.OIDCPurposeActivate:
 		_, err := a.opts.Store.ActivateWithOIDC(r.Context(), t.ID, f, id, reqID)
 		if oidc.ReasonOf(err) != "" {

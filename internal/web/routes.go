@@ -38,6 +38,17 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/privacy/request", a.citizenRequestShow)
 	mux.HandleFunc("POST /{tenant}/privacy/request", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.citizenCodeCreate))
 	mux.HandleFunc("POST /{tenant}/privacy/request/code", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.citizenRequestCreate))
+	// The citizen's own view, "Mijn gegevens" (DSR-1): sign in with a
+	// one-time code or FAS (rate-limited like the login), see one's
+	// submissions, requests and who used them, report an access.
+	portalLimit := newRateLimiter(a.opts.LoginRateLimit)
+	mux.HandleFunc("GET /{tenant}/privacy/mine", a.portalShow)
+	mux.HandleFunc("POST /{tenant}/privacy/mine/code", a.rateLimited(portalLimit, a.portalCodeCreate))
+	mux.HandleFunc("POST /{tenant}/privacy/mine/signin", a.rateLimited(portalLimit, a.portalCodeSignin))
+	mux.HandleFunc("GET /{tenant}/privacy/mine/fas/{provider}", a.rateLimited(portalLimit, a.portalFASStart))
+	mux.HandleFunc("POST /{tenant}/privacy/mine/signout", a.portalSignout)
+	mux.HandleFunc("GET /{tenant}/privacy/mine/report/{seq}", a.portalReportShow)
+	mux.HandleFunc("POST /{tenant}/privacy/mine/report/{seq}", a.portalReportCreate)
 	// The tenant's latest signed checkpoint, public (see wellknown_show.go).
 	mux.HandleFunc("GET /{tenant}/.well-known/audit-checkpoint", a.auditCheckpointShow)
 	// The municipality's look: its logo and style sheet, public and
@@ -149,6 +160,11 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/close", a.require(account.HandleRequests,
 		a.requestAction(a.opts.Store.CloseSubjectRequest, "closed", "close")))
 	mux.HandleFunc("GET /{tenant}/admin/requests/{id}/package", a.require(account.HandleRequests, a.requestPackage))
+	// Citizens' reports of suspicious access (DSR-1, BRE-1): the
+	// controller judges each; admins choose whether citizens see names.
+	mux.HandleFunc("GET /{tenant}/admin/access-reports", a.require(account.HandleRequests, a.accessReportsShow))
+	mux.HandleFunc("POST /{tenant}/admin/access-reports/{id}/decide", a.require(account.HandleRequests, a.accessReportDecide))
+	mux.HandleFunc("POST /{tenant}/admin/access-reports/names", a.require(account.EditSettings, a.citizenNamesUpdate))
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))

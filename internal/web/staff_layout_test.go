@@ -39,6 +39,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/requests":                   "/gent/admin/requests",
 	"GET /{tenant}/admin/requests/new":               "/gent/admin/requests/new",
 	"GET /{tenant}/admin/requests/{id}":              "/gent/admin/requests/unknown",
+	"GET /{tenant}/admin/access-reports":             "/gent/admin/access-reports",
 	"GET /{tenant}/admin/audit/checkpoints":          "/gent/admin/audit/checkpoints",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",

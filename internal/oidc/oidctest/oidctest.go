@@ -17,6 +17,11 @@ import (
 	"github.com/oauth2-proxy/mockoidc"
 )
 
+// FAS offers the national register number as the scope "egovnrn"
+// (oidc.NumberScope); the test provider accepts it as FAS does. Set once,
+// before any provider runs.
+func init() { mockoidc.ScopesSupported = append(mockoidc.ScopesSupported, "egovnrn") }
+
 // OP is a running provider.
 type OP struct {
 	*mockoidc.MockOIDC
@@ -38,6 +43,7 @@ type User struct {
 	Subject string
 	Email   string
 	ACR     string // "" leaves the claim out
+	Number  string // the FAS national register number claim; "" leaves it out
 }
 
 // ID is the subject.
@@ -52,12 +58,13 @@ type claims struct {
 	*mockoidc.IDTokenClaims
 	Email string `json:"email,omitempty"`
 	ACR   string `json:"acr,omitempty"`
+	NRN   string `json:"egovNRN,omitempty"`
 }
 
 // Claims are the ID token's claims: the registered ones and the nonce
 // (from the authentication request), the e-mail address and acr.
 func (u User) Claims(_ []string, base *mockoidc.IDTokenClaims) (jwt.Claims, error) {
-	return &claims{IDTokenClaims: base, Email: u.Email, ACR: u.ACR}, nil
+	return &claims{IDTokenClaims: base, Email: u.Email, ACR: u.ACR, NRN: u.Number}, nil
 }
 
 // SignIn queues u as the person who signs in at the next authentication
