@@ -206,6 +206,11 @@ var actions = []Action{
 	// the answer to their request is ready (DSR-1).
 	{Code: "dsr.code", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.answer", Group: GroupPrivacy, Citizen: true},
+	// The stored package of an access or portability request and its
+	// expiring link (DSR-1).
+	{Code: "dsr.package.build", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.package.code", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.download", Group: GroupPrivacy, Citizen: true, MayFail: true},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
@@ -220,6 +225,7 @@ var actions = []Action{
 	{Code: "retention.session", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.delivery", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.credential", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.package", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.list", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.set", Group: GroupRegister, Object: NameSubmission},
 	{Code: "retention.hold.lift", Group: GroupRegister, Object: NameSubmission},

@@ -484,6 +484,15 @@ func (db *DB) ExtendSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 // an admin or the DPO is refused with ErrNotApproved, the attempt recorded
 // as denied, and nothing changes.
 func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string) error {
+	return db.ExecuteSubjectRequestWith(ctx, actor, tenantID, id, PackageOptions{})
+}
+
+// ExecuteSubjectRequestWith is ExecuteSubjectRequest with the options an
+// access or portability package is built with: for those kinds the
+// package is built in the execution's transaction, stored sealed until
+// PackageTTL (buildPackage), and a citizen who filed the request is mailed
+// its link.
+func (db *DB) ExecuteSubjectRequestWith(ctx context.Context, actor audit.Actor, tenantID, id string, opts PackageOptions) error {
 	err := db.requestStep(ctx, actor, tenantID, id, "dsr.execute", func(tx *Tx, s sealedRequest, ev audit.Event) error {
 		if s.r.Status != dsr.StatusApproved {
 			return tx.deniedStep(ev)
@@ -508,7 +517,14 @@ func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tena
 		if err := tx.appendAudit(ev); err != nil {
 			return err
 		}
-		return tx.tellCitizen(tenantID, actor, s, ev)
+		if s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability {
+			return nil
+		}
+		token, until, err := tx.buildPackage(tenantID, s, ev, opts)
+		if err != nil {
+			return err
+		}
+		return tx.tellCitizen(tenantID, actor, s, ev, opts.LinkBase, token, until)
 	})
 	if err != nil {
 		return fmt.Errorf("execute subject request %s: %w", id, err)

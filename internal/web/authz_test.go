@@ -309,6 +309,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/privacy/request", "GET", "/gent/privacy/request", "", map[string]int{"*": 200}},
 		{"POST /{tenant}/privacy/request", "POST", "/gent/privacy/request", "email=nobody%40gent.be&kind=access", map[string]int{"*": 200}},
 		{"POST /{tenant}/privacy/request/code", "POST", "/gent/privacy/request/code", "challenge=x&code=123456", map[string]int{"*": 422}},
+		// A package link is public and stands alone: a token that is none
+		// is a 404 for everyone, whoever is signed in (TestClauseDSR1_Package*).
+		{"GET /{tenant}/privacy/package/{token}", "GET", "/gent/privacy/package/not-a-token", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/privacy/package/{token}/code", "POST", "/gent/privacy/package/not-a-token/code", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/privacy/package/{token}/download", "POST", "/gent/privacy/package/not-a-token/download", "code=123456",
+			map[string]int{"*": 404}},
 		// The processing register (REG-1) and annex 1: every role that
 		// works with it reads it (the demo register is version 1); only
 		// admins upload (a form instead of a file upload: 415 proves the
