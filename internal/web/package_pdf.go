@@ -180,7 +180,7 @@ func packageAnswers(fm form.Form, raw json.RawMessage, lang string, t func(strin
 		if v == "" {
 			v = t("receipt.empty")
 		}
-		out = append(out, fl.Label.In(lang)+": "+v)
+		out = append(out, t("package.pdf.answer", fl.Label.In(lang), v))
 	}
 	for _, k := range slices.Sorted(maps.Keys(answers)) {
 		if done[k] {
@@ -191,7 +191,7 @@ func packageAnswers(fm form.Form, raw json.RawMessage, lang string, t func(strin
 		if v == "" {
 			v = strings.Join(a.Values, ", ")
 		}
-		out = append(out, k+": "+v)
+		out = append(out, t("package.pdf.answer", k, v))
 	}
 	return out
 }
