@@ -9,66 +9,15 @@
 //   KLUIS_E2E_CHROMIUM=/usr/bin/chromium node --test e2e/citizen-request.test.mjs
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { activate, enrolTOTP, expectNoAxeViolations, invite, login, shot, submit, suite } from './harness.mjs';
+import { codeOf, startSMTPCapture } from './smtp-capture.mjs';
 
-// A minimal SMTP receiver: enough of RFC 5321 for Kluis's client without TLS on loopback.
-const received = [];
-const smtp = createServer((sock) => {
-  let buf = '';
-  let inData = false;
-  let msg = { to: [], data: '' };
-  sock.write('220 capture ESMTP\r\n');
-  sock.on('data', (chunk) => {
-    buf += chunk.toString('utf8');
-    let i;
-    while ((i = buf.indexOf('\r\n')) >= 0) {
-      const line = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      if (inData) {
-        if (line === '.') {
-          inData = false;
-          received.push(msg);
-          msg = { to: [], data: '' };
-          sock.write('250 OK\r\n');
-        } else {
-          msg.data += (line.startsWith('..') ? line.slice(1) : line) + '\n';
-        }
-        continue;
-      }
-      const cmd = line.slice(0, 4).toUpperCase();
-      if (cmd === 'EHLO') sock.write('250-capture\r\n250 8BITMIME\r\n');
-      else if (cmd === 'HELO') sock.write('250 capture\r\n');
-      else if (cmd === 'RCPT') { msg.to.push(line.replace(/^.*<(.*)>.*$/, '$1').toLowerCase()); sock.write('250 OK\r\n'); }
-      else if (cmd === 'DATA') { inData = true; sock.write('354 go on\r\n'); }
-      else if (cmd === 'QUIT') { sock.write('221 bye\r\n'); sock.end(); }
-      else sock.write('250 OK\r\n'); // MAIL, RSET, NOOP
-    }
-  });
-  sock.on('error', () => {});
-});
-await new Promise((resolve) => smtp.listen(0, '127.0.0.1', resolve));
-const smtpPort = smtp.address().port;
+const capture = await startSMTPCapture();
+const { received, waitForMail } = capture;
+const smtpPort = capture.port;
 
 const s = suite({ tmpPrefix: 'kluis-e2e-citizen-', env: {
   KLUIS_SMTP_HOST: '127.0.0.1', KLUIS_SMTP_PORT: String(smtpPort), KLUIS_SMTP_TLS: 'none', KLUIS_SMTP_FROM: 'Kluis <noreply@demo.example>' } });
-
-// waitForMail waits for the n-th mail to address (the mail job runs every 30 s).
-async function waitForMail(address, n) {
-  for (let i = 0; i < 150; i++) {
-    const mine = received.filter((m) => m.to.includes(address));
-    if (mine.length >= n) return mine[n - 1].data;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`no mail ${n} to ${address}`);
-}
-
-function codeOf(data) {
-  // The body may be quoted-printable; the code is six digits on a line of its own.
-  const m = data.replace(/=\r?\n/g, '').match(/^\s*(\d{6})\s*$/m);
-  assert.ok(m, `no code in ${data}`);
-  return m[1];
-}
 
 const address = 'citizen.e2e@example.be';
 const LANGS = [
@@ -166,6 +115,6 @@ test('citizen: asks with a one-time code, the DPO approves and executes, the cit
     assert.ok(ready.includes(references[0]), 'the answer-ready mail names the reference');
   } finally {
     await ctx.close();
-    smtp.close();
+    capture.close();
   }
 });
