@@ -152,6 +152,21 @@ func TestClauseDSR1_PackageDownloadPage(t *testing.T) {
 			t.Fatal("the download is not recorded under the citizen's pseudonym")
 		}
 
+		// The controller downloads the same ZIP from the request page; a
+		// clerk may not.
+		list, err := env.DB.SubjectRequests(context.Background(), audit.System("test"), fe.gent.ID, 10)
+		if err != nil || len(list) != 1 {
+			t.Fatalf("requests: %d %v", len(list), err)
+		}
+		staffZip := "/gent/admin/requests/" + list[0].ID + "/package?format=zip"
+		if resp, body := fe.get(t, staffZip, fe.dpo); resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" ||
+			!bytes.Equal([]byte(body), b) {
+			t.Fatalf("staff ZIP: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
+		}
+		if resp, _ := fe.get(t, staffZip, fe.clerk); resp.StatusCode != http.StatusForbidden {
+			t.Fatalf("a clerk's ZIP: %d", resp.StatusCode)
+		}
+
 		env.Clock.Advance(store.PackageTTL)
 		for _, c := range []struct{ lang, want string }{{"fr", "Ce lien a expiré"}, {"nl", "Deze link is verlopen"}} {
 			resp, page = fe.get(t, link+"?lang="+c.lang, "")
