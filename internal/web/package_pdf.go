@@ -63,6 +63,10 @@ func (a *App) packagePDF(r *http.Request, tenantID string, stored store.Branding
 	lang := in.Lang
 	t := func(key string, args ...any) string { return a.t(r, key, args...) }
 	f := fpdf.New("P", "mm", "A4", "")
+	// The ZIP deflates the whole PDF at once; fpdf's own compression
+	// starts a compressor per page, most of the package's CPU for a person
+	// with a thousand submissions.
+	f.SetCompression(false)
 	tr := f.UnicodeTranslatorFromDescriptor("cp1252")
 	b := stored.Settings.Resolve(p.Controller)
 	f.SetTitle(t("package.pdf.title")+" – "+b.Name, true)
