@@ -10,8 +10,6 @@ import (
 	"slices"
 	"strings"
 
-	"codeberg.org/go-pdf/fpdf"
-
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/form"
@@ -62,29 +60,13 @@ func (a *App) packagePDF(r *http.Request, tenantID string, stored store.Branding
 	p := in.Package
 	lang := in.Lang
 	t := func(key string, args ...any) string { return a.t(r, key, args...) }
-	f := fpdf.New("P", "mm", "A4", "")
+	b := stored.Settings.Resolve(p.Controller)
+	f, tr := a.newLetterPDF(r, t("package.pdf.title")+" – "+b.Name, t("package.pdf.twin"), b.Name,
+		b.Name+" – "+t("package.pdf.request", p.RequestID), p.GeneratedAt)
 	// The ZIP deflates the whole PDF at once; fpdf's own compression
 	// starts a compressor per page, most of the package's CPU for a person
 	// with a thousand submissions.
 	f.SetCompression(false)
-	tr := f.UnicodeTranslatorFromDescriptor("cp1252")
-	b := stored.Settings.Resolve(p.Controller)
-	f.SetTitle(t("package.pdf.title")+" – "+b.Name, true)
-	f.SetSubject(t("package.pdf.twin"), true)
-	f.SetAuthor(b.Name, true)
-	f.SetCreator("Kluis", true)
-	f.SetLang(LangFrom(r.Context()).HTMLLang())
-	f.SetCreationDate(p.GeneratedAt)
-	f.SetModificationDate(p.GeneratedAt)
-	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(true, margin)
-	f.AliasNbPages("{nb}")
-	f.SetFooterFunc(func() {
-		f.SetY(-margin + 5)
-		f.SetFont("Helvetica", "", 8)
-		f.CellFormat(width, 4, tr(b.Name+" – "+t("package.pdf.request", p.RequestID)+" – "+t("annex.pdf.page", f.PageNo(), "{nb}")),
-			"", 0, "C", false, 0, "")
-	})
 	f.AddPage()
 	if err := a.letterhead(r, f, tr, tenantID, stored, b, margin, width); err != nil {
 		return nil, fmt.Errorf("package PDF: %w", err)
