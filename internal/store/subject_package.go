@@ -402,3 +402,19 @@ func (db *DB) SubjectPackageZip(ctx context.Context, actor audit.Actor, tenantID
 	}
 	return zip, lang, nil
 }
+
+// dropPackagesOf deletes the stored packages of the person's requests: an
+// erasure reaches the copies made for access or portability too, before
+// their PackageTTL ends (art. 17 GDPR).
+func (tx *Tx) dropPackagesOf(tenantID string, subject, email []byte) error {
+	for _, index := range [][]byte{subject, email} {
+		if len(index) == 0 {
+			continue
+		}
+		if _, err := tx.exec(`DELETE FROM subject_packages WHERE tenant_id = $1 AND request_id IN (SELECT id FROM subject_requests
+			WHERE tenant_id = $1 AND (subject_index = $2 OR email_index = $2))`, tenantID, index); err != nil {
+			return err
+		}
+	}
+	return nil
+}

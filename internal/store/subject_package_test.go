@@ -348,3 +348,29 @@ func TestClauseDSR1_PackageCodeAndLinkExpire(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseDSR1_ErasureDropsTheStoredPackage: an executed erasure deletes
+// the person's stored access package with the rest, and the link is dead.
+func TestClauseDSR1_ErasureDropsTheStoredPackage(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx, _, _ := personOnThreeForms(t, env)
+		r := citizenAccess(t, env, fx, "nl", true)
+		token := executeWithLink(t, env, fx.tn.ID, r.ID, "nl")
+		er := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Erasure, anPeeters)
+		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, fx.tn.ID, er.ID, true, "Wissing gevraagd"); err != nil {
+			t.Fatal(err)
+		}
+		if packageRows(t, env, fx.tn.ID) != 1 {
+			t.Fatal("no package before the erasure")
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, fx.tn.ID, er.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := packageRows(t, env, fx.tn.ID); n != 0 {
+			t.Fatalf("%d packages kept after the erasure", n)
+		}
+		if _, err := env.DB.SubjectPackageLink(ctx, fx.tn.ID, token); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the link after the erasure: %v", err)
+		}
+	})
+}

@@ -504,6 +504,9 @@ func (db *DB) ExecuteSubjectRequestWith(ctx context.Context, actor audit.Actor, 
 			if err != nil {
 				return err
 			}
+			if err := tx.dropPackagesOf(tenantID, s.subjectIndex, s.emailIndex); err != nil {
+				return err
+			}
 			outcome, _ = json.Marshal(o)
 		}
 		res, err := tx.exec(`UPDATE subject_requests SET status = 'executed', executed_by = $1, executed_at = $2, updated_at = $2, outcome = $5
