@@ -486,10 +486,15 @@ export async function startSMTPCapture() {
   return { received, port: smtp.address().port, close: () => smtp.close(), waitForMail };
 }
 
+// unQP undoes quoted-printable soft line breaks and the escapes a link or code may carry.
+export function unQP(data) {
+  return data.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
+}
+
 // The one-time code in a mail's data: six digits on a line of their own (the body may be
 // quoted-printable).
 export function codeOf(data) {
-  const m = data.replace(/=\r?\n/g, '').match(/^\s*(\d{6})\s*$/m);
+  const m = unQP(data).match(/^\s*(\d{6})\s*$/m);
   assert.ok(m, `no code in ${data}`);
   return m[1];
 }

@@ -216,6 +216,11 @@ var actions = []Action{
 	{Code: "portal.report", Group: GroupPrivacy, Citizen: true},
 	{Code: "portal.report.list", Group: GroupPrivacy},
 	{Code: "portal.report.decide", Group: GroupPrivacy, Citizen: true},
+	// The stored package of an access or portability request and its
+	// expiring link (DSR-1).
+	{Code: "dsr.package.build", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.package.code", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.download", Group: GroupPrivacy, Citizen: true, MayFail: true},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
@@ -230,6 +235,7 @@ var actions = []Action{
 	{Code: "retention.session", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.delivery", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.credential", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.package", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.list", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.set", Group: GroupRegister, Object: NameSubmission},
 	{Code: "retention.hold.lift", Group: GroupRegister, Object: NameSubmission},

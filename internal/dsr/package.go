@@ -80,7 +80,7 @@ func (p Package) WriteCSV(w io.Writer) error {
 		if json.Unmarshal(s.Answers, &answers) == nil {
 			for _, k := range sortedKeys(answers) {
 				var v struct {
-					Value string `json:"value"`
+					Value string `json:"v"`
 				}
 				if json.Unmarshal(answers[k], &v) == nil && v.Value != "" {
 					row("answer", k, v.Value)

@@ -223,17 +223,18 @@ func (db *DB) FileCitizenRequest(ctx context.Context, tenantID, id, code string)
 
 // tellCitizen mails a citizen who filed an access or portability request
 // that the answer is ready, in their language, and audits it as
-// "dsr.answer" (DSR-1: the citizen gets the outcome by mail). Requests
-// filed by staff are answered by staff.
-func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, ev audit.Event) error {
+// "dsr.answer" (DSR-1: the citizen gets the outcome by mail), with the
+// package's expiring link (no personal data in it: a random token and the
+// language). Requests filed by staff are answered by staff.
+func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, ev audit.Event, linkBase, token string, until time.Time) error {
 	if s.r.FiledByKind != string(audit.KindCitizen) || (s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability) {
 		return nil
 	}
 	if err := tx.db.openRequest(tenantID, &s); err != nil {
 		return err
 	}
-	var legalName string
-	if err := tx.queryRow(`SELECT legal_name FROM tenants WHERE id = $1`, tenantID).Scan(&legalName); err != nil {
+	var legalName, slug string
+	if err := tx.queryRow(`SELECT legal_name, slug FROM tenants WHERE id = $1`, tenantID).Scan(&legalName, &slug); err != nil {
 		return err
 	}
 	l, ok := locale.Parse(s.r.Person.Lang)
@@ -242,11 +243,19 @@ func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, e
 	}
 	m := OutgoingMail{To: s.r.Person.Email, Kind: "dsr.answer", Lang: string(l),
 		Subject: locale.T(l, "citizen.mail.ready.subject", legalName),
-		Body:    locale.T(l, "citizen.mail.ready.body", legalName, s.r.ID, legalName)}
+		Body: locale.T(l, "package.mail.ready.body", legalName, s.r.ID, PackageURL(linkBase, slug, token, string(l)),
+			until.Add(-time.Second).In(brussels).Format("02.01.2006"), PackageDownloadsMax, legalName)}
 	mailID, err := tx.enqueueMail(tenantID, m, actor)
 	if err != nil {
 		return err
 	}
 	ev.Action, ev.Purpose = "dsr.answer", "mail "+mailID
 	return tx.appendAudit(ev)
+}
+
+// PackageURL is the download link of a package's token: base (the site's
+// public address, or "" for a path), the tenant's slug, the token and the
+// language the page opens in.
+func PackageURL(base, slug, token, lang string) string {
+	return base + "/" + slug + "/privacy/package/" + token + "?lang=" + lang
 }

@@ -45,6 +45,11 @@ var fixedRules = []fixedRule{
 		due: `SELECT o.id FROM oidc_identities o JOIN users u ON u.tenant_id = o.tenant_id AND u.id = o.user_id
 			WHERE o.tenant_id = $1 AND u.removed_at <= $2`,
 		apply: `DELETE FROM oidc_identities WHERE id IN (%s)`},
+	// A data-subject package ends at its own expires_at (PackageTTL from
+	// execution), so its period counts 0 days from there.
+	{table: "subject_packages", action: "delete", code: "retention.package", days: 0, key: "id",
+		due:   `SELECT id FROM subject_packages WHERE tenant_id = $1 AND expires_at <= $2`,
+		apply: `DELETE FROM subject_packages WHERE id IN (%s)`},
 }
 
 // retainFixed applies the fixed rules, chunk by chunk, each chunk audited

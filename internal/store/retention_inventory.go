@@ -1,5 +1,7 @@
 package store
 
+import "time"
+
 // The retention inventory (SEC-1): every table that holds a sealed or
 // personal column, and how the retention engine treats it. The schema test
 // (TestClauseSEC1_EveryPersonalColumnIsKnownToRetention) reads the migrated
@@ -97,6 +99,9 @@ var RetentionInventory = []RetentionEntry{
 		Why: "why data was kept past its retention is itself evidence for SEC-1, kept as long as the audit log"},
 	{Table: "subject_requests", Columns: []string{"person", "subject_index", "email_index", "reason", "extend_reason"}, Rule: RuleKept,
 		Why: "the controller's evidence that it answered a data subject's request (DSR-1, accountability), kept as long as the audit log; a fixed period is to be set"},
+	{Table: "subject_packages", Columns: []string{"content", "token_hash", "code_hash"}, Rule: RuleFixed,
+		Days: int(PackageTTL / (24 * time.Hour)), Start: "the request's execution (expires_at)", Action: "delete",
+		Why: "the package of an access or portability request is downloadable for PackageTTL; RunRetention deletes it at expires_at"},
 	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash"}, Rule: RuleOwnSweep,
 		Why: "a citizen's one-time code lives 15 minutes; expired rows are deleted whenever the tenant's next code is asked (RequestCitizenCode)"},
 	{Table: "citizen_sessions", Columns: []string{"person_index"}, Rule: RuleOwnSweep,

@@ -484,6 +484,15 @@ func (db *DB) ExtendSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 // an admin or the DPO is refused with ErrNotApproved, the attempt recorded
 // as denied, and nothing changes.
 func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string) error {
+	return db.ExecuteSubjectRequestWith(ctx, actor, tenantID, id, PackageOptions{})
+}
+
+// ExecuteSubjectRequestWith is ExecuteSubjectRequest with the options an
+// access or portability package is built with: for those kinds the
+// package is built in the execution's transaction, stored sealed until
+// PackageTTL (buildPackage), and a citizen who filed the request is mailed
+// its link.
+func (db *DB) ExecuteSubjectRequestWith(ctx context.Context, actor audit.Actor, tenantID, id string, opts PackageOptions) error {
 	err := db.requestStep(ctx, actor, tenantID, id, "dsr.execute", func(tx *Tx, s sealedRequest, ev audit.Event) error {
 		if s.r.Status != dsr.StatusApproved {
 			return tx.deniedStep(ev)
@@ -493,6 +502,9 @@ func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tena
 		if s.r.Kind == dsr.Erasure {
 			o, err := tx.eraseFor(tenantID, actor, s.subjectIndex, s.emailIndex, ev.Subject)
 			if err != nil {
+				return err
+			}
+			if err := tx.dropPackagesOf(tenantID, s.subjectIndex, s.emailIndex); err != nil {
 				return err
 			}
 			outcome, _ = json.Marshal(o)
@@ -508,7 +520,14 @@ func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tena
 		if err := tx.appendAudit(ev); err != nil {
 			return err
 		}
-		return tx.tellCitizen(tenantID, actor, s, ev)
+		if s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability {
+			return nil
+		}
+		token, until, err := tx.buildPackage(tenantID, s, ev, opts)
+		if err != nil {
+			return err
+		}
+		return tx.tellCitizen(tenantID, actor, s, ev, opts.LinkBase, token, until)
 	})
 	if err != nil {
 		return fmt.Errorf("execute subject request %s: %w", id, err)
@@ -594,13 +613,13 @@ func (tx *Tx) personSubmissions(tenantID string, subject, email []byte) ([]dsr.S
 			return nil, fmt.Errorf("submission %s: %w", s.ID, ErrUnreadable)
 		}
 		s.Answers = answers
-		if err := tx.packageParts(tenantID, &s); err != nil {
-			return nil, err
-		}
 		uniq = append(uniq, s)
 	}
 	if uniq == nil {
 		uniq = []dsr.Submission{}
+	}
+	if err := tx.packageParts(tenantID, uniq); err != nil {
+		return nil, err
 	}
 	sort.Slice(uniq, func(i, j int) bool {
 		if !uniq[i].ReceivedAt.Equal(uniq[j].ReceivedAt) {
@@ -611,59 +630,92 @@ func (tx *Tx) personSubmissions(tenantID string, subject, email []byte) ([]dsr.S
 	return uniq, nil
 }
 
-// packageParts fills a package submission's files, history, mails and
-// audit events.
-func (tx *Tx) packageParts(tenantID string, s *dsr.Submission) error {
-	s.Attachments, s.History, s.Replies, s.Events = []dsr.Attachment{}, []dsr.Entry{}, []dsr.Entry{}, []dsr.Event{}
-	rows, err := tx.query(`SELECT id, field_key, name, content_type, size FROM attachments WHERE tenant_id = $1 AND submission_id = $2
-		ORDER BY created_at, id`, tenantID, s.ID)
+// packagePartsChunk is how many submissions one query of packageParts
+// names: few round trips for a person with a thousand submissions (the
+// package's benchmark), well under either database's parameter limit.
+const packagePartsChunk = 500
+
+// packageParts fills the package submissions' files, history, mails and
+// audit events, a chunk of submissions per query.
+func (tx *Tx) packageParts(tenantID string, subs []dsr.Submission) error {
+	at := make(map[string]int, len(subs))
+	for i := range subs {
+		subs[i].Attachments, subs[i].History, subs[i].Replies, subs[i].Events = []dsr.Attachment{}, []dsr.Entry{}, []dsr.Entry{}, []dsr.Event{}
+		at[subs[i].ID] = i
+	}
+	for start := 0; start < len(subs); start += packagePartsChunk {
+		chunk := subs[start:min(start+packagePartsChunk, len(subs))]
+		args := []any{tenantID}
+		marks := make([]string, len(chunk))
+		for i, s := range chunk {
+			args = append(args, s.ID)
+			marks[i] = fmt.Sprintf("$%d", i+2)
+		}
+		in := "(" + strings.Join(marks, ", ") + ")"
+		if err := tx.packageFiles(tenantID, subs, at, in, args); err != nil {
+			return err
+		}
+		if err := tx.packageHistory(tenantID, subs, at, in, args); err != nil {
+			return err
+		}
+		if err := tx.packageEvents(subs, at, in, args); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// packageFiles fills the files' names and sizes of the submissions in in.
+func (tx *Tx) packageFiles(tenantID string, subs []dsr.Submission, at map[string]int, in string, args []any) error {
+	rows, err := tx.query(`SELECT submission_id, id, field_key, name, content_type, size FROM attachments WHERE tenant_id = $1
+		AND submission_id IN `+in+` ORDER BY created_at, id`, args...)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var a dsr.Attachment
-		var fid string
+		var sid, fid string
 		var name []byte
-		if err := rows.Scan(&fid, &a.Field, &name, &a.ContentType, &a.Size); err != nil {
-			rows.Close()
+		if err := rows.Scan(&sid, &fid, &a.Field, &name, &a.ContentType, &a.Size); err != nil {
 			return err
 		}
 		n, err := tx.db.keys.Open(tenantID, attachmentAD(tenantID, fid, "name"), name)
 		if err != nil {
-			rows.Close()
 			return fmt.Errorf("attachment %s: %w", fid, ErrUnreadable)
 		}
 		a.Name = string(n)
-		s.Attachments = append(s.Attachments, a)
+		subs[at[sid]].Attachments = append(subs[at[sid]].Attachments, a)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
+	return rows.Err()
+}
+
+// packageHistory fills the history (notes, reasons) and the mails of the
+// submissions in in.
+func (tx *Tx) packageHistory(tenantID string, subs []dsr.Submission, at map[string]int, in string, args []any) error {
 	for _, part := range []struct {
-		query string
+		table string
 		ad    func(string, string) seal.AD
-		into  *[]dsr.Entry
+		into  func(*dsr.Submission) *[]dsr.Entry
 	}{
-		{`SELECT id, kind, COALESCE(status, ''), body, created_at FROM submission_events WHERE tenant_id = $1 AND submission_id = $2
-			ORDER BY created_at, id`, eventAD, &s.History},
-		{`SELECT id, kind, COALESCE(status, ''), body, created_at FROM submission_replies WHERE tenant_id = $1 AND submission_id = $2
-			ORDER BY created_at, id`, replyAD, &s.Replies},
+		{"submission_events", eventAD, func(s *dsr.Submission) *[]dsr.Entry { return &s.History }},
+		{"submission_replies", replyAD, func(s *dsr.Submission) *[]dsr.Entry { return &s.Replies }},
 	} {
-		rows, err := tx.query(part.query, tenantID, s.ID)
+		rows, err := tx.query(`SELECT submission_id, id, kind, COALESCE(status, ''), body, created_at FROM `+part.table+`
+			WHERE tenant_id = $1 AND submission_id IN `+in+` ORDER BY created_at, id`, args...)
 		if err != nil {
 			return err
 		}
 		for rows.Next() {
 			var e dsr.Entry
-			var eid string
+			var sid, eid string
 			var body []byte
-			var at int64
-			if err := rows.Scan(&eid, &e.Kind, &e.Status, &body, &at); err != nil {
+			var when int64
+			if err := rows.Scan(&sid, &eid, &e.Kind, &e.Status, &body, &when); err != nil {
 				rows.Close()
 				return err
 			}
-			e.At = fromMicros(at)
+			e.At = fromMicros(when)
 			if len(body) > 0 {
 				b, err := tx.db.keys.Open(tenantID, part.ad(tenantID, eid), body)
 				if err != nil {
@@ -672,30 +724,41 @@ func (tx *Tx) packageParts(tenantID string, s *dsr.Submission) error {
 				}
 				e.Text = string(b)
 			}
-			*part.into = append(*part.into, e)
+			into := part.into(&subs[at[sid]])
+			*into = append(*into, e)
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return err
 		}
 	}
-	// The audit events about the submission: those naming it, and the
-	// lists that showed it (audit_list_objects).
-	rows, err = tx.query(`SELECT at, action, actor_kind, actor_role, outcome FROM audit_events WHERE tenant_id = $1
-		AND (object_id = $2 OR seq IN (SELECT seq FROM audit_list_objects WHERE tenant_id = $1 AND object_id = $2)) ORDER BY seq`,
-		tenantID, s.ID)
+	return nil
+}
+
+// packageEvents fills the audit events about the submissions in in: those
+// naming one of them, and the lists that showed it (audit_list_objects),
+// each once per submission in the log's order.
+func (tx *Tx) packageEvents(subs []dsr.Submission, at map[string]int, in string, args []any) error {
+	rows, err := tx.query(`SELECT object_id, seq, at, action, actor_kind, actor_role, outcome FROM audit_events
+		WHERE tenant_id = $1 AND object_id IN `+in+`
+		UNION
+		SELECT l.object_id, e.seq, e.at, e.action, e.actor_kind, e.actor_role, e.outcome FROM audit_list_objects l
+		JOIN audit_events e ON e.tenant_id = l.tenant_id AND e.seq = l.seq
+		WHERE l.tenant_id = $1 AND l.object_id IN `+in+`
+		ORDER BY 2`, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var e dsr.Event
-		var at int64
-		if err := rows.Scan(&at, &e.Action, &e.Actor, &e.Role, &e.Outcome); err != nil {
+		var sid string
+		var seq, when int64
+		if err := rows.Scan(&sid, &seq, &when, &e.Action, &e.Actor, &e.Role, &e.Outcome); err != nil {
 			return err
 		}
-		e.At = fromMicros(at)
-		s.Events = append(s.Events, e)
+		e.At = fromMicros(when)
+		subs[at[sid]].Events = append(subs[at[sid]].Events, e)
 	}
 	return rows.Err()
 }

@@ -324,6 +324,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/privacy/mine/signout", "POST", "/gent/privacy/mine/signout", "x=1", map[string]int{"*": 303}},
 		{"GET /{tenant}/privacy/mine/report/{seq}", "GET", "/gent/privacy/mine/report/1", "", map[string]int{"*": 303}},
 		{"POST /{tenant}/privacy/mine/report/{seq}", "POST", "/gent/privacy/mine/report/1", "reason=x", map[string]int{"*": 303}},
+		// A package link is public and stands alone: a token that is none
+		// is a 404 for everyone, whoever is signed in (TestClauseDSR1_Package*).
+		{"GET /{tenant}/privacy/package/{token}", "GET", "/gent/privacy/package/not-a-token", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/privacy/package/{token}/code", "POST", "/gent/privacy/package/not-a-token/code", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/privacy/package/{token}/download", "POST", "/gent/privacy/package/not-a-token/download", "code=123456",
+			map[string]int{"*": 404}},
 		// The processing register (REG-1) and annex 1: every role that
 		// works with it reads it (the demo register is version 1); only
 		// admins upload (a form instead of a file upload: 415 proves the

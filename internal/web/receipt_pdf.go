@@ -24,30 +24,13 @@ import (
 // page, that the receipt page in the browser is its accessible version.
 func (a *App) receiptPDF(r *http.Request, p receiptPage, created time.Time) ([]byte, error) {
 	const margin, width = 20.0, 210.0 - 40.0
-	f := fpdf.New("P", "mm", "A4", "")
-	tr := f.UnicodeTranslatorFromDescriptor("cp1252")
 	stored, err := a.tenantBranding(r.Context(), p.Tenant.ID)
 	if err != nil {
 		return nil, fmt.Errorf("receipt PDF: %w", err)
 	}
 	b := stored.Settings.Resolve(p.Tenant.LegalName)
-	title := a.t(r, "receipt.heading") + " – " + b.Name
-	f.SetTitle(title, true)
-	f.SetSubject(a.t(r, "branding.pdf.receipt_twin"), true)
-	f.SetAuthor(b.Name, true)
-	f.SetCreator("Kluis", true)
-	f.SetLang(LangFrom(r.Context()).HTMLLang())
-	f.SetCreationDate(created)
-	f.SetModificationDate(created)
-	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(true, margin)
-	f.AliasNbPages("{nb}")
-	f.SetFooterFunc(func() {
-		f.SetY(-margin + 5)
-		f.SetFont("Helvetica", "", 8)
-		f.CellFormat(width, 4, tr(b.Name+" – "+a.t(r, "receipt.reference")+" "+p.Reference+" – "+
-			a.t(r, "annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "C", false, 0, "")
-	})
+	f, tr := a.newLetterPDF(r, a.t(r, "receipt.heading")+" – "+b.Name, a.t(r, "branding.pdf.receipt_twin"), b.Name,
+		b.Name+" – "+a.t(r, "receipt.reference")+" "+p.Reference, created)
 	f.AddPage()
 	if err := a.letterhead(r, f, tr, p.Tenant.ID, stored, b, margin, width); err != nil {
 		return nil, fmt.Errorf("receipt PDF: %w", err)
@@ -93,6 +76,32 @@ func (a *App) receiptPDF(r *http.Request, p receiptPage, created time.Time) ([]b
 		return nil, fmt.Errorf("receipt PDF: %w", err)
 	}
 	return buf.Bytes(), nil
+}
+
+// newLetterPDF starts an A4 PDF in r's language with the house margins
+// (margin, width: 20 mm and the 170 mm between them), its title, subject,
+// author and dates, and a footer of footer and the page number. Core fonts
+// with Windows-1252 (the returned translator) cover nl, fr and en.
+func (a *App) newLetterPDF(r *http.Request, title, subject, author, footer string, created time.Time) (*fpdf.Fpdf, func(string) string) {
+	const margin, width = 20.0, 210.0 - 40.0
+	f := fpdf.New("P", "mm", "A4", "")
+	tr := f.UnicodeTranslatorFromDescriptor("cp1252")
+	f.SetTitle(title, true)
+	f.SetSubject(subject, true)
+	f.SetAuthor(author, true)
+	f.SetCreator("Kluis", true)
+	f.SetLang(LangFrom(r.Context()).HTMLLang())
+	f.SetCreationDate(created)
+	f.SetModificationDate(created)
+	f.SetMargins(margin, margin, margin)
+	f.SetAutoPageBreak(true, margin)
+	f.AliasNbPages("{nb}")
+	f.SetFooterFunc(func() {
+		f.SetY(-margin + 5)
+		f.SetFont("Helvetica", "", 8)
+		f.CellFormat(width, 4, tr(footer+" – "+a.t(r, "annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "C", false, 0, "")
+	})
+	return f, tr
 }
 
 // letterheadLogoHeight is the height of the logo in a letterhead, in mm.

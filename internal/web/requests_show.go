@@ -357,6 +357,10 @@ func (a *App) requestStepDone(w http.ResponseWriter, r *http.Request, me account
 func (a *App) requestPackage(w http.ResponseWriter, r *http.Request, me account.User) {
 	t := tenantFrom(r.Context())
 	format := r.URL.Query().Get("format")
+	if format == "zip" {
+		a.requestPackageZip(w, r, me)
+		return
+	}
 	if format != "json" && format != "csv" {
 		a.notFound(w, r)
 		return
@@ -389,6 +393,25 @@ func (a *App) requestPackage(w http.ResponseWriter, r *http.Request, me account.
 	enc.SetIndent("", "  ")
 	if err := enc.Encode(p); err != nil {
 		a.log.ErrorContext(r.Context(), "write access package", "request_id", RequestIDFrom(r.Context()), "error", err.Error())
+	}
+}
+
+// requestPackageZip downloads the stored package (ZIP: JSON with schema,
+// CSV, the overview PDF in the person's language, the files) as the
+// citizen receives it, audited as "dsr.download".
+func (a *App) requestPackageZip(w http.ResponseWriter, r *http.Request, me account.User) {
+	t := tenantFrom(r.Context())
+	id := r.PathValue("id")
+	zip, _, err := a.opts.Store.SubjectPackageZip(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		a.notFound(w, r)
+	case errors.Is(err, store.ErrNotApproved), errors.Is(err, store.ErrPackageGone):
+		a.renderRequest(w, r, me, http.StatusConflict, fieldErrors{{"package", a.t(r, "dsr.error.no_package")}}, "", "")
+	case err != nil:
+		a.internalError(w, r, "subject package", err)
+	default:
+		writeZip(w, "kluis-access-"+id+".zip", zip)
 	}
 }
 

@@ -49,6 +49,12 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/privacy/mine/signout", a.portalSignout)
 	mux.HandleFunc("GET /{tenant}/privacy/mine/report/{seq}", a.portalReportShow)
 	mux.HandleFunc("POST /{tenant}/privacy/mine/report/{seq}", a.portalReportCreate)
+	// The package of an executed access or portability request behind the
+	// answer-ready mail's expiring link: a one-time code to the request's
+	// address, then the download (DSR-1).
+	mux.HandleFunc("GET /{tenant}/privacy/package/{token}", a.packageShow)
+	mux.HandleFunc("POST /{tenant}/privacy/package/{token}/code", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.packageCode))
+	mux.HandleFunc("POST /{tenant}/privacy/package/{token}/download", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.packageDownload))
 	// The tenant's latest signed checkpoint, public (see wellknown_show.go).
 	mux.HandleFunc("GET /{tenant}/.well-known/audit-checkpoint", a.auditCheckpointShow)
 	// The municipality's look: its logo and style sheet, public and
@@ -156,7 +162,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/decide", a.require(account.HandleRequests, a.requestDecide))
 	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/extend", a.require(account.HandleRequests, a.requestExtend))
 	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/execute", a.require(account.HandleRequests,
-		a.requestAction(a.opts.Store.ExecuteSubjectRequest, "executed", "execute")))
+		a.requestAction(a.executeSubjectRequest, "executed", "execute")))
 	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/close", a.require(account.HandleRequests,
 		a.requestAction(a.opts.Store.CloseSubjectRequest, "closed", "close")))
 	mux.HandleFunc("GET /{tenant}/admin/requests/{id}/package", a.require(account.HandleRequests, a.requestPackage))
