@@ -81,6 +81,9 @@ type signingKeyDoc struct {
 type tenantDoc struct {
 	Primary uint32   `json:"primary"`
 	Keys    []keyDoc `json:"keys"`
+	// Persons is the tenant's person-key tree (see person.go); absent
+	// until per-person keys are enabled, so older keyrings read unchanged.
+	Persons *personTreeDoc `json:"persons,omitempty"`
 }
 
 type keyDoc struct {
@@ -122,6 +125,7 @@ type tenantKeys struct {
 	primary uint32
 	data    map[uint32]*key
 	index   *key
+	person  *personTree // nil until EnablePersonKeys
 }
 
 func (t *tenantKeys) doc() *tenantDoc {
@@ -130,6 +134,7 @@ func (t *tenantKeys) doc() *tenantDoc {
 		d.Keys = append(d.Keys, t.data[id].doc())
 	}
 	d.Keys = append(d.Keys, t.index.doc())
+	d.Persons = t.person.doc()
 	return d
 }
 
@@ -150,6 +155,7 @@ func (t *tenantKeys) wipe() {
 	if t.index != nil {
 		t.index.wipe()
 	}
+	t.person.wipe()
 }
 
 // Keyring holds the unwrapped keys of every tenant, read from the keyring
@@ -527,6 +533,9 @@ func (k *Keyring) parse(data []byte) (string, map[string]*tenantKeys, *platformD
 		}
 		if t.data[t.primary] == nil {
 			return "", nil, nil, k.corrupt("tenant %q has no data key %d to be its primary", name, t.primary)
+		}
+		if t.person, err = k.parsePersonTree(name, td.Persons); err != nil {
+			return "", nil, nil, err
 		}
 	}
 	if err := k.checkPlatform(doc.Platform); err != nil {
