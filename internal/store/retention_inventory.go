@@ -97,6 +97,8 @@ var RetentionInventory = []RetentionEntry{
 		Why: "why data was kept past its retention is itself evidence for SEC-1, kept as long as the audit log"},
 	{Table: "subject_requests", Columns: []string{"person", "subject_index", "email_index", "reason", "extend_reason"}, Rule: RuleKept,
 		Why: "the controller's evidence that it answered a data subject's request (DSR-1, accountability), kept as long as the audit log; a fixed period is to be set"},
+	{Table: "person_keys", Columns: []string{"person_index", "wrapped"}, Rule: RuleKept,
+		Why: "a citizen's own key (DSR-1) and the keyed index it is found by, no value in itself: erasure overwrites both and the keyring forgets the key; a key whose person's last submission expired is not yet destroyed by the retention engine"},
 	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash"}, Rule: RuleOwnSweep,
 		Why: "a citizen's one-time code lives 15 minutes; expired rows are deleted whenever the tenant's next code is asked (RequestCitizenCode)"},
 }
