@@ -92,3 +92,15 @@ func TestClauseDSR1_PersonKeyDestroyedOthersStillOpen(t *testing.T) {
 		t.Fatalf("%d tree nodes after two destructions", n)
 	}
 }
+
+func BenchmarkNewPersonKey(b *testing.B) {
+	_, _, k := newKeyring(b, "gent")
+	if err := k.EnablePersonKeys("gent"); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, _, err := k.NewPersonKey("gent"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -184,7 +184,9 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, due_at, lang, person_key_id)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
 			WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')
-			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')`,
+			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')
+			AND (CAST($16 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM person_keys WHERE tenant_id = $2 AND id = CAST($16 AS BIGINT)
+				AND wrapped IS NOT NULL))`,
 			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, receipt[:],
 			micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, dueMicros(DueAt(now, in.HandlingDays)), lang,
 			sql.NullInt64{Int64: key.id(), Valid: key.pk != nil})
@@ -198,6 +200,18 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 			}
 			if !active {
 				return fmt.Errorf("tenant %q is not active: %w", tenantID, ErrConflict)
+			}
+			if key.pk != nil {
+				// The person's key may have been destroyed since it was
+				// cached (an erasure on another node): seal again.
+				var live int
+				if err := tx.queryRow(`SELECT count(*) FROM person_keys WHERE tenant_id = $1 AND id = $2 AND wrapped IS NOT NULL`,
+					tenantID, key.id()).Scan(&live); err != nil {
+					return err
+				}
+				if live == 0 {
+					return errPersonKeyRace
+				}
 			}
 			return ErrFormChanged
 		}

@@ -258,21 +258,11 @@ func (db *DB) intakeKeyFor(ctx context.Context, tenantID string, index []byte) (
 // destroyed since it was cached; the submission is sealed again.
 var errPersonKeyRace = errors.New("person key changed meanwhile")
 
-// storePersonKey inserts a new person key, or checks that a cached one is
-// still live, in the submission's transaction (errPersonKeyRace if not).
+// storePersonKey inserts a new person key in the submission's transaction
+// (errPersonKeyRace when a concurrent intake made the person's key first).
+// A cached key is checked by the submission's insert itself.
 func (tx *Tx) storePersonKey(tenantID string, k intakeKey) error {
-	if k.pk == nil {
-		return nil
-	}
 	if k.wrapped == nil {
-		var n int
-		if err := tx.queryRow(`SELECT count(*) FROM person_keys WHERE tenant_id = $1 AND id = $2 AND wrapped IS NOT NULL`,
-			tenantID, k.id()).Scan(&n); err != nil {
-			return err
-		}
-		if n != 1 {
-			return errPersonKeyRace
-		}
 		return nil
 	}
 	res, err := tx.exec(`INSERT INTO person_keys (tenant_id, id, person_index, wrapped, created_at) VALUES ($1, $2, $3, $4, $5)

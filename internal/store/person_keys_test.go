@@ -276,3 +276,35 @@ func TestClauseDSR1_PersonKeysOffLeavesSealingUnchanged(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseDSR1_KeyDestroyedOnAnotherNodeIsNotReused: a node that cached a
+// person's key before another node erased the person seals the person's
+// next submission with a new key, not the destroyed one, and it opens.
+func TestClauseDSR1_KeyDestroyedOnAnotherNodeIsNotReused(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx, mine, _ := personOnThreeForms(t, env, personKeysOn(t, env))
+		old := sealedRows(t, env, fx.tn.ID)[mine[0]].personKey
+		other, err := store.Open(ctx, env.URL, store.Options{Keys: env.Keys, Now: env.Clock.Now})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		r := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Erasure, anPeeters)
+		if err := other.DecideSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID, true, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if err := other.ExecuteSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		// env.DB still holds An's address key in its cache.
+		id := submitWith(t, env, env.DB, fx, "vraag", anAddress, anAddress, "after-erasure")
+		got := sealedRows(t, env, fx.tn.ID)[id].personKey
+		if got == 0 || got == old {
+			t.Fatalf("the submission after the erasure names key %d (destroyed: %d)", got, old)
+		}
+		d, err := env.DB.OpenSubmission(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), id, "test")
+		if err != nil || !strings.Contains(string(d.Answers), "MARKER-after-erasure") {
+			t.Fatalf("the new submission does not open: %v", err)
+		}
+	})
+}

@@ -23,6 +23,6 @@ CREATE TABLE person_keys (
     PRIMARY KEY (tenant_id, id)
 );
 CREATE UNIQUE INDEX person_keys_person ON person_keys (tenant_id, person_index);
-CREATE INDEX person_keys_unpunctured ON person_keys (tenant_id, destroyed_at) WHERE punctured_at IS NULL;
+CREATE INDEX person_keys_unpunctured ON person_keys (tenant_id) WHERE destroyed_at IS NOT NULL AND punctured_at IS NULL;
 
 ALTER TABLE submissions ADD COLUMN person_key_id BIGINT;
