@@ -26,9 +26,9 @@ package seal
 // with the same associated data as Seal's.
 
 import (
-	"crypto/aes"
 	"crypto/cipher"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
 	"errors"
@@ -46,7 +46,7 @@ const (
 	treeDepth      = 64
 	purposeNode    = "person-node"
 	purposeWrapped = "person-key"
-	treeInfo       = "kluis/ptree/v1" // 14 bytes: the block's last two name the side
+	treeInfo       = "kluis/seal/v1/person-tree"
 )
 
 var (
@@ -125,23 +125,25 @@ func personWrapAD(tenant string, id uint64) []byte {
 	return binary.BigEndian.AppendUint64(b, id)
 }
 
-// child derives the seed of a node's child on the given side: the node's
-// seed as an AES-256 key encrypts two blocks naming the side (a PRG in the
-// GGM construction; AES rather than HMAC because intake derives 64 levels
-// for every new person).
+// child derives the seed of a node's child on the given side:
+// SHA-256(seed || tag || side), a PRF keyed by the seed over a fixed-length
+// input (the GGM construction's step). Computed on the stack: intake
+// derives 64 levels for every new person, and allocating there showed as
+// garbage-collection time.
 func child(seed []byte, bit byte) []byte {
-	c, err := aes.NewCipher(seed)
-	if err != nil {
-		panic("seal: person-tree seed is not 32 bytes") // every seed is made here, 32 bytes long
-	}
-	var in [aes.BlockSize]byte
-	copy(in[:], treeInfo)
-	out := make([]byte, 2*aes.BlockSize)
-	in[aes.BlockSize-2], in[aes.BlockSize-1] = bit, 0
-	c.Encrypt(out[:aes.BlockSize], in[:])
-	in[aes.BlockSize-1] = 1
-	c.Encrypt(out[aes.BlockSize:], in[:])
-	return out
+	var out [keyLen]byte
+	childInto(&out, seed, bit)
+	return out[:]
+}
+
+// childInto is child writing into out, which may hold seed itself.
+func childInto(out *[keyLen]byte, seed []byte, bit byte) {
+	var in [keyLen + len(treeInfo) + 1]byte
+	copy(in[:], seed)
+	copy(in[keyLen:], treeInfo)
+	in[len(in)-1] = bit
+	*out = sha256.Sum256(in[:])
+	clear(in[:keyLen])
 }
 
 func bitAt(id uint64, depth int) byte { return byte(id >> (treeDepth - 1 - depth) & 1) }
@@ -157,17 +159,13 @@ func (p *personTree) leaf(id uint64) ([]byte, bool) {
 		if !ok {
 			continue
 		}
-		seed := n.raw
+		var cur [keyLen]byte
+		copy(cur[:], n.raw)
 		for l := d; l < treeDepth; l++ {
-			next := child(seed, bitAt(id, l))
-			if l > d {
-				clear(seed)
-			}
-			seed = next
+			childInto(&cur, cur[:], bitAt(id, l))
 		}
-		if d == treeDepth {
-			seed = append([]byte(nil), seed...)
-		}
+		seed := append([]byte(nil), cur[:]...)
+		clear(cur[:])
 		return seed, true
 	}
 	return nil, false
@@ -258,19 +256,17 @@ func (p *PersonKey) ID() uint64 { return p.id }
 // returns it with its wrapped form, for the database. ErrNoPersonKeys when
 // the tenant has no person-key tree (see EnablePersonKeys).
 func (k *Keyring) NewPersonKey(tenant string) (*PersonKey, []byte, error) {
-	var b [8]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return nil, nil, fmt.Errorf("seal: reading random id: %w", err)
+	id, err := newPersonKeyID(time.Now())
+	if err != nil {
+		return nil, nil, err
 	}
-	// 63 bits, never 0: the id fits a signed 64-bit database column.
-	id := binary.BigEndian.Uint64(b[:])>>1 | 1
 	raw := make([]byte, keyLen)
 	defer clear(raw)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, nil, fmt.Errorf("seal: reading random key: %w", err)
 	}
 	var wrapped []byte
-	err := k.withPersonLeaf(tenant, id, func(wk cipher.AEAD) error {
+	err = k.withPersonLeaf(tenant, id, func(wk cipher.AEAD) error {
 		var err error
 		wrapped, err = wrap(wk, raw, personWrapAD(tenant, id))
 		return err
@@ -283,6 +279,24 @@ func (k *Keyring) NewPersonKey(tenant string) (*PersonKey, []byte, error) {
 		return nil, nil, err
 	}
 	return &PersonKey{tenant: tenant, id: id, aead: aead}, wrapped, nil
+}
+
+// personEpoch is where person key ids start counting milliseconds.
+var personEpoch = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// newPersonKeyID is 63 bits, never 0, so it fits a signed 64-bit database
+// column: milliseconds since personEpoch (43 bits, nearly 280 years) then
+// 20 random bits. Ids made later sort later, so the database's index of
+// them grows at its end instead of at random places (intake throughput);
+// two keys made in the same millisecond with the same random bits collide
+// on the primary key and the intake tries again.
+func newPersonKeyID(now time.Time) (uint64, error) {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return 0, fmt.Errorf("seal: reading random id: %w", err)
+	}
+	ms := uint64(max(0, now.Sub(personEpoch).Milliseconds()))
+	return max(1, (ms<<20|uint64(binary.BigEndian.Uint32(b[:])>>12))&(1<<63-1)), nil
 }
 
 // OpenPersonKey unwraps a person key stored by the database.

@@ -97,15 +97,18 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 	if in.FormKey == "" || in.Idempotency == "" || in.Receipt == "" {
 		return "", false, errors.New("submit form: form key, idempotency token and receipt are required")
 	}
+	// A person's key that is not the one to use (see intakeKeyFor) makes
+	// the first attempt fail before anything is written; the next looks
+	// the key up.
 	for attempt := 0; ; attempt++ {
-		ref, created, err := db.submitForm(ctx, actor, tenantID, in)
+		ref, created, err := db.submitForm(ctx, actor, tenantID, in, attempt > 0)
 		if !errors.Is(err, errPersonKeyRace) || attempt == 2 {
 			return ref, created, err
 		}
 	}
 }
 
-func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string, in NewFormSubmission) (string, bool, error) {
+func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string, in NewFormSubmission, lookup bool) (string, bool, error) {
 	now := db.now()
 	id := newID(now)
 	// The cryptography runs here, in the caller's goroutine, not in the writer.
@@ -125,7 +128,7 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 	if len(person) == 0 {
 		person = contactIndex
 	}
-	key, err := db.intakeKeyFor(ctx, tenantID, person)
+	key, err := db.intakeKeyFor(ctx, tenantID, person, lookup)
 	if err != nil {
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
@@ -249,6 +252,7 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 	})
 	switch {
 	case err == nil:
+		db.remember(tenantID, key)
 		return ref, true, nil
 	case isUniqueViolation(err):
 		// The same page posted twice, when the receipt matches; a

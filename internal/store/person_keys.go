@@ -102,7 +102,7 @@ func (k *keyring) personKeyByID(tenantID string, id uint64) (*seal.PersonKey, er
 		return pk, nil
 	}
 	var wrapped []byte
-	err := k.db.sql.QueryRowContext(context.Background(), `SELECT wrapped FROM person_keys WHERE tenant_id = $1 AND id = $2`,
+	err := k.db.readRow(context.Background(), `SELECT wrapped FROM person_keys WHERE tenant_id = $1 AND id = $2`,
 		tenantID, int64(id)).Scan(&wrapped)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && wrapped == nil) {
 		return nil, fmt.Errorf("%w: person key %d is not in the database", seal.ErrPersonKeyDestroyed, id)
@@ -116,6 +116,16 @@ func (k *keyring) personKeyByID(tenantID string, id uint64) (*seal.PersonKey, er
 	}
 	k.ids.put(idKey(tenantID, id), pk)
 	return pk, nil
+}
+
+// readRow runs a read outside the writer through the prepared statement
+// on SQLite: intake looks a person's key up on every new person, and
+// parsing the SQL each time cost more than the lookup.
+func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := db.stmt(query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return db.sql.QueryRowContext(ctx, query, args...)
 }
 
 // PersonKeys reports whether the tenant seals each citizen's values with a
@@ -212,8 +222,13 @@ func (db *DB) sealWith(k intakeKey, tenantID string, ad seal.AD, plaintext []byt
 // intakeKeyFor finds, or makes, the key of the person whose blind index is
 // given (the subject's, else the contact address's), when the tenant has
 // per-person keys on; the zero intakeKey (tenant key) otherwise or when no
-// person is known.
-func (db *DB) intakeKeyFor(ctx context.Context, tenantID string, index []byte) (intakeKey, error) {
+// person is known. A person not in this node's cache is taken to be new
+// (most citizens are): the key made for them is inserted with the
+// submission, and when the person turns out to have a key already the
+// insert fails (errPersonKeyRace) and the intake runs again with lookup
+// set, which reads the key from the database. That spares every new
+// person a read before the write.
+func (db *DB) intakeKeyFor(ctx context.Context, tenantID string, index []byte, lookup bool) (intakeKey, error) {
 	if len(index) == 0 {
 		return intakeKey{}, nil
 	}
@@ -225,20 +240,22 @@ func (db *DB) intakeKeyFor(ctx context.Context, tenantID string, index []byte) (
 	if pk := db.keys.persons.get(ck); pk != nil {
 		return intakeKey{pk: pk, index: index}, nil
 	}
-	var id int64
-	var wrapped []byte
-	err = db.sql.QueryRowContext(ctx, `SELECT id, wrapped FROM person_keys WHERE tenant_id = $1 AND person_index = $2`,
-		tenantID, index).Scan(&id, &wrapped)
-	if err == nil {
-		pk, err := db.keys.OpenPersonKey(tenantID, uint64(id), wrapped)
-		if err != nil {
+	if lookup {
+		var id int64
+		var wrapped []byte
+		err = db.readRow(ctx, `SELECT id, wrapped FROM person_keys WHERE tenant_id = $1 AND person_index = $2`,
+			tenantID, index).Scan(&id, &wrapped)
+		if err == nil {
+			pk, err := db.keys.OpenPersonKey(tenantID, uint64(id), wrapped)
+			if err != nil {
+				return intakeKey{}, err
+			}
+			db.keys.persons.put(ck, pk)
+			return intakeKey{pk: pk, index: index}, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
 			return intakeKey{}, err
 		}
-		db.keys.persons.put(ck, pk)
-		return intakeKey{pk: pk, index: index}, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return intakeKey{}, err
 	}
 	pk, w, err := db.keys.NewPersonKey(tenantID)
 	if errors.Is(err, seal.ErrNoPersonKeys) {
@@ -274,6 +291,13 @@ func (tx *Tx) storePersonKey(tenantID string, k intakeKey) error {
 		return errPersonKeyRace
 	}
 	return nil
+}
+
+// remember caches a key once the submission it sealed has committed.
+func (db *DB) remember(tenantID string, k intakeKey) {
+	if k.wrapped != nil {
+		db.keys.persons.put(tenantID+"\x00"+string(k.index), k.pk)
+	}
 }
 
 // forgetPersonKeys drops the tenant's cached person keys that match.

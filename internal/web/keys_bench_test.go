@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -26,7 +27,9 @@ import (
 // database and handler, in eight pairs of rounds, alternating which
 // goes first so that drift of a shared machine falls on both; for new
 // citizens (a new person key each post, the worst case) and returning ones.
-// It reports the median rate of each and the median of the pairs' ratios (target: on ≥ 0.9 ×
+// It reports the median rate of each and the median of the pairs' ratios,
+// and the process's CPU time per submission of each (with their ratio: on a
+// shared machine the steadier figure) (target: on ≥ 0.9 ×
 // off). Run it with -benchtime=1x: each round lasts roundFor.
 func BenchmarkFormPostPersonKeys(b *testing.B) {
 	storetest.EachDialectB(b, func(b *testing.B, env *storetest.Env) {
@@ -48,11 +51,21 @@ func BenchmarkFormPostPersonKeys(b *testing.B) {
 		}
 		h := New(Options{Store: env.DB, FormRateLimit: 1 << 30}).Handler()
 		const roundFor, pairs = time.Second, 8
+		// cpu is the process's CPU time per submission of each mode, summed
+		// over the rounds: less at the mercy of other processes on a
+		// shared machine than the rate.
+		cpu := map[string]time.Duration{}
+		count := map[string]int64{}
 		rate := func(slug string, citizens int) float64 {
 			var n atomic.Int64
 			var wg sync.WaitGroup
 			deadline := time.Now().Add(roundFor)
 			start := time.Now()
+			cpu0 := processCPU()
+			defer func() {
+				cpu[slug] += processCPU() - cpu0
+				count[slug] += n.Load()
+			}()
 			for w := 0; w < 8; w++ {
 				wg.Add(1)
 				go func() {
@@ -82,6 +95,8 @@ func BenchmarkFormPostPersonKeys(b *testing.B) {
 			b.Run(sc.name, func(b *testing.B) {
 				rate("gent", sc.citizens) // warm up both
 				rate("brugge", sc.citizens)
+				clear(cpu)
+				clear(count)
 				var off, on []float64
 				var ratios []float64
 				for i := 0; i < b.N*pairs; i++ {
@@ -103,9 +118,23 @@ func BenchmarkFormPostPersonKeys(b *testing.B) {
 				b.ReportMetric(median(on), "on-submissions/s")
 				// The median of the pairs' ratios: each pair ran back to back.
 				b.ReportMetric(median(ratios), "on/off")
+				offCPU := float64(cpu["gent"].Microseconds()) / float64(max(1, count["gent"]))
+				onCPU := float64(cpu["brugge"].Microseconds()) / float64(max(1, count["brugge"]))
+				b.ReportMetric(offCPU, "off-cpu-µs/op")
+				b.ReportMetric(onCPU, "on-cpu-µs/op")
+				b.ReportMetric(offCPU/onCPU, "cpu-off/on")
 			})
 		}
 	})
+}
+
+// processCPU is the CPU time (user and system) this process has used.
+func processCPU() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
 // citizenPost is a valid post of the demo question form by one of
