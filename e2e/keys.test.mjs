@@ -5,25 +5,17 @@
 // Screenshots: e2e/artifacts/keys-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
-import { artifactsDir, expectNoAxeViolations, invite, login, submit, suite, totp } from './harness.mjs';
+import { expectNoAxeViolations, invite, login, shot, submit, suite, totp } from './harness.mjs';
 
 const s = suite({ tmpPrefix: 'kluis-e2e-keys-' });
 
-// Screenshots at 1280 and 390 px wide; fails when the phone scrolls sideways.
+// Axe on a desktop and on a phone, then the screenshots of both (harness shot: it fails
+// when the phone scrolls sideways).
 async function shots(page, name) {
-  await page.setViewportSize({ width: 1280, height: 900 });
-  await page.screenshot({ path: join(artifactsDir, `${name}-desktop.png`), fullPage: true });
   await expectNoAxeViolations(page, `${name} on a desktop`, { keepCSP: true });
   await page.setViewportSize({ width: 390, height: 844 });
-  const { scroll, client } = await page.evaluate(() => ({
-    scroll: document.documentElement.scrollWidth,
-    client: document.documentElement.clientWidth,
-  }));
-  await page.screenshot({ path: join(artifactsDir, `${name}-phone.png`), fullPage: true });
   await expectNoAxeViolations(page, `${name} on a phone`, { keepCSP: true });
-  await page.setViewportSize({ width: 1280, height: 900 });
-  assert.ok(scroll <= client, `${name} scrolls sideways on a phone: ${scroll} > ${client}`);
+  await shot(page, name);
 }
 
 test('keys: an admin switches per-person keys on; a post without a choice is refused (nl, fr, desktop, phone)', { timeout: 240_000 }, async () => {

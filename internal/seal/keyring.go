@@ -283,12 +283,9 @@ func (k *Keyring) HasTenant(tenant string) bool {
 func (k *Keyring) Rotate(tenant string) (newKeyID uint32, err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, err := k.refreshLocked(); err != nil {
+	t, err := k.lockedTenant(tenant)
+	if err != nil {
 		return 0, err
-	}
-	t := k.tenants[tenant]
-	if t == nil {
-		return 0, fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
 	}
 	ids := t.dataIDs()
 	last := ids[len(ids)-1]
@@ -329,12 +326,9 @@ func (k *Keyring) KeyIDs(tenant string) (ids []uint32, primary uint32, err error
 func (k *Keyring) DestroyTenant(tenant string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, err := k.refreshLocked(); err != nil {
+	t, err := k.lockedTenant(tenant)
+	if err != nil {
 		return err
-	}
-	t := k.tenants[tenant]
-	if t == nil {
-		return fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
 	}
 	doc := k.doc()
 	delete(doc.Tenants, tenant)
@@ -344,6 +338,19 @@ func (k *Keyring) DestroyTenant(tenant string) error {
 	delete(k.tenants, tenant)
 	t.wipe()
 	return nil
+}
+
+// lockedTenant rereads the keyring file if it changed and returns the
+// tenant's keys, for a change. The caller holds the write lock.
+func (k *Keyring) lockedTenant(tenant string) (*tenantKeys, error) {
+	if _, err := k.refreshLocked(); err != nil {
+		return nil, err
+	}
+	t := k.tenants[tenant]
+	if t == nil {
+		return nil, fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
+	}
+	return t, nil
 }
 
 // withTenant runs fn under the read lock with the tenant's keys. If the

@@ -212,12 +212,9 @@ func (k *Keyring) parsePersonTree(tenant string, d *personTreeDoc) (*personTree,
 func (k *Keyring) EnablePersonKeys(tenant string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, err := k.refreshLocked(); err != nil {
+	t, err := k.lockedTenant(tenant)
+	if err != nil {
 		return err
-	}
-	t := k.tenants[tenant]
-	if t == nil {
-		return fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
 	}
 	if t.person != nil {
 		return nil
@@ -347,12 +344,9 @@ func (k *Keyring) withPersonLeaf(tenant string, id uint64, fn func(cipher.AEAD) 
 func (k *Keyring) DestroyPersonKeys(tenant string, ids ...uint64) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, err := k.refreshLocked(); err != nil {
+	t, err := k.lockedTenant(tenant)
+	if err != nil {
 		return err
-	}
-	t := k.tenants[tenant]
-	if t == nil {
-		return fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
 	}
 	if t.person == nil {
 		return fmt.Errorf("%w: tenant %q", ErrNoPersonKeys, tenant)
