@@ -259,6 +259,11 @@ var actions = []Action{
 	{Code: "webhook.cancel", Group: GroupSettings},
 	{Code: "oidc.provider.add", Group: GroupSettings},
 	{Code: "oidc.provider.remove", Group: GroupSettings},
+	// Per-person keys (DSR-1): the tenant setting switched, and a person's
+	// key destroyed by an erasure (the subject is the person's pseudonym).
+	{Code: "person_keys.enable", Group: GroupSettings},
+	{Code: "person_keys.disable", Group: GroupSettings},
+	{Code: "person_keys.destroy", Group: GroupPrivacy, Citizen: true},
 
 	// Supplier access.
 	{Code: "operator.grant", Group: GroupSupplier},

@@ -81,6 +81,9 @@ type signingKeyDoc struct {
 type tenantDoc struct {
 	Primary uint32   `json:"primary"`
 	Keys    []keyDoc `json:"keys"`
+	// Persons is the tenant's person-key tree (see person.go); absent
+	// until per-person keys are enabled, so older keyrings read unchanged.
+	Persons *personTreeDoc `json:"persons,omitempty"`
 }
 
 type keyDoc struct {
@@ -122,6 +125,7 @@ type tenantKeys struct {
 	primary uint32
 	data    map[uint32]*key
 	index   *key
+	person  *personTree // nil until EnablePersonKeys
 }
 
 func (t *tenantKeys) doc() *tenantDoc {
@@ -130,6 +134,7 @@ func (t *tenantKeys) doc() *tenantDoc {
 		d.Keys = append(d.Keys, t.data[id].doc())
 	}
 	d.Keys = append(d.Keys, t.index.doc())
+	d.Persons = t.person.doc()
 	return d
 }
 
@@ -150,6 +155,7 @@ func (t *tenantKeys) wipe() {
 	if t.index != nil {
 		t.index.wipe()
 	}
+	t.person.wipe()
 }
 
 // Keyring holds the unwrapped keys of every tenant, read from the keyring
@@ -277,12 +283,9 @@ func (k *Keyring) HasTenant(tenant string) bool {
 func (k *Keyring) Rotate(tenant string) (newKeyID uint32, err error) {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, err := k.refreshLocked(); err != nil {
+	t, err := k.lockedTenant(tenant)
+	if err != nil {
 		return 0, err
-	}
-	t := k.tenants[tenant]
-	if t == nil {
-		return 0, fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
 	}
 	ids := t.dataIDs()
 	last := ids[len(ids)-1]
@@ -323,12 +326,9 @@ func (k *Keyring) KeyIDs(tenant string) (ids []uint32, primary uint32, err error
 func (k *Keyring) DestroyTenant(tenant string) error {
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, err := k.refreshLocked(); err != nil {
+	t, err := k.lockedTenant(tenant)
+	if err != nil {
 		return err
-	}
-	t := k.tenants[tenant]
-	if t == nil {
-		return fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
 	}
 	doc := k.doc()
 	delete(doc.Tenants, tenant)
@@ -338,6 +338,19 @@ func (k *Keyring) DestroyTenant(tenant string) error {
 	delete(k.tenants, tenant)
 	t.wipe()
 	return nil
+}
+
+// lockedTenant rereads the keyring file if it changed and returns the
+// tenant's keys, for a change. The caller holds the write lock.
+func (k *Keyring) lockedTenant(tenant string) (*tenantKeys, error) {
+	if _, err := k.refreshLocked(); err != nil {
+		return nil, err
+	}
+	t := k.tenants[tenant]
+	if t == nil {
+		return nil, fmt.Errorf("%w %q", ErrUnknownTenant, tenant)
+	}
+	return t, nil
 }
 
 // withTenant runs fn under the read lock with the tenant's keys. If the
@@ -527,6 +540,9 @@ func (k *Keyring) parse(data []byte) (string, map[string]*tenantKeys, *platformD
 		}
 		if t.data[t.primary] == nil {
 			return "", nil, nil, k.corrupt("tenant %q has no data key %d to be its primary", name, t.primary)
+		}
+		if t.person, err = k.parsePersonTree(name, td.Persons); err != nil {
+			return "", nil, nil, err
 		}
 	}
 	if err := k.checkPlatform(doc.Platform); err != nil {

@@ -83,20 +83,21 @@ func replyAD(tenantID, id string) seal.AD {
 // sealedContact is a submission's contact address as stored.
 type sealedContact struct{ sealed, index []byte }
 
-// sealContact seals address for submission id with its blind index (the
-// "subject" index of the lower-cased address: the same pseudonym as the
-// outbox's recipient); nothing for "".
-func (db *DB) sealContact(tenantID, id, address string) (sealedContact, error) {
+// sealContact seals address for submission id with key (the person's or the
+// tenant's) and pairs it with its blind index, index (the "subject" index
+// of the lower-cased address: the same pseudonym as the outbox's
+// recipient); nothing for "".
+func (db *DB) sealContact(key intakeKey, tenantID, id, address string, index []byte) (sealedContact, error) {
 	var c sealedContact
 	if strings.TrimSpace(address) == "" {
 		return c, nil
 	}
 	var err error
-	if c.sealed, err = db.keys.Seal(tenantID, contactAD(tenantID, id), []byte(strings.TrimSpace(address))); err != nil {
+	if c.sealed, err = db.sealWith(key, tenantID, contactAD(tenantID, id), []byte(strings.TrimSpace(address))); err != nil {
 		return c, err
 	}
-	c.index, err = db.keys.BlindIndex(tenantID, "subject", recipientKey(address))
-	return c, err
+	c.index = index
+	return c, nil
 }
 
 // NormalizeReference reads a reference as people type it: any case, with

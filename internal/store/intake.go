@@ -85,6 +85,11 @@ func attachmentAD(tenantID, id, column string) seal.AD {
 // version must still be the published one (ErrFormChanged). The same
 // idempotency token stores nothing new and returns the first reference
 // (created false): a double click submits once.
+//
+// With per-person keys on (DSR-1), the answers, language, contact address
+// and files are sealed with the key of the person the subject's index
+// (else the contact address's) names, made at their first submission; the
+// row records its id. Without a known person, the tenant key seals them.
 func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string, in NewFormSubmission) (string, bool, error) {
 	if err := db.requireKeys(); err != nil {
 		return "", false, err
@@ -92,22 +97,48 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 	if in.FormKey == "" || in.Idempotency == "" || in.Receipt == "" {
 		return "", false, errors.New("submit form: form key, idempotency token and receipt are required")
 	}
+	// A person's key that is not the one to use (see intakeKeyFor) makes
+	// the first attempt fail before anything is written; the next looks
+	// the key up.
+	for attempt := 0; ; attempt++ {
+		ref, created, err := db.submitForm(ctx, actor, tenantID, in, attempt > 0)
+		if !errors.Is(err, errPersonKeyRace) || attempt == 2 {
+			return ref, created, err
+		}
+	}
+}
+
+func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string, in NewFormSubmission, lookup bool) (string, bool, error) {
 	now := db.now()
 	id := newID(now)
 	// The cryptography runs here, in the caller's goroutine, not in the writer.
-	answers, err := db.keys.Seal(tenantID, submissionAD(tenantID, id), in.Answers)
+	var index, contactIndex []byte
+	var err error
+	if in.Subject != "" {
+		if index, err = db.keys.BlindIndex(tenantID, "subject", []byte(in.Subject)); err != nil {
+			return "", false, fmt.Errorf("submit form: %w", err)
+		}
+	}
+	if strings.TrimSpace(in.Contact) != "" {
+		if contactIndex, err = db.keys.BlindIndex(tenantID, "subject", recipientKey(in.Contact)); err != nil {
+			return "", false, fmt.Errorf("submit form: %w", err)
+		}
+	}
+	person := index
+	if len(person) == 0 {
+		person = contactIndex
+	}
+	key, err := db.intakeKeyFor(ctx, tenantID, person, lookup)
+	if err != nil {
+		return "", false, fmt.Errorf("submit form: %w", err)
+	}
+	answers, err := db.sealWith(key, tenantID, submissionAD(tenantID, id), in.Answers)
 	if err != nil {
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
 	var lang []byte
 	if in.Lang != "" {
-		if lang, err = db.keys.Seal(tenantID, langAD(tenantID, id), []byte(in.Lang)); err != nil {
-			return "", false, fmt.Errorf("submit form: %w", err)
-		}
-	}
-	var index []byte
-	if in.Subject != "" {
-		if index, err = db.keys.BlindIndex(tenantID, "subject", []byte(in.Subject)); err != nil {
+		if lang, err = db.sealWith(key, tenantID, langAD(tenantID, id), []byte(in.Lang)); err != nil {
 			return "", false, fmt.Errorf("submit form: %w", err)
 		}
 	}
@@ -119,8 +150,8 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 	files := make([]sealedFile, len(in.Attachments))
 	for i, a := range in.Attachments {
 		fid := newID(now)
-		name, err1 := db.keys.Seal(tenantID, attachmentAD(tenantID, fid, "name"), []byte(a.Name))
-		data, err2 := db.keys.Seal(tenantID, attachmentAD(tenantID, fid, "data"), a.Data)
+		name, err1 := db.sealWith(key, tenantID, attachmentAD(tenantID, fid, "name"), []byte(a.Name))
+		data, err2 := db.sealWith(key, tenantID, attachmentAD(tenantID, fid, "data"), a.Data)
 		if err := errors.Join(err1, err2); err != nil {
 			return "", false, fmt.Errorf("submit form: %w", err)
 		}
@@ -136,7 +167,7 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
 	ref := referenceOf(mac)
-	contact, err := db.sealContact(tenantID, id, in.Contact)
+	contact, err := db.sealContact(key, tenantID, id, in.Contact, contactIndex)
 	if err != nil {
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
@@ -149,13 +180,19 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		// One statement inserts only into an active tenant and only while
 		// the form version is the published one; why not is looked up
 		// only when it did not.
+		if err := tx.storePersonKey(tenantID, key); err != nil {
+			return err
+		}
 		res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
-			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, due_at, lang)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15
+			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, due_at, lang, person_key_id)
+			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
 			WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')
-			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')`,
+			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')
+			AND (CAST($16 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM person_keys WHERE tenant_id = $2 AND id = CAST($16 AS BIGINT)
+				AND wrapped IS NOT NULL))`,
 			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, receipt[:],
-			micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, dueMicros(DueAt(now, in.HandlingDays)), lang)
+			micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, dueMicros(DueAt(now, in.HandlingDays)), lang,
+			sql.NullInt64{Int64: key.id(), Valid: key.pk != nil})
 		if err != nil {
 			return err
 		}
@@ -166,6 +203,18 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 			}
 			if !active {
 				return fmt.Errorf("tenant %q is not active: %w", tenantID, ErrConflict)
+			}
+			if key.pk != nil {
+				// The person's key may have been destroyed since it was
+				// cached (an erasure on another node): seal again.
+				var live int
+				if err := tx.queryRow(`SELECT count(*) FROM person_keys WHERE tenant_id = $1 AND id = $2 AND wrapped IS NOT NULL`,
+					tenantID, key.id()).Scan(&live); err != nil {
+					return err
+				}
+				if live == 0 {
+					return errPersonKeyRace
+				}
 			}
 			return ErrFormChanged
 		}
@@ -203,6 +252,7 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 	})
 	switch {
 	case err == nil:
+		db.remember(tenantID, key)
 		return ref, true, nil
 	case isUniqueViolation(err):
 		// The same page posted twice, when the receipt matches; a
@@ -219,6 +269,9 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 		return "", false, ErrFormChanged
 	case errors.Is(err, ErrFormChanged):
 		return "", false, ErrFormChanged
+	case errors.Is(err, errPersonKeyRace):
+		db.keys.persons.drop(func(pk *seal.PersonKey) bool { return pk == key.pk })
+		return "", false, err
 	}
 	return "", false, fmt.Errorf("submit form: %w", err)
 }

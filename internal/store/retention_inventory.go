@@ -102,6 +102,8 @@ var RetentionInventory = []RetentionEntry{
 	{Table: "subject_packages", Columns: []string{"content", "token_hash", "code_hash"}, Rule: RuleFixed,
 		Days: int(PackageTTL / (24 * time.Hour)), Start: "the request's execution (expires_at)", Action: "delete",
 		Why: "the package of an access or portability request is downloadable for PackageTTL; RunRetention deletes it at expires_at"},
+	{Table: "person_keys", Columns: []string{"person_index", "wrapped"}, Rule: RuleKept,
+		Why: "a citizen's own key (DSR-1) and the keyed index it is found by, no value in itself: erasure overwrites both and the keyring forgets the key; a key whose person's last submission expired is not yet destroyed by the retention engine"},
 	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash"}, Rule: RuleOwnSweep,
 		Why: "a citizen's one-time code lives 15 minutes; expired rows are deleted whenever the tenant's next code is asked (RequestCitizenCode)"},
 	{Table: "citizen_sessions", Columns: []string{"person_index"}, Rule: RuleOwnSweep,

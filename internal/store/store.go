@@ -69,7 +69,7 @@ type Options struct {
 type DB struct {
 	sql     *sql.DB
 	dialect Dialect
-	keys    *seal.Keyring
+	keys    *keyring // nil without Options.Keys
 	now     func() time.Time
 	where   string // redacted description for messages
 
@@ -201,12 +201,15 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 		return nil, fmt.Errorf("cannot reach the database %s: %s", Redact(rawURL), firstLine(err))
 	}
 	db := &DB{
-		sql: sdb, dialect: dialect, keys: opts.Keys, now: opts.Now, where: Redact(rawURL),
+		sql: sdb, dialect: dialect, now: opts.Now, where: Redact(rawURL),
 		wq: make(chan *writeReq, 1024), maxBatch: opts.MaxBatch,
 		stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	if db.now == nil {
 		db.now = time.Now
+	}
+	if opts.Keys != nil {
+		db.keys = &keyring{Keyring: opts.Keys, db: db}
 	}
 	if db.maxBatch <= 0 {
 		db.maxBatch = 256
@@ -267,7 +270,12 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 func (db *DB) Now() time.Time { return db.now() }
 
 // Keys returns the keyring the store seals with (may be nil).
-func (db *DB) Keys() *seal.Keyring { return db.keys }
+func (db *DB) Keys() *seal.Keyring {
+	if db.keys == nil {
+		return nil
+	}
+	return db.keys.Keyring
+}
 
 // Ping checks the database answers (for /readyz).
 func (db *DB) Ping(ctx context.Context) error {

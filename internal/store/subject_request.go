@@ -532,6 +532,11 @@ func (db *DB) ExecuteSubjectRequestWith(ctx context.Context, actor audit.Actor, 
 	if err != nil {
 		return fmt.Errorf("execute subject request %s: %w", id, err)
 	}
+	// The keyring forgets the destroyed person keys once the erasure has
+	// committed (DSR-1); a failure here is left for the next erasure.
+	if err := db.punctureDestroyed(ctx, tenantID); err != nil {
+		return fmt.Errorf("execute subject request %s: erased, but %w", id, err)
+	}
 	return nil
 }
 
@@ -919,6 +924,15 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 			return out, err
 		}
 	}
+	// The person keys that sealed any of them (DSR-1), before rows go.
+	personKeys := map[uint64]bool{}
+	subIDs := make([]string, len(subs))
+	for i, sb := range subs {
+		subIDs[i] = sb.id
+	}
+	if err := tx.personKeyIDsOf(tenantID, subIDs, personKeys); err != nil {
+		return out, err
+	}
 	kept := map[string]*KeptByLaw{}
 	var erased []string
 	for _, s := range subs {
@@ -973,6 +987,11 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 				return out, err
 			}
 		}
+	}
+	// Destroying the person's keys reaches the copies made before (what
+	// the law keeps is re-sealed with the tenant key first).
+	if err := tx.destroyPersonKeys(tenantID, actor, pseudonym, [][]byte{subject, email}, personKeys); err != nil {
+		return out, err
 	}
 	return out, tx.appendListed(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.erase", ObjectType: "submission",
 		Subject: pseudonym}, erased, fmt.Sprintf("%d erased, %d kept by legal obligation", out.Erased, len(subs)-out.Erased))

@@ -287,6 +287,30 @@ func TestClauseDSR1_AccessPackageHoldsAllAndNothingElse(t *testing.T) {
 	})
 }
 
+// submitWith stores, through db, a submission of formKey with the marker
+// in its answers (and a file on the allowance), and returns its id.
+func submitWith(t *testing.T, env *storetest.Env, db *store.DB, fx inboxFixture, formKey, subject, contact, marker string) string {
+	t.Helper()
+	pub := fx.forms[formKey]
+	answers, _ := json.Marshal(form.Answers{"name": {Value: "MARKER-" + marker}, "email": {Value: contact}})
+	in := store.NewFormSubmission{FormKey: formKey, FormVersion: pub.Version, RegisterVersion: pub.RegisterVersion, Answers: answers,
+		Subject: subject, Idempotency: "tok-" + marker, Receipt: "rc-" + marker, Contact: contact, Lang: "nl"}
+	if formKey == "toelage" {
+		in.Attachments = []store.NewAttachment{{FieldKey: "certificate", Name: marker + ".pdf", ContentType: "application/pdf",
+			Data: []byte("%PDF-1.4 " + marker), Scanner: "clamd test", ScannedAt: env.Clock.Now()}}
+	}
+	ref, _, err := db.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fx.tn.ID, in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	env.Clock.Advance(time.Minute)
+	var id string
+	if err := env.Raw(t).QueryRow(`SELECT id FROM submissions WHERE reference = $1`, ref).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
 // The person of the access and erasure tests, and a second citizen whose
 // address differs from theirs only by a suffix.
 const anAddress, nearAddress, anINSZ = "an.peeters@gent.be", "an.peeters@gent.be.eu", "85073100328"
@@ -297,29 +321,16 @@ var anPeeters = store.SubjectPerson{Name: "An Peeters", Email: "An.Peeters@gent.
 // (found by address on one, by national number on two, with a file and a
 // note on the allowance) and one of the near-identical address's with a
 // note; it returns An's ids, oldest first, and the other's.
-func personOnThreeForms(t *testing.T, env *storetest.Env) (inboxFixture, []string, string) {
+// before runs on the fixture before anything is submitted.
+func personOnThreeForms(t *testing.T, env *storetest.Env, before ...func(inboxFixture)) (inboxFixture, []string, string) {
 	t.Helper()
 	fx := newInboxFixture(t, env, "gent")
+	for _, f := range before {
+		f(fx)
+	}
 	email, near, insz := anAddress, nearAddress, anINSZ
 	submit := func(formKey, subject, contact, marker string) string {
-		pub := fx.forms[formKey]
-		answers, _ := json.Marshal(form.Answers{"name": {Value: "MARKER-" + marker}, "email": {Value: contact}})
-		in := store.NewFormSubmission{FormKey: formKey, FormVersion: pub.Version, RegisterVersion: pub.RegisterVersion, Answers: answers,
-			Subject: subject, Idempotency: "tok-" + marker, Receipt: "rc-" + marker, Contact: contact, Lang: "nl"}
-		if formKey == "toelage" {
-			in.Attachments = []store.NewAttachment{{FieldKey: "certificate", Name: marker + ".pdf", ContentType: "application/pdf",
-				Data: []byte("%PDF-1.4 " + marker), Scanner: "clamd test", ScannedAt: env.Clock.Now()}}
-		}
-		ref, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fx.tn.ID, in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		env.Clock.Advance(time.Minute)
-		var id string
-		if err := env.Raw(t).QueryRow(`SELECT id FROM submissions WHERE reference = $1`, ref).Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		return id
+		return submitWith(t, env, env.DB, fx, formKey, subject, contact, marker)
 	}
 	mine := []string{
 		submit("vraag", email, email, "mine-vraag"),

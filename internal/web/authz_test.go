@@ -208,6 +208,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// nothing).
 		{"GET /{tenant}/admin/policy", "GET", "/gent/admin/policy", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/policy", "POST", "/gent/admin/policy", "password_min_length=8", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		// Per-person keys (DSR-1): admins switch, the DPO reads.
+		{"GET /{tenant}/admin/keys", "GET", "/gent/admin/keys", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/keys", "POST", "/gent/admin/keys", "person_keys=maybe", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		// The audit log's retention (AUD-2): whoever reads the log sees
 		// it; the admin and the DPO change it (under six months: 422,
 		// nothing saved).

@@ -192,6 +192,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
 	mux.HandleFunc("POST /{tenant}/admin/policy", a.require(account.EditSettings, a.policyUpdate))
+	mux.HandleFunc("GET /{tenant}/admin/keys", a.require(account.ViewSettings, a.keysShow))
+	mux.HandleFunc("POST /{tenant}/admin/keys", a.require(account.EditSettings, a.keysUpdate))
 	// Webhooks to the controller's case system (issue 5): only to an EEA
 	// recipient or sub-processor of the register (REG-2, LOC-1). Whoever
 	// reads the settings sees them; admins add, disable and delete them.

@@ -43,6 +43,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/audit/checkpoints":          "/gent/admin/audit/checkpoints",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
+	"GET /{tenant}/admin/keys":                       "/gent/admin/keys",
 	"GET /{tenant}/admin/branding":                   "/gent/admin/branding",
 	"GET /{tenant}/admin/webhooks":                   "/gent/admin/webhooks",
 	"GET /{tenant}/admin/api-keys":                   "/gent/admin/api-keys",
