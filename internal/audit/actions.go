@@ -206,6 +206,13 @@ var actions = []Action{
 	// the answer to their request is ready (DSR-1).
 	{Code: "dsr.code", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.answer", Group: GroupPrivacy, Citizen: true},
+	// Every kind carried out (DSR-1): a value rectified, the person's
+	// submissions read to rectify them, a step refused because the
+	// person restricted processing (art. 18), the outcome mailed.
+	{Code: "dsr.rectify", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.case", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.restricted", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.outcome", Group: GroupPrivacy, Citizen: true},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

@@ -61,12 +61,26 @@ func (db *DB) codeHash(tenantID, id, code string) ([]byte, error) {
 // the person's pseudonym. Expired challenges of the tenant are deleted on
 // the way (their own sweep).
 func (db *DB) RequestCitizenCode(ctx context.Context, tenantID, legalName, address string, kind dsr.Kind, lang string) (string, error) {
+	return db.RequestCitizenCodeWith(ctx, tenantID, legalName, address, kind, lang, KindFields{})
+}
+
+// RequestCitizenCodeWith is RequestCitizenCode for a kind with its own
+// fields (what is wrong and the correction, or the grounds): they are
+// checked (*ChangeError naming the missing one) before anything is stored,
+// and kept sealed with the challenge until the code files the request.
+func (db *DB) RequestCitizenCodeWith(ctx context.Context, tenantID, legalName, address string, kind dsr.Kind, lang string,
+	fields KindFields) (string, error) {
 	if err := db.requireKeys(); err != nil {
 		return "", err
 	}
 	if !kind.Valid() {
 		return "", &ChangeError{"kind", "required"}
 	}
+	fp := SubjectPerson{Wrong: fields.Wrong, Correction: fields.Correction, Grounds: fields.Grounds}
+	if err := checkKindFields(kind, &fp); err != nil {
+		return "", err
+	}
+	fields = KindFields{Wrong: fp.Wrong, Correction: fp.Correction, Grounds: fp.Grounds}
 	address = strings.ToLower(strings.TrimSpace(address))
 	now := db.now()
 	id := newID(now)
@@ -87,6 +101,11 @@ func (db *DB) RequestCitizenCode(ctx context.Context, tenantID, legalName, addre
 	if err != nil {
 		return "", fmt.Errorf("citizen code: %w", err)
 	}
+	plainFields, _ := json.Marshal(fields)
+	sealedFields, err := db.keys.Seal(tenantID, codeDetailsAD(tenantID, id), plainFields)
+	if err != nil {
+		return "", fmt.Errorf("citizen code: %w", err)
+	}
 	pseudonym := subjectPseudonym(index)
 	err = db.write(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`DELETE FROM subject_request_codes WHERE tenant_id = $1 AND expires_at < $2`, tenantID, micros(now)); err != nil {
@@ -101,9 +120,9 @@ func (db *DB) RequestCitizenCode(ctx context.Context, tenantID, legalName, addre
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(`INSERT INTO subject_request_codes (id, tenant_id, kind, lang, email, email_index, code_hash, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, tenantID, string(kind), lang, sealed, index, hash,
-			micros(now), micros(now.Add(CitizenCodeTTL))); err != nil {
+		if _, err := tx.exec(`INSERT INTO subject_request_codes (id, tenant_id, kind, lang, email, email_index, code_hash, created_at, expires_at,
+			details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, tenantID, string(kind), lang, sealed, index, hash,
+			micros(now), micros(now.Add(CitizenCodeTTL)), sealedFields); err != nil {
 			return err
 		}
 		actor := audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"}
@@ -142,12 +161,12 @@ func (db *DB) FileCitizenRequest(ctx context.Context, tenantID, id, code string)
 	var wrong bool
 	err = db.write(ctx, func(tx *Tx) error {
 		var kind, lang string
-		var sealed, index, hash []byte
+		var sealed, index, hash, details []byte
 		var attempts int
 		var expires int64
 		var used sql.NullInt64
-		err := tx.queryRow(`SELECT kind, lang, email, email_index, code_hash, attempts, expires_at, used_at FROM subject_request_codes
-			WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&kind, &lang, &sealed, &index, &hash, &attempts, &expires, &used)
+		err := tx.queryRow(`SELECT kind, lang, email, email_index, code_hash, attempts, expires_at, used_at, details FROM subject_request_codes
+			WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&kind, &lang, &sealed, &index, &hash, &attempts, &expires, &used, &details)
 		if errors.Is(err, sql.ErrNoRows) {
 			wrong = true
 			return nil
@@ -173,14 +192,25 @@ func (db *DB) FileCitizenRequest(ctx context.Context, tenantID, id, code string)
 		}
 		pseudonym := subjectPseudonym(index)
 		actor := audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"}
-		r = SubjectRequest{ID: newID(now), Kind: dsr.Kind(kind), Person: SubjectPerson{Email: string(address), Lang: lang},
+		var fields KindFields
+		if len(details) > 0 {
+			plain, err := db.keys.Open(tenantID, codeDetailsAD(tenantID, id), details)
+			if err != nil {
+				return fmt.Errorf("code %s: %w", id, ErrUnreadable)
+			}
+			if err := json.Unmarshal(plain, &fields); err != nil {
+				return err
+			}
+		}
+		r = SubjectRequest{ID: newID(now), Kind: dsr.Kind(kind), Person: SubjectPerson{Email: string(address), Lang: lang,
+			Wrong: fields.Wrong, Correction: fields.Correction, Grounds: fields.Grounds},
 			FiledByKind: string(audit.KindCitizen), FiledBy: pseudonym, Status: dsr.StatusReceived, ReceivedAt: now, DueAt: dsr.DueAt(now)}
 		plain, _ := json.Marshal(r.Person)
 		person, err := db.keys.Seal(tenantID, requestAD(tenantID, "person", r.ID), plain)
 		if err != nil {
 			return err
 		}
-		_, err = tx.insertRequest(actor, tenantID, r, person, nil, index)
+		_, err = tx.insertRequest(actor, tenantID, &r, person, nil, index)
 		return err
 	})
 	switch {

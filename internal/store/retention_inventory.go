@@ -97,7 +97,9 @@ var RetentionInventory = []RetentionEntry{
 		Why: "why data was kept past its retention is itself evidence for SEC-1, kept as long as the audit log"},
 	{Table: "subject_requests", Columns: []string{"person", "subject_index", "email_index", "reason", "extend_reason"}, Rule: RuleKept,
 		Why: "the controller's evidence that it answered a data subject's request (DSR-1, accountability), kept as long as the audit log; a fixed period is to be set"},
-	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash"}, Rule: RuleOwnSweep,
+	{Table: "submission_rectifications", Columns: []string{"old_value", "new_value"}, Rule: RuleFollowsSubmission,
+		Why: "a rectified value's history (DSR-1) is the submission's: removed when its values expire or it is erased"},
+	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash", "details"}, Rule: RuleOwnSweep,
 		Why: "a citizen's one-time code lives 15 minutes; expired rows are deleted whenever the tenant's next code is asked (RequestCitizenCode)"},
 }
 

@@ -31,6 +31,12 @@ type SubjectPerson struct {
 	INSZ    string `json:"insz,omitempty"`
 	Lang    string `json:"lang"`
 	Details string `json:"details,omitempty"`
+	// The kind's own fields: for a rectification which value is wrong and
+	// what it should be; for an erasure, a restriction or an objection the
+	// person's grounds (art. 16-18, 21 GDPR).
+	Wrong      string `json:"wrong,omitempty"`
+	Correction string `json:"correction,omitempty"`
+	Grounds    string `json:"grounds,omitempty"`
 }
 
 // NewSubjectRequest is a request as filed. Report is the mail to the
@@ -45,7 +51,9 @@ type NewSubjectRequest struct {
 
 // SubjectRequest is one request, opened.
 type SubjectRequest struct {
-	ID           string
+	ID string
+	// Reference is the short reference people read (VZ-2026-0042).
+	Reference    string
 	Kind         dsr.Kind
 	Person       SubjectPerson
 	FiledByKind  string // user or operator
@@ -61,6 +69,9 @@ type SubjectRequest struct {
 	ExecutedAt   time.Time
 	// Erasure is what an executed erasure did; nil otherwise.
 	Erasure *ErasureOutcome
+	// Objection is the controller's decision on an objection: "" none yet,
+	// ObjectionUpheld or ObjectionCompelling.
+	Objection string
 }
 
 // Overdue reports whether the request is open past its deadline at now.
@@ -133,6 +144,11 @@ func (db *DB) FileSubjectRequest(ctx context.Context, actor audit.Actor, tenantI
 		return SubjectRequest{}, &ChangeError{"email", "identifier_required"}
 	case len([]rune(p.Details)) > RequestReasonMax:
 		return SubjectRequest{}, &ChangeError{"details", "too_long"}
+	}
+	if err := checkKindFields(in.Kind, &p); err != nil {
+		return SubjectRequest{}, err
+	}
+	switch {
 	case actor.Kind != audit.KindUser && actor.Kind != audit.KindOperator:
 		return SubjectRequest{}, fmt.Errorf("file subject request: actor kind %q may not file", actor.Kind)
 	}
@@ -152,7 +168,7 @@ func (db *DB) FileSubjectRequest(ctx context.Context, actor audit.Actor, tenantI
 		return SubjectRequest{}, fmt.Errorf("file subject request: %w", err)
 	}
 	err = db.write(ctx, func(tx *Tx) error {
-		ev, err := tx.insertRequest(actor, tenantID, r, person, subject, email)
+		ev, err := tx.insertRequest(actor, tenantID, &r, person, subject, email)
 		if err != nil {
 			return err
 		}
@@ -183,7 +199,7 @@ func (db *DB) FileSubjectRequest(ctx context.Context, actor audit.Actor, tenantI
 // insertRequest files r unless the person has an open request of the same
 // kind (*DuplicateRequestError), and audits it ("dsr.file") in tx: the one
 // path staff and citizens file by (DSR-1).
-func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r SubjectRequest, person, subject, email []byte) (audit.Event, error) {
+func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r *SubjectRequest, person, subject, email []byte) (audit.Event, error) {
 	var dup string
 	err := tx.queryRow(`SELECT id FROM subject_requests WHERE tenant_id = $1 AND kind = $2 AND status IN ('received', 'approved')
 		AND ((subject_index IS NOT NULL AND subject_index = $3) OR (email_index IS NOT NULL AND email_index = $4))
@@ -194,9 +210,15 @@ func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r SubjectRequest
 	case !errors.Is(err, sql.ErrNoRows):
 		return audit.Event{}, err
 	}
+	ref, err := tx.nextRequestReference(tenantID, r.ReceivedAt)
+	if err != nil {
+		return audit.Event{}, err
+	}
+	r.Reference = ref
 	if _, err := tx.exec(`INSERT INTO subject_requests (id, tenant_id, kind, person, subject_index, email_index, filed_by_kind,
-		filed_by, status, received_at, due_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10)`,
-		r.ID, tenantID, string(r.Kind), person, subject, email, r.FiledByKind, r.FiledBy, r.Status, micros(r.ReceivedAt), micros(r.DueAt)); err != nil {
+		filed_by, status, received_at, due_at, updated_at, reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12)`,
+		r.ID, tenantID, string(r.Kind), person, subject, email, r.FiledByKind, r.FiledBy, r.Status, micros(r.ReceivedAt), micros(r.DueAt),
+		ref); err != nil {
 		return audit.Event{}, err
 	}
 	ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.file", ObjectType: "subject_request", ObjectID: r.ID,
@@ -205,7 +227,7 @@ func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r SubjectRequest
 }
 
 const requestColumns = `id, kind, person, filed_by_kind, filed_by, status, reason, decided_by, decided_at, received_at, due_at,
-	extend_reason, executed_by, executed_at, outcome`
+	extend_reason, executed_by, executed_at, outcome, COALESCE(reference, ''), objection`
 
 type sealedRequest struct {
 	r                        SubjectRequest
@@ -220,7 +242,7 @@ type sealedRequest struct {
 
 func scanRequest(row interface{ Scan(...any) error }, s *sealedRequest, extra ...any) error {
 	dest := append([]any{&s.r.ID, &s.kind, &s.person, &s.r.FiledByKind, &s.r.FiledBy, &s.r.Status, &s.reason, &s.decidedBy,
-		&s.decidedAt, &s.receivedAt, &s.dueAt, &s.extend, &s.executedBy, &s.executedAt, &s.outcome}, extra...)
+		&s.decidedAt, &s.receivedAt, &s.dueAt, &s.extend, &s.executedBy, &s.executedAt, &s.outcome, &s.r.Reference, &s.r.Objection}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return err
 	}
@@ -425,11 +447,30 @@ func (db *DB) DecideSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 			return ErrConflict
 		}
 		now := tx.db.now()
-		if _, err := tx.exec(`UPDATE subject_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4, updated_at = $4
-			WHERE tenant_id = $5 AND id = $6 AND status = 'received'`, status, sealed, actor.ID, micros(now), tenantID, id); err != nil {
+		// An objection is decided by the controller itself (art. 21 GDPR):
+		// approving it upholds it, refusing it states compelling
+		// legitimate grounds, which the citizen is told with the reason.
+		objection := ""
+		if s.r.Kind == dsr.Objection {
+			objection = ObjectionCompelling
+			if approve {
+				objection = ObjectionUpheld
+			}
+			ev.Purpose = "objection " + objection
+		}
+		if _, err := tx.exec(`UPDATE subject_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4, updated_at = $4,
+			objection = $7 WHERE tenant_id = $5 AND id = $6 AND status = 'received'`, status, sealed, actor.ID, micros(now), tenantID, id,
+			objection); err != nil {
 			return err
 		}
-		return tx.appendAudit(ev)
+		if err := tx.appendAudit(ev); err != nil {
+			return err
+		}
+		if !approve {
+			s.r.Status, s.r.Reason, s.r.Objection = status, reason, objection
+			return tx.tellCitizenOutcome(tenantID, actor, s, ev)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("decide subject request %s: %w", id, err)
@@ -507,6 +548,14 @@ func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tena
 		}
 		if err := tx.appendAudit(ev); err != nil {
 			return err
+		}
+		if s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability {
+			s.r.Status = dsr.StatusExecuted
+			if len(outcome) > 0 {
+				s.r.Erasure = &ErasureOutcome{}
+				_ = json.Unmarshal(outcome, s.r.Erasure)
+			}
+			return tx.tellCitizenOutcome(tenantID, actor, s, ev)
 		}
 		return tx.tellCitizen(tenantID, actor, s, ev)
 	})
@@ -679,6 +728,13 @@ func (tx *Tx) packageParts(tenantID string, s *dsr.Submission) error {
 			return err
 		}
 	}
+	rects, err := tx.rectificationsOf(tenantID, s.ID)
+	if err != nil {
+		return err
+	}
+	if len(rects) > 0 {
+		s.Rectifications = rects
+	}
 	// The audit events about the submission: those naming it, and the
 	// lists that showed it (audit_list_objects).
 	rows, err = tx.query(`SELECT at, action, actor_kind, actor_role, outcome FROM audit_events WHERE tenant_id = $1
@@ -798,6 +854,9 @@ func (db *DB) RemindSubjectRequests(ctx context.Context, actor audit.Actor, tena
 type ErasureOutcome struct {
 	Erased int         `json:"erased"`
 	Kept   []KeptByLaw `json:"kept"`
+	// Places says per place that holds personal data what the erasure
+	// removed and what it kept, and why (erasurePlaces).
+	Places []ErasurePlace `json:"places,omitempty"`
 }
 
 // KeptByLaw is one form's submissions kept by legal obligation.
@@ -828,6 +887,7 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 	type sub struct {
 		id, form string
 		version  int
+		created  int64
 	}
 	var subs []sub
 	seen := map[string]bool{}
@@ -835,14 +895,14 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 		if len(index) == 0 {
 			continue
 		}
-		rows, err := tx.query(`SELECT id, form_key, form_version FROM submissions WHERE tenant_id = $1 AND (subject_index = $2 OR contact_index = $2)
+		rows, err := tx.query(`SELECT id, form_key, form_version, created_at FROM submissions WHERE tenant_id = $1 AND (subject_index = $2 OR contact_index = $2)
 			ORDER BY created_at, id`, tenantID, index)
 		if err != nil {
 			return out, err
 		}
 		for rows.Next() {
 			var s sub
-			if err := rows.Scan(&s.id, &s.form, &s.version); err != nil {
+			if err := rows.Scan(&s.id, &s.form, &s.version, &s.created); err != nil {
 				rows.Close()
 				return out, err
 			}
@@ -858,6 +918,7 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 	}
 	kept := map[string]*KeptByLaw{}
 	var erased []string
+	var reach erasureReach
 	for _, s := range subs {
 		purpose := ""
 		if f, err := tx.formDefinition(tenantID, s.form, s.version); err == nil {
@@ -877,15 +938,27 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 			kept[s.form].Count++
 			continue
 		}
-		for _, q := range []string{
+		for i, q := range []string{
 			`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2`,
 			`DELETE FROM submission_events WHERE tenant_id = $1 AND submission_id = $2`,
 			`DELETE FROM submission_replies WHERE tenant_id = $1 AND submission_id = $2`,
+			`DELETE FROM submission_rectifications WHERE tenant_id = $1 AND submission_id = $2`,
 			`DELETE FROM submissions WHERE tenant_id = $1 AND id = $2`,
 		} {
-			if _, err := tx.exec(q, tenantID, s.id); err != nil {
+			res, err := tx.exec(q, tenantID, s.id)
+			if err != nil {
 				return out, err
 			}
+			n, _ := res.RowsAffected()
+			switch i {
+			case 0:
+				reach.files += int(n)
+			case 1, 2, 3:
+				reach.history += int(n)
+			}
+		}
+		if err := tx.eraseCopies(tenantID, actor, s.id, s.form, s.created, &reach); err != nil {
+			return out, err
 		}
 		erased = append(erased, s.id)
 	}
@@ -905,12 +978,16 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 			if len(index) == 0 {
 				continue
 			}
-			if _, err := tx.exec(`DELETE FROM mail_outbox WHERE tenant_id = $1 AND recipient_index = $2 AND status <> 'sending'`,
-				tenantID, index); err != nil {
+			res, err := tx.exec(`DELETE FROM mail_outbox WHERE tenant_id = $1 AND recipient_index = $2 AND status <> 'sending'`,
+				tenantID, index)
+			if err != nil {
 				return out, err
 			}
+			n, _ := res.RowsAffected()
+			reach.mails += int(n)
 		}
 	}
+	out.Places = reach.places(out)
 	return out, tx.appendListed(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.erase", ObjectType: "submission",
 		Subject: pseudonym}, erased, fmt.Sprintf("%d erased, %d kept by legal obligation", out.Erased, len(subs)-out.Erased))
 }
@@ -949,9 +1026,7 @@ func (db *DB) RestrictedSubmissions(ctx context.Context, tenantID string, ids []
 		marks[i] = fmt.Sprintf("$%d", i+2)
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT s.id FROM submissions s WHERE s.tenant_id = $1 AND s.id IN (`+strings.Join(marks, ", ")+`)
-		AND EXISTS (SELECT 1 FROM subject_requests r WHERE r.tenant_id = s.tenant_id AND r.kind = 'restriction' AND r.status = 'executed'
-			AND (r.subject_index = s.subject_index OR r.subject_index = s.contact_index
-				OR r.email_index = s.subject_index OR r.email_index = s.contact_index))`, args...)
+		AND `+restrictedClause, args...)
 	if err != nil {
 		return nil, fmt.Errorf("restricted submissions: %w", err)
 	}

@@ -149,6 +149,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/close", a.require(account.HandleRequests,
 		a.requestAction(a.opts.Store.CloseSubjectRequest, "closed", "close")))
 	mux.HandleFunc("GET /{tenant}/admin/requests/{id}/package", a.require(account.HandleRequests, a.requestPackage))
+	// A rectification's corrections, one value at a time (DSR-1).
+	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/rectify", a.require(account.HandleRequests, a.requestRectify))
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))
