@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -294,8 +295,22 @@ func TestClauseDSR1_ObjectionDecidedByTheController(t *testing.T) {
 // removed and what it kept and why.
 func TestClauseDSR1_ErasureReachesEveryPlace(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		fx, _, _ := personOnThreeForms(t, env)
+		fx, mine, theirs := personOnThreeForms(t, env)
 		tn := fx.tn.ID
+		// A webhook's deliveries: one naming An's question, one the other's.
+		now := env.Clock.Now().UnixMicro()
+		if _, err := env.Raw(t).Exec(`INSERT INTO webhooks (id, tenant_id, url, origin, events, entry_kind, entry_key, secret, status,
+			created_at, created_by, updated_at) VALUES ('wh', $1, 'https://case.gent.be/hook', 'https://case.gent.be', ',submission.created,',
+			'recipient', 'case', $2, 'active', $3, 'admin', $3)`, tn, []byte{1}, now); err != nil {
+			t.Fatal(err)
+		}
+		for i, sub := range []string{mine[0], theirs} {
+			if _, err := env.Raw(t).Exec(`INSERT INTO webhook_deliveries (id, tenant_id, webhook_id, event_id, event, body, status,
+				next_attempt_at, created_at) VALUES ($1, $2, 'wh', $1, 'submission.created', $3, 'delivered', $4, $4)`,
+				fmt.Sprintf("d%d", i), tn, `{"data":{"id":"`+sub+`"}}`, now); err != nil {
+				t.Fatal(err)
+			}
+		}
 		e, err := env.DB.CreateExport(ctx, fx.otherAct, tn, fx.other.ID, store.ExportRequest{FormKey: "vraag", Format: store.ExportCSV, Reason: "rapport", Lang: "nl"})
 		if err != nil {
 			t.Fatal(err)
@@ -315,6 +330,7 @@ func TestClauseDSR1_ErasureReachesEveryPlace(t *testing.T) {
 		want := map[string]store.ErasurePlace{
 			"submissions": {Place: "submissions", Removed: 2, Kept: 1, Why: "legal_obligation"},
 			"exports":     {Place: "exports", Removed: 1},
+			"webhooks":    {Place: "webhooks", Removed: 1},
 			"drafts":      {Place: "drafts", Why: "drafts"},
 			"audit":       {Place: "audit", Why: "audit"},
 		}
@@ -329,7 +345,12 @@ func TestClauseDSR1_ErasureReachesEveryPlace(t *testing.T) {
 		if status != "deleted" || len(key) != 0 {
 			t.Fatalf("export holding an erased submission: %s, key %d bytes", status, len(key))
 		}
-		for _, place := range []string{"files", "history", "mails", "webhooks"} {
+		var left string
+		env.Raw(t).QueryRow(`SELECT body FROM webhook_deliveries WHERE tenant_id = $1`, tn).Scan(&left)
+		if !strings.Contains(left, theirs) {
+			t.Fatalf("the other person's delivery went: %q", left)
+		}
+		for _, place := range []string{"files", "history", "mails"} {
 			if _, ok := places[place]; !ok {
 				t.Errorf("the report does not state %s", place)
 			}
