@@ -243,7 +243,7 @@ func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, e
 	}
 	m := OutgoingMail{To: s.r.Person.Email, Kind: "dsr.answer", Lang: string(l),
 		Subject: locale.T(l, "citizen.mail.ready.subject", legalName),
-		Body:    locale.T(l, "citizen.mail.ready.body", legalName, s.r.ID, legalName)}
+		Body:    locale.T(l, "citizen.mail.ready.body", legalName, s.r.Reference, legalName)}
 	mailID, err := tx.enqueueMail(tenantID, m, actor)
 	if err != nil {
 		return err

@@ -292,9 +292,14 @@ func (db *DB) openRequest(tenantID string, s *sealedRequest) error {
 // readRequest reads and opens request id of tenantID in tx, with its
 // indexes; sql.ErrNoRows when there is none.
 func (tx *Tx) readRequest(tenantID, id string) (sealedRequest, error) {
+	return tx.readRequestBy(tenantID, "id", id)
+}
+
+// readRequestBy is readRequest by column (id or reference).
+func (tx *Tx) readRequestBy(tenantID, column, value string) (sealedRequest, error) {
 	var s sealedRequest
 	err := scanRequest(tx.queryRow(`SELECT `+requestColumns+`, subject_index, email_index FROM subject_requests
-		WHERE tenant_id = $1 AND id = $2`, tenantID, id), &s, &s.subjectIndex, &s.emailIndex)
+		WHERE tenant_id = $1 AND `+column+` = $2`, tenantID, value), &s, &s.subjectIndex, &s.emailIndex)
 	if err != nil {
 		return s, err
 	}
@@ -347,15 +352,21 @@ func (db *DB) SubjectRequests(ctx context.Context, actor audit.Actor, tenantID s
 	return out, nil
 }
 
-// SubjectRequestByID opens request id for the controller's page, recorded
-// as "dsr.read". ErrNotFound for none of the tenant's.
+// SubjectRequestByID opens request id — or the request whose short
+// reference (VZ-2026-0042) id is, as people quote it — for the
+// controller's page, recorded as "dsr.read". ErrNotFound for none of the
+// tenant's.
 func (db *DB) SubjectRequestByID(ctx context.Context, actor audit.Actor, tenantID, id string) (SubjectRequest, error) {
 	if err := db.requireKeys(); err != nil {
 		return SubjectRequest{}, err
 	}
 	var r SubjectRequest
 	err := db.write(ctx, func(tx *Tx) error {
-		s, err := tx.readRequest(tenantID, id)
+		column := "id"
+		if strings.HasPrefix(id, RequestReferencePrefix+"-") {
+			column = "reference"
+		}
+		s, err := tx.readRequestBy(tenantID, column, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -364,7 +375,7 @@ func (db *DB) SubjectRequestByID(ctx context.Context, actor audit.Actor, tenantI
 		}
 		r = s.r
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.read", ObjectType: "subject_request",
-			ObjectID: id, Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(r.Kind)})
+			ObjectID: r.ID, Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(r.Kind)})
 	})
 	if err != nil {
 		return SubjectRequest{}, fmt.Errorf("subject request %s: %w", id, err)

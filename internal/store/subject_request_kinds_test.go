@@ -376,6 +376,14 @@ func TestClauseDSR1_RequestReferenceSequentialPerTenantAndYear(t *testing.T) {
 		if strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Fatalf("references %v, want %v", got, want)
 		}
+		// People quote the reference: it finds the request (of the tenant only).
+		byRef, err := env.DB.SubjectRequestByID(ctx, dsrAdmin, a.ID, "VZ-2026-0002")
+		if err != nil || byRef.Reference != "VZ-2026-0002" || byRef.Person.Name != "b" {
+			t.Fatalf("by reference: %+v %v", byRef, err)
+		}
+		if _, err := env.DB.SubjectRequestByID(ctx, dsrAdmin, b.ID, "VZ-2026-0002"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("another tenant's reference: %v", err)
+		}
 		list, err := env.DB.SubjectRequests(ctx, dsrAdmin, a.ID, 10)
 		if err != nil || len(list) != 3 || list[0].Reference == "" {
 			t.Fatalf("list: %+v %v", list, err)

@@ -32,6 +32,7 @@ type citizenRequestPage struct {
 	Duplicate bool
 	Receipt   *citizenReceipt
 	KindForm  store.KindFields
+	KindVoice string // how the kind's fields are worded: "citizen"
 }
 
 type citizenChoice struct {
@@ -48,7 +49,7 @@ var citizenEmailForm = form.Form{Pages: []form.Page{{Fields: []form.Field{
 }}}}
 
 func (a *App) citizenPage(r *http.Request, kind string) citizenRequestPage {
-	p := citizenRequestPage{Tenant: tenantFrom(r.Context()), Step: "ask", Kind: kind}
+	p := citizenRequestPage{Tenant: tenantFrom(r.Context()), Step: "ask", Kind: kind, KindVoice: "citizen"}
 	for _, k := range citizenKinds {
 		p.Kinds = append(p.Kinds, citizenChoice{Value: string(k), Label: a.t(r, "kinds.citizen."+string(k)), Hint: a.t(r, "kinds.citizen.hint."+string(k)),
 			Selected: string(k) == kind})

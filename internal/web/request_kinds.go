@@ -86,7 +86,14 @@ func (a *App) requestCase(r *http.Request, me account.User, p *requestPage, targ
 		if field == "" {
 			field = h.Field
 		}
-		p.History = append(p.History, rectifyHistory{Reference: h.Reference, Field: field, Old: h.Old, New: h.New,
+		old, nw := h.Old, h.New
+		if old == "" {
+			old = a.t(r, "kinds.rectify.empty")
+		}
+		if nw == "" {
+			nw = a.t(r, "kinds.rectify.empty")
+		}
+		p.History = append(p.History, rectifyHistory{Reference: h.Reference, Field: field, Old: old, New: nw,
 			At: h.At.In(brussels).Format("02.01.2006 15:04")})
 	}
 	p.CaseShown = true

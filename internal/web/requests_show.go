@@ -98,6 +98,7 @@ type requestNewPage struct {
 	Duplicate  string // the open request of the same kind, when one exists
 	CanView    bool
 	KindForm   store.KindFields
+	KindVoice  string // how the kind's fields are worded: "staff"
 }
 
 type requestOption struct {
@@ -115,7 +116,8 @@ func (a *App) renderRequestNew(w http.ResponseWriter, r *http.Request, me accoun
 	dup string, filed bool) {
 	t := tenantFrom(r.Context())
 	p := requestNewPage{Slug: t.Slug, TenantName: t.LegalName, Form: f, Errors: errs, Filed: filed, Duplicate: dup,
-		CanView: account.Can(me.Role, account.ViewRequests), KindForm: store.KindFields{Wrong: f.Wrong, Correction: f.Correction, Grounds: f.Grounds}}
+		CanView: account.Can(me.Role, account.ViewRequests), KindForm: store.KindFields{Wrong: f.Wrong, Correction: f.Correction, Grounds: f.Grounds},
+		KindVoice: "staff"}
 	for _, k := range dsr.Kinds {
 		p.Kinds = append(p.Kinds, requestOption{string(k), a.t(r, "dsr.kind."+string(k)), f.Kind == string(k)})
 	}
