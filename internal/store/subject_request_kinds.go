@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -8,8 +9,6 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"context"
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/dsr"
@@ -43,34 +42,23 @@ type KindFields struct {
 // too long one (*ChangeError naming it) and drops those of other kinds.
 func checkKindFields(kind dsr.Kind, p *SubjectPerson) error {
 	p.Wrong, p.Correction, p.Grounds = strings.TrimSpace(p.Wrong), strings.TrimSpace(p.Correction), strings.TrimSpace(p.Grounds)
-	var need []struct {
-		field string
-		v     *string
-	}
+	type input struct{ field, value string }
+	var need []input
 	switch kind {
 	case dsr.Rectification:
 		p.Grounds = ""
-		need = append(need, struct {
-			field string
-			v     *string
-		}{"wrong", &p.Wrong}, struct {
-			field string
-			v     *string
-		}{"correction", &p.Correction})
+		need = []input{{"wrong", p.Wrong}, {"correction", p.Correction}}
 	case dsr.Erasure, dsr.Restriction, dsr.Objection:
 		p.Wrong, p.Correction = "", ""
-		need = append(need, struct {
-			field string
-			v     *string
-		}{"grounds", &p.Grounds})
+		need = []input{{"grounds", p.Grounds}}
 	default:
 		p.Wrong, p.Correction, p.Grounds = "", "", ""
 	}
 	for _, n := range need {
 		switch {
-		case *n.v == "":
+		case n.value == "":
 			return &ChangeError{n.field, "required"}
-		case utf8.RuneCountInString(*n.v) > RequestReasonMax:
+		case utf8.RuneCountInString(n.value) > RequestReasonMax:
 			return &ChangeError{n.field, "too_long"}
 		}
 	}
@@ -477,13 +465,9 @@ func (tx *Tx) tellCitizenOutcome(tenantID string, actor audit.Actor, s sealedReq
 	if reason != "" {
 		s.r.Reason = reason
 	}
-	var legalName string
-	if err := tx.queryRow(`SELECT legal_name FROM tenants WHERE id = $1`, tenantID).Scan(&legalName); err != nil {
+	legalName, l, err := tx.addressee(tenantID, s.r.Person)
+	if err != nil {
 		return err
-	}
-	l, ok := locale.Parse(s.r.Person.Lang)
-	if !ok {
-		l = locale.NL
 	}
 	kind := locale.T(l, "dsr.kind."+string(s.r.Kind))
 	var body string
@@ -647,4 +631,18 @@ func (db *DB) RefuseIfRestricted(ctx context.Context, actor audit.Actor, tenantI
 		return tx.refuseRestricted(audit.Event{TenantID: tenantID, Actor: actor, ObjectType: "submission", ObjectID: submissionID,
 			Subject: subjectPseudonym(index)}, what)
 	})
+}
+
+// addressee is what a mail to the request's person needs: the tenant's
+// legal name and the person's language (Dutch when unknown).
+func (tx *Tx) addressee(tenantID string, p SubjectPerson) (string, locale.Lang, error) {
+	var legalName string
+	if err := tx.queryRow(`SELECT legal_name FROM tenants WHERE id = $1`, tenantID).Scan(&legalName); err != nil {
+		return "", "", err
+	}
+	l, ok := locale.Parse(p.Lang)
+	if !ok {
+		l = locale.NL
+	}
+	return legalName, l, nil
 }
