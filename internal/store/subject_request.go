@@ -70,8 +70,12 @@ type SubjectRequest struct {
 	// Erasure is what an executed erasure did; nil otherwise.
 	Erasure *ErasureOutcome
 	// Objection is the controller's decision on an objection: "" none yet,
-	// ObjectionUpheld or ObjectionCompelling.
-	Objection string
+	// ObjectionUpheld or ObjectionCompelling; ObjectionPurpose the register
+	// purpose objected to ("" all processing) and ObjectionEffect what an
+	// upheld one does (EffectRestrict or EffectErase).
+	Objection        string
+	ObjectionPurpose string
+	ObjectionEffect  string
 }
 
 // Overdue reports whether the request is open past its deadline at now.
@@ -227,7 +231,7 @@ func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r *SubjectReques
 }
 
 const requestColumns = `id, kind, person, filed_by_kind, filed_by, status, reason, decided_by, decided_at, received_at, due_at,
-	extend_reason, executed_by, executed_at, outcome, COALESCE(reference, ''), objection`
+	extend_reason, executed_by, executed_at, outcome, COALESCE(reference, ''), objection, objection_purpose, objection_effect`
 
 type sealedRequest struct {
 	r                        SubjectRequest
@@ -242,7 +246,8 @@ type sealedRequest struct {
 
 func scanRequest(row interface{ Scan(...any) error }, s *sealedRequest, extra ...any) error {
 	dest := append([]any{&s.r.ID, &s.kind, &s.person, &s.r.FiledByKind, &s.r.FiledBy, &s.r.Status, &s.reason, &s.decidedBy,
-		&s.decidedAt, &s.receivedAt, &s.dueAt, &s.extend, &s.executedBy, &s.executedAt, &s.outcome, &s.r.Reference, &s.r.Objection}, extra...)
+		&s.decidedAt, &s.receivedAt, &s.dueAt, &s.extend, &s.executedBy, &s.executedAt, &s.outcome, &s.r.Reference, &s.r.Objection,
+		&s.r.ObjectionPurpose, &s.r.ObjectionEffect}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return err
 	}
@@ -254,7 +259,7 @@ func scanRequest(row interface{ Scan(...any) error }, s *sealedRequest, extra ..
 	if s.executedAt.Valid {
 		s.r.ExecutedAt = fromMicros(s.executedAt.Int64)
 	}
-	if s.r.Kind == dsr.Erasure && s.outcome != "" {
+	if (s.r.Kind == dsr.Erasure || s.r.Kind == dsr.Objection) && s.outcome != "" {
 		s.r.Erasure = &ErasureOutcome{}
 		if err := json.Unmarshal([]byte(s.outcome), s.r.Erasure); err != nil {
 			return fmt.Errorf("request %s outcome: %w", s.r.ID, err)
@@ -435,6 +440,10 @@ func (tx *Tx) deniedStep(ev audit.Event) error {
 // already decided is not decided again (ErrConflict); the reason is
 // required (*ChangeError).
 func (db *DB) DecideSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string, approve bool, reason string) error {
+	return db.decideRequest(ctx, actor, tenantID, id, approve, reason, ObjectionChoice{})
+}
+
+func (db *DB) decideRequest(ctx context.Context, actor audit.Actor, tenantID, id string, approve bool, reason string, choice ObjectionChoice) error {
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
@@ -466,12 +475,17 @@ func (db *DB) DecideSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 			objection = ObjectionCompelling
 			if approve {
 				objection = ObjectionUpheld
+				if err := tx.checkObjectionChoice(tenantID, &choice); err != nil {
+					return err
+				}
+			} else {
+				choice = ObjectionChoice{}
 			}
-			ev.Purpose = "objection " + objection
+			ev.Purpose = strings.TrimSpace(fmt.Sprintf("objection %s %s %s", objection, choice.Effect, choice.Purpose))
 		}
 		if _, err := tx.exec(`UPDATE subject_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4, updated_at = $4,
-			objection = $7 WHERE tenant_id = $5 AND id = $6 AND status = 'received'`, status, sealed, actor.ID, micros(now), tenantID, id,
-			objection); err != nil {
+			objection = $7, objection_purpose = $8, objection_effect = $9 WHERE tenant_id = $5 AND id = $6 AND status = 'received'`,
+			status, sealed, actor.ID, micros(now), tenantID, id, objection, choice.Purpose, choice.Effect); err != nil {
 			return err
 		}
 		if err := tx.appendAudit(ev); err != nil {
@@ -542,12 +556,23 @@ func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tena
 		}
 		now := tx.db.now()
 		var outcome []byte
-		if s.r.Kind == dsr.Erasure {
-			o, err := tx.eraseFor(tenantID, actor, s.subjectIndex, s.emailIndex, ev.Subject)
+		switch {
+		case s.r.Kind == dsr.Erasure || (s.r.Kind == dsr.Objection && s.r.ObjectionEffect == EffectErase):
+			// An objection upheld with erasure erases what the objected
+			// purpose collected (art. 17.1(c) GDPR).
+			only, err := tx.formsForPurpose(tenantID, s.r.ObjectionPurpose)
+			if err != nil {
+				return err
+			}
+			o, err := tx.eraseFor(tenantID, actor, s.subjectIndex, s.emailIndex, ev.Subject, only)
 			if err != nil {
 				return err
 			}
 			outcome, _ = json.Marshal(o)
+		case s.r.Kind == dsr.Objection:
+			if err := tx.fixObjectionForms(tenantID, id, s.r.ObjectionPurpose); err != nil {
+				return err
+			}
 		}
 		res, err := tx.exec(`UPDATE subject_requests SET status = 'executed', executed_by = $1, executed_at = $2, updated_at = $2, outcome = $5
 			WHERE tenant_id = $3 AND id = $4 AND status = 'approved'`, actor.ID, micros(now), tenantID, id, string(outcome))
@@ -883,7 +908,10 @@ type KeptByLaw struct {
 // per form (form_stats) stay, and the audit log keeps its events, which
 // name the person only by pseudonym. The erased ids are recorded as
 // "dsr.erase".
-func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte, pseudonym string) (ErasureOutcome, error) {
+//
+// only, when not nil, limits the erasure to the submissions of those forms
+// (an objection upheld for one purpose).
+func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte, pseudonym string, only map[string]bool) (ErasureOutcome, error) {
 	out := ErasureOutcome{Kept: []KeptByLaw{}}
 	reg, _, err := tx.currentRegister(tenantID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -917,7 +945,7 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 				rows.Close()
 				return out, err
 			}
-			if !seen[s.id] {
+			if !seen[s.id] && (only == nil || only[s.form]) {
 				seen[s.id] = true
 				subs = append(subs, s)
 			}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,9 +26,121 @@ import (
 
 // The controller's decisions on an objection (art. 21 GDPR).
 const (
-	ObjectionUpheld     = "upheld"     // processing stops: the person's submissions are restricted
+	ObjectionUpheld     = "upheld"     // processing stops, as the effect says
 	ObjectionCompelling = "compelling" // compelling legitimate grounds override, with the reason
 )
+
+// What an upheld objection does to the person's submissions on the
+// objected purpose.
+const (
+	EffectRestrict = "restrict" // frozen as by a restriction, for good
+	EffectErase    = "erase"    // erased, except what the law keeps (art. 17.1(c))
+)
+
+// ObjectionChoice is the controller's choice when upholding an objection:
+// the register purpose objected to ("" all processing) and the effect
+// (EffectRestrict when empty).
+type ObjectionChoice struct {
+	Purpose, Effect string
+}
+
+// DecideObjection records the controller's decision on an objection (art.
+// 21 GDPR), as DecideSubjectRequest does: upheld, with the purpose objected
+// to and the effect, or overridden by compelling legitimate grounds with
+// the reason, which the citizen is mailed. An unknown purpose or effect:
+// *ChangeError, nothing changed.
+func (db *DB) DecideObjection(ctx context.Context, actor audit.Actor, tenantID, id string, upheld bool, reason string, c ObjectionChoice) error {
+	return db.decideRequest(ctx, actor, tenantID, id, upheld, reason, c)
+}
+
+// checkObjectionChoice defaults the effect to EffectRestrict and refuses an
+// unknown effect or a purpose the current register does not have.
+func (tx *Tx) checkObjectionChoice(tenantID string, c *ObjectionChoice) error {
+	switch c.Effect {
+	case "":
+		c.Effect = EffectRestrict
+	case EffectRestrict, EffectErase:
+	default:
+		return &ChangeError{"effect", "unknown"}
+	}
+	if c.Purpose == "" {
+		return nil
+	}
+	reg, _, err := tx.currentRegister(tenantID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	for _, p := range reg.Purposes {
+		if p.Key == c.Purpose {
+			return nil
+		}
+	}
+	return &ChangeError{"purpose", "unknown"}
+}
+
+// formsForPurpose returns the forms of the tenant with a field collected
+// for purpose in any version; nil (every form) for "".
+func (tx *Tx) formsForPurpose(tenantID, purpose string) (map[string]bool, error) {
+	if purpose == "" {
+		return nil, nil
+	}
+	rows, err := tx.query(`SELECT form_key, version FROM forms WHERE tenant_id = $1`, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	type fv struct {
+		key     string
+		version int
+	}
+	var all []fv
+	for rows.Next() {
+		var f fv
+		if err := rows.Scan(&f.key, &f.version); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		all = append(all, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := map[string]bool{}
+	for _, f := range all {
+		def, err := tx.formDefinition(tenantID, f.key, f.version)
+		if err != nil {
+			return nil, err
+		}
+		for _, fl := range def.Fields() {
+			if fl.Purpose == purpose {
+				out[f.key] = true
+			}
+		}
+	}
+	return out, nil
+}
+
+// fixObjectionForms records, when an upheld objection that restricts is
+// executed, which forms it restricts: those collecting for its purpose
+// then ("" every form, for an objection to all processing).
+func (tx *Tx) fixObjectionForms(tenantID, id, purpose string) error {
+	forms := ""
+	if purpose != "" {
+		only, err := tx.formsForPurpose(tenantID, purpose)
+		if err != nil {
+			return err
+		}
+		keys := make([]string, 0, len(only))
+		for k := range only {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		// A purpose no form collects for restricts nothing: "," matches none.
+		forms = "," + strings.Join(keys, ",") + ","
+	}
+	_, err := tx.exec(`UPDATE subject_requests SET objection_forms = $1 WHERE tenant_id = $2 AND id = $3`, forms, tenantID, id)
+	return err
+}
 
 // KindFields are the fields a kind asks for beyond the person: what is
 // wrong and what it should be (rectification), or the grounds (erasure,
@@ -90,10 +203,13 @@ func (tx *Tx) nextRequestReference(tenantID string, at time.Time) (string, error
 
 // restrictedClause is true when processing of submission s is restricted
 // (art. 18 GDPR): an executed restriction not yet lifted (closing it lifts
-// it), or an upheld objection (art. 21: it stays after closing), whose
+// it), or an upheld objection that restricts, on the forms of the objected
+// purpose (art. 21: it stays after closing), whose
 // number or address index is the submission's subject or contact index.
 const restrictedClause = `EXISTS (SELECT 1 FROM subject_requests r WHERE r.tenant_id = s.tenant_id
-	AND ((r.kind = 'restriction' AND r.status = 'executed') OR (r.kind = 'objection' AND r.objection = 'upheld' AND r.status IN ('executed', 'closed')))
+	AND ((r.kind = 'restriction' AND r.status = 'executed')
+		OR (r.kind = 'objection' AND r.objection = 'upheld' AND r.objection_effect = 'restrict' AND r.status IN ('executed', 'closed')
+			AND (r.objection_forms = '' OR r.objection_forms LIKE '%,' || s.form_key || ',%')))
 	AND (r.subject_index = s.subject_index OR r.subject_index = s.contact_index
 		OR r.email_index = s.subject_index OR r.email_index = s.contact_index))`
 
@@ -474,6 +590,12 @@ func (tx *Tx) tellCitizenOutcome(tenantID string, actor audit.Actor, s sealedReq
 	switch {
 	case s.r.Kind == dsr.Objection && s.r.Objection == ObjectionCompelling:
 		body = locale.T(l, "kinds.mail.objection.compelling", legalName, s.r.Reference, s.r.Reason)
+	case s.r.Kind == dsr.Objection && s.r.ObjectionEffect == EffectErase:
+		erased := 0
+		if s.r.Erasure != nil {
+			erased = s.r.Erasure.Erased
+		}
+		body = locale.T(l, "kinds.mail.objection.erased", legalName, s.r.Reference, erased)
 	case s.r.Kind == dsr.Objection:
 		body = locale.T(l, "kinds.mail.objection.upheld", legalName, s.r.Reference)
 	case s.r.Status == dsr.StatusRefused:

@@ -288,6 +288,55 @@ func TestClauseDSR1_ObjectionDecidedByTheController(t *testing.T) {
 	})
 }
 
+// TestClauseDSR1_ObjectionUpheldForOnePurpose: the controller upholds an
+// objection for one register purpose, restricting or erasing as decided:
+// only the person's submissions on forms collecting for that purpose are
+// touched; an unknown purpose or effect changes nothing.
+func TestClauseDSR1_ObjectionUpheldForOnePurpose(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx, mine, _ := personOnThreeForms(t, env)
+		tn := fx.tn.ID
+		r := fileRequest(t, env, tn, dsrClerk, dsr.Objection, anPeeters)
+		for _, c := range []struct {
+			choice store.ObjectionChoice
+			field  string
+		}{{store.ObjectionChoice{Purpose: "nope"}, "purpose"}, {store.ObjectionChoice{Effect: "burn"}, "effect"}} {
+			if err := env.DB.DecideObjection(ctx, dsrDPO, tn, r.ID, true, "Gegrond", c.choice); !isChange(err, c.field, "unknown") {
+				t.Fatalf("%+v: %v", c.choice, err)
+			}
+		}
+		if got, _ := env.DB.SubjectRequestByID(ctx, dsrDPO, tn, r.ID); got.Status != dsr.StatusReceived || got.Objection != "" {
+			t.Fatalf("a refused decision changed the request: %+v", got)
+		}
+		if err := env.DB.DecideObjection(ctx, dsrDPO, tn, r.ID, true, "Gegrond", store.ObjectionChoice{Purpose: "social-support"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, tn, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if m, _ := env.DB.RestrictedSubmissions(ctx, tn, mine); len(m) != 1 || !m[mine[1]] {
+			t.Fatalf("restricted for social support: %v (want only the allowance %s)", m, mine[1])
+		}
+		e := fileRequest(t, env, tn, dsrClerk, dsr.Objection, anPeeters)
+		if err := env.DB.DecideObjection(ctx, dsrDPO, tn, e.ID, true, "Gegrond",
+			store.ObjectionChoice{Purpose: "online-services", Effect: store.EffectErase}); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, tn, e.ID); err != nil {
+			t.Fatal(err)
+		}
+		got, err := env.DB.SubjectRequestByID(ctx, dsrDPO, tn, e.ID)
+		if err != nil || got.Erasure == nil || got.Erasure.Erased != 2 || got.ObjectionEffect != store.EffectErase {
+			t.Fatalf("erasing objection: %+v %v", got, err)
+		}
+		var n int
+		env.Raw(t).QueryRow(`SELECT count(*) FROM submissions WHERE id IN ($1, $2, $3)`, mine[0], mine[1], mine[2]).Scan(&n)
+		if n != 1 {
+			t.Fatalf("%d of the person's submissions left, want the allowance only", n)
+		}
+	})
+}
+
 // TestClauseDSR1_ErasureReachesEveryPlace: besides the submissions, an
 // erasure shreds the export files held for staff that contain them,
 // deletes the mails to the person and the webhook deliveries naming

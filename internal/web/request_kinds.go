@@ -157,3 +157,25 @@ func (a *App) erasurePlaces(r *http.Request, o store.ErasureOutcome) []string {
 	}
 	return out
 }
+
+// objectionPurposes fills the purposes an objection may be upheld for
+// (the current register's, by name) and names the decided one.
+func (a *App) objectionPurposes(r *http.Request, p *requestPage) error {
+	reg, err := a.opts.Store.CurrentRegister(r.Context(), tenantFrom(r.Context()).ID)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	lang := string(LangFrom(r.Context()))
+	typed := r.PostForm.Get("purpose")
+	for _, pu := range reg.Register.Purposes {
+		name := pu.Name.In(lang)
+		p.Purposes = append(p.Purposes, requestOption{Value: pu.Key, Label: name, Selected: pu.Key == typed})
+		if pu.Key == p.Request.ObjectionPurpose {
+			p.ObjectionPurpose = name
+		}
+	}
+	return nil
+}

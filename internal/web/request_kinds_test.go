@@ -192,3 +192,38 @@ func eventsNamed(t *testing.T, env *storetest.Env, tenantID, action string) []au
 	})
 	return out
 }
+
+// DSR-1 (art. 21): the controller upholds an objection for a purpose of
+// the register, freezing or erasing; a purpose the register does not have
+// is refused at its field and nothing is decided.
+func TestClauseDSR1_ObjectionDecidedForAPurpose(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fe := newFormsEnv(t, env)
+		publishForms(t, env, fe.gent)
+		kindsSubmission(t, env, fe, "an@gent.be", "MARKER-obj")
+		resp, _ := fe.submit(t, "/gent/admin/requests/new", fe.clerk, url.Values{"kind": {"objection"}, "name": {"An"}, "email": {"an@gent.be"},
+			"lang": {"nl"}, "grounds": {"Geen nieuwsbrief"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("file: %d", resp.StatusCode)
+		}
+		list, _ := env.DB.SubjectRequests(context.Background(), audit.System("test"), fe.gent.ID, 10)
+		path := "/gent/admin/requests/" + list[0].ID
+		if _, page := fe.get(t, path, fe.dpo); !strings.Contains(page, `<option value="online-services">`) || !strings.Contains(page, `id="effect-erase"`) {
+			t.Fatalf("the objection's decision:\n%s", page)
+		}
+		decide := url.Values{"decision": {"approve"}, "reason": {"Gegrond"}, "purpose": {"nope"}, "effect": {"restrict"}}
+		resp, page := fe.submit(t, path+"/decide", fe.dpo, decide)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#purpose">Kies een doel uit het register`) {
+			t.Fatalf("unknown purpose: %d\n%s", resp.StatusCode, page)
+		}
+		if got, _ := env.DB.SubjectRequestByID(context.Background(), audit.System("test"), fe.gent.ID, list[0].ID); got.Status != dsr.StatusReceived {
+			t.Fatalf("decided anyway: %s", got.Status)
+		}
+		decide.Set("purpose", "online-services")
+		resp, _ = fe.submit(t, path+"/decide", fe.dpo, decide)
+		wantRedirect(t, "decide", resp, path+"?done=decided")
+		if _, page := fe.get(t, path, fe.dpo); !strings.Contains(page, "Bevriezen: bewaren, niet meer verwerken") {
+			t.Fatalf("the decision is not shown:\n%s", page)
+		}
+	})
+}

@@ -225,6 +225,10 @@ type requestPage struct {
 	Targets   []rectifyTarget
 	History   []rectifyHistory
 	Typed     rectifyTyped
+	// Purposes are the register's purposes an objection may be upheld
+	// for; ObjectionPurpose names the decided one.
+	Purposes         []requestOption
+	ObjectionPurpose string
 }
 
 // requestShow shows one request with the controller's steps.
@@ -263,6 +267,12 @@ func (a *App) renderRequestFull(w http.ResponseWriter, r *http.Request, me accou
 			return
 		}
 		p.Places = a.erasurePlaces(r, *sr.Erasure)
+	}
+	if sr.Kind == dsr.Objection {
+		if err := a.objectionPurposes(r, &p); err != nil {
+			a.internalError(w, r, "register purposes", err)
+			return
+		}
 	}
 	if p.CanDecide && sr.Kind == dsr.Rectification && (sr.Status == dsr.StatusApproved || sr.Status == dsr.StatusExecuted) {
 		if err := a.requestCase(r, me, &p, typed.Target); err != nil {
@@ -330,8 +340,17 @@ func (a *App) requestDecide(w http.ResponseWriter, r *http.Request, me account.U
 		a.renderRequest(w, r, me, http.StatusUnprocessableEntity, errs, reason, "")
 		return
 	}
-	err := a.opts.Store.DecideSubjectRequest(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID,
-		r.PathValue("id"), decision == "approve", reason)
+	// An objection's purpose and effect (DSR-1, art. 21); other kinds
+	// ignore them.
+	choice := store.ObjectionChoice{Purpose: r.PostForm.Get("purpose"), Effect: r.PostForm.Get("effect")}
+	err := a.opts.Store.DecideObjection(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID,
+		r.PathValue("id"), decision == "approve", reason, choice)
+	var ce *store.ChangeError
+	if errors.As(err, &ce) && (ce.Field == "purpose" || ce.Field == "effect") {
+		field := map[string]string{"purpose": "purpose", "effect": "effect-restrict"}[ce.Field]
+		a.renderRequest(w, r, me, http.StatusUnprocessableEntity, fieldErrors{{field, a.t(r, "kinds.error."+ce.Field)}}, reason, "")
+		return
+	}
 	a.requestStepDone(w, r, me, err, "decided", "reason", reason)
 }
 

@@ -5,9 +5,16 @@
 
 -- reference: VZ-<year>-<nnnn>, sequential per tenant and year, shown to
 -- citizens and staff (lookups stay by id). objection: the controller's
--- decision on an objection ('' none yet, 'upheld' or 'compelling').
+-- decision on an objection ('' none yet, 'upheld' or 'compelling');
+-- objection_purpose: the register purpose objected to ('' all processing);
+-- objection_effect: what an upheld objection does ('restrict' or 'erase');
+-- objection_forms: the forms it restricts, ",key,key," ('' all), fixed
+-- when it is executed.
 ALTER TABLE subject_requests ADD COLUMN reference TEXT;
 ALTER TABLE subject_requests ADD COLUMN objection TEXT NOT NULL DEFAULT '';
+ALTER TABLE subject_requests ADD COLUMN objection_purpose TEXT NOT NULL DEFAULT '';
+ALTER TABLE subject_requests ADD COLUMN objection_effect TEXT NOT NULL DEFAULT '';
+ALTER TABLE subject_requests ADD COLUMN objection_forms TEXT NOT NULL DEFAULT '';
 CREATE UNIQUE INDEX subject_requests_reference ON subject_requests (tenant_id, reference) WHERE reference IS NOT NULL;
 -- The last reference number given per tenant and year.
 CREATE TABLE subject_request_numbers (
