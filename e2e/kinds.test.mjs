@@ -3,7 +3,8 @@
 // field; the DPO files a rectification for a citizen, approves it, and corrects a value: a
 // phone number the form would refuse is refused with the form's own message and nothing
 // changes, a good value is saved and the old one shown in the history; an objection is
-// decided with its own choices. Dutch and French, desktop and phone (no sideways scroll), axe
+// decided with its own choices (a purpose, freeze or erase) and upheld; an erasure reports per
+// place what it removed and kept. Dutch and French, desktop and phone (no sideways scroll), axe
 // clean. Screenshots: e2e/artifacts/kinds-*.png.
 //
 //   KLUIS_E2E_CHROMIUM=/usr/bin/chromium node --test e2e/kinds.test.mjs
@@ -15,9 +16,9 @@ const s = suite({ tmpPrefix: 'kluis-e2e-kinds-' });
 
 const LANGS = [
   { code: 'nl', wrongError: 'Zeg welk gegeven fout is', phoneError: 'Vul een geldig telefoonnummer in', rectified: 'De waarde is verbeterd',
-    history: 'Verbeterde waarden', upheld: 'Bezwaar gegrond (verwerking stopt)' },
+    history: 'Verbeterde waarden', places: 'Per plaats', upheld: 'Bezwaar gegrond (verwerking stopt)' },
   { code: 'fr', wrongError: 'Indiquez quelle donnée est inexacte', phoneError: 'Indiquez un numéro de téléphone valable', rectified: 'La valeur a été rectifiée',
-    history: 'Valeurs rectifiées', upheld: 'Opposition fondée (le traitement s\'arrête)' },
+    history: 'Valeurs rectifiées', places: 'Par emplacement', upheld: 'Opposition fondée (le traitement s\'arrête)' },
 ];
 
 test('every kind: filed on the public page, rectified by the DPO as the form validates', { timeout: 300_000 }, async () => {
@@ -109,6 +110,30 @@ test('every kind: filed on the public page, rectified by the DPO as the form val
       assert.equal((await page.locator('label[for=decision-approve]').textContent()).trim(), L.upheld);
       await expectNoAxeViolations(page, `the objection (${L.code})`);
       await shot(page, `kinds-objection-${L.code}`);
+      await page.selectOption('#purpose', 'online-services');
+      await page.check('#decision-approve');
+      await page.fill('#reason', 'Bezwaar gegrond');
+      assert.equal((await submit(page, 'form[action$="/decide"] button[type=submit]')).status(), 200);
+      assert.equal((await submit(page, 'form[action$="/execute"] button[type=submit]')).status(), 200);
+      await expectNoAxeViolations(page, `the upheld objection (${L.code})`);
+      await shot(page, `kinds-objection-upheld-${L.code}`);
+
+      // An erasure says per place what it removed and what it kept, and why.
+      await page.goto(`${s.baseURL}/demo/admin/requests/new?lang=${L.code}`);
+      await page.check('#kind-erasure');
+      await page.fill('#name', `Wissing ${L.code}`);
+      await page.fill('#email', `kinds.${L.code}@example.be`);
+      await page.fill('#grounds', 'Verhuisd');
+      assert.equal((await submit(page, 'main form button[type=submit]')).status(), 200);
+      await page.goto(`${s.baseURL}/demo/admin/requests?lang=${L.code}`);
+      await submit(page, `tbody tr:has-text("Wissing ${L.code}") a`);
+      await page.check('#decision-approve');
+      await page.fill('#reason', 'Identiteit gecontroleerd');
+      assert.equal((await submit(page, 'form[action$="/decide"] button[type=submit]')).status(), 200);
+      assert.equal((await submit(page, 'form[action$="/execute"] button[type=submit]')).status(), 200);
+      assert.ok((await page.locator('main').textContent()).includes(L.places), L.places);
+      await expectNoAxeViolations(page, `the erasure report (${L.code})`);
+      await shot(page, `kinds-erasure-${L.code}`);
     }
   } finally {
     await ctx.close();

@@ -146,7 +146,13 @@ type rectifyTyped struct{ Target, Value string }
 func (a *App) erasurePlaces(r *http.Request, o store.ErasureOutcome) []string {
 	var out []string
 	for _, p := range o.Places {
-		line := a.t(r, "kinds.erasure.place."+p.Place, p.Removed)
+		var line string
+		if p.Place == "drafts" || p.Place == "audit" {
+			// Places the erasure cannot or may not reach: said, not counted.
+			line = a.t(r, "kinds.erasure.place."+p.Place)
+		} else {
+			line = a.t(r, "kinds.erasure.place."+p.Place, p.Removed)
+		}
 		switch {
 		case p.Why != "" && p.Kept > 0:
 			line += " " + a.t(r, "kinds.erasure.why."+p.Why, p.Kept)
