@@ -436,6 +436,33 @@ func (db *DB) RectifySubmission(ctx context.Context, actor audit.Actor, tenantID
 			sealedOld, sealedNew, actor.ID, micros(now)); err != nil {
 			return err
 		}
+		// The case's history says it too (who, when, under which
+		// request), as a note sealed like every note, in the tenant's
+		// language.
+		var lang string
+		if err := tx.queryRow(`SELECT default_lang FROM tenants WHERE id = $1`, tenantID).Scan(&lang); err != nil {
+			return err
+		}
+		l, ok := locale.Parse(lang)
+		if !ok {
+			l = locale.NL
+		}
+		shown := func(v string) string {
+			if v == "" {
+				return locale.T(l, "kinds.rectify.empty")
+			}
+			return v
+		}
+		note := locale.T(l, "kinds.history.rectified", s.r.Reference, fl.Label.In(string(l)), shown(old.Value), shown(next.Value))
+		nid := newID(now)
+		sealedNote, err := db.keys.Seal(tenantID, eventAD(tenantID, nid), []byte(note))
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(`INSERT INTO submission_events (id, tenant_id, submission_id, kind, actor_id, body, created_at)
+			VALUES ($1, $2, $3, 'note', $4, $5, $6)`, nid, tenantID, submissionID, actor.ID, sealedNote, micros(now)); err != nil {
+			return err
+		}
 		ev.Purpose = "request " + requestID + ", field " + fl.Key
 		return tx.appendAudit(ev)
 	})

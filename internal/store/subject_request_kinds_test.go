@@ -104,9 +104,9 @@ func TestClauseDSR1_RectificationValidatedWithHistory(t *testing.T) {
 			t.Fatalf("the same value twice: %v", err)
 		}
 		ev := eventsOf(t, env, tn, "dsr.rectify")
-		last := ev[len(ev)-1]
-		if last.Outcome != audit.OutcomeSuccess || last.ObjectID != mine[0] || last.Subject == "" || strings.Contains(last.Purpose, "MARKER") {
-			t.Fatalf("rectification recorded as %+v", last)
+		lastEv := ev[len(ev)-1]
+		if lastEv.Outcome != audit.OutcomeSuccess || lastEv.ObjectID != mine[0] || lastEv.Subject == "" || strings.Contains(lastEv.Purpose, "MARKER") {
+			t.Fatalf("rectification recorded as %+v", lastEv)
 		}
 		var old []byte
 		env.Raw(t).QueryRow(`SELECT old_value FROM submission_rectifications WHERE submission_id = $1`, mine[0]).Scan(&old)
@@ -120,6 +120,16 @@ func TestClauseDSR1_RectificationValidatedWithHistory(t *testing.T) {
 		h := pc.Rectifications[0]
 		if h.Old != "MARKER-mine-vraag" || h.New != "MARKER-fixed" || h.ActorID != dsrDPO.ID || h.RequestID != r.ID || h.Field != "name" {
 			t.Fatalf("history: %+v", h)
+		}
+		// The case's history says it, with who and when.
+		d, err := env.DB.OpenSubmission(ctx, fx.otherAct, tn, store.UserViewer(fx.other.ID), mine[0], "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := d.History[len(d.History)-1]
+		if last.ActorID != dsrDPO.ID || !strings.Contains(last.Body, r.Reference) || !strings.Contains(last.Body, "MARKER-mine-vraag") ||
+			!strings.Contains(last.Body, "MARKER-fixed") {
+			t.Fatalf("case history: %+v", last)
 		}
 		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, tn, r.ID); err != nil {
 			t.Fatal(err)

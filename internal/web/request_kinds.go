@@ -54,7 +54,7 @@ type rectifyTarget struct {
 
 // rectifyHistory is one rectified value as the request page shows it.
 type rectifyHistory struct {
-	Reference, Field, Old, New, At string
+	Reference, Field, Old, New, At, By string
 }
 
 // requestCase fills the rectification part of the request page: the
@@ -67,6 +67,16 @@ func (a *App) requestCase(r *http.Request, me account.User, p *requestPage, targ
 		return err
 	}
 	lang := string(LangFrom(r.Context()))
+	names := map[string]string{}
+	if len(pc.Rectifications) > 0 {
+		users, err := a.opts.Store.Users(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID)
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			names[u.ID] = a.showName(r, u).Name
+		}
+	}
 	labels := map[string]string{}
 	for _, s := range pc.Submissions {
 		for _, f := range s.Fields {
@@ -93,7 +103,11 @@ func (a *App) requestCase(r *http.Request, me account.User, p *requestPage, targ
 		if nw == "" {
 			nw = a.t(r, "kinds.rectify.empty")
 		}
-		p.History = append(p.History, rectifyHistory{Reference: h.Reference, Field: field, Old: old, New: nw,
+		by, ok := names[h.ActorID]
+		if !ok {
+			by = a.t(r, "inbox.history.someone")
+		}
+		p.History = append(p.History, rectifyHistory{Reference: h.Reference, Field: field, Old: old, New: nw, By: by,
 			At: h.At.In(brussels).Format("02.01.2006 15:04")})
 	}
 	p.CaseShown = true
