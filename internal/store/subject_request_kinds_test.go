@@ -33,18 +33,6 @@ func sealedData(t *testing.T, env *storetest.Env, id string) string {
 	return string(b)
 }
 
-func eventsOf(t *testing.T, env *storetest.Env, tenantID, action string) []audit.Event {
-	t.Helper()
-	var out []audit.Event
-	env.DB.EachAuditEvent(ctx, tenantID, func(e *audit.Event) error {
-		if e.Action == action {
-			out = append(out, *e)
-		}
-		return nil
-	})
-	return out
-}
-
 // TestClauseDSR1_RectificationValidatedWithHistory: an approved
 // rectification changes one value of one of the person's submissions,
 // validated exactly as the form field validates; a value the field
@@ -94,7 +82,7 @@ func TestClauseDSR1_RectificationValidatedWithHistory(t *testing.T) {
 		if sealedData(t, env, mine[0]) != before {
 			t.Fatal("a refused rectification changed the submission")
 		}
-		if n := len(eventsOf(t, env, tn, "dsr.rectify")); n != 3 {
+		if n := len(env.Events(t, tn, "dsr.rectify")); n != 3 {
 			t.Fatalf("%d refused rectifications recorded, want 3 (before approval, clerk, another's)", n)
 		}
 		if err := env.DB.RectifySubmission(ctx, dsrDPO, tn, r.ID, mine[0], "name", " MARKER-fixed "); err != nil {
@@ -103,7 +91,7 @@ func TestClauseDSR1_RectificationValidatedWithHistory(t *testing.T) {
 		if err := env.DB.RectifySubmission(ctx, dsrDPO, tn, r.ID, mine[0], "name", "MARKER-fixed"); !errors.As(err, &rerr) || rerr.Key == "" {
 			t.Fatalf("the same value twice: %v", err)
 		}
-		ev := eventsOf(t, env, tn, "dsr.rectify")
+		ev := env.Events(t, tn, "dsr.rectify")
 		lastEv := ev[len(ev)-1]
 		if lastEv.Outcome != audit.OutcomeSuccess || lastEv.ObjectID != mine[0] || lastEv.Subject == "" || strings.Contains(lastEv.Purpose, "MARKER") {
 			t.Fatalf("rectification recorded as %+v", lastEv)
@@ -191,7 +179,7 @@ func TestClauseDSR1_RestrictionFreezesEditsExportsAndRetention(t *testing.T) {
 			Reason: "rapport", Lang: "nl", IDs: []string{frozen}}); !errors.As(err, &xerr) || xerr.Key != "restricted" {
 			t.Fatalf("export of only the restricted one: %v", err)
 		}
-		if got := eventsOf(t, env, tn, "dsr.restricted"); len(got) != 4 {
+		if got := env.Events(t, tn, "dsr.restricted"); len(got) != 4 {
 			t.Fatalf("%d refusals recorded, want 4 (status, rectification, two exports)", len(got))
 		} else {
 			for _, ev := range got {

@@ -170,7 +170,7 @@ func TestClauseDSR1_CitizenFilesEveryKind(t *testing.T) {
 				t.Fatalf("%s without its fields: %d\n%s", kind, resp.StatusCode, page)
 			}
 		}
-		if n := len(eventsNamed(t, env, fe.gent.ID, "dsr.code")); n != 0 {
+		if n := len(env.Events(t, fe.gent.ID, "dsr.code")); n != 0 {
 			t.Fatalf("%d codes sent for refused requests", n)
 		}
 		resp, page := fe.submit(t, "/gent/privacy/request", "lang=fr", url.Values{"email": {"an@gent.be"}, "kind": {"objection"},
@@ -179,18 +179,6 @@ func TestClauseDSR1_CitizenFilesEveryKind(t *testing.T) {
 			t.Fatalf("objection with grounds: %d\n%s", resp.StatusCode, page)
 		}
 	})
-}
-
-func eventsNamed(t *testing.T, env *storetest.Env, tenantID, action string) []audit.Event {
-	t.Helper()
-	var out []audit.Event
-	env.DB.EachAuditEvent(context.Background(), tenantID, func(e *audit.Event) error {
-		if e.Action == action {
-			out = append(out, *e)
-		}
-		return nil
-	})
-	return out
 }
 
 // DSR-1 (art. 21): the controller upholds an objection for a purpose of
