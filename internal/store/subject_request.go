@@ -1081,7 +1081,8 @@ func (db *DB) RestrictedSubmissions(ctx context.Context, tenantID string, ids []
 }
 
 // CloseSubjectRequest closes an executed or refused request, as
-// "dsr.close"; closing an executed restriction lifts it. Only the
+// "dsr.close"; closing an executed restriction lifts it, and a citizen
+// who filed it is told (art. 18.3 GDPR). Only the
 // controller (an admin or the DPO: ErrNotApproved, recorded, otherwise);
 // a request still open or closed already: ErrConflict.
 func (db *DB) CloseSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string) error {
@@ -1093,7 +1094,16 @@ func (db *DB) CloseSubjectRequest(ctx context.Context, actor audit.Actor, tenant
 			micros(tx.db.now()), tenantID, id); err != nil {
 			return err
 		}
-		return tx.appendAudit(ev)
+		if err := tx.appendAudit(ev); err != nil {
+			return err
+		}
+		// Art. 18.3 GDPR: the citizen is told when their restriction is
+		// lifted.
+		if s.r.Kind == dsr.Restriction && s.r.Status == dsr.StatusExecuted {
+			s.r.Status = dsr.StatusClosed
+			return tx.tellCitizenOutcome(tenantID, actor, s, ev)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("close subject request %s: %w", id, err)

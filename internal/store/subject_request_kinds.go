@@ -625,6 +625,8 @@ func (tx *Tx) tellCitizenOutcome(tenantID string, actor audit.Actor, s sealedReq
 		body = locale.T(l, "kinds.mail.objection.erased", legalName, s.r.Reference, erased)
 	case s.r.Kind == dsr.Objection:
 		body = locale.T(l, "kinds.mail.objection.upheld", legalName, s.r.Reference)
+	case s.r.Kind == dsr.Restriction && s.r.Status == dsr.StatusClosed:
+		body = locale.T(l, "kinds.mail.lifted", legalName, s.r.Reference)
 	case s.r.Status == dsr.StatusRefused:
 		body = locale.T(l, "kinds.mail.refused", legalName, kind, s.r.Reference, s.r.Reason)
 	case s.r.Kind == dsr.Erasure && s.r.Erasure != nil && len(s.r.Erasure.Kept) > 0:

@@ -437,3 +437,45 @@ func TestClauseDSR1_RequestReferenceSequentialPerTenantAndYear(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseDSR1_CitizenToldOfRestrictionAndItsLift: a citizen who asked
+// for a restriction is mailed when it is in force and again when the
+// controller lifts it (art. 18.3 GDPR), naming the request's reference.
+func TestClauseDSR1_CitizenToldOfRestrictionAndItsLift(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx, _, _ := personOnThreeForms(t, env)
+		tn := fx.tn.ID
+		claimed(t, env)
+		id, err := env.DB.RequestCitizenCodeWith(ctx, tn, fx.tn.LegalName, anAddress, dsr.Restriction, "fr",
+			store.KindFields{Grounds: "Une erreur est examinée"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := env.DB.FileCitizenRequest(ctx, tn, id, codeFrom(t, env, anAddress))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mailed := func(want string) {
+			t.Helper()
+			mails := claimed(t, env)
+			if len(mails) != 1 || mails[0].To != anAddress || !strings.Contains(mails[0].Body, want) || !strings.Contains(mails[0].Body, r.Reference) {
+				t.Fatalf("want one mail saying %q: %+v", want, mails)
+			}
+			env.DB.MailSent(ctx, mails[0].ID)
+		}
+		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, tn, r.ID, true, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, tn, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		mailed("a limité le traitement")
+		if err := env.DB.CloseSubjectRequest(ctx, dsrDPO, tn, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		mailed("lève la limitation")
+		if n := len(env.Events(t, tn, "dsr.outcome")); n != 2 {
+			t.Fatalf("%d outcome mails recorded, want 2", n)
+		}
+	})
+}
