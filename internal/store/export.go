@@ -194,7 +194,7 @@ func (db *DB) CreateExport(ctx context.Context, actor audit.Actor, tenantID, use
 	}
 	// Art. 18 GDPR: a restricted person's submissions are not exported;
 	// the export says how many it withheld.
-	restricted, err := db.restrictedInForm(ctx, tenantID, req.FormKey, until)
+	restricted, err := db.restrictedInForm(ctx, tenantID, req.FormKey)
 	if err != nil {
 		return Export{}, fmt.Errorf("create export: %w", err)
 	}
