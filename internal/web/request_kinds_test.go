@@ -105,7 +105,8 @@ func TestClauseDSR1_RectificationPageValidatesLikeTheForm(t *testing.T) {
 }
 
 // DSR-1 (art. 18): a restricted person's case shows it is frozen; a status
-// change and the PDF export are refused with a clear message.
+// change, the PDF export and an export of only theirs are refused with a
+// clear message, and a bulk export withholds theirs, saying how many.
 func TestClauseDSR1_RestrictedCaseRefusesChangesAndExport(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
@@ -137,6 +138,21 @@ func TestClauseDSR1_RestrictedCaseRefusesChangesAndExport(t *testing.T) {
 		}
 		if resp, page := fe.get(t, casePath+"/pdf", fe.admin); resp.StatusCode != http.StatusConflict || !strings.Contains(page, "Export geweigerd") {
 			t.Fatalf("PDF: %d\n%s", resp.StatusCode, page)
+		}
+		// A bulk export withholds the restricted one and says how many; an
+		// export of only restricted ones is refused and makes nothing.
+		kindsSubmission(t, env, fe, "bo@gent.be", "MARKER-free")
+		resp, _ = fe.submit(t, "/gent/inbox/forms/vraag/export", fe.admin, url.Values{"format": {"csv"}, "reason": {"rapport"}})
+		loc := resp.Header.Get("Location")
+		if resp.StatusCode != http.StatusSeeOther || !strings.HasSuffix(loc, "?withheld=1") {
+			t.Fatalf("bulk export: %d %q", resp.StatusCode, loc)
+		}
+		if _, page := fe.get(t, loc, fe.admin); !strings.Contains(page, "1 inzendingen zitten niet in deze export") {
+			t.Fatalf("the export does not say what it withheld:\n%s", page)
+		}
+		resp, page = fe.submit(t, "/gent/inbox/forms/vraag/export", fe.admin, url.Values{"format": {"csv"}, "reason": {"rapport"}, "id": {sid}})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "De gekozen inzendingen kunnen niet geëxporteerd worden") {
+			t.Fatalf("export of the restricted one: %d\n%s", resp.StatusCode, page)
 		}
 		if err := env.DB.CloseSubjectRequest(ctx, admin, fe.gent.ID, r.ID); err != nil {
 			t.Fatal(err)
