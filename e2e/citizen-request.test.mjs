@@ -18,9 +18,9 @@ const s = suite({ tmpPrefix: 'kluis-e2e-citizen-', env: {
 
 const address = 'citizen.e2e@example.be';
 const LANGS = [
-  { code: 'nl', locale: 'nl-BE', kind: 'access', heading: 'Vraag welke gegevens wij over u bewaren', sent: 'Kijk in uw mailbox',
+  { code: 'nl', locale: 'nl-BE', kind: 'access', heading: 'Vraag iets over uw gegevens', sent: 'Kijk in uw mailbox',
     emailError: 'Vul een geldig e-mailadres in', codeError: 'Deze code klopt niet of is verlopen', done: 'Uw verzoek is ingediend' },
-  { code: 'fr', locale: 'fr-BE', kind: 'portability', heading: 'Demandez quelles données nous conservons sur vous', sent: 'Consultez votre boîte mail',
+  { code: 'fr', locale: 'fr-BE', kind: 'portability', heading: 'Faites une demande sur vos données', sent: 'Consultez votre boîte mail',
     emailError: 'Indiquez une adresse e-mail valide', codeError: 'Ce code est incorrect ou a expiré', done: 'Votre demande a été introduite' },
 ];
 

@@ -93,6 +93,7 @@ test('data-subject requests: filed, approved by the DPO, then executed', { timeo
       await page.check(`#kind-${kind}`);
       await page.fill('#name', 'Bo Janssens');
       await page.fill('#insz', '85.07.31-003.28');
+      await page.fill('#grounds', 'Verhuisd naar het buitenland');
       response = await submit(page, 'main form button[type=submit]');
       assert.equal(response.status(), 200);
       await page.goto(`${s.baseURL}/demo/admin/requests`);

@@ -77,6 +77,10 @@ func (a *API) storeError(w http.ResponseWriter, r *http.Request, what string, er
 	case errors.Is(err, store.ErrUnreadable):
 		// Audited and alerted by the store; nothing about it is shown.
 		a.problem(w, r, http.StatusConflict, "unreadable", nil)
+	case errors.Is(err, store.ErrRestricted):
+		// Art. 18 GDPR: the person restricted processing; refused and
+		// recorded by the store (DSR-1).
+		a.problem(w, r, http.StatusConflict, "restricted", nil)
 	case errors.Is(err, store.ErrBadCursor):
 		a.problem(w, r, http.StatusBadRequest, "bad_request", []FieldError{fieldError(r, "cursor", "api.error.cursor")})
 	case errors.As(err, &ce):

@@ -221,6 +221,13 @@ var actions = []Action{
 	{Code: "dsr.package.build", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.package.code", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.download", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	// Every kind carried out (DSR-1): a value rectified, the person's
+	// submissions read to rectify them, a step refused because the
+	// person restricted processing (art. 18), the outcome mailed.
+	{Code: "dsr.rectify", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.case", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.restricted", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	{Code: "dsr.outcome", Group: GroupPrivacy, Citizen: true},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

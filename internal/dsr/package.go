@@ -39,6 +39,19 @@ type Submission struct {
 	History     []Entry         `json:"history"`
 	Replies     []Entry         `json:"replies"`
 	Events      []Event         `json:"audit_events"`
+	// Rectifications are the values corrected at the person's request
+	// (art. 16 GDPR), the old value kept with who, when and the request.
+	Rectifications []Correction `json:"rectifications,omitempty"`
+}
+
+// Correction is one rectified value of a submission.
+type Correction struct {
+	Field   string    `json:"field"`
+	Old     string    `json:"old_value"`
+	New     string    `json:"new_value"`
+	By      string    `json:"by"`
+	At      time.Time `json:"at"`
+	Request string    `json:"request"`
 }
 
 // Attachment is a file's description (its content is delivered apart).

@@ -81,7 +81,7 @@ func PortalCodeMail(legalName, lang, code string) OutgoingMail {
 // submissions hold it and returns a challenge id whatever the address
 // (the page answers the same), audited as "portal.code".
 func (db *DB) RequestPortalCode(ctx context.Context, tenantID, legalName, address, lang string) (string, error) {
-	return db.mailCitizenCode(ctx, tenantID, address, PortalCodeKind, lang, "portal.code", func(code string) OutgoingMail {
+	return db.mailCitizenCode(ctx, tenantID, address, PortalCodeKind, lang, "portal.code", KindFields{}, func(code string) OutgoingMail {
 		return PortalCodeMail(legalName, lang, code)
 	})
 }

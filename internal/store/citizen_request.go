@@ -61,19 +61,35 @@ func (db *DB) codeHash(tenantID, id, code string) ([]byte, error) {
 // the person's pseudonym. Expired challenges of the tenant are deleted on
 // the way (their own sweep).
 func (db *DB) RequestCitizenCode(ctx context.Context, tenantID, legalName, address string, kind dsr.Kind, lang string) (string, error) {
+	return db.RequestCitizenCodeWith(ctx, tenantID, legalName, address, kind, lang, KindFields{})
+}
+
+// RequestCitizenCodeWith is RequestCitizenCode for a kind with its own
+// fields (what is wrong and the correction, or the grounds): they are
+// checked (*ChangeError naming the missing one) before anything is stored,
+// and kept sealed with the challenge until the code files the request.
+func (db *DB) RequestCitizenCodeWith(ctx context.Context, tenantID, legalName, address string, kind dsr.Kind, lang string,
+	fields KindFields) (string, error) {
 	if !kind.Valid() {
 		return "", &ChangeError{"kind", "required"}
 	}
-	return db.mailCitizenCode(ctx, tenantID, address, string(kind), lang, "dsr.code", func(code string) OutgoingMail {
+	fp := SubjectPerson{Wrong: fields.Wrong, Correction: fields.Correction, Grounds: fields.Grounds}
+	if err := checkKindFields(kind, &fp); err != nil {
+		return "", err
+	}
+	fields = KindFields{Wrong: fp.Wrong, Correction: fp.Correction, Grounds: fp.Grounds}
+	return db.mailCitizenCode(ctx, tenantID, address, string(kind), lang, "dsr.code", fields, func(code string) OutgoingMail {
 		return CitizenCodeMail(legalName, lang, code)
 	})
 }
 
 // mailCitizenCode is the one-time code both the request page and the
 // citizen's own view sign in with (DSR-1): a challenge id whatever the
-// address; a stored hash, a row of kind and a mail (compose, audited as
-// action) only when the tenant's submissions hold the address.
-func (db *DB) mailCitizenCode(ctx context.Context, tenantID, address, kind, lang, action string, compose func(code string) OutgoingMail) (string, error) {
+// address; a stored hash, a row of kind with its sealed fields and a mail
+// (compose, audited as action) only when the tenant's submissions hold
+// the address.
+func (db *DB) mailCitizenCode(ctx context.Context, tenantID, address, kind, lang, action string, fields KindFields,
+	compose func(code string) OutgoingMail) (string, error) {
 	if err := db.requireKeys(); err != nil {
 		return "", err
 	}
@@ -97,6 +113,11 @@ func (db *DB) mailCitizenCode(ctx context.Context, tenantID, address, kind, lang
 	if err != nil {
 		return "", fmt.Errorf("citizen code: %w", err)
 	}
+	plainFields, _ := json.Marshal(fields)
+	sealedFields, err := db.keys.Seal(tenantID, codeDetailsAD(tenantID, id), plainFields)
+	if err != nil {
+		return "", fmt.Errorf("citizen code: %w", err)
+	}
 	pseudonym := subjectPseudonym(index)
 	err = db.write(ctx, func(tx *Tx) error {
 		if _, err := tx.exec(`DELETE FROM subject_request_codes WHERE tenant_id = $1 AND expires_at < $2`, tenantID, micros(now)); err != nil {
@@ -111,9 +132,9 @@ func (db *DB) mailCitizenCode(ctx context.Context, tenantID, address, kind, lang
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(`INSERT INTO subject_request_codes (id, tenant_id, kind, lang, email, email_index, code_hash, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, id, tenantID, kind, lang, sealed, index, hash,
-			micros(now), micros(now.Add(CitizenCodeTTL))); err != nil {
+		if _, err := tx.exec(`INSERT INTO subject_request_codes (id, tenant_id, kind, lang, email, email_index, code_hash, created_at, expires_at,
+			details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, id, tenantID, string(kind), lang, sealed, index, hash,
+			micros(now), micros(now.Add(CitizenCodeTTL)), sealedFields); err != nil {
 			return err
 		}
 		actor := audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"}
@@ -134,8 +155,8 @@ func (db *DB) mailCitizenCode(ctx context.Context, tenantID, address, kind, lang
 
 // spentCode is a challenge whose right code was just used up.
 type spentCode struct {
-	kind, lang    string
-	sealed, index []byte
+	kind, lang             string
+	sealed, index, details []byte
 }
 
 // spendCode uses up challenge id of the sign-in (portal) or of a request
@@ -151,8 +172,9 @@ func (tx *Tx) spendCode(tenantID, id string, want []byte, portal bool) (c spentC
 	var attempts int
 	var expires int64
 	var used sql.NullInt64
-	err = tx.queryRow(`SELECT kind, lang, email, email_index, code_hash, attempts, expires_at, used_at FROM subject_request_codes
-		WHERE tenant_id = $1 AND id = $2 AND `+use, tenantID, id).Scan(&c.kind, &c.lang, &c.sealed, &c.index, &hash, &attempts, &expires, &used)
+	err = tx.queryRow(`SELECT kind, lang, email, email_index, code_hash, attempts, expires_at, used_at, details FROM subject_request_codes
+		WHERE tenant_id = $1 AND id = $2 AND `+use, tenantID, id).Scan(&c.kind, &c.lang, &c.sealed, &c.index, &hash, &attempts, &expires, &used,
+		&c.details)
 	if errors.Is(err, sql.ErrNoRows) {
 		return c, false, nil
 	}
@@ -202,14 +224,25 @@ func (db *DB) FileCitizenRequest(ctx context.Context, tenantID, id, code string)
 		}
 		pseudonym := subjectPseudonym(index)
 		actor := audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"}
-		r = SubjectRequest{ID: newID(now), Kind: dsr.Kind(kind), Person: SubjectPerson{Email: string(address), Lang: lang},
+		var fields KindFields
+		if len(c.details) > 0 {
+			plain, err := db.keys.Open(tenantID, codeDetailsAD(tenantID, id), c.details)
+			if err != nil {
+				return fmt.Errorf("code %s: %w", id, ErrUnreadable)
+			}
+			if err := json.Unmarshal(plain, &fields); err != nil {
+				return err
+			}
+		}
+		r = SubjectRequest{ID: newID(now), Kind: dsr.Kind(kind), Person: SubjectPerson{Email: string(address), Lang: lang,
+			Wrong: fields.Wrong, Correction: fields.Correction, Grounds: fields.Grounds},
 			FiledByKind: string(audit.KindCitizen), FiledBy: pseudonym, Status: dsr.StatusReceived, ReceivedAt: now, DueAt: dsr.DueAt(now)}
 		plain, _ := json.Marshal(r.Person)
 		person, err := db.keys.Seal(tenantID, requestAD(tenantID, "person", r.ID), plain)
 		if err != nil {
 			return err
 		}
-		_, err = tx.insertRequest(actor, tenantID, r, person, nil, index)
+		_, err = tx.insertRequest(actor, tenantID, &r, person, nil, index)
 		return err
 	})
 	switch {
@@ -243,7 +276,7 @@ func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, e
 	}
 	m := OutgoingMail{To: s.r.Person.Email, Kind: "dsr.answer", Lang: string(l),
 		Subject: locale.T(l, "citizen.mail.ready.subject", legalName),
-		Body: locale.T(l, "package.mail.ready.body", legalName, s.r.ID, PackageURL(linkBase, slug, token, string(l)),
+		Body: locale.T(l, "package.mail.ready.body", legalName, s.r.Reference, PackageURL(linkBase, slug, token, string(l)),
 			until.Add(-time.Second).In(brussels).Format("02.01.2006"), PackageDownloadsMax, legalName)}
 	mailID, err := tx.enqueueMail(tenantID, m, actor)
 	if err != nil {

@@ -80,14 +80,17 @@ type ExportRequest struct {
 
 // Export is one export as its owner sees it (never its content).
 type Export struct {
-	ID         string
-	TenantID   string
-	UserID     string
-	FormKey    string
-	Format     string
-	Lang       string
-	Status     string
-	Selected   []string // the selected ids; nil for all
+	ID       string
+	TenantID string
+	UserID   string
+	FormKey  string
+	Format   string
+	Lang     string
+	Status   string
+	Selected []string // the selected ids; nil for all
+	// Withheld is how many submissions CreateExport left out because their
+	// person restricted processing (art. 18 GDPR); not stored.
+	Withheld   int
 	Total      int64
 	Done       int64
 	Size       int64
@@ -189,6 +192,35 @@ func (db *DB) CreateExport(ctx context.Context, actor audit.Actor, tenantID, use
 			return Export{}, fmt.Errorf("create export: %w", err)
 		}
 	}
+	// Art. 18 GDPR: a restricted person's submissions are not exported;
+	// the export says how many it withheld.
+	restricted, err := db.restrictedInForm(ctx, tenantID, req.FormKey)
+	if err != nil {
+		return Export{}, fmt.Errorf("create export: %w", err)
+	}
+	if len(restricted) > 0 {
+		kept := ids[:0:0]
+		for _, id := range ids {
+			if restricted[id] {
+				e.Withheld++
+			} else {
+				kept = append(kept, id)
+			}
+		}
+		ids = kept
+		if e.Selected != nil {
+			e.Selected = ids
+		}
+	}
+	if e.Withheld > 0 && len(ids) == 0 {
+		if err := db.write(ctx, func(tx *Tx) error {
+			return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.restricted", ObjectType: "export",
+				Outcome: audit.OutcomeDenied, Purpose: fmt.Sprintf("export of form %s refused: %d withheld, processing restricted", req.FormKey, e.Withheld)})
+		}); err != nil {
+			return Export{}, fmt.Errorf("create export: %w", err)
+		}
+		return Export{}, &ExportInvalidError{"ids", "restricted"}
+	}
 	e.Total = int64(len(ids))
 	key := make([]byte, 32)
 	rand.Read(key)
@@ -218,6 +250,12 @@ func (db *DB) CreateExport(ctx context.Context, actor audit.Actor, tenantID, use
 			VALUES ($1, $2, $3, $4, $5, 'pending', $6, 1, $6)`,
 			newID(now), tenantID, ExportJobKind, ExportJobKind+"@"+e.ID, tenantID+"/"+e.ID, micros(now)); err != nil {
 			return err
+		}
+		if e.Withheld > 0 {
+			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.restricted", ObjectType: "export",
+				ObjectID: e.ID, Outcome: audit.OutcomeDenied, Purpose: fmt.Sprintf("%d withheld from the export, processing restricted", e.Withheld)}); err != nil {
+				return err
+			}
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "export.create", ObjectType: "export",
 			ObjectID: e.ID, Purpose: purpose})
@@ -405,7 +443,9 @@ func (db *DB) ExportSubmissions(ctx context.Context, actor audit.Actor, tenantID
 	if !ok {
 		return db.exportDenied(ctx, actor, tenantID, "export.run", "export "+exportID+", form "+e.FormKey)
 	}
-	const cols = `SELECT id, reference, status, created_at, form_version, due_at, lang, data FROM submissions `
+	// A restriction that came after the export was asked for still
+	// withholds the person's rows (art. 18 GDPR).
+	const cols = `SELECT id, reference, status, created_at, form_version, due_at, lang, data FROM submissions s `
 	if sel != "" {
 		ids := strings.Split(sel, "\n")
 		for chunk := range slices.Chunk(ids, exportBatch) {
@@ -416,7 +456,7 @@ func (db *DB) ExportSubmissions(ctx context.Context, actor audit.Actor, tenantID
 				ph[i] = fmt.Sprintf("$%d", i+3)
 			}
 			batch, err := db.exportBatch(ctx, actor, tenantID, exportID, cols+`WHERE tenant_id = $1 AND form_key = $2 AND id IN (`+
-				strings.Join(ph, ", ")+`) ORDER BY created_at, id`, args...)
+				strings.Join(ph, ", ")+`) AND NOT `+restrictedClause+` ORDER BY created_at, id`, args...)
 			if err != nil {
 				return fmt.Errorf("export %s: %w", exportID, err)
 			}
@@ -432,7 +472,7 @@ func (db *DB) ExportSubmissions(ctx context.Context, actor audit.Actor, tenantID
 	lastID := ""
 	for {
 		batch, err := db.exportBatch(ctx, actor, tenantID, exportID, cols+`WHERE tenant_id = $1 AND form_key = $2 AND created_at <= $3
-			AND (created_at > $4 OR (created_at = $4 AND id > $5)) ORDER BY created_at, id LIMIT `+fmt.Sprint(exportBatch),
+			AND (created_at > $4 OR (created_at = $4 AND id > $5)) AND NOT `+restrictedClause+` ORDER BY created_at, id LIMIT `+fmt.Sprint(exportBatch),
 			tenantID, e.FormKey, until, lastAt, lastID)
 		if err != nil {
 			return fmt.Errorf("export %s: %w", exportID, err)

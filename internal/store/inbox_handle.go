@@ -348,6 +348,16 @@ func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID 
 			return err
 		}
 		ev.Subject = subjectPseudonym(index)
+		if kind == "status" {
+			// Art. 18 GDPR: a restricted person's case is not moved on.
+			restricted, err := tx.restrictedAmong(tenantID, []string{id})
+			if err != nil {
+				return err
+			}
+			if restricted[id] {
+				return tx.refuseRestricted(ev, "status change")
+			}
+		}
 		var newStatus, newAssignee any
 		switch kind {
 		case "status":

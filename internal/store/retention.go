@@ -804,7 +804,12 @@ func (tx *Tx) heldIn(tenantID, formKey string, now time.Time) (bool, map[string]
 		}
 		held[id] = true
 	}
-	return form, held, rows.Err()
+	if err := rows.Err(); err != nil {
+		return false, nil, err
+	}
+	// Art. 18 GDPR: a restricted person's submissions are held like a
+	// legal hold while the restriction is in force (subject_request_kinds.go).
+	return form, held, tx.retentionRestrictedIn(tenantID, formKey, held)
 }
 
 // chunkDone is what a chunk's rows leave to do: submissions now spent
@@ -850,6 +855,8 @@ func (tx *Tx) finishChunk(tenantID string, d chunkDone) error {
 		ids []string
 	}{
 		{`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id IN (%s)`, gone},
+		// A rectified value's history ends with the submission's values (DSR-1).
+		{`DELETE FROM submission_rectifications WHERE tenant_id = $1 AND submission_id IN (%s)`, gone},
 		{`UPDATE submission_events SET body = NULL WHERE tenant_id = $1 AND submission_id IN (%s)`, d.spent},
 		{`UPDATE submission_replies SET body = NULL WHERE tenant_id = $1 AND submission_id IN (%s)`, d.spent},
 		{`DELETE FROM submission_events WHERE tenant_id = $1 AND submission_id IN (%s)`, d.removed},

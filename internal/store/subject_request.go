@@ -31,6 +31,12 @@ type SubjectPerson struct {
 	INSZ    string `json:"insz,omitempty"`
 	Lang    string `json:"lang"`
 	Details string `json:"details,omitempty"`
+	// The kind's own fields: for a rectification which value is wrong and
+	// what it should be; for an erasure, a restriction or an objection the
+	// person's grounds (art. 16-18, 21 GDPR).
+	Wrong      string `json:"wrong,omitempty"`
+	Correction string `json:"correction,omitempty"`
+	Grounds    string `json:"grounds,omitempty"`
 }
 
 // NewSubjectRequest is a request as filed. Report is the mail to the
@@ -45,7 +51,9 @@ type NewSubjectRequest struct {
 
 // SubjectRequest is one request, opened.
 type SubjectRequest struct {
-	ID           string
+	ID string
+	// Reference is the short reference people read (VZ-2026-0042).
+	Reference    string
 	Kind         dsr.Kind
 	Person       SubjectPerson
 	FiledByKind  string // user or operator
@@ -61,6 +69,13 @@ type SubjectRequest struct {
 	ExecutedAt   time.Time
 	// Erasure is what an executed erasure did; nil otherwise.
 	Erasure *ErasureOutcome
+	// Objection is the controller's decision on an objection: "" none yet,
+	// ObjectionUpheld or ObjectionCompelling; ObjectionPurpose the register
+	// purpose objected to ("" all processing) and ObjectionEffect what an
+	// upheld one does (EffectRestrict or EffectErase).
+	Objection        string
+	ObjectionPurpose string
+	ObjectionEffect  string
 }
 
 // Overdue reports whether the request is open past its deadline at now.
@@ -133,6 +148,11 @@ func (db *DB) FileSubjectRequest(ctx context.Context, actor audit.Actor, tenantI
 		return SubjectRequest{}, &ChangeError{"email", "identifier_required"}
 	case len([]rune(p.Details)) > RequestReasonMax:
 		return SubjectRequest{}, &ChangeError{"details", "too_long"}
+	}
+	if err := checkKindFields(in.Kind, &p); err != nil {
+		return SubjectRequest{}, err
+	}
+	switch {
 	case actor.Kind != audit.KindUser && actor.Kind != audit.KindOperator:
 		return SubjectRequest{}, fmt.Errorf("file subject request: actor kind %q may not file", actor.Kind)
 	}
@@ -152,7 +172,7 @@ func (db *DB) FileSubjectRequest(ctx context.Context, actor audit.Actor, tenantI
 		return SubjectRequest{}, fmt.Errorf("file subject request: %w", err)
 	}
 	err = db.write(ctx, func(tx *Tx) error {
-		ev, err := tx.insertRequest(actor, tenantID, r, person, subject, email)
+		ev, err := tx.insertRequest(actor, tenantID, &r, person, subject, email)
 		if err != nil {
 			return err
 		}
@@ -183,7 +203,7 @@ func (db *DB) FileSubjectRequest(ctx context.Context, actor audit.Actor, tenantI
 // insertRequest files r unless the person has an open request of the same
 // kind (*DuplicateRequestError), and audits it ("dsr.file") in tx: the one
 // path staff and citizens file by (DSR-1).
-func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r SubjectRequest, person, subject, email []byte) (audit.Event, error) {
+func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r *SubjectRequest, person, subject, email []byte) (audit.Event, error) {
 	var dup string
 	err := tx.queryRow(`SELECT id FROM subject_requests WHERE tenant_id = $1 AND kind = $2 AND status IN ('received', 'approved')
 		AND ((subject_index IS NOT NULL AND subject_index = $3) OR (email_index IS NOT NULL AND email_index = $4))
@@ -194,9 +214,15 @@ func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r SubjectRequest
 	case !errors.Is(err, sql.ErrNoRows):
 		return audit.Event{}, err
 	}
+	ref, err := tx.nextRequestReference(tenantID, r.ReceivedAt)
+	if err != nil {
+		return audit.Event{}, err
+	}
+	r.Reference = ref
 	if _, err := tx.exec(`INSERT INTO subject_requests (id, tenant_id, kind, person, subject_index, email_index, filed_by_kind,
-		filed_by, status, received_at, due_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10)`,
-		r.ID, tenantID, string(r.Kind), person, subject, email, r.FiledByKind, r.FiledBy, r.Status, micros(r.ReceivedAt), micros(r.DueAt)); err != nil {
+		filed_by, status, received_at, due_at, updated_at, reference) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $10, $12)`,
+		r.ID, tenantID, string(r.Kind), person, subject, email, r.FiledByKind, r.FiledBy, r.Status, micros(r.ReceivedAt), micros(r.DueAt),
+		ref); err != nil {
 		return audit.Event{}, err
 	}
 	ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.file", ObjectType: "subject_request", ObjectID: r.ID,
@@ -205,7 +231,7 @@ func (tx *Tx) insertRequest(actor audit.Actor, tenantID string, r SubjectRequest
 }
 
 const requestColumns = `id, kind, person, filed_by_kind, filed_by, status, reason, decided_by, decided_at, received_at, due_at,
-	extend_reason, executed_by, executed_at, outcome`
+	extend_reason, executed_by, executed_at, outcome, COALESCE(reference, ''), objection, objection_purpose, objection_effect`
 
 type sealedRequest struct {
 	r                        SubjectRequest
@@ -220,7 +246,8 @@ type sealedRequest struct {
 
 func scanRequest(row interface{ Scan(...any) error }, s *sealedRequest, extra ...any) error {
 	dest := append([]any{&s.r.ID, &s.kind, &s.person, &s.r.FiledByKind, &s.r.FiledBy, &s.r.Status, &s.reason, &s.decidedBy,
-		&s.decidedAt, &s.receivedAt, &s.dueAt, &s.extend, &s.executedBy, &s.executedAt, &s.outcome}, extra...)
+		&s.decidedAt, &s.receivedAt, &s.dueAt, &s.extend, &s.executedBy, &s.executedAt, &s.outcome, &s.r.Reference, &s.r.Objection,
+		&s.r.ObjectionPurpose, &s.r.ObjectionEffect}, extra...)
 	if err := row.Scan(dest...); err != nil {
 		return err
 	}
@@ -232,7 +259,7 @@ func scanRequest(row interface{ Scan(...any) error }, s *sealedRequest, extra ..
 	if s.executedAt.Valid {
 		s.r.ExecutedAt = fromMicros(s.executedAt.Int64)
 	}
-	if s.r.Kind == dsr.Erasure && s.outcome != "" {
+	if (s.r.Kind == dsr.Erasure || s.r.Kind == dsr.Objection) && s.outcome != "" {
 		s.r.Erasure = &ErasureOutcome{}
 		if err := json.Unmarshal([]byte(s.outcome), s.r.Erasure); err != nil {
 			return fmt.Errorf("request %s outcome: %w", s.r.ID, err)
@@ -270,9 +297,14 @@ func (db *DB) openRequest(tenantID string, s *sealedRequest) error {
 // readRequest reads and opens request id of tenantID in tx, with its
 // indexes; sql.ErrNoRows when there is none.
 func (tx *Tx) readRequest(tenantID, id string) (sealedRequest, error) {
+	return tx.readRequestBy(tenantID, "id", id)
+}
+
+// readRequestBy is readRequest by column (id or reference).
+func (tx *Tx) readRequestBy(tenantID, column, value string) (sealedRequest, error) {
 	var s sealedRequest
 	err := scanRequest(tx.queryRow(`SELECT `+requestColumns+`, subject_index, email_index FROM subject_requests
-		WHERE tenant_id = $1 AND id = $2`, tenantID, id), &s, &s.subjectIndex, &s.emailIndex)
+		WHERE tenant_id = $1 AND `+column+` = $2`, tenantID, value), &s, &s.subjectIndex, &s.emailIndex)
 	if err != nil {
 		return s, err
 	}
@@ -325,15 +357,21 @@ func (db *DB) SubjectRequests(ctx context.Context, actor audit.Actor, tenantID s
 	return out, nil
 }
 
-// SubjectRequestByID opens request id for the controller's page, recorded
-// as "dsr.read". ErrNotFound for none of the tenant's.
+// SubjectRequestByID opens request id — or the request whose short
+// reference (VZ-2026-0042) id is, as people quote it — for the
+// controller's page, recorded as "dsr.read". ErrNotFound for none of the
+// tenant's.
 func (db *DB) SubjectRequestByID(ctx context.Context, actor audit.Actor, tenantID, id string) (SubjectRequest, error) {
 	if err := db.requireKeys(); err != nil {
 		return SubjectRequest{}, err
 	}
 	var r SubjectRequest
 	err := db.write(ctx, func(tx *Tx) error {
-		s, err := tx.readRequest(tenantID, id)
+		column := "id"
+		if strings.HasPrefix(id, RequestReferencePrefix+"-") {
+			column = "reference"
+		}
+		s, err := tx.readRequestBy(tenantID, column, id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return ErrNotFound
 		}
@@ -342,7 +380,7 @@ func (db *DB) SubjectRequestByID(ctx context.Context, actor audit.Actor, tenantI
 		}
 		r = s.r
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.read", ObjectType: "subject_request",
-			ObjectID: id, Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(r.Kind)})
+			ObjectID: r.ID, Subject: pseudonymOf(s.subjectIndex, s.emailIndex), Purpose: string(r.Kind)})
 	})
 	if err != nil {
 		return SubjectRequest{}, fmt.Errorf("subject request %s: %w", id, err)
@@ -402,6 +440,10 @@ func (tx *Tx) deniedStep(ev audit.Event) error {
 // already decided is not decided again (ErrConflict); the reason is
 // required (*ChangeError).
 func (db *DB) DecideSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string, approve bool, reason string) error {
+	return db.decideRequest(ctx, actor, tenantID, id, approve, reason, ObjectionChoice{})
+}
+
+func (db *DB) decideRequest(ctx context.Context, actor audit.Actor, tenantID, id string, approve bool, reason string, choice ObjectionChoice) error {
 	reason = strings.TrimSpace(reason)
 	switch {
 	case reason == "":
@@ -425,11 +467,35 @@ func (db *DB) DecideSubjectRequest(ctx context.Context, actor audit.Actor, tenan
 			return ErrConflict
 		}
 		now := tx.db.now()
-		if _, err := tx.exec(`UPDATE subject_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4, updated_at = $4
-			WHERE tenant_id = $5 AND id = $6 AND status = 'received'`, status, sealed, actor.ID, micros(now), tenantID, id); err != nil {
+		// An objection is decided by the controller itself (art. 21 GDPR):
+		// approving it upholds it, refusing it states compelling
+		// legitimate grounds, which the citizen is told with the reason.
+		objection := ""
+		if s.r.Kind == dsr.Objection {
+			objection = ObjectionCompelling
+			if approve {
+				objection = ObjectionUpheld
+				if err := tx.checkObjectionChoice(tenantID, &choice); err != nil {
+					return err
+				}
+			} else {
+				choice = ObjectionChoice{}
+			}
+			ev.Purpose = strings.TrimSpace(fmt.Sprintf("objection %s %s %s", objection, choice.Effect, choice.Purpose))
+		}
+		if _, err := tx.exec(`UPDATE subject_requests SET status = $1, reason = $2, decided_by = $3, decided_at = $4, updated_at = $4,
+			objection = $7, objection_purpose = $8, objection_effect = $9 WHERE tenant_id = $5 AND id = $6 AND status = 'received'`,
+			status, sealed, actor.ID, micros(now), tenantID, id, objection, choice.Purpose, choice.Effect); err != nil {
 			return err
 		}
-		return tx.appendAudit(ev)
+		if err := tx.appendAudit(ev); err != nil {
+			return err
+		}
+		if !approve {
+			s.r.Status, s.r.Reason, s.r.Objection = status, reason, objection
+			return tx.tellCitizenOutcome(tenantID, actor, s, ev)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("decide subject request %s: %w", id, err)
@@ -499,8 +565,15 @@ func (db *DB) ExecuteSubjectRequestWith(ctx context.Context, actor audit.Actor, 
 		}
 		now := tx.db.now()
 		var outcome []byte
-		if s.r.Kind == dsr.Erasure {
-			o, err := tx.eraseFor(tenantID, actor, s.subjectIndex, s.emailIndex, ev.Subject)
+		switch {
+		case s.r.Kind == dsr.Erasure || (s.r.Kind == dsr.Objection && s.r.ObjectionEffect == EffectErase):
+			// An objection upheld with erasure erases what the objected
+			// purpose collected (art. 17.1(c) GDPR).
+			only, err := tx.formsForPurpose(tenantID, s.r.ObjectionPurpose)
+			if err != nil {
+				return err
+			}
+			o, err := tx.eraseFor(tenantID, actor, s.subjectIndex, s.emailIndex, ev.Subject, only)
 			if err != nil {
 				return err
 			}
@@ -508,6 +581,10 @@ func (db *DB) ExecuteSubjectRequestWith(ctx context.Context, actor audit.Actor, 
 				return err
 			}
 			outcome, _ = json.Marshal(o)
+		case s.r.Kind == dsr.Objection:
+			if err := tx.fixObjectionForms(tenantID, id, s.r.ObjectionPurpose); err != nil {
+				return err
+			}
 		}
 		res, err := tx.exec(`UPDATE subject_requests SET status = 'executed', executed_by = $1, executed_at = $2, updated_at = $2, outcome = $5
 			WHERE tenant_id = $3 AND id = $4 AND status = 'approved'`, actor.ID, micros(now), tenantID, id, string(outcome))
@@ -521,7 +598,12 @@ func (db *DB) ExecuteSubjectRequestWith(ctx context.Context, actor audit.Actor, 
 			return err
 		}
 		if s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability {
-			return nil
+			s.r.Status = dsr.StatusExecuted
+			if len(outcome) > 0 {
+				s.r.Erasure = &ErasureOutcome{}
+				_ = json.Unmarshal(outcome, s.r.Erasure)
+			}
+			return tx.tellCitizenOutcome(tenantID, actor, s, ev)
 		}
 		token, until, err := tx.buildPackage(tenantID, s, ev, opts)
 		if err != nil {
@@ -664,6 +746,9 @@ func (tx *Tx) packageParts(tenantID string, subs []dsr.Submission) error {
 			return err
 		}
 		if err := tx.packageEvents(subs, at, in, args); err != nil {
+			return err
+		}
+		if err := tx.packageRectifications(tenantID, subs, at, in, args); err != nil {
 			return err
 		}
 	}
@@ -866,6 +951,9 @@ func (db *DB) RemindSubjectRequests(ctx context.Context, actor audit.Actor, tena
 type ErasureOutcome struct {
 	Erased int         `json:"erased"`
 	Kept   []KeptByLaw `json:"kept"`
+	// Places says per place that holds personal data what the erasure
+	// removed and what it kept, and why (erasurePlaces).
+	Places []ErasurePlace `json:"places,omitempty"`
 }
 
 // KeptByLaw is one form's submissions kept by legal obligation.
@@ -881,7 +969,10 @@ type KeptByLaw struct {
 // per form (form_stats) stay, and the audit log keeps its events, which
 // name the person only by pseudonym. The erased ids are recorded as
 // "dsr.erase".
-func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte, pseudonym string) (ErasureOutcome, error) {
+//
+// only, when not nil, limits the erasure to the submissions of those forms
+// (an objection upheld for one purpose).
+func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte, pseudonym string, only map[string]bool) (ErasureOutcome, error) {
 	out := ErasureOutcome{Kept: []KeptByLaw{}}
 	reg, _, err := tx.currentRegister(tenantID)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -896,6 +987,7 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 	type sub struct {
 		id, form string
 		version  int
+		created  int64
 	}
 	var subs []sub
 	seen := map[string]bool{}
@@ -903,18 +995,18 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 		if len(index) == 0 {
 			continue
 		}
-		rows, err := tx.query(`SELECT id, form_key, form_version FROM submissions WHERE tenant_id = $1 AND (subject_index = $2 OR contact_index = $2)
+		rows, err := tx.query(`SELECT id, form_key, form_version, created_at FROM submissions WHERE tenant_id = $1 AND (subject_index = $2 OR contact_index = $2)
 			ORDER BY created_at, id`, tenantID, index)
 		if err != nil {
 			return out, err
 		}
 		for rows.Next() {
 			var s sub
-			if err := rows.Scan(&s.id, &s.form, &s.version); err != nil {
+			if err := rows.Scan(&s.id, &s.form, &s.version, &s.created); err != nil {
 				rows.Close()
 				return out, err
 			}
-			if !seen[s.id] {
+			if !seen[s.id] && (only == nil || only[s.form]) {
 				seen[s.id] = true
 				subs = append(subs, s)
 			}
@@ -935,6 +1027,7 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 	}
 	kept := map[string]*KeptByLaw{}
 	var erased []string
+	var reach erasureReach
 	for _, s := range subs {
 		purpose := ""
 		if f, err := tx.formDefinition(tenantID, s.form, s.version); err == nil {
@@ -954,15 +1047,27 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 			kept[s.form].Count++
 			continue
 		}
-		for _, q := range []string{
+		for i, q := range []string{
 			`DELETE FROM attachments WHERE tenant_id = $1 AND submission_id = $2`,
 			`DELETE FROM submission_events WHERE tenant_id = $1 AND submission_id = $2`,
 			`DELETE FROM submission_replies WHERE tenant_id = $1 AND submission_id = $2`,
+			`DELETE FROM submission_rectifications WHERE tenant_id = $1 AND submission_id = $2`,
 			`DELETE FROM submissions WHERE tenant_id = $1 AND id = $2`,
 		} {
-			if _, err := tx.exec(q, tenantID, s.id); err != nil {
+			res, err := tx.exec(q, tenantID, s.id)
+			if err != nil {
 				return out, err
 			}
+			n, _ := res.RowsAffected()
+			switch i {
+			case 0:
+				reach.files += int(n)
+			case 1, 2, 3:
+				reach.history += int(n)
+			}
+		}
+		if err := tx.eraseCopies(tenantID, actor, s.id, s.form, s.created, &reach); err != nil {
+			return out, err
 		}
 		erased = append(erased, s.id)
 	}
@@ -982,10 +1087,13 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 			if len(index) == 0 {
 				continue
 			}
-			if _, err := tx.exec(`DELETE FROM mail_outbox WHERE tenant_id = $1 AND recipient_index = $2 AND status <> 'sending'`,
-				tenantID, index); err != nil {
+			res, err := tx.exec(`DELETE FROM mail_outbox WHERE tenant_id = $1 AND recipient_index = $2 AND status <> 'sending'`,
+				tenantID, index)
+			if err != nil {
 				return out, err
 			}
+			n, _ := res.RowsAffected()
+			reach.mails += int(n)
 		}
 	}
 	// Destroying the person's keys reaches the copies made before (what
@@ -993,6 +1101,7 @@ func (tx *Tx) eraseFor(tenantID string, actor audit.Actor, subject, email []byte
 	if err := tx.destroyPersonKeys(tenantID, actor, pseudonym, [][]byte{subject, email}, personKeys); err != nil {
 		return out, err
 	}
+	out.Places = reach.places(out)
 	return out, tx.appendListed(audit.Event{TenantID: tenantID, Actor: actor, Action: "dsr.erase", ObjectType: "submission",
 		Subject: pseudonym}, erased, fmt.Sprintf("%d erased, %d kept by legal obligation", out.Erased, len(subs)-out.Erased))
 }
@@ -1031,9 +1140,7 @@ func (db *DB) RestrictedSubmissions(ctx context.Context, tenantID string, ids []
 		marks[i] = fmt.Sprintf("$%d", i+2)
 	}
 	rows, err := db.sql.QueryContext(ctx, `SELECT s.id FROM submissions s WHERE s.tenant_id = $1 AND s.id IN (`+strings.Join(marks, ", ")+`)
-		AND EXISTS (SELECT 1 FROM subject_requests r WHERE r.tenant_id = s.tenant_id AND r.kind = 'restriction' AND r.status = 'executed'
-			AND (r.subject_index = s.subject_index OR r.subject_index = s.contact_index
-				OR r.email_index = s.subject_index OR r.email_index = s.contact_index))`, args...)
+		AND `+restrictedClause, args...)
 	if err != nil {
 		return nil, fmt.Errorf("restricted submissions: %w", err)
 	}
@@ -1049,7 +1156,8 @@ func (db *DB) RestrictedSubmissions(ctx context.Context, tenantID string, ids []
 }
 
 // CloseSubjectRequest closes an executed or refused request, as
-// "dsr.close"; closing an executed restriction lifts it. Only the
+// "dsr.close"; closing an executed restriction lifts it, and a citizen
+// who filed it is told (art. 18.3 GDPR). Only the
 // controller (an admin or the DPO: ErrNotApproved, recorded, otherwise);
 // a request still open or closed already: ErrConflict.
 func (db *DB) CloseSubjectRequest(ctx context.Context, actor audit.Actor, tenantID, id string) error {
@@ -1061,7 +1169,16 @@ func (db *DB) CloseSubjectRequest(ctx context.Context, actor audit.Actor, tenant
 			micros(tx.db.now()), tenantID, id); err != nil {
 			return err
 		}
-		return tx.appendAudit(ev)
+		if err := tx.appendAudit(ev); err != nil {
+			return err
+		}
+		// Art. 18.3 GDPR: the citizen is told when their restriction is
+		// lifted.
+		if s.r.Kind == dsr.Restriction && s.r.Status == dsr.StatusExecuted {
+			s.r.Status = dsr.StatusClosed
+			return tx.tellCitizenOutcome(tenantID, actor, s, ev)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("close subject request %s: %w", id, err)

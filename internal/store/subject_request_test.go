@@ -24,6 +24,13 @@ var (
 
 func fileRequest(t *testing.T, env *storetest.Env, tenantID string, actor audit.Actor, kind dsr.Kind, p store.SubjectPerson) store.SubjectRequest {
 	t.Helper()
+	// The kind's own fields, when the test does not give them.
+	switch {
+	case kind == dsr.Rectification && p.Wrong == "":
+		p.Wrong, p.Correction = "Mijn naam is verkeerd gespeld", "MARKER-fixed"
+	case (kind == dsr.Erasure || kind == dsr.Restriction || kind == dsr.Objection) && p.Grounds == "":
+		p.Grounds = "Ik heb de dienst niet meer nodig"
+	}
 	r, err := env.DB.FileSubjectRequest(ctx, actor, tenantID, store.NewSubjectRequest{Kind: kind, Person: p,
 		Report: store.OutgoingMail{Subject: "Nieuw verzoek", Body: "Er is een verzoek van een betrokkene.", Lang: "nl"}})
 	if err != nil {

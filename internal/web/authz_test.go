@@ -239,6 +239,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"POST /{tenant}/admin/access-reports/names", "POST", "/gent/admin/access-reports/names", "names=off",
 			map[string]int{"*": 303, "user": 403, "dpo": 403}},
+		{"POST /{tenant}/admin/requests/{id}/rectify", "POST", "/gent/admin/requests/nope/rectify", "target=a%2Fb&value=x",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/audit/retention", "GET", "/gent/admin/audit/retention", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/audit/retention", "POST", "/gent/admin/audit/retention", "months=5", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
 		// Webhooks (issue 5): whoever reads the settings sees them; only

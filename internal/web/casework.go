@@ -134,8 +134,18 @@ const pdfPurpose = "handling (PDF)"
 // in the same transaction as the read (AUD-1).
 func (a *App) submissionPDF(w http.ResponseWriter, r *http.Request, me account.User) {
 	ctx := r.Context()
+	t := tenantFrom(ctx)
 	d, fv, ok := a.openSubmission(w, r, me, pdfPurpose)
 	if !ok {
+		return
+	}
+	// Art. 18 GDPR: a restricted person's submission is not exported,
+	// the refusal recorded (DSR-1).
+	if err := a.opts.Store.RefuseIfRestricted(ctx, userActor(me, RequestIDFrom(ctx)), t.ID, d.ID, "PDF export"); errors.Is(err, store.ErrRestricted) {
+		a.errorWith(w, r, http.StatusConflict, "kinds.restricted.export_one")
+		return
+	} else if err != nil {
+		a.internalError(w, r, "restriction", err)
 		return
 	}
 	var answers form.Answers

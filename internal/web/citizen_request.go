@@ -17,10 +17,9 @@ import (
 // then the one-time code mailed to it, then a receipt. The page answers
 // the same whether or not the tenant holds data under the address.
 
-// citizenKinds are the kinds a citizen may ask for on the public page in
-// this increment: those answered by a package without a staff member
-// needing more from the citizen.
-var citizenKinds = []dsr.Kind{dsr.Access, dsr.Portability}
+// citizenKinds are the kinds a citizen may ask for on the public page:
+// all six (art. 15-21 GDPR), each with its own fields.
+var citizenKinds = dsr.Kinds
 
 type citizenRequestPage struct {
 	Tenant    tenant.Tenant
@@ -32,11 +31,13 @@ type citizenRequestPage struct {
 	Errors    fieldErrors
 	Duplicate bool
 	Receipt   *citizenReceipt
+	KindForm  store.KindFields
+	KindVoice string // how the kind's fields are worded: "citizen"
 }
 
 type citizenChoice struct {
-	Value, Label string
-	Selected     bool
+	Value, Label, Hint string
+	Selected           bool
 }
 
 type citizenReceipt struct {
@@ -48,9 +49,10 @@ var citizenEmailForm = form.Form{Pages: []form.Page{{Fields: []form.Field{
 }}}}
 
 func (a *App) citizenPage(r *http.Request, kind string) citizenRequestPage {
-	p := citizenRequestPage{Tenant: tenantFrom(r.Context()), Step: "ask", Kind: kind}
+	p := citizenRequestPage{Tenant: tenantFrom(r.Context()), Step: "ask", Kind: kind, KindVoice: "citizen"}
 	for _, k := range citizenKinds {
-		p.Kinds = append(p.Kinds, citizenChoice{Value: string(k), Label: a.t(r, "citizen.kind."+string(k)), Selected: string(k) == kind})
+		p.Kinds = append(p.Kinds, citizenChoice{Value: string(k), Label: a.t(r, "kinds.citizen."+string(k)), Hint: a.t(r, "kinds.citizen.hint."+string(k)),
+			Selected: string(k) == kind})
 	}
 	return p
 }
@@ -78,16 +80,18 @@ func (a *App) citizenCodeCreate(w http.ResponseWriter, r *http.Request) {
 	if !offered {
 		p.Errors = append(p.Errors, fieldError{"kind-access", a.t(r, "citizen.error.kind")})
 	}
+	p.KindForm = kindFieldsOf(r)
+	p.Errors = append(p.Errors, a.kindFieldErrors(r, kind, p.KindForm)...)
 	if len(p.Errors) > 0 {
 		a.render(w, r, http.StatusUnprocessableEntity, "citizen-request", p)
 		return
 	}
-	id, err := a.opts.Store.RequestCitizenCode(r.Context(), p.Tenant.ID, p.Tenant.LegalName, p.Email, kind, string(LangFrom(r.Context())))
+	id, err := a.opts.Store.RequestCitizenCodeWith(r.Context(), p.Tenant.ID, p.Tenant.LegalName, p.Email, kind, string(LangFrom(r.Context())), p.KindForm)
 	if err != nil {
 		a.internalError(w, r, "citizen code", err)
 		return
 	}
-	p.Step, p.Challenge, p.Email = "code", id, ""
+	p.Step, p.Challenge, p.Email, p.KindForm = "code", id, "", store.KindFields{}
 	a.render(w, r, http.StatusOK, "citizen-request", p)
 }
 
@@ -116,6 +120,6 @@ func (a *App) citizenRequestCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	p.Step = "done"
-	p.Receipt = &citizenReceipt{Reference: req.ID, Kind: a.t(r, "dsr.kind."+string(req.Kind)), Due: req.DueAt.Add(-time.Second).In(brussels).Format("02.01.2006")}
+	p.Receipt = &citizenReceipt{Reference: req.Reference, Kind: a.t(r, "dsr.kind."+string(req.Kind)), Due: req.DueAt.Add(-time.Second).In(brussels).Format("02.01.2006")}
 	a.render(w, r, http.StatusOK, "citizen-request", p)
 }

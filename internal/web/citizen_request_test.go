@@ -81,7 +81,7 @@ func TestClauseDSR1_CitizenRequestPage(t *testing.T) {
 		}
 		resp, page = fe.submit(t, "/gent/privacy/request/code", "lang=fr", url.Values{"challenge": {known}, "code": {code[:3] + " " + code[3:]}})
 		list, _ := env.DB.SubjectRequests(ctx, audit.System("test"), fe.gent.ID, 10)
-		if resp.StatusCode != http.StatusOK || len(list) != 1 || !strings.Contains(page, list[0].ID) ||
+		if resp.StatusCode != http.StatusOK || len(list) != 1 || !strings.Contains(page, list[0].Reference) ||
 			!strings.Contains(page, "Réponse au plus tard le") || !strings.Contains(page, "Le responsable du traitement") {
 			t.Fatalf("filed: %d %d\n%s", resp.StatusCode, len(list), page)
 		}

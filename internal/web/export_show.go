@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 
 	"github.com/kluis/kluis/internal/account"
@@ -121,7 +122,11 @@ func (a *App) exportCreate(w http.ResponseWriter, r *http.Request, u account.Use
 		a.internalError(w, r, "create export", err)
 		return
 	}
-	http.Redirect(w, r, "/"+t.Slug+"/inbox/exports/"+e.ID, http.StatusSeeOther)
+	to := "/" + t.Slug + "/inbox/exports/" + e.ID
+	if e.Withheld > 0 {
+		to += "?withheld=" + strconv.Itoa(e.Withheld)
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
 }
 
 // exportRow is one export as the pages show it.
@@ -174,12 +179,17 @@ type exportPage struct {
 	Export           exportRow
 	Working          bool // pending or running: export.js follows the progress
 	RequestID        string
+	// Withheld: how many submissions the export left out because their
+	// person restricted processing (art. 18 GDPR), said once after creation.
+	Withheld int
 }
 
 // exportShow shows an export's progress, or the download when ready. An
 // export of someone else (of this or another tenant) is 404.
 func (a *App) exportShow(w http.ResponseWriter, r *http.Request, u account.User) {
 	t := tenantFrom(r.Context())
+	withheld, _ := strconv.Atoi(r.URL.Query().Get("withheld"))
+	withheld = max(0, withheld)
 	e, err := a.opts.Store.Export(r.Context(), t.ID, u.ID, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
@@ -190,7 +200,7 @@ func (a *App) exportShow(w http.ResponseWriter, r *http.Request, u account.User)
 		return
 	}
 	a.render(w, r, http.StatusOK, "export-show", exportPage{TenantName: t.LegalName, Slug: t.Slug, Export: a.exportRowOf(r, e),
-		Working: e.Status == store.ExportPending || e.Status == store.ExportRunning, RequestID: RequestIDFrom(r.Context())})
+		Working: e.Status == store.ExportPending || e.Status == store.ExportRunning, RequestID: RequestIDFrom(r.Context()), Withheld: withheld})
 }
 
 // exportDownload streams the owner's ready export, decrypting it on the

@@ -83,6 +83,8 @@ func (a *App) requestsList(w http.ResponseWriter, r *http.Request, me account.Us
 // requestForm is the filing form as typed.
 type requestForm struct {
 	Kind, Name, Email, INSZ, Lang, Details string
+	// The kind's own fields (DSR-1).
+	Wrong, Correction, Grounds string
 }
 
 type requestNewPage struct {
@@ -95,6 +97,8 @@ type requestNewPage struct {
 	Filed      bool
 	Duplicate  string // the open request of the same kind, when one exists
 	CanView    bool
+	KindForm   store.KindFields
+	KindVoice  string // how the kind's fields are worded: "staff"
 }
 
 type requestOption struct {
@@ -112,7 +116,8 @@ func (a *App) renderRequestNew(w http.ResponseWriter, r *http.Request, me accoun
 	dup string, filed bool) {
 	t := tenantFrom(r.Context())
 	p := requestNewPage{Slug: t.Slug, TenantName: t.LegalName, Form: f, Errors: errs, Filed: filed, Duplicate: dup,
-		CanView: account.Can(me.Role, account.ViewRequests)}
+		CanView: account.Can(me.Role, account.ViewRequests), KindForm: store.KindFields{Wrong: f.Wrong, Correction: f.Correction, Grounds: f.Grounds},
+		KindVoice: "staff"}
 	for _, k := range dsr.Kinds {
 		p.Kinds = append(p.Kinds, requestOption{string(k), a.t(r, "dsr.kind."+string(k)), f.Kind == string(k)})
 	}
@@ -132,7 +137,9 @@ func (a *App) requestFile(w http.ResponseWriter, r *http.Request, me account.Use
 	}
 	t := tenantFrom(r.Context())
 	get := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }
-	f := requestForm{Kind: get("kind"), Name: get("name"), Email: get("email"), INSZ: get("insz"), Lang: get("lang"), Details: get("details")}
+	kf := kindFieldsOf(r)
+	f := requestForm{Kind: get("kind"), Name: get("name"), Email: get("email"), INSZ: get("insz"), Lang: get("lang"), Details: get("details"),
+		Wrong: kf.Wrong, Correction: kf.Correction, Grounds: kf.Grounds}
 	var errs fieldErrors
 	if !dsr.Kind(f.Kind).Valid() {
 		errs = append(errs, fieldError{"kind-" + string(dsr.Kinds[0]), a.t(r, "dsr.error.kind")})
@@ -164,12 +171,14 @@ func (a *App) requestFile(w http.ResponseWriter, r *http.Request, me account.Use
 	if len([]rune(f.Details)) > store.RequestReasonMax {
 		errs = append(errs, fieldError{"details", a.t(r, "dsr.error.too_long", store.RequestReasonMax)})
 	}
+	errs = append(errs, a.kindFieldErrors(r, dsr.Kind(f.Kind), kf)...)
 	if len(errs) > 0 {
 		a.renderRequestNew(w, r, me, http.StatusUnprocessableEntity, f, errs, "", false)
 		return
 	}
 	in := store.NewSubjectRequest{Kind: dsr.Kind(f.Kind),
-		Person: store.SubjectPerson{Name: f.Name, Email: f.Email, INSZ: digits, Lang: f.Lang, Details: f.Details}}
+		Person: store.SubjectPerson{Name: f.Name, Email: f.Email, INSZ: digits, Lang: f.Lang, Details: f.Details,
+			Wrong: f.Wrong, Correction: f.Correction, Grounds: f.Grounds}}
 	if me.Role == account.RoleSupport {
 		// DSR-2: the supplier reports the request to the controller at
 		// once, in the controller's language, without the person's data
@@ -208,6 +217,18 @@ type requestPage struct {
 	// the form's title and the register purpose's name.
 	Erased int
 	Kept   []string
+	// Places says per place what the erasure removed and kept, and why.
+	Places []string
+	// The rectification (DSR-1): the values that can be rectified, the
+	// corrections made under this request, what the form showed back.
+	CaseShown bool
+	Targets   []rectifyTarget
+	History   []rectifyHistory
+	Typed     rectifyTyped
+	// Purposes are the register's purposes an objection may be upheld
+	// for; ObjectionPurpose names the decided one.
+	Purposes         []requestOption
+	ObjectionPurpose string
 }
 
 // requestShow shows one request with the controller's steps.
@@ -216,6 +237,17 @@ func (a *App) requestShow(w http.ResponseWriter, r *http.Request, me account.Use
 }
 
 func (a *App) renderRequest(w http.ResponseWriter, r *http.Request, me account.User, status int, errs fieldErrors, reason, extend string) {
+	a.renderRequestFull(w, r, me, status, errs, reason, extend, rectifyTyped{})
+}
+
+// renderRequestWith renders the request page with the rectification form
+// as typed.
+func (a *App) renderRequestWith(w http.ResponseWriter, r *http.Request, me account.User, status int, errs fieldErrors, typed rectifyTyped) {
+	a.renderRequestFull(w, r, me, status, errs, "", "", typed)
+}
+
+func (a *App) renderRequestFull(w http.ResponseWriter, r *http.Request, me account.User, status int, errs fieldErrors, reason, extend string,
+	typed rectifyTyped) {
 	t := tenantFrom(r.Context())
 	sr, err := a.opts.Store.SubjectRequestByID(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
@@ -228,10 +260,23 @@ func (a *App) renderRequest(w http.ResponseWriter, r *http.Request, me account.U
 	}
 	p := requestPage{Slug: t.Slug, TenantName: t.LegalName, Request: a.requestRow(r, sr), CanDecide: account.Can(me.Role, account.HandleRequests),
 		HasPackage: sr.Status == dsr.StatusExecuted && (sr.Kind == dsr.Access || sr.Kind == dsr.Portability), Errors: errs,
-		Done: r.URL.Query().Get("done"), Reason: reason, Extend: extend}
+		Done: r.URL.Query().Get("done"), Reason: reason, Extend: extend, Typed: typed}
 	if sr.Erasure != nil {
 		if err := a.erasureLines(r, &p, *sr.Erasure); err != nil {
 			a.internalError(w, r, "erasure outcome", err)
+			return
+		}
+		p.Places = a.erasurePlaces(r, *sr.Erasure)
+	}
+	if sr.Kind == dsr.Objection {
+		if err := a.objectionPurposes(r, &p); err != nil {
+			a.internalError(w, r, "register purposes", err)
+			return
+		}
+	}
+	if p.CanDecide && sr.Kind == dsr.Rectification && (sr.Status == dsr.StatusApproved || sr.Status == dsr.StatusExecuted) {
+		if err := a.requestCase(r, me, &p, typed.Target); err != nil {
+			a.internalError(w, r, "rectification case", err)
 			return
 		}
 	}
@@ -295,8 +340,17 @@ func (a *App) requestDecide(w http.ResponseWriter, r *http.Request, me account.U
 		a.renderRequest(w, r, me, http.StatusUnprocessableEntity, errs, reason, "")
 		return
 	}
-	err := a.opts.Store.DecideSubjectRequest(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID,
-		r.PathValue("id"), decision == "approve", reason)
+	// An objection's purpose and effect (DSR-1, art. 21); other kinds
+	// ignore them.
+	choice := store.ObjectionChoice{Purpose: r.PostForm.Get("purpose"), Effect: r.PostForm.Get("effect")}
+	err := a.opts.Store.DecideObjection(r.Context(), userActor(me, RequestIDFrom(r.Context())), tenantFrom(r.Context()).ID,
+		r.PathValue("id"), decision == "approve", reason, choice)
+	var ce *store.ChangeError
+	if errors.As(err, &ce) && (ce.Field == "purpose" || ce.Field == "effect") {
+		field := map[string]string{"purpose": "purpose", "effect": "effect-restrict"}[ce.Field]
+		a.renderRequest(w, r, me, http.StatusUnprocessableEntity, fieldErrors{{field, a.t(r, "kinds.error."+ce.Field)}}, reason, "")
+		return
+	}
 	a.requestStepDone(w, r, me, err, "decided", "reason", reason)
 }
 

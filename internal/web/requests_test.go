@@ -132,6 +132,7 @@ func TestClauseDSR2_RequestPagesApproveBeforeExecute(t *testing.T) {
 
 		// An erasure states what it did and what stays.
 		form.Set("kind", "erasure")
+		form.Set("grounds", "Ik ben verhuisd")
 		if resp, _ := le.submit(t, "/gent/admin/requests/new", clerk, form); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("file erasure: %d", resp.StatusCode)
 		}
@@ -158,7 +159,7 @@ func TestClauseDSR2_RequestPagesApproveBeforeExecute(t *testing.T) {
 		// Overdue is said in words, not only in colour (sessions do not
 		// last a month: a fresh one reads the list).
 		if _, err := env.DB.FileSubjectRequest(ctx, audit.Actor{Kind: audit.KindUser, ID: "clerk", Role: "user"}, le.gent.ID,
-			store.NewSubjectRequest{Kind: dsr.Objection, Person: store.SubjectPerson{Name: "Late", Email: "late@gent.be", Lang: "nl"}}); err != nil {
+			store.NewSubjectRequest{Kind: dsr.Objection, Person: store.SubjectPerson{Name: "Late", Email: "late@gent.be", Lang: "nl", Grounds: "Geen nieuwsbrief"}}); err != nil {
 			t.Fatal(err)
 		}
 		env.Clock.Advance(33 * 24 * time.Hour)
@@ -186,7 +187,7 @@ func TestClauseDSR2_SupplierFiledRequestReportedToTheDPO(t *testing.T) {
 		resp, _ := le.postForm(t, "/gent/admin/operators", ah, url.Values{"email": {"piet@leverancier.be"}, "reason": {"ticket 7"}, "hours": {"4"}})
 		wantRedirect(t, "grant", resp, "/gent/admin/operators?done=granted")
 
-		resp, _ = le.postForm(t, "/gent/admin/requests/new", h, url.Values{"kind": {"erasure"}, "name": {"MARKER-Citizen"},
+		resp, _ = le.postForm(t, "/gent/admin/requests/new", h, url.Values{"kind": {"erasure"}, "grounds": {"Verhuisd"}, "name": {"MARKER-Citizen"},
 			"email": {"marker.citizen@voorbeeld.be"}, "lang": {"nl"}})
 		wantRedirect(t, "file as the supplier", resp, "/gent/admin/requests/new?filed=1")
 		mails, err := env.DB.ClaimMail(ctx, 10)
@@ -262,7 +263,7 @@ func TestClauseDSR1_InboxShowsTheRestriction(t *testing.T) {
 			t.Fatal(err)
 		}
 		r, err := env.DB.FileSubjectRequest(ctx, adminActor, fe.gent.ID, store.NewSubjectRequest{Kind: dsr.Restriction,
-			Person: store.SubjectPerson{Name: "X", INSZ: "85071512397", Lang: "nl"}})
+			Person: store.SubjectPerson{Name: "X", INSZ: "85071512397", Lang: "nl", Grounds: "Fout in onderzoek"}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -171,6 +171,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/access-reports", a.require(account.HandleRequests, a.accessReportsShow))
 	mux.HandleFunc("POST /{tenant}/admin/access-reports/{id}/decide", a.require(account.HandleRequests, a.accessReportDecide))
 	mux.HandleFunc("POST /{tenant}/admin/access-reports/names", a.require(account.EditSettings, a.citizenNamesUpdate))
+	// A rectification's corrections, one value at a time (DSR-1).
+	mux.HandleFunc("POST /{tenant}/admin/requests/{id}/rectify", a.require(account.HandleRequests, a.requestRectify))
 	// The controller's audit log (AUD-1): admins and the DPO.
 	mux.HandleFunc("GET /{tenant}/admin/audit", a.require(account.ViewAudit, a.auditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))

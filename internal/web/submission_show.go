@@ -58,6 +58,9 @@ type submissionPage struct {
 	// Hold is the legal hold on the case (SEC-1): until when ("" for
 	// none), and where admins and the DPO manage it ("" for others).
 	Hold struct{ Until, Link string }
+	// Restricted: the person restricted processing (art. 18 GDPR) or
+	// their objection was upheld: the case is frozen (DSR-1).
+	Restricted bool
 }
 
 // submissionActions are the handling steps, by the last path segment.
@@ -125,6 +128,12 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 		p.Typed.Reason, p.Typed.Note = echoUpTo(r.PostForm.Get("reason"), store.NoteMaxLength), echoUpTo(r.PostForm.Get("note"), store.NoteMaxLength)
 	}
 	p.Reply = a.replyViewOf(r, d)
+	if restricted, err := a.opts.Store.RestrictedSubmissions(ctx, t.ID, []string{d.ID}); err != nil {
+		a.internalError(w, r, "restriction", err)
+		return
+	} else {
+		p.Restricted = restricted[d.ID]
+	}
 	if until, held, err := a.opts.Store.HoldUntil(ctx, t.ID, d.ID, d.FormKey); err != nil {
 		a.internalError(w, r, "legal hold", err)
 		return
@@ -244,6 +253,8 @@ func (a *App) submissionChange(w http.ResponseWriter, r *http.Request, me accoun
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		a.notFound(w, r)
+	case errors.Is(err, store.ErrRestricted):
+		a.renderSubmission(w, r, me, http.StatusConflict, "", fieldErrors{{"status", a.t(r, "kinds.restricted.status")}})
 	case errors.As(err, &ce):
 		msg := a.t(r, "inbox.error."+ce.Key)
 		if ce.Key == "too_long" { // and so not shown back: say so
