@@ -389,11 +389,12 @@ func (db *DB) retainForm(ctx context.Context, actor audit.Actor, tenantID string
 			}
 		}
 	}()
-	// The writer is shared with the inbox and intake: a transaction is
-	// kept to about RetentionWriteTarget by writing a read chunk in parts,
-	// halved when a write takes too long and doubled (up to the chunk)
-	// when it is quick, so that a clerk's audited read waits little.
-	part := opts.Chunk
+	// The writer is shared with the inbox and intake. A read chunk is
+	// written in bulk transactions bounded in time, not in rows: each stops
+	// after RetentionWriteBudget, or as soon as an interactive write (a
+	// clerk's audited read, an intake) is waiting, and commits what it
+	// did; the rest goes in the next one. So a clerk waits at most for a
+	// few rows and a commit, whatever the chunk size.
 	for pr := range next {
 		if pr.err != nil {
 			return pr.err
@@ -402,29 +403,46 @@ func (db *DB) retainForm(ctx context.Context, actor audit.Actor, tenantID string
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			k := min(len(changes), part)
-			began := time.Now()
-			if err := db.writeChunk(ctx, actor, tenantID, p, changes[:k], now, rep.RunID, counts); err != nil {
+			k, err := db.writeChunk(ctx, actor, tenantID, p, changes, now, rep.RunID, counts)
+			if err != nil {
 				return fmt.Errorf("form %s version %d: %w", p.key, p.version, err)
-			}
-			switch took := time.Since(began); {
-			case took > 2*RetentionWriteTarget && part > 16:
-				part /= 2
-			case took < RetentionWriteTarget/2 && k == part:
-				part = min(opts.Chunk, part*2)
 			}
 			changes = changes[k:]
 			if opts.AfterChunk != nil {
 				opts.AfterChunk()
 			}
 		}
+		db.checkpointAside(ctx)
 	}
 	return ctx.Err()
 }
 
-// RetentionWriteTarget is how long one retention transaction should hold
-// the writer.
-const RetentionWriteTarget = 10 * time.Millisecond
+// checkpointAside copies SQLite's write-ahead log into the database from a
+// connection of the pool, next to the writer rather than in it: a sweep
+// fills the log quickly, and left to the automatic checkpoint the copy runs
+// inside some commit of the writer, which a clerk then waits for. A
+// passive checkpoint waits for nobody and blocks nobody.
+func (db *DB) checkpointAside(ctx context.Context) {
+	if db.dialect == SQLite {
+		db.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+	}
+}
+
+// RetentionWriteBudget is how long one retention transaction may hold the
+// writer when nothing else waits for it; it yields sooner when something
+// does (see DB.writeBulk).
+const RetentionWriteBudget = 20 * time.Millisecond
+
+// retentionStep is how many rows a retention transaction writes between
+// two looks at the clock and at the writer's queue: few on SQLite, where a
+// row is a statement in process; more on PostgreSQL, where a step is one
+// statement and a round trip.
+func (db *DB) retentionStep() int {
+	if db.dialect == Postgres {
+		return 64
+	}
+	return 16
+}
 
 func (db *DB) retentionCandidates(ctx context.Context, q string, args []any) ([]retentionRow, error) {
 	rows, err := db.sql.QueryContext(ctx, q, args...)
@@ -501,29 +519,46 @@ func (db *DB) prepareChunk(ctx context.Context, actor audit.Actor, tenantID stri
 	return changes, nil
 }
 
-// writeChunk writes a chunk's changes, its audit events (one per category
-// and action, with the count) and the run's counts in one transaction.
+// writeChunk writes the first of changes, its audit events (one per
+// category and action, with the count) and the run's counts in one
+// transaction, and returns how many of changes it handled: it stops after
+// RetentionWriteBudget or when an interactive write waits (at least one
+// step is always written, so a run always advances).
 func (db *DB) writeChunk(ctx context.Context, actor audit.Actor, tenantID string, p formPlan, changes []rowChange, now time.Time,
-	runID string, counts retentionCounter) error {
+	runID string, counts retentionCounter) (int, error) {
 	var next retentionCounter
-	err := db.write(ctx, func(tx *Tx) error {
+	var took int
+	err := db.writeBulk(ctx, func(tx *Tx) error {
+		began := time.Now()
 		chunk := retentionCounter{}
 		var done chunkDone
-		// Holds are looked up once per chunk, inside the writer's
-		// transaction: a hold set after the rows were read is seen here.
+		// Holds are looked up once per transaction, inside it: a hold set
+		// after the rows were read is seen here.
 		formHeld, held, err := tx.heldIn(tenantID, p.key, now)
 		if err != nil {
 			return err
 		}
 		var live []rowChange
-		for _, ch := range changes {
-			if !formHeld && !held[ch.row.id] {
-				live = append(live, ch) // the others were put on hold since they were read
+		written := map[string]bool{}
+		took = 0
+		for took < len(changes) {
+			step := changes[took:min(len(changes), took+tx.db.retentionStep())]
+			took += len(step)
+			var batch []rowChange
+			for _, ch := range step {
+				if !formHeld && !held[ch.row.id] {
+					batch = append(batch, ch) // the others were put on hold since they were read
+				}
 			}
-		}
-		written, err := tx.applyRetentionAll(tenantID, live, now)
-		if err != nil {
-			return err
+			w, err := tx.applyRetentionAll(tenantID, batch, now)
+			if err != nil {
+				return err
+			}
+			maps.Copy(written, w)
+			live = append(live, batch...)
+			if tx.interactiveWaiting() || time.Since(began) > RetentionWriteBudget {
+				break
+			}
 		}
 		for _, ch := range live {
 			if !written[ch.row.id] {
@@ -562,10 +597,10 @@ func (db *DB) writeChunk(ctx context.Context, actor audit.Actor, tenantID string
 		return tx.saveRunCounts(tenantID, runID, next, "running", now)
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	maps.Copy(counts, next)
-	return nil
+	return took, nil
 }
 
 // plus returns c with more added, leaving c as it is: a write function

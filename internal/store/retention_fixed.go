@@ -69,7 +69,7 @@ func (db *DB) retainFixed(ctx context.Context, actor audit.Actor, tenantID strin
 			}
 			var n int64
 			var next retentionCounter
-			err := db.write(ctx, func(tx *Tx) error {
+			err := db.writeBulk(ctx, func(tx *Tx) error {
 				n = 0
 				args := []any{tenantID, cut}
 				if r.table == "mail_outbox" {

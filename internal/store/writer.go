@@ -69,6 +69,7 @@ func (db *DB) stmt(query string) *sql.Stmt {
 }
 
 type writeReq struct {
+	bulk bool // sent by writeBulk
 	ctx  context.Context
 	fn   func(*Tx) error
 	done chan error
@@ -102,21 +103,64 @@ func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 	return <-req.done
 }
 
+// writeBulk is write for bulk work that may take the writer for a while
+// (a retention chunk): it never shares a transaction with interactive
+// writes, and the writer takes it only when no interactive write waits, so
+// a clerk's audited read waits at most for the one bulk transaction that
+// is running, never for a queue of them nor for a bulk transaction joined
+// to its own (SEC-1: the inbox stays responsive during a sweep).
+func (db *DB) writeBulk(ctx context.Context, fn func(*Tx) error) error {
+	req := &writeReq{bulk: true, ctx: ctx, fn: fn, done: make(chan error, 1)}
+	select {
+	case db.bq <- req:
+	case <-db.stop:
+		return ErrStoreClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-req.done
+}
+
+// interactiveWaiting reports, inside a bulk transaction, whether an
+// interactive write is queued: the bulk work then commits what it did and
+// lets it go first.
+func (tx *Tx) interactiveWaiting() bool { return len(tx.db.wq) > 0 }
+
 func (db *DB) writer() {
 	defer close(db.stopped)
 	last := 0 // size of the previous batch
 	for {
 		var first *writeReq
+		// Interactive writes first: a bulk request is taken only when
+		// none is waiting.
 		select {
 		case first = <-db.wq:
-		case <-db.stop:
-			// Finish what is already queued, then stop.
-			for {
+		default:
+			select {
+			case first = <-db.wq:
+			case r := <-db.bq:
+				// Both lanes may have become ready at once (select
+				// picks at random): the interactive batch still goes first.
 				select {
-				case r := <-db.wq:
-					db.commitBatch([]*writeReq{r})
+				case i := <-db.wq:
+					batch := db.gather(i, last)
+					last = len(batch)
+					db.commitBatch(batch)
 				default:
-					return
+				}
+				db.commitBatch([]*writeReq{r})
+				continue
+			case <-db.stop:
+				// Finish what is already queued, then stop.
+				for {
+					select {
+					case r := <-db.wq:
+						db.commitBatch([]*writeReq{r})
+					case r := <-db.bq:
+						db.commitBatch([]*writeReq{r})
+					default:
+						return
+					}
 				}
 			}
 		}
@@ -179,6 +223,17 @@ func (db *DB) commitBatch(batch []*writeReq) {
 // nobody and returns false.
 func (db *DB) runBatch(batch []*writeReq, isolate bool) bool {
 	ctx := context.Background()
+	if batch[0].bulk && db.dialect == SQLite {
+		// A bulk transaction commits without waiting for the disk: it is
+		// redone by the next run if a power cut takes it (retention is
+		// idempotent, and its audit events go with it, atomically), and
+		// the next durable commit syncs it anyway. The interactive write
+		// after it then waits for a few rows, not for an fsync.
+		if _, err := db.wconn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err == nil {
+			defer db.wconn.ExecContext(ctx, "PRAGMA synchronous = FULL")
+		}
+	}
+
 	sqlTx, err := db.wconn.BeginTx(ctx, nil)
 	if err != nil {
 		// The writer's connection may have died (a database restart):
