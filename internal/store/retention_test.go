@@ -458,8 +458,10 @@ func TestClauseSEC1_FixedPeriodsEraseMailsAndSessions(t *testing.T) {
 		env.Raw(t).QueryRow(`SELECT count(*) FROM sessions`).Scan(&sessions)
 		env.Clock.Advance(89 * day)
 		rep := runRetention(t, env, fx.tn.ID, store.RetentionOptions{})
-		if countOf(rep, "", "anonymise")+countOf(rep, "", "delete") != 0 {
-			t.Fatalf("before 90 days: %+v", rep.Counts)
+		for _, c := range rep.Counts {
+			if c.Table == "mail_outbox" || c.Table == "sessions" {
+				t.Fatalf("before 90 days: %+v", rep.Counts)
+			}
 		}
 		env.Clock.Advance(2 * day)
 		rep = runRetention(t, env, fx.tn.ID, store.RetentionOptions{})
