@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -499,6 +500,10 @@ func (db *DB) retainForm(ctx context.Context, actor audit.Actor, tenantID string
 	return ctx.Err()
 }
 
+// retentionYield is how many rows the sweep prepares between two yields
+// of its processor.
+const retentionYield = 16
+
 // checkpointAside copies SQLite's write-ahead log into the database from a
 // connection of the pool, next to the writer rather than in it: a sweep
 // fills the log quickly, and left to the automatic checkpoint the copy runs
@@ -559,7 +564,12 @@ type rowChange struct {
 func (db *DB) prepareChunk(ctx context.Context, actor audit.Actor, tenantID string, p formPlan, due []retentionRule, rows []retentionRow,
 	opts RetentionOptions, rep *RetentionReport, counts retentionCounter) ([]rowChange, error) {
 	var changes []rowChange
-	for _, r := range rows {
+	for i, r := range rows {
+		if i%retentionYield == retentionYield-1 {
+			// The sweep's reading and sealing must not keep a processor
+			// from a clerk's request for a whole scheduler slice.
+			runtime.Gosched()
+		}
 		ch := rowChange{row: r, applied: r.applied}
 		for _, rule := range due {
 			if strings.Contains(r.applied, ","+rule.key+",") {
@@ -638,6 +648,9 @@ func (db *DB) writeChunk(ctx context.Context, actor audit.Actor, tenantID string
 			}
 			maps.Copy(written, w)
 			live = append(live, batch...)
+			// Let a clerk's goroutine run (it may be waiting for a
+			// processor to queue its write) before looking at the queue.
+			runtime.Gosched()
 			if tx.interactiveWaiting() || time.Since(began) > RetentionWriteBudget {
 				break
 			}
