@@ -26,6 +26,25 @@ func tableCount(rep store.RetentionReport, table string) int64 {
 	return n
 }
 
+// loggedCount sums the counts (object ids) of tenantID's audit events of
+// action (and purpose, when not "").
+func loggedCount(t *testing.T, env *storetest.Env, tenantID, action, purpose string) int64 {
+	t.Helper()
+	var logged int64
+	err := env.DB.EachAuditEvent(ctx, tenantID, func(e *audit.Event) error {
+		if e.Action == action && (purpose == "" || e.Purpose == purpose) {
+			var n int64
+			fmt.Sscan(e.ObjectID, &n)
+			logged += n
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return logged
+}
+
 func rowsIn(t *testing.T, env *storetest.Env, table, tenantID string) int {
 	t.Helper()
 	var n int
@@ -100,16 +119,7 @@ func TestClauseSEC1_SecondRunOfATenantIsRefused(t *testing.T) {
 		if countOf(taker, "contact", "anonymise") != 5 {
 			t.Fatalf("the taken-up run counts %+v", taker.Counts)
 		}
-		logged := 0
-		env.DB.EachAuditEvent(ctx, fx.tn.ID, func(e *audit.Event) error {
-			if e.Action == "retention.anonymise" && e.Purpose == "category contact" {
-				var n int
-				fmt.Sscan(e.ObjectID, &n)
-				logged += n
-			}
-			return nil
-		})
-		if logged != 12 {
+		if logged := loggedCount(t, env, fx.tn.ID, "retention.anonymise", "category contact"); logged != 12 {
 			t.Fatalf("the log counts %d anonymisations of 12 submissions", logged)
 		}
 		var status string
@@ -163,16 +173,7 @@ func TestClauseSEC1_DeadLinksAndCodesAreSwept(t *testing.T) {
 			}
 			events += tableCount(rep, tb)
 		}
-		logged := int64(0)
-		env.DB.EachAuditEvent(ctx, fx.tn.ID, func(e *audit.Event) error {
-			if e.Action == "retention.token" {
-				var n int64
-				fmt.Sscan(e.ObjectID, &n)
-				logged += n
-			}
-			return nil
-		})
-		if logged != events+1 {
+		if logged := loggedCount(t, env, fx.tn.ID, "retention.token", ""); logged != events+1 {
 			t.Fatalf("the log counts %d deleted links and codes, the runs %d", logged, events+1)
 		}
 	})

@@ -413,16 +413,7 @@ func TestClauseSEC1_CrashedRunResumesWithoutDoubleWork(t *testing.T) {
 		if !second.Resumed || second.RunID != first.RunID || countOf(second, "contact", "anonymise") != 7 {
 			t.Fatalf("resumed run: %+v", second)
 		}
-		var logged int
-		env.DB.EachAuditEvent(ctx, fx.tn.ID, func(e *audit.Event) error {
-			if e.Action == "retention.anonymise" && e.Purpose == "category contact" {
-				var n int
-				fmt.Sscan(e.ObjectID, &n)
-				logged += n
-			}
-			return nil
-		})
-		if logged != 7 {
+		if logged := loggedCount(t, env, fx.tn.ID, "retention.anonymise", "category contact"); logged != 7 {
 			t.Fatalf("the log counts %d anonymisations of 7 submissions", logged)
 		}
 		var applied int

@@ -90,9 +90,13 @@ func keep(err error) error { return keepError{err} }
 // waiting, and returns once the transaction is durably committed (or fn's
 // error). fn's writes are undone when it returns an error not made by keep.
 func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return db.send(ctx, db.wq, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
+}
+
+// send queues req on q and waits for its answer.
+func (db *DB) send(ctx context.Context, q chan *writeReq, req *writeReq) error {
 	select {
-	case db.wq <- req:
+	case q <- req:
 	case <-db.stop:
 		return ErrStoreClosed
 	case <-ctx.Done():
@@ -110,15 +114,7 @@ func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 // is running, never for a queue of them nor for a bulk transaction joined
 // to its own (SEC-1: the inbox stays responsive during a sweep).
 func (db *DB) writeBulk(ctx context.Context, fn func(*Tx) error) error {
-	req := &writeReq{bulk: true, ctx: ctx, fn: fn, done: make(chan error, 1)}
-	select {
-	case db.bq <- req:
-	case <-db.stop:
-		return ErrStoreClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-req.done
+	return db.send(ctx, db.bq, &writeReq{bulk: true, ctx: ctx, fn: fn, done: make(chan error, 1)})
 }
 
 // interactiveWaiting reports, inside a bulk transaction, whether an
