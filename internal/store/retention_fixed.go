@@ -153,12 +153,15 @@ func (db *DB) retainFixed(ctx context.Context, actor audit.Actor, tenantID strin
 }
 
 // requestDue selects the closed data-subject requests whose period has
-// passed ($1 tenant, $2 cutoff): refused, closed, or executed — except an
-// executed restriction, which is in force until it is closed (art. 18
-// GDPR) and finds the person's submissions by its indexes.
-const requestDue = `SELECT id FROM subject_requests WHERE tenant_id = $1 AND person_erased_at IS NULL
+// passed, with the tenant and the cutoff as the parameters named:
+// refused, closed, or executed — except an executed restriction, which is
+// in force until it is closed (art. 18 GDPR) and finds the person's
+// submissions by its indexes.
+func requestDue(tenant, cutoff string) string {
+	return `SELECT id FROM subject_requests WHERE tenant_id = ` + tenant + ` AND person_erased_at IS NULL
 	AND (status IN ('refused', 'closed') OR (status = 'executed' AND kind <> 'restriction'))
-	AND CASE status WHEN 'executed' THEN executed_at WHEN 'refused' THEN decided_at ELSE updated_at END <= $2`
+	AND CASE status WHEN 'executed' THEN executed_at WHEN 'refused' THEN decided_at ELSE updated_at END <= ` + cutoff
+}
 
 // retainRequests erases the person of the data-subject requests closed
 // more than SubjectRequestRetentionDays ago: the person is sealed again as
@@ -171,7 +174,7 @@ func (db *DB) retainRequests(ctx context.Context, actor audit.Actor, tenantID st
 	key := countKey("", "subject_requests", "anonymise")
 	if opts.DryRun {
 		var n int64
-		if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM (`+requestDue+`) d`, tenantID, cut).Scan(&n); err != nil {
+		if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM (`+requestDue("$1", "$2")+`) d`, tenantID, cut).Scan(&n); err != nil {
 			return fmt.Errorf("subject_requests: %w", err)
 		}
 		if n > 0 {
@@ -183,7 +186,7 @@ func (db *DB) retainRequests(ctx context.Context, actor audit.Actor, tenantID st
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		rows, err := db.sql.QueryContext(ctx, requestDue+fmt.Sprintf(` ORDER BY id LIMIT %d`, opts.Chunk), tenantID, cut)
+		rows, err := db.sql.QueryContext(ctx, requestDue("$1", "$2")+fmt.Sprintf(` ORDER BY id LIMIT %d`, opts.Chunk), tenantID, cut)
 		if err != nil {
 			return fmt.Errorf("subject_requests: %w", err)
 		}
@@ -215,7 +218,7 @@ func (db *DB) retainRequests(ctx context.Context, actor audit.Actor, tenantID st
 			for i, id := range ids {
 				res, err := tx.exec(`UPDATE subject_requests SET person = $1, subject_index = NULL, email_index = NULL, reason = NULL,
 					extend_reason = NULL, person_erased_at = $2 WHERE tenant_id = $3 AND id = $4 AND person_erased_at IS NULL
-					AND id IN (`+requestDue2+`)`, nobody[i], micros(now), tenantID, id, cut)
+					AND id IN (`+requestDue("$3", "$5")+`)`, nobody[i], micros(now), tenantID, id, cut)
 				if err != nil {
 					return err
 				}
@@ -243,9 +246,3 @@ func (db *DB) retainRequests(ctx context.Context, actor audit.Actor, tenantID st
 		}
 	}
 }
-
-// requestDue2 is requestDue with the cutoff as $5 (inside the UPDATE):
-// a request reopened or changed since it was read is left alone.
-const requestDue2 = `SELECT id FROM subject_requests WHERE tenant_id = $3 AND person_erased_at IS NULL
-	AND (status IN ('refused', 'closed') OR (status = 'executed' AND kind <> 'restriction'))
-	AND CASE status WHEN 'executed' THEN executed_at WHEN 'refused' THEN decided_at ELSE updated_at END <= $5`
