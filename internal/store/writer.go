@@ -249,6 +249,17 @@ func (db *DB) runBatch(batch []*writeReq, isolate bool) bool {
 		return true
 	}
 	tx := &Tx{ctx: ctx, tx: sqlTx, db: db, heads: map[string]chainHead{}}
+	if batch[0].bulk && db.dialect == Postgres {
+		// As on SQLite above: a bulk commit need not wait for the WAL
+		// flush; the next synchronous commit flushes it.
+		if _, err := sqlTx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			sqlTx.Rollback()
+			for _, r := range batch {
+				r.done <- fmt.Errorf("bulk transaction: %w", err)
+			}
+			return true
+		}
+	}
 	results := make([]error, len(batch))
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {
