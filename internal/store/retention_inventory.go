@@ -58,8 +58,9 @@ const (
 	// to answer "my link did not work", then deleted.
 	TokenRetentionDays = 30
 	// CodeRetentionDays: a citizen's one-time code (15 minutes) is deleted
-	// a day after it expired or was used.
-	CodeRetentionDays = 1
+	// a week after it expired or was used (long enough to answer "my code
+	// did not arrive").
+	CodeRetentionDays = 7
 	// SubjectRequestRetentionDays: a data-subject request is the
 	// controller's evidence that it answered (accountability, art. 5(2)
 	// and 24 GDPR). It is kept five years after it was closed (refused,
@@ -123,7 +124,7 @@ var RetentionInventory = []RetentionEntry{
 		Why: "the controller's evidence that it answered (art. 5(2) GDPR), kept for the five-year limitation period of a claim (see SubjectRequestRetentionDays); then the person, indexes and reasons are erased and the skeleton stays"},
 	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash"}, Rule: RuleFixed,
 		Days: CodeRetentionDays, Start: "expired or used", Action: "delete",
-		Why: "a citizen's one-time code lives 15 minutes; RunRetention deletes it a day later (RequestCitizenCode also clears expired ones)"},
+		Why: "a citizen's one-time code lives 15 minutes; RunRetention deletes it a week later (RequestCitizenCode also clears expired ones)"},
 	{Table: "invitations", Columns: []string{"user_id", "created_by"}, Rule: RuleFixed,
 		Days: TokenRetentionDays, Start: "expired or used", Action: "delete", Why: "a dead link naming a staff member"},
 	{Table: "password_resets", Columns: []string{"user_id"}, Rule: RuleFixed,

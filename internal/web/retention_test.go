@@ -52,7 +52,7 @@ func TestClauseSEC1_RetentionPage(t *testing.T) {
 		// The fixed periods name every table with one, the supplier's
 		// evidence by the audit log's retention (24 months by default).
 		for _, want := range []string{"Verzoeken van betrokkenen 1826 dagen vanaf de afsluiting anonimiseren",
-			"Eenmalige codes van burgers 1 dagen vanaf het verlopen of gebruik wissen",
+			"Eenmalige codes van burgers 7 dagen vanaf het verlopen of gebruik wissen",
 			"Uitnodigingen 30 dagen vanaf het verlopen of gebruik wissen",
 			"Links voor wachtwoordherstel 30 dagen", "Aanmeldingen via eID of itsme 30 dagen",
 			"Toegangen van de leverancier 731 dagen vanaf het einde van de toegang (de bewaartermijn van het logboek) wissen",
