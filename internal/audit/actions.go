@@ -207,6 +207,18 @@ var actions = []Action{
 	{Code: "dsr.code", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.answer", Group: GroupPrivacy, Citizen: true},
 
+	// The breach register (BRE-1…BRE-5): the object is the breach; its
+	// form is sealed, the purpose names the version and its SHA-256.
+	{Code: "breach.open", Group: GroupPrivacy},
+	{Code: "breach.update", Group: GroupPrivacy},
+	{Code: "breach.notify", Group: GroupPrivacy},
+	{Code: "breach.list", Group: GroupPrivacy},
+	{Code: "breach.read", Group: GroupPrivacy},
+	{Code: "breach.export", Group: GroupPrivacy},
+	{Code: "breach.gba", Group: GroupPrivacy},
+	{Code: "breach.subjects", Group: GroupPrivacy},
+	{Code: "breach.escalate", Group: GroupPrivacy},
+
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
 	// The retention engine (SEC-1): one event per chunk, category and

@@ -66,6 +66,11 @@ type Config struct {
 	// CheckpointEvery is how often the audit log of every tenant that grew
 	// gets a signed checkpoint (AUD-2); 0: the default, 15 minutes.
 	CheckpointEvery time.Duration
+	// SecurityOfficer is the supplier's security officer's address: warned
+	// when a breach is not reported to its controller 18 hours after
+	// discovery, and when the 24 hours of BRE-1 have passed. Empty: no
+	// warning mails (the clocks still show on the pages).
+	SecurityOfficer string
 }
 
 // ClamdNetwork splits Clamd into network and address ("", "" when unset).
@@ -166,6 +171,7 @@ func settings() []setting {
 			c.CheckpointEvery = d
 			return nil
 		}})
+	add("security-officer", "KLUIS_SECURITY_OFFICER", "the supplier's security officer's e-mail address, warned about breaches not reported within 18 and 24 hours (default none)", false, func(c *Config) *string { return &c.SecurityOfficer })
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s
 }

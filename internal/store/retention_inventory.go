@@ -97,6 +97,8 @@ var RetentionInventory = []RetentionEntry{
 		Why: "why data was kept past its retention is itself evidence for SEC-1, kept as long as the audit log"},
 	{Table: "subject_requests", Columns: []string{"person", "subject_index", "email_index", "reason", "extend_reason"}, Rule: RuleKept,
 		Why: "the controller's evidence that it answered a data subject's request (DSR-1, accountability), kept as long as the audit log; a fixed period is to be set"},
+	{Table: "breach_versions", Columns: []string{"content", "notified_to"}, Rule: RuleKept,
+		Why: "the breach register is the controller's documentation of every breach, its effects and the measures taken (art. 33(5) GDPR, accountability; BRE-1…BRE-5): kept, every version, as long as the audit log"},
 	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash"}, Rule: RuleOwnSweep,
 		Why: "a citizen's one-time code lives 15 minutes; expired rows are deleted whenever the tenant's next code is asked (RequestCitizenCode)"},
 }
