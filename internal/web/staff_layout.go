@@ -67,6 +67,7 @@ var staffSections = []navSection{
 	{"privacy", "dsr.nav.privacy", []navPage{
 		{"dsr.nav.requests", "/admin/requests", account.ViewRequests},
 		{"dsr.nav.new", "/admin/requests/new", account.FileRequests},
+		{"breach.nav.list", "/admin/breaches", account.ViewRequests},
 	}},
 	{"log", "staff.nav.log", []navPage{
 		{"staff.nav.log.events", "/admin/audit", account.ViewAudit},
