@@ -162,7 +162,7 @@ func (db *DB) UpdateBreach(ctx context.Context, actor audit.Actor, tenantID, id 
 	var b Breach
 	err := db.write(ctx, func(tx *Tx) error {
 		var err error
-		if b, err = tx.breachRow(tenantID, id); err != nil {
+		if b, err = tx.breachRowFor(actor, tenantID, id); err != nil {
 			return err
 		}
 		now := tx.db.now()
@@ -319,6 +319,17 @@ func (tx *Tx) breachRow(tenantID, id string) (Breach, error) {
 	return b, err
 }
 
+// breachRowFor is breachRow as actor may reach it: supplier staff reach
+// only the breaches supplier staff opened, not those the controller
+// recorded itself (ErrNotFound, as for another tenant's).
+func (tx *Tx) breachRowFor(actor audit.Actor, tenantID, id string) (Breach, error) {
+	b, err := tx.breachRow(tenantID, id)
+	if err == nil && actor.Kind == audit.KindOperator && b.OpenedByKind != string(audit.KindOperator) {
+		return Breach{}, fmt.Errorf("breach %q: %w", id, ErrNotFound)
+	}
+	return b, err
+}
+
 // openBreachVersions opens breach b's versions (all, or only the latest).
 func (tx *Tx) openBreachVersions(tenantID string, b *Breach, all bool) error {
 	q := `SELECT version, content, content_sha256, author_kind, author, created_at, notified_at, notified_to, mail_sha256
@@ -412,7 +423,8 @@ func (db *DB) Breaches(ctx context.Context, actor audit.Actor, tenantID string) 
 
 // BreachByID opens breach id with every version, recorded as
 // "breach.read" with purpose (what the reading is for: the page, the
-// PDF). ErrNotFound for none of the tenant's.
+// PDF). ErrNotFound for none of the tenant's, and for supplier staff one
+// the controller recorded itself.
 func (db *DB) BreachByID(ctx context.Context, actor audit.Actor, tenantID, id, purpose string) (Breach, error) {
 	if err := db.requireKeys(); err != nil {
 		return Breach{}, err
@@ -420,7 +432,7 @@ func (db *DB) BreachByID(ctx context.Context, actor audit.Actor, tenantID, id, p
 	var b Breach
 	err := db.write(ctx, func(tx *Tx) error {
 		var err error
-		if b, err = tx.breachRow(tenantID, id); err != nil {
+		if b, err = tx.breachRowFor(actor, tenantID, id); err != nil {
 			return err
 		}
 		if err := tx.openBreachVersions(tenantID, &b, true); err != nil {

@@ -173,6 +173,17 @@ func TestClauseBRE1_NotifiedWithProof(t *testing.T) {
 		if n := auditCount(t, env, gent.ID, "breach.notify", ""); n != 2 {
 			t.Fatalf("%d notifications recorded", n)
 		}
+		// Supplier staff do not reach a breach the controller recorded.
+		own, err := env.DB.OpenBreach(ctx, dsrAdmin, gent.ID, breach.Report{Description: "Eigen lek", DiscoveredAt: disc}, breachMail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.BreachByID(ctx, operator, gent.ID, own.ID, "page"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("an operator read the controller's own breach: %v", err)
+		}
+		if _, err := env.DB.UpdateBreach(ctx, operator, gent.ID, own.ID, own.Report, nil); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("an operator updated the controller's own breach: %v", err)
+		}
 		// Another tenant sees none of it.
 		brugge := newTenant(t, env, "brugge")
 		if _, err := env.DB.BreachByID(ctx, dsrAdmin, brugge.ID, b.ID, "page"); !errors.Is(err, store.ErrNotFound) {
