@@ -14,11 +14,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import {
   KluisServer,
   activate,
   artifactsDir,
+  decodeQP,
   enrolTOTP,
   expectNoAxeViolations,
   formatViolations,
@@ -29,6 +29,7 @@ import {
   runAxe,
   shot,
   startClamd,
+  startSmtpSink,
   submit,
   totp,
 } from './harness.mjs';
@@ -58,59 +59,6 @@ let kluis;
 let baseURL;
 let browser;
 let smtp;
-
-// A minimal SMTP sink on 127.0.0.1 for the mail kluis sends (no TLS, no AUTH):
-// it accepts everything and keeps each message as { from, to, raw }.
-function startSmtpSink() {
-  const messages = [];
-  const server = createServer((sock) => {
-    sock.setEncoding('latin1');
-    let buf = '';
-    let data = null; // lines of the message while in DATA
-    let env = { from: '', to: [] };
-    const reply = (l) => sock.write(`${l}\r\n`);
-    reply('220 e2e-sink ESMTP');
-    sock.on('data', (chunk) => {
-      buf += chunk;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i).replace(/\r$/, '');
-        buf = buf.slice(i + 1);
-        if (data) {
-          if (line === '.') {
-            messages.push({ ...env, raw: data.join('\r\n') });
-            data = null;
-            env = { from: '', to: [] };
-            reply('250 2.0.0 queued');
-          } else {
-            data.push(line.startsWith('..') ? line.slice(1) : line);
-          }
-          continue;
-        }
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'MAIL') env.from = line.slice(10).trim();
-        if (verb === 'RCPT') env.to.push(line.slice(8).trim());
-        if (verb === 'RSET') env = { from: '', to: [] };
-        if (verb === 'DATA') {
-          data = [];
-          reply('354 end with <CRLF>.<CRLF>');
-        } else if (verb === 'QUIT') {
-          reply('221 bye');
-          sock.end();
-        } else if (['EHLO', 'HELO', 'MAIL', 'RCPT', 'RSET', 'NOOP'].includes(verb)) {
-          reply('250 ok');
-        } else {
-          reply('502 5.5.2 not implemented');
-        }
-      }
-    });
-    sock.on('error', () => {});
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port, messages }));
-  });
-}
 
 let clamd;
 
@@ -290,12 +238,6 @@ for (const lang of LANGS) {
       await context.close();
     }
   });
-}
-
-// Quoted-printable decoding of a raw message (enough to find a link in it).
-function decodeQP(raw) {
-  const bytes = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-  return Buffer.from(bytes, 'latin1').toString('utf8');
 }
 
 // The activation link of the newest mail to `email`, waiting up to 75 s for the

@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"path/filepath"
@@ -289,6 +290,11 @@ func (c Config) Validate() error {
 			u.RawQuery != "" || u.Fragment != "" {
 			errs = append(errs, fmt.Sprintf("breached-passwords URL %q is not an http(s) address such as https://api.pwnedpasswords.com/range/",
 				c.BreachedPasswordsURL))
+		}
+	}
+	if c.SecurityOfficer != "" {
+		if a, err := mail.ParseAddress(c.SecurityOfficer); err != nil || a.Address != c.SecurityOfficer {
+			errs = append(errs, fmt.Sprintf("security officer %q is not a bare e-mail address such as security@supplier.example", c.SecurityOfficer))
 		}
 	}
 	if len(errs) > 0 {

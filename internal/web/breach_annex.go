@@ -3,7 +3,6 @@ package web
 import (
 	"bytes"
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -212,13 +211,8 @@ func (a *App) breachPDF(r *http.Request, tenantName string, b store.Breach) ([]b
 // PDF, recorded as a read of the breach.
 func (a *App) breachPDFDownload(w http.ResponseWriter, r *http.Request, me account.User) {
 	t := tenantFrom(r.Context())
-	b, err := a.opts.Store.BreachByID(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, r.PathValue("id"), "annex-2 PDF")
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.internalError(w, r, "breach", err)
+	b, ok := a.breachOr404(w, r, userActor(me, RequestIDFrom(r.Context())), t.ID, r.PathValue("id"), "annex-2 PDF")
+	if !ok {
 		return
 	}
 	pdf, err := a.breachPDF(r, t.LegalName, b)

@@ -88,6 +88,21 @@ func (a *App) realmTenant(r *http.Request, slug string) (tenant.Tenant, bool, er
 	return t, err == nil, err
 }
 
+// realmTenantOr404 is the controller the path names ({slug}), or the
+// not-found page: ok false.
+func (a *App) realmTenantOr404(w http.ResponseWriter, r *http.Request) (tenant.Tenant, bool) {
+	t, ok, err := a.realmTenant(r, r.PathValue("slug"))
+	switch {
+	case err != nil:
+		a.internalError(w, r, "breach tenant", err)
+		return t, false
+	case !ok:
+		a.notFound(w, r)
+		return t, false
+	}
+	return t, true
+}
+
 // operatorBreachCreate opens a breach for the chosen controller.
 func (a *App) operatorBreachCreate(w http.ResponseWriter, r *http.Request, me account.User) {
 	if !a.parseForm(w, r) {
@@ -128,22 +143,12 @@ func (a *App) notifyIf(notify bool) store.BreachMail {
 // operatorBreachEdit shows the form of a controller's breach filled with
 // its latest version (a read recorded in the controller's log).
 func (a *App) operatorBreachEdit(w http.ResponseWriter, r *http.Request, me account.User) {
-	t, ok, err := a.realmTenant(r, r.PathValue("slug"))
-	if err != nil {
-		a.internalError(w, r, "breach tenant", err)
-		return
-	}
+	t, ok := a.realmTenantOr404(w, r)
 	if !ok {
-		a.notFound(w, r)
 		return
 	}
-	b, err := a.opts.Store.BreachByID(r.Context(), breachOperatorActor(me, r), t.ID, r.PathValue("id"), "supplier's update form")
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.internalError(w, r, "breach", err)
+	b, ok := a.breachOr404(w, r, breachOperatorActor(me, r), t.ID, r.PathValue("id"), "supplier's update form")
+	if !ok {
 		return
 	}
 	p, err := a.operatorBreachPage(r, t.Slug, b.ID, true)
@@ -160,13 +165,8 @@ func (a *App) operatorBreachUpdate(w http.ResponseWriter, r *http.Request, me ac
 	if !a.parseForm(w, r) {
 		return
 	}
-	t, ok, err := a.realmTenant(r, r.PathValue("slug"))
-	if err != nil {
-		a.internalError(w, r, "breach tenant", err)
-		return
-	}
+	t, ok := a.realmTenantOr404(w, r)
 	if !ok {
-		a.notFound(w, r)
 		return
 	}
 	notify := r.PostForm.Get("notify") == "1"

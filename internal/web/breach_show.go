@@ -277,6 +277,22 @@ type breachClocks struct {
 	AuthorityLate                   bool
 }
 
+// clockCell is one clock as the breach-clock template shows it.
+type clockCell struct {
+	Text       string
+	Late, Warn bool
+}
+
+// ControllerCell is the clock to the controller (BRE-1).
+func (c breachClocks) ControllerCell() clockCell {
+	return clockCell{c.Controller, c.ControllerLate, c.ControllerWarn}
+}
+
+// AuthorityCell is the controller's clock to the GBA (BRE-3).
+func (c breachClocks) AuthorityCell() clockCell {
+	return clockCell{c.Authority, c.AuthorityLate, false}
+}
+
 func (a *App) breachClocks(r *http.Request, b store.Breach) breachClocks {
 	now := a.opts.Store.Now()
 	var c breachClocks
@@ -418,13 +434,8 @@ func (a *App) breachCreate(w http.ResponseWriter, r *http.Request, me account.Us
 // breachEdit shows the form filled with the latest version.
 func (a *App) breachEdit(w http.ResponseWriter, r *http.Request, me account.User) {
 	t := tenantFrom(r.Context())
-	b, err := a.opts.Store.BreachByID(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, r.PathValue("id"), "edit form")
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.internalError(w, r, "breach", err)
+	b, ok := a.breachOr404(w, r, userActor(me, RequestIDFrom(r.Context())), t.ID, r.PathValue("id"), "edit form")
+	if !ok {
 		return
 	}
 	v, checked := valuesOf(b.Report)
@@ -482,13 +493,8 @@ func (a *App) breachShow(w http.ResponseWriter, r *http.Request, me account.User
 
 func (a *App) renderBreach(w http.ResponseWriter, r *http.Request, me account.User, status int, errs map[string]string, gbaAt, subjectsAt string) {
 	t := tenantFrom(r.Context())
-	b, err := a.opts.Store.BreachByID(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, r.PathValue("id"), "page")
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.internalError(w, r, "breach", err)
+	b, ok := a.breachOr404(w, r, userActor(me, RequestIDFrom(r.Context())), t.ID, r.PathValue("id"), "page")
+	if !ok {
 		return
 	}
 	p := breachPage{Slug: t.Slug, TenantName: t.LegalName, Breach: b, Clocks: a.breachClocks(r, b), CanHandle: account.Can(me.Role, account.HandleRequests),
@@ -563,6 +569,21 @@ func (a *App) breachNotice(w http.ResponseWriter, r *http.Request, me account.Us
 	default:
 		http.Redirect(w, r, "/"+t.Slug+"/admin/breaches/"+r.PathValue("id")+"?done="+notice, http.StatusSeeOther)
 	}
+}
+
+// breachOr404 opens breach id of tenantID for actor (a read recorded with
+// purpose), or answers the not-found page or the internal error: ok false.
+func (a *App) breachOr404(w http.ResponseWriter, r *http.Request, actor audit.Actor, tenantID, id, purpose string) (store.Breach, bool) {
+	b, err := a.opts.Store.BreachByID(r.Context(), actor, tenantID, id, purpose)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		a.notFound(w, r)
+		return b, false
+	case err != nil:
+		a.internalError(w, r, "breach", err)
+		return b, false
+	}
+	return b, true
 }
 
 // breachOperatorActor is the operator acting on a tenant's register.

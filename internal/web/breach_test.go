@@ -78,7 +78,7 @@ func TestClauseBRE1_OperatorOpensTheControllerCompletes(t *testing.T) {
 			"discovered_at": {datetime(now.Add(-19 * time.Hour))}, "description": {"Poging tot inbraak"}})
 		wantRedirect(t, "draft", resp, "/operator/breaches?done=saved")
 		for _, c := range []struct{ lang, want string }{
-			{"nl", "nog 5 uur om de verwerkingsverantwoordelijke te melden"},
+			{"nl", "<strong>nog 5 uur om de verwerkingsverantwoordelijke te melden</strong>"},
 			{"fr", "encore 5 heures pour notifier le responsable du traitement"},
 		} {
 			resp, body := le.get(t, "/gent/admin/breaches?lang="+c.lang, map[string]string{"Cookie": admin})
