@@ -27,17 +27,14 @@ func BreachClockHandler(officer string) Handler {
 		}
 		actor := audit.System(KindBreachClock)
 		actor.RequestID = "job-" + j.ID
-		ts, err := db.Tenants(ctx)
+		ids, err := db.TenantsWithUnreportedBreaches(ctx)
 		if err != nil {
 			return err
 		}
 		var errs []error
-		for _, t := range ts {
-			if t.IsPlatform() {
-				continue
-			}
-			if _, err := db.EscalateBreaches(ctx, actor, t.ID, officer, escalationMail); err != nil {
-				errs = append(errs, fmt.Errorf("tenant %s: %w", t.ID, err))
+		for _, id := range ids {
+			if _, err := db.EscalateBreaches(ctx, actor, id, officer, escalationMail); err != nil {
+				errs = append(errs, fmt.Errorf("tenant %s: %w", id, err))
 			}
 		}
 		return errors.Join(errs...)

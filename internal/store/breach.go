@@ -595,3 +595,25 @@ func (db *DB) RecordBreachExport(ctx context.Context, actor audit.Actor, tenantI
 			Purpose: fmt.Sprintf("register as CSV, %d breaches", n)})
 	})
 }
+
+// TenantsWithUnreportedBreaches lists the tenants that have a breach not yet
+// reported to its controller WarnAfter after discovery whose last warning
+// stage is behind: the only ones the escalation job needs to open a write
+// for. A platform-level read of ids only.
+func (db *DB) TenantsWithUnreportedBreaches(ctx context.Context) ([]string, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT DISTINCT tenant_id FROM breaches WHERE notified_at IS NULL AND discovered_at <= $1
+		AND escalated < 24 ORDER BY tenant_id`, micros(db.now().Add(-breach.WarnAfter)))
+	if err != nil {
+		return nil, fmt.Errorf("tenants with unreported breaches: %w", err)
+	}
+	defer rows.Close()
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("tenants with unreported breaches: %w", err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
