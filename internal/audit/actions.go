@@ -29,7 +29,7 @@ const (
 	GroupSupplier    ActionGroup = "supplier"    // supplier staff's access (AUD-3, AUD-4)
 	GroupAuditLog    ActionGroup = "audit"       // looks at the log and its verification
 	GroupPlatform    ActionGroup = "platform"    // the organisation's account on the platform, keys
-	GroupPrivacy     ActionGroup = "privacy"     // data-subject requests (DSR-1, DSR-2)
+	GroupPrivacy     ActionGroup = "privacy"     // data-subject requests (DSR-1, DSR-2), the breach register (BRE-1…BRE-5)
 )
 
 // MessageKey is the catalogue key of the group's name.
