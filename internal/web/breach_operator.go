@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/http"
+	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/breach"
@@ -75,7 +76,7 @@ func (a *App) operatorBreachNew(w http.ResponseWriter, r *http.Request, me accou
 		a.internalError(w, r, "tenants", err)
 		return
 	}
-	v := breachValues{"discovered_at": localTime(a.opts.Store.Now().Truncate(60e9))}
+	v := breachValues{"discovered_at": localTime(a.opts.Store.Now().Truncate(time.Minute))}
 	a.renderBreachForm(w, r, http.StatusOK, p, v, nil, nil)
 }
 

@@ -537,6 +537,10 @@ func (a *App) breachNotice(w http.ResponseWriter, r *http.Request, me account.Us
 	}
 	t := tenantFrom(r.Context())
 	notice := r.PostForm.Get("notice")
+	if notice != store.NoticeGBA && notice != store.NoticeSubjects {
+		a.error(w, r, http.StatusBadRequest)
+		return
+	}
 	field := notice + "_at"
 	typed := strings.TrimSpace(r.PostForm.Get(field))
 	gba, subjects := "", ""
@@ -560,10 +564,8 @@ func (a *App) breachNotice(w http.ResponseWriter, r *http.Request, me account.Us
 		a.renderBreach(w, r, me, http.StatusUnprocessableEntity, ve.Fields, gba, subjects)
 	case errors.Is(err, store.ErrNotFound):
 		a.notFound(w, r)
-	case errors.Is(err, store.ErrBreachNotice):
-		http.Error(w, a.t(r, "breach.error.choice"), http.StatusBadRequest)
 	case errors.Is(err, store.ErrControllerOnly):
-		http.Error(w, http.StatusText(http.StatusForbidden), http.StatusForbidden)
+		a.error(w, r, http.StatusForbidden)
 	case err != nil:
 		a.internalError(w, r, "breach notice", err)
 	default:

@@ -100,6 +100,15 @@ func TestClauseBRE1_OperatorOpensTheControllerCompletes(t *testing.T) {
 				t.Errorf("breach page lacks %q", want)
 			}
 		}
+		for _, c := range []struct{ at, want string }{
+			{"01.01.2020 10:00", `href="#gba_at">Dit moment ligt voor de ontdekking van het datalek.`},
+			{"morgen", `href="#gba_at">Vul een datum en uur in zoals 04.12.2026 17:00.`},
+		} {
+			resp, body := le.submit(t, "/gent/admin/breaches/"+id+"/notice", admin, url.Values{"notice": {"gba"}, "gba_at": {c.at}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, c.want) || !strings.Contains(body, `aria-invalid="true"`) {
+				t.Errorf("GBA notice %q: %d, want 422 with %q", c.at, resp.StatusCode, c.want)
+			}
+		}
 		resp, _ = le.submit(t, "/gent/admin/breaches/"+id+"/notice", admin, url.Values{"notice": {"gba"}, "gba_at": {datetime(now)}})
 		wantRedirect(t, "gba", resp, "/gent/admin/breaches/"+id+"?done=gba")
 		if _, body := le.get(t, "/gent/admin/breaches/"+id, map[string]string{"Cookie": admin}); !strings.Contains(body, "GBA gemeld op "+datetime(now)) {
