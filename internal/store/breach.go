@@ -587,12 +587,12 @@ func (db *DB) OperatorBreaches(ctx context.Context) ([]OperatorBreach, error) {
 	return out, rows.Err()
 }
 
-// RecordBreachExport records that the register was exported ("breach.export",
-// with the number of breaches), in the tenant's log.
-func (db *DB) RecordBreachExport(ctx context.Context, actor audit.Actor, tenantID string, n int) error {
+// RecordBreachExport records that the register was downloaded in format
+// ("breach.export", with the number of breaches), in the tenant's log.
+func (db *DB) RecordBreachExport(ctx context.Context, actor audit.Actor, tenantID, format string, n int) error {
 	return db.write(ctx, func(tx *Tx) error {
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "breach.export", ObjectType: "breach",
-			Purpose: fmt.Sprintf("register as CSV, %d breaches", n)})
+			Purpose: fmt.Sprintf("register as %s, %d breaches", format, n)})
 	})
 }
 

@@ -175,6 +175,7 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// the realm only (a controller has no such page).
 		{"GET /{tenant}/admin/breaches", "GET", "/gent/admin/breaches", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/breaches.csv", "GET", "/gent/admin/breaches.csv", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/breaches.xlsx", "GET", "/gent/admin/breaches.xlsx", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/breaches/new", "GET", "/gent/admin/breaches/new", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/breaches/new", "POST", "/gent/admin/breaches/new", "description=", map[string]int{"*": 303, "user": 403,
 			"admin": 422, "dpo": 422}},

@@ -2,7 +2,6 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"net/http"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/breach"
+	"github.com/kluis/kluis/internal/export"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/workdays"
 )
@@ -226,50 +226,40 @@ func (a *App) breachPDFDownload(w http.ResponseWriter, r *http.Request, me accou
 	w.Write(pdf)
 }
 
-// csvCell keeps a spreadsheet from reading a value as a formula.
-func csvCell(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
-}
-
-// breachesCSV serves the register: one row per breach (its latest
-// version), the annex-2 fields as columns in the form's order, then the
-// clocks' facts (BRE-1, BRE-3). The list read is recorded by the store,
-// the export as "breach.export".
-func (a *App) breachesCSV(w http.ResponseWriter, r *http.Request, me account.User) {
-	t := tenantFrom(r.Context())
-	actor := userActor(me, RequestIDFrom(r.Context()))
-	list, err := a.opts.Store.Breaches(r.Context(), actor, t.ID)
-	if err != nil {
-		a.internalError(w, r, "breaches", err)
-		return
-	}
-	if err := a.opts.Store.RecordBreachExport(r.Context(), actor, t.ID, len(list)); err != nil {
-		a.internalError(w, r, "breach export", err)
-		return
-	}
-	var buf bytes.Buffer
-	cw := csv.NewWriter(&buf)
-	head := []string{a.t(r, "breach.csv.id"), a.t(r, "breach.csv.version")}
-	for _, s := range a.annexSections(r, breach.Report{}, time.Time{}) {
-		for _, f := range s.Fields {
-			head = append(head, fmt.Sprintf("%d. %s", s.Number, f.Label))
+// breachesRegister serves the register as format (csv or xlsx, the
+// export package's writers: CSV with ";" and defused formulas): one row
+// per breach (its latest version), the annex-2 fields as columns in the
+// form's order, then the clocks' facts (BRE-1, BRE-3). The list read is
+// recorded by the store, the download as "breach.export".
+func (a *App) breachesRegister(format string) signedIn {
+	return func(w http.ResponseWriter, r *http.Request, me account.User) {
+		t := tenantFrom(r.Context())
+		actor := userActor(me, RequestIDFrom(r.Context()))
+		list, err := a.opts.Store.Breaches(r.Context(), actor, t.ID)
+		if err != nil {
+			a.internalError(w, r, "breaches", err)
+			return
 		}
-	}
-	cw.Write(append(head, a.t(r, "breach.csv.notified"), a.t(r, "breach.csv.gba"), a.t(r, "breach.csv.subjects")))
-	for _, b := range list {
-		sections := a.annexSections(r, b.Report, b.ReportAt)
-		row := []string{b.ID, fmt.Sprint(b.Version)}
-		for _, s := range sections {
+		if err := a.opts.Store.RecordBreachExport(r.Context(), actor, t.ID, format, len(list)); err != nil {
+			a.internalError(w, r, "breach export", err)
+			return
+		}
+		head := []string{a.t(r, "breach.csv.id"), a.t(r, "breach.csv.version")}
+		for _, s := range a.annexSections(r, breach.Report{}, time.Time{}) {
 			for _, f := range s.Fields {
-				v := f.Value
-				if f.Choices != nil {
-					v = strings.Join(f.Chosen(), "; ")
-				}
-				row = append(row, csvCell(v))
+				head = append(head, fmt.Sprintf("%d. %s", s.Number, f.Label))
 			}
+		}
+		head = append(head, a.t(r, "breach.csv.notified"), a.t(r, "breach.csv.gba"), a.t(r, "breach.csv.subjects"))
+		var buf bytes.Buffer
+		newWriter, contentType := export.NewCSV, "text/csv; charset=utf-8"
+		if format == "xlsx" {
+			newWriter, contentType = export.NewXLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+		}
+		out, err := newWriter(&buf, head)
+		if err != nil {
+			a.internalError(w, r, "breach register", err)
+			return
 		}
 		at := func(t *time.Time) string {
 			if t == nil {
@@ -277,12 +267,29 @@ func (a *App) breachesCSV(w http.ResponseWriter, r *http.Request, me account.Use
 			}
 			return datetime(*t)
 		}
-		cw.Write(append(row, at(b.NotifiedAt), at(b.GBANotifiedAt), at(b.SubjectsInformedAt)))
+		for _, b := range list {
+			row := []string{b.ID, fmt.Sprint(b.Version)}
+			for _, s := range a.annexSections(r, b.Report, b.ReportAt) {
+				for _, f := range s.Fields {
+					v := f.Value
+					if f.Choices != nil {
+						v = strings.Join(f.Chosen(), "; ")
+					}
+					row = append(row, v)
+				}
+			}
+			if err := out.Write(append(row, at(b.NotifiedAt), at(b.GBANotifiedAt), at(b.SubjectsInformedAt))); err != nil {
+				a.internalError(w, r, "breach register", err)
+				return
+			}
+		}
+		if err := out.Close(); err != nil {
+			a.internalError(w, r, "breach register", err)
+			return
+		}
+		w.Header().Set("Content-Type", contentType)
+		w.Header().Set("Content-Disposition", `attachment; filename="datalekkenregister.`+format+`"`)
+		w.Header().Set("Cache-Control", "no-store")
+		w.Write(buf.Bytes())
 	}
-	cw.Flush()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="datalekkenregister.csv"`)
-	w.Header().Set("Cache-Control", "no-store")
-	w.Write([]byte("\ufeff"))
-	w.Write(buf.Bytes())
 }

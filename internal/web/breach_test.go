@@ -1,8 +1,10 @@
 package web
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/csv"
+	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -125,12 +127,26 @@ func TestClauseBRE1_OperatorOpensTheControllerCompletes(t *testing.T) {
 
 		// The register as CSV: a header of the annex's fields, a row each.
 		resp, csvBody := le.get(t, "/gent/admin/breaches.csv", map[string]string{"Cookie": admin})
-		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvBody, "\ufeff"))).ReadAll()
+		cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(csvBody, "\ufeff")))
+		cr.Comma = ';'
+		rows, err := cr.ReadAll()
 		if resp.StatusCode != http.StatusOK || err != nil || len(rows) != 3 {
 			t.Fatalf("csv: %d %v %d rows", resp.StatusCode, err, len(rows))
 		}
 		if rows[0][2] != "1. Naam" || !strings.Contains(strings.Join(append(rows[1], rows[2]...), "|"), "Leverancier NV") {
 			t.Fatalf("csv header %v", rows[0][:3])
+		}
+		resp, xlsx := le.get(t, "/gent/admin/breaches.xlsx", map[string]string{"Cookie": admin})
+		zr, err := zip.NewReader(strings.NewReader(xlsx), int64(len(xlsx)))
+		if resp.StatusCode != http.StatusOK || err != nil {
+			t.Fatalf("xlsx: %d %v", resp.StatusCode, err)
+		}
+		sheet, err := zr.Open("xl/worksheets/sheet1.xml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b, _ := io.ReadAll(sheet); !strings.Contains(string(b), "Leverancier NV") || !strings.Contains(string(b), "1. Naam") {
+			t.Fatal("the workbook lacks the register")
 		}
 		exports := 0
 		env.DB.EachAuditEvent(ctx, le.gent.ID, func(e *audit.Event) error {
@@ -139,7 +155,7 @@ func TestClauseBRE1_OperatorOpensTheControllerCompletes(t *testing.T) {
 			}
 			return nil
 		})
-		if exports != 1 {
+		if exports != 2 {
 			t.Fatalf("%d exports recorded", exports)
 		}
 	})

@@ -121,7 +121,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// see it and complete, record and export it; supplier staff open and
 	// update breaches from the operators' realm (breach_operator.go).
 	mux.HandleFunc("GET /{tenant}/admin/breaches", a.require(account.ViewRequests, a.breachesList))
-	mux.HandleFunc("GET /{tenant}/admin/breaches.csv", a.require(account.ViewRequests, a.breachesCSV))
+	mux.HandleFunc("GET /{tenant}/admin/breaches.csv", a.require(account.ViewRequests, a.breachesRegister("csv")))
+	mux.HandleFunc("GET /{tenant}/admin/breaches.xlsx", a.require(account.ViewRequests, a.breachesRegister("xlsx")))
 	mux.HandleFunc("GET /{tenant}/admin/breaches/new", a.require(account.HandleRequests, a.breachNew))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/new", a.require(account.HandleRequests, a.breachCreate))
 	mux.HandleFunc("GET /{tenant}/admin/breaches/{id}", a.require(account.ViewRequests, a.breachShow))

@@ -74,6 +74,7 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/inbox/submissions/{id}/pdf":          true,
 	"GET /{tenant}/admin/requests/{id}/package":         true,
 	"GET /{tenant}/admin/breaches.csv":                  true,
+	"GET /{tenant}/admin/breaches.xlsx":                 true,
 	"GET /{tenant}/admin/breaches/{id}/pdf":             true,
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
