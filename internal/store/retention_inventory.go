@@ -144,6 +144,8 @@ var RetentionInventory = []RetentionEntry{
 		Why: "a citizen's session lives 20 minutes idle, 2 hours at most; ended rows are deleted whenever the tenant's next citizen session opens"},
 	{Table: "access_reports", Columns: []string{"person_index", "reason", "decision"}, Rule: RuleKept,
 		Why: "a citizen's report of a suspicious access and the controller's judgement are evidence for BRE-1, kept as long as the audit log; a fixed period is to be set with the breach register"},
+	{Table: "breach_versions", Columns: []string{"content", "notified_to"}, Rule: RuleKept,
+		Why: "the breach register is the controller's documentation of every breach, its effects and the measures taken (art. 33(5) GDPR, accountability; BRE-1…BRE-5): kept, every version, as long as the audit log"},
 }
 
 // NotPersonalColumns are the byte columns and personally named columns
