@@ -243,6 +243,7 @@ var actions = []Action{
 	{Code: "retention.delivery", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.credential", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.package", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.person_key", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.list", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.set", Group: GroupRegister, Object: NameSubmission},
 	{Code: "retention.hold.lift", Group: GroupRegister, Object: NameSubmission},

@@ -210,6 +210,9 @@ func (db *DB) RunRetention(ctx context.Context, actor audit.Actor, tenantID stri
 	if err := db.retainFixed(ctx, actor, tenantID, now, opts, &rep, counts); err != nil {
 		return db.failRun(ctx, tenantID, rep, counts, err)
 	}
+	if err := db.retainPersonKeys(ctx, actor, tenantID, now, opts, &rep, counts); err != nil {
+		return db.failRun(ctx, tenantID, rep, counts, err)
+	}
 	rep.Counts = counts.list()
 	if opts.DryRun {
 		return rep, nil
