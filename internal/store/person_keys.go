@@ -328,6 +328,48 @@ func (tx *Tx) insertSubmission(tenantID string, k intakeKey, args ...any) (sql.R
 	return tx.exec(insert, all...)
 }
 
+// sealForSubmission seals a value about a submission — a note, a reason,
+// a staff reply — with the key that sealed the submission's own values: its
+// person key when it has a live one (DSR-1: an erasure then reaches the
+// copies of these too), else the tenant key. It returns the person key's
+// id (0: the tenant key) for sameSubmissionKey. The read runs before the
+// write, like the sealing; it reveals nothing to the caller.
+func (db *DB) sealForSubmission(ctx context.Context, tenantID, submissionID string, ad seal.AD, plaintext []byte) ([]byte, int64, error) {
+	var id sql.NullInt64
+	err := db.readRow(ctx, `SELECT person_key_id FROM submissions WHERE tenant_id = $1 AND id = $2`, tenantID, submissionID).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return nil, 0, err
+	}
+	if id.Valid {
+		pk, err := db.keys.personKeyByID(tenantID, uint64(id.Int64))
+		switch {
+		case err == nil:
+			sealed, err := pk.Seal(ad, plaintext)
+			return sealed, id.Int64, err
+		case !errors.Is(err, seal.ErrPersonKeyDestroyed):
+			return nil, 0, err
+		}
+	}
+	sealed, err := db.keys.Seal(tenantID, ad, plaintext)
+	return sealed, 0, err
+}
+
+// sameSubmissionKey, in the write, refuses (ErrConflict) a value sealed by
+// sealForSubmission when the submission's key changed meanwhile (an
+// erasure re-sealed it with the tenant key and destroyed the person key):
+// nothing is stored that no key opens.
+func (tx *Tx) sameSubmissionKey(tenantID, submissionID string, keyID int64) error {
+	var id sql.NullInt64
+	err := tx.queryRow(`SELECT person_key_id FROM submissions WHERE tenant_id = $1 AND id = $2`, tenantID, submissionID).Scan(&id)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	if id.Int64 != keyID {
+		return fmt.Errorf("the submission's key changed meanwhile: %w", ErrConflict)
+	}
+	return nil
+}
+
 // remember caches a key once the submission it sealed has committed.
 func (db *DB) remember(tenantID string, k intakeKey) {
 	if k.wrapped != nil {
@@ -434,23 +476,32 @@ func (tx *Tx) resealWithTenantKey(tenantID string, id uint64) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
+	// What hangs off the submissions: files, and the history and staff
+	// replies sealed with the submission's key (sealForSubmission).
 	for _, sid := range subs {
-		rows, err := tx.query(`SELECT id, name, data FROM attachments WHERE tenant_id = $1 AND submission_id = $2`, tenantID, sid)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var fid string
-			var name, data []byte
-			if err := rows.Scan(&fid, &name, &data); err != nil {
-				rows.Close()
+		for _, q := range []struct{ table, cols string }{{"attachments", "name, data"}, {"submission_events", "body, NULL"},
+			{"submission_replies", "body, NULL"}} {
+			rows, err := tx.query(`SELECT id, `+q.cols+` FROM `+q.table+` WHERE tenant_id = $1 AND submission_id = $2`, tenantID, sid)
+			if err != nil {
 				return err
 			}
-			values = append(values, value{"attachments", "name", fid, name}, value{"attachments", "data", fid, data})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
+			for rows.Next() {
+				var rid string
+				var first, second []byte
+				if err := rows.Scan(&rid, &first, &second); err != nil {
+					rows.Close()
+					return err
+				}
+				if q.table == "attachments" {
+					values = append(values, value{q.table, "name", rid, first}, value{q.table, "data", rid, second})
+				} else {
+					values = append(values, value{q.table, "body", rid, first})
+				}
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
 		}
 	}
 	for _, v := range values {
