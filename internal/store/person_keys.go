@@ -354,6 +354,24 @@ func (db *DB) sealForSubmission(ctx context.Context, tenantID, submissionID stri
 	return sealed, 0, err
 }
 
+// sealLike seals a submission's values anew with the person key that
+// sealed was (what retention leaves of a submission's answers stays under
+// the person's key while the submission holds values, DSR-1), or with the
+// tenant key when was was not sealed with a live person key or person is
+// false (nothing of the person is left: the key is about to go).
+func (db *DB) sealLike(tenantID string, was []byte, person bool, ad seal.AD, plaintext []byte) ([]byte, error) {
+	if id, ok := seal.PersonKeyIDOf(was); ok && person {
+		pk, err := db.keys.personKeyByID(tenantID, id)
+		if err == nil {
+			return pk.Seal(ad, plaintext)
+		}
+		if !errors.Is(err, seal.ErrPersonKeyDestroyed) {
+			return nil, err
+		}
+	}
+	return db.keys.Seal(tenantID, ad, plaintext)
+}
+
 // sameSubmissionKey, in the write, refuses (ErrConflict) a value sealed by
 // sealForSubmission when the submission's key changed meanwhile (an
 // erasure re-sealed it with the tenant key and destroyed the person key):

@@ -638,7 +638,7 @@ func (db *DB) expireAnswers(tenantID string, p formPlan, ch *rowChange, due map[
 	if err != nil {
 		return err
 	}
-	ch.data, err = db.keys.Seal(tenantID, submissionAD(tenantID, ch.row.id), b)
+	ch.data, err = db.sealLike(tenantID, ch.row.data, !ch.spent, submissionAD(tenantID, ch.row.id), b)
 	return err
 }
 

@@ -84,8 +84,19 @@ func TestClauseSEC1_PersonKeyDestroyedWhenLastSubmissionExpires(t *testing.T) {
 			t.Fatalf("the live submission: %+v", a)
 		}
 
+		// 12 days after a2: its contact values expired, the rest not; what
+		// is left stays under An's key.
+		env.Clock.Advance(6 * day)
+		runRetention(t, env, fx.tn.ID, store.RetentionOptions{})
+		if a := answersOf(t, env, fx, a2); a["name"].Value != "" || a["message"].Value != "Vraag a2" {
+			t.Fatalf("a2 after its contact expired: %+v", a)
+		}
+		if id, ok := seal.PersonKeyIDOf(sealedRows(t, env, fx.tn.ID)[a2].data); !ok || int64(id) != keyA {
+			t.Fatal("what retention left of a2 is no longer sealed with An's key")
+		}
+
 		// a2 expires too: An's key goes (not in a dry run).
-		env.Clock.Advance(20 * day)
+		env.Clock.Advance(14 * day)
 		runRetention(t, env, fx.tn.ID, store.RetentionOptions{DryRun: true})
 		if len(wrappedPersonKeys(t, env, fx.tn.ID)) != 1 {
 			t.Fatal("a dry run destroyed a key")
