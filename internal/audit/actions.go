@@ -258,6 +258,7 @@ var actions = []Action{
 	{Code: "retention.token", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.evidence", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.request", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.person_key", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.list", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.set", Group: GroupRegister, Object: NameSubmission},
 	{Code: "retention.hold.lift", Group: GroupRegister, Object: NameSubmission},

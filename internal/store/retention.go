@@ -215,6 +215,9 @@ func (db *DB) RunRetention(ctx context.Context, actor audit.Actor, tenantID stri
 	if err := db.retainRequests(ctx, actor, tenantID, now, opts, &rep, counts); err != nil {
 		return db.failRun(ctx, tenantID, rep, counts, err)
 	}
+	if err := db.retainPersonKeys(ctx, actor, tenantID, now, opts, &rep, counts); err != nil {
+		return db.failRun(ctx, tenantID, rep, counts, err)
+	}
 	rep.Counts = counts.list()
 	if opts.DryRun {
 		return rep, nil
@@ -765,7 +768,7 @@ func (db *DB) expireAnswers(tenantID string, p formPlan, ch *rowChange, due map[
 	if err != nil {
 		return err
 	}
-	ch.data, err = db.keys.Seal(tenantID, submissionAD(tenantID, ch.row.id), b)
+	ch.data, err = db.sealLike(tenantID, ch.row.data, !ch.spent, submissionAD(tenantID, ch.row.id), b)
 	return err
 }
 

@@ -137,7 +137,7 @@ var RetentionInventory = []RetentionEntry{
 		Days: int(PackageTTL / (24 * time.Hour)), Start: "the request's execution (expires_at)", Action: "delete",
 		Why: "the package of an access or portability request is downloadable for PackageTTL; RunRetention deletes it at expires_at"},
 	{Table: "person_keys", Columns: []string{"person_index", "wrapped"}, Rule: RuleKept,
-		Why: "a citizen's own key (DSR-1) and the keyed index it is found by, no value in itself: erasure overwrites both and the keyring forgets the key; a key whose person's last submission expired is not yet destroyed by the retention engine"},
+		Why: "a citizen's own key (DSR-1) and the keyed index it is found by, no value in itself: erasure overwrites both and the keyring forgets the key; RunRetention does the same once no submission that still holds values names the key (the person's last submission expired)"},
 	{Table: "submission_rectifications", Columns: []string{"old_value", "new_value"}, Rule: RuleFollowsSubmission,
 		Why: "a rectified value's history (DSR-1) is the submission's: removed when its values expire or it is erased"},
 	{Table: "citizen_sessions", Columns: []string{"person_index"}, Rule: RuleOwnSweep,
