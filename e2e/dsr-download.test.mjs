@@ -127,7 +127,7 @@ test('download: one-time code, access asked, the DPO approves, the citizen downl
           assert.ok(listing.includes(want), `the ZIP lacks ${want}: ${listing.join(', ')}`);
         }
         const pkg = JSON.parse(execFileSync('unzip', ['-p', saved, 'package.json'], { encoding: 'utf8' }));
-        assert.equal(pkg.request, reference);
+        assert.equal(pkg.reference, reference);
         assert.equal(pkg.submissions.length, 1);
         assert.ok(JSON.stringify(pkg.submissions[0].answers).includes('MARKER-E2E-DOWNLOAD'));
         const pdf = execFileSync('unzip', ['-p', saved, L.pdf]);

@@ -18,9 +18,12 @@ const PackageSchema = "https://kluis.be/schema/subject-access-package/v1"
 // forms, with its answers, its files (names and sizes), its history (notes,
 // reasons), the mails sent about it and the audit events about it.
 type Package struct {
-	Schema      string       `json:"schema"`
-	Controller  string       `json:"controller"`
-	RequestID   string       `json:"request"`
+	Schema     string `json:"schema"`
+	Controller string `json:"controller"`
+	RequestID  string `json:"request"`
+	// Reference is the request's short reference (VZ-2026-0042), the one
+	// the citizen's receipt and mails name.
+	Reference   string       `json:"reference,omitempty"`
 	Kind        Kind         `json:"kind"`
 	GeneratedAt time.Time    `json:"generated_at"`
 	Submissions []Submission `json:"submissions"`

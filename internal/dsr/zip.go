@@ -142,7 +142,8 @@ const PackageJSONSchema = `{
   "properties": {
     "schema": {"const": "` + PackageSchema + `"},
     "controller": {"type": "string", "description": "the municipality (controller)"},
-    "request": {"type": "string", "description": "the request's reference"},
+    "request": {"type": "string", "description": "the request's identifier"},
+    "reference": {"type": "string", "description": "the request's short reference, as on the receipt and in the mails"},
     "kind": {"enum": ["access", "portability"]},
     "generated_at": {"type": "string", "format": "date-time"},
     "submissions": {"type": "array", "items": {"$ref": "#/$defs/submission"}}

@@ -81,7 +81,7 @@ func (tx *Tx) buildPackage(tenantID string, s sealedRequest, ev audit.Event, opt
 		return "", time.Time{}, err
 	}
 	now := tx.db.now()
-	p := dsr.Package{Schema: dsr.PackageSchema, Controller: controller, RequestID: s.r.ID, Kind: s.r.Kind, GeneratedAt: now, Submissions: subs}
+	p := dsr.Package{Schema: dsr.PackageSchema, Controller: controller, RequestID: s.r.ID, Reference: s.r.Reference, Kind: s.r.Kind, GeneratedAt: now, Submissions: subs}
 	lang := s.r.Person.Lang
 	if _, ok := locale.Parse(lang); !ok {
 		lang = string(locale.NL)

@@ -640,7 +640,7 @@ func (db *DB) SubjectAccessPackage(ctx context.Context, actor audit.Actor, tenan
 		if err != nil {
 			return err
 		}
-		p = dsr.Package{Schema: dsr.PackageSchema, Controller: controller, RequestID: id, Kind: s.r.Kind, GeneratedAt: tx.db.now(),
+		p = dsr.Package{Schema: dsr.PackageSchema, Controller: controller, RequestID: id, Reference: s.r.Reference, Kind: s.r.Kind, GeneratedAt: tx.db.now(),
 			Submissions: subs}
 		ids := make([]string, len(subs))
 		for i, sub := range subs {

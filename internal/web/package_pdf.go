@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -62,7 +63,7 @@ func (a *App) packagePDF(r *http.Request, tenantID string, stored store.Branding
 	t := func(key string, args ...any) string { return a.t(r, key, args...) }
 	b := stored.Settings.Resolve(p.Controller)
 	f, tr := a.newLetterPDF(r, t("package.pdf.title")+" – "+b.Name, t("package.pdf.twin"), b.Name,
-		b.Name+" – "+t("package.pdf.request", p.RequestID), p.GeneratedAt)
+		b.Name+" – "+t("package.pdf.request", cmp.Or(p.Reference, p.RequestID)), p.GeneratedAt)
 	// The ZIP deflates the whole PDF at once; fpdf's own compression
 	// starts a compressor per page, most of the package's CPU for a person
 	// with a thousand submissions.
