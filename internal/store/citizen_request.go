@@ -186,11 +186,49 @@ func (tx *Tx) spendCode(tenantID, id string, want []byte, portal bool) (c spentC
 		return c, false, nil
 	}
 	if !hmac.Equal(hash, want) {
-		_, err := tx.exec(`UPDATE subject_request_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-		return c, false, err
+		if _, err := tx.exec(`UPDATE subject_request_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+			return c, false, err
+		}
+		action := "dsr.code.wrong"
+		if portal {
+			action = "portal.code.wrong"
+		}
+		return c, false, tx.wrongCode(tenantID, action, "subject_request_code", id, subjectPseudonym(c.index))
 	}
 	_, err = tx.exec(`UPDATE subject_request_codes SET used_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, id)
 	return c, err == nil, err
+}
+
+// CodeBurstWindow and CodeBurstMin: this many wrong one-time codes for
+// one tenant within the window are a burst the controller is warned of
+// (SEC-1: someone may be guessing codes).
+const (
+	CodeBurstWindow = 10 * time.Minute
+	CodeBurstMin    = 20
+)
+
+// wrongCodeActions are the audit actions of a wrong one-time code.
+var wrongCodeActions = []string{"dsr.code.wrong", "portal.code.wrong", "dsr.package.code.wrong"}
+
+// wrongCode audits a wrong one-time code under the pseudonym of the
+// challenge's person, never the code itself (AUD-1): a wrong guess is
+// an attempt on that person's data.
+func (tx *Tx) wrongCode(tenantID, action, objectType, objectID, pseudonym string) error {
+	return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"},
+		Action: action, ObjectType: objectType, ObjectID: objectID, Subject: pseudonym, Outcome: audit.OutcomeDenied})
+}
+
+// WrongCodeBurst counts the tenant's wrong one-time codes (request, view
+// and package paths) in the CodeBurstWindow up to now; burst is true at
+// CodeBurstMin or more.
+func (db *DB) WrongCodeBurst(ctx context.Context, tenantID string) (n int, burst bool, err error) {
+	// A count, no personal data: no audit event of its own.
+	err = db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE tenant_id = $1 AND action IN ($2, $3, $4) AND at >= $5`,
+		tenantID, wrongCodeActions[0], wrongCodeActions[1], wrongCodeActions[2], micros(db.now().Add(-CodeBurstWindow))).Scan(&n)
+	if err != nil {
+		return 0, false, fmt.Errorf("wrong code burst: %w", err)
+	}
+	return n, n >= CodeBurstMin, nil
 }
 
 // FileCitizenRequest files the request of challenge id when code is right:

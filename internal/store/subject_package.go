@@ -335,14 +335,16 @@ func (db *DB) DownloadSubjectPackage(ctx context.Context, tenantID, token, code 
 			wrong = true
 			return nil
 		}
-		if !hmac.Equal(p.codeHash, want) {
-			wrong = true
-			_, err := tx.exec(`UPDATE subject_packages SET code_attempts = code_attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, p.id)
-			return err
-		}
 		s, err := tx.readRequest(tenantID, p.requestID)
 		if err != nil {
 			return err
+		}
+		if !hmac.Equal(p.codeHash, want) {
+			wrong = true
+			if _, err := tx.exec(`UPDATE subject_packages SET code_attempts = code_attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, p.id); err != nil {
+				return err
+			}
+			return tx.wrongCode(tenantID, "dsr.package.code.wrong", "subject_request", p.requestID, pseudonymOf(s.subjectIndex, s.emailIndex))
 		}
 		var sealed []byte
 		if err := tx.queryRow(`SELECT content FROM subject_packages WHERE tenant_id = $1 AND id = $2`, tenantID, p.id).Scan(&sealed); err != nil {
