@@ -304,6 +304,9 @@ func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, e
 	if err := tx.db.openRequest(tenantID, &s); err != nil {
 		return err
 	}
+	if s.r.Person.Email == "" {
+		return nil // filed from the view after FAS: no address, the view shows the outcome
+	}
 	var legalName, slug string
 	if err := tx.queryRow(`SELECT legal_name, slug FROM tenants WHERE id = $1`, tenantID).Scan(&legalName, &slug); err != nil {
 		return err

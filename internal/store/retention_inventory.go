@@ -108,7 +108,7 @@ var RetentionInventory = []RetentionEntry{
 		Why: "a rectified value's history (DSR-1) is the submission's: removed when its values expire or it is erased"},
 	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash", "details"}, Rule: RuleOwnSweep,
 		Why: "a citizen's one-time code lives 15 minutes; expired rows are deleted whenever the tenant's next code is asked (RequestCitizenCode)"},
-	{Table: "citizen_sessions", Columns: []string{"person_index"}, Rule: RuleOwnSweep,
+	{Table: "citizen_sessions", Columns: []string{"person_index", "email"}, Rule: RuleOwnSweep,
 		Why: "a citizen's session lives 20 minutes idle, 2 hours at most; ended rows are deleted whenever the tenant's next citizen session opens"},
 	{Table: "access_reports", Columns: []string{"person_index", "reason", "decision"}, Rule: RuleKept,
 		Why: "a citizen's report of a suspicious access and the controller's judgement are evidence for BRE-1, kept as long as the audit log; a fixed period is to be set with the breach register"},
