@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/register"
@@ -73,11 +74,15 @@ type portalPage struct {
 
 	Access *portalAccessRow // the report page's
 	Reason string
+	Ask    string // the request the report also asks for: "", "objection" or "restriction"
 }
 
 type portalSubmissionRow struct{ Form, Date, Status, Reference string }
 
-type portalRequestRow struct{ Kind, Status, Date, Due string }
+type portalRequestRow struct {
+	ID, Reference, Kind, Status, Date, Due string
+	Package                                bool // downloadable from the view
+}
 
 type portalAccessRow struct {
 	Sentence string
@@ -155,8 +160,8 @@ func (a *App) portalShow(w http.ResponseWriter, r *http.Request) {
 			Status: a.t(r, "portal.status."+sub.Status), Reference: sub.Reference})
 	}
 	for _, rq := range v.Requests {
-		p.Requests = append(p.Requests, portalRequestRow{Kind: a.t(r, "dsr.kind."+string(rq.Kind)), Status: a.t(r, "dsr.status."+rq.Status),
-			Date: words.date(rq.ReceivedAt), Due: words.date(rq.DueAt.Add(-time.Second))})
+		p.Requests = append(p.Requests, portalRequestRow{ID: rq.ID, Reference: rq.Reference, Kind: a.t(r, "dsr.kind."+string(rq.Kind)),
+			Status: a.t(r, "dsr.status."+rq.Status), Date: words.date(rq.ReceivedAt), Due: words.date(rq.DueAt.Add(-time.Second)), Package: rq.Package})
 	}
 	for _, ac := range v.Accesses {
 		p.Accesses = append(p.Accesses, portalAccessRow{Sentence: words.sentence(ac), Seq: ac.Seq, Reported: ac.Reported})
@@ -173,6 +178,8 @@ func (a *App) portalShow(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Query().Get("done") {
 	case "reported":
 		p.Notice = a.t(r, "portal.report.done")
+	case "reported-request":
+		p.Notice = a.t(r, "citizen2.report.done_request")
 	case "fas":
 		p.Notice = a.t(r, "portal.fas.done")
 	}
@@ -332,11 +339,18 @@ func (a *App) portalReportCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason := r.PostForm.Get("reason")
-	_, err := a.opts.Store.ReportAccess(r.Context(), tenantFrom(r.Context()).ID, s, ac.Seq, reason, RequestIDFrom(r.Context()))
+	// The report may open an objection or a restriction in the same step
+	// (DSR-1): the store files it, grounded on the reason, linked to it.
+	ask := dsr.Kind(r.PostForm.Get("ask"))
+	if ask != dsr.Objection && ask != dsr.Restriction {
+		ask = ""
+	}
+	_, err := a.opts.Store.ReportAccessAsking(r.Context(), tenantFrom(r.Context()).ID, s, ac.Seq, reason, ask, string(LangFrom(r.Context())),
+		RequestIDFrom(r.Context()))
 	var ce *store.ChangeError
 	if errors.As(err, &ce) {
 		p := a.portalReportPage(r, ac)
-		p.Reason, p.Errors = reason, fieldErrors{{"reason", a.t(r, "portal.report.error."+ce.Key)}}
+		p.Reason, p.Ask, p.Errors = reason, string(ask), fieldErrors{{"reason", a.t(r, "portal.report.error."+ce.Key)}}
 		a.render(w, r, http.StatusUnprocessableEntity, "portal", p)
 		return
 	}
@@ -344,7 +358,11 @@ func (a *App) portalReportCreate(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "report access", err)
 		return
 	}
-	http.Redirect(w, r, a.portalPath(r)+"?done=reported", http.StatusSeeOther)
+	notice := "reported"
+	if ask != "" && err == nil {
+		notice = "reported-request"
+	}
+	http.Redirect(w, r, a.portalPath(r)+"?done="+notice, http.StatusSeeOther)
 }
 
 // portalWords turns the store's rows into the citizen's words: form

@@ -33,6 +33,10 @@ type citizenRequestPage struct {
 	Receipt   *citizenReceipt
 	KindForm  store.KindFields
 	KindVoice string // how the kind's fields are worded: "citizen"
+	// Portal: filed from the citizen's own view, signed in: no address,
+	// no code. NoMail: the request has no address (FAS), so the receipt
+	// says the outcome is shown in the view only.
+	Portal, NoMail bool
 }
 
 type citizenChoice struct {
