@@ -143,16 +143,37 @@ func TestClauseDSR1_PortalRequestAndDownload(t *testing.T) {
 	})
 }
 
-// TestClauseDSR1_PortalFASRequestSaysNoMail: after FAS the receipt says no
-// mail will come and the view will show the answer.
-func TestClauseDSR1_PortalFASRequestSaysNoMail(t *testing.T) {
+// TestClauseDSR1_RequestPageFASFilesByNumber: the request page offers eID
+// and itsme; the sign-in leads back to the view's request form, the
+// request is filed under the national register number's index with no
+// address, and the receipt says no mail will come and the view will show
+// the answer; any other "next" leads to the view.
+func TestClauseDSR1_RequestPageFASFilesByNumber(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		p := newPortalEnv(t, env)
 		b := newBrowser(p.app.Handler())
-		p.through(t, b, "/gent/privacy/mine/fas/fas-eid", oidctest.User{Subject: "fas-sub-burger", ACR: acr500, Number: portalINSZ}, nil)
-		resp := b.post(t, "/gent/privacy/mine/request", url.Values{"kind": {"access"}})
+		page := bodyOf(t, b.get(t, "/gent/privacy/request"))
+		start := "/gent/privacy/mine/fas/fas-eid?next=request"
+		if !strings.Contains(page, `href="`+start+`"`) || !strings.Contains(page, "Aanmelden met eID of itsme") {
+			t.Fatalf("request page without FAS:\n%s", page)
+		}
+		resp := p.through(t, b, start, oidctest.User{Subject: "fas-sub-burger", ACR: acr500, Number: portalINSZ}, nil)
+		if page := bodyOf(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(page, `href="/gent/privacy/mine/request"`) {
+			t.Fatalf("after FAS: %d\n%s", resp.StatusCode, page)
+		}
+		resp = b.post(t, "/gent/privacy/mine/request", url.Values{"kind": {"access"}})
 		if page := bodyOf(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(page, "wij sturen u daarom geen mail") {
 			t.Fatalf("FAS receipt: %d\n%s", resp.StatusCode, page)
+		}
+		dpo, _ := p.signIn(t, "dpo@gent.be", account.RoleDPO)
+		list, err := env.DB.SubjectRequests(context.Background(), userActor(dpo, "r"), p.gent.ID, 10)
+		if err != nil || len(list) != 1 || list[0].Person.Email != "" {
+			t.Fatalf("requests: %+v %v", list, err)
+		}
+		b2 := newBrowser(p.app.Handler())
+		resp = p.through(t, b2, "/gent/privacy/mine/fas/fas-eid?next=https://evil.example", oidctest.User{Subject: "fas-sub-burger", ACR: acr500, Number: portalINSZ}, nil)
+		if page := bodyOf(t, resp); !strings.Contains(page, `href="/gent/privacy/mine"`) || strings.Contains(page, "evil") {
+			t.Fatalf("another next:\n%s", page)
 		}
 	})
 }

@@ -75,6 +75,8 @@ type portalPage struct {
 	Access *portalAccessRow // the report page's
 	Reason string
 	Ask    string // the request the report also asks for: "", "objection" or "restriction"
+
+	Continue string // where the page after FAS leads on to
 }
 
 type portalSubmissionRow struct{ Form, Date, Status, Reference string }
@@ -96,6 +98,21 @@ func (a *App) portalPath(r *http.Request) string {
 
 // portalFAS lists the tenant's enabled FAS providers as sign-in buttons.
 func (a *App) portalFAS(r *http.Request) ([]oidcButton, error) {
+	return a.portalFASTo(r, "")
+}
+
+// portalNextRequest is the one place a FAS sign-in may lead on to besides
+// the view: the view's request form (DSR-1, a citizen without a known
+// address files by their national register number).
+const portalNextRequest = "request"
+
+// portalFASTo is portalFAS whose sign-in continues at next ("" for the
+// view, portalNextRequest for the request form).
+func (a *App) portalFASTo(r *http.Request, next string) ([]oidcButton, error) {
+	query := ""
+	if next == portalNextRequest {
+		query = "?next=" + portalNextRequest
+	}
 	ps, err := a.opts.Store.OIDCProviders(r.Context(), tenantFrom(r.Context()).ID)
 	if err != nil {
 		return nil, err
@@ -103,7 +120,7 @@ func (a *App) portalFAS(r *http.Request) ([]oidcButton, error) {
 	var bs []oidcButton
 	for _, p := range ps {
 		if p.Enabled && (p.Preset == oidc.FASeID || p.Preset == oidc.FASItsme) {
-			bs = append(bs, oidcButton{Href: a.portalPath(r) + "/fas/" + url.PathEscape(p.Name), Label: a.t(r, "portal.signin.fas."+string(p.Preset))})
+			bs = append(bs, oidcButton{Href: a.portalPath(r) + "/fas/" + url.PathEscape(p.Name) + query, Label: a.t(r, "portal.signin.fas."+string(p.Preset))})
 		}
 	}
 	return bs, nil
@@ -241,13 +258,17 @@ func (a *App) portalFASStart(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "oidc provider", err)
 		return
 	}
-	a.oidcBegin(w, r, store.OIDCFlowStart{Purpose: store.OIDCPurposeCitizen}, a.portalPath(r))
+	next := ""
+	if r.URL.Query().Get("next") == portalNextRequest {
+		next = portalNextRequest
+	}
+	a.oidcBegin(w, r, store.OIDCFlowStart{Purpose: store.OIDCPurposeCitizen, Next: next}, a.portalPath(r))
 }
 
 // portalFASFinish opens the citizen's session for the number FAS gave.
 // The provider's redirect is a cross-site navigation, which a strict
 // cookie does not follow: a page with a link continues on our own site.
-func (a *App) portalFASFinish(w http.ResponseWriter, r *http.Request, id oidc.Identity) {
+func (a *App) portalFASFinish(w http.ResponseWriter, r *http.Request, next string, id oidc.Identity) {
 	if id.Number == "" {
 		a.oidcRefused(w, r, &oidc.Refusal{Reason: oidc.ReasonUnknownIdentity, Detail: errors.New("no national register number")}, a.portalPath(r))
 		return
@@ -263,7 +284,11 @@ func (a *App) portalFASFinish(w http.ResponseWriter, r *http.Request, id oidc.Id
 		return
 	}
 	setCitizenCookie(w, tok)
-	a.render(w, r, http.StatusOK, "portal", portalPage{Tenant: tenantFrom(r.Context()), Step: "fas-done"})
+	p := portalPage{Tenant: tenantFrom(r.Context()), Step: "fas-done", Continue: a.portalPath(r)}
+	if next == portalNextRequest {
+		p.Continue = a.portalPath(r) + "/request"
+	}
+	a.render(w, r, http.StatusOK, "portal", p)
 }
 
 // portalSignout ends the citizen's session.

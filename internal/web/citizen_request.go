@@ -37,6 +37,7 @@ type citizenRequestPage struct {
 	// no code. NoMail: the request has no address (FAS), so the receipt
 	// says the outcome is shown in the view only.
 	Portal, NoMail bool
+	FAS            []oidcButton // sign in with eID/itsme, then file
 }
 
 type citizenChoice struct {
@@ -62,7 +63,17 @@ func (a *App) citizenPage(r *http.Request, kind string) citizenRequestPage {
 }
 
 func (a *App) citizenRequestShow(w http.ResponseWriter, r *http.Request) {
-	a.render(w, r, http.StatusOK, "citizen-request", a.citizenPage(r, string(dsr.Access)))
+	p := a.citizenPage(r, string(dsr.Access))
+	// With FAS, a citizen whose address the tenant does not know files by
+	// their national register number: through the view's sign-in and on
+	// to its request form (DSR-1).
+	fas, err := a.portalFASTo(r, portalNextRequest)
+	if err != nil {
+		a.internalError(w, r, "oidc providers", err)
+		return
+	}
+	p.FAS = fas
+	a.render(w, r, http.StatusOK, "citizen-request", p)
 }
 
 // citizenCodeCreate asks the store for a one-time code for the posted
