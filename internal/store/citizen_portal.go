@@ -651,6 +651,7 @@ type AccessReport struct {
 	DecidedBy string
 	DecidedAt time.Time
 	CreatedAt time.Time
+	Request   string // the reference of the request the report opened, if any
 }
 
 // AccessReports lists the tenant's access reports, newest first, with
@@ -662,8 +663,10 @@ func (db *DB) AccessReports(ctx context.Context, actor audit.Actor, tenantID str
 	}
 	var out []AccessReport
 	err := db.write(ctx, func(tx *Tx) error {
-		rows, err := tx.query(`SELECT id, person_index, audit_seq, reason, status, decision, COALESCE(decided_by, ''), decided_at, created_at
-			FROM access_reports WHERE tenant_id = $1 ORDER BY created_at DESC, id`, tenantID)
+		rows, err := tx.query(`SELECT a.id, a.person_index, a.audit_seq, a.reason, a.status, a.decision, COALESCE(a.decided_by, ''), a.decided_at,
+			a.created_at, COALESCE(r.reference, '')
+			FROM access_reports a LEFT JOIN subject_requests r ON r.tenant_id = a.tenant_id AND r.id = a.request_id
+			WHERE a.tenant_id = $1 ORDER BY a.created_at DESC, a.id`, tenantID)
 		if err != nil {
 			return err
 		}
@@ -674,7 +677,7 @@ func (db *DB) AccessReports(ctx context.Context, actor audit.Actor, tenantID str
 			var index, reason, decision []byte
 			var seq, created int64
 			var decided sql.NullInt64
-			if err := rows.Scan(&r.ID, &index, &seq, &reason, &r.Status, &decision, &r.DecidedBy, &decided, &created); err != nil {
+			if err := rows.Scan(&r.ID, &index, &seq, &reason, &r.Status, &decision, &r.DecidedBy, &decided, &created, &r.Request); err != nil {
 				rows.Close()
 				return err
 			}

@@ -206,5 +206,9 @@ func TestClauseDSR1_PortalReportOpensRestriction(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].Kind != "restriction" || list[0].Person.Grounds != "Ik ken die dienst niet" {
 			t.Fatalf("requests: %+v %v", list, err)
 		}
+		_, cookie := p.signIn(t, "dpo2@gent.be", account.RoleDPO)
+		if _, staff := p.get(t, "/gent/admin/access-reports", map[string]string{"Cookie": cookie}); !strings.Contains(staff, `href="/gent/admin/requests/`+list[0].Reference+`"`) {
+			t.Fatalf("the reports page does not link the request:\n%s", staff)
+		}
 	})
 }
