@@ -119,21 +119,11 @@ func (db *DB) PortalPackage(ctx context.Context, tenantID string, s CitizenSessi
 		if err != nil {
 			return err
 		}
-		var pid string
-		var downloads int
-		var sealed []byte
-		err = tx.queryRow(`SELECT id, lang, downloads, content FROM subject_packages WHERE tenant_id = $1 AND request_id = $2 AND expires_at > $3
-			AND downloads < $4 ORDER BY created_at DESC LIMIT 1`, tenantID, id, micros(tx.db.now()), PackageDownloadsMax).
-			Scan(&pid, &lang, &downloads, &sealed)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrPackageGone
-		}
+		pid, l, downloads, z, err := tx.latestPackage(tenantID, id, true)
 		if err != nil {
 			return err
 		}
-		if zip, err = tx.db.keys.Open(tenantID, packageAD(tenantID, pid), sealed); err != nil {
-			return fmt.Errorf("package %s: %w", pid, ErrUnreadable)
-		}
+		zip, lang = z, l
 		if _, err := tx.exec(`UPDATE subject_packages SET downloads = downloads + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, pid); err != nil {
 			return err
 		}

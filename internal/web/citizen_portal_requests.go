@@ -3,7 +3,6 @@ package web
 import (
 	"errors"
 	"net/http"
-	"time"
 
 	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/store"
@@ -71,16 +70,13 @@ func (a *App) portalRequestCreate(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, a.portalPath(r), http.StatusSeeOther)
 		return
 	case errors.As(err, &dup):
-		p.Step, p.Duplicate = "done", true
-		a.render(w, r, http.StatusOK, "citizen-request", p)
+		a.renderFiled(w, r, p, nil)
 		return
 	case err != nil:
 		a.internalError(w, r, "file portal request", err)
 		return
 	}
-	p.Step, p.KindForm, p.NoMail = "done", store.KindFields{}, req.Person.Email == ""
-	p.Receipt = &citizenReceipt{Reference: req.Reference, Kind: a.t(r, "dsr.kind."+string(req.Kind)), Due: req.DueAt.Add(-time.Second).In(brussels).Format("02.01.2006")}
-	a.render(w, r, http.StatusOK, "citizen-request", p)
+	a.renderFiled(w, r, p, &req)
 }
 
 // portalPackageDownload hands the signed-in citizen the package of their

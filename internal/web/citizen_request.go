@@ -127,14 +127,25 @@ func (a *App) citizenRequestCreate(w http.ResponseWriter, r *http.Request) {
 		a.render(w, r, http.StatusUnprocessableEntity, "citizen-request", p)
 		return
 	case errors.As(err, &dup):
-		p.Step, p.Duplicate = "done", true
-		a.render(w, r, http.StatusOK, "citizen-request", p)
+		a.renderFiled(w, r, p, nil)
 		return
 	case err != nil:
 		a.internalError(w, r, "file citizen request", err)
 		return
 	}
-	p.Step = "done"
-	p.Receipt = &citizenReceipt{Reference: req.Reference, Kind: a.t(r, "dsr.kind."+string(req.Kind)), Due: req.DueAt.Add(-time.Second).In(brussels).Format("02.01.2006")}
+	a.renderFiled(w, r, p, &req)
+}
+
+// renderFiled is the receipt of req, or, for nil, the word that an open
+// request of the kind exists already (nothing filed twice).
+func (a *App) renderFiled(w http.ResponseWriter, r *http.Request, p citizenRequestPage, req *store.SubjectRequest) {
+	p.Step, p.KindForm = "done", store.KindFields{}
+	if req == nil {
+		p.Duplicate = true
+	} else {
+		p.NoMail = req.Person.Email == ""
+		p.Receipt = &citizenReceipt{Reference: req.Reference, Kind: a.t(r, "dsr.kind."+string(req.Kind)),
+			Due: req.DueAt.Add(-time.Second).In(brussels).Format("02.01.2006")}
+	}
 	a.render(w, r, http.StatusOK, "citizen-request", p)
 }
