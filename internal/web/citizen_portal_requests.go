@@ -64,19 +64,11 @@ func (a *App) portalRequestCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	t := tenantFrom(r.Context())
 	req, err := a.opts.Store.FilePortalRequest(r.Context(), t.ID, s, kind, string(LangFrom(r.Context())), p.KindForm, RequestIDFrom(r.Context()))
-	var dup *store.DuplicateRequestError
-	switch {
-	case errors.Is(err, store.ErrSessionInvalid):
+	if errors.Is(err, store.ErrSessionInvalid) {
 		http.Redirect(w, r, a.portalPath(r), http.StatusSeeOther)
 		return
-	case errors.As(err, &dup):
-		a.renderFiled(w, r, p, nil)
-		return
-	case err != nil:
-		a.internalError(w, r, "file portal request", err)
-		return
 	}
-	a.renderFiled(w, r, p, &req)
+	a.renderFiled(w, r, p, req, err)
 }
 
 // portalPackageDownload hands the signed-in citizen the package of their

@@ -119,30 +119,28 @@ func (a *App) citizenRequestCreate(w http.ResponseWriter, r *http.Request) {
 	p := a.citizenPage(r, "")
 	p.Step, p.Challenge = "code", r.PostForm.Get("challenge")
 	code := strings.Join(strings.Fields(r.PostForm.Get("code")), "")
-	var dup *store.DuplicateRequestError
 	req, err := a.opts.Store.FileCitizenRequest(r.Context(), p.Tenant.ID, p.Challenge, code)
-	switch {
-	case errors.Is(err, store.ErrWrongCode):
+	if errors.Is(err, store.ErrWrongCode) {
 		p.Errors = fieldErrors{{"code", a.t(r, "citizen.error.code")}}
 		a.render(w, r, http.StatusUnprocessableEntity, "citizen-request", p)
 		return
+	}
+	a.renderFiled(w, r, p, req, err)
+}
+
+// renderFiled answers the filing of req: its receipt, the word that an
+// open request of the kind exists already (nothing filed twice), or an
+// internal error.
+func (a *App) renderFiled(w http.ResponseWriter, r *http.Request, p citizenRequestPage, req store.SubjectRequest, err error) {
+	var dup *store.DuplicateRequestError
+	p.Step, p.KindForm = "done", store.KindFields{}
+	switch {
 	case errors.As(err, &dup):
-		a.renderFiled(w, r, p, nil)
-		return
+		p.Duplicate = true
 	case err != nil:
 		a.internalError(w, r, "file citizen request", err)
 		return
-	}
-	a.renderFiled(w, r, p, &req)
-}
-
-// renderFiled is the receipt of req, or, for nil, the word that an open
-// request of the kind exists already (nothing filed twice).
-func (a *App) renderFiled(w http.ResponseWriter, r *http.Request, p citizenRequestPage, req *store.SubjectRequest) {
-	p.Step, p.KindForm = "done", store.KindFields{}
-	if req == nil {
-		p.Duplicate = true
-	} else {
+	default:
 		p.NoMail = req.Person.Email == ""
 		p.Receipt = &citizenReceipt{Reference: req.Reference, Kind: a.t(r, "dsr.kind."+string(req.Kind)),
 			Due: req.DueAt.Add(-time.Second).In(brussels).Format("02.01.2006")}
