@@ -182,16 +182,21 @@ func (tx *Tx) spendCode(tenantID, id string, want []byte, portal bool) (c spentC
 		return c, false, err
 	}
 	now := tx.db.now()
-	if used.Valid || attempts >= CitizenCodeAttempts || !now.Before(fromMicros(expires)) {
-		return c, false, nil
+	action := "dsr.code.wrong"
+	if portal {
+		action = "portal.code.wrong"
 	}
-	if !hmac.Equal(hash, want) {
+	right := hmac.Equal(hash, want)
+	if used.Valid || attempts >= CitizenCodeAttempts || !now.Before(fromMicros(expires)) {
+		if right {
+			return c, false, nil
+		}
+		// Guesses go on being counted after the challenge died (SEC-1).
+		return c, false, tx.wrongCode(tenantID, action, "subject_request_code", id, subjectPseudonym(c.index))
+	}
+	if !right {
 		if _, err := tx.exec(`UPDATE subject_request_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
 			return c, false, err
-		}
-		action := "dsr.code.wrong"
-		if portal {
-			action = "portal.code.wrong"
 		}
 		return c, false, tx.wrongCode(tenantID, action, "subject_request_code", id, subjectPseudonym(c.index))
 	}

@@ -330,19 +330,24 @@ func (db *DB) DownloadSubjectPackage(ctx context.Context, tenantID, token, code 
 		if err != nil {
 			return err
 		}
-		if len(p.codeHash) == 0 || p.attempts >= CitizenCodeAttempts || !p.codeExpires.Valid ||
-			!tx.db.now().Before(fromMicros(p.codeExpires.Int64)) {
-			wrong = true
-			return nil
-		}
 		s, err := tx.readRequest(tenantID, p.requestID)
 		if err != nil {
 			return err
 		}
-		if !hmac.Equal(p.codeHash, want) {
+		dead := len(p.codeHash) == 0 || p.attempts >= CitizenCodeAttempts || !p.codeExpires.Valid ||
+			!tx.db.now().Before(fromMicros(p.codeExpires.Int64))
+		right := len(p.codeHash) > 0 && hmac.Equal(p.codeHash, want)
+		switch {
+		case dead && right:
 			wrong = true
-			if _, err := tx.exec(`UPDATE subject_packages SET code_attempts = code_attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, p.id); err != nil {
-				return err
+			return nil
+		case !right:
+			// Every guess is counted, also after the code died (SEC-1).
+			wrong = true
+			if !dead {
+				if _, err := tx.exec(`UPDATE subject_packages SET code_attempts = code_attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, p.id); err != nil {
+					return err
+				}
 			}
 			return tx.wrongCode(tenantID, "dsr.package.code.wrong", "subject_request", p.requestID, pseudonymOf(s.subjectIndex, s.emailIndex))
 		}
