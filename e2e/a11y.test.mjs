@@ -14,11 +14,11 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createServer } from 'node:net';
 import {
   KluisServer,
   activate,
   artifactsDir,
+  unQP,
   enrolTOTP,
   expectNoAxeViolations,
   formatViolations,
@@ -29,6 +29,7 @@ import {
   runAxe,
   shot,
   startClamd,
+  startSMTPCapture,
   submit,
   totp,
 } from './harness.mjs';
@@ -59,64 +60,11 @@ let baseURL;
 let browser;
 let smtp;
 
-// A minimal SMTP sink on 127.0.0.1 for the mail kluis sends (no TLS, no AUTH):
-// it accepts everything and keeps each message as { from, to, raw }.
-function startSmtpSink() {
-  const messages = [];
-  const server = createServer((sock) => {
-    sock.setEncoding('latin1');
-    let buf = '';
-    let data = null; // lines of the message while in DATA
-    let env = { from: '', to: [] };
-    const reply = (l) => sock.write(`${l}\r\n`);
-    reply('220 e2e-sink ESMTP');
-    sock.on('data', (chunk) => {
-      buf += chunk;
-      let i;
-      while ((i = buf.indexOf('\n')) >= 0) {
-        const line = buf.slice(0, i).replace(/\r$/, '');
-        buf = buf.slice(i + 1);
-        if (data) {
-          if (line === '.') {
-            messages.push({ ...env, raw: data.join('\r\n') });
-            data = null;
-            env = { from: '', to: [] };
-            reply('250 2.0.0 queued');
-          } else {
-            data.push(line.startsWith('..') ? line.slice(1) : line);
-          }
-          continue;
-        }
-        const verb = line.slice(0, 4).toUpperCase();
-        if (verb === 'MAIL') env.from = line.slice(10).trim();
-        if (verb === 'RCPT') env.to.push(line.slice(8).trim());
-        if (verb === 'RSET') env = { from: '', to: [] };
-        if (verb === 'DATA') {
-          data = [];
-          reply('354 end with <CRLF>.<CRLF>');
-        } else if (verb === 'QUIT') {
-          reply('221 bye');
-          sock.end();
-        } else if (['EHLO', 'HELO', 'MAIL', 'RCPT', 'RSET', 'NOOP'].includes(verb)) {
-          reply('250 ok');
-        } else {
-          reply('502 5.5.2 not implemented');
-        }
-      }
-    });
-    sock.on('error', () => {});
-  });
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve({ server, port: server.address().port, messages }));
-  });
-}
-
 let clamd;
 
 before(async () => {
   makeArtifactsDir();
-  smtp = await startSmtpSink();
+  smtp = await startSMTPCapture();
   clamd = await startClamd();
   kluis = new KluisServer({
     env: {
@@ -136,7 +84,7 @@ after(async () => {
   await browser?.close();
   await kluis?.stop();
   clamd?.stop();
-  if (smtp) await new Promise((resolve) => smtp.server.close(resolve));
+  if (smtp) smtp.close();
 });
 
 for (const pg of PAGES) {
@@ -292,27 +240,21 @@ for (const lang of LANGS) {
   });
 }
 
-// Quoted-printable decoding of a raw message (enough to find a link in it).
-function decodeQP(raw) {
-  const bytes = raw.replace(/=\r?\n/g, '').replace(/=([0-9A-Fa-f]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)));
-  return Buffer.from(bytes, 'latin1').toString('utf8');
-}
-
 // The activation link of the newest mail to `email`, waiting up to 75 s for the
 // mail job (every 30 s). Its origin is replaced by the test server's: kluis makes
 // links with KLUIS_BASE_URL, which is not known before the server listens.
 async function activationLinkFromMail(email) {
   const deadline = Date.now() + 75_000;
   while (Date.now() < deadline) {
-    const msg = smtp.messages.findLast((m) => m.to.some((to) => to.includes(email)));
+    const msg = smtp.received.findLast((m) => m.to.some((to) => to.includes(email)));
     if (msg) {
-      const m = /https?:\/\/\S+?(\/demo\/activate\/[A-Za-z0-9_-]{43})/.exec(decodeQP(msg.raw));
-      assert.ok(m, `no activation link in the mail to ${email}:\n${msg.raw}`);
+      const m = /https?:\/\/\S+?(\/demo\/activate\/[A-Za-z0-9_-]{43})/.exec(unQP(msg.data));
+      assert.ok(m, `no activation link in the mail to ${email}:\n${msg.data}`);
       return `${baseURL}${m[1]}`;
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
-  throw new Error(`no mail to ${email} within 75s (${smtp.messages.length} message(s) in the sink)\n${kluis.logTail(20)}`);
+  throw new Error(`no mail to ${email} within 75s (${smtp.received.length} message(s) in the sink)\n${kluis.logTail(20)}`);
 }
 
 // The issue's whole flow: an admin invites a user, who activates, sets a password,

@@ -29,7 +29,7 @@ const (
 	GroupSupplier    ActionGroup = "supplier"    // supplier staff's access (AUD-3, AUD-4)
 	GroupAuditLog    ActionGroup = "audit"       // looks at the log and its verification
 	GroupPlatform    ActionGroup = "platform"    // the organisation's account on the platform, keys
-	GroupPrivacy     ActionGroup = "privacy"     // data-subject requests (DSR-1, DSR-2)
+	GroupPrivacy     ActionGroup = "privacy"     // data-subject requests (DSR-1, DSR-2), the breach register (BRE-1…BRE-5)
 )
 
 // MessageKey is the catalogue key of the group's name.
@@ -235,6 +235,18 @@ var actions = []Action{
 	{Code: "dsr.restricted", Group: GroupPrivacy, Citizen: true, MayFail: true},
 	{Code: "dsr.outcome", Group: GroupPrivacy, Citizen: true},
 
+	// The breach register (BRE-1…BRE-5): the object is the breach; its
+	// form is sealed, the purpose names the version and its SHA-256.
+	{Code: "breach.open", Group: GroupPrivacy},
+	{Code: "breach.update", Group: GroupPrivacy},
+	{Code: "breach.notify", Group: GroupPrivacy},
+	{Code: "breach.list", Group: GroupPrivacy},
+	{Code: "breach.read", Group: GroupPrivacy},
+	{Code: "breach.export", Group: GroupPrivacy},
+	{Code: "breach.gba", Group: GroupPrivacy},
+	{Code: "breach.subjects", Group: GroupPrivacy},
+	{Code: "breach.escalate", Group: GroupPrivacy},
+
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
 	// The retention engine (SEC-1): one event per chunk, category and
@@ -249,6 +261,10 @@ var actions = []Action{
 	{Code: "retention.delivery", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.credential", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.package", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.token", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.evidence", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.request", Group: GroupRegister, Object: NameNumber},
+	{Code: "retention.person_key", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.list", Group: GroupRegister, Object: NameNumber},
 	{Code: "retention.hold.set", Group: GroupRegister, Object: NameSubmission},
 	{Code: "retention.hold.lift", Group: GroupRegister, Object: NameSubmission},

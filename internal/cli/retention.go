@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -43,21 +42,24 @@ func retentionRun(ctx context.Context, env *Env, args []string) error {
 		if t.Status != tenant.StatusActive {
 			return fmt.Errorf("tenant %s is %s: its data is not touched", t.Slug, t.Status)
 		}
-		o := jobs.TenantRetention{Tenant: t}
-		o.Report, o.Err = db.RunRetention(ctx, actor, t.ID, opts)
-		if errors.Is(o.Err, store.ErrRetentionNoRegister) {
-			o.Skipped, o.Err = true, nil
-		}
+		o := jobs.RetainOne(ctx, db, actor, t, opts)
 		outcomes = append(outcomes, o)
 		err = o.Err
 	} else {
 		outcomes, err = jobs.RetainAll(ctx, db, actor, opts)
 	}
+	busy := 0
 	for _, o := range outcomes {
 		printRetention(env.Stdout, o)
+		if o.Busy != nil {
+			busy++
+		}
 	}
 	if err != nil {
 		return fmt.Errorf("retention did not finish: %w", err)
+	}
+	if busy > 0 {
+		return fmt.Errorf("retention did not run for %d tenant(s): another run was in progress; run again when it has finished", busy)
 	}
 	return nil
 }
@@ -66,6 +68,10 @@ func printRetention(w io.Writer, o jobs.TenantRetention) {
 	switch {
 	case o.Skipped:
 		fmt.Fprintf(w, "%s: no processing register yet, nothing expires\n", o.Tenant.Slug)
+		return
+	case o.Busy != nil:
+		fmt.Fprintf(w, "%s: not run: another retention run of this tenant is in progress (started %s by %s); nothing was done twice\n",
+			o.Tenant.Slug, o.Busy.StartedAt.UTC().Format("2006-01-02 15:04:05 UTC"), o.Busy.StartedBy)
 		return
 	case o.Err != nil:
 		fmt.Fprintf(w, "%s: failed; what was done is kept and the next run continues\n", o.Tenant.Slug)

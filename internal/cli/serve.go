@@ -128,6 +128,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindCheckpointPush] = jobs.CheckpointPushHandler(hookClient, log)
 		handlers[jobs.KindAuditCheckpoint] = jobs.CheckpointHandler(cfg.CheckpointKeyName())
 		handlers[jobs.KindAuditPrune] = jobs.PruneHandler(cfg.CheckpointKeyName())
+		handlers[jobs.KindBreachClock] = jobs.BreachClockHandler(cfg.SecurityOfficer)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

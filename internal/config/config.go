@@ -9,6 +9,7 @@ import (
 	"flag"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/netip"
 	"net/url"
 	"path/filepath"
@@ -66,6 +67,11 @@ type Config struct {
 	// CheckpointEvery is how often the audit log of every tenant that grew
 	// gets a signed checkpoint (AUD-2); 0: the default, 15 minutes.
 	CheckpointEvery time.Duration
+	// SecurityOfficer is the supplier's security officer's address: warned
+	// when a breach is not reported to its controller 18 hours after
+	// discovery, and when the 24 hours of BRE-1 have passed. Empty: no
+	// warning mails (the clocks still show on the pages).
+	SecurityOfficer string
 }
 
 // ClamdNetwork splits Clamd into network and address ("", "" when unset).
@@ -166,6 +172,7 @@ func settings() []setting {
 			c.CheckpointEvery = d
 			return nil
 		}})
+	add("security-officer", "KLUIS_SECURITY_OFFICER", "the supplier's security officer's e-mail address, warned about breaches not reported within 18 and 24 hours (default none)", false, func(c *Config) *string { return &c.SecurityOfficer })
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s
 }
@@ -283,6 +290,11 @@ func (c Config) Validate() error {
 			u.RawQuery != "" || u.Fragment != "" {
 			errs = append(errs, fmt.Sprintf("breached-passwords URL %q is not an http(s) address such as https://api.pwnedpasswords.com/range/",
 				c.BreachedPasswordsURL))
+		}
+	}
+	if c.SecurityOfficer != "" {
+		if a, err := mail.ParseAddress(c.SecurityOfficer); err != nil || a.Address != c.SecurityOfficer {
+			errs = append(errs, fmt.Sprintf("security officer %q is not a bare e-mail address such as security@supplier.example", c.SecurityOfficer))
 		}
 	}
 	if len(errs) > 0 {

@@ -55,6 +55,7 @@ func TestMalformedConfigurationIsOneClearSentence(t *testing.T) {
 		{"bad trusted proxy", map[string]string{"KLUIS_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example"}, nil, `trusted proxy "proxy.example"`},
 		{"bad trusted CIDR", nil, []string{"--trusted-proxies", "10.0.0.0/33"}, `trusted proxy "10.0.0.0/33"`},
 		{"bad breached URL", map[string]string{"KLUIS_BREACHED_PASSWORDS_URL": "ftp://hibp"}, nil, "breached-passwords URL"},
+		{"bad security officer", map[string]string{"KLUIS_SECURITY_OFFICER": "Security <security@supplier.example>"}, nil, "security officer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -46,6 +46,7 @@ var Schedule = []Periodic{
 	{Kind: KindCheckpointDigest, Every: 24 * time.Hour},
 	{Kind: KindCheckpointPush, Every: time.Minute},
 	{Kind: KindRequestRemind, Every: time.Hour},
+	{Kind: KindBreachClock, Every: 5 * time.Minute},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -81,6 +82,7 @@ func Handlers() map[string]Handler {
 		KindCheckpointDigest: checkpointDigest,
 		KindCheckpointPush:   CheckpointPushHandler(nil, nil), // no allow-list: `kluis serve` puts its own in
 		KindRequestRemind:    requestRemind,
+		KindBreachClock:      BreachClockHandler(""), // no officer: `kluis serve` puts the configured one in
 	}
 }
 

@@ -22,7 +22,10 @@ type TenantRetention struct {
 	Report store.RetentionReport
 	// Skipped: the tenant has no register yet, so nothing can expire.
 	Skipped bool
-	Err     error
+	// Busy: another run of the tenant (the command, or the job on another
+	// node) holds its lease; this one did nothing, and that is no failure.
+	Busy *store.RetentionBusyError
+	Err  error
 }
 
 // RetainAll runs the retention of every active controller tenant (or the
@@ -44,15 +47,33 @@ func RetainAll(ctx context.Context, db *store.DB, actor audit.Actor, opts store.
 		}
 		r := TenantRetention{Tenant: t}
 		r.Report, r.Err = db.RunRetention(ctx, actor, t.ID, opts)
-		if errors.Is(r.Err, store.ErrRetentionNoRegister) {
-			r.Skipped, r.Err = true, nil
-		}
+		r.classify()
 		if r.Err != nil {
 			errs = append(errs, fmt.Errorf("tenant %s: %w", t.Slug, r.Err))
 		}
 		out = append(out, r)
 	}
 	return out, errors.Join(errs...)
+}
+
+// classify turns the outcomes that are no failure (no register, another
+// run busy) into their flags.
+func (r *TenantRetention) classify() {
+	if errors.Is(r.Err, store.ErrRetentionNoRegister) {
+		r.Skipped, r.Err = true, nil
+	}
+	if errors.As(r.Err, &r.Busy) {
+		r.Err = nil
+	}
+}
+
+// RetainOne runs the retention of tenant t (or the dry run), with its
+// outcome classified as RetainAll does.
+func RetainOne(ctx context.Context, db *store.DB, actor audit.Actor, t tenant.Tenant, opts store.RetentionOptions) TenantRetention {
+	r := TenantRetention{Tenant: t}
+	r.Report, r.Err = db.RunRetention(ctx, actor, t.ID, opts)
+	r.classify()
+	return r
 }
 
 // retention is the handler of KindRetention.

@@ -33,7 +33,9 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"strconv"
+	"sync"
 	"time"
 )
 
@@ -72,10 +74,25 @@ type treeNode struct {
 	raw, wrapped []byte
 }
 
-// personTree is immutable once built: a change builds a new one.
+// personTree is immutable once built: a change builds a new one (so the
+// memo of a tree that was punctured goes with it).
 type personTree struct {
 	created time.Time
 	nodes   map[nodeID]treeNode
+	memo    pathMemo
+}
+
+// pathMemo keeps the seeds along the last path derived: ids made one
+// after another share their leading (time) bits, so the next new person
+// key derives only the levels below where the two ids part, not all 64
+// (intake throughput with per-person keys, DSR-1). The seeds are derived
+// from a node this keyring holds in memory anyway; they are wiped with it.
+type pathMemo struct {
+	mu    sync.Mutex
+	valid bool
+	id    uint64
+	from  int // depth of the node the path starts at
+	seeds [treeDepth + 1][keyLen]byte
 }
 
 type personTreeDoc struct {
@@ -108,6 +125,10 @@ func (p *personTree) wipe() {
 	for _, n := range p.nodes {
 		clear(n.raw)
 	}
+	p.memo.mu.Lock()
+	p.memo.valid = false
+	clear(p.memo.seeds[:])
+	p.memo.mu.Unlock()
 }
 
 func nodeAD(tenant string, id nodeID) []byte {
@@ -159,13 +180,22 @@ func (p *personTree) leaf(id uint64) ([]byte, bool) {
 		if !ok {
 			continue
 		}
-		var cur [keyLen]byte
-		copy(cur[:], n.raw)
-		for l := d; l < treeDepth; l++ {
-			childInto(&cur, cur[:], bitAt(id, l))
+		m := &p.memo
+		m.mu.Lock()
+		start := d
+		if c := bits.LeadingZeros64(m.id ^ id); m.valid && m.from == d && c >= d {
+			// The same covering node: the seeds down to where the two ids
+			// part are the same.
+			start = c
+		} else {
+			copy(m.seeds[d][:], n.raw)
 		}
-		seed := append([]byte(nil), cur[:]...)
-		clear(cur[:])
+		for l := start; l < treeDepth; l++ {
+			childInto(&m.seeds[l+1], m.seeds[l][:], bitAt(id, l))
+		}
+		m.valid, m.id, m.from = true, id, d
+		seed := append([]byte(nil), m.seeds[treeDepth][:]...)
+		m.mu.Unlock()
 		return seed, true
 	}
 	return nil, false

@@ -104,3 +104,55 @@ func BenchmarkNewPersonKey(b *testing.B) {
 		}
 	}
 }
+
+// TestPersonTreePathMemo: the memo of the last path derived gives the same
+// wrapping key as deriving all levels afresh, for ids in any order, ids
+// sharing long prefixes, and after a puncture (a new tree, whose nodes sit
+// at many depths).
+func TestPersonTreePathMemo(t *testing.T) {
+	root := bytes.Repeat([]byte{7}, keyLen)
+	fresh := func(p *personTree, id uint64) []byte {
+		for d := 0; d <= treeDepth; d++ {
+			nid := nodeID{depth: uint8(d)}
+			if d > 0 {
+				nid.prefix = id >> (treeDepth - d)
+			}
+			if n, ok := p.nodes[nid]; ok {
+				seed := append([]byte(nil), n.raw...)
+				for l := d; l < treeDepth; l++ {
+					seed = child(seed, bitAt(id, l))
+				}
+				return seed
+			}
+		}
+		return nil
+	}
+	ids := []uint64{1 << 40, 1<<40 + 1, 1<<40 + 1, 5, 1<<62 | 3, 1<<40 + 1<<20, 6, 1 << 40}
+	p := &personTree{nodes: map[nodeID]treeNode{{}: {raw: root}}}
+	for _, id := range ids {
+		got, ok := p.leaf(id)
+		if !ok || !bytes.Equal(got, fresh(p, id)) {
+			t.Fatalf("id %x: the memo derived another key", id)
+		}
+	}
+	// Puncture 1<<40 by hand: its siblings along the path replace the root.
+	q := &personTree{nodes: map[nodeID]treeNode{}}
+	seed := append([]byte(nil), root...)
+	for l := 0; l < treeDepth; l++ {
+		bit := bitAt(1<<40, l)
+		q.nodes[nodeID{depth: uint8(l + 1), prefix: (uint64(1<<40) >> (treeDepth - 1 - l)) ^ 1}] = treeNode{raw: child(seed, 1-bit)}
+		seed = child(seed, bit)
+	}
+	if _, ok := q.leaf(1 << 40); ok {
+		t.Fatal("a punctured id still derives")
+	}
+	for _, id := range ids {
+		if id == 1<<40 {
+			continue
+		}
+		got, ok := q.leaf(id)
+		if !ok || !bytes.Equal(got, fresh(q, id)) || !bytes.Equal(got, fresh(p, id)) {
+			t.Fatalf("id %x after the puncture: the memo derived another key", id)
+		}
+	}
+}

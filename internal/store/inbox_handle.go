@@ -325,9 +325,10 @@ func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID 
 	now := db.now()
 	evID := newID(now)
 	var sealed []byte
+	var keyID int64
 	if body != "" {
 		var err error
-		if sealed, err = db.keys.Seal(tenantID, eventAD(tenantID, evID), []byte(body)); err != nil {
+		if sealed, keyID, err = db.sealForSubmission(ctx, tenantID, id, eventAD(tenantID, evID), []byte(body)); err != nil {
 			return fmt.Errorf("change submission %s: %w", id, err)
 		}
 	}
@@ -348,6 +349,11 @@ func (db *DB) ChangeSubmission(ctx context.Context, actor audit.Actor, tenantID 
 			return err
 		}
 		ev.Subject = subjectPseudonym(index)
+		if sealed != nil {
+			if err := tx.sameSubmissionKey(tenantID, id, keyID); err != nil {
+				return err
+			}
+		}
 		if kind == "status" {
 			// Art. 18 GDPR: a restricted person's case is not moved on.
 			restricted, err := tx.restrictedAmong(tenantID, []string{id})

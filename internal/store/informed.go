@@ -286,7 +286,7 @@ func (db *DB) ReplyToSubmission(ctx context.Context, actor audit.Actor, tenantID
 	}
 	now := db.now()
 	replyID := newID(now)
-	body, err := db.keys.Seal(tenantID, replyAD(tenantID, replyID), []byte(message))
+	body, keyID, err := db.sealForSubmission(ctx, tenantID, id, replyAD(tenantID, replyID), []byte(message))
 	if err != nil {
 		return fmt.Errorf("reply to submission %s: %w", id, err)
 	}
@@ -302,6 +302,9 @@ func (db *DB) ReplyToSubmission(ctx context.Context, actor audit.Actor, tenantID
 			return err
 		}
 		ev.Subject = subjectPseudonym(index)
+		if err := tx.sameSubmissionKey(tenantID, id, keyID); err != nil {
+			return err
+		}
 		out, lang, err := tx.citizenMail(tenantID, id, m, nil, message)
 		if errors.Is(err, ErrNoContact) {
 			return &ChangeError{"message", "no_contact"}

@@ -180,18 +180,8 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 		// One statement inserts only into an active tenant and only while
 		// the form version is the published one; why not is looked up
 		// only when it did not.
-		if err := tx.storePersonKey(tenantID, key); err != nil {
-			return err
-		}
-		res, err := tx.exec(`INSERT INTO submissions (id, tenant_id, form_key, subject_index, data, created_at, form_version,
-			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, due_at, lang, person_key_id)
-			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
-			WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')
-			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')
-			AND (CAST($16 AS BIGINT) IS NULL OR EXISTS (SELECT 1 FROM person_keys WHERE tenant_id = $2 AND id = CAST($16 AS BIGINT)
-				AND wrapped IS NOT NULL))`,
-			id, tenantID, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion, ref, receipt[:],
-			micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, dueMicros(DueAt(now, in.HandlingDays)), lang,
+		res, err := tx.insertSubmission(tenantID, key, id, in.FormKey, index, answers, micros(now), in.FormVersion, in.RegisterVersion,
+			ref, receipt[:], micros(now.Add(ReceiptTTL)), contact.sealed, contact.index, dueMicros(DueAt(now, in.HandlingDays)), lang,
 			sql.NullInt64{Int64: key.id(), Valid: key.pk != nil})
 		if err != nil {
 			return err

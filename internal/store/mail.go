@@ -112,27 +112,46 @@ func mailAD(tenantID, column, id string) seal.AD {
 // "mail.queue" in the tenant's audit log. The recipient appears in the log
 // only as the tenant's pseudonym of the address. It returns the mail's id.
 func (tx *Tx) enqueueMail(tenantID string, m OutgoingMail, actor audit.Actor) (string, error) {
-	if err := m.validate(); err != nil {
+	m, err := tx.finalMail(tenantID, m)
+	if err != nil {
 		return "", err
 	}
+	return tx.queueFinalMail(tenantID, m, actor)
+}
+
+// finalMail checks m and gives it the text it is sent with: the tenant's
+// footer appended. What it returns is what the recipient reads, so a proof
+// of a mail's content (BRE-1) hashes it.
+func (tx *Tx) finalMail(tenantID string, m OutgoingMail) (OutgoingMail, error) {
+	if err := m.validate(); err != nil {
+		return m, err
+	}
 	if err := tx.db.requireKeys(); err != nil {
-		return "", err
+		return m, err
 	}
 	var exists int
 	if err := tx.queryRow(`SELECT count(*) FROM tenants WHERE id = $1`, tenantID).Scan(&exists); err != nil {
-		return "", err
+		return m, err
 	}
 	if exists == 0 {
-		return "", fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
+		return m, fmt.Errorf("tenant %q: %w", tenantID, ErrNotFound)
 	}
 	// Every mail of a municipality ends with its name and contact block,
 	// so that a citizen knows whom to answer (the look of issue 10).
 	footer, err := tx.brandingFooter(tenantID, m.Lang)
 	if err != nil {
-		return "", err
+		return m, err
 	}
 	if footer != "" && len(m.Body)+len(footer) <= 1<<20 {
 		m.Body = strings.TrimRight(m.Body, "\n") + footer
+	}
+	return m, nil
+}
+
+// queueFinalMail seals and queues m as finalMail made it.
+func (tx *Tx) queueFinalMail(tenantID string, m OutgoingMail, actor audit.Actor) (string, error) {
+	if err := m.validate(); err != nil {
+		return "", err
 	}
 	now := tx.db.now()
 	id := newID(now)

@@ -308,3 +308,103 @@ func TestClauseDSR1_KeyDestroyedOnAnotherNodeIsNotReused(t *testing.T) {
 		}
 	})
 }
+
+// sealedBodies copies, as a backup holds them, the sealed bodies of a
+// history or reply table: row id -> (submission id, sealed body).
+func sealedBodies(t *testing.T, env *storetest.Env, table, tenantID string) map[string][2]string {
+	t.Helper()
+	rows, err := env.Raw(t).Query(`SELECT id, submission_id, body FROM `+table+` WHERE tenant_id = $1 AND body IS NOT NULL`, tenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	out := map[string][2]string{}
+	for rows.Next() {
+		var id, sub string
+		var body []byte
+		if err := rows.Scan(&id, &sub, &body); err != nil {
+			t.Fatal(err)
+		}
+		out[id] = [2]string{sub, string(body)}
+	}
+	return out
+}
+
+// TestClauseDSR1_PerPersonKeyErasureReachesNotesAndReplies: with per-person
+// keys on, the notes and the staff replies about a submission are sealed
+// with the submission's person key, so copies of them taken before an
+// erasure cannot be opened after it with the current keyring (nor with the
+// tenant key), while the other citizen's open; the note of the submission
+// the law keeps is re-sealed with the tenant key and still shows in its
+// history.
+func TestClauseDSR1_PerPersonKeyErasureReachesNotesAndReplies(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx, mine, theirs := personOnThreeForms(t, env, personKeysOn(t, env))
+		for _, id := range []string{mine[0], theirs} {
+			if err := env.DB.ReplyToSubmission(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), id, "MARKER-REPLY "+id,
+				testCitizenMail("reply")); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := env.DB.ChangeSubmission(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), mine[0],
+			store.SubmissionChange{Note: "MARKER-NOTE-mine-vraag"}); err != nil {
+			t.Fatal(err)
+		}
+		subs := sealedRows(t, env, fx.tn.ID)
+		keysBefore := wrappedPersonKeys(t, env, fx.tn.ID)
+		copies := map[string]map[string][2]string{}
+		for _, table := range []string{"submission_events", "submission_replies"} {
+			copies[table] = sealedBodies(t, env, table, fx.tn.ID)
+			if len(copies[table]) < 2 {
+				t.Fatalf("%s: %d sealed bodies, want at least 2", table, len(copies[table]))
+			}
+			for id, c := range copies[table] {
+				if got, ok := seal.PersonKeyIDOf([]byte(c[1])); !ok || int64(got) != subs[c[0]].personKey {
+					t.Fatalf("%s %s is not sealed with its submission's person key", table, id)
+				}
+			}
+		}
+
+		erase(t, env, fx.tn.ID, anPeeters)
+
+		for table, rows := range copies {
+			for id, c := range rows {
+				ad := seal.AD{Tenant: fx.tn.ID, Table: table, Column: "body", Row: id}
+				key := subs[c[0]].personKey
+				pk, err := env.Keys.OpenPersonKey(fx.tn.ID, uint64(key), keysBefore[key])
+				if c[0] != theirs {
+					if !errors.Is(err, seal.ErrPersonKeyDestroyed) {
+						t.Fatalf("%s %s of An: the copied person key still unwraps (%v)", table, id, err)
+					}
+					if _, err := env.Keys.Open(fx.tn.ID, ad, []byte(c[1])); err == nil {
+						t.Fatalf("%s %s of An opens with the tenant key", table, id)
+					}
+					continue
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if plain, err := pk.Open(ad, []byte(c[1])); err != nil || !strings.Contains(string(plain), "MARKER-") {
+					t.Fatalf("%s %s of the other citizen: %q %v", table, id, plain, err)
+				}
+			}
+		}
+		// The allowance, kept by law: its note was re-sealed and shows.
+		d, err := env.DB.OpenSubmission(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), mine[1], "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range d.History {
+			found = found || (e.Body == "MARKER-NOTE-mine" && !e.Unreadable)
+		}
+		if !found {
+			t.Fatalf("the kept submission's note does not open after the erasure: %+v", d.History)
+		}
+		for id, c := range sealedBodies(t, env, "submission_events", fx.tn.ID) {
+			if _, ok := seal.PersonKeyIDOf([]byte(c[1])); ok && c[0] != theirs {
+				t.Fatalf("history entry %s of An still names a destroyed key", id)
+			}
+		}
+	})
+}

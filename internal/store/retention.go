@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -80,6 +81,7 @@ type RetentionCount struct {
 // RetentionReport is what a run did (or, dry, would do).
 type RetentionReport struct {
 	RunID   string // "" for a dry run
+	holder  string // the run's lease token (see RetentionLease)
 	DryRun  bool
 	Resumed bool // an unfinished run was taken up again
 	Counts  []RetentionCount
@@ -195,7 +197,7 @@ func (db *DB) RunRetention(ctx context.Context, actor audit.Actor, tenantID stri
 	rules := rulesOf(reg.Register, now)
 	counts := retentionCounter{}
 	if !opts.DryRun {
-		if rep.RunID, rep.Resumed, counts, err = db.startRetentionRun(ctx, actor, tenantID); err != nil {
+		if rep.RunID, rep.holder, rep.Resumed, counts, err = db.startRetentionRun(ctx, actor, tenantID); err != nil {
 			return rep, err
 		}
 	}
@@ -210,12 +212,18 @@ func (db *DB) RunRetention(ctx context.Context, actor audit.Actor, tenantID stri
 	if err := db.retainFixed(ctx, actor, tenantID, now, opts, &rep, counts); err != nil {
 		return db.failRun(ctx, tenantID, rep, counts, err)
 	}
+	if err := db.retainRequests(ctx, actor, tenantID, now, opts, &rep, counts); err != nil {
+		return db.failRun(ctx, tenantID, rep, counts, err)
+	}
+	if err := db.retainPersonKeys(ctx, actor, tenantID, now, opts, &rep, counts); err != nil {
+		return db.failRun(ctx, tenantID, rep, counts, err)
+	}
 	rep.Counts = counts.list()
 	if opts.DryRun {
 		return rep, nil
 	}
 	err = db.write(ctx, func(tx *Tx) error {
-		if err := tx.saveRunCounts(tenantID, rep.RunID, counts, "done", now); err != nil {
+		if err := tx.saveRunCounts(tenantID, rep.lease(), counts, "done", now); err != nil {
 			return err
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "retention.run", ObjectType: "retention_run",
@@ -227,18 +235,52 @@ func (db *DB) RunRetention(ctx context.Context, actor audit.Actor, tenantID stri
 	return rep, nil
 }
 
-// failRun keeps the run 'running' when ctx was stopped (the next run takes
-// it up) and marks it failed otherwise.
+// failRun keeps the run 'running' when ctx was stopped, releasing its
+// lease so that the next run takes it up at once, and marks it failed
+// otherwise. A run that lost its lease leaves the record to its new holder.
 func (db *DB) failRun(ctx context.Context, tenantID string, rep RetentionReport, counts retentionCounter, cause error) (RetentionReport, error) {
 	rep.Counts = counts.list()
-	if rep.RunID == "" || ctx.Err() != nil {
+	if rep.RunID == "" || errors.Is(cause, ErrRetentionLeaseLost) {
 		return rep, fmt.Errorf("retention: %w", cause)
 	}
+	status := "failed"
+	if ctx.Err() != nil {
+		status = "released"
+	}
 	_ = db.write(context.WithoutCancel(ctx), func(tx *Tx) error {
-		return tx.saveRunCounts(tenantID, rep.RunID, counts, "failed", db.now())
+		return tx.saveRunCounts(tenantID, rep.lease(), counts, status, db.now())
 	})
 	return rep, fmt.Errorf("retention: %w", cause)
 }
+
+// RetentionLease is how long a run holds its tenant's run record without
+// renewing it; every chunk renews it. A run whose process died is taken
+// up by the next run once its lease has run out.
+const RetentionLease = 5 * time.Minute
+
+// RetentionBusyError: another run of the tenant holds the lease (the daily
+// job while an operator runs the command, or the other way round). The
+// second run did nothing; the first one's counts stay right.
+type RetentionBusyError struct {
+	RunID     string
+	StartedAt time.Time
+	StartedBy string // as RetentionRun.StartedBy
+	Until     time.Time
+}
+
+func (e *RetentionBusyError) Error() string {
+	return fmt.Sprintf("another retention run of this tenant is in progress (run %s, started %s by %s, holding it until at least %s): this run did nothing",
+		e.RunID, e.StartedAt.UTC().Format(time.RFC3339), e.StartedBy, e.Until.UTC().Format(time.RFC3339))
+}
+
+// ErrRetentionLeaseLost: the run's lease ran out and another run took the
+// record up; the chunk that found it was not committed.
+var ErrRetentionLeaseLost = errors.New("another run took over this retention run (its lease ran out)")
+
+// runLease names a run record and the token of the run holding it.
+type runLease struct{ id, holder string }
+
+func (r RetentionReport) lease() runLease { return runLease{r.RunID, r.holder} }
 
 func rulesOf(r register.Register, now time.Time) map[string]retentionRule {
 	rules := map[string]retentionRule{}
@@ -252,51 +294,95 @@ func rulesOf(r register.Register, now time.Time) map[string]retentionRule {
 	return rules
 }
 
-// startRetentionRun takes up the tenant's unfinished run or starts one.
-func (db *DB) startRetentionRun(ctx context.Context, actor audit.Actor, tenantID string) (string, bool, retentionCounter, error) {
+// startRetentionRun takes up the tenant's unfinished run or starts one,
+// and takes its lease; a *RetentionBusyError when another run holds it.
+func (db *DB) startRetentionRun(ctx context.Context, actor audit.Actor, tenantID string) (string, string, bool, retentionCounter, error) {
 	var id string
 	var resumed bool
+	var busy *RetentionBusyError
 	counts := retentionCounter{}
+	holder := newID(db.now())
 	err := db.write(ctx, func(tx *Tx) error {
-		var raw string
-		err := tx.queryRow(`SELECT id, counts FROM retention_runs WHERE tenant_id = $1 AND status = 'running'
-			ORDER BY started_at DESC LIMIT 1`, tenantID).Scan(&id, &raw)
+		busy, resumed, counts = nil, false, retentionCounter{}
+		now := tx.db.now()
+		until := micros(now.Add(RetentionLease))
+		var raw, by string
+		var started int64
+		var lease sql.NullInt64
+		err := tx.queryRow(`SELECT id, counts, started_at, started_by, lease_until FROM retention_runs WHERE tenant_id = $1 AND status = 'running'
+			ORDER BY started_at DESC LIMIT 1`, tenantID).Scan(&id, &raw, &started, &by, &lease)
 		switch {
 		case err == nil:
+			if lease.Valid && lease.Int64 > micros(now) {
+				busy = &RetentionBusyError{RunID: id, StartedAt: fromMicros(started), StartedBy: by, Until: fromMicros(lease.Int64)}
+				return nil
+			}
 			resumed = true
 			if err := json.Unmarshal([]byte(raw), &counts); err != nil {
 				counts = retentionCounter{}
 			}
-			_, err = tx.exec(`UPDATE retention_runs SET resumed = resumed + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-			return err
+			// The condition holds against a run of another process that
+			// took the lease in between (PostgreSQL re-reads the row).
+			res, err := tx.exec(`UPDATE retention_runs SET resumed = resumed + 1, lease_until = $1, lease_holder = $2
+				WHERE tenant_id = $3 AND id = $4 AND (lease_until IS NULL OR lease_until <= $5)`, until, holder, tenantID, id, micros(now))
+			if err != nil {
+				return err
+			}
+			if n, _ := res.RowsAffected(); n != 1 {
+				busy = &RetentionBusyError{RunID: id, StartedAt: fromMicros(started), StartedBy: by, Until: fromMicros(until)}
+			}
+			return nil
 		case errors.Is(err, sql.ErrNoRows):
-			now := db.now()
 			id = newID(now)
-			_, err = tx.exec(`INSERT INTO retention_runs (id, tenant_id, started_at, status, started_by) VALUES ($1, $2, $3, 'running', $4)`,
-				id, tenantID, micros(now), string(actor.Kind)+":"+actor.ID)
+			// One running record per tenant (a unique index): a run of
+			// another process that started in between makes this fail.
+			_, err = tx.exec(`INSERT INTO retention_runs (id, tenant_id, started_at, status, started_by, lease_until, lease_holder)
+				VALUES ($1, $2, $3, 'running', $4, $5, $6)`, id, tenantID, micros(now), string(actor.Kind)+":"+actor.ID, until, holder)
 			return err
 		default:
 			return err
 		}
 	})
-	if err != nil {
-		return "", false, nil, fmt.Errorf("retention: start run: %w", err)
+	if isUniqueViolation(err) {
+		return "", "", false, nil, &RetentionBusyError{RunID: "?", StartedAt: db.now(), StartedBy: "another process", Until: db.now().Add(RetentionLease)}
 	}
-	return id, resumed, counts, nil
+	if err != nil {
+		return "", "", false, nil, fmt.Errorf("retention: start run: %w", err)
+	}
+	if busy != nil {
+		return "", "", false, nil, busy
+	}
+	return id, holder, resumed, counts, nil
 }
 
-func (tx *Tx) saveRunCounts(tenantID, runID string, counts retentionCounter, status string, now time.Time) error {
+// saveRunCounts records the run's counts as long as it holds the lease
+// (ErrRetentionLeaseLost otherwise, and the caller's transaction is rolled
+// back): "running" renews the lease, "released" gives it up (the run was
+// stopped; the record stays running for the next run), "done" and
+// "failed" end the run.
+func (tx *Tx) saveRunCounts(tenantID string, l runLease, counts retentionCounter, status string, now time.Time) error {
 	b, err := json.Marshal(counts)
 	if err != nil {
 		return err
 	}
-	var finished any
-	if status != "running" {
+	var finished, until, holder any
+	switch status {
+	case "running":
+		until, holder = micros(tx.db.now().Add(RetentionLease)), l.holder
+	case "released":
+		status = "running"
+	default:
 		finished = micros(now)
 	}
-	_, err = tx.exec(`UPDATE retention_runs SET counts = $1, status = $2, finished_at = $3 WHERE tenant_id = $4 AND id = $5`,
-		string(b), status, finished, tenantID, runID)
-	return err
+	res, err := tx.exec(`UPDATE retention_runs SET counts = $1, status = $2, finished_at = $3, lease_until = $4, lease_holder = $5
+		WHERE tenant_id = $6 AND id = $7 AND lease_holder = $8`, string(b), status, finished, until, holder, tenantID, l.id, l.holder)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrRetentionLeaseLost
+	}
+	return nil
 }
 
 // retentionRow is a candidate submission.
@@ -389,11 +475,12 @@ func (db *DB) retainForm(ctx context.Context, actor audit.Actor, tenantID string
 			}
 		}
 	}()
-	// The writer is shared with the inbox and intake: a transaction is
-	// kept to about RetentionWriteTarget by writing a read chunk in parts,
-	// halved when a write takes too long and doubled (up to the chunk)
-	// when it is quick, so that a clerk's audited read waits little.
-	part := opts.Chunk
+	// The writer is shared with the inbox and intake. A read chunk is
+	// written in bulk transactions bounded in time, not in rows: each stops
+	// after RetentionWriteBudget, or as soon as an interactive write (a
+	// clerk's audited read, an intake) is waiting, and commits what it
+	// did; the rest goes in the next one. So a clerk waits at most for a
+	// few rows and a commit, whatever the chunk size.
 	for pr := range next {
 		if pr.err != nil {
 			return pr.err
@@ -402,29 +489,50 @@ func (db *DB) retainForm(ctx context.Context, actor audit.Actor, tenantID string
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			k := min(len(changes), part)
-			began := time.Now()
-			if err := db.writeChunk(ctx, actor, tenantID, p, changes[:k], now, rep.RunID, counts); err != nil {
+			k, err := db.writeChunk(ctx, actor, tenantID, p, changes, now, rep.lease(), counts)
+			if err != nil {
 				return fmt.Errorf("form %s version %d: %w", p.key, p.version, err)
-			}
-			switch took := time.Since(began); {
-			case took > 2*RetentionWriteTarget && part > 16:
-				part /= 2
-			case took < RetentionWriteTarget/2 && k == part:
-				part = min(opts.Chunk, part*2)
 			}
 			changes = changes[k:]
 			if opts.AfterChunk != nil {
 				opts.AfterChunk()
 			}
 		}
+		db.checkpointAside(ctx)
 	}
 	return ctx.Err()
 }
 
-// RetentionWriteTarget is how long one retention transaction should hold
-// the writer.
-const RetentionWriteTarget = 10 * time.Millisecond
+// retentionYield is how many rows the sweep prepares between two yields
+// of its processor.
+const retentionYield = 16
+
+// checkpointAside copies SQLite's write-ahead log into the database from a
+// connection of the pool, next to the writer rather than in it: a sweep
+// fills the log quickly, and left to the automatic checkpoint the copy runs
+// inside some commit of the writer, which a clerk then waits for. A
+// passive checkpoint waits for nobody and blocks nobody.
+func (db *DB) checkpointAside(ctx context.Context) {
+	if db.dialect == SQLite {
+		db.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+	}
+}
+
+// RetentionWriteBudget is how long one retention transaction may hold the
+// writer when nothing else waits for it; it yields sooner when something
+// does (see DB.writeBulk).
+const RetentionWriteBudget = 20 * time.Millisecond
+
+// retentionStep is how many rows a retention transaction writes between
+// two looks at the clock and at the writer's queue: few on SQLite, where a
+// row is a statement in process; more on PostgreSQL, where a step is one
+// statement and a round trip.
+func (db *DB) retentionStep() int {
+	if db.dialect == Postgres {
+		return 64
+	}
+	return 16
+}
 
 func (db *DB) retentionCandidates(ctx context.Context, q string, args []any) ([]retentionRow, error) {
 	rows, err := db.sql.QueryContext(ctx, q, args...)
@@ -459,7 +567,12 @@ type rowChange struct {
 func (db *DB) prepareChunk(ctx context.Context, actor audit.Actor, tenantID string, p formPlan, due []retentionRule, rows []retentionRow,
 	opts RetentionOptions, rep *RetentionReport, counts retentionCounter) ([]rowChange, error) {
 	var changes []rowChange
-	for _, r := range rows {
+	for i, r := range rows {
+		if i%retentionYield == retentionYield-1 {
+			// The sweep's reading and sealing must not keep a processor
+			// from a clerk's request for a whole scheduler slice.
+			runtime.Gosched()
+		}
 		ch := rowChange{row: r, applied: r.applied}
 		for _, rule := range due {
 			if strings.Contains(r.applied, ","+rule.key+",") {
@@ -501,29 +614,49 @@ func (db *DB) prepareChunk(ctx context.Context, actor audit.Actor, tenantID stri
 	return changes, nil
 }
 
-// writeChunk writes a chunk's changes, its audit events (one per category
-// and action, with the count) and the run's counts in one transaction.
+// writeChunk writes the first of changes, its audit events (one per
+// category and action, with the count) and the run's counts in one
+// transaction, and returns how many of changes it handled: it stops after
+// RetentionWriteBudget or when an interactive write waits (at least one
+// step is always written, so a run always advances).
 func (db *DB) writeChunk(ctx context.Context, actor audit.Actor, tenantID string, p formPlan, changes []rowChange, now time.Time,
-	runID string, counts retentionCounter) error {
+	run runLease, counts retentionCounter) (int, error) {
 	var next retentionCounter
-	err := db.write(ctx, func(tx *Tx) error {
+	var took int
+	err := db.writeBulk(ctx, func(tx *Tx) error {
+		began := time.Now()
 		chunk := retentionCounter{}
 		var done chunkDone
-		// Holds are looked up once per chunk, inside the writer's
-		// transaction: a hold set after the rows were read is seen here.
+		// Holds are looked up once per transaction, inside it: a hold set
+		// after the rows were read is seen here.
 		formHeld, held, err := tx.heldIn(tenantID, p.key, now)
 		if err != nil {
 			return err
 		}
 		var live []rowChange
-		for _, ch := range changes {
-			if !formHeld && !held[ch.row.id] {
-				live = append(live, ch) // the others were put on hold since they were read
+		written := map[string]bool{}
+		took = 0
+		for took < len(changes) {
+			step := changes[took:min(len(changes), took+tx.db.retentionStep())]
+			took += len(step)
+			var batch []rowChange
+			for _, ch := range step {
+				if !formHeld && !held[ch.row.id] {
+					batch = append(batch, ch) // the others were put on hold since they were read
+				}
 			}
-		}
-		written, err := tx.applyRetentionAll(tenantID, live, now)
-		if err != nil {
-			return err
+			w, err := tx.applyRetentionAll(tenantID, batch, now)
+			if err != nil {
+				return err
+			}
+			maps.Copy(written, w)
+			live = append(live, batch...)
+			// Let a clerk's goroutine run (it may be waiting for a
+			// processor to queue its write) before looking at the queue.
+			runtime.Gosched()
+			if tx.interactiveWaiting() || time.Since(began) > RetentionWriteBudget {
+				break
+			}
 		}
 		for _, ch := range live {
 			if !written[ch.row.id] {
@@ -559,13 +692,13 @@ func (db *DB) writeChunk(ctx context.Context, actor audit.Actor, tenantID string
 			}
 		}
 		next = counts.plus(chunk)
-		return tx.saveRunCounts(tenantID, runID, next, "running", now)
+		return tx.saveRunCounts(tenantID, run, next, "running", now)
 	})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	maps.Copy(counts, next)
-	return nil
+	return took, nil
 }
 
 // plus returns c with more added, leaving c as it is: a write function
@@ -635,7 +768,7 @@ func (db *DB) expireAnswers(tenantID string, p formPlan, ch *rowChange, due map[
 	if err != nil {
 		return err
 	}
-	ch.data, err = db.keys.Seal(tenantID, submissionAD(tenantID, ch.row.id), b)
+	ch.data, err = db.sealLike(tenantID, ch.row.data, !ch.spent, submissionAD(tenantID, ch.row.id), b)
 	return err
 }
 

@@ -26,6 +26,12 @@ import (
 // sweep's. KLUIS_BENCH_ROWS sets the count (default 1,000,000). One run:
 //
 //	go test ./internal/store -run '^$' -bench RetentionSweep1M -benchtime 1x -timeout 60m
+//
+// PostgreSQL too (a throwaway cluster), and back-to-back pairs at 100,000
+// rows to compare two versions on this noisy machine:
+//
+//	scripts/pg-throwaway.sh go test ./internal/store -run '^$' -bench 'RetentionSweep1M/postgres' -benchtime 1x
+//	KLUIS_BENCH_ROWS=100000 go test ./internal/store -run '^$' -bench 'RetentionSweep1M/sqlite' -benchtime 1x
 func BenchmarkRetentionSweep1M(b *testing.B) {
 	storetest.EachDialectB(b, func(b *testing.B, env *storetest.Env) {
 		n := benchRows()

@@ -40,7 +40,10 @@ type RetentionEntry struct {
 	Days    int    // RuleFixed, RuleAccount: the period
 	Start   string // RuleFixed: the moment it counts from
 	Action  string // RuleFixed: what happens then
-	Why     string
+	// AuditPeriod (RuleFixed): the period is the tenant's audit log
+	// retention (AUD-2), not Days.
+	AuditPeriod bool
+	Why         string
 }
 
 // Fixed periods of the tables that are not a form's answers. They follow
@@ -52,6 +55,25 @@ const (
 	SessionRetentionDays      = 90
 	DeliveryRetentionDays     = 90
 	RemovedUserCredentialDays = 30
+	// TokenRetentionDays: invitations, password-reset links and sign-in
+	// flows are kept 30 days after they expired or were used, long enough
+	// to answer "my link did not work", then deleted.
+	TokenRetentionDays = 30
+	// CodeRetentionDays: a citizen's one-time code (15 minutes) is deleted
+	// a week after it expired or was used (long enough to answer "my code
+	// did not arrive").
+	CodeRetentionDays = 7
+	// SubjectRequestRetentionDays: a data-subject request is the
+	// controller's evidence that it answered (accountability, art. 5(2)
+	// and 24 GDPR). It is kept five years after it was closed (refused,
+	// executed or closed): the limitation period of a claim for damages
+	// outside a contract under Belgian law (art. 2262bis §1 of the former
+	// Civil Code, now art. 6.6 of the new Civil Code's book 6: five years
+	// from the day the person knew of the damage), within which the
+	// person may hold the controller liable for how the request was
+	// handled (art. 82 GDPR). Then the person is erased and the skeleton
+	// stays. An executed restriction counts from its lifting (closing).
+	SubjectRequestRetentionDays = 5*365 + 1
 )
 
 // RetentionInventory lists every table with a sealed or personal column.
@@ -89,29 +111,41 @@ var RetentionInventory = []RetentionEntry{
 		Days: RemovedUserCredentialDays, Why: "deleted by RunRetention after the user's removal"},
 	{Table: "tenants", Columns: []string{"dpo_name", "dpo_email"}, Rule: RuleKept,
 		Why: "the controller's DPO contact, kept for the agreement's duration; the tenant's end destroys its key"},
-	{Table: "operator_grants", Columns: []string{"label", "reason"}, Rule: RuleKept,
-		Why: "the controller's evidence of supplier access (AUD-3), kept as long as the audit log"},
-	{Table: "maintenance_notices", Columns: []string{"label", "scope", "reason"}, Rule: RuleKept,
-		Why: "the controller's evidence of announced supplier maintenance (AUD-4), kept as long as the audit log"},
+	{Table: "operator_grants", Columns: []string{"label", "reason"}, Rule: RuleFixed, AuditPeriod: true,
+		Start: "ended (expired or revoked)", Action: "delete",
+		Why: "the controller's evidence of supplier access (AUD-3): deleted once the audit log's events about it may be pruned (the tenant's audit retention, AUD-2)"},
+	{Table: "maintenance_notices", Columns: []string{"label", "scope", "reason"}, Rule: RuleFixed, AuditPeriod: true,
+		Start: "the maintenance's end", Action: "delete",
+		Why: "the controller's evidence of announced supplier maintenance (AUD-4): deleted once the audit log's events about it may be pruned"},
 	{Table: "audit_events", Columns: []string{"subject"}, Rule: RuleKept,
 		Why: "pseudonyms in the append-only log; its own retention is the audit log's (AUD-2)"},
 	{Table: "legal_holds", Columns: []string{"reason"}, Rule: RuleKept,
 		Why: "why data was kept past its retention is itself evidence for SEC-1, kept as long as the audit log"},
-	{Table: "subject_requests", Columns: []string{"person", "subject_index", "email_index", "reason", "extend_reason"}, Rule: RuleKept,
-		Why: "the controller's evidence that it answered a data subject's request (DSR-1, accountability), kept as long as the audit log; a fixed period is to be set"},
+	{Table: "subject_requests", Columns: []string{"person", "subject_index", "email_index", "reason", "extend_reason"}, Rule: RuleFixed,
+		Days: SubjectRequestRetentionDays, Start: "closed (refused, executed, or a restriction lifted)", Action: "anonymise",
+		Why: "the controller's evidence that it answered (art. 5(2) GDPR), kept for the five-year limitation period of a claim (see SubjectRequestRetentionDays); then the person, indexes and reasons are erased and the skeleton stays"},
+	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash", "details"}, Rule: RuleFixed,
+		Days: CodeRetentionDays, Start: "expired or used", Action: "delete",
+		Why: "a citizen's one-time code lives 15 minutes; RunRetention deletes it a week later (RequestCitizenCode also clears expired ones)"},
+	{Table: "invitations", Columns: []string{"user_id", "created_by"}, Rule: RuleFixed,
+		Days: TokenRetentionDays, Start: "expired or used", Action: "delete", Why: "a dead link naming a staff member"},
+	{Table: "password_resets", Columns: []string{"user_id"}, Rule: RuleFixed,
+		Days: TokenRetentionDays, Start: "expired or used", Action: "delete", Why: "a dead link naming a staff member"},
+	{Table: "oidc_flows", Columns: []string{"user_id", "verifier"}, Rule: RuleFixed,
+		Days: TokenRetentionDays, Start: "expired or used", Action: "delete", Why: "a finished sign-in naming a staff member"},
 	{Table: "subject_packages", Columns: []string{"content", "token_hash", "code_hash"}, Rule: RuleFixed,
 		Days: int(PackageTTL / (24 * time.Hour)), Start: "the request's execution (expires_at)", Action: "delete",
 		Why: "the package of an access or portability request is downloadable for PackageTTL; RunRetention deletes it at expires_at"},
 	{Table: "person_keys", Columns: []string{"person_index", "wrapped"}, Rule: RuleKept,
-		Why: "a citizen's own key (DSR-1) and the keyed index it is found by, no value in itself: erasure overwrites both and the keyring forgets the key; a key whose person's last submission expired is not yet destroyed by the retention engine"},
+		Why: "a citizen's own key (DSR-1) and the keyed index it is found by, no value in itself: erasure overwrites both and the keyring forgets the key; RunRetention does the same once no submission that still holds values names the key (the person's last submission expired)"},
 	{Table: "submission_rectifications", Columns: []string{"old_value", "new_value"}, Rule: RuleFollowsSubmission,
 		Why: "a rectified value's history (DSR-1) is the submission's: removed when its values expire or it is erased"},
-	{Table: "subject_request_codes", Columns: []string{"email", "email_index", "code_hash", "details"}, Rule: RuleOwnSweep,
-		Why: "a citizen's one-time code lives 15 minutes; expired rows are deleted whenever the tenant's next code is asked (RequestCitizenCode)"},
 	{Table: "citizen_sessions", Columns: []string{"person_index", "email"}, Rule: RuleOwnSweep,
 		Why: "a citizen's session lives 20 minutes idle, 2 hours at most; ended rows are deleted whenever the tenant's next citizen session opens"},
 	{Table: "access_reports", Columns: []string{"person_index", "reason", "decision"}, Rule: RuleKept,
 		Why: "a citizen's report of a suspicious access and the controller's judgement are evidence for BRE-1, kept as long as the audit log; a fixed period is to be set with the breach register"},
+	{Table: "breach_versions", Columns: []string{"content", "notified_to"}, Rule: RuleKept,
+		Why: "the breach register is the controller's documentation of every breach, its effects and the measures taken (art. 33(5) GDPR, accountability; BRE-1…BRE-5): kept, every version, as long as the audit log"},
 }
 
 // NotPersonalColumns are the byte columns and personally named columns
@@ -140,7 +174,6 @@ var NotPersonalColumns = map[string]string{
 	"oidc_flows.invitation_hash":        "SHA-256 of a token",
 	"oidc_flows.binding_hash":           "SHA-256 of a cookie",
 	"oidc_flows.nonce_hash":             "SHA-256 of a nonce",
-	"oidc_flows.verifier":               "a PKCE verifier, sealed, minutes long",
 	"passkey_ceremonies.challenge_hash": "SHA-256 of a challenge",
 	"passkey_ceremonies.session_hash":   "SHA-256 of a token",
 	"webhooks.url":                      "the controller's case system",

@@ -413,16 +413,7 @@ func TestClauseSEC1_CrashedRunResumesWithoutDoubleWork(t *testing.T) {
 		if !second.Resumed || second.RunID != first.RunID || countOf(second, "contact", "anonymise") != 7 {
 			t.Fatalf("resumed run: %+v", second)
 		}
-		var logged int
-		env.DB.EachAuditEvent(ctx, fx.tn.ID, func(e *audit.Event) error {
-			if e.Action == "retention.anonymise" && e.Purpose == "category contact" {
-				var n int
-				fmt.Sscan(e.ObjectID, &n)
-				logged += n
-			}
-			return nil
-		})
-		if logged != 7 {
+		if logged := loggedCount(t, env, fx.tn.ID, "retention.anonymise", "category contact"); logged != 7 {
 			t.Fatalf("the log counts %d anonymisations of 7 submissions", logged)
 		}
 		var applied int
@@ -458,8 +449,10 @@ func TestClauseSEC1_FixedPeriodsEraseMailsAndSessions(t *testing.T) {
 		env.Raw(t).QueryRow(`SELECT count(*) FROM sessions`).Scan(&sessions)
 		env.Clock.Advance(89 * day)
 		rep := runRetention(t, env, fx.tn.ID, store.RetentionOptions{})
-		if countOf(rep, "", "anonymise")+countOf(rep, "", "delete") != 0 {
-			t.Fatalf("before 90 days: %+v", rep.Counts)
+		for _, c := range rep.Counts {
+			if c.Table == "mail_outbox" || c.Table == "sessions" {
+				t.Fatalf("before 90 days: %+v", rep.Counts)
+			}
 		}
 		env.Clock.Advance(2 * day)
 		rep = runRetention(t, env, fx.tn.ID, store.RetentionOptions{})

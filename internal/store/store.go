@@ -84,7 +84,10 @@ type DB struct {
 	// its prepared statements stay prepared.
 	wconn *sql.Conn
 
-	wq       chan *writeReq
+	wq chan *writeReq
+	// bq is the bulk lane (retention chunks): a bulk write runs alone in
+	// its own transaction and only when no interactive write is waiting.
+	bq       chan *writeReq
 	maxBatch int
 	stop     chan struct{}
 	stopped  chan struct{}
@@ -202,7 +205,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	}
 	db := &DB{
 		sql: sdb, dialect: dialect, now: opts.Now, where: Redact(rawURL),
-		wq: make(chan *writeReq, 1024), maxBatch: opts.MaxBatch,
+		wq: make(chan *writeReq, 1024), bq: make(chan *writeReq, 16), maxBatch: opts.MaxBatch,
 		stop: make(chan struct{}), stopped: make(chan struct{}),
 	}
 	if db.now == nil {

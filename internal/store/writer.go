@@ -69,6 +69,7 @@ func (db *DB) stmt(query string) *sql.Stmt {
 }
 
 type writeReq struct {
+	bulk bool // sent by writeBulk
 	ctx  context.Context
 	fn   func(*Tx) error
 	done chan error
@@ -89,9 +90,13 @@ func keep(err error) error { return keepError{err} }
 // waiting, and returns once the transaction is durably committed (or fn's
 // error). fn's writes are undone when it returns an error not made by keep.
 func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return db.send(ctx, db.wq, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
+}
+
+// send queues req on q and waits for its answer.
+func (db *DB) send(ctx context.Context, q chan *writeReq, req *writeReq) error {
 	select {
-	case db.wq <- req:
+	case q <- req:
 	case <-db.stop:
 		return ErrStoreClosed
 	case <-ctx.Done():
@@ -102,21 +107,56 @@ func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 	return <-req.done
 }
 
+// writeBulk is write for bulk work that may take the writer for a while
+// (a retention chunk): it never shares a transaction with interactive
+// writes, and the writer takes it only when no interactive write waits, so
+// a clerk's audited read waits at most for the one bulk transaction that
+// is running, never for a queue of them nor for a bulk transaction joined
+// to its own (SEC-1: the inbox stays responsive during a sweep).
+func (db *DB) writeBulk(ctx context.Context, fn func(*Tx) error) error {
+	return db.send(ctx, db.bq, &writeReq{bulk: true, ctx: ctx, fn: fn, done: make(chan error, 1)})
+}
+
+// interactiveWaiting reports, inside a bulk transaction, whether an
+// interactive write is queued: the bulk work then commits what it did and
+// lets it go first.
+func (tx *Tx) interactiveWaiting() bool { return len(tx.db.wq) > 0 }
+
 func (db *DB) writer() {
 	defer close(db.stopped)
 	last := 0 // size of the previous batch
 	for {
 		var first *writeReq
+		// Interactive writes first: a bulk request is taken only when
+		// none is waiting.
 		select {
 		case first = <-db.wq:
-		case <-db.stop:
-			// Finish what is already queued, then stop.
-			for {
+		default:
+			select {
+			case first = <-db.wq:
+			case r := <-db.bq:
+				// Both lanes may have become ready at once (select
+				// picks at random): the interactive batch still goes first.
 				select {
-				case r := <-db.wq:
-					db.commitBatch([]*writeReq{r})
+				case i := <-db.wq:
+					batch := db.gather(i, last)
+					last = len(batch)
+					db.commitBatch(batch)
 				default:
-					return
+				}
+				db.commitBatch([]*writeReq{r})
+				continue
+			case <-db.stop:
+				// Finish what is already queued, then stop.
+				for {
+					select {
+					case r := <-db.wq:
+						db.commitBatch([]*writeReq{r})
+					case r := <-db.bq:
+						db.commitBatch([]*writeReq{r})
+					default:
+						return
+					}
 				}
 			}
 		}
@@ -179,6 +219,17 @@ func (db *DB) commitBatch(batch []*writeReq) {
 // nobody and returns false.
 func (db *DB) runBatch(batch []*writeReq, isolate bool) bool {
 	ctx := context.Background()
+	if batch[0].bulk && db.dialect == SQLite {
+		// A bulk transaction commits without waiting for the disk: it is
+		// redone by the next run if a power cut takes it (retention is
+		// idempotent, and its audit events go with it, atomically), and
+		// the next durable commit syncs it anyway. The interactive write
+		// after it then waits for a few rows, not for an fsync.
+		if _, err := db.wconn.ExecContext(ctx, "PRAGMA synchronous = NORMAL"); err == nil {
+			defer db.wconn.ExecContext(ctx, "PRAGMA synchronous = FULL")
+		}
+	}
+
 	sqlTx, err := db.wconn.BeginTx(ctx, nil)
 	if err != nil {
 		// The writer's connection may have died (a database restart):
@@ -198,6 +249,17 @@ func (db *DB) runBatch(batch []*writeReq, isolate bool) bool {
 		return true
 	}
 	tx := &Tx{ctx: ctx, tx: sqlTx, db: db, heads: map[string]chainHead{}}
+	if batch[0].bulk && db.dialect == Postgres {
+		// As on SQLite above: a bulk commit need not wait for the WAL
+		// flush; the next synchronous commit flushes it.
+		if _, err := sqlTx.ExecContext(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
+			sqlTx.Rollback()
+			for _, r := range batch {
+				r.done <- fmt.Errorf("bulk transaction: %w", err)
+			}
+			return true
+		}
+	}
 	results := make([]error, len(batch))
 	for i, r := range batch {
 		if err := r.ctx.Err(); err != nil {

@@ -168,6 +168,37 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/maintenance", "GET", "/operator/maintenance", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"POST /{tenant}/maintenance", "POST", "/operator/maintenance", "tenant=&from=&until=&scope=&reason=",
 			map[string]int{"*": 303, "operator-no-grant": 422}},
+		// The breach register (BRE-1…BRE-5): admins and the DPO see it,
+		// complete it and record their notices; a clerk gets 403. Unknown
+		// breaches are 404s that change nothing; an empty form is refused
+		// field by field (422). Supplier staff open and update breaches on
+		// the realm only (a controller has no such page).
+		{"GET /{tenant}/admin/breaches", "GET", "/gent/admin/breaches", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/breaches.csv", "GET", "/gent/admin/breaches.csv", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/breaches.xlsx", "GET", "/gent/admin/breaches.xlsx", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/breaches/new", "GET", "/gent/admin/breaches/new", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/breaches/new", "POST", "/gent/admin/breaches/new", "description=", map[string]int{"*": 303, "user": 403,
+			"admin": 422, "dpo": 422}},
+		{"GET /{tenant}/admin/breaches/{id}", "GET", "/gent/admin/breaches/nope", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/breaches/{id}/pdf", "GET", "/gent/admin/breaches/nope/pdf", "", map[string]int{"*": 303, "user": 403, "admin": 404,
+			"dpo": 404}},
+		{"GET /{tenant}/admin/breaches/{id}/edit", "GET", "/gent/admin/breaches/nope/edit", "", map[string]int{"*": 303, "user": 403, "admin": 404,
+			"dpo": 404}},
+		{"POST /{tenant}/admin/breaches/{id}/edit", "POST", "/gent/admin/breaches/nope/edit", "description=x&discovered_at=01.01.2020+10%3A00",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"POST /{tenant}/admin/breaches/{id}/notice", "POST", "/gent/admin/breaches/nope/notice", "notice=gba&gba_at=01.01.2020+10%3A00",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/breaches", "GET", "/gent/breaches", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/breaches", "GET", "/operator/breaches", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"GET /{tenant}/breaches/new", "GET", "/gent/breaches/new", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/breaches/new", "GET", "/operator/breaches/new", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/breaches/new", "POST", "/gent/breaches/new", "tenant=gent", map[string]int{"*": 404}},
+		{"POST /{tenant}/breaches/new", "POST", "/operator/breaches/new", "tenant=&description=", map[string]int{"*": 303, "operator-no-grant": 422}},
+		{"GET /{tenant}/breaches/{slug}/{id}", "GET", "/gent/breaches/gent/nope", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/breaches/{slug}/{id}", "GET", "/operator/breaches/gent/nope", "", map[string]int{"*": 303, "operator-no-grant": 404}},
+		{"POST /{tenant}/breaches/{slug}/{id}", "POST", "/gent/breaches/gent/nope", "description=x", map[string]int{"*": 404}},
+		{"POST /{tenant}/breaches/{slug}/{id}", "POST", "/operator/breaches/gent/nope", "description=x&discovered_at=01.01.2020+10%3A00",
+			map[string]int{"*": 303, "operator-no-grant": 404}},
 		// Step-up confirmation and the user's own sessions: every signed-in
 		// user who is not pending (an empty password: 422 proves the user
 		// got through to validation, and nothing is counted). An unknown

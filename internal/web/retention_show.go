@@ -130,11 +130,20 @@ func (a *App) renderRetention(w http.ResponseWriter, r *http.Request, me account
 				Start: a.t(r, "retention.start."+start), Action: a.t(r, "retention.action."+c.Expiry),
 				Now: count(next, c.Key, ""), Month: count(month, c.Key, "")})
 		}
+		auditRet, err := st.AuditRetention(ctx, t.ID)
+		if err != nil {
+			a.internalError(w, r, "retention: audit retention", err)
+			return
+		}
 		for _, e := range store.RetentionInventory {
 			if e.Rule != store.RuleFixed && !(e.Rule == store.RuleAccount && e.Days > 0) {
 				continue
 			}
-			o := retentionOutlook{Name: a.t(r, "retention.table."+e.Table), Days: e.Days, Now: count(next, "", e.Table),
+			days := e.Days
+			if e.AuditPeriod {
+				days = int(now.Sub(auditRet.Cutoff(now)).Hours() / 24)
+			}
+			o := retentionOutlook{Name: a.t(r, "retention.table."+e.Table), Days: days, Now: count(next, "", e.Table),
 				Month: count(month, "", e.Table), Start: a.t(r, "retention.tablestart."+e.Table), Action: a.t(r, "retention.action.delete")}
 			if e.Action == register.ExpiryAnonymise {
 				o.Action = a.t(r, "retention.action.anonymise")

@@ -49,6 +49,18 @@ func TestClauseSEC1_RetentionPage(t *testing.T) {
 		if strings.Contains(body, "MARKER") {
 			t.Fatal("the page shows personal data")
 		}
+		// The fixed periods name every table with one, the supplier's
+		// evidence by the audit log's retention (24 months by default).
+		for _, want := range []string{"Verzoeken van betrokkenen 1826 dagen vanaf de afsluiting anonimiseren",
+			"Eenmalige codes van burgers 7 dagen vanaf het verlopen of gebruik wissen",
+			"Uitnodigingen 30 dagen vanaf het verlopen of gebruik wissen",
+			"Links voor wachtwoordherstel 30 dagen", "Aanmeldingen via eID of itsme 30 dagen",
+			"Toegangen van de leverancier 731 dagen vanaf het einde van de toegang (de bewaartermijn van het logboek) wissen",
+			"Onderhoudsmeldingen van de leverancier 731 dagen"} { // 24 months back from late 2028 cross 29.02.2028
+			if !strings.Contains(text, want) {
+				t.Errorf("the fixed periods lack %q", want)
+			}
+		}
 		// A shorter period is shown with what it makes expire tonight,
 		// before it is saved.
 		cur, err := env.DB.CurrentRegister(ctx, fe.gent.ID)

@@ -137,6 +137,24 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// operators' realm only (/operator/maintenance).
 	mux.HandleFunc("GET /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorNoticesShow))))
 	mux.HandleFunc("POST /{tenant}/maintenance", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorNoticeCreate))))
+	// The breach register (BRE-1…BRE-5): the controller's admins and DPO
+	// see it and complete, record and export it; supplier staff open and
+	// update breaches from the operators' realm (breach_operator.go).
+	mux.HandleFunc("GET /{tenant}/admin/breaches", a.require(account.ViewRequests, a.breachesList))
+	mux.HandleFunc("GET /{tenant}/admin/breaches.csv", a.require(account.ViewRequests, a.breachesRegister("csv")))
+	mux.HandleFunc("GET /{tenant}/admin/breaches.xlsx", a.require(account.ViewRequests, a.breachesRegister("xlsx")))
+	mux.HandleFunc("GET /{tenant}/admin/breaches/new", a.require(account.HandleRequests, a.breachNew))
+	mux.HandleFunc("POST /{tenant}/admin/breaches/new", a.require(account.HandleRequests, a.breachCreate))
+	mux.HandleFunc("GET /{tenant}/admin/breaches/{id}", a.require(account.ViewRequests, a.breachShow))
+	mux.HandleFunc("GET /{tenant}/admin/breaches/{id}/pdf", a.require(account.ViewRequests, a.breachPDFDownload))
+	mux.HandleFunc("GET /{tenant}/admin/breaches/{id}/edit", a.require(account.HandleRequests, a.breachEdit))
+	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/edit", a.require(account.HandleRequests, a.breachUpdate))
+	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/notice", a.require(account.HandleRequests, a.breachNotice))
+	mux.HandleFunc("GET /{tenant}/breaches", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachesShow))))
+	mux.HandleFunc("GET /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachNew))))
+	mux.HandleFunc("POST /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachCreate))))
+	mux.HandleFunc("GET /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachEdit))))
+	mux.HandleFunc("POST /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachUpdate))))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of
 	// credentials (step-up), else via the confirmation page.
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,

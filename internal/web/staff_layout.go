@@ -68,6 +68,7 @@ var staffSections = []navSection{
 		{"dsr.nav.requests", "/admin/requests", account.ViewRequests},
 		{"dsr.nav.new", "/admin/requests/new", account.FileRequests},
 		{"portal.nav.reports", "/admin/access-reports", account.HandleRequests},
+		{"breach.nav.list", "/admin/breaches", account.ViewRequests},
 	}},
 	{"log", "staff.nav.log", []navPage{
 		{"staff.nav.log.events", "/admin/audit", account.ViewAudit},

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/breach"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
@@ -40,6 +41,10 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/requests/new":               "/gent/admin/requests/new",
 	"GET /{tenant}/admin/requests/{id}":              "/gent/admin/requests/unknown",
 	"GET /{tenant}/admin/access-reports":             "/gent/admin/access-reports",
+	"GET /{tenant}/admin/breaches":                   "/gent/admin/breaches",
+	"GET /{tenant}/admin/breaches/new":               "/gent/admin/breaches/new",
+	"GET /{tenant}/admin/breaches/{id}":              "/gent/admin/breaches/{breach}",
+	"GET /{tenant}/admin/breaches/{id}/edit":         "/gent/admin/breaches/{breach}/edit",
 	"GET /{tenant}/admin/audit/checkpoints":          "/gent/admin/audit/checkpoints",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
@@ -70,6 +75,9 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/inbox/submissions/{id}/files/{file}": true,
 	"GET /{tenant}/inbox/submissions/{id}/pdf":          true,
 	"GET /{tenant}/admin/requests/{id}/package":         true,
+	"GET /{tenant}/admin/breaches.csv":                  true,
+	"GET /{tenant}/admin/breaches.xlsx":                 true,
+	"GET /{tenant}/admin/breaches/{id}/pdf":             true,
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
@@ -110,7 +118,11 @@ func TestStaffPagesRenderInTheLayout(t *testing.T) {
 		if err != nil || len(page.Rows) != 1 {
 			t.Fatalf("the submission: %v", err)
 		}
-		fill := strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin)
+		b, err := env.DB.OpenBreach(ctx, op, fe.gent.ID, breach.Report{Description: "Lek", DiscoveredAt: env.Clock.Now().Add(-time.Hour)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fill := strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin, "{breach}", b.ID)
 
 		for _, p := range fe.app.patterns {
 			method, path, _ := strings.Cut(p, " ")
