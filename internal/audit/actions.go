@@ -221,6 +221,12 @@ var actions = []Action{
 	{Code: "dsr.package.build", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.package.code", Group: GroupPrivacy, Citizen: true},
 	{Code: "dsr.download", Group: GroupPrivacy, Citizen: true, MayFail: true},
+	// A wrong one-time code on the request, view or package path, under
+	// the pseudonym of the challenge's person (never the code); a burst
+	// of them is shown to the controller.
+	{Code: "dsr.code.wrong", Group: GroupPrivacy, Citizen: true},
+	{Code: "portal.code.wrong", Group: GroupPrivacy, Citizen: true},
+	{Code: "dsr.package.code.wrong", Group: GroupPrivacy, Citizen: true},
 	// Every kind carried out (DSR-1): a value rectified, the person's
 	// submissions read to rectify them, a step refused because the
 	// person restricted processing (art. 18), the outcome mailed.

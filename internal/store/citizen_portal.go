@@ -105,7 +105,11 @@ func (db *DB) OpenPortalWithCode(ctx context.Context, tenantID, id, code, reques
 			wrong = err == nil
 			return err
 		}
-		tok, err = tx.openCitizenSession(tenantID, c.index, "code", requestID)
+		address, err := db.keys.Open(tenantID, codeAD(tenantID, id), c.sealed)
+		if err != nil {
+			return fmt.Errorf("code %s: %w", id, ErrUnreadable)
+		}
+		tok, err = tx.openCitizenSession(tenantID, c.index, address, "code", requestID)
 		return err
 	})
 	switch {
@@ -139,7 +143,7 @@ func (db *DB) OpenPortalWithNumber(ctx context.Context, tenantID, insz, requestI
 	}
 	var tok SessionToken
 	err = db.write(ctx, func(tx *Tx) error {
-		tok, err = tx.openCitizenSession(tenantID, index, "fas", requestID)
+		tok, err = tx.openCitizenSession(tenantID, index, nil, "fas", requestID)
 		return err
 	})
 	if err != nil {
@@ -148,9 +152,10 @@ func (db *DB) OpenPortalWithNumber(ctx context.Context, tenantID, insz, requestI
 	return tok, nil
 }
 
-// openCitizenSession stores a new session of the person with index and
-// audits "portal.signin"; the tenant's expired sessions go on the way.
-func (tx *Tx) openCitizenSession(tenantID string, index []byte, via, requestID string) (SessionToken, error) {
+// openCitizenSession stores a new session of the person with index (and
+// the address a code proved, sealed; nil for FAS) and audits
+// "portal.signin"; the tenant's expired sessions go on the way.
+func (tx *Tx) openCitizenSession(tenantID string, index, address []byte, via, requestID string) (SessionToken, error) {
 	now := tx.db.now()
 	if _, err := tx.exec(`DELETE FROM citizen_sessions WHERE tenant_id = $1 AND (expires_at <= $2 OR last_seen_at <= $3)`,
 		tenantID, micros(now), micros(now.Add(-CitizenSessionIdle))); err != nil {
@@ -160,8 +165,14 @@ func (tx *Tx) openCitizenSession(tenantID string, index []byte, via, requestID s
 	if err != nil {
 		return "", err
 	}
-	if _, err := tx.exec(`INSERT INTO citizen_sessions (id_hash, tenant_id, person_index, via, created_at, last_seen_at, expires_at)
-		VALUES ($1, $2, $3, $4, $5, $5, $6)`, hash, tenantID, index, via, micros(now), micros(now.Add(CitizenSessionAbsolute))); err != nil {
+	var sealed []byte
+	if len(address) > 0 {
+		if sealed, err = tx.db.keys.Seal(tenantID, sessionEmailAD(tenantID, hash), address); err != nil {
+			return "", err
+		}
+	}
+	if _, err := tx.exec(`INSERT INTO citizen_sessions (id_hash, tenant_id, person_index, via, created_at, last_seen_at, expires_at, email)
+		VALUES ($1, $2, $3, $4, $5, $5, $6, $7)`, hash, tenantID, index, via, micros(now), micros(now.Add(CitizenSessionAbsolute)), sealed); err != nil {
 		return "", err
 	}
 	s := CitizenSession{Pseudonym: subjectPseudonym(index), Via: via}
@@ -229,10 +240,13 @@ type PortalSubmission struct {
 
 // PortalRequest is one of the citizen's data-subject requests.
 type PortalRequest struct {
-	ID                string
+	ID, Reference     string
 	Kind              dsr.Kind
 	Status            string
 	ReceivedAt, DueAt time.Time
+	// Package: an executed access or portability request whose package
+	// is still downloadable (PortalPackage).
+	Package bool
 }
 
 // PortalAccess is one access to one of the citizen's submissions, from
@@ -328,8 +342,10 @@ func (tx *Tx) personSubmissionList(tenantID string, index []byte) ([]PortalSubmi
 // personRequests lists the data-subject requests filed for the person
 // with index (by number or address), newest first.
 func (tx *Tx) personRequests(tenantID string, index []byte) ([]PortalRequest, error) {
-	rows, err := tx.query(`SELECT id, kind, status, received_at, due_at FROM subject_requests WHERE tenant_id = $1
-		AND (subject_index = $2 OR email_index = $2) ORDER BY received_at DESC, id`, tenantID, index)
+	rows, err := tx.query(`SELECT r.id, COALESCE(r.reference, ''), r.kind, r.status, r.received_at, r.due_at,
+		EXISTS (SELECT 1 FROM subject_packages p WHERE p.tenant_id = r.tenant_id AND p.request_id = r.id AND p.expires_at > $3 AND p.downloads < $4)
+		FROM subject_requests r WHERE r.tenant_id = $1 AND (r.subject_index = $2 OR r.email_index = $2) ORDER BY r.received_at DESC, r.id`,
+		tenantID, index, micros(tx.db.now()), PackageDownloadsMax)
 	if err != nil {
 		return nil, err
 	}
@@ -339,7 +355,7 @@ func (tx *Tx) personRequests(tenantID string, index []byte) ([]PortalRequest, er
 		var r PortalRequest
 		var kind string
 		var at, due int64
-		if err := rows.Scan(&r.ID, &kind, &r.Status, &at, &due); err != nil {
+		if err := rows.Scan(&r.ID, &r.Reference, &kind, &r.Status, &at, &due, &r.Package); err != nil {
 			return nil, err
 		}
 		r.Kind, r.ReceivedAt, r.DueAt = dsr.Kind(kind), fromMicros(at), fromMicros(due)
@@ -533,6 +549,20 @@ func (tx *Tx) personAccess(tenantID string, index []byte, seq int64) (PortalAcce
 // longer than AccessReportMax: *ChangeError, nothing stored; an access the
 // person reported already: ErrConflict.
 func (db *DB) ReportAccess(ctx context.Context, tenantID string, s CitizenSession, seq int64, reason, requestID string) (string, error) {
+	return db.ReportAccessAsking(ctx, tenantID, s, seq, reason, "", "", requestID)
+}
+
+// ReportAccessAsking is ReportAccess that also files, in the same
+// transaction, the citizen's request of kind ask (an objection or a
+// restriction; "" for none) in lang with the report's reason as its
+// grounds, linked to the report (access_reports.request_id). When the
+// person has such a request open already, the report is linked to that
+// one and nothing is filed twice.
+func (db *DB) ReportAccessAsking(ctx context.Context, tenantID string, s CitizenSession, seq int64, reason string, ask dsr.Kind, lang,
+	requestID string) (string, error) {
+	if ask != "" && ask != dsr.Objection && ask != dsr.Restriction {
+		return "", &ChangeError{"ask", "invalid"}
+	}
 	if err := db.requireKeys(); err != nil {
 		return "", err
 	}
@@ -565,6 +595,22 @@ func (db *DB) ReportAccess(ctx context.Context, tenantID string, s CitizenSessio
 		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "portal.report", ObjectType: "access_report",
 			ObjectID: id, Subject: s.Pseudonym, Purpose: fmt.Sprintf("access %d", seq)}); err != nil {
 			return err
+		}
+		if ask != "" {
+			var linked string
+			r, err := tx.filePortalRequest(tenantID, s, ask, lang, KindFields{Grounds: reason}, requestID)
+			var dup *DuplicateRequestError
+			switch {
+			case errors.As(err, &dup):
+				linked = dup.ID
+			case err != nil:
+				return err
+			default:
+				linked = r.ID
+			}
+			if _, err := tx.exec(`UPDATE access_reports SET request_id = $1 WHERE tenant_id = $2 AND id = $3`, linked, tenantID, id); err != nil {
+				return err
+			}
 		}
 		var legalName, lang string
 		if err := tx.queryRow(`SELECT legal_name, default_lang FROM tenants WHERE id = $1`, tenantID).Scan(&legalName, &lang); err != nil {
@@ -605,6 +651,7 @@ type AccessReport struct {
 	DecidedBy string
 	DecidedAt time.Time
 	CreatedAt time.Time
+	Request   string // the reference of the request the report opened, if any
 }
 
 // AccessReports lists the tenant's access reports, newest first, with
@@ -616,8 +663,10 @@ func (db *DB) AccessReports(ctx context.Context, actor audit.Actor, tenantID str
 	}
 	var out []AccessReport
 	err := db.write(ctx, func(tx *Tx) error {
-		rows, err := tx.query(`SELECT id, person_index, audit_seq, reason, status, decision, COALESCE(decided_by, ''), decided_at, created_at
-			FROM access_reports WHERE tenant_id = $1 ORDER BY created_at DESC, id`, tenantID)
+		rows, err := tx.query(`SELECT a.id, a.person_index, a.audit_seq, a.reason, a.status, a.decision, COALESCE(a.decided_by, ''), a.decided_at,
+			a.created_at, COALESCE(r.reference, '')
+			FROM access_reports a LEFT JOIN subject_requests r ON r.tenant_id = a.tenant_id AND r.id = a.request_id
+			WHERE a.tenant_id = $1 ORDER BY a.created_at DESC, a.id`, tenantID)
 		if err != nil {
 			return err
 		}
@@ -628,7 +677,7 @@ func (db *DB) AccessReports(ctx context.Context, actor audit.Actor, tenantID str
 			var index, reason, decision []byte
 			var seq, created int64
 			var decided sql.NullInt64
-			if err := rows.Scan(&r.ID, &index, &seq, &reason, &r.Status, &decision, &r.DecidedBy, &decided, &created); err != nil {
+			if err := rows.Scan(&r.ID, &index, &seq, &reason, &r.Status, &decision, &r.DecidedBy, &decided, &created, &r.Request); err != nil {
 				rows.Close()
 				return err
 			}

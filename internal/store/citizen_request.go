@@ -182,15 +182,58 @@ func (tx *Tx) spendCode(tenantID, id string, want []byte, portal bool) (c spentC
 		return c, false, err
 	}
 	now := tx.db.now()
-	if used.Valid || attempts >= CitizenCodeAttempts || !now.Before(fromMicros(expires)) {
-		return c, false, nil
+	action := "dsr.code.wrong"
+	if portal {
+		action = "portal.code.wrong"
 	}
-	if !hmac.Equal(hash, want) {
-		_, err := tx.exec(`UPDATE subject_request_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id)
-		return c, false, err
+	right := hmac.Equal(hash, want)
+	if used.Valid || attempts >= CitizenCodeAttempts || !now.Before(fromMicros(expires)) {
+		if right {
+			return c, false, nil
+		}
+		// Guesses go on being counted after the challenge died (SEC-1).
+		return c, false, tx.wrongCode(tenantID, action, "subject_request_code", id, subjectPseudonym(c.index))
+	}
+	if !right {
+		if _, err := tx.exec(`UPDATE subject_request_codes SET attempts = attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, id); err != nil {
+			return c, false, err
+		}
+		return c, false, tx.wrongCode(tenantID, action, "subject_request_code", id, subjectPseudonym(c.index))
 	}
 	_, err = tx.exec(`UPDATE subject_request_codes SET used_at = $1 WHERE tenant_id = $2 AND id = $3`, micros(now), tenantID, id)
 	return c, err == nil, err
+}
+
+// CodeBurstWindow and CodeBurstMin: this many wrong one-time codes for
+// one tenant within the window are a burst the controller is warned of
+// (SEC-1: someone may be guessing codes).
+const (
+	CodeBurstWindow = 10 * time.Minute
+	CodeBurstMin    = 20
+)
+
+// wrongCodeActions are the audit actions of a wrong one-time code.
+var wrongCodeActions = []string{"dsr.code.wrong", "portal.code.wrong", "dsr.package.code.wrong"}
+
+// wrongCode audits a wrong one-time code under the pseudonym of the
+// challenge's person, never the code itself (AUD-1): a wrong guess is
+// an attempt on that person's data.
+func (tx *Tx) wrongCode(tenantID, action, objectType, objectID, pseudonym string) error {
+	return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: audit.Actor{Kind: audit.KindCitizen, ID: pseudonym, Role: "citizen"},
+		Action: action, ObjectType: objectType, ObjectID: objectID, Subject: pseudonym, Outcome: audit.OutcomeDenied})
+}
+
+// WrongCodeBurst counts the tenant's wrong one-time codes (request, view
+// and package paths) in the CodeBurstWindow up to now; burst is true at
+// CodeBurstMin or more.
+func (db *DB) WrongCodeBurst(ctx context.Context, tenantID string) (n int, burst bool, err error) {
+	// A count, no personal data: no audit event of its own.
+	err = db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE tenant_id = $1 AND action IN ($2, $3, $4) AND at >= $5`,
+		tenantID, wrongCodeActions[0], wrongCodeActions[1], wrongCodeActions[2], micros(db.now().Add(-CodeBurstWindow))).Scan(&n)
+	if err != nil {
+		return 0, false, fmt.Errorf("wrong code burst: %w", err)
+	}
+	return n, n >= CodeBurstMin, nil
 }
 
 // FileCitizenRequest files the request of challenge id when code is right:
@@ -265,6 +308,9 @@ func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, e
 	}
 	if err := tx.db.openRequest(tenantID, &s); err != nil {
 		return err
+	}
+	if s.r.Person.Email == "" {
+		return nil // filed from the view after FAS: no address, the view shows the outcome
 	}
 	var legalName, slug string
 	if err := tx.queryRow(`SELECT legal_name, slug FROM tenants WHERE id = $1`, tenantID).Scan(&legalName, &slug); err != nil {

@@ -140,7 +140,7 @@ var RetentionInventory = []RetentionEntry{
 		Why: "a citizen's own key (DSR-1) and the keyed index it is found by, no value in itself: erasure overwrites both and the keyring forgets the key; RunRetention does the same once no submission that still holds values names the key (the person's last submission expired)"},
 	{Table: "submission_rectifications", Columns: []string{"old_value", "new_value"}, Rule: RuleFollowsSubmission,
 		Why: "a rectified value's history (DSR-1) is the submission's: removed when its values expire or it is erased"},
-	{Table: "citizen_sessions", Columns: []string{"person_index"}, Rule: RuleOwnSweep,
+	{Table: "citizen_sessions", Columns: []string{"person_index", "email"}, Rule: RuleOwnSweep,
 		Why: "a citizen's session lives 20 minutes idle, 2 hours at most; ended rows are deleted whenever the tenant's next citizen session opens"},
 	{Table: "access_reports", Columns: []string{"person_index", "reason", "decision"}, Rule: RuleKept,
 		Why: "a citizen's report of a suspicious access and the controller's judgement are evidence for BRE-1, kept as long as the audit log; a fixed period is to be set with the breach register"},

@@ -330,19 +330,26 @@ func (db *DB) DownloadSubjectPackage(ctx context.Context, tenantID, token, code 
 		if err != nil {
 			return err
 		}
-		if len(p.codeHash) == 0 || p.attempts >= CitizenCodeAttempts || !p.codeExpires.Valid ||
-			!tx.db.now().Before(fromMicros(p.codeExpires.Int64)) {
-			wrong = true
-			return nil
-		}
-		if !hmac.Equal(p.codeHash, want) {
-			wrong = true
-			_, err := tx.exec(`UPDATE subject_packages SET code_attempts = code_attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, p.id)
-			return err
-		}
 		s, err := tx.readRequest(tenantID, p.requestID)
 		if err != nil {
 			return err
+		}
+		dead := len(p.codeHash) == 0 || p.attempts >= CitizenCodeAttempts || !p.codeExpires.Valid ||
+			!tx.db.now().Before(fromMicros(p.codeExpires.Int64))
+		right := len(p.codeHash) > 0 && hmac.Equal(p.codeHash, want)
+		switch {
+		case dead && right:
+			wrong = true
+			return nil
+		case !right:
+			// Every guess is counted, also after the code died (SEC-1).
+			wrong = true
+			if !dead {
+				if _, err := tx.exec(`UPDATE subject_packages SET code_attempts = code_attempts + 1 WHERE tenant_id = $1 AND id = $2`, tenantID, p.id); err != nil {
+					return err
+				}
+			}
+			return tx.wrongCode(tenantID, "dsr.package.code.wrong", "subject_request", p.requestID, pseudonymOf(s.subjectIndex, s.emailIndex))
 		}
 		var sealed []byte
 		if err := tx.queryRow(`SELECT content FROM subject_packages WHERE tenant_id = $1 AND id = $2`, tenantID, p.id).Scan(&sealed); err != nil {
@@ -382,17 +389,9 @@ func (db *DB) SubjectPackageZip(ctx context.Context, actor audit.Actor, tenantID
 			return tx.deniedStep(ev)
 		}
 		var pid string
-		var sealed []byte
-		err := tx.queryRow(`SELECT id, lang, content FROM subject_packages WHERE tenant_id = $1 AND request_id = $2 AND expires_at > $3
-			ORDER BY created_at DESC LIMIT 1`, tenantID, id, micros(tx.db.now())).Scan(&pid, &lang, &sealed)
-		if errors.Is(err, sql.ErrNoRows) {
-			return ErrPackageGone
-		}
-		if err != nil {
+		var err error
+		if pid, lang, _, zip, err = tx.latestPackage(tenantID, id, false); err != nil {
 			return err
-		}
-		if zip, err = tx.db.keys.Open(tenantID, packageAD(tenantID, pid), sealed); err != nil {
-			return fmt.Errorf("package %s: %w", pid, ErrUnreadable)
 		}
 		ev.Purpose = "package " + pid
 		return tx.appendAudit(ev)
@@ -401,6 +400,29 @@ func (db *DB) SubjectPackageZip(ctx context.Context, actor audit.Actor, tenantID
 		return nil, "", fmt.Errorf("subject package %s: %w", id, err)
 	}
 	return zip, lang, nil
+}
+
+// latestPackage opens the newest unexpired package of request id (for
+// the citizen, limited: one not used up either) with its language and
+// downloads so far; ErrPackageGone when there is none.
+func (tx *Tx) latestPackage(tenantID, id string, limited bool) (pid, lang string, downloads int, zip []byte, err error) {
+	max := int(^uint32(0) >> 1)
+	if limited {
+		max = PackageDownloadsMax
+	}
+	var sealed []byte
+	err = tx.queryRow(`SELECT id, lang, downloads, content FROM subject_packages WHERE tenant_id = $1 AND request_id = $2 AND expires_at > $3
+		AND downloads < $4 ORDER BY created_at DESC LIMIT 1`, tenantID, id, micros(tx.db.now()), max).Scan(&pid, &lang, &downloads, &sealed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", "", 0, nil, ErrPackageGone
+	}
+	if err != nil {
+		return "", "", 0, nil, err
+	}
+	if zip, err = tx.db.keys.Open(tenantID, packageAD(tenantID, pid), sealed); err != nil {
+		return "", "", 0, nil, fmt.Errorf("package %s: %w", pid, ErrUnreadable)
+	}
+	return pid, lang, downloads, zip, nil
 }
 
 // dropPackagesOf deletes the stored packages of the person's requests: an

@@ -652,6 +652,9 @@ func (tx *Tx) tellCitizenOutcome(tenantID string, actor audit.Actor, s sealedReq
 	if reason != "" {
 		s.r.Reason = reason
 	}
+	if s.r.Person.Email == "" {
+		return nil // filed from the view after FAS: no address, the view shows the outcome
+	}
 	legalName, l, err := tx.addressee(tenantID, s.r.Person)
 	if err != nil {
 		return err

@@ -33,6 +33,7 @@ type accessReportsPage struct {
 	Notice           string
 	ShowNames        bool
 	CanSetNames      bool
+	WrongCodes       int // a burst of wrong one-time codes, 0 when none
 }
 
 func (a *App) renderAccessReports(w http.ResponseWriter, r *http.Request, me account.User, status int, p accessReportsPage) {
@@ -46,6 +47,16 @@ func (a *App) renderAccessReports(w http.ResponseWriter, r *http.Request, me acc
 	if err != nil {
 		a.internalError(w, r, "citizen staff names", err)
 		return
+	}
+	// A burst of wrong one-time codes is someone guessing (SEC-1): the
+	// controller sees the count here; judging it is the breach register's.
+	wrong, burst, err := a.opts.Store.WrongCodeBurst(r.Context(), t.ID)
+	if err != nil {
+		a.internalError(w, r, "wrong code burst", err)
+		return
+	}
+	if burst {
+		p.WrongCodes = wrong
 	}
 	p.Slug, p.TenantName, p.ShowNames, p.CanSetNames = t.Slug, t.LegalName, names, account.Can(me.Role, account.EditSettings)
 	words := a.newPortalWords(r)

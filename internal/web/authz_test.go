@@ -360,6 +360,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/privacy/mine/signout", "POST", "/gent/privacy/mine/signout", "x=1", map[string]int{"*": 303}},
 		{"GET /{tenant}/privacy/mine/report/{seq}", "GET", "/gent/privacy/mine/report/1", "", map[string]int{"*": 303}},
 		{"POST /{tenant}/privacy/mine/report/{seq}", "POST", "/gent/privacy/mine/report/1", "reason=x", map[string]int{"*": 303}},
+		{"GET /{tenant}/privacy/mine/request", "GET", "/gent/privacy/mine/request", "", map[string]int{"*": 303}},
+		{"POST /{tenant}/privacy/mine/request", "POST", "/gent/privacy/mine/request", "kind=access", map[string]int{"*": 303}},
+		{"POST /{tenant}/privacy/mine/requests/{id}/package", "POST", "/gent/privacy/mine/requests/nope/package", "x=1", map[string]int{"*": 303}},
 		// A package link is public and stands alone: a token that is none
 		// is a 404 for everyone, whoever is signed in (TestClauseDSR1_Package*).
 		{"GET /{tenant}/privacy/package/{token}", "GET", "/gent/privacy/package/not-a-token", "", map[string]int{"*": 404}},

@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/register"
@@ -73,11 +74,17 @@ type portalPage struct {
 
 	Access *portalAccessRow // the report page's
 	Reason string
+	Ask    string // the request the report also asks for: "", "objection" or "restriction"
+
+	Continue string // where the page after FAS leads on to
 }
 
 type portalSubmissionRow struct{ Form, Date, Status, Reference string }
 
-type portalRequestRow struct{ Kind, Status, Date, Due string }
+type portalRequestRow struct {
+	ID, Reference, Kind, Status, Date, Due string
+	Package                                bool // downloadable from the view
+}
 
 type portalAccessRow struct {
 	Sentence string
@@ -91,6 +98,21 @@ func (a *App) portalPath(r *http.Request) string {
 
 // portalFAS lists the tenant's enabled FAS providers as sign-in buttons.
 func (a *App) portalFAS(r *http.Request) ([]oidcButton, error) {
+	return a.portalFASTo(r, "")
+}
+
+// portalNextRequest is the one place a FAS sign-in may lead on to besides
+// the view: the view's request form (DSR-1, a citizen without a known
+// address files by their national register number).
+const portalNextRequest = "request"
+
+// portalFASTo is portalFAS whose sign-in continues at next ("" for the
+// view, portalNextRequest for the request form).
+func (a *App) portalFASTo(r *http.Request, next string) ([]oidcButton, error) {
+	query := ""
+	if next == portalNextRequest {
+		query = "?next=" + portalNextRequest
+	}
 	ps, err := a.opts.Store.OIDCProviders(r.Context(), tenantFrom(r.Context()).ID)
 	if err != nil {
 		return nil, err
@@ -98,7 +120,7 @@ func (a *App) portalFAS(r *http.Request) ([]oidcButton, error) {
 	var bs []oidcButton
 	for _, p := range ps {
 		if p.Enabled && (p.Preset == oidc.FASeID || p.Preset == oidc.FASItsme) {
-			bs = append(bs, oidcButton{Href: a.portalPath(r) + "/fas/" + url.PathEscape(p.Name), Label: a.t(r, "portal.signin.fas."+string(p.Preset))})
+			bs = append(bs, oidcButton{Href: a.portalPath(r) + "/fas/" + url.PathEscape(p.Name) + query, Label: a.t(r, "portal.signin.fas."+string(p.Preset))})
 		}
 	}
 	return bs, nil
@@ -155,8 +177,8 @@ func (a *App) portalShow(w http.ResponseWriter, r *http.Request) {
 			Status: a.t(r, "portal.status."+sub.Status), Reference: sub.Reference})
 	}
 	for _, rq := range v.Requests {
-		p.Requests = append(p.Requests, portalRequestRow{Kind: a.t(r, "dsr.kind."+string(rq.Kind)), Status: a.t(r, "dsr.status."+rq.Status),
-			Date: words.date(rq.ReceivedAt), Due: words.date(rq.DueAt.Add(-time.Second))})
+		p.Requests = append(p.Requests, portalRequestRow{ID: rq.ID, Reference: rq.Reference, Kind: a.t(r, "dsr.kind."+string(rq.Kind)),
+			Status: a.t(r, "dsr.status."+rq.Status), Date: words.date(rq.ReceivedAt), Due: words.date(rq.DueAt.Add(-time.Second)), Package: rq.Package})
 	}
 	for _, ac := range v.Accesses {
 		p.Accesses = append(p.Accesses, portalAccessRow{Sentence: words.sentence(ac), Seq: ac.Seq, Reported: ac.Reported})
@@ -173,6 +195,8 @@ func (a *App) portalShow(w http.ResponseWriter, r *http.Request) {
 	switch r.URL.Query().Get("done") {
 	case "reported":
 		p.Notice = a.t(r, "portal.report.done")
+	case "reported-request":
+		p.Notice = a.t(r, "citizen2.report.done_request")
 	case "fas":
 		p.Notice = a.t(r, "portal.fas.done")
 	}
@@ -234,13 +258,17 @@ func (a *App) portalFASStart(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "oidc provider", err)
 		return
 	}
-	a.oidcBegin(w, r, store.OIDCFlowStart{Purpose: store.OIDCPurposeCitizen}, a.portalPath(r))
+	next := ""
+	if r.URL.Query().Get("next") == portalNextRequest {
+		next = portalNextRequest
+	}
+	a.oidcBegin(w, r, store.OIDCFlowStart{Purpose: store.OIDCPurposeCitizen, Next: next}, a.portalPath(r))
 }
 
 // portalFASFinish opens the citizen's session for the number FAS gave.
 // The provider's redirect is a cross-site navigation, which a strict
 // cookie does not follow: a page with a link continues on our own site.
-func (a *App) portalFASFinish(w http.ResponseWriter, r *http.Request, id oidc.Identity) {
+func (a *App) portalFASFinish(w http.ResponseWriter, r *http.Request, next string, id oidc.Identity) {
 	if id.Number == "" {
 		a.oidcRefused(w, r, &oidc.Refusal{Reason: oidc.ReasonUnknownIdentity, Detail: errors.New("no national register number")}, a.portalPath(r))
 		return
@@ -256,7 +284,11 @@ func (a *App) portalFASFinish(w http.ResponseWriter, r *http.Request, id oidc.Id
 		return
 	}
 	setCitizenCookie(w, tok)
-	a.render(w, r, http.StatusOK, "portal", portalPage{Tenant: tenantFrom(r.Context()), Step: "fas-done"})
+	p := portalPage{Tenant: tenantFrom(r.Context()), Step: "fas-done", Continue: a.portalPath(r)}
+	if next == portalNextRequest {
+		p.Continue = a.portalPath(r) + "/request"
+	}
+	a.render(w, r, http.StatusOK, "portal", p)
 }
 
 // portalSignout ends the citizen's session.
@@ -332,11 +364,18 @@ func (a *App) portalReportCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	reason := r.PostForm.Get("reason")
-	_, err := a.opts.Store.ReportAccess(r.Context(), tenantFrom(r.Context()).ID, s, ac.Seq, reason, RequestIDFrom(r.Context()))
+	// The report may open an objection or a restriction in the same step
+	// (DSR-1): the store files it, grounded on the reason, linked to it.
+	ask := dsr.Kind(r.PostForm.Get("ask"))
+	if ask != dsr.Objection && ask != dsr.Restriction {
+		ask = ""
+	}
+	_, err := a.opts.Store.ReportAccessAsking(r.Context(), tenantFrom(r.Context()).ID, s, ac.Seq, reason, ask, string(LangFrom(r.Context())),
+		RequestIDFrom(r.Context()))
 	var ce *store.ChangeError
 	if errors.As(err, &ce) {
 		p := a.portalReportPage(r, ac)
-		p.Reason, p.Errors = reason, fieldErrors{{"reason", a.t(r, "portal.report.error."+ce.Key)}}
+		p.Reason, p.Ask, p.Errors = reason, string(ask), fieldErrors{{"reason", a.t(r, "portal.report.error."+ce.Key)}}
 		a.render(w, r, http.StatusUnprocessableEntity, "portal", p)
 		return
 	}
@@ -344,7 +383,11 @@ func (a *App) portalReportCreate(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "report access", err)
 		return
 	}
-	http.Redirect(w, r, a.portalPath(r)+"?done=reported", http.StatusSeeOther)
+	notice := "reported"
+	if ask != "" && err == nil {
+		notice = "reported-request"
+	}
+	http.Redirect(w, r, a.portalPath(r)+"?done="+notice, http.StatusSeeOther)
 }
 
 // portalWords turns the store's rows into the citizen's words: form

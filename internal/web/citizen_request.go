@@ -33,6 +33,11 @@ type citizenRequestPage struct {
 	Receipt   *citizenReceipt
 	KindForm  store.KindFields
 	KindVoice string // how the kind's fields are worded: "citizen"
+	// Portal: filed from the citizen's own view, signed in: no address,
+	// no code. NoMail: the request has no address (FAS), so the receipt
+	// says the outcome is shown in the view only.
+	Portal, NoMail bool
+	FAS            []oidcButton // sign in with eID/itsme, then file
 }
 
 type citizenChoice struct {
@@ -58,7 +63,17 @@ func (a *App) citizenPage(r *http.Request, kind string) citizenRequestPage {
 }
 
 func (a *App) citizenRequestShow(w http.ResponseWriter, r *http.Request) {
-	a.render(w, r, http.StatusOK, "citizen-request", a.citizenPage(r, string(dsr.Access)))
+	p := a.citizenPage(r, string(dsr.Access))
+	// With FAS, a citizen whose address the tenant does not know files by
+	// their national register number: through the view's sign-in and on
+	// to its request form (DSR-1).
+	fas, err := a.portalFASTo(r, portalNextRequest)
+	if err != nil {
+		a.internalError(w, r, "oidc providers", err)
+		return
+	}
+	p.FAS = fas
+	a.render(w, r, http.StatusOK, "citizen-request", p)
 }
 
 // citizenCodeCreate asks the store for a one-time code for the posted
@@ -104,22 +119,31 @@ func (a *App) citizenRequestCreate(w http.ResponseWriter, r *http.Request) {
 	p := a.citizenPage(r, "")
 	p.Step, p.Challenge = "code", r.PostForm.Get("challenge")
 	code := strings.Join(strings.Fields(r.PostForm.Get("code")), "")
-	var dup *store.DuplicateRequestError
 	req, err := a.opts.Store.FileCitizenRequest(r.Context(), p.Tenant.ID, p.Challenge, code)
-	switch {
-	case errors.Is(err, store.ErrWrongCode):
+	if errors.Is(err, store.ErrWrongCode) {
 		p.Errors = fieldErrors{{"code", a.t(r, "citizen.error.code")}}
 		a.render(w, r, http.StatusUnprocessableEntity, "citizen-request", p)
 		return
+	}
+	a.renderFiled(w, r, p, req, err)
+}
+
+// renderFiled answers the filing of req: its receipt, the word that an
+// open request of the kind exists already (nothing filed twice), or an
+// internal error.
+func (a *App) renderFiled(w http.ResponseWriter, r *http.Request, p citizenRequestPage, req store.SubjectRequest, err error) {
+	var dup *store.DuplicateRequestError
+	p.Step, p.KindForm = "done", store.KindFields{}
+	switch {
 	case errors.As(err, &dup):
-		p.Step, p.Duplicate = "done", true
-		a.render(w, r, http.StatusOK, "citizen-request", p)
-		return
+		p.Duplicate = true
 	case err != nil:
 		a.internalError(w, r, "file citizen request", err)
 		return
+	default:
+		p.NoMail = req.Person.Email == ""
+		p.Receipt = &citizenReceipt{Reference: req.Reference, Kind: a.t(r, "dsr.kind."+string(req.Kind)),
+			Due: req.DueAt.Add(-time.Second).In(brussels).Format("02.01.2006")}
 	}
-	p.Step = "done"
-	p.Receipt = &citizenReceipt{Reference: req.Reference, Kind: a.t(r, "dsr.kind."+string(req.Kind)), Due: req.DueAt.Add(-time.Second).In(brussels).Format("02.01.2006")}
 	a.render(w, r, http.StatusOK, "citizen-request", p)
 }

@@ -245,7 +245,7 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 	case store.OIDCPurposeLogin:
 		a.oidcLoginFinish(w, r, f, id)
 	case store.OIDCPurposeCitizen:
-		a.portalFASFinish(w, r, id)
+		a.portalFASFinish(w, r, f.Next, id)
 	case store.OIDCPurposeActivate:
 		_, err := a.opts.Store.ActivateWithOIDC(r.Context(), t.ID, f, id, reqID)
 		if oidc.ReasonOf(err) != "" {

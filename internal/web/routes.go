@@ -49,6 +49,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/privacy/mine/signout", a.portalSignout)
 	mux.HandleFunc("GET /{tenant}/privacy/mine/report/{seq}", a.portalReportShow)
 	mux.HandleFunc("POST /{tenant}/privacy/mine/report/{seq}", a.portalReportCreate)
+	mux.HandleFunc("GET /{tenant}/privacy/mine/request", a.portalRequestShow)
+	mux.HandleFunc("POST /{tenant}/privacy/mine/request", a.portalRequestCreate)
+	mux.HandleFunc("POST /{tenant}/privacy/mine/requests/{id}/package", a.portalPackageDownload)
 	// The package of an executed access or portability request behind the
 	// answer-ready mail's expiring link: a one-time code to the request's
 	// address, then the download (DSR-1).
