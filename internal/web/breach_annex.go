@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"codeberg.org/go-pdf/fpdf"
-
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/breach"
 	"github.com/kluis/kluis/internal/export"
@@ -146,24 +144,8 @@ func (a *App) breachPDF(r *http.Request, tenantName string, b store.Breach) ([]b
 	const margin, width = 20.0, 210.0 - 40.0
 	v := b.Versions[len(b.Versions)-1]
 	created := v.CreatedAt
-	f := fpdf.New("P", "mm", "A4", "")
-	tr := f.UnicodeTranslatorFromDescriptor("cp1252")
-	f.SetTitle(a.t(r, "breach.pdf.title")+" – "+tenantName, true)
-	f.SetSubject(a.t(r, "breach.pdf.twin"), true)
-	f.SetAuthor(tenantName, true)
-	f.SetCreator("Kluis", true)
-	f.SetLang(LangFrom(r.Context()).HTMLLang())
-	f.SetCreationDate(created)
-	f.SetModificationDate(created)
-	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(true, margin)
-	f.AliasNbPages("{nb}")
-	f.SetFooterFunc(func() {
-		f.SetY(-margin + 5)
-		f.SetFont("Helvetica", "", 8)
-		f.CellFormat(width, 4, tr(tenantName+" – "+a.t(r, "breach.pdf.footer", b.ID, v.Version)+" – "+
-			a.t(r, "annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "C", false, 0, "")
-	})
+	f, tr := a.newLetterPDF(r, a.t(r, "breach.pdf.title")+" – "+tenantName, a.t(r, "breach.pdf.twin"), tenantName,
+		tenantName+" – "+a.t(r, "breach.pdf.footer", b.ID, v.Version), created)
 	f.AddPage()
 	f.SetFont("Helvetica", "B", 16)
 	f.MultiCell(width, 8, tr(a.t(r, "breach.pdf.title")), "", "L", false)
