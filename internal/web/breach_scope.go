@@ -36,6 +36,9 @@ type scopePage struct {
 	Forms            string
 	Classes          string
 	Letters          string
+	// Known are the tenant's staff and API keys, offered for the id (the
+	// audit log names actors by id): value the id, label who it is.
+	Known []breachChoice
 }
 
 // scopeQuery reads the posted question; bad holds what could not be read.
@@ -63,9 +66,28 @@ func scopeQuery(r *http.Request) (breach.ScopeQuery, breachValues, map[string]st
 	return q, v, bad
 }
 
-func (a *App) renderScope(w http.ResponseWriter, r *http.Request, status int, b store.Breach, v breachValues, errs map[string]string, s *breach.Scope) {
+func (a *App) renderScope(w http.ResponseWriter, r *http.Request, me account.User, status int, b store.Breach, v breachValues, errs map[string]string,
+	s *breach.Scope) {
 	t := tenantFrom(r.Context())
 	p := scopePage{Slug: t.Slug, TenantName: t.LegalName, BreachID: b.ID, Summary: summary(b.Report.Description), Values: v, Result: s}
+	// Reading the staff list is recorded (user.list): names are staff's
+	// personal data. Keys hold none.
+	users, err := a.opts.Store.Users(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID)
+	if err != nil {
+		a.internalError(w, r, "scope users", err)
+		return
+	}
+	for _, u := range users {
+		p.Known = append(p.Known, breachChoice{Value: u.ID, Label: a.t(r, "scope.actor.user") + ": " + a.showName(r, u).Name})
+	}
+	keys, err := a.opts.Store.APIKeys(r.Context(), t.ID)
+	if err != nil {
+		a.internalError(w, r, "scope keys", err)
+		return
+	}
+	for _, k := range keys {
+		p.Known = append(p.Known, breachChoice{Value: k.ID, Label: a.t(r, "scope.actor.apikey") + ": " + k.Name})
+	}
 	in := func(id string) breachInput {
 		msg := ""
 		if k, ok := errs[id]; ok {
@@ -120,7 +142,7 @@ func (a *App) breachScopeForm(w http.ResponseWriter, r *http.Request, me account
 		return
 	}
 	now := a.opts.Store.Now().Truncate(time.Minute)
-	a.renderScope(w, r, http.StatusOK, b, breachValues{"scope_from": localTime(now.Add(-24 * time.Hour)), "scope_until": localTime(now)}, nil, nil)
+	a.renderScope(w, r, me, http.StatusOK, b, breachValues{"scope_from": localTime(now.Add(-24 * time.Hour)), "scope_until": localTime(now)}, nil, nil)
 }
 
 // breachScope computes the scope and shows it, or, with apply, computes it
@@ -144,21 +166,21 @@ func (a *App) breachScope(w http.ResponseWriter, r *http.Request, me account.Use
 				bad[f] = k
 			}
 		}
-		a.renderScope(w, r, http.StatusUnprocessableEntity, b, v, bad, nil)
+		a.renderScope(w, r, me, http.StatusUnprocessableEntity, b, v, bad, nil)
 		return
 	}
 	s, err := a.opts.Store.BreachScope(r.Context(), actor, t.ID, q)
 	var ve *store.BreachValidationError
 	switch {
 	case errors.As(err, &ve):
-		a.renderScope(w, r, http.StatusUnprocessableEntity, b, v, ve.Fields, nil)
+		a.renderScope(w, r, me, http.StatusUnprocessableEntity, b, v, ve.Fields, nil)
 		return
 	case err != nil:
 		a.internalError(w, r, "breach scope", err)
 		return
 	}
 	if r.PostForm.Get("apply") != "1" {
-		a.renderScope(w, r, http.StatusOK, b, v, nil, &s)
+		a.renderScope(w, r, me, http.StatusOK, b, v, nil, &s)
 		return
 	}
 	rep := b.Report

@@ -27,7 +27,7 @@ func TestClauseBRE1_ScopeOnTheBreachPage(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		le := newLoginEnv(t, env, Options{BaseURL: "https://loket.example.be", LoginRateLimit: 1000})
-		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
+		me, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
 		from := env.Clock.Now()
 		key := audit.Actor{Kind: audit.KindAPIKey, ID: "key-zaak", Role: "api_key"}
 		for i, subject := range []string{"burger1@example.be", "burger2@example.be", "burger1@example.be"} {
@@ -52,7 +52,8 @@ func TestClauseBRE1_ScopeOnTheBreachPage(t *testing.T) {
 			t.Fatalf("the breach page does not link the scope: %d", resp.StatusCode)
 		}
 		resp, body := le.get(t, page, ck)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Omvang uit het logboek") || !strings.Contains(body, `id="scope_actor-apikey"`) {
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Omvang uit het logboek") || !strings.Contains(body, `id="scope_actor-apikey"`) ||
+			!strings.Contains(body, `<option value="`+me.ID+`" label="Gebruiker: `) {
 			t.Fatalf("scope form: %d", resp.StatusCode)
 		}
 
