@@ -52,7 +52,9 @@ func TestClauseBRE1_AttemptWindowsSlide(t *testing.T) {
 	if len(got) != 2 || got[0].Events != 10 || !got[0].WindowStart.Equal(t0) || !got[1].WindowStart.Equal(t0.Add(20*time.Minute)) {
 		t.Fatalf("bursts %+v", got)
 	}
-	covered := func(cause string, at time.Time) bool { return cause == CauseLockouts && at.Before(t0.Add(15*time.Minute)) }
+	covered := func(cause string, at time.Time) bool {
+		return cause == CauseLockouts && at.Before(t0.Add(15*time.Minute))
+	}
 	if got := DetectAttempts(ev, covered); len(got) != 1 || !got[0].WindowStart.Equal(t0.Add(20*time.Minute)) {
 		t.Fatalf("with the first window recorded: %+v", got)
 	}
