@@ -147,7 +147,17 @@ func (db *DB) OpenAttemptDrafts(ctx context.Context, actor audit.Actor, tenantID
 // they were opened, for the breach list. Ids, causes and counts: no
 // personal data, not audited.
 func (db *DB) BreachAttempts(ctx context.Context, tenantID string) (map[string]DraftAttempt, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT breach_id, cause, window_start, events FROM breach_attempts WHERE tenant_id = $1`, tenantID)
+	return db.breachAttempts(ctx, `WHERE tenant_id = $1`, tenantID)
+}
+
+// AllBreachAttempts is BreachAttempts for every tenant, for the operators'
+// list of breaches: a platform-level read of ids and causes.
+func (db *DB) AllBreachAttempts(ctx context.Context) (map[string]DraftAttempt, error) {
+	return db.breachAttempts(ctx, ``)
+}
+
+func (db *DB) breachAttempts(ctx context.Context, where string, args ...any) (map[string]DraftAttempt, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT breach_id, cause, window_start, events FROM breach_attempts `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("breach attempts: %w", err)
 	}

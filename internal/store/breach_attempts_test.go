@@ -132,6 +132,14 @@ func TestClauseBRE1_SeriousAttemptsOpenADraft(t *testing.T) {
 				t.Fatalf("draft %+v (%+v)", b, d)
 			}
 		}
+		// Supplier staff reach the drafts too: reviewing and reporting a
+		// serious attempt is the processor's duty.
+		if _, err := env.DB.BreachByID(ctx, operator, gent.ID, list[0].ID, "review"); err != nil {
+			t.Fatalf("an operator cannot open a draft: %v", err)
+		}
+		if ops, err := env.DB.OperatorBreaches(ctx); err != nil || len(ops) != 6 {
+			t.Fatalf("operators' list: %d, %v", len(ops), err)
+		}
 		if n := len(env.Events(t, gent.ID, "breach.attempt")); n != 6 {
 			t.Fatalf("%d breach.attempt events, want 6", n)
 		}

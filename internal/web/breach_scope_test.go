@@ -22,7 +22,7 @@ import (
 // with "at least 2 and at most 2". An end before a start, an unknown
 // actor and a missing id are refused field by field, linked from the
 // summary, nothing saved. A draft Kluis opened on its own says why on the
-// list, in nl, fr and en.
+// list, in nl, fr and en, and on the operators' list.
 func TestClauseBRE1_ScopeOnTheBreachPage(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
@@ -99,6 +99,12 @@ func TestClauseBRE1_ScopeOnTheBreachPage(t *testing.T) {
 		}
 		if _, err := env.DB.OpenAttemptDrafts(ctx, audit.System("breach.attempts"), le.gent.ID, from, func(breach.Attempt) string { return "Ketenbreuk" }); err != nil {
 			t.Fatal(err)
+		}
+		_, secret := activeOperator(t, le, env, "piet@leverancier.be")
+		op := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
+		if resp, body := le.get(t, "/operator/breaches", op); resp.StatusCode != http.StatusOK ||
+			!strings.Contains(body, "Ontwerp, automatisch geopend omdat de controle van de keten van het logboek faalde.") {
+			t.Fatalf("the operators' list does not show the draft's cause: %d", resp.StatusCode)
 		}
 		for lang, want := range map[string]string{
 			"nl": "Ontwerp, automatisch geopend omdat de controle van de keten van het logboek faalde.",
