@@ -38,8 +38,8 @@ func (db *DB) BreachScope(ctx context.Context, actor audit.Actor, tenantID strin
 	touched := `SELECT s.id, s.form_key, s.subject_index, s.contact_index FROM submissions s WHERE s.tenant_id = $1 AND s.id IN (
 		SELECT e.object_id FROM audit_events e WHERE ` + window + `
 		UNION SELECT l.object_id FROM audit_list_objects l JOIN audit_events e ON e.tenant_id = l.tenant_id AND e.seq = l.seq WHERE ` + window + `
-		UNION SELECT a.submission_id FROM attachments a JOIN audit_events e ON e.tenant_id = a.tenant_id AND e.object_id = a.id
-			WHERE a.tenant_id = $1 AND ` + window + `)`
+		UNION SELECT a.submission_id FROM audit_events e JOIN attachments a ON a.tenant_id = e.tenant_id AND a.id = e.object_id
+			WHERE e.object_type = 'attachment' AND ` + window + `)`
 	s := breach.Scope{Query: q}
 	err := db.write(ctx, func(tx *Tx) error {
 		s = breach.Scope{Query: q}

@@ -20,7 +20,8 @@ import (
 // window is exactly 37 submissions and 29 people, with the REG-7 classes
 // of both forms' fields and their annex letters; reads before and after
 // the window, a failed read, and the reads of another actor in the window
-// are not counted. The question is audited; an end before the start is
+// are not counted; downloading a submission's file touches it. The
+// question is audited; an end before the start is
 // refused on its field with nothing recorded.
 func TestClauseBRE1_ScopeFromEvidence(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
@@ -68,6 +69,15 @@ func TestClauseBRE1_ScopeFromEvidence(t *testing.T) {
 		}
 		read(fx.actor, outside[1])                                                                  // another actor, in the window
 		read(audit.Actor{Kind: audit.KindUser, ID: k.ID, Role: "user", RequestID: "r"}, outside[1]) // same id, other kind
+		// A third only downloads a file of in[0]: its submission is touched.
+		d, err := env.DB.OpenSubmission(ctx, clerk("setup"), fx.tn.ID, store.UserViewer(fx.clerk.ID), in[0], "find the file")
+		if err != nil || len(d.Attachments) != 1 {
+			t.Fatalf("the file of %s: %v", in[0], err)
+		}
+		fileReader := audit.Actor{Kind: audit.KindUser, ID: "file-reader", Role: "user", RequestID: "r"}
+		if _, err := env.DB.OpenAttachment(ctx, fileReader, fx.tn.ID, store.UserViewer(fx.clerk.ID), in[0], d.Attachments[0].ID, "download"); err != nil {
+			t.Fatal(err)
+		}
 		env.Clock.Advance(time.Minute)
 		until := env.Clock.Now()
 		env.Clock.Advance(time.Minute)
@@ -115,6 +125,11 @@ func TestClauseBRE1_ScopeFromEvidence(t *testing.T) {
 		other, err := env.DB.BreachScope(ctx, fx.actor, fx.tn.ID, breach.ScopeQuery{From: from, Until: until, Actor: breach.ScopeUser, ActorID: fx.clerk.ID})
 		if err != nil || other.Submissions != 1 || other.People != 1 || !reflect.DeepEqual(other.Forms, []string{"vraag"}) {
 			t.Fatalf("other actor: %+v %v", other, err)
+		}
+
+		files, err := env.DB.BreachScope(ctx, fx.actor, fx.tn.ID, breach.ScopeQuery{From: from, Until: until, Actor: breach.ScopeUser, ActorID: "file-reader"})
+		if err != nil || files.Submissions != 1 || files.People != 1 || !reflect.DeepEqual(files.Forms, []string{"toelage"}) {
+			t.Fatalf("file reader: %+v %v", files, err)
 		}
 
 		// Bad input: an end before a start, refused on its field.
