@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"github.com/kluis/kluis/internal/account"
 	"slices"
 	"testing"
 	"time"
@@ -145,6 +146,43 @@ func TestClauseBRE1_SeriousAttemptsOpenADraft(t *testing.T) {
 		}
 		if n := len(env.Events(t, gent.ID, "breach.open")); n != 6 {
 			t.Fatalf("%d breach.open events, want 6", n)
+		}
+	})
+}
+
+// TestClauseBRE1_RealLockoutStormOpensADraft: ten accounts locked by real
+// wrong passwords within a quarter of an hour (the signs the login path
+// itself records) open one draft; nine do not.
+func TestClauseBRE1_RealLockoutStormOpensADraft(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		gent := newTenant(t, env, "gent")
+		h := fastHasher()
+		start := env.Clock.Now()
+		lockOut := func(i int) {
+			t.Helper()
+			email := fmt.Sprintf("medewerker%d@gent.be", i)
+			activeUser(t, env, gent, email, account.RoleUser, h)
+			for try := 0; try < account.DefaultLockout.MaxFailures; try++ {
+				if _, _, err := login(env, gent.ID, email, "fout wachtwoord", h); err == nil {
+					t.Fatal("a wrong password signed in")
+				}
+			}
+			env.Clock.Advance(time.Minute)
+		}
+		for i := 0; i < 9; i++ {
+			lockOut(i)
+		}
+		if n := len(env.Events(t, gent.ID, "login.locked")); n != 9 {
+			t.Fatalf("%d accounts locked, want 9", n)
+		}
+		job := audit.System("breach.attempts")
+		if got, err := env.DB.OpenAttemptDrafts(ctx, job, gent.ID, start, attemptText); err != nil || len(got) != 0 {
+			t.Fatalf("nine locks opened %v (%v)", got, err)
+		}
+		lockOut(9)
+		got, err := env.DB.OpenAttemptDrafts(ctx, job, gent.ID, start, attemptText)
+		if err != nil || len(got) != 1 || got[0].Cause != breach.CauseLockouts || got[0].Events != 10 {
+			t.Fatalf("the storm opened %+v (%v)", got, err)
 		}
 	})
 }
