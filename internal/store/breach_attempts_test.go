@@ -2,11 +2,11 @@ package store_test
 
 import (
 	"fmt"
-	"github.com/kluis/kluis/internal/account"
 	"slices"
 	"testing"
 	"time"
 
+	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/breach"
 	"github.com/kluis/kluis/internal/store"
