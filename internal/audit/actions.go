@@ -246,6 +246,8 @@ var actions = []Action{
 	{Code: "breach.gba", Group: GroupPrivacy},
 	{Code: "breach.subjects", Group: GroupPrivacy},
 	{Code: "breach.escalate", Group: GroupPrivacy},
+	{Code: "breach.scope", Group: GroupPrivacy},
+	{Code: "breach.attempt", Group: GroupPrivacy},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

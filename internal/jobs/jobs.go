@@ -47,6 +47,7 @@ var Schedule = []Periodic{
 	{Kind: KindCheckpointPush, Every: time.Minute},
 	{Kind: KindRequestRemind, Every: time.Hour},
 	{Kind: KindBreachClock, Every: 5 * time.Minute},
+	{Kind: KindBreachAttempts, Every: 5 * time.Minute},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -83,6 +84,7 @@ func Handlers() map[string]Handler {
 		KindCheckpointPush:   CheckpointPushHandler(nil, nil), // no allow-list: `kluis serve` puts its own in
 		KindRequestRemind:    requestRemind,
 		KindBreachClock:      BreachClockHandler(""), // no officer: `kluis serve` puts the configured one in
+		KindBreachAttempts:   breachAttempts,
 	}
 }
 

@@ -320,11 +320,13 @@ func (tx *Tx) breachRow(tenantID, id string) (Breach, error) {
 }
 
 // breachRowFor is breachRow as actor may reach it: supplier staff reach
-// only the breaches supplier staff opened, not those the controller
-// recorded itself (ErrNotFound, as for another tenant's).
+// only the breaches supplier staff opened or Kluis opened on its own (a
+// serious attempt's draft, BRE-1: the processor's to review and report),
+// not those the controller recorded itself (ErrNotFound, as for another
+// tenant's).
 func (tx *Tx) breachRowFor(actor audit.Actor, tenantID, id string) (Breach, error) {
 	b, err := tx.breachRow(tenantID, id)
-	if err == nil && actor.Kind == audit.KindOperator && b.OpenedByKind != string(audit.KindOperator) {
+	if err == nil && actor.Kind == audit.KindOperator && b.OpenedByKind != string(audit.KindOperator) && b.OpenedByKind != string(audit.KindSystem) {
 		return Breach{}, fmt.Errorf("breach %q: %w", id, ErrNotFound)
 	}
 	return b, err
@@ -561,12 +563,12 @@ type OperatorBreach struct {
 }
 
 // OperatorBreaches lists every tenant's breaches that supplier staff
-// opened, newest discovery first, without their forms: a platform-level
+// opened or Kluis opened on its own (serious attempts, BRE-1), newest discovery first, without their forms: a platform-level
 // read of no personal data, for the operators' own page.
 func (db *DB) OperatorBreaches(ctx context.Context) ([]OperatorBreach, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT b.id, b.discovered_at, b.version, b.opened_by_kind, b.opened_by, b.opened_at, b.notified_at,
 		b.escalated, b.gba_notified_at, b.subjects_informed_at, b.updated_at, t.slug, t.legal_name
-		FROM breaches b JOIN tenants t ON t.id = b.tenant_id WHERE b.opened_by_kind = 'operator' ORDER BY b.discovered_at DESC, b.id LIMIT 500`)
+		FROM breaches b JOIN tenants t ON t.id = b.tenant_id WHERE b.opened_by_kind IN ('operator', 'system') ORDER BY b.discovered_at DESC, b.id LIMIT 500`)
 	if err != nil {
 		return nil, fmt.Errorf("operator breaches: %w", err)
 	}

@@ -188,6 +188,12 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"POST /{tenant}/admin/breaches/{id}/notice", "POST", "/gent/admin/breaches/nope/notice", "notice=gba&gba_at=01.01.2020+10%3A00",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		// Scope from evidence (BRE-1): those who complete the form compute
+		// it; an unknown breach is a 404 before any question is asked.
+		{"GET /{tenant}/admin/breaches/{id}/scope", "GET", "/gent/admin/breaches/nope/scope", "", map[string]int{"*": 303, "user": 403, "admin": 404,
+			"dpo": 404}},
+		{"POST /{tenant}/admin/breaches/{id}/scope", "POST", "/gent/admin/breaches/nope/scope", "scope_from=&scope_until=",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/breaches", "GET", "/gent/breaches", "", map[string]int{"*": 404}},
 		{"GET /{tenant}/breaches", "GET", "/operator/breaches", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"GET /{tenant}/breaches/new", "GET", "/gent/breaches/new", "", map[string]int{"*": 404}},

@@ -22,6 +22,7 @@ import (
 type operatorBreachRow struct {
 	store.OperatorBreach
 	Clocks breachClocks
+	Auto   string // why Kluis opened it as a draft on its own (BRE-1), or ""
 }
 
 type operatorBreachesPage struct {
@@ -38,9 +39,15 @@ func (a *App) operatorBreachesShow(w http.ResponseWriter, r *http.Request, me ac
 		a.internalError(w, r, "operator breaches", err)
 		return
 	}
+	auto, err := a.opts.Store.AllBreachAttempts(r.Context())
+	if err != nil {
+		a.internalError(w, r, "breach attempts", err)
+		return
+	}
 	p := operatorBreachesPage{Slug: tenantFrom(r.Context()).Slug, Done: r.URL.Query().Get("done")}
 	for _, b := range list {
-		p.Rows = append(p.Rows, operatorBreachRow{b, a.breachClocks(r, b.Breach)})
+		d, ok := auto[b.ID]
+		p.Rows = append(p.Rows, operatorBreachRow{b, a.breachClocks(r, b.Breach), a.attemptNote(r, b.Breach, d, ok)})
 	}
 	a.render(w, r, http.StatusOK, "operator-breaches", p)
 }

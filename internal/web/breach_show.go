@@ -327,6 +327,7 @@ type breachRow struct {
 	store.Breach
 	Summary string
 	Clocks  breachClocks
+	Auto    string // why Kluis opened it as a draft on its own (BRE-1), or ""
 }
 
 type breachesPage struct {
@@ -352,9 +353,15 @@ func (a *App) breachesList(w http.ResponseWriter, r *http.Request, me account.Us
 		a.internalError(w, r, "breaches", err)
 		return
 	}
+	auto, err := a.opts.Store.BreachAttempts(r.Context(), t.ID)
+	if err != nil {
+		a.internalError(w, r, "breach attempts", err)
+		return
+	}
 	p := breachesPage{Slug: t.Slug, TenantName: t.LegalName, CanHandle: account.Can(me.Role, account.HandleRequests)}
 	for _, b := range list {
-		p.Rows = append(p.Rows, breachRow{Breach: b, Summary: summary(b.Report.Description), Clocks: a.breachClocks(r, b)})
+		d, ok := auto[b.ID]
+		p.Rows = append(p.Rows, breachRow{Breach: b, Summary: summary(b.Report.Description), Clocks: a.breachClocks(r, b), Auto: a.attemptNote(r, b, d, ok)})
 	}
 	a.render(w, r, http.StatusOK, "breaches", p)
 }
@@ -482,6 +489,7 @@ type breachPage struct {
 	SubjectsAt       string
 	DraftGBA         string
 	DraftSubjects    string
+	Auto             string // why Kluis opened it as a draft on its own (BRE-1), or ""
 }
 
 // breachShow shows a breach: its clocks, the latest form, the history of
@@ -500,6 +508,13 @@ func (a *App) renderBreach(w http.ResponseWriter, r *http.Request, me account.Us
 	p := breachPage{Slug: t.Slug, TenantName: t.LegalName, Breach: b, Clocks: a.breachClocks(r, b), CanHandle: account.Can(me.Role, account.HandleRequests),
 		Done: r.URL.Query().Get("done"), GBAAt: gbaAt, SubjectsAt: subjectsAt}
 	p.Annex = a.annexSections(r, b.Report, b.ReportAt)
+	auto, err := a.opts.Store.BreachAttempts(r.Context(), t.ID)
+	if err != nil {
+		a.internalError(w, r, "breach attempts", err)
+		return
+	}
+	d, isAuto := auto[b.ID]
+	p.Auto = a.attemptNote(r, b, d, isAuto)
 	for i := len(b.Versions) - 1; i >= 0; i-- {
 		v := b.Versions[i]
 		p.Versions = append(p.Versions, breachVersionRow{v, a.t(r, "breach.author."+v.AuthorKind)})

@@ -150,6 +150,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/breaches/{id}/edit", a.require(account.HandleRequests, a.breachEdit))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/edit", a.require(account.HandleRequests, a.breachUpdate))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/notice", a.require(account.HandleRequests, a.breachNotice))
+	mux.HandleFunc("GET /{tenant}/admin/breaches/{id}/scope", a.require(account.HandleRequests, a.breachScopeForm))
+	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/scope", a.require(account.HandleRequests, a.breachScope))
 	mux.HandleFunc("GET /{tenant}/breaches", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachesShow))))
 	mux.HandleFunc("GET /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachNew))))
 	mux.HandleFunc("POST /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachCreate))))

@@ -45,6 +45,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/breaches/new":               "/gent/admin/breaches/new",
 	"GET /{tenant}/admin/breaches/{id}":              "/gent/admin/breaches/{breach}",
 	"GET /{tenant}/admin/breaches/{id}/edit":         "/gent/admin/breaches/{breach}/edit",
+	"GET /{tenant}/admin/breaches/{id}/scope":        "/gent/admin/breaches/{breach}/scope",
 	"GET /{tenant}/admin/audit/checkpoints":          "/gent/admin/audit/checkpoints",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
