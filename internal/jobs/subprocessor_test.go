@@ -69,3 +69,58 @@ func TestClauseSUB2_RoutingToObjectedSubProcessorRefusedAndAudited(t *testing.T)
 		}
 	})
 }
+
+// TestClauseSUB2_MailRelayObjectedSubProcessorRefusedAndAudited: the mail
+// relay (a real SMTP server) is a sub-processor the tenant objected to:
+// the tenant's mail does not reach it — the refusal is in the tenant's
+// log — except the announcement itself; once the tenant accepts, the mail
+// goes out on its next attempt.
+func TestClauseSUB2_MailRelayObjectedSubProcessorRefusedAndAudited(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		m := newMailEnv(t, env)
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op", Role: "operator"}
+		admin := audit.Actor{Kind: audit.KindUser, ID: "admin", Role: "admin"}
+		s, err := env.DB.CreateSubProcessor(ctx, op, store.SubProcessorInput{Name: "Relay BV", HeadOffice: "Gent", Location: "Gent",
+			EEA: "yes", Measures: "TLS", AgreementRef: "SVO-2", AgreementDate: "2026-01-01", Services: "E-mail", Hosts: m.relay.Config().Host})
+		if err != nil {
+			t.Fatal(err)
+		}
+		announce := func(tenant.Tenant, store.SubProcessor, store.SubDecision) store.OutgoingMail {
+			return store.OutgoingMail{Lang: "nl", Subject: "Nieuwe subverwerker", Body: "Relay BV"}
+		}
+		if err := env.DB.AnnounceSubProcessor(ctx, op, s.ID, store.SubAnnouncement{Kind: store.SubKindAdd,
+			EffectiveAt: env.Clock.Now().Add(30 * 24 * time.Hour), TenantIDs: []string{m.tenant.ID}}, announce); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.DecideSubProcessor(ctx, admin, m.tenant.ID, s.ID, false, "Eerst overleg"); err != nil {
+			t.Fatal(err)
+		}
+		id := m.queue(t, inviteMail("an@voorbeeld.be", "nl"))
+		m.tick(t)
+		got := m.relay.Messages()
+		if len(got) != 1 || got[0].Subject != "Nieuwe subverwerker" {
+			t.Fatalf("relay received %d messages (only the announcement may pass)", len(got))
+		}
+		if st := m.status(t, id); st.Status == store.MailStatusSent {
+			t.Fatalf("mail sent through the objected relay: %+v", st)
+		}
+		refused := 0
+		env.DB.EachAuditEvent(ctx, m.tenant.ID, func(e *audit.Event) error {
+			if e.Action == "subprocessor.refused" && e.Outcome == audit.OutcomeDenied && e.ObjectID == s.ID {
+				refused++
+			}
+			return nil
+		})
+		if refused != 1 {
+			t.Fatalf("%d refusals audited, want 1", refused)
+		}
+		if err := env.DB.DecideSubProcessor(ctx, admin, m.tenant.ID, s.ID, true, ""); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(time.Hour)
+		m.tick(t)
+		if st := m.status(t, id); st.Status != store.MailStatusSent || len(m.relay.Messages()) != 2 {
+			t.Fatalf("after acceptance: %+v, relay has %d", st, len(m.relay.Messages()))
+		}
+	})
+}

@@ -625,6 +625,15 @@ func (tx *Tx) unacceptedSubProcessor(tenantID, host string) (SubProcessor, bool,
 // ("subprocessor.refused", what: e.g. "mail relay"). The mail sender asks
 // before handing a tenant's mail to a relay that is a sub-processor.
 func (db *DB) SubProcessorRouteRefused(ctx context.Context, tenantID, host, what string) (bool, error) {
+	// Most platforms name no host of a sub-processor: no write then. The
+	// operators' realm is no controller; its mail is the supplier's own.
+	var named int
+	if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM subprocessors WHERE hosts <> ''`).Scan(&named); err != nil || named == 0 {
+		return false, err
+	}
+	if t, err := db.Tenant(ctx, tenantID); err != nil || t.IsPlatform() {
+		return false, err
+	}
 	var refused bool
 	err := db.write(ctx, func(tx *Tx) error {
 		s, blocked, err := tx.unacceptedSubProcessor(tenantID, host)
@@ -637,4 +646,13 @@ func (db *DB) SubProcessorRouteRefused(ctx context.Context, tenantID, host, what
 			ObjectID: s.ID, Outcome: audit.OutcomeDenied, Purpose: what + " to " + host + ": not accepted by the controller (SUB-2)"})
 	})
 	return refused, err
+}
+
+// RecordSubProcessorExport records a download of the tenant's overview
+// ("subprocessor.export", SUB-3).
+func (db *DB) RecordSubProcessorExport(ctx context.Context, actor audit.Actor, tenantID, format string, n int) error {
+	return db.write(ctx, func(tx *Tx) error {
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "subprocessor.export", ObjectType: "subprocessor",
+			Purpose: fmt.Sprintf("overview as %s, %d sub-processors", format, n)})
+	})
 }
