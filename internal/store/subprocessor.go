@@ -656,3 +656,24 @@ func (db *DB) RecordSubProcessorExport(ctx context.Context, actor audit.Actor, t
 			Purpose: fmt.Sprintf("overview as %s, %d sub-processors", format, n)})
 	})
 }
+
+// AcceptedSubProcessors lists the platform's sub-processors the tenant
+// accepted or agreed to in annex 1, by name: what its annex 1 shows
+// besides the register's own (SUB-1). Nothing in it is personal data.
+func (db *DB) AcceptedSubProcessors(ctx context.Context, tenantID string) ([]SubProcessor, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+subColumns+` FROM subprocessors s JOIN subprocessor_tenants st
+		ON st.subprocessor_id = s.id WHERE st.tenant_id = $1 AND st.status = $2 ORDER BY s.name, s.id`, tenantID, SubAccepted)
+	if err != nil {
+		return nil, fmt.Errorf("accepted sub-processors: %w", err)
+	}
+	defer rows.Close()
+	var out []SubProcessor
+	for rows.Next() {
+		var x subScanner
+		if err := rows.Scan(x.dest()...); err != nil {
+			return nil, err
+		}
+		out = append(out, x.done())
+	}
+	return out, rows.Err()
+}

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/annex"
 	"github.com/kluis/kluis/internal/export"
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/store"
@@ -201,4 +204,25 @@ func (a *App) activeTenants(r *http.Request) ([]tenant.Tenant, error) {
 		}
 	}
 	return out, err
+}
+
+// addPlatformSubProcessors adds to annex 1 the platform's sub-processors
+// the tenant accepted (SUB-1) that its register does not list by name
+// already. A failed read is logged and leaves the register's own list.
+func (a *App) addPlatformSubProcessors(r *http.Request, doc *annex.Document) {
+	list, err := a.opts.Store.AcceptedSubProcessors(r.Context(), tenantFrom(r.Context()).ID)
+	if err != nil {
+		a.log.ErrorContext(r.Context(), "annex sub-processors", "request_id", RequestIDFrom(r.Context()), "error", err.Error())
+		return
+	}
+	// The operators keep the list in Dutch.
+	lang := locale.NL.HTMLLang()
+	for _, s := range list {
+		if slices.ContainsFunc(doc.SubProcessors, func(d annex.SubProcessor) bool { return strings.EqualFold(d.Name, s.Name) }) {
+			continue
+		}
+		doc.SubProcessors = append(doc.SubProcessors, annex.SubProcessor{Name: s.Name, HeadOffice: s.HeadOffice, Country: s.Location,
+			InEEA: s.EEA, Mechanism: s.TransferMechanism, Service: annex.Localized{Text: s.Services, Lang: lang},
+			Measures: annex.Localized{Text: s.Measures, Lang: lang}})
+	}
 }

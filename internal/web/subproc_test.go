@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 )
@@ -34,18 +36,8 @@ func subprocOnRealm(t *testing.T, le *loginEnv, h map[string]string, effective t
 	if m == nil {
 		t.Fatalf("no link to the new sub-processor in %s", body)
 	}
-	ts, err := le.env.DB.Tenants(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var gent string
-	for _, tn := range ts {
-		if tn.Slug == "gent" {
-			gent = tn.ID
-		}
-	}
 	resp, body = le.postForm(t, "/operator/subprocessors/"+m[1], h, url.Values{"kind": {"add"},
-		"effective": {effective.In(brussels).Format("02.01.2006")}, "tenant": {gent}})
+		"effective": {effective.In(brussels).Format("02.01.2006")}, "tenant": {le.gent.ID}})
 	wantRedirect(t, "announce "+body, resp, "/operator/subprocessors?done=announced")
 	return m[1]
 }
@@ -171,6 +163,15 @@ func TestClauseSUB2_ObjectionAfterEffectiveDateRefusedOnThePage(t *testing.T) {
 		wantRedirect(t, "accept", resp, "/gent/admin/subprocessors?done=accepted")
 		if _, body := le.get(t, "/gent/admin/subprocessors", map[string]string{"Cookie": admin}); !strings.Contains(body, "Aanvaard") {
 			t.Fatal("not shown as accepted")
+		}
+		// Accepted, it is part of annex 1 (SUB-1).
+		if _, err := env.DB.SaveRegister(context.Background(), audit.Actor{Kind: audit.KindUser, ID: "admin", Role: "admin"}, le.gent.ID,
+			register.Demo()); err != nil {
+			t.Fatal(err)
+		}
+		resp, body = le.get(t, "/gent/admin/register/annex", map[string]string{"Cookie": admin})
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Cloudy Inc.") || !strings.Contains(body, "Modelcontractbepalingen (art. 46 AVG)") {
+			t.Fatalf("annex 1: %d without the accepted sub-processor", resp.StatusCode)
 		}
 	})
 }
