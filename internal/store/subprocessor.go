@@ -13,6 +13,7 @@ import (
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/seal"
 	"github.com/kluis/kluis/internal/tenant"
+	"github.com/kluis/kluis/internal/workdays"
 )
 
 // Sub-processors (SUB-1…SUB-3). The supplier's operators keep one list for
@@ -57,6 +58,15 @@ type SubProcessor struct {
 	Hosts             []string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+}
+
+// AgreementDay is the agreement's date the Belgian way (31.12.2026).
+func (s SubProcessor) AgreementDay() string {
+	d, err := time.Parse("2006-01-02", s.AgreementDate)
+	if err != nil {
+		return s.AgreementDate
+	}
+	return d.Format("02.01.2006")
 }
 
 // SubProcessorInput is the operators' form.
@@ -214,6 +224,9 @@ type SubDecision struct {
 	DecidedBy    string
 	WindowEndsAt *time.Time // 3 months after an objection
 }
+
+// EffectiveDay is the date the change takes effect, in Brussels.
+func (d SubDecision) EffectiveDay() string { return d.EffectiveAt.In(workdays.Brussels).Format("02.01.2006") }
 
 // PlatformSubProcessor is a list entry with the tenants it applies to.
 type PlatformSubProcessor struct {

@@ -162,7 +162,7 @@ func (a *App) subprocDownload(format string) signedIn {
 				decided = datetime(*s.DecidedAt)
 			}
 			if err := out.Write([]string{s.Name, s.HeadOffice, s.Location, eea, s.TransferMechanism, s.Measures, s.Services,
-				s.AgreementRef, s.AgreementDate, a.t(r, "subproc.kind."+s.Kind), datetime(s.EffectiveAt), subprocStatus(lang, s.SubDecision),
+				s.AgreementRef, s.AgreementDay(), a.t(r, "subproc.kind."+s.Kind), s.EffectiveDay(), subprocStatus(lang, s.SubDecision),
 				decided}); err != nil {
 				a.internalError(w, r, "sub-processor overview", err)
 				return
