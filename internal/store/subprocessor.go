@@ -226,7 +226,9 @@ type SubDecision struct {
 }
 
 // EffectiveDay is the date the change takes effect, in Brussels.
-func (d SubDecision) EffectiveDay() string { return d.EffectiveAt.In(workdays.Brussels).Format("02.01.2006") }
+func (d SubDecision) EffectiveDay() string {
+	return d.EffectiveAt.In(workdays.Brussels).Format("02.01.2006")
+}
 
 // PlatformSubProcessor is a list entry with the tenants it applies to.
 type PlatformSubProcessor struct {
