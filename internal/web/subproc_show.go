@@ -142,16 +142,7 @@ func (a *App) subprocDownload(format string) signedIn {
 		for _, k := range subprocColumns {
 			head = append(head, a.t(r, "subproc.field."+k))
 		}
-		var buf bytes.Buffer
-		newWriter, contentType := export.NewCSV, "text/csv; charset=utf-8"
-		if format == "xlsx" {
-			newWriter, contentType = export.NewXLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		}
-		out, err := newWriter(&buf, head)
-		if err != nil {
-			a.internalError(w, r, "sub-processor overview", err)
-			return
-		}
+		var rows [][]string
 		for _, s := range list {
 			eea := a.t(r, "subproc.eea.no")
 			if s.EEA {
@@ -161,22 +152,41 @@ func (a *App) subprocDownload(format string) signedIn {
 			if s.DecidedAt != nil {
 				decided = datetime(*s.DecidedAt)
 			}
-			if err := out.Write([]string{s.Name, s.HeadOffice, s.Location, eea, s.TransferMechanism, s.Measures, s.Services,
-				s.AgreementRef, s.AgreementDay(), a.t(r, "subproc.kind."+s.Kind), s.EffectiveDay(), subprocStatus(lang, s.SubDecision),
-				decided}); err != nil {
-				a.internalError(w, r, "sub-processor overview", err)
-				return
-			}
+			rows = append(rows, []string{s.Name, s.HeadOffice, s.Location, eea, s.TransferMechanism, s.Measures, s.Services,
+				s.AgreementRef, s.AgreementDay(), a.t(r, "subproc.kind."+s.Kind), s.EffectiveDay(), subprocStatus(lang, s.SubDecision), decided})
 		}
-		if err := out.Close(); err != nil {
-			a.internalError(w, r, "sub-processor overview", err)
+		a.serveTable(w, r, format, "subverwerkers", head, rows)
+	}
+}
+
+// serveTable sends head and rows as a download in format (csv or xlsx,
+// the export package's writers: CSV with ";" and defused formulas), named
+// name.format, not cached.
+func (a *App) serveTable(w http.ResponseWriter, r *http.Request, format, name string, head []string, rows [][]string) {
+	var buf bytes.Buffer
+	newWriter, contentType := export.NewCSV, "text/csv; charset=utf-8"
+	if format == "xlsx" {
+		newWriter, contentType = export.NewXLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	}
+	out, err := newWriter(&buf, head)
+	if err != nil {
+		a.internalError(w, r, name, err)
+		return
+	}
+	for _, row := range rows {
+		if err := out.Write(row); err != nil {
+			a.internalError(w, r, name, err)
 			return
 		}
-		w.Header().Set("Content-Type", contentType)
-		w.Header().Set("Content-Disposition", `attachment; filename="subverwerkers.`+format+`"`)
-		w.Header().Set("Cache-Control", "no-store")
-		w.Write(buf.Bytes())
 	}
+	if err := out.Close(); err != nil {
+		a.internalError(w, r, name, err)
+		return
+	}
+	w.Header().Set("Content-Type", contentType)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+"."+format+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(buf.Bytes())
 }
 
 // subprocColumns are the download's columns, in order (subproc.field.*).
