@@ -1,8 +1,10 @@
 package web
 
 import (
+	"archive/zip"
 	"context"
 	"encoding/csv"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -171,6 +173,58 @@ func TestClauseSUB2_ObjectionAfterEffectiveDateRefusedOnThePage(t *testing.T) {
 		resp, body = le.get(t, "/gent/admin/register/annex", map[string]string{"Cookie": admin})
 		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "Cloudy Inc.") || !strings.Contains(body, "Modelcontractbepalingen (art. 46 AVG)") {
 			t.Fatalf("annex 1: %d without the accepted sub-processor", resp.StatusCode)
+		}
+	})
+}
+
+// TestClauseSUB3_OverviewDownloadsWithAgreementReferences: the current
+// overview — the sub-processors agreed in annex 1 and the announced ones —
+// downloads as XLSX with each agreement's reference and date, in the
+// reader's language; each download is recorded.
+func TestClauseSUB3_OverviewDownloadsWithAgreementReferences(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
+		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op", Role: "operator"}
+		s, err := env.DB.CreateSubProcessor(ctx, op, store.SubProcessorInput{Name: "Hosting BV", HeadOffice: "Gent", Location: "Gent",
+			EEA: "yes", Measures: "ISO 27001", AgreementRef: "SVO-2024-001", AgreementDate: "2024-05-02", Services: "Hosting"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.AnnounceSubProcessor(ctx, op, s.ID, store.SubAnnouncement{Kind: store.SubKindAgreed, TenantIDs: []string{le.gent.ID}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range []struct{ lang, header, status string }{{"nl", "Referentie van de overeenkomst", "Aanvaard"},
+			{"fr", "Référence du contrat", "Accepté"}} {
+			resp, body := le.get(t, "/gent/admin/subprocessors.xlsx?lang="+c.lang, map[string]string{"Cookie": admin})
+			zr, err := zip.NewReader(strings.NewReader(body), int64(len(body)))
+			if resp.StatusCode != http.StatusOK || err != nil {
+				t.Fatalf("xlsx: %d %v", resp.StatusCode, err)
+			}
+			if cd := resp.Header.Get("Content-Disposition"); !strings.Contains(cd, "subverwerkers.xlsx") {
+				t.Fatalf("disposition %q", cd)
+			}
+			sheet, err := zr.Open("xl/worksheets/sheet1.xml")
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(sheet)
+			for _, want := range []string{c.header, "Hosting BV", "SVO-2024-001", "02.05.2024", c.status} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("%s workbook lacks %q", c.lang, want)
+				}
+			}
+		}
+		exports := 0
+		env.DB.EachAuditEvent(ctx, le.gent.ID, func(e *audit.Event) error {
+			if e.Action == "subprocessor.export" {
+				exports++
+			}
+			return nil
+		})
+		if exports != 2 {
+			t.Fatalf("%d downloads recorded, want 2", exports)
 		}
 	})
 }
