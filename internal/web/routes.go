@@ -164,6 +164,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/subprocessors/{id}/decide", a.require(account.ManageUsers, a.subprocDecide))
 	mux.HandleFunc("GET /{tenant}/subprocessors", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocsShow))))
 	mux.HandleFunc("POST /{tenant}/subprocessors", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocCreate))))
+	mux.HandleFunc("GET /{tenant}/subprocessors.csv", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorSubprocsDownload("csv"))))
+	mux.HandleFunc("GET /{tenant}/subprocessors.xlsx", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorSubprocsDownload("xlsx"))))
 	mux.HandleFunc("GET /{tenant}/subprocessors/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubproc))))
 	mux.HandleFunc("POST /{tenant}/subprocessors/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocAnnounce))))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of

@@ -205,3 +205,37 @@ func (a *App) subprocAnnounceMail(t tenant.Tenant, s store.SubProcessor, d store
 		Body: locale.T(l, "subproc.mail.body", t.LegalName, s.Name, s.HeadOffice, s.Location, eea, s.Services,
 			d.EffectiveAt.In(brussels).Format("02.01.2006"), link)}
 }
+
+// operatorSubprocsDownload serves the platform's current overview — every
+// sub-processor with its agreement's reference and date and the tenants it
+// applies to, with their standing — as format (csv or xlsx): what the
+// supplier shows on request (SUB-3). It holds no personal data.
+func (a *App) operatorSubprocsDownload(format string) signedIn {
+	return func(w http.ResponseWriter, r *http.Request, me account.User) {
+		list, err := a.opts.Store.SubProcessors(r.Context())
+		if err != nil {
+			a.internalError(w, r, "sub-processors", err)
+			return
+		}
+		lang := a.langOf(r)
+		var head []string
+		for _, k := range []string{"name", "head_office", "location", "eea", "transfer_mechanism", "measures", "services", "agreement_ref",
+			"agreement_date", "tenants"} {
+			head = append(head, a.t(r, "subproc.field."+k))
+		}
+		var rows [][]string
+		for _, s := range list {
+			eea := a.t(r, "subproc.eea.no")
+			if s.EEA {
+				eea = a.t(r, "subproc.eea.yes")
+			}
+			var ts []string
+			for _, st := range s.Tenants {
+				ts = append(ts, st.TenantName+": "+subprocStatus(lang, st.SubDecision))
+			}
+			rows = append(rows, []string{s.Name, s.HeadOffice, s.Location, eea, s.TransferMechanism, s.Measures, s.Services,
+				s.AgreementRef, s.AgreementDay(), strings.Join(ts, "; ")})
+		}
+		a.serveTable(w, r, format, "subverwerkers-platform", head, rows)
+	}
+}

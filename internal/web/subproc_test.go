@@ -120,6 +120,11 @@ func TestClauseSUB2_OperatorAnnouncesAdminObjectsOnThePages(t *testing.T) {
 			t.Errorf("the realm does not show the window (or shows the reason): %s", body)
 		}
 
+		// The supplier's overview of the whole platform (SUB-3).
+		resp, body = le.get(t, "/operator/subprocessors.csv", h)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "SVO-2026-011") || !strings.Contains(body, "Stad gent: Bezwaar gemaakt") {
+			t.Fatalf("the platform's overview: %d %s", resp.StatusCode, body)
+		}
 		resp, body = le.get(t, "/gent/admin/subprocessors.csv", map[string]string{"Cookie": dpo})
 		if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("csv: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
