@@ -249,6 +249,18 @@ var actions = []Action{
 	{Code: "breach.scope", Group: GroupPrivacy},
 	{Code: "breach.attempt", Group: GroupPrivacy},
 
+	// Sub-processors (SUB-1…SUB-3): the object is the sub-processor (a
+	// refused delivery: the webhook delivery). create is in the operators'
+	// realm's log; announce and agreed in both it and the tenant's.
+	{Code: "subprocessor.create", Group: GroupSupplier},
+	{Code: "subprocessor.announce", Group: GroupSupplier},
+	{Code: "subprocessor.agreed", Group: GroupSupplier},
+	{Code: "subprocessor.list", Group: GroupSupplier},
+	{Code: "subprocessor.accept", Group: GroupSupplier},
+	{Code: "subprocessor.object", Group: GroupSupplier},
+	{Code: "subprocessor.refused", Group: GroupSupplier, MayFail: true},
+	{Code: "subprocessor.export", Group: GroupSupplier},
+
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
 	// The retention engine (SEC-1): one event per chunk, category and

@@ -2,6 +2,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 
@@ -11,6 +12,10 @@ import (
 
 // KindMailSend delivers the mail outbox.
 const KindMailSend = "mail.send"
+
+// errRelayNotAccepted: the relay is a sub-processor the mail's tenant has
+// not accepted (SUB-2).
+var errRelayNotAccepted = errors.New("the mail relay is a sub-processor the controller has not accepted (SUB-2)")
 
 // mailBatch is how many mails one claim takes.
 const mailBatch = 50
@@ -58,11 +63,26 @@ func sendMail(ctx context.Context, db *store.DB, s *mail.Sender, log *slog.Logge
 			// the relay accepted must not stay "sending" and go out again.
 			octx := context.WithoutCancel(ctx)
 			var err error
-			if relayDown != nil {
+			// The announcement of a sub-processor goes out through it even
+			// so: the controller cannot decide on what it is not told.
+			refused := false
+			if m.Kind != "subprocessor.announce" {
+				var rerr error
+				if refused, rerr = db.SubProcessorRouteRefused(octx, m.TenantID, s.Host(), "mail relay"); rerr != nil {
+					return rerr
+				}
+			}
+			switch {
+			case refused:
+				// The relay is a sub-processor this tenant has not accepted
+				// (SUB-2): its mail does not go there; the refusal is in
+				// its log and the mail is tried again later.
+				err = errRelayNotAccepted
+			case relayDown != nil:
 				// The relay failed us on an earlier mail of this batch; it
 				// would again, so do not wait out its timeout 49 more times.
 				err = relayDown
-			} else {
+			default:
 				err = s.Send(ctx, m.To, m.Subject, m.Body, m.Lang)
 			}
 			if err == nil {

@@ -64,6 +64,9 @@ type Sender struct {
 	opts     []gomail.Option
 }
 
+// Host is the relay's host name: a sub-processor may name it (SUB-2).
+func (s *Sender) Host() string { return s.cfg.Host }
+
 // New checks cfg and returns a Sender. It does not connect.
 func New(cfg Config) (*Sender, error) {
 	if cfg.Host == "" {

@@ -146,6 +146,8 @@ var RetentionInventory = []RetentionEntry{
 		Why: "a citizen's report of a suspicious access and the controller's judgement are evidence for BRE-1, kept as long as the audit log; a fixed period is to be set with the breach register"},
 	{Table: "breach_versions", Columns: []string{"content", "notified_to"}, Rule: RuleKept,
 		Why: "the breach register is the controller's documentation of every breach, its effects and the measures taken (art. 33(5) GDPR, accountability; BRE-1…BRE-5): kept, every version, as long as the audit log"},
+	{Table: "subprocessor_tenants", Columns: []string{"objection"}, Rule: RuleKept,
+		Why: "the controller's objection to a sub-processor (SUB-2) is evidence of its authorisation under the agreement: kept as long as the audit log"},
 }
 
 // NotPersonalColumns are the byte columns and personally named columns
@@ -153,6 +155,7 @@ var RetentionInventory = []RetentionEntry{
 // material, the audit log's hashes, an organisation's own name and logo.
 var NotPersonalColumns = map[string]string{
 	"schema_migrations.name":            "a migration's file name",
+	"subprocessors.name":                "a company's name (SUB-1)",
 	"submissions.receipt_hash":          "SHA-256 of a one-hour capability",
 	"audit_events.prev_hash":            "chain hash",
 	"audit_events.hash":                 "chain hash",

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -446,6 +447,14 @@ func (db *DB) ClaimWebhookDeliveries(ctx context.Context, limit int) ([]ClaimedW
 				}
 				continue
 			}
+			// A sub-processor the tenant has not accepted (SUB-2) gets
+			// nothing: the delivery waits, refused and recorded, until
+			// the controller accepts it (DecideSubProcessor makes it due).
+			if held, err := tx.holdForSubProcessor(r.WebhookDelivery, r.URL, now); err != nil {
+				return err
+			} else if held {
+				continue
+			}
 			secret, err := db.keys.Open(r.TenantID, webhookSecretAD(r.TenantID, r.WebhookID), r.secret)
 			if err != nil {
 				bad = append(bad, unreadableOf(audit.Actor{}, r.TenantID, "webhook", r.WebhookID, r.secret, err))
@@ -561,4 +570,26 @@ func (db *DB) WebhookAttemptFailed(ctx context.Context, id string, status int, p
 		return fmt.Errorf("webhook attempt failed: %w", err)
 	}
 	return nil
+}
+
+// holdForSubProcessor keeps delivery d back when its destination is a
+// sub-processor its tenant has not accepted (SUB-2): the refusal is
+// recorded ("subprocessor.refused", denied) and the delivery is due again
+// after SubProcessorHoldRetry, or at once when the tenant accepts.
+func (tx *Tx) holdForSubProcessor(d WebhookDelivery, rawURL string, now time.Time) (bool, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false, nil // the destination check refuses it
+	}
+	s, blocked, err := tx.unacceptedSubProcessor(d.TenantID, u.Hostname())
+	if err != nil || !blocked {
+		return false, err
+	}
+	if _, err := tx.exec(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, last_error = $2 WHERE id = $3`,
+		micros(now.Add(SubProcessorHoldRetry)), "held: sub-processor not accepted (SUB-2)", d.ID); err != nil {
+		return false, err
+	}
+	return true, tx.appendAudit(audit.Event{TenantID: d.TenantID, Actor: webhookActor, Action: "subprocessor.refused",
+		ObjectType: "webhook_delivery", ObjectID: d.ID, Outcome: audit.OutcomeDenied,
+		Purpose: fmt.Sprintf("%s to %s: sub-processor %s not accepted by the controller (SUB-2)", d.Event, u.Hostname(), s.ID)})
 }

@@ -284,6 +284,27 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// admins change them (an empty form: 422, nothing saved; an unknown
 		// hook: 404).
 		{"GET /{tenant}/admin/webhooks", "GET", "/gent/admin/webhooks", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		// Sub-processors (SUB-1…SUB-3): admins and the DPO see the overview
+		// and download it; only admins decide (an unknown one is a 404 that
+		// changes nothing). The platform's list is on the operators' realm
+		// only; an empty form there is refused field by field (422).
+		{"GET /{tenant}/admin/subprocessors", "GET", "/gent/admin/subprocessors", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/subprocessors.csv", "GET", "/gent/admin/subprocessors.csv", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/subprocessors.xlsx", "GET", "/gent/admin/subprocessors.xlsx", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/subprocessors/{id}/decide", "POST", "/gent/admin/subprocessors/nope/decide", "decision=accept",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/subprocessors", "GET", "/gent/subprocessors", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/subprocessors", "GET", "/operator/subprocessors", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/subprocessors", "POST", "/gent/subprocessors", "name=", map[string]int{"*": 404}},
+		{"POST /{tenant}/subprocessors", "POST", "/operator/subprocessors", "name=", map[string]int{"*": 303, "operator-no-grant": 422}},
+		{"GET /{tenant}/subprocessors.csv", "GET", "/gent/subprocessors.csv", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/subprocessors.csv", "GET", "/operator/subprocessors.csv", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"GET /{tenant}/subprocessors.xlsx", "GET", "/gent/subprocessors.xlsx", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/subprocessors.xlsx", "GET", "/operator/subprocessors.xlsx", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"GET /{tenant}/subprocessors/{id}", "GET", "/gent/subprocessors/nope", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/subprocessors/{id}", "GET", "/operator/subprocessors/nope", "", map[string]int{"*": 303, "operator-no-grant": 404}},
+		{"POST /{tenant}/subprocessors/{id}", "POST", "/gent/subprocessors/nope", "kind=add", map[string]int{"*": 404}},
+		{"POST /{tenant}/subprocessors/{id}", "POST", "/operator/subprocessors/nope", "kind=add", map[string]int{"*": 303, "operator-no-grant": 404}},
 		{"POST /{tenant}/admin/webhooks", "POST", "/gent/admin/webhooks", "url=&entry=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		{"POST /{tenant}/admin/webhooks/{id}/disable", "POST", "/gent/admin/webhooks/nope/disable", "x=1",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},

@@ -9,7 +9,6 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/breach"
-	"github.com/kluis/kluis/internal/export"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/workdays"
 )
@@ -233,16 +232,7 @@ func (a *App) breachesRegister(format string) signedIn {
 			}
 		}
 		head = append(head, a.t(r, "breach.csv.notified"), a.t(r, "breach.csv.gba"), a.t(r, "breach.csv.subjects"))
-		var buf bytes.Buffer
-		newWriter, contentType := export.NewCSV, "text/csv; charset=utf-8"
-		if format == "xlsx" {
-			newWriter, contentType = export.NewXLSX, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-		}
-		out, err := newWriter(&buf, head)
-		if err != nil {
-			a.internalError(w, r, "breach register", err)
-			return
-		}
+		var rows [][]string
 		at := func(t *time.Time) string {
 			if t == nil {
 				return ""
@@ -260,18 +250,8 @@ func (a *App) breachesRegister(format string) signedIn {
 					row = append(row, v)
 				}
 			}
-			if err := out.Write(append(row, at(b.NotifiedAt), at(b.GBANotifiedAt), at(b.SubjectsInformedAt))); err != nil {
-				a.internalError(w, r, "breach register", err)
-				return
-			}
+			rows = append(rows, append(row, at(b.NotifiedAt), at(b.GBANotifiedAt), at(b.SubjectsInformedAt)))
 		}
-		if err := out.Close(); err != nil {
-			a.internalError(w, r, "breach register", err)
-			return
-		}
-		w.Header().Set("Content-Type", contentType)
-		w.Header().Set("Content-Disposition", `attachment; filename="datalekkenregister.`+format+`"`)
-		w.Header().Set("Cache-Control", "no-store")
-		w.Write(buf.Bytes())
+		a.serveTable(w, r, format, "datalekkenregister", head, rows)
 	}
 }

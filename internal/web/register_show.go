@@ -91,9 +91,11 @@ func (a *App) registerVersion(w http.ResponseWriter, r *http.Request) (rv store.
 // request's language.
 func (a *App) annexOf(r *http.Request, rv store.RegisterVersion) annex.Document {
 	t := tenantFrom(r.Context())
-	return annex.Build(annex.Input{Register: rv.Register, Version: rv.Version, Saved: datetime(rv.CreatedAt),
+	doc := annex.Build(annex.Input{Register: rv.Register, Version: rv.Version, Saved: datetime(rv.CreatedAt),
 		Generated: datetime(a.opts.Store.Now()), Controller: t.LegalName, KBO: tenant.FormatKBO(t.EnterpriseNumber)},
 		LangFrom(r.Context()))
+	a.addPlatformSubProcessors(r, &doc)
+	return doc
 }
 
 // registerShow shows the tenant's processing register (ViewRegister).

@@ -157,6 +157,19 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachCreate))))
 	mux.HandleFunc("GET /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachEdit))))
 	mux.HandleFunc("POST /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachUpdate))))
+	// Sub-processors (SUB-1…SUB-3): the controller's overview, its
+	// admins' decisions and the downloads (subproc_show.go); the platform's
+	// list and its announcements on the operators' realm (subproc_operator.go).
+	mux.HandleFunc("GET /{tenant}/admin/subprocessors", a.require(account.ViewSettings, a.subprocShow))
+	mux.HandleFunc("GET /{tenant}/admin/subprocessors.csv", a.require(account.ViewSettings, a.subprocDownload("csv")))
+	mux.HandleFunc("GET /{tenant}/admin/subprocessors.xlsx", a.require(account.ViewSettings, a.subprocDownload("xlsx")))
+	mux.HandleFunc("POST /{tenant}/admin/subprocessors/{id}/decide", a.require(account.ManageUsers, a.subprocDecide))
+	mux.HandleFunc("GET /{tenant}/subprocessors", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocsShow))))
+	mux.HandleFunc("POST /{tenant}/subprocessors", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocCreate))))
+	mux.HandleFunc("GET /{tenant}/subprocessors.csv", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorSubprocsDownload("csv"))))
+	mux.HandleFunc("GET /{tenant}/subprocessors.xlsx", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorSubprocsDownload("xlsx"))))
+	mux.HandleFunc("GET /{tenant}/subprocessors/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubproc))))
+	mux.HandleFunc("POST /{tenant}/subprocessors/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocAnnounce))))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of
 	// credentials (step-up), else via the confirmation page.
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,

@@ -85,6 +85,7 @@ var staffSections = []navSection{
 		{"staff.nav.admin.branding", "/admin/branding", account.ViewSettings},
 		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings},
 		{"staff.nav.admin.apikeys", "/admin/api-keys", account.ViewSettings},
+		{"subproc.nav", "/admin/subprocessors", account.ViewSettings},
 	}},
 }
 
