@@ -522,23 +522,10 @@ func (db *DB) AddFinding(ctx context.Context, actor audit.Actor, tenantID, id st
 	return f, err
 }
 
-// PlanAction is one action the supplier proposes.
-type PlanAction struct {
-	Text string
-	Due  time.Time
-}
-
-// SubmitPlan records the supplier's corrective-action plan for audit id
-// ("audits.plan.submit"), replacing a returned one, and mails the
-// controller. Each action needs its text and a due date not in the past;
-// *AuditValidationError names them action_<n>_text / action_<n>_due
-// (n from 1), nothing saved. ErrAuditState without findings or once
-// approved.
-func (db *DB) SubmitPlan(ctx context.Context, actor audit.Actor, tenantID, id string, actions []PlanAction, compose AuditMail) error {
-	if err := supplierOnly(actor); err != nil {
-		return err
-	}
-	now := db.now()
+// PlanProblems checks a plan at now: the lines kept (blank ones dropped)
+// and, per refused field (action_<n>_text, action_<n>_due, n from 1), its
+// message key.
+func PlanProblems(now time.Time, actions []PlanAction) ([]PlanAction, map[string]string) {
 	bad := map[string]string{}
 	var kept []PlanAction
 	for i, a := range actions {
@@ -563,6 +550,27 @@ func (db *DB) SubmitPlan(ctx context.Context, actor audit.Actor, tenantID, id st
 	if len(kept) == 0 {
 		bad["action_1_text"] = "audits.error.no_actions"
 	}
+	return kept, bad
+}
+
+// PlanAction is one action the supplier proposes.
+type PlanAction struct {
+	Text string
+	Due  time.Time
+}
+
+// SubmitPlan records the supplier's corrective-action plan for audit id
+// ("audits.plan.submit"), replacing a returned one, and mails the
+// controller. Each action needs its text and a due date not in the past;
+// *AuditValidationError names them action_<n>_text / action_<n>_due
+// (n from 1), nothing saved. ErrAuditState without findings or once
+// approved.
+func (db *DB) SubmitPlan(ctx context.Context, actor audit.Actor, tenantID, id string, actions []PlanAction, compose AuditMail) error {
+	if err := supplierOnly(actor); err != nil {
+		return err
+	}
+	now := db.now()
+	kept, bad := PlanProblems(now, actions)
 	if len(bad) > 0 {
 		return &AuditValidationError{bad}
 	}
@@ -796,4 +804,14 @@ func (db *DB) TenantsWithOpenAuditPlans(ctx context.Context) ([]string, error) {
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// RecordEvidencePack records that the controller downloaded the evidence
+// pack ("audits.evidence", ADT-1): how many files and the SHA-256 of its
+// manifest, so the pack handed out can be recognised later.
+func (db *DB) RecordEvidencePack(ctx context.Context, actor audit.Actor, tenantID string, files int, manifestSHA256 string) error {
+	return db.write(ctx, func(tx *Tx) error {
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "audits.evidence", ObjectType: "controller_audit",
+			Purpose: fmt.Sprintf("%d files, manifest sha256 %s", files, manifestSHA256)})
+	})
 }
