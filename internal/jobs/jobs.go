@@ -47,6 +47,7 @@ var Schedule = []Periodic{
 	{Kind: KindCheckpointPush, Every: time.Minute},
 	{Kind: KindRequestRemind, Every: time.Hour},
 	{Kind: KindBreachClock, Every: 5 * time.Minute},
+	{Kind: KindAuditPlanClock, Every: time.Hour},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -82,7 +83,8 @@ func Handlers() map[string]Handler {
 		KindCheckpointDigest: checkpointDigest,
 		KindCheckpointPush:   CheckpointPushHandler(nil, nil), // no allow-list: `kluis serve` puts its own in
 		KindRequestRemind:    requestRemind,
-		KindBreachClock:      BreachClockHandler(""), // no officer: `kluis serve` puts the configured one in
+		KindBreachClock:      BreachClockHandler(""),    // no officer: `kluis serve` puts the configured one in
+		KindAuditPlanClock:   AuditPlanClockHandler(""), // no base URL: `kluis serve` puts its own in
 	}
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/seal"
 	"github.com/kluis/kluis/internal/tenant"
 	"github.com/kluis/kluis/internal/workdays"
@@ -814,4 +815,32 @@ func (db *DB) RecordEvidencePack(ctx context.Context, actor audit.Actor, tenantI
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "audits.evidence", ObjectType: "controller_audit",
 			Purpose: fmt.Sprintf("%d files, manifest sha256 %s", files, manifestSHA256)})
 	})
+}
+
+// AuditMailer composes the mails about audits in the tenant's language, to
+// the controller ("announce", "plan", "overdue") or to the supplier
+// ("supplier.<event>"), each linking to the page of the side it goes to
+// under baseURL. Only the kind and dates are in the mail: scope, findings
+// and plan stay sealed in Kluis.
+func AuditMailer(baseURL string) AuditMail {
+	return func(t tenant.Tenant, c ControllerAudit, event string) OutgoingMail {
+		l, ok := locale.Parse(t.DefaultLang)
+		if !ok {
+			l = locale.NL
+		}
+		base := strings.TrimRight(baseURL, "/")
+		link := base + "/" + t.Slug + "/admin/audits/" + c.ID
+		if strings.HasPrefix(event, "supplier.") {
+			link = base + "/" + tenant.OperatorSlug + "/audits/" + t.Slug + "/" + c.ID
+		}
+		at := func(x time.Time) string { return x.In(workdays.Brussels).Format("02.01.2006 15:04") }
+		due := ""
+		if c.FindingsAt != nil {
+			due = at(c.PlanDue())
+		}
+		kind := strings.ToLower(locale.T(l, "audits.kind."+c.Kind))
+		return OutgoingMail{Lang: string(l),
+			Subject: locale.T(l, "audits.mail."+event+".subject", t.LegalName),
+			Body:    locale.T(l, "audits.mail."+event+".body", t.LegalName, kind, at(c.Date), due, link)}
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
-	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
 	"github.com/kluis/kluis/internal/workdays"
@@ -307,25 +306,7 @@ func (a *App) auditPlanDecide(w http.ResponseWriter, r *http.Request, me account
 	http.Redirect(w, r, "/"+t.Slug+"/admin/audits/"+r.PathValue("id")+"?done=decided#plan", http.StatusSeeOther)
 }
 
-// auditMail is a mail about an audit in the tenant's language, to the
-// controller ("announce", "plan", "overdue") or to the supplier
-// ("supplier.<event>"), linking to the page of the side it goes to.
+// auditMail is the store's composer with this site's address for links.
 func (a *App) auditMail(t tenant.Tenant, c store.ControllerAudit, event string) store.OutgoingMail {
-	l, ok := locale.Parse(t.DefaultLang)
-	if !ok {
-		l = locale.NL
-	}
-	base := strings.TrimRight(a.opts.BaseURL, "/")
-	link := base + "/" + t.Slug + "/admin/audits/" + c.ID
-	if strings.HasPrefix(event, "supplier.") {
-		link = base + "/" + tenant.OperatorSlug + "/audits/" + t.Slug + "/" + c.ID
-	}
-	kind := strings.ToLower(locale.T(l, "audits.kind."+c.Kind))
-	due := ""
-	if c.FindingsAt != nil {
-		due = datetime(c.PlanDue())
-	}
-	return store.OutgoingMail{Lang: string(l),
-		Subject: locale.T(l, "audits.mail."+event+".subject", t.LegalName),
-		Body:    locale.T(l, "audits.mail."+event+".body", t.LegalName, kind, datetime(c.Date), due, link)}
+	return store.AuditMailer(a.opts.BaseURL)(t, c, event)
 }
