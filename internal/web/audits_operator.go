@@ -97,19 +97,23 @@ func (a *App) operatorAuditStep(w http.ResponseWriter, r *http.Request, me accou
 	if !ok {
 		return
 	}
-	err := step(t.ID)
+	a.operatorAuditAfter(w, r, me, step(t.ID), done)
+}
+
+// operatorAuditAfter answers a supplier's step that ended in err: not
+// found, out of step with the audit (409, said on the page), failed, or
+// done — back to the page saying so.
+func (a *App) operatorAuditAfter(w http.ResponseWriter, r *http.Request, me account.User, err error, done string) {
 	switch {
 	case errors.Is(err, store.ErrNotFound):
 		a.notFound(w, r)
-		return
 	case errors.Is(err, store.ErrAuditState):
 		a.renderOperatorAudit(w, r, me, http.StatusConflict, fieldErrors{{"plan", a.t(r, "audits.error.state")}}, nil)
-		return
 	case err != nil:
 		a.internalError(w, r, "audit step", err)
-		return
+	default:
+		http.Redirect(w, r, operatorAuditPath(r)+"?done="+done, http.StatusSeeOther)
 	}
-	http.Redirect(w, r, operatorAuditPath(r)+"?done="+done, http.StatusSeeOther)
 }
 
 func (a *App) operatorAuditAcknowledge(w http.ResponseWriter, r *http.Request, me account.User) {
@@ -164,8 +168,7 @@ func (a *App) operatorAuditPlan(w http.ResponseWriter, r *http.Request, me accou
 			bad, err = ve.Fields, nil
 		}
 	}
-	switch {
-	case len(bad) > 0:
+	if len(bad) > 0 {
 		var order []string
 		for i := range rows {
 			tf, df := fmt.Sprintf("action_%d_text", i+1), fmt.Sprintf("action_%d_due", i+1)
@@ -180,15 +183,6 @@ func (a *App) operatorAuditPlan(w http.ResponseWriter, r *http.Request, me accou
 		}
 		a.renderOperatorAudit(w, r, me, http.StatusUnprocessableEntity, a.breachErrorsIn(r, bad, order), rows)
 		return
-	case errors.Is(err, store.ErrNotFound):
-		a.notFound(w, r)
-		return
-	case errors.Is(err, store.ErrAuditState):
-		a.renderOperatorAudit(w, r, me, http.StatusConflict, fieldErrors{{"plan", a.t(r, "audits.error.state")}}, nil)
-		return
-	case err != nil:
-		a.internalError(w, r, "submit plan", err)
-		return
 	}
-	http.Redirect(w, r, operatorAuditPath(r)+"?done=plan", http.StatusSeeOther)
+	a.operatorAuditAfter(w, r, me, err, "plan")
 }
