@@ -220,3 +220,55 @@ func TestClauseADT3_PlanWithinOneMonth(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseADT1_AuditTextSealedAtRestAndSidesKept: the scope, auditor,
+// findings, plan and reason (with the mails about them) are nowhere in the
+// database as plaintext; only the controller's own users announce, enter
+// findings and decide — not supplier staff, nor an operator working under
+// the controller's grant — only the supplier acknowledges and submits the
+// plan, and another tenant does not reach the audit.
+func TestClauseADT1_AuditTextSealedAtRestAndSidesKept(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		gent, admin := auditTenant(t, env)
+		brugge := newTenant(t, env, "brugge")
+		markers := []string{"MARKER-SCOPE-ad71", "MARKER-AUDITOR-ad71", "MARKER-FINDING-ad71", "MARKER-DESC-ad71", "MARKER-ACTION-ad71", "MARKER-REASON-ad71"}
+		in := store.AuditAnnouncement{Kind: store.AuditDocument, Date: env.Clock.Now().Add(48 * time.Hour), Scope: markers[0], Auditor: markers[1]}
+		granted := admin
+		granted.OnBehalfOf = "op-test"
+		for _, actor := range []audit.Actor{operator, granted} {
+			if _, err := env.DB.AnnounceAudit(ctx, actor, gent.ID, in, auditMail); !errors.Is(err, store.ErrControllerOnly) {
+				t.Fatalf("%+v announced an audit: %v", actor, err)
+			}
+		}
+		c, err := env.DB.AnnounceAudit(ctx, admin, gent.ID, in, auditMail)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.AuditByID(ctx, admin, brugge.ID, c.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("another tenant reached the audit: %v", err)
+		}
+		if _, err := env.DB.AddFinding(ctx, operator, gent.ID, c.ID, store.AuditFinding{Title: "x", Severity: "low", Description: "y"}); !errors.Is(err, store.ErrControllerOnly) {
+			t.Fatalf("the supplier entered a finding: %v", err)
+		}
+		if _, err := env.DB.AddFinding(ctx, admin, gent.ID, c.ID, store.AuditFinding{Title: markers[2], Severity: "medium", Description: markers[3]}); err != nil {
+			t.Fatal(err)
+		}
+		plan := []store.PlanAction{{Text: markers[4], Due: env.Clock.Now().Add(30 * 24 * time.Hour)}}
+		if err := env.DB.SubmitPlan(ctx, admin, gent.ID, c.ID, plan, auditMail); err == nil {
+			t.Fatal("the controller submitted the supplier's plan")
+		}
+		if err := env.DB.SubmitPlan(ctx, operator, gent.ID, c.ID, plan, auditMail); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.DecidePlan(ctx, admin, gent.ID, c.ID, false, markers[5], auditMail); err != nil {
+			t.Fatal(err)
+		}
+		got, err := env.DB.AuditByID(ctx, admin, gent.ID, c.ID)
+		if err != nil || got.Scope != markers[0] || got.Findings[0].Description != markers[3] || got.Actions[0].Text != markers[4] || got.PlanReason != markers[5] {
+			t.Fatalf("read back %+v, %v", got, err)
+		}
+		if found := storetest.FindPlaintext(t, env, "Gemeente gent", markers...); len(found) > 0 {
+			t.Fatalf("plaintext at rest: %v", found)
+		}
+	})
+}
