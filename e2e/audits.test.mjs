@@ -6,6 +6,7 @@
 // action done. axe on every page, nl and fr; screenshots desktop and phone.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import {
   KluisServer, activate, enrolTOTP, expectNoAxeViolations, invite, launchChromium, login, makeArtifactsDir, shot, submit,
 } from './harness.mjs';
@@ -135,6 +136,16 @@ test('audits: announced by the controller, acknowledged and answered with a plan
     assert.equal(response.status(), 200);
     await bothLanguages(op, `/operator/audits/demo/${id}`, 'audits-operator-done');
     await bothLanguages(admin, '/demo/admin/audits', 'audits-list');
+
+    // The evidence pack: the demo's register and annex 1 are in it, with the README and manifest.
+    await admin.goto(`${baseURL}/demo/admin/audits`);
+    const [download] = await Promise.all([admin.waitForEvent('download'), admin.click('main a[href$="/evidence.zip"]')]);
+    assert.match(download.suggestedFilename(), /^evidence-demo-\d{4}-\d{2}-\d{2}\.zip$/);
+    const zip = readFileSync(await download.path()).toString('latin1');
+    for (const name of ['README.txt', 'MANIFEST.sha256', 'register.yaml', 'annex-1.pdf', 'breach-register.csv', 'staff-with-access.csv',
+      'grants.csv', 'retention-runs.csv', 'checkpoints/verification-key.txt']) {
+      assert.ok(zip.includes(name), `the evidence pack has no ${name}`);
+    }
     await bothLanguages(admin, href, 'audits-show');
   } finally {
     await opCtx.close();
