@@ -795,16 +795,7 @@ func (db *DB) TenantsWithOpenAuditPlans(ctx context.Context) ([]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("tenants with open audit plans: %w", err)
 	}
-	defer rows.Close()
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return scanStrings(rows)
 }
 
 // RecordEvidencePack records that the controller downloaded the evidence
