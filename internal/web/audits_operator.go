@@ -18,8 +18,9 @@ import (
 // log, as for breaches.
 
 type operatorAuditsPage struct {
-	Slug string
-	Rows []auditRow
+	Slug  string
+	Realm bool
+	Rows  []auditRow
 }
 
 // operatorAuditsShow lists the audits of every controller, without their
@@ -30,7 +31,7 @@ func (a *App) operatorAuditsShow(w http.ResponseWriter, r *http.Request, me acco
 		a.internalError(w, r, "operator audits", err)
 		return
 	}
-	p := operatorAuditsPage{Slug: tenantFrom(r.Context()).Slug}
+	p := operatorAuditsPage{Slug: tenantFrom(r.Context()).Slug, Realm: true}
 	now := a.opts.Store.Now()
 	for _, o := range list {
 		row := auditRow{ID: o.ID, Kind: a.t(r, "audits.kind."+o.Kind), Date: datetime(o.Date), Acknowledged: a.t(r, "audits.ack.none"),

@@ -30,6 +30,7 @@ type auditRow struct {
 
 type auditsPage struct {
 	Slug, TenantName string
+	Realm            bool // false: the controller's list
 	CanHandle        bool
 	Rows             []auditRow
 	Done             string
