@@ -261,6 +261,20 @@ var actions = []Action{
 	{Code: "subprocessor.refused", Group: GroupSupplier, MayFail: true},
 	{Code: "subprocessor.export", Group: GroupSupplier},
 
+	// Audits by the controller (ADT-1…ADT-3): the object is the audit; its
+	// scope, auditor, findings and plan are sealed.
+	{Code: "audits.announce", Group: GroupPrivacy},
+	{Code: "audits.acknowledge", Group: GroupPrivacy},
+	{Code: "audits.list", Group: GroupPrivacy},
+	{Code: "audits.read", Group: GroupPrivacy},
+	{Code: "audits.finding", Group: GroupPrivacy},
+	{Code: "audits.plan.submit", Group: GroupPrivacy},
+	{Code: "audits.plan.approve", Group: GroupPrivacy},
+	{Code: "audits.plan.return", Group: GroupPrivacy},
+	{Code: "audits.plan.warn", Group: GroupPrivacy},
+	{Code: "audits.action.done", Group: GroupPrivacy},
+	{Code: "audits.evidence", Group: GroupPrivacy},
+
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
 	// The retention engine (SEC-1): one event per chunk, category and

@@ -129,6 +129,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindAuditCheckpoint] = jobs.CheckpointHandler(cfg.CheckpointKeyName())
 		handlers[jobs.KindAuditPrune] = jobs.PruneHandler(cfg.CheckpointKeyName())
 		handlers[jobs.KindBreachClock] = jobs.BreachClockHandler(cfg.SecurityOfficer)
+		handlers[jobs.KindAuditPlanClock] = jobs.AuditPlanClockHandler(cfg.BaseURL)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

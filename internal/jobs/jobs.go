@@ -48,6 +48,7 @@ var Schedule = []Periodic{
 	{Kind: KindRequestRemind, Every: time.Hour},
 	{Kind: KindBreachClock, Every: 5 * time.Minute},
 	{Kind: KindBreachAttempts, Every: 5 * time.Minute},
+	{Kind: KindAuditPlanClock, Every: time.Hour},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -85,6 +86,7 @@ func Handlers() map[string]Handler {
 		KindRequestRemind:    requestRemind,
 		KindBreachClock:      BreachClockHandler(""), // no officer: `kluis serve` puts the configured one in
 		KindBreachAttempts:   breachAttempts,
+		KindAuditPlanClock:   AuditPlanClockHandler(""), // no base URL: `kluis serve` puts its own in
 	}
 }
 

@@ -148,6 +148,12 @@ var RetentionInventory = []RetentionEntry{
 		Why: "the breach register is the controller's documentation of every breach, its effects and the measures taken (art. 33(5) GDPR, accountability; BRE-1…BRE-5): kept, every version, as long as the audit log"},
 	{Table: "subprocessor_tenants", Columns: []string{"objection"}, Rule: RuleKept,
 		Why: "the controller's objection to a sub-processor (SUB-2) is evidence of its authorisation under the agreement: kept as long as the audit log"},
+	{Table: "controller_audits", Columns: []string{"details", "plan_reason"}, Rule: RuleKept,
+		Why: "an audit's announcement (scope, auditor) and the controller's reason for returning a plan are the proof that the controller audited and the processor answered (ADT-1…ADT-3, art. 28(3)(h) GDPR, accountability): kept as long as the audit log"},
+	{Table: "controller_audit_findings", Columns: []string{"content"}, Rule: RuleKept,
+		Why: "the deficiencies an audit found are the basis of the corrective-action plan and its follow-up (ADT-3): kept as accountability evidence, as long as the audit log"},
+	{Table: "controller_audit_actions", Columns: []string{"content"}, Rule: RuleKept,
+		Why: "the corrective actions and when each was done show the processor carried out the approved plan on time (ADT-3): kept as accountability evidence, as long as the audit log"},
 }
 
 // NotPersonalColumns are the byte columns and personally named columns

@@ -205,6 +205,34 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/breaches/{slug}/{id}", "POST", "/gent/breaches/gent/nope", "description=x", map[string]int{"*": 404}},
 		{"POST /{tenant}/breaches/{slug}/{id}", "POST", "/operator/breaches/gent/nope", "description=x&discovered_at=01.01.2020+10%3A00",
 			map[string]int{"*": 303, "operator-no-grant": 404}},
+		// Audits (ADT-1…ADT-3): the controller's admins and DPO see them,
+		// download the evidence pack, announce (an empty form is refused
+		// field by field: 422), enter findings and decide on plans;
+		// unknown audits are 404s that change nothing. The supplier's
+		// side lives in the operators' realm only.
+		{"GET /{tenant}/admin/audits", "GET", "/gent/admin/audits", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/audits/evidence.zip", "GET", "/gent/admin/audits/evidence.zip", "", map[string]int{"*": 303, "user": 403, "admin": 200,
+			"dpo": 200}},
+		{"GET /{tenant}/admin/audits/new", "GET", "/gent/admin/audits/new", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/audits/new", "POST", "/gent/admin/audits/new", "kind=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
+		{"GET /{tenant}/admin/audits/{id}", "GET", "/gent/admin/audits/nope", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"POST /{tenant}/admin/audits/{id}/findings", "POST", "/gent/admin/audits/nope/findings", "title=x&severity=low&description=y",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"POST /{tenant}/admin/audits/{id}/plan", "POST", "/gent/admin/audits/nope/plan", "decision=approve",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/audits", "GET", "/gent/audits", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/audits", "GET", "/operator/audits", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"GET /{tenant}/audits/{slug}/{id}", "GET", "/gent/audits/gent/nope", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/audits/{slug}/{id}", "GET", "/operator/audits/gent/nope", "", map[string]int{"*": 303, "operator-no-grant": 404}},
+		{"POST /{tenant}/audits/{slug}/{id}/acknowledge", "POST", "/gent/audits/gent/nope/acknowledge", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/audits/{slug}/{id}/acknowledge", "POST", "/operator/audits/gent/nope/acknowledge", "",
+			map[string]int{"*": 303, "operator-no-grant": 404}},
+		{"POST /{tenant}/audits/{slug}/{id}/plan", "POST", "/gent/audits/gent/nope/plan", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/audits/{slug}/{id}/plan", "POST", "/operator/audits/gent/nope/plan", "action_1_text=x&action_1_due=01.01.2099",
+			map[string]int{"*": 303, "operator-no-grant": 404}},
+		{"POST /{tenant}/audits/{slug}/{id}/actions/{action}/done", "POST", "/gent/audits/gent/nope/actions/x/done", "", map[string]int{"*": 404}},
+		{"POST /{tenant}/audits/{slug}/{id}/actions/{action}/done", "POST", "/operator/audits/gent/nope/actions/x/done", "",
+			map[string]int{"*": 303, "operator-no-grant": 404}},
 		// Step-up confirmation and the user's own sessions: every signed-in
 		// user who is not pending (an empty password: 422 proves the user
 		// got through to validation, and nothing is counted). An unknown

@@ -170,6 +170,24 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/subprocessors.xlsx", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorSubprocsDownload("xlsx"))))
 	mux.HandleFunc("GET /{tenant}/subprocessors/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubproc))))
 	mux.HandleFunc("POST /{tenant}/subprocessors/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocAnnounce))))
+	// Audits by the controller (ADT-1…ADT-3): its admins and DPO announce
+	// them, enter findings, decide on the plan and download the evidence
+	// pack (audits_show.go, audits_evidence.go); the supplier acknowledges,
+	// submits the plan and tracks its actions from the operators' realm
+	// (audits_operator.go).
+	mux.HandleFunc("GET /{tenant}/admin/audits", a.require(account.ViewRequests, a.auditsList))
+	mux.HandleFunc("GET /{tenant}/admin/audits/evidence.zip", a.require(account.ViewRequests, a.evidencePack))
+	mux.HandleFunc("GET /{tenant}/admin/audits/new", a.require(account.HandleRequests, a.auditNew))
+	mux.HandleFunc("POST /{tenant}/admin/audits/new", a.require(account.HandleRequests, a.auditCreate))
+	mux.HandleFunc("GET /{tenant}/admin/audits/{id}", a.require(account.ViewRequests, a.ctlAuditShow))
+	mux.HandleFunc("POST /{tenant}/admin/audits/{id}/findings", a.require(account.HandleRequests, a.auditFindingCreate))
+	mux.HandleFunc("POST /{tenant}/admin/audits/{id}/plan", a.require(account.HandleRequests, a.auditPlanDecide))
+	mux.HandleFunc("GET /{tenant}/audits", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditsShow))))
+	mux.HandleFunc("GET /{tenant}/audits/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditShow))))
+	mux.HandleFunc("POST /{tenant}/audits/{slug}/{id}/acknowledge", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditAcknowledge))))
+	mux.HandleFunc("POST /{tenant}/audits/{slug}/{id}/plan", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditPlan))))
+	mux.HandleFunc("POST /{tenant}/audits/{slug}/{id}/actions/{action}/done", a.realmOnly(a.require(account.ManageOwnAccount,
+		realmPage(a.operatorAuditActionDone))))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of
 	// credentials (step-up), else via the confirmation page.
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,

@@ -46,6 +46,9 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/breaches/{id}":              "/gent/admin/breaches/{breach}",
 	"GET /{tenant}/admin/breaches/{id}/edit":         "/gent/admin/breaches/{breach}/edit",
 	"GET /{tenant}/admin/breaches/{id}/scope":        "/gent/admin/breaches/{breach}/scope",
+	"GET /{tenant}/admin/audits":                     "/gent/admin/audits",
+	"GET /{tenant}/admin/audits/new":                 "/gent/admin/audits/new",
+	"GET /{tenant}/admin/audits/{id}":                "/gent/admin/audits/{audit}",
 	"GET /{tenant}/admin/audit/checkpoints":          "/gent/admin/audit/checkpoints",
 	"GET /{tenant}/admin/stats":                      "/gent/admin/stats",
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
@@ -82,6 +85,7 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/admin/subprocessors.csv":             true,
 	"GET /{tenant}/admin/subprocessors.xlsx":            true,
 	"GET /{tenant}/admin/breaches/{id}/pdf":             true,
+	"GET /{tenant}/admin/audits/evidence.zip":           true,
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
@@ -126,7 +130,12 @@ func TestStaffPagesRenderInTheLayout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fill := strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin, "{breach}", b.ID)
+		c, err := env.DB.AnnounceAudit(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, store.AuditAnnouncement{Kind: store.AuditDocument,
+			Date: env.Clock.Now().Add(48 * time.Hour), Scope: "Register", Auditor: "DPO"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fill := strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin, "{breach}", b.ID, "{audit}", c.ID)
 
 		for _, p := range fe.app.patterns {
 			method, path, _ := strings.Cut(p, " ")
