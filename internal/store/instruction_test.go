@@ -177,7 +177,9 @@ func TestClauseREG5_ControllerToldBeforeDisclosure(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		step := func(s, text string) error { return env.DB.AuthorityStep(ctx, supplier, gent.ID, ar.ID, s, text, dutyMail) }
+		step := func(s, text string) error {
+			return env.DB.AuthorityStep(ctx, supplier, gent.ID, ar.ID, s, text, dutyMail)
+		}
 		if err := step(store.AuthorityDisclose, "Lijst van dossiers"); !errors.Is(err, store.ErrDutyState) {
 			t.Fatalf("disclosed before the assessment: %v", err)
 		}
@@ -239,7 +241,9 @@ func TestClauseREG5_ProhibitionRecordedThenShownLater(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		step := func(s, text string) error { return env.DB.AuthorityStep(ctx, supplier, gent.ID, ar.ID, s, text, dutyMail) }
+		step := func(s, text string) error {
+			return env.DB.AuthorityStep(ctx, supplier, gent.ID, ar.ID, s, text, dutyMail)
+		}
 		if err := step(store.AuthorityAssess, "Rechtsgeldig"); err != nil {
 			t.Fatal(err)
 		}

@@ -234,4 +234,3 @@ func (db *DB) ReadOrgFacts(ctx context.Context, actor audit.Actor, tenantID stri
 	}
 	return out, nil
 }
-
