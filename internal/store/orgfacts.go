@@ -234,3 +234,8 @@ func (db *DB) ReadOrgFacts(ctx context.Context, actor audit.Actor, tenantID stri
 	}
 	return out, nil
 }
+
+// ValidateOrgFact refuses f field by field as DeclareOrgFact would, without
+// saving (the staff member's existence aside): a form whose date could not
+// be read still learns what else is missing.
+func ValidateOrgFact(f OrgFact, now time.Time) error { return f.validate(now) }

@@ -188,6 +188,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"POST /{tenant}/admin/breaches/{id}/notice", "POST", "/gent/admin/breaches/nope/notice", "notice=gba&gba_at=01.01.2020+10%3A00",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		// The supplier's declarations (ORG-1…ORG-5): every controller's
+		// admins and DPO read them; only the operators' realm declares
+		// (an empty form is refused field by field, 422).
+		{"GET /{tenant}/admin/organisation", "GET", "/gent/admin/organisation", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/organisation", "GET", "/gent/organisation", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/organisation", "GET", "/operator/organisation", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/organisation", "POST", "/gent/organisation", "kind=dpo", map[string]int{"*": 404}},
+		{"POST /{tenant}/organisation", "POST", "/operator/organisation", "kind=dpo", map[string]int{"*": 303, "operator-no-grant": 422}},
 		{"GET /{tenant}/breaches", "GET", "/gent/breaches", "", map[string]int{"*": 404}},
 		{"GET /{tenant}/breaches", "GET", "/operator/breaches", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"GET /{tenant}/breaches/new", "GET", "/gent/breaches/new", "", map[string]int{"*": 404}},

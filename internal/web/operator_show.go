@@ -16,7 +16,8 @@ import (
 // Supplier operators sign in on the realm at /operator/ with the ordinary
 // identity pages (login, MFA, activation, reset). Everything else of a
 // tenant's pages does not exist there: realmPaths lists what does.
-var realmPaths = []string{"login", "logout", "activate/", "activated", "account/", "password/", "signed-in", "maintenance", "breaches"}
+var realmPaths = []string{"login", "logout", "activate/", "activated", "account/", "password/", "signed-in", "maintenance", "breaches",
+	"organisation", "instructions", "authority"}
 
 // realmAllows reports whether the path (below /operator/) is one of the
 // identity pages the operators' realm serves.

@@ -155,6 +155,11 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachCreate))))
 	mux.HandleFunc("GET /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachEdit))))
 	mux.HandleFunc("POST /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachUpdate))))
+	// The supplier's organisational declarations (ORG-1…ORG-5): declared
+	// in the operators' realm, read by every controller.
+	mux.HandleFunc("GET /{tenant}/admin/organisation", a.require(account.ViewAudit, a.orgShow))
+	mux.HandleFunc("GET /{tenant}/organisation", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorOrgShow))))
+	mux.HandleFunc("POST /{tenant}/organisation", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorOrgDeclare))))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of
 	// credentials (step-up), else via the confirmation page.
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,

@@ -32,6 +32,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/users/{id}":                 "/gent/admin/users/{user}",
 	"GET /{tenant}/admin/operators":                  "/gent/admin/operators",
 	"GET /{tenant}/admin/operators/staff":            "/gent/admin/operators/staff",
+	"GET /{tenant}/admin/organisation":               "/gent/admin/organisation",
 	"GET /{tenant}/admin/audit/platform":             "/gent/admin/audit/platform",
 	"GET /{tenant}/inbox":                            "/gent/inbox",
 	"GET /{tenant}/inbox/submissions/{id}":           "/gent/inbox/submissions/{sub}",
