@@ -70,6 +70,30 @@ func (db *DB) RecordAuthorityRequest(ctx context.Context, actor audit.Actor, ten
 		return AuthorityRequest{}, err
 	}
 	now := db.now()
+	v, err := in.validate(now)
+	if err != nil {
+		return AuthorityRequest{}, err
+	}
+	v["asked"] = in.Asked
+	v["received_at"], v["deadline"] = in.ReceivedAt.UTC().Format(time.RFC3339), in.Deadline.UTC().Format(time.RFC3339)
+	ar := AuthorityRequest{ID: newID(now), ReceivedAt: in.ReceivedAt, Deadline: in.Deadline, Status: AuthorityReceived, CreatedAt: now,
+		Authority: v["authority"], LegalBasis: v["legal_basis"], Asked: v["asked"]}
+	err = db.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`INSERT INTO authority_requests (id, tenant_id, received_at, deadline, status, created_at, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $6)`, ar.ID, tenantID, micros(in.ReceivedAt), micros(in.Deadline), ar.Status, micros(now)); err != nil {
+			return err
+		}
+		_, err := tx.addDutyStep(actor, tenantID, "authority", ar.ID, "record", "authority.record", v, nil)
+		return err
+	})
+	if err != nil {
+		return AuthorityRequest{}, fmt.Errorf("record authority request: %w", err)
+	}
+	return ar, nil
+}
+
+// validate refuses in field by field; it returns the trimmed texts.
+func (in AuthorityInput) validate(now time.Time) (map[string]string, error) {
 	v := trimAll(map[string]string{"authority": in.Authority, "legal_basis": in.LegalBasis, "asked": in.Asked})
 	bad := map[string]string{}
 	required(bad, "instr.error.required", v, "authority", "legal_basis", "asked")
@@ -85,25 +109,14 @@ func (db *DB) RecordAuthorityRequest(ctx context.Context, actor audit.Actor, ten
 	case !in.ReceivedAt.IsZero() && !in.Deadline.After(in.ReceivedAt):
 		bad["deadline"] = "instr.error.deadline_before"
 	}
-	if err := refuse(bad); err != nil {
-		return AuthorityRequest{}, err
-	}
-	v["asked"] = in.Asked
-	v["received_at"], v["deadline"] = in.ReceivedAt.UTC().Format(time.RFC3339), in.Deadline.UTC().Format(time.RFC3339)
-	ar := AuthorityRequest{ID: newID(now), ReceivedAt: in.ReceivedAt, Deadline: in.Deadline, Status: AuthorityReceived, CreatedAt: now,
-		Authority: v["authority"], LegalBasis: v["legal_basis"], Asked: v["asked"]}
-	err := db.write(ctx, func(tx *Tx) error {
-		if _, err := tx.exec(`INSERT INTO authority_requests (id, tenant_id, received_at, deadline, status, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $6)`, ar.ID, tenantID, micros(in.ReceivedAt), micros(in.Deadline), ar.Status, micros(now)); err != nil {
-			return err
-		}
-		_, err := tx.addDutyStep(actor, tenantID, "authority", ar.ID, "record", "authority.record", v, nil)
-		return err
-	})
-	if err != nil {
-		return AuthorityRequest{}, fmt.Errorf("record authority request: %w", err)
-	}
-	return ar, nil
+	return v, refuse(bad)
+}
+
+// ValidateAuthorityInput refuses in field by field as
+// RecordAuthorityRequest would, without saving.
+func ValidateAuthorityInput(in AuthorityInput, now time.Time) error {
+	_, err := in.validate(now)
+	return err
 }
 
 const authorityColumns = `id, received_at, deadline, status, assessed_at, notified_at, prohibited, disclosed_at, created_at`

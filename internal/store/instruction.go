@@ -278,3 +278,11 @@ func (db *DB) Instructions(ctx context.Context, actor audit.Actor, tenantID stri
 	}
 	return out, nil
 }
+
+// ValidateInstruction refuses in field by field as RecordInstruction
+// would, without saving: a form whose date could not be read still learns
+// what else is missing.
+func ValidateInstruction(in InstructionInput, now time.Time) error {
+	_, err := in.validate(now)
+	return err
+}

@@ -69,6 +69,8 @@ var staffSections = []navSection{
 		{"dsr.nav.new", "/admin/requests/new", account.FileRequests},
 		{"portal.nav.reports", "/admin/access-reports", account.HandleRequests},
 		{"breach.nav.list", "/admin/breaches", account.ViewRequests},
+		{"instr.nav.instructions", "/admin/instructions", account.ViewRequests},
+		{"instr.nav.authority", "/admin/authority-requests", account.ViewRequests},
 	}},
 	{"log", "staff.nav.log", []navPage{
 		{"staff.nav.log.events", "/admin/audit", account.ViewAudit},
