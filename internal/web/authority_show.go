@@ -9,7 +9,7 @@ import (
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
-	)
+)
 
 // Authorities' requests for data (REG-5): supplier staff record and handle
 // them on /operator/authority?tenant=…, one step at a time, in the order
@@ -215,4 +215,3 @@ func (a *App) operatorAuthorityStep(w http.ResponseWriter, r *http.Request, me a
 	}
 	a.renderAuthority(w, r, actor, t, true, http.StatusUnprocessableEntity, id, values, msgs, summary)
 }
-

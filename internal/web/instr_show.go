@@ -297,4 +297,3 @@ func (a *App) operatorInstructionFlag(w http.ResponseWriter, r *http.Request, me
 	}
 	a.renderInstructions(w, r, breachOperatorActor(me, r), t, true, true, http.StatusUnprocessableEntity, id, values, msgs, summary)
 }
-
