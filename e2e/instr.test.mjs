@@ -105,11 +105,13 @@ test('instr: declarations, authority requests and a flagged instruction', { time
     await op.fill(`${stepForm} textarea[name=text]`, 'Rechtsgeldig, beperkt tot één dossier.');
     response = await submit(op, `${stepForm} button[type=submit]`);
     assert.equal(response.status(), 200);
-    await op.selectOption(`${stepForm} select[name=step]`, 'disclose');
-    await op.fill(`${stepForm} textarea[name=text]`, 'Dossier 31');
+    // Before the controller was told, a disclosure is not offered (and the server refuses it: web tests).
+    assert.deepEqual(await op.locator(`${stepForm} select[name=step] option`).evaluateAll((os) => os.map((o) => o.value)),
+      ['', 'assess', 'notify', 'prohibit']);
     response = await submit(op, `${stepForm} button[type=submit]`);
-    assert.equal(response.status(), 422, 'a disclosure before the controller was told');
-    await expectNoAxeViolations(op, 'the refused disclosure');
+    assert.equal(response.status(), 422, 'no step chosen');
+    assert.deepEqual(await op.locator('.error-summary a').evaluateAll((as) => as.map((a) => a.getAttribute('href'))).then((h) => h.length), 1);
+    await expectNoAxeViolations(op, 'the refused step');
     await shot(op, 'instr-authority-refused-nl');
     await op.selectOption(`${stepForm} select[name=step]`, 'notify');
     await op.fill(`${stepForm} textarea[name=text]`, 'De politie vraagt dossier 31; antwoord binnen tien dagen.');

@@ -180,7 +180,7 @@ func (db *DB) AuthorityStep(ctx context.Context, actor audit.Actor, tenantID, id
 		if err != nil {
 			return err
 		}
-		if !authorityStepAllowed(ar, step) {
+		if !ar.Allows(step) {
 			return ErrDutyState
 		}
 		now := micros(tx.db.now())
@@ -213,8 +213,8 @@ func (db *DB) AuthorityStep(ctx context.Context, actor audit.Actor, tenantID, id
 	return nil
 }
 
-// authorityStepAllowed is REG-5's order.
-func authorityStepAllowed(ar AuthorityRequest, step string) bool {
+// Allows reports whether step may follow now: REG-5's order.
+func (ar AuthorityRequest) Allows(step string) bool {
 	if step == AuthorityLift {
 		return ar.Prohibited // also after the disclosure: the controller is told then
 	}

@@ -106,30 +106,11 @@ func (tx *Tx) addDutyStep(actor audit.Actor, tenantID, parentKind, parentID, kin
 // keeps the proof on the step (REG-3: at once; REG-5: before any
 // disclosure).
 func (tx *Tx) notifyDuty(actor audit.Actor, tenantID, parentID string, s *DutyStep, compose DutyMail) error {
-	t, err := tx.openContact(tenantID, actor, "notification to the controller")
+	to, sum, err := tx.mailController(actor, tenantID, "duty."+s.Kind, "notification to the controller", func(t tenant.Tenant) OutgoingMail { return compose(t, s.Kind, parentID) })
 	if err != nil {
 		return err
 	}
-	to, err := tx.breachRecipients(tenantID, t.DPOEmail)
-	if err != nil {
-		return err
-	}
-	if len(to) == 0 {
-		return errors.New("the controller has no address to notify")
-	}
-	m := compose(t, s.Kind, parentID)
-	m.To, m.Kind = to[0], "duty."+s.Kind
-	if m, err = tx.finalMail(tenantID, m); err != nil {
-		return err
-	}
-	sum := sha256.Sum256([]byte(m.Subject + "\n\n" + m.Body))
-	s.NotifiedTo, s.MailSHA256 = to, hex.EncodeToString(sum[:])
-	for _, addr := range to {
-		m.To = addr
-		if _, err := tx.queueFinalMail(tenantID, m, actor); err != nil {
-			return err
-		}
-	}
+	s.NotifiedTo, s.MailSHA256 = to, sum
 	list, _ := json.Marshal(to)
 	sealedTo, err := tx.db.keys.Seal(tenantID, dutyToAD(tenantID, parentID, s.Seq), list)
 	if err != nil {
@@ -138,6 +119,38 @@ func (tx *Tx) notifyDuty(actor audit.Actor, tenantID, parentID string, s *DutySt
 	_, err = tx.exec(`UPDATE duty_steps SET notified_to = $1, mail_sha256 = $2 WHERE parent_id = $3 AND seq = $4`,
 		sealedTo, s.MailSHA256, parentID, s.Seq)
 	return err
+}
+
+// mailController queues the mail compose makes, of kind, to the
+// controller's DPO and each active admin (its contact read for purpose),
+// and returns the addresses and the
+// hex SHA-256 of the mail as delivered (its subject, a blank line and its
+// body): the proof of a notification (BRE-1, REG-3, REG-5).
+func (tx *Tx) mailController(actor audit.Actor, tenantID, kind, purpose string, compose func(tenant.Tenant) OutgoingMail) ([]string, string, error) {
+	t, err := tx.openContact(tenantID, actor, purpose)
+	if err != nil {
+		return nil, "", err
+	}
+	to, err := tx.breachRecipients(tenantID, t.DPOEmail)
+	if err != nil {
+		return nil, "", err
+	}
+	if len(to) == 0 {
+		return nil, "", errors.New("the controller has no address to notify")
+	}
+	m := compose(t)
+	m.To, m.Kind = to[0], kind
+	if m, err = tx.finalMail(tenantID, m); err != nil {
+		return nil, "", err
+	}
+	sum := sha256.Sum256([]byte(m.Subject + "\n\n" + m.Body))
+	for _, addr := range to {
+		m.To = addr
+		if _, err := tx.queueFinalMail(tenantID, m, actor); err != nil {
+			return nil, "", err
+		}
+	}
+	return to, hex.EncodeToString(sum[:]), nil
 }
 
 // dutySteps opens the history of parentID, oldest first.

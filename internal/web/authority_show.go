@@ -47,13 +47,16 @@ func (a *App) renderAuthority(w http.ResponseWriter, r *http.Request, actor audi
 		}
 		for _, ar := range list {
 			v := authorityView{AuthorityRequest: ar, Steps: a.dutySteps(r, ar.Steps)}
-			if realm && ar.DisclosedAt == nil || realm && ar.Prohibited {
+			if realm && (ar.DisclosedAt == nil || ar.Prohibited) {
 				vals, es := map[string]string{}, map[string]string{}
 				if form == ar.ID {
 					vals, es = values, errs
 				}
 				step := instrInput{ID: ar.ID + "-step", Name: "step", Label: a.t(r, "instr.field.step"), Kind: "select", Error: es["step"]}
 				for _, s := range []string{"", store.AuthorityAssess, store.AuthorityNotify, store.AuthorityProhibit, store.AuthorityLift, store.AuthorityDisclose} {
+					if s != "" && !ar.Allows(s) {
+						continue // only the steps that may follow now are offered; the store refuses the others
+					}
 					step.Options = append(step.Options, breachChoice{Value: s, Label: a.t(r, "instr.stepchoice."+answerKey(s)), Checked: vals["step"] == s})
 				}
 				text := a.instrField(r, ar.ID, "text", "textarea", false, vals, es)
@@ -65,15 +68,10 @@ func (a *App) renderAuthority(w http.ResponseWriter, r *http.Request, actor audi
 		}
 	}
 	if realm {
-		ts, err := a.opts.Store.Tenants(r.Context())
-		if err != nil {
+		var err error
+		if p.Tenants, err = a.realmTenantOptions(r, t.Slug); err != nil {
 			a.internalError(w, r, "tenants", err)
 			return
-		}
-		for _, x := range ts {
-			if x.Status == tenant.StatusActive && !x.IsPlatform() {
-				p.Tenants = append(p.Tenants, tenantOption{x.Slug, x.LegalName, x.Slug == t.Slug})
-			}
 		}
 		if t.ID != "" {
 			vals, es := map[string]string{}, map[string]string{}

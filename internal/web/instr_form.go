@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 	"github.com/kluis/kluis/internal/workdays"
 )
 
@@ -24,14 +25,23 @@ type instrInput struct {
 
 // DescribedBy is the input's aria-describedby: its hint and its error.
 func (in instrInput) DescribedBy() string {
-	var ids []string
-	if in.Hint != "" {
-		ids = append(ids, in.ID+"-hint")
+	return breachInput{ID: in.ID, Hint: in.Hint, Error: in.Error}.DescribedBy()
+}
+
+// realmTenantOptions are the controllers a realm page may choose, the one
+// with slug selected.
+func (a *App) realmTenantOptions(r *http.Request, slug string) ([]tenantOption, error) {
+	ts, err := a.opts.Store.Tenants(r.Context())
+	if err != nil {
+		return nil, err
 	}
-	if in.Error != "" {
-		ids = append(ids, in.ID+"-error")
+	var out []tenantOption
+	for _, x := range ts {
+		if x.Status == tenant.StatusActive && !x.IsPlatform() {
+			out = append(out, tenantOption{x.Slug, x.LegalName, x.Slug == slug})
+		}
 	}
-	return strings.Join(ids, " ")
+	return out, nil
 }
 
 // instrForm is one form of a page: where it posts, its inputs, its button.

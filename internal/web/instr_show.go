@@ -137,15 +137,10 @@ func (a *App) renderInstructions(w http.ResponseWriter, r *http.Request, actor a
 		}
 	}
 	if realm {
-		ts, err := a.opts.Store.Tenants(r.Context())
-		if err != nil {
+		var err error
+		if p.Tenants, err = a.realmTenantOptions(r, t.Slug); err != nil {
 			a.internalError(w, r, "tenants", err)
 			return
-		}
-		for _, x := range ts {
-			if x.Status == tenant.StatusActive && !x.IsPlatform() {
-				p.Tenants = append(p.Tenants, tenantOption{x.Slug, x.LegalName, x.Slug == t.Slug})
-			}
 		}
 	} else if canWrite {
 		vals, es := map[string]string{}, map[string]string{}

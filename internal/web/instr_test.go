@@ -12,16 +12,23 @@ import (
 	"github.com/kluis/kluis/internal/storetest"
 )
 
+// instrEnv signs in gent's admin (its cookie) and a supplier operator on
+// the realm (its headers).
+func instrEnv(t *testing.T, env *storetest.Env) (*loginEnv, string, map[string]string) {
+	t.Helper()
+	le := newLoginEnv(t, env, Options{BaseURL: "https://loket.example.be", LoginRateLimit: 1000})
+	_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
+	_, secret := activeOperator(t, le, env, "piet@leverancier.be")
+	return le, admin, operatorSignIn(t, le, env, "piet@leverancier.be", secret)
+}
+
 // TestClauseORG1_DeclaredInTheRealmShownToTheTenant: supplier staff
 // declare the DPO in the operators' realm; a bad form is refused field by
 // field (422, nothing saved), a good one is shown on the controller's page
 // as "verklaard door de leverancier op …", with the date.
 func TestClauseORG1_DeclaredInTheRealmShownToTheTenant(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		le := newLoginEnv(t, env, Options{BaseURL: "https://loket.example.be", LoginRateLimit: 1000})
-		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
-		_, secret := activeOperator(t, le, env, "piet@leverancier.be")
-		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
+		le, admin, h := instrEnv(t, env)
 
 		resp, body := le.postForm(t, "/operator/organisation", h, url.Values{"kind": {"dpo"}, "name": {" "}, "email": {"geen-adres"},
 			"date": {"31.02.2026"}})
@@ -58,10 +65,7 @@ func TestClauseORG1_DeclaredInTheRealmShownToTheTenant(t *testing.T) {
 func TestClauseREG3_SupplierFlagsTheControllerAnswers(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
-		le := newLoginEnv(t, env, Options{BaseURL: "https://loket.example.be", LoginRateLimit: 1000})
-		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
-		_, secret := activeOperator(t, le, env, "piet@leverancier.be")
-		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
+		le, admin, h := instrEnv(t, env)
 		resp, body := le.submit(t, "/gent/admin/instructions", admin, url.Values{"subject": {" "}, "given_at": {"99.99.2026"}})
 		if resp.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("empty instruction: %d", resp.StatusCode)
@@ -122,10 +126,7 @@ func TestClauseREG3_SupplierFlagsTheControllerAnswers(t *testing.T) {
 func TestClauseREG5_DisclosureRefusedUntilTheControllerWasTold(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
-		le := newLoginEnv(t, env, Options{BaseURL: "https://loket.example.be", LoginRateLimit: 1000})
-		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
-		_, secret := activeOperator(t, le, env, "piet@leverancier.be")
-		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
+		le, admin, h := instrEnv(t, env)
 		today := dayText(env.Clock.Now())
 		resp, body := le.postForm(t, "/operator/authority?tenant=gent", h, url.Values{"authority": {"Politie Gent"}, "legal_basis": {""},
 			"asked": {"Dossier 31"}, "received_at": {today}, "deadline": {dayText(env.Clock.Now().AddDate(0, 0, -2))}})
