@@ -56,7 +56,7 @@ func (a *App) dutySteps(r *http.Request, steps []store.DutyStep) []dutyStepView 
 		v := dutyStepView{DutyStep: s, Label: a.t(r, "instr.step."+s.Kind)}
 		for _, k := range dutyContentOrder {
 			if c := s.Content[k]; c != "" {
-				v.Lines = append(v.Lines, a.t(r, "instr.field."+k)+": "+c)
+				v.Lines = append(v.Lines, a.t(r, "instr.labelled", a.t(r, "instr.field."+k), c))
 			}
 		}
 		if s.MailSHA256 != "" {
