@@ -275,6 +275,26 @@ var actions = []Action{
 	{Code: "audits.action.done", Group: GroupPrivacy},
 	{Code: "audits.evidence", Group: GroupPrivacy},
 
+	// The controller's instructions (REG-3) and authorities' requests for
+	// data (REG-5): the object is the instruction or request; the purpose
+	// names the step. The supplier's organisational facts (ORG-1…ORG-5):
+	// declared in the realm's log, read in the reader's.
+	{Code: "instr.record", Group: GroupPrivacy},
+	{Code: "instr.flag", Group: GroupPrivacy},
+	{Code: "instr.confirm", Group: GroupPrivacy},
+	{Code: "instr.amend", Group: GroupPrivacy},
+	{Code: "instr.withdraw", Group: GroupPrivacy},
+	{Code: "instr.list", Group: GroupPrivacy},
+	{Code: "authority.record", Group: GroupPrivacy},
+	{Code: "authority.assess", Group: GroupPrivacy},
+	{Code: "authority.notify", Group: GroupPrivacy},
+	{Code: "authority.prohibit", Group: GroupPrivacy},
+	{Code: "authority.lift", Group: GroupPrivacy},
+	{Code: "authority.disclose", Group: GroupPrivacy},
+	{Code: "authority.list", Group: GroupPrivacy},
+	{Code: "org.declare", Group: GroupSupplier},
+	{Code: "org.read", Group: GroupSupplier},
+
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
 	// The retention engine (SEC-1): one event per chunk, category and

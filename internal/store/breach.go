@@ -219,31 +219,13 @@ func (tx *Tx) saveBreachVersion(actor audit.Actor, tenantID string, b *Breach, a
 // of the mail — and starts nothing twice: the breach's first notification
 // stops its 24-hour clock.
 func (tx *Tx) notifyBreach(actor audit.Actor, tenantID string, b *Breach, v *BreachVersion, compose BreachMail) error {
-	t, err := tx.openContact(tenantID, actor, "breach notification to the controller")
+	to, sum, err := tx.mailController(actor, tenantID, "breach.notify", "breach notification to the controller",
+		func(t tenant.Tenant) OutgoingMail { return compose(t, *b) })
 	if err != nil {
 		return err
 	}
-	to, err := tx.breachRecipients(tenantID, t.DPOEmail)
-	if err != nil {
-		return err
-	}
-	if len(to) == 0 {
-		return errors.New("the controller has no address to notify")
-	}
-	m := compose(t, *b)
-	m.To, m.Kind = to[0], "breach.notify"
-	if m, err = tx.finalMail(tenantID, m); err != nil {
-		return err
-	}
-	sum := sha256.Sum256([]byte(m.Subject + "\n\n" + m.Body))
 	now := tx.db.now()
-	v.NotifiedAt, v.NotifiedTo, v.MailSHA256 = &now, to, hex.EncodeToString(sum[:])
-	for _, addr := range to {
-		m.To = addr
-		if _, err := tx.queueFinalMail(tenantID, m, actor); err != nil {
-			return err
-		}
-	}
+	v.NotifiedAt, v.NotifiedTo, v.MailSHA256 = &now, to, sum
 	list, _ := json.Marshal(to)
 	sealedTo, err := tx.db.keys.Seal(tenantID, breachAD(tenantID, "notified_to", b.ID, v.Version), list)
 	if err != nil {

@@ -143,20 +143,6 @@ func auditAD(tenantID, table, column, id string) seal.AD {
 	return seal.AD{Tenant: tenantID, Table: table, Column: column, Row: id}
 }
 
-func controllerOnly(actor audit.Actor) error {
-	if actor.Kind != audit.KindUser || actor.OnBehalfOf != "" {
-		return ErrControllerOnly
-	}
-	return nil
-}
-
-func supplierOnly(actor audit.Actor) error {
-	if actor.Kind != audit.KindOperator {
-		return errors.New("audit: only supplier staff take this step")
-	}
-	return nil
-}
-
 // AnnounceAudit records the controller's announcement ("audits.announce")
 // and mails it to the controller's admins and DPO and to the supplier's
 // operators. An on-site audit less than ten working days ahead is refused

@@ -194,6 +194,36 @@ func TestAuthorisationMatrix(t *testing.T) {
 			"dpo": 404}},
 		{"POST /{tenant}/admin/breaches/{id}/scope", "POST", "/gent/admin/breaches/nope/scope", "scope_from=&scope_until=",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		// The supplier's declarations (ORG-1…ORG-5): every controller's
+		// admins and DPO read them; only the operators' realm declares
+		// (an empty form is refused field by field, 422).
+		{"GET /{tenant}/admin/organisation", "GET", "/gent/admin/organisation", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/organisation", "GET", "/gent/organisation", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/organisation", "GET", "/operator/organisation", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/organisation", "POST", "/gent/organisation", "kind=dpo", map[string]int{"*": 404}},
+		{"POST /{tenant}/organisation", "POST", "/operator/organisation", "kind=dpo", map[string]int{"*": 303, "operator-no-grant": 422}},
+		// Instructions (REG-3) and authority requests (REG-5): admins and
+		// the DPO read and answer on the tenant's pages (an empty
+		// instruction is refused field by field, 422; an unknown one 404);
+		// supplier staff flag and handle them on the realm only.
+		{"GET /{tenant}/admin/instructions", "GET", "/gent/admin/instructions", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/instructions", "POST", "/gent/admin/instructions", "subject=", map[string]int{"*": 303, "user": 403,
+			"admin": 422, "dpo": 422}},
+		{"POST /{tenant}/admin/instructions/{id}/answer", "POST", "/gent/admin/instructions/nope/answer", "answer=withdraw",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		{"GET /{tenant}/admin/authority-requests", "GET", "/gent/admin/authority-requests", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/instructions", "GET", "/gent/instructions", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/instructions", "GET", "/operator/instructions?tenant=gent", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/instructions/{slug}/{id}/flag", "POST", "/gent/instructions/gent/nope/flag", "reasoning=x", map[string]int{"*": 404}},
+		{"POST /{tenant}/instructions/{slug}/{id}/flag", "POST", "/operator/instructions/gent/nope/flag", "reasoning=x",
+			map[string]int{"*": 303, "operator-no-grant": 404}},
+		{"GET /{tenant}/authority", "GET", "/gent/authority", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/authority", "GET", "/operator/authority?tenant=gent", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/authority", "POST", "/gent/authority?tenant=gent", "authority=", map[string]int{"*": 404}},
+		{"POST /{tenant}/authority", "POST", "/operator/authority?tenant=gent", "authority=", map[string]int{"*": 303, "operator-no-grant": 422}},
+		{"POST /{tenant}/authority/{slug}/{id}/step", "POST", "/gent/authority/gent/nope/step", "step=assess&text=x", map[string]int{"*": 404}},
+		{"POST /{tenant}/authority/{slug}/{id}/step", "POST", "/operator/authority/gent/nope/step", "step=assess&text=x",
+			map[string]int{"*": 303, "operator-no-grant": 404}},
 		{"GET /{tenant}/breaches", "GET", "/gent/breaches", "", map[string]int{"*": 404}},
 		{"GET /{tenant}/breaches", "GET", "/operator/breaches", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"GET /{tenant}/breaches/new", "GET", "/gent/breaches/new", "", map[string]int{"*": 404}},

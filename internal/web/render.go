@@ -87,6 +87,7 @@ func parsePages() (map[string]*template.Template, error) {
 		"fieldCtx":  func(p Page, f formFieldView) fieldContext { return fieldContext{Page: p, Field: f} },
 		"hasPrefix": strings.HasPrefix, "periodLabel": periodLabel,
 		"brandingInput": func(p Page, f brandingField) brandingInput { return brandingInput{brandingField: f, P: p} }}
+	funcs["day"] = dayText // a date without its time (ORG-1…ORG-5 declarations)
 	base, err := template.New("base.html").Funcs(funcs).ParseFS(templateFiles, "templates/base.html", "templates/partials/*.html")
 	if err != nil {
 		return nil, fmt.Errorf("parse base template: %w", err)

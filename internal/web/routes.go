@@ -188,6 +188,24 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/audits/{slug}/{id}/plan", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditPlan))))
 	mux.HandleFunc("POST /{tenant}/audits/{slug}/{id}/actions/{action}/done", a.realmOnly(a.require(account.ManageOwnAccount,
 		realmPage(a.operatorAuditActionDone))))
+	// The supplier's organisational declarations (ORG-1…ORG-5): declared
+	// in the operators' realm, read by every controller.
+	mux.HandleFunc("GET /{tenant}/admin/organisation", a.require(account.ViewAudit, a.orgShow))
+	mux.HandleFunc("GET /{tenant}/organisation", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorOrgShow))))
+	mux.HandleFunc("POST /{tenant}/organisation", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorOrgDeclare))))
+	// The controller's instructions (REG-3) and authorities' requests for
+	// data (REG-5): the controller records and answers instructions and
+	// reads the requests; supplier staff flag instructions and record and
+	// handle requests from the operators' realm (instr_show.go).
+	mux.HandleFunc("GET /{tenant}/admin/instructions", a.require(account.ViewRequests, a.instructionsShow))
+	mux.HandleFunc("POST /{tenant}/admin/instructions", a.require(account.HandleRequests, a.instructionRecord))
+	mux.HandleFunc("POST /{tenant}/admin/instructions/{id}/answer", a.require(account.HandleRequests, a.instructionAnswer))
+	mux.HandleFunc("GET /{tenant}/admin/authority-requests", a.require(account.ViewRequests, a.authorityShow))
+	mux.HandleFunc("GET /{tenant}/instructions", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorInstructionsShow))))
+	mux.HandleFunc("POST /{tenant}/instructions/{slug}/{id}/flag", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorInstructionFlag))))
+	mux.HandleFunc("GET /{tenant}/authority", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuthorityShow))))
+	mux.HandleFunc("POST /{tenant}/authority", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuthorityRecord))))
+	mux.HandleFunc("POST /{tenant}/authority/{slug}/{id}/step", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuthorityStep))))
 	// Sensitive actions: only within StepUpMaxAge of the last proof of
 	// credentials (step-up), else via the confirmation page.
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,

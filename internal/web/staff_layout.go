@@ -70,6 +70,8 @@ var staffSections = []navSection{
 		{"portal.nav.reports", "/admin/access-reports", account.HandleRequests},
 		{"breach.nav.list", "/admin/breaches", account.ViewRequests},
 		{"audits.nav", "/admin/audits", account.ViewRequests},
+		{"instr.nav.instructions", "/admin/instructions", account.ViewRequests},
+		{"instr.nav.authority", "/admin/authority-requests", account.ViewRequests},
 	}},
 	{"log", "staff.nav.log", []navPage{
 		{"staff.nav.log.events", "/admin/audit", account.ViewAudit},
@@ -81,6 +83,7 @@ var staffSections = []navSection{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
 		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit},
 		{"staff.nav.admin.staff", "/admin/operators/staff", account.ViewAudit},
+		{"instr.nav.org", "/admin/organisation", account.ViewAudit},
 		{"staff.nav.admin.policy", "/admin/policy", account.ViewSettings},
 		{"keys.nav", "/admin/keys", account.ViewSettings},
 		{"staff.nav.admin.branding", "/admin/branding", account.ViewSettings},

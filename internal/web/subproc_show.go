@@ -196,6 +196,7 @@ var subprocColumns = []string{"name", "head_office", "location", "eea", "transfe
 // parseDay reads a date typed as 31.12.2026 or 2026-12-31: the start of
 // that day in Brussels.
 func parseDay(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
 	for _, l := range []string{"02.01.2006", "2.1.2006", "2006-01-02", "02/01/2006"} {
 		if t, err := time.ParseInLocation(l, s, workdays.Brussels); err == nil {
 			return t, true
