@@ -266,12 +266,21 @@ func (db *DB) runBatch(batch []*writeReq, isolate bool) bool {
 			results[i] = err
 			continue
 		}
-		if !isolate {
+		// A request alone in its transaction needs no savepoint: when it
+		// fails, rolling the whole transaction back undoes the same writes.
+		// A savepoint is not free on SQLite: every page the request changes
+		// is first copied to a sub-journal file (a retention chunk spent a
+		// fifth of its time there, SEC-1).
+		if !isolate || len(batch) == 1 {
 			err := runGuarded(r.fn, tx)
 			var k keepError
 			if err != nil && !errors.As(err, &k) {
 				sqlTx.Rollback()
-				return false
+				if !isolate {
+					return false
+				}
+				r.done <- err
+				return true
 			}
 			results[i] = err
 			continue
