@@ -195,7 +195,7 @@ func TestClauseADT3_FindingsPlanDecision(t *testing.T) {
 // plan, the controller's and the supplier's lists say it is overdue.
 func TestClauseADT3_PlanOverdueShown(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		le, admin, _, op := auditsEnv(t, env)
+		le, admin, _, _ := auditsEnv(t, env)
 		ah := map[string]string{"Cookie": admin}
 		resp, _ := le.postForm(t, "/gent/admin/audits/new", ah, url.Values{"kind": {"document"}, "date": {"21.12.2026"}, "scope": {"Logging"},
 			"auditor": {"Intern"}})
@@ -206,7 +206,7 @@ func TestClauseADT3_PlanOverdueShown(t *testing.T) {
 		wantRedirect(t, "finding", resp, "/gent/admin/audits/"+id+"?done=finding#findings")
 		env.Clock.Advance(31 * 24 * time.Hour)
 		_, later := le.signIn(t, "later@gent.be", account.RoleAdmin)
-		op = freshOperator(t, le, env, "jan@leverancier.be")
+		op := freshOperator(t, le, env, "jan@leverancier.be")
 		want := "Te laat: was verwacht uiterlijk 18.01.2027 10:0"
 		if _, body := le.get(t, "/gent/admin/audits", map[string]string{"Cookie": later}); !strings.Contains(body, want) {
 			t.Fatalf("controller's list:\n%s", body)
@@ -220,7 +220,7 @@ func TestClauseADT3_PlanOverdueShown(t *testing.T) {
 // TestClauseADT1_EvidencePackOnDemand: the controller's DPO downloads one
 // ZIP with the breach register, the staff with access, the grants, the
 // retention runs, the checkpoint key, a README in three languages that says
-// what is missing (no register yet, no sub-processor list) and a manifest
+// what is missing (no register yet), the sub-processors, and a manifest
 // whose SHA-256 lines match every file; the download is audited with the
 // manifest's SHA-256. A clerk gets 403.
 func TestClauseADT1_EvidencePackOnDemand(t *testing.T) {
