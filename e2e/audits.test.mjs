@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  KluisServer, activate, enrolTOTP, expectNoAxeViolations, invite, launchChromium, login, makeArtifactsDir, shot, submit,
+  expectNoAxeViolations, inBothLanguages, KluisServer, launchChromium, makeArtifactsDir, operatorAndAdmin, shot, submit,
 } from './harness.mjs';
 
 let kluis;
@@ -26,16 +26,8 @@ after(async () => {
   await kluis?.stop();
 });
 
-const opts = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce', acceptDownloads: true };
 
-async function bothLanguages(page, path, name) {
-  for (const lang of ['fr', 'nl']) {
-    const response = await page.goto(`${kluis.baseURL}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
-    assert.equal(response.status(), 200, `${path} in ${lang}`);
-    await expectNoAxeViolations(page, `${name} in ${lang}`);
-    await shot(page, `${name}-${lang}`);
-  }
-}
+const bothLanguages = (page, path, name) => inBothLanguages(page, kluis.baseURL, path, name);
 
 function day(offsetDays) {
   const d = new Date(Date.now() + offsetDays * 86_400_000);
@@ -44,21 +36,8 @@ function day(offsetDays) {
 
 test('audits: announced by the controller, acknowledged and answered with a plan by the supplier', { timeout: 300_000 }, async () => {
   const baseURL = kluis.baseURL;
-  const opCtx = await browser.newContext(opts);
-  const adminCtx = await browser.newContext(opts);
+  const { opCtx, adminCtx, op, admin } = await operatorAndAdmin(kluis, browser, 'audits');
   try {
-    const res = kluis.cli(['operator', 'add', '--email', 'e2e-audit-op@leverancier.example', '--name', 'Audit Operator']);
-    assert.equal(res.status, 0, `kluis operator add failed: ${res.stderr}`);
-    const op = await opCtx.newPage();
-    await activate(op, res.stdout.trim().split('\n').pop(), 'lindeboom waterkant najaarsstorm', 'operator');
-    await login(op, baseURL, 'e2e-audit-op@leverancier.example', 'lindeboom waterkant najaarsstorm', 'operator');
-    await enrolTOTP(op, 'audits-operator-mfa', 'operator');
-
-    const admin = await adminCtx.newPage();
-    const email = 'e2e-audit-admin@demo.example';
-    await activate(admin, invite(kluis, email, 'Audit Admin', 'nl', 'admin'), 'kastanje raadhuis lenteregen');
-    await login(admin, baseURL, email, 'kastanje raadhuis lenteregen');
-    await enrolTOTP(admin, 'audits-admin-mfa');
 
     // Privacy › Audits, empty; the announcement form.
     await bothLanguages(admin, '/demo/admin/audits', 'audits-list-empty');

@@ -8,8 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  KluisServer, activate, unQP, enrolTOTP, expectNoAxeViolations, invite, launchChromium, login, makeArtifactsDir, shot,
-  startSMTPCapture, submit,
+  expectNoAxeViolations, inBothLanguages, KluisServer, launchChromium, makeArtifactsDir, operatorAndAdmin, shot, startSMTPCapture, submit, unQP,
 } from './harness.mjs';
 
 let kluis;
@@ -39,17 +38,8 @@ after(async () => {
   if (smtp) smtp.close();
 });
 
-const opts = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce', acceptDownloads: true };
 
-// Both languages of a page: axe and screenshots.
-async function bothLanguages(page, path, name) {
-  for (const lang of ['fr', 'nl']) {
-    const response = await page.goto(`${kluis.baseURL}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
-    assert.equal(response.status(), 200, `${path} in ${lang}`);
-    await expectNoAxeViolations(page, `${name} in ${lang}`);
-    await shot(page, `${name}-${lang}`);
-  }
-}
+const bothLanguages = (page, path, name) => inBothLanguages(page, kluis.baseURL, path, name);
 
 // The newest mail to `email` with `subject` in it, waiting for the mail job (every 30 s).
 async function mailTo(email, subject) {
@@ -64,23 +54,8 @@ async function mailTo(email, subject) {
 
 test('breach: opened by the supplier with a description, completed and exported by the controller', { timeout: 300_000 }, async () => {
   const baseURL = kluis.baseURL;
-  const opCtx = await browser.newContext(opts);
-  const adminCtx = await browser.newContext(opts);
+  const { opCtx, adminCtx, op, admin, adminEmail: email } = await operatorAndAdmin(kluis, browser, 'breach');
   try {
-    // The operator: activated on the realm, TOTP enrolled.
-    const res = kluis.cli(['operator', 'add', '--email', 'e2e-breach-op@leverancier.example', '--name', 'Breach Operator']);
-    assert.equal(res.status, 0, `kluis operator add failed: ${res.stderr}`);
-    const op = await opCtx.newPage();
-    await activate(op, res.stdout.trim().split('\n').pop(), 'lindeboom waterkant najaarsstorm', 'operator');
-    await login(op, baseURL, 'e2e-breach-op@leverancier.example', 'lindeboom waterkant najaarsstorm', 'operator');
-    await enrolTOTP(op, 'breach-operator-mfa', 'operator');
-
-    // The admin who will receive the mail.
-    const admin = await adminCtx.newPage();
-    const email = 'e2e-breach-admin@demo.example';
-    await activate(admin, invite(kluis, email, 'Breach Admin', 'nl', 'admin'), 'kastanje raadhuis lenteregen');
-    await login(admin, baseURL, email, 'kastanje raadhuis lenteregen');
-    await enrolTOTP(admin, 'breach-admin-mfa');
 
     // The operator opens a breach with only its description.
     let response = await op.goto(`${baseURL}/operator/signed-in`);

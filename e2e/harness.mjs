@@ -498,3 +498,40 @@ export function codeOf(data) {
   assert.ok(m, `no code in ${data}`);
   return m[1];
 }
+
+// The desktop browser context of the back-office tests: Dutch, no motion, downloads accepted.
+export const deskContext = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce', acceptDownloads: true };
+
+// inBothLanguages opens path on page in French, then Dutch: 200, axe clean, and a screenshot
+// each (name-fr, name-nl; shot also fails on sideways scroll).
+export async function inBothLanguages(page, baseURL, path, name) {
+  for (const lang of ['fr', 'nl']) {
+    const response = await page.goto(`${baseURL}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
+    assert.equal(response.status(), 200, `${path} in ${lang}`);
+    await expectNoAxeViolations(page, `${name} in ${lang}`);
+    await shot(page, `${name}-${lang}`);
+  }
+}
+
+// operatorAndAdmin makes a supplier operator (signed in on the operators' realm) and an admin of
+// the demo tenant, each in a browser context of its own with TOTP enrolled; name tells the
+// addresses and screenshots apart. The caller closes opCtx and adminCtx.
+export async function operatorAndAdmin(kluis, browser, name) {
+  const baseURL = kluis.baseURL;
+  const opCtx = await browser.newContext(deskContext);
+  const adminCtx = await browser.newContext(deskContext);
+  const title = name.charAt(0).toUpperCase() + name.slice(1);
+  const opEmail = `e2e-${name}-op@leverancier.example`;
+  const res = kluis.cli(['operator', 'add', '--email', opEmail, '--name', `${title} Operator`]);
+  assert.equal(res.status, 0, `kluis operator add failed: ${res.stderr}`);
+  const op = await opCtx.newPage();
+  await activate(op, res.stdout.trim().split('\n').pop(), 'lindeboom waterkant najaarsstorm', 'operator');
+  await login(op, baseURL, opEmail, 'lindeboom waterkant najaarsstorm', 'operator');
+  await enrolTOTP(op, `${name}-operator-mfa`, 'operator');
+  const admin = await adminCtx.newPage();
+  const adminEmail = `e2e-${name}-admin@demo.example`;
+  await activate(admin, invite(kluis, adminEmail, `${title} Admin`, 'nl', 'admin'), 'kastanje raadhuis lenteregen');
+  await login(admin, baseURL, adminEmail, 'kastanje raadhuis lenteregen');
+  await enrolTOTP(admin, `${name}-admin-mfa`);
+  return { opCtx, adminCtx, op, admin, adminEmail };
+}

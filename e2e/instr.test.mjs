@@ -5,7 +5,9 @@
 // axe on every page, nl and fr; screenshots desktop (1280) and phone (390).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { KluisServer, activate, enrolTOTP, expectNoAxeViolations, invite, launchChromium, login, makeArtifactsDir, shot, submit } from './harness.mjs';
+import {
+  expectNoAxeViolations, inBothLanguages, KluisServer, launchChromium, makeArtifactsDir, operatorAndAdmin, shot, submit,
+} from './harness.mjs';
 
 let kluis;
 let browser;
@@ -22,17 +24,8 @@ after(async () => {
   await kluis?.stop();
 });
 
-const desktop = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' };
 
-// Both languages of a page: axe, and screenshots at 1280 and 390 px (shot fails on sideways scroll).
-async function everyView(page, path, name) {
-  for (const lang of ['fr', 'nl']) {
-    const response = await page.goto(`${kluis.baseURL}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
-    assert.equal(response.status(), 200, `${path} in ${lang}`);
-    await expectNoAxeViolations(page, `${name} in ${lang}`);
-    await shot(page, `${name}-${lang}`);
-  }
-}
+const everyView = (page, path, name) => inBothLanguages(page, kluis.baseURL, path, name);
 
 function today(offsetDays = 0) {
   const d = new Date(Date.now() + offsetDays * 86_400_000);
@@ -42,21 +35,8 @@ function today(offsetDays = 0) {
 
 test('instr: declarations, authority requests and a flagged instruction', { timeout: 300_000 }, async () => {
   const baseURL = kluis.baseURL;
-  const opCtx = await browser.newContext(desktop);
-  const adminCtx = await browser.newContext(desktop);
+  const { opCtx, adminCtx, op, admin } = await operatorAndAdmin(kluis, browser, 'instr');
   try {
-    const res = kluis.cli(['operator', 'add', '--email', 'e2e-instr-op@leverancier.example', '--name', 'Instr Operator']);
-    assert.equal(res.status, 0, `kluis operator add failed: ${res.stderr}`);
-    const op = await opCtx.newPage();
-    await activate(op, res.stdout.trim().split('\n').pop(), 'lindeboom waterkant najaarsstorm', 'operator');
-    await login(op, baseURL, 'e2e-instr-op@leverancier.example', 'lindeboom waterkant najaarsstorm', 'operator');
-    await enrolTOTP(op, 'instr-operator-mfa', 'operator');
-
-    const admin = await adminCtx.newPage();
-    const email = 'e2e-instr-admin@demo.example';
-    await activate(admin, invite(kluis, email, 'Instr Admin', 'nl', 'admin'), 'kastanje raadhuis lenteregen');
-    await login(admin, baseURL, email, 'kastanje raadhuis lenteregen');
-    await enrolTOTP(admin, 'instr-admin-mfa');
 
     // ORG-1: the DPO, refused empty, then declared; shown on the controller's page.
     await op.goto(`${baseURL}/operator/organisation`);

@@ -5,22 +5,16 @@
 // phone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { activate, enrolTOTP, expectNoAxeViolations, invite, login, shot, submit, suite } from './harness.mjs';
+import {
+  activate, deskContext, enrolTOTP, expectNoAxeViolations, inBothLanguages, invite, login, shot, submit, suite,
+} from './harness.mjs';
 
 const s = suite({ tmpPrefix: 'kluis-e2e-scope-' });
-const opts = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce' };
 
-async function bothLanguages(page, path, name) {
-  for (const lang of ['fr', 'nl']) {
-    const response = await page.goto(`${s.baseURL}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
-    assert.equal(response.status(), 200, `${path} in ${lang}`);
-    await expectNoAxeViolations(page, `${name} in ${lang}`);
-    await shot(page, `${name}-${lang}`);
-  }
-}
+const bothLanguages = (page, path, name) => inBothLanguages(page, s.baseURL, path, name);
 
 test('scope: computed from the audit log on a breach and applied as a new version', { timeout: 240_000 }, async () => {
-  const ctx = await s.browser.newContext(opts);
+  const ctx = await s.browser.newContext(deskContext);
   try {
     const admin = await ctx.newPage();
     const email = 'e2e-scope-admin@demo.example';

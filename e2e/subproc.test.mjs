@@ -6,7 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  KluisServer, activate, enrolTOTP, expectNoAxeViolations, invite, launchChromium, login, makeArtifactsDir, shot, submit,
+  expectNoAxeViolations, inBothLanguages, KluisServer, launchChromium, makeArtifactsDir, operatorAndAdmin, shot, submit,
 } from './harness.mjs';
 
 let kluis;
@@ -24,16 +24,8 @@ after(async () => {
   await kluis?.stop();
 });
 
-const opts = { viewport: { width: 1280, height: 900 }, bypassCSP: true, locale: 'nl-BE', reducedMotion: 'reduce', acceptDownloads: true };
 
-async function bothLanguages(page, path, name) {
-  for (const lang of ['fr', 'nl']) {
-    const response = await page.goto(`${kluis.baseURL}${path}${path.includes('?') ? '&' : '?'}lang=${lang}`);
-    assert.equal(response.status(), 200, `${path} in ${lang}`);
-    await expectNoAxeViolations(page, `${name} in ${lang}`);
-    await shot(page, `${name}-${lang}`);
-  }
-}
+const bothLanguages = (page, path, name) => inBothLanguages(page, kluis.baseURL, path, name);
 
 function belgianDate(d) {
   return new Intl.DateTimeFormat('nl-BE', { timeZone: 'Europe/Brussels', day: '2-digit', month: '2-digit', year: 'numeric' })
@@ -42,21 +34,8 @@ function belgianDate(d) {
 
 test('sub-processors: added and announced by the supplier, objected to by the controller', { timeout: 300_000 }, async () => {
   const baseURL = kluis.baseURL;
-  const opCtx = await browser.newContext(opts);
-  const adminCtx = await browser.newContext(opts);
+  const { opCtx, adminCtx, op, admin } = await operatorAndAdmin(kluis, browser, 'subproc');
   try {
-    const res = kluis.cli(['operator', 'add', '--email', 'e2e-subproc-op@leverancier.example', '--name', 'Subproc Operator']);
-    assert.equal(res.status, 0, `kluis operator add failed: ${res.stderr}`);
-    const op = await opCtx.newPage();
-    await activate(op, res.stdout.trim().split('\n').pop(), 'lindeboom waterkant najaarsstorm', 'operator');
-    await login(op, baseURL, 'e2e-subproc-op@leverancier.example', 'lindeboom waterkant najaarsstorm', 'operator');
-    await enrolTOTP(op, 'subproc-operator-mfa', 'operator');
-
-    const admin = await adminCtx.newPage();
-    const email = 'e2e-subproc-admin@demo.example';
-    await activate(admin, invite(kluis, email, 'Subproc Admin', 'nl', 'admin'), 'kastanje raadhuis lenteregen');
-    await login(admin, baseURL, email, 'kastanje raadhuis lenteregen');
-    await enrolTOTP(admin, 'subproc-admin-mfa');
 
     // The operator's list, empty; an incomplete form is refused.
     await op.goto(`${baseURL}/operator/signed-in`);
