@@ -4,30 +4,16 @@
 // operators' realm with TOTP, sees and acknowledges it → the admin enters a finding → the
 // operator submits a corrective-action plan → the admin approves it → the operator marks an
 // action done. axe on every page, nl and fr; screenshots desktop and phone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import {
-  expectNoAxeViolations, inBothLanguages, KluisServer, launchChromium, makeArtifactsDir, operatorAndAdmin, shot, submit,
+  expectNoAxeViolations, inBothLanguages, operatorAndAdmin, shot, submit, suite,
 } from './harness.mjs';
 
-let kluis;
-let browser;
+const s = suite({ tmpPrefix: 'kluis-e2e-audits-' });
 
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer({ tmpPrefix: 'kluis-e2e-audits-' });
-  await kluis.start();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
-
-
-const bothLanguages = (page, path, name) => inBothLanguages(page, kluis.baseURL, path, name);
+const bothLanguages = (page, path, name) => inBothLanguages(page, s.kluis.baseURL, path, name);
 
 function day(offsetDays) {
   const d = new Date(Date.now() + offsetDays * 86_400_000);
@@ -35,8 +21,8 @@ function day(offsetDays) {
 }
 
 test('audits: announced by the controller, acknowledged and answered with a plan by the supplier', { timeout: 300_000 }, async () => {
-  const baseURL = kluis.baseURL;
-  const { opCtx, adminCtx, op, admin } = await operatorAndAdmin(kluis, browser, 'audits');
+  const baseURL = s.kluis.baseURL;
+  const { opCtx, adminCtx, op, admin } = await operatorAndAdmin(s.kluis, s.browser, 'audits');
   try {
 
     // Privacy › Audits, empty; the announcement form.

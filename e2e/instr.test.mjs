@@ -3,29 +3,15 @@
 // field by field first), records and assesses an authority's request and tells the controller;
 // the demo's admin records an instruction, the operator flags it, the admin reads the flag.
 // axe on every page, nl and fr; screenshots desktop (1280) and phone (390).
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  expectNoAxeViolations, inBothLanguages, KluisServer, launchChromium, makeArtifactsDir, operatorAndAdmin, shot, submit,
+  expectNoAxeViolations, inBothLanguages, operatorAndAdmin, shot, submit, suite,
 } from './harness.mjs';
 
-let kluis;
-let browser;
+const s = suite({ tmpPrefix: 'kluis-e2e-instr-' });
 
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer({ tmpPrefix: 'kluis-e2e-instr-' });
-  await kluis.start();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
-
-
-const everyView = (page, path, name) => inBothLanguages(page, kluis.baseURL, path, name);
+const everyView = (page, path, name) => inBothLanguages(page, s.kluis.baseURL, path, name);
 
 function today(offsetDays = 0) {
   const d = new Date(Date.now() + offsetDays * 86_400_000);
@@ -34,8 +20,8 @@ function today(offsetDays = 0) {
 }
 
 test('instr: declarations, authority requests and a flagged instruction', { timeout: 300_000 }, async () => {
-  const baseURL = kluis.baseURL;
-  const { opCtx, adminCtx, op, admin } = await operatorAndAdmin(kluis, browser, 'instr');
+  const baseURL = s.kluis.baseURL;
+  const { opCtx, adminCtx, op, admin } = await operatorAndAdmin(s.kluis, s.browser, 'instr');
   try {
 
     // ORG-1: the DPO, refused empty, then declared; shown on the controller's page.

@@ -3,29 +3,15 @@
 // the error summary) and announces it to the demo with an effective date → the demo's admin sees
 // it pending, objects (without a reason refused, with one recorded) and sees the 3-month window;
 // the operator sees the window too. axe on every page, nl and fr; screenshots desktop and phone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  expectNoAxeViolations, inBothLanguages, KluisServer, launchChromium, makeArtifactsDir, operatorAndAdmin, shot, submit,
+  expectNoAxeViolations, inBothLanguages, operatorAndAdmin, shot, submit, suite,
 } from './harness.mjs';
 
-let kluis;
-let browser;
+const s = suite({ tmpPrefix: 'kluis-e2e-subproc-' });
 
-before(async () => {
-  makeArtifactsDir();
-  kluis = new KluisServer({ tmpPrefix: 'kluis-e2e-subproc-' });
-  await kluis.start();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-});
-
-
-const bothLanguages = (page, path, name) => inBothLanguages(page, kluis.baseURL, path, name);
+const bothLanguages = (page, path, name) => inBothLanguages(page, s.kluis.baseURL, path, name);
 
 function belgianDate(d) {
   return new Intl.DateTimeFormat('nl-BE', { timeZone: 'Europe/Brussels', day: '2-digit', month: '2-digit', year: 'numeric' })
@@ -33,8 +19,8 @@ function belgianDate(d) {
 }
 
 test('sub-processors: added and announced by the supplier, objected to by the controller', { timeout: 300_000 }, async () => {
-  const baseURL = kluis.baseURL;
-  const { opCtx, adminCtx, op, admin } = await operatorAndAdmin(kluis, browser, 'subproc');
+  const baseURL = s.kluis.baseURL;
+  const { opCtx, adminCtx, op, admin } = await operatorAndAdmin(s.kluis, s.browser, 'subproc');
   try {
 
     // The operator's list, empty; an incomplete form is refused.
