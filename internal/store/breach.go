@@ -76,14 +76,7 @@ type BreachVersion struct {
 // (breach.Report.Validate). Nothing was saved.
 type BreachValidationError struct{ Fields map[string]string }
 
-func (e *BreachValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return "breach refused: " + strings.Join(keys, ", ")
-}
+func (e *BreachValidationError) Error() string { return refusedIn("breach refused: ", e.Fields) }
 
 // BreachMail composes the notification of breach b to the controller in the
 // tenant's language; the store fills To and Kind. It names the breach and

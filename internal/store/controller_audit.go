@@ -121,14 +121,7 @@ func (a AuditAction) Overdue(now time.Time) bool { return a.DoneAt == nil && !no
 // AuditValidationError is refused input: field → message key. Nothing was saved.
 type AuditValidationError struct{ Fields map[string]string }
 
-func (e *AuditValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return "audit refused: " + strings.Join(keys, ", ")
-}
+func (e *AuditValidationError) Error() string { return refusedIn("audit refused: ", e.Fields) }
 
 // AuditMail composes a mail about audit c of tenant t for one side, event
 // being what happened (announce, plan, approved, returned, warn, overdue).

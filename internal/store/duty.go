@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -44,13 +45,12 @@ type DutyMail func(t tenant.Tenant, kind, id string) OutgoingMail
 // was saved.
 type DutyValidationError struct{ Fields map[string]string }
 
-func (e *DutyValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return "refused: " + strings.Join(keys, ", ")
+func (e *DutyValidationError) Error() string { return refusedIn("refused: ", e.Fields) }
+
+// refusedIn is the error text of a refused form: prefix and the refused
+// fields' names in order (never their values, which may be personal).
+func refusedIn(prefix string, fields map[string]string) string {
+	return prefix + strings.Join(slices.Sorted(maps.Keys(fields)), ", ")
 }
 
 // ErrDutyState: the step does not follow from the current state (a

@@ -79,14 +79,7 @@ type SubProcessorInput struct {
 // saved.
 type SubValidationError struct{ Fields map[string]string }
 
-func (e *SubValidationError) Error() string {
-	keys := make([]string, 0, len(e.Fields))
-	for k := range e.Fields {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return "sub-processor refused: " + strings.Join(keys, ", ")
-}
+func (e *SubValidationError) Error() string { return refusedIn("sub-processor refused: ", e.Fields) }
 
 // hostList parses the hosts field: host names (or URLs, whose host is
 // taken), separated by spaces, commas or new lines, lower case, each once.
