@@ -124,14 +124,14 @@ func buildExport(ctx context.Context, db *store.DB, s objstore.Store, e store.Ex
 		pr.CloseWithError(cmp.Or(err, io.ErrClosedPipe))
 		put <- err
 	}()
+	putOpen := true
 	defer func() {
-		if err != nil {
-			pw.CloseWithError(err)
+		if putOpen {
+			pw.CloseWithError(cmp.Or(err, io.ErrUnexpectedEOF))
 			<-put
 		}
 	}()
-	counted := &countWriter{w: pw}
-	bw := bufio.NewWriterSize(counted, 256<<10)
+	bw := bufio.NewWriterSize(pw, 256<<10)
 	enc, err := export.Encrypt(bw, key, e.ID)
 	if err != nil {
 		return 0, 0, err
@@ -184,25 +184,16 @@ func buildExport(ctx context.Context, db *store.DB, s objstore.Store, e store.Ex
 	if err = bw.Flush(); err != nil {
 		return done, 0, err
 	}
-	if err = pw.Close(); err != nil {
-		return done, 0, err
-	}
+	pw.Close()
+	putOpen = false
 	if err = <-put; err != nil {
 		return done, 0, err
 	}
-	return done, counted.n, nil
-}
-
-// countWriter counts what passes, for the size of an export file.
-type countWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (c *countWriter) Write(p []byte) (int, error) {
-	n, err := c.w.Write(p)
-	c.n += int64(n)
-	return n, err
+	o, err := s.Stat(ctx, export.Key(e.TenantID, e.ID))
+	if err != nil {
+		return done, 0, err
+	}
+	return done, o.Size, nil
 }
 
 // ExportSweepIn deletes, by the store's clock, every export older than
