@@ -223,6 +223,14 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64) er
 	if err != nil {
 		return s.wrap("put "+key, err)
 	}
+	if size >= 0 && cr.n == size {
+		// The client reads exactly size bytes; a reader with more is as
+		// wrong as one with fewer.
+		var one [1]byte
+		if n, _ := io.ReadFull(r, one[:]); n > 0 {
+			cr.n++
+		}
+	}
 	if size >= 0 && (info.Size != size || cr.n != size) {
 		// A reader longer or shorter than announced: do not keep a
 		// wrong object under the key.
