@@ -2,6 +2,7 @@
 #   make run                      demo server on http://127.0.0.1:8080 (creates ./kluis-data, ./kluis-keys)
 #   make test TESTFLAGS='-run X'  all tests, with a throwaway PostgreSQL when one is installed
 #   make bench BENCH='-benchtime 1x -bench Store'
+#   make tools                    the S3 server the object-store tests run against (versitygw)
 SHELL := bash
 GO ?= go
 
@@ -10,11 +11,15 @@ STATICCHECK_VERSION := 2026.2.2
 STATICCHECK_MODULE_VERSION := v0.8.2
 GOBIN_DIR := $(or $(shell $(GO) env GOBIN),$(firstword $(subst :, ,$(shell $(GO) env GOPATH)))/bin)
 STATICCHECK := $(GOBIN_DIR)/staticcheck
+# versitygw (Apache-2.0): the real S3 server of the S3 store's tests (internal/objstore/s3test
+# pins the same version).
+VERSITYGW_VERSION := v1.8.0
+VERSITYGW := $(GOBIN_DIR)/versitygw
 
 TESTFLAGS ?=
 BENCH ?=
 
-.PHONY: run build test check fmt-check vet staticcheck bench clean
+.PHONY: run build test check fmt-check vet staticcheck bench clean tools
 
 run:
 	$(GO) run ./cmd/kluis serve --demo
@@ -39,6 +44,14 @@ staticcheck:
 		echo "installing staticcheck $(STATICCHECK_VERSION)"; \
 		$(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_MODULE_VERSION); fi
 	"$(STATICCHECK)" ./...
+
+# Test tools built from source with the Go toolchain: the S3 server (installed when missing
+# or of another version; `go version -m` reads the module version the binary was built from).
+tools:
+	@if ! $(GO) version -m "$(VERSITYGW)" 2>/dev/null | grep -qE 'mod[[:space:]]+github.com/versity/versitygw[[:space:]]+$(VERSITYGW_VERSION)[[:space:]]'; then \
+		echo "installing versitygw $(VERSITYGW_VERSION)"; \
+		$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION); fi
+	@echo "versitygw: $(VERSITYGW)"
 
 # Benchmarks only (no tests), against a throwaway PostgreSQL when available.
 bench:

@@ -23,6 +23,9 @@
 #   scripts/test.sh --preflight          only decide whether PostgreSQL and the browser tests
 #                                           can run here, say so, exit 1 when the run would fail
 #                                           for it (nothing is started).
+# The S3 store's tests start versitygw (`make tools` installs it into $(go env GOPATH)/bin,
+# which is put on PATH here); without it they are skipped loudly, or fail when
+# KLUIS_TEST_REQUIRE_S3=1 (CI sets it).
 # Other knobs: KLUIS_TEST_PKGS (default ./...).
 #
 # Runs `go test -count=1 -v PKGS ARGS`, keeps the log, prints a summary (store tests
@@ -133,6 +136,17 @@ if [[ "$preflight" == 1 ]]; then
 	fi
 	echo "test.sh: browser tests: $([[ "$e2e_wanted" == 1 ]] && echo "will run" || echo "will NOT run")"
 	exit 0
+fi
+
+# The S3 server of the object-store tests (internal/objstore/s3test looks on PATH).
+if gobin="$(go env GOBIN)"; [[ -z "$gobin" ]]; then gobin="$(go env GOPATH | cut -d: -f1)/bin"; fi
+export PATH="$PATH:$gobin"
+if ! command -v versitygw >/dev/null 2>&1 && [[ -z "${KLUIS_TEST_VERSITYGW:-}" ]]; then
+	if [[ "${KLUIS_TEST_REQUIRE_S3:-}" == "1" ]]; then
+		banner "ERROR: versitygw (the tests' S3 server) is required here (KLUIS_TEST_REQUIRE_S3=1)" "Fix: make tools"
+		exit 1
+	fi
+	banner "WARNING: the S3 store tests will be SKIPPED: versitygw was not found" "Fix: make tools"
 fi
 
 # 1. Find or start PostgreSQL.

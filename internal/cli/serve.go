@@ -100,11 +100,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		log.Warn("no mail relay configured (KLUIS_SMTP_HOST): mail waits in the outbox")
 	}
 
+	exports, err := exportStore(cfg)
+	if err != nil {
+		return err
+	}
+	if cfg.Storage != "" {
+		log.Info("export files are in the shared storage", "location", exports.Location())
+	}
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
-		ExportDir: exportDir(cfg), CheckpointKeyName: cfg.CheckpointKeyName(),
+		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(),
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},
@@ -121,8 +128,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.Worker {
 		handlers := jobs.Handlers()
 		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)
-		handlers[jobs.KindExportBuild] = jobs.ExportBuildHandler(exportDir(cfg))
-		handlers[jobs.KindExportSweep] = jobs.ExportSweepHandler(exportDir(cfg))
+		handlers[jobs.KindExportBuild] = jobs.ExportBuildIn(exports)
+		handlers[jobs.KindExportSweep] = jobs.ExportSweepIn(exports)
 		hookClient := webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()})
 		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(hookClient, log)
 		handlers[jobs.KindCheckpointPush] = jobs.CheckpointPushHandler(hookClient, log)

@@ -72,6 +72,15 @@ type Config struct {
 	// discovery, and when the 24 hours of BRE-1 have passed. Empty: no
 	// warning mails (the clocks still show on the pages).
 	SecurityOfficer string
+
+	// Storage is the object store (an absolute directory or
+	// s3://ACCESS@host/bucket/prefix) that several nodes share for export
+	// files; empty: each node keeps them under its data directory.
+	Storage string
+	// BackupSecondSite is the object store backups are replicated to
+	// (SEC-6: a second data centre); empty: none. Its provider must be a
+	// registered sub-processor in the EEA.
+	BackupSecondSite string
 }
 
 // ClamdNetwork splits Clamd into network and address ("", "" when unset).
@@ -173,6 +182,8 @@ func settings() []setting {
 			return nil
 		}})
 	add("security-officer", "KLUIS_SECURITY_OFFICER", "the supplier's security officer's e-mail address, warned about breaches not reported within 18 and 24 hours (default none)", false, func(c *Config) *string { return &c.SecurityOfficer })
+	add("storage", "KLUIS_STORAGE", "object store several nodes share for export files: an absolute directory or s3://ACCESS@host/bucket/prefix?region=…; the S3 secret key comes from KLUIS_S3_SECRET_KEY(_FILE), never the location (default: the data directory)", false, func(c *Config) *string { return &c.Storage })
+	add("backup-second-site", "KLUIS_BACKUP_SECOND_SITE", "object store backups are replicated to (SEC-6): an absolute directory or s3://ACCESS@host/bucket/prefix; a registered EEA sub-processor (default none)", false, func(c *Config) *string { return &c.BackupSecondSite })
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s
 }
@@ -297,6 +308,12 @@ func (c Config) Validate() error {
 			errs = append(errs, fmt.Sprintf("security officer %q is not a bare e-mail address such as security@supplier.example", c.SecurityOfficer))
 		}
 	}
+	if err := CheckStorageLocation("storage", c.Storage); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if err := CheckStorageLocation("backup second site", c.BackupSecondSite); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if len(errs) > 0 {
 		return errors.New("configuration: " + strings.Join(errs, "; "))
 	}
@@ -353,6 +370,49 @@ func ParseWebhookAllowNetworks(s string) ([]netip.Prefix, error) {
 func (c Config) WebhookAllowPrefixes() []netip.Prefix {
 	p, _ := ParseWebhookAllowNetworks(c.WebhookAllowNetworks)
 	return p
+}
+
+// CheckStorageLocation checks an object-store location without I/O (the
+// object store itself checks the bucket and keys when it opens): empty, an
+// absolute directory ("/srv/kluis", "file:/srv/kluis") or
+// s3://ACCESS@host[:port]/bucket[/prefix] with only the parameters region,
+// tls and secret_file. A location with a secret in it is refused without
+// repeating it: locations are shown in logs and `kluis config`.
+func CheckStorageLocation(what, loc string) error {
+	if loc == "" {
+		return nil
+	}
+	if !strings.Contains(loc, "://") {
+		if p := strings.TrimPrefix(loc, "file:"); !filepath.IsAbs(p) {
+			return fmt.Errorf("%s %q is not an absolute directory or s3://ACCESS@host/bucket/prefix", what, loc)
+		}
+		return nil
+	}
+	u, err := url.Parse(loc)
+	if err != nil {
+		return fmt.Errorf("%s location is not an s3://ACCESS@host/bucket/prefix address", what)
+	}
+	if _, has := u.User.Password(); has {
+		return fmt.Errorf("%s location holds a secret key (ACCESS:SECRET@): give the secret in KLUIS_S3_SECRET_KEY or KLUIS_S3_SECRET_KEY_FILE", what)
+	}
+	for k := range u.Query() {
+		switch k {
+		case "region", "tls", "secret_file":
+		default:
+			if l := strings.ToLower(k); strings.Contains(l, "secret") || strings.Contains(l, "password") || strings.Contains(l, "key") ||
+				strings.Contains(l, "credential") || strings.Contains(l, "token") || strings.Contains(l, "signature") {
+				return fmt.Errorf("%s location holds a secret (parameter %q): give the secret in KLUIS_S3_SECRET_KEY or KLUIS_S3_SECRET_KEY_FILE", what, k)
+			}
+			return fmt.Errorf("%s location has an unknown parameter %q (known: region, tls, secret_file)", what, k)
+		}
+	}
+	if u.Scheme != "s3" {
+		return fmt.Errorf("%s location %q has scheme %q; known are an absolute directory and s3://", what, loc, u.Scheme)
+	}
+	if u.User.Username() == "" || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+		return fmt.Errorf("%s location %q is not s3://ACCESS@host/bucket/prefix (access key, host and bucket are needed)", what, loc)
+	}
+	return nil
 }
 
 // TLS reports whether HTTPS is configured.

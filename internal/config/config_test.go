@@ -55,6 +55,10 @@ func TestMalformedConfigurationIsOneClearSentence(t *testing.T) {
 		{"bad trusted proxy", map[string]string{"KLUIS_TRUSTED_PROXIES": "10.0.0.0/8, proxy.example"}, nil, `trusted proxy "proxy.example"`},
 		{"bad trusted CIDR", nil, []string{"--trusted-proxies", "10.0.0.0/33"}, `trusted proxy "10.0.0.0/33"`},
 		{"bad breached URL", map[string]string{"KLUIS_BREACHED_PASSWORDS_URL": "ftp://hibp"}, nil, "breached-passwords URL"},
+		{"relative storage", map[string]string{"KLUIS_STORAGE": "shared/exports"}, nil, `storage "shared/exports" is not an absolute directory`},
+		{"storage without bucket", map[string]string{"KLUIS_STORAGE": "s3://AK@s3.example.eu"}, nil, "access key, host and bucket are needed"},
+		{"storage of another scheme", map[string]string{"KLUIS_STORAGE": "gs://bucket/x"}, nil, `has scheme "gs"`},
+		{"second site unknown parameter", nil, []string{"--backup-second-site", "s3://AK@s3.example.eu/b?acl=public"}, `unknown parameter "acl"`},
 		{"bad security officer", map[string]string{"KLUIS_SECURITY_OFFICER": "Security <security@supplier.example>"}, nil, "security officer"},
 	}
 	for _, tt := range tests {
@@ -78,6 +82,27 @@ func TestRedactedHidesSecrets(t *testing.T) {
 	}
 	if s := all.String(); strings.Contains(s, "c2VjcmV0") || strings.Contains(s, "hunter2") || !strings.Contains(s, "(set, redacted)") {
 		t.Fatalf("not redacted:\n%s", s)
+	}
+}
+
+// A storage location is shown in logs and `kluis config`: one with the S3
+// secret in it is refused, and the refusal does not repeat the secret.
+func TestStorageLocationWithASecretIsRefused(t *testing.T) {
+	for _, env := range []map[string]string{
+		{"KLUIS_STORAGE": "s3://AK:Hunter2x@s3.example.eu/kluis"},
+		{"KLUIS_BACKUP_SECOND_SITE": "s3://AK:Hunter2x@s3.example.eu/kluis"},
+		{"KLUIS_BACKUP_SECOND_SITE": "s3://AK@s3.example.eu/kluis?secret_key=Hunter2x"},
+		{"KLUIS_STORAGE": "s3://AK@s3.example.eu/kluis?X-Amz-Credential=Hunter2x"},
+	} {
+		_, err := load(env)
+		if err == nil || strings.Contains(err.Error(), "Hunter2x") || !strings.Contains(err.Error(), "secret") {
+			t.Errorf("%v: err = %v", env, err)
+		}
+	}
+	c, err := load(map[string]string{"KLUIS_STORAGE": "s3://AK@s3.example.eu:9000/kluis/exports?region=eu-west-1&secret_file=/run/secrets/s3",
+		"KLUIS_BACKUP_SECOND_SITE": "/mnt/site2/kluis"})
+	if err != nil || c.Storage == "" || c.BackupSecondSite != "/mnt/site2/kluis" {
+		t.Fatalf("good locations: %v %+v", err, c)
 	}
 }
 

@@ -11,11 +11,16 @@ import (
 	"path/filepath"
 )
 
-// Path is where the encrypted file of export id of tenantID lives under
-// dir (the data directory's "exports"). Ids are the store's hex ids, so
-// the path never leaves dir.
+// Key is the object key of the encrypted file of export id of tenantID in
+// the export store (objstore: the data directory's "exports", or the
+// storage several nodes share). Ids are the store's hex ids, so the key
+// is a valid objstore key and never leaves the store.
+func Key(tenantID, id string) string { return tenantID + "/" + id + ".kx" }
+
+// Path is where that file lives when the export store is the directory
+// dir.
 func Path(dir, tenantID, id string) string {
-	return filepath.Join(dir, tenantID, id+".kx")
+	return filepath.Join(dir, filepath.FromSlash(Key(tenantID, id)))
 }
 
 // The file format of an export at rest: a magic header, then chunks of at

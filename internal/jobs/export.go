@@ -2,13 +2,12 @@ package jobs
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
+	"io"
 	"strings"
 	"time"
 
@@ -16,6 +15,7 @@ import (
 	"github.com/kluis/kluis/internal/export"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/locale"
+	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/store"
 )
 
@@ -35,16 +35,40 @@ func ExportPath(dir, tenantID, id string) string { return export.Path(dir, tenan
 // updates.
 const progressEvery = 1000
 
-// ExportBuildHandler writes export files under dir: it streams the
-// export's submissions (store.ExportSubmissions, which reads only for an
-// export already audited) through the format's writer and the chunked
-// AES-256-GCM encryption into a file only the export's data key opens,
-// recording progress as it goes. Nothing in clear touches the disk: every
-// format streams into the encryption. An export deleted meanwhile is left
+// ExportBuildHandler writes export files under the directory dir (see
+// ExportBuildIn); "" means none is configured, and the job fails.
+func ExportBuildHandler(dir string) Handler { return inDir(dir, ExportBuildIn) }
+
+// ExportSweepHandler sweeps the export files under the directory dir (see
+// ExportSweepIn).
+func ExportSweepHandler(dir string) Handler { return inDir(dir, ExportSweepIn) }
+
+// inDir makes the handler of the export store of directory dir; for ""
+// the handler gets none.
+func inDir(dir string, h func(objstore.Store) Handler) Handler {
+	if dir == "" {
+		return h(nil)
+	}
+	s, err := objstore.Dir(dir)
+	if err != nil {
+		return func(context.Context, *store.DB, store.Job) error { return err }
+	}
+	return h(s)
+}
+
+// ExportBuildIn writes export files into s (the data directory's
+// "exports", or the object store the nodes share, so that any node serves
+// the download): it streams the export's submissions
+// (store.ExportSubmissions, which reads only for an export already
+// audited) through the format's writer and the chunked AES-256-GCM
+// encryption into an object only the export's data key opens, recording
+// progress as it goes. Nothing in clear touches a disk or a bucket: every
+// format streams into the encryption. The object appears only when it is
+// complete (objstore.Store.Put). An export deleted meanwhile is left
 // deleted.
-func ExportBuildHandler(dir string) Handler {
+func ExportBuildIn(s objstore.Store) Handler {
 	return func(ctx context.Context, db *store.DB, j store.Job) error {
-		if dir == "" {
+		if s == nil {
 			return errors.New("export build: no export directory configured")
 		}
 		tenantID, id, ok := strings.Cut(j.Payload, "/")
@@ -60,9 +84,9 @@ func ExportBuildHandler(dir string) Handler {
 		}
 		actor := audit.System(KindExportBuild)
 		actor.RequestID = "job-" + j.ID
-		done, size, runErr := buildExport(ctx, db, dir, e, key, actor)
+		done, size, runErr := buildExport(ctx, db, s, e, key, actor)
 		if err := db.FinishExport(ctx, actor, tenantID, id, done, size, runErr); err != nil {
-			os.Remove(ExportPath(dir, tenantID, id))
+			_ = s.Delete(ctx, export.Key(tenantID, id))
 			if errors.Is(err, store.ErrNotFound) {
 				return nil // deleted while it was built
 			}
@@ -75,7 +99,7 @@ func ExportBuildHandler(dir string) Handler {
 	}
 }
 
-func buildExport(ctx context.Context, db *store.DB, dir string, e store.Export, key []byte, actor audit.Actor) (done, size int64, err error) {
+func buildExport(ctx context.Context, db *store.DB, s objstore.Store, e store.Export, key []byte, actor audit.Actor) (done, size int64, err error) {
 	versions, err := db.FormVersions(ctx, e.TenantID, e.FormKey)
 	if err != nil {
 		return 0, 0, err
@@ -89,22 +113,25 @@ func buildExport(ctx context.Context, db *store.DB, dir string, e store.Export, 
 		lang = locale.NL
 	}
 	table := export.NewTable(lang, forms)
-	path := ExportPath(dir, e.TenantID, e.ID)
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return 0, 0, err
-	}
-	part := path + ".part"
-	f, err := os.OpenFile(part, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return 0, 0, err
-	}
+	// The encrypted stream goes through a pipe into the store's Put, which
+	// streams it on (a file, or an S3 multipart upload) and makes it
+	// visible only when the writer closes without an error.
+	pr, pw := io.Pipe()
+	put := make(chan error, 1)
+	go func() {
+		err := s.Put(ctx, export.Key(e.TenantID, e.ID), pr, -1)
+		// A Put that ends early must not leave the writer blocked.
+		pr.CloseWithError(cmp.Or(err, io.ErrClosedPipe))
+		put <- err
+	}()
+	putOpen := true
 	defer func() {
-		if err != nil {
-			f.Close()
-			os.Remove(part)
+		if putOpen {
+			pw.CloseWithError(cmp.Or(err, io.ErrUnexpectedEOF))
+			<-put
 		}
 	}()
-	bw := bufio.NewWriterSize(f, 256<<10)
+	bw := bufio.NewWriterSize(pw, 256<<10)
 	enc, err := export.Encrypt(bw, key, e.ID)
 	if err != nil {
 		return 0, 0, err
@@ -157,26 +184,22 @@ func buildExport(ctx context.Context, db *store.DB, dir string, e store.Export, 
 	if err = bw.Flush(); err != nil {
 		return done, 0, err
 	}
-	if err = f.Sync(); err != nil {
+	pw.Close()
+	putOpen = false
+	if err = <-put; err != nil {
 		return done, 0, err
 	}
-	st, err := f.Stat()
+	o, err := s.Stat(ctx, export.Key(e.TenantID, e.ID))
 	if err != nil {
 		return done, 0, err
 	}
-	if err = f.Close(); err != nil {
-		return done, 0, err
-	}
-	if err = os.Rename(part, path); err != nil {
-		return done, 0, err
-	}
-	return done, st.Size(), nil
+	return done, o.Size, nil
 }
 
-// ExportSweepHandler deletes, by the store's clock, every export older
-// than store.ExportTTL: its file under dir and, by shredding its data key,
-// any copy of it (audited as "export.expire" in the tenant's log).
-func ExportSweepHandler(dir string) Handler {
+// ExportSweepIn deletes, by the store's clock, every export older than
+// store.ExportTTL: its file in s and, by shredding its data key, any copy
+// of it (audited as "export.expire" in the tenant's log).
+func ExportSweepIn(s objstore.Store) Handler {
 	return func(ctx context.Context, db *store.DB, j store.Job) error {
 		expired, err := db.ExpiredExports(ctx)
 		if err != nil {
@@ -186,11 +209,9 @@ func ExportSweepHandler(dir string) Handler {
 		actor.RequestID = "job-" + j.ID
 		var errs []error
 		for _, e := range expired {
-			if dir != "" {
-				for _, p := range []string{ExportPath(dir, e.TenantID, e.ID), ExportPath(dir, e.TenantID, e.ID) + ".part"} {
-					if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
-						errs = append(errs, err)
-					}
+			if s != nil {
+				if err := s.Delete(ctx, export.Key(e.TenantID, e.ID)); err != nil {
+					errs = append(errs, err)
 				}
 			}
 			if err := db.ExpireExport(ctx, actor, e.TenantID, e.ID); err != nil && !errors.Is(err, store.ErrNotFound) {

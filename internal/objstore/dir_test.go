@@ -38,3 +38,15 @@ func TestOpenRefusesAnUnknownScheme(t *testing.T) {
 		t.Fatalf("Open ftp = %v", err)
 	}
 }
+
+func TestSubStoreKeepsItsObjectsUnderItsPrefix(t *testing.T) {
+	base, _ := objstore.Dir(t.TempDir())
+	s := objstore.Sub(base, "exports")
+	objstoretest.Run(t, s)
+	if err := s.Put(t.Context(), "t1/e1.kx", strings.NewReader("x"), 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := base.Stat(t.Context(), "exports/t1/e1.kx"); err != nil {
+		t.Fatalf("not under the prefix: %v", err)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/breached"
+	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/passkey"
 	"github.com/kluis/kluis/internal/password"
@@ -79,8 +80,13 @@ type Options struct {
 	// 0 means DefaultUploadLimit. Each form caps its own posts lower.
 	UploadLimit int64
 	// ExportDir is where exports' encrypted files wait for download (the
-	// data directory's "exports"; the build job writes there too).
+	// data directory's "exports"; the build job writes there too), unless
+	// ExportStore is set.
 	ExportDir string
+	// ExportStore, when set, is where the encrypted export files are
+	// instead: the object store several nodes share (KLUIS_STORAGE), so
+	// that any node serves a download another node's worker built.
+	ExportStore objstore.Store
 	// CheckpointKeyName names the platform's checkpoint-signing key when
 	// the first use makes it (config.CheckpointKeyName); "" means
 	// "kluis.example/audit".
@@ -145,6 +151,13 @@ func New(opts Options) *App {
 	}
 	if opts.OIDC == nil {
 		opts.OIDC = oidc.NewClient(nil)
+	}
+	if opts.ExportStore == nil && opts.ExportDir != "" {
+		if s, err := objstore.Dir(opts.ExportDir); err == nil {
+			opts.ExportStore = s
+		} else {
+			opts.Logger.Error("export directory", "error", err.Error())
+		}
 	}
 	pages, err := parsePages()
 	if err != nil {

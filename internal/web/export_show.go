@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"strconv"
 	"strings"
 
@@ -217,7 +216,11 @@ func (a *App) exportDownload(w http.ResponseWriter, r *http.Request, u account.U
 		a.internalError(w, r, "download export", err)
 		return
 	}
-	f, err := os.Open(export.Path(a.opts.ExportDir, t.ID, e.ID))
+	if a.opts.ExportStore == nil {
+		a.internalError(w, r, "open export file", errors.New("no export store configured"))
+		return
+	}
+	f, err := a.opts.ExportStore.Get(r.Context(), export.Key(t.ID, e.ID))
 	if err != nil {
 		a.internalError(w, r, "open export file", err)
 		return
@@ -256,8 +259,10 @@ func (a *App) exportDelete(w http.ResponseWriter, r *http.Request, u account.Use
 	}
 	// The key is gone, so a file left behind cannot be opened; the sweep
 	// does not look for it again.
-	if err := os.Remove(export.Path(a.opts.ExportDir, t.ID, id)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		a.log.WarnContext(r.Context(), "remove export file", "request_id", RequestIDFrom(r.Context()), "export", id, "error", err.Error())
+	if st := a.opts.ExportStore; st != nil {
+		if err := st.Delete(r.Context(), export.Key(t.ID, id)); err != nil {
+			a.log.WarnContext(r.Context(), "remove export file", "request_id", RequestIDFrom(r.Context()), "export", id, "error", err.Error())
+		}
 	}
 	http.Redirect(w, r, "/"+t.Slug+"/inbox/exports?done=deleted", http.StatusSeeOther)
 }

@@ -60,6 +60,16 @@ func Run(t *testing.T, s objstore.Store) {
 	if string(got) != "dag" {
 		t.Fatalf("replaced object reads %q", got)
 	}
+	// A reader shorter or longer than its announced size is refused and
+	// leaves nothing under the key.
+	for _, r := range []string{"ab", "abcd"} {
+		if err := s.Put(ctx, "t/wrong-size", strings.NewReader(r), 3); err == nil {
+			t.Fatalf("Put of %d bytes announced as 3 accepted", len(r))
+		}
+		if _, err := s.Stat(ctx, "t/wrong-size"); !errors.Is(err, objstore.ErrNotFound) {
+			t.Fatalf("a wrong-size Put left an object: %v", err)
+		}
+	}
 	for _, bad := range []string{"../x", "t//x", "/abs", "t/./x", "t/x y", ""} {
 		if err := s.Put(ctx, bad, strings.NewReader("x"), 1); err == nil {
 			t.Fatalf("Put %q accepted", bad)
