@@ -27,7 +27,7 @@ run:
 build:
 	CGO_ENABLED=0 $(GO) build -o bin/kluis ./cmd/kluis
 
-test:
+test: tools
 	bash scripts/test.sh $(TESTFLAGS)
 
 check: fmt-check vet staticcheck
