@@ -7,6 +7,7 @@ import (
 
 	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/config"
+	"github.com/kluis/kluis/internal/jobs"
 	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/store"
 )
@@ -135,4 +136,27 @@ func openTargets(locs []string) ([]objstore.Store, error) {
 func backupKeyName(cfg config.Config) string {
 	name := cfg.CheckpointKeyName()
 	return name[:len(name)-len("/audit")] + "/backup"
+}
+
+// backupSettings gathers what the scheduled backup and restore test need,
+// checking the recipients and targets at start rather than at 03:30.
+func backupSettings(cfg config.Config) (jobs.BackupSettings, error) {
+	m, err := masterKey(cfg)
+	if err != nil {
+		return jobs.BackupSettings{}, err
+	}
+	if _, err := backup.ParseRecipients(cfg.BackupRecipientList()); err != nil {
+		return jobs.BackupSettings{}, fmt.Errorf("KLUIS_BACKUP_RECIPIENTS: %w", err)
+	}
+	if _, err := openTargets(cfg.BackupTargetList()); err != nil {
+		return jobs.BackupSettings{}, fmt.Errorf("KLUIS_BACKUP_TARGETS: %w", err)
+	}
+	d, w, mo, err := cfg.BackupRetention()
+	if err != nil {
+		return jobs.BackupSettings{}, err
+	}
+	return jobs.BackupSettings{Targets: cfg.BackupTargetList(), Recipients: cfg.BackupRecipientList(),
+		KeyName: backupKeyName(cfg), DatabaseURL: cfg.DatabaseURL, Retention: backup.Retention{Daily: d, Weekly: w, Monthly: mo},
+		AlertTo: cfg.BackupAlertTo(), IdentityFile: cfg.BackupIdentityFile, Master: m,
+		ScratchDatabaseURL: cfg.BackupScratchDatabaseURL}, nil
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/api"
+	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/breached"
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/form"
@@ -100,6 +101,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		log.Warn("no mail relay configured (KLUIS_SMTP_HOST): mail waits in the outbox")
 	}
 
+	started := db.Now()
+	backupAt, backupScheduled, _ := cfg.BackupDaily()
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
@@ -108,6 +111,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},
+			// A failed backup or restore test, or none for too long (SEC-5).
+			{Name: "backup", Fn: func(ctx context.Context) error {
+				return backup.Health(ctx, db, backupScheduled, 26*time.Hour, started)
+			}},
 		},
 	})
 
@@ -130,10 +137,20 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindAuditPrune] = jobs.PruneHandler(cfg.CheckpointKeyName())
 		handlers[jobs.KindBreachClock] = jobs.BreachClockHandler(cfg.SecurityOfficer)
 		handlers[jobs.KindAuditPlanClock] = jobs.AuditPlanClockHandler(cfg.BaseURL)
+		schedule := jobs.ScheduleWith(cfg.CheckpointEvery)
+		if backupScheduled {
+			bs, err := backupSettings(cfg)
+			if err != nil {
+				return err
+			}
+			handlers[jobs.KindBackup] = jobs.BackupHandler(bs)
+			handlers[jobs.KindRestoreTest] = jobs.RestoreTestHandler(bs)
+			schedule = jobs.WithBackups(schedule, backupAt)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers, Schedule: jobs.ScheduleWith(cfg.CheckpointEvery)}
+			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers, Schedule: schedule}
 			r.Run(ctx)
 		}()
 	}

@@ -255,3 +255,21 @@ func (db *DB) LatestBackupRuns(ctx context.Context, kind string) (latest, lastOK
 	}
 	return latest, lastOK, nil
 }
+
+// EmptyScratch drops everything in the current schema of the PostgreSQL
+// database at url: the restore test's scratch database, before and after
+// each test. It refuses any other dialect.
+func EmptyScratch(ctx context.Context, url string) error {
+	if d, _, err := ParseURL(url); err != nil || d != Postgres {
+		return errors.New("the restore test's scratch database must be PostgreSQL")
+	}
+	sdb, err := sql.Open("pgx", url)
+	if err != nil {
+		return err
+	}
+	defer sdb.Close()
+	if _, err := sdb.ExecContext(ctx, `DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public`); err != nil {
+		return fmt.Errorf("empty the scratch database %s: %s", Redact(url), firstLine(err))
+	}
+	return nil
+}
