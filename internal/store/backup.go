@@ -231,20 +231,26 @@ func (db *DB) RecordBackupRun(ctx context.Context, actor audit.Actor, r BackupRu
 	return r, nil
 }
 
+const backupRunColumns = `id, kind, backup_id, location, started_at, finished_at, ok, detail`
+
+func scanBackupRun(row interface{ Scan(...any) error }) (BackupRun, error) {
+	var r BackupRun
+	var s, f int64
+	var ok int
+	err := row.Scan(&r.ID, &r.Kind, &r.BackupID, &r.Location, &s, &f, &ok, &r.Detail)
+	r.StartedAt, r.FinishedAt, r.OK = fromMicros(s), fromMicros(f), ok == 1
+	return r, err
+}
+
 // LatestBackupRuns returns the latest run of kind and the latest that
 // passed (zero values when there is none).
 func (db *DB) LatestBackupRuns(ctx context.Context, kind string) (latest, lastOK BackupRun, err error) {
-	const cols = `id, kind, backup_id, location, started_at, finished_at, ok, detail`
 	scan := func(q string) (BackupRun, error) {
-		var r BackupRun
-		var s, f int64
-		var ok int
-		err := db.sql.QueryRowContext(ctx, `SELECT `+cols+` FROM backup_runs WHERE kind = $1`+q+
-			` ORDER BY finished_at DESC, id DESC LIMIT 1`, kind).Scan(&r.ID, &r.Kind, &r.BackupID, &r.Location, &s, &f, &ok, &r.Detail)
+		r, err := scanBackupRun(db.sql.QueryRowContext(ctx, `SELECT `+backupRunColumns+` FROM backup_runs WHERE kind = $1`+q+
+			` ORDER BY finished_at DESC, id DESC LIMIT 1`, kind))
 		if errors.Is(err, sql.ErrNoRows) {
 			return BackupRun{}, nil
 		}
-		r.StartedAt, r.FinishedAt, r.OK = fromMicros(s), fromMicros(f), ok == 1
 		return r, err
 	}
 	if latest, err = scan(""); err != nil {
@@ -254,6 +260,26 @@ func (db *DB) LatestBackupRuns(ctx context.Context, kind string) (latest, lastOK
 		return latest, lastOK, fmt.Errorf("backup runs: %w", err)
 	}
 	return latest, lastOK, nil
+}
+
+// BackupRuns lists the latest backups and restore tests, newest first, at
+// most limit of them: what the controllers' evidence pack shows (SEC-5).
+func (db *DB) BackupRuns(ctx context.Context, limit int) ([]BackupRun, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+backupRunColumns+` FROM backup_runs
+		ORDER BY finished_at DESC, id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, fmt.Errorf("backup runs: %w", err)
+	}
+	defer rows.Close()
+	var out []BackupRun
+	for rows.Next() {
+		r, err := scanBackupRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("backup runs: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }
 
 // EmptyScratch drops everything in the current schema of the PostgreSQL
