@@ -432,8 +432,11 @@ func pgDump(ctx context.Context, url, snapshot, dir string) error {
 	if err != nil {
 		return err
 	}
+	// Uncompressed: the personal data is sealed (ciphertext does not
+	// compress), and gzip made a backup ten times slower for half the size
+	// (BenchmarkBackupRestore, 20,000 submissions: 6.5 s against 0.6 s).
 	cmd := exec.CommandContext(ctx, bin, "--format=directory", "--file="+dir, "--snapshot="+snapshot,
-		"--no-owner", "--no-privileges", "--dbname="+url)
+		"--no-owner", "--no-privileges", "--compress=0", "--dbname="+url)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
