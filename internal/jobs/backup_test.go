@@ -75,6 +75,17 @@ func TestClauseSEC5_RestoreTestIsScheduledAndItsFailureRaisesTheAlert(t *testing
 		if again, _, _ := env.DB.LatestBackupRuns(ctx, store.RunRestoreTest); again.ID != last.ID {
 			t.Fatal("the restore test ran twice in a day")
 		}
+		// A backup older than the allowed age fails the check too.
+		if err := backup.Health(ctx, env.DB, true, time.Hour, started); err == nil || !strings.Contains(err.Error(), "no backup has passed since") {
+			t.Fatalf("health with a stale backup: %v", err)
+		}
+		// On Sundays the restore test reads the last target: the second site (SEC-6).
+		if _, where, _ := restoreTest(ctx, env.DB, bs, time.Date(2026, 11, 8, 4, 30, 0, 0, time.UTC)); !strings.HasSuffix(where, "site2") {
+			t.Errorf("Sunday's restore test read %s", where)
+		}
+		if last.Location == "" || strings.HasSuffix(last.Location, "site2") {
+			t.Errorf("Monday's restore test read %q", last.Location)
+		}
 
 		// The next day the backups can no longer be opened with the
 		// identity the test is given: the test fails, and says so.

@@ -100,7 +100,11 @@ func countRows(ctx context.Context, q querier, d Dialect) (RowCounts, error) {
 		listQ = `SELECT table_name FROM information_schema.columns
 			WHERE table_schema = current_schema() AND column_name = 'tenant_id' ORDER BY table_name`
 	}
-	tables, err := queryStrings(ctx, q, listQ)
+	rows, err := q.QueryContext(ctx, listQ)
+	if err != nil {
+		return nil, fmt.Errorf("row counts: %w", err)
+	}
+	tables, err := scanStrings(rows)
 	if err != nil {
 		return nil, fmt.Errorf("row counts: %w", err)
 	}
@@ -138,23 +142,6 @@ func countRows(ctx context.Context, q querier, d Dialect) (RowCounts, error) {
 		}
 	}
 	return out, nil
-}
-
-func queryStrings(ctx context.Context, q querier, query string) ([]string, error) {
-	rows, err := q.QueryContext(ctx, query)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, rows.Err()
 }
 
 // Diff lists, sorted, where got differs from c ("tenant T, table X: 12
