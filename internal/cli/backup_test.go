@@ -1,12 +1,20 @@
 package cli
 
 import (
+	"context"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/jobs"
+	"github.com/kluis/kluis/internal/store"
 )
 
 // END-2, SEC-4: kluis backup writes an encrypted, signed backup while the
@@ -51,5 +59,50 @@ func TestClauseEND2_BackupAndRestoreFromTheCommandLine(t *testing.T) {
 	}
 	if out := s.ok("audit", "verify", "--all"); !strings.Contains(out, "chain intact") {
 		t.Fatalf("the restored instance's logs: %s", out)
+	}
+}
+
+// SEC-5: a failed restore test fails the "backup" check of /readyz, which
+// monitoring watches, while the rest of the service stays up.
+func TestClauseSEC5_ReadyzFailsAfterAFailedRestoreTest(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	db := s.openDB()
+	now := db.Now()
+	if _, err := db.RecordBackupRun(context.Background(), audit.System(jobs.KindRestoreTest), store.BackupRun{Kind: store.RunRestoreTest,
+		BackupID: "20261102T033000Z-abcdef", Location: "dir:/site1", StartedAt: now, FinishedAt: now,
+		Detail: "backup 20261102T033000Z-abcdef refused: its data object is truncated"}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s.env["KLUIS_LISTEN"] = "127.0.0.1:0"
+	s.env["KLUIS_WORKER"] = "false"
+	addrc := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), serveHooksKey{},
+		&serveHooks{ready: func(a net.Addr) { addrc <- a }}))
+	defer cancel()
+	done := make(chan struct{})
+	go func() {
+		s.run(ctx, "serve")
+		close(done)
+	}()
+	defer func() { cancel(); <-done }()
+	var addr net.Addr
+	select {
+	case addr = <-addrc:
+	case <-done:
+		t.Fatal("serve stopped")
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	resp, err := http.Get("http://" + addr.String() + "/readyz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(string(body), `"backup":"fail"`) ||
+		!strings.Contains(string(body), `"database":"ok"`) {
+		t.Fatalf("/readyz: %d %s", resp.StatusCode, body)
 	}
 }
