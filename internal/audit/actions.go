@@ -389,6 +389,10 @@ var actions = []Action{
 	{Code: "platform.start", Group: GroupPlatform},
 	{Code: "platform.checkpoint_key", Group: GroupPlatform},
 	{Code: "platform.keys.rotate", Group: GroupPlatform},
+	// Backups and restore tests (END-2, SEC-5): the backup's id is the
+	// detail; a failure is recorded as one, for monitoring.
+	{Code: "platform.backup", Group: GroupPlatform, MayFail: true},
+	{Code: "platform.restore_test", Group: GroupPlatform, MayFail: true},
 }
 
 var actionIndex = func() map[string]Action {

@@ -139,20 +139,7 @@ func verifyLive(ctx context.Context, env *Env, cfg config.Config, rest []string,
 		return err
 	}
 	defer db.Close()
-	// A pruned log (AUD-2) is verified from its pruning record, read in
-	// the same way as an export carries it.
-	var pruned *auditproof.Pruned
-	if p, err := db.LatestAuditPruning(ctx, t.ID); err == nil {
-		pruned = p.Pruned()
-	} else if !errors.Is(err, store.ErrNotFound) {
-		return err
-	}
-	next, stop, err := db.AuditEvents(ctx, t.ID)
-	if err != nil {
-		return err
-	}
-	defer stop()
-	r, err := auditproof.VerifyFrom(t.ID, checkpointOrigin(v, t.ID), v, pruned, kept, next)
+	r, err := db.VerifyAgainstCheckpoints(ctx, t.ID, v, kept)
 	if err == nil {
 		fmt.Fprintf(env.Stdout, "%s: ", t.Slug)
 	}

@@ -98,6 +98,8 @@ func commands() []command {
 			{"checkpoint", platform, auditCheckpoint},
 			{"key", platform, auditKey},
 		}},
+		{name: "backup", summary: "make an encrypted, signed backup of the database, with the keyring backed up apart (--list: the backups there are)", run: runBackup, access: platform},
+		{name: "restore", summary: "restore a backup into a new data directory and keyring, refusing one that does not verify", run: runRestore, access: platform},
 		{name: "config", summary: "print the effective configuration, secrets redacted", run: runConfig, access: supplierOnly},
 		{name: "version", summary: "print the version", run: runVersion, access: supplierOnly},
 	}

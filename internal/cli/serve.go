@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/api"
+	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/breached"
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/form"
@@ -107,6 +108,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.Storage != "" {
 		log.Info("export files are in the shared storage", "location", exports.Location())
 	}
+	started := db.Now()
+	backupAt, backupScheduled, _ := cfg.BackupDaily()
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
@@ -115,6 +118,10 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},
+			// A failed backup or restore test, or none for too long (SEC-5).
+			{Name: "backup", Fn: func(ctx context.Context) error {
+				return backup.Health(ctx, db, backupScheduled, 26*time.Hour, started)
+			}},
 		},
 	})
 
@@ -137,10 +144,20 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindAuditPrune] = jobs.PruneHandler(cfg.CheckpointKeyName())
 		handlers[jobs.KindBreachClock] = jobs.BreachClockHandler(cfg.SecurityOfficer)
 		handlers[jobs.KindAuditPlanClock] = jobs.AuditPlanClockHandler(cfg.BaseURL)
+		schedule := jobs.ScheduleWith(cfg.CheckpointEvery)
+		if backupScheduled {
+			bs, err := backupSettings(cfg)
+			if err != nil {
+				return err
+			}
+			handlers[jobs.KindBackup] = jobs.BackupHandler(bs)
+			handlers[jobs.KindRestoreTest] = jobs.RestoreTestHandler(bs)
+			schedule = jobs.WithBackups(schedule, backupAt)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers, Schedule: jobs.ScheduleWith(cfg.CheckpointEvery)}
+			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers, Schedule: schedule}
 			r.Run(ctx)
 		}()
 	}

@@ -81,6 +81,84 @@ type Config struct {
 	// (SEC-6: a second data centre); empty: none. Its provider must be a
 	// registered sub-processor in the EEA.
 	BackupSecondSite string
+	// Backups (END-2, SEC-4, SEC-5, SEC-6); see docs/backup.md.
+	// BackupTargets: comma-separated locations (a directory, s3://…); the
+	// scheduled backup writes to every one. BackupRecipients: comma-
+	// separated age recipients the backups are encrypted to.
+	// BackupIdentityFile: an age identity file of one of them, for the
+	// restore test. BackupAt: the daily time (HH:MM, UTC) of the backup;
+	// empty: no scheduled backup. BackupKeep: daily,weekly,monthly backups
+	// kept. BackupAlert: where failed backups and restore tests are mailed
+	// (default: the security officer). BackupScratchDatabaseURL: an empty
+	// PostgreSQL database the restore test may overwrite (PostgreSQL only).
+	BackupTargets            string
+	BackupRecipients         string
+	BackupIdentityFile       string
+	BackupAt                 string
+	BackupKeep               string
+	BackupAlert              string
+	BackupScratchDatabaseURL string
+}
+
+// BackupTargetList splits BackupTargets.
+func (c Config) BackupTargetList() []string { return splitList(c.BackupTargets) }
+
+// BackupRecipientList splits BackupRecipients.
+func (c Config) BackupRecipientList() []string { return splitList(c.BackupRecipients) }
+
+// BackupAlertTo is who hears of a failed backup or restore test.
+func (c Config) BackupAlertTo() string {
+	if c.BackupAlert != "" {
+		return c.BackupAlert
+	}
+	return c.SecurityOfficer
+}
+
+// BackupDaily parses BackupAt ("03:30") as an offset from midnight UTC;
+// ok is false when no backup is scheduled.
+func (c Config) BackupDaily() (offset time.Duration, ok bool, err error) {
+	if c.BackupAt == "" {
+		return 0, false, nil
+	}
+	t, err := time.Parse("15:04", c.BackupAt)
+	if err != nil {
+		return 0, false, fmt.Errorf("backup time %q is not a time of day such as 03:30", c.BackupAt)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, true, nil
+}
+
+// BackupRetention parses BackupKeep ("7,4,6": daily, weekly, monthly).
+func (c Config) BackupRetention() (daily, weekly, monthly int, err error) {
+	keep := c.BackupKeep
+	if keep == "" {
+		keep = "7,4,6"
+	}
+	var n [3]int
+	parts := strings.Split(keep, ",")
+	if len(parts) != 3 {
+		return 0, 0, 0, fmt.Errorf("backup retention %q is not three numbers daily,weekly,monthly such as 7,4,6", keep)
+	}
+	for i, p := range parts {
+		v, err := strconv.Atoi(strings.TrimSpace(p))
+		if err != nil || v < 0 || v > 1000 {
+			return 0, 0, 0, fmt.Errorf("backup retention %q is not three numbers daily,weekly,monthly such as 7,4,6", keep)
+		}
+		n[i] = v
+	}
+	if n[0]+n[1]+n[2] == 0 {
+		return 0, 0, 0, errors.New("backup retention keeps no backup at all: keep at least one daily backup")
+	}
+	return n[0], n[1], n[2], nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, f := range strings.Split(s, ",") {
+		if f = strings.TrimSpace(f); f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // ClamdNetwork splits Clamd into network and address ("", "" when unset).
@@ -184,6 +262,13 @@ func settings() []setting {
 	add("security-officer", "KLUIS_SECURITY_OFFICER", "the supplier's security officer's e-mail address, warned about breaches not reported within 18 and 24 hours (default none)", false, func(c *Config) *string { return &c.SecurityOfficer })
 	add("storage", "KLUIS_STORAGE", "object store several nodes share for export files: an absolute directory or s3://ACCESS@host/bucket/prefix?region=…; the S3 secret key comes from KLUIS_S3_SECRET_KEY(_FILE), never the location (default: the data directory)", false, func(c *Config) *string { return &c.Storage })
 	add("backup-second-site", "KLUIS_BACKUP_SECOND_SITE", "object store backups are replicated to (SEC-6): an absolute directory or s3://ACCESS@host/bucket/prefix; a registered EEA sub-processor (default none)", false, func(c *Config) *string { return &c.BackupSecondSite })
+	add("backup-targets", "KLUIS_BACKUP_TARGETS", "where backups go: comma-separated directories or s3://… locations (default none)", false, func(c *Config) *string { return &c.BackupTargets })
+	add("backup-recipients", "KLUIS_BACKUP_RECIPIENTS", "age recipients (age1…) backups are encrypted to, comma-separated", false, func(c *Config) *string { return &c.BackupRecipients })
+	add("backup-identity-file", "KLUIS_BACKUP_IDENTITY_FILE", "age identity file of one backup recipient, for the scheduled restore test", false, func(c *Config) *string { return &c.BackupIdentityFile })
+	add("backup-at", "KLUIS_BACKUP_AT", "daily time of the scheduled backup and restore test, HH:MM in UTC (default none: no scheduled backup)", false, func(c *Config) *string { return &c.BackupAt })
+	add("backup-keep", "KLUIS_BACKUP_KEEP", "backups kept: daily,weekly,monthly (default 7,4,6)", false, func(c *Config) *string { return &c.BackupKeep })
+	add("backup-alert", "KLUIS_BACKUP_ALERT", "e-mail address told of a failed backup or restore test (default: the security officer)", false, func(c *Config) *string { return &c.BackupAlert })
+	add("backup-scratch-database-url", "KLUIS_BACKUP_SCRATCH_DATABASE_URL", "PostgreSQL only: an empty database the restore test restores into and empties again", false, func(c *Config) *string { return &c.BackupScratchDatabaseURL })
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s
 }
@@ -314,6 +399,22 @@ func (c Config) Validate() error {
 	if err := CheckStorageLocation("backup second site", c.BackupSecondSite); err != nil {
 		errs = append(errs, err.Error())
 	}
+	for _, loc := range c.BackupTargetList() {
+		if err := CheckStorageLocation("backup target", loc); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if _, _, err := c.BackupDaily(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if _, _, _, err := c.BackupRetention(); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if c.BackupAlert != "" {
+		if a, err := mail.ParseAddress(c.BackupAlert); err != nil || a.Address != c.BackupAlert {
+			errs = append(errs, fmt.Sprintf("backup alert address %q is not a bare e-mail address such as ops@supplier.example", c.BackupAlert))
+		}
+	}
 	if len(errs) > 0 {
 		return errors.New("configuration: " + strings.Join(errs, "; "))
 	}
@@ -430,7 +531,7 @@ func (c Config) Redacted() []Item {
 		if s.secret && v != "" {
 			v = "(set, redacted)"
 		}
-		if s.env == "KLUIS_DATABASE_URL" {
+		if s.env == "KLUIS_DATABASE_URL" || s.env == "KLUIS_BACKUP_SCRATCH_DATABASE_URL" {
 			v = redactURL(v)
 		}
 		name := s.flag

@@ -30,6 +30,9 @@ const (
 type Periodic struct {
 	Kind  string
 	Every time.Duration
+	// Offset moves the slots from multiples of Every (midnight UTC for a
+	// day) to that much later: the daily backup at 03:30 (END-2).
+	Offset time.Duration
 }
 
 // Schedule is every periodic job of the platform. Later work (retention
@@ -167,7 +170,7 @@ func (r *Runner) EnqueueDue(ctx context.Context) error {
 	now := r.DB.Now()
 	var errs []error
 	for _, p := range r.Schedule {
-		slot := now.Truncate(p.Every)
+		slot := now.Add(-p.Offset).Truncate(p.Every).Add(p.Offset)
 		key := fmt.Sprintf("%s@%s", p.Kind, slot.UTC().Format(time.RFC3339))
 		if _, _, err := r.DB.EnqueueJob(ctx, store.NewJob{Kind: p.Kind, DedupeKey: key, RunAt: slot}); err != nil {
 			errs = append(errs, err)

@@ -38,6 +38,8 @@ const (
 	// purposeCheckpoint is the platform's checkpoint-signing key (AUD-3):
 	// an Ed25519 seed, wrapped like the tenants' keys.
 	purposeCheckpoint = "checkpoint"
+	// purposeBackup is the platform's backup-manifest signing key (END-2).
+	purposeBackup = "backup"
 
 	keyLen     = 32
 	wrappedLen = nonceLen + keyLen + tagLen
@@ -68,6 +70,9 @@ type fileDoc struct {
 
 type platformDoc struct {
 	Checkpoint *signingKeyDoc `json:"checkpoint,omitempty"`
+	// Backup signs the manifests of data backups (END-2), so that restore
+	// refuses one that was altered; absent until the first backup.
+	Backup *signingKeyDoc `json:"backup,omitempty"`
 }
 
 // signingKeyDoc is a signing key under its name, which is part of its
@@ -518,38 +523,53 @@ func (k *Keyring) parse(data []byte) (string, map[string]*tenantKeys, *platformD
 		if td == nil {
 			return "", nil, nil, k.corrupt("tenant %q has no entry", name)
 		}
-		t := &tenantKeys{primary: td.Primary, data: map[uint32]*key{}}
-		tenants[name] = t
-		for _, kd := range td.Keys {
-			ky, err := k.unwrapKey(name, kd)
-			if err != nil {
-				return "", nil, nil, err
-			}
-			switch {
-			case ky.purpose == purposeIndex && t.index == nil:
-				t.index = ky
-			case ky.purpose == purposeData && t.data[ky.id] == nil:
-				t.data[ky.id] = ky
-			default:
-				ky.wipe()
-				return "", nil, nil, k.corrupt("tenant %q has a duplicate %s key %d", name, ky.purpose, ky.id)
-			}
-		}
-		if t.index == nil {
-			return "", nil, nil, k.corrupt("tenant %q has no index key", name)
-		}
-		if t.data[t.primary] == nil {
-			return "", nil, nil, k.corrupt("tenant %q has no data key %d to be its primary", name, t.primary)
-		}
-		if t.person, err = k.parsePersonTree(name, td.Persons); err != nil {
+		t, err := k.parseTenant(name, td)
+		if err != nil {
 			return "", nil, nil, err
 		}
+		tenants[name] = t
 	}
 	if err := k.checkPlatform(doc.Platform); err != nil {
 		return "", nil, nil, err
 	}
 	ok = true
 	return doc.Check, tenants, doc.Platform, nil
+}
+
+// parseTenant unwraps one tenant's keys; on error, those unwrapped so far
+// are wiped.
+func (k *Keyring) parseTenant(name string, td *tenantDoc) (_ *tenantKeys, err error) {
+	t := &tenantKeys{primary: td.Primary, data: map[uint32]*key{}}
+	defer func() {
+		if err != nil {
+			t.wipe()
+		}
+	}()
+	for _, kd := range td.Keys {
+		ky, err := k.unwrapKey(name, kd)
+		if err != nil {
+			return nil, err
+		}
+		switch {
+		case ky.purpose == purposeIndex && t.index == nil:
+			t.index = ky
+		case ky.purpose == purposeData && t.data[ky.id] == nil:
+			t.data[ky.id] = ky
+		default:
+			ky.wipe()
+			return nil, k.corrupt("tenant %q has a duplicate %s key %d", name, ky.purpose, ky.id)
+		}
+	}
+	if t.index == nil {
+		return nil, k.corrupt("tenant %q has no index key", name)
+	}
+	if t.data[t.primary] == nil {
+		return nil, k.corrupt("tenant %q has no data key %d to be its primary", name, t.primary)
+	}
+	if t.person, err = k.parsePersonTree(name, td.Persons); err != nil {
+		return nil, err
+	}
+	return t, nil
 }
 
 func (k *Keyring) unwrapKey(tenant string, kd keyDoc) (*key, error) {

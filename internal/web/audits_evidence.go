@@ -157,6 +157,25 @@ func (a *App) evidencePack(w http.ResponseWriter, r *http.Request, me account.Us
 		return
 	}
 	files = append(files, packFile{"sub-processors.csv", subs})
+	// The platform's backups and restore tests (SEC-4, SEC-5): when the
+	// latest passed, and from which site.
+	backups, err := a.opts.Store.BackupRuns(ctx, 500)
+	if err != nil {
+		a.internalError(w, r, "backup runs", err)
+		return
+	}
+	rows = nil
+	for _, b := range backups {
+		rows = append(rows, []string{a.t(r, "backup.pack.kind."+b.Kind), b.BackupID, b.Location, datetime(b.StartedAt),
+			datetime(b.FinishedAt), a.t(r, map[bool]string{true: "backup.pack.ok", false: "backup.pack.failed"}[b.OK])})
+	}
+	backupsCSV, err := packCSV([]string{a.t(r, "backup.pack.col.kind"), a.t(r, "backup.pack.col.backup"), a.t(r, "backup.pack.col.location"),
+		a.t(r, "audits.pack.col.started"), a.t(r, "audits.pack.col.finished"), a.t(r, "audits.pack.col.status")}, rows)
+	if err != nil {
+		a.internalError(w, r, "backups csv", err)
+		return
+	}
+	files = append(files, packFile{"backups.csv", backupsCSV})
 
 	var manifest strings.Builder
 	for _, f := range files {
@@ -166,7 +185,8 @@ func (a *App) evidencePack(w http.ResponseWriter, r *http.Request, me account.Us
 	manifestSum := sha256.Sum256([]byte(manifest.String()))
 	var readme strings.Builder
 	for _, l := range []locale.Lang{locale.NL, locale.FR, locale.EN} {
-		fmt.Fprintf(&readme, "%s\n\n%s\n\n", locale.T(l, "audits.pack.readme.title", t.LegalName, datetime(now)), locale.T(l, "audits.pack.readme.body"))
+		fmt.Fprintf(&readme, "%s\n\n%s\n%s\n\n", locale.T(l, "audits.pack.readme.title", t.LegalName, datetime(now)), locale.T(l, "audits.pack.readme.body"),
+			locale.T(l, "backup.pack.readme"))
 		if len(missing) > 0 {
 			fmt.Fprintf(&readme, "%s\n\n", locale.T(l, "audits.pack.readme.missing"))
 		}

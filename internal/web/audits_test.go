@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 	"github.com/kluis/kluis/internal/workdays"
 )
@@ -230,6 +232,11 @@ func TestClauseADT1_EvidencePackOnDemand(t *testing.T) {
 		if resp, _ := le.get(t, "/gent/admin/audits/evidence.zip", map[string]string{"Cookie": clerk}); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("a clerk downloaded the pack: %d", resp.StatusCode)
 		}
+		// A restore test of the platform's backups (SEC-5) shows in the pack.
+		if _, err := env.DB.RecordBackupRun(context.Background(), audit.System("backup.restore_test"), store.BackupRun{Kind: store.RunRestoreTest,
+			BackupID: "20261102T033000Z-abcdef", Location: "dir:/site2", StartedAt: env.Clock.Now(), FinishedAt: env.Clock.Now(), OK: true}); err != nil {
+			t.Fatal(err)
+		}
 		resp, body := le.get(t, "/gent/admin/audits/evidence.zip", map[string]string{"Cookie": dpo})
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Content-Type") != "application/zip" {
 			t.Fatalf("pack: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
@@ -248,10 +255,13 @@ func TestClauseADT1_EvidencePackOnDemand(t *testing.T) {
 			rc.Close()
 		}
 		for _, name := range []string{"README.txt", "MANIFEST.sha256", "breach-register.csv", "staff-with-access.csv", "grants.csv",
-			"retention-runs.csv", "checkpoints/verification-key.txt"} {
+			"retention-runs.csv", "checkpoints/verification-key.txt", "backups.csv"} {
 			if _, ok := files[name]; !ok {
 				t.Errorf("the pack has no %s", name)
 			}
+		}
+		if b := string(files["backups.csv"]); !strings.Contains(b, "hersteltest;20261102T033000Z-abcdef;dir:/site2;") || !strings.Contains(b, ";geslaagd") {
+			t.Errorf("backups.csv:\n%s", b)
 		}
 		if staff := strings.Split(strings.TrimSpace(string(files["staff-with-access.csv"])), "\n"); len(staff) != 2 || !strings.Contains(staff[1], ";actief;ja;") {
 			t.Errorf("the staff list does not name the operator:\n%s", files["staff-with-access.csv"])
@@ -269,7 +279,7 @@ func TestClauseADT1_EvidencePackOnDemand(t *testing.T) {
 			}
 		}
 		readme := string(files["README.txt"])
-		for _, want := range []string{"sub-processors.csv (de subverwerkers", "Niet opgenomen:", "nog geen register opgeslagen", manifest} {
+		for _, want := range []string{"sub-processors.csv (de subverwerkers", "backups.csv (de versleutelde back-ups", "Niet opgenomen:", "nog geen register opgeslagen", manifest} {
 			if !strings.Contains(readme, want) {
 				t.Errorf("README lacks %q", want)
 			}
