@@ -292,6 +292,7 @@ var actions = []Action{
 	{Code: "authority.lift", Group: GroupPrivacy},
 	{Code: "authority.disclose", Group: GroupPrivacy},
 	{Code: "authority.list", Group: GroupPrivacy},
+	{Code: "authority.remind", Group: GroupPrivacy},
 	{Code: "org.declare", Group: GroupSupplier},
 	{Code: "org.read", Group: GroupSupplier},
 

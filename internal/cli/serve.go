@@ -130,6 +130,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindAuditPrune] = jobs.PruneHandler(cfg.CheckpointKeyName())
 		handlers[jobs.KindBreachClock] = jobs.BreachClockHandler(cfg.SecurityOfficer)
 		handlers[jobs.KindAuditPlanClock] = jobs.AuditPlanClockHandler(cfg.BaseURL)
+		handlers[jobs.KindAuthorityClock] = jobs.AuthorityClockHandler(cfg.BaseURL)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
