@@ -295,6 +295,7 @@ var actions = []Action{
 	{Code: "authority.remind", Group: GroupPrivacy},
 	{Code: "org.declare", Group: GroupSupplier},
 	{Code: "org.read", Group: GroupSupplier},
+	{Code: "org.changed", Group: GroupSupplier},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

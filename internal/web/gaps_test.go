@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -54,6 +56,44 @@ func TestClauseREG5_DeadlineNearAndOverdueOnThePages(t *testing.T) {
 			if i, j := strings.Index(body, "Politie Near"), strings.Index(body, near); j < i {
 				t.Fatalf("%s: the near deadline is not shown on its request", p.url)
 			}
+		}
+	})
+}
+
+// TestClauseORG1_ChangeShownWithPreviousVersion: the supplier declares its
+// DPO on the realm's page and then another; the controller's page of
+// declarations says "Gewijzigd op <date>" under the current one with the
+// previous version, and its admin and DPO (and the other tenant's) were mailed about the change
+// (not about the first declaration).
+func TestClauseORG1_ChangeShownWithPreviousVersion(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		le, admin, h := instrEnv(t, env)
+		if _, err := env.DB.ClaimMail(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		today := dayText(env.Clock.Now())
+		for i, name := range []string{"Bart Eerste", "Carla Tweede"} {
+			resp, body := le.postForm(t, "/operator/organisation", h, url.Values{"kind": {"dpo"}, "name": {name}, "email": {"dpo@lev.example"},
+				"date": {today}})
+			wantRedirect(t, "declare "+body, resp, "/operator/organisation?done=saved#dpo")
+			ms, err := env.DB.ClaimMail(ctx, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var kinds []string
+			for _, m := range ms {
+				kinds = append(kinds, m.Kind+" "+m.To)
+			}
+			slices.Sort(kinds)
+			if want := []string{"org.changed admin@gent.be", "org.changed dpo@brugge.be", "org.changed dpo@gent.be"}; i == 0 && len(kinds) != 0 || i == 1 && !slices.Equal(kinds, want) {
+				t.Fatalf("declaration %d mailed %v", i, kinds)
+			}
+		}
+		_, body := le.get(t, "/gent/admin/organisation", map[string]string{"Cookie": admin})
+		cur, changed, prev := strings.Index(body, "Carla Tweede"), strings.Index(body, "Gewijzigd op "+today), strings.Index(body, "Vorige versie, verklaard op")
+		if cur < 0 || changed < cur || prev < changed || !strings.Contains(body[prev:], "Bart Eerste") {
+			t.Fatalf("the change is not shown under the current declaration: %d %d %d", cur, changed, prev)
 		}
 	})
 }
