@@ -260,6 +260,9 @@ var actions = []Action{
 	{Code: "subprocessor.object", Group: GroupSupplier},
 	{Code: "subprocessor.refused", Group: GroupSupplier, MayFail: true},
 	{Code: "subprocessor.export", Group: GroupSupplier},
+	{Code: "subprocessor.edit", Group: GroupSupplier},
+	{Code: "subprocessor.change", Group: GroupSupplier},
+	{Code: "subprocessor.retire", Group: GroupSupplier},
 
 	// Audits by the controller (ADT-1…ADT-3): the object is the audit; its
 	// scope, auditor, findings and plan are sealed.
