@@ -24,13 +24,7 @@ func TestClauseREG5_DeadlineReminderWorkingDaysAhead(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		m := newMailEnv(t, env)
 		m.runner.Handlers[KindAuthorityClock] = AuthorityClockHandler("https://loket.example.be")
-		_, tok, realm, err := env.DB.AddOperator(ctx, audit.System("test"), "ops@leverancier.example", "Ops", "nl")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := env.DB.ActivateUser(ctx, realm.ID, tok.Plain, "not-a-real-hash", "r"); err != nil {
-			t.Fatal(err)
-		}
+		supplierOperator(t, env)
 		op := audit.Actor{Kind: audit.KindOperator, ID: "op1", Role: "operator", RequestID: "r"}
 		tell := func(t tenant.Tenant, kind, id string) store.OutgoingMail {
 			return store.OutgoingMail{Lang: "nl", Subject: "Verzoek van een overheid", Body: "Zie Kluis."}
@@ -112,4 +106,17 @@ func TestClauseREG5_DeadlineReminderWorkingDaysAhead(t *testing.T) {
 			t.Fatalf("%d reminders audited, want 4 (%v)", n, err)
 		}
 	})
+}
+
+// supplierOperator makes an active operator, ops@leverancier.example, the
+// address the supplier's reminders go to.
+func supplierOperator(t *testing.T, env *storetest.Env) {
+	t.Helper()
+	_, tok, realm, err := env.DB.AddOperator(ctx, audit.System("test"), "ops@leverancier.example", "Ops", "nl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.ActivateUser(ctx, realm.ID, tok.Plain, "not-a-real-hash", "r"); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -337,12 +337,9 @@ func (db *DB) AnnounceSubProcessor(ctx context.Context, actor audit.Actor, id st
 	if err := db.requireKeys(); err != nil {
 		return err
 	}
-	s, err := db.SubProcessor(ctx, id)
+	s, err := db.currentSubProcessor(ctx, id)
 	if err != nil {
 		return err
-	}
-	if s.RetiredAt != nil {
-		return ErrSubRetired
 	}
 	now := db.now()
 	bad := map[string]string{}

@@ -26,6 +26,16 @@ import (
 // announced again. It is an ErrNotFound for the current list.
 var ErrSubRetired = fmt.Errorf("sub-processor has ended: %w", ErrNotFound)
 
+// currentSubProcessor reads entry id; ErrNotFound for none, ErrSubRetired
+// for one that ended.
+func (db *DB) currentSubProcessor(ctx context.Context, id string) (SubProcessor, error) {
+	s, err := db.SubProcessor(ctx, id)
+	if err == nil && s.RetiredAt != nil {
+		err = ErrSubRetired
+	}
+	return s, err
+}
+
 // routable reports whether a tenant's standing with a current
 // sub-processor lets its data go there: accepted, or a pending change of
 // one it had accepted.
@@ -88,12 +98,9 @@ func (db *DB) EditSubProcessor(ctx context.Context, actor audit.Actor, id string
 	if err := db.requireKeys(); err != nil {
 		return nil, err
 	}
-	old, err := db.SubProcessor(ctx, id)
+	old, err := db.currentSubProcessor(ctx, id)
 	if err != nil {
 		return nil, err
-	}
-	if old.RetiredAt != nil {
-		return nil, ErrSubRetired
 	}
 	n, bad := c.SubProcessorInput.validate()
 	n.ID, n.CreatedAt = old.ID, old.CreatedAt
@@ -217,12 +224,9 @@ func (db *DB) RetireSubProcessor(ctx context.Context, actor audit.Actor, id stri
 	if err := db.requireKeys(); err != nil {
 		return err
 	}
-	s, err := db.SubProcessor(ctx, id)
+	s, err := db.currentSubProcessor(ctx, id)
 	if err != nil {
 		return err
-	}
-	if s.RetiredAt != nil {
-		return ErrSubRetired
 	}
 	now := db.now()
 	reason = strings.TrimSpace(reason)

@@ -81,21 +81,10 @@ func (a *App) operatorSubprocEdit(w http.ResponseWriter, r *http.Request, me acc
 		}
 	}
 	changed, err := a.opts.Store.EditSubProcessor(r.Context(), operatorActor(r, me), s.ID, c, a.subprocAnnounceMail)
-	var ve *store.SubValidationError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		a.notFound(w, r)
+	if a.subprocFailed(w, r, err, bad, "edit sub-processor") {
 		return
-	case errors.As(err, &ve):
-		for k, v := range ve.Fields {
-			if _, ok := bad[k]; !ok {
-				bad[k] = v
-			}
-		}
-	case err != nil:
-		a.internalError(w, r, "edit sub-processor", err)
-		return
-	default:
+	}
+	if err == nil {
 		// Saved: a date it could not read did not matter, the change
 		// needed none.
 		done := "edited"
@@ -124,19 +113,7 @@ func (a *App) operatorSubprocRetire(w http.ResponseWriter, r *http.Request, me a
 		bad["ended"] = "gaps.subproc.error.ended_invalid"
 	}
 	err := a.opts.Store.RetireSubProcessor(r.Context(), operatorActor(r, me), r.PathValue("id"), ended, p.Retire.Reason, a.subprocRetireMail)
-	var ve *store.SubValidationError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		a.notFound(w, r)
-		return
-	case errors.As(err, &ve):
-		for k, v := range ve.Fields {
-			if _, ok := bad[k]; !ok {
-				bad[k] = v
-			}
-		}
-	case err != nil:
-		a.internalError(w, r, "retire sub-processor", err)
+	if a.subprocFailed(w, r, err, bad, "retire sub-processor") {
 		return
 	}
 	if len(bad) == 0 {
@@ -145,6 +122,29 @@ func (a *App) operatorSubprocRetire(w http.ResponseWriter, r *http.Request, me a
 	}
 	p.Errors = a.subprocErrors(r, bad, []string{"ended", "reason"})
 	a.renderOperatorSubproc(w, r, http.StatusUnprocessableEntity, p)
+}
+
+// subprocFailed sorts the store's answer to a sub-processor form: a
+// missing (or ended) entry is a 404, an unexpected error a 500 — both
+// written, true returned; refused fields join bad, where the page's own
+// messages (an unreadable date) come first.
+func (a *App) subprocFailed(w http.ResponseWriter, r *http.Request, err error, bad map[string]string, what string) bool {
+	var ve *store.SubValidationError
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		a.notFound(w, r)
+		return true
+	case errors.As(err, &ve):
+		for k, v := range ve.Fields {
+			if _, ok := bad[k]; !ok {
+				bad[k] = v
+			}
+		}
+	case err != nil:
+		a.internalError(w, r, what, err)
+		return true
+	}
+	return false
 }
 
 // subprocRetireMail tells the controller that a sub-processor it used has

@@ -186,19 +186,7 @@ func (a *App) operatorSubprocAnnounce(w http.ResponseWriter, r *http.Request, me
 		}
 	}
 	err := a.opts.Store.AnnounceSubProcessor(r.Context(), operatorActor(r, me), r.PathValue("id"), in, a.subprocAnnounceMail)
-	var ve *store.SubValidationError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		a.notFound(w, r)
-		return
-	case errors.As(err, &ve):
-		for k, v := range ve.Fields {
-			if _, ok := bad[k]; !ok {
-				bad[k] = v
-			}
-		}
-	case err != nil && len(bad) == 0:
-		a.internalError(w, r, "announce sub-processor", err)
+	if a.subprocFailed(w, r, err, bad, "announce sub-processor") {
 		return
 	}
 	if len(bad) == 0 {
