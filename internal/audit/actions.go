@@ -260,6 +260,9 @@ var actions = []Action{
 	{Code: "subprocessor.object", Group: GroupSupplier},
 	{Code: "subprocessor.refused", Group: GroupSupplier, MayFail: true},
 	{Code: "subprocessor.export", Group: GroupSupplier},
+	{Code: "subprocessor.edit", Group: GroupSupplier},
+	{Code: "subprocessor.change", Group: GroupSupplier},
+	{Code: "subprocessor.retire", Group: GroupSupplier},
 
 	// Audits by the controller (ADT-1…ADT-3): the object is the audit; its
 	// scope, auditor, findings and plan are sealed.
@@ -292,8 +295,10 @@ var actions = []Action{
 	{Code: "authority.lift", Group: GroupPrivacy},
 	{Code: "authority.disclose", Group: GroupPrivacy},
 	{Code: "authority.list", Group: GroupPrivacy},
+	{Code: "authority.remind", Group: GroupPrivacy},
 	{Code: "org.declare", Group: GroupSupplier},
 	{Code: "org.read", Group: GroupSupplier},
+	{Code: "org.changed", Group: GroupSupplier},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

@@ -154,6 +154,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			handlers[jobs.KindRestoreTest] = jobs.RestoreTestHandler(bs)
 			schedule = jobs.WithBackups(schedule, backupAt)
 		}
+		handlers[jobs.KindAuthorityClock] = jobs.AuthorityClockHandler(cfg.BaseURL)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

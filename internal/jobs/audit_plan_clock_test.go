@@ -20,13 +20,7 @@ func TestClauseADT3_SupplierRemindedThroughTheRelay(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		m := newMailEnv(t, env)
 		m.runner.Handlers[KindAuditPlanClock] = AuditPlanClockHandler("https://loket.example.be")
-		_, tok, realm, err := env.DB.AddOperator(ctx, audit.System("test"), "ops@leverancier.example", "Ops", "nl")
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := env.DB.ActivateUser(ctx, realm.ID, tok.Plain, "not-a-real-hash", "r"); err != nil {
-			t.Fatal(err)
-		}
+		supplierOperator(t, env)
 		ctl := audit.Actor{Kind: audit.KindUser, ID: "u1", Role: "admin", RequestID: "r"}
 		c, err := env.DB.AnnounceAudit(ctx, ctl, m.tenant.ID, store.AuditAnnouncement{Kind: store.AuditDocument, Date: env.Clock.Now().Add(time.Hour),
 			Scope: "Logging", Auditor: "Intern"}, nil)

@@ -52,6 +52,7 @@ var Schedule = []Periodic{
 	{Kind: KindBreachClock, Every: 5 * time.Minute},
 	{Kind: KindBreachAttempts, Every: 5 * time.Minute},
 	{Kind: KindAuditPlanClock, Every: time.Hour},
+	{Kind: KindAuthorityClock, Every: time.Hour},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -90,6 +91,7 @@ func Handlers() map[string]Handler {
 		KindBreachClock:      BreachClockHandler(""), // no officer: `kluis serve` puts the configured one in
 		KindBreachAttempts:   breachAttempts,
 		KindAuditPlanClock:   AuditPlanClockHandler(""), // no base URL: `kluis serve` puts its own in
+		KindAuthorityClock:   AuthorityClockHandler(""), // no base URL: `kluis serve` puts its own in
 	}
 }
 

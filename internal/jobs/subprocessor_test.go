@@ -124,3 +124,39 @@ func TestClauseSUB2_MailRelayObjectedSubProcessorRefusedAndAudited(t *testing.T)
 		}
 	})
 }
+
+// TestClauseSUB3_RoutingToEndedSubProcessorRefusedAndAudited: the
+// tenant's case system is run by a sub-processor it agreed to in annex 1;
+// once the supplier ends that sub-processor, the delivery job sends it
+// nothing — the refusal is recorded, denied, naming the end — although the
+// tenant had accepted it.
+func TestClauseSUB3_RoutingToEndedSubProcessorRefusedAndAudited(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		h := newHookEnv(t, env)
+		c := h.rc.client("127.0.0.1/32")
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op", Role: "operator"}
+		s, err := env.DB.CreateSubProcessor(ctx, op, store.SubProcessorInput{Name: "Hosting BV", HeadOffice: "Gent", Location: "Gent",
+			EEA: "yes", Measures: "ISO 27001", AgreementRef: "SVO-1", AgreementDate: "2026-01-01", Services: "Zaaksysteem", Hosts: "127.0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.AnnounceSubProcessor(ctx, op, s.ID, store.SubAnnouncement{Kind: store.SubKindAgreed, TenantIDs: []string{h.tenant.ID}}, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.RetireSubProcessor(ctx, op, s.ID, env.Clock.Now(), "Contract opgezegd", nil); err != nil {
+			t.Fatal(err)
+		}
+		h.submit(t)
+		h.run(t, c)
+		if got := h.rc.received(); len(got) != 0 {
+			t.Fatalf("the ended sub-processor received %d deliveries", len(got))
+		}
+		d := h.delivery(t)
+		if d.Status != store.DeliveryPending || d.Attempts != 0 {
+			t.Fatalf("held delivery %+v", d)
+		}
+		if a := h.actions(d.ID); a != "subprocessor.refused/denied" {
+			t.Fatalf("audit %s", a)
+		}
+	})
+}

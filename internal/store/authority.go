@@ -47,6 +47,7 @@ type AuthorityRequest struct {
 	Lifted      bool // a prohibition was recorded and later lifted
 	DisclosedAt *time.Time
 	CreatedAt   time.Time
+	Reminded    int // how far the deadline clock mailed: 0, remindedAhead, remindedOverdue
 	// From the record step.
 	Authority, LegalBasis, Asked string
 	Steps                        []DutyStep
@@ -119,14 +120,14 @@ func ValidateAuthorityInput(in AuthorityInput, now time.Time) error {
 	return err
 }
 
-const authorityColumns = `id, received_at, deadline, status, assessed_at, notified_at, prohibited, disclosed_at, created_at`
+const authorityColumns = `id, received_at, deadline, status, assessed_at, notified_at, prohibited, disclosed_at, created_at, reminded`
 
 func scanAuthority(row interface{ Scan(...any) error }) (AuthorityRequest, error) {
 	var ar AuthorityRequest
 	var received, deadline, created int64
 	var assessed, notified, disclosed sql.NullInt64
 	var prohibited int
-	err := row.Scan(&ar.ID, &received, &deadline, &ar.Status, &assessed, &notified, &prohibited, &disclosed, &created)
+	err := row.Scan(&ar.ID, &received, &deadline, &ar.Status, &assessed, &notified, &prohibited, &disclosed, &created, &ar.Reminded)
 	ar.ReceivedAt, ar.Deadline, ar.CreatedAt = fromMicros(received), fromMicros(deadline), fromMicros(created)
 	ar.AssessedAt, ar.NotifiedAt, ar.DisclosedAt = optMicros(assessed), optMicros(notified), optMicros(disclosed)
 	ar.Prohibited, ar.Lifted = prohibited == prohibitionActive, prohibited == prohibitionLifted

@@ -215,7 +215,24 @@ func (tx *Tx) mailAuditController(actor audit.Actor, tenantID string, c Controll
 	if compose == nil {
 		return nil
 	}
-	t, err := tx.openContact(tenantID, actor, "audit "+event+" to the controller")
+	return tx.mailControllerEach(actor, tenantID, "audits."+event, "audit "+event+" to the controller",
+		func(t tenant.Tenant) OutgoingMail { return compose(t, c, event) })
+}
+
+// mailAuditSupplier mails the supplier's operators.
+func (tx *Tx) mailAuditSupplier(actor audit.Actor, tenantID string, c ControllerAudit, event string, compose AuditMail) error {
+	if compose == nil {
+		return nil
+	}
+	return tx.mailSupplier(actor, tenantID, "audits."+event, func(t tenant.Tenant) OutgoingMail { return compose(t, c, "supplier."+event) })
+}
+
+// mailControllerEach queues the mail compose makes, of kind, to the
+// controller's DPO and each active admin (its contact read for purpose);
+// none when it has no address: a reminder is no notification whose proof
+// must exist (for those, mailController).
+func (tx *Tx) mailControllerEach(actor audit.Actor, tenantID, kind, purpose string, compose func(tenant.Tenant) OutgoingMail) error {
+	t, err := tx.openContact(tenantID, actor, purpose)
 	if err != nil {
 		return err
 	}
@@ -224,8 +241,8 @@ func (tx *Tx) mailAuditController(actor audit.Actor, tenantID string, c Controll
 		return err
 	}
 	for _, addr := range to {
-		m := compose(t, c, event)
-		m.To, m.Kind = addr, "audits."+event
+		m := compose(t)
+		m.To, m.Kind = addr, kind
 		if _, err := tx.enqueueMail(tenantID, m, actor); err != nil {
 			return err
 		}
@@ -233,12 +250,10 @@ func (tx *Tx) mailAuditController(actor audit.Actor, tenantID string, c Controll
 	return nil
 }
 
-// mailAuditSupplier mails the supplier's operators (the operators' realm's
-// active members), queued in the realm; none when the realm does not exist.
-func (tx *Tx) mailAuditSupplier(actor audit.Actor, tenantID string, c ControllerAudit, event string, compose AuditMail) error {
-	if compose == nil {
-		return nil
-	}
+// mailSupplier queues the mail compose makes about tenantID's matter, of
+// kind, to the supplier's operators (the operators' realm's active
+// members), in the realm; none when the realm does not exist.
+func (tx *Tx) mailSupplier(actor audit.Actor, tenantID, kind string, compose func(tenant.Tenant) OutgoingMail) error {
 	var realmID string
 	err := tx.queryRow(`SELECT id FROM tenants WHERE slug = $1`, tenant.OperatorSlug).Scan(&realmID)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -256,8 +271,8 @@ func (tx *Tx) mailAuditSupplier(actor audit.Actor, tenantID string, c Controller
 		return err
 	}
 	for _, addr := range to {
-		m := compose(t, c, "supplier."+event)
-		m.To, m.Kind = addr, "audits."+event
+		m := compose(t)
+		m.To, m.Kind = addr, kind
 		if _, err := tx.enqueueMail(realmID, m, actor); err != nil {
 			return err
 		}

@@ -5,12 +5,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/seal"
 	"github.com/kluis/kluis/internal/tenant"
+	"github.com/kluis/kluis/internal/workdays"
 )
 
 // The supplier's organisational facts (ORG-1…ORG-5), entered once by
@@ -47,7 +50,15 @@ type OrgFact struct {
 	DeclaredBy         string    // the operator who declared it
 	DeclaredAt         time.Time
 	StaffName          string // OrgConfidentiality: the staff member's name, opened on read
+	// Previous is, on a current declaration, the one it replaced (same kind
+	// and staff member), nil for a first declaration: the pages show what
+	// changed and when.
+	Previous *OrgFact
 }
+
+// OrgMail composes the mail that tells tenant t that the supplier changed
+// declaration f; the store fills To and Kind.
+type OrgMail func(t tenant.Tenant, f OrgFact) OutgoingMail
 
 // OrgFacts is the declarations: the current ones in OrgKinds order and
 // every one, newest first.
@@ -106,9 +117,14 @@ func (f *OrgFact) validate(now time.Time) error {
 
 // DeclareOrgFact records a declaration of the supplier ("org.declare" in
 // the realm's log, the kind in the purpose). Only supplier staff declare;
-// a confidentiality undertaking names one of the realm's operators.
+// a confidentiality undertaking names one of the realm's operators. A
+// declaration that replaces an earlier one of its kind (and staff member)
+// is a change every controller is told of in the same transaction: an
+// "org.changed" event in each active tenant's log and, with compose, a
+// mail to its DPO and admins (ORG-1…ORG-5: the declarations are the
+// controller's evidence, so it must learn when they move).
 // *DutyValidationError for refused input, nothing saved.
-func (db *DB) DeclareOrgFact(ctx context.Context, actor audit.Actor, f OrgFact) (OrgFact, error) {
+func (db *DB) DeclareOrgFact(ctx context.Context, actor audit.Actor, f OrgFact, compose OrgMail) (OrgFact, error) {
 	if err := db.requireKeys(); err != nil {
 		return OrgFact{}, err
 	}
@@ -155,13 +171,69 @@ func (db *DB) DeclareOrgFact(ctx context.Context, actor audit.Actor, f OrgFact) 
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, f.ID, realm.ID, f.Kind, f.Subject, sealed, micros(f.Date), f.DeclaredBy, micros(f.DeclaredAt)); err != nil {
 			return err
 		}
-		return tx.appendAudit(audit.Event{TenantID: realm.ID, Actor: actor, Action: "org.declare", ObjectType: "org_fact", ObjectID: f.ID,
-			Purpose: f.Kind})
+		if err := tx.appendAudit(audit.Event{TenantID: realm.ID, Actor: actor, Action: "org.declare", ObjectType: "org_fact", ObjectID: f.ID,
+			Purpose: f.Kind}); err != nil {
+			return err
+		}
+		var earlier int
+		if err := tx.queryRow(`SELECT COUNT(*) FROM org_facts WHERE tenant_id = $1 AND kind = $2 AND subject = $3 AND id <> $4`,
+			realm.ID, f.Kind, f.Subject, f.ID).Scan(&earlier); err != nil {
+			return err
+		}
+		if earlier == 0 {
+			return nil
+		}
+		return tx.announceOrgChange(actor, f, compose)
 	})
 	if err != nil {
 		return OrgFact{}, fmt.Errorf("declare org fact: %w", err)
 	}
 	return f, nil
+}
+
+// announceOrgChange tells every active controller that declaration f
+// replaced an earlier one: an event in its log, and a mail to its DPO and
+// admins naming only the kind and the date (the supplier's people stay in
+// Kluis).
+func (tx *Tx) announceOrgChange(actor audit.Actor, f OrgFact, compose OrgMail) error {
+	rows, err := tx.query(`SELECT id FROM tenants WHERE slug <> $1 AND status = $2 ORDER BY id`, tenant.OperatorSlug, tenant.StatusActive)
+	if err != nil {
+		return err
+	}
+	ids, err := scanStrings(rows)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := tx.appendAudit(audit.Event{TenantID: id, Actor: actor, Action: "org.changed", ObjectType: "org_fact", ObjectID: f.ID,
+			Purpose: f.Kind}); err != nil {
+			return err
+		}
+		if compose == nil {
+			continue
+		}
+		if err := tx.mailControllerEach(actor, id, "org.changed", "supplier declaration changed",
+			func(t tenant.Tenant) OutgoingMail { return compose(t, f) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// OrgMailer composes the announcement of a changed declaration in the
+// tenant's language, linking under baseURL to its page of declarations.
+func OrgMailer(baseURL string) OrgMail {
+	return func(t tenant.Tenant, f OrgFact) OutgoingMail {
+		l, ok := locale.Parse(t.DefaultLang)
+		if !ok {
+			l = locale.NL
+		}
+		link := strings.TrimRight(baseURL, "/") + "/" + t.Slug + "/admin/organisation#" + f.Kind
+		kind := locale.T(l, "instr.org.kind."+f.Kind)
+		return OutgoingMail{Lang: string(l),
+			Subject: locale.T(l, "gaps.org.mail.subject", kind),
+			Body:    locale.T(l, "gaps.org.mail.body", t.LegalName, kind, f.DeclaredAt.In(workdays.Brussels).Format("02.01.2006"), link)}
+	}
 }
 
 // ReadOrgFacts opens the supplier's declarations for tenantID's reader
@@ -189,7 +261,9 @@ func (db *DB) ReadOrgFacts(ctx context.Context, actor audit.Actor, tenantID stri
 			return err
 		}
 		defer rows.Close()
-		seen := map[string]bool{}
+		// The first of a kind and staff member (newest first) is current;
+		// the second is what it replaced.
+		where := map[string][2]int{} // key → index in current[kind], how many seen
 		current := map[string][]OrgFact{}
 		for rows.Next() {
 			var f OrgFact
@@ -214,9 +288,15 @@ func (db *DB) ReadOrgFacts(ctx context.Context, actor audit.Actor, tenantID stri
 				}
 			}
 			out.History = append(out.History, f)
-			if key := f.Kind + "/" + f.Subject; !seen[key] {
-				seen[key] = true
+			key := f.Kind + "/" + f.Subject
+			switch w, seen := where[key]; {
+			case !seen:
+				where[key] = [2]int{len(current[f.Kind]), 1}
 				current[f.Kind] = append(current[f.Kind], f)
+			case w[1] == 1:
+				prev := f
+				current[f.Kind][w[0]].Previous = &prev
+				where[key] = [2]int{w[0], 2}
 			}
 		}
 		if err := rows.Err(); err != nil {

@@ -37,6 +37,10 @@ const (
 	SubKindAgreed  = "agreed"  // in the signed annex 1
 	SubKindAdd     = "add"     // a new sub-processor, announced
 	SubKindReplace = "replace" // replaces another, announced
+	// SubKindChange: a material change of one the tenant had accepted,
+	// announced; the earlier authorisation stands until the controller
+	// objects (EditSubProcessor).
+	SubKindChange = "change"
 )
 
 // ObjectionWindow is how long after an objection the controller waits for a
@@ -58,6 +62,8 @@ type SubProcessor struct {
 	Hosts             []string
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
+	RetiredAt         *time.Time // the day it ended (RetireSubProcessor), nil while current
+	RetiredReason     string
 }
 
 // AgreementDay is the agreement's date the Belgian way (31.12.2026).
@@ -177,7 +183,7 @@ func boolInt(b bool) int {
 }
 
 const subColumns = `s.id, s.name, s.head_office, s.location, s.eea, s.transfer_mechanism, s.measures, s.agreement_ref, s.agreement_date,
-	s.services, s.hosts, s.created_at, s.updated_at`
+	s.services, s.hosts, s.created_at, s.updated_at, s.retired_at, s.retired_reason`
 
 // subScanner scans subColumns (and extra destinations after them).
 type subScanner struct {
@@ -185,15 +191,17 @@ type subScanner struct {
 	eea              int
 	hosts            string
 	created, updated int64
+	retired          sql.NullInt64
 }
 
 func (x *subScanner) dest(extra ...any) []any {
 	return append([]any{&x.s.ID, &x.s.Name, &x.s.HeadOffice, &x.s.Location, &x.eea, &x.s.TransferMechanism, &x.s.Measures,
-		&x.s.AgreementRef, &x.s.AgreementDate, &x.s.Services, &x.hosts, &x.created, &x.updated}, extra...)
+		&x.s.AgreementRef, &x.s.AgreementDate, &x.s.Services, &x.hosts, &x.created, &x.updated, &x.retired, &x.s.RetiredReason}, extra...)
 }
 
 func (x *subScanner) done() SubProcessor {
 	x.s.EEA, x.s.Hosts, x.s.CreatedAt, x.s.UpdatedAt = x.eea == 1, strings.Fields(x.hosts), fromMicros(x.created), fromMicros(x.updated)
+	x.s.RetiredAt = optMicros(x.retired)
 	return x.s
 }
 
@@ -329,7 +337,7 @@ func (db *DB) AnnounceSubProcessor(ctx context.Context, actor audit.Actor, id st
 	if err := db.requireKeys(); err != nil {
 		return err
 	}
-	s, err := db.SubProcessor(ctx, id)
+	s, err := db.currentSubProcessor(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -602,7 +610,7 @@ func (tx *Tx) unacceptedSubProcessor(tenantID, host string) (SubProcessor, bool,
 	if host == "" {
 		return SubProcessor{}, false, nil
 	}
-	rows, err := tx.query(`SELECT `+subColumns+`, COALESCE(st.status, '') FROM subprocessors s
+	rows, err := tx.query(`SELECT `+subColumns+`, COALESCE(st.status, ''), COALESCE(st.kind, '') FROM subprocessors s
 		LEFT JOIN subprocessor_tenants st ON st.subprocessor_id = s.id AND st.tenant_id = $1 WHERE s.hosts <> '' ORDER BY s.id`, tenantID)
 	if err != nil {
 		return SubProcessor{}, false, err
@@ -610,12 +618,13 @@ func (tx *Tx) unacceptedSubProcessor(tenantID, host string) (SubProcessor, bool,
 	defer rows.Close()
 	for rows.Next() {
 		var x subScanner
-		var status string
-		if err := rows.Scan(x.dest(&status)...); err != nil {
+		var status, kind string
+		if err := rows.Scan(x.dest(&status, &kind)...); err != nil {
 			return SubProcessor{}, false, err
 		}
 		s := x.done()
-		if status == SubAccepted {
+		// A retired one receives nothing, whatever was decided (SUB-1).
+		if s.RetiredAt == nil && routable(status, kind) {
 			continue
 		}
 		for _, h := range s.Hosts {
@@ -651,7 +660,7 @@ func (db *DB) SubProcessorRouteRefused(ctx context.Context, tenantID, host, what
 		}
 		refused = true
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: webhookActor, Action: "subprocessor.refused", ObjectType: "subprocessor",
-			ObjectID: s.ID, Outcome: audit.OutcomeDenied, Purpose: what + " to " + host + ": not accepted by the controller (SUB-2)"})
+			ObjectID: s.ID, Outcome: audit.OutcomeDenied, Purpose: what + " to " + host + ": " + s.refusal()})
 	})
 	return refused, err
 }
@@ -665,12 +674,15 @@ func (db *DB) RecordSubProcessorExport(ctx context.Context, actor audit.Actor, t
 	})
 }
 
-// AcceptedSubProcessors lists the platform's sub-processors the tenant
-// accepted or agreed to in annex 1, by name: what its annex 1 shows
-// besides the register's own (SUB-1). Nothing in it is personal data.
+// AcceptedSubProcessors lists the platform's current sub-processors the
+// tenant accepted or agreed to in annex 1 (a pending change of one of them
+// included: the earlier authorisation stands), by name: what its annex 1
+// shows besides the register's own (SUB-1). Nothing in it is personal
+// data.
 func (db *DB) AcceptedSubProcessors(ctx context.Context, tenantID string) ([]SubProcessor, error) {
 	rows, err := db.sql.QueryContext(ctx, `SELECT `+subColumns+` FROM subprocessors s JOIN subprocessor_tenants st
-		ON st.subprocessor_id = s.id WHERE st.tenant_id = $1 AND st.status = $2 ORDER BY s.name, s.id`, tenantID, SubAccepted)
+		ON st.subprocessor_id = s.id WHERE st.tenant_id = $1 AND (st.status = $2 OR (st.status = $3 AND st.kind = $4))
+		AND s.retired_at IS NULL ORDER BY s.name, s.id`, tenantID, SubAccepted, SubPending, SubKindChange)
 	if err != nil {
 		return nil, fmt.Errorf("accepted sub-processors: %w", err)
 	}

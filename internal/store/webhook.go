@@ -586,10 +586,10 @@ func (tx *Tx) holdForSubProcessor(d WebhookDelivery, rawURL string, now time.Tim
 		return false, err
 	}
 	if _, err := tx.exec(`UPDATE webhook_deliveries SET status = 'pending', next_attempt_at = $1, last_error = $2 WHERE id = $3`,
-		micros(now.Add(SubProcessorHoldRetry)), "held: sub-processor not accepted (SUB-2)", d.ID); err != nil {
+		micros(now.Add(SubProcessorHoldRetry)), "held: sub-processor "+s.refusal(), d.ID); err != nil {
 		return false, err
 	}
 	return true, tx.appendAudit(audit.Event{TenantID: d.TenantID, Actor: webhookActor, Action: "subprocessor.refused",
 		ObjectType: "webhook_delivery", ObjectID: d.ID, Outcome: audit.OutcomeDenied,
-		Purpose: fmt.Sprintf("%s to %s: sub-processor %s not accepted by the controller (SUB-2)", d.Event, u.Hostname(), s.ID)})
+		Purpose: fmt.Sprintf("%s to %s: sub-processor %s %s", d.Event, u.Hostname(), s.ID, s.refusal())})
 }

@@ -21,6 +21,7 @@ type authorityView struct {
 	store.AuthorityRequest
 	Steps []dutyStepView
 	Step  *instrForm // the supplier's next-step form
+	Clock string     // "", store.DeadlineNear or store.DeadlineOverdue (REG-5)
 }
 
 type authorityPage struct {
@@ -46,7 +47,7 @@ func (a *App) renderAuthority(w http.ResponseWriter, r *http.Request, actor audi
 			return
 		}
 		for _, ar := range list {
-			v := authorityView{AuthorityRequest: ar, Steps: a.dutySteps(r, ar.Steps)}
+			v := authorityView{AuthorityRequest: ar, Steps: a.dutySteps(r, ar.Steps), Clock: ar.DeadlineState(a.opts.Store.Now())}
 			if realm && (ar.DisclosedAt == nil || ar.Prohibited) {
 				vals, es := map[string]string{}, map[string]string{}
 				if form == ar.ID {

@@ -139,7 +139,7 @@ func (a *App) operatorOrgDeclare(w http.ResponseWriter, r *http.Request, me acco
 		Text: values["text"], PolicyKnown: values["policy"] == "1", Date: date}
 	var err error
 	if ok {
-		_, err = a.opts.Store.DeclareOrgFact(r.Context(), breachOperatorActor(me, r), fact)
+		_, err = a.opts.Store.DeclareOrgFact(r.Context(), breachOperatorActor(me, r), fact, store.OrgMailer(a.opts.BaseURL))
 	}
 	if err == nil && len(bad) == 0 {
 		http.Redirect(w, r, "/"+tenantFrom(r.Context()).Slug+"/organisation?done=saved#"+kind, http.StatusSeeOther)

@@ -170,6 +170,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/subprocessors.xlsx", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorSubprocsDownload("xlsx"))))
 	mux.HandleFunc("GET /{tenant}/subprocessors/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubproc))))
 	mux.HandleFunc("POST /{tenant}/subprocessors/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocAnnounce))))
+	// Changing and ending an entry (subproc_change.go).
+	mux.HandleFunc("GET /{tenant}/subprocessors/{id}/edit", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocEditShow))))
+	mux.HandleFunc("POST /{tenant}/subprocessors/{id}/edit", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocEdit))))
+	mux.HandleFunc("POST /{tenant}/subprocessors/{id}/retire", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorSubprocRetire))))
 	// Audits by the controller (ADT-1…ADT-3): its admins and DPO announce
 	// them, enter findings, decide on the plan and download the evidence
 	// pack (audits_show.go, audits_evidence.go); the supplier acknowledges,

@@ -22,7 +22,8 @@ import (
 
 type operatorSubprocsPage struct {
 	Slug   string
-	Rows   []store.PlatformSubProcessor
+	Rows   []store.PlatformSubProcessor // current
+	Ended  []store.PlatformSubProcessor // retired, with their end dates
 	Form   store.SubProcessorInput
 	Errors fieldErrors
 	Done   string
@@ -35,8 +36,11 @@ var subprocFormFields = []string{"name", "head_office", "location", "eea", "tran
 
 func (a *App) operatorSubprocsShow(w http.ResponseWriter, r *http.Request, me account.User) {
 	p := operatorSubprocsPage{}
-	if d := r.URL.Query().Get("done"); d == "created" || d == "announced" {
+	switch d := r.URL.Query().Get("done"); d {
+	case "created", "announced":
 		p.Done = "subproc.op.done." + d
+	case "retired":
+		p.Done = "gaps.subproc.done." + d
 	}
 	a.renderOperatorSubprocs(w, r, http.StatusOK, p)
 }
@@ -47,8 +51,34 @@ func (a *App) renderOperatorSubprocs(w http.ResponseWriter, r *http.Request, sta
 		a.internalError(w, r, "sub-processors", err)
 		return
 	}
-	p.Slug, p.Rows = tenantFrom(r.Context()).Slug, list
+	p.Slug = tenantFrom(r.Context()).Slug
+	p.Rows, p.Ended = store.CurrentSubProcessors(list)
 	a.render(w, r, status, "operator-subprocessors", p)
+}
+
+// subprocInput reads the entry's fields from the posted form; the
+// agreement's date is typed the Belgian way, the store keeps it as ISO.
+func subprocInput(r *http.Request) store.SubProcessorInput {
+	f := r.PostForm
+	in := store.SubProcessorInput{Name: f.Get("name"), HeadOffice: f.Get("head_office"), Location: f.Get("location"), EEA: f.Get("eea"),
+		TransferMechanism: f.Get("transfer_mechanism"), Measures: f.Get("measures"), Services: f.Get("services"),
+		AgreementRef: f.Get("agreement_ref"), AgreementDate: strings.TrimSpace(f.Get("agreement_date")), Hosts: f.Get("hosts")}
+	if d, ok := parseDay(in.AgreementDate); ok {
+		in.AgreementDate = d.Format("2006-01-02")
+	}
+	return in
+}
+
+// subprocErrors is the error summary of a refused form: fields' messages
+// in the form's order.
+func (a *App) subprocErrors(r *http.Request, fields map[string]string, order []string) fieldErrors {
+	var out fieldErrors
+	for _, field := range order {
+		if k, ok := fields[field]; ok {
+			out = append(out, fieldError{field, a.t(r, k)})
+		}
+	}
+	return out
 }
 
 func operatorActor(r *http.Request, me account.User) audit.Actor {
@@ -60,25 +90,14 @@ func (a *App) operatorSubprocCreate(w http.ResponseWriter, r *http.Request, me a
 	if !a.parseForm(w, r) {
 		return
 	}
-	f := r.PostForm
-	in := store.SubProcessorInput{Name: f.Get("name"), HeadOffice: f.Get("head_office"), Location: f.Get("location"), EEA: f.Get("eea"),
-		TransferMechanism: f.Get("transfer_mechanism"), Measures: f.Get("measures"), Services: f.Get("services"),
-		AgreementRef: f.Get("agreement_ref"), AgreementDate: strings.TrimSpace(f.Get("agreement_date")), Hosts: f.Get("hosts")}
-	// The date is typed the Belgian way; the store keeps it as ISO.
-	if d, ok := parseDay(in.AgreementDate); ok {
-		in.AgreementDate = d.Format("2006-01-02")
-	}
+	in := subprocInput(r)
 	_, err := a.opts.Store.CreateSubProcessor(r.Context(), operatorActor(r, me), in)
 	var ve *store.SubValidationError
 	switch {
 	case errors.As(err, &ve):
 		p := operatorSubprocsPage{Form: in}
-		p.Form.AgreementDate = f.Get("agreement_date")
-		for _, field := range subprocFormFields {
-			if k, ok := ve.Fields[field]; ok {
-				p.Errors = append(p.Errors, fieldError{field, a.t(r, k)})
-			}
-		}
+		p.Form.AgreementDate = r.PostForm.Get("agreement_date")
+		p.Errors = a.subprocErrors(r, ve.Fields, subprocFormFields)
 		a.renderOperatorSubprocs(w, r, http.StatusUnprocessableEntity, p)
 	case err != nil:
 		a.internalError(w, r, "create sub-processor", err)
@@ -93,7 +112,9 @@ type operatorSubprocPage struct {
 	Others  []store.PlatformSubProcessor // what it may replace
 	Tenants []tenantChoice
 	Form    struct{ Kind, Replaces, Effective string }
+	Retire  struct{ Ended, Reason string } // the retire form as typed
 	Errors  fieldErrors
+	Done    string
 }
 
 type tenantChoice struct {
@@ -105,7 +126,11 @@ type tenantChoice struct {
 // operatorSubproc is one sub-processor with its tenants and the form to
 // apply it to more.
 func (a *App) operatorSubproc(w http.ResponseWriter, r *http.Request, me account.User) {
-	a.renderOperatorSubproc(w, r, http.StatusOK, operatorSubprocPage{})
+	var p operatorSubprocPage
+	if d := r.URL.Query().Get("done"); d == "edited" || d == "changed" {
+		p.Done = "gaps.subproc.done." + d
+	}
+	a.renderOperatorSubproc(w, r, http.StatusOK, p)
 }
 
 func (a *App) renderOperatorSubproc(w http.ResponseWriter, r *http.Request, status int, p operatorSubprocPage) {
@@ -118,7 +143,7 @@ func (a *App) renderOperatorSubproc(w http.ResponseWriter, r *http.Request, stat
 	for _, s := range list {
 		if s.ID == id {
 			p.Sub, found = s, true
-		} else {
+		} else if !s.Retired() {
 			p.Others = append(p.Others, s)
 		}
 	}
@@ -161,19 +186,7 @@ func (a *App) operatorSubprocAnnounce(w http.ResponseWriter, r *http.Request, me
 		}
 	}
 	err := a.opts.Store.AnnounceSubProcessor(r.Context(), operatorActor(r, me), r.PathValue("id"), in, a.subprocAnnounceMail)
-	var ve *store.SubValidationError
-	switch {
-	case errors.Is(err, store.ErrNotFound):
-		a.notFound(w, r)
-		return
-	case errors.As(err, &ve):
-		for k, v := range ve.Fields {
-			if _, ok := bad[k]; !ok {
-				bad[k] = v
-			}
-		}
-	case err != nil && len(bad) == 0:
-		a.internalError(w, r, "announce sub-processor", err)
+	if a.subprocFailed(w, r, err, bad, "announce sub-processor") {
 		return
 	}
 	if len(bad) == 0 {
@@ -201,8 +214,12 @@ func (a *App) subprocAnnounceMail(t tenant.Tenant, s store.SubProcessor, d store
 	if !s.EEA {
 		eea = locale.T(l, "subproc.eea.no") + " — " + s.TransferMechanism
 	}
-	return store.OutgoingMail{Lang: string(l), Subject: locale.T(l, "subproc.mail.subject", s.Name),
-		Body: locale.T(l, "subproc.mail.body", t.LegalName, s.Name, s.HeadOffice, s.Location, eea, s.Services,
+	key := "subproc.mail"
+	if d.Kind == store.SubKindChange || d.Status == store.SubObjected {
+		key = "gaps.subproc.mail.change" // a change of one it knows (SUB-2)
+	}
+	return store.OutgoingMail{Lang: string(l), Subject: locale.T(l, key+".subject", s.Name),
+		Body: locale.T(l, key+".body", t.LegalName, s.Name, s.HeadOffice, s.Location, eea, s.Services,
 			d.EffectiveAt.In(brussels).Format("02.01.2006"), link)}
 }
 
@@ -217,6 +234,7 @@ func (a *App) operatorSubprocsDownload(format string) signedIn {
 			a.internalError(w, r, "sub-processors", err)
 			return
 		}
+		list, _ = store.CurrentSubProcessors(list) // the current overview (SUB-3)
 		lang := a.langOf(r)
 		var head []string
 		for _, k := range []string{"name", "head_office", "location", "eea", "transfer_mechanism", "measures", "services", "agreement_ref",

@@ -38,6 +38,7 @@ type subprocRow struct {
 type subprocPage struct {
 	Slug      string
 	Rows      []subprocRow
+	Ended     []store.TenantSubProcessor // retired, with their end dates
 	CanManage bool
 	Errors    fieldErrors
 	Done      string
@@ -65,7 +66,9 @@ func (a *App) renderSubproc(w http.ResponseWriter, r *http.Request, me account.U
 	}
 	now := a.opts.Store.Now()
 	p.Slug, p.CanManage = t.Slug, account.Can(me.Role, account.ManageUsers) && me.Role != account.RoleSupport
-	for _, s := range list {
+	current, ended := store.CurrentSubProcessors(list)
+	p.Ended = ended
+	for _, s := range current {
 		row := subprocRow{TenantSubProcessor: s, WindowOpen: s.ObjectionOpen(now), ReasonID: "reason-" + s.ID}
 		row.CanAccept = p.CanManage && s.Status != store.SubAccepted
 		row.CanDecide = p.CanManage && s.Status == store.SubPending && now.Before(s.EffectiveAt)
@@ -133,6 +136,7 @@ func (a *App) subprocDownload(format string) signedIn {
 			a.internalError(w, r, "sub-processors", err)
 			return
 		}
+		list, _ = store.CurrentSubProcessors(list) // the current overview (SUB-3)
 		if err := a.opts.Store.RecordSubProcessorExport(r.Context(), actor, t.ID, format, len(list)); err != nil {
 			a.internalError(w, r, "sub-processor export", err)
 			return

@@ -106,6 +106,21 @@ func Add(from time.Time, n int) time.Time {
 	return d
 }
 
+// Before returns the start (midnight, Brussels) of the n-th working day
+// before t's date; t's own date never counts, so n = 1 before a Monday
+// deadline is the Friday before it. A reminder "n working days ahead" of
+// a deadline falls due then (REG-5).
+func Before(t time.Time, n int) time.Time {
+	d := day(t)
+	for n > 0 {
+		d = time.Date(d.Year(), d.Month(), d.Day()-1, 0, 0, 0, 0, Brussels)
+		if IsWorkingDay(d) {
+			n--
+		}
+	}
+	return d
+}
+
 // AtLeast reports whether to falls on or after the n-th working day after
 // from's date (in Brussels): "to is at least n working days after from".
 // The time of day does not matter, only the dates.

@@ -103,3 +103,27 @@ func TestParseLocal(t *testing.T) {
 		}
 	}
 }
+
+// TestClauseREG5_WorkingDaysBeforeADeadline: a reminder n working days
+// before a deadline skips weekends and holidays backwards, and the
+// deadline's own date never counts, whatever its time of day.
+func TestClauseREG5_WorkingDaysBeforeADeadline(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		deadline time.Time
+		n        int
+		want     time.Time
+	}{
+		{"monday back to friday", date(2026, time.December, 14), 1, date(2026, time.December, 11)},
+		{"three before a wednesday", date(2026, time.December, 16).Add(23*time.Hour + 59*time.Minute), 3, date(2026, time.December, 11)},
+		{"over easter monday", date(2027, time.March, 30), 1, date(2027, time.March, 26)},
+		{"over christmas", date(2026, time.December, 28), 2, date(2026, time.December, 23)},
+		{"zero is the day itself", date(2026, time.December, 16).Add(15 * time.Hour), 0, date(2026, time.December, 16)},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := Before(c.deadline, c.n); !got.Equal(c.want) {
+				t.Fatalf("Before(%s, %d) = %s, want %s", c.deadline, c.n, got.Format("2006-01-02"), c.want.Format("2006-01-02"))
+			}
+		})
+	}
+}
