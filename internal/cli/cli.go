@@ -98,6 +98,8 @@ func commands() []command {
 			{"checkpoint", platform, auditCheckpoint},
 			{"key", platform, auditKey},
 		}},
+		{name: "export", summary: "export all of a tenant's data for the controller (END-3): JSON Lines, schemas, CSV, files, age-encrypted", run: runExport, access: tenantData},
+		{name: "import", summary: "import a tenant's full export into an instance without it (new data directory and keyring)", run: runImport, access: platform},
 		{name: "config", summary: "print the effective configuration, secrets redacted", run: runConfig, access: supplierOnly},
 		{name: "version", summary: "print the version", run: runVersion, access: supplierOnly},
 	}

@@ -117,6 +117,7 @@ func sealedRandom(table, column string, row func(Row) string) func(*DB, string, 
 func tenantRow(r Row) string { return str(r["tenant_id"]) }
 
 const (
+	whyOperators  = "it names the old platform's operator accounts, which the new instance does not have: the export and the imported audit log keep the evidence"
 	whySecret     = "a secret or credential: never handed over (USR); set again after an import"
 	whyPseudonymK = "a keyed index under the old instance's key: recomputed from the plaintext on import"
 )
@@ -188,13 +189,14 @@ var TenantEntities = []TenantEntity{
 		},
 		About: "every version of a breach's description (JSON) and to whom it was notified"},
 	{Name: "breach_attempts", Key: []string{"cause", "window_start"}, About: "failed-access patterns that opened a breach draft (counts only)"},
-	{Name: "operator_grants", Key: []string{"id"}, Sealed: sealedByID("label", "reason"),
+	{Name: "operator_grants", Key: []string{"id"}, Sealed: sealedByID("label", "reason"), NoImport: whyOperators,
 		About: "the supplier's access grants (AUD-3): who, why, when, until when, revoked"},
-	{Name: "maintenance_notices", Key: []string{"id"}, Sealed: sealedByID("label", "scope", "reason"),
+	{Name: "maintenance_notices", Key: []string{"id"}, Sealed: sealedByID("label", "scope", "reason"), NoImport: whyOperators,
 		About: "announced supplier maintenance (AUD-4) and objections"},
 	{Name: "subprocessor_tenants", Key: []string{"subprocessor_id"},
-		Sealed: map[string]func(Row) string{"objection": func(r Row) string { return str(r["subprocessor_id"]) }},
-		About:  "the organisation's decisions on sub-processors (SUB-2), with any objection"},
+		Sealed:   map[string]func(Row) string{"objection": func(r Row) string { return str(r["subprocessor_id"]) }},
+		NoImport: "it refers to the platform's list of sub-processors, which each instance keeps itself: the controller decides again on the new one's",
+		About:    "the organisation's decisions on sub-processors (SUB-2), with any objection"},
 	{Name: "controller_audits", Key: []string{"id"}, Sealed: sealedByID("details", "plan_reason"),
 		About: "audits by the controller (ADT-1…ADT-3): announcement, plan state"},
 	{Name: "controller_audit_findings", Key: []string{"id"}, Sealed: sealedByID("content"), About: "an audit's findings"},
@@ -534,6 +536,13 @@ func (db *DB) InsertTenantRows(ctx context.Context, imp *TenantImport, e TenantE
 			p.args = append(p.args, v)
 		}
 		ps = append(ps, p)
+	}
+	if e.TableName() == "tenants" && str(rows[0]["person_keys"]) == "1" {
+		// Per-person keys (DSR-1) stay on: new intake seals with a person
+		// key from this keyring's tree; imported values carry the tenant key.
+		if err := db.keys.EnablePersonKeys(imp.tenantID); err != nil {
+			return fmt.Errorf("import %s: person keys: %w", e.Name, err)
+		}
 	}
 	return db.writeBulk(ctx, func(tx *Tx) error {
 		for _, p := range ps {

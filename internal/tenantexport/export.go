@@ -56,6 +56,8 @@ type Options struct {
 	Recipients []age.Recipient
 	// Identities decrypt an encrypted export on import.
 	Identities []age.Identity
+	// Tenant, on import, is the slug or id the export must be of ("": any).
+	Tenant string
 	// Batch is how many rows are read per query (default 500).
 	Batch int
 	// Now is the clock of the manifest's time (default time.Now).
@@ -229,6 +231,13 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 		}
 	}
 	return m, nil
+}
+
+// Resumable reports whether dir is an unfinished export of tenantID, which
+// Export continues.
+func Resumable(dir, tenantID string) bool {
+	st, err := openState(dir, tenantID)
+	return err == nil && st.Tenant == tenantID
 }
 
 func openState(dir, tenantID string) (state, error) {

@@ -22,6 +22,9 @@ import (
 	"github.com/kluis/kluis/internal/store"
 )
 
+// ErrOtherTenant: the export is not of the tenant the import names.
+var ErrOtherTenant = errors.New("the export is of another tenant")
+
 // Import writes the export at from (a directory, or a .tar/.tar.age file)
 // into db, which must not hold the tenant: its rows keep their ids, sealed
 // values are sealed again with db's keys. Every file is checked against
@@ -43,6 +46,9 @@ func Import(ctx context.Context, db *store.DB, from string, opts Options) (strin
 	}
 	if m.Format != Format {
 		return "", fmt.Errorf("not a Kluis tenant export (format %q)", m.Format)
+	}
+	if opts.Tenant != "" && opts.Tenant != m.Slug && opts.Tenant != m.Tenant {
+		return "", fmt.Errorf("the export is of %s, not %s: %w", m.Slug, opts.Tenant, ErrOtherTenant)
 	}
 	for _, f := range m.Files {
 		if f.Path == "files/" {

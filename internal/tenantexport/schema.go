@@ -134,7 +134,7 @@ A ` + "`.age`" + ` file is encrypted to the controller's age recipient (` + "`ag
 
 An import into another instance (` + "`kluis import`" + `) keeps every id; exporting it again gives the same
 entity files except: ` + "`audit_events`" + `, ` + "`audit_list_objects`" + ` and ` + "`audit_heads`" + ` grow by the
-import's and the new export's events; ` + "`oidc_identities`" + ` are not imported (people sign in again);
+import's and the new export's events; the entities marked "Not imported" below are not imported;
 ` + "`api_keys`" + `, webhooks and sign-in providers come back without their secrets (set new ones); users have no
 password (a reset link signs them in); ` + "`submissions.subject_index`" + `, ` + "`audit_events.subject`" + ` and the
 other keyed pseudonyms stay those of the old instance. The manifest's ` + "`exported_at`" + ` is the export's time.
