@@ -197,6 +197,9 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 		st.Files = append(st.Files, files...)
 		st.Done = append(st.Done, e.Name)
 		if !archive {
+			if err := sk.(*dirSink).durable(); err != nil {
+				return Manifest{}, err
+			}
 			if err := saveState(to, st); err != nil {
 				return Manifest{}, err
 			}
@@ -225,6 +228,9 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 			return Manifest{}, err
 		}
 	} else {
+		if err := sk.(*dirSink).durable(); err != nil {
+			return Manifest{}, err
+		}
 		st.Finished = true
 		if err := saveState(to, st); err != nil {
 			return Manifest{}, err

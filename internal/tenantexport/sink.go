@@ -19,10 +19,25 @@ type sink interface {
 }
 
 // dirSink writes each file under dir, first as name.part and renamed when
-// complete, so that a file that is there is whole (resume).
+// complete, so that a file that is there is whole (resume). Files are made
+// durable together (durable) before the state names their entity done: one
+// sync per entity, not one per file, which would make an export of many
+// attachments wait on the disk for each.
 type dirSink struct {
 	dir        string
 	recipients []age.Recipient
+	pending    []string
+	made       map[string]bool // directories known to exist
+}
+
+// durable makes every file written since the last call durable.
+func (d *dirSink) durable() error {
+	if len(d.pending) == 0 {
+		return nil
+	}
+	err := syncFiles(d.dir, d.pending)
+	d.pending = d.pending[:0]
+	return err
 }
 
 func (d *dirSink) create(name string) (io.WriteCloser, error) {
@@ -30,14 +45,20 @@ func (d *dirSink) create(name string) (io.WriteCloser, error) {
 		name += ".age"
 	}
 	path := filepath.Join(d.dir, filepath.FromSlash(name))
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return nil, err
+	if parent := filepath.Dir(path); !d.made[parent] {
+		if err := os.MkdirAll(parent, 0o700); err != nil {
+			return nil, err
+		}
+		if d.made == nil {
+			d.made = map[string]bool{}
+		}
+		d.made[parent] = true
 	}
 	f, err := os.OpenFile(path+".part", os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	fw := &fileWriter{f: f, final: path}
+	fw := &fileWriter{f: f, final: path, done: func(p string) { d.pending = append(d.pending, p) }}
 	if len(d.recipients) == 0 {
 		return fw, nil
 	}
@@ -52,19 +73,20 @@ func (d *dirSink) create(name string) (io.WriteCloser, error) {
 type fileWriter struct {
 	f     *os.File
 	final string
+	done  func(path string)
 }
 
 func (w *fileWriter) Write(p []byte) (int, error) { return w.f.Write(p) }
 
 func (w *fileWriter) Close() error {
-	if err := w.f.Sync(); err != nil {
-		w.f.Close()
-		return err
-	}
 	if err := w.f.Close(); err != nil {
 		return err
 	}
-	return os.Rename(w.f.Name(), w.final)
+	if err := os.Rename(w.f.Name(), w.final); err != nil {
+		return err
+	}
+	w.done(w.final)
+	return nil
 }
 
 // stacked writes to w and closes closers in order (the age stream, then
