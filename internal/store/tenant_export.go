@@ -568,9 +568,21 @@ func (db *DB) FinishTenantImport(ctx context.Context, actor audit.Actor, imp *Te
 	})
 }
 
-// AbortTenantImport removes the keys BeginTenantImport made. The rows
-// written so far stay and name a tenant whose keys are gone: the import
-// must go into an empty instance, which the operator throws away.
-func (db *DB) AbortTenantImport(imp *TenantImport) error {
+// AbortTenantImport removes what a failed import wrote: the rows, newest
+// entity first, then the keys BeginTenantImport made, so that the instance
+// is as it was and the import can be tried again.
+func (db *DB) AbortTenantImport(ctx context.Context, imp *TenantImport) error {
+	err := db.writeBulk(ctx, func(tx *Tx) error {
+		for i := len(TenantEntities) - 1; i >= 0; i-- {
+			e := TenantEntities[i]
+			if _, err := tx.exec(`DELETE FROM `+e.TableName()+` WHERE `+e.where(), imp.tenantID); err != nil {
+				return fmt.Errorf("remove imported %s: %w", e.Name, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
 	return db.keys.DestroyTenant(imp.tenantID)
 }

@@ -523,4 +523,28 @@ func TestClauseEND3_DamagedExportIsRefused(t *testing.T) {
 	if _, err := env2.DB.Tenant(ctx, tn.ID); !errors.Is(err, store.ErrNotFound) {
 		t.Fatal("a damaged export left a tenant behind")
 	}
+	os.WriteFile(p, b, 0o600)
+
+	// A changed file is found only when its row is imported, after the
+	// rows before it: the import then removes what it wrote and the keys
+	// it made, and the repaired export imports into the same instance.
+	files, _ := filepath.Glob(filepath.Join(dir, "files", "*"))
+	good, _ := os.ReadFile(files[0])
+	os.WriteFile(files[0], append([]byte("changed "), good...), 0o600)
+	_, err = tenantexport.Import(ctx, env2.DB, dir, tenantexport.Options{Actor: operator})
+	if err == nil || !strings.Contains(err.Error(), "does not match its SHA-256") {
+		t.Fatalf("changed file: %v", err)
+	}
+	if _, err := env2.DB.Tenant(ctx, tn.ID); !errors.Is(err, store.ErrNotFound) || env2.Keys.HasTenant(tn.ID) {
+		t.Fatal("a failed import left the tenant or its keys behind")
+	}
+	var left int
+	env2.Raw(t).QueryRow(`SELECT count(*) FROM submissions`).Scan(&left)
+	if left != 0 {
+		t.Fatalf("a failed import left %d submissions", left)
+	}
+	os.WriteFile(files[0], good, 0o600)
+	if _, err := tenantexport.Import(ctx, env2.DB, dir, tenantexport.Options{Actor: operator}); err != nil {
+		t.Fatalf("the repaired export: %v", err)
+	}
 }

@@ -75,8 +75,8 @@ func Import(ctx context.Context, db *store.DB, from string, opts Options) (strin
 			continue
 		}
 		if err := importEntity(ctx, db, imp, src, e, opts.batch()); err != nil {
-			if aerr := db.AbortTenantImport(imp); aerr != nil {
-				err = fmt.Errorf("%w (and removing the new keys failed: %v)", err, aerr)
+			if aerr := db.AbortTenantImport(context.WithoutCancel(ctx), imp); aerr != nil {
+				err = fmt.Errorf("%w (and removing what was imported failed: %v)", err, aerr)
 			}
 			return "", fmt.Errorf("import %s: %w", e.Name, err)
 		}
