@@ -548,3 +548,100 @@ func TestClauseEND3_DamagedExportIsRefused(t *testing.T) {
 		t.Fatalf("the repaired export: %v", err)
 	}
 }
+
+// TestClauseEND3_EveryLineMatchesItsSchema: each line of each entity file
+// has exactly the properties its JSON Schema lists, each of the declared
+// type; the CSV twin has a header and as many records as the manifest
+// says; the README exists in the three languages and names every entity.
+func TestClauseEND3_EveryLineMatchesItsSchema(t *testing.T) {
+	env := storetest.SQLite(t)
+	tn := seed(t, env, "gent", 6)
+	dir := filepath.Join(t.TempDir(), "export")
+	m, err := tenantexport.Export(ctx, env.DB, tn.ID, dir, tenantexport.Options{Actor: operator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csvRows := map[string]int64{}
+	for _, f := range m.Files {
+		if strings.HasPrefix(f.Path, "csv/") {
+			csvRows[f.Entity] = f.Rows
+		}
+	}
+	for _, e := range store.TenantEntities {
+		var schema struct {
+			Schema     string                     `json:"$schema"`
+			Properties map[string]json.RawMessage `json:"properties"`
+			Required   []string                   `json:"required"`
+		}
+		b, err := os.ReadFile(filepath.Join(dir, "schemas", e.Name+".schema.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &schema); err != nil || schema.Schema != "https://json-schema.org/draft/2020-12/schema" {
+			t.Fatalf("%s: schema %v", e.Name, err)
+		}
+		types := map[string][]string{}
+		for name, raw := range schema.Properties {
+			var p struct{ Type any }
+			json.Unmarshal(raw, &p)
+			switch x := p.Type.(type) {
+			case string:
+				types[name] = []string{x}
+			case []any:
+				for _, v := range x {
+					types[name] = append(types[name], v.(string))
+				}
+			}
+		}
+		body, _ := os.ReadFile(filepath.Join(dir, "entities", e.Name+".jsonl"))
+		lines := 0
+		for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
+			if line == "" {
+				continue
+			}
+			lines++
+			dec := json.NewDecoder(strings.NewReader(line))
+			dec.UseNumber()
+			var row map[string]any
+			if err := dec.Decode(&row); err != nil {
+				t.Fatalf("%s: %v", e.Name, err)
+			}
+			if len(row) != len(schema.Required) {
+				t.Fatalf("%s: a line has %d properties, the schema %d", e.Name, len(row), len(schema.Required))
+			}
+			for name, v := range row {
+				var got string
+				switch v.(type) {
+				case nil:
+					got = "null"
+				case json.Number:
+					got = "integer"
+				case string:
+					got = "string"
+				default:
+					got = fmt.Sprintf("%T", v)
+				}
+				if !slices.Contains(types[name], got) {
+					t.Errorf("%s.%s: a %s, the schema says %v", e.Name, name, got, types[name])
+				}
+			}
+		}
+		if int64(lines) != csvRows[e.Name] {
+			t.Errorf("%s: %d lines, the CSV twin %d records", e.Name, lines, csvRows[e.Name])
+		}
+	}
+	for _, lang := range []string{"nl", "fr", "en"} {
+		b, err := os.ReadFile(filepath.Join(dir, "README."+lang+".md"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, e := range store.TenantEntities {
+			if !strings.Contains(string(b), "`"+e.Name+"`: ") || strings.Contains(string(b), "`"+e.Name+"`: .") {
+				t.Errorf("README.%s.md does not describe %s", lang, e.Name)
+			}
+		}
+		if lang != "en" && strings.Contains(string(b), store.TenantEntities[0].About) {
+			t.Errorf("README.%s.md describes in English", lang)
+		}
+	}
+}

@@ -97,7 +97,13 @@ tweede factoren, passkeys, sessies en andere geheimen (die worden nooit overgedr
 met de sleutels van deze installatie betekenis hebben. Met ` + "`.age`" + ` is het bestand versleuteld voor de
 age-ontvanger van de verwerkingsverantwoordelijke (` + "`age -d -i sleutel.txt`" + `).
 
-## Bestanden (beschrijving in het Engels)
+Een import in een andere installatie (` + "`kluis import`" + `) behoudt elke id; een nieuwe export geeft dezelfde
+entiteitsbestanden, behalve: het logboek (` + "`audit_events`, `audit_list_objects`, `audit_heads`" + `) groeit met de
+gebeurtenissen van de import en de nieuwe export, en de entiteiten hieronder die niet ingelezen worden. Gebruikers
+hebben daar geen wachtwoord (een herstellink meldt hen aan), API-sleutels en geheimen worden opnieuw ingesteld, en de
+pseudoniemen met sleutel blijven die van de oude installatie. ` + "`exported_at`" + ` in het manifest is het tijdstip van de export.
+
+## Bestanden
 `,
 	"fr": `# Export complet de %[1]s
 
@@ -115,7 +121,13 @@ passe, seconds facteurs, passkeys, sessions et autres secrets (jamais transmis),
 qu’avec les clés de cette installation. Un fichier ` + "`.age`" + ` est chiffré pour le destinataire age du
 responsable du traitement (` + "`age -d -i cle.txt`" + `).
 
-## Fichiers (description en anglais)
+Un import dans une autre installation (` + "`kluis import`" + `) garde chaque identifiant ; un nouvel export donne les
+mêmes fichiers d’entités, sauf : le journal (` + "`audit_events`, `audit_list_objects`, `audit_heads`" + `) s’allonge des
+événements de l’import et du nouvel export, et les entités ci-dessous qui ne sont pas importées. Les utilisateurs y
+n’ont pas de mot de passe (un lien de réinitialisation les connecte), les clés API et secrets sont à redéfinir, et les
+pseudonymes à clé restent ceux de l’ancienne installation. ` + "`exported_at`" + ` dans le manifeste est l’heure de l’export.
+
+## Fichiers
 `,
 	"en": `# Full export of %[1]s
 
@@ -143,6 +155,13 @@ other keyed pseudonyms stay those of the old instance. The manifest's ` + "`expo
 `,
 }
 
+// readmeWords: "not imported" and "decrypted" per language.
+var readmeWords = map[string][2]string{
+	"nl": {"Wordt niet ingelezen bij een import in een andere Kluis-installatie", "Ontsleuteld"},
+	"fr": {"N’est pas importé dans une autre installation Kluis", "Déchiffré"},
+	"en": {"Not imported", "Decrypted"},
+}
+
 // writeReadmes writes README.nl.md, README.fr.md and README.en.md.
 func writeReadmes(ctx context.Context, db *store.DB, sk sink, m Manifest) ([]FileEntry, error) {
 	var out []FileEntry
@@ -150,10 +169,22 @@ func writeReadmes(ctx context.Context, db *store.DB, sk sink, m Manifest) ([]Fil
 		var b strings.Builder
 		fmt.Fprintf(&b, readmeIntro[lang], m.Slug)
 		b.WriteString("\n")
+		words := readmeWords[lang]
 		for _, e := range store.TenantEntities {
-			fmt.Fprintf(&b, "- `%s`: %s.", e.Name, e.About)
+			desc := e.About
+			switch lang {
+			case "nl":
+				desc = about[e.Name][0]
+			case "fr":
+				desc = about[e.Name][1]
+			}
+			fmt.Fprintf(&b, "- `%s`: %s.", e.Name, desc)
 			if e.NoImport != "" {
-				fmt.Fprintf(&b, " Not imported: %s.", e.NoImport)
+				fmt.Fprintf(&b, " %s", words[0])
+				if lang == "en" {
+					fmt.Fprintf(&b, ": %s", e.NoImport)
+				}
+				b.WriteString(".")
 			}
 			cols, err := db.TenantEntityColumns(ctx, e)
 			if err != nil {
@@ -166,7 +197,7 @@ func writeReadmes(ctx context.Context, db *store.DB, sk sink, m Manifest) ([]Fil
 				}
 			}
 			if len(sealed) > 0 {
-				fmt.Fprintf(&b, " Decrypted: %s.", strings.Join(sealed, ", "))
+				fmt.Fprintf(&b, " %s: %s.", words[1], strings.Join(sealed, ", "))
 			}
 			b.WriteString("\n")
 		}
