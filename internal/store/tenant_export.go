@@ -314,6 +314,13 @@ func (db *DB) TenantEntityColumns(ctx context.Context, e TenantEntity) ([]Column
 	if err != nil {
 		return nil, err
 	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	notNull, err := db.notNullColumns(ctx, e.TableName())
+	if err != nil {
+		return nil, err
+	}
 	var out []Column
 	for _, t := range types {
 		if _, omit := e.Omit[t.Name()]; omit {
@@ -332,9 +339,31 @@ func (db *DB) TenantEntityColumns(ctx context.Context, e TenantEntity) ([]Column
 				c.Kind = KindFile
 			}
 		}
-		nullable, ok := t.Nullable()
-		c.Nullable = nullable || !ok
+		c.Nullable = !notNull[c.Name]
 		out = append(out, c)
+	}
+	return out, nil
+}
+
+// notNullColumns names the NOT NULL columns of table, from the schema (one
+// of the few per-dialect queries: the drivers do not all say).
+func (db *DB) notNullColumns(ctx context.Context, table string) (map[string]bool, error) {
+	q := `SELECT name FROM pragma_table_info($1) WHERE "notnull" = 1 OR pk > 0`
+	if db.dialect == Postgres {
+		q = `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND is_nullable = 'NO'`
+	}
+	rows, err := db.sql.QueryContext(ctx, q, table)
+	if err != nil {
+		return nil, fmt.Errorf("columns of %s: %w", table, err)
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		out[name] = true
 	}
 	return out, rows.Err()
 }

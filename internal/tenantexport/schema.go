@@ -63,7 +63,7 @@ func schemaOf(e store.TenantEntity, cols []store.Column) ([]byte, error) {
 			p["x-kluis-sealed"] = true
 		}
 		if t := osloTerms[e.Name][c.Name]; t != "" {
-			p["x-oslo"] = "https://data.vlaanderen.be/ns/" + t
+			p["x-oslo"] = t // the OSLO class and property (data.vlaanderen.be), as the CSV header
 		}
 		props[c.Name] = p
 		required = append(required, c.Name)
