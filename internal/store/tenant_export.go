@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -78,18 +79,13 @@ func (e TenantEntity) where() string {
 
 func rowID(r Row) string { return str(r["id"]) }
 
+// str is v as text, "" for NULL (the row part of a sealed value's
+// associated data, an index's source).
 func str(v any) string {
-	switch x := v.(type) {
-	case string:
-		return x
-	case []byte:
-		return string(x)
-	case int64:
-		return strconv.FormatInt(x, 10)
-	case nil:
+	if v == nil {
 		return ""
 	}
-	return fmt.Sprint(v)
+	return asText(v)
 }
 
 func sealedByID(cols ...string) map[string]func(Row) string {
@@ -399,7 +395,7 @@ func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e Tena
 	}
 	sel := append([]string(nil), names...)
 	for _, k := range e.Key { // the key is read even when it is not exported
-		if !containsStr(sel, k) {
+		if !slices.Contains(sel, k) {
 			sel = append(sel, k)
 		}
 	}
@@ -453,7 +449,7 @@ func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e Tena
 			}
 		}
 		for k := range r {
-			if !containsStr(names, k) {
+			if !slices.Contains(names, k) {
 				delete(r, k)
 			}
 		}
@@ -462,15 +458,6 @@ func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e Tena
 		}
 	}
 	return last, rows.Err()
-}
-
-func containsStr(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // normalise makes a driver value one of int64, string, []byte or nil.

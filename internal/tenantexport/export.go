@@ -26,6 +26,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -187,7 +188,7 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 		}
 	}
 	for _, e := range store.TenantEntities {
-		if containsString(st.Done, e.Name) {
+		if slices.Contains(st.Done, e.Name) {
 			continue
 		}
 		files, err := exportEntity(ctx, db, run, e, sk, opts.batch())
@@ -278,15 +279,6 @@ func saveState(dir string, st state) error {
 		return err
 	}
 	return os.Rename(tmp, filepath.Join(dir, stateFile))
-}
-
-func containsString(s []string, v string) bool {
-	for _, x := range s {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // counted hashes and counts what goes through it.
