@@ -105,11 +105,12 @@ type Manifest struct {
 }
 
 type state struct {
-	Format   string      `json:"format"`
-	Tenant   string      `json:"tenant"`
-	Done     []string    `json:"done"`
-	Files    []FileEntry `json:"files"`
-	Finished bool        `json:"finished"`
+	Format    string      `json:"format"`
+	Tenant    string      `json:"tenant"`
+	Encrypted bool        `json:"encrypted"`
+	Done      []string    `json:"done"`
+	Files     []FileEntry `json:"files"`
+	Finished  bool        `json:"finished"`
 }
 
 // ParseRecipients parses age recipients (age1…); an export refuses one
@@ -158,6 +159,9 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 		}
 	} else if st, err = openState(to, t.ID); err != nil {
 		return Manifest{}, err
+	} else if st.Format != "" && st.Encrypted != (len(opts.Recipients) > 0) {
+		// A resumed export is encrypted as it began, or not at all.
+		return Manifest{}, fmt.Errorf("%s was begun %s: resume it the same way: %w", to, map[bool]string{true: "encrypted", false: "unencrypted"}[st.Encrypted], ErrExists)
 	}
 	run, err := db.StartTenantExport(ctx, opts.Actor, t.ID, opts.purpose())
 	if err != nil {
@@ -182,7 +186,7 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 			return Manifest{}, err
 		}
 		sk = &dirSink{dir: to, recipients: opts.Recipients}
-		st.Format, st.Tenant = Format, t.ID
+		st.Format, st.Tenant, st.Encrypted = Format, t.ID, len(opts.Recipients) > 0
 		if err := saveState(to, st); err != nil {
 			return Manifest{}, err
 		}

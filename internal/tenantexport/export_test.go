@@ -384,6 +384,12 @@ func TestClauseEND3_ResumesAfterInterruption(t *testing.T) {
 	if st["finished"] == true {
 		t.Fatal("an interrupted export is marked finished")
 	}
+	// Resuming it encrypted would mix plaintext and encrypted files: refused.
+	id, _ := age.GenerateX25519Identity()
+	if _, err := tenantexport.Export(ctx, env.DB, tn.ID, dir, tenantexport.Options{Actor: operator,
+		Recipients: []age.Recipient{id.Recipient()}}); !errors.Is(err, tenantexport.ErrExists) {
+		t.Fatalf("resume encrypted: %v, want ErrExists", err)
+	}
 	// Resume: it completes, from the entity after the submissions.
 	var again []string
 	m, err := tenantexport.Export(ctx, env.DB, tn.ID, dir, tenantexport.Options{Actor: operator, AfterEntity: func(name string) error {
