@@ -180,7 +180,7 @@ var actions = []Action{
 	{Code: "export.expire", Group: GroupExports},
 	// The full export of all the organisation's data (END-3) and its
 	// import into another instance.
-	{Code: "tenant.export", Group: GroupExports},
+	{Code: "tenant.export", Group: GroupExports, MayFail: true},
 	{Code: "tenant.import", Group: GroupExports},
 
 	// Mail.

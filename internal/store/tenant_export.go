@@ -264,6 +264,7 @@ var TenantExportExcluded = map[string]string{
 type TenantExportRun struct {
 	tenantID string
 	seq      int64
+	actor    audit.Actor
 }
 
 // TenantID is the tenant the run exports.
@@ -283,7 +284,7 @@ func (db *DB) StartTenantExport(ctx context.Context, actor audit.Actor, tenantID
 	if n == 0 {
 		return nil, fmt.Errorf("tenant %s: %w", tenantID, ErrNotFound)
 	}
-	run := &TenantExportRun{tenantID: tenantID}
+	run := &TenantExportRun{tenantID: tenantID, actor: actor}
 	err := db.write(ctx, func(tx *Tx) error {
 		if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "tenant.export",
 			ObjectType: "tenant", ObjectID: tenantID, Purpose: purpose}); err != nil {
@@ -383,11 +384,14 @@ type Column struct {
 // ReadTenantEntity reads up to limit rows of e for run's tenant after the
 // key values after (nil: from the start), in key order, with sealed
 // columns opened, and calls fn for each. It returns the key of the last
-// row read (nil when there were none). A sealed value that does not open
-// fails the read: a hand-over must be complete or refused.
-func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e TenantEntity, cols []Column, after []any, limit int, fn func(Row) error) ([]any, error) {
+// row read (nil when there were none) and how many values did not open. A
+// sealed value that does not open (damage, a lost key) fails alone
+// (SEC-3): it is exported as null, recorded in the tenant's log as a
+// failed part of the export, and the operator is alerted; the caller
+// counts it in the manifest.
+func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e TenantEntity, cols []Column, after []any, limit int, fn func(Row) error) ([]any, int, error) {
 	if run == nil || run.seq == 0 {
-		return nil, errors.New("read tenant entity: no export recorded in the audit log")
+		return nil, 0, errors.New("read tenant entity: no export recorded in the audit log")
 	}
 	names := make([]string, len(cols))
 	for i, c := range cols {
@@ -412,10 +416,11 @@ func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e Tena
 	q += ` ORDER BY ` + strings.Join(e.Key, ", ") + ` LIMIT ` + strconv.Itoa(limit)
 	rows, err := db.sql.QueryContext(ctx, q, args...)
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", e.Name, err)
+		return nil, 0, fmt.Errorf("read %s: %w", e.Name, err)
 	}
 	defer rows.Close()
 	var last []any
+	var bad []unreadable
 	vals := make([]any, len(sel))
 	ptrs := make([]any, len(sel))
 	for i := range vals {
@@ -423,7 +428,7 @@ func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e Tena
 	}
 	for rows.Next() {
 		if err := rows.Scan(ptrs...); err != nil {
-			return nil, fmt.Errorf("read %s: %w", e.Name, err)
+			return nil, 0, fmt.Errorf("read %s: %w", e.Name, err)
 		}
 		r := make(Row, len(sel))
 		for i, n := range sel {
@@ -440,7 +445,9 @@ func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e Tena
 			}
 			pt, err := db.keys.Open(run.tenantID, seal.AD{Tenant: run.tenantID, Table: e.TableName(), Column: col, Row: adRow(r)}, ct)
 			if err != nil {
-				return nil, fmt.Errorf("read %s: a sealed %s does not open: %w", e.Name, col, err)
+				bad = append(bad, unreadableOf(run.actor, run.tenantID, e.Name, e.Name+"/"+adRow(r)+"/"+col, ct, err))
+				r[col] = nil
+				continue
 			}
 			if e.Binary[col] {
 				r[col] = pt
@@ -454,10 +461,30 @@ func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e Tena
 			}
 		}
 		if err := fn(r); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 	}
-	return last, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, 0, err
+	}
+	rows.Close()
+	if len(bad) > 0 {
+		err := db.write(ctx, func(tx *Tx) error {
+			for _, u := range bad {
+				if err := tx.appendAudit(audit.Event{TenantID: run.tenantID, Actor: run.actor, Action: "tenant.export",
+					ObjectType: "tenant", ObjectID: run.tenantID, Purpose: "unreadable value " + u.objectID,
+					Outcome: audit.OutcomeFailure}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		db.alertUnreadable(ctx, bad)
+	}
+	return last, len(bad), nil
 }
 
 // normalise makes a driver value one of int64, string, []byte or nil.

@@ -90,6 +90,9 @@ type FileEntry struct {
 	Rows   int64  `json:"rows"`
 	Bytes  int64  `json:"bytes"`
 	SHA256 string `json:"sha256"`
+	// Unreadable counts the sealed values that did not open (damage or a
+	// lost key, SEC-3): null in the file, each recorded in the audit log.
+	Unreadable int64 `json:"unreadable,omitempty"`
 }
 
 // Manifest describes an export: the tenant, when, and every file. The
@@ -370,6 +373,7 @@ func exportEntity(ctx context.Context, db *store.DB, run *store.TenantExportRun,
 		return nil, err
 	}
 	files := FileEntry{Path: "files/", Entity: e.Name}
+	var unreadable int64
 	hasFiles := false
 	var after []any
 	if len(cols) > 0 && e.Name == "attachments" {
@@ -379,7 +383,7 @@ func exportEntity(ctx context.Context, db *store.DB, run *store.TenantExportRun,
 	record := make([]string, len(cols))
 	for {
 		n := 0
-		last, err := db.ReadTenantEntity(ctx, run, e, cols, after, batch, func(r store.Row) error {
+		last, bad, err := db.ReadTenantEntity(ctx, run, e, cols, after, batch, func(r store.Row) error {
 			n++
 			line = append(line[:0], '{')
 			for i, c := range cols {
@@ -421,6 +425,7 @@ func exportEntity(ctx context.Context, db *store.DB, run *store.TenantExportRun,
 			cw.Close()
 			return nil, err
 		}
+		unreadable += int64(bad)
 		if n < batch {
 			break
 		}
@@ -434,6 +439,7 @@ func exportEntity(ctx context.Context, db *store.DB, run *store.TenantExportRun,
 	if err != nil {
 		return nil, err
 	}
+	jf.Unreadable = unreadable
 	cf, err := cc.close(e.Name)
 	if err != nil {
 		return nil, err

@@ -651,3 +651,49 @@ func TestClauseEND3_EveryLineMatchesItsSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestClauseEND3_AnUnreadableValueFailsAlone: a sealed value that does not
+// open (here damaged in the database) is exported as null and counted in
+// the manifest, recorded in the tenant's log as a failed part of the
+// export (SEC-3), and the rest of the hand-over goes on.
+func TestClauseEND3_AnUnreadableValueFailsAlone(t *testing.T) {
+	env := storetest.SQLite(t)
+	tn := seed(t, env, "gent", 2)
+	var id string
+	var name []byte
+	raw := env.Raw(t)
+	if err := raw.QueryRow(`SELECT id, name FROM users WHERE tenant_id = $1 ORDER BY id LIMIT 1`, tn.ID).Scan(&id, &name); err != nil {
+		t.Fatal(err)
+	}
+	name[len(name)-1] ^= 1
+	if _, err := raw.Exec(`UPDATE users SET name = $1 WHERE id = $2`, name, id); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "export")
+	m, err := tenantexport.Export(ctx, env.DB, tn.ID, dir, tenantexport.Options{Actor: operator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range m.Files {
+		want := int64(0)
+		if f.Path == "entities/users.jsonl" {
+			want = 1
+		}
+		if f.Unreadable != want {
+			t.Errorf("%s: %d unreadable, want %d", f.Path, f.Unreadable, want)
+		}
+	}
+	lines := readJSONL(t, filepath.Join(dir, "entities", "users.jsonl"))
+	if !strings.Contains(lines[0], `"name":null`) || !strings.Contains(lines[0], `"email":"`) {
+		t.Fatalf("the damaged value: %s", lines[0])
+	}
+	failed := 0
+	for _, ev := range env.Events(t, tn.ID, "tenant.export") {
+		if ev.Outcome == audit.OutcomeFailure {
+			failed++
+		}
+	}
+	if failed != 1 {
+		t.Fatalf("%d failed export events, want 1", failed)
+	}
+}
