@@ -92,7 +92,8 @@ machineleesbaar formaat:
 - ` + "`files/<id>`" + `: de bijlagen zoals ze opgeladen zijn.
 - ` + "`manifest.json`" + `: per bestand het aantal rijen, de bytes en de SHA-256.
 
-Tijden zijn microseconden sinds 1970-01-01 UTC; bytes zijn base64. Wat niet in de export zit: wachtwoorden,
+Tijden zijn microseconden sinds 1970-01-01 UTC; bytes zijn base64. Een waarde die niet ontsleuteld kon worden
+(beschadiging) is null en staat als "unreadable" geteld in het manifest. Wat niet in de export zit: wachtwoorden,
 tweede factoren, passkeys, sessies en andere geheimen (die worden nooit overgedragen), en de kolommen die enkel
 met de sleutels van deze installatie betekenis hebben. Met ` + "`.age`" + ` is het bestand versleuteld voor de
 age-ontvanger van de verwerkingsverantwoordelijke (` + "`age -d -i sleutel.txt`" + `).
@@ -116,7 +117,8 @@ et lisible par machine :
 - ` + "`files/<id>`" + ` : les pièces jointes telles qu’elles ont été déposées.
 - ` + "`manifest.json`" + ` : par fichier, le nombre de lignes, les octets et le SHA-256.
 
-Les dates sont en microsecondes depuis le 1970-01-01 UTC ; les octets en base64. Ne sont pas exportés : mots de
+Les dates sont en microsecondes depuis le 1970-01-01 UTC ; les octets en base64. Une valeur qui n’a pas pu être
+déchiffrée (dommage) vaut null et est comptée comme « unreadable » dans le manifeste. Ne sont pas exportés : mots de
 passe, seconds facteurs, passkeys, sessions et autres secrets (jamais transmis), ni les colonnes qui n’ont de sens
 qu’avec les clés de cette installation. Un fichier ` + "`.age`" + ` est chiffré pour le destinataire age du
 responsable du traitement (` + "`age -d -i cle.txt`" + `).
@@ -140,7 +142,8 @@ machine-readable format:
 - ` + "`files/<id>`" + `: attachments as they were uploaded.
 - ` + "`manifest.json`" + `: per file the number of rows, bytes and SHA-256.
 
-Times are microseconds since 1970-01-01 UTC; bytes are base64. Not exported: passwords, second factors, passkeys,
+Times are microseconds since 1970-01-01 UTC; bytes are base64. A value that could not be decrypted (damage)
+is null and counted as "unreadable" in the manifest. Not exported: passwords, second factors, passkeys,
 sessions and other secrets (never handed over), nor columns that mean something only with this instance's keys.
 A ` + "`.age`" + ` file is encrypted to the controller's age recipient (` + "`age -d -i key.txt`" + `).
 
