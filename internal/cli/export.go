@@ -55,12 +55,16 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("export %s: %w", t.Slug, err)
 	}
-	var rows, bytes int64
+	var rows, bytes, unreadable int64
 	for _, f := range m.Files {
 		rows += f.Rows
 		bytes += f.Bytes
+		unreadable += f.Unreadable
 	}
 	fmt.Fprintf(env.Stdout, "%s: %d files, %d rows, %d bytes exported to %s\n", t.Slug, len(m.Files), rows, bytes, *to)
+	if unreadable > 0 {
+		fmt.Fprintf(env.Stderr, "warning: %d sealed values could not be opened and are null in the export (see the manifest and the alert=unreadable log lines)\n", unreadable)
+	}
 	return nil
 }
 
