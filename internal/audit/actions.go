@@ -178,6 +178,10 @@ var actions = []Action{
 	{Code: "export.download", Group: GroupExports, MayFail: true},
 	{Code: "export.delete", Group: GroupExports},
 	{Code: "export.expire", Group: GroupExports},
+	// The full export of all the organisation's data (END-3) and its
+	// import into another instance.
+	{Code: "tenant.export", Group: GroupExports, MayFail: true},
+	{Code: "tenant.import", Group: GroupExports},
 
 	// Mail.
 	{Code: "mail.queue", Group: GroupMail, Citizen: true},

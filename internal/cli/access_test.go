@@ -100,6 +100,7 @@ func tenantCommandArgs(dir string) map[string][]string {
 		"oidc list":        {"--tenant", "gent"},
 		"oidc remove":      {"--tenant", "gent", "--name", "fas-eid"},
 		"audit export":     {"--tenant", "gent", "--out", filepath.Join(dir, "export.jsonl")},
+		"export":           {"--tenant", "gent", "--to", filepath.Join(dir, "full-export")},
 	}
 }
 
@@ -193,7 +194,8 @@ func TestClauseAUD3_EveryTenantCommandNeedsAGrant(t *testing.T) {
 			before := head()
 			run := cmd
 			if g.grant != "" {
-				run = append(append([]string{}, cmd[:2]...), append([]string{"--grant", g.grant}, cmd[2:]...)...)
+				words := len(strings.Fields(name)) // "export" is one word, "audit export" two
+				run = append(append([]string{}, cmd[:words]...), append([]string{"--grant", g.grant}, cmd[words:]...)...)
 			}
 			code, out, errs := s.run(context.Background(), run...)
 			if code != 2 || out != "" || !strings.Contains(errs, g.why) {
@@ -209,7 +211,7 @@ func TestClauseAUD3_EveryTenantCommandNeedsAGrant(t *testing.T) {
 	// the grant.
 	grant := s.grant("gent")
 	for _, name := range []string{"register import", "register export", "register history", "tenant show", "user invite", "user list",
-		"oidc add", "oidc list", "oidc remove", "audit export"} {
+		"oidc add", "oidc list", "oidc remove", "audit export", "export"} {
 		if everyCommand()[name] != tenantData && everyCommand()[name] != onboarding {
 			t.Fatalf("%s is no tenant command", name)
 		}

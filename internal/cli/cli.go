@@ -100,6 +100,8 @@ func commands() []command {
 		}},
 		{name: "backup", summary: "make an encrypted, signed backup of the database, with the keyring backed up apart (--list: the backups there are)", run: runBackup, access: platform},
 		{name: "restore", summary: "restore a backup into a new data directory and keyring, refusing one that does not verify", run: runRestore, access: platform},
+		{name: "export", summary: "export all of a tenant's data for the controller (END-3): JSON Lines, schemas, CSV, files, age-encrypted", run: runExport, access: tenantData},
+		{name: "import", summary: "import a tenant's full export into an instance without it (new data directory and keyring)", run: runImport, access: platform},
 		{name: "config", summary: "print the effective configuration, secrets redacted", run: runConfig, access: supplierOnly},
 		{name: "version", summary: "print the version", run: runVersion, access: supplierOnly},
 	}

@@ -266,3 +266,13 @@ func FindPlaintext(t testing.TB, env *Env, control string, needles ...string) ma
 	delete(found, control)
 	return found
 }
+
+// Another returns a fresh, migrated environment of the same dialect as e,
+// with a keyring of its own: a second, empty instance (an import's target).
+func (e *Env) Another(t testing.TB) *Env {
+	t.Helper()
+	if e.Dialect == store.Postgres {
+		return newPostgres(t)
+	}
+	return newSQLite(t)
+}
