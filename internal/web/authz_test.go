@@ -192,6 +192,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// it; an unknown breach is a 404 before any question is asked.
 		{"GET /{tenant}/admin/breaches/{id}/scope", "GET", "/gent/admin/breaches/nope/scope", "", map[string]int{"*": 303, "user": 403, "admin": 404,
 			"dpo": 404}},
+		// Containment (BRE-2): admins only (the DPO reads the measures on
+		// the form); an unknown breach is a 404, nothing ends.
+		{"POST /{tenant}/admin/breaches/{id}/contain", "POST", "/gent/admin/breaches/nope/contain", "kind=api_key&target=x",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/breaches/{id}/scope", "POST", "/gent/admin/breaches/nope/scope", "scope_from=&scope_until=",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		// The supplier's declarations (ORG-1…ORG-5): every controller's

@@ -490,6 +490,8 @@ type breachPage struct {
 	DraftGBA         string
 	DraftSubjects    string
 	Auto             string // why Kluis opened it as a draft on its own (BRE-1), or ""
+	// Contain is what an admin can end to stop further harm (BRE-2).
+	Contain []containGroup
 }
 
 // breachShow shows a breach: its clocks, the latest form, the history of
@@ -518,6 +520,12 @@ func (a *App) renderBreach(w http.ResponseWriter, r *http.Request, me account.Us
 	for i := len(b.Versions) - 1; i >= 0; i-- {
 		v := b.Versions[i]
 		p.Versions = append(p.Versions, breachVersionRow{v, a.t(r, "breach.author."+v.AuthorKind)})
+	}
+	if account.Can(me.Role, account.ManageUsers) {
+		if p.Contain, err = a.containGroups(r, me, t.ID); err != nil {
+			a.internalError(w, r, "containment targets", err)
+			return
+		}
 	}
 	p.DraftGBA = a.annexText(p.Annex)
 	p.DraftSubjects = a.t(r, "breach.draft.subjects_text", t.LegalName, b.Report.Description, orDash(b.Report.Measures), t.DPOName)

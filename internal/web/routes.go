@@ -152,6 +152,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/notice", a.require(account.HandleRequests, a.breachNotice))
 	mux.HandleFunc("GET /{tenant}/admin/breaches/{id}/scope", a.require(account.HandleRequests, a.breachScopeForm))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/scope", a.require(account.HandleRequests, a.breachScope))
+	// Containment (BRE-2): admins end a key, grant, sessions or hook from
+	// the breach, confirmed, behind the step-up as those ends are elsewhere.
+	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/contain", a.require(account.ManageUsers, a.stepUp(breachPagePath, a.breachContain)))
 	mux.HandleFunc("GET /{tenant}/breaches", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachesShow))))
 	mux.HandleFunc("GET /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachNew))))
 	mux.HandleFunc("POST /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachCreate))))
