@@ -192,6 +192,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// it; an unknown breach is a 404 before any question is asked.
 		{"GET /{tenant}/admin/breaches/{id}/scope", "GET", "/gent/admin/breaches/nope/scope", "", map[string]int{"*": 303, "user": 403, "admin": 404,
 			"dpo": 404}},
+		// The DPIA and art. 32 information (BRE-4): whoever reads the
+		// breach register.
+		{"GET /{tenant}/admin/dpia", "GET", "/gent/admin/dpia", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/dpia.txt", "GET", "/gent/admin/dpia.txt", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		// Containment (BRE-2): admins only (the DPO reads the measures on
 		// the form); an unknown breach is a 404, nothing ends.
 		{"POST /{tenant}/admin/breaches/{id}/contain", "POST", "/gent/admin/breaches/nope/contain", "kind=api_key&target=x",

@@ -154,6 +154,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/scope", a.require(account.HandleRequests, a.breachScope))
 	// Containment (BRE-2): admins end a key, grant, sessions or hook from
 	// the breach, confirmed, behind the step-up as those ends are elsewhere.
+	// Assistance with the controller's DPIA and art. 32 assessment (BRE-4).
+	mux.HandleFunc("GET /{tenant}/admin/dpia", a.require(account.ViewRequests, a.dpiaShow))
+	mux.HandleFunc("GET /{tenant}/admin/dpia.txt", a.require(account.ViewRequests, a.dpiaText))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/contain", a.require(account.ManageUsers, a.stepUp(breachPagePath, a.breachContain)))
 	mux.HandleFunc("GET /{tenant}/breaches", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachesShow))))
 	mux.HandleFunc("GET /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachNew))))
