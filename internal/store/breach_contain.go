@@ -144,6 +144,11 @@ func (tx *Tx) containTarget(actor audit.Actor, tenantID, kind, target string, en
 		}
 		return g.Label, tx.revokeOperatorGrant(actor, tenantID, target)
 	case ContainSessions:
+		// Not one's own: ending them would sign the actor out in the middle
+		// of the work; another admin ends them, or the account page.
+		if target == actor.ID {
+			return "", fmt.Errorf("own sessions: %w", ErrNotFound)
+		}
 		u, err := tx.db.scanUser(tenantID, tx.queryRow(`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2 AND removed_at IS NULL`,
 			tenantID, target))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -177,8 +182,8 @@ type ContainTarget struct {
 }
 
 // ContainTargets lists what the tenant can end now, by kind in
-// ContainKinds order: active keys, grants, users with a live session,
-// active hooks. Reading the names of grants and users is recorded
+// ContainKinds order: active keys, grants, users with a live session (not
+// the actor), active hooks. Reading the names of grants and users is recorded
 // ("breach.contain_targets"): they are personal data of staff.
 func (db *DB) ContainTargets(ctx context.Context, actor audit.Actor, tenantID string) ([]ContainTarget, error) {
 	if err := db.requireKeys(); err != nil {
@@ -218,9 +223,9 @@ func (db *DB) ContainTargets(ctx context.Context, actor audit.Actor, tenantID st
 		}); err != nil {
 			return err
 		}
-		if err := add(ContainSessions, `SELECT `+userColumns+` FROM users u WHERE tenant_id = $1 AND removed_at IS NULL AND EXISTS (
+		if err := add(ContainSessions, `SELECT `+userColumns+` FROM users u WHERE tenant_id = $1 AND removed_at IS NULL AND id <> $2 AND EXISTS (
 			SELECT 1 FROM sessions s WHERE s.tenant_id = u.tenant_id AND s.user_id = u.id AND s.revoked_at IS NULL) ORDER BY id`,
-			[]any{tenantID}, func(rows *sql.Rows) (ContainTarget, error) {
+			[]any{tenantID, actor.ID}, func(rows *sql.Rows) (ContainTarget, error) {
 				u, err := tx.db.scanUser(tenantID, rows)
 				return ContainTarget{ID: u.ID, Label: u.Name}, err
 			}); err != nil {

@@ -38,7 +38,7 @@ func TestClauseBRE2_ContainmentEndsAndRecordsTheMeasure(t *testing.T) {
 		for _, u := range []struct {
 			tn    tenant.Tenant
 			email string
-		}{{gent, "marker-clerk-b2@gent.be"}, {gent, "marker-clerk-b2@gent.be"}, {brugge, "an@brugge.be"}} {
+		}{{gent, "admin@gent.be"}, {gent, "marker-clerk-b2@gent.be"}, {gent, "marker-clerk-b2@gent.be"}, {brugge, "an@brugge.be"}} {
 			if _, _, err := login(env, u.tn.ID, u.email, goodPassword, h); err != nil {
 				t.Fatal(err)
 			}
@@ -103,6 +103,10 @@ func TestClauseBRE2_ContainmentEndsAndRecordsTheMeasure(t *testing.T) {
 			t.Fatalf("targets %v, want %v", got, want)
 		}
 
+		// One's own sessions are not ended from here.
+		if _, _, err := env.DB.ContainBreach(ctx, me, gent.ID, b.ID, store.ContainSessions, admin.ID, measureText, breachMail); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("own sessions: %v", err)
+		}
 		// Another tenant's thing: not found, nothing ended, no version.
 		for _, c := range []struct{ kind, id string }{{store.ContainAPIKey, bruggeKey.ID}, {store.ContainGrant, grants[1].ID},
 			{store.ContainSessions, bruggeUser.ID}, {store.ContainWebhook, hooks[1].ID}, {"printer", key.ID}} {

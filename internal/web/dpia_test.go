@@ -103,7 +103,7 @@ func TestClauseBRE4_DPIAInformationFromFacts(t *testing.T) {
 			lang string
 			want []string
 		}{
-			{"nl", []string{"<h1>Informatie voor uw DPIA en beveiligingsbeoordeling</h1>", "versie 1, bewaard op",
+			{"nl", []string{"<h1>Informatie voor uw DPIA en uw beoordeling van de beveiliging</h1>", "versie 1, bewaard op",
 				"Identiteitsgegevens: naam, voornaam", "bewaring: ", "Waar de gegevens staan: subverwerkers", "AES-GCM",
 				"verplicht voor beheerders en de DPO", "Jaarlijkse risicoanalyse ISO 27005", "niet aangegeven door de leverancier"}},
 			{"fr", []string{"<h1>Informations pour votre AIPD et votre évaluation de la sécurité</h1>", "version 1, enregistrée le",
