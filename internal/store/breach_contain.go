@@ -65,8 +65,8 @@ func (db *DB) ContainBreach(ctx context.Context, actor audit.Actor, tenantID, id
 	if err := db.requireKeys(); err != nil {
 		return Breach{}, Measure{}, err
 	}
-	if actor.Kind != audit.KindUser {
-		return Breach{}, Measure{}, fmt.Errorf("contain breach: actor kind %q may not", actor.Kind)
+	if !mayContain(actor, kind) {
+		return Breach{}, Measure{}, fmt.Errorf("contain breach: actor kind %q may not end a %s", actor.Kind, kind)
 	}
 	var b Breach
 	var m Measure
@@ -113,6 +113,13 @@ func (db *DB) ContainBreach(ctx context.Context, actor audit.Actor, tenantID, id
 		return Breach{}, Measure{}, fmt.Errorf("contain breach: %w", err)
 	}
 	return b, m, nil
+}
+
+// mayContain: the controller's own users take every action; supplier
+// staff (from the operators' realm) end only the supplier's own access to
+// the controller, a grant — never the controller's keys, hooks or users.
+func mayContain(actor audit.Actor, kind string) bool {
+	return actor.Kind == audit.KindUser && actor.OnBehalfOf == "" || actor.Kind == audit.KindOperator && kind == ContainGrant
 }
 
 // containTarget ends the tenant's target of kind with its own operation
@@ -181,9 +188,9 @@ type ContainTarget struct {
 	Kind, ID, Label string
 }
 
-// ContainTargets lists what the tenant can end now, by kind in
+// ContainTargets lists what actor can end of the tenant's now, by kind in
 // ContainKinds order: active keys, grants, users with a live session (not
-// the actor), active hooks. Reading the names of grants and users is recorded
+// the actor), active hooks; for supplier staff only the grants. Reading the names of grants and users is recorded
 // ("breach.contain_targets"): they are personal data of staff.
 func (db *DB) ContainTargets(ctx context.Context, actor audit.Actor, tenantID string) ([]ContainTarget, error) {
 	if err := db.requireKeys(); err != nil {
@@ -194,6 +201,9 @@ func (db *DB) ContainTargets(ctx context.Context, actor audit.Actor, tenantID st
 		out = nil
 		now := micros(tx.db.now())
 		add := func(kind, q string, args []any, scan func(rows *sql.Rows) (ContainTarget, error)) error {
+			if !mayContain(actor, kind) {
+				return nil
+			}
 			rows, err := tx.query(q, args...)
 			if err != nil {
 				return err

@@ -103,6 +103,15 @@ func TestClauseBRE2_ContainmentEndsAndRecordsTheMeasure(t *testing.T) {
 			t.Fatalf("targets %v, want %v", got, want)
 		}
 
+		// Supplier staff are offered only the supplier's own access.
+		if ot, err := env.DB.ContainTargets(ctx, operator, gent.ID); err != nil || len(ot) != 1 || ot[0].Kind != store.ContainGrant || ot[0].ID != grants[0].ID {
+			t.Fatalf("operator's targets %+v %v", ot, err)
+		}
+		for _, kind := range []string{store.ContainAPIKey, store.ContainSessions, store.ContainWebhook} {
+			if _, _, err := env.DB.ContainBreach(ctx, operator, gent.ID, b.ID, kind, key.ID, measureText, breachMail); err == nil || errors.Is(err, store.ErrNotFound) {
+				t.Fatalf("an operator ends a %s: %v", kind, err)
+			}
+		}
 		// One's own sessions are not ended from here.
 		if _, _, err := env.DB.ContainBreach(ctx, me, gent.ID, b.ID, store.ContainSessions, admin.ID, measureText, breachMail); !errors.Is(err, store.ErrNotFound) {
 			t.Fatalf("own sessions: %v", err)

@@ -232,6 +232,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/authority/{slug}/{id}/step", "POST", "/gent/authority/gent/nope/step", "step=assess&text=x", map[string]int{"*": 404}},
 		{"POST /{tenant}/authority/{slug}/{id}/step", "POST", "/operator/authority/gent/nope/step", "step=assess&text=x",
 			map[string]int{"*": 303, "operator-no-grant": 404}},
+		// Containment on the realm (BRE-2): supplier staff end a grant of
+		// the breach's controller; an unknown breach is a 404.
+		{"POST /{tenant}/breaches/{slug}/{id}/contain", "POST", "/gent/breaches/gent/nope/contain", "kind=grant&target=x", map[string]int{"*": 404}},
+		{"POST /{tenant}/breaches/{slug}/{id}/contain", "POST", "/operator/breaches/gent/nope/contain", "kind=grant&target=x",
+			map[string]int{"*": 303, "operator-no-grant": 404}},
 		{"GET /{tenant}/breaches", "GET", "/gent/breaches", "", map[string]int{"*": 404}},
 		{"GET /{tenant}/breaches", "GET", "/operator/breaches", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"GET /{tenant}/breaches/new", "GET", "/gent/breaches/new", "", map[string]int{"*": 404}},

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -138,6 +139,76 @@ func TestClauseBRE2_ContainFromTheBreachPage(t *testing.T) {
 			if k.ID == key2.ID && !k.RevokedAt.IsZero() {
 				t.Fatal("revoked without step-up")
 			}
+		}
+	})
+}
+
+// TestClauseBRE2_SupplierEndsItsOwnAccess: supplier staff, on the
+// operators' realm, end the supplier's access grant to the controller from
+// the breach they opened — confirmed, recorded as the breach's next version
+// with the measure, sent to the controller — and are offered nothing else:
+// the controller's keys are not theirs to end (404, nothing ends).
+func TestClauseBRE2_SupplierEndsItsOwnAccess(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		fe := newFormsEnv(t, env)
+		publishForms(t, env, fe.gent)
+		op, secret := activeOperator(t, fe.loginEnv, env, "piet@leverancier.be")
+		h := operatorSignIn(t, fe.loginEnv, env, "piet@leverancier.be", secret)
+		g, err := env.DB.GrantOperatorAccess(ctx, audit.Actor{Kind: audit.KindUser, ID: "admin"}, fe.gent.ID,
+			store.GrantInput{Email: "piet@leverancier.be", Reason: "support", Duration: time.Hour})
+		if err != nil {
+			t.Fatal(err)
+		}
+		key, _, err := env.DB.CreateAPIKey(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, fe.gent.ID,
+			store.NewAPIKey{Name: "Zaaksysteem", Scopes: []string{store.ScopeSubmissionsRead}, Forms: []string{"toelage"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := env.DB.OpenBreach(ctx, audit.Actor{Kind: audit.KindOperator, ID: op.ID}, fe.gent.ID, breach.Report{
+			Description: "Laptop van een medewerker gestolen", DiscoveredAt: env.Clock.Now().Add(-time.Hour)}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := "/operator/breaches/gent/" + b.ID
+		_, body := fe.get(t, page, h["Cookie"])
+		for _, want := range []string{`<label for="contain-grant">`, `>piet@leverancier.be</option>`, `action="` + page + `/contain"`} {
+			if !strings.Contains(body, want) {
+				t.Errorf("the realm's form lacks %q", want)
+			}
+		}
+		if strings.Contains(body, "contain-api_key") || strings.Contains(body, "Zaaksysteem") {
+			t.Error("the supplier is offered the controller's key")
+		}
+		if resp, _ := fe.submit(t, page+"/contain", h["Cookie"], url.Values{"kind": {store.ContainAPIKey}, "target": {key.ID}, "confirm": {"1"}}); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("the supplier revokes a key: %d", resp.StatusCode)
+		}
+		ask := url.Values{"kind": {store.ContainGrant}, "target": {g.ID}}
+		resp, body := fe.submit(t, page+"/contain", h["Cookie"], ask)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(body, "U beëindigt de toegang van piet@leverancier.be") {
+			t.Fatalf("confirmation: %d", resp.StatusCode)
+		}
+		if _, err := env.DB.ActiveOperatorGrant(ctx, fe.gent.ID, op.ID); err != nil {
+			t.Fatal("ended before the confirmation")
+		}
+		ask.Set("confirm", "1")
+		resp, _ = fe.submit(t, page+"/contain", h["Cookie"], ask)
+		wantRedirect(t, "contain", resp, "/operator/breaches?done=contain")
+		if _, err := env.DB.ActiveOperatorGrant(ctx, fe.gent.ID, op.ID); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("the grant is still active: %v", err)
+		}
+		full, err := env.DB.BreachByID(ctx, audit.System("test"), fe.gent.ID, b.ID, "test")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if full.Version != 2 || !strings.Contains(full.Report.Measures, "toegang van piet@leverancier.be (medewerker van de leverancier) beëindigd door") {
+			t.Fatalf("version %d, measures %q", full.Version, full.Report.Measures)
+		}
+		if keys, _ := env.DB.APIKeys(ctx, fe.gent.ID); !keys[0].RevokedAt.IsZero() {
+			t.Fatal("the controller's key was revoked")
+		}
+		if acts := auditActions(t, env, fe.gent.ID); acts["operator.revoke"] != 1 || acts["breach.contain"] != 1 {
+			t.Fatalf("audit %v", acts)
 		}
 	})
 }

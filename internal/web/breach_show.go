@@ -77,6 +77,10 @@ type breachFormPage struct {
 	Notify           bool
 	Sections         []breachSection
 	Errors           fieldErrors
+	// On the realm's update form: the supplier's access grants it can end
+	// (BRE-2), posted to ContainAction.
+	Contain       []containGroup
+	ContainAction string
 }
 
 // breachFields are the inputs in the order of the form and its error
@@ -490,8 +494,10 @@ type breachPage struct {
 	DraftGBA         string
 	DraftSubjects    string
 	Auto             string // why Kluis opened it as a draft on its own (BRE-1), or ""
-	// Contain is what an admin can end to stop further harm (BRE-2).
-	Contain []containGroup
+	// Contain is what an admin can end to stop further harm (BRE-2),
+	// posted to ContainAction.
+	Contain       []containGroup
+	ContainAction string
 }
 
 // breachShow shows a breach: its clocks, the latest form, the history of
@@ -522,7 +528,8 @@ func (a *App) renderBreach(w http.ResponseWriter, r *http.Request, me account.Us
 		p.Versions = append(p.Versions, breachVersionRow{v, a.t(r, "breach.author."+v.AuthorKind)})
 	}
 	if account.Can(me.Role, account.ManageUsers) {
-		if p.Contain, err = a.containGroups(r, me, t.ID); err != nil {
+		p.ContainAction = breachPagePath(r) + "/contain"
+		if p.Contain, err = a.containGroups(r, userActor(me, RequestIDFrom(r.Context())), t.ID); err != nil {
 			a.internalError(w, r, "containment targets", err)
 			return
 		}

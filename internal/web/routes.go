@@ -163,6 +163,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachCreate))))
 	mux.HandleFunc("GET /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachEdit))))
 	mux.HandleFunc("POST /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachUpdate))))
+	mux.HandleFunc("POST /{tenant}/breaches/{slug}/{id}/contain", a.realmOnly(a.require(account.ManageOwnAccount,
+		realmPage(a.stepUp(operatorBreachPath, a.operatorBreachContain)))))
 	// Sub-processors (SUB-1…SUB-3): the controller's overview, its
 	// admins' decisions and the downloads (subproc_show.go); the platform's
 	// list and its announcements on the operators' realm (subproc_operator.go).
