@@ -29,6 +29,9 @@ type dpiaFact struct{ Label, Value string }
 type dpiaSection struct {
 	Title string
 	Facts []dpiaFact
+	// Stacked: the labels are long (a category's or sub-processor's
+	// name), each value goes under its label.
+	Stacked bool
 }
 
 type dpiaPage struct {
@@ -47,8 +50,8 @@ func (a *App) dpiaSections(r *http.Request, me account.User) ([]dpiaSection, err
 	// What is processed, for how long, with which countermeasures: the
 	// register as annex 1 lays it out.
 	proc := dpiaSection{Title: a.t(r, "dpia.section.processing")}
-	data := dpiaSection{Title: a.t(r, "dpia.section.data")}
-	where := dpiaSection{Title: a.t(r, "dpia.section.where")}
+	data := dpiaSection{Title: a.t(r, "dpia.section.data"), Stacked: true}
+	where := dpiaSection{Title: a.t(r, "dpia.section.where"), Stacked: true}
 	rv, err := a.opts.Store.CurrentRegister(ctx, t.ID)
 	switch {
 	case errors.Is(err, store.ErrNotFound):
