@@ -3,41 +3,15 @@
 // the breach's page revokes the key — a confirmation page, then the measure on the form's next
 // version and in the draft texts. The DPIA information page is checked too. axe on every page,
 // nl and fr; screenshots desktop and phone.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  expectNoAxeViolations, inBothLanguages, KluisServer, launchChromium, makeArtifactsDir, operatorAndAdmin, shot, startSMTPCapture, submit,
-} from './harness.mjs';
+import { expectNoAxeViolations, inBothLanguages, operatorAndAdmin, shot, submit, suite } from './harness.mjs';
 
-let kluis;
-let browser;
-let smtp;
-
-before(async () => {
-  makeArtifactsDir();
-  smtp = await startSMTPCapture();
-  kluis = new KluisServer({
-    tmpPrefix: 'kluis-e2e-contain-',
-    env: {
-      KLUIS_SMTP_HOST: '127.0.0.1',
-      KLUIS_SMTP_PORT: String(smtp.port),
-      KLUIS_SMTP_TLS: 'none',
-      KLUIS_SMTP_FROM: 'Kluis <noreply@demo.example>',
-    },
-  });
-  await kluis.start();
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-  await kluis?.stop();
-  if (smtp) smtp.close();
-});
+const s = suite({ tmpPrefix: 'kluis-e2e-contain-' });
 
 test('breach: the admin revokes the leaked API key from the breach page', { timeout: 300_000 }, async () => {
-  const baseURL = kluis.baseURL;
-  const { opCtx, adminCtx, admin } = await operatorAndAdmin(kluis, browser, 'contain');
+  const { baseURL } = s;
+  const { opCtx, adminCtx, admin } = await operatorAndAdmin(s.kluis, s.browser, 'contain');
   try {
     // An API key for one form.
     await admin.goto(`${baseURL}/demo/admin/api-keys`);
