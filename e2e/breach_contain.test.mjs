@@ -11,7 +11,7 @@ const s = suite({ tmpPrefix: 'kluis-e2e-contain-' });
 
 test('breach: the admin revokes the leaked API key from the breach page', { timeout: 300_000 }, async () => {
   const { baseURL } = s;
-  const { opCtx, adminCtx, admin } = await operatorAndAdmin(s.kluis, s.browser, 'contain');
+  const { opCtx, adminCtx, admin, op } = await operatorAndAdmin(s.kluis, s.browser, 'contain');
   try {
     // An API key for one form.
     await admin.goto(`${baseURL}/demo/admin/api-keys`);
@@ -64,6 +64,32 @@ test('breach: the admin revokes the leaked API key from the breach page', { time
     await inBothLanguages(admin, baseURL, '/demo/admin/dpia', 'dpia');
     const [download] = await Promise.all([admin.waitForEvent('download'), admin.click('main a[href$="/dpia.txt"]')]);
     assert.match(download.suggestedFilename(), /^dpia-info-demo-\d{4}-\d{2}-\d{2}\.txt$/);
+    // The supplier's side: the admin grants the operator access; the operator opens a breach
+    // and ends that access from the breach's update form.
+    await admin.goto(`${baseURL}/demo/admin/operators`);
+    await admin.fill('#email', 'e2e-contain-op@leverancier.example');
+    await admin.fill('#reason', 'Onderzoek van het datalek');
+    response = await submit(admin, 'main form:has(#email) button[type=submit]');
+    assert.equal(response.status(), 200);
+    await op.goto(`${baseURL}/operator/breaches/new`);
+    await op.selectOption('#tenant', 'demo');
+    await op.fill('#description', 'Verdachte aanmelding met het account van een medewerker van de leverancier.');
+    response = await submit(op, 'main button[type=submit]');
+    assert.equal(response.status(), 200);
+    const opPath = await op.locator('main table a[href^="/operator/breaches/demo/"]').first().getAttribute('href');
+    await op.goto(`${baseURL}${opPath}`);
+    assert.match(await op.locator('#contain-grant').innerText(), /e2e-contain-op@leverancier\.example/);
+    assert.equal(await op.locator('#contain-api_key').count(), 0, 'the controller\'s keys are not the supplier\'s to end');
+    await inBothLanguages(op, baseURL, opPath, 'contain-operator');
+    await op.goto(`${baseURL}${opPath}?lang=nl`);
+    await op.selectOption('#contain-grant', { label: 'e2e-contain-op@leverancier.example' });
+    response = await submit(op, 'form:has(#contain-grant) button[type=submit]');
+    assert.equal(response.status(), 200);
+    await expectNoAxeViolations(op, 'the operator\'s confirmation');
+    await shot(op, 'contain-operator-confirm-nl');
+    response = await submit(op, 'main form button[type=submit]');
+    assert.equal(response.status(), 200);
+    assert.ok(op.url().endsWith('/operator/breaches?done=contain'), op.url());
   } finally {
     await opCtx.close();
     await adminCtx.close();
