@@ -252,6 +252,10 @@ var actions = []Action{
 	{Code: "breach.escalate", Group: GroupPrivacy},
 	{Code: "breach.scope", Group: GroupPrivacy},
 	{Code: "breach.attempt", Group: GroupPrivacy},
+	// Containment (BRE-2): the end of a key, grant, sessions or hook on a
+	// breach's page, and the read of what can be ended.
+	{Code: "breach.contain", Group: GroupPrivacy},
+	{Code: "breach.contain_targets", Group: GroupPrivacy},
 
 	// Sub-processors (SUB-1…SUB-3): the object is the sub-processor (a
 	// refused delivery: the webhook delivery). create is in the operators'

@@ -242,24 +242,27 @@ func (db *DB) APIKeys(ctx context.Context, tenantID string) ([]APIKey, error) {
 // RevokeAPIKey ends a key of the tenant at once, audited. ErrNotFound for
 // a key the tenant does not have or one already revoked.
 func (db *DB) RevokeAPIKey(ctx context.Context, actor audit.Actor, tenantID, keyID string) error {
-	now := db.now()
-	err := db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE api_keys SET revoked_at = $1, revoked_by = $2 WHERE tenant_id = $3 AND id = $4 AND revoked_at IS NULL`,
-			micros(now), actorName(actor), tenantID, keyID)
-		if err != nil {
-			return err
-		}
-		if n, err := res.RowsAffected(); err != nil {
-			return err
-		} else if n == 0 {
-			return ErrNotFound
-		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "api_key.revoke", ObjectType: "api_key", ObjectID: keyID})
-	})
+	err := db.write(ctx, func(tx *Tx) error { return tx.revokeAPIKey(actor, tenantID, keyID) })
 	if err != nil {
 		return fmt.Errorf("revoke API key %s: %w", keyID, err)
 	}
 	return nil
+}
+
+// revokeAPIKey ends a key inside a write, with its audit event; also the
+// containment of a breach (BRE-2).
+func (tx *Tx) revokeAPIKey(actor audit.Actor, tenantID, keyID string) error {
+	res, err := tx.exec(`UPDATE api_keys SET revoked_at = $1, revoked_by = $2 WHERE tenant_id = $3 AND id = $4 AND revoked_at IS NULL`,
+		micros(tx.db.now()), actorName(actor), tenantID, keyID)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n == 0 {
+		return ErrNotFound
+	}
+	return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "api_key.revoke", ObjectType: "api_key", ObjectID: keyID})
 }
 
 // apiKeyUseGranularity is how stale a key's last-used time may get: an

@@ -225,22 +225,26 @@ func (db *DB) GrantOperatorAccess(ctx context.Context, actor audit.Actor, tenant
 // RevokeOperatorGrant ends a grant at once, audited. ErrNotFound for an
 // unknown id or another tenant's grant.
 func (db *DB) RevokeOperatorGrant(ctx context.Context, actor audit.Actor, tenantID, grantID string) error {
-	return db.write(ctx, func(tx *Tx) error {
-		var operatorID string
-		if err := tx.queryRow(`SELECT operator_id FROM operator_grants WHERE tenant_id = $1 AND id = $2`, tenantID, grantID).
-			Scan(&operatorID); errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("grant %q: %w", grantID, ErrNotFound)
-		} else if err != nil {
-			return err
-		}
-		now := micros(db.now())
-		if _, err := tx.exec(`UPDATE operator_grants SET revoked_at = $1, revoked_by = $2
-			WHERE tenant_id = $3 AND id = $4 AND revoked_at IS NULL`, now, actor.ID, tenantID, grantID); err != nil {
-			return err
-		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.revoke", ObjectType: "operator",
-			ObjectID: operatorID, Purpose: "grant " + grantID})
-	})
+	return db.write(ctx, func(tx *Tx) error { return tx.revokeOperatorGrant(actor, tenantID, grantID) })
+}
+
+// revokeOperatorGrant ends a grant inside a write, with its audit event;
+// also the containment of a breach (BRE-2).
+func (tx *Tx) revokeOperatorGrant(actor audit.Actor, tenantID, grantID string) error {
+	var operatorID string
+	if err := tx.queryRow(`SELECT operator_id FROM operator_grants WHERE tenant_id = $1 AND id = $2`, tenantID, grantID).
+		Scan(&operatorID); errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("grant %q: %w", grantID, ErrNotFound)
+	} else if err != nil {
+		return err
+	}
+	now := micros(tx.db.now())
+	if _, err := tx.exec(`UPDATE operator_grants SET revoked_at = $1, revoked_by = $2
+		WHERE tenant_id = $3 AND id = $4 AND revoked_at IS NULL`, now, actor.ID, tenantID, grantID); err != nil {
+		return err
+	}
+	return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "operator.revoke", ObjectType: "operator",
+		ObjectID: operatorID, Purpose: "grant " + grantID})
 }
 
 const grantColumns = `id, tenant_id, operator_id, label, reason, granted_by, created_at, expires_at, revoked_at`

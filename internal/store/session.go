@@ -284,16 +284,24 @@ func (db *DB) RevokeUserSessions(ctx context.Context, actor audit.Actor, tenantI
 	var n int
 	err := db.write(ctx, func(tx *Tx) error {
 		var err error
-		if n, err = tx.revokeUserSessions(tenantID, userID, keep); err != nil {
-			return err
-		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "session.revoke_all", ObjectType: "user",
-			ObjectID: userID, Subject: userID, Purpose: fmt.Sprintf("session management (%d ended)", n)})
+		n, err = tx.revokeAllSessions(actor, tenantID, userID, keep)
+		return err
 	})
 	if err != nil {
 		return 0, fmt.Errorf("revoke sessions: %w", err)
 	}
 	return n, nil
+}
+
+// revokeAllSessions ends a user's live sessions but keep's inside a write,
+// audited as "session.revoke_all"; also the containment of a breach (BRE-2).
+func (tx *Tx) revokeAllSessions(actor audit.Actor, tenantID, userID, keep string) (int, error) {
+	n, err := tx.revokeUserSessions(tenantID, userID, keep)
+	if err != nil {
+		return 0, err
+	}
+	return n, tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "session.revoke_all", ObjectType: "user",
+		ObjectID: userID, Subject: userID, Purpose: fmt.Sprintf("session management (%d ended)", n)})
 }
 
 // revokeUserSessions ends a user's live sessions but keep's, inside a

@@ -270,44 +270,50 @@ func (db *DB) DeleteWebhook(ctx context.Context, actor audit.Actor, tenantID, id
 }
 
 func (db *DB) endWebhook(ctx context.Context, actor audit.Actor, tenantID, id, to string) error {
-	action := map[string]string{WebhookDisabled: "webhook.disable", WebhookDeleted: "webhook.delete"}[to]
-	err := db.write(ctx, func(tx *Tx) error {
-		var status string
-		err := tx.queryRow(`SELECT status FROM webhooks WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&status)
-		if errors.Is(err, sql.ErrNoRows) || status == WebhookDeleted {
-			return fmt.Errorf("webhook %s: %w", id, ErrNotFound)
-		}
-		if err != nil {
-			return err
-		}
-		if to == WebhookDisabled && status != WebhookActive {
-			return fmt.Errorf("webhook %s is %s: %w", id, status, ErrConflict)
-		}
-		now := micros(db.now())
-		q := `UPDATE webhooks SET status = $1, updated_at = $2 WHERE id = $3`
-		if to == WebhookDeleted {
-			q = `UPDATE webhooks SET status = $1, updated_at = $2, secret = $4 WHERE id = $3`
-		}
-		args := []any{to, now, id}
-		if to == WebhookDeleted {
-			args = append(args, []byte{})
-		}
-		if _, err := tx.exec(q, args...); err != nil {
-			return err
-		}
-		res, err := tx.exec(`UPDATE webhook_deliveries SET status = 'cancelled', last_error = $1
-			WHERE webhook_id = $2 AND status = 'pending'`, "cancelled: the hook was "+to, id)
-		if err != nil {
-			return err
-		}
-		n, _ := res.RowsAffected()
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "webhook", ObjectID: id,
-			Purpose: fmt.Sprintf("%d pending deliveries cancelled", n)})
-	})
+	err := db.write(ctx, func(tx *Tx) error { return tx.endWebhook(actor, tenantID, id, to) })
 	if err != nil {
-		return fmt.Errorf("%s: %w", action, err)
+		return fmt.Errorf("%s: %w", webhookEndAction[to], err)
 	}
 	return nil
+}
+
+var webhookEndAction = map[string]string{WebhookDisabled: "webhook.disable", WebhookDeleted: "webhook.delete"}
+
+// endWebhook disables or deletes a hook inside a write, with its audit
+// event; disabling is also the containment of a breach (BRE-2).
+func (tx *Tx) endWebhook(actor audit.Actor, tenantID, id, to string) error {
+	action := webhookEndAction[to]
+	var status string
+	err := tx.queryRow(`SELECT status FROM webhooks WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&status)
+	if errors.Is(err, sql.ErrNoRows) || status == WebhookDeleted {
+		return fmt.Errorf("webhook %s: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return err
+	}
+	if to == WebhookDisabled && status != WebhookActive {
+		return fmt.Errorf("webhook %s is %s: %w", id, status, ErrConflict)
+	}
+	now := micros(tx.db.now())
+	q := `UPDATE webhooks SET status = $1, updated_at = $2 WHERE id = $3`
+	if to == WebhookDeleted {
+		q = `UPDATE webhooks SET status = $1, updated_at = $2, secret = $4 WHERE id = $3`
+	}
+	args := []any{to, now, id}
+	if to == WebhookDeleted {
+		args = append(args, []byte{})
+	}
+	if _, err := tx.exec(q, args...); err != nil {
+		return err
+	}
+	res, err := tx.exec(`UPDATE webhook_deliveries SET status = 'cancelled', last_error = $1
+		WHERE webhook_id = $2 AND status = 'pending'`, "cancelled: the hook was "+to, id)
+	if err != nil {
+		return err
+	}
+	n, _ := res.RowsAffected()
+	return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "webhook", ObjectID: id,
+		Purpose: fmt.Sprintf("%d pending deliveries cancelled", n)})
 }
 
 // enqueueWebhooks queues event (webhook.EventSubmissionCreated, …) about s

@@ -192,6 +192,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// it; an unknown breach is a 404 before any question is asked.
 		{"GET /{tenant}/admin/breaches/{id}/scope", "GET", "/gent/admin/breaches/nope/scope", "", map[string]int{"*": 303, "user": 403, "admin": 404,
 			"dpo": 404}},
+		// The DPIA and art. 32 information (BRE-4): whoever reads the
+		// breach register.
+		{"GET /{tenant}/admin/dpia", "GET", "/gent/admin/dpia", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/dpia.txt", "GET", "/gent/admin/dpia.txt", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		// Containment (BRE-2): admins only (the DPO reads the measures on
+		// the form); an unknown breach is a 404, nothing ends.
+		{"POST /{tenant}/admin/breaches/{id}/contain", "POST", "/gent/admin/breaches/nope/contain", "kind=api_key&target=x",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/breaches/{id}/scope", "POST", "/gent/admin/breaches/nope/scope", "scope_from=&scope_until=",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		// The supplier's declarations (ORG-1…ORG-5): every controller's
@@ -223,6 +231,11 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"POST /{tenant}/authority", "POST", "/operator/authority?tenant=gent", "authority=", map[string]int{"*": 303, "operator-no-grant": 422}},
 		{"POST /{tenant}/authority/{slug}/{id}/step", "POST", "/gent/authority/gent/nope/step", "step=assess&text=x", map[string]int{"*": 404}},
 		{"POST /{tenant}/authority/{slug}/{id}/step", "POST", "/operator/authority/gent/nope/step", "step=assess&text=x",
+			map[string]int{"*": 303, "operator-no-grant": 404}},
+		// Containment on the realm (BRE-2): supplier staff end a grant of
+		// the breach's controller; an unknown breach is a 404.
+		{"POST /{tenant}/breaches/{slug}/{id}/contain", "POST", "/gent/breaches/gent/nope/contain", "kind=grant&target=x", map[string]int{"*": 404}},
+		{"POST /{tenant}/breaches/{slug}/{id}/contain", "POST", "/operator/breaches/gent/nope/contain", "kind=grant&target=x",
 			map[string]int{"*": 303, "operator-no-grant": 404}},
 		{"GET /{tenant}/breaches", "GET", "/gent/breaches", "", map[string]int{"*": 404}},
 		{"GET /{tenant}/breaches", "GET", "/operator/breaches", "", map[string]int{"*": 303, "operator-no-grant": 200}},

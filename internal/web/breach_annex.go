@@ -9,6 +9,7 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/breach"
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/workdays"
 )
@@ -47,20 +48,29 @@ type annexSection struct {
 // annexSections is report rep, dated date (the version's), as annex 2
 // lays it out. Empty values read "not filled in".
 func (a *App) annexSections(r *http.Request, rep breach.Report, date time.Time) []annexSection {
-	none := a.t(r, "breach.value.none")
+	return annexSectionsIn(a.langOf(r), rep, date)
+}
+
+// annexSectionsIn is annexSections in language l: the drafts for the GBA
+// and the people affected are in the controller's language (BRE-4),
+// whoever reads the page.
+func annexSectionsIn(l locale.Lang, rep breach.Report, date time.Time) []annexSection {
+	none := locale.T(l, "breach.value.none")
 	val := func(s string) string {
 		if strings.TrimSpace(s) == "" {
 			return none
 		}
 		return s
 	}
-	f := func(key, v string) annexField { return annexField{Label: a.t(r, "breach.field."+key), Value: val(v)} }
+	f := func(key, v string) annexField {
+		return annexField{Label: locale.T(l, "breach.field."+key), Value: val(v)}
+	}
 	// The lists of letters (classes, circumstances) name their letter as
 	// the annex does; the single choices carry it in their label.
 	choices := func(name string, values []string, chosen func(string) bool) []breachChoice {
 		var out []breachChoice
 		for _, v := range values {
-			label := a.t(r, "breach."+name+"."+v)
+			label := locale.T(l, "breach."+name+"."+v)
 			if name == "classes" || name == "circumstances" {
 				label = v + ". " + label
 			}
@@ -87,7 +97,7 @@ func (a *App) annexSections(r *http.Request, rep breach.Report, date time.Time) 
 	}
 	var count string
 	if rep.People == breach.PeopleRange {
-		count = a.t(r, "breach.value.range", orDash(countText(rep.PeopleMin)), orDash(countText(rep.PeopleMax)))
+		count = locale.T(l, "breach.value.range", orDash(countText(rep.PeopleMin)), orDash(countText(rep.PeopleMax)))
 	}
 	sections := []annexSection{
 		{Title: "contact", Fields: []annexField{f("contact_name", rep.ContactName), f("contact_email", rep.ContactEmail), f("contact_phone", rep.ContactPhone)}},
@@ -96,29 +106,29 @@ func (a *App) annexSections(r *http.Request, rep breach.Report, date time.Time) 
 		{Title: "discoverer", Fields: []annexField{f("discoverer_name", rep.DiscovererName), f("discoverer_title", rep.DiscovererTitle)}},
 		{Title: "discovered", Fields: []annexField{f("discovered_date", day(rep.DiscoveredAt, "02.01.2006")), f("discovered_time", day(rep.DiscoveredAt, "15:04"))}},
 		{Title: "description", Fields: []annexField{f("description", rep.Description)}},
-		{Title: "occurred", Fields: []annexField{{Label: a.t(r, "breach.field.occurred"), Choices: choices("occurred", breach.OccurredKinds, is(rep.Occurred))},
+		{Title: "occurred", Fields: []annexField{{Label: locale.T(l, "breach.field.occurred"), Choices: choices("occurred", breach.OccurredKinds, is(rep.Occurred))},
 			f("occurred_from", localTime(rep.OccurredFrom)), f("occurred_until", localTime(rep.OccurredUntil))}},
-		{Title: "classes", Fields: []annexField{{Label: a.t(r, "breach.field.classes"), Choices: choices("classes", breach.Classes, in(rep.Classes))},
+		{Title: "classes", Fields: []annexField{{Label: locale.T(l, "breach.field.classes"), Choices: choices("classes", breach.Classes, in(rep.Classes))},
 			f("class_other", rep.ClassOther)}},
-		{Title: "people", Fields: []annexField{{Label: a.t(r, "breach.field.people"), Choices: choices("people", breach.PeopleKinds, is(rep.People))},
+		{Title: "people", Fields: []annexField{{Label: locale.T(l, "breach.field.people"), Choices: choices("people", breach.PeopleKinds, is(rep.People))},
 			f("people_count", count)}},
 		{Title: "group", Fields: []annexField{f("group", rep.Group)}},
-		{Title: "circumstances", Fields: []annexField{{Label: a.t(r, "breach.field.circumstances"),
+		{Title: "circumstances", Fields: []annexField{{Label: locale.T(l, "breach.field.circumstances"),
 			Choices: choices("circumstances", breach.Circumstances, in(rep.Circumstances))}}},
-		{Title: "encrypted", Fields: []annexField{{Label: a.t(r, "breach.field.encrypted"), Choices: choices("encrypted", breach.EncryptedKinds, is(rep.Encrypted))},
+		{Title: "encrypted", Fields: []annexField{{Label: locale.T(l, "breach.field.encrypted"), Choices: choices("encrypted", breach.EncryptedKinds, is(rep.Encrypted))},
 			f("encrypted_how", rep.EncryptedHow)}},
 		{Title: "measures", Fields: []annexField{f("measures", rep.Measures)}},
 	}
 	for i := range sections {
 		sections[i].Number = i + 1
-		sections[i].Title = a.t(r, "breach.annex."+sections[i].Title)
+		sections[i].Title = locale.T(l, "breach.annex."+sections[i].Title)
 	}
 	return sections
 }
 
 // annexText is the form as plain text: the draft the controller starts its
 // notification to the GBA from (BRE-3, BRE-4).
-func (a *App) annexText(sections []annexSection) string {
+func annexText(sections []annexSection) string {
 	var b strings.Builder
 	for _, s := range sections {
 		fmt.Fprintf(&b, "%d. %s\n", s.Number, s.Title)

@@ -164,6 +164,12 @@ func (a *App) operatorBreachEdit(w http.ResponseWriter, r *http.Request, me acco
 		a.internalError(w, r, "tenants", err)
 		return
 	}
+	// The supplier's own access to the controller, to end (BRE-2).
+	p.ContainAction = p.Action + "/contain"
+	if p.Contain, err = a.containGroups(r, breachOperatorActor(me, r), t.ID); err != nil {
+		a.internalError(w, r, "containment targets", err)
+		return
+	}
 	v, checked := valuesOf(b.Report)
 	a.renderBreachForm(w, r, http.StatusOK, p, v, checked, nil)
 }
@@ -189,4 +195,9 @@ func (a *App) operatorBreachUpdate(w http.ResponseWriter, r *http.Request, me ac
 	if saved {
 		http.Redirect(w, r, "/"+p.Slug+"/breaches?done=saved", http.StatusSeeOther)
 	}
+}
+
+// operatorBreachPath is the realm's update form of the breach in the path.
+func operatorBreachPath(r *http.Request) string {
+	return "/" + tenantFrom(r.Context()).Slug + "/breaches/" + r.PathValue("slug") + "/" + r.PathValue("id")
 }

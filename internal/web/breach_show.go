@@ -77,6 +77,10 @@ type breachFormPage struct {
 	Notify           bool
 	Sections         []breachSection
 	Errors           fieldErrors
+	// On the realm's update form: the supplier's access grants it can end
+	// (BRE-2), posted to ContainAction.
+	Contain       []containGroup
+	ContainAction string
 }
 
 // breachFields are the inputs in the order of the form and its error
@@ -490,6 +494,10 @@ type breachPage struct {
 	DraftGBA         string
 	DraftSubjects    string
 	Auto             string // why Kluis opened it as a draft on its own (BRE-1), or ""
+	// Contain is what an admin can end to stop further harm (BRE-2),
+	// posted to ContainAction.
+	Contain       []containGroup
+	ContainAction string
 }
 
 // breachShow shows a breach: its clocks, the latest form, the history of
@@ -519,12 +527,47 @@ func (a *App) renderBreach(w http.ResponseWriter, r *http.Request, me account.Us
 		v := b.Versions[i]
 		p.Versions = append(p.Versions, breachVersionRow{v, a.t(r, "breach.author."+v.AuthorKind)})
 	}
-	p.DraftGBA = a.annexText(p.Annex)
-	p.DraftSubjects = a.t(r, "breach.draft.subjects_text", t.LegalName, b.Report.Description, orDash(b.Report.Measures), t.DPOName)
+	if account.Can(me.Role, account.ManageUsers) {
+		p.ContainAction = breachPagePath(r) + "/contain"
+		if p.Contain, err = a.containGroups(r, userActor(me, RequestIDFrom(r.Context())), t.ID); err != nil {
+			a.internalError(w, r, "containment targets", err)
+			return
+		}
+	}
+	p.DraftGBA, p.DraftSubjects = breachDrafts(t, b)
 	if errs != nil {
 		p.Errors = a.breachErrorsIn(r, errs, []string{"gba_at", "subjects_at"})
 	}
 	a.render(w, r, status, "breach", p)
+}
+
+// breachDrafts are the texts the controller starts its notification to
+// the GBA and its message to the people affected from (BRE-3: Kluis sends
+// neither; BRE-4: it assists with both), filled from the breach's latest
+// version — the nature, the kinds of data, how many people, the measures
+// taken (containment included, BRE-2), the DPO to contact — in the
+// controller's own language, whoever reads the page.
+func breachDrafts(t tenant.Tenant, b store.Breach) (gba, subjects string) {
+	l, ok := locale.Parse(t.DefaultLang)
+	if !ok {
+		l = locale.NL
+	}
+	var kinds []string
+	for _, c := range b.Report.Classes {
+		if c == "Q" && b.Report.ClassOther != "" {
+			kinds = append(kinds, b.Report.ClassOther)
+			continue
+		}
+		kinds = append(kinds, locale.T(l, "breach.classes."+c))
+	}
+	contact := t.DPOName
+	if t.DPOEmail != "" {
+		contact = strings.TrimSpace(contact + " (" + t.DPOEmail + ")")
+	}
+	gba = annexText(annexSectionsIn(l, b.Report, b.ReportAt))
+	subjects = locale.T(l, "breach.draft.subjects_full", t.LegalName, b.Report.Description, orDash(strings.Join(kinds, ", ")),
+		orDash(b.Report.Measures), orDash(contact))
+	return gba, subjects
 }
 
 func (a *App) breachErrorsIn(r *http.Request, errs map[string]string, order []string) fieldErrors {

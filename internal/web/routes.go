@@ -152,11 +152,19 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/notice", a.require(account.HandleRequests, a.breachNotice))
 	mux.HandleFunc("GET /{tenant}/admin/breaches/{id}/scope", a.require(account.HandleRequests, a.breachScopeForm))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/scope", a.require(account.HandleRequests, a.breachScope))
+	// Containment (BRE-2): admins end a key, grant, sessions or hook from
+	// the breach, confirmed, behind the step-up as those ends are elsewhere.
+	// Assistance with the controller's DPIA and art. 32 assessment (BRE-4).
+	mux.HandleFunc("GET /{tenant}/admin/dpia", a.require(account.ViewRequests, a.dpiaShow))
+	mux.HandleFunc("GET /{tenant}/admin/dpia.txt", a.require(account.ViewRequests, a.dpiaText))
+	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/contain", a.require(account.ManageUsers, a.stepUp(breachPagePath, a.breachContain)))
 	mux.HandleFunc("GET /{tenant}/breaches", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachesShow))))
 	mux.HandleFunc("GET /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachNew))))
 	mux.HandleFunc("POST /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachCreate))))
 	mux.HandleFunc("GET /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachEdit))))
 	mux.HandleFunc("POST /{tenant}/breaches/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachUpdate))))
+	mux.HandleFunc("POST /{tenant}/breaches/{slug}/{id}/contain", a.realmOnly(a.require(account.ManageOwnAccount,
+		realmPage(a.stepUp(operatorBreachPath, a.operatorBreachContain)))))
 	// Sub-processors (SUB-1…SUB-3): the controller's overview, its
 	// admins' decisions and the downloads (subproc_show.go); the platform's
 	// list and its announcements on the operators' realm (subproc_operator.go).

@@ -69,6 +69,7 @@ var staffSections = []navSection{
 		{"dsr.nav.new", "/admin/requests/new", account.FileRequests},
 		{"portal.nav.reports", "/admin/access-reports", account.HandleRequests},
 		{"breach.nav.list", "/admin/breaches", account.ViewRequests},
+		{"dpia.nav", "/admin/dpia", account.ViewRequests},
 		{"audits.nav", "/admin/audits", account.ViewRequests},
 		{"instr.nav.instructions", "/admin/instructions", account.ViewRequests},
 		{"instr.nav.authority", "/admin/authority-requests", account.ViewRequests},
