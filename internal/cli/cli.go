@@ -47,7 +47,7 @@ func commands() []command {
 	return []command{
 		{name: "serve", summary: "run the web server and the job worker", run: runServe, access: platform},
 		{name: "migrate", summary: "apply pending database migrations", run: runMigrate, access: platform},
-		{name: "tenant", summary: "create, list, show, suspend or reactivate tenants", subs: []subcommand{
+		{name: "tenant", summary: "create, list, show, suspend, reactivate or terminate tenants", subs: []subcommand{
 			{"create", platform, tenantCreate},
 			{"list", platform, tenantList},
 			{"show", tenantData, tenantShow},
@@ -57,6 +57,8 @@ func commands() []command {
 			{"reactivate", platform, func(ctx context.Context, env *Env, args []string) error {
 				return tenantStatus(ctx, env, args, tenant.StatusActive)
 			}},
+			// The end of a contract (END-3, END-4, END-5), one confirmed step at a time.
+			{"terminate", platform, tenantTerminate},
 		}},
 		{name: "user", summary: "invite a tenant's first administrator, list a tenant's users", subs: []subcommand{
 			{"invite", onboarding, userInvite},
@@ -97,6 +99,9 @@ func commands() []command {
 			{"export", tenantData, auditExport},
 			{"checkpoint", platform, auditCheckpoint},
 			{"key", platform, auditKey},
+		}},
+		{name: "certificate", summary: "verify a destruction certificate offline", subs: []subcommand{
+			{"verify", supplierOnly, certificateVerify},
 		}},
 		{name: "config", summary: "print the effective configuration, secrets redacted", run: runConfig, access: supplierOnly},
 		{name: "version", summary: "print the version", run: runVersion, access: supplierOnly},
