@@ -46,6 +46,9 @@ var (
 	ErrTerminationRealm   = errors.New("the operators' realm cannot be terminated")
 	ErrReceiptNotDue      = errors.New("the controller has not confirmed receipt and the deadline has not passed")
 	ErrTerminationUnknown = errors.New("unknown termination step")
+	// ErrTenantFrozen: the tenant's termination has started, so its forms
+	// take no new submissions and no new form is drafted or published.
+	ErrTenantFrozen = errors.New("the tenant's contract is ending: no new submissions or forms")
 )
 
 // TerminationStep is one step done.
@@ -158,6 +161,19 @@ func (db *DB) TenantFrozen(ctx context.Context, tenantID string) (bool, error) {
 		return false, fmt.Errorf("read termination: %w", err)
 	}
 	return n > 0, nil
+}
+
+// refuseFrozen returns ErrTenantFrozen once the tenant's termination has
+// started (END-4: processing winds down; nothing new comes in).
+func (tx *Tx) refuseFrozen(tenantID string) error {
+	var n int
+	if err := tx.queryRow(`SELECT count(*) FROM termination_steps WHERE tenant_id = $1`, tenantID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("tenant %q: %w", tenantID, ErrTenantFrozen)
+	}
+	return nil
 }
 
 // RecordTerminationStep does step of the tenant's termination and records

@@ -419,3 +419,41 @@ func TestClauseEND5_CertificateSignedAndCheckedOffline(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseEND4_FreezeStopsIntakeAndNewForms: once frozen, the published
+// form takes no new submission and no form is drafted or published, in the
+// store's own transactions; staff still read what is there. The other
+// tenant is not affected.
+func TestClauseEND4_FreezeStopsIntakeAndNewForms(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		a, b := newTenant(t, env, "aalst", "nl"), newTenant(t, env, "bever", "nl")
+		populate(t, env, a)
+		populate(t, env, b)
+		s := submit(t, env, a, "Jan Peeters")
+		p := &termination.Procedure{DB: env.DB}
+		step(t, p, op, a.ID, store.TermFreeze, termination.Input{})
+		citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}
+		f := form.DemoForms()[0]
+		for _, tn := range []tenant.Tenant{a, b} {
+			fv, err := env.DB.FormByStatus(ctx, tn.ID, f.Key, store.FormPublished)
+			if err != nil {
+				t.Fatal(err)
+			}
+			answers, _ := json.Marshal(form.Answers{"name": {Value: "Jan"}, "email": {Value: "jan@example.be"},
+				"topic": {Value: "waste"}, "message": {Value: "Vraag"}})
+			_, _, err = env.DB.SubmitForm(ctx, citizen, tn.ID, store.NewFormSubmission{FormKey: fv.Key, FormVersion: fv.Version,
+				RegisterVersion: fv.RegisterVersion, Answers: answers, Idempotency: "tok-" + tn.Slug, Receipt: "rc"})
+			_, derr := env.DB.SaveFormDraft(ctx, admin("u1"), tn.ID, f)
+			if tn.ID == a.ID {
+				if !errors.Is(err, store.ErrTenantFrozen) || !errors.Is(derr, store.ErrTenantFrozen) {
+					t.Fatalf("frozen tenant took a submission (%v) or a form (%v)", err, derr)
+				}
+			} else if err != nil || derr != nil {
+				t.Fatalf("the other tenant is frozen too: %v %v", err, derr)
+			}
+		}
+		if got, err := env.DB.Submission(ctx, admin("u1"), a.ID, s.ID, "test"); err != nil || string(got.Data) != "Jan Peeters" {
+			t.Fatalf("staff cannot read after the freeze: %v", err)
+		}
+	})
+}
