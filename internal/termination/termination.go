@@ -102,6 +102,9 @@ func (p *Procedure) Step(ctx context.Context, actor audit.Actor, tenantID, step 
 	case next != step:
 		return store.TerminationStep{}, fmt.Errorf("%w: %s comes next, not %s", store.ErrTerminationOrder, next, step)
 	}
+	if err := p.Check(step, in); err != nil {
+		return store.TerminationStep{}, err
+	}
 	var detail map[string]any
 	switch step {
 	case store.TermFreeze:
@@ -136,35 +139,46 @@ func (p *Procedure) ConfirmReceipt(ctx context.Context, actor audit.Actor, tenan
 	return p.Step(ctx, actor, tenantID, store.TermReceipt, Input{})
 }
 
+// Check validates a step's input without doing anything: a
+// *ValidationError field by field, or nil.
+func (p *Procedure) Check(step string, in Input) error {
+	bad := map[string]string{}
+	switch step {
+	case store.TermFreeze:
+		if in.ReceiptDays != 0 && (in.ReceiptDays < 1 || in.ReceiptDays > 365) {
+			bad["receipt_days"] = "termination.error.receipt_days"
+		}
+	case store.TermExport:
+		by := strings.TrimSpace(in.ReceivedBy)
+		if by == "" {
+			bad["received_by"] = "termination.error.received_by"
+		} else if len([]rune(by)) > 200 {
+			bad["received_by"] = "termination.error.received_by_long"
+		}
+		switch {
+		case p.Exporter != nil && strings.TrimSpace(in.ExportTo) == "":
+			bad["export_to"] = "termination.error.export_to"
+		case p.Exporter == nil && !isSHA256(strings.ToLower(strings.TrimSpace(in.ManifestSHA256))):
+			bad["manifest"] = "termination.error.manifest"
+		}
+	}
+	if len(bad) > 0 {
+		return &ValidationError{Fields: bad}
+	}
+	return nil
+}
+
 func freezeDetail(in Input) (map[string]any, error) {
 	days := in.ReceiptDays
 	if days == 0 {
 		days = store.DefaultReceiptDays
 	}
-	if days < 1 || days > 365 {
-		return nil, &ValidationError{Fields: map[string]string{"receipt_days": "termination.error.receipt_days"}}
-	}
 	return map[string]any{"receipt_days": days}, nil
 }
 
 func (p *Procedure) export(ctx context.Context, t tenant.Tenant, in Input) (map[string]any, error) {
-	bad := map[string]string{}
 	in.ReceivedBy = strings.TrimSpace(in.ReceivedBy)
-	if in.ReceivedBy == "" {
-		bad["received_by"] = "termination.error.received_by"
-	} else if len([]rune(in.ReceivedBy)) > 200 {
-		bad["received_by"] = "termination.error.received_by_long"
-	}
 	manual := strings.ToLower(strings.TrimSpace(in.ManifestSHA256))
-	switch {
-	case p.Exporter != nil && strings.TrimSpace(in.ExportTo) == "":
-		bad["export_to"] = "termination.error.export_to"
-	case p.Exporter == nil && !isSHA256(manual):
-		bad["manifest"] = "termination.error.manifest"
-	}
-	if len(bad) > 0 {
-		return nil, &ValidationError{Fields: bad}
-	}
 	d := map[string]any{"received_by": in.ReceivedBy}
 	if p.Exporter == nil {
 		d["exporter"], d["manifest_sha256"], d["files"] = "manual", manual, in.Files
