@@ -81,7 +81,7 @@ func PDF(c Certificate, verifierKey string) ([]byte, error) {
 		f.CellFormat(50, 5, fmt.Sprint(c.Rows[tb]), "B", 1, "R", false, 0, "")
 	}
 	para(t("termination.cert.rows_total", total))
-	para(c.Files)
+	para(t("termination.cert.files"))
 
 	heading(t("termination.cert.keys"))
 	if c.Keys.Keyring == "destroyed" {
