@@ -543,32 +543,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const pw = "paardenbloem kastanjeboom vijver"
-		// session logs name in with the password; with enrol the user has
-		// TOTP, with verify the session also passed it.
 		session := func(tn tenant.Tenant, name string, role account.Role, enrol, verify bool) string {
-			email := name + "@" + tn.Slug + ".be"
-			_, tok, err := env.DB.InviteUser(ctx, op, tn.ID, account.Invite{Email: email, Name: name, Role: role})
-			if err != nil {
-				t.Fatal(err)
-			}
-			hash, _ := fast.Hash(ctx, pw)
-			if _, err := env.DB.ActivateUser(ctx, tn.ID, tok.Plain, hash, "r"); err != nil {
-				t.Fatal(err)
-			}
-			u, st, err := env.DB.Login(ctx, tn.ID, email, pw, fast, account.DefaultLockout, "r")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if enrol {
-				enrolTOTP(t, env, tn.ID, u.ID)
-			}
-			if verify {
-				if st, err = env.DB.MarkSessionMFA(ctx, tn.ID, string(st)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			return string(st)
+			return staffSession(t, env, fast, tn, name, role, enrol, verify)
 		}
 		cookies := map[string]string{
 			"anonymous":          "",

@@ -39,26 +39,8 @@ func TestClauseEND3_END5_TerminationPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const pw = "paardenbloem kastanjeboom vijver"
 		session := func(tn tenant.Tenant, name string, role account.Role) string {
-			email := name + "@" + tn.Slug + ".be"
-			_, tok, err := env.DB.InviteUser(ctx, op, tn.ID, account.Invite{Email: email, Name: name, Role: role})
-			if err != nil {
-				t.Fatal(err)
-			}
-			hash, _ := fast.Hash(ctx, pw)
-			if _, err := env.DB.ActivateUser(ctx, tn.ID, tok.Plain, hash, "r"); err != nil {
-				t.Fatal(err)
-			}
-			u, st, err := env.DB.Login(ctx, tn.ID, email, pw, fast, account.DefaultLockout, "r")
-			if err != nil {
-				t.Fatal(err)
-			}
-			enrolTOTP(t, env, tn.ID, u.ID)
-			if st, err = env.DB.MarkSessionMFA(ctx, tn.ID, string(st)); err != nil {
-				t.Fatal(err)
-			}
-			return sessionCookie + "=" + string(st)
+			return sessionCookie + "=" + staffSession(t, env, fast, tn, name, role, true, true)
 		}
 		operator, admin, dpo := session(realm, "operator", account.RoleAdmin), session(tn, "admin", account.RoleAdmin), session(tn, "dpo", account.RoleDPO)
 		a, _ := newTestApp(t, Options{Store: env.DB, Hasher: fast})
@@ -159,4 +141,35 @@ func TestClauseEND3_END5_TerminationPages(t *testing.T) {
 			t.Fatalf("receipt recorded as %s", s.ActorKind)
 		}
 	})
+}
+
+// staffSession signs name in to tn with a password (inviting and
+// activating the account first) and returns the session token; with enrol
+// the user has TOTP, with verify the session also passed it.
+func staffSession(t *testing.T, env *storetest.Env, h *password.Hasher, tn tenant.Tenant, name string, role account.Role, enrol, verify bool) string {
+	t.Helper()
+	ctx := context.Background()
+	const pw = "paardenbloem kastanjeboom vijver"
+	email := name + "@" + tn.Slug + ".be"
+	_, tok, err := env.DB.InviteUser(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, tn.ID, account.Invite{Email: email, Name: name, Role: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hash, _ := h.Hash(ctx, pw)
+	if _, err := env.DB.ActivateUser(ctx, tn.ID, tok.Plain, hash, "r"); err != nil {
+		t.Fatal(err)
+	}
+	u, st, err := env.DB.Login(ctx, tn.ID, email, pw, h, account.DefaultLockout, "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if enrol {
+		enrolTOTP(t, env, tn.ID, u.ID)
+	}
+	if verify {
+		if st, err = env.DB.MarkSessionMFA(ctx, tn.ID, string(st)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return string(st)
 }
