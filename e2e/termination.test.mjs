@@ -60,6 +60,11 @@ test('termination: frozen, handed over, receipt confirmed, destroyed and certifi
         assert.match(await page.locator('h1').innerText(), lang === 'nl' ? /geen nieuwe aanvragen/ : /plus de nouvelles demandes/);
         await expectNoAxeViolations(page, `the frozen form in ${lang}`);
         await shot(page, `termination-public-frozen-${lang}`);
+        response = await page.goto(`${baseURL}/demo/?lang=${lang}`);
+        assert.equal(response.status(), 200, `frozen front page in ${lang}`);
+        assert.equal(await page.locator('main a[href="/demo/vraag"]').count(), 0, 'the frozen front page offers a form');
+        await expectNoAxeViolations(page, `the frozen front page in ${lang}`);
+        await shot(page, `termination-public-front-${lang}`);
       }
     } finally {
       await citizen.close();

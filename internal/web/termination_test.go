@@ -82,6 +82,10 @@ func TestClauseEND3_END5_TerminationPages(t *testing.T) {
 		if code, body := do("GET", "/gent/vraag?lang=fr", "", nil); code != http.StatusGone || !strings.Contains(body, "accepte plus de nouvelles demandes") {
 			t.Fatalf("frozen form in French: %d", code)
 		}
+		if code, body := do("GET", "/gent/", "", nil); code != 200 || !strings.Contains(body, "neemt geen nieuwe aanvragen meer aan") ||
+			strings.Contains(body, `href="/gent/vraag"`) {
+			t.Fatalf("the front page of a frozen tenant still offers its forms: %d", code)
+		}
 		if code, _ := do("POST", "/gent/vraag", "", url.Values{"token": {"x"}}); code != http.StatusGone {
 			t.Fatalf("post to a frozen form: %d", code)
 		}
