@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -35,6 +36,16 @@ type Certificate struct {
 	Keys     CertKeys         `json:"keys"`
 	Check    CertCheck        `json:"check"`
 	Kept     []CertKept       `json:"kept"`
+	AuditLog CertAuditLog     `json:"audit_log"`
+}
+
+// CertAuditLog pins the kept audit log as it stood when the certificate
+// was made: a checkpoint signed with the same platform key, so that the
+// controller can later show that the log it keeps is the one certified.
+type CertAuditLog struct {
+	Size       int64  `json:"size"`
+	RootSHA256 string `json:"root_sha256"`
+	Checkpoint string `json:"checkpoint"` // the signed note
 }
 
 // CertTenant identifies the controller.
@@ -109,6 +120,11 @@ func (p *Procedure) certificate(ctx context.Context, t tenant.Tenant, term store
 	if err != nil {
 		return nil, fmt.Errorf("platform signing key: %w", err)
 	}
+	cp, _, err := p.DB.SignCheckpoint(ctx, t.ID, key.Signer, nil)
+	if err != nil {
+		return nil, fmt.Errorf("audit checkpoint: %w", err)
+	}
+	c.AuditLog = CertAuditLog{Size: cp.Size, RootSHA256: hex.EncodeToString(cp.Root), Checkpoint: string(cp.Note)}
 	signed, err := Sign(c, key)
 	if err != nil {
 		return nil, err

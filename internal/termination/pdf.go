@@ -122,6 +122,7 @@ func PDF(c Certificate, verifierKey string) ([]byte, error) {
 		}
 		para("• " + k.Table + ": " + why)
 	}
+	para(t("termination.cert.audit_log", c.AuditLog.Size, c.AuditLog.RootSHA256))
 	f.Ln(4)
 	f.SetFont("Helvetica", "I", 8)
 	f.MultiCell(width, 4, tr(t("termination.cert.signed", verifierKey, c.IssuedAt.Format("02.01.2006 15:04 UTC"))), "", "L", false)

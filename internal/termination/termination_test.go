@@ -383,6 +383,10 @@ func TestClauseEND5_CertificateSignedAndCheckedOffline(t *testing.T) {
 		if c.Keys.BackupsConfigured || c.Check.BackupsConfigured || c.Export.Exporter != "manual" || c.Receipt.By != "deadline" || c.Receipt.Days != 10 {
 			t.Fatalf("certificate not honest about what was configured: %+v", c)
 		}
+		latest, err := env.DB.LatestCheckpoint(ctx, a.ID)
+		if err != nil || c.AuditLog.Size != latest.Size || c.AuditLog.Checkpoint != string(latest.Note) || c.AuditLog.Size == 0 {
+			t.Fatalf("the certificate does not pin the kept audit log: %+v (latest %d, %v)", c.AuditLog, latest.Size, err)
+		}
 		if len(c.Kept) != len(store.TerminationKept) || c.Tenant.Lang != "fr" || len(c.Steps) != len(store.TerminationSteps)-1 {
 			t.Fatalf("certificate: %+v", c)
 		}
