@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestClauseEND5_TerminateFromTheCommandLine runs the whole procedure with
@@ -37,8 +38,24 @@ func TestClauseEND5_TerminateFromTheCommandLine(t *testing.T) {
 		t.Fatal(err)
 	}
 	raw.Close()
+	// A backup store the platform knows: a copy of the keyring and a data
+	// backup taken before the freeze.
+	backups := filepath.Join(s.dir, "backups")
+	kr, err := os.ReadFile(filepath.Join(s.dir, "keys", "keyring.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(backups, "keyring", "nightly"), 0o700)
+	os.MkdirAll(filepath.Join(backups, "data", "nightly"), 0o700)
+	os.WriteFile(filepath.Join(backups, "keyring", "nightly", "keyring.json"), kr, 0o600)
+	os.WriteFile(filepath.Join(backups, "data", "nightly", "db.age"), []byte("sealed rows"), 0o600)
+	old := time.Now().Add(-72 * time.Hour)
+	os.Chtimes(filepath.Join(backups, "data", "nightly", "db.age"), old, old)
 	for _, step := range []string{"receipt", "stop", "delete", "keys", "check"} {
-		s.ok("tenant", "terminate", "--tenant", "gent", "--step", step)
+		s.ok("tenant", "terminate", "--tenant", "gent", "--step", step, "--backups", backups)
+	}
+	if b, _ := os.ReadFile(filepath.Join(backups, "keyring", "nightly", "keyring.json")); bytes.Equal(b, kr) {
+		t.Fatal("the keyring backup still holds the tenant's keys")
 	}
 	out := s.ok("tenant", "terminate", "--tenant", "gent", "--step", "certificate", "--out", s.dir)
 	if !strings.Contains(out, "complete") {
@@ -56,7 +73,8 @@ func TestClauseEND5_TerminateFromTheCommandLine(t *testing.T) {
 		t.Fatalf("PDF: %v", err)
 	}
 	key := strings.SplitN(s.ok("audit", "key"), "\n", 2)[0]
-	if out := s.ok("certificate", "verify", "--key", key, file); !strings.HasPrefix(out, "VALID") || !strings.Contains(out, "Stad Gent") {
+	if out := s.ok("certificate", "verify", "--key", key, file); !strings.HasPrefix(out, "VALID") || !strings.Contains(out, "Stad Gent") ||
+		!strings.Contains(out, "keyring backups: 1; data backups checked: 1") {
 		t.Fatalf("verify:\n%s", out)
 	}
 	b, _ := os.ReadFile(file)
