@@ -392,6 +392,16 @@ var actions = []Action{
 	{Code: "tenant.create", Group: GroupPlatform},
 	{Code: "tenant.suspend", Group: GroupPlatform},
 	{Code: "tenant.reactivate", Group: GroupPlatform},
+	// The end of a contract (END-3, END-4, END-5): one code per step of
+	// the procedure; the object is the tenant.
+	{Code: "termination.freeze", Group: GroupPlatform},
+	{Code: "termination.export", Group: GroupPlatform},
+	{Code: "termination.receipt", Group: GroupPlatform},
+	{Code: "termination.stop", Group: GroupPlatform},
+	{Code: "termination.delete", Group: GroupPlatform},
+	{Code: "termination.keys", Group: GroupPlatform},
+	{Code: "termination.check", Group: GroupPlatform},
+	{Code: "termination.certificate", Group: GroupPlatform},
 	{Code: "tenant.contact.read", Group: GroupPlatform, MayFail: true},
 	{Code: "realm.create", Group: GroupPlatform},
 	{Code: "keys.rotate", Group: GroupPlatform, Object: NameNumber},

@@ -47,7 +47,7 @@ func commands() []command {
 	return []command{
 		{name: "serve", summary: "run the web server and the job worker", run: runServe, access: platform},
 		{name: "migrate", summary: "apply pending database migrations", run: runMigrate, access: platform},
-		{name: "tenant", summary: "create, list, show, suspend or reactivate tenants", subs: []subcommand{
+		{name: "tenant", summary: "create, list, show, suspend, reactivate or terminate tenants", subs: []subcommand{
 			{"create", platform, tenantCreate},
 			{"list", platform, tenantList},
 			{"show", tenantData, tenantShow},
@@ -57,6 +57,8 @@ func commands() []command {
 			{"reactivate", platform, func(ctx context.Context, env *Env, args []string) error {
 				return tenantStatus(ctx, env, args, tenant.StatusActive)
 			}},
+			// The end of a contract (END-3, END-4, END-5), one confirmed step at a time.
+			{"terminate", platform, tenantTerminate},
 		}},
 		{name: "user", summary: "invite a tenant's first administrator, list a tenant's users", subs: []subcommand{
 			{"invite", onboarding, userInvite},
@@ -102,6 +104,9 @@ func commands() []command {
 		{name: "restore", summary: "restore a backup into a new data directory and keyring, refusing one that does not verify", run: runRestore, access: platform},
 		{name: "export", summary: "export all of a tenant's data for the controller (END-3): JSON Lines, schemas, CSV, files, age-encrypted", run: runExport, access: tenantData},
 		{name: "import", summary: "import a tenant's full export into an instance without it (new data directory and keyring)", run: runImport, access: platform},
+		{name: "certificate", summary: "verify a destruction certificate offline", subs: []subcommand{
+			{"verify", supplierOnly, certificateVerify},
+		}},
 		{name: "config", summary: "print the effective configuration, secrets redacted", run: runConfig, access: supplierOnly},
 		{name: "version", summary: "print the version", run: runVersion, access: supplierOnly},
 	}

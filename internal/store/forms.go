@@ -132,6 +132,9 @@ func (db *DB) saveFormDraft(ctx context.Context, actor audit.Actor, tenantID str
 	def := string(f.JSON())
 	var fv FormVersion
 	err := db.write(ctx, func(tx *Tx) error {
+		if err := tx.refuseFrozen(tenantID); err != nil {
+			return err
+		}
 		now := micros(db.now())
 		if base != "" {
 			// The working version: the draft, else the newest.
@@ -305,6 +308,9 @@ func (db *DB) ApproveNotice(ctx context.Context, actor audit.Actor, tenantID, ke
 func (db *DB) PublishForm(ctx context.Context, actor audit.Actor, tenantID, key string, version int) (FormVersion, error) {
 	var fv FormVersion
 	err := db.write(ctx, func(tx *Tx) error {
+		if err := tx.refuseFrozen(tenantID); err != nil {
+			return err
+		}
 		var reg register.Register
 		var regVersion int
 		var err error

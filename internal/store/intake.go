@@ -194,6 +194,9 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 			if !active {
 				return fmt.Errorf("tenant %q is not active: %w", tenantID, ErrConflict)
 			}
+			if err := tx.refuseFrozen(tenantID); err != nil {
+				return err
+			}
 			if key.pk != nil {
 				// The person's key may have been destroyed since it was
 				// cached (an erasure on another node): seal again.

@@ -306,7 +306,8 @@ func (tx *Tx) insertSubmission(tenantID string, k intakeKey, args ...any) (sql.R
 			register_version, reference, receipt_hash, receipt_expires_at, contact, contact_index, due_at, lang, person_key_id)
 			SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16
 			WHERE EXISTS (SELECT 1 FROM tenants WHERE id = $2 AND status = 'active')
-			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')`
+			AND EXISTS (SELECT 1 FROM forms WHERE tenant_id = $2 AND form_key = $3 AND version = $7 AND status = 'published')
+			AND NOT EXISTS (SELECT 1 FROM termination_steps WHERE tenant_id = $2)`
 	const live = ` EXISTS (SELECT 1 FROM person_keys WHERE tenant_id = $2 AND id = CAST($16 AS BIGINT) AND wrapped IS NOT NULL)`
 	all := append([]any{args[0], tenantID}, args[1:]...)
 	switch {

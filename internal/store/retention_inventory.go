@@ -119,6 +119,8 @@ var RetentionInventory = []RetentionEntry{
 		Why: "the controller's evidence of announced supplier maintenance (AUD-4): deleted once the audit log's events about it may be pruned"},
 	{Table: "audit_events", Columns: []string{"subject"}, Rule: RuleKept,
 		Why: "pseudonyms in the append-only log; its own retention is the audit log's (AUD-2)"},
+	{Table: "termination_steps", Columns: []string{"detail"}, Rule: RuleKept,
+		Why: "the record of the end of the contract and its destruction certificate (END-5); the hand-over names who received the final export by function, kept with the audit log"},
 	{Table: "legal_holds", Columns: []string{"reason"}, Rule: RuleKept,
 		Why: "why data was kept past its retention is itself evidence for SEC-1, kept as long as the audit log"},
 	{Table: "subject_requests", Columns: []string{"person", "subject_index", "email_index", "reason", "extend_reason"}, Rule: RuleFixed,

@@ -256,6 +256,7 @@ var TenantExportExcluded = map[string]string{
 	"subject_packages":      "access packages (a copy of submissions already in this export), sealed for a download link",
 	"jobs":                  "the instance's work queue: no data of its own",
 	"webhook_deliveries":    "delivery attempts of webhooks (90 days), technical traces of what the case system already received",
+	"termination_steps":     "the end-of-contract procedure's own record (END-4, END-5): handed to the controller as the destruction certificate; imported, it would freeze the new instance",
 }
 
 // TenantExportRun is a full export recorded in the tenant's audit log; only

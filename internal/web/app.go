@@ -25,6 +25,7 @@ import (
 	"github.com/kluis/kluis/internal/scan"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
+	"github.com/kluis/kluis/internal/termination"
 )
 
 // DefaultBodyLimit is the request body limit when Options.BodyLimit is 0.
@@ -91,6 +92,12 @@ type Options struct {
 	// the first use makes it (config.CheckpointKeyName); "" means
 	// "kluis.example/audit".
 	CheckpointKeyName string
+	// TerminationExporter and TerminationBackups are the end-of-contract
+	// procedure's final export and backups (END-3, END-4); nil: the
+	// operator gives the manifest of an export made by hand, and the
+	// certificate says that no backup store was configured.
+	TerminationExporter termination.FinalExporter
+	TerminationBackups  termination.KeyBackups
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.
@@ -132,6 +139,10 @@ type App struct {
 	// brandings caches each tenant's look (by tenant id) for a second:
 	// every public page shows it.
 	brandings *ttlCache[store.Branding]
+	// frozen caches for a second whether a tenant's termination has
+	// started (END-4): its forms then take nothing new. The store refuses
+	// a submission in its transaction too.
+	frozen *ttlCache[bool]
 }
 
 // New returns an App with its routes and middleware set up. It panics if
@@ -165,7 +176,8 @@ func New(opts Options) *App {
 	}
 	a := &App{log: opts.Logger, opts: opts, mux: http.NewServeMux(), tenantMux: http.NewServeMux(), pages: pages,
 		readyTimeout: 2 * time.Second, publishedForms: newTTLCache[store.FormVersion](time.Second),
-		tenants: newTTLCache[tenant.Tenant](time.Second), brandings: newTTLCache[store.Branding](time.Second)}
+		tenants: newTTLCache[tenant.Tenant](time.Second), brandings: newTTLCache[store.Branding](time.Second),
+		frozen: newTTLCache[bool](time.Second)}
 	if rp, err := passkey.New(opts.BaseURL, "Kluis"); err == nil {
 		a.rp = rp
 	} else if opts.BaseURL != "" {

@@ -263,6 +263,25 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"POST /{tenant}/admin/audits/{id}/plan", "POST", "/gent/admin/audits/nope/plan", "decision=approve",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
+		// The end of a contract (END-3, END-4, END-5): the supplier's
+		// procedure lives on the operators' realm only (a step out of
+		// order is refused, 409, and changes nothing; no certificate
+		// before the end, 404); the controller's admins and DPO follow it,
+		// only an admin confirms receipt (none due here: 409).
+		{"GET /{tenant}/terminations", "GET", "/gent/terminations", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/terminations", "GET", "/operator/terminations", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"GET /{tenant}/terminations/{slug}", "GET", "/gent/terminations/gent", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/terminations/{slug}", "GET", "/operator/terminations/gent", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"GET /{tenant}/terminations/{slug}", "GET", "/operator/terminations/nope", "", map[string]int{"*": 303, "operator-no-grant": 404}},
+		{"POST /{tenant}/terminations/{slug}", "POST", "/gent/terminations/gent", "step=certificate&confirm=1", map[string]int{"*": 404}},
+		{"POST /{tenant}/terminations/{slug}", "POST", "/operator/terminations/gent", "step=certificate&confirm=1",
+			map[string]int{"*": 303, "operator-no-grant": 409}},
+		{"GET /{tenant}/terminations/{slug}/certificate/{format}", "GET", "/gent/terminations/gent/certificate/pdf", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/terminations/{slug}/certificate/{format}", "GET", "/operator/terminations/gent/certificate/pdf", "",
+			map[string]int{"*": 303, "operator-no-grant": 404}},
+		{"GET /{tenant}/admin/termination", "GET", "/gent/admin/termination", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/termination/receipt", "POST", "/gent/admin/termination/receipt", "received=1",
+			map[string]int{"*": 303, "user": 403, "admin": 409, "dpo": 403}},
 		{"GET /{tenant}/audits", "GET", "/gent/audits", "", map[string]int{"*": 404}},
 		{"GET /{tenant}/audits", "GET", "/operator/audits", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"GET /{tenant}/audits/{slug}/{id}", "GET", "/gent/audits/gent/nope", "", map[string]int{"*": 404}},
@@ -543,32 +562,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		const pw = "paardenbloem kastanjeboom vijver"
-		// session logs name in with the password; with enrol the user has
-		// TOTP, with verify the session also passed it.
 		session := func(tn tenant.Tenant, name string, role account.Role, enrol, verify bool) string {
-			email := name + "@" + tn.Slug + ".be"
-			_, tok, err := env.DB.InviteUser(ctx, op, tn.ID, account.Invite{Email: email, Name: name, Role: role})
-			if err != nil {
-				t.Fatal(err)
-			}
-			hash, _ := fast.Hash(ctx, pw)
-			if _, err := env.DB.ActivateUser(ctx, tn.ID, tok.Plain, hash, "r"); err != nil {
-				t.Fatal(err)
-			}
-			u, st, err := env.DB.Login(ctx, tn.ID, email, pw, fast, account.DefaultLockout, "r")
-			if err != nil {
-				t.Fatal(err)
-			}
-			if enrol {
-				enrolTOTP(t, env, tn.ID, u.ID)
-			}
-			if verify {
-				if st, err = env.DB.MarkSessionMFA(ctx, tn.ID, string(st)); err != nil {
-					t.Fatal(err)
-				}
-			}
-			return string(st)
+			return staffSession(t, env, fast, tn, name, role, enrol, verify)
 		}
 		cookies := map[string]string{
 			"anonymous":          "",

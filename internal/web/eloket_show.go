@@ -113,6 +113,9 @@ type formAddressPart struct {
 func (a *App) publishedForm(w http.ResponseWriter, r *http.Request) (store.FormVersion, register.Register, bool) {
 	t := tenantFrom(r.Context())
 	key := r.PathValue("form")
+	if a.refuseFrozen(w, r, t.ID) {
+		return store.FormVersion{}, register.Register{}, false
+	}
 	fv, err := a.cachedPublished(r, t.ID, key)
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
@@ -423,6 +426,9 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 	switch {
 	case errors.Is(err, store.ErrFormChanged):
 		a.errorWith(w, r, http.StatusConflict, "form.changed")
+		return false
+	case errors.Is(err, store.ErrTenantFrozen):
+		a.errorWith(w, r, http.StatusGone, "termination.frozen")
 		return false
 	case err != nil:
 		a.internalError(w, r, "submit form", err)

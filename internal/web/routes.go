@@ -203,6 +203,17 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The supplier's organisational declarations (ORG-1…ORG-5): declared
 	// in the operators' realm, read by every controller.
 	mux.HandleFunc("GET /{tenant}/admin/organisation", a.require(account.ViewAudit, a.orgShow))
+	// The end of a contract (END-3, END-4, END-5): the supplier runs the
+	// procedure step by step from the operators' realm; the controller's
+	// admins and DPO follow it, and an admin confirms receipt of the final
+	// export (termination_show.go).
+	mux.HandleFunc("GET /{tenant}/terminations", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorTerminationsShow))))
+	mux.HandleFunc("GET /{tenant}/terminations/{slug}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorTerminationShow))))
+	mux.HandleFunc("POST /{tenant}/terminations/{slug}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorTerminationStep))))
+	mux.HandleFunc("GET /{tenant}/terminations/{slug}/certificate/{format}", a.realmOnly(a.require(account.ManageOwnAccount,
+		realmPage(a.operatorCertificateDownload))))
+	mux.HandleFunc("GET /{tenant}/admin/termination", a.require(account.ViewAudit, a.terminationShow))
+	mux.HandleFunc("POST /{tenant}/admin/termination/receipt", a.require(account.ManageUsers, a.terminationReceipt))
 	mux.HandleFunc("GET /{tenant}/organisation", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorOrgShow))))
 	mux.HandleFunc("POST /{tenant}/organisation", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorOrgDeclare))))
 	// The controller's instructions (REG-3) and authorities' requests for

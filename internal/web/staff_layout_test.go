@@ -61,6 +61,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/webhooks":                   "/gent/admin/webhooks",
 	"GET /{tenant}/admin/api-keys":                   "/gent/admin/api-keys",
 	"GET /{tenant}/admin/subprocessors":              "/gent/admin/subprocessors",
+	"GET /{tenant}/admin/termination":                "/gent/admin/termination",
 	"GET /{tenant}/admin/register":                   "/gent/admin/register",
 	"GET /{tenant}/admin/register/annex":             "/gent/admin/register/annex",
 	"GET /{tenant}/admin/register/retention":         "/gent/admin/register/retention",

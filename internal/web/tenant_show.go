@@ -76,10 +76,21 @@ func (a *App) tenantShow(w http.ResponseWriter, r *http.Request) {
 			forms = append(forms, link{fv.Key, locOf(fv.Form.Title, lang), locOf(fv.Form.Intro, lang), !fv.Form.OffersLang(lang)})
 		}
 	}
+	// A tenant whose contract is ending lists no forms: it takes nothing
+	// new (END-4); the page says so.
+	frozen, err := a.frozen.get(t.ID, func() (bool, error) { return a.opts.Store.TenantFrozen(r.Context(), t.ID) })
+	if err != nil {
+		a.internalError(w, r, "termination state", err)
+		return
+	}
+	if frozen {
+		forms = nil
+	}
 	a.render(w, r, http.StatusOK, "tenant", struct {
 		Tenant tenant.Tenant
 		Forms  []link
-	}{t, forms})
+		Frozen bool
+	}{t, forms, frozen})
 }
 
 // tenantRedirect sends /{tenant} to /{tenant}/ when the tenant exists, and

@@ -1,0 +1,87 @@
+package cli
+
+import (
+	"bytes"
+	"database/sql"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestClauseEND5_TerminateFromTheCommandLine runs the whole procedure with
+// the CLI: a step out of order is refused with exit status 2, the receipt
+// waits for its deadline, the certificate is written as JSON and PDF and
+// verifies offline, pinned to the platform key; a tampered copy does not.
+func TestClauseEND5_TerminateFromTheCommandLine(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	s.fails("freeze comes next", "tenant", "terminate", "--tenant", "gent", "--step", "delete")
+	s.fails("unknown step", "tenant", "terminate", "--tenant", "gent", "--step", "explode")
+	if out := s.ok("tenant", "terminate", "--tenant", "gent"); !strings.Contains(out, "next: freeze") {
+		t.Fatalf("state:\n%s", out)
+	}
+	s.ok("tenant", "terminate", "--tenant", "gent", "--step", "freeze", "--receipt-days", "1")
+	s.fails("--received-by is needed", "tenant", "terminate", "--tenant", "gent", "--step", "export", "--manifest-sha256", strings.Repeat("0", 64))
+	s.ok("tenant", "terminate", "--tenant", "gent", "--step", "export", "--manifest-sha256", strings.Repeat("0a", 32),
+		"--files", "12", "--received-by", "Algemeen directeur, Stad Gent")
+	s.fails("deadline has not passed", "tenant", "terminate", "--tenant", "gent", "--step", "receipt")
+	// The CLI runs on the wall clock (the deadline itself is tested with the
+	// injectable clock in package termination): the hand-over is dated back
+	// a day so that the deadline has passed.
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(s.dir, "data", "kluis.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`UPDATE termination_steps SET done_at = done_at - 86400000000`); err != nil {
+		t.Fatal(err)
+	}
+	raw.Close()
+	// A backup store the platform knows: a copy of the keyring and a data
+	// backup taken before the freeze.
+	backups := filepath.Join(s.dir, "backups")
+	kr, err := os.ReadFile(filepath.Join(s.dir, "keys", "keyring.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(filepath.Join(backups, "keyring", "nightly"), 0o700)
+	os.MkdirAll(filepath.Join(backups, "data", "nightly"), 0o700)
+	os.WriteFile(filepath.Join(backups, "keyring", "nightly", "keyring.json"), kr, 0o600)
+	os.WriteFile(filepath.Join(backups, "data", "nightly", "db.age"), []byte("sealed rows"), 0o600)
+	old := time.Now().Add(-72 * time.Hour)
+	os.Chtimes(filepath.Join(backups, "data", "nightly", "db.age"), old, old)
+	for _, step := range []string{"receipt", "stop", "delete", "keys", "check"} {
+		s.ok("tenant", "terminate", "--tenant", "gent", "--step", step, "--backups", backups)
+	}
+	if b, _ := os.ReadFile(filepath.Join(backups, "keyring", "nightly", "keyring.json")); bytes.Equal(b, kr) {
+		t.Fatal("the keyring backup still holds the tenant's keys")
+	}
+	out := s.ok("tenant", "terminate", "--tenant", "gent", "--step", "certificate", "--out", s.dir)
+	if !strings.Contains(out, "complete") {
+		t.Fatalf("not complete:\n%s", out)
+	}
+	// The audit log, kept by legal obligation, still verifies.
+	if out := s.ok("audit", "verify", "--tenant", "gent"); !strings.Contains(out, "chain intact") {
+		t.Fatalf("audit verify after termination:\n%s", out)
+	}
+	s.fails("already terminated", "tenant", "terminate", "--tenant", "gent", "--step", "freeze")
+	file := filepath.Join(s.dir, "destruction-certificate-gent.json")
+	var pdf []byte
+	pdf, err = os.ReadFile(filepath.Join(s.dir, "destruction-certificate-gent.pdf"))
+	if err != nil || !bytes.HasPrefix(pdf, []byte("%PDF")) {
+		t.Fatalf("PDF: %v", err)
+	}
+	key := strings.SplitN(s.ok("audit", "key"), "\n", 2)[0]
+	if out := s.ok("certificate", "verify", "--key", key, file); !strings.HasPrefix(out, "VALID") || !strings.Contains(out, "Stad Gent") ||
+		!strings.Contains(out, "keyring backups: 1; data backups checked: 1") {
+		t.Fatalf("verify:\n%s", out)
+	}
+	b, _ := os.ReadFile(file)
+	bad := filepath.Join(s.dir, "tampered.json")
+	os.WriteFile(bad, bytes.Replace(b, []byte("Stad Gent"), []byte("Stad Brugge"), 1), 0o600)
+	code, out, _ := s.run(t.Context(), "certificate", "verify", bad)
+	if code == 0 || !strings.HasPrefix(out, "INVALID") {
+		t.Fatalf("tampered certificate: exit %d\n%s", code, out)
+	}
+}
