@@ -108,13 +108,21 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.Storage != "" {
 		log.Info("export files are in the shared storage", "location", exports.Location())
 	}
+	// The end-of-contract pages remove a tenant's keys from every backup
+	// target the platform knows (END-4); the final export is made with
+	// kluis export or the tenant's own full-export page and named there by
+	// its manifest.
+	termBackups, err := terminationBackups(cfg, "")
+	if err != nil {
+		return err
+	}
 	started := db.Now()
 	backupAt, backupScheduled, _ := cfg.BackupDaily()
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
-		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(),
+		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(), TerminationBackups: termBackups,
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},

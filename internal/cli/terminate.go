@@ -9,9 +9,11 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
+	"github.com/kluis/kluis/internal/tenantexport"
 	"github.com/kluis/kluis/internal/termination"
 )
 
@@ -27,7 +29,9 @@ func tenantTerminate(ctx context.Context, env *Env, args []string) error {
 	manifest := fs.String("manifest-sha256", "", "export: SHA-256 of the manifest of the final export made with kluis export")
 	files := fs.Int("files", 0, "export: the number of files in that export")
 	receivedBy := fs.String("received-by", "", "export: who received it for the controller (function and organisation)")
-	backups := fs.String("backups", "", "keys, check: the backup store (a directory or s3://…) holding keyring/ and data/ backups")
+	backups := fs.String("backups", "", "keys, check: the backup targets, comma-separated (default: KLUIS_BACKUP_TARGETS and KLUIS_BACKUP_SECOND_SITE)")
+	var recipients fileList
+	fs.Var(&recipients, "age-recipient", "export: encrypt the final export to this age recipient (age1…), the controller's; repeat for several")
 	out := fs.String("out", ".", "certificate: directory to write the certificate's JSON and PDF to")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
@@ -46,16 +50,18 @@ func tenantTerminate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	p := &termination.Procedure{DB: db, KeyName: cfg.CheckpointKeyName()}
-	if *backups != "" {
-		st, err := objstore.Open(*backups)
+	if p.Backups, err = terminationBackups(cfg, *backups); err != nil {
+		return err
+	}
+	if *exportTo != "" {
+		rs, err := tenantexport.ParseRecipients(recipients)
 		if err != nil {
 			return usageError{err.Error()}
 		}
-		m, err := masterKey(cfg)
-		if err != nil {
+		if err := refuseExisting(*exportTo, t.ID); err != nil {
 			return err
 		}
-		p.Backups = termination.StoreBackups{Store: st, Master: m}
+		p.Exporter = termination.Exporter{DB: db, Actor: operatorActor(env), Recipients: rs}
 	}
 	if *step != "" {
 		in := termination.Input{ReceiptDays: *days, ExportTo: *exportTo, ManifestSHA256: *manifest, Files: *files, ReceivedBy: *receivedBy}
@@ -196,3 +202,29 @@ func certificateVerify(_ context.Context, env *Env, args []string) error {
 
 // errCertificateInvalid ends verify with a failing status after it said why.
 var errCertificateInvalid = errors.New("the certificate is not valid")
+
+// terminationBackups is every backup target the platform knows — the
+// configured targets and the second site, or the --backups override — for
+// the keys and check steps (END-4); nil when there is none, which the
+// certificate then states.
+func terminationBackups(cfg config.Config, override string) (termination.KeyBackups, error) {
+	locs := append(cfg.BackupTargetList(), cfg.BackupSecondSite)
+	if override != "" {
+		locs = strings.Split(override, ",")
+	}
+	var stores []objstore.Store
+	for _, l := range locs {
+		if l = strings.TrimSpace(l); l == "" {
+			continue
+		}
+		st, err := objstore.Open(l)
+		if err != nil {
+			return nil, usageError{err.Error()}
+		}
+		stores = append(stores, st)
+	}
+	if len(stores) == 0 {
+		return nil, nil
+	}
+	return termination.Backups{Stores: stores}, nil
+}

@@ -13,7 +13,10 @@ import (
 	"testing"
 	"time"
 
+	"filippo.io/age"
+
 	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/objstore"
@@ -91,30 +94,36 @@ func (dirExporter) ExportTenant(_ context.Context, tenantID, to string) (string,
 	return hex.EncodeToString(sum[:]), 1, nil
 }
 
-// backups makes a backup store with a copy of the live keyring and one
-// data backup, both taken before now.
-func backups(t *testing.T, env *storetest.Env) termination.StoreBackups {
+// taken is a real backup (internal/backup) made before the procedure: two
+// targets, the second standing for the second site, and the age identity
+// that opens it.
+type taken struct {
+	backups termination.Backups
+	id      string
+	ident   *age.X25519Identity
+}
+
+func backups(t *testing.T, env *storetest.Env) taken {
 	t.Helper()
-	root := t.TempDir()
-	st, err := objstore.Dir(root)
+	var stores []objstore.Store
+	for range 2 {
+		st, err := objstore.Dir(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores = append(stores, st)
+	}
+	id, err := age.GenerateX25519Identity()
 	if err != nil {
 		t.Fatal(err)
 	}
-	kr, err := os.ReadFile(filepath.Join(env.KeysDir, seal.FileName))
+	m, err := backup.Make(ctx, backup.Options{DB: env.DB, DatabaseURL: env.URL, Keys: env.Keys, Stores: stores,
+		Recipients: []string{id.Recipient().String()}, KeyName: "kluis.test/backup", TempDir: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.Put(ctx, "keyring/2026-11-01/keyring.json", bytes.NewReader(kr), int64(len(kr))); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.Put(ctx, "data/2026-11-01/db.age", strings.NewReader("sealed rows"), 11); err != nil {
-		t.Fatal(err)
-	}
-	old := env.Clock.Now().Add(-24 * time.Hour)
-	if err := os.Chtimes(filepath.Join(root, "data", "2026-11-01", "db.age"), old, old); err != nil {
-		t.Fatal(err)
-	}
-	return termination.StoreBackups{Store: st, Master: env.Master}
+	env.Clock.Advance(time.Minute) // the freeze comes after the backup
+	return taken{backups: termination.Backups{Stores: stores}, id: m.ID, ident: id}
 }
 
 func step(t *testing.T, p *termination.Procedure, actor audit.Actor, tenantID, name string, in termination.Input) store.TerminationStep {
@@ -160,7 +169,8 @@ func TestClauseEND4_TerminationDestroysEveryCopyButWhatLawKeeps(t *testing.T) {
 			t.Fatal(err)
 		}
 		sb := submit(t, env, b, "secret B")
-		bk := backups(t, env)
+		tk := backups(t, env)
+		bk := tk.backups
 		p := &termination.Procedure{DB: env.DB, Exporter: dirExporter{}, Backups: bk, KeyName: "kluis.test/audit"}
 
 		if frozen, _ := env.DB.TenantFrozen(ctx, a.ID); frozen {
@@ -189,10 +199,10 @@ func TestClauseEND4_TerminationDestroysEveryCopyButWhatLawKeeps(t *testing.T) {
 		if env.Keys.HasTenant(a.ID) || !env.Keys.HasTenant(b.ID) {
 			t.Fatal("keyring: A must be gone and B kept")
 		}
-		if opens, err := bk.CanOpen(ctx, "2026-11-01", a.ID); err != nil || opens {
+		if opens, err := bk.CanOpen(ctx, tk.id, a.ID); err != nil || opens {
 			t.Fatalf("the old data backup still opens for A: %v %v", opens, err)
 		}
-		if opens, err := bk.CanOpen(ctx, "2026-11-01", b.ID); err != nil || !opens {
+		if opens, err := bk.CanOpen(ctx, tk.id, b.ID); err != nil || !opens {
 			t.Fatalf("the old data backup no longer opens for B: %v %v", opens, err)
 		}
 		if s, err := env.DB.Submission(ctx, admin("u1"), b.ID, sb.ID, "test"); err != nil || string(s.Data) != "secret B" {
@@ -208,8 +218,8 @@ func TestClauseEND4_TerminationDestroysEveryCopyButWhatLawKeeps(t *testing.T) {
 			t.Fatal(err)
 		}
 		if c.Rows["submissions"] != 2 || c.Rows["forms"] < 1 || c.Rows["users"] != 1 || c.Rows["legal_holds"] != 1 || c.Rows["registers"] != 1 || c.Keys.Keyring != "destroyed" ||
-			len(c.Keys.Backups) != 1 || c.Keys.Backups[0] != "keyring/2026-11-01/keyring.json" ||
-			len(c.Check.Backups) != 1 || c.Check.Backups[0] != "2026-11-01" || c.Check.LiveValueOpens {
+			len(c.Keys.Backups) != 2 || !strings.HasSuffix(c.Keys.Backups[0], "keyring/tenants/"+a.ID+".age") ||
+			len(c.Check.Backups) != 1 || c.Check.Backups[0] != tk.id || c.Check.LiveValueOpens {
 			t.Fatalf("certificate does not say what was destroyed: %+v", c)
 		}
 		for _, s := range store.TerminationSteps {
@@ -458,6 +468,85 @@ func TestClauseEND4_FreezeStopsIntakeAndNewForms(t *testing.T) {
 		}
 		if got, err := env.DB.Submission(ctx, admin("u1"), a.ID, s.ID, "test"); err != nil || string(got.Data) != "Jan Peeters" {
 			t.Fatalf("staff cannot read after the freeze: %v", err)
+		}
+	})
+}
+
+// TestClauseEND4_BackupTakenBeforeTerminationNoLongerOpensForTheTenant is
+// crypto-shredding end to end: a real backup is taken, tenant A is
+// terminated with the real final export and the real backup targets, and
+// the backup is then restored elsewhere with the keyring objects that
+// survive: A's values cannot be opened, tenant B's can, and the
+// certificate lists that backup and the final export's manifest.
+func TestClauseEND4_BackupTakenBeforeTerminationNoLongerOpensForTheTenant(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		a, b := newTenant(t, env, "aalst", "nl"), newTenant(t, env, "bever", "fr")
+		populate(t, env, a)
+		sa := submit(t, env, a, "Jan Peeters, Kerkstraat 1")
+		sb := submit(t, env, b, "Anne Dupont, Rue Haute 2")
+		tk := backups(t, env)
+		p := &termination.Procedure{DB: env.DB, Exporter: termination.Exporter{DB: env.DB, Actor: op}, Backups: tk.backups,
+			KeyName: "kluis.test/audit"}
+		final := filepath.Join(t.TempDir(), "final")
+		step(t, p, op, a.ID, store.TermFreeze, termination.Input{ReceiptDays: 10})
+		step(t, p, op, a.ID, store.TermExport, termination.Input{ReceivedBy: "Algemeen directeur, Stad Aalst", ExportTo: final})
+		env.Clock.Advance(10 * 24 * time.Hour)
+		for _, s := range store.TerminationSteps[2:] {
+			step(t, p, op, a.ID, s, termination.Input{})
+		}
+
+		// The certificate names the backup, the keyring objects removed at
+		// both sites and the export's manifest, byte for byte.
+		term, _ := env.DB.Termination(ctx, a.ID)
+		file, err := termination.SignedCertificate(term)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, _, err := termination.Verify(file, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(c.Check.Backups) != 1 || c.Check.Backups[0] != tk.id || len(c.Keys.Backups) != 2 {
+			t.Fatalf("certificate: backups checked %v, keyring objects removed %v", c.Check.Backups, c.Keys.Backups)
+		}
+		man, err := os.ReadFile(filepath.Join(final, "manifest.json"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(man)
+		if c.Export.ManifestSHA256 != hex.EncodeToString(sum[:]) {
+			t.Fatalf("certificate's manifest %s, the export's %x", c.Export.ManifestSHA256, sum)
+		}
+
+		// Restore the backup taken before the termination, elsewhere, from
+		// the second site, with what survives there.
+		dir := t.TempDir()
+		o := backup.RestoreOptions{Store: tk.backups.Stores[1], ID: tk.id, Identities: []age.Identity{tk.ident}, Master: env.Master,
+			KeysDir: filepath.Join(dir, "keys"), DataDir: filepath.Join(dir, "data"), TempDir: t.TempDir()}
+		if env.Dialect == store.Postgres {
+			o.DatabaseURL = storetest.NewPostgresDatabase(t)
+		}
+		got, err := backup.Restore(ctx, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.MissingKeys) != 1 || got.MissingKeys[0] != a.ID {
+			t.Fatalf("restore says keys are missing for %v, want A only", got.MissingKeys)
+		}
+		keys, err := seal.OpenKeyring(o.KeysDir, o.Master)
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := store.Open(ctx, got.DatabaseURL, store.Options{Keys: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if s, err := db.Submission(ctx, admin("u1"), a.ID, sa.ID, "restore check"); err == nil && strings.Contains(string(s.Data), "Peeters") {
+			t.Fatal("A's submission opens in the restored backup")
+		}
+		if s, err := db.Submission(ctx, admin("u1"), b.ID, sb.ID, "restore check"); err != nil || string(s.Data) != "Anne Dupont, Rue Haute 2" {
+			t.Fatalf("B's submission in the restored backup: %v %q", err, s.Data)
 		}
 	})
 }
