@@ -16,8 +16,8 @@ import (
 	"filippo.io/age"
 
 	"github.com/kluis/kluis/internal/account"
-	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/register"
