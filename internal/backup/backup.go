@@ -267,47 +267,108 @@ func Locations(stores []objstore.Store) string {
 // writeKeyring writes one age object per tenant and one for the platform
 // keys to every store, and notes each tenant's data key ids.
 func writeKeyring(ctx context.Context, keys *seal.Keyring, stores []objstore.Store, recips []age.Recipient, ids map[string][]uint32) error {
-	put := func(key string, doc []byte) error {
-		var buf bytes.Buffer
-		w, err := age.Encrypt(&buf, recips...)
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(doc); err != nil {
-			return err
-		}
-		clear(doc)
-		if err := w.Close(); err != nil {
-			return err
-		}
-		for _, st := range stores {
-			if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
-				return fmt.Errorf("keyring backup to %s: %w", st.Location(), err)
-			}
-		}
-		return nil
-	}
 	doc, err := keys.ExportPlatform()
 	if err != nil {
 		return err
 	}
-	if err := put(platformKeyObj, doc); err != nil {
+	if err := putSealed(ctx, stores, recips, platformKeyObj, doc); err != nil {
 		return err
 	}
 	for _, t := range keys.Tenants() {
-		key, err := TenantKeysObject(t)
-		if err != nil {
-			return err
-		}
 		if ids[t], _, err = keys.KeyIDs(t); err != nil {
 			return err
 		}
-		doc, err := keys.ExportTenant(t)
+		if err := writeTenantKeys(ctx, keys, stores, recips, t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeTenantKeys(ctx context.Context, keys *seal.Keyring, stores []objstore.Store, recips []age.Recipient, tenant string) error {
+	key, err := TenantKeysObject(tenant)
+	if err != nil {
+		return err
+	}
+	doc, err := keys.ExportTenant(tenant)
+	if err != nil {
+		return err
+	}
+	return putSealed(ctx, stores, recips, key, doc)
+}
+
+// putSealed encrypts doc to the recipients, wipes it, and writes the
+// object to every store.
+func putSealed(ctx context.Context, stores []objstore.Store, recips []age.Recipient, key string, doc []byte) error {
+	var buf bytes.Buffer
+	w, err := age.Encrypt(&buf, recips...)
+	if err != nil {
+		return err
+	}
+	if _, err := w.Write(doc); err != nil {
+		return err
+	}
+	clear(doc)
+	if err := w.Close(); err != nil {
+		return err
+	}
+	for _, st := range stores {
+		if err := st.Put(ctx, key, bytes.NewReader(buf.Bytes()), int64(buf.Len())); err != nil {
+			return fmt.Errorf("keyring backup to %s: %w", st.Location(), err)
+		}
+	}
+	return nil
+}
+
+// RefreshTenantKeys writes the tenant's keyring object again at every
+// store from the live keyring. After an erasure has destroyed person keys
+// (DSR-1) the object must lose them at once, not at the next nightly
+// backup: the data backups keep the wrapped person keys, and only the
+// keyring object decides whether they still open (the same crypto-
+// shredding as at the end of a contract, END-4). A tenant the keyring no
+// longer holds has its object deleted instead.
+func RefreshTenantKeys(ctx context.Context, keys *seal.Keyring, stores []objstore.Store, recipients []string, tenant string) error {
+	if !keys.HasTenant(tenant) {
+		_, err := DestroyTenantKeys(ctx, stores, tenant)
+		return err
+	}
+	recips, err := ParseRecipients(recipients)
+	if err != nil {
+		return err
+	}
+	return writeTenantKeys(ctx, keys, stores, recips, tenant)
+}
+
+// MirrorKeyring makes the keyring objects at to those at from. Unlike the
+// backups, which never change once written (objstore.Replicate), keyring
+// objects are rewritten at every backup (a rotated key, a punctured
+// person-key tree), so each is copied again, and one gone from from (a
+// tenant whose keys were destroyed, END-4) is deleted at to.
+func MirrorKeyring(ctx context.Context, from, to objstore.Store) error {
+	src, err := from.List(ctx, keyringPrefix)
+	if err != nil {
+		return err
+	}
+	dst, err := to.List(ctx, keyringPrefix)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, o := range src {
+		keep[o.Key] = true
+		body, err := readObject(ctx, from, o.Key, maxKeyringObj)
 		if err != nil {
 			return err
 		}
-		if err := put(key, doc); err != nil {
-			return err
+		if err := to.Put(ctx, o.Key, bytes.NewReader(body), int64(len(body))); err != nil {
+			return fmt.Errorf("keyring backup to %s: %w", to.Location(), err)
+		}
+	}
+	for _, o := range dst {
+		if !keep[o.Key] {
+			if err := to.Delete(ctx, o.Key); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
@@ -537,4 +598,15 @@ func readObject(ctx context.Context, st objstore.Store, key string, limit int64)
 		return nil, fmt.Errorf("%s is larger than %d bytes", key, limit)
 	}
 	return b, nil
+}
+
+// ReplicateTo copies the backups of from that are missing at the second
+// site, each copy verified (objstore.Replicate), then mirrors the keyring
+// objects (SEC-6). Returns the backup objects copied.
+func ReplicateTo(ctx context.Context, from, second objstore.Store) ([]string, error) {
+	copied, err := objstore.Replicate(ctx, from, second, backupsPrefix)
+	if err != nil {
+		return copied, err
+	}
+	return copied, MirrorKeyring(ctx, from, second)
 }

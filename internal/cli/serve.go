@@ -163,6 +163,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			schedule = jobs.WithBackups(schedule, backupAt)
 		}
 		handlers[jobs.KindAuthorityClock] = jobs.AuthorityClockHandler(cfg.BaseURL)
+		// Also without a schedule: backups made by hand sit at the targets.
+		handlers[store.KeyringRefreshJobKind] = jobs.KeyringRefreshHandler(jobs.BackupSettings{Targets: cfg.BackupTargetList(),
+			SecondSite: cfg.BackupSecondSite, Recipients: cfg.BackupRecipientList()})
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

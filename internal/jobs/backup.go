@@ -72,6 +72,31 @@ func (s BackupSettings) stores() ([]objstore.Store, error) {
 	return out, nil
 }
 
+// KeyringRefreshHandler is the handler of store.KeyringRefreshJobKind:
+// after an erasure destroyed person keys, the tenant's keyring object is
+// written again at every target and the second site, so that no backup
+// target still holds the keys the erasure destroyed (DSR-1, END-4).
+// Without a backup target there is nothing to refresh.
+func KeyringRefreshHandler(s BackupSettings) Handler {
+	return func(ctx context.Context, db *store.DB, j store.Job) error {
+		if len(s.Targets) == 0 {
+			return nil
+		}
+		stores, err := s.stores()
+		if err != nil {
+			return err
+		}
+		if s.SecondSite != "" {
+			second, err := objstore.Open(s.SecondSite)
+			if err != nil {
+				return err
+			}
+			stores = append(stores, second)
+		}
+		return backup.RefreshTenantKeys(ctx, db.Keys(), stores, s.Recipients, j.TenantID)
+	}
+}
+
 // BackupHandler is the handler of KindBackup.
 func BackupHandler(s BackupSettings) Handler {
 	return func(ctx context.Context, db *store.DB, j store.Job) error {
@@ -111,7 +136,7 @@ func replicate(ctx context.Context, from objstore.Store, to string) error {
 	if err != nil {
 		return err
 	}
-	_, err = objstore.Replicate(ctx, from, second, "")
+	_, err = backup.ReplicateTo(ctx, from, second)
 	return err
 }
 

@@ -585,6 +585,18 @@ func (db *DB) punctureDestroyed(ctx context.Context, tenantID string) error {
 				return err
 			}
 		}
-		return nil
+		// The keyring objects at the backup targets still hold the keys
+		// until they are written again (KeyringRefreshJobKind).
+		now := db.now()
+		_, err := tx.exec(`INSERT INTO jobs (id, tenant_id, kind, dedupe_key, payload, status, run_at, max_attempts, created_at)
+			VALUES ($1, $2, $3, NULL, '', 'pending', $4, 10, $4)`, newID(now), tenantID, KeyringRefreshJobKind, micros(now))
+		return err
 	})
 }
+
+// KeyringRefreshJobKind writes a tenant's keyring object at every backup
+// target again from the live keyring, once an erasure has destroyed
+// person keys: a backup taken before the erasure keeps the wrapped person
+// keys, and must no longer find a keyring object able to unwrap them
+// (DSR-1; the same crypto-shredding as at the end of a contract, END-4).
+const KeyringRefreshJobKind = "backup.keyring"
