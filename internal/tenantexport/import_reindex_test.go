@@ -1,0 +1,169 @@
+package tenantexport_test
+
+import (
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/dsr"
+	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/storetest"
+	"github.com/kluis/kluis/internal/tenantexport"
+)
+
+// The seeded citizens the tests look for: submission 2 (toelage, found by
+// national number) and 3 (vraag, found by e-mail address), and 4, erased.
+const (
+	inszOf2  = "85073100302"
+	emailOf3 = "burger3@example.be"
+	inszOf4  = "85073100304"
+)
+
+// TestClauseEND3_ImportReindexesCitizens: after export → import into an
+// instance with a new keyring, a data-subject search by national number
+// and by e-mail address finds the imported submissions (the inbox search,
+// the access package of a request) and the person's audit events from
+// before the import (through the tenant.reindex mapping, the chain
+// unchanged and verifying); an erasure by person after the import destroys
+// the person key the import made, and the values it sealed no longer open.
+func TestClauseEND3_ImportReindexesCitizens(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := seed(t, env, "gent", 12)
+		out := filepath.Join(t.TempDir(), "export")
+		if _, err := tenantexport.Export(ctx, env.DB, tn.ID, out, tenantexport.Options{Actor: operator}); err != nil {
+			t.Fatal(err)
+		}
+
+		env2 := env.Another(t)
+		rep, err := tenantexport.ImportTenant(ctx, env2.DB, out, tenantexport.Options{Actor: operator})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Reindexed < 24 || rep.PersonKeys < 12 || rep.Pseudonyms < 12 {
+			t.Fatalf("report: %d indexes, %d person keys, %d pseudonyms re-made; want at least 24, 12, 12", rep.Reindexed, rep.PersonKeys, rep.Pseudonyms)
+		}
+		if _, err := env2.DB.VerifyAudit(ctx, tn.ID); err != nil {
+			t.Fatalf("the chain does not verify after the re-index: %v", err)
+		}
+		var clerkID string
+		if err := env2.Raw(t).QueryRow(`SELECT user_id FROM form_access WHERE tenant_id = $1 LIMIT 1`, tn.ID).Scan(&clerkID); err != nil {
+			t.Fatal(err)
+		}
+		clerk := audit.Actor{Kind: audit.KindUser, ID: clerkID, Role: "user", RequestID: "req-search"}
+
+		// The inbox search by national number and by address.
+		for subject, form := range map[string]string{inszOf2: "toelage", emailOf3: "vraag"} {
+			found, err := env2.DB.SearchSubject(ctx, clerk, tn.ID, store.UserViewer(clerkID), subject)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(found) != 1 || found[0].FormKey != form {
+				t.Fatalf("search by %s after the import: %+v, want the one %s submission", form, found, form)
+			}
+		}
+
+		// The access package of a request by national number, and by address.
+		for _, p := range []store.SubjectPerson{{Name: "Burger twee", INSZ: inszOf2}, {Name: "Burger drie", Email: emailOf3}} {
+			r, err := env2.DB.FileSubjectRequest(ctx, admin, tn.ID, store.NewSubjectRequest{Kind: dsr.Access, Person: p})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := env2.DB.DecideSubjectRequest(ctx, admin, tn.ID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
+				t.Fatal(err)
+			}
+			if err := env2.DB.ExecuteSubjectRequest(ctx, admin, tn.ID, r.ID); err != nil {
+				t.Fatal(err)
+			}
+			pkg, err := env2.DB.SubjectAccessPackage(ctx, admin, tn.ID, r.ID, "Gemeente gent")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(pkg.Submissions) != 1 || !strings.Contains(string(pkg.Submissions[0].Answers), markerName) {
+				t.Fatalf("access package for %+v after the import: %d submissions", p, len(pkg.Submissions))
+			}
+		}
+
+		// The audit log by person: the events from before the import,
+		// under the old pseudonym, and the mapping event.
+		for _, subject := range []string{inszOf2, emailOf3} {
+			page, err := env2.DB.AuditLog(ctx, admin, tn.ID, store.AuditQuery{Subject: subject, Limit: 200})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var actions []string
+			for _, e := range page.Events {
+				actions = append(actions, e.Action)
+			}
+			if !slices.Contains(actions, "submission.create") || !slices.Contains(actions, "tenant.reindex") {
+				t.Fatalf("the log searched by %s after the import: %v, want the submission.create from before and the tenant.reindex", subject, actions)
+			}
+		}
+
+		// The report is in the tenant.import event.
+		imports := env2.Events(t, tn.ID, "tenant.import")
+		if len(imports) != 1 || !strings.Contains(imports[0].Purpose, "oidc_identities 0 (") ||
+			!strings.Contains(imports[0].Purpose, "submissions 12") || !strings.Contains(imports[0].Purpose, "re-indexed") {
+			t.Fatalf("tenant.import event: %+v", imports)
+		}
+
+		// Erasure by person after the import: the key the import made is
+		// destroyed and what it sealed no longer opens.
+		raw := env2.Raw(t)
+		type sealed struct {
+			id      string
+			keyID   int64
+			data    []byte
+			wrapped []byte
+		}
+		index, err := env2.Keys.BlindIndex(tn.ID, "subject", []byte(inszOf4))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var mine []sealed
+		rows, err := raw.Query(`SELECT s.id, s.person_key_id, s.data, k.wrapped FROM submissions s JOIN person_keys k
+			ON k.tenant_id = s.tenant_id AND k.id = s.person_key_id WHERE s.tenant_id = $1 AND s.subject_index = $2`, tn.ID, index)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var s sealed
+			if err := rows.Scan(&s.id, &s.keyID, &s.data, &s.wrapped); err != nil {
+				t.Fatal(err)
+			}
+			mine = append(mine, s)
+		}
+		rows.Close()
+		if len(mine) != 1 {
+			t.Fatalf("%d imported submissions of the person sealed with a person key, want 1", len(mine))
+		}
+		r, err := env2.DB.FileSubjectRequest(ctx, admin, tn.ID, store.NewSubjectRequest{Kind: dsr.Erasure,
+			Person: store.SubjectPerson{Name: "Burger vier", INSZ: inszOf4, Lang: "nl", Grounds: "niet langer nodig (art. 17.1(a))"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env2.DB.DecideSubjectRequest(ctx, admin, tn.ID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env2.DB.ExecuteSubjectRequest(ctx, admin, tn.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		var left []byte
+		raw.QueryRow(`SELECT wrapped FROM person_keys WHERE tenant_id = $1 AND id = $2`, tn.ID, mine[0].keyID).Scan(&left)
+		if left != nil {
+			t.Fatal("the person key the import made survived the erasure")
+		}
+		if _, err := env2.Keys.OpenPersonKey(tn.ID, uint64(mine[0].keyID), mine[0].wrapped); !errors.Is(err, seal.ErrPersonKeyDestroyed) {
+			t.Fatalf("a copy of the erased person's key still unwraps: %v", err)
+		}
+		if _, err := env2.Keys.Open(tn.ID, seal.AD{Tenant: tn.ID, Table: "submissions", Column: "data", Row: mine[0].id}, mine[0].data); err == nil {
+			t.Fatal("a copy of the erased person's submission opens with the tenant key")
+		}
+		if _, err := env2.DB.VerifyAudit(ctx, tn.ID); err != nil {
+			t.Fatalf("the chain does not verify after the erasure: %v", err)
+		}
+	})
+}
