@@ -212,8 +212,7 @@ var TenantEntities = []TenantEntity{
 		}},
 		About: "sign-in providers (eID, itsme, ACM): issuer, client id; not the client secret"},
 	{Name: "oidc_identities", Key: []string{"id"}, Sealed: sealedByID("subject"),
-		NoImport: "the keyed index of an identity needs the provider's issuer and the old key: people sign in with the provider again",
-		About:    "staff members' identities at a sign-in provider (subject); subject_index is a pseudonym under the old instance's key"},
+		About: "staff members' identities at a sign-in provider (subject); subject_index is a pseudonym under the exporting instance's key (an import recomputes it from the provider's issuer and the subject)"},
 	{Name: "audit_checkpoint_hooks", Key: []string{"tenant_id"}, Omit: map[string]string{"secret": whySecret},
 		Import: map[string]func(*DB, string, Row) (any, error){"secret": sealedRandom("audit_checkpoint_hooks", "secret", tenantRow)},
 		About:  "where signed checkpoints are pushed; not the signing secret"},
@@ -505,7 +504,8 @@ type TenantImport struct {
 	forms      map[string]form.Form       // "key/version" -> definition
 	indexes    map[string][]byte          // old index -> new index
 	persons    map[string]*seal.PersonKey // new person index -> key
-	subKeys    map[string]*seal.PersonKey // submission id -> its person key
+	byID       map[int64]*seal.PersonKey  // person key id -> key
+	issuers    map[string]string          // sign-in provider id -> issuer
 	oldSubs    map[string]oldSubprocessor // the old platform's sub-processors
 	entities   map[string]*ImportedEntity
 	order      []string

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -111,6 +113,10 @@ type oldSubprocessor struct{ name, agreement string }
 // whyHistoric: a decision on a sub-processor this instance does not list.
 const whyHistoric = "this instance does not list the same sub-processor (name and agreement reference): kept as history in the export and this report"
 
+// whyNoIdentity: an identity whose subject did not open in the export, or
+// whose provider is not in it.
+const whyNoIdentity = "its subject or its sign-in provider is not in the export (unreadable value): the person links the provider again"
+
 // mapIndex records that old (an index under the old key) is new here.
 func (imp *TenantImport) mapIndex(old, new []byte) {
 	if len(old) == 0 || len(new) == 0 {
@@ -181,7 +187,8 @@ func (imp *TenantImport) prepare(db *DB, e TenantEntity, r Row, created *[]newPe
 		if data, ok := r["data"].(string); ok {
 			var answers form.Answers
 			if f, ok := imp.forms[str(r["form_key"])+"/"+str(r["form_version"])]; ok && json.Unmarshal([]byte(data), &answers) == nil {
-				if s := form.SubjectOf(f, answers); s != "" {
+				// A value retention pseudonymised is no longer the person's.
+				if s := form.SubjectOf(f, answers); s != "" && !strings.HasPrefix(s, "pseudonym:") {
 					subject = []byte(s)
 				}
 			}
@@ -205,14 +212,39 @@ func (imp *TenantImport) prepare(db *DB, e TenantEntity, r Row, created *[]newPe
 		}
 		if pk != nil {
 			r["person_key_id"] = int64(pk.ID())
-			if imp.subKeys == nil {
-				imp.subKeys = map[string]*seal.PersonKey{}
-			}
-			imp.subKeys[rowID(r)] = pk
 		}
 		return pk, "", nil
 	case "attachments":
-		return imp.subKeys[str(r["submission_id"])], "", nil
+		// A file is sealed with its submission's key (as intake does),
+		// looked up rather than remembered per submission: memory grows
+		// with the people, not the submissions.
+		if !imp.personKeys {
+			return nil, "", nil
+		}
+		var id sql.NullInt64
+		if err := db.sql.QueryRow(`SELECT person_key_id FROM submissions WHERE tenant_id = $1 AND id = $2`,
+			imp.tenantID, str(r["submission_id"])).Scan(&id); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, "", err
+		}
+		return imp.byID[id.Int64], "", nil
+	case "oidc_providers":
+		if imp.issuers == nil {
+			imp.issuers = map[string]string{}
+		}
+		imp.issuers[rowID(r)] = str(r["issuer"])
+	case "oidc_identities":
+		// A staff member's link to a sign-in provider: the index of the
+		// provider's issuer and the subject, as oidcSubjectIndex makes it.
+		subject, issuer := str(r["subject"]), imp.issuers[str(r["provider_id"])]
+		if subject == "" || issuer == "" {
+			return nil, whyNoIdentity, nil
+		}
+		idx, err := db.oidcSubjectIndex(imp.tenantID, issuer, subject)
+		if err != nil {
+			return nil, "", err
+		}
+		r["subject_index"] = idx
+		imp.report.Reindexed++
 	case "subject_requests":
 		var p SubjectPerson
 		if s, ok := r["person"].(string); ok {
@@ -263,6 +295,10 @@ func (imp *TenantImport) personKey(db *DB, index []byte, created *[]newPersonKey
 		imp.persons = map[string]*seal.PersonKey{}
 	}
 	imp.persons[string(index)] = pk
+	if imp.byID == nil {
+		imp.byID = map[int64]*seal.PersonKey{}
+	}
+	imp.byID[int64(pk.ID())] = pk
 	*created = append(*created, newPersonKey{id: int64(pk.ID()), index: index, wrapped: wrapped})
 	imp.report.PersonKeys++
 	return pk, nil

@@ -174,6 +174,7 @@ var reindexed = map[string][]string{
 	"mail_outbox":      {"recipient_index"},
 	"subject_requests": {"subject_index", "email_index"},
 	"access_reports":   {"person_index"},
+	"oidc_identities":  {"subject_index"},
 }
 
 // withoutIndexes returns the lines of both exports without cols, after

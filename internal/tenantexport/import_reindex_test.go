@@ -9,6 +9,7 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/dsr"
+	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/seal"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
@@ -33,6 +34,22 @@ const (
 func TestClauseEND3_ImportReindexesCitizens(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		tn := seed(t, env, "gent", 12)
+		// A staff member's link to a sign-in provider (eID), which the
+		// import carries over with its index recomputed.
+		var clerkID string
+		if err := env.Raw(t).QueryRow(`SELECT user_id FROM form_access WHERE tenant_id = $1 LIMIT 1`, tn.ID).Scan(&clerkID); err != nil {
+			t.Fatal(err)
+		}
+		prov, err := env.DB.AddOIDCProvider(ctx, operator, tn.ID, oidc.Settings{Preset: oidc.FASeID, Issuer: "https://idp.iamfas.int.belgium.be/fas/oauth2",
+			ClientID: "kluis-gent", ClientSecret: "geheim-client-secret"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eid := oidc.Identity{Issuer: prov.Issuer, Subject: "85073003328-fas-subject", ACR: "urn:be:fedict:iam:fas:Level500", MFA: true}
+		clerk := audit.Actor{Kind: audit.KindUser, ID: clerkID, Role: "user", RequestID: "req-clerk"}
+		if err := env.DB.LinkOIDCIdentity(ctx, clerk, tn.ID, clerkID, prov, eid); err != nil {
+			t.Fatal(err)
+		}
 		out := filepath.Join(t.TempDir(), "export")
 		if _, err := tenantexport.Export(ctx, env.DB, tn.ID, out, tenantexport.Options{Actor: operator}); err != nil {
 			t.Fatal(err)
@@ -49,11 +66,14 @@ func TestClauseEND3_ImportReindexesCitizens(t *testing.T) {
 		if _, err := env2.DB.VerifyAudit(ctx, tn.ID); err != nil {
 			t.Fatalf("the chain does not verify after the re-index: %v", err)
 		}
-		var clerkID string
-		if err := env2.Raw(t).QueryRow(`SELECT user_id FROM form_access WHERE tenant_id = $1 LIMIT 1`, tn.ID).Scan(&clerkID); err != nil {
+		// The staff member signs in with eID in the new instance.
+		prov2, err := env2.DB.OIDCProvider(ctx, tn.ID, prov.Name)
+		if err != nil {
 			t.Fatal(err)
 		}
-		clerk := audit.Actor{Kind: audit.KindUser, ID: clerkID, Role: "user", RequestID: "req-search"}
+		if u, _, err := env2.DB.OIDCLogin(ctx, tn.ID, prov2, eid, "req-eid"); err != nil || u.ID != clerkID {
+			t.Fatalf("eID sign-in after the import: %+v %v", u, err)
+		}
 
 		// The inbox search by national number and by address.
 		for subject, form := range map[string]string{inszOf2: "toelage", emailOf3: "vraag"} {
@@ -105,7 +125,7 @@ func TestClauseEND3_ImportReindexesCitizens(t *testing.T) {
 
 		// The report is in the tenant.import event.
 		imports := env2.Events(t, tn.ID, "tenant.import")
-		if len(imports) != 1 || !strings.Contains(imports[0].Purpose, "oidc_identities 0 (") ||
+		if len(imports) != 1 || !strings.Contains(imports[0].Purpose, "oidc_identities 1") ||
 			!strings.Contains(imports[0].Purpose, "submissions 12") || !strings.Contains(imports[0].Purpose, "re-indexed") {
 			t.Fatalf("tenant.import event: %+v", imports)
 		}
