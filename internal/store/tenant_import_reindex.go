@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -357,17 +358,8 @@ func (tx *Tx) appendReindexEvents(actor audit.Actor, imp *TenantImport) error {
 	if err != nil {
 		return err
 	}
-	var olds []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			rows.Close()
-			return err
-		}
-		olds = append(olds, s)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	olds, err := scanStrings(rows)
+	if err != nil {
 		return err
 	}
 	sort.Strings(olds)
@@ -394,18 +386,8 @@ func (db *DB) subjectAliases(tenantID, pseudonym string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
-			return nil, err
-		}
-		if s != pseudonym {
-			out = append(out, s)
-		}
-	}
-	return out, rows.Err()
+	out, err := scanStrings(rows)
+	return slices.DeleteFunc(out, func(s string) bool { return s == pseudonym }), err
 }
 
 // summary is the report in one line for the tenant.import event: rows per

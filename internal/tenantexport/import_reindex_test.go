@@ -88,16 +88,7 @@ func TestClauseEND3_ImportReindexesCitizens(t *testing.T) {
 
 		// The access package of a request by national number, and by address.
 		for _, p := range []store.SubjectPerson{{Name: "Burger twee", INSZ: inszOf2}, {Name: "Burger drie", Email: emailOf3}} {
-			r, err := env2.DB.FileSubjectRequest(ctx, admin, tn.ID, store.NewSubjectRequest{Kind: dsr.Access, Person: p})
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := env2.DB.DecideSubjectRequest(ctx, admin, tn.ID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
-				t.Fatal(err)
-			}
-			if err := env2.DB.ExecuteSubjectRequest(ctx, admin, tn.ID, r.ID); err != nil {
-				t.Fatal(err)
-			}
+			r := executeRequest(t, env2, tn.ID, dsr.Access, p)
 			pkg, err := env2.DB.SubjectAccessPackage(ctx, admin, tn.ID, r.ID, "Gemeente gent")
 			if err != nil {
 				t.Fatal(err)
@@ -160,17 +151,8 @@ func TestClauseEND3_ImportReindexesCitizens(t *testing.T) {
 		if len(mine) != 1 {
 			t.Fatalf("%d imported submissions of the person sealed with a person key, want 1", len(mine))
 		}
-		r, err := env2.DB.FileSubjectRequest(ctx, admin, tn.ID, store.NewSubjectRequest{Kind: dsr.Erasure,
-			Person: store.SubjectPerson{Name: "Burger vier", INSZ: inszOf4, Lang: "nl", Grounds: "niet langer nodig (art. 17.1(a))"}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := env2.DB.DecideSubjectRequest(ctx, admin, tn.ID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
-			t.Fatal(err)
-		}
-		if err := env2.DB.ExecuteSubjectRequest(ctx, admin, tn.ID, r.ID); err != nil {
-			t.Fatal(err)
-		}
+		executeRequest(t, env2, tn.ID, dsr.Erasure, store.SubjectPerson{Name: "Burger vier", INSZ: inszOf4, Lang: "nl",
+			Grounds: "niet langer nodig (art. 17.1(a))"})
 		var left []byte
 		raw.QueryRow(`SELECT wrapped FROM person_keys WHERE tenant_id = $1 AND id = $2`, tn.ID, mine[0].keyID).Scan(&left)
 		if left != nil {
@@ -186,4 +168,20 @@ func TestClauseEND3_ImportReindexesCitizens(t *testing.T) {
 			t.Fatalf("the chain does not verify after the erasure: %v", err)
 		}
 	})
+}
+
+// executeRequest files a data-subject request for p, approves and executes it.
+func executeRequest(t *testing.T, env *storetest.Env, tenantID string, kind dsr.Kind, p store.SubjectPerson) store.SubjectRequest {
+	t.Helper()
+	r, err := env.DB.FileSubjectRequest(ctx, admin, tenantID, store.NewSubjectRequest{Kind: kind, Person: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.DecideSubjectRequest(ctx, admin, tenantID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.ExecuteSubjectRequest(ctx, admin, tenantID, r.ID); err != nil {
+		t.Fatal(err)
+	}
+	return r
 }
