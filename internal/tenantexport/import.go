@@ -78,7 +78,17 @@ func ImportTenant(ctx context.Context, db *store.DB, from string, opts Options) 
 	if err != nil {
 		return Report{}, err
 	}
+	listed := map[string]bool{}
+	for _, f := range m.Files {
+		listed[f.Path] = true
+	}
 	for _, e := range store.TenantEntities {
+		if e.NoImport != "" && !listed["entities/"+e.Name+".jsonl"] {
+			// An export made before the entity was exported: nothing to
+			// count or read (it is not imported anyway).
+			imp.SkipTenantRows(e, nil)
+			continue
+		}
 		if err := importEntity(ctx, db, imp, src, e, opts.batch()); err != nil {
 			if aerr := db.AbortTenantImport(context.WithoutCancel(ctx), imp); aerr != nil {
 				err = fmt.Errorf("%w (and removing what was imported failed: %v)", err, aerr)

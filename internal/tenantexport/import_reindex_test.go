@@ -1,7 +1,11 @@
 package tenantexport_test
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"errors"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -184,4 +188,58 @@ func executeRequest(t *testing.T, env *storetest.Env, tenantID string, kind dsr.
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestClauseEND3_AnOlderExportStillImports: an export made before the
+// sub-processors entity and the citizens' index columns were exported
+// imports, the indexes computed from the plaintext.
+func TestClauseEND3_AnOlderExportStillImports(t *testing.T) {
+	env := storetest.SQLite(t)
+	tn := seed(t, env, "gent", 4)
+	dir := filepath.Join(t.TempDir(), "export")
+	if _, err := tenantexport.Export(ctx, env.DB, tn.ID, dir, tenantexport.Options{Actor: operator}); err != nil {
+		t.Fatal(err)
+	}
+	// As the older format: no subprocessors file, no contact_index.
+	var m tenantexport.Manifest
+	b, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(filepath.Join(dir, "entities", "subprocessors.jsonl"))
+	m.Files = slices.DeleteFunc(m.Files, func(f tenantexport.FileEntry) bool { return f.Path == "entities/subprocessors.jsonl" })
+	subs := filepath.Join(dir, "entities", "submissions.jsonl")
+	var lines []string
+	for _, l := range readJSONL(t, subs) {
+		var row map[string]any
+		dec := json.NewDecoder(strings.NewReader(l))
+		dec.UseNumber() // the times are larger than a float holds exactly
+		if err := dec.Decode(&row); err != nil {
+			t.Fatal(err)
+		}
+		delete(row, "contact_index")
+		nb, _ := json.Marshal(row)
+		lines = append(lines, string(nb))
+	}
+	data := []byte(strings.Join(lines, "\n") + "\n")
+	os.WriteFile(subs, data, 0o600)
+	for i, f := range m.Files {
+		if f.Path == "entities/submissions.jsonl" {
+			sum := sha256.Sum256(data)
+			m.Files[i].Bytes, m.Files[i].SHA256 = int64(len(data)), hex.EncodeToString(sum[:])
+		}
+	}
+	b, _ = json.Marshal(m)
+	os.WriteFile(filepath.Join(dir, "manifest.json"), b, 0o600)
+
+	env2 := env.Another(t)
+	rep, err := tenantexport.ImportTenant(ctx, env2.DB, dir, tenantexport.Options{Actor: operator})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing int
+	env2.Raw(t).QueryRow(`SELECT count(*) FROM submissions WHERE tenant_id = $1 AND contact_index IS NULL`, tn.ID).Scan(&missing)
+	if missing != 0 || rep.Reindexed == 0 {
+		t.Fatalf("%d submissions without a contact index after importing an older export (%d re-indexed)", missing, rep.Reindexed)
+	}
 }
