@@ -182,6 +182,10 @@ var actions = []Action{
 	// import into another instance.
 	{Code: "tenant.export", Group: GroupExports, MayFail: true},
 	{Code: "tenant.import", Group: GroupExports},
+	// An import maps a citizen's pseudonym under the old instance's key
+	// (ObjectID) to the one under the new (Subject), so that a search of
+	// the log by that person finds their events from before (END-3).
+	{Code: "tenant.reindex", Group: GroupExports, Citizen: true},
 
 	// Mail.
 	{Code: "mail.queue", Group: GroupMail, Citizen: true},

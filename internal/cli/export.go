@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"text/tabwriter"
 
 	"filippo.io/age"
 
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenantexport"
 )
@@ -91,12 +94,17 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	ref := fs.String("tenant", "", "the tenant's slug or id, as the export names it (a check)")
 	from := fs.String("from", "", "the export: its directory, or its FILE.tar / FILE.tar.age")
 	identity := fs.String("age-identity", "", "a file with the age identity (AGE-SECRET-KEY-1…) that opens an encrypted export")
+	langFlag := fs.String("lang", "en", "language of the summary: nl, fr or en")
 	cfg, _, err := load(env, fs, args)
 	if err != nil {
 		return err
 	}
 	if *from == "" || *ref == "" {
 		return usageError{"say which export to import and whose: --tenant SLUG --from DIR|FILE"}
+	}
+	lang, ok := locale.Parse(*langFlag)
+	if !ok {
+		return usageError{"--lang: nl, fr or en"}
 	}
 	var ids []age.Identity
 	if *identity != "" {
@@ -115,7 +123,7 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	id, err := tenantexport.Import(ctx, db, *from, tenantexport.Options{Actor: operatorActor(env), Identities: ids, Tenant: *ref})
+	rep, err := tenantexport.ImportTenant(ctx, db, *from, tenantexport.Options{Actor: operatorActor(env), Identities: ids, Tenant: *ref})
 	switch {
 	case errors.Is(err, store.ErrConflict):
 		return usageError{fmt.Sprintf("%s is already in this instance: import into a new data directory and keyring", *ref)}
@@ -124,6 +132,31 @@ func runImport(ctx context.Context, env *Env, args []string) error {
 	case err != nil:
 		return fmt.Errorf("import %s: %w", *ref, err)
 	}
-	fmt.Fprintf(env.Stdout, "%s (%s) imported from %s\n", *ref, id, *from)
+	printImportReport(env.Stdout, lang, *ref, *from, rep)
 	return nil
+}
+
+// printImportReport prints what an import did (END-3): rows per entity,
+// what was skipped and why, the sub-processor decisions carried over or
+// kept as history, and the keys made again. The same report is in the
+// tenant.import event of the imported log.
+func printImportReport(w io.Writer, l locale.Lang, ref, from string, rep tenantexport.Report) {
+	fmt.Fprintln(w, locale.T(l, "reindex.cli.title", ref, rep.TenantID, from))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, locale.T(l, "reindex.cli.header"))
+	for _, e := range rep.Entities {
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\n", e.Name, e.Imported, e.Skipped, e.Reason)
+	}
+	tw.Flush()
+	if len(rep.Subprocessors) > 0 {
+		fmt.Fprintln(w, locale.T(l, "reindex.cli.subprocessors"))
+		for _, sp := range rep.Subprocessors {
+			key := "reindex.cli.subprocessor.historic"
+			if sp.Matched {
+				key = "reindex.cli.subprocessor.matched"
+			}
+			fmt.Fprintln(w, locale.T(l, key, sp.Name, sp.AgreementRef, sp.Status))
+		}
+	}
+	fmt.Fprintln(w, locale.T(l, "reindex.cli.keys", rep.Reindexed, rep.NotReindexed, rep.PersonKeys, rep.Pseudonyms, rep.Unmapped))
 }

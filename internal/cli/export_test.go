@@ -48,8 +48,15 @@ func TestClauseEND3_ExportAndImportCommands(t *testing.T) {
 	other.ok("migrate")
 	other.fails("is encrypted", "import", "--tenant", "gent", "--from", out)
 	other.fails("the export is of gent", "import", "--tenant", "brugge", "--from", out, "--age-identity", keyFile)
-	if msg := other.ok("import", "--tenant", "gent", "--from", out, "--age-identity", keyFile); !strings.Contains(msg, "imported") {
-		t.Fatalf("import: %s", msg)
+	other.fails("--lang", "import", "--tenant", "gent", "--from", out, "--age-identity", keyFile, "--lang", "de")
+	// The summary (END-3): rows per entity, what was skipped and why, the
+	// keys made again; in the operator's language.
+	msg := other.ok("import", "--tenant", "gent", "--from", out, "--age-identity", keyFile, "--lang", "nl")
+	for _, want := range []string{"Import van gent", "ingelezen", "submissions", "oidc_identities", "operator_grants", "maintenance_notices",
+		"operator accounts", "zoeksleutels herberekend"} {
+		if !strings.Contains(msg, want) {
+			t.Fatalf("import summary lacks %q:\n%s", want, msg)
+		}
 	}
 	if msg := other.ok("tenant", "list"); !strings.Contains(msg, "gent") {
 		t.Fatalf("the imported tenant is not listed: %s", msg)

@@ -351,3 +351,20 @@ func (fl Field) Display(ans Answer, lang string, word func(key string) string) s
 	}
 	return ans.Value
 }
+
+// SubjectOf is who a submission is about, for its blind index: the national
+// register number when the form asks one, else the e-mail address (lower
+// case). Intake and the import's re-index (END-3) both derive it here, so
+// that an imported submission is found by the same value as a new one.
+func SubjectOf(f Form, answers Answers) string {
+	var email string
+	for _, fl := range f.Fields() {
+		switch {
+		case fl.Type == TypeINSZ && answers[fl.Key].Value != "":
+			return answers[fl.Key].Value
+		case fl.Type == TypeEmail && email == "":
+			email = strings.ToLower(answers[fl.Key].Value)
+		}
+	}
+	return email
+}

@@ -58,6 +58,7 @@ type AuditPage struct {
 type auditFilter struct {
 	q         AuditQuery
 	subject   string
+	aliases   []string // the person's pseudonyms before an import (tenant.reindex)
 	described []string
 }
 
@@ -85,6 +86,11 @@ func (db *DB) auditFilter(tenantID string, q AuditQuery) (auditFilter, error) {
 		}
 		f.subject = subjectPseudonym(index)
 		f.described = append(f.described, "data subject "+f.subject)
+		// END-3: events from before an import name the person by the
+		// old instance's pseudonym, which the import mapped.
+		if f.aliases, err = db.subjectAliases(tenantID, f.subject); err != nil {
+			return auditFilter{}, err
+		}
 	}
 	return f, nil
 }
@@ -131,6 +137,9 @@ func (f auditFilter) sql(db *DB, tenantID string, cur *auditCursor, maxSeq int64
 	case f.subject != "":
 		// subject <> '' lets SQLite use the partial index.
 		branches = []branch{{"audit_events_subject", "subject = " + arg(f.subject) + " AND subject <> ''"}}
+		for _, old := range f.aliases {
+			branches = append(branches, branch{"audit_events_subject", "subject = " + arg(old) + " AND subject <> ''"})
+		}
 	case q.ObjectID != "":
 		id := arg(q.ObjectID)
 		branches = []branch{{"audit_events_object", "object_id = " + id}, {"", listed(id)}}

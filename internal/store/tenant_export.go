@@ -11,6 +11,7 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/seal"
 )
 
@@ -142,25 +143,10 @@ var TenantEntities = []TenantEntity{
 	{Name: "form_access", Key: []string{"user_id", "form_key"}, About: "which staff member may see which form's submissions (ORG-6)"},
 	{Name: "form_stats", Key: []string{"form_key", "day", "status"}, About: "counts of submissions per form, day and status (no personal data)"},
 	{Name: "mail_outbox", Key: []string{"id"}, Sealed: sealedByID("recipient", "subject", "body"),
-		Omit: map[string]string{"recipient_index": whyPseudonymK},
-		Import: map[string]func(*DB, string, Row) (any, error){
-			"recipient_index": func(db *DB, tenantID string, r Row) (any, error) {
-				return db.keys.BlindIndex(tenantID, "subject", recipientKey(str(r["recipient"])))
-			},
-		},
-		About: "mails Kluis sent or is sending: recipient, subject, text, delivery state"},
+		About: "mails Kluis sent or is sending: recipient, subject, text, delivery state; recipient_index is the recipient's pseudonym under the exporting instance's key (an import recomputes it)"},
 	{Name: "submissions", Key: []string{"id"}, Sealed: sealedByID("data", "contact", "lang"),
-		Omit: map[string]string{"contact_index": whyPseudonymK,
-			"person_key_id": "the citizen's own key lives in the old instance's keyring; the values are sealed with the tenant key on import"},
-		Import: map[string]func(*DB, string, Row) (any, error){
-			"contact_index": func(db *DB, tenantID string, r Row) (any, error) {
-				if r["contact"] == nil {
-					return nil, nil
-				}
-				return db.keys.BlindIndex(tenantID, "subject", recipientKey(str(r["contact"])))
-			},
-		},
-		About: "submissions: the answers (data, JSON), contact address, language, reference, status, dates, retention state; subject_index is the citizen's pseudonym under the old instance's key"},
+		Omit:  map[string]string{"person_key_id": "the citizen's own key lives in the exporting instance's keyring; an import makes the person a key in its own"},
+		About: "submissions: the answers (data, JSON), contact address, language, reference, status, dates, retention state; subject_index and contact_index are the citizen's pseudonyms under the exporting instance's key (an import recomputes them)"},
 	{Name: "attachments", Key: []string{"id"}, Sealed: sealedByID("name", "data"), Binary: map[string]bool{"data": true},
 		About: "files of submissions: name, type, size, scan; the file itself as uploaded is files/<id>"},
 	{Name: "submission_events", Key: []string{"id"}, Sealed: sealedByID("body"),
@@ -171,12 +157,12 @@ var TenantEntities = []TenantEntity{
 		About: "legal holds that keep a submission or form past its retention, with the reason"},
 	{Name: "retention_runs", Key: []string{"id"}, About: "every retention run: when, who, counts per category and action"},
 	{Name: "subject_requests", Key: []string{"id"}, Sealed: sealedByID("person", "reason", "extend_reason"),
-		About: "data-subject requests (GDPR art. 15-22): the person, kind, status, decisions, deadlines, outcome"},
+		About: "data-subject requests (GDPR art. 15-22): the person, kind, status, decisions, deadlines, outcome; subject_index and email_index are pseudonyms under the exporting instance's key (an import recomputes them)"},
 	{Name: "subject_request_numbers", Key: []string{"year"}, About: "the last request reference given per year"},
 	{Name: "submission_rectifications", Key: []string{"id"}, Sealed: sealedByID("old_value", "new_value"),
 		About: "rectified values (art. 16 GDPR): field, value before and after, who and under which request"},
 	{Name: "access_reports", Key: []string{"id"}, Sealed: sealedByID("reason", "decision"),
-		About: "citizens' reports of a suspicious access to their data and the DPO's decision"},
+		About: "citizens' reports of a suspicious access to their data and the DPO's decision; person_index is the citizen's pseudonym under the exporting instance's key (an import maps it)"},
 	{Name: "breaches", Key: []string{"id"}, About: "the breach register: each breach's state and dates (BRE-1…BRE-5)"},
 	{Name: "breach_versions", Key: []string{"breach_id", "version"},
 		Sealed: map[string]func(Row) string{
@@ -189,10 +175,14 @@ var TenantEntities = []TenantEntity{
 		About: "the supplier's access grants (AUD-3): who, why, when, until when, revoked"},
 	{Name: "maintenance_notices", Key: []string{"id"}, Sealed: sealedByID("label", "scope", "reason"), NoImport: whyOperators,
 		About: "announced supplier maintenance (AUD-4) and objections"},
+	{Name: "subprocessors", Key: []string{"id"},
+		Where: `id IN (SELECT subprocessor_id FROM subprocessor_tenants WHERE tenant_id = $1
+			UNION SELECT replaces_id FROM subprocessor_tenants WHERE tenant_id = $1)`,
+		NoImport: "the platform's own list, which each instance keeps itself: an import matches the organisation's decisions to this instance's entries by name and agreement reference",
+		About:    "the sub-processors the organisation's decisions name (the platform's list: company, location, agreement)"},
 	{Name: "subprocessor_tenants", Key: []string{"subprocessor_id"},
-		Sealed:   map[string]func(Row) string{"objection": func(r Row) string { return str(r["subprocessor_id"]) }},
-		NoImport: "it refers to the platform's list of sub-processors, which each instance keeps itself: the controller decides again on the new one's",
-		About:    "the organisation's decisions on sub-processors (SUB-2), with any objection"},
+		Sealed: map[string]func(Row) string{"objection": func(r Row) string { return str(r["subprocessor_id"]) }},
+		About:  "the organisation's decisions on sub-processors (SUB-2), with any objection; an import keeps those whose sub-processor the new instance lists under the same name and agreement reference"},
 	{Name: "controller_audits", Key: []string{"id"}, Sealed: sealedByID("details", "plan_reason"),
 		About: "audits by the controller (ADT-1…ADT-3): announcement, plan state"},
 	{Name: "controller_audit_findings", Key: []string{"id"}, Sealed: sealedByID("content"), About: "an audit's findings"},
@@ -222,14 +212,13 @@ var TenantEntities = []TenantEntity{
 		}},
 		About: "sign-in providers (eID, itsme, ACM): issuer, client id; not the client secret"},
 	{Name: "oidc_identities", Key: []string{"id"}, Sealed: sealedByID("subject"),
-		NoImport: "the keyed index of an identity needs the provider's issuer and the old key: people sign in with the provider again",
-		About:    "staff members' identities at a sign-in provider (subject); subject_index is a pseudonym under the old instance's key"},
+		About: "staff members' identities at a sign-in provider (subject); subject_index is a pseudonym under the exporting instance's key (an import recomputes it from the provider's issuer and the subject)"},
 	{Name: "audit_checkpoint_hooks", Key: []string{"tenant_id"}, Omit: map[string]string{"secret": whySecret},
 		Import: map[string]func(*DB, string, Row) (any, error){"secret": sealedRandom("audit_checkpoint_hooks", "secret", tenantRow)},
 		About:  "where signed checkpoints are pushed; not the signing secret"},
 	{Name: "audit_checkpoint_digests", Key: []string{"day"}, About: "daily checkpoint digests mailed to the DPO"},
 	{Name: "audit_events", Key: []string{"seq"},
-		About: "the audit log (AUD-1): every event with its chain hashes (base64); subject is a citizen's pseudonym under the old instance's key"},
+		About: "the audit log (AUD-1): every event with its chain hashes (base64); subject is a citizen's pseudonym under the key of the instance that wrote the event (an import maps old to new in tenant.reindex events)"},
 	{Name: "audit_list_objects", Key: []string{"object_id", "seq"}, About: "the ids a list event named (an index of audit_events)"},
 	{Name: "audit_heads", Key: []string{"tenant_id"}, About: "the head of the audit chain and its Merkle frontier"},
 	{Name: "audit_checkpoints", Key: []string{"size"}, About: "every signed checkpoint of the log (C2SP signed note; verify with kluis audit verify)"},
@@ -510,6 +499,18 @@ func normalise(v any) any {
 // BeginTenantImport made its keys; InsertTenantRows writes its rows.
 type TenantImport struct {
 	tenantID string
+
+	// The re-index (tenant_import_reindex.go).
+	personKeys bool
+	forms      map[string]form.Form       // "key/version" -> definition
+	indexes    map[string][]byte          // old index -> new index
+	persons    map[string]*seal.PersonKey // new person index -> key
+	byID       map[int64]*seal.PersonKey  // person key id -> key
+	issuers    map[string]string          // sign-in provider id -> issuer
+	oldSubs    map[string]oldSubprocessor // the old platform's sub-processors
+	entities   map[string]*ImportedEntity
+	order      []string
+	report     ImportReport
 }
 
 // BeginTenantImport prepares this instance to receive tenant tenantID
@@ -537,6 +538,7 @@ func (db *DB) BeginTenantImport(ctx context.Context, tenantID, slug string) (*Te
 // columns with this instance's tenant key and filling omitted columns by
 // e.Import, in one transaction.
 func (db *DB) InsertTenantRows(ctx context.Context, imp *TenantImport, e TenantEntity, rows []Row) error {
+	ent := imp.entity(e.Name) // in the report even when empty
 	if len(rows) == 0 {
 		return nil
 	}
@@ -545,6 +547,7 @@ func (db *DB) InsertTenantRows(ctx context.Context, imp *TenantImport, e TenantE
 		args []any
 	}
 	var ps []prepared
+	var created []newPersonKey
 	for _, r := range rows {
 		if e.Where == "" && str(r["tenant_id"]) != imp.tenantID {
 			return fmt.Errorf("import %s: a row of another tenant", e.Name)
@@ -552,6 +555,16 @@ func (db *DB) InsertTenantRows(ctx context.Context, imp *TenantImport, e TenantE
 		if e.Where != "" && str(r["id"]) != imp.tenantID {
 			return fmt.Errorf("import %s: a row of another tenant", e.Name)
 		}
+		pk, skip, err := imp.prepare(db, e, r, &created)
+		if err != nil {
+			return fmt.Errorf("import %s: %w", e.Name, err)
+		}
+		if skip != "" {
+			ent.Skipped++
+			ent.Reason = skip
+			continue
+		}
+		ent.Imported++
 		var p prepared
 		for col, v := range r {
 			if adRow, sealed := e.Sealed[col]; sealed && v != nil {
@@ -562,7 +575,14 @@ func (db *DB) InsertTenantRows(ctx context.Context, imp *TenantImport, e TenantE
 				case []byte:
 					pt = x
 				}
-				ct, err := db.keys.Seal(imp.tenantID, seal.AD{Tenant: imp.tenantID, Table: e.TableName(), Column: col, Row: adRow(r)}, pt)
+				ad := seal.AD{Tenant: imp.tenantID, Table: e.TableName(), Column: col, Row: adRow(r)}
+				var ct []byte
+				var err error
+				if pk != nil { // DSR-1: the person's own key, as intake seals
+					ct, err = pk.Seal(ad, pt)
+				} else {
+					ct, err = db.keys.Seal(imp.tenantID, ad, pt)
+				}
 				if err != nil {
 					return fmt.Errorf("import %s: seal %s: %w", e.Name, col, err)
 				}
@@ -578,6 +598,9 @@ func (db *DB) InsertTenantRows(ctx context.Context, imp *TenantImport, e TenantE
 			}
 			p.cols = append(p.cols, col)
 			p.args = append(p.args, v)
+			if strings.HasSuffix(col, "_index") && v != nil {
+				imp.report.Reindexed++
+			}
 		}
 		ps = append(ps, p)
 	}
@@ -589,6 +612,12 @@ func (db *DB) InsertTenantRows(ctx context.Context, imp *TenantImport, e TenantE
 		}
 	}
 	return db.writeBulk(ctx, func(tx *Tx) error {
+		for _, k := range created {
+			if _, err := tx.exec(`INSERT INTO person_keys (tenant_id, id, person_index, wrapped, created_at) VALUES ($1, $2, $3, $4, $5)`,
+				imp.tenantID, k.id, k.index, k.wrapped, micros(tx.db.now())); err != nil {
+				return fmt.Errorf("import %s: person key: %w", e.Name, err)
+			}
+		}
 		for _, p := range ps {
 			ph := make([]string, len(p.cols))
 			for i := range ph {
@@ -605,11 +634,24 @@ func (db *DB) InsertTenantRows(ctx context.Context, imp *TenantImport, e TenantE
 // FinishTenantImport records the import at the end of the imported audit
 // chain (its head was imported with it), so that the log says when and by
 // whom the tenant arrived here.
-func (db *DB) FinishTenantImport(ctx context.Context, actor audit.Actor, imp *TenantImport, purpose string) error {
-	return db.write(ctx, func(tx *Tx) error {
+//
+// Before it, the chain gets the import's pseudonym mapping
+// ("tenant.reindex", see tenant_import_reindex.go); the tenant.import
+// event's purpose carries the report: rows per entity, what was skipped and
+// why, and the keys made again.
+func (db *DB) FinishTenantImport(ctx context.Context, actor audit.Actor, imp *TenantImport, purpose string) (ImportReport, error) {
+	err := db.writeBulk(ctx, func(tx *Tx) error {
+		imp.report.Pseudonyms, imp.report.Unmapped = 0, 0
+		if err := tx.appendReindexEvents(actor, imp); err != nil {
+			return err
+		}
 		return tx.appendAudit(audit.Event{TenantID: imp.tenantID, Actor: actor, Action: "tenant.import",
-			ObjectType: "tenant", ObjectID: imp.tenantID, Purpose: purpose})
+			ObjectType: "tenant", ObjectID: imp.tenantID, Purpose: purpose + ": " + imp.Report().summary()})
 	})
+	if err != nil {
+		return ImportReport{}, err
+	}
+	return imp.Report(), nil
 }
 
 // AbortTenantImport removes what a failed import wrote: the rows, newest
@@ -619,6 +661,14 @@ func (db *DB) AbortTenantImport(ctx context.Context, imp *TenantImport) error {
 	err := db.writeBulk(ctx, func(tx *Tx) error {
 		for i := len(TenantEntities) - 1; i >= 0; i-- {
 			e := TenantEntities[i]
+			if e.NoImport != "" { // never written; subprocessors are the platform's
+				continue
+			}
+			if e.TableName() == "tenants" { // the person keys the import made, after what they sealed
+				if _, err := tx.exec(`DELETE FROM person_keys WHERE tenant_id = $1`, imp.tenantID); err != nil {
+					return fmt.Errorf("remove imported person keys: %w", err)
+				}
+			}
 			if _, err := tx.exec(`DELETE FROM `+e.TableName()+` WHERE `+e.where(), imp.tenantID); err != nil {
 				return fmt.Errorf("remove imported %s: %w", e.Name, err)
 			}

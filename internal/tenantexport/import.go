@@ -30,10 +30,18 @@ var ErrOtherTenant = errors.New("the export is of another tenant")
 // values are sealed again with db's keys. Every file is checked against
 // the manifest before anything is written. It returns the tenant's id.
 func Import(ctx context.Context, db *store.DB, from string, opts Options) (string, error) {
+	r, err := ImportTenant(ctx, db, from, opts)
+	return r.TenantID, err
+}
+
+// ImportTenant is Import with its report: rows per entity, what was
+// skipped and why, and the keyed indexes, person keys and pseudonyms made
+// again under db's keys (END-3).
+func ImportTenant(ctx context.Context, db *store.DB, from string, opts Options) (Report, error) {
 	if IsArchive(from) {
 		dir, ids, cleanup, err := unpack(from, opts.Identities)
 		if err != nil {
-			return "", err
+			return Report{}, err
 		}
 		defer cleanup()
 		opts.Identities = ids
@@ -42,49 +50,57 @@ func Import(ctx context.Context, db *store.DB, from string, opts Options) (strin
 	src := dirSource{dir: from, ids: opts.Identities}
 	var m Manifest
 	if err := src.readJSON("manifest.json", &m); err != nil {
-		return "", fmt.Errorf("read the manifest: %w", err)
+		return Report{}, fmt.Errorf("read the manifest: %w", err)
 	}
 	if m.Format != Format {
-		return "", fmt.Errorf("not a Kluis tenant export (format %q)", m.Format)
+		return Report{}, fmt.Errorf("not a Kluis tenant export (format %q)", m.Format)
 	}
 	if opts.Tenant != "" && opts.Tenant != m.Slug && opts.Tenant != m.Tenant {
-		return "", fmt.Errorf("the export is of %s, not %s: %w", m.Slug, opts.Tenant, ErrOtherTenant)
+		return Report{}, fmt.Errorf("the export is of %s, not %s: %w", m.Slug, opts.Tenant, ErrOtherTenant)
 	}
 	for _, f := range m.Files {
 		if f.Path == "files/" {
 			continue // each file is checked against attachments.jsonl as it is read
 		}
 		if err := src.verify(f); err != nil {
-			return "", err
+			return Report{}, err
 		}
 	}
 	var tenant []map[string]any
 	if err := src.eachLine("entities/tenant.jsonl", func(r map[string]any) error { tenant = append(tenant, r); return nil }); err != nil {
-		return "", err
+		return Report{}, err
 	}
 	if len(tenant) != 1 || tenant[0]["id"] != m.Tenant {
-		return "", errors.New("the export's tenant file does not name the manifest's tenant")
+		return Report{}, errors.New("the export's tenant file does not name the manifest's tenant")
 	}
 	slug, _ := tenant[0]["slug"].(string)
 	imp, err := db.BeginTenantImport(ctx, m.Tenant, slug)
 	if err != nil {
-		return "", err
+		return Report{}, err
+	}
+	listed := map[string]bool{}
+	for _, f := range m.Files {
+		listed[f.Path] = true
 	}
 	for _, e := range store.TenantEntities {
-		if e.NoImport != "" {
+		if e.NoImport != "" && !listed["entities/"+e.Name+".jsonl"] {
+			// An export made before the entity was exported: nothing to
+			// count or read (it is not imported anyway).
+			imp.SkipTenantRows(e, nil)
 			continue
 		}
 		if err := importEntity(ctx, db, imp, src, e, opts.batch()); err != nil {
 			if aerr := db.AbortTenantImport(context.WithoutCancel(ctx), imp); aerr != nil {
 				err = fmt.Errorf("%w (and removing what was imported failed: %v)", err, aerr)
 			}
-			return "", fmt.Errorf("import %s: %w", e.Name, err)
+			return Report{}, fmt.Errorf("import %s: %w", e.Name, err)
 		}
 	}
-	if err := db.FinishTenantImport(ctx, opts.Actor, imp, "import of a full export (END-3)"); err != nil {
-		return "", err
+	rep, err := db.FinishTenantImport(ctx, opts.Actor, imp, "import of a full export (END-3)")
+	if err != nil {
+		return Report{}, err
 	}
-	return m.Tenant, nil
+	return Report{TenantID: m.Tenant, ImportReport: rep}, nil
 }
 
 func importEntity(ctx context.Context, db *store.DB, imp *store.TenantImport, src dirSource, e store.TenantEntity, batch int) error {
@@ -98,6 +114,11 @@ func importEntity(ctx context.Context, db *store.DB, imp *store.TenantImport, sr
 	}
 	var rows []store.Row
 	flush := func() error {
+		if e.NoImport != "" { // counted (and read where the import needs them) but not written
+			imp.SkipTenantRows(e, rows)
+			rows = rows[:0]
+			return nil
+		}
 		err := db.InsertTenantRows(ctx, imp, e, rows)
 		rows = rows[:0]
 		return err
@@ -166,6 +187,12 @@ func decodeValue(src dirSource, kind string, v any) (any, error) {
 		return nil, fmt.Errorf("not a string")
 	}
 	return s, nil
+}
+
+// Report is what an import did (store.ImportReport) and the tenant's id.
+type Report struct {
+	TenantID string
+	store.ImportReport
 }
 
 // dirSource reads an export's files from a directory, each plain or .age.

@@ -151,8 +151,10 @@ An import into another instance (` + "`kluis import`" + `) keeps every id; expor
 entity files except: ` + "`audit_events`" + `, ` + "`audit_list_objects`" + ` and ` + "`audit_heads`" + ` grow by the
 import's and the new export's events; the entities marked "Not imported" below are not imported;
 ` + "`api_keys`" + `, webhooks and sign-in providers come back without their secrets (set new ones); users have no
-password (a reset link signs them in); ` + "`submissions.subject_index`" + `, ` + "`audit_events.subject`" + ` and the
-other keyed pseudonyms stay those of the old instance. The manifest's ` + "`exported_at`" + ` is the export's time.
+password (a reset link signs them in); the citizens' keyed pseudonyms (` + "`subject_index`" + `, ` + "`contact_index`" + `,
+` + "`email_index`" + `, ` + "`recipient_index`" + `, ` + "`person_index`" + `) are recomputed under the new instance's key, while
+` + "`audit_events.subject`" + ` keeps the old pseudonyms (the log is hash-chained) and the import records old → new in
+` + "`tenant.reindex`" + ` events. The manifest's ` + "`exported_at`" + ` is the export's time.
 
 ## Files
 `,

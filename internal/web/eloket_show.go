@@ -399,7 +399,7 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 	f := fv.Form
 	citizen := citizenActor(r)
 	in := store.NewFormSubmission{FormKey: f.Key, FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion,
-		Idempotency: token, Receipt: token + ":receipt", Attachments: files, Subject: subjectOf(f, answers),
+		Idempotency: token, Receipt: token + ":receipt", Attachments: files, Subject: form.SubjectOf(f, answers),
 		HandlingDays: f.HandlingDays}
 	// Staff reply, and the citizen looks the request up, with the address
 	// the citizen gave, in the language the form was filled in.
@@ -458,21 +458,6 @@ func orderErrors(f form.Form, errs []form.FieldError) []form.FieldError {
 		}
 	}
 	return out
-}
-
-// subjectOf is who the submission is about, for the blind index: the
-// national register number when the form asks one, else the e-mail address.
-func subjectOf(f form.Form, answers form.Answers) string {
-	var email string
-	for _, fl := range f.Fields() {
-		switch {
-		case fl.Type == form.TypeINSZ && answers[fl.Key].Value != "":
-			return answers[fl.Key].Value
-		case fl.Type == form.TypeEmail && email == "":
-			email = strings.ToLower(answers[fl.Key].Value)
-		}
-	}
-	return email
 }
 
 // receiveFile reads, sniffs, checks and scans the file of field fl. A
