@@ -182,6 +182,13 @@ var actions = []Action{
 	// import into another instance.
 	{Code: "tenant.export", Group: GroupExports, MayFail: true},
 	{Code: "tenant.import", Group: GroupExports},
+	// The full export asked for from the web page (END-3).
+	{Code: "fullexport.create", Group: GroupExports},
+	{Code: "fullexport.ready", Group: GroupExports},
+	{Code: "fullexport.fail", Group: GroupExports},
+	{Code: "fullexport.download", Group: GroupExports, MayFail: true},
+	{Code: "fullexport.delete", Group: GroupExports},
+	{Code: "fullexport.expire", Group: GroupExports},
 
 	// Mail.
 	{Code: "mail.queue", Group: GroupMail, Citizen: true},
