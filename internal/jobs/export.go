@@ -198,7 +198,8 @@ func buildExport(ctx context.Context, db *store.DB, s objstore.Store, e store.Ex
 
 // ExportSweepIn deletes, by the store's clock, every export older than
 // store.ExportTTL: its file in s and, by shredding its data key, any copy
-// of it (audited as "export.expire" in the tenant's log).
+// of it (audited as "export.expire" in the tenant's log); full exports
+// likewise ("fullexport.expire").
 func ExportSweepIn(s objstore.Store) Handler {
 	return func(ctx context.Context, db *store.DB, j store.Job) error {
 		expired, err := db.ExpiredExports(ctx)
@@ -215,6 +216,21 @@ func ExportSweepIn(s objstore.Store) Handler {
 				}
 			}
 			if err := db.ExpireExport(ctx, actor, e.TenantID, e.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				errs = append(errs, err)
+			}
+		}
+		// Full exports (END-3) live in the same store for as long.
+		full, err := db.ExpiredFullExports(ctx)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, e := range full {
+			if s != nil {
+				if err := s.Delete(ctx, export.FullKey(e.TenantID, e.ID)); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if err := db.ExpireFullExport(ctx, actor, e.TenantID, e.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 				errs = append(errs, err)
 			}
 		}

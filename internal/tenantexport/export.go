@@ -9,7 +9,7 @@
 // sealing again with that instance's keys.
 //
 // It imports store (which owns the SQL, the sealing and the audit record)
-// and filippo.io/age; nothing imports it but cli.
+// and filippo.io/age; cli and jobs (the web's full export) import it.
 package tenantexport
 
 import (
