@@ -142,6 +142,9 @@ func (a *App) fullExportCreate(w http.ResponseWriter, r *http.Request, u account
 	}
 	if key := checkRecipient(p.Recipient); key != "" {
 		p.Errors = append(p.Errors, fieldError{"recipient", a.t(r, key)})
+		if key == "fullexport.error.recipient_secret" {
+			p.Recipient = "" // a secret is never sent back, not even to its owner
+		}
 	}
 	if len(p.Errors) > 0 {
 		if a.fullExportLoad(w, r, u, &p) {
