@@ -1,8 +1,6 @@
 package jobs
 
 import (
-	"bufio"
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -71,42 +69,12 @@ func buildFullExport(ctx context.Context, db *store.DB, s objstore.Store, e stor
 			return 0, nil, err
 		}
 	}
-	objKey := export.FullKey(e.TenantID, e.ID)
-	pr, pw := io.Pipe()
-	put := make(chan error, 1)
-	go func() {
-		err := s.Put(ctx, objKey, pr, -1)
-		pr.CloseWithError(cmp.Or(err, io.ErrClosedPipe))
-		put <- err
-	}()
-	putOpen := true
-	defer func() {
-		if putOpen {
-			pw.CloseWithError(cmp.Or(err, io.ErrUnexpectedEOF))
-			<-put
-		}
-	}()
-	bw := bufio.NewWriterSize(pw, 256<<10)
-	enc, err := export.Encrypt(bw, key, e.ID)
-	if err != nil {
-		return 0, nil, err
-	}
-	m, err := tenantexport.ExportArchive(ctx, db, e.TenantID, enc, opts)
-	if err != nil {
-		return 0, nil, err
-	}
-	if err = enc.Close(); err != nil {
-		return 0, nil, err
-	}
-	if err = bw.Flush(); err != nil {
-		return 0, nil, err
-	}
-	pw.Close()
-	putOpen = false
-	if err = <-put; err != nil {
-		return 0, nil, err
-	}
-	o, err := s.Stat(ctx, objKey)
+	var m tenantexport.Manifest
+	size, err = putEncrypted(ctx, s, export.FullKey(e.TenantID, e.ID), key, e.ID, func(w io.Writer) error {
+		var err error
+		m, err = tenantexport.ExportArchive(ctx, db, e.TenantID, w, opts)
+		return err
+	})
 	if err != nil {
 		return 0, nil, err
 	}
@@ -115,5 +83,5 @@ func buildFullExport(ctx context.Context, db *store.DB, s objstore.Store, e stor
 			counts = append(counts, store.EntityCount{Entity: f.Entity, Rows: f.Rows})
 		}
 	}
-	return o.Size, counts, nil
+	return size, counts, nil
 }
