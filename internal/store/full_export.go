@@ -71,6 +71,8 @@ func fullExportKeyAD(tenantID, id string) seal.AD {
 // "fullexport.create" names the reason and whether the archive is
 // encrypted to a recipient, and is committed with the row and its job.
 // The recipient must already be checked (tenantexport.ParseRecipients).
+// ErrConflict, with nothing written, while another full export of the
+// tenant is pending or running.
 func (db *DB) CreateFullExport(ctx context.Context, actor audit.Actor, tenantID, userID, reason, recipient string) (FullExport, error) {
 	if err := db.requireKeys(); err != nil {
 		return FullExport{}, err
@@ -96,6 +98,16 @@ func (db *DB) CreateFullExport(ctx context.Context, actor audit.Actor, tenantID,
 		enc = "encrypted to age recipient " + e.Recipient
 	}
 	err = db.write(ctx, func(tx *Tx) error {
+		// One at a time per tenant: a full export reads everything, and a
+		// second one queued behind it would only repeat it.
+		var busy int
+		if err := tx.queryRow(`SELECT count(*) FROM full_exports WHERE tenant_id = $1 AND status IN ('pending', 'running')`,
+			tenantID).Scan(&busy); err != nil {
+			return err
+		}
+		if busy > 0 {
+			return keep(ErrConflict)
+		}
 		if _, err := tx.exec(`INSERT INTO full_exports (id, tenant_id, user_id, recipient, status, data_key, created_at, expires_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.ID, tenantID, userID, e.Recipient, ExportPending, sealedKey, micros(now),
 			micros(e.ExpiresAt)); err != nil {

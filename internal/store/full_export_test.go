@@ -45,6 +45,12 @@ func TestClauseEND3_FullExportRecordFailsClosed(t *testing.T) {
 		if count(`SELECT count(*) FROM jobs WHERE kind = 'tenant.export'`) != 1 {
 			t.Fatal("no job queued")
 		}
+		if _, err := env.DB.CreateFullExport(ctx, as(colleague), tn.ID, colleague.ID, "ook", ""); !errors.Is(err, store.ErrConflict) {
+			t.Fatalf("a second while the first waits: %v", err)
+		}
+		if count(`SELECT count(*) FROM full_exports`) != 1 {
+			t.Fatal("a second export written while the first waits")
+		}
 		got, key, err := env.DB.FullExportJob(ctx, tn.ID, e.ID)
 		if err != nil || len(key) != 32 || got.Status != store.ExportRunning {
 			t.Fatalf("job: %+v %v", got, err)

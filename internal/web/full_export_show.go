@@ -83,8 +83,11 @@ func (a *App) fullExportLoad(w http.ResponseWriter, r *http.Request, u account.U
 			p.Working = true
 		}
 		p.Exports = append(p.Exports, row)
-		if e.Status == store.ExportReady && p.Latest == nil {
-			p.Latest = &p.Exports[len(p.Exports)-1]
+	}
+	for i := range p.Exports {
+		if p.Exports[i].Status == store.ExportReady {
+			p.Latest = &p.Exports[i] // the list is newest first
+			break
 		}
 	}
 	return true
@@ -127,7 +130,8 @@ func checkRecipient(s string) string {
 
 // fullExportCreate records the request and queues the job. A missing or
 // too long reason and a recipient that does not parse: 422 with a message
-// at each field, nothing queued.
+// at each field, nothing queued; another full export still being made:
+// 409.
 func (a *App) fullExportCreate(w http.ResponseWriter, r *http.Request, u account.User) {
 	if !a.parseForm(w, r) {
 		return
@@ -158,6 +162,13 @@ func (a *App) fullExportCreate(w http.ResponseWriter, r *http.Request, u account
 		p.Errors = append(p.Errors, fieldError{"reason", a.t(r, "export.error."+inv.Key)})
 		if a.fullExportLoad(w, r, u, &p) {
 			a.render(w, r, http.StatusUnprocessableEntity, "full-export", p)
+		}
+		return
+	}
+	if errors.Is(err, store.ErrConflict) {
+		p.Errors = append(p.Errors, fieldError{"reason", a.t(r, "fullexport.error.busy")})
+		if a.fullExportLoad(w, r, u, &p) {
+			a.render(w, r, http.StatusConflict, "full-export", p)
 		}
 		return
 	}

@@ -182,6 +182,11 @@ func TestClauseEND3_FullExportThroughThePages(t *testing.T) {
 		if _, body := le.get(t, page+"?done=queued", admin); !strings.Contains(body, "In de wachtrij") || !strings.Contains(body, "wordt op de achtergrond gemaakt") {
 			t.Fatalf("queued page:\n%s", body)
 		}
+		// One at a time: a second request while the first waits is 409.
+		resp, body = le.postForm(t, page, admin, url.Values{"reason": {"nog een"}})
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "Er wordt al een volledige export gemaakt.") {
+			t.Fatalf("second while busy: %d", resp.StatusCode)
+		}
 		runJob(jobs.FullExportBuildIn(st))
 		_, body = le.get(t, page, admin)
 		var exportID string
