@@ -365,23 +365,30 @@ func (db *DB) ExpiredExports(ctx context.Context) ([]Export, error) {
 }
 
 func (db *DB) listExports(ctx context.Context, where string, args ...any) ([]Export, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+exportColumns+` FROM exports `+where, args...)
+	out, err := queryList(ctx, db, scanExport, `SELECT `+exportColumns+` FROM exports `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list exports: %w", err)
 	}
-	defer rows.Close()
-	var out []Export
-	for rows.Next() {
-		e, err := scanExport(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list exports: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list exports: %w", err)
-	}
 	return out, nil
+}
+
+// queryList runs query outside a transaction and scans every row with
+// scan, leaving no rows open.
+func queryList[T any](ctx context.Context, db *DB, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // ExportJob returns the export a build job names, whoever owns it, with

@@ -163,20 +163,8 @@ func (db *DB) ExpiredFullExports(ctx context.Context) ([]FullExport, error) {
 }
 
 func (db *DB) listFullExports(ctx context.Context, where string, args ...any) ([]FullExport, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+fullExportColumns+` FROM full_exports `+where, args...)
+	out, err := queryList(ctx, db, scanFullExport, `SELECT `+fullExportColumns+` FROM full_exports `+where, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list full exports: %w", err)
-	}
-	defer rows.Close()
-	var out []FullExport
-	for rows.Next() {
-		e, err := scanFullExport(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list full exports: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list full exports: %w", err)
 	}
 	return out, nil
