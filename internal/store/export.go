@@ -685,18 +685,22 @@ func (db *DB) DownloadExport(ctx context.Context, actor audit.Actor, tenantID, u
 // deletion is audited; the caller removes the file. ErrNotFound for an
 // export of anyone else or one already deleted.
 func (db *DB) DeleteExport(ctx context.Context, actor audit.Actor, tenantID, userID, id string) error {
-	return db.shredExport(ctx, actor, tenantID, userID, id, "export.delete", "by owner")
+	return db.shredExport(ctx, actor, "exports", tenantID, userID, id, "export.delete", "by owner")
 }
 
 // ExpireExport deletes an export whose time ran out, as DeleteExport does,
 // for the sweep job (whoever owns it).
 func (db *DB) ExpireExport(ctx context.Context, actor audit.Actor, tenantID, id string) error {
-	return db.shredExport(ctx, actor, tenantID, "", id, "export.expire", "after "+ExportTTL.String())
+	return db.shredExport(ctx, actor, "exports", tenantID, "", id, "export.expire", "after "+ExportTTL.String())
 }
 
-func (db *DB) shredExport(ctx context.Context, actor audit.Actor, tenantID, userID, id, action, purpose string) error {
+// shredExport marks an export of table ("exports" or "full_exports")
+// deleted and empties its data key, audited as action; userID "" for
+// whoever owns it.
+func (db *DB) shredExport(ctx context.Context, actor audit.Actor, table, tenantID, userID, id, action, purpose string) error {
+	objectType := strings.TrimSuffix(table, "s")
 	err := db.write(ctx, func(tx *Tx) error {
-		q := `UPDATE exports SET status = 'deleted', data_key = $1 WHERE tenant_id = $2 AND id = $3 AND status <> 'deleted'`
+		q := `UPDATE ` + table + ` SET status = 'deleted', data_key = $1 WHERE tenant_id = $2 AND id = $3 AND status <> 'deleted'`
 		args := []any{[]byte{}, tenantID, id}
 		if userID != "" {
 			q += ` AND user_id = $4`
@@ -709,7 +713,7 @@ func (db *DB) shredExport(ctx context.Context, actor audit.Actor, tenantID, user
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrNotFound
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "export", ObjectID: id,
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: objectType, ObjectID: id,
 			Purpose: purpose})
 	})
 	if err != nil {

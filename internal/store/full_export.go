@@ -293,30 +293,11 @@ func (db *DB) DownloadFullExport(ctx context.Context, actor audit.Actor, tenantI
 // deletion audited; the caller removes the file. ErrNotFound for an
 // unknown export or one already deleted.
 func (db *DB) DeleteFullExport(ctx context.Context, actor audit.Actor, tenantID, id string) error {
-	return db.shredFullExport(ctx, actor, tenantID, id, "fullexport.delete", "by an admin")
+	return db.shredExport(ctx, actor, "full_exports", tenantID, "", id, "fullexport.delete", "by an admin")
 }
 
 // ExpireFullExport deletes a full export whose time ran out, for the sweep
 // job.
 func (db *DB) ExpireFullExport(ctx context.Context, actor audit.Actor, tenantID, id string) error {
-	return db.shredFullExport(ctx, actor, tenantID, id, "fullexport.expire", "after "+ExportTTL.String())
-}
-
-func (db *DB) shredFullExport(ctx context.Context, actor audit.Actor, tenantID, id, action, purpose string) error {
-	err := db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`UPDATE full_exports SET status = 'deleted', data_key = $1 WHERE tenant_id = $2 AND id = $3
-			AND status <> 'deleted'`, []byte{}, tenantID, id)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrNotFound
-		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "full_export", ObjectID: id,
-			Purpose: purpose})
-	})
-	if err != nil {
-		return fmt.Errorf("delete full export %s: %w", id, err)
-	}
-	return nil
+	return db.shredExport(ctx, actor, "full_exports", tenantID, "", id, "fullexport.expire", "after "+ExportTTL.String())
 }
