@@ -186,6 +186,13 @@ var actions = []Action{
 	// (ObjectID) to the one under the new (Subject), so that a search of
 	// the log by that person finds their events from before (END-3).
 	{Code: "tenant.reindex", Group: GroupExports, Citizen: true},
+	// The full export asked for from the web page (END-3).
+	{Code: "fullexport.create", Group: GroupExports},
+	{Code: "fullexport.ready", Group: GroupExports},
+	{Code: "fullexport.fail", Group: GroupExports},
+	{Code: "fullexport.download", Group: GroupExports, MayFail: true},
+	{Code: "fullexport.delete", Group: GroupExports},
+	{Code: "fullexport.expire", Group: GroupExports},
 
 	// Mail.
 	{Code: "mail.queue", Group: GroupMail, Citizen: true},

@@ -145,6 +145,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)
 		handlers[jobs.KindExportBuild] = jobs.ExportBuildIn(exports)
 		handlers[jobs.KindExportSweep] = jobs.ExportSweepIn(exports)
+		handlers[jobs.KindFullExportBuild] = jobs.FullExportBuildIn(exports)
 		hookClient := webhook.NewClient(webhook.ClientOptions{Allow: cfg.WebhookAllowPrefixes()})
 		handlers[jobs.KindWebhookSend] = jobs.WebhookHandler(hookClient, log)
 		handlers[jobs.KindCheckpointPush] = jobs.CheckpointPushHandler(hookClient, log)

@@ -188,3 +188,7 @@ func (d *decReader) Read(p []byte) (int, error) {
 	d.plain = d.plain[k:]
 	return k, nil
 }
+
+// FullKey is the object key of the encrypted archive of full export id of
+// tenantID (END-3) in the export store, apart from the per-form exports.
+func FullKey(tenantID, id string) string { return tenantID + "/full-" + id + ".kx" }

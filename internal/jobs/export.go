@@ -113,13 +113,65 @@ func buildExport(ctx context.Context, db *store.DB, s objstore.Store, e store.Ex
 		lang = locale.NL
 	}
 	table := export.NewTable(lang, forms)
-	// The encrypted stream goes through a pipe into the store's Put, which
-	// streams it on (a file, or an S3 multipart upload) and makes it
-	// visible only when the writer closes without an error.
+	size, err = putEncrypted(ctx, s, export.Key(e.TenantID, e.ID), key, e.ID, func(enc io.Writer) error {
+		w, err := export.New(e.Format, enc, table, db.Now())
+		if err != nil {
+			return err
+		}
+		err = db.ExportSubmissions(ctx, actor, e.TenantID, e.UserID, e.ID, func(r store.ExportRow) error {
+			var answers form.Answers
+			if !r.Unreadable {
+				if err := json.Unmarshal(r.Answers, &answers); err != nil {
+					return fmt.Errorf("decode answers of submission %s: %w", r.ID, err)
+				}
+			}
+			var files map[string][]string
+			if len(r.Files) > 0 {
+				files = map[string][]string{}
+				for _, fl := range r.Files {
+					name := fl.Name
+					if fl.Unreadable {
+						name = table.Unreadable()
+					}
+					files[fl.FieldKey] = append(files[fl.FieldKey], name)
+				}
+			}
+			var due time.Time
+			if !r.DueAt.IsZero() {
+				due = store.DueDay(r.DueAt)
+			}
+			if err := w.Write(table.Cells(export.Row{ID: r.ID, Reference: r.Reference, Status: r.Status, ReceivedAt: r.CreatedAt,
+				FormVersion: r.FormVersion, DueDay: due, Lang: r.Lang, Answers: answers, Files: files, Unreadable: r.Unreadable})); err != nil {
+				return err
+			}
+			done++
+			if done%progressEvery == 0 {
+				return db.ExportProgress(ctx, e.TenantID, e.ID, done)
+			}
+			return nil
+		})
+		if cerr := w.Close(); err == nil {
+			err = cerr
+		}
+		return err
+	})
+	if err != nil {
+		return done, 0, err
+	}
+	return done, size, nil
+}
+
+// putEncrypted streams what write writes through the chunked AES-256-GCM
+// encryption with key (export.Encrypt, bound to id) into the object objKey
+// of s, and returns the object's size. The encrypted stream goes through a
+// pipe into the store's Put, which streams it on (a file, or an S3
+// multipart upload) and makes it visible only when the writer closes
+// without an error: a failed write leaves no object.
+func putEncrypted(ctx context.Context, s objstore.Store, objKey string, key []byte, id string, write func(io.Writer) error) (size int64, err error) {
 	pr, pw := io.Pipe()
 	put := make(chan error, 1)
 	go func() {
-		err := s.Put(ctx, export.Key(e.TenantID, e.ID), pr, -1)
+		err := s.Put(ctx, objKey, pr, -1)
 		// A Put that ends early must not leave the writer blocked.
 		pr.CloseWithError(cmp.Or(err, io.ErrClosedPipe))
 		put <- err
@@ -132,73 +184,35 @@ func buildExport(ctx context.Context, db *store.DB, s objstore.Store, e store.Ex
 		}
 	}()
 	bw := bufio.NewWriterSize(pw, 256<<10)
-	enc, err := export.Encrypt(bw, key, e.ID)
+	enc, err := export.Encrypt(bw, key, id)
 	if err != nil {
-		return 0, 0, err
+		return 0, err
 	}
-	w, err := export.New(e.Format, enc, table, db.Now())
-	if err != nil {
-		return 0, 0, err
-	}
-	err = db.ExportSubmissions(ctx, actor, e.TenantID, e.UserID, e.ID, func(r store.ExportRow) error {
-		var answers form.Answers
-		if !r.Unreadable {
-			if err := json.Unmarshal(r.Answers, &answers); err != nil {
-				return fmt.Errorf("decode answers of submission %s: %w", r.ID, err)
-			}
-		}
-		var files map[string][]string
-		if len(r.Files) > 0 {
-			files = map[string][]string{}
-			for _, fl := range r.Files {
-				name := fl.Name
-				if fl.Unreadable {
-					name = table.Unreadable()
-				}
-				files[fl.FieldKey] = append(files[fl.FieldKey], name)
-			}
-		}
-		var due time.Time
-		if !r.DueAt.IsZero() {
-			due = store.DueDay(r.DueAt)
-		}
-		if err := w.Write(table.Cells(export.Row{ID: r.ID, Reference: r.Reference, Status: r.Status, ReceivedAt: r.CreatedAt,
-			FormVersion: r.FormVersion, DueDay: due, Lang: r.Lang, Answers: answers, Files: files, Unreadable: r.Unreadable})); err != nil {
-			return err
-		}
-		done++
-		if done%progressEvery == 0 {
-			return db.ExportProgress(ctx, e.TenantID, e.ID, done)
-		}
-		return nil
-	})
-	if cerr := w.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return done, 0, err
+	if err = write(enc); err != nil {
+		return 0, err
 	}
 	if err = enc.Close(); err != nil {
-		return done, 0, err
+		return 0, err
 	}
 	if err = bw.Flush(); err != nil {
-		return done, 0, err
+		return 0, err
 	}
 	pw.Close()
 	putOpen = false
 	if err = <-put; err != nil {
-		return done, 0, err
+		return 0, err
 	}
-	o, err := s.Stat(ctx, export.Key(e.TenantID, e.ID))
+	o, err := s.Stat(ctx, objKey)
 	if err != nil {
-		return done, 0, err
+		return 0, err
 	}
-	return done, o.Size, nil
+	return o.Size, nil
 }
 
 // ExportSweepIn deletes, by the store's clock, every export older than
 // store.ExportTTL: its file in s and, by shredding its data key, any copy
-// of it (audited as "export.expire" in the tenant's log).
+// of it (audited as "export.expire" in the tenant's log); full exports
+// likewise ("fullexport.expire").
 func ExportSweepIn(s objstore.Store) Handler {
 	return func(ctx context.Context, db *store.DB, j store.Job) error {
 		expired, err := db.ExpiredExports(ctx)
@@ -215,6 +229,21 @@ func ExportSweepIn(s objstore.Store) Handler {
 				}
 			}
 			if err := db.ExpireExport(ctx, actor, e.TenantID, e.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
+				errs = append(errs, err)
+			}
+		}
+		// Full exports (END-3) live in the same store for as long.
+		full, err := db.ExpiredFullExports(ctx)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		for _, e := range full {
+			if s != nil {
+				if err := s.Delete(ctx, export.FullKey(e.TenantID, e.ID)); err != nil {
+					errs = append(errs, err)
+				}
+			}
+			if err := db.ExpireFullExport(ctx, actor, e.TenantID, e.ID); err != nil && !errors.Is(err, store.ErrNotFound) {
 				errs = append(errs, err)
 			}
 		}

@@ -76,12 +76,13 @@ func Handlers() map[string]Handler {
 	return map[string]Handler{
 		KindAuditVerify: auditVerify,
 		// No export directory: `kluis serve` puts the data directory's in.
-		KindExportBuild: ExportBuildHandler(""),
-		KindExportSweep: ExportSweepHandler(""),
-		KindMailSend:    MailHandler(nil, nil),    // no relay: `kluis serve` puts one in (see MailHandler)
-		KindWebhookSend: WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
-		KindDraftSweep:  draftSweep,
-		KindRetention:   retention,
+		KindExportBuild:     ExportBuildHandler(""),
+		KindExportSweep:     ExportSweepHandler(""),
+		KindFullExportBuild: FullExportBuildIn(nil),   // no export store: `kluis serve` puts its own in
+		KindMailSend:        MailHandler(nil, nil),    // no relay: `kluis serve` puts one in (see MailHandler)
+		KindWebhookSend:     WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
+		KindDraftSweep:      draftSweep,
+		KindRetention:       retention,
 		// The key's name comes from the base URL: `kluis serve` puts it in.
 		KindAuditCheckpoint:  CheckpointHandler("kluis.example/audit"),
 		KindAuditPrune:       PruneHandler("kluis.example/audit"),

@@ -365,23 +365,30 @@ func (db *DB) ExpiredExports(ctx context.Context) ([]Export, error) {
 }
 
 func (db *DB) listExports(ctx context.Context, where string, args ...any) ([]Export, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+exportColumns+` FROM exports `+where, args...)
+	out, err := queryList(ctx, db, scanExport, `SELECT `+exportColumns+` FROM exports `+where, args...)
 	if err != nil {
 		return nil, fmt.Errorf("list exports: %w", err)
 	}
-	defer rows.Close()
-	var out []Export
-	for rows.Next() {
-		e, err := scanExport(rows)
-		if err != nil {
-			return nil, fmt.Errorf("list exports: %w", err)
-		}
-		out = append(out, e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list exports: %w", err)
-	}
 	return out, nil
+}
+
+// queryList runs query outside a transaction and scans every row with
+// scan, leaving no rows open.
+func queryList[T any](ctx context.Context, db *DB, scan func(interface{ Scan(...any) error }) (T, error), query string, args ...any) ([]T, error) {
+	rows, err := db.sql.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []T
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // ExportJob returns the export a build job names, whoever owns it, with
@@ -678,18 +685,22 @@ func (db *DB) DownloadExport(ctx context.Context, actor audit.Actor, tenantID, u
 // deletion is audited; the caller removes the file. ErrNotFound for an
 // export of anyone else or one already deleted.
 func (db *DB) DeleteExport(ctx context.Context, actor audit.Actor, tenantID, userID, id string) error {
-	return db.shredExport(ctx, actor, tenantID, userID, id, "export.delete", "by owner")
+	return db.shredExport(ctx, actor, "exports", tenantID, userID, id, "export.delete", "by owner")
 }
 
 // ExpireExport deletes an export whose time ran out, as DeleteExport does,
 // for the sweep job (whoever owns it).
 func (db *DB) ExpireExport(ctx context.Context, actor audit.Actor, tenantID, id string) error {
-	return db.shredExport(ctx, actor, tenantID, "", id, "export.expire", "after "+ExportTTL.String())
+	return db.shredExport(ctx, actor, "exports", tenantID, "", id, "export.expire", "after "+ExportTTL.String())
 }
 
-func (db *DB) shredExport(ctx context.Context, actor audit.Actor, tenantID, userID, id, action, purpose string) error {
+// shredExport marks an export of table ("exports" or "full_exports")
+// deleted and empties its data key, audited as action; userID "" for
+// whoever owns it.
+func (db *DB) shredExport(ctx context.Context, actor audit.Actor, table, tenantID, userID, id, action, purpose string) error {
+	objectType := strings.TrimSuffix(table, "s")
 	err := db.write(ctx, func(tx *Tx) error {
-		q := `UPDATE exports SET status = 'deleted', data_key = $1 WHERE tenant_id = $2 AND id = $3 AND status <> 'deleted'`
+		q := `UPDATE ` + table + ` SET status = 'deleted', data_key = $1 WHERE tenant_id = $2 AND id = $3 AND status <> 'deleted'`
 		args := []any{[]byte{}, tenantID, id}
 		if userID != "" {
 			q += ` AND user_id = $4`
@@ -702,7 +713,7 @@ func (db *DB) shredExport(ctx context.Context, actor audit.Actor, tenantID, user
 		if n, _ := res.RowsAffected(); n != 1 {
 			return ErrNotFound
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "export", ObjectID: id,
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: objectType, ObjectID: id,
 			Purpose: purpose})
 	})
 	if err != nil {

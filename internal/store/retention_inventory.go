@@ -92,6 +92,8 @@ var RetentionInventory = []RetentionEntry{
 		Why: "deleted by the draft sweep after DraftTTL"},
 	{Table: "exports", Columns: []string{"data_key"}, Rule: RuleOwnSweep,
 		Why: "the export sweep shreds the key at expires_at"},
+	{Table: "full_exports", Columns: []string{"data_key"}, Rule: RuleOwnSweep,
+		Why: "the export sweep shreds the full export's key at expires_at (24 hours) or on delete"},
 	{Table: "mail_outbox", Columns: []string{"recipient", "recipient_index", "subject", "body"}, Rule: RuleFixed,
 		Days: MailRetentionDays, Start: "sent or failed", Action: "anonymise",
 		Why: "address, subject and text erased; the row stays so that a reply's delivery state can still be shown"},
@@ -168,6 +170,7 @@ var RetentionInventory = []RetentionEntry{
 var NotPersonalColumns = map[string]string{
 	"schema_migrations.name":            "a migration's file name",
 	"subprocessors.name":                "a company's name (SUB-1)",
+	"full_exports.recipient":            "the controller's age public key: an organisation's key, not a person's",
 	"submissions.receipt_hash":          "SHA-256 of a one-hour capability",
 	"audit_events.prev_hash":            "chain hash",
 	"audit_events.hash":                 "chain hash",

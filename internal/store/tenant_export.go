@@ -242,6 +242,7 @@ var TenantExportExcluded = map[string]string{
 	"submission_drafts":     "a citizen's unfinished step (hours), not yet a submission; deleted by its own sweep",
 	"person_keys":           "citizens' own keys, wrapped by the old instance's keyring: the export holds the plaintext they protect",
 	"exports":               "per-user export files (24 hours) sealed with a key of their own; their history is in the audit log",
+	"full_exports":          "full export archives asked for from the web (24 hours), sealed with a key of their own; their history is in the audit log",
 	"subject_packages":      "access packages (a copy of submissions already in this export), sealed for a download link",
 	"jobs":                  "the instance's work queue: no data of its own",
 	"webhook_deliveries":    "delivery attempts of webhooks (90 days), technical traces of what the case system already received",

@@ -9,7 +9,7 @@
 // sealing again with that instance's keys.
 //
 // It imports store (which owns the SQL, the sealing and the audit record)
-// and filippo.io/age; nothing imports it but cli.
+// and filippo.io/age; cli and jobs (the web's full export) import it.
 package tenantexport
 
 import (
@@ -36,6 +36,7 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // Format names the layout of an export, written in its manifest.
@@ -170,12 +171,6 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 	if err != nil {
 		return Manifest{}, err
 	}
-	now := time.Now
-	if opts.Now != nil {
-		now = opts.Now
-	}
-	m := Manifest{Format: Format, Tenant: t.ID, Slug: t.Slug, ExportedAt: now().UTC().Truncate(time.Second),
-		Encrypted: len(opts.Recipients) > 0}
 	var sk sink
 	if archive {
 		ts, err := newTarSink(to, opts.Recipients)
@@ -194,6 +189,42 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 			return Manifest{}, err
 		}
 	}
+	return write(ctx, db, t, run, sk, st, to, opts)
+}
+
+// ExportArchive writes the full export of tenantID as one tar stream into
+// w (age-encrypted to opts.Recipients when given, a .tar.age; else a
+// .tar), as Export does for a FILE, and returns its manifest: for a
+// caller that stores the archive elsewhere (the web's export job writes it
+// through its own encryption into the export store). Nothing is resumed:
+// a failed run is begun again.
+func ExportArchive(ctx context.Context, db *store.DB, tenantID string, w io.Writer, opts Options) (Manifest, error) {
+	t, err := db.Tenant(ctx, tenantID)
+	if err != nil {
+		return Manifest{}, err
+	}
+	run, err := db.StartTenantExport(ctx, opts.Actor, t.ID, opts.purpose())
+	if err != nil {
+		return Manifest{}, err
+	}
+	ts, err := newTarStream(w, "", opts.Recipients)
+	if err != nil {
+		return Manifest{}, err
+	}
+	defer ts.abort()
+	return write(ctx, db, t, run, ts, state{}, "", opts)
+}
+
+// write writes every entity not yet done in st, the READMEs and the
+// manifest into sk; to is the directory of a DIR export ("" otherwise).
+func write(ctx context.Context, db *store.DB, t tenant.Tenant, run *store.TenantExportRun, sk sink, st state, to string, opts Options) (Manifest, error) {
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
+	m := Manifest{Format: Format, Tenant: t.ID, Slug: t.Slug, ExportedAt: now().UTC().Truncate(time.Second),
+		Encrypted: len(opts.Recipients) > 0}
+	ds, isDir := sk.(*dirSink)
 	for _, e := range store.TenantEntities {
 		if slices.Contains(st.Done, e.Name) {
 			continue
@@ -204,8 +235,8 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 		}
 		st.Files = append(st.Files, files...)
 		st.Done = append(st.Done, e.Name)
-		if !archive {
-			if err := sk.(*dirSink).durable(); err != nil {
+		if isDir {
+			if err := ds.durable(); err != nil {
 				return Manifest{}, err
 			}
 			if err := saveState(to, st); err != nil {
@@ -231,12 +262,12 @@ func Export(ctx context.Context, db *store.DB, tenantID, to string, opts Options
 	if _, err := writeWhole(sk, "manifest.json", "", append(mb, '\n')); err != nil {
 		return Manifest{}, err
 	}
-	if archive {
+	if !isDir {
 		if err := sk.(*tarSink).finish(); err != nil {
 			return Manifest{}, err
 		}
 	} else {
-		if err := sk.(*dirSink).durable(); err != nil {
+		if err := ds.durable(); err != nil {
 			return Manifest{}, err
 		}
 		st.Finished = true

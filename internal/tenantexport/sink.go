@@ -106,7 +106,8 @@ func (s *stacked) Close() error {
 	return errors.Join(errs...)
 }
 
-// tarSink writes one tar stream, encrypted to the recipients when given.
+// tarSink writes one tar stream, encrypted to the recipients when given,
+// into a file (path, f) or any writer (f nil).
 // A tar header needs the size first: each file is written to a temporary
 // file, itself encrypted to a key that lives only in memory (no plaintext
 // at rest), and copied into the archive when it is closed.
@@ -129,24 +130,34 @@ func newTarSink(path string, recipients []age.Recipient) (*tarSink, error) {
 		}
 		return nil, err
 	}
-	t := &tarSink{path: path, f: f, modTime: time.Unix(0, 0)}
-	var w io.Writer = f
+	t, err := newTarStream(f, filepath.Dir(path), recipients)
+	if err != nil {
+		f.Close()
+		os.Remove(path)
+		return nil, err
+	}
+	t.path, t.f = path, f
+	return t, nil
+}
+
+// newTarStream writes the tar stream into w, with its temporary parts in
+// a directory under tmpParent ("": the system's).
+func newTarStream(w io.Writer, tmpParent string, recipients []age.Recipient) (*tarSink, error) {
+	t := &tarSink{modTime: time.Unix(0, 0)}
 	if len(recipients) > 0 {
-		aw, err := age.Encrypt(f, recipients...)
+		aw, err := age.Encrypt(w, recipients...)
 		if err != nil {
-			f.Close()
-			os.Remove(path)
 			return nil, err
 		}
 		t.enc, w = aw, aw
 	}
 	t.tw = tar.NewWriter(w)
-	if t.tmpDir, err = os.MkdirTemp(filepath.Dir(path), ".kluis-export-"); err != nil {
-		t.abort()
+	var err error
+	if t.tmpDir, err = os.MkdirTemp(tmpParent, ".kluis-export-"); err != nil {
 		return nil, err
 	}
 	if t.eph, err = age.GenerateX25519Identity(); err != nil {
-		t.abort()
+		os.RemoveAll(t.tmpDir)
 		return nil, err
 	}
 	return t, nil
@@ -195,11 +206,13 @@ func (t *tarSink) finish() error {
 			return err
 		}
 	}
-	if err := t.f.Sync(); err != nil {
-		return err
-	}
-	if err := t.f.Close(); err != nil {
-		return err
+	if t.f != nil {
+		if err := t.f.Sync(); err != nil {
+			return err
+		}
+		if err := t.f.Close(); err != nil {
+			return err
+		}
 	}
 	t.done = true
 	return os.RemoveAll(t.tmpDir)
@@ -211,8 +224,10 @@ func (t *tarSink) abort() {
 	if t.done {
 		return
 	}
-	t.f.Close()
-	os.Remove(t.path)
+	if t.f != nil {
+		t.f.Close()
+		os.Remove(t.path)
+	}
 	if t.tmpDir != "" {
 		os.RemoveAll(t.tmpDir)
 	}

@@ -539,6 +539,16 @@ func TestAuthorisationMatrix(t *testing.T) {
 			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/inbox/exports/{id}/delete", "POST", "/gent/inbox/exports/nope/delete", "x=1",
 			map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		// The full export (END-3): tenant admins only, behind the step-up
+		// (the logins are fresh); an empty reason is 422 with nothing
+		// queued; an unknown export is 404.
+		{"GET /{tenant}/admin/full-export", "GET", "/gent/admin/full-export", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
+		{"POST /{tenant}/admin/full-export", "POST", "/gent/admin/full-export", "reason=",
+			map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"GET /{tenant}/admin/full-export/{id}/download", "GET", "/gent/admin/full-export/nope/download", "",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/full-export/{id}/delete", "POST", "/gent/admin/full-export/nope/delete", "x=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}

@@ -352,6 +352,12 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/inbox/exports/{id}", a.require(account.HandleSubmissions, a.exportShow))
 	mux.HandleFunc("GET /{tenant}/inbox/exports/{id}/download", a.require(account.HandleSubmissions, a.exportDownload))
 	mux.HandleFunc("POST /{tenant}/inbox/exports/{id}/delete", a.require(account.HandleSubmissions, a.exportDelete))
+	// The full export of the organisation's data (END-3): tenant admins
+	// only, behind the step-up; see full_export_show.go.
+	mux.HandleFunc("GET /{tenant}/admin/full-export", a.require(account.ManageUsers, a.stepUp(nil, a.fullExportShow)))
+	mux.HandleFunc("POST /{tenant}/admin/full-export", a.require(account.ManageUsers, a.stepUp(fullExportPath, a.fullExportCreate)))
+	mux.HandleFunc("GET /{tenant}/admin/full-export/{id}/download", a.require(account.ManageUsers, a.stepUp(nil, a.fullExportDownload)))
+	mux.HandleFunc("POST /{tenant}/admin/full-export/{id}/delete", a.require(account.ManageUsers, a.fullExportDelete))
 }
 
 // routeTable registers routes on a ServeMux and remembers their patterns,

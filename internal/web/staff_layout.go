@@ -91,6 +91,7 @@ var staffSections = []navSection{
 		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings},
 		{"staff.nav.admin.apikeys", "/admin/api-keys", account.ViewSettings},
 		{"subproc.nav", "/admin/subprocessors", account.ViewSettings},
+		{"fullexport.nav", "/admin/full-export", account.ManageUsers},
 		{"termination.nav", "/admin/termination", account.ViewAudit},
 	}},
 }
