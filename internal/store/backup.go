@@ -286,3 +286,28 @@ func EmptyScratch(ctx context.Context, url string) error {
 	}
 	return nil
 }
+
+// BackupFacts is what the platform can show of its backups and restore
+// tests (SEC-4, SEC-5): the latest of each kind, the latest that passed,
+// and the recent runs. Nothing in it is personal data.
+type BackupFacts struct {
+	LastBackup, LastGoodBackup BackupRun
+	LastTest, LastGoodTest     BackupRun
+	// Recent are the latest runs of both kinds, newest first.
+	Recent []BackupRun
+}
+
+// BackupFacts reads the backup facts, with at most recent runs listed.
+// Zero runs where there is none.
+func (db *DB) BackupFacts(ctx context.Context, recent int) (BackupFacts, error) {
+	var f BackupFacts
+	var err error
+	if f.LastBackup, f.LastGoodBackup, err = db.LatestBackupRuns(ctx, RunBackup); err != nil {
+		return f, err
+	}
+	if f.LastTest, f.LastGoodTest, err = db.LatestBackupRuns(ctx, RunRestoreTest); err != nil {
+		return f, err
+	}
+	f.Recent, err = db.BackupRuns(ctx, recent)
+	return f, err
+}
