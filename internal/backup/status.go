@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
-	"time"
 
 	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/store"
@@ -150,13 +149,4 @@ const testResultFormat = "backup %s restored: %d tenants, %d rows as the manifes
 func ParseTestResult(detail string) (r TestResult, ok bool) {
 	n, err := fmt.Sscanf(detail, testResultFormat, &r.BackupID, &r.Tenants, &r.Rows, &r.Events, &r.Marks)
 	return r, err == nil && n == 5
-}
-
-// Duration is how long a run took, rounded for people.
-func Duration(r store.BackupRun) time.Duration {
-	d := r.FinishedAt.Sub(r.StartedAt)
-	if d < time.Second {
-		return d.Round(time.Millisecond)
-	}
-	return d.Round(time.Second)
 }

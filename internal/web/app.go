@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/breached"
 	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/oidc"
@@ -91,6 +92,9 @@ type Options struct {
 	// the first use makes it (config.CheckpointKeyName); "" means
 	// "kluis.example/audit".
 	CheckpointKeyName string
+	// Backups are the backup settings the backup pages show (SEC-4,
+	// SEC-5): locations, schedule, retention; no keys.
+	Backups backup.Settings
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.
