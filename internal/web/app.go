@@ -95,6 +95,9 @@ type Options struct {
 	// Backups are the backup settings the backup pages show (SEC-4,
 	// SEC-5): locations, schedule, retention; no keys.
 	Backups backup.Settings
+	// RestoreTestJob is the job kind of the restore test when this
+	// process's worker runs it; "" hides "run the restore test now".
+	RestoreTestJob string
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.

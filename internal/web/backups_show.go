@@ -62,8 +62,13 @@ type backupFactsView struct {
 type operatorBackupsPage struct {
 	Slug  string
 	Facts backupFactsView
-	Runs  []backupRunRow
-	Sites []backupSiteRow
+	// CanRun: a worker here runs the restore test job, so the page
+	// offers to queue one (Options.RestoreTestJob).
+	CanRun bool
+	Done   string
+	Errors fieldErrors
+	Runs   []backupRunRow
+	Sites  []backupSiteRow
 }
 
 // backupFacts reads the status and says it in the reader's language.
@@ -151,12 +156,47 @@ func okWord(ok bool) string {
 // operatorBackupsShow is the operators' page of backups and restore
 // tests, in their realm.
 func (a *App) operatorBackupsShow(w http.ResponseWriter, r *http.Request, me account.User) {
+	var done string
+	switch r.URL.Query().Get("done") {
+	case "queued", "already":
+		done = "backupui.done." + r.URL.Query().Get("done")
+	}
+	a.renderOperatorBackups(w, r, http.StatusOK, done, nil)
+}
+
+// operatorRestoreTestRun queues the restore test now, once the operator
+// ticked that they mean it; audited by the store (SEC-5).
+func (a *App) operatorRestoreTestRun(w http.ResponseWriter, r *http.Request, me account.User) {
+	if !a.parseForm(w, r) {
+		return
+	}
+	if a.opts.RestoreTestJob == "" {
+		a.renderOperatorBackups(w, r, http.StatusConflict, "", fieldErrors{{"confirm", a.t(r, "backupui.op.run_unavailable")}})
+		return
+	}
+	if r.PostForm.Get("confirm") != "1" {
+		a.renderOperatorBackups(w, r, http.StatusUnprocessableEntity, "", fieldErrors{{"confirm", a.t(r, "backupui.op.run_error")}})
+		return
+	}
+	queued, err := a.opts.Store.RequestRestoreTest(r.Context(), breachOperatorActor(me, r), a.opts.RestoreTestJob)
+	if err != nil {
+		a.internalError(w, r, "request a restore test", err)
+		return
+	}
+	done := "already"
+	if queued {
+		done = "queued"
+	}
+	http.Redirect(w, r, "/"+tenantFrom(r.Context()).Slug+"/backups?done="+done, http.StatusSeeOther)
+}
+
+func (a *App) renderOperatorBackups(w http.ResponseWriter, r *http.Request, status int, done string, errs fieldErrors) {
 	st, v, err := a.backupFacts(r)
 	if err != nil {
 		a.internalError(w, r, "backup status", err)
 		return
 	}
-	p := operatorBackupsPage{Slug: tenantFrom(r.Context()).Slug, Facts: v}
+	p := operatorBackupsPage{Slug: tenantFrom(r.Context()).Slug, Facts: v, CanRun: a.opts.RestoreTestJob != "", Done: done, Errors: errs}
 	sizes := map[string]int64{}
 	for _, s := range st.Sites {
 		row := backupSiteRow{Location: s.Location, Role: a.t(r, "backupui.site.target"), SubProcessor: s.SubProcessor}
@@ -193,7 +233,7 @@ func (a *App) operatorBackupsShow(w http.ResponseWriter, r *http.Request, me acc
 		}
 		p.Runs = append(p.Runs, row)
 	}
-	a.render(w, r, http.StatusOK, "operator-backups", p)
+	a.render(w, r, status, "operator-backups", p)
 }
 
 // backupDuration is how long a run took, rounded for people.

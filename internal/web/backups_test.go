@@ -3,6 +3,8 @@ package web
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,6 +16,7 @@ import (
 	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // TestClauseSEC5_BackupPagesShowTheRestoreTest: after a real backup, a
@@ -95,6 +98,54 @@ func TestClauseSEC5_BackupPagesShowTheRestoreTest(t *testing.T) {
 					t.Errorf("%s: controller's page shows the operators' %q", role, not)
 				}
 			}
+		}
+	})
+}
+
+// TestClauseSEC5_OperatorQueuesTheRestoreTestNow: "run the restore test
+// now" is refused until the operator ticks that they mean it (the error
+// at its field, nothing queued); then it queues one restore test job,
+// recorded in the operators' realm's log, and a second request in the
+// same minute queues nothing more.
+func TestClauseSEC5_OperatorQueuesTheRestoreTestNow(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000, RestoreTestJob: "backup.restore_test",
+			Backups: backup.Settings{Targets: []string{t.TempDir()}, At: "03:30"}})
+		_, secret := activeOperator(t, le, env, "piet@leverancier.be")
+		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
+		jobs := func() int {
+			var n int
+			if err := env.Raw(t).QueryRow(`SELECT count(*) FROM jobs WHERE kind = 'backup.restore_test'`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		resp, body := le.postForm(t, "/operator/backups/restore-test", h, url.Values{})
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `href="#confirm"`) ||
+			!strings.Contains(body, `aria-describedby="confirm-error"`) || jobs() != 0 {
+			t.Fatalf("unconfirmed: %d, %d jobs\n%s", resp.StatusCode, jobs(), body)
+		}
+		resp, _ = le.postForm(t, "/operator/backups/restore-test", h, url.Values{"confirm": {"1"}})
+		wantRedirect(t, "confirmed", resp, "/operator/backups?done=queued")
+		if jobs() != 1 {
+			t.Fatalf("%d restore test jobs, want 1", jobs())
+		}
+		resp, _ = le.postForm(t, "/operator/backups/restore-test", h, url.Values{"confirm": {"1"}})
+		wantRedirect(t, "again", resp, "/operator/backups?done=already")
+		if jobs() != 1 {
+			t.Errorf("%d restore test jobs after asking twice, want 1", jobs())
+		}
+		_, body = le.get(t, "/operator/backups?done=queued", h)
+		if !strings.Contains(body, "De hersteltest staat klaar") {
+			t.Error("no confirmation on the page")
+		}
+		realm, err := env.DB.TenantBySlug(ctx, tenant.OperatorSlug)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if evs := env.Events(t, realm.ID, "platform.restore_test_requested"); len(evs) != 1 || evs[0].Actor.Kind != audit.KindOperator {
+			t.Errorf("audit events: %+v", evs)
 		}
 	})
 }

@@ -202,6 +202,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// the facts (backups_show.go).
 	mux.HandleFunc("GET /{tenant}/admin/backups", a.require(account.ViewAudit, a.backupsShow))
 	mux.HandleFunc("GET /{tenant}/backups", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBackupsShow))))
+	mux.HandleFunc("POST /{tenant}/backups/restore-test", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorRestoreTestRun))))
 	// The controller's instructions (REG-3) and authorities' requests for
 	// data (REG-5): the controller records and answers instructions and
 	// reads the requests; supplier staff flag instructions and record and
