@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/kluis/kluis/internal/account"
@@ -50,11 +51,13 @@ func TestClauseSEC5_BackupPagesShowTheRestoreTest(t *testing.T) {
 			t.Fatal(err)
 		}
 		passed := backup.TestResult{BackupID: m.ID, Tenants: 2, Rows: 321, Events: 45, Marks: 3}
-		for _, r := range []store.BackupRun{
+		// The failed test a minute after the passed one: the latest.
+		for i, r := range []store.BackupRun{
 			{Kind: store.RunRestoreTest, BackupID: m.ID, Location: target.Location(), OK: true, Detail: passed.String()},
 			{Kind: store.RunRestoreTest, BackupID: m.ID, Location: target.Location(), Detail: "tenant gent: audit chain: broken at 7"},
 		} {
-			r.StartedAt, r.FinishedAt = env.DB.Now(), env.DB.Now()
+			r.StartedAt = env.DB.Now().Add(time.Duration(i) * time.Minute)
+			r.FinishedAt = r.StartedAt
 			if _, err := env.DB.RecordBackupRun(ctx, op, r); err != nil {
 				t.Fatal(err)
 			}
