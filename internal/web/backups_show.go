@@ -71,8 +71,11 @@ type operatorBackupsPage struct {
 	Sites  []backupSiteRow
 }
 
-// backupFacts reads the status and says it in the reader's language.
-func (a *App) backupFacts(r *http.Request) (backup.Status, backupFactsView, error) {
+// backupFacts reads the status and says it in the reader's language. A
+// controller (tenant) reads what the restore test checked without the
+// platform's counts: how many organisations and rows the platform holds
+// is the supplier's business, not another controller's.
+func (a *App) backupFacts(r *http.Request, tenant bool) (backup.Status, backupFactsView, error) {
 	st, err := backup.ReadStatus(r.Context(), a.opts.Store, a.opts.Backups, backupRecent)
 	if err != nil {
 		return st, backupFactsView{}, err
@@ -109,6 +112,10 @@ func (a *App) backupFacts(r *http.Request) (backup.Status, backupFactsView, erro
 		v.LastTestKnown = true
 		v.Checked = []string{a.t(r, "backupui.checked.backup", c.BackupID), a.t(r, "backupui.checked.rows", c.Rows, c.Tenants),
 			a.t(r, "backupui.checked.chains", c.Events), a.t(r, "backupui.checked.checkpoints", c.Marks)}
+		if tenant {
+			v.Checked = []string{a.t(r, "backupui.checked.backup", c.BackupID), a.t(r, "backupui.checked.tenant_rows"),
+				a.t(r, "backupui.checked.tenant_chain")}
+		}
 	}
 	eea := true
 	for _, s := range st.Sites {
@@ -191,7 +198,7 @@ func (a *App) operatorRestoreTestRun(w http.ResponseWriter, r *http.Request, me 
 }
 
 func (a *App) renderOperatorBackups(w http.ResponseWriter, r *http.Request, status int, done string, errs fieldErrors) {
-	st, v, err := a.backupFacts(r)
+	st, v, err := a.backupFacts(r, false)
 	if err != nil {
 		a.internalError(w, r, "backup status", err)
 		return
@@ -248,7 +255,7 @@ func backupDuration(run store.BackupRun) string {
 // backupsShow is a controller's page: the facts of the platform's
 // backups and restore tests, with no operator locations (SEC-4, SEC-5).
 func (a *App) backupsShow(w http.ResponseWriter, r *http.Request, me account.User) {
-	_, v, err := a.backupFacts(r)
+	_, v, err := a.backupFacts(r, true)
 	if err != nil {
 		a.internalError(w, r, "backup status", err)
 		return
