@@ -109,8 +109,8 @@ func TestClauseSEC5_BackupPagesShowTheRestoreTest(t *testing.T) {
 // TestClauseSEC5_OperatorQueuesTheRestoreTestNow: "run the restore test
 // now" is refused until the operator ticks that they mean it (the error
 // at its field, nothing queued); then it queues one restore test job,
-// recorded in the operators' realm's log, and a second request in the
-// same minute queues nothing more.
+// recorded in the platform log that controllers read too, and a second
+// request in the same minute queues nothing more.
 func TestClauseSEC5_OperatorQueuesTheRestoreTestNow(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
@@ -150,6 +150,14 @@ func TestClauseSEC5_OperatorQueuesTheRestoreTestNow(t *testing.T) {
 		}
 		if evs := env.Events(t, realm.ID, "platform.restore_test_requested"); len(evs) != 1 || evs[0].Actor.Kind != audit.KindOperator {
 			t.Errorf("audit events: %+v", evs)
+		}
+		// Controllers read it in their platform log, in words (AUD-3).
+		u := le.addRoleUser(t, le.gent, "admin@gent.be", account.RoleAdmin)
+		ah, _ := le.login(t, "admin@gent.be", "")
+		ah["Cookie"] = sessionCookie + "=" + verifiedMFA(t, env, le.gent.ID, u.ID, strings.TrimPrefix(ah["Cookie"], sessionCookie+"="))
+		if _, body := le.get(t, "/gent/admin/audit/platform", ah); !strings.Contains(body, "Hersteltest gevraagd") ||
+			!strings.Contains(body, "de leverancier liet de hersteltest buiten de planning lopen") {
+			t.Errorf("the platform log lacks the request:\n%s", body)
 		}
 	})
 }
