@@ -24,12 +24,7 @@ import (
 func TestClauseEND2_BackupAndRestoreFromTheCommandLine(t *testing.T) {
 	s := newSandbox(t)
 	s.setup()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	idFile := filepath.Join(s.dir, "backup.key")
-	os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600)
+	id, idFile := backupIdentity(t, s)
 	target := filepath.Join(s.dir, "target")
 
 	s.fails("does not parse", "backup", "--to", target, "--recipient", "age1nonsense")
@@ -113,12 +108,7 @@ func TestClauseSEC5_ReadyzFailsAfterAFailedRestoreTest(t *testing.T) {
 func TestClauseSEC5_RestoreTestFromTheCommandLine(t *testing.T) {
 	s := newSandbox(t)
 	s.setup()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	idFile := filepath.Join(s.dir, "backup.key")
-	os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600)
+	id, idFile := backupIdentity(t, s)
 	s.env["KLUIS_BACKUP_TARGETS"] = filepath.Join(s.dir, "target")
 	s.env["KLUIS_BACKUP_RECIPIENTS"] = id.Recipient().String()
 	s.env["KLUIS_BACKUP_IDENTITY_FILE"] = idFile
@@ -137,4 +127,19 @@ func TestClauseSEC5_RestoreTestFromTheCommandLine(t *testing.T) {
 	if !f.LastTest.OK || f.LastGoodTest.ID != f.LastTest.ID || len(f.Recent) != 3 || f.Recent[2].OK {
 		t.Errorf("recorded: %+v", f)
 	}
+}
+
+// backupIdentity makes an age identity for the sandbox's backups and
+// writes it to a file there.
+func backupIdentity(t *testing.T, s *sandbox) (*age.X25519Identity, string) {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idFile := filepath.Join(s.dir, "backup.key")
+	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return id, idFile
 }
