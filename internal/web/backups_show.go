@@ -133,6 +133,9 @@ func (a *App) backupFacts(r *http.Request, tenant bool) (backup.Status, backupFa
 		key = "backupui.sites_eea"
 	}
 	v.Sites = a.t(r, key, len(st.Sites))
+	if len(st.Sites) == 0 {
+		v.Sites = a.t(r, "backupui.op.no_sites")
+	}
 	v.Healthy = true
 	for _, c := range a.opts.Checks {
 		if c.Name != "backup" {
