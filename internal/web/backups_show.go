@@ -57,6 +57,7 @@ type backupFactsView struct {
 	SubProcessors              []string
 	Healthy                    bool
 	HealthReason               string
+	ForTenant                  bool // a controller reads it: "your organisation's keys"
 }
 
 type operatorBackupsPage struct {
@@ -80,7 +81,7 @@ func (a *App) backupFacts(r *http.Request, tenant bool) (backup.Status, backupFa
 	if err != nil {
 		return st, backupFactsView{}, err
 	}
-	v := backupFactsView{Configured: len(st.Targets) > 0, SubProcessors: []string{}}
+	v := backupFactsView{Configured: len(st.Targets) > 0, SubProcessors: []string{}, ForTenant: tenant}
 	if st.Scheduled() {
 		v.Schedule = a.t(r, "backupui.schedule.daily", st.At)
 		if st.SecondSite != "" {

@@ -72,7 +72,7 @@ func TestClauseSEC5_BackupPagesShowTheRestoreTest(t *testing.T) {
 		for _, want := range []string{"dir:" + dir, m.ID, "Back-up", "Hersteltest", "geslaagd", "mislukt: tenant gent: audit chain: broken at 7",
 			"321 rijen van 2 organisaties", "45 gebeurtenissen", "3 ondertekende checkpoints",
 			"de back-upcontrole van de bewaking faalt", "De laatste hersteltest is mislukt.", "Tweede locatie",
-			"Deze locatie kan niet gelezen worden", "Elke dag om 03:30 (UTC)", "7 dagen, 4 weken en 6 maanden"} {
+			"Deze locatie kan niet gelezen worden", "Elke dag om 03:30 (UTC)", "7 dagen, 4 weken en 6 maanden", "De sleutelring zit nooit in een back-up"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("operators' page lacks %q", want)
 			}
