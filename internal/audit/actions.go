@@ -427,6 +427,9 @@ var actions = []Action{
 	// detail; a failure is recorded as one, for monitoring.
 	{Code: "platform.backup", Group: GroupPlatform, MayFail: true},
 	{Code: "platform.restore_test", Group: GroupPlatform, MayFail: true},
+	// An operator asked for a restore test now (SEC-5); the run itself
+	// is platform.restore_test.
+	{Code: "platform.restore_test_requested", Group: GroupPlatform},
 }
 
 var actionIndex = func() map[string]Action {

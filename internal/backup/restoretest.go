@@ -46,8 +46,7 @@ type TestResult struct {
 }
 
 func (r TestResult) String() string {
-	return fmt.Sprintf("backup %s restored: %d tenants, %d rows as the manifest counts, %d audit events and %d checkpoints verified",
-		r.BackupID, r.Tenants, r.Rows, r.Events, r.Marks)
+	return fmt.Sprintf(testResultFormat, r.BackupID, r.Tenants, r.Rows, r.Events, r.Marks)
 }
 
 // RestoreTest restores the store's latest backup into scratch directories

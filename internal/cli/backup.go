@@ -20,9 +20,13 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&to, "to", "a backup target: a directory or s3://… (repeat for several; default KLUIS_BACKUP_TARGETS)")
 	fs.Var(&recips, "recipient", "an age recipient age1… to encrypt to (repeat for several; default KLUIS_BACKUP_RECIPIENTS)")
 	list := fs.Bool("list", false, "list the backups in the first target instead of making one")
+	test := fs.Bool("restore-test", false, "run the restore test of the latest backup now, as the scheduled one does, instead of making a backup")
 	cfg, _, err := load(env, fs, args)
 	if err != nil {
 		return err
+	}
+	if *test {
+		return runRestoreTest(ctx, env, cfg)
 	}
 	if len(to) == 0 {
 		to = cfg.BackupTargetList()
@@ -63,6 +67,30 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 	for _, st := range stores {
 		fmt.Fprintf(env.Stdout, "  written to %s\n", st.Location())
 	}
+	return nil
+}
+
+// runRestoreTest runs the restore test now and records it, like the
+// scheduled job (SEC-5): the result is on the operators' and controllers'
+// pages and in the platform log.
+func runRestoreTest(ctx context.Context, env *Env, cfg config.Config) error {
+	bs, err := backupSettings(cfg)
+	if err != nil {
+		return err
+	}
+	db, err := openAll(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := jobs.RunRestoreTest(ctx, db, bs, operatorActor(env)); err != nil {
+		return fmt.Errorf("restore test failed: %w", err)
+	}
+	latest, _, err := db.LatestBackupRuns(ctx, store.RunRestoreTest)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "restore test passed: %s\n", latest.Detail)
 	return nil
 }
 

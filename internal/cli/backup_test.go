@@ -24,12 +24,7 @@ import (
 func TestClauseEND2_BackupAndRestoreFromTheCommandLine(t *testing.T) {
 	s := newSandbox(t)
 	s.setup()
-	id, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	idFile := filepath.Join(s.dir, "backup.key")
-	os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600)
+	id, idFile := backupIdentity(t, s)
 	target := filepath.Join(s.dir, "target")
 
 	s.fails("does not parse", "backup", "--to", target, "--recipient", "age1nonsense")
@@ -105,4 +100,46 @@ func TestClauseSEC5_ReadyzFailsAfterAFailedRestoreTest(t *testing.T) {
 		!strings.Contains(string(body), `"database":"ok"`) {
 		t.Fatalf("/readyz: %d %s", resp.StatusCode, body)
 	}
+}
+
+// SEC-5: kluis backup --restore-test runs the restore test of the latest
+// backup now and records it as the scheduled one does; without a backup
+// it fails, and that failure is recorded too.
+func TestClauseSEC5_RestoreTestFromTheCommandLine(t *testing.T) {
+	s := newSandbox(t)
+	s.setup()
+	id, idFile := backupIdentity(t, s)
+	s.env["KLUIS_BACKUP_TARGETS"] = filepath.Join(s.dir, "target")
+	s.env["KLUIS_BACKUP_RECIPIENTS"] = id.Recipient().String()
+	s.env["KLUIS_BACKUP_IDENTITY_FILE"] = idFile
+	s.fails("no backup in", "backup", "--restore-test")
+	s.ok("backup")
+	out := s.ok("backup", "--restore-test")
+	if !strings.Contains(out, "restore test passed: backup ") || !strings.Contains(out, "audit events") {
+		t.Fatalf("restore test: %s", out)
+	}
+	db := s.openDB()
+	defer db.Close()
+	f, err := db.BackupFacts(context.Background(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.LastTest.OK || f.LastGoodTest.ID != f.LastTest.ID || len(f.Recent) != 3 || f.Recent[2].OK {
+		t.Errorf("recorded: %+v", f)
+	}
+}
+
+// backupIdentity makes an age identity for the sandbox's backups and
+// writes it to a file there.
+func backupIdentity(t *testing.T, s *sandbox) (*age.X25519Identity, string) {
+	t.Helper()
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	idFile := filepath.Join(s.dir, "backup.key")
+	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return id, idFile
 }

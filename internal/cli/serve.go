@@ -118,11 +118,22 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	started := db.Now()
 	backupAt, backupScheduled, _ := cfg.BackupDaily()
+	keepD, keepW, keepM, _ := cfg.BackupRetention()
+	backupShown := backup.Settings{Targets: cfg.BackupTargetList(), SecondSite: cfg.BackupSecondSite,
+		Retention: backup.Retention{Daily: keepD, Weekly: keepW, Monthly: keepM}}
+	restoreTestJob := "" // the worker runs it only when backups are scheduled
+	if backupScheduled {
+		backupShown.At = cfg.BackupAt
+		if cfg.Worker {
+			restoreTestJob = jobs.KindRestoreTest
+		}
+	}
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
 		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(), TerminationBackups: termBackups,
+		Backups: backupShown, RestoreTestJob: restoreTestJob,
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},

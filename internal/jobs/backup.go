@@ -145,21 +145,28 @@ func RestoreTestHandler(s BackupSettings) Handler {
 	return func(ctx context.Context, db *store.DB, j store.Job) error {
 		actor := audit.System(KindRestoreTest)
 		actor.RequestID = "job-" + j.ID
-		start := db.Now()
-		res, where, err := restoreTest(ctx, db, s, start)
-		run := store.BackupRun{Kind: store.RunRestoreTest, BackupID: res.BackupID, Location: where,
-			StartedAt: start, FinishedAt: db.Now(), OK: err == nil, Detail: res.String()}
-		if err != nil {
-			run.Detail = err.Error()
-		}
-		if _, rerr := db.RecordBackupRun(ctx, actor, run); rerr != nil {
-			return errors.Join(err, rerr)
-		}
-		if err != nil {
-			return errors.Join(err, alert(ctx, db, actor, s.AlertTo, store.RunRestoreTest, res.BackupID, err))
-		}
-		return nil
+		return RunRestoreTest(ctx, db, s, actor)
 	}
+}
+
+// RunRestoreTest runs the restore test now, records its result by actor
+// (backup_runs and the platform log) and alerts the operators when it
+// fails: the job, and `kluis backup --restore-test` (SEC-5).
+func RunRestoreTest(ctx context.Context, db *store.DB, s BackupSettings, actor audit.Actor) error {
+	start := db.Now()
+	res, where, err := restoreTest(ctx, db, s, start)
+	run := store.BackupRun{Kind: store.RunRestoreTest, BackupID: res.BackupID, Location: where,
+		StartedAt: start, FinishedAt: db.Now(), OK: err == nil, Detail: res.String()}
+	if err != nil {
+		run.Detail = err.Error()
+	}
+	if _, rerr := db.RecordBackupRun(ctx, actor, run); rerr != nil {
+		return errors.Join(err, rerr)
+	}
+	if err != nil {
+		return errors.Join(err, alert(ctx, db, actor, s.AlertTo, store.RunRestoreTest, res.BackupID, err))
+	}
+	return nil
 }
 
 func restoreTest(ctx context.Context, db *store.DB, s BackupSettings, now time.Time) (backup.TestResult, string, error) {

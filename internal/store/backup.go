@@ -286,3 +286,62 @@ func EmptyScratch(ctx context.Context, url string) error {
 	}
 	return nil
 }
+
+// BackupFacts is what the platform can show of its backups and restore
+// tests (SEC-4, SEC-5): the latest of each kind, the latest that passed,
+// and the recent runs. Nothing in it is personal data.
+type BackupFacts struct {
+	LastBackup, LastGoodBackup BackupRun
+	LastTest, LastGoodTest     BackupRun
+	// Recent are the latest runs of both kinds, newest first.
+	Recent []BackupRun
+}
+
+// BackupFacts reads the backup facts, with at most recent runs listed.
+// Zero runs where there is none.
+func (db *DB) BackupFacts(ctx context.Context, recent int) (BackupFacts, error) {
+	var f BackupFacts
+	var err error
+	if f.LastBackup, f.LastGoodBackup, err = db.LatestBackupRuns(ctx, RunBackup); err != nil {
+		return f, err
+	}
+	if f.LastTest, f.LastGoodTest, err = db.LatestBackupRuns(ctx, RunRestoreTest); err != nil {
+		return f, err
+	}
+	f.Recent, err = db.BackupRuns(ctx, recent)
+	return f, err
+}
+
+// RequestRestoreTest queues the restore test job (of kind, the job
+// runner's name for it) to run now, on an operator's request, with its
+// platform audit event "platform.restore_test_requested" in the same
+// transaction (SEC-5). queued is false when a requested test is already
+// waiting: one request per minute is one test.
+func (db *DB) RequestRestoreTest(ctx context.Context, actor audit.Actor, kind string) (queued bool, err error) {
+	realm, err := db.OperatorRealm(ctx, actor)
+	if err != nil {
+		return false, fmt.Errorf("request a restore test: %w", err)
+	}
+	now := db.now()
+	id := newID(now)
+	err = db.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`INSERT INTO jobs (id, tenant_id, kind, dedupe_key, payload, status, run_at, max_attempts, created_at)
+			VALUES ($1, NULL, $2, $3, '', 'pending', $4, 1, $4) ON CONFLICT (dedupe_key) DO NOTHING`,
+			id, kind, kind+"/requested/"+now.UTC().Format("2006-01-02T15:04"), micros(now))
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return nil
+		}
+		queued = true
+		// No detail: the job's id means nothing to the controllers who
+		// read the platform log; the run it starts is recorded by itself.
+		return tx.appendAudit(audit.Event{TenantID: realm.ID, Actor: actor, Action: "platform.restore_test_requested",
+			ObjectType: "platform", ObjectID: PlatformAll})
+	})
+	if err != nil {
+		return false, fmt.Errorf("request a restore test: %w", err)
+	}
+	return queued, nil
+}

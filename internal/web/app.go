@@ -17,6 +17,7 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/breached"
 	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/oidc"
@@ -98,6 +99,12 @@ type Options struct {
 	// certificate says that no backup store was configured.
 	TerminationExporter termination.FinalExporter
 	TerminationBackups  termination.KeyBackups
+	// Backups are the backup settings the backup pages show (SEC-4,
+	// SEC-5): locations, schedule, retention; no keys.
+	Backups backup.Settings
+	// RestoreTestJob is the job kind of the restore test when this
+	// process's worker runs it; "" hides "run the restore test now".
+	RestoreTestJob string
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.

@@ -207,6 +207,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// (an empty form is refused field by field, 422).
 		{"GET /{tenant}/admin/organisation", "GET", "/gent/admin/organisation", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/organisation", "GET", "/gent/organisation", "", map[string]int{"*": 404}},
+		// Backups and restore tests (SEC-4, SEC-5): the facts for admins
+		// and the DPO; the operators' page only in their realm.
+		{"GET /{tenant}/admin/backups", "GET", "/gent/admin/backups", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/backups", "GET", "/gent/backups", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/backups", "GET", "/operator/backups", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/backups/restore-test", "POST", "/gent/backups/restore-test", "confirm=1", map[string]int{"*": 404}},
+		// Without a worker that runs the restore test here: 409, nothing queued.
+		{"POST /{tenant}/backups/restore-test", "POST", "/operator/backups/restore-test", "confirm=1", map[string]int{"*": 303, "operator-no-grant": 409}},
 		{"GET /{tenant}/organisation", "GET", "/operator/organisation", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"POST /{tenant}/organisation", "POST", "/gent/organisation", "kind=dpo", map[string]int{"*": 404}},
 		{"POST /{tenant}/organisation", "POST", "/operator/organisation", "kind=dpo", map[string]int{"*": 303, "operator-no-grant": 422}},

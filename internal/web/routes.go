@@ -216,6 +216,12 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/termination/receipt", a.require(account.ManageUsers, a.terminationReceipt))
 	mux.HandleFunc("GET /{tenant}/organisation", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorOrgShow))))
 	mux.HandleFunc("POST /{tenant}/organisation", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorOrgDeclare))))
+	// Backups and restore tests (SEC-4, SEC-5, SEC-6): the operators see
+	// locations, runs and each target's contents; admins and the DPO see
+	// the facts (backups_show.go).
+	mux.HandleFunc("GET /{tenant}/admin/backups", a.require(account.ViewAudit, a.backupsShow))
+	mux.HandleFunc("GET /{tenant}/backups", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBackupsShow))))
+	mux.HandleFunc("POST /{tenant}/backups/restore-test", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorRestoreTestRun))))
 	// The controller's instructions (REG-3) and authorities' requests for
 	// data (REG-5): the controller records and answers instructions and
 	// reads the requests; supplier staff flag instructions and record and

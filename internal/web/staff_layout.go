@@ -85,6 +85,7 @@ var staffSections = []navSection{
 		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit},
 		{"staff.nav.admin.staff", "/admin/operators/staff", account.ViewAudit},
 		{"instr.nav.org", "/admin/organisation", account.ViewAudit},
+		{"backupui.nav", "/admin/backups", account.ViewAudit},
 		{"staff.nav.admin.policy", "/admin/policy", account.ViewSettings},
 		{"keys.nav", "/admin/keys", account.ViewSettings},
 		{"staff.nav.admin.branding", "/admin/branding", account.ViewSettings},

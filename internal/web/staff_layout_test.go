@@ -33,6 +33,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/operators":                  "/gent/admin/operators",
 	"GET /{tenant}/admin/operators/staff":            "/gent/admin/operators/staff",
 	"GET /{tenant}/admin/organisation":               "/gent/admin/organisation",
+	"GET /{tenant}/admin/backups":                    "/gent/admin/backups",
 	"GET /{tenant}/admin/instructions":               "/gent/admin/instructions",
 	"GET /{tenant}/admin/authority-requests":         "/gent/admin/authority-requests",
 	"GET /{tenant}/admin/audit/platform":             "/gent/admin/audit/platform",
