@@ -20,15 +20,9 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 	fs.Var(&to, "to", "a backup target: a directory or s3://… (repeat for several; default KLUIS_BACKUP_TARGETS)")
 	fs.Var(&recips, "recipient", "an age recipient age1… to encrypt to (repeat for several; default KLUIS_BACKUP_RECIPIENTS)")
 	list := fs.Bool("list", false, "list the backups in the first target instead of making one")
-	normal := fs.Bool("normal-priority", false, "run at the normal CPU and I/O priority (default: lowered, so that the server keeps its throughput)")
 	cfg, _, err := load(env, fs, args)
 	if err != nil {
 		return err
-	}
-	if !*normal && !*list {
-		if err := lowerPriority(); err != nil {
-			fmt.Fprintf(env.Stderr, "kluis backup: could not lower the priority (%v); going on at normal priority\n", err)
-		}
 	}
 	if len(to) == 0 {
 		to = cfg.BackupTargetList()

@@ -214,10 +214,9 @@ func (srv *benchServer) load(env *Env, clients int, warm, duration time.Duration
 // a backup is made while serving): one server, the intake load for
 // --duration with nothing else running (the baseline, in the same run),
 // then for --duration again while `kluis backup` runs back to back into a
-// temporary directory, once at normal priority and once at the lowered
-// priority kluis backup takes by default, and prints the rates and the
-// losses. Backing up without a pause is the worst case: a real schedule
-// runs one a day.
+// temporary directory (--backup-to: on another disk), and prints both
+// rates and the loss. Backing up without a pause is the worst case: a
+// real schedule runs one a day.
 func benchIntakeDuringBackup(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "bench intake-during-backup")
 	clients := fs.Int("clients", 8, "concurrent clients")
@@ -256,25 +255,12 @@ func benchIntakeDuringBackup(ctx context.Context, env *Env, args []string) error
 	if err != nil {
 		return err
 	}
-	// Two phases with backups: at normal priority, then as kluis backup
-	// runs by default (lowered), so that both losses come from one run.
-	var normal float64
-	for _, phase := range []struct {
-		name  string
-		extra []string
-	}{{"while backing up at normal priority (--normal-priority)", []string{"--normal-priority"}}, {"while backing up at the default, lowered priority", nil}} {
-		fmt.Fprintln(env.Stdout, phase.name+":")
-		during, err := srv.loadDuringBackups(ctx, env, self, *clients, *duration, append([]string{"--recipient", id.Recipient().String()}, phase.extra...))
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(env.Stdout, "ratio during backup / idle: %.3f (loss %.1f %%)\n", during/idle, 100*(1-during/idle))
-		if normal == 0 {
-			normal = during
-		} else {
-			fmt.Fprintf(env.Stdout, "ratio lowered / normal priority: %.3f\n", during/normal)
-		}
+	fmt.Fprintln(env.Stdout, "while backing up:")
+	during, err := srv.loadDuringBackups(ctx, env, self, *clients, *duration, []string{"--recipient", id.Recipient().String()})
+	if err != nil {
+		return err
 	}
+	fmt.Fprintf(env.Stdout, "ratio during backup / idle: %.3f (loss %.1f %%)\n", during/idle, 100*(1-during/idle))
 	fmt.Fprintf(env.Stdout, "server peak RSS: %s\n", peakRSS(srv.cmd.Process.Pid))
 	return nil
 }
