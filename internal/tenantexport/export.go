@@ -344,27 +344,18 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-func (c *counted) Write(p []byte) (int, error) {
+func (c *counted) Write(p []byte) (int, error) { return push(c, p) }
+
+// WriteString lets encoding/csv write without a conversion.
+func (c *counted) WriteString(s string) (int, error) { return push(c, s) }
+
+// push copies p into the current buffer and hands each full one over.
+func push[T string | []byte](c *counted, p T) (int, error) {
 	n := len(p)
 	for len(p) > 0 {
 		k := min(len(p), cap(c.buf)-len(c.buf))
 		c.buf = append(c.buf, p[:k]...)
 		p = p[k:]
-		if len(c.buf) == cap(c.buf) {
-			c.full <- c.buf
-			c.buf = <-c.free
-		}
-	}
-	return n, nil
-}
-
-// WriteString lets encoding/csv write without a conversion.
-func (c *counted) WriteString(s string) (int, error) {
-	n := len(s)
-	for len(s) > 0 {
-		k := min(len(s), cap(c.buf)-len(c.buf))
-		c.buf = append(c.buf, s[:k]...)
-		s = s[k:]
 		if len(c.buf) == cap(c.buf) {
 			c.full <- c.buf
 			c.buf = <-c.free
