@@ -268,29 +268,31 @@ func benchIntakeDuringBackup(ctx context.Context, env *Env, args []string) error
 // loadDuringBackups runs the intake load for duration while `kluis backup
 // ARGS` runs back to back, and returns the submissions per second.
 func (srv *benchServer) loadDuringBackups(ctx context.Context, env *Env, self string, clients int, duration time.Duration, args []string) (float64, error) {
-	bctx, cancel := context.WithCancel(ctx)
+	// The backup running when the phase ends is let finish, not killed: a
+	// killed one would leave its unencrypted snapshot in the temporary
+	// directory.
+	var stop atomic.Bool
 	var backups []time.Duration
 	var berr error
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		for bctx.Err() == nil {
-			cmd := exec.CommandContext(bctx, self, append([]string{"backup", "--to", filepath.Join(srv.backups, "target")}, args...)...)
+		for !stop.Load() && ctx.Err() == nil {
+			cmd := exec.CommandContext(ctx, self, append([]string{"backup", "--to", filepath.Join(srv.backups, "target")}, args...)...)
 			cmd.Env = append(withoutKluisEnv(os.Environ()), append(srv.env, "TMPDIR="+srv.backups)...)
 			t0 := time.Now()
 			out, err := cmd.CombinedOutput()
-			if bctx.Err() != nil {
-				return
-			}
 			if err != nil {
 				berr = fmt.Errorf("kluis backup: %v: %s", err, strings.TrimSpace(string(out)))
 				return
 			}
-			backups = append(backups, time.Since(t0))
+			if !stop.Load() {
+				backups = append(backups, time.Since(t0))
+			}
 		}
 	}()
 	during, err := srv.load(env, clients, 0, duration)
-	cancel()
+	stop.Store(true)
 	<-done
 	if err != nil {
 		return 0, err
