@@ -20,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"filippo.io/age"
 )
 
 // runBench runs load generators against a real server. `kluis bench
@@ -74,48 +76,77 @@ func benchIntake(ctx context.Context, env *Env, args []string) error {
 // measureIntake measures one server, the program bin, and returns its
 // submissions per second.
 func measureIntake(ctx context.Context, env *Env, bin string, clients int, duration time.Duration, dbURL string) (float64, error) {
+	srv, err := startBenchServer(ctx, env, bin, dbURL)
+	if err != nil {
+		return 0, err
+	}
+	defer srv.stop()
+	fmt.Fprintf(env.Stdout, "server %s (pid %d) on %s; %d clients, %s after a 2 s warm-up\n", srv.base, srv.cmd.Process.Pid, srv.db, clients, duration)
+	rate, err := srv.load(env, clients, 2*time.Second, duration)
+	fmt.Fprintf(env.Stdout, "server peak RSS: %s\n", peakRSS(srv.cmd.Process.Pid))
+	return rate, err
+}
+
+// benchServer is `kluis serve --demo` in a directory of its own.
+type benchServer struct {
+	dir, base, db string
+	cmd           *exec.Cmd
+	env           []string // the server's KLUIS_ settings (a backup of it uses them too)
+	backups       string   // where intake-during-backup writes its backups
+}
+
+func startBenchServer(ctx context.Context, env *Env, bin, dbURL string) (*benchServer, error) {
 	dir, err := os.MkdirTemp("", "kluis-bench-")
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	defer os.RemoveAll(dir)
-	cmd := exec.CommandContext(ctx, bin, "serve", "--demo", "--migrate")
-	cmd.Env = append(withoutKluisEnv(os.Environ()),
-		"KLUIS_DATA_DIR="+filepath.Join(dir, "data"), "KLUIS_KEYS_DIR="+filepath.Join(dir, "keys"),
-		"KLUIS_MASTER_KEY_FILE="+filepath.Join(dir, "master.key"), "KLUIS_LISTEN=127.0.0.1:0",
-		"KLUIS_FORM_RATE_LIMIT=100000000", "KLUIS_LOG_LEVEL=warn", "KLUIS_DATABASE_URL="+dbURL)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return 0, err
-	}
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		return 0, err
-	}
-	defer func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(30 * time.Second):
-			cmd.Process.Kill()
-		}
-	}()
-	base, err := servedURL(stdout)
-	if err != nil {
-		return 0, err
-	}
-	db := "SQLite (synchronous=FULL)"
+	srv := &benchServer{dir: dir, db: "SQLite (synchronous=FULL)"}
 	if strings.HasPrefix(dbURL, "postgres") {
-		db = "PostgreSQL"
+		srv.db = "PostgreSQL"
 	}
-	fmt.Fprintf(env.Stdout, "server %s (pid %d) on %s; %d clients, %s after a 2 s warm-up\n", base, cmd.Process.Pid, db, clients, duration)
+	srv.env = []string{"KLUIS_DATA_DIR=" + filepath.Join(dir, "data"), "KLUIS_KEYS_DIR=" + filepath.Join(dir, "keys"),
+		"KLUIS_MASTER_KEY_FILE=" + filepath.Join(dir, "master.key"), "KLUIS_LISTEN=127.0.0.1:0",
+		"KLUIS_FORM_RATE_LIMIT=100000000", "KLUIS_LOG_LEVEL=warn", "KLUIS_DATABASE_URL=" + dbURL}
+	srv.cmd = exec.CommandContext(ctx, bin, "serve", "--demo", "--migrate")
+	srv.cmd.Env = append(withoutKluisEnv(os.Environ()), srv.env...)
+	stdout, err := srv.cmd.StdoutPipe()
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	srv.cmd.Stderr = io.Discard
+	if err := srv.cmd.Start(); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
+	}
+	if srv.base, err = servedURL(stdout); err != nil {
+		srv.stop()
+		return nil, err
+	}
+	return srv, nil
+}
 
+func (srv *benchServer) stop() {
+	srv.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { srv.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second):
+		srv.cmd.Process.Kill()
+	}
+	os.RemoveAll(srv.dir)
+}
+
+// load posts the demo's question form from clients concurrent clients,
+// warms up for warm, measures for duration, prints the rate and latency
+// percentiles and returns the submissions per second.
+func (srv *benchServer) load(env *Env, clients int, warm, duration time.Duration) (float64, error) {
 	tr := &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2}
+	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	target := base + "/demo/vraag"
+	target := srv.base + "/demo/vraag"
 	var measuring atomic.Bool
 	var failures atomic.Int64
 	lat := make([][]time.Duration, clients)
@@ -149,7 +180,7 @@ func measureIntake(ctx context.Context, env *Env, bin string, clients int, durat
 			}
 		}()
 	}
-	time.Sleep(2 * time.Second)
+	time.Sleep(warm)
 	failures.Store(0)
 	measuring.Store(true)
 	start := time.Now()
@@ -169,16 +200,117 @@ func measureIntake(ctx context.Context, env *Env, bin string, clients int, durat
 		}
 		return all[min(len(all)-1, int(float64(len(all))*p))]
 	}
-	rss := peakRSS(cmd.Process.Pid)
 	fmt.Fprintf(env.Stdout, "submissions: %d in %.1f s = %.0f/s; failures %d\n", len(all), elapsed.Seconds(),
 		float64(len(all))/elapsed.Seconds(), failures.Load())
 	fmt.Fprintf(env.Stdout, "latency: p50 %s, p95 %s, p99 %s, max %s\n", pct(0.50).Round(time.Microsecond*10),
 		pct(0.95).Round(time.Microsecond*10), pct(0.99).Round(time.Microsecond*10), pct(1).Round(time.Microsecond*10))
-	fmt.Fprintf(env.Stdout, "server peak RSS: %s\n", rss)
 	if failures.Load() > 0 {
 		return 0, fmt.Errorf("%d submissions failed", failures.Load())
 	}
 	return float64(len(all)) / elapsed.Seconds(), nil
+}
+
+// benchIntakeDuringBackup measures what a backup costs the intake (END-2:
+// a backup is made while serving): one server, the intake load for
+// --duration with nothing else running (the baseline, in the same run),
+// then for --duration again while `kluis backup` runs back to back into a
+// temporary directory (--backup-to: on another disk), and prints both
+// rates and the loss. Backing up without a pause is the worst case: a
+// real schedule runs one a day.
+func benchIntakeDuringBackup(ctx context.Context, env *Env, args []string) error {
+	fs := flags(env, "bench intake-during-backup")
+	clients := fs.Int("clients", 8, "concurrent clients")
+	duration := fs.Duration("duration", 15*time.Second, "how long to measure each phase (after a 2 s warm-up)")
+	dbURL := fs.String("database-url", "", "database for the server under test (default: SQLite in a temporary directory)")
+	backupTo := fs.String("backup-to", "", "directory for the backups and their temporary files (default: beside the server's data; another disk shows what the disk costs)")
+	if err := fs.Parse(args); err != nil {
+		return usageError{err.Error()}
+	}
+	if *clients < 1 || *clients > 256 || *duration < time.Second {
+		return usageError{"--clients must be 1-256 and --duration at least 1s"}
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	srv, err := startBenchServer(ctx, env, self, *dbURL)
+	if err != nil {
+		return err
+	}
+	defer srv.stop()
+	srv.backups = filepath.Join(srv.dir, "backups")
+	if *backupTo != "" {
+		if srv.backups, err = os.MkdirTemp(*backupTo, "kluis-bench-backups-"); err != nil {
+			return err
+		}
+		defer os.RemoveAll(srv.backups)
+	}
+	fmt.Fprintf(env.Stdout, "server %s (pid %d) on %s; %d clients, %s per phase after a 2 s warm-up\n", srv.base, srv.cmd.Process.Pid, srv.db, *clients, *duration)
+	fmt.Fprintln(env.Stdout, "idle (baseline):")
+	idle, err := srv.load(env, *clients, 2*time.Second, *duration)
+	if err != nil {
+		return fmt.Errorf("baseline: %w", err)
+	}
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "while backing up:")
+	during, err := srv.loadDuringBackups(ctx, env, self, *clients, *duration, []string{"--recipient", id.Recipient().String()})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "ratio during backup / idle: %.3f (loss %.1f %%)\n", during/idle, 100*(1-during/idle))
+	fmt.Fprintf(env.Stdout, "server peak RSS: %s\n", peakRSS(srv.cmd.Process.Pid))
+	return nil
+}
+
+// loadDuringBackups runs the intake load for duration while `kluis backup
+// ARGS` runs back to back, and returns the submissions per second.
+func (srv *benchServer) loadDuringBackups(ctx context.Context, env *Env, self string, clients int, duration time.Duration, args []string) (float64, error) {
+	// The backup running when the phase ends is let finish, not killed: a
+	// killed one would leave its unencrypted snapshot in the temporary
+	// directory.
+	var stop atomic.Bool
+	var backups []time.Duration
+	var berr error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for !stop.Load() && ctx.Err() == nil {
+			cmd := exec.CommandContext(ctx, self, append([]string{"backup", "--to", filepath.Join(srv.backups, "target")}, args...)...)
+			cmd.Env = append(withoutKluisEnv(os.Environ()), append(srv.env, "TMPDIR="+srv.backups)...)
+			t0 := time.Now()
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				berr = fmt.Errorf("kluis backup: %v: %s", err, strings.TrimSpace(string(out)))
+				return
+			}
+			if !stop.Load() {
+				backups = append(backups, time.Since(t0))
+			}
+		}
+	}()
+	during, err := srv.load(env, clients, 0, duration)
+	stop.Store(true)
+	<-done
+	if err != nil {
+		return 0, err
+	}
+	if berr != nil {
+		return 0, berr
+	}
+	var sum time.Duration
+	for _, d := range backups {
+		sum += d
+	}
+	if len(backups) > 0 {
+		fmt.Fprintf(env.Stdout, "backups completed: %d, %.2f s each on average\n", len(backups), sum.Seconds()/float64(len(backups)))
+	} else {
+		fmt.Fprintln(env.Stdout, "backups completed: none (one was still running)")
+	}
+	os.RemoveAll(filepath.Join(srv.backups, "target"))
+	return during, nil
 }
 
 // benchSubmission is a valid post of the demo question form, each with its

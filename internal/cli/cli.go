@@ -87,8 +87,9 @@ func commands() []command {
 			{"list", tenantData, oidcListCommand},
 			{"remove", tenantData, oidcRemove},
 		}},
-		{name: "bench", summary: "measure the intake of a real server: kluis bench intake", subs: []subcommand{
+		{name: "bench", summary: "measure the intake of a real server: kluis bench intake, kluis bench intake-during-backup", subs: []subcommand{
 			{"intake", supplierOnly, benchIntake},
+			{"intake-during-backup", supplierOnly, benchIntakeDuringBackup},
 		}},
 		{name: "keys", summary: "init the keyring and master key, rotate a tenant's data key", subs: []subcommand{
 			{"init", platform, keysInitCommand},

@@ -13,7 +13,6 @@
 package tenantexport
 
 import (
-	"bufio"
 	"context"
 	"crypto/sha256"
 	"encoding/base64"
@@ -45,6 +44,10 @@ const Format = "kluis-tenant-export/1"
 // stateFile marks a directory as an export in progress (DIR mode): which
 // entities are complete. It holds counts and hashes only.
 const stateFile = "export-state.json"
+
+// checkpointBytes is how much an export writes between two checkpoints of
+// a directory export at most, unless an entity alone is larger.
+const checkpointBytes = 64 << 20
 
 // ErrExists: the destination exists and is not an unfinished export of
 // this tenant; nothing was written.
@@ -225,6 +228,7 @@ func write(ctx context.Context, db *store.DB, t tenant.Tenant, run *store.Tenant
 	m := Manifest{Format: Format, Tenant: t.ID, Slug: t.Slug, ExportedAt: now().UTC().Truncate(time.Second),
 		Encrypted: len(opts.Recipients) > 0}
 	ds, isDir := sk.(*dirSink)
+	var unsaved int64 // bytes written since the last checkpoint
 	for _, e := range store.TenantEntities {
 		if slices.Contains(st.Done, e.Name) {
 			continue
@@ -235,13 +239,21 @@ func write(ctx context.Context, db *store.DB, t tenant.Tenant, run *store.Tenant
 		}
 		st.Files = append(st.Files, files...)
 		st.Done = append(st.Done, e.Name)
-		if isDir {
+		for _, f := range files {
+			unsaved += f.Bytes
+		}
+		// A checkpoint (sync, then the state names the entities done) costs
+		// a syncfs of the whole file system, tens of them an export: the
+		// small entities are checkpointed together, once enough is written
+		// that redoing it after a crash would cost more than the sync.
+		if isDir && (unsaved >= checkpointBytes || opts.AfterEntity != nil) {
 			if err := ds.durable(); err != nil {
 				return Manifest{}, err
 			}
 			if err := saveState(to, st); err != nil {
 				return Manifest{}, err
 			}
+			unsaved = 0
 		}
 		if opts.AfterEntity != nil {
 			if err := opts.AfterEntity(e.Name); err != nil {
@@ -319,23 +331,43 @@ func saveState(dir string, st state) error {
 	return os.Rename(tmp, filepath.Join(dir, stateFile))
 }
 
-// counted hashes and counts what goes through it.
+// counted hashes and counts what goes through it. An entity's JSON Lines
+// and CSV stream through it in buffers handed to a goroutine of its own,
+// which hashes and writes them: the write(2) calls (page cache, writeback
+// throttling) and SHA-256 overlap with reading, opening and encoding the
+// next rows instead of stopping them. A file (writeWhole) is written at
+// once, its hash wanted right away.
 type counted struct {
-	w     io.WriteCloser
-	h     hash.Hash
-	n     int64
-	rows  int64
-	path  string
-	bufio *bufio.Writer
+	w    io.WriteCloser
+	h    hash.Hash
+	n    int64
+	rows int64
+	path string
+	buf  []byte
+	full chan []byte // buffers to write, in order
+	free chan []byte // written buffers, for reuse
+	done chan struct{}
+	err  error // the first write error; read after done
 }
 
+const countedBuf = 256 << 10
+
 func newCounted(w io.WriteCloser, path string) *counted {
-	c := &counted{w: w, h: sha256.New(), path: path}
-	c.bufio = bufio.NewWriterSize(writerFunc(func(p []byte) (int, error) {
-		c.h.Write(p)
-		c.n += int64(len(p))
-		return c.w.Write(p)
-	}), 64<<10)
+	c := &counted{w: w, h: sha256.New(), path: path, buf: make([]byte, 0, countedBuf),
+		full: make(chan []byte, 2), free: make(chan []byte, 3), done: make(chan struct{})}
+	c.free <- make([]byte, 0, countedBuf)
+	c.free <- make([]byte, 0, countedBuf)
+	go func() {
+		defer close(c.done)
+		for b := range c.full {
+			if c.err == nil {
+				c.h.Write(b)
+				c.n += int64(len(b))
+				_, c.err = c.w.Write(b)
+			}
+			c.free <- b[:0]
+		}
+	}()
 	return c
 }
 
@@ -343,12 +375,42 @@ type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
 
-func (c *counted) Write(p []byte) (int, error) { return c.bufio.Write(p) }
+func (c *counted) Write(p []byte) (int, error) { return push(c, p) }
+
+// WriteString lets encoding/csv write without a conversion.
+func (c *counted) WriteString(s string) (int, error) { return push(c, s) }
+
+// push copies p into the current buffer and hands each full one over.
+func push[T string | []byte](c *counted, p T) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		k := min(len(p), cap(c.buf)-len(c.buf))
+		c.buf = append(c.buf, p[:k]...)
+		p = p[k:]
+		if len(c.buf) == cap(c.buf) {
+			c.full <- c.buf
+			c.buf = <-c.free
+		}
+	}
+	return n, nil
+}
+
+// abort stops the writer of a stream that will not be finished.
+func (c *counted) abort() {
+	close(c.full)
+	<-c.done
+	c.w.Close()
+}
 
 func (c *counted) close(entity string) (FileEntry, error) {
-	if err := c.bufio.Flush(); err != nil {
+	if len(c.buf) > 0 {
+		c.full <- c.buf
+	}
+	close(c.full)
+	<-c.done
+	if c.err != nil {
 		c.w.Close()
-		return FileEntry{}, err
+		return FileEntry{}, c.err
 	}
 	if err := c.w.Close(); err != nil {
 		return FileEntry{}, err
@@ -361,12 +423,16 @@ func writeWhole(sk sink, name, entity string, b []byte) (FileEntry, error) {
 	if err != nil {
 		return FileEntry{}, err
 	}
-	c := newCounted(w, name)
-	if _, err := c.Write(b); err != nil {
+	h := sha256.New()
+	h.Write(b)
+	if _, err := w.Write(b); err != nil {
 		w.Close()
 		return FileEntry{}, err
 	}
-	return c.close(entity)
+	if err := w.Close(); err != nil {
+		return FileEntry{}, err
+	}
+	return FileEntry{Path: name, Entity: entity, Bytes: int64(len(b)), SHA256: hex.EncodeToString(h.Sum(nil))}, nil
 }
 
 // exportEntity writes one entity's JSON Lines, CSV and schema (and its
@@ -391,7 +457,7 @@ func exportEntity(ctx context.Context, db *store.DB, run *store.TenantExportRun,
 	jc := newCounted(jw, "entities/"+e.Name+".jsonl")
 	cw, err := sk.create("csv/" + e.Name + ".csv")
 	if err != nil {
-		jw.Close()
+		jc.abort()
 		return nil, err
 	}
 	cc := newCounted(cw, "csv/"+e.Name+".csv")
@@ -401,6 +467,8 @@ func exportEntity(ctx context.Context, db *store.DB, run *store.TenantExportRun,
 		header[i] = csvHeader(e.Name, c.Name)
 	}
 	if err := cv.Write(header); err != nil {
+		jc.abort()
+		cc.abort()
 		return nil, err
 	}
 	files := FileEntry{Path: "files/", Entity: e.Name}
@@ -452,8 +520,8 @@ func exportEntity(ctx context.Context, db *store.DB, run *store.TenantExportRun,
 			return cv.Write(record)
 		})
 		if err != nil {
-			jw.Close()
-			cw.Close()
+			jc.abort()
+			cc.abort()
 			return nil, err
 		}
 		unreadable += int64(bad)
@@ -464,10 +532,13 @@ func exportEntity(ctx context.Context, db *store.DB, run *store.TenantExportRun,
 	}
 	cv.Flush()
 	if err := cv.Error(); err != nil {
+		jc.abort()
+		cc.abort()
 		return nil, err
 	}
 	jf, err := jc.close(e.Name)
 	if err != nil {
+		cc.abort()
 		return nil, err
 	}
 	jf.Unreadable = unreadable
