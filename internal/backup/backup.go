@@ -188,6 +188,7 @@ func Make(ctx context.Context, o Options) (Manifest, error) {
 		return m, err
 	}
 
+	sweepStale(o.TempDir)
 	tmp, err := os.MkdirTemp(o.TempDir, "kluis-backup-*")
 	if err != nil {
 		return m, fmt.Errorf("backup: %w", err)
@@ -609,4 +610,28 @@ func ReplicateTo(ctx context.Context, from, second objstore.Store) ([]string, er
 		return copied, err
 	}
 	return copied, MirrorKeyring(ctx, from, second)
+}
+
+// staleAfter is how old a scratch directory of a backup, restore or
+// restore test must be to be taken for the leftover of a process that was
+// killed (SIGKILL, out of memory) before its deferred clean-up ran; none
+// runs for hours.
+const staleAfter = 6 * time.Hour
+
+// sweepStale removes such leftovers from dir ("" is os.TempDir): an
+// unencrypted snapshot of the database (its personal values are sealed,
+// but nothing of a backup is to stay in the clear) must not outlive the
+// run that made it.
+func sweepStale(dir string) {
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	for _, pattern := range []string{"kluis-backup-*", "kluis-restore-*"} {
+		found, _ := filepath.Glob(filepath.Join(dir, pattern))
+		for _, p := range found {
+			if fi, err := os.Lstat(p); err == nil && fi.IsDir() && time.Since(fi.ModTime()) > staleAfter {
+				os.RemoveAll(p)
+			}
+		}
+	}
 }

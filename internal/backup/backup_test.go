@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"filippo.io/age"
 	"github.com/kluis/kluis/internal/audit"
@@ -295,6 +296,40 @@ func TestClauseEND2_RestoreRefusesBadBackups(t *testing.T) {
 					}
 				}
 			})
+		}
+	})
+}
+
+// END-2: a snapshot left in the clear by a backup that was killed before
+// its clean-up ran is removed by the next backup; a fresh one, maybe of a
+// run going on now, is left alone.
+func TestClauseEND2_KilledBackupLeavesNoSnapshotBehind(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		f := newFixture(t, env)
+		tmp := t.TempDir()
+		stale := filepath.Join(tmp, "kluis-backup-111", "snapshot")
+		fresh := filepath.Join(tmp, "kluis-backup-222", "snapshot")
+		for _, d := range []string{stale, fresh} {
+			if err := os.MkdirAll(d, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			os.WriteFile(filepath.Join(d, "kluis.db"), []byte("SQLite format 3"), 0o600)
+		}
+		old := time.Now().Add(-7 * time.Hour)
+		os.Chtimes(filepath.Dir(stale), old, old)
+		if _, err := Make(ctx, Options{DB: env.DB, DatabaseURL: env.URL, Keys: env.Keys, Stores: []objstore.Store{f.st},
+			Recipients: []string{f.id.Recipient().String()}, TempDir: tmp}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(filepath.Dir(stale)); !os.IsNotExist(err) {
+			t.Fatalf("the killed backup's snapshot is still there: %v", err)
+		}
+		if _, err := os.Stat(fresh); err != nil {
+			t.Fatalf("a fresh scratch directory was removed: %v", err)
+		}
+		left, _ := filepath.Glob(filepath.Join(tmp, "kluis-backup-*"))
+		if len(left) != 1 {
+			t.Fatalf("scratch directories left: %v", left)
 		}
 	})
 }

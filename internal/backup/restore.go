@@ -152,6 +152,7 @@ func Restore(ctx context.Context, o RestoreOptions) (r Restored, err error) {
 	}
 	r.Manifest = m
 
+	sweepStale(o.TempDir)
 	tmp, err := os.MkdirTemp(o.TempDir, "kluis-restore-*")
 	if err != nil {
 		return r, err

@@ -62,6 +62,7 @@ func RestoreTest(ctx context.Context, o TestOptions) (res TestResult, err error)
 	}
 	m := all[len(all)-1]
 	res.BackupID = m.ID
+	sweepStale(o.TempDir)
 	scratch, err := os.MkdirTemp(o.TempDir, "kluis-restore-test-*")
 	if err != nil {
 		return res, err
