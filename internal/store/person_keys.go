@@ -498,6 +498,12 @@ func (tx *Tx) resealWithTenantKey(tenantID string, id uint64) error {
 	// What hangs off the submissions: files, and the history and staff
 	// replies sealed with the submission's key (sealForSubmission).
 	for _, sid := range subs {
+		// A file whose sealed bytes are in the object store cannot be
+		// re-sealed in this transaction (no network call in it): refused,
+		// so that the person's key is not destroyed under a kept file.
+		if err := tx.refuseObjectFiles(tenantID, sid); err != nil {
+			return err
+		}
 		for _, q := range []struct{ table, cols string }{{"attachments", "name, data"}, {"submission_events", "body, NULL"},
 			{"submission_replies", "body, NULL"}} {
 			rows, err := tx.query(`SELECT id, `+q.cols+` FROM `+q.table+` WHERE tenant_id = $1 AND submission_id = $2`, tenantID, sid)

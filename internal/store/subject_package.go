@@ -150,6 +150,11 @@ func (tx *Tx) attachmentFiles(tenantID string, sub dsr.Submission) ([]dsr.File, 
 	if folder == "" {
 		folder = sub.ID
 	}
+	// A file whose sealed bytes are in the object store is refused rather
+	// than packaged empty (DSR-2): this transaction makes no network call.
+	if err := tx.refuseObjectFiles(tenantID, sub.ID); err != nil {
+		return nil, err
+	}
 	rows, err := tx.query(`SELECT id, field_key, name, data FROM attachments WHERE tenant_id = $1 AND submission_id = $2 ORDER BY created_at, id`,
 		tenantID, sub.ID)
 	if err != nil {

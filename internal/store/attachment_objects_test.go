@@ -1,0 +1,234 @@
+package store_test
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/dsr"
+	"github.com/kluis/kluis/internal/objstore"
+	"github.com/kluis/kluis/internal/objstore/s3test"
+	"github.com/kluis/kluis/internal/register"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/storetest"
+)
+
+const objectThreshold = 1024
+
+// eachObjectStore runs fn on both databases with each kind of shared
+// store: a directory and a real S3 server (versitygw), a fresh prefix each.
+func eachObjectStore(t *testing.T, fn func(t *testing.T, env *storetest.Env, s objstore.Store)) {
+	t.Helper()
+	t.Run("dir", func(t *testing.T) {
+		storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+			s, err := objstore.Dir(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			fn(t, env.WithAttachments(t, s, objectThreshold), s)
+		})
+	})
+	t.Run("s3", func(t *testing.T) {
+		srv := s3test.Start(t)
+		storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+			s := objstore.Sub(srv.Open(t, string(env.Dialect)), "attachments")
+			fn(t, env.WithAttachments(t, s, objectThreshold), s)
+		})
+	})
+}
+
+// bigFile is a file above the threshold with marker all through it.
+func bigFile(marker string) []byte {
+	return bytes.Repeat([]byte("PNG "+marker+" "), 2*objectThreshold/len(marker))
+}
+
+// questionWith submits the contact form about address with one photo.
+func (fx inboxFixture) questionWith(t *testing.T, env *storetest.Env, marker, address string, photo []byte) string {
+	t.Helper()
+	pub := fx.forms["vraag"]
+	return fx.stored(t, env, store.NewFormSubmission{FormKey: "vraag", FormVersion: pub.Version, RegisterVersion: pub.RegisterVersion,
+		Answers: []byte(`{"name":{"value":"Naam ` + marker + `"},"topic":{"value":"street"}}`), Subject: address, Contact: address, Lang: "nl",
+		Idempotency: "tok-" + marker, Receipt: "rc-" + marker,
+		Attachments: []store.NewAttachment{{FieldKey: "photo", Name: marker + ".png", ContentType: "image/png",
+			Data: photo, Scanner: "clamd test", ScannedAt: env.Clock.Now()}}})
+}
+
+func objectKeys(t *testing.T, s objstore.Store) []string {
+	t.Helper()
+	objs, err := s.List(ctx, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for _, o := range objs {
+		keys = append(keys, o.Key)
+	}
+	return keys
+}
+
+// attachmentRow is what the database holds of a submission's one file.
+func attachmentRow(t *testing.T, env *storetest.Env, submissionID string) (id string, data []byte, blobKey *string) {
+	t.Helper()
+	if err := env.Raw(t).QueryRow(`SELECT id, data, blob_key FROM attachments WHERE submission_id = $1`, submissionID).
+		Scan(&id, &data, &blobKey); err != nil {
+		t.Fatal(err)
+	}
+	return id, data, blobKey
+}
+
+// sweepNow sweeps every orphan object, however young.
+func sweepNow(t *testing.T, env *storetest.Env) int {
+	t.Helper()
+	n, err := env.DB.SweepAttachmentObjects(ctx, time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// TestClauseSEC2_LargeAttachmentSealedInObjectStore: with a shared store,
+// a file above the threshold is sealed as before but its sealed bytes are
+// in the store under a key of ids only, with no plaintext there and none
+// left in the row; it opens through the inbox download, audited; a small
+// file stays in the database. An object no row names is swept once older
+// than the grace period, not before.
+func TestClauseSEC2_LargeAttachmentSealedInObjectStore(t *testing.T) {
+	eachObjectStore(t, func(t *testing.T, env *storetest.Env, s objstore.Store) {
+		fx := newInboxFixture(t, env, "gent")
+		big := bigFile("MARKER-BIG-7c2")
+		large := fx.questionWith(t, env, "MARKER-BIG-7c2", "groot@example.be", big)
+		small := fx.questionWith(t, env, "MARKER-SMALL-7c2", "klein@example.be", []byte("PNG MARKER-SMALL-7c2"))
+
+		id, data, blobKey := attachmentRow(t, env, large)
+		if blobKey == nil || *blobKey != fx.tn.ID+"/"+id || len(data) != 0 {
+			t.Fatalf("large file row: blob_key %v, %d bytes in data", blobKey, len(data))
+		}
+		if keys := objectKeys(t, s); len(keys) != 1 || keys[0] != *blobKey {
+			t.Fatalf("objects: %v", keys)
+		}
+		r, err := s.Get(ctx, *blobKey)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sealed, _ := io.ReadAll(r)
+		r.Close()
+		if len(sealed) <= len(big) || bytes.Contains(sealed, []byte("MARKER")) {
+			t.Fatalf("object is not the sealed file (%d bytes, plaintext %v)", len(sealed), bytes.Contains(sealed, []byte("MARKER")))
+		}
+		sid, sdata, sblob := attachmentRow(t, env, small)
+		if sblob != nil || len(sdata) == 0 || bytes.Contains(sdata, []byte("MARKER")) {
+			t.Fatalf("small file row: blob_key %v, %d bytes", sblob, len(sdata))
+		}
+
+		viewer := store.UserViewer(fx.other.ID)
+		att, err := env.DB.OpenAttachment(ctx, fx.otherAct, fx.tn.ID, viewer, large, id, "handling")
+		if err != nil || !bytes.Equal(att.Data, big) || att.Name != "MARKER-BIG-7c2.png" {
+			t.Fatalf("open large: %v (%d bytes)", err, len(att.Data))
+		}
+		if ev := lastEvent(t, env, fx.tn.ID); ev.Action != "attachment.read" || ev.ObjectID != id || ev.Outcome == audit.OutcomeFailure {
+			t.Fatalf("large read event: %+v", ev)
+		}
+		if att, err := env.DB.OpenAttachment(ctx, fx.otherAct, fx.tn.ID, viewer, small, sid, "handling"); err != nil ||
+			string(att.Data) != "PNG MARKER-SMALL-7c2" {
+			t.Fatalf("open small: %v", err)
+		}
+		// Without a grant: refused and recorded, the object never opened.
+		if _, err := env.DB.OpenAttachment(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), large, id, "handling"); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("open without a grant: %v", err)
+		}
+
+		// An object whose intake never committed: kept while young,
+		// swept once older than the grace period.
+		if err := s.Put(ctx, fx.tn.ID+"/orphan", strings.NewReader("sealed"), 6); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := env.DB.SweepAttachmentObjects(ctx, time.Now().Add(-store.AttachmentObjectGrace)); err != nil || n != 0 {
+			t.Fatalf("young orphan swept: %d %v", n, err)
+		}
+		if n := sweepNow(t, env); n != 1 {
+			t.Fatalf("swept %d, want the orphan only", n)
+		}
+		if keys := objectKeys(t, s); len(keys) != 1 || keys[0] != *blobKey {
+			t.Fatalf("objects after the sweep: %v", keys)
+		}
+	})
+}
+
+// TestClauseSEC1_ExpiredAttachmentLeavesTheObjectStore: retention deletes
+// a large file's row when its category's period ends; the sweep then
+// deletes its object, and the younger file's stays.
+func TestClauseSEC1_ExpiredAttachmentLeavesTheObjectStore(t *testing.T) {
+	eachObjectStore(t, func(t *testing.T, env *storetest.Env, s objstore.Store) {
+		fx := retentionFixture(t, env, "gent", register.ExpiryAnonymise)
+		old := fx.questionWith(t, env, "MARKER-OLD-7c2", "oud@example.be", bigFile("MARKER-OLD-7c2"))
+		env.Clock.Advance(5 * day)
+		young := fx.questionWith(t, env, "MARKER-NEW-7c2", "nieuw@example.be", bigFile("MARKER-NEW-7c2"))
+		_, _, youngKey := attachmentRow(t, env, young)
+		if keys := objectKeys(t, s); len(keys) != 2 {
+			t.Fatalf("objects: %v", keys)
+		}
+		env.Clock.Advance(5 * day)
+		rep := runRetention(t, env, fx.tn.ID, store.RetentionOptions{})
+		if countOf(rep, "attachments", "delete") != 1 || attachmentCount(t, env, old) != 0 {
+			t.Fatalf("retention: %+v", rep.Counts)
+		}
+		if n := sweepNow(t, env); n != 1 {
+			t.Fatalf("swept %d objects, want 1", n)
+		}
+		if keys := objectKeys(t, s); len(keys) != 1 || keys[0] != *youngKey {
+			t.Fatalf("objects after retention and sweep: %v", keys)
+		}
+	})
+}
+
+// TestClauseDSR1_ErasedAttachmentLeavesTheObjectStore: an executed
+// erasure deletes the person's submission with its large file; the sweep
+// then deletes the object.
+func TestClauseDSR1_ErasedAttachmentLeavesTheObjectStore(t *testing.T) {
+	eachObjectStore(t, func(t *testing.T, env *storetest.Env, s objstore.Store) {
+		fx := newInboxFixture(t, env, "gent")
+		fx.questionWith(t, env, "MARKER-AN-7c2", anAddress, bigFile("MARKER-AN-7c2"))
+		if keys := objectKeys(t, s); len(keys) != 1 {
+			t.Fatalf("objects: %v", keys)
+		}
+		r := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Erasure, anPeeters)
+		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		if n := sweepNow(t, env); n != 1 {
+			t.Fatalf("swept %d objects, want 1", n)
+		}
+		if keys := objectKeys(t, s); len(keys) != 0 {
+			t.Fatalf("objects after erasure and sweep: %v", keys)
+		}
+	})
+}
+
+// TestClauseSEC2_WithoutSharedStorageAttachmentsStayInTheDatabase: without
+// KLUIS_STORAGE a large file is sealed in its row as before, and the sweep
+// does nothing.
+func TestClauseSEC2_WithoutSharedStorageAttachmentsStayInTheDatabase(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fx := newInboxFixture(t, env, "gent")
+		big := bigFile("MARKER-BIG-7c2")
+		id := fx.questionWith(t, env, "MARKER-BIG-7c2", "groot@example.be", big)
+		aid, data, blobKey := attachmentRow(t, env, id)
+		if blobKey != nil || len(data) <= len(big) || bytes.Contains(data, []byte("MARKER")) {
+			t.Fatalf("row: blob_key %v, %d bytes", blobKey, len(data))
+		}
+		att, err := env.DB.OpenAttachment(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), id, aid, "handling")
+		if err != nil || !bytes.Equal(att.Data, big) {
+			t.Fatalf("open: %v", err)
+		}
+		if n := sweepNow(t, env); n != 0 {
+			t.Fatalf("swept %d without a store", n)
+		}
+	})
+}
