@@ -232,3 +232,74 @@ func TestClauseSEC2_WithoutSharedStorageAttachmentsStayInTheDatabase(t *testing.
 		}
 	})
 }
+
+// TestClauseEND3_TenantExportHoldsFilesFromTheObjectStore: the full
+// export reads a large file's sealed bytes from the object store and
+// hands over the file as uploaded, beside the small one from the
+// database; where the instance kept it (blob_key) is not exported.
+func TestClauseEND3_TenantExportHoldsFilesFromTheObjectStore(t *testing.T) {
+	eachObjectStore(t, func(t *testing.T, env *storetest.Env, s objstore.Store) {
+		fx := newInboxFixture(t, env, "gent")
+		big := bigFile("MARKER-BIG-7c2")
+		large := fx.questionWith(t, env, "MARKER-BIG-7c2", "groot@example.be", big)
+		fx.questionWith(t, env, "MARKER-SMALL-7c2", "klein@example.be", []byte("PNG MARKER-SMALL-7c2"))
+		largeID, _, _ := attachmentRow(t, env, large)
+
+		var e store.TenantEntity
+		for _, x := range store.TenantEntities {
+			if x.Name == "attachments" {
+				e = x
+			}
+		}
+		cols, err := env.DB.TenantEntityColumns(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cols {
+			if c.Name == "blob_key" {
+				t.Fatal("blob_key is exported")
+			}
+		}
+		run, err := env.DB.StartTenantExport(ctx, clerk("admin"), fx.tn.ID, "end of contract")
+		if err != nil {
+			t.Fatal(err)
+		}
+		files := map[string][]byte{}
+		if _, _, err := env.DB.ReadTenantEntity(ctx, run, e, cols, nil, 100, func(r store.Row) error {
+			if _, ok := r["blob_key"]; ok {
+				t.Error("blob_key in an exported row")
+			}
+			data, _ := r["data"].([]byte)
+			files[r["id"].(string)] = data
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if len(files) != 2 || !bytes.Equal(files[largeID], big) {
+			t.Fatalf("exported files: %d, large file %d bytes", len(files), len(files[largeID]))
+		}
+		for id, data := range files {
+			if id != largeID && string(data) != "PNG MARKER-SMALL-7c2" {
+				t.Fatalf("small file: %q", data)
+			}
+		}
+	})
+}
+
+// TestClauseDSR2_PackageRefusesAFileItCannotRead: a subject package that
+// would hold a large file from the object store is refused with
+// ErrAttachmentInObjectStore rather than built with an empty file.
+func TestClauseDSR2_PackageRefusesAFileItCannotRead(t *testing.T) {
+	eachObjectStore(t, func(t *testing.T, env *storetest.Env, s objstore.Store) {
+		fx := newInboxFixture(t, env, "gent")
+		fx.questionWith(t, env, "MARKER-AN-7c2", anAddress, bigFile("MARKER-AN-7c2"))
+		r := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Access, anPeeters)
+		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
+			t.Fatal(err)
+		}
+		err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID)
+		if !errors.Is(err, store.ErrAttachmentInObjectStore) {
+			t.Fatalf("package with a file in the object store: %v", err)
+		}
+	})
+}
