@@ -31,9 +31,17 @@ import (
 //     DSR-1); until the sweep runs an orphan object is ciphertext whose row,
 //     and so its name and purpose, is gone.
 //   - a read fetches the object before its transaction and checks in the
-//     transaction that the row still names it.
+//     transaction that the row still names it (inbox download); the full
+//     export reads outside any write transaction; a transaction that finds
+//     the objects it needs only as it goes (subject package, re-seal of a
+//     kept file on erasure) names them and is rolled back, they are
+//     fetched, and it runs again (withObjects).
+//   - a kept file re-sealed with the tenant key on erasure moves into its
+//     row (writing a new object would be a network call in the
+//     transaction); the old object is swept.
 //
-// Paths not yet able to read an object fail closed with
+// A path that meets an object it cannot read (no store configured, or a
+// transaction run without withObjects) fails closed with
 // ErrAttachmentInObjectStore rather than hand over an empty file.
 
 // ErrAttachmentInObjectStore: an attachment's sealed bytes are in the
@@ -122,13 +130,13 @@ func (db *DB) SweepAttachmentObjects(ctx context.Context, before time.Time) (int
 		if !o.Modified.Before(before) {
 			continue
 		}
-		tenantID, id, ok := strings.Cut(o.Key, "/")
+		tenantID, _, ok := strings.Cut(o.Key, "/")
 		if !ok {
 			continue // not ours
 		}
 		var rows int
-		if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM attachments WHERE tenant_id = $1 AND id = $2 AND blob_key = $3`,
-			tenantID, id, o.Key).Scan(&rows); err != nil {
+		if err := db.sql.QueryRowContext(ctx, `SELECT count(*) FROM attachments WHERE tenant_id = $1 AND blob_key = $2`,
+			tenantID, o.Key).Scan(&rows); err != nil {
 			return n, fmt.Errorf("sweep attachment objects: %w", err)
 		}
 		if rows > 0 {
@@ -142,18 +150,75 @@ func (db *DB) SweepAttachmentObjects(ctx context.Context, before time.Time) (int
 	return n, nil
 }
 
-// refuseObjectFiles fails with ErrAttachmentInObjectStore when a file of
-// the submission has its sealed bytes in the object store: for paths that
-// run inside a transaction, where no network call is made, and cannot yet
-// read such a file (subject package, re-seal on erasure).
-func (tx *Tx) refuseObjectFiles(tenantID, submissionID string) error {
-	var n int
-	if err := tx.queryRow(`SELECT count(*) FROM attachments WHERE tenant_id = $1 AND submission_id = $2 AND blob_key IS NOT NULL`,
-		tenantID, submissionID).Scan(&n); err != nil {
-		return err
+// objectCache holds the sealed bytes of attachment objects fetched before
+// a transaction that needs them (subject package, re-seal on erasure): the
+// transaction makes no network call, it names what it lacks and fails with
+// errNeedObjects; db.withObjects fetches those and runs it again.
+type objectCache struct {
+	got     map[string][]byte
+	missing map[string]bool
+}
+
+// errNeedObjects: the transaction needs objects not fetched yet; it is
+// rolled back and run again once they are.
+var errNeedObjects = errors.New("attachment objects are needed")
+
+// objectAttempts bounds the runs of one withObjects: each run fetches
+// every object a step of it found missing.
+const objectAttempts = 16
+
+// withObjects runs step — one db.write whose function calls
+// tx.withObjects(c, …) — until it no longer lacks objects. Without an
+// object store no row names one, and step runs once.
+func (db *DB) withObjects(ctx context.Context, step func(c *objectCache) error) error {
+	c := &objectCache{got: map[string][]byte{}, missing: map[string]bool{}}
+	for attempt := 1; ; attempt++ {
+		err := step(c)
+		if !errors.Is(err, errNeedObjects) {
+			return err
+		}
+		if attempt == objectAttempts {
+			return fmt.Errorf("%w: still missing after %d attempts", ErrAttachmentInObjectStore, attempt)
+		}
+		for k := range c.missing {
+			b, err := db.attachmentObject(ctx, k)
+			if err != nil {
+				return err
+			}
+			c.got[k] = b
+		}
+		clear(c.missing)
 	}
-	if n > 0 {
-		return fmt.Errorf("submission %s: %w", submissionID, ErrAttachmentInObjectStore)
+}
+
+// withObjects makes c's objects readable by tx.object while fn runs; the
+// requests batched into one transaction run one after the other, so the
+// field is the running request's.
+func (tx *Tx) withObjects(c *objectCache, fn func() error) error {
+	tx.objects = c
+	defer func() { tx.objects = nil }()
+	return fn()
+}
+
+// object returns the sealed bytes under key fetched before the
+// transaction; when they were not, it notes key as missing and returns
+// nil: the caller goes on collecting and then ends with tx.lacksObjects.
+func (tx *Tx) object(key string) ([]byte, error) {
+	c := tx.objects
+	if c == nil {
+		return nil, ErrAttachmentInObjectStore
+	}
+	if b, ok := c.got[key]; ok {
+		return b, nil
+	}
+	c.missing[key] = true
+	return nil, nil
+}
+
+// lacksObjects is errNeedObjects when tx.object noted a missing object.
+func (tx *Tx) lacksObjects() error {
+	if tx.objects != nil && len(tx.objects.missing) > 0 {
+		return errNeedObjects
 	}
 	return nil
 }

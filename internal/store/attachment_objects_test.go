@@ -286,20 +286,59 @@ func TestClauseEND3_TenantExportHoldsFilesFromTheObjectStore(t *testing.T) {
 	})
 }
 
-// TestClauseDSR2_PackageRefusesAFileItCannotRead: a subject package that
-// would hold a large file from the object store is refused with
-// ErrAttachmentInObjectStore rather than built with an empty file.
-func TestClauseDSR2_PackageRefusesAFileItCannotRead(t *testing.T) {
+// TestClauseDSR1_PackageHoldsFilesFromTheObjectStore: an access package
+// holds a large file from the object store as uploaded, fetched before
+// the transaction that builds it, beside a small one from the database.
+func TestClauseDSR1_PackageHoldsFilesFromTheObjectStore(t *testing.T) {
 	eachObjectStore(t, func(t *testing.T, env *storetest.Env, s objstore.Store) {
 		fx := newInboxFixture(t, env, "gent")
-		fx.questionWith(t, env, "MARKER-AN-7c2", anAddress, bigFile("MARKER-AN-7c2"))
-		r := fileRequest(t, env, fx.tn.ID, dsrClerk, dsr.Access, anPeeters)
-		if err := env.DB.DecideSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID, true, "Identiteit gecontroleerd"); err != nil {
+		big := bigFile("MARKER-AN-7c2")
+		fx.questionWith(t, env, "MARKER-AN-7c2", anAddress, big)
+		fx.questionWith(t, env, "MARKER-AN2-7c2", anAddress, []byte("PNG MARKER-AN2-7c2"))
+		r := citizenAccess(t, env, fx, "nl", true)
+		token := executeWithLink(t, env, fx.tn.ID, r.ID, "nl")
+		b, _, err := env.DB.DownloadSubjectPackage(ctx, fx.tn.ID, token, packageCode(t, env, fx, token, "nl"))
+		if err != nil {
 			t.Fatal(err)
 		}
-		err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID)
-		if !errors.Is(err, store.ErrAttachmentInObjectStore) {
-			t.Fatalf("package with a file in the object store: %v", err)
+		var large, small bool
+		for name, data := range zipEntries(t, b) {
+			large = large || strings.HasSuffix(name, "MARKER-AN-7c2.png") && bytes.Equal(data, big)
+			small = small || strings.HasSuffix(name, "MARKER-AN2-7c2.png") && string(data) == "PNG MARKER-AN2-7c2"
+		}
+		if !large || !small {
+			t.Fatalf("package files: large %v, small %v", large, small)
+		}
+	})
+}
+
+// TestClauseDSR1_KeptFileReSealedOnErasure: with per-person keys, an
+// erasure keeps what the law keeps re-sealed with the tenant key — a
+// large file too, whose sealed bytes come from the object store before
+// the transaction and, re-sealed, move into its row; the old object,
+// sealed with the destroyed key, is swept.
+func TestClauseDSR1_KeptFileReSealedOnErasure(t *testing.T) {
+	eachObjectStore(t, func(t *testing.T, env *storetest.Env, s objstore.Store) {
+		env = env.WithAttachments(t, s, 8) // the fixture's certificate is larger
+		fx, mine, _ := personOnThreeForms(t, env, personKeysOn(t, env))
+		aid, _, blobKey := attachmentRow(t, env, mine[1])
+		if blobKey == nil {
+			t.Fatal("the certificate is not in the object store")
+		}
+		erase(t, env, fx.tn.ID, anPeeters)
+		_, data, blobKey := attachmentRow(t, env, mine[1])
+		if blobKey != nil || len(data) == 0 {
+			t.Fatalf("kept file after erasure: blob_key %v, %d bytes", blobKey, len(data))
+		}
+		att, err := env.DB.OpenAttachment(ctx, fx.actor, fx.tn.ID, store.UserViewer(fx.clerk.ID), mine[1], aid, "handling")
+		if err != nil || string(att.Data) != "%PDF-1.4 mine-toelage" {
+			t.Fatalf("open the kept file: %v", err)
+		}
+		if n := sweepNow(t, env); n != 1 {
+			t.Fatalf("swept %d objects, want the old one", n)
+		}
+		if keys := objectKeys(t, s); len(keys) != 0 {
+			t.Fatalf("objects left: %v", keys)
 		}
 	})
 }

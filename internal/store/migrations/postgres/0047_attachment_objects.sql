@@ -5,3 +5,5 @@
 -- "attachments/" prefix: no personal data in the key), and data is left
 -- empty. NULL: the sealed bytes are in data, as before.
 ALTER TABLE attachments ADD COLUMN blob_key TEXT;
+-- The sweep of objects no row names (attachment.sweep) looks them up here.
+CREATE INDEX attachments_blob_key ON attachments (tenant_id, blob_key) WHERE blob_key IS NOT NULL;
