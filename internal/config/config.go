@@ -75,7 +75,8 @@ type Config struct {
 
 	// Storage is the object store (an absolute directory or
 	// s3://ACCESS@host/bucket/prefix) that several nodes share for export
-	// files; empty: each node keeps them under its data directory.
+	// files and large attachments; empty: each node keeps export files
+	// under its data directory, and attachments stay in the database.
 	Storage string
 	// StorageAttachmentThreshold: with Storage set, an attachment larger
 	// than this many bytes has its sealed bytes in the object store
@@ -265,7 +266,7 @@ func settings() []setting {
 			return nil
 		}})
 	add("security-officer", "KLUIS_SECURITY_OFFICER", "the supplier's security officer's e-mail address, warned about breaches not reported within 18 and 24 hours (default none)", false, func(c *Config) *string { return &c.SecurityOfficer })
-	add("storage", "KLUIS_STORAGE", "object store several nodes share for export files: an absolute directory or s3://ACCESS@host/bucket/prefix?region=…; the S3 secret key comes from KLUIS_S3_SECRET_KEY(_FILE), never the location (default: the data directory)", false, func(c *Config) *string { return &c.Storage })
+	add("storage", "KLUIS_STORAGE", "object store several nodes share for export files and large attachments: an absolute directory or s3://ACCESS@host/bucket/prefix?region=…; the S3 secret key comes from KLUIS_S3_SECRET_KEY(_FILE), never the location (default: the data directory)", false, func(c *Config) *string { return &c.Storage })
 	s = append(s, setting{"storage-attachment-threshold", "KLUIS_STORAGE_ATTACHMENT_THRESHOLD",
 		"with KLUIS_STORAGE set, attachments larger than this many bytes (suffix KiB or MiB allowed) are kept, sealed, in the object store instead of the database (default 1MiB)", false,
 		func(c *Config) string { return strconv.FormatInt(c.StorageAttachmentThreshold, 10) },

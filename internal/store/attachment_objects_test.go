@@ -342,3 +342,52 @@ func TestClauseDSR1_KeptFileReSealedOnErasure(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseSEC2_IntakeLeavesNoObjectItDidNotStore: a form posted twice
+// stores one object; a post refused (the form changed since the page was
+// shown) leaves none behind. A file whose object is gone (a database
+// restored without its bucket) opens as unreadable, recorded, never as an
+// empty file.
+func TestClauseSEC2_IntakeLeavesNoObjectItDidNotStore(t *testing.T) {
+	eachObjectStore(t, func(t *testing.T, env *storetest.Env, s objstore.Store) {
+		fx := newInboxFixture(t, env, "gent")
+		pub := fx.forms["vraag"]
+		in := store.NewFormSubmission{FormKey: "vraag", FormVersion: pub.Version, RegisterVersion: pub.RegisterVersion,
+			Answers: []byte(`{"name":{"value":"Naam"}}`), Subject: "twee@example.be", Idempotency: "tok-twice", Receipt: "rc-twice",
+			Attachments: []store.NewAttachment{{FieldKey: "photo", Name: "foto.png", ContentType: "image/png",
+				Data: bigFile("MARKER-TWICE-7c2"), Scanner: "clamd test", ScannedAt: env.Clock.Now()}}}
+		citizen := audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}
+		if _, created, err := env.DB.SubmitForm(ctx, citizen, fx.tn.ID, in); err != nil || !created {
+			t.Fatalf("first post: %v %v", created, err)
+		}
+		if _, created, err := env.DB.SubmitForm(ctx, citizen, fx.tn.ID, in); err != nil || created {
+			t.Fatalf("second post: %v %v", created, err)
+		}
+		keys := objectKeys(t, s)
+		if len(keys) != 1 {
+			t.Fatalf("objects after a double post: %v", keys)
+		}
+		stale := in
+		stale.FormVersion, stale.Idempotency, stale.Receipt = pub.Version+1, "tok-stale", "rc-stale"
+		if _, _, err := env.DB.SubmitForm(ctx, citizen, fx.tn.ID, stale); !errors.Is(err, store.ErrFormChanged) {
+			t.Fatalf("stale form: %v", err)
+		}
+		if after := objectKeys(t, s); len(after) != 1 || after[0] != keys[0] {
+			t.Fatalf("objects after a refused post: %v", after)
+		}
+
+		if err := s.Delete(ctx, keys[0]); err != nil {
+			t.Fatal(err)
+		}
+		var subID, aid string
+		if err := env.Raw(t).QueryRow(`SELECT submission_id, id FROM attachments WHERE blob_key = $1`, keys[0]).Scan(&subID, &aid); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.OpenAttachment(ctx, fx.otherAct, fx.tn.ID, store.UserViewer(fx.other.ID), subID, aid, "handling"); !errors.Is(err, store.ErrUnreadable) {
+			t.Fatalf("open a file whose object is gone: %v", err)
+		}
+		if ev := lastEvent(t, env, fx.tn.ID); ev.Action != "attachment.read" || ev.Outcome != audit.OutcomeFailure {
+			t.Fatalf("unreadable read recorded as %+v", ev)
+		}
+	})
+}
