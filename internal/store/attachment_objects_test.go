@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -90,6 +91,18 @@ func sweepNow(t *testing.T, env *storetest.Env) int {
 	return n
 }
 
+// sweptTo sweeps every orphan object and checks that it deleted swept
+// objects and left exactly left.
+func sweptTo(t *testing.T, env *storetest.Env, s objstore.Store, swept int, left ...string) {
+	t.Helper()
+	if n := sweepNow(t, env); n != swept {
+		t.Fatalf("swept %d objects, want %d", n, swept)
+	}
+	if keys := objectKeys(t, s); !slices.Equal(keys, left) {
+		t.Fatalf("objects after the sweep: %v, want %v", keys, left)
+	}
+}
+
 // TestClauseSEC2_LargeAttachmentSealedInObjectStore: with a shared store,
 // a file above the threshold is sealed as before but its sealed bytes are
 // in the store under a key of ids only, with no plaintext there and none
@@ -149,12 +162,7 @@ func TestClauseSEC2_LargeAttachmentSealedInObjectStore(t *testing.T) {
 		if n, err := env.DB.SweepAttachmentObjects(ctx, time.Now().Add(-store.AttachmentObjectGrace)); err != nil || n != 0 {
 			t.Fatalf("young orphan swept: %d %v", n, err)
 		}
-		if n := sweepNow(t, env); n != 1 {
-			t.Fatalf("swept %d, want the orphan only", n)
-		}
-		if keys := objectKeys(t, s); len(keys) != 1 || keys[0] != *blobKey {
-			t.Fatalf("objects after the sweep: %v", keys)
-		}
+		sweptTo(t, env, s, 1, *blobKey)
 	})
 }
 
@@ -176,12 +184,7 @@ func TestClauseSEC1_ExpiredAttachmentLeavesTheObjectStore(t *testing.T) {
 		if countOf(rep, "attachments", "delete") != 1 || attachmentCount(t, env, old) != 0 {
 			t.Fatalf("retention: %+v", rep.Counts)
 		}
-		if n := sweepNow(t, env); n != 1 {
-			t.Fatalf("swept %d objects, want 1", n)
-		}
-		if keys := objectKeys(t, s); len(keys) != 1 || keys[0] != *youngKey {
-			t.Fatalf("objects after retention and sweep: %v", keys)
-		}
+		sweptTo(t, env, s, 1, *youngKey)
 	})
 }
 
@@ -202,12 +205,7 @@ func TestClauseDSR1_ErasedAttachmentLeavesTheObjectStore(t *testing.T) {
 		if err := env.DB.ExecuteSubjectRequest(ctx, dsrDPO, fx.tn.ID, r.ID); err != nil {
 			t.Fatal(err)
 		}
-		if n := sweepNow(t, env); n != 1 {
-			t.Fatalf("swept %d objects, want 1", n)
-		}
-		if keys := objectKeys(t, s); len(keys) != 0 {
-			t.Fatalf("objects after erasure and sweep: %v", keys)
-		}
+		sweptTo(t, env, s, 1)
 	})
 }
 
@@ -334,12 +332,7 @@ func TestClauseDSR1_KeptFileReSealedOnErasure(t *testing.T) {
 		if err != nil || string(att.Data) != "%PDF-1.4 mine-toelage" {
 			t.Fatalf("open the kept file: %v", err)
 		}
-		if n := sweepNow(t, env); n != 1 {
-			t.Fatalf("swept %d objects, want the old one", n)
-		}
-		if keys := objectKeys(t, s); len(keys) != 0 {
-			t.Fatalf("objects left: %v", keys)
-		}
+		sweptTo(t, env, s, 1)
 	})
 }
 
