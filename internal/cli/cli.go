@@ -291,7 +291,12 @@ func openStore(ctx context.Context, cfg config.Config, keys *seal.Keyring, creat
 			}
 		}
 	}
-	return store.Open(ctx, cfg.DatabaseURL, store.Options{Keys: keys})
+	attachments, err := attachmentStore(cfg)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, cfg.DatabaseURL, store.Options{Keys: keys, Attachments: attachments,
+		AttachmentThreshold: cfg.StorageAttachmentThreshold})
 }
 
 // openAll opens keys and a database at the current schema.

@@ -75,8 +75,14 @@ type Config struct {
 
 	// Storage is the object store (an absolute directory or
 	// s3://ACCESS@host/bucket/prefix) that several nodes share for export
-	// files; empty: each node keeps them under its data directory.
+	// files and large attachments; empty: each node keeps export files
+	// under its data directory, and attachments stay in the database.
 	Storage string
+	// StorageAttachmentThreshold: with Storage set, an attachment larger
+	// than this many bytes has its sealed bytes in the object store
+	// instead of the database (SEC-2: sealed as before), so that any node
+	// serves it; unused without Storage.
+	StorageAttachmentThreshold int64
 	// BackupSecondSite is the object store backups are replicated to
 	// (SEC-6: a second data centre); empty: none. Its provider must be a
 	// registered sub-processor in the EEA.
@@ -260,7 +266,18 @@ func settings() []setting {
 			return nil
 		}})
 	add("security-officer", "KLUIS_SECURITY_OFFICER", "the supplier's security officer's e-mail address, warned about breaches not reported within 18 and 24 hours (default none)", false, func(c *Config) *string { return &c.SecurityOfficer })
-	add("storage", "KLUIS_STORAGE", "object store several nodes share for export files: an absolute directory or s3://ACCESS@host/bucket/prefix?region=…; the S3 secret key comes from KLUIS_S3_SECRET_KEY(_FILE), never the location (default: the data directory)", false, func(c *Config) *string { return &c.Storage })
+	add("storage", "KLUIS_STORAGE", "object store several nodes share for export files and large attachments: an absolute directory or s3://ACCESS@host/bucket/prefix?region=…; the S3 secret key comes from KLUIS_S3_SECRET_KEY(_FILE), never the location (default: the data directory)", false, func(c *Config) *string { return &c.Storage })
+	s = append(s, setting{"storage-attachment-threshold", "KLUIS_STORAGE_ATTACHMENT_THRESHOLD",
+		"with KLUIS_STORAGE set, attachments larger than this many bytes (suffix KiB or MiB allowed) are kept, sealed, in the object store instead of the database (default 1MiB)", false,
+		func(c *Config) string { return strconv.FormatInt(c.StorageAttachmentThreshold, 10) },
+		func(c *Config, v string) error {
+			n, err := parseSize(v)
+			if err != nil {
+				return fmt.Errorf("storage attachment threshold: %w", err)
+			}
+			c.StorageAttachmentThreshold = n
+			return nil
+		}})
 	add("backup-second-site", "KLUIS_BACKUP_SECOND_SITE", "object store backups are replicated to (SEC-6): an absolute directory or s3://ACCESS@host/bucket/prefix; a registered EEA sub-processor (default none)", false, func(c *Config) *string { return &c.BackupSecondSite })
 	add("backup-targets", "KLUIS_BACKUP_TARGETS", "where backups go: comma-separated directories or s3://… locations (default none)", false, func(c *Config) *string { return &c.BackupTargets })
 	add("backup-recipients", "KLUIS_BACKUP_RECIPIENTS", "age recipients (age1…) backups are encrypted to, comma-separated", false, func(c *Config) *string { return &c.BackupRecipients })
@@ -276,14 +293,15 @@ func settings() []setting {
 // Defaults returns the laptop defaults.
 func Defaults() Config {
 	return Config{
-		DataDir:   "./kluis-data",
-		KeysDir:   "./kluis-keys",
-		Listen:    "127.0.0.1:8080",
-		BodyLimit: 10 << 20,
-		LogLevel:  "info",
-		LogFormat: "text",
-		Node:      "node-1",
-		Worker:    true,
+		DataDir:                    "./kluis-data",
+		KeysDir:                    "./kluis-keys",
+		Listen:                     "127.0.0.1:8080",
+		BodyLimit:                  10 << 20,
+		StorageAttachmentThreshold: 1 << 20,
+		LogLevel:                   "info",
+		LogFormat:                  "text",
+		Node:                       "node-1",
+		Worker:                     true,
 
 		CheckpointEvery: 15 * time.Minute,
 	}
@@ -395,6 +413,9 @@ func (c Config) Validate() error {
 	}
 	if err := CheckStorageLocation("storage", c.Storage); err != nil {
 		errs = append(errs, err.Error())
+	}
+	if c.StorageAttachmentThreshold < 1024 {
+		errs = append(errs, "storage attachment threshold must be at least 1 KiB: smaller files stay in the database")
 	}
 	if err := CheckStorageLocation("backup second site", c.BackupSecondSite); err != nil {
 		errs = append(errs, err.Error())

@@ -145,3 +145,23 @@ func TestWebhookAllowNetworks(t *testing.T) {
 		t.Fatalf("a bad network: %v", err)
 	}
 }
+
+// The attachment threshold of the shared object store (SEC-2): bytes with
+// a KiB/MiB suffix, 1 MiB by default, at least 1 KiB; a bad value is
+// refused by name.
+func TestClauseSEC2_StorageAttachmentThreshold(t *testing.T) {
+	c, err := load(map[string]string{})
+	if err != nil || c.StorageAttachmentThreshold != 1<<20 {
+		t.Fatalf("default: %v %d", err, c.StorageAttachmentThreshold)
+	}
+	c, err = load(map[string]string{"KLUIS_STORAGE": "/srv/kluis/shared", "KLUIS_STORAGE_ATTACHMENT_THRESHOLD": "256KiB"})
+	if err != nil || c.StorageAttachmentThreshold != 256<<10 {
+		t.Fatalf("256KiB: %v %d", err, c.StorageAttachmentThreshold)
+	}
+	for _, bad := range []string{"0", "-5", "ten", "12XB", "512"} {
+		_, err := load(map[string]string{"KLUIS_STORAGE_ATTACHMENT_THRESHOLD": bad})
+		if err == nil || !strings.Contains(err.Error(), "attachment threshold") {
+			t.Errorf("%q: err = %v", bad, err)
+		}
+	}
+}

@@ -43,6 +43,7 @@ var Schedule = []Periodic{
 	{Kind: KindExportSweep, Every: 15 * time.Minute},
 	{Kind: KindWebhookSend, Every: 15 * time.Second},
 	{Kind: KindDraftSweep, Every: 15 * time.Minute},
+	{Kind: KindAttachmentSweep, Every: 15 * time.Minute},
 	{Kind: KindRetention, Every: 24 * time.Hour},
 	{Kind: KindAuditCheckpoint, Every: 15 * time.Minute}, // `kluis serve` puts the configured period in
 	{Kind: KindAuditPrune, Every: 24 * time.Hour},
@@ -82,6 +83,7 @@ func Handlers() map[string]Handler {
 		KindMailSend:        MailHandler(nil, nil),    // no relay: `kluis serve` puts one in (see MailHandler)
 		KindWebhookSend:     WebhookHandler(nil, nil), // no allow-list: `kluis serve` puts its own in (see WebhookHandler)
 		KindDraftSweep:      draftSweep,
+		KindAttachmentSweep: attachmentSweep,
 		KindRetention:       retention,
 		// The key's name comes from the base URL: `kluis serve` puts it in.
 		KindAuditCheckpoint:  CheckpointHandler("kluis.example/audit"),

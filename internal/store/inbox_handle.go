@@ -226,21 +226,34 @@ func (db *DB) OpenAttachment(ctx context.Context, actor audit.Actor, tenantID st
 	}
 	var a Attachment
 	var bad []unreadable
-	err := db.write(ctx, func(tx *Tx) error {
+	// A large file's sealed bytes come from the object store before the
+	// transaction; they are opened only once the grant is checked in it.
+	objKey, objData, err := db.fetchAttachmentObject(ctx, tenantID, submissionID, attachmentID)
+	if err != nil {
+		return Attachment{}, fmt.Errorf("open attachment %s: %w", attachmentID, err)
+	}
+	err = db.write(ctx, func(tx *Tx) error {
 		bad = nil
 		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "attachment.read", ObjectType: "attachment", ObjectID: attachmentID,
 			Purpose: purpose + " (submission " + submissionID + ")"}
 		var index, name, data []byte
-		err := tx.queryRow(`SELECT s.subject_index, a.field_key, a.name, a.content_type, a.size, a.data FROM attachments a
+		var blobKey sql.NullString
+		err := tx.queryRow(`SELECT s.subject_index, a.field_key, a.name, a.content_type, a.size, a.data, a.blob_key FROM attachments a
 			JOIN submissions s ON s.tenant_id = a.tenant_id AND s.id = a.submission_id
 			`+viewer.grantJoin(2)+`
 			WHERE a.tenant_id = $1 AND a.submission_id = $3 AND a.id = $4`, tenantID, viewer.arg(), submissionID, attachmentID).
-			Scan(&index, &a.FieldKey, &name, &a.ContentType, &a.Size, &data)
+			Scan(&index, &a.FieldKey, &name, &a.ContentType, &a.Size, &data, &blobKey)
 		if errors.Is(err, sql.ErrNoRows) {
 			return tx.denied(ev)
 		}
 		if err != nil {
 			return err
+		}
+		if blobKey.Valid {
+			if blobKey.String != objKey {
+				return errors.New("the attachment changed while it was opened; try again")
+			}
+			data = objData
 		}
 		ev.Subject = subjectPseudonym(index)
 		n, err1 := db.keys.Open(tenantID, attachmentAD(tenantID, attachmentID, "name"), name)

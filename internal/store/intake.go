@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -146,8 +147,19 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 		id, field, contentType, scanner string
 		name, data                      []byte
 		size, scannedAt                 int64
+		blobKey                         sql.NullString
 	}
 	files := make([]sealedFile, len(in.Attachments))
+	// A large file's sealed bytes go to the shared object store before the
+	// transaction (attachment_objects.go); they are deleted again unless
+	// the rows naming them commit.
+	var objects []string
+	committed := false
+	defer func() {
+		if !committed && len(objects) > 0 {
+			db.deleteAttachmentObjects(ctx, objects)
+		}
+	}()
 	for i, a := range in.Attachments {
 		fid := newID(now)
 		name, err1 := db.sealWith(key, tenantID, attachmentAD(tenantID, fid, "name"), []byte(a.Name))
@@ -155,7 +167,16 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 		if err := errors.Join(err1, err2); err != nil {
 			return "", false, fmt.Errorf("submit form: %w", err)
 		}
-		files[i] = sealedFile{fid, a.FieldKey, a.ContentType, a.Scanner, name, data, int64(len(a.Data)), micros(a.ScannedAt)}
+		f := sealedFile{fid, a.FieldKey, a.ContentType, a.Scanner, name, data, int64(len(a.Data)), micros(a.ScannedAt), sql.NullString{}}
+		if db.inObjectStore(len(a.Data)) {
+			k := attachmentObjectKey(tenantID, fid)
+			objects = append(objects, k)
+			if err := db.blobs.Put(ctx, k, bytes.NewReader(data), int64(len(data))); err != nil {
+				return "", false, fmt.Errorf("submit form: attachment object: %w", err)
+			}
+			f.data, f.blobKey = []byte{}, sql.NullString{String: k, Valid: true}
+		}
+		files[i] = f
 	}
 	receipt := sha256.Sum256([]byte(in.Receipt))
 	// The reference is derived from the page token with the tenant's keyed
@@ -216,8 +237,8 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 		}
 		for _, f := range files {
 			if _, err := tx.exec(`INSERT INTO attachments (id, tenant_id, submission_id, field_key, name, content_type, size, data,
-				scanned_at, scanner, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-				f.id, tenantID, id, f.field, f.name, f.contentType, f.size, f.data, f.scannedAt, f.scanner, micros(now)); err != nil {
+				scanned_at, scanner, created_at, blob_key) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+				f.id, tenantID, id, f.field, f.name, f.contentType, f.size, f.data, f.scannedAt, f.scanner, micros(now), f.blobKey); err != nil {
 				return err
 			}
 		}
@@ -245,6 +266,7 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 	})
 	switch {
 	case err == nil:
+		committed = true
 		db.remember(tenantID, key)
 		return ref, true, nil
 	case isUniqueViolation(err):

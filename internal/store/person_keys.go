@@ -473,6 +473,7 @@ func (tx *Tx) resealWithTenantKey(tenantID string, id uint64) error {
 	type value struct {
 		table, column, row string
 		sealed             []byte
+		object             bool // a large file's, from the object store
 	}
 	var values []value
 	var subs []string
@@ -488,8 +489,8 @@ func (tx *Tx) resealWithTenantKey(tenantID string, id uint64) error {
 			return err
 		}
 		subs = append(subs, sid)
-		values = append(values, value{"submissions", "data", sid, data}, value{"submissions", "lang", sid, lang},
-			value{"submissions", "contact", sid, contact})
+		values = append(values, value{"submissions", "data", sid, data, false}, value{"submissions", "lang", sid, lang, false},
+			value{"submissions", "contact", sid, contact, false})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
@@ -498,8 +499,8 @@ func (tx *Tx) resealWithTenantKey(tenantID string, id uint64) error {
 	// What hangs off the submissions: files, and the history and staff
 	// replies sealed with the submission's key (sealForSubmission).
 	for _, sid := range subs {
-		for _, q := range []struct{ table, cols string }{{"attachments", "name, data"}, {"submission_events", "body, NULL"},
-			{"submission_replies", "body, NULL"}} {
+		for _, q := range []struct{ table, cols string }{{"attachments", "name, data, blob_key"}, {"submission_events", "body, NULL, NULL"},
+			{"submission_replies", "body, NULL, NULL"}} {
 			rows, err := tx.query(`SELECT id, `+q.cols+` FROM `+q.table+` WHERE tenant_id = $1 AND submission_id = $2`, tenantID, sid)
 			if err != nil {
 				return err
@@ -507,14 +508,23 @@ func (tx *Tx) resealWithTenantKey(tenantID string, id uint64) error {
 			for rows.Next() {
 				var rid string
 				var first, second []byte
-				if err := rows.Scan(&rid, &first, &second); err != nil {
+				var blobKey sql.NullString
+				if err := rows.Scan(&rid, &first, &second, &blobKey); err != nil {
 					rows.Close()
 					return err
 				}
+				if blobKey.Valid {
+					// A large file's sealed bytes, fetched before the
+					// transaction (withObjects); no network call here.
+					if second, err = tx.object(blobKey.String); err != nil {
+						rows.Close()
+						return err
+					}
+				}
 				if q.table == "attachments" {
-					values = append(values, value{q.table, "name", rid, first}, value{q.table, "data", rid, second})
+					values = append(values, value{q.table, "name", rid, first, false}, value{q.table, "data", rid, second, blobKey.Valid})
 				} else {
-					values = append(values, value{q.table, "body", rid, first})
+					values = append(values, value{q.table, "body", rid, first, false})
 				}
 			}
 			rows.Close()
@@ -522,6 +532,9 @@ func (tx *Tx) resealWithTenantKey(tenantID string, id uint64) error {
 				return err
 			}
 		}
+	}
+	if err := tx.lacksObjects(); err != nil {
+		return err
 	}
 	for _, v := range values {
 		if _, ok := seal.PersonKeyIDOf(v.sealed); !ok {
@@ -538,7 +551,14 @@ func (tx *Tx) resealWithTenantKey(tenantID string, id uint64) error {
 			return err
 		}
 		// The column name comes from the fixed list above, never from input.
-		if _, err := tx.exec(`UPDATE `+v.table+` SET `+v.column+` = $1 WHERE tenant_id = $2 AND id = $3`, sealed, tenantID, v.row); err != nil {
+		q := `UPDATE ` + v.table + ` SET ` + v.column + ` = $1 WHERE tenant_id = $2 AND id = $3`
+		if v.object {
+			// The kept file, re-sealed, moves into the database: writing
+			// a new object would be a network call in this transaction.
+			// The old object, named by no row, goes with the next sweep.
+			q = `UPDATE attachments SET data = $1, blob_key = NULL WHERE tenant_id = $2 AND id = $3`
+		}
+		if _, err := tx.exec(q, sealed, tenantID, v.row); err != nil {
 			return err
 		}
 	}

@@ -44,50 +44,56 @@ func (db *DB) retainPersonKeys(ctx context.Context, actor audit.Actor, tenantID 
 		}
 		var n int64
 		var next retentionCounter
-		err := db.writeBulk(ctx, func(tx *Tx) error {
-			n = 0
-			rows, err := tx.query(personKeysDue+` ORDER BY k.id LIMIT `+fmt.Sprint(opts.Chunk), tenantID)
-			if err != nil {
-				return err
-			}
-			var ids []int64
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id); err != nil {
+		// What is re-sealed may be a large file in the object store,
+		// fetched before the transaction (attachment_objects.go).
+		err := db.withObjects(ctx, func(c *objectCache) error {
+			return db.writeBulk(ctx, func(tx *Tx) error {
+				return tx.withObjects(c, func() error {
+					n = 0
+					rows, err := tx.query(personKeysDue+` ORDER BY k.id LIMIT `+fmt.Sprint(opts.Chunk), tenantID)
+					if err != nil {
+						return err
+					}
+					var ids []int64
+					for rows.Next() {
+						var id int64
+						if err := rows.Scan(&id); err != nil {
+							rows.Close()
+							return err
+						}
+						ids = append(ids, id)
+					}
 					rows.Close()
-					return err
-				}
-				ids = append(ids, id)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil || len(ids) == 0 {
-				return err
-			}
-			for _, id := range ids {
-				if err := tx.resealWithTenantKey(tenantID, uint64(id)); err != nil {
-					return err
-				}
-			}
-			marks := make([]string, len(ids))
-			args := []any{micros(now), tenantID}
-			for i, id := range ids {
-				marks[i] = fmt.Sprintf("$%d", i+3)
-				args = append(args, id)
-			}
-			res, err := tx.exec(`UPDATE person_keys SET wrapped = NULL, person_index = NULL, destroyed_at = $1
+					if err := rows.Err(); err != nil || len(ids) == 0 {
+						return err
+					}
+					for _, id := range ids {
+						if err := tx.resealWithTenantKey(tenantID, uint64(id)); err != nil {
+							return err
+						}
+					}
+					marks := make([]string, len(ids))
+					args := []any{micros(now), tenantID}
+					for i, id := range ids {
+						marks[i] = fmt.Sprintf("$%d", i+3)
+						args = append(args, id)
+					}
+					res, err := tx.exec(`UPDATE person_keys SET wrapped = NULL, person_index = NULL, destroyed_at = $1
 				WHERE tenant_id = $2 AND wrapped IS NOT NULL AND id IN (`+strings.Join(marks, ", ")+`)`, args...)
-			if err != nil {
-				return err
-			}
-			if n, _ = res.RowsAffected(); n == 0 {
-				return nil
-			}
-			next = counts.plus(retentionCounter{key: n})
-			if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "retention.person_key", ObjectType: "person_keys",
-				ObjectID: fmt.Sprint(n), Purpose: "person_keys: destroyed after the person's last submission expired"}); err != nil {
-				return err
-			}
-			return tx.saveRunCounts(tenantID, rep.lease(), next, "running", now)
+					if err != nil {
+						return err
+					}
+					if n, _ = res.RowsAffected(); n == 0 {
+						return nil
+					}
+					next = counts.plus(retentionCounter{key: n})
+					if err := tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "retention.person_key", ObjectType: "person_keys",
+						ObjectID: fmt.Sprint(n), Purpose: "person_keys: destroyed after the person's last submission expired"}); err != nil {
+						return err
+					}
+					return tx.saveRunCounts(tenantID, rep.lease(), next, "running", now)
+				})
+			})
 		})
 		if err != nil {
 			return fmt.Errorf("person_keys: %w", err)

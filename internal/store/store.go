@@ -31,6 +31,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // PostgreSQL driver
+	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/seal"
 	_ "modernc.org/sqlite" // SQLite driver, pure Go
 )
@@ -63,6 +64,12 @@ type Options struct {
 	Now func() time.Time
 	// MaxBatch bounds how many write requests share one transaction.
 	MaxBatch int
+	// Attachments, when set, is the object store shared by the nodes
+	// (KLUIS_STORAGE, below its "attachments/" prefix): an attachment
+	// larger than AttachmentThreshold bytes keeps its sealed bytes there
+	// (see attachment_objects.go). nil: every attachment in the database.
+	Attachments         objstore.Store
+	AttachmentThreshold int64
 }
 
 // DB is a handle on the database.
@@ -70,8 +77,11 @@ type DB struct {
 	sql     *sql.DB
 	dialect Dialect
 	keys    *keyring // nil without Options.Keys
-	now     func() time.Time
-	where   string // redacted description for messages
+	// blobs and blobOver: Options.Attachments and AttachmentThreshold.
+	blobs    objstore.Store
+	blobOver int64
+	now      func() time.Time
+	where    string // redacted description for messages
 
 	stmtMu sync.Mutex
 	stmts  map[string]*sql.Stmt
@@ -205,6 +215,7 @@ func Open(ctx context.Context, rawURL string, opts Options) (*DB, error) {
 	}
 	db := &DB{
 		sql: sdb, dialect: dialect, now: opts.Now, where: Redact(rawURL),
+		blobs: opts.Attachments, blobOver: opts.AttachmentThreshold,
 		wq: make(chan *writeReq, 1024), bq: make(chan *writeReq, 16), maxBatch: opts.MaxBatch,
 		stop: make(chan struct{}), stopped: make(chan struct{}),
 	}

@@ -108,6 +108,9 @@ func (tx *Tx) buildPackage(tenantID string, s sealedRequest, ev audit.Event, opt
 		}
 		files = append(files, fs...)
 	}
+	if err := tx.lacksObjects(); err != nil {
+		return "", time.Time{}, err
+	}
 	var overview []byte
 	if opts.Overview != nil {
 		if overview, err = opts.Overview(in); err != nil {
@@ -150,7 +153,10 @@ func (tx *Tx) attachmentFiles(tenantID string, sub dsr.Submission) ([]dsr.File, 
 	if folder == "" {
 		folder = sub.ID
 	}
-	rows, err := tx.query(`SELECT id, field_key, name, data FROM attachments WHERE tenant_id = $1 AND submission_id = $2 ORDER BY created_at, id`,
+	// A large file's sealed bytes come from the object store, fetched
+	// before the transaction (withObjects): this transaction makes no
+	// network call.
+	rows, err := tx.query(`SELECT id, field_key, name, data, blob_key FROM attachments WHERE tenant_id = $1 AND submission_id = $2 ORDER BY created_at, id`,
 		tenantID, sub.ID)
 	if err != nil {
 		return nil, err
@@ -161,8 +167,17 @@ func (tx *Tx) attachmentFiles(tenantID string, sub dsr.Submission) ([]dsr.File, 
 		var id string
 		var f dsr.File
 		var name, data []byte
-		if err := rows.Scan(&id, &f.Field, &name, &data); err != nil {
+		var blobKey sql.NullString
+		if err := rows.Scan(&id, &f.Field, &name, &data, &blobKey); err != nil {
 			return nil, err
+		}
+		if blobKey.Valid {
+			if data, err = tx.object(blobKey.String); err != nil {
+				return nil, err
+			}
+			if data == nil && tx.lacksObjects() != nil {
+				continue // fetched before the next run
+			}
 		}
 		n, err := tx.db.keys.Open(tenantID, attachmentAD(tenantID, id, "name"), name)
 		if err != nil {

@@ -559,57 +559,12 @@ func (db *DB) ExecuteSubjectRequest(ctx context.Context, actor audit.Actor, tena
 // PackageTTL (buildPackage), and a citizen who filed the request is mailed
 // its link.
 func (db *DB) ExecuteSubjectRequestWith(ctx context.Context, actor audit.Actor, tenantID, id string, opts PackageOptions) error {
-	err := db.requestStep(ctx, actor, tenantID, id, "dsr.execute", func(tx *Tx, s sealedRequest, ev audit.Event) error {
-		if s.r.Status != dsr.StatusApproved {
-			return tx.deniedStep(ev)
-		}
-		now := tx.db.now()
-		var outcome []byte
-		switch {
-		case s.r.Kind == dsr.Erasure || (s.r.Kind == dsr.Objection && s.r.ObjectionEffect == EffectErase):
-			// An objection upheld with erasure erases what the objected
-			// purpose collected (art. 17.1(c) GDPR).
-			only, err := tx.formsForPurpose(tenantID, s.r.ObjectionPurpose)
-			if err != nil {
-				return err
-			}
-			o, err := tx.eraseFor(tenantID, actor, s.subjectIndex, s.emailIndex, ev.Subject, only)
-			if err != nil {
-				return err
-			}
-			if err := tx.dropPackagesOf(tenantID, s.subjectIndex, s.emailIndex); err != nil {
-				return err
-			}
-			outcome, _ = json.Marshal(o)
-		case s.r.Kind == dsr.Objection:
-			if err := tx.fixObjectionForms(tenantID, id, s.r.ObjectionPurpose); err != nil {
-				return err
-			}
-		}
-		res, err := tx.exec(`UPDATE subject_requests SET status = 'executed', executed_by = $1, executed_at = $2, updated_at = $2, outcome = $5
-			WHERE tenant_id = $3 AND id = $4 AND status = 'approved'`, actor.ID, micros(now), tenantID, id, string(outcome))
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return ErrConflict
-		}
-		if err := tx.appendAudit(ev); err != nil {
-			return err
-		}
-		if s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability {
-			s.r.Status = dsr.StatusExecuted
-			if len(outcome) > 0 {
-				s.r.Erasure = &ErasureOutcome{}
-				_ = json.Unmarshal(outcome, s.r.Erasure)
-			}
-			return tx.tellCitizenOutcome(tenantID, actor, s, ev)
-		}
-		token, until, err := tx.buildPackage(tenantID, s, ev, opts)
-		if err != nil {
-			return err
-		}
-		return tx.tellCitizen(tenantID, actor, s, ev, opts.LinkBase, token, until)
+	// Large files in the object store are fetched before the transaction
+	// that packages or re-seals them (attachment_objects.go).
+	err := db.withObjects(ctx, func(c *objectCache) error {
+		return db.requestStep(ctx, actor, tenantID, id, "dsr.execute", func(tx *Tx, s sealedRequest, ev audit.Event) error {
+			return tx.withObjects(c, func() error { return tx.executeRequest(tenantID, id, actor, s, ev, opts) })
+		})
 	})
 	if err != nil {
 		return fmt.Errorf("execute subject request %s: %w", id, err)
@@ -620,6 +575,60 @@ func (db *DB) ExecuteSubjectRequestWith(ctx context.Context, actor audit.Actor, 
 		return fmt.Errorf("execute subject request %s: erased, but %w", id, err)
 	}
 	return nil
+}
+
+// executeRequest is the transaction of ExecuteSubjectRequestWith.
+func (tx *Tx) executeRequest(tenantID, id string, actor audit.Actor, s sealedRequest, ev audit.Event, opts PackageOptions) error {
+	if s.r.Status != dsr.StatusApproved {
+		return tx.deniedStep(ev)
+	}
+	now := tx.db.now()
+	var outcome []byte
+	switch {
+	case s.r.Kind == dsr.Erasure || (s.r.Kind == dsr.Objection && s.r.ObjectionEffect == EffectErase):
+		// An objection upheld with erasure erases what the objected
+		// purpose collected (art. 17.1(c) GDPR).
+		only, err := tx.formsForPurpose(tenantID, s.r.ObjectionPurpose)
+		if err != nil {
+			return err
+		}
+		o, err := tx.eraseFor(tenantID, actor, s.subjectIndex, s.emailIndex, ev.Subject, only)
+		if err != nil {
+			return err
+		}
+		if err := tx.dropPackagesOf(tenantID, s.subjectIndex, s.emailIndex); err != nil {
+			return err
+		}
+		outcome, _ = json.Marshal(o)
+	case s.r.Kind == dsr.Objection:
+		if err := tx.fixObjectionForms(tenantID, id, s.r.ObjectionPurpose); err != nil {
+			return err
+		}
+	}
+	res, err := tx.exec(`UPDATE subject_requests SET status = 'executed', executed_by = $1, executed_at = $2, updated_at = $2, outcome = $5
+			WHERE tenant_id = $3 AND id = $4 AND status = 'approved'`, actor.ID, micros(now), tenantID, id, string(outcome))
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return ErrConflict
+	}
+	if err := tx.appendAudit(ev); err != nil {
+		return err
+	}
+	if s.r.Kind != dsr.Access && s.r.Kind != dsr.Portability {
+		s.r.Status = dsr.StatusExecuted
+		if len(outcome) > 0 {
+			s.r.Erasure = &ErasureOutcome{}
+			_ = json.Unmarshal(outcome, s.r.Erasure)
+		}
+		return tx.tellCitizenOutcome(tenantID, actor, s, ev)
+	}
+	token, until, err := tx.buildPackage(tenantID, s, ev, opts)
+	if err != nil {
+		return err
+	}
+	return tx.tellCitizen(tenantID, actor, s, ev, opts.LinkBase, token, until)
 }
 
 // SubjectAccessPackage gathers everything the tenant holds in Kluis on the

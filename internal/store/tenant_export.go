@@ -163,6 +163,7 @@ var TenantEntities = []TenantEntity{
 		Omit:  map[string]string{"person_key_id": "the citizen's own key lives in the exporting instance's keyring; an import makes the person a key in its own"},
 		About: "submissions: the answers (data, JSON), contact address, language, reference, status, dates, retention state; subject_index and contact_index are the citizen's pseudonyms under the exporting instance's key (an import recomputes them)"},
 	{Name: "attachments", Key: []string{"id"}, Sealed: sealedByID("name", "data"), Binary: map[string]bool{"data": true},
+		Omit:  map[string]string{"blob_key": "where the exporting instance keeps a large file's sealed bytes (its object store); the file itself is files/<id>, and an import keeps it in the database"},
 		About: "files of submissions: name, type, size, scan; the file itself as uploaded is files/<id>"},
 	{Name: "submission_events", Key: []string{"id"}, Sealed: sealedByID("body"),
 		About: "a submission's history: status changes with their reason, assignments, internal notes"},
@@ -409,6 +410,9 @@ func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e Tena
 			sel = append(sel, k)
 		}
 	}
+	if e.TableName() == "attachments" {
+		sel = append(sel, "blob_key") // a large file's sealed bytes are in the object store
+	}
 	args := []any{run.tenantID}
 	q := `SELECT ` + strings.Join(sel, ", ") + ` FROM ` + e.TableName() + ` WHERE ` + e.pagedWhere(db.dialect)
 	if after != nil {
@@ -460,6 +464,11 @@ func (db *DB) ReadTenantEntity(ctx context.Context, run *TenantExportRun, e Tena
 		last = make([]any, len(e.Key))
 		for i, k := range e.Key {
 			last[i] = r[k]
+		}
+		if k, ok := r["blob_key"].(string); ok && k != "" {
+			if r["data"], err = db.attachmentObject(ctx, k); err != nil {
+				return nil, 0, fmt.Errorf("read %s: %w", e.Name, err)
+			}
 		}
 		for col, adRow := range e.Sealed {
 			ct, ok := r[col].([]byte)

@@ -22,6 +22,9 @@ type Tx struct {
 	// heads are the audit chain heads this transaction has moved, published
 	// to the writer's cache only when the transaction commits.
 	heads map[string]chainHead
+	// objects are the attachment objects fetched before the transaction
+	// for the request running in it (withObjects); nil otherwise.
+	objects *objectCache
 }
 
 func (tx *Tx) exec(query string, args ...any) (sql.Result, error) {

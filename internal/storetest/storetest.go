@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/seal"
 	"github.com/kluis/kluis/internal/store"
 )
@@ -82,6 +83,22 @@ func (e *Env) Raw(t testing.TB) *sql.DB {
 	}
 	t.Cleanup(func() { db.Close() })
 	return db
+}
+
+// WithAttachments is env with its database opened again, with the same
+// keyring and clock, keeping attachments larger than threshold bytes in
+// the object store s (KLUIS_STORAGE).
+func (e *Env) WithAttachments(t testing.TB, s objstore.Store, threshold int64) *Env {
+	t.Helper()
+	db, err := store.Open(context.Background(), e.URL, store.Options{Keys: e.Keys, Now: e.Clock.Now, Attachments: s,
+		AttachmentThreshold: threshold})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	c := *e
+	c.DB = db
+	return &c
 }
 
 // EachDialect runs fn as subtest "sqlite" and subtest "postgres", each with

@@ -139,8 +139,10 @@ func Build(t tenant.Tenant, term store.Termination, now time.Time) (Certificate,
 	c := Certificate{Format: CertificateFormat, IssuedAt: now.UTC().Truncate(time.Second),
 		Tenant: CertTenant{ID: t.ID, Slug: t.Slug, LegalName: t.LegalName, EnterpriseNumber: t.EnterpriseNumber, Lang: t.DefaultLang},
 		Rows:   map[string]int64{},
-		Files: "attachments are stored as sealed rows of the database (table attachments): " +
-			"they are counted with the rows and unreadable without the keys",
+		Files: "attachments are stored as sealed rows of the database (table attachments), and those above the " +
+			"shared-storage threshold as sealed objects under attachments/<tenant>/ of the shared object store, " +
+			"which the attachment sweep deletes once their rows are gone: they are counted with the rows and " +
+			"unreadable without the keys",
 	}
 	for _, s := range term.Steps {
 		c.Steps = append(c.Steps, CertStep{Step: s.Step, DoneAt: s.DoneAt.UTC(), ActorKind: string(s.ActorKind), ActorID: s.ActorID})
