@@ -39,6 +39,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -83,6 +84,15 @@ type Manifest struct {
 	// Recipients are the age recipients the data is encrypted to.
 	Recipients []string `json:"recipients"`
 	Keys       KeyIDs   `json:"keys"`
+	// Files counts the attachment objects of the shared storage that the
+	// backup holds (listed, with their sizes, in its files object).
+	Files FileCount `json:"files,omitempty"`
+}
+
+// FileCount is how many attachment objects a backup holds, and their bytes.
+type FileCount struct {
+	Objects int   `json:"objects"`
+	Bytes   int64 `json:"bytes"`
 }
 
 // ObjectSum is a stored object's size and SHA-256 (of the encrypted bytes,
@@ -122,6 +132,11 @@ type Options struct {
 	TempDir string
 	// Now is the clock (the backup's id and time); nil is the store's.
 	Now func() time.Time
+	// Files is the shared store of attachments above the threshold
+	// (KLUIS_STORAGE, "attachments/"), nil when there is none: its objects
+	// are not in the database, so the backup copies them to every target
+	// under "files/" and lists them (FilesObject).
+	Files objstore.Store
 }
 
 // ParseRecipients parses age recipients, one per string, with a message
@@ -188,6 +203,17 @@ func Make(ctx context.Context, o Options) (Manifest, error) {
 		return m, err
 	}
 
+	// Attachment objects in the shared storage: copied before the snapshot
+	// and again after it, so that every object a row of the snapshot names
+	// is at the targets (an object is put before its row is written, and
+	// swept only an hour after no row names it).
+	var before []objstore.Object
+	if o.Files != nil {
+		if before, err = copyFiles(ctx, o.Files, o.Stores); err != nil {
+			return m, err
+		}
+	}
+
 	sweepStale(o.TempDir)
 	tmp, err := os.MkdirTemp(o.TempDir, "kluis-backup-*")
 	if err != nil {
@@ -219,6 +245,23 @@ func Make(ctx context.Context, o Options) (Manifest, error) {
 		if err := putFile(ctx, st, sum.Key, enc, sum.Size); err != nil {
 			return m, fmt.Errorf("backup to %s: %w", st.Location(), err)
 		}
+	}
+	if o.Files != nil {
+		after, err := copyFiles(ctx, o.Files, o.Stores)
+		if err != nil {
+			return m, err
+		}
+		list, count := fileList(before, after)
+		m.Files = count
+		fsum := ObjectSum{Key: backupsPrefix + m.ID + "/" + filesName, Size: int64(len(list))}
+		h := sha256.Sum256(list)
+		fsum.SHA256 = hex.EncodeToString(h[:])
+		for _, st := range o.Stores {
+			if err := st.Put(ctx, fsum.Key, bytes.NewReader(list), fsum.Size); err != nil {
+				return m, fmt.Errorf("backup to %s: %w", st.Location(), err)
+			}
+		}
+		m.Objects = append(m.Objects, fsum)
 	}
 	body, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -605,7 +648,12 @@ func readObject(ctx context.Context, st objstore.Store, key string, limit int64)
 // site, each copy verified (objstore.Replicate), then mirrors the keyring
 // objects (SEC-6). Returns the backup objects copied.
 func ReplicateTo(ctx context.Context, from, second objstore.Store) ([]string, error) {
-	copied, err := objstore.Replicate(ctx, from, second, backupsPrefix)
+	copied, err := objstore.Replicate(ctx, from, second, filesPrefix)
+	if err != nil {
+		return copied, err
+	}
+	more, err := objstore.Replicate(ctx, from, second, backupsPrefix)
+	copied = append(copied, more...)
 	if err != nil {
 		return copied, err
 	}
@@ -634,4 +682,95 @@ func sweepStale(dir string) {
 			}
 		}
 	}
+}
+
+// filesPrefix is where a target keeps the attachment objects of the
+// shared storage; each backup's files object lists those it holds.
+const (
+	filesPrefix = "files/"
+	filesName   = "files.txt"
+)
+
+// copyFiles copies the attachment objects missing at each target (they
+// never change once written: objstore.Replicate) and returns the objects
+// the shared storage held.
+func copyFiles(ctx context.Context, files objstore.Store, stores []objstore.Store) ([]objstore.Object, error) {
+	for _, st := range stores {
+		if _, err := objstore.Replicate(ctx, files, objstore.Sub(st, filesPrefix), ""); err != nil {
+			return nil, fmt.Errorf("attachment files to %s: %w", st.Location(), err)
+		}
+	}
+	return files.List(ctx, "")
+}
+
+// fileList is the files object: one "key size" line per object seen
+// before or after the snapshot, by key.
+func fileList(before, after []objstore.Object) ([]byte, FileCount) {
+	seen := map[string]int64{}
+	for _, o := range append(before, after...) {
+		seen[o.Key] = o.Size
+	}
+	keys := make([]string, 0, len(seen))
+	for k := range seen {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b bytes.Buffer
+	var c FileCount
+	for _, k := range keys {
+		fmt.Fprintf(&b, "%s %d\n", k, seen[k])
+		c.Objects++
+		c.Bytes += seen[k]
+	}
+	return b.Bytes(), c
+}
+
+// ListedFiles reads a backup's files object (verified against the signed
+// manifest's SHA-256): attachment key → size.
+func ListedFiles(ctx context.Context, st objstore.Store, m Manifest) (map[string]int64, error) {
+	out := map[string]int64{}
+	for _, o := range m.Objects {
+		if !strings.HasSuffix(o.Key, "/"+filesName) {
+			continue
+		}
+		body, err := readObject(ctx, st, o.Key, o.Size+1)
+		if err != nil {
+			return nil, err
+		}
+		if h := sha256.Sum256(body); int64(len(body)) != o.Size || hex.EncodeToString(h[:]) != o.SHA256 {
+			return nil, fmt.Errorf("the list of attachment files of backup %s is corrupted: its SHA-256 differs from the signed manifest", m.ID)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(string(body)), "\n") {
+			if line == "" {
+				continue
+			}
+			k, n, ok := strings.Cut(line, " ")
+			size, err := strconv.ParseInt(n, 10, 64)
+			if !ok || err != nil {
+				return nil, fmt.Errorf("the list of attachment files of backup %s has a bad line", m.ID)
+			}
+			out[k] = size
+		}
+	}
+	return out, nil
+}
+
+// CheckFiles checks that every attachment object the backup lists is at
+// the target with its size; it returns how many it checked.
+func CheckFiles(ctx context.Context, st objstore.Store, m Manifest) (int, error) {
+	files, err := ListedFiles(ctx, st, m)
+	if err != nil {
+		return 0, err
+	}
+	fs := objstore.Sub(st, filesPrefix)
+	for k, size := range files {
+		o, err := fs.Stat(ctx, k)
+		if err != nil {
+			return 0, fmt.Errorf("attachment file %s of backup %s is missing at %s: %w", k, m.ID, st.Location(), err)
+		}
+		if o.Size != size {
+			return 0, fmt.Errorf("attachment file %s of backup %s at %s has %d bytes, the list says %d", k, m.ID, st.Location(), o.Size, size)
+		}
+	}
+	return len(files), nil
 }

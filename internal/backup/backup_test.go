@@ -333,3 +333,82 @@ func TestClauseEND2_KilledBackupLeavesNoSnapshotBehind(t *testing.T) {
 		}
 	})
 }
+
+// END-2 with shared storage: attachment objects live outside the
+// database, so every backup copies them to its target and lists them; a
+// restore copies them to the new instance's storage (and refuses to go on
+// without one), the restore test refuses a backup whose files are not all
+// there, and retention removes a file with the last backup that lists it.
+func TestClauseEND2_BackupHoldsTheSharedStoragesAttachmentFiles(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		f := newFixture(t, env)
+		files, _ := objstore.Dir(t.TempDir())
+		a, b := bytes.Repeat([]byte{0xa1}, 100), bytes.Repeat([]byte{0xb2}, 50)
+		files.Put(ctx, f.gent.ID+"/a", bytes.NewReader(a), int64(len(a)))
+		files.Put(ctx, f.gent.ID+"/b", bytes.NewReader(b), int64(len(b)))
+		mk := func() Manifest {
+			m, err := Make(ctx, Options{DB: env.DB, DatabaseURL: env.URL, Keys: env.Keys, Stores: []objstore.Store{f.st},
+				Recipients: []string{f.id.Recipient().String()}, TempDir: t.TempDir(), Files: files})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return m
+		}
+		m1 := mk()
+		if m1.Files.Objects != 2 || m1.Files.Bytes != 150 {
+			t.Fatalf("manifest files %+v", m1.Files)
+		}
+		if got := get(t, f.st, "files/"+f.gent.ID+"/a"); !bytes.Equal(got, a) {
+			t.Fatalf("file a at the target: %d bytes", len(got))
+		}
+
+		o := f.restoreOpts(t, m1.ID)
+		if _, err := Restore(ctx, o); err == nil || !strings.Contains(err.Error(), "--files") {
+			t.Fatalf("restore without a place for the files: %v", err)
+		}
+		o = f.restoreOpts(t, m1.ID)
+		o.Files, _ = objstore.Dir(t.TempDir())
+		r, err := Restore(ctx, o)
+		if err != nil || r.Files != 2 {
+			t.Fatalf("restore: %v, %d files", err, r.Files)
+		}
+		if got := get(t, o.Files, f.gent.ID+"/b"); !bytes.Equal(got, b) {
+			t.Fatalf("restored file b: %d bytes", len(got))
+		}
+
+		// The live file a goes; the next backup no longer lists it.
+		files.Delete(ctx, f.gent.ID+"/a")
+		m2 := mk()
+		if m2.Files.Objects != 1 {
+			t.Fatalf("second backup lists %d files", m2.Files.Objects)
+		}
+		// A file missing at the target fails the restore test's restore.
+		f.st.Delete(ctx, "files/"+f.gent.ID+"/b")
+		o = f.restoreOpts(t, m2.ID)
+		o.FilesCheckOnly = true
+		if _, err := Restore(ctx, o); err == nil || !strings.Contains(err.Error(), "missing") {
+			t.Fatalf("restore with a file missing at the target: %v", err)
+		}
+		f.st.Put(ctx, "files/"+f.gent.ID+"/b", bytes.NewReader(b), int64(len(b)))
+
+		// The first backup expires; file a, listed by no backup left and a
+		// day old, goes with it; file b stays.
+		if err := Delete(ctx, f.st, m1.ID); err != nil {
+			t.Fatal(err)
+		}
+		root := strings.TrimPrefix(f.st.Location(), "dir:")
+		old := time.Now().Add(-48 * time.Hour)
+		for _, k := range []string{"a", "b"} {
+			os.Chtimes(filepath.Join(root, "files", f.gent.ID, k), old, old)
+		}
+		if _, err := Prune(ctx, []objstore.Store{f.st}, env.Clock.Now(), Retention{Daily: 7, Weekly: 4, Monthly: 6}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.st.Stat(ctx, "files/"+f.gent.ID+"/a"); !errors.Is(err, objstore.ErrNotFound) {
+			t.Fatalf("file a after the prune: %v", err)
+		}
+		if _, err := f.st.Stat(ctx, "files/"+f.gent.ID+"/b"); err != nil {
+			t.Fatalf("file b after the prune: %v", err)
+		}
+	})
+}

@@ -78,6 +78,47 @@ func Prune(ctx context.Context, stores []objstore.Store, now time.Time, r Retent
 			}
 			removed = append(removed, st.Location()+" "+id)
 		}
+		if err := pruneFiles(ctx, st); err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", st.Location(), err))
+		}
 	}
 	return removed, errors.Join(errs...)
+}
+
+// pruneFiles deletes the attachment objects that no backup left at the
+// target lists (a file goes with the last backup that holds it), once
+// they are a day old.
+func pruneFiles(ctx context.Context, st objstore.Store) error {
+	fs := objstore.Sub(st, filesPrefix)
+	have, err := fs.List(ctx, "")
+	if err != nil || len(have) == 0 {
+		return err
+	}
+	ms, err := List(ctx, st)
+	if err != nil {
+		return err
+	}
+	keep := map[string]bool{}
+	for _, m := range ms {
+		if m.Files.Objects == 0 {
+			continue
+		}
+		files, err := ListedFiles(ctx, st, m)
+		if err != nil {
+			return err // keep everything rather than delete what a backup may need
+		}
+		for k := range files {
+			keep[k] = true
+		}
+	}
+	for _, o := range have {
+		// A day's grace: a backup going on now copies its files before it
+		// writes the manifest that lists them.
+		if !keep[o.Key] && time.Since(o.Modified) > 24*time.Hour {
+			if err := fs.Delete(ctx, o.Key); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }

@@ -49,6 +49,12 @@ type RestoreOptions struct {
 	// a PostgreSQL backup, an empty PostgreSQL database.
 	DatabaseURL string
 	TempDir     string
+	// Files is where the backup's attachment objects go (the new
+	// instance's KLUIS_STORAGE, "attachments/"); FilesCheckOnly checks
+	// that they are all at the target instead (the restore test). A backup
+	// that holds attachment objects is refused with neither.
+	Files          objstore.Store
+	FilesCheckOnly bool
 }
 
 // Restored is what Restore restored.
@@ -59,6 +65,8 @@ type Restored struct {
 	// gone (destroyed at the end of their contract): their sealed values
 	// cannot be opened (END-4).
 	MissingKeys []string
+	// Files is how many attachment objects were copied (or checked).
+	Files int
 }
 
 // ReadIdentities reads an age identity file.
@@ -151,6 +159,14 @@ func Restore(ctx context.Context, o RestoreOptions) (r Restored, err error) {
 		return r, refuse("the signed manifest is not a manifest of this backup")
 	}
 	r.Manifest = m
+	if m.Files.Objects > 0 {
+		if o.Files == nil && !o.FilesCheckOnly {
+			return r, fmt.Errorf("backup %s holds %d attachment files of the shared storage: give --files LOCATION, the new instance's KLUIS_STORAGE, to restore them to", m.ID, m.Files.Objects)
+		}
+		if r.Files, err = CheckFiles(ctx, o.Store, m); err != nil {
+			return r, refuse("%v", err)
+		}
+	}
 
 	sweepStale(o.TempDir)
 	tmp, err := os.MkdirTemp(o.TempDir, "kluis-restore-*")
@@ -238,7 +254,28 @@ func Restore(ctx context.Context, o RestoreOptions) (r Restored, err error) {
 	if diff := m.Rows.Diff(got); len(diff) > 0 {
 		return r, fmt.Errorf("the restored database differs from the manifest: %s", strings.Join(diff, "; "))
 	}
+	if o.Files != nil && m.Files.Objects > 0 {
+		if err := restoreFiles(ctx, o.Store, o.Files, m); err != nil {
+			return r, err
+		}
+	}
 	return r, nil
+}
+
+// restoreFiles copies the backup's attachment objects to the new
+// instance's storage, each verified by size and SHA-256.
+func restoreFiles(ctx context.Context, from, to objstore.Store, m Manifest) error {
+	files, err := ListedFiles(ctx, from, m)
+	if err != nil {
+		return err
+	}
+	src := objstore.Sub(from, filesPrefix)
+	for k := range files {
+		if err := objstore.CopyVerified(ctx, src, to, k); err != nil {
+			return fmt.Errorf("restore attachment file %s to %s: %w", k, to.Location(), err)
+		}
+	}
+	return nil
 }
 
 func restoreKeyring(ctx context.Context, o RestoreOptions, refuse func(string, ...any) error) (*seal.Keyring, error) {

@@ -69,7 +69,8 @@ func RestoreTest(ctx context.Context, o TestOptions) (res TestResult, err error)
 	}
 	defer os.RemoveAll(scratch)
 	ro := RestoreOptions{Store: o.Store, ID: m.ID, Identities: o.Identities, Master: o.Master,
-		KeysDir: filepath.Join(scratch, "keys"), DataDir: filepath.Join(scratch, "data"), TempDir: scratch}
+		KeysDir: filepath.Join(scratch, "keys"), DataDir: filepath.Join(scratch, "data"), TempDir: scratch,
+		FilesCheckOnly: true}
 	if m.Database == string(store.Postgres) {
 		if o.ScratchDatabaseURL == "" {
 			return res, errors.New("the backup is of PostgreSQL: set KLUIS_BACKUP_SCRATCH_DATABASE_URL to an empty database for the restore test")

@@ -56,14 +56,21 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer db.Close()
+	files, err := attachmentStore(cfg)
+	if err != nil {
+		return err
+	}
 	start := time.Now()
 	m, err := backup.MakeRecorded(ctx, operatorActor(env), backup.Options{DB: db, DatabaseURL: cfg.DatabaseURL, Keys: db.Keys(),
-		Stores: stores, Recipients: recips, KeyName: backupKeyName(cfg)})
+		Stores: stores, Recipients: recips, KeyName: backupKeyName(cfg), Files: files})
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "backup %s: %s, %d bytes encrypted to %d recipient(s), manifest signed; keyring backed up apart (%d tenants) in %.1fs\n",
 		m.ID, m.Database, m.Objects[0].Size, len(recips), len(m.Keys.Tenants), time.Since(start).Seconds())
+	if m.Files.Objects > 0 {
+		fmt.Fprintf(env.Stdout, "  with %d attachment files of the shared storage (%d bytes)\n", m.Files.Objects, m.Files.Bytes)
+	}
 	for _, st := range stores {
 		fmt.Fprintf(env.Stdout, "  written to %s\n", st.Location())
 	}
@@ -99,6 +106,7 @@ func runRestore(ctx context.Context, env *Env, args []string) error {
 	from := fs.String("from", "", "where the backup is: a directory or s3://… (required)")
 	id := fs.String("backup", "", "the backup's id, or latest (required; kluis backup --list shows them)")
 	identity := fs.String("identity", "", "age identity file of one of the backup's recipients (default KLUIS_BACKUP_IDENTITY_FILE)")
+	filesTo := fs.String("files", "", "the new instance's shared storage (its KLUIS_STORAGE) to restore the backup's attachment files to; needed when it holds any")
 	cfg, _, err := load(env, fs, args)
 	if err != nil {
 		return err
@@ -126,6 +134,13 @@ func runRestore(ctx context.Context, env *Env, args []string) error {
 	}
 	o := backup.RestoreOptions{Store: stores[0], ID: *id, Identities: ids, Master: m,
 		KeysDir: cfg.KeysDir, DataDir: cfg.DataDir}
+	if *filesTo != "" {
+		dst, err := objstore.Open(*filesTo)
+		if err != nil {
+			return usageError{err.Error()}
+		}
+		o.Files = objstore.Sub(dst, "attachments")
+	}
 	if d, _, err := store.ParseURL(cfg.DatabaseURL); err == nil && d == store.Postgres {
 		o.DatabaseURL = cfg.DatabaseURL
 	}
@@ -183,7 +198,11 @@ func backupSettings(cfg config.Config) (jobs.BackupSettings, error) {
 	if err != nil {
 		return jobs.BackupSettings{}, err
 	}
-	return jobs.BackupSettings{Targets: cfg.BackupTargetList(), SecondSite: cfg.BackupSecondSite, Recipients: cfg.BackupRecipientList(),
+	files, err := attachmentStore(cfg)
+	if err != nil {
+		return jobs.BackupSettings{}, err
+	}
+	return jobs.BackupSettings{Targets: cfg.BackupTargetList(), SecondSite: cfg.BackupSecondSite, Files: files, Recipients: cfg.BackupRecipientList(),
 		KeyName: backupKeyName(cfg), DatabaseURL: cfg.DatabaseURL, Retention: backup.Retention{Daily: d, Weekly: w, Monthly: mo},
 		AlertTo: cfg.BackupAlertTo(), IdentityFile: cfg.BackupIdentityFile, Master: m,
 		ScratchDatabaseURL: cfg.BackupScratchDatabaseURL}, nil

@@ -34,7 +34,10 @@ type BackupSettings struct {
 	Targets []string // locations, objstore.Open
 	// SecondSite is where every backup is replicated after it is made
 	// (SEC-6); "" when there is none.
-	SecondSite  string
+	SecondSite string
+	// Files is the shared storage's attachment objects, nil when none;
+	// every backup holds them (backup.Options.Files).
+	Files       objstore.Store
 	Recipients  []string
 	KeyName     string
 	DatabaseURL string
@@ -105,7 +108,7 @@ func BackupHandler(s BackupSettings) Handler {
 		stores, err := s.stores()
 		if err == nil {
 			_, err = backup.MakeRecorded(ctx, actor, backup.Options{DB: db, DatabaseURL: s.DatabaseURL, Keys: db.Keys(),
-				Stores: stores, Recipients: s.Recipients, KeyName: s.KeyName, TempDir: s.TempDir})
+				Stores: stores, Recipients: s.Recipients, KeyName: s.KeyName, TempDir: s.TempDir, Files: s.Files})
 		} else if _, rerr := db.RecordBackupRun(ctx, actor, store.BackupRun{Kind: store.RunBackup, StartedAt: db.Now(),
 			FinishedAt: db.Now(), Detail: err.Error()}); rerr != nil {
 			err = errors.Join(err, rerr)

@@ -91,3 +91,13 @@ func hashOf(ctx context.Context, s Store, key string) (hash.Hash, error) {
 	}
 	return h, nil
 }
+
+// CopyVerified copies one object from one store to another, trusting the
+// copy only when its size and SHA-256 read back equal the original's.
+func CopyVerified(ctx context.Context, from, to Store, key string) error {
+	o, err := from.Stat(ctx, key)
+	if err != nil {
+		return err
+	}
+	return copyVerified(ctx, from, to, o)
+}
