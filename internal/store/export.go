@@ -651,28 +651,13 @@ func (db *DB) DownloadExport(ctx context.Context, actor audit.Actor, tenantID, u
 	var key []byte
 	err := db.write(ctx, func(tx *Tx) error {
 		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "export.download", ObjectType: "export", ObjectID: id}
-		var sealed []byte
 		var err error
-		e, err = scanExport(tx.queryRow(`SELECT `+exportColumns+` FROM exports WHERE tenant_id = $1 AND user_id = $2 AND id = $3
-			AND status = 'ready' AND expires_at > $4`, tenantID, userID, id, micros(db.now())))
-		if err == nil {
-			err = tx.queryRow(`SELECT data_key FROM exports WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&sealed)
-		}
-		if errors.Is(err, sql.ErrNoRows) {
-			ev.Outcome = audit.OutcomeDenied
-			if aerr := tx.appendAudit(ev); aerr != nil {
-				return aerr
-			}
-			return keep(ErrNotFound)
-		}
-		if err != nil {
+		key, err = tx.openExportKey(ev, "exports", exportKeyAD(tenantID, id), func() error {
+			e, err = scanExport(tx.queryRow(`SELECT `+exportColumns+` FROM exports WHERE tenant_id = $1 AND user_id = $2 AND id = $3
+				AND status = 'ready' AND expires_at > $4`, tenantID, userID, id, micros(db.now())))
 			return err
-		}
-		if key, err = db.keys.Open(tenantID, exportKeyAD(tenantID, id), sealed); err != nil {
-			return ErrUnreadable
-		}
-		ev.Purpose = fmt.Sprintf("form %s; format %s; count %d", e.FormKey, e.Format, e.Done)
-		return tx.appendAudit(ev)
+		}, func() string { return fmt.Sprintf("form %s; format %s; count %d", e.FormKey, e.Format, e.Done) })
+		return err
 	})
 	if err != nil {
 		return Export{}, nil, fmt.Errorf("download export %s: %w", id, err)
@@ -720,4 +705,33 @@ func (db *DB) shredExport(ctx context.Context, actor audit.Actor, table, tenantI
 		return fmt.Errorf("delete export %s: %w", id, err)
 	}
 	return nil
+}
+
+// openExportKey, in a download's transaction, finds the ready export
+// (find: sql.ErrNoRows when there is none for this user), opens its data
+// key from table and records the download as ev with purpose's text, in
+// the same transaction, before the key leaves the store (fail closed). A
+// refused download is recorded as denied and is ErrNotFound.
+func (tx *Tx) openExportKey(ev audit.Event, table string, ad seal.AD, find func() error, purpose func() string) ([]byte, error) {
+	var sealed []byte
+	err := find()
+	if err == nil {
+		err = tx.queryRow(`SELECT data_key FROM `+table+` WHERE tenant_id = $1 AND id = $2`, ev.TenantID, ev.ObjectID).Scan(&sealed)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		ev.Outcome = audit.OutcomeDenied
+		if aerr := tx.appendAudit(ev); aerr != nil {
+			return nil, aerr
+		}
+		return nil, keep(ErrNotFound)
+	}
+	if err != nil {
+		return nil, err
+	}
+	key, err := tx.db.keys.Open(ev.TenantID, ad, sealed)
+	if err != nil {
+		return nil, ErrUnreadable
+	}
+	ev.Purpose = purpose()
+	return key, tx.appendAudit(ev)
 }

@@ -259,28 +259,13 @@ func (db *DB) DownloadFullExport(ctx context.Context, actor audit.Actor, tenantI
 	var key []byte
 	err := db.write(ctx, func(tx *Tx) error {
 		ev := audit.Event{TenantID: tenantID, Actor: actor, Action: "fullexport.download", ObjectType: "full_export", ObjectID: id}
-		var sealed []byte
 		var err error
-		e, err = scanFullExport(tx.queryRow(`SELECT `+fullExportColumns+` FROM full_exports WHERE tenant_id = $1 AND user_id = $2
-			AND id = $3 AND status = 'ready' AND expires_at > $4`, tenantID, userID, id, micros(db.now())))
-		if err == nil {
-			err = tx.queryRow(`SELECT data_key FROM full_exports WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&sealed)
-		}
-		if errors.Is(err, sql.ErrNoRows) {
-			ev.Outcome = audit.OutcomeDenied
-			if aerr := tx.appendAudit(ev); aerr != nil {
-				return aerr
-			}
-			return keep(ErrNotFound)
-		}
-		if err != nil {
+		key, err = tx.openExportKey(ev, "full_exports", fullExportKeyAD(tenantID, id), func() error {
+			e, err = scanFullExport(tx.queryRow(`SELECT `+fullExportColumns+` FROM full_exports WHERE tenant_id = $1 AND user_id = $2
+				AND id = $3 AND status = 'ready' AND expires_at > $4`, tenantID, userID, id, micros(db.now())))
 			return err
-		}
-		if key, err = db.keys.Open(tenantID, fullExportKeyAD(tenantID, id), sealed); err != nil {
-			return ErrUnreadable
-		}
-		ev.Purpose = fmt.Sprintf("entities %d, rows %d, bytes %d", len(e.Entities), e.Rows(), e.Size)
-		return tx.appendAudit(ev)
+		}, func() string { return fmt.Sprintf("entities %d, rows %d, bytes %d", len(e.Entities), e.Rows(), e.Size) })
+		return err
 	})
 	if err != nil {
 		return FullExport{}, nil, fmt.Errorf("download full export %s: %w", id, err)
