@@ -92,17 +92,24 @@ func (a *App) siteShow(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "site page", err)
 		return
 	}
-	art, err := articleOf(p.Text, string(LangFrom(r.Context())), t.DefaultLang)
+	a.renderSitePage(w, r, "sitepage", p.Slug, p.Text, "")
+}
+
+// renderSitePage renders a page's text as visitors see it, with the menu:
+// the public page, or (back set) the editor's preview.
+func (a *App) renderSitePage(w http.ResponseWriter, r *http.Request, name, slug string, text map[string]store.SiteText, back string) {
+	t := tenantFrom(r.Context())
+	art, err := articleOf(text, string(LangFrom(r.Context())), t.DefaultLang)
 	if err != nil {
 		a.internalError(w, r, "render site page", err)
 		return
 	}
-	menu, err := a.siteMenu(r, p.Slug)
+	menu, err := a.siteMenu(r, slug)
 	if err != nil {
 		a.internalError(w, r, "site menu", err)
 		return
 	}
-	a.render(w, r, http.StatusOK, "sitepage", sitePublicPage{Slug: t.Slug, Article: art, Menu: menu})
+	a.render(w, r, http.StatusOK, name, sitePublicPage{Slug: t.Slug, Article: art, Menu: menu, Preview: back != "", Back: back})
 }
 
 // siteListPage is the editor's list of pages.
@@ -175,15 +182,24 @@ func (a *App) siteNew(w http.ResponseWriter, r *http.Request, me account.User) {
 	a.renderSiteEdit(w, r, me, http.StatusOK, "", store.SiteDraft{Position: 1}, 0, nil)
 }
 
-func (a *App) siteEdit(w http.ResponseWriter, r *http.Request, me account.User) {
-	t := tenantFrom(r.Context())
-	p, _, err := a.opts.Store.SitePage(r.Context(), t.ID, r.PathValue("id"))
+// sitePageOf reads the request's page ({id}); false when it answered (a
+// 404 for a page of another tenant or none).
+func (a *App) sitePageOf(w http.ResponseWriter, r *http.Request) (store.SitePage, bool) {
+	p, _, err := a.opts.Store.SitePage(r.Context(), tenantFrom(r.Context()).ID, r.PathValue("id"))
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
-		return
+		return p, false
 	}
 	if err != nil {
 		a.internalError(w, r, "site page", err)
+		return p, false
+	}
+	return p, true
+}
+
+func (a *App) siteEdit(w http.ResponseWriter, r *http.Request, me account.User) {
+	p, ok := a.sitePageOf(w, r)
+	if !ok {
 		return
 	}
 	a.renderSiteEdit(w, r, me, http.StatusOK, p.ID, store.SiteDraft{Slug: p.Slug, Position: p.Position, Text: p.Text}, p.Version, nil)
@@ -305,28 +321,12 @@ func (a *App) siteSave(w http.ResponseWriter, r *http.Request, me account.User) 
 // sitePreview shows the last saved version as visitors would see it,
 // marked "Voorbeeld", inside the back office.
 func (a *App) sitePreview(w http.ResponseWriter, r *http.Request, me account.User) {
+	p, ok := a.sitePageOf(w, r)
+	if !ok {
+		return
+	}
 	t := tenantFrom(r.Context())
-	p, _, err := a.opts.Store.SitePage(r.Context(), t.ID, r.PathValue("id"))
-	if errors.Is(err, store.ErrNotFound) {
-		a.notFound(w, r)
-		return
-	}
-	if err != nil {
-		a.internalError(w, r, "site page", err)
-		return
-	}
-	art, err := articleOf(p.Text, string(LangFrom(r.Context())), t.DefaultLang)
-	if err != nil {
-		a.internalError(w, r, "render site page", err)
-		return
-	}
-	menu, err := a.siteMenu(r, p.Slug)
-	if err != nil {
-		a.internalError(w, r, "site menu", err)
-		return
-	}
-	a.render(w, r, http.StatusOK, "sitepreview", sitePublicPage{Slug: t.Slug, Article: art, Menu: menu, Preview: true,
-		Back: "/" + t.Slug + "/admin/site/" + url.PathEscape(p.ID)})
+	a.renderSitePage(w, r, "sitepreview", p.Slug, p.Text, "/"+t.Slug+"/admin/site/"+url.PathEscape(p.ID))
 }
 
 func (a *App) sitePublish(w http.ResponseWriter, r *http.Request, me account.User) {
