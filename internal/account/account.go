@@ -76,6 +76,10 @@ const (
 	EditSettings      Permission = "settings.edit"      // tenant policy: passwords, lockout, sessions, MFA for all
 	ViewSettings      Permission = "settings.view"      // read the tenant policy
 	ManageOwnAccount  Permission = "account.own"        // own password, MFA, sessions
+	// EditSite: write, preview, publish and take offline the public site's
+	// pages. Given to admins only for now: a separate editor role would
+	// need its own row in users' role check and its MFA decision.
+	EditSite Permission = "site.edit"
 )
 
 // permissions is the permission table: which role may do what. It is the
@@ -84,7 +88,7 @@ const (
 // submissions and changes nothing but their own account.
 var permissions = map[Role]map[Permission]bool{
 	RoleAdmin: set(ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
-		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount),
+		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount, EditSite),
 	// A civil servant files a citizen's request at the counter; only the
 	// controller (admin, DPO) decides on it (DSR-2).
 	RoleUser: set(ViewRegister, HandleSubmissions, FileRequests, ManageOwnAccount),
@@ -115,7 +119,7 @@ func Can(role Role, p Permission) bool { return permissions[role][p] }
 // AllPermissions lists every permission, for the documented table.
 func AllPermissions() []Permission {
 	return []Permission{ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
-		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount}
+		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount, EditSite}
 }
 
 // Status of a user account.

@@ -346,6 +346,10 @@ var actions = []Action{
 	// Settings and integrations.
 	{Code: "policy.update", Group: GroupSettings, Object: NameNumber},
 	{Code: "branding.update", Group: GroupSettings, Object: NameNumber},
+	// The tenant's site pages: ObjectID is "<version> <page id>".
+	{Code: "site.page.save", Group: GroupSettings, Object: NameNumber},
+	{Code: "site.page.publish", Group: GroupSettings, Object: NameNumber},
+	{Code: "site.page.unpublish", Group: GroupSettings, Object: NameNumber},
 	{Code: "policy.citizen_names", Group: GroupSettings},
 	{Code: "api_key.create", Group: GroupSettings},
 	{Code: "api_key.revoke", Group: GroupSettings},

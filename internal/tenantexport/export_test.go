@@ -157,6 +157,19 @@ func seed(t testing.TB, env *storetest.Env, slug string, n int) tenant.Tenant {
 	if _, err := db.RunRetention(ctx, admin, tn.ID, store.RetentionOptions{}); err != nil {
 		t.Fatal(err)
 	}
+	// A site page with two versions, the first published.
+	page, _, err := db.SaveSitePage(ctx, admin, tn.ID, "", store.SiteDraft{Slug: "contact", Position: 1,
+		Text: map[string]store.SiteText{"nl": {Title: "Contact", Body: "## Loket\n\nOpen van 9 tot 12."}}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.PublishSitePage(ctx, admin, tn.ID, page, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := db.SaveSitePage(ctx, admin, tn.ID, page, store.SiteDraft{Slug: "contact", Position: 1,
+		Text: map[string]store.SiteText{"nl": {Title: "Contact", Body: "## Loket\n\nOok op zaterdag."}}}, 1); err != nil {
+		t.Fatal(err)
+	}
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := auditproof.NewSigner("test.example/audit", priv)
 	if err != nil {
@@ -277,7 +290,7 @@ func TestClauseEND3_RoundTripReproducesTheTenant(t *testing.T) {
 		}
 		for entity, min := range map[string]int64{"tenant": 1, "users": 2, "submissions": 12, "attachments": 6, "forms": 2,
 			"submission_events": 4, "legal_holds": 1, "breaches": 1, "breach_versions": 1, "retention_runs": 1,
-			"audit_events": 20, "audit_checkpoints": 1, "registers": 1} {
+			"audit_events": 20, "audit_checkpoints": 1, "registers": 1, "site_pages": 1, "site_page_versions": 2} {
 			if rows[entity] < min {
 				t.Errorf("%s: %d rows, want at least %d", entity, rows[entity], min)
 			}

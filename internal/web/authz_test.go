@@ -63,6 +63,18 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /{tenant}/admin/branding", "GET", "/gent/admin/branding", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/branding", "POST", "/gent/admin/branding", "accent=%23777777", map[string]int{"*": 303, "user": 403,
 			"admin": 415, "dpo": 403}},
+		// The site's pages: public when published (none is: 404 for
+		// everyone); admins edit them (an unknown page: 404 proves the
+		// admin got through; an empty save: 422 and nothing saved).
+		{"GET /{tenant}/site/{slug}", "GET", "/gent/site/contact", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/admin/site", "GET", "/gent/admin/site", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
+		{"GET /{tenant}/admin/site/new", "GET", "/gent/admin/site/new", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
+		{"POST /{tenant}/admin/site/new", "POST", "/gent/admin/site/new", "slug=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"GET /{tenant}/admin/site/{id}", "GET", "/gent/admin/site/nope", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/site/{id}", "POST", "/gent/admin/site/nope", "slug=x&nl-title=T&version=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/admin/site/{id}/preview", "GET", "/gent/admin/site/nope/preview", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/site/{id}/publish", "POST", "/gent/admin/site/nope/publish", "version=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/site/{id}/unpublish", "POST", "/gent/admin/site/nope/unpublish", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/activate/{token}", "GET", "/gent/activate/not-a-token", "", map[string]int{"*": 410}},
 		{"POST /{tenant}/activate/{token}", "POST", "/gent/activate/not-a-token", "password=x&password_confirm=x", map[string]int{"*": 410}},
 		{"GET /{tenant}/activated", "GET", "/gent/activated", "", map[string]int{"*": 200}},

@@ -64,6 +64,17 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// cacheable (versioned URLs); admins change it, the DPO reads it.
 	mux.HandleFunc("GET /{tenant}/logo", a.logoShow)
 	mux.HandleFunc("GET /{tenant}/brand.css", a.brandCSSShow)
+	// The tenant's site pages: public when published, written by editors
+	// in the back office (see site_show.go).
+	mux.HandleFunc("GET /{tenant}/site/{slug}", a.siteShow)
+	mux.HandleFunc("GET /{tenant}/admin/site", a.require(account.EditSite, a.siteList))
+	mux.HandleFunc("GET /{tenant}/admin/site/new", a.require(account.EditSite, a.siteNew))
+	mux.HandleFunc("POST /{tenant}/admin/site/new", a.require(account.EditSite, a.siteSave))
+	mux.HandleFunc("GET /{tenant}/admin/site/{id}", a.require(account.EditSite, a.siteEdit))
+	mux.HandleFunc("POST /{tenant}/admin/site/{id}", a.require(account.EditSite, a.siteSave))
+	mux.HandleFunc("GET /{tenant}/admin/site/{id}/preview", a.require(account.EditSite, a.sitePreview))
+	mux.HandleFunc("POST /{tenant}/admin/site/{id}/publish", a.require(account.EditSite, a.sitePublish))
+	mux.HandleFunc("POST /{tenant}/admin/site/{id}/unpublish", a.require(account.EditSite, a.siteUnpublish))
 	mux.HandleFunc("GET /{tenant}/admin/branding", a.require(account.ViewSettings, a.brandingShow))
 	mux.HandleFunc("POST /{tenant}/admin/branding", a.require(account.EditSettings, a.brandingUpdate))
 	// The e-loket's published forms (issue 4): anyone may fill them in; a

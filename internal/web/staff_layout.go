@@ -80,6 +80,9 @@ var staffSections = []navSection{
 		{"staff.nav.log.retention", "/admin/audit/retention", account.ViewAudit},
 		{"staff.nav.log.platform", "/admin/audit/platform", account.ViewAudit},
 	}},
+	{"site", "site.nav", []navPage{
+		{"site.nav.pages", "/admin/site", account.EditSite},
+	}},
 	{"admin", "staff.nav.admin", []navPage{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
 		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit},

@@ -59,6 +59,10 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
 	"GET /{tenant}/admin/keys":                       "/gent/admin/keys",
 	"GET /{tenant}/admin/branding":                   "/gent/admin/branding",
+	"GET /{tenant}/admin/site":                       "/gent/admin/site",
+	"GET /{tenant}/admin/site/new":                   "/gent/admin/site/new",
+	"GET /{tenant}/admin/site/{id}":                  "/gent/admin/site/{sitepage}",
+	"GET /{tenant}/admin/site/{id}/preview":          "/gent/admin/site/{sitepage}/preview",
 	"GET /{tenant}/admin/webhooks":                   "/gent/admin/webhooks",
 	"GET /{tenant}/admin/api-keys":                   "/gent/admin/api-keys",
 	"GET /{tenant}/admin/full-export":                "/gent/admin/full-export",
@@ -144,7 +148,12 @@ func TestStaffPagesRenderInTheLayout(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fill := strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin, "{breach}", b.ID, "{audit}", c.ID)
+		sp, _, err := env.DB.SaveSitePage(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, "", store.SiteDraft{Slug: "contact",
+			Text: map[string]store.SiteText{"nl": {Title: "Contact", Body: "## Loket"}}}, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fill := strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin, "{breach}", b.ID, "{audit}", c.ID, "{sitepage}", sp)
 
 		for _, p := range fe.app.patterns {
 			method, path, _ := strings.Cut(p, " ")

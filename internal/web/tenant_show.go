@@ -86,11 +86,19 @@ func (a *App) tenantShow(w http.ResponseWriter, r *http.Request) {
 	if frozen {
 		forms = nil
 	}
+	// The site's published pages (issue 15's content pages) are linked
+	// from the front page.
+	site, err := a.siteMenu(r, "")
+	if err != nil {
+		a.internalError(w, r, "site menu", err)
+		return
+	}
 	a.render(w, r, http.StatusOK, "tenant", struct {
 		Tenant tenant.Tenant
 		Forms  []link
 		Frozen bool
-	}{t, forms, frozen})
+		Site   []siteLink
+	}{t, forms, frozen, site})
 }
 
 // tenantRedirect sends /{tenant} to /{tenant}/ when the tenant exists, and

@@ -1,0 +1,110 @@
+package sitemd
+
+import (
+	"strings"
+	"testing"
+)
+
+func codes(ps []Problem) []string {
+	var c []string
+	for _, p := range ps {
+		c = append(c, p.Code)
+	}
+	return c
+}
+
+// TestCheck_RefusesUnsafeMarkdown: each refusal of the safe subset, one
+// row each, and what it names (the line and what was found).
+func TestCheck_RefusesUnsafeMarkdown(t *testing.T) {
+	for name, tc := range map[string]struct {
+		src, code string
+		line      int
+		found     string
+	}{
+		"html block":           {"Tekst\n\n<div>x</div>\n", RawHTML, 3, "<div>x</div>"},
+		"script":               {"<script>alert(1)</script>", RawHTML, 1, "<script>alert(1)</script>"},
+		"inline html":          {"Een <b>vet</b> woord", RawHTML, 1, "<b>"},
+		"html comment":         {"a\n\n<!-- x -->", RawHTML, 3, "<!-- x -->"},
+		"javascript link":      {"[klik](javascript:alert(1))", BadLink, 1, "javascript:alert(1)"},
+		"JavaScript link":      {"x\n[klik](JavaScript:alert(1))", BadLink, 2, "JavaScript:alert(1)"},
+		"entity-hidden scheme": {"[klik](java&#x09;script:alert(1))", BadLink, 1, ""},
+		"data link":            {"[klik](data:text/html;base64,xx)", BadLink, 1, ""},
+		"reference javascript": {"[klik][a]\n\n[a]: javascript:alert(1)", BadLink, 1, ""},
+		"autolink javascript":  {"<javascript:alert(1)>", BadLink, 1, ""},
+		"image without alt":    {"![](logo.png)", ImageNoAlt, 1, "logo.png"},
+		"image with blank alt": {"tekst\n\n![  ](https://x.be/a.png)", ImageNoAlt, 3, ""},
+		"image javascript":     {"![a](javascript:alert(1))", BadImage, 1, ""},
+		"image mailto":         {"![a](mailto:x@y.be)", BadImage, 1, ""},
+		"too long":             {strings.Repeat("a", MaxBodyBytes+1), TooLong, 0, ""},
+	} {
+		t.Run(name, func(t *testing.T) {
+			ps := Check(tc.src)
+			if len(ps) == 0 || strings.Trim(strings.ReplaceAll(strings.Join(codes(ps), ","), tc.code, ""), ",") != "" {
+				t.Fatalf("Check(%q) = %v, want only %s", tc.src, codes(ps), tc.code)
+			}
+			if ps[0].Args[0] != tc.line {
+				t.Errorf("line %v, want %d", ps[0].Args[0], tc.line)
+			}
+			if tc.found != "" && ps[0].Args[1] != tc.found {
+				t.Errorf("found %q, want %q", ps[0].Args[1], tc.found)
+			}
+		})
+	}
+}
+
+// TestCheck_AcceptsTheSubset: ordinary Markdown passes.
+func TestCheck_AcceptsTheSubset(t *testing.T) {
+	src := "## Openingsuren\n\nHet **loket** is open. Zie [de kaart](https://kaart.be/x), " +
+		"[contact](/zonnedal/site/contact), [mail](mailto:info@zonnedal.be), <https://zonnedal.be> of #anker.\n\n" +
+		"- een\n- twee\n\n### Adres\n\n![Het gemeentehuis](https://zonnedal.be/huis.jpg)\n\n> citaat\n\n`code` 1 < 2\n"
+	if ps := CheckPublish(src); len(ps) != 0 {
+		t.Fatalf("refused: %+v", ps)
+	}
+}
+
+// TestCheckPublish_HeadingOrder: the page title is the h1, so the body
+// starts at h2 and never skips a level (WCAG 1.3.1); a draft may.
+func TestCheckPublish_HeadingOrder(t *testing.T) {
+	for name, tc := range map[string]struct {
+		src  string
+		want []string
+	}{
+		"h1":            {"# Titel\n", []string{HeadingH1}},
+		"starts at h3":  {"### Laag\n", []string{HeadingSkip}},
+		"h2 then h4":    {"## A\n\ntekst\n\n#### B\n", []string{HeadingSkip}},
+		"back up is ok": {"## A\n### B\n#### C\n## D\n### E\n", nil},
+		"setext h2":     {"Kop\n---\n", nil},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := codes(CheckPublish(tc.src))
+			if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+				t.Fatalf("CheckPublish(%q) = %v, want %v", tc.src, got, tc.want)
+			}
+			if len(Check(tc.src)) != 0 {
+				t.Fatalf("a draft's headings are refused at save")
+			}
+		})
+	}
+	ps := CheckPublish("## A\n\n#### B\n")
+	if ps[0].Args[0] != 3 || ps[0].Args[1] != 4 || ps[0].Args[2] != 3 {
+		t.Fatalf("skip names %v", ps[0].Args)
+	}
+}
+
+// TestRender_IsSafe: even a text Check would refuse renders without raw
+// HTML or a javascript: link; headings never render as h1.
+func TestRender_IsSafe(t *testing.T) {
+	out, err := Render("# Titel\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>y</b> ![a](https://x.be/a.png)\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(out)
+	for _, bad := range []string{"<script", "javascript:", "<b>", "<h1"} {
+		if strings.Contains(s, bad) {
+			t.Errorf("rendered %q contains %q", s, bad)
+		}
+	}
+	if !strings.Contains(s, "<h2>Titel</h2>") || !strings.Contains(s, `<img src="https://x.be/a.png" alt="a">`) {
+		t.Errorf("rendered %q", s)
+	}
+}
