@@ -1,6 +1,6 @@
 // Package backup makes and restores Kluis's backups (END-2, SEC-4, SEC-5,
 // SEC-6): a consistent snapshot of the database taken while the server
-// serves (SQLite VACUUM INTO, PostgreSQL pg_dump in directory format from
+// serves (SQLite online backup, PostgreSQL pg_dump in directory format from
 // an exported snapshot), encrypted with age to the operators' recipients,
 // described by a manifest signed with the platform's backup key, and put
 // into one or more objstore.Store targets (a directory, an S3 bucket at
@@ -137,6 +137,9 @@ type Options struct {
 	// are not in the database, so the backup copies them to every target
 	// under "files/" and lists them (FilesObject).
 	Files objstore.Store
+	// Rate is the most bytes per second the encrypted snapshot streams to
+	// the targets (KLUIS_BACKUP_RATE); 0 is unlimited.
+	Rate int64
 }
 
 // ParseRecipients parses age recipients, one per string, with a message
@@ -235,7 +238,7 @@ func Make(ctx context.Context, o Options) (Manifest, error) {
 		return m, err
 	}
 	key := backupsPrefix + m.ID + "/" + dataName
-	sum, err := putEncryptedTree(ctx, snap, key, o.Stores, recips)
+	sum, err := putEncryptedTree(ctx, snap, key, o.Stores, recips, o.Rate)
 	if err != nil {
 		return m, err
 	}
@@ -432,7 +435,7 @@ func TenantKeysObject(tenant string) (string, error) {
 // reads its own pipe, so an object becomes visible only when the whole
 // stream reached it; a failure anywhere closes every pipe with the error,
 // and Put then leaves no object.
-func putEncryptedTree(ctx context.Context, dir, key string, stores []objstore.Store, recips []age.Recipient) (ObjectSum, error) {
+func putEncryptedTree(ctx context.Context, dir, key string, stores []objstore.Store, recips []age.Recipient, rate int64) (ObjectSum, error) {
 	pipes := make([]*io.PipeWriter, len(stores))
 	writers := make([]io.Writer, len(stores))
 	errs := make(chan error, len(stores))
@@ -451,7 +454,11 @@ func putEncryptedTree(ctx context.Context, dir, key string, stores []objstore.St
 	}
 	h := sha256.New()
 	cw := &countWriter{w: io.MultiWriter(append(writers, h)...)}
-	werr := writeEncryptedTree(dir, cw, recips)
+	var w io.Writer = cw
+	if rate > 0 {
+		w = &rateWriter{w: cw, rate: rate, start: time.Now()}
+	}
+	werr := writeEncryptedTree(dir, w, recips)
 	for _, pw := range pipes {
 		if werr != nil {
 			pw.CloseWithError(werr)
@@ -512,6 +519,26 @@ func writeEncryptedTree(dir string, w io.Writer, recips []age.Recipient) error {
 		err = aw.Close()
 	}
 	return err
+}
+
+// rateWriter holds the stream to rate bytes per second on average, so
+// that a backup leaves the disk's writes and fsyncs (and a CPU) to the
+// server's commits instead of bursting (END-2: a backup while serving).
+type rateWriter struct {
+	w     io.Writer
+	rate  int64
+	start time.Time
+	n     int64
+}
+
+func (r *rateWriter) Write(p []byte) (int, error) {
+	n, err := r.w.Write(p)
+	r.n += int64(n)
+	due := r.start.Add(time.Duration(float64(r.n) / float64(r.rate) * float64(time.Second)))
+	if d := time.Until(due); d > 0 {
+		time.Sleep(d)
+	}
+	return n, err
 }
 
 type countWriter struct {
