@@ -1,6 +1,6 @@
 // Package backup makes and restores Kluis's backups (END-2, SEC-4, SEC-5,
 // SEC-6): a consistent snapshot of the database taken while the server
-// serves (SQLite VACUUM INTO, PostgreSQL pg_dump in directory format from
+// serves (SQLite online backup, PostgreSQL pg_dump in directory format from
 // an exported snapshot), encrypted with age to the operators' recipients,
 // described by a manifest signed with the platform's backup key, and put
 // into one or more objstore.Store targets (a directory, an S3 bucket at
@@ -137,6 +137,9 @@ type Options struct {
 	// are not in the database, so the backup copies them to every target
 	// under "files/" and lists them (FilesObject).
 	Files objstore.Store
+	// Rate is the most bytes per second the encrypted snapshot streams to
+	// the targets (KLUIS_BACKUP_RATE); 0 is unlimited.
+	Rate int64
 }
 
 // ParseRecipients parses age recipients, one per string, with a message
@@ -234,18 +237,13 @@ func Make(ctx context.Context, o Options) (Manifest, error) {
 	if err != nil {
 		return m, err
 	}
-	enc := filepath.Join(tmp, dataName)
-	sum, err := encryptTree(snap, enc, recips)
+	key := backupsPrefix + m.ID + "/" + dataName
+	sum, err := putEncryptedTree(ctx, snap, key, o.Stores, recips, o.Rate)
 	if err != nil {
 		return m, err
 	}
-	sum.Key = backupsPrefix + m.ID + "/" + dataName
+	sum.Key = key
 	m.Objects = []ObjectSum{sum}
-	for _, st := range o.Stores {
-		if err := putFile(ctx, st, sum.Key, enc, sum.Size); err != nil {
-			return m, fmt.Errorf("backup to %s: %w", st.Location(), err)
-		}
-	}
 	if o.Files != nil {
 		after, err := copyFiles(ctx, o.Files, o.Stores)
 		if err != nil {
@@ -428,19 +426,66 @@ func TenantKeysObject(tenant string) (string, error) {
 	return key, objstore.ValidKey(key)
 }
 
-// encryptTree tars dir's regular files (relative names) through age into
-// out, and returns out's size and SHA-256.
-func encryptTree(dir, out string, recips []age.Recipient) (ObjectSum, error) {
-	f, err := os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return ObjectSum{}, fmt.Errorf("backup: %w", err)
+// putEncryptedTree tars dir's regular files (relative names) through age
+// straight into key at every store, and returns the encrypted bytes' size
+// and SHA-256 as the stores received them. Nothing encrypted is written
+// to a temporary file first: the snapshot is read once and each target
+// written once, instead of a third full write (and fsync) on the local
+// disk that competed with the server's commits (END-2). Each store's Put
+// reads its own pipe, so an object becomes visible only when the whole
+// stream reached it; a failure anywhere closes every pipe with the error,
+// and Put then leaves no object.
+func putEncryptedTree(ctx context.Context, dir, key string, stores []objstore.Store, recips []age.Recipient, rate int64) (ObjectSum, error) {
+	pipes := make([]*io.PipeWriter, len(stores))
+	writers := make([]io.Writer, len(stores))
+	errs := make(chan error, len(stores))
+	for i, st := range stores {
+		pr, pw := io.Pipe()
+		pipes[i], writers[i] = pw, pw
+		go func() {
+			err := st.Put(ctx, key, pr, -1)
+			if err != nil {
+				err = fmt.Errorf("backup to %s: %w", st.Location(), err)
+			}
+			// Unblock the writer if Put stopped reading early.
+			pr.CloseWithError(errors.Join(err, io.ErrClosedPipe))
+			errs <- err
+		}()
 	}
-	defer f.Close()
 	h := sha256.New()
-	cw := &countWriter{w: io.MultiWriter(f, h)}
-	aw, err := age.Encrypt(cw, recips...)
-	if err != nil {
+	cw := &countWriter{w: io.MultiWriter(append(writers, h)...)}
+	var w io.Writer = cw
+	if rate > 0 {
+		w = &rateWriter{w: cw, rate: rate, start: time.Now()}
+	}
+	werr := writeEncryptedTree(dir, w, recips)
+	for _, pw := range pipes {
+		if werr != nil {
+			pw.CloseWithError(werr)
+		} else {
+			pw.Close()
+		}
+	}
+	var perr []error
+	for range stores {
+		if err := <-errs; err != nil {
+			perr = append(perr, err)
+		}
+	}
+	if werr != nil {
+		return ObjectSum{}, fmt.Errorf("backup: encrypting the snapshot: %w", werr)
+	}
+	if err := errors.Join(perr...); err != nil {
 		return ObjectSum{}, err
+	}
+	return ObjectSum{Size: cw.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+}
+
+// writeEncryptedTree writes dir's regular files as a tar through age to w.
+func writeEncryptedTree(dir string, w io.Writer, recips []age.Recipient) error {
+	aw, err := age.Encrypt(w, recips...)
+	if err != nil {
+		return err
 	}
 	tw := tar.NewWriter(aw)
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -473,13 +518,27 @@ func encryptTree(dir, out string, recips []age.Recipient) (ObjectSum, error) {
 	if err == nil {
 		err = aw.Close()
 	}
-	if err == nil {
-		err = f.Sync()
+	return err
+}
+
+// rateWriter holds the stream to rate bytes per second on average, so
+// that a backup leaves the disk's writes and fsyncs (and a CPU) to the
+// server's commits instead of bursting (END-2: a backup while serving).
+type rateWriter struct {
+	w     io.Writer
+	rate  int64
+	start time.Time
+	n     int64
+}
+
+func (r *rateWriter) Write(p []byte) (int, error) {
+	n, err := r.w.Write(p)
+	r.n += int64(n)
+	due := r.start.Add(time.Duration(float64(r.n) / float64(r.rate) * float64(time.Second)))
+	if d := time.Until(due); d > 0 {
+		time.Sleep(d)
 	}
-	if err != nil {
-		return ObjectSum{}, fmt.Errorf("backup: encrypting the snapshot: %w", err)
-	}
-	return ObjectSum{Size: cw.n, SHA256: hex.EncodeToString(h.Sum(nil))}, nil
+	return n, err
 }
 
 type countWriter struct {
@@ -491,15 +550,6 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
-}
-
-func putFile(ctx context.Context, st objstore.Store, key, path string, size int64) error {
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return st.Put(ctx, key, f, size)
 }
 
 // PGBin finds a PostgreSQL client program: KLUIS_PG_BINDIR, PATH, then

@@ -3,6 +3,8 @@ package backup
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
 	"os"
@@ -409,6 +411,78 @@ func TestClauseEND2_BackupHoldsTheSharedStoragesAttachmentFiles(t *testing.T) {
 		}
 		if _, err := f.st.Stat(ctx, "files/"+f.gent.ID+"/b"); err != nil {
 			t.Fatalf("file b after the prune: %v", err)
+		}
+	})
+}
+
+// failingData is a target whose Put of a backup's data fails after the
+// first bytes, as a full disk or a dropped connection would.
+type failingData struct{ objstore.Store }
+
+func (f failingData) Put(ctx context.Context, key string, r io.Reader, size int64) error {
+	if !strings.HasSuffix(key, "/"+dataName) {
+		return f.Store.Put(ctx, key, r, size)
+	}
+	io.CopyN(io.Discard, r, 100)
+	return errors.New("disk full")
+}
+
+// END-2, SEC-6: the encrypted snapshot streams to every target at once
+// (no encrypted copy on the local disk first); each target holds the same
+// bytes, whose size and SHA-256 the signed manifest gives. When one target
+// fails halfway the backup fails and no target shows a data object or a
+// manifest: Put makes an object visible only when the stream completed.
+func TestClauseEND2_BackupStreamsToEveryTargetOrNone(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		f := newFixture(t, env)
+		second, err := objstore.Dir(filepath.Join(t.TempDir(), "second"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp := t.TempDir()
+		m, err := Make(ctx, Options{DB: env.DB, DatabaseURL: env.URL, Keys: env.Keys,
+			Stores: []objstore.Store{f.st, second}, Recipients: []string{f.id.Recipient().String()}, TempDir: tmp})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := m.Objects[0]
+		a, b := get(t, f.st, sum.Key), get(t, second, sum.Key)
+		if !bytes.Equal(a, b) || int64(len(a)) != sum.Size {
+			t.Fatalf("targets differ or size is not the manifest's: %d, %d bytes, manifest %d", len(a), len(b), sum.Size)
+		}
+		if h := sha256.Sum256(a); hex.EncodeToString(h[:]) != sum.SHA256 {
+			t.Fatal("the data's SHA-256 is not the manifest's")
+		}
+		for _, st := range []objstore.Store{f.st, second} {
+			o := f.restoreOpts(t, m.ID)
+			o.Store = st
+			if _, err := Restore(ctx, o); err != nil {
+				t.Fatalf("restore from %s: %v", st.Location(), err)
+			}
+		}
+
+		good, err := objstore.Dir(filepath.Join(t.TempDir(), "good"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Make(ctx, Options{DB: env.DB, DatabaseURL: env.URL, Keys: env.Keys,
+			Stores: []objstore.Store{good, failingData{second}}, Recipients: []string{f.id.Recipient().String()}, TempDir: tmp})
+		if err == nil || !strings.Contains(err.Error(), "disk full") {
+			t.Fatalf("a backup with a failing target: %v", err)
+		}
+		for _, st := range []objstore.Store{good, second} {
+			objs, err := st.List(ctx, backupsPrefix)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, o := range objs {
+				if !strings.HasPrefix(o.Key, backupsPrefix+m.ID+"/") {
+					t.Errorf("%s holds %s of the failed backup", st.Location(), o.Key)
+				}
+			}
+		}
+		if left, _ := filepath.Glob(filepath.Join(tmp, "kluis-backup-*")); len(left) != 0 {
+			t.Fatalf("scratch left behind: %v", left)
 		}
 	})
 }

@@ -60,9 +60,13 @@ func runBackup(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	rate, err := cfg.BackupRateBytes()
+	if err != nil {
+		return usageError{err.Error()}
+	}
 	start := time.Now()
 	m, err := backup.MakeRecorded(ctx, operatorActor(env), backup.Options{DB: db, DatabaseURL: cfg.DatabaseURL, Keys: db.Keys(),
-		Stores: stores, Recipients: recips, KeyName: backupKeyName(cfg), Files: files})
+		Stores: stores, Recipients: recips, KeyName: backupKeyName(cfg), Files: files, Rate: rate})
 	if err != nil {
 		return err
 	}
@@ -202,7 +206,11 @@ func backupSettings(cfg config.Config) (jobs.BackupSettings, error) {
 	if err != nil {
 		return jobs.BackupSettings{}, err
 	}
-	return jobs.BackupSettings{Targets: cfg.BackupTargetList(), SecondSite: cfg.BackupSecondSite, Files: files, Recipients: cfg.BackupRecipientList(),
+	rate, err := cfg.BackupRateBytes()
+	if err != nil {
+		return jobs.BackupSettings{}, err
+	}
+	return jobs.BackupSettings{Rate: rate, Targets: cfg.BackupTargetList(), SecondSite: cfg.BackupSecondSite, Files: files, Recipients: cfg.BackupRecipientList(),
 		KeyName: backupKeyName(cfg), DatabaseURL: cfg.DatabaseURL, Retention: backup.Retention{Daily: d, Weekly: w, Monthly: mo},
 		AlertTo: cfg.BackupAlertTo(), IdentityFile: cfg.BackupIdentityFile, Master: m,
 		ScratchDatabaseURL: cfg.BackupScratchDatabaseURL}, nil

@@ -93,6 +93,7 @@ type benchServer struct {
 	cmd           *exec.Cmd
 	env           []string // the server's KLUIS_ settings (a backup of it uses them too)
 	backups       string   // where intake-during-backup writes its backups
+	backupEnv     []string // more environment of its backups
 }
 
 func startBenchServer(ctx context.Context, env *Env, bin, dbURL string) (*benchServer, error) {
@@ -222,6 +223,7 @@ func benchIntakeDuringBackup(ctx context.Context, env *Env, args []string) error
 	clients := fs.Int("clients", 8, "concurrent clients")
 	duration := fs.Duration("duration", 15*time.Second, "how long to measure each phase (after a 2 s warm-up)")
 	dbURL := fs.String("database-url", "", "database for the server under test (default: SQLite in a temporary directory)")
+	backupRate := fs.String("backup-rate", "", "KLUIS_BACKUP_RATE of the backups (megabytes per second; default that of kluis backup, 40; 0: unlimited)")
 	backupTo := fs.String("backup-to", "", "directory for the backups and their temporary files (default: beside the server's data; another disk shows what the disk costs)")
 	if err := fs.Parse(args); err != nil {
 		return usageError{err.Error()}
@@ -256,6 +258,9 @@ func benchIntakeDuringBackup(ctx context.Context, env *Env, args []string) error
 		return err
 	}
 	fmt.Fprintln(env.Stdout, "while backing up:")
+	if *backupRate != "" {
+		srv.backupEnv = append(srv.backupEnv, "KLUIS_BACKUP_RATE="+*backupRate)
+	}
 	during, err := srv.loadDuringBackups(ctx, env, self, *clients, *duration, []string{"--recipient", id.Recipient().String()})
 	if err != nil {
 		return err
@@ -279,7 +284,7 @@ func (srv *benchServer) loadDuringBackups(ctx context.Context, env *Env, self st
 		defer close(done)
 		for !stop.Load() && ctx.Err() == nil {
 			cmd := exec.CommandContext(ctx, self, append([]string{"backup", "--to", filepath.Join(srv.backups, "target")}, args...)...)
-			cmd.Env = append(withoutKluisEnv(os.Environ()), append(srv.env, "TMPDIR="+srv.backups)...)
+			cmd.Env = append(withoutKluisEnv(os.Environ()), append(append(srv.env, srv.backupEnv...), "TMPDIR="+srv.backups)...)
 			t0 := time.Now()
 			out, err := cmd.CombinedOutput()
 			if err != nil {

@@ -165,3 +165,22 @@ func TestClauseSEC2_StorageAttachmentThreshold(t *testing.T) {
 		}
 	}
 }
+
+// END-2: KLUIS_BACKUP_RATE is whole megabytes per second, 40 when unset,
+// 0 unlimited, and anything else is refused with one sentence.
+func TestClauseEND2_BackupRate(t *testing.T) {
+	for in, want := range map[string]int64{"": 40 << 20, "0": 0, "100": 100 << 20} {
+		c, err := load(map[string]string{"KLUIS_BACKUP_RATE": in})
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		if got, err := c.BackupRateBytes(); err != nil || got != want {
+			t.Fatalf("%q: %d, %v; want %d", in, got, err, want)
+		}
+	}
+	for _, in := range []string{"-1", "40MB", "fast"} {
+		if _, err := load(map[string]string{"KLUIS_BACKUP_RATE": in}); err == nil || !strings.Contains(err.Error(), "backup rate") {
+			t.Fatalf("%q: %v", in, err)
+		}
+	}
+}

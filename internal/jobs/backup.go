@@ -50,6 +50,8 @@ type BackupSettings struct {
 	Master             seal.MasterKey
 	ScratchDatabaseURL string
 	TempDir            string
+	// Rate limits the backup's stream to the targets (bytes/s; 0: none).
+	Rate int64
 }
 
 // WithBackups adds the daily backup at offset (from midnight UTC) and the
@@ -108,7 +110,7 @@ func BackupHandler(s BackupSettings) Handler {
 		stores, err := s.stores()
 		if err == nil {
 			_, err = backup.MakeRecorded(ctx, actor, backup.Options{DB: db, DatabaseURL: s.DatabaseURL, Keys: db.Keys(),
-				Stores: stores, Recipients: s.Recipients, KeyName: s.KeyName, TempDir: s.TempDir, Files: s.Files})
+				Stores: stores, Recipients: s.Recipients, KeyName: s.KeyName, TempDir: s.TempDir, Files: s.Files, Rate: s.Rate})
 		} else if _, rerr := db.RecordBackupRun(ctx, actor, store.BackupRun{Kind: store.RunBackup, StartedAt: db.Now(),
 			FinishedAt: db.Now(), Detail: err.Error()}); rerr != nil {
 			err = errors.Join(err, rerr)
