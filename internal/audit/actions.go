@@ -346,6 +346,8 @@ var actions = []Action{
 	// Settings and integrations.
 	{Code: "policy.update", Group: GroupSettings, Object: NameNumber},
 	{Code: "branding.update", Group: GroupSettings, Object: NameNumber},
+	{Code: "tenant_host.add", Group: GroupSettings},
+	{Code: "tenant_host.remove", Group: GroupSettings},
 	{Code: "policy.citizen_names", Group: GroupSettings},
 	{Code: "api_key.create", Group: GroupSettings},
 	{Code: "api_key.revoke", Group: GroupSettings},

@@ -142,6 +142,7 @@ var TenantEntities = []TenantEntity{
 		About:  "the organisation (controller): names, enterprise number, DPO contact, language, status"},
 	{Name: "tenant_policies", Key: []string{"version"}, About: "every version of the security policy (passwords, lockout, sessions, MFA)"},
 	{Name: "tenant_branding", Key: []string{"tenant_id"}, About: "the organisation's look and contact details (logo in base64)"},
+	{Name: "tenant_hosts", Key: []string{"host"}, About: "the organisation's own host names (www.gemeente.be), which get a certificate"},
 	{Name: "maintenance_settings", Key: []string{"tenant_id"}, About: "the notice period for supplier maintenance (AUD-4)"},
 	{Name: "audit_retention", Key: []string{"version"}, About: "every version of the audit log's retention (AUD-2)"},
 	{Name: "users", Key: []string{"id"}, Sealed: sealedByID("email", "name"),
