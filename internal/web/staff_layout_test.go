@@ -59,6 +59,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/policy":                     "/gent/admin/policy",
 	"GET /{tenant}/admin/keys":                       "/gent/admin/keys",
 	"GET /{tenant}/admin/branding":                   "/gent/admin/branding",
+	"GET /{tenant}/admin/hosts":                      "/gent/admin/hosts",
 	"GET /{tenant}/admin/webhooks":                   "/gent/admin/webhooks",
 	"GET /{tenant}/admin/api-keys":                   "/gent/admin/api-keys",
 	"GET /{tenant}/admin/full-export":                "/gent/admin/full-export",

@@ -4,10 +4,12 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/storetest"
 	"github.com/kluis/kluis/internal/tenant"
@@ -115,6 +117,58 @@ func TestTenantHostRoutesWithoutPrefix(t *testing.T) {
 		a.hostSlugs.forget(host)
 		if resp := onHost(t, h, "GET", host, "/vraag", "", nil); resp.StatusCode != 404 {
 			t.Fatalf("removed host: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestHostsAdminPage_AddRefuseRemove: an admin adds a host name on
+// Beheer › Domeinnamen; a name another tenant holds, or a bad one, comes
+// back as a field error in the admin's language, linked from the summary,
+// and nothing is saved; removing it frees the name.
+func TestHostsAdminPage_AddRefuseRemove(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		le := newLoginEnv(t, env, Options{})
+		ctx := context.Background()
+		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
+		if _, err := env.DB.AddTenantHost(ctx, audit.Actor{Kind: audit.KindOperator, ID: "op"}, le.brugge.ID, "www.brugge.be"); err != nil {
+			t.Fatal(err)
+		}
+		resp, _ := le.submit(t, "/gent/admin/hosts", admin, url.Values{"host": {"WWW.Gent.be"}})
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/gent/admin/hosts?done=added" {
+			t.Fatalf("add: %d %s", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		_, page := le.get(t, "/gent/admin/hosts?done=added", map[string]string{"Cookie": admin})
+		if !strings.Contains(page, ">www.gent.be</a>") || !strings.Contains(page, "De domeinnaam is toegevoegd.") {
+			t.Fatal("the page does not list the added name")
+		}
+		for _, tc := range []struct{ lang, host, want string }{
+			{"nl", "www.brugge.be", `href="#host">Deze domeinnaam is al in gebruik op het platform.`},
+			{"fr", "www.brugge.be", `Ce nom de domaine est déjà utilisé sur la plateforme.`},
+			{"en", "*.gent.be", `A wildcard (*) is not possible`},
+			{"nl", "www.gent.be:8443", `Laat het poortnummer weg`},
+			{"nl", "10.1.2.3", `Een IP-adres kan geen domeinnaam zijn`},
+		} {
+			resp, body := le.submit(t, "/gent/admin/hosts?lang="+tc.lang, admin, url.Values{"host": {tc.host}})
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, tc.want) ||
+				!strings.Contains(body, `aria-describedby="host-hint host-error"`) || !strings.Contains(body, `value="`+tc.host+`"`) {
+				t.Errorf("%s %s: %d, page lacks %q", tc.lang, tc.host, resp.StatusCode, tc.want)
+			}
+		}
+		if hs, _ := env.DB.TenantHosts(ctx, le.gent.ID); len(hs) != 1 {
+			t.Fatalf("refused names saved: %+v", hs)
+		}
+		if hs, _ := env.DB.TenantHosts(ctx, le.brugge.ID); len(hs) != 1 {
+			t.Fatalf("the other tenant's name changed: %+v", hs)
+		}
+		// gent cannot remove brugge's name; it can remove its own.
+		if resp, _ := le.submit(t, "/gent/admin/hosts/remove", admin, url.Values{"host": {"www.brugge.be"}}); resp.StatusCode != http.StatusNotFound {
+			t.Fatalf("remove another tenant's name: %d", resp.StatusCode)
+		}
+		if resp, _ := le.submit(t, "/gent/admin/hosts/remove", admin, url.Values{"host": {"www.gent.be"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("remove: %d", resp.StatusCode)
+		}
+		if hs, _ := env.DB.TenantHosts(ctx, le.gent.ID); len(hs) != 0 {
+			t.Fatalf("after remove: %+v", hs)
 		}
 	})
 }
