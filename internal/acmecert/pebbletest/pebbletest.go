@@ -20,7 +20,6 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
-	"go/build"
 	"io"
 	"math/big"
 	"net"
@@ -31,6 +30,8 @@ import (
 	"strconv"
 	"testing"
 	"time"
+
+	"github.com/kluis/kluis/internal/testtool"
 )
 
 // Version is the pebble release the project pins (Makefile).
@@ -45,21 +46,7 @@ type Server struct {
 }
 
 // Binary finds pebble, or returns "".
-func Binary() string {
-	if p := os.Getenv("KLUIS_TEST_PEBBLE"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("pebble"); err == nil {
-		return p
-	}
-	for _, dir := range filepath.SplitList(build.Default.GOPATH) {
-		p := filepath.Join(dir, "bin", "pebble")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-	}
-	return ""
-}
+func Binary() string { return testtool.Find("KLUIS_TEST_PEBBLE", "pebble") }
 
 func freePort(t testing.TB) int {
 	t.Helper()

@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"go/build"
 	"net"
 	"os"
 	"os/exec"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/kluis/kluis/internal/objstore"
 	_ "github.com/kluis/kluis/internal/objstore/s3store" // registers the "s3" scheme
+	"github.com/kluis/kluis/internal/testtool"
 )
 
 // Version is the versitygw release the project pins (Makefile, .ci/run).
@@ -43,21 +43,7 @@ type Server struct {
 }
 
 // Binary finds versitygw, or returns "".
-func Binary() string {
-	if p := os.Getenv("KLUIS_TEST_VERSITYGW"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	for _, dir := range filepath.SplitList(build.Default.GOPATH) {
-		p := filepath.Join(dir, "bin", "versitygw")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-	}
-	return ""
-}
+func Binary() string { return testtool.Find("KLUIS_TEST_VERSITYGW", "versitygw") }
 
 // Start runs versitygw for t, with a bucket named "kluis-test".
 func Start(t testing.TB) *Server {
