@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"testing"
 )
 
 // Find returns the path of the tool name, or "".
@@ -25,5 +26,34 @@ func Find(env, name string) string {
 			return p
 		}
 	}
+	return ""
+}
+
+// Tool names a test tool and how it is installed.
+type Tool struct {
+	Name    string // binary name: "pebble"
+	Env     string // variable with its path: "KLUIS_TEST_PEBBLE"
+	Require string // variable that, at "1", turns a missing tool into a failure (CI)
+	What    string // "the ACME server of the tests"
+	Tests   string // which tests then do not run: "ACME tests"
+	Install string // go install argument: "github.com/letsencrypt/pebble/v2/cmd/pebble@v2.10.3"
+}
+
+// Need returns the tool's path; when it is missing the test is skipped
+// with a loud message, or fails when the Require variable is "1".
+func Need(t testing.TB, tool Tool) string {
+	t.Helper()
+	if bin := Find(tool.Env, tool.Name); bin != "" {
+		return bin
+	}
+	msg := "\n########################################################################\n" +
+		"##  " + tool.Name + " (" + tool.What + ") was NOT found: " + tool.Tests + " do not run.\n" +
+		"##  Fix: make tools   (go install " + tool.Install + ")\n" +
+		"##  or set " + tool.Env + "=/path/to/" + tool.Name + "\n" +
+		"########################################################################"
+	if os.Getenv(tool.Require) == "1" {
+		t.Fatal(msg)
+	}
+	t.Skip(msg)
 	return ""
 }

@@ -62,18 +62,8 @@ func freePort(t testing.TB) int {
 // it issues. challengePort is where the test serves HTTP-01 challenges.
 func Start(t testing.TB, challengePort int, validity time.Duration) *Server {
 	t.Helper()
-	bin := Binary()
-	if bin == "" {
-		msg := "\n########################################################################\n" +
-			"##  pebble (the ACME server of the tests) was NOT found: ACME tests do not run.\n" +
-			"##  Fix: make tools   (go install github.com/letsencrypt/pebble/v2/cmd/pebble@" + Version + ")\n" +
-			"##  or set KLUIS_TEST_PEBBLE=/path/to/pebble\n" +
-			"########################################################################"
-		if os.Getenv("KLUIS_TEST_REQUIRE_PEBBLE") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := testtool.Need(t, testtool.Tool{Name: "pebble", Env: "KLUIS_TEST_PEBBLE", Require: "KLUIS_TEST_REQUIRE_PEBBLE",
+		What: "the ACME server of the tests", Tests: "ACME tests", Install: "github.com/letsencrypt/pebble/v2/cmd/pebble@" + Version})
 	dir := t.TempDir()
 	certPEM, keyPEM, pool := selfSigned(t)
 	os.WriteFile(filepath.Join(dir, "cert.pem"), certPEM, 0o600)
