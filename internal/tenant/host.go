@@ -20,7 +20,6 @@ const (
 	HostWildcard = "hosts.error.wildcard"
 	HostOneLabel = "hosts.error.one_label"
 	HostTaken    = "hosts.error.taken"
-	HostUnknown  = "hosts.error.unknown"
 )
 
 // NormalizeHost returns the host name s in the form it is stored and
