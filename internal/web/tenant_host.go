@@ -104,7 +104,9 @@ func (a *App) publicBase(r *http.Request) string {
 		if a.opts.TLS || strings.HasPrefix(a.opts.BaseURL, "https:") {
 			scheme = "https"
 		}
-		return scheme + "://" + h
+		// With the request's port, if any (a development port): the
+		// browser's origin has it.
+		return scheme + "://" + strings.ToLower(r.Host)
 	}
 	return strings.TrimRight(a.opts.BaseURL, "/")
 }
@@ -118,7 +120,8 @@ func (a *App) relyingParty(r *http.Request) *passkey.RP {
 	if h == "" {
 		return a.rp
 	}
-	rp, err := a.hostRPs.get(h, func() (*passkey.RP, error) { return passkey.New(a.publicBase(r), "Kluis") })
+	base := a.publicBase(r)
+	rp, err := a.hostRPs.get(base, func() (*passkey.RP, error) { return passkey.New(base, "Kluis") })
 	if err != nil {
 		return nil
 	}

@@ -110,6 +110,11 @@ func TestTenantHostRoutesWithoutPrefix(t *testing.T) {
 		if rp := a.relyingParty(req); rp == nil {
 			t.Fatal("no passkey relying party on the host")
 		}
+		// A development port stays in the addresses: it is part of the origin.
+		req.Host = host + ":8443"
+		if got := a.oidcRedirectURL(req); got != "https://www.gent.be:8443/gent/login/oidc/callback" {
+			t.Fatalf("OIDC redirect on the host with a port: %s", got)
+		}
 		// A removed host stops routing once the cache entry expires.
 		if err := env.DB.RemoveTenantHost(ctx, op, tn.ID, host); err != nil {
 			t.Fatal(err)
