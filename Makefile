@@ -2,7 +2,7 @@
 #   make run                      demo server on http://127.0.0.1:8080 (creates ./kluis-data, ./kluis-keys)
 #   make test TESTFLAGS='-run X'  all tests, with a throwaway PostgreSQL when one is installed
 #   make bench BENCH='-benchtime 1x -bench Store'
-#   make tools                    the S3 server the object-store tests run against (versitygw)
+#   make tools                    the S3 server the object-store tests run against (versitygw) and the ACME server of the certificate tests (pebble)
 SHELL := bash
 GO ?= go
 
@@ -15,6 +15,10 @@ STATICCHECK := $(GOBIN_DIR)/staticcheck
 # pins the same version).
 VERSITYGW_VERSION := v1.8.0
 VERSITYGW := $(GOBIN_DIR)/versitygw
+# pebble (MPL-2.0): Let's Encrypt's test ACME server, for the certificate tests
+# (internal/acmecert/pebbletest pins the same version).
+PEBBLE_VERSION := v2.10.3
+PEBBLE := $(GOBIN_DIR)/pebble
 
 TESTFLAGS ?=
 BENCH ?=
@@ -52,6 +56,10 @@ tools:
 		echo "installing versitygw $(VERSITYGW_VERSION)"; \
 		$(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION); fi
 	@echo "versitygw: $(VERSITYGW)"
+	@if ! $(GO) version -m "$(PEBBLE)" 2>/dev/null | grep -qE 'mod[[:space:]]+github.com/letsencrypt/pebble/v2[[:space:]]+$(PEBBLE_VERSION)[[:space:]]'; then \
+		echo "installing pebble $(PEBBLE_VERSION)"; \
+		$(GO) install github.com/letsencrypt/pebble/v2/cmd/pebble@$(PEBBLE_VERSION); fi
+	@echo "pebble: $(PEBBLE)"
 
 # Benchmarks only (no tests), against a throwaway PostgreSQL when available.
 bench:

@@ -350,6 +350,8 @@ var actions = []Action{
 	{Code: "site.page.save", Group: GroupSettings, Object: NameNumber},
 	{Code: "site.page.publish", Group: GroupSettings, Object: NameNumber},
 	{Code: "site.page.unpublish", Group: GroupSettings, Object: NameNumber},
+	{Code: "tenant_host.add", Group: GroupSettings},
+	{Code: "tenant_host.remove", Group: GroupSettings},
 	{Code: "policy.citizen_names", Group: GroupSettings},
 	{Code: "api_key.create", Group: GroupSettings},
 	{Code: "api_key.revoke", Group: GroupSettings},

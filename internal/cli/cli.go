@@ -47,7 +47,7 @@ func commands() []command {
 	return []command{
 		{name: "serve", summary: "run the web server and the job worker", run: runServe, access: platform},
 		{name: "migrate", summary: "apply pending database migrations", run: runMigrate, access: platform},
-		{name: "tenant", summary: "create, list, show, suspend, reactivate or terminate tenants", subs: []subcommand{
+		{name: "tenant", summary: "create, list, show, suspend, reactivate or terminate tenants, or set their host names", subs: []subcommand{
 			{"create", platform, tenantCreate},
 			{"list", platform, tenantList},
 			{"show", tenantData, tenantShow},
@@ -57,6 +57,8 @@ func commands() []command {
 			{"reactivate", platform, func(ctx context.Context, env *Env, args []string) error {
 				return tenantStatus(ctx, env, args, tenant.StatusActive)
 			}},
+			// The tenant's own host names (requests routed by host, ACME certificates).
+			{"hosts", platform, tenantHosts},
 			// The end of a contract (END-3, END-4, END-5), one confirmed step at a time.
 			{"terminate", platform, tenantTerminate},
 		}},

@@ -190,7 +190,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.TLS() {
 		scheme = "https"
 	}
-	err = server.Serve(ctx, server.Config{Addr: cfg.Listen, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey}, handler, log,
+	srvCfg := server.Config{Addr: cfg.Listen, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey}
+	if cfg.ACMEDirectory != "" {
+		m, err := acmeManager(cfg, db)
+		if err != nil {
+			return err
+		}
+		srvCfg.ACME, srvCfg.ChallengeAddr, srvCfg.Challenge = m.TLSConfig(), cfg.ACMEHTTPListen, m.HTTPHandler(nil)
+	}
+	err = server.Serve(ctx, srvCfg, handler, log,
 		func(addr net.Addr) {
 			fmt.Fprintf(env.Stdout, "Kluis %s serves %s://%s/ (database: %s)\n", versionString(), scheme, addr, db.Dialect())
 			if *demo {

@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"sort"
 	"strings"
@@ -160,8 +161,18 @@ func tenantStatus(ctx context.Context, env *Env, args []string, status string) e
 // resolves the tenant before calling fn with the actor to record. A command
 // on the tenant's data (tenantData) takes --grant and runs only under it.
 func onTenant(ctx context.Context, env *Env, name string, args []string, acc access, fn func(*store.DB, tenant.Tenant, audit.Actor) error) error {
+	return onTenantWith(ctx, env, name, args, acc, nil, fn)
+}
+
+// onTenantWith is onTenant for a command with flags of its own, which
+// define adds to the flag set before it is parsed.
+func onTenantWith(ctx context.Context, env *Env, name string, args []string, acc access, define func(*flag.FlagSet),
+	fn func(*store.DB, tenant.Tenant, audit.Actor) error) error {
 	fs := flags(env, name)
 	ref := fs.String("tenant", "", "tenant slug or id")
+	if define != nil {
+		define(fs)
+	}
 	var grant *string
 	if acc == tenantData {
 		grant = grantFlag(fs)

@@ -29,11 +29,19 @@ type Config struct {
 	BaseURL       string
 	TLSCert       string
 	TLSKey        string
-	BodyLimit     int64
-	LogLevel      string
-	LogFormat     string
-	Node          string
-	Worker        bool
+	// ACME (tenants' own host names, see internal/acmecert): the CA's
+	// directory URL turns it on; Email is the account contact; the HTTP-01
+	// challenges are answered on ACMEHTTPListen (plain HTTP, port 80 in
+	// production); certificates and keys (secrets) live in ACMECacheDir.
+	ACMEDirectory  string
+	ACMEEmail      string
+	ACMEHTTPListen string
+	ACMECacheDir   string
+	BodyLimit      int64
+	LogLevel       string
+	LogFormat      string
+	Node           string
+	Worker         bool
 
 	// Outgoing mail (invitations, resets, notices). Without SMTPHost mails
 	// wait in the outbox.
@@ -224,6 +232,10 @@ func settings() []setting {
 	add("base-url", "KLUIS_BASE_URL", "public address of the site, used in links sent to people (default: derived from --listen)", false, func(c *Config) *string { return &c.BaseURL })
 	add("tls-cert", "KLUIS_TLS_CERT", "TLS certificate file (PEM); serves HTTPS with HSTS when set with the key", false, func(c *Config) *string { return &c.TLSCert })
 	add("tls-key", "KLUIS_TLS_KEY", "TLS private key file (PEM)", false, func(c *Config) *string { return &c.TLSKey })
+	add("acme-directory", "KLUIS_ACME_DIRECTORY", "ACME directory URL (e.g. https://acme-v02.api.letsencrypt.org/directory): certificates for tenants' own host names, and for the base URL's name without --tls-cert", false, func(c *Config) *string { return &c.ACMEDirectory })
+	add("acme-email", "KLUIS_ACME_EMAIL", "contact address of the ACME account (the CA's expiry warnings)", false, func(c *Config) *string { return &c.ACMEEmail })
+	add("acme-http-listen", "KLUIS_ACME_HTTP_LISTEN", "plain HTTP address for ACME HTTP-01 challenges (other requests are redirected to HTTPS)", false, func(c *Config) *string { return &c.ACMEHTTPListen })
+	add("acme-cache-dir", "KLUIS_ACME_CACHE_DIR", "directory of the ACME account key and the certificates with their private keys (secrets, mode 0600; default: acme in the data dir)", false, func(c *Config) *string { return &c.ACMECacheDir })
 	s = append(s, setting{"body-limit", "KLUIS_BODY_LIMIT", "largest request body in bytes (suffix KiB or MiB allowed)", false,
 		func(c *Config) string { return strconv.FormatInt(c.BodyLimit, 10) },
 		func(c *Config, v string) error {
@@ -317,6 +329,7 @@ func Defaults() Config {
 		DataDir:                    "./kluis-data",
 		KeysDir:                    "./kluis-keys",
 		Listen:                     "127.0.0.1:8080",
+		ACMEHTTPListen:             ":80",
 		BodyLimit:                  10 << 20,
 		StorageAttachmentThreshold: 1 << 20,
 		LogLevel:                   "info",
@@ -359,6 +372,9 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 }
 
 func (c Config) withDerived() Config {
+	if c.ACMECacheDir == "" {
+		c.ACMECacheDir = filepath.Join(c.DataDir, "acme")
+	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "kluis.db")
 	}
@@ -394,6 +410,14 @@ func (c Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, "give both a TLS certificate and a TLS key, or neither")
+	}
+	if c.ACMEDirectory != "" {
+		if u, err := url.Parse(c.ACMEDirectory); err != nil || u.Scheme != "https" || u.Host == "" {
+			errs = append(errs, fmt.Sprintf("ACME directory %q is not an https address such as https://acme-v02.api.letsencrypt.org/directory", c.ACMEDirectory))
+		}
+		if _, _, err := net.SplitHostPort(c.ACMEHTTPListen); err != nil {
+			errs = append(errs, fmt.Sprintf("ACME HTTP listen address %q is not host:port", c.ACMEHTTPListen))
+		}
 	}
 	if n, a := c.ClamdNetwork(); c.Clamd != "" && ((n != "unix" && n != "tcp") || a == "") {
 		errs = append(errs, fmt.Sprintf("clamd address %q is not unix:/path/to/socket or tcp:host:port", c.Clamd))
@@ -562,7 +586,8 @@ func CheckStorageLocation(what, loc string) error {
 }
 
 // TLS reports whether HTTPS is configured.
-func (c Config) TLS() bool { return c.TLSCert != "" && c.TLSKey != "" }
+// ACME certificates count: the server then speaks HTTPS too.
+func (c Config) TLS() bool { return c.TLSCert != "" && c.TLSKey != "" || c.ACMEDirectory != "" }
 
 // Item is one line of the effective configuration.
 type Item struct{ Name, Env, Value string }

@@ -30,6 +30,15 @@ type Config struct {
 	// HTTPS (TLS 1.2 or later), with neither plain HTTP, for use behind a
 	// TLS-terminating proxy or in development.
 	TLSCertFile, TLSKeyFile string
+	// ACME, when set (acmecert's Manager.TLSConfig), gives the
+	// certificates of the names it allows (tenants' own host names) and
+	// answers TLS-ALPN-01; Serve then speaks HTTPS, and for any other name
+	// uses the certificate files when given.
+	ACME *tls.Config
+	// ChallengeAddr, with ACME, is the plain HTTP address (":80") where
+	// Challenge answers HTTP-01 and redirects everything else to HTTPS.
+	ChallengeAddr string
+	Challenge     http.Handler
 
 	ReadHeaderTimeout time.Duration // default 5s
 	ReadTimeout       time.Duration // default 30s
@@ -73,6 +82,22 @@ func Serve(ctx context.Context, cfg Config, h http.Handler, log *slog.Logger, re
 	tlsConfig, err := loadTLS(cfg.TLSCertFile, cfg.TLSKeyFile)
 	if err != nil {
 		return err
+	}
+	if cfg.ACME != nil {
+		tlsConfig = withACME(cfg.ACME, tlsConfig)
+	}
+	if cfg.ACME != nil && cfg.ChallengeAddr != "" {
+		var lc net.ListenConfig
+		cln, err := lc.Listen(ctx, "tcp", cfg.ChallengeAddr)
+		if err != nil {
+			return setupErrorf(err, "cannot listen on the ACME challenge address %q: %s", cfg.ChallengeAddr, reason(err))
+		}
+		csrv := &http.Server{Handler: cfg.Challenge, ReadHeaderTimeout: cfg.ReadHeaderTimeout, ReadTimeout: cfg.ReadTimeout,
+			WriteTimeout: cfg.WriteTimeout, IdleTimeout: cfg.IdleTimeout, MaxHeaderBytes: cfg.MaxHeaderBytes,
+			ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+		go csrv.Serve(cln)
+		defer csrv.Close()
+		log.Info("ACME challenge listener", "addr", cln.Addr().String())
 	}
 
 	var lc net.ListenConfig
@@ -133,6 +158,25 @@ func Serve(ctx context.Context, cfg Config, h http.Handler, log *slog.Logger, re
 	}
 	log.Info("server stopped")
 	return nil
+}
+
+// withACME returns the TLS configuration that asks acme first (it refuses
+// names no tenant configured before any order) and falls back to the
+// certificate files of static, when given, for every other name.
+func withACME(acme, static *tls.Config) *tls.Config {
+	c := acme.Clone()
+	c.MinVersion = tls.VersionTLS12
+	if static == nil || len(static.Certificates) == 0 {
+		return c
+	}
+	get, fallback := c.GetCertificate, &static.Certificates[0]
+	c.GetCertificate = func(hello *tls.ClientHelloInfo) (*tls.Certificate, error) {
+		if cert, err := get(hello); err == nil {
+			return cert, nil
+		}
+		return fallback, nil
+	}
+	return c
 }
 
 // loadTLS returns the TLS configuration for the given PEM files, or nil

@@ -150,6 +150,11 @@ type App struct {
 	// started (END-4): its forms then take nothing new. The store refuses
 	// a submission in its transaction too.
 	frozen *ttlCache[bool]
+	// hostSlugs caches for a second which tenant slug a host name belongs
+	// to ("" for none); hostRPs the WebAuthn relying party of each tenant
+	// host (see tenant_host.go).
+	hostSlugs *ttlCache[string]
+	hostRPs   *ttlCache[*passkey.RP]
 }
 
 // New returns an App with its routes and middleware set up. It panics if
@@ -184,7 +189,8 @@ func New(opts Options) *App {
 	a := &App{log: opts.Logger, opts: opts, mux: http.NewServeMux(), tenantMux: http.NewServeMux(), pages: pages,
 		readyTimeout: 2 * time.Second, publishedForms: newTTLCache[store.FormVersion](time.Second),
 		tenants: newTTLCache[tenant.Tenant](time.Second), brandings: newTTLCache[store.Branding](time.Second),
-		frozen: newTTLCache[bool](time.Second)}
+		frozen: newTTLCache[bool](time.Second), hostSlugs: newTTLCache[string](time.Second),
+		hostRPs: newTTLCache[*passkey.RP](time.Hour)}
 	if rp, err := passkey.New(opts.BaseURL, "Kluis"); err == nil {
 		a.rp = rp
 	} else if opts.BaseURL != "" {

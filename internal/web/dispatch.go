@@ -3,7 +3,14 @@ package web
 import "net/http"
 
 // dispatch routes r through the platform route table.
+// On a tenant's own host name a path without the tenant prefix is
+// that tenant's (see tenant_host.go).
 func (a *App) dispatch(w http.ResponseWriter, r *http.Request) {
+	r, err := a.onTenantHost(r)
+	if err != nil {
+		a.internalError(w, r, "resolve tenant host", err)
+		return
+	}
 	a.serveMux(a.mux, w, r)
 }
 

@@ -40,7 +40,7 @@ func (a *App) loginShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.render(w, r, http.StatusOK, "login", loginForm{TenantName: t.LegalName, Next: q.Get("next"), ResetNotice: q.Get("reset") == "done",
-		Providers: providers, Passkeys: a.rp != nil, Slug: t.Slug})
+		Providers: providers, Passkeys: a.relyingParty(r) != nil, Slug: t.Slug})
 }
 
 // loginCreate checks the e-mail address and password. Every failure gives
@@ -74,7 +74,7 @@ func (a *App) loginCreate(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		a.render(w, r, http.StatusUnauthorized, "login", loginForm{TenantName: t.LegalName, Email: email, Next: next,
-			Errors: []fieldError{{"email", a.t(r, "login.error.failed")}}, Providers: providers, Passkeys: a.rp != nil, Slug: t.Slug})
+			Errors: []fieldError{{"email", a.t(r, "login.error.failed")}}, Providers: providers, Passkeys: a.relyingParty(r) != nil, Slug: t.Slug})
 		return
 	}
 	if err != nil {

@@ -79,7 +79,7 @@ func (a *App) stepForm(r *http.Request, u account.User, next string) (mfaStepFor
 	if f.TOTP, err = a.opts.Store.HasTOTP(r.Context(), t.ID, u.ID); err != nil {
 		return f, err
 	}
-	if a.rp != nil {
+	if a.relyingParty(r) != nil {
 		if f.Passkey, err = a.opts.Store.HasPasskey(r.Context(), t.ID, u.ID); err != nil {
 			return f, err
 		}
@@ -207,7 +207,7 @@ type mfaEnrolPage struct {
 
 // addPasskeys fills in the page's passkey part for u.
 func (a *App) addPasskeys(r *http.Request, u account.User, page *mfaEnrolPage) error {
-	if a.rp == nil {
+	if a.relyingParty(r) == nil {
 		return nil
 	}
 	page.PasskeysOn = true

@@ -55,7 +55,7 @@ func (a *App) oidcClient() *oidc.Client { return a.opts.OIDC }
 
 // oidcRedirectURL is the callback address registered at every provider.
 func (a *App) oidcRedirectURL(r *http.Request) string {
-	base := a.opts.BaseURL
+	base := a.publicBase(r)
 	if base == "" {
 		scheme := "http"
 		if a.opts.TLS {

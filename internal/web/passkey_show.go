@@ -30,7 +30,7 @@ import (
 //     of this tenant, with user verification; the session it opens has
 //     passed its second factor.
 //
-// Without a usable base URL (an IP address, say) a.rp is nil: the buttons
+// Without a usable base URL (an IP address, say) a.relyingParty(r) is nil: the buttons
 // are not shown and the endpoints answer 404.
 
 // passkeyRequest is the body of every passkey post; each uses what it
@@ -96,7 +96,7 @@ func (a *App) jsonInternalError(w http.ResponseWriter, r *http.Request, what str
 // past it or not needing one. Otherwise it answers 401 (no session) or
 // 403 (the wrong stage) and ok is false.
 func (a *App) passkeySession(w http.ResponseWriter, r *http.Request, pending bool) (u account.User, ok bool) {
-	if a.rp == nil {
+	if a.relyingParty(r) == nil {
 		a.jsonError(w, r, http.StatusNotFound, "", "passkey.error.unavailable")
 		return u, false
 	}
@@ -155,7 +155,7 @@ func (a *App) passkeyRegisterOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := tenantFrom(r.Context())
-	opts, err := a.opts.Store.BeginPasskeyRegistration(r.Context(), a.rp, t.ID, u.ID, sessionToken(r), u.Email, u.Name)
+	opts, err := a.opts.Store.BeginPasskeyRegistration(r.Context(), a.relyingParty(r), t.ID, u.ID, sessionToken(r), u.Email, u.Name)
 	if err != nil {
 		a.jsonInternalError(w, r, "begin passkey registration", err)
 		return
@@ -181,7 +181,7 @@ func (a *App) passkeyRegisterCreate(w http.ResponseWriter, r *http.Request) {
 		a.jsonError(w, r, http.StatusBadRequest, "", "passkey.error.failed")
 		return
 	}
-	_, err = a.opts.Store.FinishPasskeyRegistration(r.Context(), a.rp, userActor(u, RequestIDFrom(r.Context())), t.ID, u.ID,
+	_, err = a.opts.Store.FinishPasskeyRegistration(r.Context(), a.relyingParty(r), userActor(u, RequestIDFrom(r.Context())), t.ID, u.ID,
 		sessionToken(r), name, reg)
 	if errors.Is(err, store.ErrPasskeyFailed) {
 		a.jsonError(w, r, http.StatusUnprocessableEntity, "", "passkey.error.register")
@@ -250,7 +250,7 @@ func (a *App) passkeyStepOptions(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	t := tenantFrom(r.Context())
-	opts, err := a.opts.Store.BeginPasskeySecondFactor(r.Context(), a.rp, t.ID, u.ID, sessionToken(r))
+	opts, err := a.opts.Store.BeginPasskeySecondFactor(r.Context(), a.relyingParty(r), t.ID, u.ID, sessionToken(r))
 	if errors.Is(err, store.ErrNotFound) {
 		a.jsonError(w, r, http.StatusConflict, "", "passkey.error.none")
 		return
@@ -275,7 +275,7 @@ func (a *App) passkeyStepCreate(w http.ResponseWriter, r *http.Request) {
 		a.jsonError(w, r, http.StatusBadRequest, "", "passkey.error.failed")
 		return
 	}
-	err = a.opts.Store.FinishPasskeySecondFactor(r.Context(), a.rp, t.ID, u.ID, sessionToken(r), RequestIDFrom(r.Context()), as)
+	err = a.opts.Store.FinishPasskeySecondFactor(r.Context(), a.relyingParty(r), t.ID, u.ID, sessionToken(r), RequestIDFrom(r.Context()), as)
 	if errors.Is(err, store.ErrPasskeyFailed) {
 		a.jsonError(w, r, http.StatusUnauthorized, "", "passkey.error.failed")
 		return
@@ -299,12 +299,12 @@ func (a *App) passkeyStepCreate(w http.ResponseWriter, r *http.Request) {
 
 // passkeyLoginOptions starts a passwordless login: anyone may ask.
 func (a *App) passkeyLoginOptions(w http.ResponseWriter, r *http.Request) {
-	if a.rp == nil {
+	if a.relyingParty(r) == nil {
 		a.jsonError(w, r, http.StatusNotFound, "", "passkey.error.unavailable")
 		return
 	}
 	t := tenantFrom(r.Context())
-	opts, err := a.opts.Store.BeginPasskeyLogin(r.Context(), a.rp, t.ID)
+	opts, err := a.opts.Store.BeginPasskeyLogin(r.Context(), a.relyingParty(r), t.ID)
 	if err != nil {
 		a.jsonInternalError(w, r, "begin passkey login", err)
 		return
@@ -315,7 +315,7 @@ func (a *App) passkeyLoginOptions(w http.ResponseWriter, r *http.Request) {
 // passkeyLoginCreate checks a passwordless login and opens a session that
 // has passed its second factor. Every refusal gives the same message.
 func (a *App) passkeyLoginCreate(w http.ResponseWriter, r *http.Request) {
-	if a.rp == nil {
+	if a.relyingParty(r) == nil {
 		a.jsonError(w, r, http.StatusNotFound, "", "passkey.error.unavailable")
 		return
 	}
@@ -335,7 +335,7 @@ func (a *App) passkeyLoginCreate(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "tenant policy", err)
 		return
 	}
-	_, tok, err := a.opts.Store.PasskeyLogin(r.Context(), a.rp, t.ID, RequestIDFrom(r.Context()), as,
+	_, tok, err := a.opts.Store.PasskeyLogin(r.Context(), a.relyingParty(r), t.ID, RequestIDFrom(r.Context()), as,
 		store.WithUserAgentHint(browserHint(r.UserAgent())), store.WithSessionPolicy(store.SessionPolicyOf(pol)))
 	if errors.Is(err, store.ErrPasskeyFailed) {
 		a.jsonError(w, r, http.StatusUnauthorized, "", "passkey.error.failed")

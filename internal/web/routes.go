@@ -317,6 +317,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/webhooks/{id}/delete", a.require(account.EditSettings, a.webhookDelete))
 	// API keys for /api/v1 (issue 5): whoever reads the settings sees
 	// them; admins create and revoke them, behind the step-up.
+	// The tenant's own host names (see tenant_host.go).
+	mux.HandleFunc("GET /{tenant}/admin/hosts", a.require(account.ViewSettings, a.hostsShow))
+	mux.HandleFunc("POST /{tenant}/admin/hosts", a.require(account.EditSettings, a.hostCreate))
+	mux.HandleFunc("POST /{tenant}/admin/hosts/remove", a.require(account.EditSettings, a.hostRemove))
 	mux.HandleFunc("GET /{tenant}/admin/api-keys", a.require(account.ViewSettings, a.apiKeysShow))
 	mux.HandleFunc("POST /{tenant}/admin/api-keys", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyCreate)))
 	mux.HandleFunc("POST /{tenant}/admin/api-keys/{id}/revoke", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyRevoke)))

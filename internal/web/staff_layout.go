@@ -92,6 +92,7 @@ var staffSections = []navSection{
 		{"staff.nav.admin.policy", "/admin/policy", account.ViewSettings},
 		{"keys.nav", "/admin/keys", account.ViewSettings},
 		{"staff.nav.admin.branding", "/admin/branding", account.ViewSettings},
+		{"hosts.nav", "/admin/hosts", account.ViewSettings},
 		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings},
 		{"staff.nav.admin.apikeys", "/admin/api-keys", account.ViewSettings},
 		{"subproc.nav", "/admin/subprocessors", account.ViewSettings},

@@ -63,6 +63,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/site/new":                   "/gent/admin/site/new",
 	"GET /{tenant}/admin/site/{id}":                  "/gent/admin/site/{sitepage}",
 	"GET /{tenant}/admin/site/{id}/preview":          "/gent/admin/site/{sitepage}/preview",
+	"GET /{tenant}/admin/hosts":                      "/gent/admin/hosts",
 	"GET /{tenant}/admin/webhooks":                   "/gent/admin/webhooks",
 	"GET /{tenant}/admin/api-keys":                   "/gent/admin/api-keys",
 	"GET /{tenant}/admin/full-export":                "/gent/admin/full-export",

@@ -13,7 +13,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"go/build"
 	"net"
 	"os"
 	"os/exec"
@@ -27,6 +26,7 @@ import (
 
 	"github.com/kluis/kluis/internal/objstore"
 	_ "github.com/kluis/kluis/internal/objstore/s3store" // registers the "s3" scheme
+	"github.com/kluis/kluis/internal/testtool"
 )
 
 // Version is the versitygw release the project pins (Makefile, .ci/run).
@@ -43,37 +43,13 @@ type Server struct {
 }
 
 // Binary finds versitygw, or returns "".
-func Binary() string {
-	if p := os.Getenv("KLUIS_TEST_VERSITYGW"); p != "" {
-		return p
-	}
-	if p, err := exec.LookPath("versitygw"); err == nil {
-		return p
-	}
-	for _, dir := range filepath.SplitList(build.Default.GOPATH) {
-		p := filepath.Join(dir, "bin", "versitygw")
-		if st, err := os.Stat(p); err == nil && !st.IsDir() {
-			return p
-		}
-	}
-	return ""
-}
+func Binary() string { return testtool.Find("KLUIS_TEST_VERSITYGW", "versitygw") }
 
 // Start runs versitygw for t, with a bucket named "kluis-test".
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bin := Binary()
-	if bin == "" {
-		msg := "\n########################################################################\n" +
-			"##  versitygw (the S3 server of the tests) was NOT found: S3 tests do not run.\n" +
-			"##  Fix: make tools   (go install github.com/versity/versitygw/cmd/versitygw@" + Version + ")\n" +
-			"##  or set KLUIS_TEST_VERSITYGW=/path/to/versitygw\n" +
-			"########################################################################"
-		if os.Getenv("KLUIS_TEST_REQUIRE_S3") == "1" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
+	bin := testtool.Need(t, testtool.Tool{Name: "versitygw", Env: "KLUIS_TEST_VERSITYGW", Require: "KLUIS_TEST_REQUIRE_S3",
+		What: "the S3 server of the tests", Tests: "S3 tests", Install: "github.com/versity/versitygw/cmd/versitygw@" + Version})
 	tmp := t.TempDir()
 	root := filepath.Join(tmp, "gw")
 	if err := os.MkdirAll(root, 0o700); err != nil {

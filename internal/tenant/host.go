@@ -1,0 +1,77 @@
+package tenant
+
+import (
+	"net"
+	"net/netip"
+	"strings"
+
+	"golang.org/x/net/idna"
+)
+
+// FieldHost is the form field of a host name, as HostError names it.
+const FieldHost = "host"
+
+// Host problems, as catalogue keys (hosts.*.json).
+const (
+	HostEmpty    = "hosts.error.empty"
+	HostInvalid  = "hosts.error.invalid"
+	HostPort     = "hosts.error.port"
+	HostIP       = "hosts.error.ip"
+	HostWildcard = "hosts.error.wildcard"
+	HostOneLabel = "hosts.error.one_label"
+	HostTaken    = "hosts.error.taken"
+)
+
+// NormalizeHost returns the host name s in the form it is stored and
+// matched in: trimmed, without a trailing dot, lower-case, internationalised
+// names in their ASCII (IDNA "xn--") form. A port, an IP literal, a
+// wildcard, a URL or a single label (localhost) is refused with a
+// *ValidationError on FieldHost, because a certificate can only be ordered
+// for a full DNS name and a Host header is matched on the name alone.
+func NormalizeHost(s string) (string, error) {
+	bad := func(key string) (string, error) {
+		return "", &ValidationError{Fields: map[string]string{FieldHost: key}}
+	}
+	s = strings.TrimSuffix(strings.TrimSpace(s), ".")
+	switch {
+	case s == "":
+		return bad(HostEmpty)
+	case strings.Contains(s, "*"):
+		return bad(HostWildcard)
+	case strings.Contains(s, "/") || strings.Contains(s, "@"):
+		return bad(HostInvalid)
+	}
+	if _, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
+		return bad(HostIP)
+	}
+	if h, _, err := net.SplitHostPort(s); err == nil {
+		if _, err := netip.ParseAddr(h); err == nil {
+			return bad(HostIP)
+		}
+		return bad(HostPort)
+	}
+	ascii, err := idna.Lookup.ToASCII(s)
+	if err != nil || len(ascii) > 253 {
+		return bad(HostInvalid)
+	}
+	ascii = strings.ToLower(ascii)
+	if !strings.Contains(ascii, ".") {
+		return bad(HostOneLabel)
+	}
+	for _, label := range strings.Split(ascii, ".") {
+		if label == "" || len(label) > 63 || strings.HasPrefix(label, "-") || strings.HasSuffix(label, "-") {
+			return bad(HostInvalid)
+		}
+		for _, c := range label {
+			if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+				return bad(HostInvalid)
+			}
+		}
+	}
+	// A name of digits and dots only would be read as an address by some
+	// clients (1.2.3 is 1.2.0.3 to inet_aton).
+	if strings.Trim(ascii, "0123456789.") == "" {
+		return bad(HostIP)
+	}
+	return ascii, nil
+}
