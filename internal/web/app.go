@@ -10,6 +10,7 @@ package web
 
 import (
 	"context"
+	"github.com/kluis/kluis/internal/analytics"
 	"html/template"
 	"io"
 	"log/slog"
@@ -105,6 +106,10 @@ type Options struct {
 	// RestoreTestJob is the job kind of the restore test when this
 	// process's worker runs it; "" hides "run the restore test now".
 	RestoreTestJob string
+	// Analytics counts views of public pages and form funnels in memory
+	// (consent-free analytics); whoever set it flushes it. nil: nothing
+	// is counted.
+	Analytics *analytics.Counter
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.
