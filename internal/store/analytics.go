@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"github.com/kluis/kluis/internal/analytics"
 )
@@ -95,6 +97,19 @@ func (db *DB) AnalyticsViews(ctx context.Context, tenantID, by, from, to string)
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("analytics views: %w", err)
 	}
+	// Suppressed figures come last by name: their order by size would
+	// tell what suppression hides.
+	slices.SortStableFunc(out, func(a, b AnalyticsCount) int {
+		switch {
+		case a.Suppressed && b.Suppressed:
+			return strings.Compare(a.Key, b.Key)
+		case a.Suppressed:
+			return 1
+		case b.Suppressed:
+			return -1
+		}
+		return 0
+	})
 	return out, nil
 }
 
