@@ -16,11 +16,12 @@ type Client struct {
 }
 
 // botMarks are substrings (lower case) of crawlers, monitors, previewers
-// and HTTP libraries: their requests are not visits.
-var botMarks = []string{"bot", "crawl", "spider", "slurp", "curl", "wget", "python", "go-http-client", "java/",
-	"httpclient", "okhttp", "axios", "node-fetch", "headless", "lighthouse", "pingdom", "uptime", "monitor",
-	"facebookexternalhit", "preview", "scan", "fetch", "archive", "feed", "phantomjs", "selenium", "puppeteer",
-	"playwright", "libwww", "perl", "ruby", "postman", "insomnia"}
+// and scripted browsers that call themselves Mozilla: their requests are
+// not visits. Clients that do not (curl, HTTP libraries, feed readers) are
+// bots by their prefix already, so this list stays short: each mark is a
+// scan of the string on every public request.
+var botMarks = []string{"bot", "crawl", "spider", "slurp", "headless", "lighthouse", "pingdom", "uptime", "monitor",
+	"preview", "scan", "fetch", "archive", "phantomjs", "selenium", "puppeteer", "playwright"}
 
 // Classify reads a User-Agent header. An empty or non-browser one is a bot.
 func Classify(ua string) Client {
@@ -28,13 +29,13 @@ func Classify(ua string) Client {
 		return Client{Bot: true}
 	}
 	l := strings.ToLower(ua)
+	if !strings.HasPrefix(l, "mozilla/") && !strings.HasPrefix(l, "opera/") {
+		return Client{Bot: true}
+	}
 	for _, m := range botMarks {
 		if strings.Contains(l, m) {
 			return Client{Bot: true}
 		}
-	}
-	if !strings.HasPrefix(l, "mozilla/") && !strings.HasPrefix(l, "opera/") {
-		return Client{Bot: true}
 	}
 	c := Client{Browser: "other", Device: "desktop"}
 	switch {

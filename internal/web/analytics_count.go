@@ -50,7 +50,7 @@ func (a *App) countView(r *http.Request) {
 	if len(path) > maxCountedPath {
 		return
 	}
-	a.opts.Analytics.CountView(analytics.View{TenantID: t.ID, Day: a.opts.Store.AnalyticsDay(), Path: path,
+	a.opts.Analytics.CountView(analytics.View{TenantID: t.ID, Day: a.analyticsDay(), Path: path,
 		Referrer: analytics.ReferrerHost(r.Referer(), r.Host), Browser: c.Browser, Device: c.Device,
 		Lang: string(LangFrom(r.Context()))})
 }
@@ -70,7 +70,7 @@ func (a *App) countForm(r *http.Request, formKey, event string, page int, field 
 	if a.opts.Analytics == nil || analytics.Classify(r.UserAgent()).Bot {
 		return
 	}
-	a.opts.Analytics.CountForm(analytics.FormEvent{TenantID: tenantFrom(r.Context()).ID, Day: a.opts.Store.AnalyticsDay(),
+	a.opts.Analytics.CountForm(analytics.FormEvent{TenantID: tenantFrom(r.Context()).ID, Day: a.analyticsDay(),
 		FormKey: formKey, Event: event, Page: page, Field: field})
 }
 
@@ -88,4 +88,22 @@ func (a *App) countFormErrors(r *http.Request, f form.Form, errs []form.FieldErr
 		seen[k] = true
 		a.countForm(r, f.Key, analytics.EventError, 0, k)
 	}
+}
+
+// countedDay is the statistics day of one second of the clock.
+type countedDay struct {
+	sec int64
+	day string
+}
+
+// analyticsDay is the store's statistics day (Europe/Brussels) of now,
+// worked out once a second rather than on every request.
+func (a *App) analyticsDay() string {
+	now := a.opts.Store.Now().Unix()
+	if d := a.lastDay.Load(); d != nil && d.sec == now {
+		return d.day
+	}
+	d := &countedDay{sec: now, day: a.opts.Store.AnalyticsDay()}
+	a.lastDay.Store(d)
+	return d.day
 }

@@ -16,6 +16,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/kluis/kluis/internal/backup"
@@ -155,6 +156,8 @@ type App struct {
 	// started (END-4): its forms then take nothing new. The store refuses
 	// a submission in its transaction too.
 	frozen *ttlCache[bool]
+	// lastDay is the analytics day of the last second counted.
+	lastDay atomic.Pointer[countedDay]
 }
 
 // New returns an App with its routes and middleware set up. It panics if
