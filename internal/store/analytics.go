@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/kluis/kluis/internal/analytics"
+	"github.com/kluis/kluis/internal/register"
 )
 
 // Consent-free analytics (issue "website and analytics", register category
@@ -19,10 +20,25 @@ import (
 // visitor.
 const SuppressBelow = 5
 
-// AnalyticsRetentionDays is how long the aggregates are kept (13 months:
-// a year compared with the year before), the default of the register's
-// analytics category.
+// AnalyticsRetentionDays is how long the aggregates are kept when the
+// register has no analytics category (13 months: a year compared with the
+// year before).
 const AnalyticsRetentionDays = 396
+
+// AnalyticsCategory is the register category whose retention the
+// analytics aggregates follow.
+const AnalyticsCategory = "analytics"
+
+// AnalyticsRetention is how many days the aggregates are kept under reg:
+// its analytics category's period, else AnalyticsRetentionDays.
+func AnalyticsRetention(reg register.Register) int {
+	for _, c := range reg.Categories {
+		if c.Key == AnalyticsCategory && c.RetentionDays > 0 {
+			return c.RetentionDays
+		}
+	}
+	return AnalyticsRetentionDays
+}
 
 // AddAnalytics adds a batch of counts in one transaction: the background
 // flusher's write, never a request's.

@@ -4,9 +4,11 @@ import (
 	"context"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/kluis/kluis/internal/analytics"
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 	"github.com/kluis/kluis/internal/tenant"
@@ -77,6 +79,49 @@ func TestAnalyticsSuppressesSmallCounts(t *testing.T) {
 		other, err := env.DB.AnalyticsViews(ctx, aalst.ID, "path", "2026-01-01", "2026-01-31")
 		if err != nil || !reflect.DeepEqual(other, []store.AnalyticsCount{{Key: "/privacy", Count: 100}}) {
 			t.Fatalf("aalst: %+v, %v", other, err)
+		}
+	})
+}
+
+// TestClauseSEC1_AnalyticsFollowTheRegisterCategory: the retention run
+// deletes the aggregates of days past the register's analytics category
+// (395 days in the demo register) and keeps the later ones.
+func TestClauseSEC1_AnalyticsFollowTheRegisterCategory(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		tn, err := env.DB.CreateTenant(ctx, op, tenant.New{Slug: "gent", LegalName: "Stad Gent", EnterpriseNumber: "0207451227", DPOName: "D", DPOEmail: "dpo@gent.be"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.SaveRegister(ctx, op, tn.ID, register.Demo()); err != nil {
+			t.Fatal(err)
+		}
+		if got := store.AnalyticsRetention(register.Demo()); got != 395 {
+			t.Fatalf("the demo register's analytics period is %d days", got)
+		}
+		now := env.DB.Now()
+		old, kept := now.AddDate(0, 0, -400).Format(time.DateOnly), now.AddDate(0, 0, -390).Format(time.DateOnly)
+		b := analytics.Batch{Views: map[analytics.View]int64{
+			{TenantID: tn.ID, Day: old, Path: "/old", Referrer: "direct", Browser: "firefox", Device: "desktop", Lang: "nl"}:   9,
+			{TenantID: tn.ID, Day: kept, Path: "/kept", Referrer: "direct", Browser: "firefox", Device: "desktop", Lang: "nl"}: 9,
+		}, Forms: map[analytics.FormEvent]int64{
+			{TenantID: tn.ID, Day: old, FormKey: "vraag", Event: analytics.EventStarted}:  9,
+			{TenantID: tn.ID, Day: kept, FormKey: "vraag", Event: analytics.EventStarted}: 9,
+		}}
+		if err := env.DB.AddAnalytics(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.RunRetention(ctx, op, tn.ID, store.RetentionOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		views, err := env.DB.AnalyticsViews(ctx, tn.ID, "path", "2000-01-01", "2999-01-01")
+		if err != nil || !reflect.DeepEqual(views, []store.AnalyticsCount{{Key: "/kept", Count: 9}}) {
+			t.Fatalf("views after retention: %+v, %v", views, err)
+		}
+		var n int
+		if err := env.Raw(t).QueryRow(`SELECT count(*) FROM analytics_form_events WHERE day = $1`, old).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("funnel rows of the old day: %d, %v", n, err)
 		}
 	})
 }
