@@ -196,6 +196,12 @@ func TestAnalyticsStoresNoIdentifier(t *testing.T) {
 				t.Fatalf("the database holds %q", s)
 			}
 		}
+		// And as an attacker with the files would: SQLite's file and WAL
+		// (freed pages too), PostgreSQL column by column.
+		if found := storetest.FindPlaintext(t, env, "Stad Gent", "REFQUERY", "REFPATH", "REFUID", "QUERYMARK", "QUERYID",
+			"Mozilla", "Googlebot", "curl/", ips[0], ips[1], ips[7], ips[len(ips)-1]); len(found) > 0 {
+			t.Fatalf("the database holds %v", found)
+		}
 		logText := logs.String()
 		for _, s := range secrets {
 			if strings.Contains(logText, s) {
