@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/kluis/kluis/internal/analytics"
 	"log/slog"
 	"net"
 	"os"
@@ -128,12 +129,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			restoreTestJob = jobs.KindRestoreTest
 		}
 	}
+	// Consent-free analytics: counted in memory by the web side, written
+	// in batches by the flusher below and once more on shutdown.
+	counts := analytics.NewCounter()
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
 		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(), TerminationBackups: termBackups,
-		Backups: backupShown, RestoreTestJob: restoreTestJob,
+		Backups: backupShown, RestoreTestJob: restoreTestJob, Analytics: counts,
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},
@@ -151,6 +155,13 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		counts.Run(ctx, analyticsFlushEvery, 10*time.Second, db.AddAnalytics, func(err error) {
+			log.Error("flush analytics", "error", err.Error())
+		})
+	}()
 	if cfg.Worker {
 		handlers := jobs.Handlers()
 		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)
@@ -313,3 +324,7 @@ func scanner(cfg config.Config) web.Scanner {
 // exportDir is where exports wait, encrypted, for download: under the data
 // directory, apart from the keys.
 func exportDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "exports") }
+
+// analyticsFlushEvery is how often the analytics counts are written: one
+// batch per interval, whatever the traffic.
+const analyticsFlushEvery = 30 * time.Second

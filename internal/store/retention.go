@@ -218,6 +218,13 @@ func (db *DB) RunRetention(ctx context.Context, actor audit.Actor, tenantID stri
 	if err := db.retainPersonKeys(ctx, actor, tenantID, now, opts, &rep, counts); err != nil {
 		return db.failRun(ctx, tenantID, rep, counts, err)
 	}
+	if !opts.DryRun {
+		// Aggregates hold no person, so they are simply deleted by day
+		// once past the analytics category's period (SEC-1).
+		if err := db.PruneAnalytics(ctx, tenantID, statsDay(now.AddDate(0, 0, -AnalyticsRetention(reg.Register)))); err != nil {
+			return db.failRun(ctx, tenantID, rep, counts, err)
+		}
+	}
 	rep.Counts = counts.list()
 	if opts.DryRun {
 		return rep, nil

@@ -164,6 +164,12 @@ var RetentionInventory = []RetentionEntry{
 		Why: "the corrective actions and when each was done show the processor carried out the approved plan on time (ADT-3): kept as accountability evidence, as long as the audit log"},
 	{Table: "duty_steps", Columns: []string{"content", "notified_to"}, Rule: RuleKept,
 		Why: "the controller's instructions, the supplier's flags of them and the authorities' requests with every step are the evidence that the processor acted only on documented instructions and told the controller in time (art. 28(3)(a) and (h) GDPR; REG-3, REG-5): kept, every step, as long as the audit log"},
+	{Table: "analytics_views", Columns: []string{"path", "referrer", "browser", "device", "lang"}, Rule: RuleFixed,
+		Days: AnalyticsRetentionDays, Start: "the day counted", Action: "delete",
+		Why: "aggregates of the register's analytics category, no visitor identifier; RunRetention deletes days past that category's period (AnalyticsRetentionDays without one)"},
+	{Table: "analytics_form_events", Columns: []string{"form_key", "event", "page", "field"}, Rule: RuleFixed,
+		Days: AnalyticsRetentionDays, Start: "the day counted", Action: "delete",
+		Why: "form funnel aggregates of the register's analytics category; RunRetention deletes days past that category's period (AnalyticsRetentionDays without one)"},
 	{Table: "org_facts", Columns: []string{"content", "subject"}, Rule: RuleKept,
 		Why: "the supplier's declarations to its controllers (contacts, confidentiality undertakings, SLA, risk analysis, recovery tests) (subject: the staff member's account id) are accountability evidence of the organisational measures in force at each date (art. 28(3)(b), 32 GDPR; ORG-1…ORG-5): kept, every declaration, as long as the audit log"},
 }

@@ -10,11 +10,13 @@ package web
 
 import (
 	"context"
+	"github.com/kluis/kluis/internal/analytics"
 	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/kluis/kluis/internal/backup"
@@ -105,6 +107,10 @@ type Options struct {
 	// RestoreTestJob is the job kind of the restore test when this
 	// process's worker runs it; "" hides "run the restore test now".
 	RestoreTestJob string
+	// Analytics counts views of public pages and form funnels in memory
+	// (consent-free analytics); whoever set it flushes it. nil: nothing
+	// is counted.
+	Analytics *analytics.Counter
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.
@@ -155,6 +161,8 @@ type App struct {
 	// host (see tenant_host.go).
 	hostSlugs *ttlCache[string]
 	hostRPs   *ttlCache[*passkey.RP]
+	// lastDay is the analytics day of the last second counted.
+	lastDay atomic.Pointer[countedDay]
 }
 
 // New returns an App with its routes and middleware set up. It panics if

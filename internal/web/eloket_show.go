@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"github.com/kluis/kluis/internal/analytics"
 	"io"
 	"mime"
 	"net/http"
@@ -163,6 +164,9 @@ func (a *App) formShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.renderForm(w, r, http.StatusOK, fv, reg, url.Values{}, nil, newToken())
+	if r.Method == http.MethodGet {
+		a.countForm(r, fv.Form.Key, analytics.EventStarted, 0, "")
+	}
 }
 
 func (a *App) renderForm(w http.ResponseWriter, r *http.Request, status int, fv store.FormVersion, reg register.Register,
@@ -207,6 +211,9 @@ func (a *App) renderStep(w http.ResponseWriter, r *http.Request, status int, fv 
 				typed.Del(in)
 			}
 		}
+	}
+	if status == http.StatusUnprocessableEntity {
+		a.countFormErrors(r, f, errs)
 	}
 	errOf := map[string]string{}
 	var summary fieldErrors
@@ -434,6 +441,7 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 		a.internalError(w, r, "submit form", err)
 		return false
 	}
+	a.countForm(r, f.Key, analytics.EventSubmitted, 0, "")
 	a.toReceipt(w, r, f.Key, ref, token)
 	return true
 }

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"fmt"
+	"github.com/kluis/kluis/internal/analytics"
 	"net/http"
 	"net/url"
 	"slices"
@@ -171,6 +172,7 @@ func (a *App) formStep(w http.ResponseWriter, r *http.Request, fv store.FormVers
 		a.renderStep(w, r, http.StatusUnprocessableEntity, fv, reg, r.PostForm, orderErrors(f, fileErrs), token, st)
 		return
 	}
+	advanced := false // a page judged good and the next one reached (the funnel)
 	switch {
 	case r.PostForm.Get("switch_lang") != "":
 		// The language switch: the same page in the chosen language,
@@ -191,6 +193,7 @@ func (a *App) formStep(w http.ResponseWriter, r *http.Request, fv store.FormVers
 			return
 		}
 		st.Step++
+		advanced = true
 	case nav == "send":
 		a.formSend(w, r, fv, reg, token, st)
 		return
@@ -204,6 +207,9 @@ func (a *App) formStep(w http.ResponseWriter, r *http.Request, fv store.FormVers
 			a.renderStep(w, r, http.StatusUnprocessableEntity, fv, reg, r.PostForm, errs, token, st)
 			return
 		}
+	}
+	if advanced {
+		a.countForm(r, f.Key, analytics.EventPage, st.Step, "")
 	}
 	a.renderStep(w, r, http.StatusOK, fv, reg, r.PostForm, nil, token, st)
 }

@@ -31,18 +31,20 @@ func (a *App) routes(mux *routeTable) {
 
 // tenantRoutes is the route table of a tenant's public pages.
 func (a *App) tenantRoutes(mux *routeTable) {
-	mux.HandleFunc("GET /{tenant}/{$}", a.tenantShow)
-	mux.HandleFunc("GET /{tenant}/privacy", a.privacyShow)
+	// Public pages are counted (counted, analytics_count.go): aggregates
+	// only, no visitor identifier, no cookie.
+	mux.HandleFunc("GET /{tenant}/{$}", a.counted(a.tenantShow))
+	mux.HandleFunc("GET /{tenant}/privacy", a.counted(a.privacyShow))
 	// The citizen's own data-subject request (DSR-1): a one-time code to
 	// an address the tenant holds, posted, rate-limited like the login.
-	mux.HandleFunc("GET /{tenant}/privacy/request", a.citizenRequestShow)
+	mux.HandleFunc("GET /{tenant}/privacy/request", a.counted(a.citizenRequestShow))
 	mux.HandleFunc("POST /{tenant}/privacy/request", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.citizenCodeCreate))
 	mux.HandleFunc("POST /{tenant}/privacy/request/code", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.citizenRequestCreate))
 	// The citizen's own view, "Mijn gegevens" (DSR-1): sign in with a
 	// one-time code or FAS (rate-limited like the login), see one's
 	// submissions, requests and who used them, report an access.
 	portalLimit := newRateLimiter(a.opts.LoginRateLimit)
-	mux.HandleFunc("GET /{tenant}/privacy/mine", a.portalShow)
+	mux.HandleFunc("GET /{tenant}/privacy/mine", a.counted(a.portalShow))
 	mux.HandleFunc("POST /{tenant}/privacy/mine/code", a.rateLimited(portalLimit, a.portalCodeCreate))
 	mux.HandleFunc("POST /{tenant}/privacy/mine/signin", a.rateLimited(portalLimit, a.portalCodeSignin))
 	mux.HandleFunc("GET /{tenant}/privacy/mine/fas/{provider}", a.rateLimited(portalLimit, a.portalFASStart))
@@ -79,12 +81,12 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/branding", a.require(account.EditSettings, a.brandingUpdate))
 	// The e-loket's published forms (issue 4): anyone may fill them in; a
 	// post is rate-limited per client address on top of the honeypot.
-	mux.HandleFunc("GET /{tenant}/{form}", a.formShow)
+	mux.HandleFunc("GET /{tenant}/{form}", a.counted(a.formShow))
 	mux.HandleFunc("POST /{tenant}/{form}", a.rateLimited(newRateLimiter(a.opts.FormRateLimit), a.formCreate))
-	mux.HandleFunc("GET /{tenant}/receipt/{form}", a.receiptShow)
+	mux.HandleFunc("GET /{tenant}/receipt/{form}", a.counted(a.receiptShow))
 	// "Look up my request": by reference and the e-mail address given,
 	// posted (never in a URL), rate-limited like the login.
-	mux.HandleFunc("GET /{tenant}/lookup", a.lookupShow)
+	mux.HandleFunc("GET /{tenant}/lookup", a.counted(a.lookupShow))
 	mux.HandleFunc("POST /{tenant}/lookup", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.lookupCreate))
 	mux.HandleFunc("GET /{tenant}/activate/{token}", a.activationShow)
 	mux.HandleFunc("POST /{tenant}/activate/{token}", a.activationCreate)

@@ -1,0 +1,184 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/kluis/kluis/internal/analytics"
+	"github.com/kluis/kluis/internal/register"
+)
+
+// Consent-free analytics (issue "website and analytics", register category
+// "analytische gegevens"): counts of public page views and form funnel
+// steps. They hold no personal data and no visitor identifier, so writing
+// and reading them is not audited.
+
+// SuppressBelow is the smallest count a reader sees as a number: smaller
+// ones are shown as "< 5", so that a rare combination cannot single out a
+// visitor.
+const SuppressBelow = 5
+
+// AnalyticsRetentionDays is how long the aggregates are kept when the
+// register has no analytics category (13 months: a year compared with the
+// year before).
+const AnalyticsRetentionDays = 396
+
+// AnalyticsCategory is the register category whose retention the
+// analytics aggregates follow.
+const AnalyticsCategory = "analytics"
+
+// AnalyticsRetention is how many days the aggregates are kept under reg:
+// its analytics category's period, else AnalyticsRetentionDays.
+func AnalyticsRetention(reg register.Register) int {
+	for _, c := range reg.Categories {
+		if c.Key == AnalyticsCategory && c.RetentionDays > 0 {
+			return c.RetentionDays
+		}
+	}
+	return AnalyticsRetentionDays
+}
+
+// AddAnalytics adds a batch of counts in one transaction: the background
+// flusher's write, never a request's.
+func (db *DB) AddAnalytics(ctx context.Context, b analytics.Batch) error {
+	err := db.write(ctx, func(tx *Tx) error {
+		for v, n := range b.Views {
+			if _, err := tx.exec(`INSERT INTO analytics_views (tenant_id, day, path, referrer, browser, device, lang, count)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+				ON CONFLICT (tenant_id, day, path, referrer, browser, device, lang) DO UPDATE SET count = analytics_views.count + $8`,
+				v.TenantID, v.Day, v.Path, v.Referrer, v.Browser, v.Device, v.Lang, n); err != nil {
+				return err
+			}
+		}
+		for e, n := range b.Forms {
+			if _, err := tx.exec(`INSERT INTO analytics_form_events (tenant_id, day, form_key, event, page, field, count)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (tenant_id, day, form_key, event, page, field) DO UPDATE SET count = analytics_form_events.count + $7`,
+				e.TenantID, e.Day, e.FormKey, e.Event, e.Page, e.Field, n); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("add analytics: %w", err)
+	}
+	return nil
+}
+
+// AnalyticsCount is one figure a reader sees: Count, or Suppressed when the
+// true count is below SuppressBelow (then Count is 0).
+type AnalyticsCount struct {
+	Key        string
+	Count      int64
+	Suppressed bool
+}
+
+func suppressed(key string, n int64) AnalyticsCount {
+	if n < SuppressBelow {
+		return AnalyticsCount{Key: key, Suppressed: true}
+	}
+	return AnalyticsCount{Key: key, Count: n}
+}
+
+// analyticsDimensions are the columns of analytics_views a reader may group by.
+var analyticsDimensions = map[string]bool{"path": true, "referrer": true, "browser": true, "device": true, "lang": true, "day": true}
+
+// AnalyticsViews sums a tenant's page views of days from..to (inclusive,
+// YYYY-MM-DD) by one dimension (path, referrer, browser, device, lang or
+// day), largest first, small counts suppressed. An unknown dimension is an
+// error.
+func (db *DB) AnalyticsViews(ctx context.Context, tenantID, by, from, to string) ([]AnalyticsCount, error) {
+	if !analyticsDimensions[by] {
+		return nil, fmt.Errorf("analytics views: unknown dimension %q", by)
+	}
+	// by is one of the fixed names above, never input.
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+by+`, SUM(count) AS n FROM analytics_views
+		WHERE tenant_id = $1 AND day >= $2 AND day <= $3 GROUP BY `+by+` ORDER BY n DESC, `+by, tenantID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("analytics views: %w", err)
+	}
+	defer rows.Close()
+	var out []AnalyticsCount
+	for rows.Next() {
+		var k string
+		var n int64
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, fmt.Errorf("analytics views: %w", err)
+		}
+		out = append(out, suppressed(k, n))
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("analytics views: %w", err)
+	}
+	// Suppressed figures come last by name: their order by size would
+	// tell what suppression hides.
+	slices.SortStableFunc(out, func(a, b AnalyticsCount) int {
+		switch {
+		case a.Suppressed && b.Suppressed:
+			return strings.Compare(a.Key, b.Key)
+		case a.Suppressed:
+			return 1
+		case b.Suppressed:
+			return -1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// FunnelStep is one step of a form's funnel over a period.
+type FunnelStep struct {
+	Event string // analytics.EventStarted, EventPage, EventSubmitted, EventError
+	Page  int
+	Field string
+	AnalyticsCount
+}
+
+// FormFunnel sums a form's funnel over days from..to (inclusive): started,
+// each page reached, submitted, and validation errors per field, in that
+// order; small counts suppressed.
+func (db *DB) FormFunnel(ctx context.Context, tenantID, formKey, from, to string) ([]FunnelStep, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT event, page, field, SUM(count) FROM analytics_form_events
+		WHERE tenant_id = $1 AND form_key = $2 AND day >= $3 AND day <= $4
+		GROUP BY event, page, field
+		ORDER BY CASE event WHEN 'started' THEN 0 WHEN 'page' THEN 1 WHEN 'submitted' THEN 2 ELSE 3 END, page, field`,
+		tenantID, formKey, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("form funnel: %w", err)
+	}
+	defer rows.Close()
+	var out []FunnelStep
+	for rows.Next() {
+		var s FunnelStep
+		var n int64
+		if err := rows.Scan(&s.Event, &s.Page, &s.Field, &n); err != nil {
+			return nil, fmt.Errorf("form funnel: %w", err)
+		}
+		s.AnalyticsCount = suppressed(s.Event, n)
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("form funnel: %w", err)
+	}
+	return out, nil
+}
+
+// PruneAnalytics deletes a tenant's aggregates of days before the given
+// day (YYYY-MM-DD): the retention of the analytics category.
+func (db *DB) PruneAnalytics(ctx context.Context, tenantID, before string) error {
+	return db.write(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(`DELETE FROM analytics_views WHERE tenant_id = $1 AND day < $2`, tenantID, before); err != nil {
+			return fmt.Errorf("prune analytics: %w", err)
+		}
+		if _, err := tx.exec(`DELETE FROM analytics_form_events WHERE tenant_id = $1 AND day < $2`, tenantID, before); err != nil {
+			return fmt.Errorf("prune analytics: %w", err)
+		}
+		return nil
+	})
+}
+
+// AnalyticsDay is the day of the statistics (Europe/Brussels) for now.
+func (db *DB) AnalyticsDay() string { return statsDay(db.now()) }
