@@ -1,14 +1,11 @@
 package cli
 
 import (
-	"context"
 	"database/sql"
-	"fmt"
-	"net"
 	"net/http"
 	"path/filepath"
+	"strings"
 	"testing"
-	"time"
 )
 
 // TestServeFlushesAnalyticsOnShutdown: views counted in memory by a running
@@ -16,25 +13,7 @@ import (
 // periodic flush: a shutdown loses no counts, and no request wrote them.
 func TestServeFlushesAnalyticsOnShutdown(t *testing.T) {
 	s := newSandbox(t)
-	s.env["KLUIS_LISTEN"] = "127.0.0.1:0"
-	addrc := make(chan net.Addr, 1)
-	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), serveHooksKey{},
-		&serveHooks{ready: func(a net.Addr) { addrc <- a }}))
-	defer cancel()
-	done := make(chan string, 1)
-	go func() {
-		code, out, errs := s.run(ctx, "serve", "--demo")
-		done <- fmt.Sprintf("exit %d\n%s%s", code, out, errs)
-	}()
-	var base string
-	select {
-	case a := <-addrc:
-		base = "http://" + a.String()
-	case res := <-done:
-		t.Fatalf("serve stopped: %s", res)
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not start")
-	}
+	base, stop := s.serving(t, "serve", "--demo")
 	dbPath := filepath.Join(s.dir, "data", "kluis.db")
 	raw, err := sql.Open("sqlite", "file:"+dbPath)
 	if err != nil {
@@ -60,14 +39,8 @@ func TestServeFlushesAnalyticsOnShutdown(t *testing.T) {
 	if n := views(); n != 0 {
 		t.Fatalf("%d views written on the request path", n)
 	}
-	cancel()
-	select {
-	case res := <-done:
-		if res[:6] != "exit 0" {
-			t.Fatalf("serve: %s", res)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("serve did not stop")
+	if res := stop(); !strings.HasPrefix(res, "exit 0") {
+		t.Fatalf("serve: %s", res)
 	}
 	if n := views(); n != 3 {
 		t.Fatalf("after shutdown %d views of the front page, want 3", n)

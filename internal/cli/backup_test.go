@@ -3,13 +3,11 @@ package cli
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"filippo.io/age"
 	"github.com/kluis/kluis/internal/audit"
@@ -70,27 +68,9 @@ func TestClauseSEC5_ReadyzFailsAfterAFailedRestoreTest(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	s.env["KLUIS_LISTEN"] = "127.0.0.1:0"
 	s.env["KLUIS_WORKER"] = "false"
-	addrc := make(chan net.Addr, 1)
-	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), serveHooksKey{},
-		&serveHooks{ready: func(a net.Addr) { addrc <- a }}))
-	defer cancel()
-	done := make(chan struct{})
-	go func() {
-		s.run(ctx, "serve")
-		close(done)
-	}()
-	defer func() { cancel(); <-done }()
-	var addr net.Addr
-	select {
-	case addr = <-addrc:
-	case <-done:
-		t.Fatal("serve stopped")
-	case <-time.After(60 * time.Second):
-		t.Fatal("serve did not start")
-	}
-	resp, err := http.Get("http://" + addr.String() + "/readyz")
+	base, _ := s.serving(t, "serve")
+	resp, err := http.Get(base + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -176,25 +176,7 @@ func TestServeDemoEndToEnd(t *testing.T) {
 			if dialect == "postgres" {
 				s.env["KLUIS_DATABASE_URL"] = storetest.NewPostgresDatabase(t)
 			}
-			s.env["KLUIS_LISTEN"] = "127.0.0.1:0"
-			addrc := make(chan net.Addr, 1)
-			ctx, cancel := context.WithCancel(context.WithValue(context.Background(), serveHooksKey{},
-				&serveHooks{ready: func(a net.Addr) { addrc <- a }}))
-			defer cancel()
-			done := make(chan string, 1)
-			go func() {
-				code, out, errs := s.run(ctx, "serve", "--demo")
-				done <- fmt.Sprintf("exit %d\n%s%s", code, out, errs)
-			}()
-			var base string
-			select {
-			case a := <-addrc:
-				base = "http://" + a.String()
-			case res := <-done:
-				t.Fatalf("serve stopped: %s", res)
-			case <-time.After(60 * time.Second):
-				t.Fatal("serve did not start")
-			}
+			base, stop := s.serving(t, "serve", "--demo")
 			for path, want := range map[string]string{
 				"/healthz": "ok",
 				"/readyz":  `"database":"ok"`,
@@ -218,14 +200,8 @@ func TestServeDemoEndToEnd(t *testing.T) {
 			} else {
 				resp.Body.Close()
 			}
-			cancel()
-			select {
-			case res := <-done:
-				if !strings.HasPrefix(res, "exit 0") {
-					t.Fatalf("serve: %s", res)
-				}
-			case <-time.After(30 * time.Second):
-				t.Fatal("serve did not stop")
+			if res := stop(); !strings.HasPrefix(res, "exit 0") {
+				t.Fatalf("serve: %s", res)
 			}
 			// A second start finds everything in place and creates nothing new.
 			if dialect == "sqlite" {
@@ -277,4 +253,46 @@ func TestUserInviteQueuesMailInInviteesLanguage(t *testing.T) {
 	if plain != 0 {
 		t.Fatal("invitation mail stored in plaintext")
 	}
+}
+
+// serving starts the command (serve) in the background on a free loopback
+// port and returns its address and a stop function, which ends it and
+// returns "exit N" with its output; the test ends it too.
+func (s *sandbox) serving(t *testing.T, args ...string) (base string, stop func() string) {
+	t.Helper()
+	s.env["KLUIS_LISTEN"] = "127.0.0.1:0"
+	addrc := make(chan net.Addr, 1)
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), serveHooksKey{},
+		&serveHooks{ready: func(a net.Addr) { addrc <- a }}))
+	done := make(chan string, 1)
+	go func() {
+		code, out, errs := s.run(ctx, args...)
+		done <- fmt.Sprintf("exit %d\n%s%s", code, out, errs)
+	}()
+	var result string
+	stopped := false
+	stop = func() string {
+		if stopped {
+			return result
+		}
+		stopped = true
+		cancel()
+		select {
+		case result = <-done:
+		case <-time.After(30 * time.Second):
+			t.Fatal("serve did not stop")
+		}
+		return result
+	}
+	t.Cleanup(func() { stop() })
+	select {
+	case a := <-addrc:
+		return "http://" + a.String(), stop
+	case res := <-done:
+		stopped, result = true, res
+		t.Fatalf("serve stopped: %s", res)
+	case <-time.After(60 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return "", stop
 }
