@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"testing"
@@ -174,4 +175,25 @@ func TestAnalyticsIngestBadInput(t *testing.T) {
 			})
 		}
 	})
+}
+
+// TestAnalyticsIngestKeyNeedsNoForm: a key that only sends page views is
+// created without forms and works; a key that reads submissions still
+// needs its forms (ORG-6).
+func TestAnalyticsIngestKeyNeedsNoForm(t *testing.T) {
+	env := storetest.SQLite(t)
+	fx := newFixture(t, env, Options{})
+	_, tok := newKey(t, env, fx.gent, "website", []string{store.ScopeAnalyticsIngest}, nil, time.Time{})
+	resp := fx.do(t, ingestCall(tok, ingestBody(t, PageView{Path: "/", UserAgent: chromeUA, Time: env.Clock.Now().Format(time.RFC3339)})))
+	if resp.StatusCode != 200 {
+		t.Fatalf("%d %s", resp.StatusCode, resp.body)
+	}
+	if got := fx.do(t, call{method: "GET", target: "/api/v1/gent/submissions", token: tok}); got.StatusCode != 403 {
+		t.Errorf("an ingest key lists submissions: %d", got.StatusCode)
+	}
+	_, _, err := env.DB.CreateAPIKey(ctx, admin, fx.gent.ID, store.NewAPIKey{Name: "x", Scopes: []string{store.ScopeAnalyticsIngest, store.ScopeSubmissionsRead}})
+	var ve *store.APIKeyValidationError
+	if !errors.As(err, &ve) || ve.Fields["forms"] != "apikeys.error.forms_required" {
+		t.Errorf("a submissions key without forms: %v", err)
+	}
 }

@@ -127,7 +127,9 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor audit.Actor, tenantID stri
 			f["scopes"] = "apikeys.error.scopes_unknown"
 		}
 	}
-	if len(in.Forms) == 0 {
+	// A key that touches submissions sees only the forms it names (ORG-6);
+	// a key that only sends page views touches no form and needs none.
+	if len(in.Forms) == 0 && (len(in.Scopes) == 0 || slices.ContainsFunc(in.Scopes, func(s string) bool { return s != ScopeAnalyticsIngest })) {
 		f["forms"] = "apikeys.error.forms_required"
 	}
 	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now) {
