@@ -95,6 +95,7 @@ func (a *API) routes() {
 	a.handle("GET /api/v1/{tenant}/submissions/{id}", a.withKey(store.ScopeSubmissionsRead, a.submissionShow))
 	a.handle("POST /api/v1/{tenant}/submissions/{id}/status", a.withKey(store.ScopeSubmissionsWrite, a.submissionStatus))
 	a.handle("GET /api/v1/{tenant}/submissions/{id}/attachments/{attachment}", a.withKey(store.ScopeAttachmentsRead, a.attachmentShow))
+	a.handle("POST /api/v1/{tenant}/analytics/pageviews", a.withKey(store.ScopeAnalyticsIngest, a.pageviewsIngest))
 }
 
 func (a *API) handle(pattern string, h http.HandlerFunc) {

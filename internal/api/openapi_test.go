@@ -128,6 +128,8 @@ func TestOpenAPIOperationsAnswerAsDocumented(t *testing.T) {
 			"GET /api/v1/{tenant}/submissions/{id}":                          {method: "GET", target: s, token: fx.full},
 			"POST /api/v1/{tenant}/submissions/{id}/status":                  {method: "POST", target: s + "/status", token: fx.full, body: `{"status":"rejected","reason":"incomplete"}`, ctype: "application/json"},
 			"GET /api/v1/{tenant}/submissions/{id}/attachments/{attachment}": {method: "GET", target: s + "/attachments/" + fx.file, token: fx.full},
+			"POST /api/v1/{tenant}/analytics/pageviews": ingestCall(fx.full, ingestBody(t,
+				PageView{Path: "/", UserAgent: chromeUA, Language: "nl", Time: env.Clock.Now().Format(time.RFC3339)})),
 		}
 		for _, op := range operations(loadDoc(t)) {
 			c, ok := calls[op]

@@ -219,38 +219,15 @@ type StatusChanged struct {
 // is not JSON, 413 for one too large, 400 for one that does not parse, 422
 // for a move the workflow refuses.
 func (a *API) submissionStatus(w http.ResponseWriter, r *http.Request, t tenant.Tenant, k store.APIKey) {
-	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
-		a.problem(w, r, http.StatusUnsupportedMediaType, "unsupported_media_type", nil)
-		return
-	}
 	var in StatusChange
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&in)
-	if err == nil && dec.More() {
-		err = errors.New("trailing data")
-	}
-	var tooLarge *http.MaxBytesError
-	if errors.As(err, &tooLarge) {
-		a.problem(w, r, http.StatusRequestEntityTooLarge, "too_large", nil)
-		return
-	}
-	if err == nil {
-		// Read to the end, so an oversized body is refused, not cut.
-		if _, err = io.Copy(io.Discard, r.Body); errors.As(err, &tooLarge) {
-			a.problem(w, r, http.StatusRequestEntityTooLarge, "too_large", nil)
-			return
-		}
-	}
-	if err != nil {
-		a.problem(w, r, http.StatusBadRequest, "invalid_body", nil)
+	if !a.decodeJSON(w, r, &in) {
 		return
 	}
 	if in.Status == "" {
 		a.problem(w, r, http.StatusUnprocessableEntity, "unprocessable", []FieldError{fieldError(r, "status", "inbox.error.status_required")})
 		return
 	}
-	err = a.opts.Store.ChangeSubmission(r.Context(), k.Actor(requestIDFrom(r)), t.ID, store.KeyViewer(k.ID), r.PathValue("id"),
+	err := a.opts.Store.ChangeSubmission(r.Context(), k.Actor(requestIDFrom(r)), t.ID, store.KeyViewer(k.ID), r.PathValue("id"),
 		store.SubmissionChange{Status: in.Status, Reason: in.Reason,
 			StatusMail: store.StatusMail(t.LegalName, a.opts.BaseURL+"/"+t.Slug+"/lookup", in.Status)})
 	if err != nil {
@@ -258,6 +235,38 @@ func (a *API) submissionStatus(w http.ResponseWriter, r *http.Request, t tenant.
 		return
 	}
 	writeJSON(w, http.StatusOK, StatusChanged{ID: r.PathValue("id"), Status: in.Status})
+}
+
+// decodeJSON reads the request's body, one JSON object without unknown
+// members, into v; on failure it answers (415, 413 or 400) and returns false.
+func (a *API) decodeJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err != nil || mt != "application/json" {
+		a.problem(w, r, http.StatusUnsupportedMediaType, "unsupported_media_type", nil)
+		return false
+	}
+	dec := json.NewDecoder(r.Body)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("trailing data")
+	}
+	var tooLarge *http.MaxBytesError
+	if errors.As(err, &tooLarge) {
+		a.problem(w, r, http.StatusRequestEntityTooLarge, "too_large", nil)
+		return false
+	}
+	if err == nil {
+		// Read to the end, so an oversized body is refused, not cut.
+		if _, err = io.Copy(io.Discard, r.Body); errors.As(err, &tooLarge) {
+			a.problem(w, r, http.StatusRequestEntityTooLarge, "too_large", nil)
+			return false
+		}
+	}
+	if err != nil {
+		a.problem(w, r, http.StatusBadRequest, "invalid_body", nil)
+		return false
+	}
+	return true
 }
 
 // attachmentShow sends one file as a download, never inline.

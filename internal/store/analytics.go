@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/kluis/kluis/internal/analytics"
 	"github.com/kluis/kluis/internal/register"
@@ -182,3 +183,7 @@ func (db *DB) PruneAnalytics(ctx context.Context, tenantID, before string) error
 
 // AnalyticsDay is the day of the statistics (Europe/Brussels) for now.
 func (db *DB) AnalyticsDay() string { return statsDay(db.now()) }
+
+// AnalyticsDayOf is the statistics day (Europe/Brussels) of t: the day an
+// ingested page view of that moment counts on.
+func AnalyticsDayOf(t time.Time) string { return statsDay(t) }

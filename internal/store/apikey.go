@@ -20,15 +20,18 @@ import (
 // The scopes an API key may hold. A key reads submissions with
 // ScopeSubmissionsRead, changes their status with ScopeSubmissionsWrite and
 // downloads their files with ScopeAttachmentsRead; always only of the forms
-// it was issued for.
+// it was issued for. ScopeAnalyticsIngest lets a tenant's other web server
+// send page views of a site Kluis does not host, to be counted as
+// aggregates like Kluis's own public pages.
 const (
 	ScopeSubmissionsRead  = "submissions:read"
 	ScopeSubmissionsWrite = "submissions:write"
 	ScopeAttachmentsRead  = "attachments:read"
+	ScopeAnalyticsIngest  = "analytics:ingest"
 )
 
 // APIScopes lists the scopes in the order pages show them.
-var APIScopes = []string{ScopeSubmissionsRead, ScopeSubmissionsWrite, ScopeAttachmentsRead}
+var APIScopes = []string{ScopeSubmissionsRead, ScopeSubmissionsWrite, ScopeAttachmentsRead, ScopeAnalyticsIngest}
 
 // APIKeyNameMax bounds a key's name, in characters.
 const APIKeyNameMax = 100
@@ -124,7 +127,9 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor audit.Actor, tenantID stri
 			f["scopes"] = "apikeys.error.scopes_unknown"
 		}
 	}
-	if len(in.Forms) == 0 {
+	// A key that touches submissions sees only the forms it names (ORG-6);
+	// a key that only sends page views touches no form and needs none.
+	if len(in.Forms) == 0 && (len(in.Scopes) == 0 || slices.ContainsFunc(in.Scopes, func(s string) bool { return s != ScopeAnalyticsIngest })) {
 		f["forms"] = "apikeys.error.forms_required"
 	}
 	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now) {
