@@ -53,6 +53,9 @@ type visitsPage struct {
 	CSV        string
 }
 
+// PeriodLabels names the period's fields: days of visits, not of receipt.
+func (visitsPage) PeriodLabels() (string, string) { return "stats.from", "stats.to" }
+
 // visitsDimensions are the tables under the chart, in order.
 var visitsDimensions = []string{"path", "referrer", "device", "browser", "lang"}
 

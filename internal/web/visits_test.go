@@ -48,7 +48,7 @@ func TestVisitorStatisticsPage(t *testing.T) {
 			if resp.StatusCode != 200 {
 				t.Fatalf("page: %d\n%s", resp.StatusCode, page)
 			}
-			for _, want := range []string{"<svg role=\"img\"", "<title id=\"visits-chart-title\">Bezoeken per dag</title>", "<desc id=\"visits-chart-desc\">",
+			for _, want := range []string{`<label for="from">Van</label>`, "<svg role=\"img\"", "<title id=\"visits-chart-title\">Bezoeken per dag</title>", "<desc id=\"visits-chart-desc\">",
 				`<tr><th scope="row">` + day1 + `</th><td class="num">12</td></tr>`,
 				`<tr><th scope="row">` + day2 + `</th><td class="num">&lt; 5</td></tr>`,
 				`<th scope="row">/vraag</th><td class="num">12</td>`, "Smartphone", "Rechtstreeks (geen verwijzing)", "Nederlands", "zoek.example",
