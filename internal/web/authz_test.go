@@ -155,6 +155,8 @@ func TestAuthorisationMatrix(t *testing.T) {
 		{"GET /.well-known/kluis-audit-key", "GET", "/.well-known/kluis-audit-key", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/.well-known/audit-checkpoint", "GET", "/gent/.well-known/audit-checkpoint", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/admin/stats", "GET", "/gent/admin/stats", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/visits", "GET", "/gent/admin/visits", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/visits.csv", "GET", "/gent/admin/visits.csv", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/users/{id}/forms", "POST", "/gent/admin/users/nobody/forms", "form=vraag", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/operators/staff", "GET", "/gent/admin/operators/staff", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},

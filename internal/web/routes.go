@@ -305,6 +305,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints/webhook", a.require(account.EditSettings, a.checkpointHookSet))
 	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints/webhook/delete", a.require(account.EditSettings, a.checkpointHookDelete))
 	mux.HandleFunc("GET /{tenant}/admin/stats", a.require(account.ViewForms, a.statsShow))
+	// Visitor statistics: consent-free aggregates, no personal data, for
+	// whoever reads the settings (visits_show.go).
+	mux.HandleFunc("GET /{tenant}/admin/visits", a.require(account.ViewSettings, a.visitsShow))
+	mux.HandleFunc("GET /{tenant}/admin/visits.csv", a.require(account.ViewSettings, a.visitsDownload))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
 	mux.HandleFunc("POST /{tenant}/admin/policy", a.require(account.EditSettings, a.policyUpdate))

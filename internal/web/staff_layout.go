@@ -58,6 +58,7 @@ var staffSections = []navSection{
 	{"forms", "staff.nav.forms", []navPage{
 		{"staff.nav.forms.list", "/admin/forms", account.ViewForms},
 		{"staff.nav.forms.stats", "/admin/stats", account.ViewForms},
+		{"visits.nav", "/admin/visits", account.ViewSettings},
 	}},
 	{"register", "staff.nav.register", []navPage{
 		{"staff.nav.register.register", "/admin/register", account.ViewRegister},

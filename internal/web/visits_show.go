@@ -1,0 +1,219 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"sort"
+	"strconv"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/analytics"
+	"github.com/kluis/kluis/internal/locale"
+	"github.com/kluis/kluis/internal/store"
+)
+
+// The visitor statistics: the consent-free analytics aggregates of the
+// public pages and form funnels, for whoever reads the settings. The
+// aggregates hold no personal data and no visitor identifier, so reading
+// them writes no audit event (AUD-1 covers reads of personal data only).
+// Every count below store.SuppressBelow is shown as "< 5", never as its
+// number, on the page and in the download alike.
+
+// visitsRow is one figure as shown: Label and either Count or "< 5".
+type visitsRow struct {
+	Label string
+	Count string
+	// chart geometry (days only)
+	X, Y, H int
+}
+
+type visitsTable struct {
+	ID, Heading, Column string
+	Rows                []visitsRow
+}
+
+type visitsStep struct {
+	Label, Count, Abandon string
+}
+
+type visitsForm struct {
+	Key, Title string
+	Steps      []visitsStep
+}
+
+type visitsPage struct {
+	TenantName string
+	From, To   string
+	Errors     fieldErrors
+	Days       []visitsRow
+	ChartW     int
+	ChartDesc  string
+	Tables     []visitsTable
+	Forms      []visitsForm
+	CSV        string
+}
+
+// PeriodLabels names the period's fields: days of visits, not of receipt.
+func (visitsPage) PeriodLabels() (string, string) { return "stats.from", "stats.to" }
+
+// visitsDimensions are the tables under the chart, in order.
+var visitsDimensions = []string{"path", "referrer", "device", "browser", "lang"}
+
+const visitsChartH = 160 // the bars' drawing height in the SVG
+
+func shownCount(c store.AnalyticsCount) string {
+	if c.Suppressed {
+		return "< " + strconv.Itoa(store.SuppressBelow)
+	}
+	return strconv.FormatInt(c.Count, 10)
+}
+
+// visitsLabel names a dimension's value for people: a catalogue sentence
+// where the value is a code (device, "direct"), else the value (a path, a
+// host name).
+func (a *App) visitsLabel(r *http.Request, dim, v string) string {
+	if key := "visits.value." + dim + "." + v; locale.Has(a.langOf(r), key) {
+		return a.t(r, key)
+	}
+	return v
+}
+
+// visitsData reads the period's aggregates.
+func (a *App) visitsData(r *http.Request, tenantID string, p *visitsPage) error {
+	ctx := r.Context()
+	days, err := a.opts.Store.AnalyticsViews(ctx, tenantID, "day", p.From, p.To)
+	if err != nil {
+		return err
+	}
+	// The chart runs in time order; days without a row had no visit.
+	sort.SliceStable(days, func(i, j int) bool { return days[i].Key < days[j].Key })
+	var max int64
+	for _, d := range days {
+		if d.Count > max {
+			max = d.Count
+		}
+	}
+	for i, d := range days {
+		h := 0
+		if max > 0 {
+			h = int(d.Count * visitsChartH / max)
+		}
+		if d.Suppressed || h < 2 {
+			h = 2 // a visible stub: there were visits, how few is not told
+		}
+		p.Days = append(p.Days, visitsRow{Label: d.Key, Count: shownCount(d), X: i*24 + 4, Y: visitsChartH - h, H: h})
+	}
+	p.ChartW = len(days)*24 + 8
+	p.ChartDesc = a.t(r, "visits.chart.desc", len(days), p.From, p.To)
+	for _, dim := range visitsDimensions {
+		counts, err := a.opts.Store.AnalyticsViews(ctx, tenantID, dim, p.From, p.To)
+		if err != nil {
+			return err
+		}
+		tb := visitsTable{ID: "visits-" + dim, Heading: a.t(r, "visits.table."+dim), Column: a.t(r, "visits.col."+dim)}
+		for _, c := range counts {
+			tb.Rows = append(tb.Rows, visitsRow{Label: a.visitsLabel(r, dim, c.Key), Count: shownCount(c)})
+		}
+		p.Tables = append(p.Tables, tb)
+	}
+	forms, err := a.opts.Store.Forms(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, fv := range forms {
+		if seen[fv.Key] {
+			continue
+		}
+		seen[fv.Key] = true
+		steps, err := a.opts.Store.FormFunnel(ctx, tenantID, fv.Key, p.From, p.To)
+		if err != nil {
+			return err
+		}
+		f := visitsForm{Key: fv.Key, Title: a.formTitle(r, tenantID, fv.Key)}
+		var prev *store.FunnelStep
+		for i := range steps {
+			s := &steps[i]
+			var label string
+			switch s.Event {
+			case analytics.EventStarted:
+				label = a.t(r, "visits.step.started")
+			case analytics.EventPage:
+				label = a.t(r, "visits.step.page", s.Page+1)
+			case analytics.EventSubmitted:
+				label = a.t(r, "visits.step.submitted")
+			default:
+				continue // validation errors are not a step of the funnel
+			}
+			f.Steps = append(f.Steps, visitsStep{Label: label, Count: shownCount(s.AnalyticsCount), Abandon: abandonment(prev, s)})
+			prev = s
+		}
+		if len(f.Steps) > 0 {
+			p.Forms = append(p.Forms, f)
+		}
+	}
+	return nil
+}
+
+// abandonment is the share of the previous step's visitors who did not
+// reach this one, as a percentage; "–" for the first step and where either
+// count is suppressed (a percentage of a hidden count would reveal it).
+func abandonment(prev, cur *store.FunnelStep) string {
+	if prev == nil || prev.Suppressed || cur.Suppressed || prev.Count == 0 {
+		return "–"
+	}
+	lost := prev.Count - cur.Count
+	if lost < 0 {
+		lost = 0
+	}
+	return fmt.Sprintf("%d %%", (lost*100+prev.Count/2)/prev.Count)
+}
+
+func (a *App) visitsPeriod(w http.ResponseWriter, r *http.Request) (visitsPage, bool) {
+	t := tenantFrom(r.Context())
+	from, to, errs := a.statsRange(r)
+	p := visitsPage{TenantName: t.LegalName, From: from, To: to, Errors: errs}
+	if len(errs) > 0 {
+		a.render(w, r, http.StatusBadRequest, "visits", p)
+		return p, false
+	}
+	if err := a.visitsData(r, t.ID, &p); err != nil {
+		a.internalError(w, r, "visitor statistics", err)
+		return p, false
+	}
+	return p, true
+}
+
+func (a *App) visitsShow(w http.ResponseWriter, r *http.Request, me account.User) {
+	p, ok := a.visitsPeriod(w, r)
+	if !ok {
+		return
+	}
+	p.CSV = "/" + tenantFrom(r.Context()).Slug + "/admin/visits.csv?from=" + p.From + "&to=" + p.To
+	a.render(w, r, http.StatusOK, "visits", p)
+}
+
+// visitsDownload is the same figures as a CSV for Excel (UTF-8 with BOM,
+// semicolons): one row per table, value and count, "< 5" kept.
+func (a *App) visitsDownload(w http.ResponseWriter, r *http.Request, me account.User) {
+	p, ok := a.visitsPeriod(w, r)
+	if !ok {
+		return
+	}
+	head := []string{a.t(r, "visits.csv.table"), a.t(r, "visits.csv.value"), a.t(r, "visits.csv.count"), a.t(r, "visits.col.abandon")}
+	var rows [][]string
+	for _, d := range p.Days {
+		rows = append(rows, []string{a.t(r, "visits.chart.title"), d.Label, d.Count, ""})
+	}
+	for _, tb := range p.Tables {
+		for _, row := range tb.Rows {
+			rows = append(rows, []string{tb.Heading, row.Label, row.Count, ""})
+		}
+	}
+	for _, f := range p.Forms {
+		for _, s := range f.Steps {
+			rows = append(rows, []string{f.Title, s.Label, s.Count, s.Abandon})
+		}
+	}
+	a.serveTable(w, r, "csv", a.t(r, "visits.csv_name", p.From, p.To), head, rows)
+}
