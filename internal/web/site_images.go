@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/locale"
@@ -68,7 +69,7 @@ func (a *App) renderSiteImages(w http.ResponseWriter, r *http.Request, status in
 		src := "/" + t.Slug + "/site/images/" + i.ID
 		alt := i.AltFor(string(lang), t.DefaultLang)
 		p.Images = append(p.Images, siteImageRow{ID: i.ID, Src: src, Alt: alt, Snippet: "![" + i.AltFor(t.DefaultLang, t.DefaultLang) + "](" + src + ")",
-			Type: i.MIME[len("image/"):], Size: strconv.FormatInt((i.Size+1023)/1024, 10), Uploaded: localTime(i.CreatedAt)})
+			Type: strings.ToUpper(i.MIME[len("image/"):]), Size: strconv.FormatInt((i.Size+1023)/1024, 10), Uploaded: localTime(i.CreatedAt)})
 	}
 	switch r.URL.Query().Get("done") {
 	case "uploaded":
