@@ -1,9 +1,6 @@
 package web
 
 import (
-	"bytes"
-	"fmt"
-	"mime/multipart"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -20,22 +17,11 @@ var tinyPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x0
 // Content-Type a browser would claim.
 func (fe *formsEnv) uploadSiteImage(t *testing.T, name, contentType string, data []byte, alt map[string]string) (*http.Response, string) {
 	t.Helper()
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
+	fields := map[string]string{}
 	for k, v := range alt {
-		mw.WriteField("alt-"+k, v)
+		fields["alt-"+k] = v
 	}
-	part, err := mw.CreatePart(map[string][]string{
-		"Content-Disposition": {fmt.Sprintf(`form-data; name="file"; filename=%q`, name)},
-		"Content-Type":        {contentType}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	part.Write(data)
-	mw.Close()
-	resp := request{method: http.MethodPost, target: "/gent/admin/site/images", body: buf.String(),
-		header: map[string]string{"Cookie": fe.admin, "Content-Type": mw.FormDataContentType()}}.do(t, fe.app.Handler())
-	return resp, bodyOf(t, resp)
+	return fe.postFile(t, "/gent/admin/site/images", fields, "file", name, contentType, data)
 }
 
 // TestSiteImages_UploadRefusedOrServedPublicly: an SVG named .png and sent
