@@ -350,6 +350,9 @@ var actions = []Action{
 	{Code: "site.page.save", Group: GroupSettings, Object: NameNumber},
 	{Code: "site.page.publish", Group: GroupSettings, Object: NameNumber},
 	{Code: "site.page.unpublish", Group: GroupSettings, Object: NameNumber},
+	// The site's images: ObjectID is the image id.
+	{Code: "site.image.upload", Group: GroupSettings},
+	{Code: "site.image.delete", Group: GroupSettings},
 	{Code: "tenant_host.add", Group: GroupSettings},
 	{Code: "tenant_host.remove", Group: GroupSettings},
 	{Code: "policy.citizen_names", Group: GroupSettings},

@@ -108,3 +108,21 @@ func TestRender_IsSafe(t *testing.T) {
 		t.Errorf("rendered %q", s)
 	}
 }
+
+// TestCheck_AcceptsLocalSiteImages: the snippet the image library gives
+// (a local /{tenant}/site/images/{id} address with alt text) passes the
+// publish checks and renders as an image with that alt text; without alt
+// text it is refused (WCAG 1.1.1).
+func TestCheck_AcceptsLocalSiteImages(t *testing.T) {
+	snippet := "![Het stadspark](/demo/site/images/01a2452644377335)"
+	if ps := CheckPublish(snippet); len(ps) != 0 {
+		t.Fatalf("the image library's snippet is refused: %v", ps)
+	}
+	html, err := Render(snippet)
+	if err != nil || !strings.Contains(string(html), `src="/demo/site/images/01a2452644377335" alt="Het stadspark"`) {
+		t.Fatalf("render: %s %v", html, err)
+	}
+	if ps := Check("![](/demo/site/images/01a2452644377335)"); len(ps) != 1 || ps[0].Code != ImageNoAlt {
+		t.Fatalf("a local image without alt text: %v", ps)
+	}
+}

@@ -127,6 +127,8 @@ var RetentionInventory = []RetentionEntry{
 		Why: "the account id of the editor who last saved a public page (the name is sealed in users and erased with the account): who published what on the organisation's site is its accountability record, kept with the page"},
 	{Table: "site_page_versions", Columns: []string{"created_by"}, Rule: RuleKept,
 		Why: "the account id of the editor of each version of a public page: the page's history, kept with the page (the name is sealed in users and erased with the account)"},
+	{Table: "site_images", Columns: []string{"data", "created_by"}, Rule: RuleKept,
+		Why: "an image the organisation publishes on its site (it may show people: publishing it is the organisation's decision, and it stays until an editor deletes it), and the account id of the editor who uploaded it, its accountability record (the name is sealed in users and erased with the account)"},
 	{Table: "legal_holds", Columns: []string{"reason"}, Rule: RuleKept,
 		Why: "why data was kept past its retention is itself evidence for SEC-1, kept as long as the audit log"},
 	{Table: "subject_requests", Columns: []string{"person", "subject_index", "email_index", "reason", "extend_reason"}, Rule: RuleFixed,

@@ -146,6 +146,8 @@ var TenantEntities = []TenantEntity{
 		About: "the public site's pages: address, menu position, last version, published version; updated_by is a staff account id"},
 	{Name: "site_page_versions", Key: []string{"page_id", "version"},
 		About: "every saved version of a site page: its text in nl/fr/en (title, summary, Markdown body), who (account id) and when"},
+	{Name: "site_images", Key: []string{"id"},
+		About: "the public site's images (PNG, JPEG or WebP) with their alternative text in nl/fr/en; created_by is a staff account id"},
 	{Name: "tenant_hosts", Key: []string{"host"}, About: "the organisation's own host names (www.gemeente.be), which get a certificate"},
 	{Name: "maintenance_settings", Key: []string{"tenant_id"}, About: "the notice period for supplier maintenance (AUD-4)"},
 	{Name: "audit_retention", Key: []string{"version"}, About: "every version of the audit log's retention (AUD-2)"},

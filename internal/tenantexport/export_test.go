@@ -170,6 +170,10 @@ func seed(t testing.TB, env *storetest.Env, slug string, n int) tenant.Tenant {
 		Text: map[string]store.SiteText{"nl": {Title: "Contact", Body: "## Loket\n\nOok op zaterdag."}}}, 1); err != nil {
 		t.Fatal(err)
 	}
+	// A site image: bytes that are not text go through the export too.
+	if _, err := db.SaveSiteImage(ctx, admin, tn.ID, []byte("\x89PNG\r\n\x1a\n\x00\xff\xfe"), map[string]string{"nl": "Het loket"}); err != nil {
+		t.Fatal(err)
+	}
 	_, priv, _ := ed25519.GenerateKey(rand.Reader)
 	signer, err := auditproof.NewSigner("test.example/audit", priv)
 	if err != nil {
@@ -290,7 +294,7 @@ func TestClauseEND3_RoundTripReproducesTheTenant(t *testing.T) {
 		}
 		for entity, min := range map[string]int64{"tenant": 1, "users": 2, "submissions": 12, "attachments": 6, "forms": 2,
 			"submission_events": 4, "legal_holds": 1, "breaches": 1, "breach_versions": 1, "retention_runs": 1,
-			"audit_events": 20, "audit_checkpoints": 1, "registers": 1, "site_pages": 1, "site_page_versions": 2} {
+			"audit_events": 20, "audit_checkpoints": 1, "registers": 1, "site_pages": 1, "site_page_versions": 2, "site_images": 1} {
 			if rows[entity] < min {
 				t.Errorf("%s: %d rows, want at least %d", entity, rows[entity], min)
 			}

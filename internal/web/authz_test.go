@@ -67,6 +67,10 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// everyone); admins edit them (an unknown page: 404 proves the
 		// admin got through; an empty save: 422 and nothing saved).
 		{"GET /{tenant}/site/{slug}", "GET", "/gent/site/contact", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/site/images/{id}", "GET", "/gent/site/images/nope", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/admin/site/images", "GET", "/gent/admin/site/images", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
+		{"POST /{tenant}/admin/site/images", "POST", "/gent/admin/site/images", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415, "dpo": 403}},
+		{"POST /{tenant}/admin/site/images/{id}/delete", "POST", "/gent/admin/site/images/nope/delete", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/site", "GET", "/gent/admin/site", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
 		{"GET /{tenant}/admin/site/new", "GET", "/gent/admin/site/new", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
 		{"POST /{tenant}/admin/site/new", "POST", "/gent/admin/site/new", "slug=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},

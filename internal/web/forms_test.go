@@ -90,18 +90,27 @@ func sameForm(t *testing.T, what string, want, got form.Form) {
 // importDefinition posts a definition file to the import as the admin.
 func (fe *formsEnv) importDefinition(t *testing.T, name, contentType string, doc []byte) (*http.Response, string) {
 	t.Helper()
+	return fe.postFile(t, "/gent/admin/forms/import", nil, "definition", name, contentType, doc)
+}
+
+// postFile posts a multipart form as the admin: fields, and one file
+// under field with the name and Content-Type a browser would claim.
+func (fe *formsEnv) postFile(t *testing.T, target string, fields map[string]string, field, name, contentType string, data []byte) (*http.Response, string) {
+	t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
-	h := make(map[string][]string)
-	h["Content-Disposition"] = []string{fmt.Sprintf(`form-data; name="definition"; filename=%q`, name)}
-	h["Content-Type"] = []string{contentType}
-	part, err := mw.CreatePart(h)
+	for k, v := range fields {
+		mw.WriteField(k, v)
+	}
+	part, err := mw.CreatePart(map[string][]string{
+		"Content-Disposition": {fmt.Sprintf(`form-data; name=%q; filename=%q`, field, name)},
+		"Content-Type":        {contentType}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	part.Write(doc)
+	part.Write(data)
 	mw.Close()
-	resp := request{method: http.MethodPost, target: "/gent/admin/forms/import", body: buf.String(),
+	resp := request{method: http.MethodPost, target: target, body: buf.String(),
 		header: map[string]string{"Cookie": fe.admin, "Content-Type": mw.FormDataContentType()}}.do(t, fe.app.Handler())
 	return resp, bodyOf(t, resp)
 }

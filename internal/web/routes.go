@@ -69,6 +69,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The tenant's site pages: public when published, written by editors
 	// in the back office (see site_show.go).
 	mux.HandleFunc("GET /{tenant}/site/{slug}", a.siteShow)
+	mux.HandleFunc("GET /{tenant}/site/images/{id}", a.siteImageShow)
+	mux.HandleFunc("GET /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImages))
+	mux.HandleFunc("POST /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImageUpload))
+	mux.HandleFunc("POST /{tenant}/admin/site/images/{id}/delete", a.require(account.EditSite, a.siteImageDelete))
 	mux.HandleFunc("GET /{tenant}/admin/site", a.require(account.EditSite, a.siteList))
 	mux.HandleFunc("GET /{tenant}/admin/site/new", a.require(account.EditSite, a.siteNew))
 	mux.HandleFunc("POST /{tenant}/admin/site/new", a.require(account.EditSite, a.siteSave))

@@ -83,6 +83,7 @@ var staffSections = []navSection{
 	}},
 	{"site", "site.nav", []navPage{
 		{"site.nav.pages", "/admin/site", account.EditSite},
+		{"siteimg.nav", "/admin/site/images", account.EditSite},
 	}},
 	{"admin", "staff.nav.admin", []navPage{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},

@@ -61,6 +61,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/keys":                       "/gent/admin/keys",
 	"GET /{tenant}/admin/branding":                   "/gent/admin/branding",
 	"GET /{tenant}/admin/site":                       "/gent/admin/site",
+	"GET /{tenant}/admin/site/images":                "/gent/admin/site/images",
 	"GET /{tenant}/admin/site/new":                   "/gent/admin/site/new",
 	"GET /{tenant}/admin/site/{id}":                  "/gent/admin/site/{sitepage}",
 	"GET /{tenant}/admin/site/{id}/preview":          "/gent/admin/site/{sitepage}/preview",
