@@ -77,6 +77,14 @@ func (s BackupSettings) stores() ([]objstore.Store, error) {
 	return out, nil
 }
 
+// secondSite opens the second site (SEC-6); nil when none is configured.
+func (s BackupSettings) secondSite() (objstore.Store, error) {
+	if s.SecondSite == "" {
+		return nil, nil
+	}
+	return objstore.Open(s.SecondSite)
+}
+
 // KeyringRefreshHandler is the handler of store.KeyringRefreshJobKind:
 // after an erasure destroyed person keys, the tenant's keyring object is
 // written again at every target and the second site, so that no backup
@@ -91,11 +99,11 @@ func KeyringRefreshHandler(s BackupSettings) Handler {
 		if err != nil {
 			return err
 		}
-		if s.SecondSite != "" {
-			second, err := objstore.Open(s.SecondSite)
-			if err != nil {
-				return err
-			}
+		second, err := s.secondSite()
+		if err != nil {
+			return err
+		}
+		if second != nil {
 			stores = append(stores, second)
 		}
 		return backup.RefreshTenantKeys(ctx, db.Keys(), stores, s.Recipients, j.TenantID)
@@ -115,8 +123,13 @@ func BackupHandler(s BackupSettings) Handler {
 			FinishedAt: db.Now(), Detail: err.Error()}); rerr != nil {
 			err = errors.Join(err, rerr)
 		}
-		if err == nil && s.SecondSite != "" {
-			err = replicate(ctx, stores[0], s.SecondSite)
+		var second objstore.Store
+		if err == nil {
+			// The backups and keyring objects of the first target, each copy
+			// verified, go to the second site (SEC-6).
+			if second, err = s.secondSite(); err == nil && second != nil {
+				_, err = backup.ReplicateTo(ctx, stores[0], second)
+			}
 			if err != nil {
 				err = fmt.Errorf("second site: %w", err)
 			}
@@ -124,25 +137,12 @@ func BackupHandler(s BackupSettings) Handler {
 		if err != nil {
 			return errors.Join(err, alert(ctx, db, actor, s.AlertTo, store.RunBackup, "", err))
 		}
-		if s.SecondSite != "" {
-			if second, oerr := objstore.Open(s.SecondSite); oerr == nil {
-				stores = append(stores, second)
-			}
+		if second != nil {
+			stores = append(stores, second)
 		}
 		_, err = backup.Prune(ctx, stores, db.Now(), s.Retention)
 		return err
 	}
-}
-
-// replicate copies the backups and keyring objects of the first target to
-// the second site (SEC-6), verifying every copy.
-func replicate(ctx context.Context, from objstore.Store, to string) error {
-	second, err := objstore.Open(to)
-	if err != nil {
-		return err
-	}
-	_, err = backup.ReplicateTo(ctx, from, second)
-	return err
 }
 
 // RestoreTestHandler is the handler of KindRestoreTest.
@@ -182,10 +182,12 @@ func restoreTest(ctx context.Context, db *store.DB, s BackupSettings, now time.T
 	st := stores[0]
 	if now.Weekday() == time.Sunday { // the second site, at least weekly (SEC-6)
 		st = stores[len(stores)-1]
-		if s.SecondSite != "" {
-			if st, err = objstore.Open(s.SecondSite); err != nil {
-				return backup.TestResult{}, "", err
-			}
+		second, err := s.secondSite()
+		if err != nil {
+			return backup.TestResult{}, "", err
+		}
+		if second != nil {
+			st = second
 		}
 	}
 	if s.IdentityFile == "" {
