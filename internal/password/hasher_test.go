@@ -79,7 +79,7 @@ func TestClauseUSR7_Verify(t *testing.T) {
 	}
 }
 
-func TestASVS_6_2_3_NoTruncationOrTransformation(t *testing.T) {
+func TestASVS_6_2_8_NoTruncationOrTransformation(t *testing.T) {
 	ctx := context.Background()
 	h := NewHasher(fast, 0)
 	long := strings.Repeat("a", 100) // beyond bcrypt's 72-byte truncation

@@ -126,9 +126,9 @@ func TestClauseUSR4_PasswordResetByEmail(t *testing.T) {
 	})
 }
 
-// TestASVS_6_4_1_ResetNoEnumeration: unknown and inactive addresses get no
+// TestASVS_6_3_8_ResetNoEnumeration: unknown and inactive addresses get no
 // link, no mail and no error, and their audit event names nobody.
-func TestASVS_6_4_1_ResetNoEnumeration(t *testing.T) {
+func TestASVS_6_3_8_ResetNoEnumeration(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		tn := newTenant(t, env, "gent")
 		h := fastHasher()
@@ -154,11 +154,11 @@ func TestASVS_6_4_1_ResetNoEnumeration(t *testing.T) {
 	})
 }
 
-// TestASVS_6_4_1_ResetRequestSameWorkForUnknownAddress: a reset request
+// TestASVS_6_3_8_ResetRequestSameWorkForUnknownAddress: a reset request
 // for an address without an active account composes and seals the mail
 // just as for an existing one (for a decoy user, then drops it), so the
 // answer takes as long either way; nothing is queued or stored for it.
-func TestASVS_6_4_1_ResetRequestSameWorkForUnknownAddress(t *testing.T) {
+func TestASVS_6_3_8_ResetRequestSameWorkForUnknownAddress(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		tn := newTenant(t, env, "gent")
 		activeUser(t, env, tn, "an@gent.be", account.RoleUser, fastHasher())

@@ -11,10 +11,10 @@ import (
 
 const svgOpen = `<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 10 10">`
 
-// TestASVS_5_2_5_SVGHostileSamples feeds documents that carry script in
+// TestASVS_1_3_4_SVGHostileSamples feeds documents that carry script in
 // every way an SVG can (LOC-3): each is refused, or comes back without any
 // of it.
-func TestASVS_5_2_5_SVGHostileSamples(t *testing.T) {
+func TestASVS_1_3_4_SVGHostileSamples(t *testing.T) {
 	tests := []struct {
 		name    string
 		in      string

@@ -182,10 +182,10 @@ func TestBranding_BadInputRefusedFieldByField(t *testing.T) {
 	})
 }
 
-// TestASVS_5_2_5_SVGLogoSanitisedAndSandboxed: an SVG logo with a script
+// TestASVS_1_3_4_SVGLogoSanitisedAndSandboxed: an SVG logo with a script
 // and an event handler is stored without them and served as image/svg+xml
 // with nosniff and a sandboxing CSP (LOC-3).
-func TestASVS_5_2_5_SVGLogoSanitisedAndSandboxed(t *testing.T) {
+func TestASVS_1_3_4_SVGLogoSanitisedAndSandboxed(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		le := newLoginEnv(t, env, Options{})
 		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)

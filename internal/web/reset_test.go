@@ -139,9 +139,9 @@ func TestClauseUSR4_PasswordResetByEmail(t *testing.T) {
 	})
 }
 
-// TestASVS_6_4_1_ResetNoEnumeration: an unknown address, a disabled user
+// TestASVS_6_3_8_ResetNoEnumeration: an unknown address, a disabled user
 // and an existing user get the same status and page.
-func TestASVS_6_4_1_ResetNoEnumeration(t *testing.T) {
+func TestASVS_6_3_8_ResetNoEnumeration(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
 		dis := le.addUser(t, le.gent, "disabled@gent.be", "Dis Abled")

@@ -142,7 +142,7 @@ func TestASVS_3_4_3_CSPOnEveryResponse(t *testing.T) {
 	}
 }
 
-func TestASVS_3_4_SecurityHeadersOnEveryResponse(t *testing.T) {
+func TestASVS_3_4_4_SecurityHeadersOnEveryResponse(t *testing.T) {
 	want := map[string]string{
 		"X-Content-Type-Options":       "nosniff",     // 3.4.4
 		"Referrer-Policy":              "no-referrer", // 3.4.5

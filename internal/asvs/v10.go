@@ -1,0 +1,35 @@
+package asvs
+
+// Chapter V10, OAuth and OIDC: the level 1 and 2 requirements of ASVS 5.0.0.
+// Topic and Note are our own words; the standard's text is not copied.
+var v10 = chapter(10, "OAuth and OIDC", []Requirement{
+	{ID: "10.1.1", Level: 2, Status: Open},
+	{ID: "10.1.2", Level: 2, Status: Open},
+	{ID: "10.2.1", Level: 2, Status: Open},
+	{ID: "10.2.2", Level: 2, Status: Open},
+	{ID: "10.3.1", Level: 2, Status: Open},
+	{ID: "10.3.2", Level: 2, Status: Open},
+	{ID: "10.3.3", Level: 2, Status: Open},
+	{ID: "10.3.4", Level: 2, Status: Open},
+	{ID: "10.4.1", Level: 1, Status: Open},
+	{ID: "10.4.2", Level: 1, Status: Open},
+	{ID: "10.4.3", Level: 1, Status: Open},
+	{ID: "10.4.4", Level: 1, Status: Open},
+	{ID: "10.4.5", Level: 1, Status: Open},
+	{ID: "10.4.6", Level: 2, Status: Open},
+	{ID: "10.4.7", Level: 2, Status: Open},
+	{ID: "10.4.8", Level: 2, Status: Open},
+	{ID: "10.4.9", Level: 2, Status: Open},
+	{ID: "10.4.10", Level: 2, Status: Open},
+	{ID: "10.4.11", Level: 2, Status: Open},
+	{ID: "10.5.1", Level: 2, Status: Open},
+	{ID: "10.5.2", Level: 2, Status: Open},
+	{ID: "10.5.3", Level: 2, Status: Open},
+	{ID: "10.5.4", Level: 2, Status: Open},
+	{ID: "10.5.5", Level: 2, Status: Open},
+	{ID: "10.6.1", Level: 2, Status: Open},
+	{ID: "10.6.2", Level: 2, Status: Open},
+	{ID: "10.7.1", Level: 2, Status: Open},
+	{ID: "10.7.2", Level: 2, Status: Open},
+	{ID: "10.7.3", Level: 2, Status: Open},
+})
