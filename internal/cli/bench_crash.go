@@ -429,7 +429,10 @@ func (h *crashHarness) startLoad(target string) *crashLoad {
 			for n := 0; !l.stopped.Load(); n++ {
 				resp, err := client.Post(target+"/demo/vraag", "application/x-www-form-urlencoded", strings.NewReader(benchSubmission(c, n)))
 				if err != nil {
+					// The server is gone (or going): a citizen would try
+					// again a moment later.
 					failed.Add(1)
+					time.Sleep(20 * time.Millisecond)
 					continue
 				}
 				io.Copy(io.Discard, resp.Body)
