@@ -692,7 +692,7 @@ func (h *crashHarness) jobsReport(ctx context.Context) string {
 		}
 	}
 	fmt.Fprintf(h.env.Stdout, "scheduled jobs (%d kinds): %d slots, %d done exactly once, %d done twice, %d slot(s) left out, "+
-		"%d re-run after their node was killed, %d interrupted by a kill (due again when their lease ends), %d not yet done\n",
+		"%d re-run after their node was killed, %d interrupted by a kill (due again when their lease ends), %d pending or failed\n",
 		len(kinds), len(runs), done, twice, gaps, rerun, interrupted, len(runs)-done-twice-rerun-interrupted)
 	if twice > 0 || gaps > 0 {
 		return fmt.Sprintf("scheduled jobs: %d done twice, %d slot(s) left out", twice, gaps)
