@@ -181,6 +181,16 @@ type crashNode struct {
 
 	mu   sync.Mutex
 	done map[string]int // job id → times its log said "job done"
+	last string         // its last line that was not a log record
+}
+
+func (n *crashNode) lastWords() string {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	if n.last == "" {
+		return "(nothing on stderr)"
+	}
+	return n.last
 }
 
 // nodeEnv is a node's configuration: the nodes share keys, master key
@@ -229,7 +239,19 @@ func (h *crashHarness) startNode(ctx context.Context, name string) error {
 	n.cmd, n.exited, n.logDone = cmd, make(chan struct{}), make(chan struct{})
 	n.leading.Store(false)
 	go n.readLog(stderr)
-	base, err := servedURL(stdout)
+	served := make(chan error, 1)
+	var base string
+	go func() {
+		var err error
+		base, err = servedURL(stdout)
+		served <- err
+	}()
+	select {
+	case err = <-served:
+	case <-n.logDone:
+		// It ended before serving: its last words say why.
+		err = fmt.Errorf("it stopped before serving: %s", n.lastWords())
+	}
 	if err != nil {
 		cmd.Process.Kill()
 		return fmt.Errorf("%s: %w", name, err)
@@ -252,6 +274,10 @@ func (n *crashNode) readLog(r io.Reader) {
 			Job string `json:"job"`
 		}
 		if json.Unmarshal(sc.Bytes(), &l) != nil {
+			// Not a log record: a command's error, printed as it exits.
+			n.mu.Lock()
+			n.last = sc.Text()
+			n.mu.Unlock()
 			continue
 		}
 		switch {

@@ -106,3 +106,12 @@ func TestClauseSEC3_CrashHarnessFindsLossAndDamage(t *testing.T) {
 		t.Fatalf("exit %d, want 1 naming the lost submission:\n%s", code, out)
 	}
 }
+
+// TestBenchCrashRefusesTwoNodesOnSQLite: a SQLite database serves one
+// node, so --nodes 2 without PostgreSQL is a usage error, said plainly.
+func TestBenchCrashRefusesTwoNodesOnSQLite(t *testing.T) {
+	code, out := runCrash(t, context.Background(), "--nodes", "2", "--cycles", "1")
+	if code != 2 || !strings.Contains(out, "--nodes 2 needs PostgreSQL") {
+		t.Fatalf("exit %d, want 2 and a plain refusal:\n%s", code, out)
+	}
+}
