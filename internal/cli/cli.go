@@ -89,9 +89,10 @@ func commands() []command {
 			{"list", tenantData, oidcListCommand},
 			{"remove", tenantData, oidcRemove},
 		}},
-		{name: "bench", summary: "measure the intake of a real server: kluis bench intake, kluis bench intake-during-backup", subs: []subcommand{
+		{name: "bench", summary: "measure the intake of a real server: kluis bench intake, kluis bench intake-during-backup; kill it under load: kluis bench crash", subs: []subcommand{
 			{"intake", supplierOnly, benchIntake},
 			{"intake-during-backup", supplierOnly, benchIntakeDuringBackup},
+			{"crash", supplierOnly, benchCrash},
 		}},
 		{name: "keys", summary: "init the keyring and master key, rotate a tenant's data key", subs: []subcommand{
 			{"init", platform, keysInitCommand},
