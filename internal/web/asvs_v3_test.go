@@ -233,9 +233,16 @@ func TestASVS_3_3_4_EveryCookieIsHttpOnlyAndNoScriptReadsCookies(t *testing.T) {
 // staticScripts returns the JavaScript Kluis serves, by file name.
 func staticScripts(t *testing.T) map[string]string {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("static", "*.js"))
-	if err != nil || len(paths) == 0 {
-		t.Fatalf("no scripts in static/: %v", err)
+	return readFiles(t, filepath.Join("static", "*.js"), 1)
+}
+
+// readFiles returns the files matching pattern by base name, failing when
+// fewer than min match (a moved directory must not pass a scan).
+func readFiles(t *testing.T, pattern string, min int) map[string]string {
+	t.Helper()
+	paths, err := filepath.Glob(pattern)
+	if err != nil || len(paths) < min {
+		t.Fatalf("%d files match %s, want at least %d: %v", len(paths), pattern, min, err)
 	}
 	out := map[string]string{}
 	for _, p := range paths {
@@ -373,19 +380,7 @@ func TestASVS_3_4_5_NoReferrerOnEveryResponse(t *testing.T) {
 // templateSources returns the HTML templates by file name.
 func templateSources(t *testing.T) map[string]string {
 	t.Helper()
-	paths, err := filepath.Glob(filepath.Join("templates", "*.html"))
-	if err != nil || len(paths) < 50 {
-		t.Fatalf("templates not found: %v", err)
-	}
-	out := map[string]string{}
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[filepath.Base(p)] = string(b)
-	}
-	return out
+	return readFiles(t, filepath.Join("templates", "*.html"), 50)
 }
 
 // TestASVS_3_4_2_CORSNeverReflectsTheOrigin: no response grants another
