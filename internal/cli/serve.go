@@ -207,7 +207,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		srvCfg.ACME, srvCfg.ChallengeAddr, srvCfg.Challenge = m.TLSConfig(), cfg.ACMEHTTPListen, m.HTTPHandler(nil)
+		srvCfg.ACME, srvCfg.ChallengeAddr, srvCfg.Challenge = m.TLSConfig(), cfg.ACMEHTTPListen, m.HTTPHandler(server.RedirectToHTTPS(api.Prefix))
 	}
 	err = server.Serve(ctx, srvCfg, handler, log,
 		func(addr net.Addr) {

@@ -147,7 +147,7 @@ func TestFailuresAreClassifiedWithoutPersonalData(t *testing.T) {
 	}
 }
 
-func TestTLSIsRequiredAndVerified(t *testing.T) {
+func TestASVS_12_3_2_SMTPRequiresAVerifiedCertificate(t *testing.T) {
 	t.Run("untrusted certificate", func(t *testing.T) {
 		srv := mailtest.Start(t, mailtest.Options{})
 		cfg := srv.Config()

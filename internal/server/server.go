@@ -11,6 +11,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -164,8 +165,7 @@ func Serve(ctx context.Context, cfg Config, h http.Handler, log *slog.Logger, re
 // names no tenant configured before any order) and falls back to the
 // certificate files of static, when given, for every other name.
 func withACME(acme, static *tls.Config) *tls.Config {
-	c := acme.Clone()
-	c.MinVersion = tls.VersionTLS12
+	c := harden(acme.Clone())
 	if static == nil || len(static.Certificates) == 0 {
 		return c
 	}
@@ -201,10 +201,55 @@ func loadTLS(certFile, keyFile string) (*tls.Config, error) {
 		return nil, setupErrorf(err, "cannot use TLS certificate %q with key %q: %s",
 			certFile, keyFile, strings.TrimPrefix(err.Error(), "tls: "))
 	}
-	return &tls.Config{
-		MinVersion:   tls.VersionTLS12,
-		Certificates: []tls.Certificate{cert},
-	}, nil
+	return harden(&tls.Config{Certificates: []tls.Certificate{cert}}), nil
+}
+
+// cipherSuites are the TLS 1.2 suites Kluis accepts: ECDHE key exchange
+// (forward secrecy) with an AEAD cipher only. Go's defaults also accept
+// CBC suites with SHA-1 MACs, which current guidance retires. TLS 1.3
+// suites are not configurable and all acceptable.
+var cipherSuites = []uint16{
+	tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+	tls.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+	tls.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+	tls.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+}
+
+// harden sets what every server TLS configuration of Kluis shares: TLS
+// 1.2 at the least (1.3 is preferred: Go negotiates the highest version
+// both sides speak) and only forward-secret AEAD suites for 1.2 (ASVS
+// 12.1.1, 12.1.2).
+func harden(c *tls.Config) *tls.Config {
+	c.MinVersion = tls.VersionTLS12
+	c.CipherSuites = cipherSuites
+	return c
+}
+
+// RedirectToHTTPS is the plain-HTTP side of a server that speaks HTTPS:
+// pages a person opens in a browser are redirected to the same address
+// over HTTPS, but nothing under apiPrefix is. A program that calls the
+// API over plain HTTP must fail visibly, not have its request (with its
+// key) silently repeated over HTTPS while the plain one went out in the
+// clear (ASVS 4.1.2).
+func RedirectToHTTPS(apiPrefix string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
+		if strings.HasPrefix(r.URL.Path, apiPrefix) || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusBadRequest)
+			io.WriteString(w, "Use HTTPS.\n")
+			return
+		}
+		host := r.Host
+		if h, _, err := net.SplitHostPort(host); err == nil {
+			host = h
+		}
+		target := "https://" + host + r.URL.RequestURI()
+		http.Redirect(w, r, target, http.StatusMovedPermanently)
+	})
 }
 
 // reason returns the innermost useful description of a listen or file

@@ -197,9 +197,9 @@ func TestShutdownTimeout(t *testing.T) {
 	}
 }
 
-// TestClauseLOC2_ServeHTTPS proves Serve speaks HTTPS, TLS 1.2 or later,
+// TestASVS_12_2_1_ClauseLOC2_ServeHTTPS proves Serve speaks HTTPS, TLS 1.2 or later,
 // with a certificate and key from files.
-func TestClauseLOC2_ServeHTTPS(t *testing.T) {
+func TestASVS_12_2_1_ClauseLOC2_ServeHTTPS(t *testing.T) {
 	certFile, keyFile, pool := selfSigned(t)
 	r := start(t, Config{Addr: "127.0.0.1:0", TLSCertFile: certFile, TLSKeyFile: keyFile}, http.HandlerFunc(hello), nil)
 

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -44,7 +45,12 @@ func (r authzRow) wantFor(party string) int {
 // party and checks the status. A route added without a row here fails the
 // test: the matrix always covers the whole application.
 func TestAuthorisationMatrix(t *testing.T) {
-	matrix := []authzRow{
+	runAuthorisationMatrix(t, nil)
+}
+
+// authorisationMatrix is every route of the matrix, in the order they run.
+func authorisationMatrix() []authzRow {
+	return []authzRow{
 		{"GET /{$}", "GET", "/", "", map[string]int{"*": 200}},
 		{"GET /healthz", "GET", "/healthz", "", map[string]int{"*": 200}},
 		{"GET /readyz", "GET", "/readyz", "", map[string]int{"*": 200}},
@@ -581,6 +587,14 @@ func TestAuthorisationMatrix(t *testing.T) {
 		// Last: it ends the sessions the rows above use.
 		{"POST /{tenant}/logout", "POST", "/gent/logout", "", map[string]int{"*": 303}},
 	}
+}
+
+// runAuthorisationMatrix calls every route as every party and checks the
+// status; seen, when not nil, gets every response that had the right
+// status, for the tests that check a property of every response
+// (asvs_v4_test.go).
+func runAuthorisationMatrix(t *testing.T, seen func(row authzRow, party string, resp *http.Response, body string)) {
+	matrix := authorisationMatrix()
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
@@ -639,6 +653,9 @@ func TestAuthorisationMatrix(t *testing.T) {
 					body := bodyOf(t, resp)
 					if resp.StatusCode != row.wantFor(party) {
 						t.Fatalf("%s %s as %s: status %d, want %d", row.method, row.target, party, resp.StatusCode, row.wantFor(party))
+					}
+					if seen != nil {
+						seen(row, party, resp, body)
 					}
 					// No page shows another tenant's name to its admin.
 					if party == "other-tenant-admin" && strings.Contains(body, "Stad brugge") {

@@ -156,7 +156,7 @@ func (a *App) logoShow(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
 	name := "logo.png"
 	if logo.Type == brand.TypeSVG {
-		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; sandbox")
+		h.Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; sandbox")
 		name = "logo.svg"
 	}
 	h.Set("Content-Disposition", mime.FormatMediaType("inline", map[string]string{"filename": name}))

@@ -308,6 +308,7 @@ func (a *App) portalSignout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	clearCitizenCookie(w)
+	clearSiteData(w)
 	http.Redirect(w, r, a.portalPath(r)+"?out=1", http.StatusSeeOther)
 }
 

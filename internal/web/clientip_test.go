@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// TestClauseUSR6_ClientAddressTrustsOnlyConfiguredProxies: X-Forwarded-For names
+// TestASVS_4_1_3_ClauseUSR6_ClientAddressTrustsOnlyConfiguredProxies: X-Forwarded-For names
 // the client only when the connection comes from a trusted proxy, and then
 // only its rightmost address that is not a trusted proxy.
-func TestClauseUSR6_ClientAddressTrustsOnlyConfiguredProxies(t *testing.T) {
+func TestASVS_4_1_3_ClauseUSR6_ClientAddressTrustsOnlyConfiguredProxies(t *testing.T) {
 	trusted := []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8"), netip.MustParsePrefix("2001:db8:ffff::/48"),
 		netip.MustParsePrefix("192.0.2.10/32")}
 	tests := []struct {

@@ -118,6 +118,7 @@ func (a *App) logoutCreate(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	clearSessionCookie(w)
+	clearSiteData(w)
 	http.Redirect(w, r, "/"+t.Slug+"/login", http.StatusSeeOther)
 }
 

@@ -34,6 +34,17 @@ func clearSessionCookie(w http.ResponseWriter) {
 		SameSite: http.SameSiteLaxMode})
 }
 
+// clearSiteData asks the browser, as a session ends, to drop whatever it
+// kept of the signed-in pages: its cache (pages are no-store; this covers
+// a browser that kept one anyway, such as its back-forward cache) and any
+// script storage. Not "cookies": tenants share a host, and that would also
+// end the person's sessions at other municipalities and forget their
+// language; the ended session's own cookie is cleared by name (ASVS
+// 14.3.1).
+func clearSiteData(w http.ResponseWriter) {
+	w.Header().Set("Clear-Site-Data", `"cache", "storage"`)
+}
+
 // sessionToken returns the session cookie's value, or "".
 func sessionToken(r *http.Request) string {
 	if c, err := r.Cookie(sessionCookie); err == nil {

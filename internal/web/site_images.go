@@ -157,7 +157,7 @@ func (a *App) siteImageShow(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", i.MIME)
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Cache-Control", "public, max-age=86400")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Content-Security-Policy", sandboxedFilePolicy)
 	h.Set("Content-Length", strconv.Itoa(len(i.Data)))
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {

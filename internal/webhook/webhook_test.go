@@ -150,7 +150,7 @@ func testRegister() register.Register {
 	return r
 }
 
-func TestCheck_RegisterRules(t *testing.T) {
+func TestASVS_13_2_4_WebhookDestinationsOnlyFromTheRegister(t *testing.T) {
 	r := testRegister()
 	all := []string{EventSubmissionCreated}
 	tests := []struct {
