@@ -37,11 +37,14 @@ type Config struct {
 	ACMEEmail      string
 	ACMEHTTPListen string
 	ACMECacheDir   string
-	BodyLimit      int64
-	LogLevel       string
-	LogFormat      string
-	Node           string
-	Worker         bool
+	// MetricsListen is the address of the separate Prometheus listener
+	// (/metrics); empty: no metrics. Never the public listener.
+	MetricsListen string
+	BodyLimit     int64
+	LogLevel      string
+	LogFormat     string
+	Node          string
+	Worker        bool
 
 	// Outgoing mail (invitations, resets, notices). Without SMTPHost mails
 	// wait in the outbox.
@@ -236,6 +239,7 @@ func settings() []setting {
 	add("acme-email", "KLUIS_ACME_EMAIL", "contact address of the ACME account (the CA's expiry warnings)", false, func(c *Config) *string { return &c.ACMEEmail })
 	add("acme-http-listen", "KLUIS_ACME_HTTP_LISTEN", "plain HTTP address for ACME HTTP-01 challenges (other requests are redirected to HTTPS)", false, func(c *Config) *string { return &c.ACMEHTTPListen })
 	add("acme-cache-dir", "KLUIS_ACME_CACHE_DIR", "directory of the ACME account key and the certificates with their private keys (secrets, mode 0600; default: acme in the data dir)", false, func(c *Config) *string { return &c.ACMECacheDir })
+	add("metrics-listen", "KLUIS_METRICS_LISTEN", "address of the separate Prometheus metrics listener, e.g. 127.0.0.1:9464 (default none: no metrics)", false, func(c *Config) *string { return &c.MetricsListen })
 	s = append(s, setting{"body-limit", "KLUIS_BODY_LIMIT", "largest request body in bytes (suffix KiB or MiB allowed)", false,
 		func(c *Config) string { return strconv.FormatInt(c.BodyLimit, 10) },
 		func(c *Config, v string) error {
@@ -407,6 +411,13 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 		errs = append(errs, fmt.Sprintf("base URL %q is not an http(s) address such as https://loket.example.be", c.BaseURL))
+	}
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			errs = append(errs, fmt.Sprintf("KLUIS_METRICS_LISTEN %q is not host:port such as 127.0.0.1:9464", c.MetricsListen))
+		} else if c.MetricsListen == c.Listen && port != "0" { // port 0: each listener gets its own free port
+			errs = append(errs, "KLUIS_METRICS_LISTEN must not be the public listen address: metrics are served on their own listener only")
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, "give both a TLS certificate and a TLS key, or neither")
