@@ -321,7 +321,7 @@ func openStore(ctx context.Context, cfg config.Config, keys *seal.Keyring, creat
 		return nil, err
 	}
 	return store.Open(ctx, cfg.DatabaseURL, store.Options{Keys: keys, Attachments: attachments,
-		AttachmentThreshold: cfg.StorageAttachmentThreshold})
+		AttachmentThreshold: cfg.StorageAttachmentThreshold, MaxBatch: cfg.WriterMaxBatch})
 }
 
 // openAll opens keys and a database at the current schema.

@@ -152,6 +152,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Logger:  log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
+		UploadLimit: cfg.UploadLimit, LoginRateLimit: cfg.LoginRateLimit,
 		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(), TerminationBackups: termBackups,
 		Backups: backupShown, RestoreTestJob: restoreTestJob, Analytics: counts,
 		Checks: []web.Check{
@@ -165,7 +166,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	})
 
 	// The JSON API answers below /api/, the web side everything else.
-	apiApp := api.New(api.Options{Logger: log, Store: db, Observe: observe, TLS: cfg.TLS(), BaseURL: cfg.BaseURL})
+	apiApp := api.New(api.Options{Logger: log, Store: db, Observe: observe, RateLimit: cfg.APIRateLimit, BodyLimit: cfg.APIBodyLimit, TLS: cfg.TLS(), BaseURL: cfg.BaseURL})
 	handler := server.Mount(app.Handler(), api.Prefix, apiApp.Handler())
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -227,7 +228,8 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.TLS() {
 		scheme = "https"
 	}
-	srvCfg := server.Config{Addr: cfg.Listen, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey}
+	srvCfg := server.Config{Addr: cfg.Listen, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey,
+		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout, ShutdownTimeout: cfg.ShutdownTimeout}
 	if cfg.ACMEDirectory != "" {
 		m, err := acmeManager(cfg, db)
 		if err != nil {
