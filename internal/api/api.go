@@ -48,6 +48,10 @@ type Options struct {
 	// BaseURL is the site's public address, for the look-up link in the
 	// status mail a move through the API sends the citizen.
 	BaseURL string
+	// Observe, when set, hears every request's route pattern ("-" when
+	// none matched), status and duration: the operators' metrics. Never
+	// the path, which holds tenant slugs and ids.
+	Observe func(pattern string, status int, elapsed time.Duration)
 }
 
 // API is the JSON API. Create it with New; it is safe for concurrent use.

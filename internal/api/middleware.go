@@ -143,9 +143,13 @@ func (a *API) accessLog(next http.Handler) http.Handler {
 			if pattern == "" {
 				pattern = "-"
 			}
+			elapsed := time.Since(start)
 			a.log.LogAttrs(r.Context(), slog.LevelInfo, "api request",
 				slog.String("method", r.Method), slog.String("pattern", pattern), slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)), slog.String("request_id", st.id), slog.String("key_id", st.keyID))
+				slog.Duration("duration", elapsed), slog.String("request_id", st.id), slog.String("key_id", st.keyID))
+			if a.opts.Observe != nil {
+				a.opts.Observe(pattern, status, elapsed)
+			}
 		}()
 		next.ServeHTTP(w, r)
 		completed = true

@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 
@@ -192,40 +193,62 @@ func load(env *Env, fs *flag.FlagSet, args []string) (config.Config, []string, e
 	return cfg, rest, err
 }
 
-// version is set at build time with -ldflags "-X …/cli.version=v1.2.3".
-var version = ""
+// version and commit are stamped by release builds (make release):
+//
+//	go build -ldflags "-X github.com/kluis/kluis/internal/cli.version=v1.2.3 -X github.com/kluis/kluis/internal/cli.commit=$(git rev-parse HEAD)"
+//
+// Without them a build says "dev", with the VCS revision Go recorded when
+// there is one.
+var version, commit = "", ""
 
 func versionString() string {
 	if version != "" {
 		return version
 	}
-	if bi, ok := debug.ReadBuildInfo(); ok {
-		rev, dirty := "", ""
-		for _, s := range bi.Settings {
-			switch s.Key {
-			case "vcs.revision":
-				rev = s.Value
-			case "vcs.modified":
-				if s.Value == "true" {
-					dirty = "+dirty"
-				}
-			}
+	if rev, dirty := vcsRevision(); rev != "" {
+		if len(rev) > 12 {
+			rev = rev[:12]
 		}
-		if rev != "" {
-			if len(rev) > 12 {
-				rev = rev[:12]
-			}
-			return "dev-" + rev + dirty
-		}
-		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
-			return bi.Main.Version
-		}
+		return "dev-" + rev + dirty
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return bi.Main.Version
 	}
 	return "dev"
 }
 
+// commitString is the stamped commit, else the VCS revision Go recorded,
+// else "unknown".
+func commitString() string {
+	if commit != "" {
+		return commit
+	}
+	if rev, dirty := vcsRevision(); rev != "" {
+		return rev + dirty
+	}
+	return "unknown"
+}
+
+func vcsRevision() (rev, dirty string) {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "", ""
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			rev = s.Value
+		case "vcs.modified":
+			if s.Value == "true" {
+				dirty = "+dirty"
+			}
+		}
+	}
+	return rev, dirty
+}
+
 func runVersion(_ context.Context, env *Env, args []string) error {
-	fmt.Fprintln(env.Stdout, "kluis", versionString())
+	fmt.Fprintf(env.Stdout, "kluis %s\ncommit %s\n%s %s/%s\n", versionString(), commitString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 	return nil
 }
 
@@ -299,7 +322,7 @@ func openStore(ctx context.Context, cfg config.Config, keys *seal.Keyring, creat
 		return nil, err
 	}
 	return store.Open(ctx, cfg.DatabaseURL, store.Options{Keys: keys, Attachments: attachments,
-		AttachmentThreshold: cfg.StorageAttachmentThreshold})
+		AttachmentThreshold: cfg.StorageAttachmentThreshold, MaxBatch: cfg.WriterMaxBatch})
 }
 
 // openAll opens keys and a database at the current schema.

@@ -24,6 +24,9 @@ type sandbox struct {
 	dir    string
 	env    map[string]string
 	grants map[string]string // tenant slug → the operator's grant (access_test.go)
+	// metrics, when set, hears the metrics listener's address (with
+	// KLUIS_METRICS_LISTEN 127.0.0.1:0).
+	metrics chan net.Addr
 }
 
 func newSandbox(t *testing.T) *sandbox {
@@ -263,7 +266,11 @@ func (s *sandbox) serving(t *testing.T, args ...string) (base string, stop func(
 	s.env["KLUIS_LISTEN"] = "127.0.0.1:0"
 	addrc := make(chan net.Addr, 1)
 	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), serveHooksKey{},
-		&serveHooks{ready: func(a net.Addr) { addrc <- a }}))
+		&serveHooks{ready: func(a net.Addr) { addrc <- a }, metricsReady: func(a net.Addr) {
+			if s.metrics != nil {
+				s.metrics <- a
+			}
+		}}))
 	done := make(chan string, 1)
 	go func() {
 		code, out, errs := s.run(ctx, args...)

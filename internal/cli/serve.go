@@ -8,6 +8,7 @@ import (
 	"github.com/kluis/kluis/internal/analytics"
 	"log/slog"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -22,6 +23,7 @@ import (
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/jobs"
 	"github.com/kluis/kluis/internal/mail"
+	"github.com/kluis/kluis/internal/metrics"
 	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/scan"
 	"github.com/kluis/kluis/internal/seal"
@@ -36,6 +38,9 @@ import (
 // 127.0.0.1:0); it travels in the context under serveHooksKey.
 type serveHooks struct {
 	ready func(addr net.Addr)
+	// metricsReady hears the metrics listener's address (with
+	// KLUIS_METRICS_LISTEN 127.0.0.1:0).
+	metricsReady func(addr net.Addr)
 }
 
 type serveHooksKey struct{}
@@ -132,10 +137,22 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// Consent-free analytics: counted in memory by the web side, written
 	// in batches by the flusher below and once more on shutdown.
 	counts := analytics.NewCounter()
+	// Metrics (SEC-3): only with their own listener, never on the public
+	// one; observe stays nil without it, so nothing is counted for nobody.
+	var mets *metrics.Metrics
+	var observe func(string, int, time.Duration)
+	if cfg.MetricsListen != "" {
+		mets = metrics.New(db, log)
+		observe = mets.Request
+		db.ObserveBatches(mets.Batch)
+		defer db.ObserveBatches(nil)
+	}
 	app := web.New(web.Options{
-		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
+		Observe: observe,
+		Logger:  log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
+		UploadLimit: cfg.UploadLimit, LoginRateLimit: cfg.LoginRateLimit,
 		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(), TerminationBackups: termBackups,
 		Backups: backupShown, RestoreTestJob: restoreTestJob, Analytics: counts,
 		Checks: []web.Check{
@@ -149,7 +166,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	})
 
 	// The JSON API answers below /api/, the web side everything else.
-	apiApp := api.New(api.Options{Logger: log, Store: db, TLS: cfg.TLS(), BaseURL: cfg.BaseURL})
+	apiApp := api.New(api.Options{Logger: log, Store: db, Observe: observe, RateLimit: cfg.APIRateLimit, BodyLimit: cfg.APIBodyLimit, TLS: cfg.TLS(), BaseURL: cfg.BaseURL})
 	handler := server.Mount(app.Handler(), api.Prefix, apiApp.Handler())
 
 	ctx, cancel := context.WithCancel(ctx)
@@ -193,15 +210,26 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		go func() {
 			defer wg.Done()
 			r := &jobs.Runner{DB: db, Log: log, Node: cfg.Node, Handlers: handlers, Schedule: schedule}
+			if mets != nil {
+				r.Observer = mets
+			}
 			r.Run(ctx)
 		}()
 	}
 	hooks, _ := ctx.Value(serveHooksKey{}).(*serveHooks)
+	if mets != nil {
+		stop, err := serveMetrics(ctx, cfg.MetricsListen, mets, log, hooks)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	scheme := "http"
 	if cfg.TLS() {
 		scheme = "https"
 	}
-	srvCfg := server.Config{Addr: cfg.Listen, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey}
+	srvCfg := server.Config{Addr: cfg.Listen, TLSCertFile: cfg.TLSCert, TLSKeyFile: cfg.TLSKey,
+		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout, ShutdownTimeout: cfg.ShutdownTimeout}
 	if cfg.ACMEDirectory != "" {
 		m, err := acmeManager(cfg, db)
 		if err != nil {
@@ -328,3 +356,29 @@ func exportDir(cfg config.Config) string { return filepath.Join(cfg.DataDir, "ex
 // analyticsFlushEvery is how often the analytics counts are written: one
 // batch per interval, whatever the traffic.
 const analyticsFlushEvery = 30 * time.Second
+
+// serveMetrics serves /metrics, and nothing else, on its own listener
+// (KLUIS_METRICS_LISTEN): the public listener never answers it. A listener
+// that cannot be opened refuses the start. stop closes it.
+func serveMetrics(ctx context.Context, addr string, m *metrics.Metrics, log *slog.Logger, hooks *serveHooks) (stop func(), err error) {
+	var lc net.ListenConfig
+	ln, err := lc.Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("cannot listen on the metrics address %q (KLUIS_METRICS_LISTEN): %w", addr, err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", m.Handler())
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: 10 * time.Second,
+		WriteTimeout: 30 * time.Second, IdleTimeout: 120 * time.Second, MaxHeaderBytes: 16 << 10,
+		ErrorLog: slog.NewLogLogger(log.Handler(), slog.LevelWarn)}
+	go srv.Serve(ln)
+	log.Info("metrics listening", "addr", ln.Addr().String())
+	if hooks != nil && hooks.metricsReady != nil {
+		hooks.metricsReady(ln.Addr())
+	}
+	return func() {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		srv.Shutdown(sctx)
+	}, nil
+}

@@ -37,11 +37,14 @@ type Config struct {
 	ACMEEmail      string
 	ACMEHTTPListen string
 	ACMECacheDir   string
-	BodyLimit      int64
-	LogLevel       string
-	LogFormat      string
-	Node           string
-	Worker         bool
+	// MetricsListen is the address of the separate Prometheus listener
+	// (/metrics); empty: no metrics. Never the public listener.
+	MetricsListen string
+	BodyLimit     int64
+	LogLevel      string
+	LogFormat     string
+	Node          string
+	Worker        bool
 
 	// Outgoing mail (invitations, resets, notices). Without SMTPHost mails
 	// wait in the outbox.
@@ -115,6 +118,26 @@ type Config struct {
 	BackupAlert              string
 	BackupScratchDatabaseURL string
 	BackupRate               string
+
+	// Limits an operator may tune (SEC-3: availability under load). Each
+	// has its default in Defaults and its range in settings.
+	// APIRateLimit: API calls per key per minute. APIBodyLimit: largest
+	// API request body. UploadLimit: largest multipart body (a form with
+	// attachments; each form caps its own posts lower). LoginRateLimit:
+	// login and code posts per client address per minute, on top of the
+	// per-account lockout (USR-6). WriterMaxBatch: writes the single
+	// writer commits in one transaction at most. HTTPReadTimeout and
+	// HTTPWriteTimeout: the public listener's time to read a request
+	// (slow uploads) and to write a response (large downloads).
+	// ShutdownTimeout: how long in-flight requests get on shutdown.
+	APIRateLimit     int
+	APIBodyLimit     int64
+	UploadLimit      int64
+	LoginRateLimit   int
+	WriterMaxBatch   int
+	HTTPReadTimeout  time.Duration
+	HTTPWriteTimeout time.Duration
+	ShutdownTimeout  time.Duration
 }
 
 // BackupTargetList splits BackupTargets.
@@ -236,6 +259,7 @@ func settings() []setting {
 	add("acme-email", "KLUIS_ACME_EMAIL", "contact address of the ACME account (the CA's expiry warnings)", false, func(c *Config) *string { return &c.ACMEEmail })
 	add("acme-http-listen", "KLUIS_ACME_HTTP_LISTEN", "plain HTTP address for ACME HTTP-01 challenges (other requests are redirected to HTTPS)", false, func(c *Config) *string { return &c.ACMEHTTPListen })
 	add("acme-cache-dir", "KLUIS_ACME_CACHE_DIR", "directory of the ACME account key and the certificates with their private keys (secrets, mode 0600; default: acme in the data dir)", false, func(c *Config) *string { return &c.ACMECacheDir })
+	add("metrics-listen", "KLUIS_METRICS_LISTEN", "address of the separate Prometheus metrics listener, e.g. 127.0.0.1:9464 (default none: no metrics)", false, func(c *Config) *string { return &c.MetricsListen })
 	s = append(s, setting{"body-limit", "KLUIS_BODY_LIMIT", "largest request body in bytes (suffix KiB or MiB allowed)", false,
 		func(c *Config) string { return strconv.FormatInt(c.BodyLimit, 10) },
 		func(c *Config, v string) error {
@@ -319,8 +343,71 @@ func settings() []setting {
 	add("backup-rate", "KLUIS_BACKUP_RATE", "megabytes per second a backup streams to its targets at most, so that it leaves the disk to the server (default 40; 0: unlimited)", false, func(c *Config) *string { return &c.BackupRate })
 	add("backup-alert", "KLUIS_BACKUP_ALERT", "e-mail address told of a failed backup or restore test (default: the security officer)", false, func(c *Config) *string { return &c.BackupAlert })
 	add("backup-scratch-database-url", "KLUIS_BACKUP_SCRATCH_DATABASE_URL", "PostgreSQL only: an empty database the restore test restores into and empties again", false, func(c *Config) *string { return &c.BackupScratchDatabaseURL })
+	s = append(s,
+		intSetting("api-rate-limit", "KLUIS_API_RATE_LIMIT", "API calls per key per minute (default 600)", 1, 1000000,
+			func(c *Config) *int { return &c.APIRateLimit }),
+		sizeSetting("api-body-limit", "KLUIS_API_BODY_LIMIT", "largest API request body in bytes, KiB or MiB suffix allowed (default 64KiB, at least 1KiB)", 1<<10,
+			func(c *Config) *int64 { return &c.APIBodyLimit }),
+		sizeSetting("upload-limit", "KLUIS_UPLOAD_LIMIT", "largest form post with attachments (multipart) in bytes, KiB or MiB suffix allowed; each form caps its own posts lower (default 64MiB, at least 1KiB)", 1<<10,
+			func(c *Config) *int64 { return &c.UploadLimit }),
+		intSetting("login-rate-limit", "KLUIS_LOGIN_RATE_LIMIT", "login and code posts per client address per minute, on top of the per-account lockout (default 20)", 1, 100000,
+			func(c *Config) *int { return &c.LoginRateLimit }),
+		intSetting("writer-max-batch", "KLUIS_WRITER_MAX_BATCH", "writes committed together in one transaction at most (default 256)", 1, 4096,
+			func(c *Config) *int { return &c.WriterMaxBatch }),
+		durationSetting("http-read-timeout", "KLUIS_HTTP_READ_TIMEOUT", "time to read a whole request, uploads included (default 30s)", time.Second, time.Hour,
+			func(c *Config) *time.Duration { return &c.HTTPReadTimeout }),
+		durationSetting("http-write-timeout", "KLUIS_HTTP_WRITE_TIMEOUT", "time to write a whole response, downloads included (default 60s)", time.Second, time.Hour,
+			func(c *Config) *time.Duration { return &c.HTTPWriteTimeout }),
+		durationSetting("shutdown-timeout", "KLUIS_SHUTDOWN_TIMEOUT", "how long in-flight requests may finish when serve stops (default 15s)", time.Second, 10*time.Minute,
+			func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
+	)
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	return s
+}
+
+// intSetting is a whole-number setting within [lo, hi].
+func intSetting(flag, env, help string, lo, hi int, p func(*Config) *int) setting {
+	return setting{flag, env, help, false,
+		func(c *Config) string { return strconv.Itoa(*p(c)) },
+		func(c *Config, v string) error {
+			n, err := strconv.Atoi(strings.TrimSpace(v))
+			if err != nil || n < lo || n > hi {
+				return fmt.Errorf("want a whole number from %d to %d, got %q", lo, hi, v)
+			}
+			*p(c) = n
+			return nil
+		}}
+}
+
+// sizeSetting is a size in bytes (KiB, MiB suffixes) of at least lo.
+func sizeSetting(flag, env, help string, lo int64, p func(*Config) *int64) setting {
+	return setting{flag, env, help, false,
+		func(c *Config) string { return strconv.FormatInt(*p(c), 10) },
+		func(c *Config, v string) error {
+			n, err := parseSize(v)
+			if err != nil {
+				return err
+			}
+			if n < lo {
+				return fmt.Errorf("want at least %d bytes, got %q", lo, v)
+			}
+			*p(c) = n
+			return nil
+		}}
+}
+
+// durationSetting is a duration such as 30s within [lo, hi].
+func durationSetting(flag, env, help string, lo, hi time.Duration, p func(*Config) *time.Duration) setting {
+	return setting{flag, env, help, false,
+		func(c *Config) string { return p(c).String() },
+		func(c *Config, v string) error {
+			d, err := time.ParseDuration(strings.TrimSpace(v))
+			if err != nil || d < lo || d > hi {
+				return fmt.Errorf("want a duration from %s to %s such as 30s, got %q", lo, hi, v)
+			}
+			*p(c) = d
+			return nil
+		}}
 }
 
 // Defaults returns the laptop defaults.
@@ -338,6 +425,15 @@ func Defaults() Config {
 		Worker:                     true,
 
 		CheckpointEvery: 15 * time.Minute,
+
+		APIRateLimit:     600,
+		APIBodyLimit:     64 << 10,
+		UploadLimit:      64 << 20,
+		LoginRateLimit:   20,
+		WriterMaxBatch:   256,
+		HTTPReadTimeout:  30 * time.Second,
+		HTTPWriteTimeout: 60 * time.Second,
+		ShutdownTimeout:  15 * time.Second,
 	}
 }
 
@@ -407,6 +503,13 @@ func (c Config) Validate() error {
 	}
 	if u, err := url.Parse(c.BaseURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" {
 		errs = append(errs, fmt.Sprintf("base URL %q is not an http(s) address such as https://loket.example.be", c.BaseURL))
+	}
+	if c.MetricsListen != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsListen); err != nil {
+			errs = append(errs, fmt.Sprintf("KLUIS_METRICS_LISTEN %q is not host:port such as 127.0.0.1:9464", c.MetricsListen))
+		} else if c.MetricsListen == c.Listen && port != "0" { // port 0: each listener gets its own free port
+			errs = append(errs, "KLUIS_METRICS_LISTEN must not be the public listen address: metrics are served on their own listener only")
+		}
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, "give both a TLS certificate and a TLS key, or neither")

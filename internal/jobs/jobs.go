@@ -107,7 +107,39 @@ type Runner struct {
 	Lease    time.Duration // how long a claimed job is ours; default 5 min
 	Handlers map[string]Handler
 	Schedule []Periodic
+	// Observer, when set, hears every finished job and what the audit
+	// verification and retention jobs found (the operators' metrics).
+	Observer Observer
 }
+
+// Observer hears what the worker does, for the operators' metrics. It is
+// told job kinds, tenant ids and counts, never anything about a person.
+type Observer interface {
+	// JobFinished: a job of kind ran at at; err is its failure or nil.
+	JobFinished(kind string, err error, at time.Time)
+	// AuditVerified: the daily check of a tenant's audit chain (AUD-2).
+	AuditVerified(tenantID string, ok bool)
+	// RetentionRan: one tenant's retention run (SEC-1) with what it
+	// removed or anonymised, or its failure.
+	RetentionRan(counts []store.RetentionCount, err error)
+}
+
+type observerKey struct{}
+
+// observerFrom returns the Observer the runner put in ctx, or one that
+// hears nothing.
+func observerFrom(ctx context.Context) Observer {
+	if o, ok := ctx.Value(observerKey{}).(Observer); ok && o != nil {
+		return o
+	}
+	return noObserver{}
+}
+
+type noObserver struct{}
+
+func (noObserver) JobFinished(string, error, time.Time)       {}
+func (noObserver) AuditVerified(string, bool)                 {}
+func (noObserver) RetentionRan([]store.RetentionCount, error) {}
 
 // Run works until ctx ends.
 func (r *Runner) Run(ctx context.Context) error {
@@ -198,7 +230,14 @@ func (r *Runner) RunOne(ctx context.Context) (did bool, err error) {
 	if !ok {
 		runErr = fmt.Errorf("no handler for job kind %q", j.Kind)
 	} else {
-		runErr = safeRun(ctx, h, r.DB, j)
+		hctx := ctx
+		if r.Observer != nil {
+			hctx = context.WithValue(ctx, observerKey{}, r.Observer)
+		}
+		runErr = safeRun(hctx, h, r.DB, j)
+	}
+	if r.Observer != nil {
+		r.Observer.JobFinished(j.Kind, runErr, r.DB.Now())
 	}
 	if runErr != nil {
 		r.Log.Warn("jobs: job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "err", runErr)
@@ -234,6 +273,7 @@ func auditVerify(ctx context.Context, db *store.DB, j store.Job) error {
 			continue
 		}
 		_, verr := db.VerifyAudit(ctx, t.ID)
+		observerFrom(ctx).AuditVerified(t.ID, verr == nil)
 		ev := audit.Event{TenantID: t.ID, Actor: actor, Action: "audit.verify", ObjectType: "audit_log", ObjectID: t.ID,
 			Purpose: "integrity", Outcome: audit.OutcomeSuccess}
 		if verr != nil {

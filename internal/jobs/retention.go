@@ -80,6 +80,12 @@ func RetainOne(ctx context.Context, db *store.DB, actor audit.Actor, t tenant.Te
 func retention(ctx context.Context, db *store.DB, j store.Job) error {
 	actor := audit.System(KindRetention)
 	actor.RequestID = "job-" + j.ID
-	_, err := RetainAll(ctx, db, actor, store.RetentionOptions{})
+	out, err := RetainAll(ctx, db, actor, store.RetentionOptions{})
+	obs := observerFrom(ctx)
+	for _, r := range out {
+		if !r.Skipped && r.Busy == nil {
+			obs.RetentionRan(r.Report.Counts, r.Err)
+		}
+	}
 	return err
 }

@@ -90,6 +90,9 @@ type DB struct {
 	heads map[string]chainHead
 
 	commits, writes atomic.Int64
+	// onBatch, when set, hears the size of every batch the writer
+	// commits (the operators' metrics, see ObserveBatches).
+	onBatch atomic.Pointer[func(size int)]
 	// wconn is the writer's own connection: its page cache stays warm and
 	// its prepared statements stay prepared.
 	wconn *sql.Conn

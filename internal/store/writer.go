@@ -211,6 +211,9 @@ func (db *DB) gather(first *writeReq, last int) []*writeReq {
 // the batch again with a savepoint around each request, so a failing
 // request costs the others a retry but never their writes.
 func (db *DB) commitBatch(batch []*writeReq) {
+	if f := db.onBatch.Load(); f != nil {
+		(*f)(len(batch))
+	}
 	if len(batch) > 1 && db.runBatch(batch, false) {
 		return
 	}

@@ -111,6 +111,10 @@ type Options struct {
 	// (consent-free analytics); whoever set it flushes it. nil: nothing
 	// is counted.
 	Analytics *analytics.Counter
+	// Observe, when set, hears every request's route pattern ("-" when
+	// none matched), status and duration: the operators' metrics. Never
+	// the path, which holds tenant slugs and ids.
+	Observe func(pattern string, status int, elapsed time.Duration)
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.

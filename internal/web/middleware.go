@@ -104,12 +104,16 @@ func (a *App) accessLog(next http.Handler) http.Handler {
 			if pattern == "" {
 				pattern = "-"
 			}
+			elapsed := time.Since(start)
 			a.log.LogAttrs(r.Context(), slog.LevelInfo, "http request",
 				slog.String("method", r.Method),
 				slog.String("pattern", pattern),
 				slog.Int("status", status),
-				slog.Duration("duration", time.Since(start)),
+				slog.Duration("duration", elapsed),
 				slog.String("request_id", st.id))
+			if a.opts.Observe != nil {
+				a.opts.Observe(pattern, status, elapsed)
+			}
 		}()
 		next.ServeHTTP(w, r)
 		completed = true
