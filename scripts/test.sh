@@ -180,9 +180,9 @@ fi
 read -r -a pkgs <<<"${KLUIS_TEST_PKGS:-./...}"
 logdir="$(mktemp -d "${TMPDIR:-/tmp}/kluis-test.XXXXXX")"
 log="$logdir/go-test.log"
-echo "test.sh: go test -count=1 -v ${pkgs[*]} $*" >&2
+echo "test.sh: go test -count=1 -timeout 30m -v ${pkgs[*]} $*" >&2
 set +e
-go test -count=1 -v "${pkgs[@]}" "$@" 2>&1 | tee "$log"
+go test -count=1 -timeout 30m -v "${pkgs[@]}" "$@" 2>&1 | tee "$log"
 status="${PIPESTATUS[0]}"
 set -e
 
