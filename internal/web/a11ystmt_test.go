@@ -91,3 +91,29 @@ func TestAccessibilityStatement_EditorPublishesCitizenReads(t *testing.T) {
 		}
 	})
 }
+
+// TestAccessibilityStatement_SitePageLanguageOfParts: a site page with a
+// passage marked in an unknown language is refused (422) with the line and
+// nothing saved; marked "fr" it is published and the passage carries
+// lang="fr" for visitors (WCAG 3.1.2).
+func TestAccessibilityStatement_SitePageLanguageOfParts(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fe := newFormsEnv(t, env)
+		form := url.Values{"slug": {"welkom"}, "position": {"1"}, "version": {"0"}, "nl-title": {"Welkom"},
+			"nl-body": {"## Welkom\n\n:::lang xx\nBienvenue.\n:::\n"}}
+		resp, page := fe.submit(t, "/gent/admin/site/new", fe.admin, form)
+		if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Regel 3: de taalcode xx is onbekend") {
+			t.Fatalf("unknown language: %d\n%s", resp.StatusCode, page)
+		}
+		if ps, _ := env.DB.SitePages(t.Context(), fe.gent.ID); len(ps) != 0 {
+			t.Fatal("a refused page was saved")
+		}
+		form.Set("nl-body", "## Welkom\n\n:::lang fr\nBienvenue.\n:::\n")
+		resp, _ = fe.submit(t, "/gent/admin/site/new", fe.admin, form)
+		edit, _, _ := strings.Cut(resp.Header.Get("Location"), "?")
+		fe.post(t, edit+"/publish", url.Values{"version": {"1"}}, http.StatusSeeOther)
+		if _, pub := fe.get(t, "/gent/site/welkom", ""); !strings.Contains(pub, `<div lang="fr"><p>Bienvenue.</p>`) {
+			t.Fatalf("the passage lacks its lang:\n%s", pub)
+		}
+	})
+}
