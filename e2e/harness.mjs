@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { createHmac } from 'node:crypto';
-import { accessSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, appendFileSync, constants, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -276,10 +276,32 @@ export function formatViolations(violations) {
 export async function runAxe(page, { keepCSP = false } = {}) {
   if (keepCSP) await page.evaluate(axeSource);
   else await page.addScriptTag({ content: axeSource });
-  return page.evaluate(
+  const results = await page.evaluate(
     (tags) => window.axe.run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] }),
     AXE_TAGS,
   );
+  logAudit(page, results);
+  return results;
+}
+
+// The browser suite's audit log: one JSON line per page view axe checked (time, page with its
+// language and viewport width, number of violations, axe's version). A full run starts from an
+// empty log (scripts/test.sh, npm run test:e2e); `kluis accessibility record --from
+// e2e/artifacts/axe-audit.jsonl` records its summary for the tenants' accessibility statements.
+// Appends are single small writes, so test files running in parallel do not interleave lines.
+export const auditLogPath = join(artifactsDir, 'axe-audit.jsonl');
+
+function logAudit(page, results) {
+  const u = new URL(page.url());
+  const lang = u.searchParams.get('lang');
+  const width = page.viewportSize()?.width ?? 0;
+  mkdirSync(artifactsDir, { recursive: true });
+  appendFileSync(auditLogPath, JSON.stringify({
+    at: new Date().toISOString(),
+    page: `${u.pathname}${lang ? ` ${lang}` : ''} ${width}px`, // the path only: no query string, no token
+    violations: results.violations.length,
+    tool: `axe-core ${results.testEngine?.version ?? 'unknown'}`,
+  }) + '\n');
 }
 
 // axe on the page as it is now; fails the test with the violations listed.

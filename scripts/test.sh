@@ -216,6 +216,9 @@ if [[ "$e2e_wanted" == 1 ]]; then
 		echo
 		echo "test.sh: node --test e2e/ (browser accessibility tests in $chromium_bin)" >&2
 		e2e_start="$SECONDS"
+		# The harness appends one line per page axe checks: a full run starts
+		# from an empty log, which `kluis accessibility record --from` reads.
+		mkdir -p e2e/artifacts && : > e2e/artifacts/axe-audit.jsonl
 		set +e
 		KLUIS_E2E_CHROMIUM="$chromium_bin" node --test \
 			--test-reporter=spec --test-reporter-destination=stdout \

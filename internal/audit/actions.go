@@ -353,6 +353,12 @@ var actions = []Action{
 	// The site's images: ObjectID is the image id.
 	{Code: "site.image.upload", Group: GroupSettings},
 	{Code: "site.image.delete", Group: GroupSettings},
+	// The accessibility statement: settings and exceptions (ObjectID the
+	// exception's id), and each published version (ObjectID its number).
+	{Code: "accessibility.settings.update", Group: GroupSettings},
+	{Code: "accessibility.exception.add", Group: GroupSettings},
+	{Code: "accessibility.exception.delete", Group: GroupSettings},
+	{Code: "accessibility.publish", Group: GroupSettings, Object: NameNumber},
 	{Code: "tenant_host.add", Group: GroupSettings},
 	{Code: "tenant_host.remove", Group: GroupSettings},
 	{Code: "policy.citizen_names", Group: GroupSettings},
@@ -435,6 +441,8 @@ var actions = []Action{
 	// Backups and restore tests (END-2, SEC-5): the backup's id is the
 	// detail; a failure is recorded as one, for monitoring.
 	{Code: "platform.backup", Group: GroupPlatform, MayFail: true},
+	// A full accessibility audit by the browser suite, recorded; Purpose is its date.
+	{Code: "platform.accessibility_audit", Group: GroupPlatform},
 	{Code: "platform.restore_test", Group: GroupPlatform, MayFail: true},
 	// An operator asked for a restore test now (SEC-5); the run itself
 	// is platform.restore_test.

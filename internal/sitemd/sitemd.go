@@ -129,14 +129,15 @@ func snippet(b []byte) string {
 
 // Check returns what the save of src must refuse: raw HTML, a link that is
 // not http(s), mailto or relative, an image whose source is not http(s) or
-// relative, an image without alt text (WCAG 1.1.1). Nil when src is
-// acceptable.
+// relative, an image without alt text (WCAG 1.1.1), a passage marked with
+// an unknown language code or a language fence left open (WCAG 3.1.2).
+// Nil when src is acceptable.
 func Check(src string) []Problem {
 	b := []byte(src)
 	if len(b) > MaxBodyBytes {
 		return []Problem{{TooLong, []any{0, MaxBodyBytes}}}
 	}
-	var ps []Problem
+	_, ps := splitLang(src) // WCAG 3.1.2: see lang.go
 	ast.Walk(parse(b), func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -203,8 +204,14 @@ func CheckPublish(src string) []Problem {
 
 // Render turns src into HTML. Raw HTML is left out and unsafe link schemes
 // dropped by goldmark's defaults even if a text was stored before Check
-// refused it; headings are shifted so that none is an h1.
+// refused it; headings are shifted so that none is an h1; a passage marked
+// with a language (lang.go) is rendered inside an element with its lang.
 func Render(src string) (template.HTML, error) {
+	return renderParts(src, render)
+}
+
+// render renders one part of a text (see lang.go).
+func render(src string) (template.HTML, error) {
 	b := []byte(src)
 	doc := parse(b)
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {

@@ -74,6 +74,13 @@ func authorisationMatrix() []authzRow {
 		// admin got through; an empty save: 422 and nothing saved).
 		{"GET /{tenant}/site/{slug}", "GET", "/gent/site/contact", "", map[string]int{"*": 404}},
 		{"GET /{tenant}/site/images/{id}", "GET", "/gent/site/images/nope", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/toegankelijkheid", "GET", "/gent/toegankelijkheid", "", map[string]int{"*": 200}},
+		{"GET /{tenant}/admin/site/accessibility", "GET", "/gent/admin/site/accessibility", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
+		{"POST /{tenant}/admin/site/accessibility/contact", "POST", "/gent/admin/site/accessibility/contact", "x=1", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/site/accessibility/exceptions", "POST", "/gent/admin/site/accessibility/exceptions", "x=1", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/site/accessibility/exceptions/{id}/delete", "POST", "/gent/admin/site/accessibility/exceptions/nope/delete", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/site/accessibility/publish", "POST", "/gent/admin/site/accessibility/publish", "x=1", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"GET /{tenant}/admin/site/accessibility/versions/{version}", "GET", "/gent/admin/site/accessibility/versions/1", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/site/images", "GET", "/gent/admin/site/images", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
 		{"POST /{tenant}/admin/site/images", "POST", "/gent/admin/site/images", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415, "dpo": 403}},
 		{"POST /{tenant}/admin/site/images/{id}/delete", "POST", "/gent/admin/site/images/nope/delete", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},

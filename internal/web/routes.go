@@ -73,6 +73,15 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImages))
 	mux.HandleFunc("POST /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImageUpload))
 	mux.HandleFunc("POST /{tenant}/admin/site/images/{id}/delete", a.require(account.EditSite, a.siteImageDelete))
+	// The accessibility statement (Bestuursdecreet 2018): public, and kept
+	// by editors under Website (see a11ystmt_show.go).
+	mux.HandleFunc("GET /{tenant}/toegankelijkheid", a.counted(a.a11yStatementShow))
+	mux.HandleFunc("GET /{tenant}/admin/site/accessibility", a.require(account.EditSite, a.a11yAdmin))
+	mux.HandleFunc("POST /{tenant}/admin/site/accessibility/contact", a.require(account.EditSite, a.a11yContactSave))
+	mux.HandleFunc("POST /{tenant}/admin/site/accessibility/exceptions", a.require(account.EditSite, a.a11yExceptionAdd))
+	mux.HandleFunc("POST /{tenant}/admin/site/accessibility/exceptions/{id}/delete", a.require(account.EditSite, a.a11yExceptionDelete))
+	mux.HandleFunc("POST /{tenant}/admin/site/accessibility/publish", a.require(account.EditSite, a.a11yPublish))
+	mux.HandleFunc("GET /{tenant}/admin/site/accessibility/versions/{version}", a.require(account.EditSite, a.a11yVersion))
 	mux.HandleFunc("GET /{tenant}/admin/site", a.require(account.EditSite, a.siteList))
 	mux.HandleFunc("GET /{tenant}/admin/site/new", a.require(account.EditSite, a.siteNew))
 	mux.HandleFunc("POST /{tenant}/admin/site/new", a.require(account.EditSite, a.siteSave))

@@ -84,6 +84,7 @@ var staffSections = []navSection{
 	{"site", "site.nav", []navPage{
 		{"site.nav.pages", "/admin/site", account.EditSite},
 		{"siteimg.nav", "/admin/site/images", account.EditSite},
+		{"a11y.nav", "/admin/site/accessibility", account.EditSite},
 	}},
 	{"admin", "staff.nav.admin", []navPage{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
