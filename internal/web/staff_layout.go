@@ -58,7 +58,7 @@ var staffSections = []navSection{
 	{"forms", "staff.nav.forms", []navPage{
 		{"staff.nav.forms.list", "/admin/forms", account.ViewForms},
 		{"staff.nav.forms.stats", "/admin/stats", account.ViewForms},
-		{"visits.nav", "/admin/visits", account.ViewSettings},
+		{"visits.nav", "/admin/visits", account.ViewAnalytics},
 	}},
 	{"register", "staff.nav.register", []navPage{
 		{"staff.nav.register.register", "/admin/register", account.ViewRegister},
@@ -177,7 +177,7 @@ func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 			continue
 		}
 		for _, p := range s.pages {
-			if account.Can(u.Role, p.perm) {
+			if account.UserCan(u, p.perm) {
 				visible = append(visible, p)
 			}
 		}
