@@ -68,7 +68,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/brand.css", a.brandCSSShow)
 	// The tenant's site pages: public when published, written by editors
 	// in the back office (see site_show.go).
-	mux.HandleFunc("GET /{tenant}/site/{slug}", a.siteShow)
+	mux.HandleFunc("GET /{tenant}/site/{slug}", a.counted(a.siteShow))
 	mux.HandleFunc("GET /{tenant}/site/images/{id}", a.siteImageShow)
 	mux.HandleFunc("GET /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImages))
 	mux.HandleFunc("POST /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImageUpload))
