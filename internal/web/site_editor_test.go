@@ -64,9 +64,10 @@ func TestSiteEditor_ClauseUSR5_AdminMakesAMedewerkerSiteEditor(t *testing.T) {
 			strings.Contains(nav[1], "/gent/admin/users") {
 			t.Fatalf("the editor's navigation: %v", nav)
 		}
-		_, body = get("/gent/admin/visits", clerkCookie)
-		if nav := staffNavRE.FindStringSubmatch(body); nav == nil || !strings.Contains(nav[1], `href="/gent/admin/visits"`) {
-			t.Fatalf("the visits page's navigation: %v", nav)
+		// The statistics sit in the Website section, next to the pages.
+		_, body = get("/gent/admin/site", clerkCookie)
+		if !strings.Contains(body, `<a href="/gent/admin/visits">Bezoekersstatistieken</a>`) {
+			t.Fatalf("the Website section lacks the statistics:\n%s", body)
 		}
 		if resp, _ := get("/gent/admin/users", clerkCookie); resp.StatusCode != http.StatusForbidden {
 			t.Fatalf("an editor manages users: %d", resp.StatusCode)

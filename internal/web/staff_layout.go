@@ -58,7 +58,6 @@ var staffSections = []navSection{
 	{"forms", "staff.nav.forms", []navPage{
 		{"staff.nav.forms.list", "/admin/forms", account.ViewForms},
 		{"staff.nav.forms.stats", "/admin/stats", account.ViewForms},
-		{"visits.nav", "/admin/visits", account.ViewAnalytics},
 	}},
 	{"register", "staff.nav.register", []navPage{
 		{"staff.nav.register.register", "/admin/register", account.ViewRegister},
@@ -84,6 +83,9 @@ var staffSections = []navSection{
 	{"site", "site.nav", []navPage{
 		{"site.nav.pages", "/admin/site", account.EditSite},
 		{"siteimg.nav", "/admin/site/images", account.EditSite},
+		// The visitor statistics sit with the site, so that a site editor
+		// (and the DPO) finds them where they work.
+		{"editor.nav.visits", "/admin/visits", account.ViewAnalytics},
 	}},
 	{"admin", "staff.nav.admin", []navPage{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
