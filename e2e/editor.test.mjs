@@ -9,7 +9,6 @@
 // Screenshots: e2e/artifacts/editor-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deflateSync } from 'node:zlib';
 import {
   activate,
   deskContext,
@@ -18,6 +17,7 @@ import {
   inBothLanguages,
   invite,
   login,
+  png,
   shot,
   submit,
   suite,
@@ -26,39 +26,6 @@ import {
 const HOST = 'www.demo.localhost';
 const SLUG = 'nieuw-park';
 const s = suite({ tmpPrefix: 'kluis-e2e-editor-' });
-
-// png encodes a w×h RGB image: a blue sky over a green field.
-function png(w, h) {
-  const crcTable = Array.from({ length: 256 }, (_, n) => {
-    let c = n;
-    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-    return c >>> 0;
-  });
-  const crc = (buf) => {
-    let c = 0xffffffff;
-    for (const b of buf) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
-    return (c ^ 0xffffffff) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const td = Buffer.concat([Buffer.from(type), data]);
-    const c = Buffer.alloc(4);
-    c.writeUInt32BE(crc(td));
-    return Buffer.concat([len, td, c]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr[8] = 8; ihdr[9] = 2;
-  const raw = Buffer.alloc((w * 3 + 1) * h);
-  for (let y = 0; y < h; y++) {
-    const [r, g, b] = y < h / 2 ? [70, 130, 200] : [60, 150, 70];
-    for (let x = 0; x < w; x++) raw.set([r, g, b], y * (w * 3 + 1) + 1 + x * 3);
-  }
-  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', ihdr),
-    chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
-}
 
 // onPhone opens each url (absolute) in nl and fr in a 390 px wide context with the given
 // session: axe clean, no sideways scroll.
