@@ -77,9 +77,12 @@ const (
 	ViewSettings      Permission = "settings.view"      // read the tenant policy
 	ManageOwnAccount  Permission = "account.own"        // own password, MFA, sessions
 	// EditSite: write, preview, publish and take offline the public site's
-	// pages. Given to admins only for now: a separate editor role would
-	// need its own row in users' role check and its MFA decision.
+	// pages and images. Admins have it by role; any other user has it when
+	// an admin made them a site editor (User.SiteEditor, see UserCan).
 	EditSite Permission = "site.edit"
+	// ViewAnalytics: the visitor statistics of the public pages (counts
+	// only, no visitor identifier): admins, the DPO and site editors.
+	ViewAnalytics Permission = "analytics.view"
 )
 
 // permissions is the permission table: which role may do what. It is the
@@ -88,7 +91,7 @@ const (
 // submissions and changes nothing but their own account.
 var permissions = map[Role]map[Permission]bool{
 	RoleAdmin: set(ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
-		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount, EditSite),
+		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount, EditSite, ViewAnalytics),
 	// A civil servant files a citizen's request at the counter; only the
 	// controller (admin, DPO) decides on it (DSR-2).
 	RoleUser: set(ViewRegister, HandleSubmissions, FileRequests, ManageOwnAccount),
@@ -96,7 +99,7 @@ var permissions = map[Role]map[Permission]bool{
 	// controller's instruction, and the DPO is who maintains it).
 	// The DPO decides on data-subject requests for the controller (DSR-2).
 	RoleDPO: set(EditRegister, ViewRegister, ViewForms, ViewAudit, HandleRequests, ViewRequests, FileRequests, ViewUsers, ViewSettings,
-		ManageOwnAccount),
+		ManageOwnAccount, ViewAnalytics),
 	// A granted operator reads what support needs, changes nothing and,
 	// not being a tenant user, has no own account here either. A
 	// data-subject request that reaches the supplier is filed here, which
@@ -116,10 +119,32 @@ func set(ps ...Permission) map[Permission]bool {
 // Can reports whether role has permission p. An unknown role has none.
 func Can(role Role, p Permission) bool { return permissions[role][p] }
 
+// editorPermissions are what the site-editor permission adds to a user's
+// role: writing the public site and reading its visitor statistics.
+var editorPermissions = set(EditSite, ViewAnalytics)
+
+// UserCan reports whether u may do p: by u's role, or, for EditSite and
+// ViewAnalytics, because an admin made u a site editor (USR-5: rights by
+// level of use, without a role per combination). A supplier operator
+// (RoleSupport) never edits the site, whatever the flag.
+func UserCan(u User, p Permission) bool {
+	if Can(u.Role, p) {
+		return true
+	}
+	return u.SiteEditor && u.Role != RoleSupport && editorPermissions[p] && permissions[u.Role] != nil
+}
+
+// NeedsMFA reports whether u must use a second factor (USR-2): by role
+// (RequiresMFA), and always for a site editor, who publishes on the
+// organisation's public website in its name, an impact like an admin's.
+func (u User) NeedsMFA(tenantRequiresAll bool) bool {
+	return u.Role.RequiresMFA(tenantRequiresAll) || (u.SiteEditor && u.Role != RoleSupport)
+}
+
 // AllPermissions lists every permission, for the documented table.
 func AllPermissions() []Permission {
 	return []Permission{ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
-		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount, EditSite}
+		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount, EditSite, ViewAnalytics}
 }
 
 // Status of a user account.
@@ -144,11 +169,14 @@ func Pseudonym(userID string) string {
 // User is a tenant user. Email and Name are personal data: the store seals
 // them and finds users by a blind index of the normalised e-mail address.
 type User struct {
-	ID          string
-	TenantID    string
-	Email       string
-	Name        string
-	Role        Role
+	ID       string
+	TenantID string
+	Email    string
+	Name     string
+	Role     Role
+	// SiteEditor: an admin gave this user the site-editor permission
+	// (EditSite and ViewAnalytics on top of their role, see UserCan).
+	SiteEditor  bool
 	Status      string
 	Lang        string
 	CreatedAt   time.Time

@@ -164,6 +164,8 @@ var actions = []Action{
 	{Code: "user.list", Group: GroupAccounts, Object: NameNumber},
 	{Code: "user.read", Group: GroupAccounts, Object: NameUser},
 	{Code: "user.role", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.site_editor.grant", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.site_editor.revoke", Group: GroupAccounts, Object: NameUser},
 	{Code: "user.disable", Group: GroupAccounts, Object: NameUser},
 	{Code: "user.enable", Group: GroupAccounts, Object: NameUser},
 	{Code: "user.unlock", Group: GroupAccounts, Object: NameUser},

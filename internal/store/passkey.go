@@ -25,7 +25,7 @@ var ErrPasskeyFailed = errors.New("the passkey was not accepted")
 
 // ErrLastSecondFactor refuses removing the last second factor of a user
 // whose role requires one (admins and DPOs).
-var ErrLastSecondFactor = errors.New("the last second factor of an admin or DPO cannot be removed")
+var ErrLastSecondFactor = errors.New("the last second factor of an admin, DPO or site editor cannot be removed")
 
 // Passkey is a registered passkey as its owner sees it.
 type Passkey struct {
@@ -579,7 +579,12 @@ func (db *DB) RemovePasskey(ctx context.Context, actor audit.Actor, tenantID, us
 		if err != nil {
 			return err
 		}
-		if factors <= 1 && account.Role(role).RequiresMFA(false) {
+		var editor int64
+		if err := tx.queryRow(`SELECT site_editor FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID).Scan(&editor); err != nil {
+			return err
+		}
+		// A site editor must keep a second factor like an admin (USR-2).
+		if factors <= 1 && (account.User{Role: account.Role(role), SiteEditor: editor != 0}).NeedsMFA(false) {
 			return ErrLastSecondFactor
 		}
 		if _, err := tx.exec(`DELETE FROM passkeys WHERE tenant_id = $1 AND user_id = $2 AND id = $3`, tenantID, userID, passkeyID); err != nil {

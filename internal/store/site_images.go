@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -137,11 +138,98 @@ func (db *DB) SaveSiteImage(ctx context.Context, actor audit.Actor, tenantID str
 	return id, nil
 }
 
-// DeleteSiteImage removes an image (pages that show it then show a broken
-// image: the editor's list warns) and records "site.image.delete";
-// ErrNotFound for an image of another tenant or none.
+// ImageInUseError refuses deleting an image that a page shows, in its
+// draft or its published version: the page would show a broken image
+// (WCAG 1.1.1). Pages names them by title in the organisation's default
+// language (the address when it has none there). It is an ErrConflict.
+type ImageInUseError struct{ Pages []string }
+
+func (e *ImageInUseError) Error() string {
+	return fmt.Sprintf("site image is shown on %d page(s)", len(e.Pages))
+}
+
+func (e *ImageInUseError) Unwrap() error { return ErrConflict }
+
+// siteImageUsers returns the titles of the pages whose last saved or
+// published version shows the image id.
+func (tx *Tx) siteImageUsers(tenantID, id string) ([]string, error) {
+	lang, err := tx.tenantLang(tenantID)
+	if err != nil {
+		return nil, err
+	}
+	// The image's address is "/{tenant}/site/images/{id}" (or, written by
+	// hand for the tenant's own host, "/site/images/{id}"): LIKE narrows,
+	// the exact check below makes sure the id is not the start of another.
+	ref := "site/images/" + id
+	rows, err := tx.query(`SELECT DISTINCT p.slug, v.content FROM site_pages p
+		JOIN site_page_versions v ON v.tenant_id = p.tenant_id AND v.page_id = p.id
+			AND (v.version = p.version OR v.version = p.published_version)
+		WHERE p.tenant_id = $1 AND v.content LIKE $2 ORDER BY p.slug`, tenantID, "%"+ref+"%")
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var pages []string
+	for rows.Next() {
+		var slug, content string
+		if err := rows.Scan(&slug, &content); err != nil {
+			return nil, err
+		}
+		if !refersTo(content, ref) {
+			continue
+		}
+		name := slug
+		if text, err := parseSiteContent(content); err == nil && text[lang].Title != "" {
+			name = text[lang].Title
+		}
+		if !slices.Contains(pages, name) {
+			pages = append(pages, name)
+		}
+	}
+	return pages, rows.Err()
+}
+
+// refersTo reports whether content holds ref not followed by another
+// character of an id.
+func refersTo(content, ref string) bool {
+	for i := strings.Index(content, ref); i >= 0; {
+		end := i + len(ref)
+		if end == len(content) || !isIDChar(content[end]) {
+			return true
+		}
+		next := strings.Index(content[end:], ref)
+		if next < 0 {
+			return false
+		}
+		i = end + next
+	}
+	return false
+}
+
+func isIDChar(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '-' || c == '_'
+}
+
+// DeleteSiteImage removes an image and records "site.image.delete". An
+// image a page shows (its draft or its published version) is not deleted:
+// *ImageInUseError names the pages. ErrNotFound for an image of another
+// tenant or none.
 func (db *DB) DeleteSiteImage(ctx context.Context, actor audit.Actor, tenantID, id string) error {
 	err := db.write(ctx, func(tx *Tx) error {
+		var n int
+		if err := tx.queryRow(`SELECT count(*) FROM site_images WHERE tenant_id = $1 AND id = $2`, tenantID, id).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return fmt.Errorf("site image %q: %w", id, ErrNotFound)
+		}
+		pages, err := tx.siteImageUsers(tenantID, id)
+		if err != nil {
+			return err
+		}
+		if len(pages) > 0 {
+			return &ImageInUseError{Pages: pages}
+		}
 		res, err := tx.exec(`DELETE FROM site_images WHERE tenant_id = $1 AND id = $2`, tenantID, id)
 		if err != nil {
 			return err
@@ -155,7 +243,8 @@ func (db *DB) DeleteSiteImage(ctx context.Context, actor audit.Actor, tenantID, 
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "site.image.delete", ObjectType: "site_image",
 			ObjectID: id, Outcome: audit.OutcomeSuccess})
 	})
-	if err != nil && !errors.Is(err, ErrNotFound) {
+	var inUse *ImageInUseError
+	if err != nil && !errors.Is(err, ErrNotFound) && !errors.As(err, &inUse) {
 		return fmt.Errorf("delete site image: %w", err)
 	}
 	return err

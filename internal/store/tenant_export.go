@@ -165,7 +165,7 @@ var TenantEntities = []TenantEntity{
 				return db.keys.BlindIndex(tenantID, "user-email", []byte(account.NormalizeEmail(str(r["email"]))))
 			},
 		},
-		About: "staff accounts: e-mail, name, role, status, language, sign-in counters; no password hash, second factors, passkeys or sessions"},
+		About: "staff accounts: e-mail, name, role, site editor or not, status, language, sign-in counters; no password hash, second factors, passkeys or sessions"},
 	{Name: "registers", Key: []string{"version"}, About: "every version of the processing register (annex 1), as its YAML/JSON document"},
 	{Name: "forms", Key: []string{"form_key", "version"}, About: "every form and version: definition, art. 13 notice, status, publication"},
 	{Name: "form_access", Key: []string{"user_id", "form_key"}, About: "which staff member may see which form's submissions (ORG-6)"},

@@ -23,6 +23,9 @@ var (
 	// ErrLastAdmin: the change would leave the tenant without an active
 	// admin.
 	ErrLastAdmin = fmt.Errorf("the tenant would have no active admin left: %w", ErrConflict)
+	// ErrEditorIsAdmin: an admin edits the site by role; the site-editor
+	// permission would add nothing.
+	ErrEditorIsAdmin = fmt.Errorf("an admin edits the site by role: %w", ErrConflict)
 )
 
 // User returns one user of tenantID, opening their name and address, and
@@ -141,6 +144,50 @@ func (db *DB) SetUserRole(ctx context.Context, actor audit.Actor, tenantID, user
 	})
 	if err != nil {
 		return fmt.Errorf("set user role: %w", err)
+	}
+	return nil
+}
+
+// SetSiteEditor grants (on) or revokes (off) the site-editor permission of
+// a user of tenantID (USR-5; account.UserCan), audited in the same
+// transaction as "user.site_editor.grant" or "user.site_editor.revoke". A
+// user of any role but admin may hold it, disabled or invited ones too (it
+// takes effect when they sign in). Granting to an admin is
+// ErrEditorIsAdmin (they have it by role); revoking it from an admin who
+// still carries the flag from before a promotion is allowed. Setting what
+// is already set changes and records nothing. ErrNotFound for a user not
+// in tenantID or removed.
+func (db *DB) SetSiteEditor(ctx context.Context, actor audit.Actor, tenantID, userID string, on bool) error {
+	err := db.write(ctx, func(tx *Tx) error {
+		t, err := tx.adminTarget(tenantID, userID)
+		if err != nil {
+			return err
+		}
+		var cur int64
+		if err := tx.queryRow(`SELECT site_editor FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID).Scan(&cur); err != nil {
+			return err
+		}
+		if (cur != 0) == on {
+			return nil
+		}
+		if on && t.role == account.RoleAdmin {
+			return ErrEditorIsAdmin
+		}
+		flag, action := 0, "user.site_editor.revoke"
+		if on {
+			flag, action = 1, "user.site_editor.grant"
+		}
+		if _, err := tx.exec(`UPDATE users SET site_editor = $1 WHERE tenant_id = $2 AND id = $3`, flag, tenantID, userID); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: "user management (site editor, role " + string(t.role) + ")"})
+	})
+	if errors.Is(err, ErrEditorIsAdmin) {
+		return ErrEditorIsAdmin
+	}
+	if err != nil {
+		return fmt.Errorf("set site editor: %w", err)
 	}
 	return nil
 }

@@ -21,8 +21,12 @@ import (
 // "admin" and "dpo" sessions passed their second factor; "admin-no-mfa" is
 // an admin who has not enrolled yet (only enrolment is open), "pending" an
 // admin with TOTP whose session has the password only (only the second
-// login step is open) (USR-2).
-var parties = []string{"anonymous", "user", "admin", "dpo", "admin-no-mfa", "pending", "other-tenant-admin", "operator-no-grant"}
+// login step is open) (USR-2). "editor" is a medewerker an admin made a
+// site editor (USR-5), past their second factor: where a row does not name
+// them they get what "user" gets. "editor-no-mfa" is such an editor who has
+// not enrolled: like "admin-no-mfa", only enrolment is open (USR-2).
+var parties = []string{"anonymous", "user", "admin", "dpo", "admin-no-mfa", "pending", "other-tenant-admin", "operator-no-grant",
+	"editor", "editor-no-mfa"}
 
 // authzRow is one route of the matrix: how to call it on tenant "gent" and
 // the status each party must get.
@@ -37,6 +41,12 @@ type authzRow struct {
 func (r authzRow) wantFor(party string) int {
 	if s, ok := r.want[party]; ok {
 		return s
+	}
+	switch party {
+	case "editor":
+		return r.wantFor("user")
+	case "editor-no-mfa":
+		return r.wantFor("admin-no-mfa")
 	}
 	return r.want["*"]
 }
@@ -75,23 +85,23 @@ func authorisationMatrix() []authzRow {
 		{"GET /{tenant}/site/{slug}", "GET", "/gent/site/contact", "", map[string]int{"*": 404}},
 		{"GET /{tenant}/site/images/{id}", "GET", "/gent/site/images/nope", "", map[string]int{"*": 404}},
 		{"GET /{tenant}/toegankelijkheid", "GET", "/gent/toegankelijkheid", "", map[string]int{"*": 200}},
-		{"GET /{tenant}/admin/site/accessibility", "GET", "/gent/admin/site/accessibility", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
-		{"POST /{tenant}/admin/site/accessibility/contact", "POST", "/gent/admin/site/accessibility/contact", "x=1", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
-		{"POST /{tenant}/admin/site/accessibility/exceptions", "POST", "/gent/admin/site/accessibility/exceptions", "x=1", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
-		{"POST /{tenant}/admin/site/accessibility/exceptions/{id}/delete", "POST", "/gent/admin/site/accessibility/exceptions/nope/delete", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
-		{"POST /{tenant}/admin/site/accessibility/publish", "POST", "/gent/admin/site/accessibility/publish", "x=1", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
-		{"GET /{tenant}/admin/site/accessibility/versions/{version}", "GET", "/gent/admin/site/accessibility/versions/1", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
-		{"GET /{tenant}/admin/site/images", "GET", "/gent/admin/site/images", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
-		{"POST /{tenant}/admin/site/images", "POST", "/gent/admin/site/images", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415, "dpo": 403}},
-		{"POST /{tenant}/admin/site/images/{id}/delete", "POST", "/gent/admin/site/images/nope/delete", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
-		{"GET /{tenant}/admin/site", "GET", "/gent/admin/site", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
-		{"GET /{tenant}/admin/site/new", "GET", "/gent/admin/site/new", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 403}},
-		{"POST /{tenant}/admin/site/new", "POST", "/gent/admin/site/new", "slug=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
-		{"GET /{tenant}/admin/site/{id}", "GET", "/gent/admin/site/nope", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
-		{"POST /{tenant}/admin/site/{id}", "POST", "/gent/admin/site/nope", "slug=x&nl-title=T&version=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
-		{"GET /{tenant}/admin/site/{id}/preview", "GET", "/gent/admin/site/nope/preview", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
-		{"POST /{tenant}/admin/site/{id}/publish", "POST", "/gent/admin/site/nope/publish", "version=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
-		{"POST /{tenant}/admin/site/{id}/unpublish", "POST", "/gent/admin/site/nope/unpublish", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"GET /{tenant}/admin/site/accessibility", "GET", "/gent/admin/site/accessibility", "", map[string]int{"*": 303, "user": 403, "admin": 200, "editor": 200, "dpo": 403}},
+		{"POST /{tenant}/admin/site/accessibility/contact", "POST", "/gent/admin/site/accessibility/contact", "x=1", map[string]int{"*": 303, "user": 403, "admin": 422, "editor": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/site/accessibility/exceptions", "POST", "/gent/admin/site/accessibility/exceptions", "x=1", map[string]int{"*": 303, "user": 403, "admin": 422, "editor": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/site/accessibility/exceptions/{id}/delete", "POST", "/gent/admin/site/accessibility/exceptions/nope/delete", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "editor": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/site/accessibility/publish", "POST", "/gent/admin/site/accessibility/publish", "x=1", map[string]int{"*": 303, "user": 403, "admin": 422, "editor": 422, "dpo": 403}},
+		{"GET /{tenant}/admin/site/accessibility/versions/{version}", "GET", "/gent/admin/site/accessibility/versions/1", "", map[string]int{"*": 303, "user": 403, "admin": 404, "editor": 404, "dpo": 403}},
+		{"GET /{tenant}/admin/site/images", "GET", "/gent/admin/site/images", "", map[string]int{"*": 303, "user": 403, "admin": 200, "editor": 200, "dpo": 403}},
+		{"POST /{tenant}/admin/site/images", "POST", "/gent/admin/site/images", "x=1", map[string]int{"*": 303, "user": 403, "admin": 415, "editor": 415, "dpo": 403}},
+		{"POST /{tenant}/admin/site/images/{id}/delete", "POST", "/gent/admin/site/images/nope/delete", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "editor": 404, "dpo": 403}},
+		{"GET /{tenant}/admin/site", "GET", "/gent/admin/site", "", map[string]int{"*": 303, "user": 403, "admin": 200, "editor": 200, "dpo": 403}},
+		{"GET /{tenant}/admin/site/new", "GET", "/gent/admin/site/new", "", map[string]int{"*": 303, "user": 403, "admin": 200, "editor": 200, "dpo": 403}},
+		{"POST /{tenant}/admin/site/new", "POST", "/gent/admin/site/new", "slug=", map[string]int{"*": 303, "user": 403, "admin": 422, "editor": 422, "dpo": 403}},
+		{"GET /{tenant}/admin/site/{id}", "GET", "/gent/admin/site/nope", "", map[string]int{"*": 303, "user": 403, "admin": 404, "editor": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/site/{id}", "POST", "/gent/admin/site/nope", "slug=x&nl-title=T&version=1", map[string]int{"*": 303, "user": 403, "admin": 404, "editor": 404, "dpo": 403}},
+		{"GET /{tenant}/admin/site/{id}/preview", "GET", "/gent/admin/site/nope/preview", "", map[string]int{"*": 303, "user": 403, "admin": 404, "editor": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/site/{id}/publish", "POST", "/gent/admin/site/nope/publish", "version=1", map[string]int{"*": 303, "user": 403, "admin": 404, "editor": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/site/{id}/unpublish", "POST", "/gent/admin/site/nope/unpublish", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "editor": 404, "dpo": 403}},
 		{"GET /{tenant}/activate/{token}", "GET", "/gent/activate/not-a-token", "", map[string]int{"*": 410}},
 		{"POST /{tenant}/activate/{token}", "POST", "/gent/activate/not-a-token", "password=x&password_confirm=x", map[string]int{"*": 410}},
 		{"GET /{tenant}/activated", "GET", "/gent/activated", "", map[string]int{"*": 200}},
@@ -128,7 +138,8 @@ func authorisationMatrix() []authzRow {
 		// already is told so, and cannot confirm again (303 to the page).
 		{"GET /{tenant}/account/mfa", "GET", "/gent/account/mfa", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200,
 			"admin-no-mfa": 200}},
-		{"POST /{tenant}/account/mfa", "POST", "/gent/account/mfa", "code=abc", map[string]int{"*": 303, "user": 422, "admin-no-mfa": 422}},
+		{"POST /{tenant}/account/mfa", "POST", "/gent/account/mfa", "code=abc", map[string]int{"*": 303, "user": 422, "admin-no-mfa": 422,
+			"editor": 303}},
 		// Only a session of this tenant opens it; another tenant's admin is
 		// as anonymous here.
 		{"GET /{tenant}/signed-in", "GET", "/gent/signed-in", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 200}},
@@ -140,6 +151,10 @@ func authorisationMatrix() []authzRow {
 		// id: 404 proves the admin got through, and changes nothing).
 		{"GET /{tenant}/admin/users/{id}", "GET", "/gent/admin/users/nobody", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/users/{id}/{action}", "POST", "/gent/admin/users/nobody/disable", "x=1", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Making a user a site editor: admins only, after a recent proof
+		// of credentials like a role change (an unknown id: 404).
+		{"POST /{tenant}/admin/users/{id}/site-editor", "POST", "/gent/admin/users/nobody/site-editor", "site_editor=yes",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Supplier access: admins grant and end it, the DPO sees it (an
 		// empty form: 422; an unknown grant: 404).
 		{"GET /{tenant}/inbox", "GET", "/gent/inbox", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 403}},
@@ -172,8 +187,8 @@ func authorisationMatrix() []authzRow {
 		{"GET /.well-known/kluis-audit-key", "GET", "/.well-known/kluis-audit-key", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/.well-known/audit-checkpoint", "GET", "/gent/.well-known/audit-checkpoint", "", map[string]int{"*": 200}},
 		{"GET /{tenant}/admin/stats", "GET", "/gent/admin/stats", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
-		{"GET /{tenant}/admin/visits", "GET", "/gent/admin/visits", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
-		{"GET /{tenant}/admin/visits.csv", "GET", "/gent/admin/visits.csv", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/visits", "GET", "/gent/admin/visits", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200, "editor": 200}},
+		{"GET /{tenant}/admin/visits.csv", "GET", "/gent/admin/visits.csv", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200, "editor": 200}},
 		{"POST /{tenant}/admin/users/{id}/forms", "POST", "/gent/admin/users/nobody/forms", "form=vraag", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"GET /{tenant}/admin/operators", "GET", "/gent/admin/operators", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/operators/staff", "GET", "/gent/admin/operators/staff", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
@@ -634,6 +649,19 @@ func runAuthorisationMatrix(t *testing.T, seen func(row authzRow, party string, 
 			"pending":            session(gent, "pending", account.RoleAdmin, true, false),
 			"other-tenant-admin": session(brugge, "admin", account.RoleAdmin, true, true),
 			"operator-no-grant":  session(realm, "operator", account.RoleAdmin, true, true),
+			"editor":             session(gent, "editor", account.RoleUser, true, true),
+			"editor-no-mfa":      session(gent, "editor-no-mfa", account.RoleUser, false, false),
+		}
+		users, err := env.DB.Users(ctx, op, gent.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range users {
+			if strings.HasPrefix(u.Email, "editor") {
+				if err := env.DB.SetSiteEditor(ctx, op, gent.ID, u.ID, true); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		a, _ := newTestApp(t, Options{Store: env.DB, Hasher: fast, LoginRateLimit: 1000, BaseURL: "https://loket.gent.be"})
 

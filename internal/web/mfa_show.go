@@ -50,12 +50,13 @@ func (a *App) mfaGate(r *http.Request, u account.User, info store.SessionInfo, n
 	if has {
 		return mfaStepPath(t.Slug, next), nil
 	}
-	// Admins and DPOs always, users when the tenant's policy says so.
+	// Admins, DPOs and site editors always, users when the tenant's
+	// policy says so.
 	pol, err := a.tenantPolicy(r)
 	if err != nil {
 		return "", err
 	}
-	if pol.RequiresMFA(u.Role) {
+	if u.NeedsMFA(pol.MFARequired) {
 		return mfaEnrolPath(t.Slug, next), nil
 	}
 	return "", nil

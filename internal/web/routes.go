@@ -68,7 +68,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/brand.css", a.brandCSSShow)
 	// The tenant's site pages: public when published, written by editors
 	// in the back office (see site_show.go).
-	mux.HandleFunc("GET /{tenant}/site/{slug}", a.siteShow)
+	mux.HandleFunc("GET /{tenant}/site/{slug}", a.counted(a.siteShow))
 	mux.HandleFunc("GET /{tenant}/site/images/{id}", a.siteImageShow)
 	mux.HandleFunc("GET /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImages))
 	mux.HandleFunc("POST /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImageUpload))
@@ -265,6 +265,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// credentials (step-up), else via the confirmation page.
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/role", a.require(account.ManageUsers,
 		a.stepUp(userPagePath, a.userActionOf("role"))))
+	mux.HandleFunc("POST /{tenant}/admin/users/{id}/site-editor", a.require(account.ManageUsers,
+		a.stepUp(userPagePath, a.userActionOf("site-editor"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/reset-mfa", a.require(account.ManageUsers,
 		a.stepUp(userPagePath, a.userActionOf("reset-mfa"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/remove", a.require(account.ManageUsers,
@@ -319,9 +321,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/audit/checkpoints/webhook/delete", a.require(account.EditSettings, a.checkpointHookDelete))
 	mux.HandleFunc("GET /{tenant}/admin/stats", a.require(account.ViewForms, a.statsShow))
 	// Visitor statistics: consent-free aggregates, no personal data, for
-	// whoever reads the settings (visits_show.go).
-	mux.HandleFunc("GET /{tenant}/admin/visits", a.require(account.ViewSettings, a.visitsShow))
-	mux.HandleFunc("GET /{tenant}/admin/visits.csv", a.require(account.ViewSettings, a.visitsDownload))
+	// admins, the DPO and site editors (visits_show.go).
+	mux.HandleFunc("GET /{tenant}/admin/visits", a.require(account.ViewAnalytics, a.visitsShow))
+	mux.HandleFunc("GET /{tenant}/admin/visits.csv", a.require(account.ViewAnalytics, a.visitsDownload))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/forms", a.require(account.ManageUsers, a.userFormsUpdate))
 	mux.HandleFunc("GET /{tenant}/admin/policy", a.require(account.ViewSettings, a.policyShow))
 	mux.HandleFunc("POST /{tenant}/admin/policy", a.require(account.EditSettings, a.policyUpdate))

@@ -25,6 +25,8 @@ type siteImagesPage struct {
 	Alt    map[string]string
 	Langs  []siteAltField
 	Done   string
+	// Refused says why an image was not deleted: the pages that show it.
+	Refused string
 }
 
 type siteImageRow struct {
@@ -37,10 +39,11 @@ type siteAltField struct {
 }
 
 func (a *App) siteImages(w http.ResponseWriter, r *http.Request, me account.User) {
-	a.renderSiteImages(w, r, http.StatusOK, nil, nil)
+	a.renderSiteImages(w, r, http.StatusOK, nil, nil, "")
 }
 
-func (a *App) renderSiteImages(w http.ResponseWriter, r *http.Request, status int, alt map[string]string, verr *store.SiteValidationError) {
+func (a *App) renderSiteImages(w http.ResponseWriter, r *http.Request, status int, alt map[string]string, verr *store.SiteValidationError,
+	refused string) {
 	t := tenantFrom(r.Context())
 	lang := LangFrom(r.Context())
 	imgs, err := a.opts.Store.SiteImages(r.Context(), t.ID)
@@ -48,7 +51,7 @@ func (a *App) renderSiteImages(w http.ResponseWriter, r *http.Request, status in
 		a.internalError(w, r, "site images", err)
 		return
 	}
-	p := siteImagesPage{Slug: t.Slug}
+	p := siteImagesPage{Slug: t.Slug, Refused: refused}
 	msg := func(f string) string {
 		if verr == nil || len(verr.Fields[f]) == 0 {
 			return ""
@@ -90,7 +93,7 @@ func (a *App) siteImageUpload(w http.ResponseWriter, r *http.Request, me account
 		switch {
 		case errors.As(err, &mbe):
 			a.renderSiteImages(w, r, http.StatusRequestEntityTooLarge, nil, &store.SiteValidationError{Fields: map[string][]store.SiteProblem{
-				store.SiteImageFieldFile: {{Key: "siteimg.err.too_large", Args: []any{store.SiteImageMax >> 20}}}}})
+				store.SiteImageFieldFile: {{Key: "siteimg.err.too_large", Args: []any{store.SiteImageMax >> 20}}}}}, "")
 		case errors.Is(err, http.ErrNotMultipart):
 			a.error(w, r, http.StatusUnsupportedMediaType)
 		default:
@@ -117,7 +120,7 @@ func (a *App) siteImageUpload(w http.ResponseWriter, r *http.Request, me account
 	var verr *store.SiteValidationError
 	switch {
 	case errors.As(err, &verr):
-		a.renderSiteImages(w, r, http.StatusUnprocessableEntity, alt, verr)
+		a.renderSiteImages(w, r, http.StatusUnprocessableEntity, alt, verr, "")
 	case err != nil:
 		a.internalError(w, r, "save site image", err)
 	default:
@@ -128,7 +131,13 @@ func (a *App) siteImageUpload(w http.ResponseWriter, r *http.Request, me account
 func (a *App) siteImageDelete(w http.ResponseWriter, r *http.Request, me account.User) {
 	t := tenantFrom(r.Context())
 	err := a.opts.Store.DeleteSiteImage(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, r.PathValue("id"))
+	var inUse *store.ImageInUseError
 	switch {
+	case errors.As(err, &inUse):
+		// A page would show a broken image (WCAG 1.1.1): 409, naming the
+		// pages to change first.
+		a.renderSiteImages(w, r, http.StatusConflict, nil, nil,
+			a.t(r, "editor.image_in_use", strings.Join(inUse.Pages, ", ")))
 	case errors.Is(err, store.ErrNotFound):
 		a.notFound(w, r)
 	case err != nil:

@@ -72,6 +72,14 @@ func TestSiteImages_UploadRefusedOrServedPublicly(t *testing.T) {
 		if _, pub := fe.get(t, "/gent/site/gemeentehuis", ""); !strings.Contains(pub, `src="`+src+`" alt="Het gemeentehuis"`) {
 			t.Fatalf("the published page does not show the image:\n%s", pub)
 		}
+		// A page shows it: not deleted (the page would show a broken
+		// image); once the page no longer shows it, it is.
+		if body := fe.post(t, "/gent/admin/site/images/"+m[2]+"/delete", url.Values{"x": {"1"}}, http.StatusConflict); !strings.Contains(body, "pagina&#39;s: Het gemeentehuis.") {
+			t.Fatalf("the refusal does not name the page:\n%s", body)
+		}
+		fe.post(t, editPath, url.Values{"slug": {"gemeentehuis"}, "position": {"1"}, "version": {"1"}, "nl-title": {"Het gemeentehuis"},
+			"nl-body": {"Open van 9 tot 12."}}, http.StatusSeeOther)
+		fe.post(t, editPath+"/publish", url.Values{"version": {"2"}}, http.StatusSeeOther)
 		fe.post(t, "/gent/admin/site/images/"+m[2]+"/delete", url.Values{"x": {"1"}}, http.StatusSeeOther)
 		if resp, _ := fe.get(t, src, ""); resp.StatusCode != http.StatusNotFound {
 			t.Fatalf("a deleted image is served: %d", resp.StatusCode)

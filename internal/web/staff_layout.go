@@ -58,7 +58,6 @@ var staffSections = []navSection{
 	{"forms", "staff.nav.forms", []navPage{
 		{"staff.nav.forms.list", "/admin/forms", account.ViewForms},
 		{"staff.nav.forms.stats", "/admin/stats", account.ViewForms},
-		{"visits.nav", "/admin/visits", account.ViewSettings},
 	}},
 	{"register", "staff.nav.register", []navPage{
 		{"staff.nav.register.register", "/admin/register", account.ViewRegister},
@@ -85,6 +84,9 @@ var staffSections = []navSection{
 		{"site.nav.pages", "/admin/site", account.EditSite},
 		{"siteimg.nav", "/admin/site/images", account.EditSite},
 		{"a11y.nav", "/admin/site/accessibility", account.EditSite},
+		// The visitor statistics sit with the site, so that a site editor
+		// (and the DPO) finds them where they work.
+		{"editor.nav.visits", "/admin/visits", account.ViewAnalytics},
 	}},
 	{"admin", "staff.nav.admin", []navPage{
 		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
@@ -178,7 +180,7 @@ func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 			continue
 		}
 		for _, p := range s.pages {
-			if account.Can(u.Role, p.perm) {
+			if account.UserCan(u, p.perm) {
 				visible = append(visible, p)
 			}
 		}

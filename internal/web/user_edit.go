@@ -32,7 +32,7 @@ type userPage struct {
 }
 
 // userActions are the actions, by the last path segment.
-var userActions = []string{"role", "disable", "enable", "unlock", "reset-mfa", "revoke-sessions", "remove", "forms"}
+var userActions = []string{"role", "site-editor", "disable", "enable", "unlock", "reset-mfa", "revoke-sessions", "remove", "forms"}
 
 // userPagePath is where an action on a user resumes after a step-up: the
 // user's page.
@@ -98,6 +98,8 @@ func (a *App) renderUser(w http.ResponseWriter, r *http.Request, me account.User
 	case "":
 	case "remove":
 		p.Done = "users.done.removed"
+	case "site-editor":
+		p.Done = "editor.done"
 	default:
 		p.Done = "user.done." + done
 	}
@@ -142,6 +144,9 @@ func (a *App) userAction(w http.ResponseWriter, r *http.Request, me account.User
 			return
 		}
 		err = a.opts.Store.SetUserRole(ctx, actor, t.ID, id, role)
+	case "site-editor":
+		// A checkbox: checked grants, unchecked revokes (USR-5).
+		err = a.opts.Store.SetSiteEditor(ctx, actor, t.ID, id, r.PostForm.Get("site_editor") == "yes")
 	case "disable":
 		err = a.opts.Store.DisableUser(ctx, actor, t.ID, id)
 	case "enable":
@@ -174,6 +179,8 @@ func (a *App) userAction(w http.ResponseWriter, r *http.Request, me account.User
 		a.renderUser(w, r, me, http.StatusConflict, "", "user.error.own_remove")
 	case errors.Is(err, store.ErrOwnAccount):
 		a.renderUser(w, r, me, http.StatusConflict, "", "user.error.own")
+	case errors.Is(err, store.ErrEditorIsAdmin):
+		a.renderUser(w, r, me, http.StatusConflict, "", "editor.error.admin")
 	case errors.Is(err, store.ErrLastAdmin):
 		a.renderUser(w, r, me, http.StatusConflict, "", "user.error.last_admin")
 	case errors.Is(err, store.ErrNotFound):

@@ -15,7 +15,8 @@ import (
 type signedIn func(w http.ResponseWriter, r *http.Request, u account.User)
 
 // require lets the request through only with a session of this tenant whose
-// user has permission p (the permission table in package account). No
+// user has permission p (account.UserCan: the permission table in package
+// account, and the site-editor permission an admin gave). No
 // session: to the login page. Without the permission: 403, and the refusal
 // is recorded in the tenant's audit log. A session pending its second
 // factor goes to the second login step, and an admin's or DPO's session
@@ -48,7 +49,7 @@ func (a *App) require(p account.Permission, h signedIn) http.HandlerFunc {
 			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
-		if !account.Can(u.Role, p) {
+		if !account.UserCan(u, p) {
 			t := tenantFrom(r.Context())
 			if err := a.opts.Store.Audit(r.Context(), audit.Event{TenantID: t.ID, Actor: userActor(u, RequestIDFrom(r.Context())),
 				Action: "access.denied", ObjectType: "permission", ObjectID: string(p), Purpose: r.Pattern,
