@@ -83,6 +83,8 @@ var staffSections = []navSection{
 	}},
 	{"site", "site.nav", []navPage{
 		{"site.nav.pages", "/admin/site", account.EditSite},
+		{"news.nav", "/admin/site/news", account.EditSite},
+		{"sitehome.nav", "/admin/site/home", account.EditSite},
 		{"siteimg.nav", "/admin/site/images", account.EditSite},
 	}},
 	{"admin", "staff.nav.admin", []navPage{
