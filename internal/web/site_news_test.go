@@ -56,7 +56,8 @@ func TestSiteNews_EditorPublishesVisitorReads(t *testing.T) {
 			t.Fatalf("a draft is public: %d", resp.StatusCode)
 		}
 		_, edit := fe.get(t, editPath, fe.admin)
-		if !strings.Contains(edit, `value="05.12.2026"`) || !strings.Contains(edit, "Nieuwsbericht bewerken") {
+		if !strings.Contains(edit, `value="05.12.2026"`) || !strings.Contains(edit, "Nieuwsbericht bewerken") ||
+			!strings.Contains(edit, `<a href="/gent/admin/site/news" aria-current="page">Nieuws</a>`) {
 			t.Fatalf("the editor's form lacks the date:\n%s", edit)
 		}
 		_, preview := fe.get(t, editPath+"/preview", fe.admin)
@@ -181,7 +182,7 @@ func TestSiteHome_EditorComposesFrontPage(t *testing.T) {
 			t.Error("the featured pages are not in the chosen order")
 		}
 		_, edit := fe.get(t, editPath, fe.admin)
-		if !strings.Contains(edit, "De voorpagina is gepubliceerd.") && !strings.Contains(edit, "Versie 1 is gepubliceerd") {
+		if !strings.Contains(edit, "Versie 1 is gepubliceerd") || !strings.Contains(edit, `<a href="/gent/admin/site/home" aria-current="page">Voorpagina</a>`) {
 			t.Errorf("the editor's page lacks the published state:\n%s", edit)
 		}
 	})

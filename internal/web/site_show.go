@@ -263,6 +263,7 @@ func (a *App) renderSiteEdit(w http.ResponseWriter, r *http.Request, me account.
 	if p.Kind == "" {
 		p.Kind = store.SiteKindPage
 	}
+	r = navAt(r, siteNavOf(p.Kind))
 	switch p.Kind {
 	case store.SiteKindNews:
 		p.Heading, p.ViewHref = a.t(r, "news.edit.title"), "/"+t.Slug+"/site/news/"+d.Slug
@@ -447,11 +448,24 @@ func (a *App) sitePreview(w http.ResponseWriter, r *http.Request, me account.Use
 	}
 	t := tenantFrom(r.Context())
 	back := "/" + t.Slug + "/admin/site/" + url.PathEscape(p.ID)
+	r = navAt(r, siteNavOf(p.Kind))
 	if p.Kind == store.SiteKindHome {
 		a.renderFront(w, r, &siteItem{Kind: p.Kind, Home: p.Home, Text: p.Text}, back)
 		return
 	}
 	a.renderSitePage(w, r, "sitepreview", siteItem{Kind: p.Kind, Slug: p.Slug, Date: p.Date, Text: p.Text}, back)
+}
+
+// siteNavOf is the navigation page of a page of kind (its editor's
+// address, /admin/site/{id}, says nothing of its kind).
+func siteNavOf(kind string) string {
+	switch kind {
+	case store.SiteKindNews:
+		return "/admin/site/news"
+	case store.SiteKindHome:
+		return "/admin/site/home"
+	}
+	return "/admin/site"
 }
 
 // siteListOf is where the editor lands after publishing or unpublishing
