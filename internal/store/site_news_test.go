@@ -28,6 +28,20 @@ func siteActions(t *testing.T, env *storetest.Env, tenantID string) string {
 	return strings.Join(got, ",")
 }
 
+// expectRefused saves d as a new page of tn and wants it refused with key
+// on field.
+func expectRefused(t *testing.T, env *storetest.Env, tenantID string, d store.SiteDraft, field, key string) {
+	t.Helper()
+	_, _, err := env.DB.SaveSitePage(ctx, clerk("editor1"), tenantID, "", d, 0)
+	var verr *store.SiteValidationError
+	if !errors.As(err, &verr) {
+		t.Fatalf("err %v", err)
+	}
+	if ps := verr.Fields[field]; len(ps) == 0 || ps[0].Key != key {
+		t.Fatalf("fields %+v, want %s on %s", verr.Fields, key, field)
+	}
+}
+
 // TestClauseAUD1_SiteNews_SavePublishHistoryAndAudit: news items are site
 // pages with a date: versioned with who and when, published one version
 // at a time, listed newest first by their date and paginated, each write
@@ -132,16 +146,7 @@ func TestSiteNews_BadInputSavesNothing(t *testing.T) {
 			"reserved slug": {siteDraft("news", "tekst"), "slug", "news.err.slug_reserved"},
 			"no title":      {newsDraft("a", "01.12.2026", ""), "nl.title", "site.err.title_required"},
 		} {
-			t.Run(name, func(t *testing.T) {
-				_, _, err := env.DB.SaveSitePage(ctx, clerk("editor1"), tn.ID, "", tc.d, 0)
-				var verr *store.SiteValidationError
-				if !errors.As(err, &verr) {
-					t.Fatalf("err %v", err)
-				}
-				if ps := verr.Fields[tc.field]; len(ps) == 0 || ps[0].Key != tc.key {
-					t.Fatalf("fields %+v, want %s on %s", verr.Fields, tc.key, tc.field)
-				}
-			})
+			t.Run(name, func(t *testing.T) { expectRefused(t, env, tn.ID, tc.d, tc.field, tc.key) })
 		}
 		news, _ := env.DB.SiteNews(ctx, tn.ID)
 		pages, _ := env.DB.SitePages(ctx, tn.ID)
@@ -184,16 +189,7 @@ func TestClauseAUD1_SiteHome_ComposePublishAndAudit(t *testing.T) {
 			"negative news":      {home(nil, -1), "news", "sitehome.err.news"},
 			"unsafe intro":       {store.SiteDraft{Kind: store.SiteKindHome, Text: map[string]store.SiteText{"nl": {Body: "<b>x</b>"}}}, "nl.body", "site.md.raw_html"},
 		} {
-			t.Run(name, func(t *testing.T) {
-				_, _, err := env.DB.SaveSitePage(ctx, clerk("editor1"), tn.ID, "", tc.d, 0)
-				var verr *store.SiteValidationError
-				if !errors.As(err, &verr) {
-					t.Fatalf("err %v", err)
-				}
-				if ps := verr.Fields[tc.field]; len(ps) == 0 || ps[0].Key != tc.key {
-					t.Fatalf("fields %+v, want %s on %s", verr.Fields, tc.key, tc.field)
-				}
-			})
+			t.Run(name, func(t *testing.T) { expectRefused(t, env, tn.ID, tc.d, tc.field, tc.key) })
 		}
 		if _, err := env.DB.SiteHomePage(ctx, tn.ID); !errors.Is(err, store.ErrNotFound) || siteActions(t, env, tn.ID) != before {
 			t.Fatalf("refused home pages saved something: %v", err)

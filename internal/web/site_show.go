@@ -141,6 +141,7 @@ type siteListPage struct {
 type siteListRow struct {
 	ID, Title, Href  string
 	Date             string // a news item's, dd.mm.jjjj
+	State            string // draft, published, or published with a newer draft
 	Published        bool
 	Version, PubVers int
 	Updated          string
@@ -159,6 +160,14 @@ func (a *App) siteRows(r *http.Request, pages []store.SitePage, at string) []sit
 			Updated: localTime(sp.UpdatedAt)}
 		if d := siteDateOf(sp.Date); d != nil {
 			row.Date = d.Text
+		}
+		switch {
+		case !row.Published:
+			row.State = a.t(r, "site.state.draft", row.Version)
+		case row.PubVers == row.Version:
+			row.State = a.t(r, "site.state.published", row.PubVers)
+		default:
+			row.State = a.t(r, "site.state.published_draft", row.PubVers, row.Version)
 		}
 		rows = append(rows, row)
 	}
