@@ -119,6 +119,8 @@ test('news: an editor publishes a news item and composes the home page, a citize
     const checkCtx = await s.browser.newContext(deskContext);
     const check = await checkCtx.newPage();
     await everywhere(check, '/demo/', 'news-front');
+    await check.goto(`${s.baseURL}/demo/?lang=fr`);
+    assert.match(await check.locator('main .site-body').textContent(), /Bienvenue sur le site de Demo/, 'the French intro');
     await everywhere(check, '/demo/site/news', 'news-list');
     await everywhere(check, '/demo/site/news/kerstmarkt', 'news-item');
     const feed = await check.request.get(`${s.baseURL}/demo/site/news/feed.atom`);

@@ -144,7 +144,7 @@ func TestSiteHome_EditorComposesFrontPage(t *testing.T) {
 		if !strings.Contains(before, "<h2>Formulieren</h2>") || strings.Contains(before, "Welkom in Gent") {
 			t.Fatalf("the front page without a home page:\n%s", before)
 		}
-		form := url.Values{"version": {"0"}, "news": {"veel"}, "nl-body": {"Welkom in **Gent**."},
+		form := url.Values{"version": {"0"}, "news": {"veel"}, "nl-body": {"Welkom in **Gent**."}, "fr-body": {"Bienvenue à Gand."},
 			"feature-" + ids[1]: {"1"}, "feature-" + ids[0]: {"2"}}
 		page := fe.post(t, "/gent/admin/site/home", form, http.StatusUnprocessableEntity)
 		if !strings.Contains(page, `href="#news"`) || !strings.Contains(page, "Geef een aantal nieuwsberichten van 0 tot 20.") ||
@@ -177,6 +177,9 @@ func TestSiteHome_EditorComposesFrontPage(t *testing.T) {
 			if !strings.Contains(after, want) {
 				t.Errorf("the composed front page lacks %s", want)
 			}
+		}
+		if _, fr := fe.get(t, "/gent/?lang=fr", ""); !strings.Contains(fr, `<div class="site-body"><p>Bienvenue à Gand.</p>`) {
+			t.Errorf("the French front page lacks the French intro:\n%s", fr)
 		}
 		if strings.Index(after, "/gent/site/afval") > strings.Index(after, "/gent/site/contact") {
 			t.Error("the featured pages are not in the chosen order")

@@ -36,7 +36,8 @@ type siteArticle struct {
 
 // siteTextFor picks the text in lang, else the tenant's default language.
 func siteTextFor(text map[string]store.SiteText, lang, defaultLang string) (store.SiteText, string) {
-	if t, ok := text[lang]; ok && t.Title != "" {
+	// A home page's intro has a body and no title: either makes a text.
+	if t, ok := text[lang]; ok && (t.Title != "" || t.Body != "") {
 		return t, ""
 	}
 	if t, ok := text[defaultLang]; ok {
