@@ -352,6 +352,14 @@ var actions = []Action{
 	{Code: "site.page.save", Group: GroupSettings, Object: NameNumber},
 	{Code: "site.page.publish", Group: GroupSettings, Object: NameNumber},
 	{Code: "site.page.unpublish", Group: GroupSettings, Object: NameNumber},
+	// News items and the composed home page are site pages of another
+	// kind (same ObjectID).
+	{Code: "site.news.save", Group: GroupSettings, Object: NameNumber},
+	{Code: "site.news.publish", Group: GroupSettings, Object: NameNumber},
+	{Code: "site.news.unpublish", Group: GroupSettings, Object: NameNumber},
+	{Code: "site.home.save", Group: GroupSettings, Object: NameNumber},
+	{Code: "site.home.publish", Group: GroupSettings, Object: NameNumber},
+	{Code: "site.home.unpublish", Group: GroupSettings, Object: NameNumber},
 	// The site's images: ObjectID is the image id.
 	{Code: "site.image.upload", Group: GroupSettings},
 	{Code: "site.image.delete", Group: GroupSettings},

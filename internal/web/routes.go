@@ -69,6 +69,17 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The tenant's site pages: public when published, written by editors
 	// in the back office (see site_show.go).
 	mux.HandleFunc("GET /{tenant}/site/{slug}", a.counted(a.siteShow))
+	// News items (site_news.go): newest first, one item, an Atom feed.
+	mux.HandleFunc("GET /{tenant}/site/news", a.counted(a.newsList))
+	mux.HandleFunc("GET /{tenant}/site/news/{slug}", a.counted(a.newsShow))
+	mux.HandleFunc("GET /{tenant}/site/news/feed.atom", a.newsFeed)
+	mux.HandleFunc("GET /{tenant}/admin/site/news", a.require(account.EditSite, a.siteNewsList))
+	mux.HandleFunc("GET /{tenant}/admin/site/news/new", a.require(account.EditSite, a.siteNewsNew))
+	mux.HandleFunc("POST /{tenant}/admin/site/news/new", a.require(account.EditSite, a.siteSave))
+	// The composed front page (one per tenant); edited, previewed and
+	// published at /admin/site/{id} once saved.
+	mux.HandleFunc("GET /{tenant}/admin/site/home", a.require(account.EditSite, a.siteHomeEdit))
+	mux.HandleFunc("POST /{tenant}/admin/site/home", a.require(account.EditSite, a.siteSave))
 	mux.HandleFunc("GET /{tenant}/site/images/{id}", a.siteImageShow)
 	mux.HandleFunc("GET /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImages))
 	mux.HandleFunc("POST /{tenant}/admin/site/images", a.require(account.EditSite, a.siteImageUpload))

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/locale"
@@ -35,7 +36,8 @@ type siteArticle struct {
 
 // siteTextFor picks the text in lang, else the tenant's default language.
 func siteTextFor(text map[string]store.SiteText, lang, defaultLang string) (store.SiteText, string) {
-	if t, ok := text[lang]; ok && t.Title != "" {
+	// A home page's intro has a body and no title: either makes a text.
+	if t, ok := text[lang]; ok && (t.Title != "" || t.Body != "") {
 		return t, ""
 	}
 	if t, ok := text[defaultLang]; ok {
@@ -74,9 +76,19 @@ func (a *App) siteMenu(r *http.Request, current string) ([]siteLink, error) {
 type sitePublicPage struct {
 	Slug    string
 	Article siteArticle
+	Date    *siteDate // a news item's
+	News    string    // a news item's way to the list of news
 	Menu    []siteLink
 	Preview bool
 	Back    string // the preview's way back to the editor
+}
+
+// siteItem is what a public page shows of a page, a news item or a home
+// page: its published (or, previewed, its last saved) version.
+type siteItem struct {
+	Kind, Slug, Date string
+	Home             store.SiteHome
+	Text             map[string]store.SiteText
 }
 
 // siteShow serves a published page; a draft, an unpublished page or none
@@ -92,24 +104,32 @@ func (a *App) siteShow(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "site page", err)
 		return
 	}
-	a.renderSitePage(w, r, "sitepage", p.Slug, p.Text, "")
+	a.renderSitePage(w, r, "sitepage", siteItem{Kind: store.SiteKindPage, Slug: p.Slug, Text: p.Text}, "")
 }
 
-// renderSitePage renders a page's text as visitors see it, with the menu:
-// the public page, or (back set) the editor's preview.
-func (a *App) renderSitePage(w http.ResponseWriter, r *http.Request, name, slug string, text map[string]store.SiteText, back string) {
+// renderSitePage renders a page's or a news item's text as visitors see
+// it, with the menu: the public page, or (back set) the editor's preview.
+func (a *App) renderSitePage(w http.ResponseWriter, r *http.Request, name string, it siteItem, back string) {
 	t := tenantFrom(r.Context())
-	art, err := articleOf(text, string(LangFrom(r.Context())), t.DefaultLang)
+	art, err := articleOf(it.Text, string(LangFrom(r.Context())), t.DefaultLang)
 	if err != nil {
 		a.internalError(w, r, "render site page", err)
 		return
 	}
-	menu, err := a.siteMenu(r, slug)
+	current := it.Slug
+	if it.Kind != store.SiteKindPage {
+		current = ""
+	}
+	menu, err := a.siteMenu(r, current)
 	if err != nil {
 		a.internalError(w, r, "site menu", err)
 		return
 	}
-	a.render(w, r, http.StatusOK, name, sitePublicPage{Slug: t.Slug, Article: art, Menu: menu, Preview: back != "", Back: back})
+	p := sitePublicPage{Slug: t.Slug, Article: art, Menu: menu, Preview: back != "", Back: back}
+	if it.Kind == store.SiteKindNews {
+		p.Date, p.News = siteDateOf(it.Date), "/"+t.Slug+"/site/news"
+	}
+	a.render(w, r, http.StatusOK, name, p)
 }
 
 // siteListPage is the editor's list of pages.
@@ -121,9 +141,38 @@ type siteListPage struct {
 
 type siteListRow struct {
 	ID, Title, Href  string
+	Date             string // a news item's, dd.mm.jjjj
+	State            string // draft, published, or published with a newer draft
 	Published        bool
 	Version, PubVers int
 	Updated          string
+}
+
+// siteRows are the editor's rows of pages or news items; at is the public
+// address the slug follows.
+func (a *App) siteRows(r *http.Request, pages []store.SitePage, at string) []siteListRow {
+	t := tenantFrom(r.Context())
+	lang := string(LangFrom(r.Context()))
+	var rows []siteListRow
+	for _, sp := range pages {
+		text, _ := siteTextFor(sp.Text, lang, t.DefaultLang)
+		row := siteListRow{ID: sp.ID, Title: text.Title, Href: at + sp.Slug,
+			Published: sp.PublishedVersion > 0, Version: sp.Version, PubVers: sp.PublishedVersion,
+			Updated: localTime(sp.UpdatedAt)}
+		if d := siteDateOf(sp.Date); d != nil {
+			row.Date = d.Text
+		}
+		switch {
+		case !row.Published:
+			row.State = a.t(r, "site.state.draft", row.Version)
+		case row.PubVers == row.Version:
+			row.State = a.t(r, "site.state.published", row.PubVers)
+		default:
+			row.State = a.t(r, "site.state.published_draft", row.PubVers, row.Version)
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 func (a *App) siteList(w http.ResponseWriter, r *http.Request, me account.User) {
@@ -133,14 +182,7 @@ func (a *App) siteList(w http.ResponseWriter, r *http.Request, me account.User) 
 		a.internalError(w, r, "site pages", err)
 		return
 	}
-	lang := string(LangFrom(r.Context()))
-	p := siteListPage{Slug: t.Slug}
-	for _, sp := range pages {
-		text, _ := siteTextFor(sp.Text, lang, t.DefaultLang)
-		p.Pages = append(p.Pages, siteListRow{ID: sp.ID, Title: text.Title, Href: "/" + t.Slug + "/site/" + sp.Slug,
-			Published: sp.PublishedVersion > 0, Version: sp.Version, PubVers: sp.PublishedVersion,
-			Updated: localTime(sp.UpdatedAt)})
-	}
+	p := siteListPage{Slug: t.Slug, Pages: a.siteRows(r, pages, "/"+t.Slug+"/site/")}
 	switch r.URL.Query().Get("done") {
 	case "published":
 		p.Done = a.t(r, "site.done.published")
@@ -152,6 +194,15 @@ func (a *App) siteList(w http.ResponseWriter, r *http.Request, me account.User) 
 
 // siteEditPage is the editor's form, with the page's history.
 type siteEditPage struct {
+	Kind      string // store.SiteKind*
+	Date      string // a news item's date as typed
+	News      string // how many news items a home page shows, as typed
+	Featured  []homeFeatureRow
+	Places    []int // the places a featured page may take
+	Done      string
+	Heading   string
+	ViewHref  string // the published page's public address
+	Action    string // where a new home page's form posts
 	Slug      string
 	ID        string // "" for a new page
 	Base      int
@@ -202,14 +253,67 @@ func (a *App) siteEdit(w http.ResponseWriter, r *http.Request, me account.User) 
 	if !ok {
 		return
 	}
-	a.renderSiteEdit(w, r, me, http.StatusOK, p.ID, store.SiteDraft{Slug: p.Slug, Position: p.Position, Text: p.Text}, p.Version, nil)
+	a.renderSiteEdit(w, r, me, http.StatusOK, p.ID, draftOf(p), p.Version, nil)
+}
+
+// draftOf is a saved page as its editor's form shows it.
+func draftOf(p store.SitePage) store.SiteDraft {
+	d := store.SiteDraft{Kind: p.Kind, Slug: p.Slug, Position: p.Position, Home: p.Home, Text: p.Text}
+	if sd := siteDateOf(p.Date); sd != nil {
+		d.Date = sd.Text
+	}
+	return d
 }
 
 func (a *App) renderSiteEdit(w http.ResponseWriter, r *http.Request, me account.User, status int, id string, d store.SiteDraft, base int, verr *store.SiteValidationError) {
 	t := tenantFrom(r.Context())
 	lang := LangFrom(r.Context())
-	p := siteEditPage{Slug: t.Slug, ID: id, Base: base, PageSlug: d.Slug, Position: strconv.Itoa(d.Position)}
+	p := siteEditPage{Kind: d.Kind, Date: d.Date, News: strconv.Itoa(d.Home.News), Slug: t.Slug, ID: id, Base: base,
+		PageSlug: d.Slug, Position: strconv.Itoa(d.Position)}
+	if p.Kind == "" {
+		p.Kind = store.SiteKindPage
+	}
+	r = navAt(r, siteNavOf(p.Kind))
+	switch p.Kind {
+	case store.SiteKindNews:
+		p.Heading, p.ViewHref = a.t(r, "news.edit.title"), "/"+t.Slug+"/site/news/"+d.Slug
+		if id == "" {
+			p.Heading = a.t(r, "news.new")
+		}
+	case store.SiteKindHome:
+		p.Heading, p.ViewHref = a.t(r, "sitehome.title"), "/"+t.Slug+"/"
+		if id == "" {
+			p.Action = "/" + t.Slug + "/admin/site/home"
+		}
+	default:
+		p.Heading, p.ViewHref = a.t(r, "site.edit.title"), "/"+t.Slug+"/site/"+d.Slug
+		if id == "" {
+			p.Heading = a.t(r, "site.new")
+		}
+	}
+	if d.Home.News < 0 {
+		p.News = r.PostForm.Get("news")
+	}
 	p.Saved, _ = strconv.Atoi(r.URL.Query().Get("saved"))
+	if r.URL.Query().Get("done") == "published" {
+		p.Done = a.t(r, "sitehome.done.published")
+	}
+	if p.Kind == store.SiteKindHome {
+		pages, err := a.opts.Store.SitePages(r.Context(), t.ID)
+		if err != nil {
+			a.internalError(w, r, "site pages", err)
+			return
+		}
+		at := map[string]int{}
+		for i, fid := range d.Home.Featured {
+			at[fid] = i + 1
+		}
+		for i, sp := range pages {
+			text, _ := siteTextFor(sp.Text, string(lang), t.DefaultLang)
+			p.Featured = append(p.Featured, homeFeatureRow{ID: sp.ID, Title: text.Title, At: at[sp.ID]})
+			p.Places = append(p.Places, i+1)
+		}
+	}
 	msg := func(field string) []string {
 		if verr == nil {
 			return nil
@@ -293,7 +397,31 @@ func (a *App) siteSave(w http.ResponseWriter, r *http.Request, me account.User) 
 	if err != nil {
 		pos = -1
 	}
-	d := store.SiteDraft{Slug: r.PostForm.Get("slug"), Position: pos, Text: map[string]store.SiteText{}}
+	kind := store.SiteKindPage
+	switch {
+	case id != "":
+		p, ok := a.sitePageOf(w, r)
+		if !ok {
+			return
+		}
+		kind = p.Kind
+	case r.URL.Path == "/"+t.Slug+"/admin/site/news/new":
+		kind = store.SiteKindNews
+	case r.URL.Path == "/"+t.Slug+"/admin/site/home":
+		kind = store.SiteKindHome
+	}
+	d := store.SiteDraft{Kind: kind, Slug: r.PostForm.Get("slug"), Position: pos, Date: r.PostForm.Get("date"), Text: map[string]store.SiteText{}}
+	if kind == store.SiteKindHome {
+		pages, err := a.opts.Store.SitePages(r.Context(), t.ID)
+		if err != nil {
+			a.internalError(w, r, "site pages", err)
+			return
+		}
+		d.Home.Featured = homeFeatured(r.PostForm, pages)
+		if d.Home.News, err = strconv.Atoi(strings.TrimSpace(r.PostForm.Get("news"))); err != nil {
+			d.Home.News = -1
+		}
+	}
 	for _, l := range store.SiteLangs {
 		d.Text[l] = store.SiteText{Title: r.PostForm.Get(l + "-title"), Summary: r.PostForm.Get(l + "-summary"), Body: r.PostForm.Get(l + "-body")}
 	}
@@ -306,6 +434,9 @@ func (a *App) siteSave(w http.ResponseWriter, r *http.Request, me account.User) 
 			d.Position = 0
 		}
 		a.renderSiteEdit(w, r, me, http.StatusUnprocessableEntity, id, d, base, verr)
+	case errors.Is(err, store.ErrConflict) && id == "" && kind == store.SiteKindHome:
+		// Another editor made the home page meanwhile: edit that one.
+		a.siteHomeEdit(w, r, me)
 	case errors.Is(err, store.ErrConflict):
 		a.renderSiteEdit(w, r, me, http.StatusConflict, id, d, v, &store.SiteValidationError{Fields: map[string][]store.SiteProblem{
 			store.SiteFieldSlug: {{Key: "site.err.conflict"}}}})
@@ -326,7 +457,37 @@ func (a *App) sitePreview(w http.ResponseWriter, r *http.Request, me account.Use
 		return
 	}
 	t := tenantFrom(r.Context())
-	a.renderSitePage(w, r, "sitepreview", p.Slug, p.Text, "/"+t.Slug+"/admin/site/"+url.PathEscape(p.ID))
+	back := "/" + t.Slug + "/admin/site/" + url.PathEscape(p.ID)
+	r = navAt(r, siteNavOf(p.Kind))
+	if p.Kind == store.SiteKindHome {
+		a.renderFront(w, r, &siteItem{Kind: p.Kind, Home: p.Home, Text: p.Text}, back)
+		return
+	}
+	a.renderSitePage(w, r, "sitepreview", siteItem{Kind: p.Kind, Slug: p.Slug, Date: p.Date, Text: p.Text}, back)
+}
+
+// siteNavOf is the navigation page of a page of kind (its editor's
+// address, /admin/site/{id}, says nothing of its kind).
+func siteNavOf(kind string) string {
+	switch kind {
+	case store.SiteKindNews:
+		return "/admin/site/news"
+	case store.SiteKindHome:
+		return "/admin/site/home"
+	}
+	return "/admin/site"
+}
+
+// siteListOf is where the editor lands after publishing or unpublishing
+// a page of kind.
+func siteListOf(tenantSlug string, p store.SitePage) string {
+	switch p.Kind {
+	case store.SiteKindNews:
+		return "/" + tenantSlug + "/admin/site/news"
+	case store.SiteKindHome:
+		return "/" + tenantSlug + "/admin/site/" + url.PathEscape(p.ID)
+	}
+	return "/" + tenantSlug + "/admin/site"
 }
 
 func (a *App) sitePublish(w http.ResponseWriter, r *http.Request, me account.User) {
@@ -346,18 +507,26 @@ func (a *App) sitePublish(w http.ResponseWriter, r *http.Request, me account.Use
 			a.internalError(w, r, "site page", err)
 			return
 		}
-		a.renderSiteEdit(w, r, me, http.StatusUnprocessableEntity, id, store.SiteDraft{Slug: p.Slug, Position: p.Position, Text: p.Text}, p.Version, verr)
+		a.renderSiteEdit(w, r, me, http.StatusUnprocessableEntity, id, draftOf(p), p.Version, verr)
 	case errors.Is(err, store.ErrNotFound):
 		a.notFound(w, r)
 	case err != nil:
 		a.internalError(w, r, "publish site page", err)
 	default:
-		http.Redirect(w, r, "/"+t.Slug+"/admin/site?done=published", http.StatusSeeOther)
+		p, ok := a.sitePageOf(w, r)
+		if !ok {
+			return
+		}
+		http.Redirect(w, r, siteListOf(t.Slug, p)+"?done=published", http.StatusSeeOther)
 	}
 }
 
 func (a *App) siteUnpublish(w http.ResponseWriter, r *http.Request, me account.User) {
 	t := tenantFrom(r.Context())
+	p, ok := a.sitePageOf(w, r)
+	if !ok {
+		return
+	}
 	err := a.opts.Store.UnpublishSitePage(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, r.PathValue("id"))
 	switch {
 	case errors.Is(err, store.ErrNotFound):
@@ -365,6 +534,6 @@ func (a *App) siteUnpublish(w http.ResponseWriter, r *http.Request, me account.U
 	case err != nil:
 		a.internalError(w, r, "unpublish site page", err)
 	default:
-		http.Redirect(w, r, "/"+t.Slug+"/admin/site?done=unpublished", http.StatusSeeOther)
+		http.Redirect(w, r, siteListOf(t.Slug, p)+"?done=unpublished", http.StatusSeeOther)
 	}
 }

@@ -82,6 +82,8 @@ var staffSections = []navSection{
 	}},
 	{"site", "site.nav", []navPage{
 		{"site.nav.pages", "/admin/site", account.EditSite},
+		{"news.nav", "/admin/site/news", account.EditSite},
+		{"sitehome.nav", "/admin/site/home", account.EditSite},
 		{"siteimg.nav", "/admin/site/images", account.EditSite},
 		{"a11y.nav", "/admin/site/accessibility", account.EditSite},
 		// The visitor statistics sit with the site, so that a site editor
@@ -139,6 +141,15 @@ type StaffNav struct {
 	GrantForms string
 }
 
+type navAtKey struct{}
+
+// navAt places r in the navigation at path (below /{tenant}) rather than
+// at its own: a page whose address does not say where it belongs (a news
+// item edited at /admin/site/{id}) is shown under its section's page.
+func navAt(r *http.Request, path string) *http.Request {
+	return r.WithContext(context.WithValue(r.Context(), navAtKey{}, path))
+}
+
 // staffNav builds the layout's navigation for u on the page r asks for.
 func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 	t := tenantFrom(r.Context())
@@ -146,6 +157,9 @@ func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 	tr := func(key string) string { return a.t(r, key) }
 	base := "/" + t.Slug
 	rel := strings.TrimPrefix(r.URL.Path, base)
+	if at, ok := r.Context().Value(navAtKey{}).(string); ok {
+		rel = at
+	}
 	nav := &StaffNav{TenantName: t.LegalName, Home: base + "/signed-in", UserName: u.Name,
 		RoleLabel: locale.T(lang, "role."+string(u.Role)), LogoutPath: base + "/logout"}
 	if account.Can(u.Role, account.ManageUsers) && u.Role != account.RoleSupport {

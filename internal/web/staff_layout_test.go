@@ -85,6 +85,9 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/forms/{key}/fields/{field}":            "/gent/admin/forms/vraag/fields/topic",
 	"GET /{tenant}/inbox/forms/{form}/export":                   "/gent/inbox/forms/vraag/export",
 	"GET /{tenant}/inbox/exports":                               "/gent/inbox/exports",
+	"GET /{tenant}/admin/site/news":                             "/gent/admin/site/news",
+	"GET /{tenant}/admin/site/news/new":                         "/gent/admin/site/news/new",
+	"GET /{tenant}/admin/site/home":                             "/gent/admin/site/home",
 	// An export is made by a job; an unknown one is the 404 page, which
 	// must stay inside the layout too.
 	"GET /{tenant}/inbox/exports/{id}": "/gent/inbox/exports/unknown",

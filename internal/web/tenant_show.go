@@ -56,8 +56,24 @@ func (a *App) withTenant(mux *http.ServeMux) http.Handler {
 	})
 }
 
-// tenantShow is the front page of a tenant's e-loket.
+// tenantShow is the front page of a tenant's e-loket: the published home
+// page's composition when there is one, and always the forms.
 func (a *App) tenantShow(w http.ResponseWriter, r *http.Request) {
+	t := tenantFrom(r.Context())
+	var home *siteItem
+	switch p, err := a.opts.Store.PublishedHome(r.Context(), t.ID); {
+	case err == nil:
+		home = &siteItem{Kind: store.SiteKindHome, Home: p.Home, Text: p.Text}
+	case !errors.Is(err, store.ErrNotFound):
+		a.internalError(w, r, "site home page", err)
+		return
+	}
+	a.renderFront(w, r, home, "")
+}
+
+// renderFront renders the front page, composed by home when not nil; back
+// set makes it the editor's preview of home.
+func (a *App) renderFront(w http.ResponseWriter, r *http.Request, home *siteItem, back string) {
 	t := tenantFrom(r.Context())
 	all, err := a.opts.Store.Forms(r.Context(), t.ID)
 	if err != nil {
@@ -93,12 +109,21 @@ func (a *App) tenantShow(w http.ResponseWriter, r *http.Request) {
 		a.internalError(w, r, "site menu", err)
 		return
 	}
+	var composed *homeView
+	if home != nil {
+		if composed, err = a.homeOf(r, home.Text, home.Home); err != nil {
+			a.internalError(w, r, "site home page", err)
+			return
+		}
+	}
 	a.render(w, r, http.StatusOK, "tenant", struct {
 		Tenant tenant.Tenant
 		Forms  []link
 		Frozen bool
 		Site   []siteLink
-	}{t, forms, frozen, site})
+		Home   *homeView
+		Back   string // the editor's preview: the way back
+	}{t, forms, frozen, site, composed, back})
 }
 
 // tenantRedirect sends /{tenant} to /{tenant}/ when the tenant exists, and
