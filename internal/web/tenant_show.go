@@ -58,6 +58,11 @@ func (a *App) withTenant(mux *http.ServeMux) http.Handler {
 
 // tenantShow is the front page of a tenant's e-loket.
 func (a *App) tenantShow(w http.ResponseWriter, r *http.Request) {
+	a.servePublic(w, r, a.publicKey(r, "home"), a.tenantRender)
+}
+
+// tenantRender renders what tenantShow serves from the render cache (pagecache.go).
+func (a *App) tenantRender(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
 	all, err := a.opts.Store.Forms(r.Context(), t.ID)
 	if err != nil {

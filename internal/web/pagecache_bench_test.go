@@ -1,0 +1,59 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/storetest"
+)
+
+// BenchmarkPublicPages measures the citizen's public pages in process (no
+// network): the empty form, the privacy statement, the tenant home and a
+// published site page. `kluis bench pages` measures them over HTTP.
+func BenchmarkPublicPages(b *testing.B) {
+	storetest.EachDialectB(b, func(b *testing.B, env *storetest.Env) {
+		benchTenant(b, env)
+		benchSitePage(b, env)
+		h := New(Options{Store: env.DB, FormRateLimit: 1 << 30}).Handler()
+		for _, page := range []struct{ name, target string }{{"form", "/gent/vraag"}, {"privacy", "/gent/privacy"},
+			{"home", "/gent/"}, {"site", "/gent/site/openingsuren"}} {
+			target := page.target
+			b.Run(page.name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.RunParallel(func(pb *testing.PB) {
+					for pb.Next() {
+						rec := httptest.NewRecorder()
+						h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, target, nil))
+						if rec.Code != http.StatusOK {
+							b.Errorf("GET %s: %d", target, rec.Code)
+							return
+						}
+					}
+				})
+			})
+		}
+	})
+}
+
+// benchSitePage publishes gent's site page "openingsuren".
+func benchSitePage(b *testing.B, env *storetest.Env) {
+	ctx := context.Background()
+	tn, err := env.DB.TenantBySlug(ctx, "gent")
+	if err != nil {
+		b.Fatal(err)
+	}
+	op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+	id, v, err := env.DB.SaveSitePage(ctx, op, tn.ID, "", store.SiteDraft{Slug: "openingsuren", Position: 1,
+		Text: map[string]store.SiteText{"nl": {Title: "Openingsuren", Summary: "Wanneer het loket open is",
+			Body: "## Loket\n\nOpen van **9 tot 12** en van 14 tot 16 uur.\n\n## Telefoon\n\nBel ons op werkdagen."}}}, 0)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := env.DB.PublishSitePage(ctx, op, tn.ID, id, v); err != nil {
+		b.Fatal(err)
+	}
+}
