@@ -215,7 +215,9 @@ func TestPublicPageCache_HostAndPrefixAreCachedApart(t *testing.T) {
 }
 
 // normalToken blanks the page token, the one part that differs per view.
-func normalToken(body string) string { return pageToken.ReplaceAllString(body, `name="token" value=""`) }
+func normalToken(body string) string {
+	return pageToken.ReplaceAllString(body, `name="token" value=""`)
+}
 
 func TestPublicPageCache_EachViewGetsItsOwnTokenWhichIsAccepted(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
