@@ -89,8 +89,10 @@ func commands() []command {
 			{"list", tenantData, oidcListCommand},
 			{"remove", tenantData, oidcRemove},
 		}},
-		{name: "bench", summary: "measure the intake of a real server: kluis bench intake, kluis bench intake-during-backup", subs: []subcommand{
+		{name: "bench", summary: "measure a real server: kluis bench intake, kluis bench intake-during-backup, kluis bench pages", subs: []subcommand{
 			{"intake", supplierOnly, benchIntake},
+			{"pages", supplierOnly, benchPages},
+			{"pages-limit", supplierOnly, benchPagesLimit},
 			{"intake-during-backup", supplierOnly, benchIntakeDuringBackup},
 		}},
 		{name: "keys", summary: "init the keyring and master key, rotate a tenant's data key", subs: []subcommand{
