@@ -211,13 +211,22 @@ func (a *App) writePage(w http.ResponseWriter, header http.Header, status int, p
 	if status == 0 {
 		status = http.StatusOK
 	}
-	w.WriteHeader(status)
+	// One write with its length known: the body goes out in one piece,
+	// not chunked.
+	n := (len(parts) - 1) * len(a.publicPages.marker)
+	for _, p := range parts {
+		n += len(p)
+	}
+	body := make([]byte, 0, n)
 	for i, p := range parts {
 		if i > 0 {
-			w.Write([]byte(newToken()))
+			body = append(body, newToken()...)
 		}
-		w.Write(p)
+		body = append(body, p...)
 	}
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	w.Write(body)
 }
 
 // invalidatePublic drops a tenant's rendered pages and the data they are
