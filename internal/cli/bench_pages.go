@@ -86,7 +86,7 @@ func benchPages(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		bare := loadGET(client, limit.url, *clients, warm, *duration, 0)
+		bare := loadGET(client, limit.url, *clients, warm, *duration, limit.pid)
 		limit.close()
 		kluis := loadGET(client, *base+p, *clients, warm, *duration, pid)
 		if kluis.failures > 0 || bare.failures > 0 {
@@ -98,8 +98,8 @@ func benchPages(ctx context.Context, env *Env, args []string) error {
 			verdict = "below target"
 			missed = append(missed, p)
 		}
-		fmt.Fprintf(env.Stdout, "%-28s %6.1f KB  kluis %7.0f req/s p99 %-9s cpu %s  limit %7.0f req/s p99 %-9s  ratio %.2f (target ≥ %.1f: %s)\n",
-			p, float64(len(body))/1024, kluis.rate, kluis.p99, kluis.cpu, bare.rate, bare.p99, ratio, benchPagesTarget, verdict)
+		fmt.Fprintf(env.Stdout, "%-26s %5.1f KB  kluis %6.0f req/s p99 %-8s cpu %s  limit %6.0f req/s p99 %-8s cpu %s  ratio %.2f (target ≥ %.1f: %s)\n",
+			p, float64(len(body))/1024, kluis.rate, kluis.p99, kluis.cpu, bare.rate, bare.p99, bare.cpu, ratio, benchPagesTarget, verdict)
 	}
 	if pid != 0 {
 		fmt.Fprintf(env.Stdout, "server peak RSS: %s\n", peakRSS(pid))
@@ -145,6 +145,7 @@ func fetchPage(client *http.Client, target string) ([]byte, http.Header, error) 
 // limitServer is a bare net/http server on loopback sending one page.
 type limitServer struct {
 	url   string
+	pid   int // 0 when it runs in this process
 	close func()
 }
 
@@ -194,7 +195,7 @@ func startLimit(ctx context.Context, body []byte, header http.Header, inProcess 
 		return limitServer{}, errors.New("the bare server did not start")
 	}
 	go io.Copy(io.Discard, stdout)
-	return limitServer{url: strings.TrimPrefix(sc.Text(), "limit serves "), close: stop}, nil
+	return limitServer{url: strings.TrimPrefix(sc.Text(), "limit serves "), pid: cmd.Process.Pid, close: stop}, nil
 }
 
 // benchPagesLimit is the bare server of `kluis bench pages` in a process
