@@ -11,11 +11,8 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -255,61 +252,26 @@ type loadResult struct {
 // measures for duration. With pid, the server's CPU over the measurement
 // is divided by the requests.
 func loadGET(client *http.Client, target string, clients int, warm, duration time.Duration, pid int) loadResult {
-	var measuring atomic.Bool
-	var failures atomic.Int64
-	lat := make([][]time.Duration, clients)
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				select {
-				case <-stop:
-					return
-				default:
-				}
-				t0 := time.Now()
-				resp, err := client.Get(target)
-				d := time.Since(t0)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				if err != nil || resp.StatusCode != http.StatusOK {
-					if measuring.Load() {
-						failures.Add(1)
-					}
-					continue
-				}
-				if measuring.Load() {
-					lat[c] = append(lat[c], d)
-				}
-			}
-		}()
+	var cpu [2]time.Duration
+	var cpuErr error
+	marks := 0
+	mark := func() {
+		c, err := processCPU(pid)
+		cpu[marks], cpuErr, marks = c, errors.Join(cpuErr, err), marks+1
 	}
-	time.Sleep(warm)
-	cpu0, cpuErr := processCPU(pid)
-	measuring.Store(true)
-	start := time.Now()
-	time.Sleep(duration)
-	measuring.Store(false)
-	elapsed := time.Since(start)
-	cpu1, cpuErr1 := processCPU(pid)
-	close(stop)
-	wg.Wait()
-	var all []time.Duration
-	for _, l := range lat {
-		all = append(all, l...)
-	}
-	slices.Sort(all)
-	r := loadResult{rate: float64(len(all)) / elapsed.Seconds(), cpu: "n/a", failures: failures.Load()}
-	if len(all) > 0 {
-		r.p99 = all[min(len(all)-1, int(float64(len(all))*0.99))].Round(10 * time.Microsecond)
-		if pid != 0 && cpuErr == nil && cpuErr1 == nil {
-			r.cpu = fmt.Sprintf("%.3f ms/req", (cpu1-cpu0).Seconds()*1000/float64(len(all)))
+	all, elapsed, failures := runLoad(clients, warm, duration, mark, func(int, int) bool {
+		resp, err := client.Get(target)
+		if err != nil {
+			return false
 		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
+	})
+	r := loadResult{rate: float64(len(all)) / elapsed.Seconds(), cpu: "n/a", failures: failures,
+		p99: percentile(all, 0.99).Round(10 * time.Microsecond)}
+	if len(all) > 0 && cpuErr == nil {
+		r.cpu = fmt.Sprintf("%.3f ms/req", (cpu[1]-cpu[0]).Seconds()*1000/float64(len(all)))
 	}
 	return r
 }
