@@ -41,20 +41,25 @@ func BenchmarkPublicPages(b *testing.B) {
 
 // benchSitePage publishes gent's site page "openingsuren".
 func benchSitePage(b *testing.B, env *storetest.Env) {
+	tn, err := env.DB.TenantBySlug(context.Background(), "gent")
+	if err != nil {
+		b.Fatal(err)
+	}
+	publishSitePage(b, env, tn.ID, "openingsuren", map[string]store.SiteText{"nl": {Title: "Openingsuren", Summary: "Wanneer het loket open is",
+		Body: "## Loket\n\nOpen van **9 tot 12** en van 14 tot 16 uur.\n\n## Telefoon\n\nBel ons op werkdagen."}})
+}
+
+// publishSitePage saves and publishes a site page of the tenant.
+func publishSitePage(t testing.TB, env *storetest.Env, tenantID, slug string, text map[string]store.SiteText) {
+	t.Helper()
 	ctx := context.Background()
-	tn, err := env.DB.TenantBySlug(ctx, "gent")
-	if err != nil {
-		b.Fatal(err)
-	}
 	op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
-	id, v, err := env.DB.SaveSitePage(ctx, op, tn.ID, "", store.SiteDraft{Slug: "openingsuren", Position: 1,
-		Text: map[string]store.SiteText{"nl": {Title: "Openingsuren", Summary: "Wanneer het loket open is",
-			Body: "## Loket\n\nOpen van **9 tot 12** en van 14 tot 16 uur.\n\n## Telefoon\n\nBel ons op werkdagen."}}}, 0)
+	id, v, err := env.DB.SaveSitePage(ctx, op, tenantID, "", store.SiteDraft{Slug: slug, Position: 1, Text: text}, 0)
 	if err != nil {
-		b.Fatal(err)
+		t.Fatal(err)
 	}
-	if err := env.DB.PublishSitePage(ctx, op, tn.ID, id, v); err != nil {
-		b.Fatal(err)
+	if err := env.DB.PublishSitePage(ctx, op, tenantID, id, v); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -161,17 +161,8 @@ func TestPublicPageCache_RegisterChangeShowsInThePrivacyStatementAtOnce(t *testi
 func TestPublicPageCache_TenantLanguageChangeIsNotServedStale(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		fe := newPublicEnv(t, env)
-		ctx := context.Background()
 		h := fe.app.Handler()
-		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
-		id, v, err := env.DB.SaveSitePage(ctx, op, fe.gent.ID, "", store.SiteDraft{Slug: "uren", Position: 1,
-			Text: map[string]store.SiteText{"nl": {Title: "Openingsuren"}, "fr": {Title: "Heures d'ouverture"}}}, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := env.DB.PublishSitePage(ctx, op, fe.gent.ID, id, v); err != nil {
-			t.Fatal(err)
-		}
+		publishSitePage(t, env, fe.gent.ID, "uren", map[string]store.SiteText{"nl": {Title: "Openingsuren"}, "fr": {Title: "Heures d'ouverture"}})
 		// An English visitor reads the tenant's default language.
 		if _, body := publicGet(t, h, "/gent/site/uren?lang=en"); !strings.Contains(body, "<h1>Openingsuren</h1>") {
 			t.Fatal("an English visitor does not get the Dutch default")
