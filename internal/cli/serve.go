@@ -300,8 +300,8 @@ func ensureDemoTenant(ctx context.Context, env *Env, db *store.DB) error {
 }
 
 // demoSitePageSlug is the demo's published site page (kluis bench pages
-// measures it).
-const demoSitePageSlug = "openingsuren"
+// measures it); not "openingsuren", which the browser test makes itself.
+const demoSitePageSlug = "praktisch"
 
 // ensureDemoSitePage publishes the demo's site page when the tenant has
 // none yet; what editors make of it later is theirs.
@@ -312,11 +312,11 @@ func ensureDemoSitePage(ctx context.Context, env *Env, db *store.DB, tenantID st
 	actor := operatorActor(env)
 	id, v, err := db.SaveSitePage(ctx, actor, tenantID, "", store.SiteDraft{Slug: demoSitePageSlug, Position: 1,
 		Text: map[string]store.SiteText{
-			"nl": {Title: "Openingsuren", Summary: "Wanneer het gemeentehuis open is",
+			"nl": {Title: "Praktische informatie", Summary: "Wanneer het gemeentehuis open is",
 				Body: "## Loket\n\nHet loket is open van maandag tot vrijdag, van **9 tot 12 uur**, en op woensdag ook van 14 tot 16 uur.\n\n## Telefoon\n\nBel ons op werkdagen tijdens de openingsuren."},
-			"fr": {Title: "Heures d'ouverture", Summary: "Quand la maison communale est ouverte",
+			"fr": {Title: "Informations pratiques", Summary: "Quand la maison communale est ouverte",
 				Body: "## Guichet\n\nLe guichet est ouvert du lundi au vendredi, de **9 à 12 heures**, et le mercredi aussi de 14 à 16 heures.\n\n## Téléphone\n\nAppelez-nous les jours ouvrables pendant les heures d'ouverture."},
-			"en": {Title: "Opening hours", Summary: "When the town hall is open",
+			"en": {Title: "Practical information", Summary: "When the town hall is open",
 				Body: "## Desk\n\nThe desk is open Monday to Friday, from **9 to 12**, and on Wednesday also from 14 to 16.\n\n## Phone\n\nCall us on working days during opening hours."},
 		}}, 0)
 	if err == nil {
