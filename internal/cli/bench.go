@@ -148,6 +148,30 @@ func (srv *benchServer) load(env *Env, clients int, warm, duration time.Duration
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	target := srv.base + "/demo/vraag"
+	all, elapsed, failures := runLoad(clients, warm, duration, nil, func(c, n int) bool {
+		resp, err := client.Post(target, "application/x-www-form-urlencoded", strings.NewReader(benchSubmission(c, n)))
+		if err == nil {
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		return err == nil && resp.StatusCode == http.StatusSeeOther
+	})
+	pct := func(p float64) time.Duration { return percentile(all, p) }
+	fmt.Fprintf(env.Stdout, "submissions: %d in %.1f s = %.0f/s; failures %d\n", len(all), elapsed.Seconds(),
+		float64(len(all))/elapsed.Seconds(), failures)
+	fmt.Fprintf(env.Stdout, "latency: p50 %s, p95 %s, p99 %s, max %s\n", pct(0.50).Round(time.Microsecond*10),
+		pct(0.95).Round(time.Microsecond*10), pct(0.99).Round(time.Microsecond*10), pct(1).Round(time.Microsecond*10))
+	if failures > 0 {
+		return 0, fmt.Errorf("%d submissions failed", failures)
+	}
+	return float64(len(all)) / elapsed.Seconds(), nil
+}
+
+// runLoad runs do (client c's n-th request; false: it failed) from clients
+// concurrent clients, warms up for warm, then measures for duration,
+// calling mark (when not nil) as the measurement starts and ends. It
+// returns the sorted latencies and the failures of the measurement.
+func runLoad(clients int, warm, duration time.Duration, mark func(), do func(c, n int) bool) ([]time.Duration, time.Duration, int64) {
 	var measuring atomic.Bool
 	var failures atomic.Int64
 	lat := make([][]time.Duration, clients)
@@ -163,31 +187,32 @@ func (srv *benchServer) load(env *Env, clients int, warm, duration time.Duration
 					return
 				default:
 				}
-				body := benchSubmission(c, n)
 				t0 := time.Now()
-				resp, err := client.Post(target, "application/x-www-form-urlencoded", strings.NewReader(body))
+				ok := do(c, n)
 				d := time.Since(t0)
-				if err == nil {
-					io.Copy(io.Discard, resp.Body)
-					resp.Body.Close()
-				}
-				if err != nil || resp.StatusCode != http.StatusSeeOther {
-					failures.Add(1)
+				if !measuring.Load() {
 					continue
 				}
-				if measuring.Load() {
+				if ok {
 					lat[c] = append(lat[c], d)
+				} else {
+					failures.Add(1)
 				}
 			}
 		}()
 	}
 	time.Sleep(warm)
-	failures.Store(0)
+	if mark != nil {
+		mark()
+	}
 	measuring.Store(true)
 	start := time.Now()
 	time.Sleep(duration)
 	measuring.Store(false)
 	elapsed := time.Since(start)
+	if mark != nil {
+		mark()
+	}
 	close(stop)
 	wg.Wait()
 	var all []time.Duration
@@ -195,20 +220,15 @@ func (srv *benchServer) load(env *Env, clients int, warm, duration time.Duration
 		all = append(all, l...)
 	}
 	slices.Sort(all)
-	pct := func(p float64) time.Duration {
-		if len(all) == 0 {
-			return 0
-		}
-		return all[min(len(all)-1, int(float64(len(all))*p))]
+	return all, elapsed, failures.Load()
+}
+
+// percentile is the p-th (0-1) of sorted latencies, 0 when there are none.
+func percentile(all []time.Duration, p float64) time.Duration {
+	if len(all) == 0 {
+		return 0
 	}
-	fmt.Fprintf(env.Stdout, "submissions: %d in %.1f s = %.0f/s; failures %d\n", len(all), elapsed.Seconds(),
-		float64(len(all))/elapsed.Seconds(), failures.Load())
-	fmt.Fprintf(env.Stdout, "latency: p50 %s, p95 %s, p99 %s, max %s\n", pct(0.50).Round(time.Microsecond*10),
-		pct(0.95).Round(time.Microsecond*10), pct(0.99).Round(time.Microsecond*10), pct(1).Round(time.Microsecond*10))
-	if failures.Load() > 0 {
-		return 0, fmt.Errorf("%d submissions failed", failures.Load())
-	}
-	return float64(len(all)) / elapsed.Seconds(), nil
+	return all[min(len(all)-1, int(float64(len(all))*p))]
 }
 
 // benchIntakeDuringBackup measures what a backup costs the intake (END-2:

@@ -90,8 +90,10 @@ func commands() []command {
 			{"list", tenantData, oidcListCommand},
 			{"remove", tenantData, oidcRemove},
 		}},
-		{name: "bench", summary: "measure the intake of a real server: kluis bench intake, kluis bench intake-during-backup; kill it under load: kluis bench crash", subs: []subcommand{
+		{name: "bench", summary: "measure a real server: kluis bench intake, kluis bench intake-during-backup, kluis bench pages; kill it under load: kluis bench crash", subs: []subcommand{
 			{"intake", supplierOnly, benchIntake},
+			{"pages", supplierOnly, benchPages},
+			{"pages-limit", supplierOnly, benchPagesLimit},
 			{"intake-during-backup", supplierOnly, benchIntakeDuringBackup},
 			{"crash", supplierOnly, benchCrash},
 		}},

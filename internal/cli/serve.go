@@ -324,6 +324,36 @@ func ensureDemoTenant(ctx context.Context, env *Env, db *store.DB) error {
 		}
 		fmt.Fprintf(env.Stdout, "demo form %q published\n", f.Key)
 	}
+	return ensureDemoSitePage(ctx, env, db, t.ID)
+}
+
+// demoSitePageSlug is the demo's published site page (kluis bench pages
+// measures it); not "openingsuren", which the browser test makes itself.
+const demoSitePageSlug = "praktisch"
+
+// ensureDemoSitePage publishes the demo's site page when the tenant has
+// none yet; what editors make of it later is theirs.
+func ensureDemoSitePage(ctx context.Context, env *Env, db *store.DB, tenantID string) error {
+	if pages, err := db.SitePages(ctx, tenantID); err != nil || len(pages) > 0 {
+		return err
+	}
+	actor := operatorActor(env)
+	id, v, err := db.SaveSitePage(ctx, actor, tenantID, "", store.SiteDraft{Slug: demoSitePageSlug, Position: 1,
+		Text: map[string]store.SiteText{
+			"nl": {Title: "Praktische informatie", Summary: "Wanneer het gemeentehuis open is",
+				Body: "## Loket\n\nHet loket is open van maandag tot vrijdag, van **9 tot 12 uur**, en op woensdag ook van 14 tot 16 uur.\n\n## Telefoon\n\nBel ons op werkdagen tijdens de openingsuren."},
+			"fr": {Title: "Informations pratiques", Summary: "Quand la maison communale est ouverte",
+				Body: "## Guichet\n\nLe guichet est ouvert du lundi au vendredi, de **9 à 12 heures**, et le mercredi aussi de 14 à 16 heures.\n\n## Téléphone\n\nAppelez-nous les jours ouvrables pendant les heures d'ouverture."},
+			"en": {Title: "Practical information", Summary: "When the town hall is open",
+				Body: "## Desk\n\nThe desk is open Monday to Friday, from **9 to 12**, and on Wednesday also from 14 to 16.\n\n## Phone\n\nCall us on working days during opening hours."},
+		}}, 0)
+	if err == nil {
+		err = db.PublishSitePage(ctx, actor, tenantID, id, v)
+	}
+	if err != nil {
+		return fmt.Errorf("demo site page: %w", err)
+	}
+	fmt.Fprintf(env.Stdout, "demo site page %q published\n", demoSitePageSlug)
 	return nil
 }
 

@@ -165,6 +165,9 @@ type App struct {
 	// host (see tenant_host.go).
 	hostSlugs *ttlCache[string]
 	hostRPs   *ttlCache[*passkey.RP]
+	// publicPages is the render cache of the citizen's public pages
+	// (pagecache.go).
+	publicPages *pageCache
 	// lastDay is the analytics day of the last second counted.
 	lastDay atomic.Pointer[countedDay]
 }
@@ -202,7 +205,7 @@ func New(opts Options) *App {
 		readyTimeout: 2 * time.Second, publishedForms: newTTLCache[store.FormVersion](time.Second),
 		tenants: newTTLCache[tenant.Tenant](time.Second), brandings: newTTLCache[store.Branding](time.Second),
 		frozen: newTTLCache[bool](time.Second), hostSlugs: newTTLCache[string](time.Second),
-		hostRPs: newTTLCache[*passkey.RP](time.Hour)}
+		hostRPs: newTTLCache[*passkey.RP](time.Hour), publicPages: newPageCache(publicCacheBytes, publicPageTTL)}
 	if rp, err := passkey.New(opts.BaseURL, "Kluis"); err == nil {
 		a.rp = rp
 	} else if opts.BaseURL != "" {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"strings"
 	"sync"
 	"time"
 )
@@ -57,5 +58,17 @@ func (c *ttlCache[V]) get(key string, load func() (V, error)) (V, error) {
 func (c *ttlCache[V]) forget(key string) {
 	c.mu.Lock()
 	delete(c.entries, key)
+	c.mu.Unlock()
+}
+
+// forgetPrefix drops every key that starts with prefix (a tenant's forms
+// after a change that tenant's staff made).
+func (c *ttlCache[V]) forgetPrefix(prefix string) {
+	c.mu.Lock()
+	for k := range c.entries {
+		if strings.HasPrefix(k, prefix) {
+			delete(c.entries, k)
+		}
+	}
 	c.mu.Unlock()
 }

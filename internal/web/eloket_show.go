@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -157,13 +158,33 @@ func newToken() string {
 	return base64.RawURLEncoding.EncodeToString(b[:])
 }
 
-// formShow renders a published form, empty.
+// formShow renders a published form, empty. The empty form is the same
+// for every citizen but its page token: it comes from the render cache
+// (pagecache.go), keyed by the published version, with a fresh token per
+// view.
 func (a *App) formShow(w http.ResponseWriter, r *http.Request) {
-	fv, reg, ok := a.publishedForm(w, r)
-	if !ok {
+	t := tenantFrom(r.Context())
+	if a.refuseFrozen(w, r, t.ID) {
 		return
 	}
-	a.renderForm(w, r, http.StatusOK, fv, reg, url.Values{}, nil, newToken())
+	fv, err := a.cachedPublished(r, t.ID, r.PathValue("form"))
+	if errors.Is(err, store.ErrNotFound) {
+		a.notFound(w, r)
+		return
+	}
+	if err != nil {
+		a.internalError(w, r, "read form", err)
+		return
+	}
+	key := a.publicKey(r, "form", fv.Form.Key, strconv.Itoa(fv.Version), strconv.Itoa(fv.RegisterVersion))
+	a.servePublic(w, r, key, func(w http.ResponseWriter, r *http.Request) {
+		reg, err := a.opts.Store.RegisterAt(r.Context(), t.ID, fv.RegisterVersion)
+		if err != nil {
+			a.internalError(w, r, "read register", err)
+			return
+		}
+		a.renderForm(w, r, http.StatusOK, fv, reg.Register, url.Values{}, nil, a.publicPages.marker)
+	})
 	if r.Method == http.MethodGet {
 		a.countForm(r, fv.Form.Key, analytics.EventStarted, 0, "")
 	}

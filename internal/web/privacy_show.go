@@ -39,6 +39,11 @@ type privacyRow struct {
 // current processing register (DSR-4): what is processed, why, on which
 // legal basis, how long, for whom, and which rights people have.
 func (a *App) privacyShow(w http.ResponseWriter, r *http.Request) {
+	a.servePublic(w, r, a.publicKey(r, "privacy"), a.privacyRender)
+}
+
+// privacyRender renders what privacyShow serves from the render cache (pagecache.go).
+func (a *App) privacyRender(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
 	rv, err := a.opts.Store.CurrentRegister(r.Context(), t.ID)
 	if err != nil && !errors.Is(err, store.ErrNotFound) {

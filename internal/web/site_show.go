@@ -94,6 +94,11 @@ type siteItem struct {
 // siteShow serves a published page; a draft, an unpublished page or none
 // is a 404.
 func (a *App) siteShow(w http.ResponseWriter, r *http.Request) {
+	a.servePublic(w, r, a.publicKey(r, "site"), a.siteRender)
+}
+
+// siteRender renders what siteShow serves from the render cache (pagecache.go).
+func (a *App) siteRender(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
 	p, err := a.opts.Store.PublishedSitePage(r.Context(), t.ID, r.PathValue("slug"))
 	if errors.Is(err, store.ErrNotFound) {

@@ -59,6 +59,11 @@ func (a *App) withTenant(mux *http.ServeMux) http.Handler {
 // tenantShow is the front page of a tenant's e-loket: the published home
 // page's composition when there is one, and always the forms.
 func (a *App) tenantShow(w http.ResponseWriter, r *http.Request) {
+	a.servePublic(w, r, a.publicKey(r, "home"), a.tenantRender)
+}
+
+// tenantRender renders what tenantShow serves from the render cache (pagecache.go).
+func (a *App) tenantRender(w http.ResponseWriter, r *http.Request) {
 	t := tenantFrom(r.Context())
 	var home *siteItem
 	switch p, err := a.opts.Store.PublishedHome(r.Context(), t.ID); {

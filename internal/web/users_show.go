@@ -61,6 +61,12 @@ func (a *App) require(p account.Permission, h signedIn) http.HandlerFunc {
 			return
 		}
 		h(w, withStaff(r.WithContext(context.WithValue(r.Context(), sessionKey{}, info)), u), u)
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// A staff write may change what citizens see (a form, the
+			// register behind the privacy statement, the look, a site
+			// page): this node renders the tenant's public pages afresh.
+			a.invalidatePublic(tenantFrom(r.Context()))
+		}
 	}
 }
 
