@@ -229,3 +229,39 @@ func TestASVS_6_4_1_ActivationLinkRandomShortLivedSingleUse(t *testing.T) {
 		}
 	})
 }
+
+// A password does not expire: three years on it still signs in, and no
+// policy field asks for rotation.
+func TestASVS_6_2_10_NoPeriodicPasswordRotation(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := newTenant(t, env, "gent")
+		activeUser(t, env, tn, "an@gent.be", account.RoleUser, fastHasher())
+		env.Clock.Advance(3 * 365 * 24 * time.Hour)
+		u, tok, err := login(env, tn.ID, "an@gent.be", goodPassword, fastHasher())
+		if err != nil || tok == "" {
+			t.Fatalf("a three-year-old password: %v", err)
+		}
+		if _, info, err := env.DB.Session(ctx, tn.ID, string(tok)); err != nil || u.Email != "an@gent.be" {
+			t.Fatalf("session after three years: %+v %v", info, err)
+		}
+	})
+}
+
+// A new tenant has no accounts at all: the first admin is invited by the
+// supplier and chooses their own password.
+func TestASVS_6_3_2_NoDefaultAccounts(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := newTenant(t, env, "gent")
+		users, err := env.DB.Users(ctx, operator, tn.ID)
+		if err != nil || len(users) != 0 {
+			t.Fatalf("a new tenant has users %+v (%v)", users, err)
+		}
+		for _, name := range []string{"admin", "root", "admin@gent.be", "beheerder"} {
+			for _, pw := range []string{"admin", "root", "password", "wachtwoord", name} {
+				if _, _, err := login(env, tn.ID, name, pw, fastHasher()); err == nil {
+					t.Fatalf("%s / %s signs in", name, pw)
+				}
+			}
+		}
+	})
+}

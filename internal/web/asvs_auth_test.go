@@ -187,3 +187,32 @@ func TestASVS_6_4_3_ResetDoesNotBypassTheSecondFactor(t *testing.T) {
 		}
 	})
 }
+
+var inputNameRE = regexp.MustCompile(`<(?:input|textarea|select)[^>]*name="([^"]+)"`)
+
+// Activation, login, forgotten and reset password ask for the address and
+// the password only: no hint, no secret question.
+func TestASVS_6_4_2_NoPasswordHintsOrSecretQuestions(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
+		pages := passwordPages(t, le, env)
+		_, pages["/gent/password/forgot"] = le.get(t, "/gent/password/forgot", nil)
+		allowed := map[string]bool{"email": true, "password": true, "password_confirm": true, "next": true, "code": true,
+			"recovery_code": true, "then": true, "lang": true}
+		for page, body := range pages {
+			if strings.HasPrefix(page, "/gent/account/password") {
+				continue // inside the account: the layout's own forms
+			}
+			for _, m := range inputNameRE.FindAllStringSubmatch(body, -1) {
+				if !allowed[m[1]] {
+					t.Errorf("%s asks for %q", page, m[1])
+				}
+			}
+			for _, word := range []string{"geheugensteun", "geheime vraag", "secret question", "password hint"} {
+				if strings.Contains(strings.ToLower(body), word) {
+					t.Errorf("%s mentions %q", page, word)
+				}
+			}
+		}
+	})
+}
