@@ -265,3 +265,22 @@ func TestASVS_6_3_2_NoDefaultAccounts(t *testing.T) {
 		}
 	})
 }
+
+// Every login makes its own token: two logins of one person are two
+// sessions, ended one at a time.
+func TestASVS_7_2_2_EveryLoginGetsItsOwnToken(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := newTenant(t, env, "gent")
+		an := activeUser(t, env, tn, "an@gent.be", account.RoleUser, fastHasher())
+		a, b := mustLogin(t, env, tn.ID, "an@gent.be", goodPassword), mustLogin(t, env, tn.ID, "an@gent.be", goodPassword)
+		if a == b {
+			t.Fatal("two logins share a token")
+		}
+		if err := env.DB.RevokeSession(ctx, self(an), tn.ID, string(a)); err != nil {
+			t.Fatal(err)
+		}
+		if sessionValid(t, env, tn.ID, a) || !sessionValid(t, env, tn.ID, b) {
+			t.Fatal("the two logins are not separate sessions")
+		}
+	})
+}

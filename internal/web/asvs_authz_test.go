@@ -96,3 +96,33 @@ func TestASVS_8_4_1_NothingAcrossTenants(t *testing.T) {
 		}
 	})
 }
+
+// Field-level: a form changes the fields it is for and no other, whatever
+// else is posted with it. The admin's role form carrying an address, a
+// name, a status and another tenant changes the role only.
+func TestASVS_8_2_3_FormChangesOnlyItsOwnFields(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fe, _ := staffPagesEnv(t, env)
+		clerkID := fe.userID(t, "clerk@gent.be")
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		before, err := env.DB.User(t.Context(), op, fe.gent.ID, clerkID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, _ := fe.submit(t, "/gent/admin/users/"+clerkID+"/role", fe.admin, url.Values{"role": {"dpo"},
+			"email": {"evil@example.com"}, "name": {"Evil"}, "status": {"disabled"}, "tenant_id": {fe.brugge.ID}, "id": {"x"}})
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("role change: %d", resp.StatusCode)
+		}
+		after, err := env.DB.User(t.Context(), op, fe.gent.ID, clerkID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if after.Role != account.RoleDPO {
+			t.Fatalf("role %s, want dpo", after.Role)
+		}
+		if after.Email != before.Email || after.Name != before.Name || after.Status != before.Status {
+			t.Fatalf("other fields changed: %+v → %+v", before, after)
+		}
+	})
+}
