@@ -60,7 +60,7 @@ func TestStep(t *testing.T) {
 
 var now = time.Date(2026, 11, 2, 9, 30, 10, 0, time.UTC)
 
-func TestValidateAcceptsSkewOfOneStep(t *testing.T) {
+func TestASVS_6_5_5_TOTPValidForItsStepAndOneEitherSide(t *testing.T) {
 	secret, err := NewSecret()
 	if err != nil {
 		t.Fatal(err)

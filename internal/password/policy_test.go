@@ -168,7 +168,7 @@ func TestBlocklistEmbedded(t *testing.T) {
 	}
 }
 
-func TestClauseUSR3_ContextRefused(t *testing.T) {
+func TestASVS_6_2_11_ClauseUSR3_ContextRefused(t *testing.T) {
 	ctx := []string{"Gemeente Zottegem", "jan.peeters@zottegem.be", "zottegem"}
 	tests := []struct {
 		name string

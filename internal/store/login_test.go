@@ -62,10 +62,10 @@ func login(env *storetest.Env, tenantID, email, pw string, h *password.Hasher) (
 	return env.DB.Login(ctx, tenantID, email, pw, h, account.DefaultLockout, "req-login")
 }
 
-// TestClauseUSR6_LockoutAfterFailedLogins: 5 failures in 15 minutes lock
+// TestASVS_6_3_1_ClauseUSR6_LockoutAfterFailedLogins: 5 failures in 15 minutes lock
 // the account for 15 minutes, even for the right password; the next locks
 // last 30 and 60 minutes; after 3 locks only an admin's Unlock helps.
-func TestClauseUSR6_LockoutAfterFailedLogins(t *testing.T) {
+func TestASVS_6_3_1_ClauseUSR6_LockoutAfterFailedLogins(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		h := fastHasher()
 		tn := newTenant(t, env, "gent")

@@ -69,7 +69,7 @@ func TestClauseUSR2_OIDCProvidersPerTenant(t *testing.T) {
 	})
 }
 
-func TestClauseUSR2_OIDCFlowIsSingleUseBoundAndShortLived(t *testing.T) {
+func TestASVS_10_1_2_ClauseUSR2_OIDCFlowIsSingleUseBoundAndShortLived(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		gent, brugge := newTenant(t, env, "gent"), newTenant(t, env, "brugge")
 		p := addProvider(t, env, gent, oidc.FASeID)
@@ -103,7 +103,7 @@ func TestClauseUSR2_OIDCFlowIsSingleUseBoundAndShortLived(t *testing.T) {
 	})
 }
 
-func TestClauseUSR2_OIDCIdentityMatchedByIssuerAndSubjectOnly(t *testing.T) {
+func TestASVS_6_8_1_ClauseUSR2_OIDCIdentityMatchedByIssuerAndSubjectOnly(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		h := fastHasher()
 		gent := newTenant(t, env, "gent")

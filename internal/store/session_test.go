@@ -12,10 +12,10 @@ import (
 	"github.com/kluis/kluis/internal/storetest"
 )
 
-// TestASVS_7_3_1_SessionIdleAndAbsoluteTimeout: a session ends after 30
-// idle minutes (15 for admins and DPOs), however active after 12 hours;
-// activity keeps it alive in between.
-func TestASVS_7_3_1_SessionIdleAndAbsoluteTimeout(t *testing.T) {
+// TestASVS_7_3_1_SessionIdleTimeout: a session ends after 30 idle minutes
+// (15 for admins and DPOs); activity keeps it alive. The absolute lifetime
+// is TestASVS_7_3_2_SessionAbsoluteLifetime.
+func TestASVS_7_3_1_SessionIdleTimeout(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		h := fastHasher()
 		tn := newTenant(t, env, "gent")
@@ -47,21 +47,6 @@ func TestASVS_7_3_1_SessionIdleAndAbsoluteTimeout(t *testing.T) {
 			}
 		}
 
-		// Absolute: used every 10 minutes, still over after 12 hours.
-		_, tok, err := env.DB.Login(ctx, tn.ID, "an@gent.be", goodPassword, h, account.DefaultLockout, "req")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for elapsed := time.Duration(0); elapsed < 12*time.Hour-10*time.Minute; elapsed += 10 * time.Minute {
-			env.Clock.Advance(10 * time.Minute)
-			if _, _, err := env.DB.Session(ctx, tn.ID, string(tok)); err != nil {
-				t.Fatalf("at %s: %v", elapsed+10*time.Minute, err)
-			}
-		}
-		env.Clock.Advance(10 * time.Minute)
-		if _, _, err := env.DB.Session(ctx, tn.ID, string(tok)); !errors.Is(err, store.ErrSessionInvalid) {
-			t.Fatalf("after 12 h: %v", err)
-		}
 	})
 }
 

@@ -116,12 +116,12 @@ func wrongCode(secret []byte, now time.Time) string {
 
 var secretOnPage = regexp.MustCompile(`<code class="secret" id="secret">([A-Z2-7 ]+)</code>`)
 
-// TestClauseUSR2_AdminMustEnrolMFA: an admin without a second factor is
+// TestASVS_6_3_3_ClauseUSR2_AdminMustEnrolMFA: an admin without a second factor is
 // sent from the password straight to enrolment, and every admin page
 // answers 303 to enrolment until it is done; enrolment shows the QR code
 // and the secret, refuses a wrong code, and on the right one shows the
 // recovery codes once and opens the admin pages.
-func TestClauseUSR2_AdminMustEnrolMFA(t *testing.T) {
+func TestASVS_6_3_3_ClauseUSR2_AdminMustEnrolMFA(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
 		le.addRoleUser(t, le.gent, "admin@gent.be", account.RoleAdmin)

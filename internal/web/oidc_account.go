@@ -44,6 +44,12 @@ func (a *App) oidcAccountShow(w http.ResponseWriter, r *http.Request, u account.
 		Buttons: buttons, Done: done})
 }
 
+// oidcAccountPath is the page of sign-in methods, where a step-up for an
+// unlink comes back to.
+func oidcAccountPath(r *http.Request) string {
+	return "/" + tenantFrom(r.Context()).Slug + "/account/oidc"
+}
+
 // oidcLinkStart sends a signed-in user to the provider to link an
 // identity to their account.
 func (a *App) oidcLinkStart(w http.ResponseWriter, r *http.Request, u account.User) {

@@ -218,8 +218,14 @@ func (a *App) passkeyDelete(w http.ResponseWriter, r *http.Request) {
 	}
 	t := tenantFrom(r.Context())
 	next := r.PostForm.Get("next")
-	u, _, ok := a.mfaEnrolSession(w, r, next)
+	u, info, ok := a.mfaEnrolSession(w, r, next)
 	if !ok {
+		return
+	}
+	// Removing a factor needs a fresh proof of credentials (ASVS 7.5.1):
+	// the form is a button, so the person presses it again after.
+	if !a.opts.Store.StepUpFresh(info, StepUpMaxAge) {
+		http.Redirect(w, r, confirmPath(t.Slug, withNext("/"+t.Slug+"/account/mfa", next))+"&retype=1", http.StatusSeeOther)
 		return
 	}
 	err := a.opts.Store.RemovePasskey(r.Context(), userActor(u, RequestIDFrom(r.Context())), t.ID, u.ID, r.PathValue("id"))

@@ -11,12 +11,12 @@ import (
 	"github.com/kluis/kluis/internal/storetest"
 )
 
-// TestClauseUSR3_UserChangesOwnPassword: a signed-in user chooses a new
+// TestASVS_6_2_2_ClauseUSR3_UserChangesOwnPassword: a signed-in user chooses a new
 // password behind a fresh proof of the current one; a broken rule is named
 // and changes nothing; the new password ends the user's other sessions but
 // not this one, the old password stops working, and the user is told by
 // mail.
-func TestClauseUSR3_UserChangesOwnPassword(t *testing.T) {
+func TestASVS_6_2_2_ClauseUSR3_UserChangesOwnPassword(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
 		mine, _ := le.login(t, "an@gent.be", "")

@@ -278,12 +278,12 @@ func rangeServer(t *testing.T, breachedPasswords ...string) *httptest.Server {
 	return srv
 }
 
-// TestClauseUSR3_BreachedPasswordsRefused: with the check on, a breached
+// TestASVS_6_2_12_ClauseUSR3_BreachedPasswordsRefused: with the check on, a breached
 // password is refused on activation; when the service is unreachable an
 // admin's activation is refused with a clear message (fail closed) and a
 // user's goes through, logged without personal data (fail open); with the
 // tenant's switch off nothing is asked.
-func TestClauseUSR3_BreachedPasswordsRefused(t *testing.T) {
+func TestASVS_6_2_12_ClauseUSR3_BreachedPasswordsRefused(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		leaked := "paardenbloem kastanjeboom vijver 1" // "breached" on the test server
 		srv := rangeServer(t, leaked)

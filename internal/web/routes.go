@@ -125,8 +125,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/login/oidc/callback", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.oidcCallback))
 	mux.HandleFunc("GET /{tenant}/activate/{token}/oidc/{provider}", a.oidcActivateStart)
 	mux.HandleFunc("GET /{tenant}/account/oidc", a.anySignedIn(a.oidcAccountShow))
-	mux.HandleFunc("GET /{tenant}/account/oidc/link/{provider}", a.anySignedIn(a.oidcLinkStart))
-	mux.HandleFunc("POST /{tenant}/account/oidc/unlink/{id}", a.anySignedIn(a.oidcUnlink))
+	// Linking or unlinking a sign-in method changes how the account
+	// authenticates: behind a fresh proof of credentials (ASVS 7.5.1).
+	mux.HandleFunc("GET /{tenant}/account/oidc/link/{provider}", a.anySignedIn(a.stepUp(nil, a.oidcLinkStart)))
+	mux.HandleFunc("POST /{tenant}/account/oidc/unlink/{id}", a.anySignedIn(a.stepUp(oidcAccountPath, a.oidcUnlink)))
 	// Passkeys (USR-2): JSON ceremonies for static/passkey.js; see passkey_show.go.
 	passkeyLimit := newRateLimiter(a.opts.LoginRateLimit)
 	mux.HandleFunc("POST /{tenant}/login/passkey/options", a.rateLimited(passkeyLimit, a.passkeyLoginOptions))

@@ -119,6 +119,57 @@ var staffDownloads = map[string]bool{
 
 var staffNavRE = regexp.MustCompile(`(?s)<nav class="main-nav staff-nav"[^>]*data-layout="staff">(.*?)</nav>`)
 
+// staffPagesEnv is a tenant with something on every back-office page (a
+// published form, a submission, a breach, an audit, a site page) and a
+// replacer that fills staffGetPages' placeholders with their ids.
+func staffPagesEnv(t *testing.T, env *storetest.Env) (*formsEnv, *strings.Replacer) {
+	t.Helper()
+	ctx := context.Background()
+	fe := newFormsEnv(t, env)
+	publishForms(t, env, fe.gent)
+	admin := adminID(t, env, fe)
+	op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+	if err := env.DB.SetFormAccess(ctx, op, fe.gent.ID, admin, []string{"vraag", "toelage"}); err != nil {
+		t.Fatal(err)
+	}
+	fv, err := env.DB.FormByStatus(ctx, fe.gent.ID, "vraag", store.FormPublished)
+	if err != nil {
+		t.Fatal(err)
+	}
+	answers, _ := json.Marshal(form.Answers{"name": {Value: "Burger"}, "topic": {Value: "waste"}, "message": {Value: "Vraag"}})
+	if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fe.gent.ID, store.NewFormSubmission{
+		FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Idempotency: "tok-layout",
+		Receipt: "rc-layout"}); err != nil {
+		t.Fatal(err)
+	}
+	page, err := env.DB.Inbox(ctx, op, fe.gent.ID, store.InboxQuery{Viewer: store.UserViewer(admin), Limit: 1})
+	if err != nil || len(page.Rows) != 1 {
+		t.Fatalf("the submission: %v", err)
+	}
+	b, err := env.DB.OpenBreach(ctx, op, fe.gent.ID, breach.Report{Description: "Lek", DiscoveredAt: env.Clock.Now().Add(-time.Hour)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := env.DB.AnnounceAudit(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, store.AuditAnnouncement{Kind: store.AuditDocument,
+		Date: env.Clock.Now().Add(48 * time.Hour), Scope: "Register", Auditor: "DPO"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp, _, err := env.DB.SaveSitePage(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, "", store.SiteDraft{Slug: "contact",
+		Text: map[string]store.SiteText{"nl": {Title: "Contact", Body: "## Loket"}}}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.SetAccessibilitySettings(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID,
+		accessibility.Contact{Email: "toegankelijkheid@gent.example"}, map[string]string{"nl": "Vlaamse Ombudsdienst"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.PublishAccessibilityStatement(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, "Gent"); err != nil {
+		t.Fatal(err)
+	}
+	return fe, strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin, "{breach}", b.ID, "{audit}", c.ID, "{sitepage}", sp)
+}
+
 // TestStaffPagesRenderInTheLayout: every back-office page — the home, each
 // task's pages, the account pages and an error page — renders inside the
 // one staff layout: the tenant's name, the task navigation with the
@@ -127,51 +178,7 @@ var staffNavRE = regexp.MustCompile(`(?s)<nav class="main-nav staff-nav"[^>]*dat
 // list above fails the test.
 func TestStaffPagesRenderInTheLayout(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		ctx := context.Background()
-		fe := newFormsEnv(t, env)
-		publishForms(t, env, fe.gent)
-		admin := adminID(t, env, fe)
-		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
-		if err := env.DB.SetFormAccess(ctx, op, fe.gent.ID, admin, []string{"vraag", "toelage"}); err != nil {
-			t.Fatal(err)
-		}
-		fv, err := env.DB.FormByStatus(ctx, fe.gent.ID, "vraag", store.FormPublished)
-		if err != nil {
-			t.Fatal(err)
-		}
-		answers, _ := json.Marshal(form.Answers{"name": {Value: "Burger"}, "topic": {Value: "waste"}, "message": {Value: "Vraag"}})
-		if _, _, err := env.DB.SubmitForm(ctx, audit.Actor{Kind: audit.KindCitizen, ID: "anonymous"}, fe.gent.ID, store.NewFormSubmission{
-			FormKey: "vraag", FormVersion: fv.Version, RegisterVersion: fv.RegisterVersion, Answers: answers, Idempotency: "tok-layout",
-			Receipt: "rc-layout"}); err != nil {
-			t.Fatal(err)
-		}
-		page, err := env.DB.Inbox(ctx, op, fe.gent.ID, store.InboxQuery{Viewer: store.UserViewer(admin), Limit: 1})
-		if err != nil || len(page.Rows) != 1 {
-			t.Fatalf("the submission: %v", err)
-		}
-		b, err := env.DB.OpenBreach(ctx, op, fe.gent.ID, breach.Report{Description: "Lek", DiscoveredAt: env.Clock.Now().Add(-time.Hour)}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := env.DB.AnnounceAudit(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, store.AuditAnnouncement{Kind: store.AuditDocument,
-			Date: env.Clock.Now().Add(48 * time.Hour), Scope: "Register", Auditor: "DPO"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		sp, _, err := env.DB.SaveSitePage(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, "", store.SiteDraft{Slug: "contact",
-			Text: map[string]store.SiteText{"nl": {Title: "Contact", Body: "## Loket"}}}, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := env.DB.SetAccessibilitySettings(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID,
-			accessibility.Contact{Email: "toegankelijkheid@gent.example"}, map[string]string{"nl": "Vlaamse Ombudsdienst"}); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := env.DB.PublishAccessibilityStatement(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, "Gent"); err != nil {
-			t.Fatal(err)
-		}
-		fill := strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin, "{breach}", b.ID, "{audit}", c.ID, "{sitepage}", sp)
-
+		fe, fill := staffPagesEnv(t, env)
 		for _, p := range fe.app.patterns {
 			method, path, _ := strings.Cut(p, " ")
 			staff := strings.HasPrefix(path, "/{tenant}/admin") || strings.HasPrefix(path, "/{tenant}/inbox") ||
@@ -305,6 +312,34 @@ func TestStaffHomeToDos(t *testing.T) {
 			if !strings.Contains(body, want) {
 				t.Errorf("the home past the handling time lacks %q", want)
 			}
+		}
+	})
+}
+
+// TestASVS_7_4_4_LogoutOnEveryStaffPage: every back-office page carries the
+// logout button, and pressing it ends the session.
+func TestASVS_7_4_4_LogoutOnEveryStaffPage(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fe, fill := staffPagesEnv(t, env)
+		logout := regexp.MustCompile(`<form method="post" action="/gent/logout"[^>]*><button type="submit"[^>]*>Afmelden</button></form>`)
+		for pattern, target := range staffGetPages {
+			target = fill.Replace(target)
+			resp, body := fe.get(t, target, fe.clerk)
+			if resp.StatusCode != http.StatusOK {
+				// A page the clerk may not see: the admin's then.
+				resp, body = fe.get(t, target, fe.admin)
+			}
+			if resp.StatusCode == http.StatusOK && !logout.MatchString(body) {
+				t.Errorf("%s (%s): no logout button", pattern, target)
+			}
+		}
+		h := map[string]string{"Cookie": fe.clerk}
+		resp, _ := fe.postForm(t, "/gent/logout", h, nil)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("logout: %d", resp.StatusCode)
+		}
+		if resp, _ := fe.get(t, "/gent/signed-in", fe.clerk); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("the session outlived the logout: %d", resp.StatusCode)
 		}
 	})
 }

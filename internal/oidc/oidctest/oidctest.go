@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/golang-jwt/jwt/v5"
 	"github.com/oauth2-proxy/mockoidc"
@@ -132,4 +133,90 @@ func (op *OP) Impostor(t testing.TB) string {
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return issuer
+}
+
+// Forger is a hostile provider for the tests of the ID token checks: its
+// discovery document and JWKS are those of a provider, but its token
+// endpoint answers any code with the ID token IDToken returns — unsigned,
+// signed by another key, for another audience, expired. Tests call Begin
+// against it, set IDToken (knowing the flow's nonce) and call Finish.
+type Forger struct {
+	Issuer   string
+	ClientID string
+	Key      *mockoidc.Keypair // the key its JWKS publishes
+	IDToken  func() string
+}
+
+// StartForger runs a Forger on 127.0.0.1 until the test ends.
+func StartForger(t testing.TB) *Forger {
+	t.Helper()
+	key, err := mockoidc.RandomKeypair(2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &Forger{Issuer: "http://" + ln.Addr().String() + "/oidc", ClientID: "forged-client", Key: key}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/oidc/.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{
+			"issuer":                                f.Issuer,
+			"authorization_endpoint":                f.Issuer + "/authorize",
+			"token_endpoint":                        f.Issuer + "/token",
+			"jwks_uri":                              f.Issuer + "/jwks",
+			"response_types_supported":              []string{"code"},
+			"subject_types_supported":               []string{"public"},
+			"id_token_signing_alg_values_supported": []string{"RS256"},
+		})
+	})
+	mux.HandleFunc("/oidc/jwks", func(w http.ResponseWriter, r *http.Request) {
+		b, _ := key.JWKS()
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(b)
+	})
+	mux.HandleFunc("/oidc/token", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		json.NewEncoder(w).Encode(map[string]any{"access_token": "forged", "token_type": "Bearer", "expires_in": 600, "id_token": f.IDToken()})
+	})
+	srv := &http.Server{Handler: mux}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return f
+}
+
+// Claims are the claims of a valid ID token for nonce: this issuer and
+// client, valid from a minute ago for ten minutes. Tests change one.
+func (f *Forger) Claims(nonce string) jwt.MapClaims {
+	now := time.Now()
+	return jwt.MapClaims{"iss": f.Issuer, "aud": f.ClientID, "sub": "forged-subject", "nonce": nonce,
+		"iat": now.Add(-time.Minute).Unix(), "nbf": now.Add(-time.Minute).Unix(), "exp": now.Add(10 * time.Minute).Unix()}
+}
+
+// Sign signs claims with the published key (RS256, its kid), adding
+// header's entries to the JOSE header.
+func (f *Forger) Sign(t testing.TB, claims jwt.MapClaims, header map[string]any) string {
+	t.Helper()
+	return SignWith(t, f.Key, claims, header)
+}
+
+// SignWith signs claims RS256 with key.
+func SignWith(t testing.TB, key *mockoidc.Keypair, claims jwt.MapClaims, header map[string]any) string {
+	t.Helper()
+	tok := jwt.NewWithClaims(jwt.SigningMethodRS256, claims)
+	kid, err := key.KeyID()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok.Header["kid"] = kid
+	for k, v := range header {
+		tok.Header[k] = v
+	}
+	s, err := tok.SignedString(key.PrivateKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
 }
