@@ -163,6 +163,8 @@ type App struct {
 	hostRPs   *ttlCache[*passkey.RP]
 	// lastDay is the analytics day of the last second counted.
 	lastDay atomic.Pointer[countedDay]
+	// timingKey signs form start times (analytics_timing.go).
+	timingKey []byte
 }
 
 // New returns an App with its routes and middleware set up. It panics if
@@ -195,7 +197,7 @@ func New(opts Options) *App {
 		panic("web: " + err.Error())
 	}
 	a := &App{log: opts.Logger, opts: opts, mux: http.NewServeMux(), tenantMux: http.NewServeMux(), pages: pages,
-		readyTimeout: 2 * time.Second, publishedForms: newTTLCache[store.FormVersion](time.Second),
+		readyTimeout: 2 * time.Second, timingKey: newTimingKey(), publishedForms: newTTLCache[store.FormVersion](time.Second),
 		tenants: newTTLCache[tenant.Tenant](time.Second), brandings: newTTLCache[store.Branding](time.Second),
 		frozen: newTTLCache[bool](time.Second), hostSlugs: newTTLCache[string](time.Second),
 		hostRPs: newTTLCache[*passkey.RP](time.Hour)}

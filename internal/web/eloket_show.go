@@ -44,6 +44,7 @@ type formPage struct {
 	Intro       loc
 	Pages       []formPageSection
 	Token       string
+	Started     string // the form's start, signed (analytics_timing.go); "" untimed
 	Multipart   bool
 	ConfirmMail bool // the form offers a confirmation by e-mail
 	MailChecked bool
@@ -228,6 +229,7 @@ func (a *App) renderStep(w http.ResponseWriter, r *http.Request, status int, fv 
 		}
 	}
 	p := formPage{Tenant: t, Key: f.Key, Title: locOf(f.Title, lang), Intro: locOf(f.Intro, lang), Token: token,
+		Started:     a.formStarted(r, f.Key, token),
 		ConfirmMail: f.ConfirmationMail, MailChecked: typed.Get("confirm_mail") == "on", Errors: summary,
 		OnlyIn: !f.OffersLang(lang)}
 	for _, fl := range f.Fields() {
@@ -429,7 +431,7 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 					strings.TrimSuffix(a.opts.BaseURL, "/")+"/"+t.Slug+"/lookup")}
 		}
 	}
-	ref, _, err := a.opts.Store.SubmitForm(r.Context(), citizen, t.ID, in)
+	ref, created, err := a.opts.Store.SubmitForm(r.Context(), citizen, t.ID, in)
 	switch {
 	case errors.Is(err, store.ErrFormChanged):
 		a.errorWith(w, r, http.StatusConflict, "form.changed")
@@ -442,6 +444,9 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 		return false
 	}
 	a.countForm(r, f.Key, analytics.EventSubmitted, 0, "")
+	if created {
+		a.countDuration(r, f.Key, token) // a double click is timed once
+	}
 	a.toReceipt(w, r, f.Key, ref, token)
 	return true
 }
