@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kluis/kluis/internal/analytics"
+	"github.com/kluis/kluis/internal/geoip"
 	"log/slog"
 	"net"
 	"os"
@@ -132,12 +133,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	// Consent-free analytics: counted in memory by the web side, written
 	// in batches by the flusher below and once more on shutdown.
 	counts := analytics.NewCounter()
+	var countries *geoip.DB
+	if cfg.GeoIPDB != "" {
+		if countries, err = geoip.Open(cfg.GeoIPDB); err != nil {
+			return err
+		}
+	}
 	app := web.New(web.Options{
 		Logger: log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
 		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(), TerminationBackups: termBackups,
-		Backups: backupShown, RestoreTestJob: restoreTestJob, Analytics: counts,
+		Backups: backupShown, RestoreTestJob: restoreTestJob, Analytics: counts, GeoIP: countries,
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},

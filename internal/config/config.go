@@ -60,6 +60,10 @@ type Config struct {
 	// are checked against (HIBP range API format; Kluis appends the 5-hex
 	// SHA-1 prefix); empty: no breached-password check.
 	BreachedPasswordsURL string
+	// GeoIPDB is a local MaxMind DB country file (GeoLite2-Country.mmdb)
+	// the analytics count visitors' countries with, looked up in memory;
+	// empty: no country is counted at all.
+	GeoIPDB string
 	// FormRateLimit caps form posts per client address per minute (0:
 	// the default, 20). Load tests raise it.
 	FormRateLimit int
@@ -320,6 +324,7 @@ func settings() []setting {
 	add("backup-alert", "KLUIS_BACKUP_ALERT", "e-mail address told of a failed backup or restore test (default: the security officer)", false, func(c *Config) *string { return &c.BackupAlert })
 	add("backup-scratch-database-url", "KLUIS_BACKUP_SCRATCH_DATABASE_URL", "PostgreSQL only: an empty database the restore test restores into and empties again", false, func(c *Config) *string { return &c.BackupScratchDatabaseURL })
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
+	add("geoip-db", "KLUIS_GEOIP_DB", "local MaxMind DB country file (GeoLite2-Country.mmdb) for the visitor statistics' countries, read into memory (default none: no country counted)", false, func(c *Config) *string { return &c.GeoIPDB })
 	return s
 }
 

@@ -190,3 +190,36 @@ func TestAnalyticsDurationBuckets(t *testing.T) {
 		t.Error("an empty histogram has a percentile")
 	}
 }
+
+// TestAnalyticsCountryOnThePage: with country counts the page and the CSV
+// show a table of countries by name, small counts as "< 5"; without any
+// (no GeoIP database configured) there is no country table at all.
+func TestAnalyticsCountryOnThePage(t *testing.T) {
+	env := storetest.SQLite(t)
+	fe := newFormsEnv(t, env)
+	publishForms(t, env, fe.gent)
+	day := env.Clock.Now().In(brussels).Format("2006-01-02")
+	seedVisits(t, env, fe.gent.ID, day, day)
+	_, page := fe.get(t, "/gent/admin/visits", fe.admin)
+	if strings.Contains(page, "Landen") {
+		t.Fatal("a country table without GeoIP")
+	}
+	if err := env.DB.AddAnalytics(context.Background(), analytics.Batch{Countries: map[analytics.Country]int64{
+		{TenantID: fe.gent.ID, Day: day, Code: "BE"}: 12, {TenantID: fe.gent.ID, Day: day, Code: "NL"}: 2,
+		{TenantID: fe.brugge.ID, Day: day, Code: "DE"}: 40}}); err != nil {
+		t.Fatal(err)
+	}
+	_, page = fe.get(t, "/gent/admin/visits", fe.admin)
+	for _, want := range []string{"<h2 id=\"visits-country\"", "<th scope=\"row\">België</th><td class=\"num\">12</td>", "<th scope=\"row\">Nederland</th><td class=\"num\">&lt; 5</td>"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the page lacks %s", want)
+		}
+	}
+	if strings.Contains(page, "Duitsland") {
+		t.Error("another tenant's country shows")
+	}
+	_, csv := fe.get(t, "/gent/admin/visits.csv", fe.admin)
+	if !strings.Contains(csv, "Landen;België;12") || !strings.Contains(csv, "Landen;Nederland;< 5") {
+		t.Errorf("the CSV lacks the countries:\n%s", csv)
+	}
+}

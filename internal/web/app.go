@@ -11,6 +11,7 @@ package web
 import (
 	"context"
 	"github.com/kluis/kluis/internal/analytics"
+	"github.com/kluis/kluis/internal/geoip"
 	"html/template"
 	"io"
 	"log/slog"
@@ -111,6 +112,9 @@ type Options struct {
 	// (consent-free analytics); whoever set it flushes it. nil: nothing
 	// is counted.
 	Analytics *analytics.Counter
+	// GeoIP tells a counted view's country from the client's address, in
+	// memory; nil (no KLUIS_GEOIP_DB): no country is counted at all.
+	GeoIP *geoip.DB
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.
