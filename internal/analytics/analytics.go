@@ -176,17 +176,16 @@ func (c *Counter) Drain() Batch {
 func (c *Counter) Restore(b Batch) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, n := range b.Views {
-		c.views[k] += n
-	}
-	for k, n := range b.Forms {
-		c.forms[k] += n
-	}
-	for k, n := range b.Durations {
-		c.durations[k] += n
-	}
-	for k, n := range b.Countries {
-		c.countries[k] += n
+	addAll(c.views, b.Views)
+	addAll(c.forms, b.Forms)
+	addAll(c.durations, b.Durations)
+	addAll(c.countries, b.Countries)
+}
+
+// addAll adds src's counts to dst's.
+func addAll[K comparable](dst, src map[K]int64) {
+	for k, n := range src {
+		dst[k] += n
 	}
 }
 
