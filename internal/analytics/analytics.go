@@ -48,26 +48,90 @@ type FormEvent struct {
 	Field    string // EventError: the field's key; else ""
 }
 
+// Duration is one completed form's time to complete, reduced to a bucket
+// of a per form × day histogram: the key of a count. The exact duration
+// and when the form was started are never kept.
+type Duration struct {
+	TenantID string
+	Day      string
+	FormKey  string
+	Bucket   int // the bucket's upper bound in seconds (one of DurationBuckets)
+}
+
+// DurationBuckets are the histogram's upper bounds in seconds, fixed so
+// that days add up; the last holds everything longer.
+var DurationBuckets = []int{30, 60, 120, 180, 300, 450, 600, 900, 1200, 1800, 2700, 3600, 7200, 14400, 86400}
+
+// DurationBucket is the bucket of a time to complete: the smallest upper
+// bound that holds d (the last for anything longer).
+func DurationBucket(d time.Duration) int {
+	s := d.Seconds()
+	for _, b := range DurationBuckets {
+		if s <= float64(b) {
+			return b
+		}
+	}
+	return DurationBuckets[len(DurationBuckets)-1]
+}
+
+// Percentile is the upper bound of the bucket in which the p-th
+// percentile (0 < p ≤ 100) of a histogram (bucket → count) falls; 0 for
+// an empty histogram. A histogram tells no more precise a figure.
+func Percentile(h map[int]int64, p int) int {
+	var total int64
+	for _, n := range h {
+		total += n
+	}
+	if total == 0 {
+		return 0
+	}
+	need := (total*int64(p) + 99) / 100 // the rank, rounded up
+	var seen int64
+	for _, b := range DurationBuckets {
+		seen += h[b]
+		if seen >= need {
+			return b
+		}
+	}
+	return DurationBuckets[len(DurationBuckets)-1]
+}
+
+// Country is one counted view's country (ISO 3166-1 alpha-2), only when
+// a local GeoIP database is configured: the key of a count. It is kept per
+// tenant and day alone, not crossed with the page or the browser, so that
+// a rare country cannot be combined with other dimensions.
+type Country struct {
+	TenantID string
+	Day      string
+	Code     string
+}
+
 // Batch is what a flush writes: counts by key.
 type Batch struct {
-	Views map[View]int64
-	Forms map[FormEvent]int64
+	Views     map[View]int64
+	Forms     map[FormEvent]int64
+	Durations map[Duration]int64
+	Countries map[Country]int64
 }
 
 // Empty reports whether b holds nothing.
-func (b Batch) Empty() bool { return len(b.Views) == 0 && len(b.Forms) == 0 }
+func (b Batch) Empty() bool {
+	return len(b.Views) == 0 && len(b.Forms) == 0 && len(b.Durations) == 0 && len(b.Countries) == 0
+}
 
 // Counter holds counts in memory until they are flushed. The zero value is
 // not usable; use NewCounter. It is safe for concurrent use.
 type Counter struct {
-	mu    sync.Mutex
-	views map[View]int64
-	forms map[FormEvent]int64
+	mu        sync.Mutex
+	views     map[View]int64
+	forms     map[FormEvent]int64
+	durations map[Duration]int64
+	countries map[Country]int64
 }
 
 // NewCounter returns an empty counter.
 func NewCounter() *Counter {
-	return &Counter{views: map[View]int64{}, forms: map[FormEvent]int64{}}
+	return &Counter{views: map[View]int64{}, forms: map[FormEvent]int64{}, durations: map[Duration]int64{}, countries: map[Country]int64{}}
 }
 
 // CountView adds one view.
@@ -84,12 +148,26 @@ func (c *Counter) CountForm(e FormEvent) {
 	c.mu.Unlock()
 }
 
+// CountDuration adds one completed form to its time-to-complete bucket.
+func (c *Counter) CountDuration(d Duration) {
+	c.mu.Lock()
+	c.durations[d]++
+	c.mu.Unlock()
+}
+
+// CountCountry adds one view to its country.
+func (c *Counter) CountCountry(k Country) {
+	c.mu.Lock()
+	c.countries[k]++
+	c.mu.Unlock()
+}
+
 // Drain takes every count out of the counter.
 func (c *Counter) Drain() Batch {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	b := Batch{Views: c.views, Forms: c.forms}
-	c.views, c.forms = map[View]int64{}, map[FormEvent]int64{}
+	b := Batch{Views: c.views, Forms: c.forms, Durations: c.durations, Countries: c.countries}
+	c.views, c.forms, c.durations, c.countries = map[View]int64{}, map[FormEvent]int64{}, map[Duration]int64{}, map[Country]int64{}
 	return b
 }
 
@@ -98,11 +176,16 @@ func (c *Counter) Drain() Batch {
 func (c *Counter) Restore(b Batch) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for k, n := range b.Views {
-		c.views[k] += n
-	}
-	for k, n := range b.Forms {
-		c.forms[k] += n
+	addAll(c.views, b.Views)
+	addAll(c.forms, b.Forms)
+	addAll(c.durations, b.Durations)
+	addAll(c.countries, b.Countries)
+}
+
+// addAll adds src's counts to dst's.
+func addAll[K comparable](dst, src map[K]int64) {
+	for k, n := range src {
+		dst[k] += n
 	}
 }
 

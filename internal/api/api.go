@@ -100,6 +100,7 @@ func (a *API) routes() {
 	a.handle("POST /api/v1/{tenant}/submissions/{id}/status", a.withKey(store.ScopeSubmissionsWrite, a.submissionStatus))
 	a.handle("GET /api/v1/{tenant}/submissions/{id}/attachments/{attachment}", a.withKey(store.ScopeAttachmentsRead, a.attachmentShow))
 	a.handle("POST /api/v1/{tenant}/analytics/pageviews", a.withKey(store.ScopeAnalyticsIngest, a.pageviewsIngest))
+	a.handle("GET /api/v1/{tenant}/analytics", a.withKey(store.ScopeAnalyticsRead, a.analyticsShow))
 }
 
 func (a *API) handle(pattern string, h http.HandlerFunc) {

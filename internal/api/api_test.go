@@ -469,6 +469,7 @@ func TestAPIAuthorisationMatrix(t *testing.T) {
 		{"GET /api/v1/{tenant}/submissions/{id}/attachments/{attachment}", "GET", s + "/attachments/" + fx.file, "", readOnly, with(200)},
 		{"POST /api/v1/{tenant}/analytics/pageviews", "POST", "/api/v1/gent/analytics/pageviews",
 			`{"pageviews":[{"path":"/","user_agent":"Mozilla/5.0 Firefox/120.0","time":"` + env.Clock.Now().Format(time.RFC3339) + `"}]}`, readOnly, with(200)},
+		{"GET /api/v1/{tenant}/analytics", "GET", "/api/v1/gent/analytics?from=2026-01-01&to=2026-01-31", "", readOnly, with(200)},
 	}
 	covered := map[string]bool{}
 	for _, r := range matrix {

@@ -20,10 +20,13 @@ import (
 
 // Limits of an ingest call.
 const (
-	IngestMaxViews = 1000           // page views in one call
-	IngestMaxAge   = 48 * time.Hour // how old a page view may be
-	ingestSkew     = 5 * time.Minute
-	ingestMaxPath  = 200 // as the in-process counter: longer paths are not real pages
+	IngestMaxViews = 1000 // page views in one call
+	// IngestBodyLimit caps an ingest call's body: IngestMaxViews views
+	// with long User-Agents and referrers fit, with room to spare.
+	IngestBodyLimit int64 = 1 << 20
+	IngestMaxAge          = 48 * time.Hour // how old a page view may be
+	ingestSkew            = 5 * time.Minute
+	ingestMaxPath         = 200 // as the in-process counter: longer paths are not real pages
 )
 
 // PageView is one page view a tenant's server reports.

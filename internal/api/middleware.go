@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"runtime/debug"
+	"strings"
 	"time"
 )
 
@@ -176,16 +177,21 @@ func (a *API) securityHeaders(next http.Handler) http.Handler {
 
 // limitBody refuses a body declared too large at once (413) and caps the
 // rest, so a body that turns out too large fails to read (handlers answer
-// 413 then too).
+// 413 then too). The ingest route has a larger cap (IngestBodyLimit):
+// IngestMaxViews page views do not fit in the API's usual limit.
 func (a *API) limitBody(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.ContentLength > a.opts.BodyLimit {
+		limit := a.opts.BodyLimit
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/analytics/pageviews") {
+			limit = max(limit, IngestBodyLimit)
+		}
+		if r.ContentLength > limit {
 			w.Header().Set("Connection", "close")
 			a.problem(w, r, http.StatusRequestEntityTooLarge, "too_large", nil)
 			return
 		}
 		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = http.MaxBytesReader(w, r.Body, a.opts.BodyLimit)
+			r.Body = http.MaxBytesReader(w, r.Body, limit)
 		}
 		next.ServeHTTP(w, r)
 	})

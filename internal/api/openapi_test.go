@@ -130,6 +130,7 @@ func TestOpenAPIOperationsAnswerAsDocumented(t *testing.T) {
 			"GET /api/v1/{tenant}/submissions/{id}/attachments/{attachment}": {method: "GET", target: s + "/attachments/" + fx.file, token: fx.full},
 			"POST /api/v1/{tenant}/analytics/pageviews": ingestCall(fx.full, ingestBody(t,
 				PageView{Path: "/", UserAgent: chromeUA, Language: "nl", Time: env.Clock.Now().Format(time.RFC3339)})),
+			"GET /api/v1/{tenant}/analytics": {method: "GET", target: "/api/v1/gent/analytics", token: fx.full},
 		}
 		for _, op := range operations(loadDoc(t)) {
 			c, ok := calls[op]

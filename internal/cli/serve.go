@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"github.com/kluis/kluis/internal/analytics"
+	"github.com/kluis/kluis/internal/geoip"
 	"log/slog"
 	"net"
 	"net/http"
@@ -147,6 +148,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		db.ObserveBatches(mets.Batch)
 		defer db.ObserveBatches(nil)
 	}
+	var countries *geoip.DB
+	if cfg.GeoIPDB != "" {
+		if countries, err = geoip.Open(cfg.GeoIPDB); err != nil {
+			return err
+		}
+	}
 	app := web.New(web.Options{
 		Observe: observe,
 		Logger:  log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
@@ -154,7 +161,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
 		UploadLimit: cfg.UploadLimit, LoginRateLimit: cfg.LoginRateLimit,
 		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(), TerminationBackups: termBackups,
-		Backups: backupShown, RestoreTestJob: restoreTestJob, Analytics: counts,
+		Backups: backupShown, RestoreTestJob: restoreTestJob, Analytics: counts, GeoIP: countries,
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},

@@ -63,6 +63,10 @@ type Config struct {
 	// are checked against (HIBP range API format; Kluis appends the 5-hex
 	// SHA-1 prefix); empty: no breached-password check.
 	BreachedPasswordsURL string
+	// GeoIPDB is a local MaxMind DB country file (GeoLite2-Country.mmdb)
+	// the analytics count visitors' countries with, looked up in memory;
+	// empty: no country is counted at all.
+	GeoIPDB string
 	// FormRateLimit caps form posts per client address per minute (0:
 	// the default, 20). Load tests raise it.
 	FormRateLimit int
@@ -362,6 +366,7 @@ func settings() []setting {
 			func(c *Config) *time.Duration { return &c.ShutdownTimeout }),
 	)
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
+	add("geoip-db", "KLUIS_GEOIP_DB", "local MaxMind DB country file (GeoLite2-Country.mmdb) for the visitor statistics' countries, read into memory (default none: no country counted)", false, func(c *Config) *string { return &c.GeoIPDB })
 	return s
 }
 

@@ -61,6 +61,22 @@ func (db *DB) AddAnalytics(ctx context.Context, b analytics.Batch) error {
 				return err
 			}
 		}
+		for d, n := range b.Durations {
+			if _, err := tx.exec(`INSERT INTO analytics_form_durations (tenant_id, day, form_key, bucket, count)
+				VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (tenant_id, day, form_key, bucket) DO UPDATE SET count = analytics_form_durations.count + $5`,
+				d.TenantID, d.Day, d.FormKey, d.Bucket, n); err != nil {
+				return err
+			}
+		}
+		for c, n := range b.Countries {
+			if _, err := tx.exec(`INSERT INTO analytics_countries (tenant_id, day, country, count)
+				VALUES ($1, $2, $3, $4)
+				ON CONFLICT (tenant_id, day, country) DO UPDATE SET count = analytics_countries.count + $4`,
+				c.TenantID, c.Day, c.Code, n); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -84,19 +100,24 @@ func suppressed(key string, n int64) AnalyticsCount {
 	return AnalyticsCount{Key: key, Count: n}
 }
 
-// analyticsDimensions are the columns of analytics_views a reader may group by.
-var analyticsDimensions = map[string]bool{"path": true, "referrer": true, "browser": true, "device": true, "lang": true, "day": true}
+// analyticsDimensions are the columns of analytics_views a reader may
+// group by, and "country", which has a table of its own.
+var analyticsDimensions = map[string]bool{"path": true, "referrer": true, "browser": true, "device": true, "lang": true, "day": true, "country": true}
 
 // AnalyticsViews sums a tenant's page views of days from..to (inclusive,
-// YYYY-MM-DD) by one dimension (path, referrer, browser, device, lang or
-// day), largest first, small counts suppressed. An unknown dimension is an
-// error.
+// YYYY-MM-DD) by one dimension (path, referrer, browser, device, lang,
+// country or day), largest first, small counts suppressed. An unknown
+// dimension is an error.
 func (db *DB) AnalyticsViews(ctx context.Context, tenantID, by, from, to string) ([]AnalyticsCount, error) {
 	if !analyticsDimensions[by] {
 		return nil, fmt.Errorf("analytics views: unknown dimension %q", by)
 	}
-	// by is one of the fixed names above, never input.
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+by+`, SUM(count) AS n FROM analytics_views
+	table := "analytics_views"
+	if by == "country" {
+		table = "analytics_countries"
+	}
+	// by and table are fixed names above, never input.
+	rows, err := db.sql.QueryContext(ctx, `SELECT `+by+`, SUM(count) AS n FROM `+table+`
 		WHERE tenant_id = $1 AND day >= $2 AND day <= $3 GROUP BY `+by+` ORDER BY n DESC, `+by, tenantID, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("analytics views: %w", err)
@@ -138,33 +159,171 @@ type FunnelStep struct {
 	AnalyticsCount
 }
 
+// Abandonment is the share of the previous step's visitors who did not
+// reach cur, as a rounded percentage; ok false for the first step and
+// where either count is suppressed (a percentage of a hidden count would
+// reveal it).
+func Abandonment(prev, cur *FunnelStep) (pct int64, ok bool) {
+	if prev == nil || prev.Suppressed || cur.Suppressed || prev.Count == 0 {
+		return 0, false
+	}
+	lost := max(prev.Count-cur.Count, 0)
+	return (lost*100 + prev.Count/2) / prev.Count, true
+}
+
 // FormFunnel sums a form's funnel over days from..to (inclusive): started,
 // each page reached, submitted, and validation errors per field, in that
 // order; small counts suppressed.
 func (db *DB) FormFunnel(ctx context.Context, tenantID, formKey, from, to string) ([]FunnelStep, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT event, page, field, SUM(count) FROM analytics_form_events
-		WHERE tenant_id = $1 AND form_key = $2 AND day >= $3 AND day <= $4
-		GROUP BY event, page, field
-		ORDER BY CASE event WHEN 'started' THEN 0 WHEN 'page' THEN 1 WHEN 'submitted' THEN 2 ELSE 3 END, page, field`,
+	m, err := db.formFunnels(ctx, tenantID, formKey, from, to)
+	return m[formKey], err
+}
+
+// formFunnels reads the funnels of one form (formKey) or of all ("") by
+// form key, each in FormFunnel's order.
+func (db *DB) formFunnels(ctx context.Context, tenantID, formKey, from, to string) (map[string][]FunnelStep, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT form_key, event, page, field, SUM(count) FROM analytics_form_events
+		WHERE tenant_id = $1 AND ($2 = '' OR form_key = $2) AND day >= $3 AND day <= $4
+		GROUP BY form_key, event, page, field
+		ORDER BY form_key, CASE event WHEN 'started' THEN 0 WHEN 'page' THEN 1 WHEN 'submitted' THEN 2 ELSE 3 END, page, field`,
 		tenantID, formKey, from, to)
 	if err != nil {
 		return nil, fmt.Errorf("form funnel: %w", err)
 	}
 	defer rows.Close()
-	var out []FunnelStep
+	out := map[string][]FunnelStep{}
 	for rows.Next() {
+		var key string
 		var s FunnelStep
 		var n int64
-		if err := rows.Scan(&s.Event, &s.Page, &s.Field, &n); err != nil {
+		if err := rows.Scan(&key, &s.Event, &s.Page, &s.Field, &n); err != nil {
 			return nil, fmt.Errorf("form funnel: %w", err)
 		}
 		s.AnalyticsCount = suppressed(s.Event, n)
-		out = append(out, s)
+		out[key] = append(out[key], s)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("form funnel: %w", err)
 	}
 	return out, nil
+}
+
+// FormDuration is the time to complete a form over a period: the median
+// and the 90th percentile, as the upper bound in seconds of the histogram
+// bucket they fall in. Suppressed (both 0) when fewer than SuppressBelow
+// completions were timed, as the counts are.
+type FormDuration struct {
+	P50, P90   int
+	Suppressed bool
+}
+
+// FormDurations reads the time to complete of each of a tenant's forms
+// over days from..to (inclusive), by form key; a form none was timed for
+// is absent.
+func (db *DB) FormDurations(ctx context.Context, tenantID, from, to string) (map[string]FormDuration, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT form_key, bucket, SUM(count) FROM analytics_form_durations
+		WHERE tenant_id = $1 AND day >= $2 AND day <= $3 GROUP BY form_key, bucket`, tenantID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("form durations: %w", err)
+	}
+	defer rows.Close()
+	hist := map[string]map[int]int64{}
+	for rows.Next() {
+		var key string
+		var bucket int
+		var n int64
+		if err := rows.Scan(&key, &bucket, &n); err != nil {
+			return nil, fmt.Errorf("form durations: %w", err)
+		}
+		if hist[key] == nil {
+			hist[key] = map[int]int64{}
+		}
+		hist[key][bucket] += n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("form durations: %w", err)
+	}
+	out := map[string]FormDuration{}
+	for key, h := range hist {
+		var total int64
+		for _, n := range h {
+			total += n
+		}
+		if total < SuppressBelow {
+			out[key] = FormDuration{Suppressed: true}
+			continue
+		}
+		out[key] = FormDuration{P50: analytics.Percentile(h, 50), P90: analytics.Percentile(h, 90)}
+	}
+	return out, nil
+}
+
+// AnalyticsDimensions are the breakdowns of a report, in the order pages
+// show them.
+var AnalyticsDimensions = []string{"path", "referrer", "device", "browser", "lang", "country"}
+
+// AnalyticsReport is every figure of the visitor statistics over a period,
+// as the dashboard, its CSV and the API show them, small counts
+// suppressed.
+type AnalyticsReport struct {
+	From, To string
+	Days     []AnalyticsCount            // in time order; a day without visits is absent
+	By       map[string][]AnalyticsCount // by each of AnalyticsDimensions; "country" empty without GeoIP
+	Forms    []FormReport                // forms with any funnel step, in the order of Forms
+}
+
+// FormReport is one form's funnel and time to complete over a period.
+type FormReport struct {
+	Key      string
+	Steps    []FunnelStep
+	Duration *FormDuration // nil: no completion was timed
+}
+
+// AnalyticsReportOf reads a tenant's report of days from..to (inclusive).
+func (db *DB) AnalyticsReportOf(ctx context.Context, tenantID, from, to string) (AnalyticsReport, error) {
+	rep := AnalyticsReport{From: from, To: to, By: map[string][]AnalyticsCount{}}
+	days, err := db.AnalyticsViews(ctx, tenantID, "day", from, to)
+	if err != nil {
+		return rep, err
+	}
+	slices.SortStableFunc(days, func(a, b AnalyticsCount) int { return strings.Compare(a.Key, b.Key) })
+	rep.Days = days
+	for _, dim := range AnalyticsDimensions {
+		if rep.By[dim], err = db.AnalyticsViews(ctx, tenantID, dim, from, to); err != nil {
+			return rep, err
+		}
+	}
+	durations, err := db.FormDurations(ctx, tenantID, from, to)
+	if err != nil {
+		return rep, err
+	}
+	forms, err := db.Forms(ctx, tenantID)
+	if err != nil {
+		return rep, err
+	}
+	// One query for every form's funnel: one per form would read the
+	// period's rows once for each (the dashboard's benchmark).
+	funnels, err := db.formFunnels(ctx, tenantID, "", from, to)
+	if err != nil {
+		return rep, err
+	}
+	seen := map[string]bool{}
+	for _, fv := range forms {
+		if seen[fv.Key] {
+			continue
+		}
+		seen[fv.Key] = true
+		steps := funnels[fv.Key]
+		if len(steps) == 0 {
+			continue
+		}
+		fr := FormReport{Key: fv.Key, Steps: steps}
+		if d, ok := durations[fv.Key]; ok {
+			fr.Duration = &d
+		}
+		rep.Forms = append(rep.Forms, fr)
+	}
+	return rep, nil
 }
 
 // PruneAnalytics deletes a tenant's aggregates of days before the given
@@ -174,8 +333,11 @@ func (db *DB) PruneAnalytics(ctx context.Context, tenantID, before string) error
 		if _, err := tx.exec(`DELETE FROM analytics_views WHERE tenant_id = $1 AND day < $2`, tenantID, before); err != nil {
 			return fmt.Errorf("prune analytics: %w", err)
 		}
-		if _, err := tx.exec(`DELETE FROM analytics_form_events WHERE tenant_id = $1 AND day < $2`, tenantID, before); err != nil {
-			return fmt.Errorf("prune analytics: %w", err)
+		for _, table := range []string{"analytics_form_events", "analytics_form_durations", "analytics_countries"} {
+			// table is one of the fixed names, never input.
+			if _, err := tx.exec(`DELETE FROM `+table+` WHERE tenant_id = $1 AND day < $2`, tenantID, before); err != nil {
+				return fmt.Errorf("prune analytics: %w", err)
+			}
 		}
 		return nil
 	})

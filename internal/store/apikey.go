@@ -22,16 +22,22 @@ import (
 // downloads their files with ScopeAttachmentsRead; always only of the forms
 // it was issued for. ScopeAnalyticsIngest lets a tenant's other web server
 // send page views of a site Kluis does not host, to be counted as
-// aggregates like Kluis's own public pages.
+// aggregates like Kluis's own public pages. ScopeAnalyticsRead reads the
+// visitor statistics (aggregates only, small counts suppressed).
 const (
 	ScopeSubmissionsRead  = "submissions:read"
 	ScopeSubmissionsWrite = "submissions:write"
 	ScopeAttachmentsRead  = "attachments:read"
 	ScopeAnalyticsIngest  = "analytics:ingest"
+	ScopeAnalyticsRead    = "analytics:read"
 )
 
 // APIScopes lists the scopes in the order pages show them.
-var APIScopes = []string{ScopeSubmissionsRead, ScopeSubmissionsWrite, ScopeAttachmentsRead, ScopeAnalyticsIngest}
+var APIScopes = []string{ScopeSubmissionsRead, ScopeSubmissionsWrite, ScopeAttachmentsRead, ScopeAnalyticsIngest, ScopeAnalyticsRead}
+
+// formless reports whether a scope touches no form's submissions, so that
+// a key holding only such scopes needs no forms.
+func formless(scope string) bool { return scope == ScopeAnalyticsIngest || scope == ScopeAnalyticsRead }
 
 // APIKeyNameMax bounds a key's name, in characters.
 const APIKeyNameMax = 100
@@ -128,8 +134,8 @@ func (db *DB) CreateAPIKey(ctx context.Context, actor audit.Actor, tenantID stri
 		}
 	}
 	// A key that touches submissions sees only the forms it names (ORG-6);
-	// a key that only sends page views touches no form and needs none.
-	if len(in.Forms) == 0 && (len(in.Scopes) == 0 || slices.ContainsFunc(in.Scopes, func(s string) bool { return s != ScopeAnalyticsIngest })) {
+	// a key that only sends or reads statistics touches no form and needs none.
+	if len(in.Forms) == 0 && (len(in.Scopes) == 0 || slices.ContainsFunc(in.Scopes, func(s string) bool { return !formless(s) })) {
 		f["forms"] = "apikeys.error.forms_required"
 	}
 	if !in.ExpiresAt.IsZero() && !in.ExpiresAt.After(now) {

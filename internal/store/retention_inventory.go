@@ -178,6 +178,12 @@ var RetentionInventory = []RetentionEntry{
 	{Table: "analytics_form_events", Columns: []string{"form_key", "event", "page", "field"}, Rule: RuleFixed,
 		Days: AnalyticsRetentionDays, Start: "the day counted", Action: "delete",
 		Why: "form funnel aggregates of the register's analytics category; RunRetention deletes days past that category's period (AnalyticsRetentionDays without one)"},
+	{Table: "analytics_form_durations", Columns: []string{"form_key", "bucket"}, Rule: RuleFixed,
+		Days: AnalyticsRetentionDays, Start: "the day counted", Action: "delete",
+		Why: "time-to-complete histogram of the register's analytics category, no duration of one submission; RunRetention deletes days past that category's period (AnalyticsRetentionDays without one)"},
+	{Table: "analytics_countries", Columns: []string{"country"}, Rule: RuleFixed,
+		Days: AnalyticsRetentionDays, Start: "the day counted", Action: "delete",
+		Why: "country aggregates of the register's analytics category, no IP address; RunRetention deletes days past that category's period (AnalyticsRetentionDays without one)"},
 	{Table: "org_facts", Columns: []string{"content", "subject"}, Rule: RuleKept,
 		Why: "the supplier's declarations to its controllers (contacts, confidentiality undertakings, SLA, risk analysis, recovery tests) (subject: the staff member's account id) are accountability evidence of the organisational measures in force at each date (art. 28(3)(b), 32 GDPR; ORG-1…ORG-5): kept, every declaration, as long as the audit log"},
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"net/netip"
 	"strings"
 
 	"github.com/kluis/kluis/internal/analytics"
@@ -11,8 +12,10 @@ import (
 // Consent-free analytics: public pages are counted on the server from the
 // request itself, in memory (analytics.Counter), and flushed to aggregate
 // tables by a background flusher (cli serve), never on the request path.
-// The IP address is never read here and the User-Agent only to classify it;
-// neither is kept or logged, and no cookie, script or pixel is involved.
+// The User-Agent is read only to classify it, and the IP address only to
+// look its country up in a local database when one is configured
+// (Options.GeoIP); neither is kept or logged, and no cookie, script or
+// pixel is involved.
 
 // maxCountedPath bounds the page dimension: longer paths are not real pages.
 const maxCountedPath = 200
@@ -50,9 +53,19 @@ func (a *App) countView(r *http.Request) {
 	if len(path) > maxCountedPath {
 		return
 	}
-	a.opts.Analytics.CountView(analytics.View{TenantID: t.ID, Day: a.analyticsDay(), Path: path,
+	day := a.analyticsDay()
+	a.opts.Analytics.CountView(analytics.View{TenantID: t.ID, Day: day, Path: path,
 		Referrer: analytics.ReferrerHost(r.Referer(), r.Host), Browser: c.Browser, Device: c.Device,
 		Lang: string(LangFrom(r.Context()))})
+	if a.opts.GeoIP != nil {
+		// Only the country code leaves this function; the address is
+		// dropped with the request.
+		if ip, err := netip.ParseAddr(a.clientIP(r)); err == nil {
+			if code := a.opts.GeoIP.Country(ip); code != "" {
+				a.opts.Analytics.CountCountry(analytics.Country{TenantID: t.ID, Day: day, Code: code})
+			}
+		}
+	}
 }
 
 // prefetch reports a speculative load, which is not a visit.

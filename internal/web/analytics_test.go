@@ -15,6 +15,8 @@ import (
 
 	"github.com/kluis/kluis/internal/analytics"
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/geoip"
+	"github.com/kluis/kluis/internal/geoip/geoiptest"
 	"github.com/kluis/kluis/internal/scan/scantest"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
@@ -61,9 +63,16 @@ var scriptedBots = []string{"Googlebot/2.1 (+http://www.google.com/bot.html) v%d
 // staff pages not counted; query strings dropped).
 func TestAnalyticsStoresNoIdentifier(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		a, logs, counter, tn := analyticsEnv(t, env, Options{})
+		// A real country database (MaxMind DB format) for the scripted
+		// addresses: the address is looked up in memory, only the code kept.
+		countries, err := geoip.Open(geoiptest.Write(t, map[string]string{"198.51.0.0/16": "BE", "198.51.100.0/24": "NL", "2001:db8::/32": "FR"}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, logs, counter, tn := analyticsEnv(t, env, Options{GeoIP: countries})
 		h := a.Handler()
 		day := env.DB.AnalyticsDay()
+		wantCountries := map[string]int64{}
 		pages := []string{"/", "/privacy", "/vraag", "/toelage", "/parkeervergunning", "/lookup", "/privacy/request"}
 		referrers := []struct{ header, want string }{
 			{"", "direct"},
@@ -143,6 +152,14 @@ func TestAnalyticsStoresNoIdentifier(t *testing.T) {
 				}
 			}
 			if counted {
+				switch {
+				case strings.Contains(ip, ":"):
+					wantCountries["FR"]++
+				case strings.HasPrefix(ip, "198.51.100."):
+					wantCountries["NL"]++
+				default:
+					wantCountries["BE"]++
+				}
 				want[analytics.View{TenantID: tn.ID, Day: day, Path: page, Referrer: ref.want, Browser: ua.browser,
 					Device: ua.device, Lang: lang.want}]++
 			}
@@ -185,8 +202,31 @@ func TestAnalyticsStoresNoIdentifier(t *testing.T) {
 			t.Fatalf("the aggregates (%d keys) are not the scripted counts (%d keys, %d views)", len(got), len(want), sum)
 		}
 
+		// The countries are the scripted ones, per day alone.
+		gotCountries := map[string]int64{}
+		crows, err := env.Raw(t).Query(`SELECT tenant_id, day, country, count FROM analytics_countries`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for crows.Next() {
+			var tenantID, d, code string
+			var n int64
+			if err := crows.Scan(&tenantID, &d, &code, &n); err != nil {
+				t.Fatal(err)
+			}
+			if tenantID != tn.ID || d != day {
+				t.Errorf("a country counted for %s on %s", tenantID, d)
+			}
+			gotCountries[code] += n
+		}
+		crows.Close()
+		if !maps.Equal(gotCountries, wantCountries) || len(wantCountries) != 3 {
+			t.Fatalf("countries %v, scripted %v", gotCountries, wantCountries)
+		}
+
 		// Nothing that identifies a visitor or carries a referrer's path
-		// or query is anywhere: every column of every table, read raw.
+		// or query is anywhere: every column of every table (the country
+		// and time-to-complete aggregates too), read raw.
 		secrets := append(slices.Clone(ips), uas...)
 		secrets = append(secrets, "REFQUERY", "REFPATH", "REFUID", "REFIP", "192.0.2.77", "QUERYMARK", "QUERYID", "Mozilla", "Googlebot")
 		secrets = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(secrets))), func(s string) bool { return s == "" })
@@ -242,6 +282,11 @@ func rawDump(t *testing.T, env *storetest.Env) string {
 		tables = append(tables, n)
 	}
 	rows.Close()
+	for _, want := range []string{"analytics_views", "analytics_form_events", "analytics_form_durations", "analytics_countries"} {
+		if !slices.Contains(tables, want) {
+			t.Fatalf("the scan does not read %s", want)
+		}
+	}
 	if len(tables) < 30 {
 		t.Fatalf("only %d tables: the scan does not see the schema", len(tables))
 	}

@@ -11,6 +11,7 @@ package web
 import (
 	"context"
 	"github.com/kluis/kluis/internal/analytics"
+	"github.com/kluis/kluis/internal/geoip"
 	"html/template"
 	"io"
 	"log/slog"
@@ -115,6 +116,9 @@ type Options struct {
 	// none matched), status and duration: the operators' metrics. Never
 	// the path, which holds tenant slugs and ids.
 	Observe func(pattern string, status int, elapsed time.Duration)
+	// GeoIP tells a counted view's country from the client's address, in
+	// memory; nil (no KLUIS_GEOIP_DB): no country is counted at all.
+	GeoIP *geoip.DB
 
 	// testRoutes lets tests in this package add routes (a panicking
 	// handler, a body reader) to the real middleware chain.
@@ -170,6 +174,8 @@ type App struct {
 	publicPages *pageCache
 	// lastDay is the analytics day of the last second counted.
 	lastDay atomic.Pointer[countedDay]
+	// timingKey signs form start times (analytics_timing.go).
+	timingKey []byte
 }
 
 // New returns an App with its routes and middleware set up. It panics if
@@ -202,7 +208,7 @@ func New(opts Options) *App {
 		panic("web: " + err.Error())
 	}
 	a := &App{log: opts.Logger, opts: opts, mux: http.NewServeMux(), tenantMux: http.NewServeMux(), pages: pages,
-		readyTimeout: 2 * time.Second, publishedForms: newTTLCache[store.FormVersion](time.Second),
+		readyTimeout: 2 * time.Second, timingKey: newTimingKey(), publishedForms: newTTLCache[store.FormVersion](time.Second),
 		tenants: newTTLCache[tenant.Tenant](time.Second), brandings: newTTLCache[store.Branding](time.Second),
 		frozen: newTTLCache[bool](time.Second), hostSlugs: newTTLCache[string](time.Second),
 		hostRPs: newTTLCache[*passkey.RP](time.Hour), publicPages: newPageCache(publicCacheBytes, publicPageTTL)}

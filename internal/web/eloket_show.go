@@ -45,6 +45,7 @@ type formPage struct {
 	Intro       loc
 	Pages       []formPageSection
 	Token       string
+	Started     string // the form's start, signed (analytics_timing.go); "" untimed
 	Multipart   bool
 	ConfirmMail bool // the form offers a confirmation by e-mail
 	MailChecked bool
@@ -177,14 +178,14 @@ func (a *App) formShow(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := a.publicKey(r, "form", fv.Form.Key, strconv.Itoa(fv.Version), strconv.Itoa(fv.RegisterVersion))
-	a.servePublic(w, r, key, func(w http.ResponseWriter, r *http.Request) {
+	a.servePublicStamped(w, r, key, func(w http.ResponseWriter, r *http.Request) {
 		reg, err := a.opts.Store.RegisterAt(r.Context(), t.ID, fv.RegisterVersion)
 		if err != nil {
 			a.internalError(w, r, "read register", err)
 			return
 		}
 		a.renderForm(w, r, http.StatusOK, fv, reg.Register, url.Values{}, nil, a.publicPages.marker)
-	})
+	}, func(token string) string { return a.formStarted(r, fv.Form.Key, token) })
 	if r.Method == http.MethodGet {
 		a.countForm(r, fv.Form.Key, analytics.EventStarted, 0, "")
 	}
@@ -249,6 +250,7 @@ func (a *App) renderStep(w http.ResponseWriter, r *http.Request, status int, fv 
 		}
 	}
 	p := formPage{Tenant: t, Key: f.Key, Title: locOf(f.Title, lang), Intro: locOf(f.Intro, lang), Token: token,
+		Started:     a.formStarted(r, f.Key, token),
 		ConfirmMail: f.ConfirmationMail, MailChecked: typed.Get("confirm_mail") == "on", Errors: summary,
 		OnlyIn: !f.OffersLang(lang)}
 	for _, fl := range f.Fields() {
@@ -450,7 +452,7 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 					strings.TrimSuffix(a.opts.BaseURL, "/")+"/"+t.Slug+"/lookup")}
 		}
 	}
-	ref, _, err := a.opts.Store.SubmitForm(r.Context(), citizen, t.ID, in)
+	ref, created, err := a.opts.Store.SubmitForm(r.Context(), citizen, t.ID, in)
 	switch {
 	case errors.Is(err, store.ErrFormChanged):
 		a.errorWith(w, r, http.StatusConflict, "form.changed")
@@ -463,6 +465,9 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 		return false
 	}
 	a.countForm(r, f.Key, analytics.EventSubmitted, 0, "")
+	if created {
+		a.countDuration(r, f.Key, token) // a double click is timed once
+	}
 	a.toReceipt(w, r, f.Key, ref, token)
 	return true
 }

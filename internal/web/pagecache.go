@@ -183,14 +183,25 @@ func cacheable(r *http.Request) bool {
 // by render (which writes the per-view token as a.publicPages.marker) and
 // kept when it answers 200. Each answer gets a fresh token.
 func (a *App) servePublic(w http.ResponseWriter, r *http.Request, key string, render func(http.ResponseWriter, *http.Request)) {
+	a.servePublicStamped(w, r, key, render, nil)
+}
+
+// startedSuffix follows the marker where a form page holds its signed
+// start time (analytics_timing.go): like the token, it is per view, so
+// it is written per answer by stamp, from the answer's own token.
+const startedSuffix = "~started"
+
+// servePublicStamped is servePublic for a page with a per-view start time:
+// stamp(token) is written where render wrote marker+startedSuffix.
+func (a *App) servePublicStamped(w http.ResponseWriter, r *http.Request, key string, render func(http.ResponseWriter, *http.Request), stamp func(token string) string) {
 	if !cacheable(r) {
 		rec := &pageRecorder{header: http.Header{}}
 		render(rec, r)
-		a.writePage(w, rec.header, rec.status, bytes.Split(rec.body.Bytes(), []byte(a.publicPages.marker)))
+		a.writePage(w, rec.header, rec.status, bytes.Split(rec.body.Bytes(), []byte(a.publicPages.marker)), stamp)
 		return
 	}
 	if p, ok := a.publicPages.get(key); ok {
-		a.writePage(w, p.header, http.StatusOK, p.parts)
+		a.writePage(w, p.header, http.StatusOK, p.parts, stamp)
 		return
 	}
 	rec := &pageRecorder{header: http.Header{}}
@@ -200,11 +211,13 @@ func (a *App) servePublic(w http.ResponseWriter, r *http.Request, key string, re
 	if rec.status == http.StatusOK && rec.header.Get("Set-Cookie") == "" {
 		a.publicPages.put(&cachedPage{key: key, header: rec.header.Clone(), parts: parts, size: rec.body.Len() + len(key)})
 	}
-	a.writePage(w, rec.header, rec.status, parts)
+	a.writePage(w, rec.header, rec.status, parts, stamp)
 }
 
-// writePage writes a rendered page with a fresh token where the marker was.
-func (a *App) writePage(w http.ResponseWriter, header http.Header, status int, parts [][]byte) {
+// writePage writes a rendered page with a fresh token where the marker was
+// (one token per answer: the page's per-view token) and, where the marker
+// is followed by startedSuffix, stamp(token).
+func (a *App) writePage(w http.ResponseWriter, header http.Header, status int, parts [][]byte, stamp func(string) string) {
 	h := w.Header()
 	for k, v := range header {
 		h[k] = append([]string(nil), v...)
@@ -212,17 +225,34 @@ func (a *App) writePage(w http.ResponseWriter, header http.Header, status int, p
 	if status == 0 {
 		status = http.StatusOK
 	}
+	token := newToken()
+	started := ""
+	if stamp != nil {
+		started = stamp(token)
+	}
 	// The length is known: the body goes out unchunked, straight from
 	// the cached parts (no copy of the page per request).
-	n := (len(parts) - 1) * len(a.publicPages.marker)
-	for _, p := range parts {
+	n := 0
+	for i, p := range parts {
+		if i > 0 {
+			if bytes.HasPrefix(p, []byte(startedSuffix)) {
+				n += len(started) - len(startedSuffix)
+			} else {
+				n += len(token)
+			}
+		}
 		n += len(p)
 	}
 	h.Set("Content-Length", strconv.Itoa(n))
 	w.WriteHeader(status)
 	for i, p := range parts {
 		if i > 0 {
-			io.WriteString(w, newToken())
+			if bytes.HasPrefix(p, []byte(startedSuffix)) {
+				io.WriteString(w, started)
+				p = p[len(startedSuffix):]
+			} else {
+				io.WriteString(w, token)
+			}
 		}
 		w.Write(p)
 	}

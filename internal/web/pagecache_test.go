@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strconv"
@@ -207,8 +208,12 @@ func TestPublicPageCache_HostAndPrefixAreCachedApart(t *testing.T) {
 
 // normalToken blanks the page token, the one part that differs per view.
 func normalToken(body string) string {
+	body = pageStarted.ReplaceAllString(body, `name="started" value=""`)
 	return pageToken.ReplaceAllString(body, `name="token" value=""`)
 }
+
+// pageStarted finds a form page's signed start time, per view like the token.
+var pageStarted = regexp.MustCompile(`name="started" value="[^"]*"`)
 
 func TestPublicPageCache_EachViewGetsItsOwnTokenWhichIsAccepted(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
@@ -348,4 +353,36 @@ func TestPageCache_LRUBoundedByBytes(t *testing.T) {
 	if _, ok := c.get("big"); ok {
 		t.Error("a page of more than an eighth of the cap was kept")
 	}
+}
+
+// A form page from the cache carries a start time of its own view, signed
+// with that view's token: a submission after a cached view is timed from
+// when it was shown, not from when the page was first rendered.
+func TestPublicPageCache_CachedFormCarriesItsOwnViewsStart(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		fe := newPublicEnv(t, env)
+		h := fe.app.Handler()
+		var starts []string
+		for range 3 {
+			_, body := publicGet(t, h, "/gent/vraag")
+			v := carriedOn(body)
+			unix, _, ok := strings.Cut(v.Get(startedField), ".")
+			if !ok {
+				t.Fatalf("no signed start on the page: %q", v.Get(startedField))
+			}
+			req := httptest.NewRequest(http.MethodPost, "/gent/vraag", strings.NewReader(v.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			if err := req.ParseForm(); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := fe.app.startedAt(req, "vraag", v.Get("token")); !ok {
+				t.Fatal("the start on a cached page does not verify with the page's own token")
+			}
+			starts = append(starts, unix)
+			env.Clock.Advance(time.Minute)
+		}
+		if starts[0] == starts[1] || starts[1] == starts[2] {
+			t.Fatalf("cached views carry the same start: %v", starts)
+		}
+	})
 }

@@ -3,7 +3,6 @@ package web
 import (
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 
 	"github.com/kluis/kluis/internal/account"
@@ -39,6 +38,7 @@ type visitsStep struct {
 type visitsForm struct {
 	Key, Title string
 	Steps      []visitsStep
+	P50, P90   string // time to complete; "" when none was timed
 }
 
 type visitsPage struct {
@@ -80,13 +80,12 @@ func (a *App) visitsLabel(r *http.Request, dim, v string) string {
 
 // visitsData reads the period's aggregates.
 func (a *App) visitsData(r *http.Request, tenantID string, p *visitsPage) error {
-	ctx := r.Context()
-	days, err := a.opts.Store.AnalyticsViews(ctx, tenantID, "day", p.From, p.To)
+	rep, err := a.opts.Store.AnalyticsReportOf(r.Context(), tenantID, p.From, p.To)
 	if err != nil {
 		return err
 	}
 	// The chart runs in time order; days without a row had no visit.
-	sort.SliceStable(days, func(i, j int) bool { return days[i].Key < days[j].Key })
+	days := rep.Days
 	var max int64
 	for _, d := range days {
 		if d.Count > max {
@@ -105,10 +104,10 @@ func (a *App) visitsData(r *http.Request, tenantID string, p *visitsPage) error 
 	}
 	p.ChartW = len(days)*24 + 8
 	p.ChartDesc = a.t(r, "visits.chart.desc", len(days), p.From, p.To)
-	for _, dim := range visitsDimensions {
-		counts, err := a.opts.Store.AnalyticsViews(ctx, tenantID, dim, p.From, p.To)
-		if err != nil {
-			return err
+	for _, dim := range store.AnalyticsDimensions {
+		counts := rep.By[dim]
+		if dim == "country" && len(counts) == 0 {
+			continue // no GeoIP database configured (or no visit): no table
 		}
 		tb := visitsTable{ID: "visits-" + dim, Heading: a.t(r, "visits.table."+dim), Column: a.t(r, "visits.col."+dim)}
 		for _, c := range counts {
@@ -116,24 +115,11 @@ func (a *App) visitsData(r *http.Request, tenantID string, p *visitsPage) error 
 		}
 		p.Tables = append(p.Tables, tb)
 	}
-	forms, err := a.opts.Store.Forms(ctx, tenantID)
-	if err != nil {
-		return err
-	}
-	seen := map[string]bool{}
-	for _, fv := range forms {
-		if seen[fv.Key] {
-			continue
-		}
-		seen[fv.Key] = true
-		steps, err := a.opts.Store.FormFunnel(ctx, tenantID, fv.Key, p.From, p.To)
-		if err != nil {
-			return err
-		}
-		f := visitsForm{Key: fv.Key, Title: a.formTitle(r, tenantID, fv.Key)}
+	for _, fr := range rep.Forms {
+		f := visitsForm{Key: fr.Key, Title: a.formTitle(r, tenantID, fr.Key)}
 		var prev *store.FunnelStep
-		for i := range steps {
-			s := &steps[i]
+		for i := range fr.Steps {
+			s := &fr.Steps[i]
 			var label string
 			switch s.Event {
 			case analytics.EventStarted:
@@ -148,6 +134,9 @@ func (a *App) visitsData(r *http.Request, tenantID string, p *visitsPage) error 
 			f.Steps = append(f.Steps, visitsStep{Label: label, Count: shownCount(s.AnalyticsCount), Abandon: abandonment(prev, s)})
 			prev = s
 		}
+		if fr.Duration != nil {
+			f.P50, f.P90 = a.shownDuration(r, fr.Duration, fr.Duration.P50), a.shownDuration(r, fr.Duration, fr.Duration.P90)
+		}
 		if len(f.Steps) > 0 {
 			p.Forms = append(p.Forms, f)
 		}
@@ -155,18 +144,28 @@ func (a *App) visitsData(r *http.Request, tenantID string, p *visitsPage) error 
 	return nil
 }
 
+// shownDuration tells a percentile of the time to complete as the bucket
+// it falls in ("≤ 5 min"), or "< 5" submissions' worth when suppressed:
+// fewer than store.SuppressBelow timed completions tell no time at all.
+func (a *App) shownDuration(r *http.Request, d *store.FormDuration, seconds int) string {
+	if d.Suppressed {
+		return a.t(r, "visits.duration.suppressed", store.SuppressBelow)
+	}
+	if seconds < 60 {
+		return a.t(r, "visits.duration.seconds", seconds)
+	}
+	return a.t(r, "visits.duration.minutes", seconds/60)
+}
+
 // abandonment is the share of the previous step's visitors who did not
 // reach this one, as a percentage; "–" for the first step and where either
 // count is suppressed (a percentage of a hidden count would reveal it).
 func abandonment(prev, cur *store.FunnelStep) string {
-	if prev == nil || prev.Suppressed || cur.Suppressed || prev.Count == 0 {
+	pct, ok := store.Abandonment(prev, cur)
+	if !ok {
 		return "–"
 	}
-	lost := prev.Count - cur.Count
-	if lost < 0 {
-		lost = 0
-	}
-	return fmt.Sprintf("%d %%", (lost*100+prev.Count/2)/prev.Count)
+	return fmt.Sprintf("%d %%", pct)
 }
 
 func (a *App) visitsPeriod(w http.ResponseWriter, r *http.Request) (visitsPage, bool) {
@@ -213,6 +212,10 @@ func (a *App) visitsDownload(w http.ResponseWriter, r *http.Request, me account.
 	for _, f := range p.Forms {
 		for _, s := range f.Steps {
 			rows = append(rows, []string{f.Title, s.Label, s.Count, s.Abandon})
+		}
+		if f.P50 != "" {
+			rows = append(rows, []string{f.Title, a.t(r, "visits.duration.p50"), f.P50, ""},
+				[]string{f.Title, a.t(r, "visits.duration.p90"), f.P90, ""})
 		}
 	}
 	a.serveTable(w, r, "csv", a.t(r, "visits.csv_name", p.From, p.To), head, rows)
