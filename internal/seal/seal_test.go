@@ -250,7 +250,7 @@ func TestSealOpenRejectADTenantMismatch(t *testing.T) {
 	}
 }
 
-func TestOpenRejectsTamperedCiphertext(t *testing.T) {
+func TestASVS_11_3_3_OpenRejectsTamperedCiphertext(t *testing.T) {
 	_, _, k := newKeyring(t, "a")
 	ad := adFor("a")
 	pt := []byte("sensitive personal data")
@@ -394,7 +394,7 @@ func TestDestroyByAnotherProcessStopsUse(t *testing.T) {
 	}
 }
 
-func TestRotateKeepsOldKeysReadable(t *testing.T) {
+func TestASVS_11_2_2_RotateKeepsOldKeysReadable(t *testing.T) {
 	dir, m, k := newKeyring(t, "a", "b")
 	early := reopen(t, dir, m) // opened before the rotation
 	early.refreshEvery = 0     // rely on the reload on unknown key id

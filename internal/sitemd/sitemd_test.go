@@ -13,9 +13,9 @@ func codes(ps []Problem) []string {
 	return c
 }
 
-// TestCheck_RefusesUnsafeMarkdown: each refusal of the safe subset, one
+// TestASVS_1_3_5_UnsafeMarkdownRefusedAtSave: each refusal of the safe subset, one
 // row each, and what it names (the line and what was found).
-func TestCheck_RefusesUnsafeMarkdown(t *testing.T) {
+func TestASVS_1_3_5_UnsafeMarkdownRefusedAtSave(t *testing.T) {
 	for name, tc := range map[string]struct {
 		src, code string
 		line      int
@@ -91,9 +91,9 @@ func TestCheckPublish_HeadingOrder(t *testing.T) {
 	}
 }
 
-// TestRender_IsSafe: even a text Check would refuse renders without raw
+// TestASVS_1_3_5_MarkdownRendersWithoutHTMLOrScriptLinks: even a text Check would refuse renders without raw
 // HTML or a javascript: link; headings never render as h1.
-func TestRender_IsSafe(t *testing.T) {
+func TestASVS_1_3_5_MarkdownRendersWithoutHTMLOrScriptLinks(t *testing.T) {
 	out, err := Render("# Titel\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>y</b> ![a](https://x.be/a.png)\n")
 	if err != nil {
 		t.Fatal(err)
