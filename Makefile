@@ -23,7 +23,7 @@ PEBBLE := $(GOBIN_DIR)/pebble
 TESTFLAGS ?=
 BENCH ?=
 
-.PHONY: run build test check fmt-check vet staticcheck bench clean tools
+.PHONY: run build test fuzz check fmt-check vet staticcheck bench clean tools
 
 run:
 	$(GO) run ./cmd/kluis serve --demo
@@ -33,6 +33,10 @@ build:
 
 test: tools
 	bash scripts/test.sh $(TESTFLAGS)
+
+# Every fuzz target for KLUIS_FUZZ_TIME (default 6s) each, as CI runs them.
+fuzz:
+	bash scripts/fuzz.sh
 
 check: fmt-check vet staticcheck
 

@@ -126,3 +126,41 @@ func TestCheck_AcceptsLocalSiteImages(t *testing.T) {
 		t.Fatalf("a local image without alt text: %v", ps)
 	}
 }
+
+// FuzzCheckRender: Markdown a tenant's editor writes never panics the
+// checker or the renderer, and what the checker accepts renders without
+// raw HTML, script or a javascript:/data: link (ASVS 1.3.5).
+func FuzzCheckRender(f *testing.F) {
+	for _, s := range []string{"## A\n\n[x](https://a.be) ![b](/demo/site/images/1)", "<script>x</script>", "[a](java&#x09;script:x)",
+		"[a][b]\n\n[b]: javascript:x", "<javascript:x>", "`<b>`", "![a](data:image/png;base64,xx)", "> - [ ] <i>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		ps := Check(src)
+		out, err := Render(src)
+		if err != nil || len(ps) > 0 {
+			return
+		}
+		low := strings.ToLower(string(out))
+		for _, bad := range []string{"<script", "<iframe", "<style", "<object", "<embed", " on", "javascript:", "vbscript:", `href="data:`, `src="data:`} {
+			if bad == " on" {
+				// an event handler attribute inside a tag
+				for _, tag := range strings.Split(low, "<")[1:] {
+					end := strings.IndexByte(tag, '>')
+					if end < 0 {
+						continue
+					}
+					for _, attr := range strings.Fields(tag[:end])[1:] {
+						if strings.HasPrefix(attr, "on") {
+							t.Fatalf("accepted %q renders an event handler: %s", src, out)
+						}
+					}
+				}
+				continue
+			}
+			if strings.Contains(low, bad) {
+				t.Fatalf("accepted %q renders %q: %s", src, bad, out)
+			}
+		}
+	})
+}
