@@ -164,3 +164,25 @@ func FuzzCheckRender(f *testing.F) {
 		}
 	})
 }
+
+// TestASVS_1_2_2_OnlySafeURLSchemesInLinks: a link or image address an
+// editor writes is allowed only as a relative reference, http(s) or (for
+// links) mailto; every other scheme is refused however it is disguised
+// (case, entities, blanks and control characters a browser drops).
+func TestASVS_1_2_2_OnlySafeURLSchemesInLinks(t *testing.T) {
+	for _, u := range []string{"/demo/site/x", "x?a=1#b", "#top", "https://a.be/x", "HTTP://a.be", "//a.be/x"} {
+		if !safeURL(u, false) {
+			t.Errorf("%q refused", u)
+		}
+	}
+	if !safeURL("mailto:info@a.be", true) || safeURL("mailto:info@a.be", false) {
+		t.Error("mailto: allowed for images or refused for links")
+	}
+	for _, u := range []string{"javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:x", "java\tscript:x", "java&#x0A;script:x",
+		"&#106;avascript:x", "java\x00script:x", "data:text/html,<b>", "vbscript:x", "file:///etc/passwd", "blob:https://a.be/1",
+		"jav&#x61;script:x", "\x01javascript:x"} {
+		if safeURL(u, true) {
+			t.Errorf("%q allowed", u)
+		}
+	}
+}
