@@ -145,7 +145,7 @@ func TestCheckCleansAnswers(t *testing.T) {
 	}
 }
 
-func TestCheckNamesEveryBadInput(t *testing.T) {
+func TestASVS_2_2_1_CheckNamesEveryBadInput(t *testing.T) {
 	f := DemoForms()[1]
 	in := validBenefit()
 	in.Set("insz", "85.07.15-123.98")
