@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/scan/scantest"
 	"github.com/kluis/kluis/internal/storetest"
 	"github.com/kluis/kluis/internal/tenant"
 )
@@ -96,5 +97,38 @@ func TestASVS_1_2_1_TypedValueEscapedWhenShownBack(t *testing.T) {
 	}
 	if !strings.Contains(body, `value="&#34;&gt;&lt;script&gt;alert(1)&lt;/script&gt;`) {
 		t.Errorf("the typed name is not kept, escaped, in its field")
+	}
+}
+
+// TestASVS_2_3_1_FormStepsCannotBeSkipped: a form in steps is sent only
+// when every page is good, however the posts are forged: "send" from the
+// first page, or a hidden step number moved past a page, end on that page
+// with 422 and nothing submitted; the pages in order go through.
+func TestASVS_2_3_1_FormStepsCannotBeSkipped(t *testing.T) {
+	clamd := scantest.Start(t)
+	env := storetest.SQLite(t)
+	se := newStepsEnv(t, env, clamd)
+	first := bodyOf(t, request{target: "/gent/parkeervergunning"}.do(t, se.h))
+
+	resp, page := se.step(t, first, parkingPage1, "send", "", "")
+	if resp.StatusCode != http.StatusUnprocessableEntity || se.count(t, "submissions") != 0 {
+		t.Fatalf("send from the first page: %d, %d submitted", resp.StatusCode, se.count(t, "submissions"))
+	}
+	skip := url.Values{"step": {"2"}}
+	for k, v := range parkingPage1 {
+		skip[k] = v
+	}
+	resp, page = se.step(t, first, skip, "next", "inschrijving.pdf", "")
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#address_street"`) {
+		t.Fatalf("page 2 skipped by a forged step: %d", resp.StatusCode)
+	}
+	resp, _ = se.step(t, page, nil, "send", "", "")
+	if resp.StatusCode == http.StatusSeeOther || se.count(t, "submissions") != 0 {
+		t.Fatalf("sent with page 2 skipped: %d, %d submitted", resp.StatusCode, se.count(t, "submissions"))
+	}
+	// The control: the pages in order, then send.
+	review := se.throughTwoPages(t, "next")
+	if resp, _ := se.step(t, review, nil, "send", "", ""); resp.StatusCode != http.StatusSeeOther || se.count(t, "submissions") != 1 {
+		t.Fatalf("the pages in order: %d, %d submitted", resp.StatusCode, se.count(t, "submissions"))
 	}
 }
