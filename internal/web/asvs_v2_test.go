@@ -132,3 +132,26 @@ func TestASVS_2_3_1_FormStepsCannotBeSkipped(t *testing.T) {
 		t.Fatalf("the pages in order: %d, %d submitted", resp.StatusCode, se.count(t, "submissions"))
 	}
 }
+
+// TestASVS_15_3_7_QueryStringCannotFillOrOverrideAField: a form post reads
+// its fields from the body only; the same names in the query string are
+// neither used to fill a missing field nor to replace a posted one.
+func TestASVS_15_3_7_QueryStringCannotFillOrOverrideAField(t *testing.T) {
+	env := storetest.SQLite(t)
+	h, token := contactForm(t, env)
+	q := "?name=FromQuery&email=query%40example.be&topic=other&message=q"
+	resp, body := postPublic(t, h, "/gent/vraag"+q, url.Values{"token": {token}, "email": {"a@b.be"}, "topic": {"other"}, "message": {"x"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || strings.Contains(body, "FromQuery") {
+		t.Fatalf("a missing field filled from the query string: %d", resp.StatusCode)
+	}
+	// Posted with the body's own name (and a mistake, so the page comes
+	// back showing what it read): the body's value, not the query's.
+	resp, body = postPublic(t, h, "/gent/vraag"+q, url.Values{"token": {token}, "name": {"FromBody"}, "email": {"nope"}, "topic": {"other"}, "message": {"x"}})
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, `value="FromBody"`) || strings.Contains(body, "FromQuery") ||
+		strings.Contains(body, "query@example.be") {
+		t.Fatalf("the query string replaced a posted field: %d", resp.StatusCode)
+	}
+	if n := submissions(t, env); n != 0 {
+		t.Fatalf("%d stored", n)
+	}
+}
