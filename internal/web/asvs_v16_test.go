@@ -6,6 +6,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -100,5 +101,32 @@ func TestASVS_16_2_1_AuditEventsSayWhenWhoWhatWhere(t *testing.T) {
 	if ev.TenantID != le.gent.ID || ev.Actor.Kind != audit.KindUser || ev.Actor.ID == "" || ev.Actor.RequestID == "" ||
 		ev.ObjectType != "user" || ev.ObjectID == "" || ev.Outcome != audit.OutcomeSuccess || ev.Seq < 2 || len(ev.PrevHash) == 0 || len(ev.Hash) == 0 {
 		t.Errorf("event lacks metadata: %+v", ev)
+	}
+}
+
+// TestASVS_16_3_4_UnexpectedErrorsLogged: when the database fails under a
+// request, the visitor gets the generic error page and the log gets a line
+// at level ERROR with the request id and the cause.
+func TestASVS_16_3_4_UnexpectedErrorsLogged(t *testing.T) {
+	env := storetest.SQLite(t)
+	le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
+	a, logs := newTestApp(t, Options{Store: env.DB, Hasher: le.hasher, LoginRateLimit: 1000})
+	if err := env.DB.Close(); err != nil {
+		t.Fatal(err)
+	}
+	resp := request{method: http.MethodPost, target: "/gent/login", body: "email=an%40gent.be&password=x",
+		header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t, a.Handler())
+	if resp.StatusCode < 500 {
+		t.Fatalf("status %d with the database gone", resp.StatusCode)
+	}
+	id := resp.Header.Get("X-Request-Id")
+	var found bool
+	for l := range strings.Lines(logs.String()) {
+		if strings.Contains(l, `"level":"ERROR"`) && strings.Contains(l, id) && strings.Contains(l, "closed") {
+			found = true
+		}
+	}
+	if !found {
+		t.Fatalf("no ERROR line with request id %s and the cause:\n%s", id, logs.String())
 	}
 }
