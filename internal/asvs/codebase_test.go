@@ -736,3 +736,92 @@ func TestASVS_5_4_2_UploadedFileNamesEncodedInHeaders(t *testing.T) {
 		t.Errorf("FormatMediaType kept a line break: %q", v)
 	}
 }
+
+// TestASVS_15_3_3_RequestBodiesDecodedIntoFixedFields: a JSON body (the API,
+// the register upload) is decoded into a struct made for that action with
+// unknown members refused, and form posts are read field by field by name;
+// so no request can set a field the action does not take.
+func TestASVS_15_3_3_RequestBodiesDecodedIntoFixedFields(t *testing.T) {
+	n := 0
+	for _, f := range production(t) {
+		if !strings.HasPrefix(f.rel, "internal/web/") && !strings.HasPrefix(f.rel, "internal/api/") {
+			continue
+		}
+		f.calls("encoding/json", []string{"NewDecoder"}, func(c *ast.CallExpr, _ string) {
+			n++
+			if !strings.Contains(f.text[f.fset.Position(c.Pos()).Offset:], "DisallowUnknownFields()") {
+				t.Errorf("%s: a JSON decoder that accepts unknown members", f.pos(c))
+			}
+		})
+		// No generic binder: form values are never copied into a struct
+		// field looked up by name.
+		// The register editor is the one reflective binder: it sets only
+		// the inputs its section declares, never a posted name.
+		if f.rel == "internal/web/register_edit.go" {
+			if !strings.Contains(f.text, "func (a *App) decodeItem(r *http.Request, s regSection, v url.Values, item reflect.Value) fieldErrors {\n\tvar errs fieldErrors\n\tfor _, in := range s.Inputs {") {
+				t.Errorf("%s: decodeItem no longer walks only the section's declared inputs", f.rel)
+			}
+		} else if f.imports("reflect") && strings.Contains(f.text, "FieldByName") {
+			t.Errorf("%s sets struct fields by name in a handler package", f.rel)
+		}
+	}
+	if n == 0 {
+		t.Fatal("no request decoder found: the scan is broken")
+	}
+}
+
+// TestASVS_1_2_3_JSONOnlyFromEncodingJSON: JSON is produced by encoding/json
+// (which escapes <, > and & too), never by pasting strings together, and
+// no template writes data into a script element.
+func TestASVS_1_2_3_JSONOnlyFromEncodingJSON(t *testing.T) {
+	jsonish := regexp.MustCompile(`^\{"|"[A-Za-z_]+"\s*:\s*%[sqvd]`)
+	for _, f := range production(t) {
+		f.calls("fmt", []string{"Sprintf", "Fprintf", "Appendf", "Errorf"}, func(c *ast.CallExpr, fn string) {
+			for _, a := range c.Args {
+				lit, ok := a.(*ast.BasicLit)
+				if !ok || lit.Kind != token.STRING {
+					continue
+				}
+				if v, err := strconv.Unquote(lit.Value); err == nil && jsonish.MatchString(v) {
+					t.Errorf("%s: JSON built with fmt.%s", f.pos(c), fn)
+				}
+			}
+		})
+	}
+	tmpls, _ := filepath.Glob(filepath.Join("..", "web", "templates", "*.html"))
+	if len(tmpls) < 10 {
+		t.Fatalf("only %d templates", len(tmpls))
+	}
+	script := regexp.MustCompile(`(?s)<script[^>]*>(.*?)</script>`)
+	for _, p := range tmpls {
+		b, _ := os.ReadFile(p)
+		for _, m := range script.FindAllStringSubmatch(string(b), -1) {
+			if strings.Contains(m[1], "{{") {
+				t.Errorf("%s writes template data into a script element", p)
+			}
+		}
+	}
+}
+
+// TestASVS_1_3_2_NoDynamicCodeInScripts: the browser scripts never run
+// strings as code (eval, new Function, string timers), and Go has no such
+// feature (no plugin package, no interpreter linked in).
+func TestASVS_1_3_2_NoDynamicCodeInScripts(t *testing.T) {
+	scripts, _ := filepath.Glob(filepath.Join("..", "web", "static", "*.js"))
+	if len(scripts) == 0 {
+		t.Fatal("no scripts found")
+	}
+	bad := regexp.MustCompile(`\beval\s*\(|new\s+Function\s*\(|set(Timeout|Interval)\s*\(\s*['"` + "`" + `]|document\.write`)
+	for _, p := range scripts {
+		b, _ := os.ReadFile(p)
+		if m := bad.FindString(string(b)); m != "" {
+			t.Errorf("%s: %s", p, m)
+		}
+	}
+	production(t)
+	for _, p := range prodPkgs {
+		if p == "plugin" || strings.Contains(p, "yaegi") || strings.Contains(p, "goja") || strings.Contains(p, "otto") || strings.Contains(p, "expr-lang") {
+			t.Errorf("%s can run code from data", p)
+		}
+	}
+}
