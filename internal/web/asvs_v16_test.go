@@ -6,11 +6,13 @@ package web
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/scan"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 )
@@ -128,5 +130,36 @@ func TestASVS_16_3_4_UnexpectedErrorsLogged(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no ERROR line with request id %s and the cause:\n%s", id, logs.String())
+	}
+}
+
+// TestASVS_16_5_2_ScannerDownRefusesUploadsFormsStillWork: with clamd
+// unreachable (a real client, a socket nobody listens on) an attachment is
+// refused with the citizen's message and an audit event, nothing is kept
+// unscanned, and the pages before it keep working.
+func TestASVS_16_5_2_ScannerDownRefusesUploadsFormsStillWork(t *testing.T) {
+	env := storetest.SQLite(t)
+	down := &scan.Client{Network: "unix", Address: filepath.Join(t.TempDir(), "clamd.ctl")}
+	se := newStepsEnv(t, env, down)
+	first := bodyOf(t, request{target: "/gent/parkeervergunning"}.do(t, se.h))
+	resp, page := se.step(t, first, parkingPage1, "next", "", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("page 1 with the scanner down: %d", resp.StatusCode)
+	}
+	resp, page = se.step(t, page, parkingPage2, "next", "", "")
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("page 2 with the scanner down: %d", resp.StatusCode)
+	}
+	resp, page = se.step(t, page, nil, "next", "inschrijving.pdf", "")
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#registration"`) {
+		t.Fatalf("upload with the scanner down: %d", resp.StatusCode)
+	}
+	if n := se.count(t, "submission_drafts") + se.count(t, "submissions"); n != 0 {
+		t.Fatalf("%d rows kept with the scanner down", n)
+	}
+	var refused int
+	env.Raw(t).QueryRow(`SELECT count(*) FROM audit_events WHERE action = 'attachment.refused'`).Scan(&refused)
+	if refused != 1 {
+		t.Fatalf("%d refusals audited, want 1", refused)
 	}
 }
