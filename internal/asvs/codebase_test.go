@@ -121,17 +121,21 @@ func (f goFile) calls(pkgPath string, fns []string, visit func(*ast.CallExpr, st
 	if name == "" {
 		return
 	}
-	ast.Inspect(f.ast, func(n ast.Node) bool {
-		c, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		sel, ok := c.Fun.(*ast.SelectorExpr)
-		if !ok {
-			return true
-		}
-		if id, ok := sel.X.(*ast.Ident); ok && id.Name == name && (fns == nil || slices.Contains(fns, sel.Sel.Name)) {
+	f.methodCalls(fns, func(c *ast.CallExpr, sel *ast.SelectorExpr) {
+		if id, ok := sel.X.(*ast.Ident); ok && id.Name == name {
 			visit(c, sel.Sel.Name)
+		}
+	})
+}
+
+// methodCalls visits every call x.m(…) in f whose m is one of names (any
+// name when names is nil), whatever x is.
+func (f goFile) methodCalls(names []string, visit func(*ast.CallExpr, *ast.SelectorExpr)) {
+	ast.Inspect(f.ast, func(n ast.Node) bool {
+		if c, ok := n.(*ast.CallExpr); ok {
+			if sel, ok := c.Fun.(*ast.SelectorExpr); ok && (names == nil || slices.Contains(names, sel.Sel.Name)) {
+				visit(c, sel)
+			}
 		}
 		return true
 	})
@@ -232,15 +236,7 @@ func TestASVS_1_2_4_SQLFormattedOnlyFromFixedFragments(t *testing.T) {
 		})
 		// Query text handed to the driver is never concatenated with a
 		// non-constant string at the call.
-		ast.Inspect(f.ast, func(n ast.Node) bool {
-			c, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			sel, ok := c.Fun.(*ast.SelectorExpr)
-			if !ok || !slices.Contains([]string{"Exec", "ExecContext", "Query", "QueryContext", "QueryRow", "QueryRowContext"}, sel.Sel.Name) {
-				return true
-			}
+		f.methodCalls([]string{"Exec", "ExecContext", "Query", "QueryContext", "QueryRow", "QueryRowContext"}, func(c *ast.CallExpr, _ *ast.SelectorExpr) {
 			for _, a := range c.Args {
 				if b, ok := a.(*ast.BinaryExpr); ok && b.Op == token.ADD && !constString(f, b) {
 					if _, lit := b.X.(*ast.BasicLit); lit {
@@ -252,7 +248,6 @@ func TestASVS_1_2_4_SQLFormattedOnlyFromFixedFragments(t *testing.T) {
 					}
 				}
 			}
-			return true
 		})
 	}
 	for k := range reviewed {
@@ -374,24 +369,18 @@ func TestASVS_1_3_7_TemplatesOnlyFromTheBinary(t *testing.T) {
 		if !f.imports("html/template") {
 			continue
 		}
-		ast.Inspect(f.ast, func(n ast.Node) bool {
-			c, ok := n.(*ast.CallExpr)
-			if !ok {
-				return true
-			}
-			sel, ok := c.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "Parse" || len(c.Args) != 1 {
-				return true
+		f.methodCalls([]string{"Parse"}, func(c *ast.CallExpr, sel *ast.SelectorExpr) {
+			if len(c.Args) != 1 {
+				return
 			}
 			if inner, ok := sel.X.(*ast.CallExpr); ok {
 				if s, ok := inner.Fun.(*ast.SelectorExpr); ok && s.Sel.Name == "Parser" {
-					return true // goldmark's Markdown parser, not a template
+					return // goldmark's Markdown parser, not a template
 				}
 			}
 			if !constString(f, c.Args[0]) {
 				t.Errorf("%s: a template parsed from a non-constant string", f.pos(c))
 			}
-			return true
 		})
 	}
 }
@@ -639,20 +628,14 @@ func TestASVS_5_3_1_NoFileServedFromDisk(t *testing.T) {
 func contentDispositions(t *testing.T, visit func(f goFile, c *ast.CallExpr, v ast.Expr)) int {
 	n := 0
 	for _, f := range production(t) {
-		ast.Inspect(f.ast, func(node ast.Node) bool {
-			c, ok := node.(*ast.CallExpr)
-			if !ok || len(c.Args) != 2 {
-				return true
-			}
-			sel, ok := c.Fun.(*ast.SelectorExpr)
-			if !ok || sel.Sel.Name != "Set" {
-				return true
+		f.methodCalls([]string{"Set"}, func(c *ast.CallExpr, _ *ast.SelectorExpr) {
+			if len(c.Args) != 2 {
+				return
 			}
 			if lit, ok := c.Args[0].(*ast.BasicLit); ok && lit.Value == `"Content-Disposition"` {
 				n++
 				visit(f, c, c.Args[1])
 			}
-			return true
 		})
 	}
 	return n
