@@ -163,3 +163,38 @@ func TestASVS_16_5_2_ScannerDownRefusesUploadsFormsStillWork(t *testing.T) {
 		t.Fatalf("%d refusals audited, want 1", refused)
 	}
 }
+
+// TestASVS_16_3_3_AntiAutomationRefusalsRecorded: a burst of guesses past
+// the rate limit is answered 429 and each refusal is in the log with its
+// route pattern and request id, while the guesses that got through are in
+// the audit log as failed sign-ins.
+func TestASVS_16_3_3_AntiAutomationRefusalsRecorded(t *testing.T) {
+	env := storetest.SQLite(t)
+	le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
+	a, logs := newTestApp(t, Options{Store: env.DB, Hasher: le.hasher, LoginRateLimit: 2})
+	var refused []string
+	for range 4 {
+		resp := request{method: http.MethodPost, target: "/gent/login", body: "email=an%40gent.be&password=guess",
+			header: map[string]string{"Content-Type": "application/x-www-form-urlencoded"}}.do(t, a.Handler())
+		if resp.StatusCode == http.StatusTooManyRequests {
+			refused = append(refused, resp.Header.Get("X-Request-Id"))
+		}
+	}
+	if len(refused) != 2 {
+		t.Fatalf("%d of 4 guesses refused by the limit of 2", len(refused))
+	}
+	for _, id := range refused {
+		found := false
+		for l := range strings.Lines(logs.String()) {
+			if strings.Contains(l, id) && strings.Contains(l, `"status":429`) && strings.Contains(l, `"pattern":"POST /{tenant}/login"`) {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("refusal %s not in the log:\n%s", id, logs.String())
+		}
+	}
+	if n := len(eventsOf(t, env, le.gent.ID, "login.failure")); n != 2 {
+		t.Errorf("%d failed sign-ins audited, want the 2 that got through", n)
+	}
+}
