@@ -63,3 +63,21 @@ func TestASVS_15_3_1_ResponsesCarryOnlyDocumentedFields(t *testing.T) {
 		t.Fatal("an undocumented field was not caught")
 	}
 }
+
+// TestASVS_2_2_3_PeriodMustBeOrdered: items that only make sense together
+// are judged together: a period whose end comes before its start is
+// refused naming the end, while each date alone is valid and the same
+// dates in order are taken.
+func TestASVS_2_2_3_PeriodMustBeOrdered(t *testing.T) {
+	env := storetest.SQLite(t)
+	fx := newFixture(t, env, Options{})
+	base := "/api/v1/gent/submissions?from=2026-11-10T00:00:00Z&to=2026-11-01T00:00:00Z"
+	resp := fx.do(t, call{method: "GET", target: base, token: fx.full})
+	if resp.StatusCode != 400 || !strings.Contains(string(resp.body), `"field":"to"`) {
+		t.Fatalf("reversed period: %d %s", resp.StatusCode, resp.body)
+	}
+	resp = fx.do(t, call{method: "GET", target: "/api/v1/gent/submissions?from=2026-11-01T00:00:00Z&to=2026-11-10T00:00:00Z", token: fx.full})
+	if resp.StatusCode != 200 {
+		t.Fatalf("ordered period: %d %s", resp.StatusCode, resp.body)
+	}
+}

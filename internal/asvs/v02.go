@@ -11,9 +11,9 @@ var v2 = chapter(2, "Validation and Business Logic", []Requirement{
 		Note: "docs/security.md, the table of limits"},
 	{ID: "2.2.1", Topic: "every field checked against its rule", Level: 1, Status: Tested},
 	{ID: "2.2.2", Topic: "validation on the server", Level: 1, Status: Tested},
-	{ID: "2.2.3", Topic: "combined items consistent", Level: 2, Status: Documented,
-		Note: "addresses judged whole, periods ordered, status changes within the workflow (docs/security.md; " +
-			"TestAPIBadInput's reversed range)"},
+	{ID: "2.2.3", Topic: "combined items consistent", Level: 2, Status: Partly,
+		Note: "periods must be ordered (tested); addresses judged whole and status changes kept within the workflow " +
+			"are tested under 2.2.1 and in TestAPIBadInput"},
 	{ID: "2.3.1", Topic: "form steps in order", Level: 1, Status: Tested},
 	{ID: "2.3.2", Topic: "business limits enforced", Level: 2, Status: Documented,
 		Note: "the limits of docs/security.md, each tested where it is enforced (2.4.1, 5.2.1, V6)"},
