@@ -24,7 +24,7 @@ PEBBLE := $(GOBIN_DIR)/pebble
 TESTFLAGS ?=
 BENCH ?=
 
-.PHONY: run build release test check fmt-check vet staticcheck bench clean tools
+.PHONY: run build release test fuzz check fmt-check vet staticcheck bench clean tools
 
 run:
 	$(GO) run ./cmd/kluis serve --demo
@@ -49,6 +49,10 @@ release:
 
 test: tools
 	bash scripts/test.sh $(TESTFLAGS)
+
+# Every fuzz target for KLUIS_FUZZ_TIME (default 6s) each, as CI runs them.
+fuzz:
+	bash scripts/fuzz.sh
 
 check: fmt-check vet staticcheck
 

@@ -71,3 +71,23 @@ func TestCounterKeepsCountsAFailedFlushCouldNotWrite(t *testing.T) {
 		t.Fatalf("the shutdown did not flush: %+v", written)
 	}
 }
+
+// FuzzClassify: any User-Agent (it comes from the visitor) is classified
+// without panic into one of the few fixed values, so nothing the visitor
+// writes reaches the statistics.
+func FuzzClassify(f *testing.F) {
+	for _, s := range []string{"", "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile Safari/604.1", "curl/8", "Mozilla/5.0 Googlebot", "mozilla/\x00\xff"} {
+		f.Add(s)
+	}
+	browsers := map[string]bool{"": true, "other": true, "edge": true, "opera": true, "samsung": true, "firefox": true, "chrome": true, "safari": true}
+	devices := map[string]bool{"": true, "desktop": true, "tablet": true, "mobile": true}
+	f.Fuzz(func(t *testing.T, ua string) {
+		c := Classify(ua)
+		if !browsers[c.Browser] || !devices[c.Device] {
+			t.Fatalf("Classify(%q) = %+v", ua, c)
+		}
+		if c.Bot != (c.Browser == "") {
+			t.Fatalf("Classify(%q) = %+v: a bot with a browser or a visit without", ua, c)
+		}
+	})
+}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"mime"
 	"net/mail"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -278,6 +279,18 @@ type FileInfo struct {
 	ContentType string // sniffed from the content, not the browser's claim
 }
 
+// typeExtensions are the file name extensions each accepted type may
+// carry (AllowedAccept's types).
+var typeExtensions = map[string][]string{
+	"application/pdf": {".pdf"},
+	"image/jpeg":      {".jpg", ".jpeg", ".jfif"},
+	"image/png":       {".png"},
+	"image/heic":      {".heic", ".heif"},
+	"image/webp":      {".webp"},
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": {".docx"},
+	"application/vnd.oasis.opendocument.text":                                 {".odt"},
+}
+
 // CheckFile checks one attachment against its field: size and type (the
 // sniffed type must be one the field accepts). A missing required file is
 // CheckFile's too: pass nil.
@@ -301,6 +314,13 @@ func (fl Field) CheckFile(fi *FileInfo) *FieldError {
 	}
 	mt, _, _ := mime.ParseMediaType(fi.ContentType)
 	if !slices.Contains(accept, mt) {
+		return &FieldError{fl.Key, "file_type", nil}
+	}
+	// The name's extension must say what the content is (ASVS 5.2.2): a
+	// PDF named "x.exe" or "x.html" would be opened by the wrong program
+	// once downloaded.
+	ext := strings.ToLower(path.Ext(fi.Name))
+	if !slices.Contains(typeExtensions[mt], ext) {
 		return &FieldError{fl.Key, "file_type", nil}
 	}
 	if fi.Name == "" || len(fi.Name) > 255 || strings.ContainsAny(fi.Name, "/\\\x00") {

@@ -1,6 +1,7 @@
 package form
 
 import (
+	"net/http"
 	"net/url"
 	"os"
 	"regexp"
@@ -144,7 +145,7 @@ func TestCheckCleansAnswers(t *testing.T) {
 	}
 }
 
-func TestCheckNamesEveryBadInput(t *testing.T) {
+func TestASVS_2_2_1_CheckNamesEveryBadInput(t *testing.T) {
 	f := DemoForms()[1]
 	in := validBenefit()
 	in.Set("insz", "85.07.15-123.98")
@@ -366,6 +367,46 @@ func TestDisplay(t *testing.T) {
 	} {
 		if got := c.fl.Display(c.ans, c.lang, word); got != c.want {
 			t.Errorf("%s: %q, want %q", c.name, got, c.want)
+		}
+	}
+}
+
+// TestASVS_5_2_2_FileTypeFromContentMatchesExtension: an attachment's type
+// is what its bytes say (the caller sniffs them; the browser's claim is
+// never used), it must be one the field accepts, and the name's extension
+// must agree with it.
+func TestASVS_5_2_2_FileTypeFromContentMatchesExtension(t *testing.T) {
+	fl, _ := DemoForms()[1].Field("certificate")
+	pdf := []byte("%PDF-1.4\n1 0 obj\n<<>>\nendobj\n")
+	png := []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR")
+	html := []byte("<!DOCTYPE html><script>alert(1)</script>")
+	for _, c := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"attest.pdf", pdf, ""},
+		{"ATTEST.PDF", pdf, ""},
+		{"foto.png", png, ""},
+		{"attest.exe", pdf, "file_type"},
+		{"attest.html", pdf, "file_type"},
+		{"attest", pdf, "file_type"},
+		{"foto.pdf", png, "file_type"},
+		{"page.pdf", html, "file_type"}, // a PDF name on HTML bytes
+		{"attest.pdf.exe", pdf, "file_type"},
+	} {
+		fi := &FileInfo{Name: c.name, Size: int64(len(c.data)), ContentType: http.DetectContentType(c.data)}
+		got := ""
+		if e := fl.CheckFile(fi); e != nil {
+			got = e.Key
+		}
+		if got != c.want {
+			t.Errorf("%s (%s): %q, want %q", c.name, fi.ContentType, got, c.want)
+		}
+	}
+	for _, mt := range AllowedAccept {
+		if len(typeExtensions[mt]) == 0 {
+			t.Errorf("accepted type %s has no extensions: every file of it would be refused", mt)
 		}
 	}
 }

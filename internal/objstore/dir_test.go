@@ -50,3 +50,39 @@ func TestSubStoreKeepsItsObjectsUnderItsPrefix(t *testing.T) {
 		t.Fatalf("not under the prefix: %v", err)
 	}
 }
+
+// TestASVS_5_3_2_KeysCannotLeaveTheStore: objects are named by keys Kluis
+// makes (tenant id / generated id, never a file name someone sent); a key
+// with a parent step, an absolute path, a backslash, a NUL or any other
+// character outside the plain set is refused before the file system is
+// touched, so nothing is read or written outside the store's directory.
+func TestASVS_5_3_2_KeysCannotLeaveTheStore(t *testing.T) {
+	root := t.TempDir()
+	st, err := objstore.Open("dir:" + filepath.Join(root, "store"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(root, "secret")
+	if err := os.WriteFile(outside, []byte("outside"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"../secret", "t/../../secret", "/etc/passwd", `t\..\..\secret`, "t/a\x00b", "t//a", "./a", "t/a b",
+		"t/%2e%2e/secret", "t/ü", ""} {
+		if err := objstore.ValidKey(key); err == nil {
+			t.Errorf("key %q accepted", key)
+		}
+		if err := st.Put(t.Context(), key, strings.NewReader("x"), 1); err == nil {
+			t.Errorf("Put %q succeeded", key)
+		}
+		if rc, err := st.Get(t.Context(), key); err == nil {
+			rc.Close()
+			t.Errorf("Get %q succeeded", key)
+		}
+	}
+	if b, _ := os.ReadFile(outside); string(b) != "outside" {
+		t.Fatal("the file outside the store changed")
+	}
+	if err := objstore.ValidKey("01JD8Z/01JD8ZQ4F0K5N7W2X9Y3A6B8C0.sealed"); err != nil {
+		t.Fatalf("a generated key refused: %v", err)
+	}
+}

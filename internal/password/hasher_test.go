@@ -19,7 +19,7 @@ import (
 // matters.
 var fast = Params{Memory: 64, Time: 1, Threads: 1, SaltLen: 16, KeyLen: 32}
 
-func TestClauseUSR7_Argon2idPHCDefaultParams(t *testing.T) {
+func TestASVS_11_4_2_ClauseUSR7_Argon2idPHCDefaultParams(t *testing.T) {
 	ctx := context.Background()
 	h := NewHasher(DefaultParams, 0)
 	enc, err := h.Hash(ctx, "paardenbloem kastanjeboom vijver")

@@ -250,7 +250,7 @@ func TestSealOpenRejectADTenantMismatch(t *testing.T) {
 	}
 }
 
-func TestOpenRejectsTamperedCiphertext(t *testing.T) {
+func TestASVS_11_3_3_OpenRejectsTamperedCiphertext(t *testing.T) {
 	_, _, k := newKeyring(t, "a")
 	ad := adFor("a")
 	pt := []byte("sensitive personal data")
@@ -394,7 +394,7 @@ func TestDestroyByAnotherProcessStopsUse(t *testing.T) {
 	}
 }
 
-func TestRotateKeepsOldKeysReadable(t *testing.T) {
+func TestASVS_11_2_2_RotateKeepsOldKeysReadable(t *testing.T) {
 	dir, m, k := newKeyring(t, "a", "b")
 	early := reopen(t, dir, m) // opened before the rotation
 	early.refreshEvery = 0     // rely on the reload on unknown key id
@@ -1128,5 +1128,46 @@ func TestClauseAUD3_CheckpointKeyInKeyring(t *testing.T) {
 	}
 	if _, err := OpenKeyring(dir, m); !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "checkpoint key does not unwrap") {
 		t.Fatalf("renamed key: %v", err)
+	}
+}
+
+// TestASVS_11_2_3_KeysAndNoncesGive128BitSecurityOrMore: the master key,
+// every tenant data key and the blind-index key are 256-bit random keys,
+// data keys drive AES-256-GCM, and each seal takes a fresh random 96-bit
+// nonce (two seals of the same value never share one).
+func TestASVS_11_2_3_KeysAndNoncesGive128BitSecurityOrMore(t *testing.T) {
+	m, err := GenerateMasterKey()
+	if err != nil || len(m) != 32 || m == (MasterKey{}) {
+		t.Fatalf("master key: %d bytes, %v", len(m), err)
+	}
+	_, _, k := newKeyring(t, "a")
+	if _, err := k.Rotate("a"); err != nil {
+		t.Fatal(err)
+	}
+	err = k.withTenant("a", func(tk *tenantKeys) error {
+		for id, ky := range tk.data {
+			if len(ky.raw) != 32 {
+				t.Errorf("data key %d: %d bytes", id, len(ky.raw))
+			}
+			if ky.aead.NonceSize() != 12 || ky.aead.Overhead() != 16 {
+				t.Errorf("data key %d: nonce %d, tag %d", id, ky.aead.NonceSize(), ky.aead.Overhead())
+			}
+		}
+		if tk.index == nil || len(tk.index.raw) != 32 {
+			t.Errorf("blind-index key missing or short")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for range 100 {
+		ct := mustSeal(t, k, adFor("a"), []byte("same"))
+		nonce := string(ct[headerLen : headerLen+nonceLen])
+		if seen[nonce] {
+			t.Fatal("a nonce repeated")
+		}
+		seen[nonce] = true
 	}
 }

@@ -13,9 +13,9 @@ func codes(ps []Problem) []string {
 	return c
 }
 
-// TestCheck_RefusesUnsafeMarkdown: each refusal of the safe subset, one
+// TestASVS_1_3_5_UnsafeMarkdownRefusedAtSave: each refusal of the safe subset, one
 // row each, and what it names (the line and what was found).
-func TestCheck_RefusesUnsafeMarkdown(t *testing.T) {
+func TestASVS_1_3_5_UnsafeMarkdownRefusedAtSave(t *testing.T) {
 	for name, tc := range map[string]struct {
 		src, code string
 		line      int
@@ -91,9 +91,9 @@ func TestCheckPublish_HeadingOrder(t *testing.T) {
 	}
 }
 
-// TestRender_IsSafe: even a text Check would refuse renders without raw
+// TestASVS_1_3_5_MarkdownRendersWithoutHTMLOrScriptLinks: even a text Check would refuse renders without raw
 // HTML or a javascript: link; headings never render as h1.
-func TestRender_IsSafe(t *testing.T) {
+func TestASVS_1_3_5_MarkdownRendersWithoutHTMLOrScriptLinks(t *testing.T) {
 	out, err := Render("# Titel\n\n<script>alert(1)</script>\n\n[x](javascript:alert(1)) <b>y</b> ![a](https://x.be/a.png)\n")
 	if err != nil {
 		t.Fatal(err)
@@ -124,5 +124,65 @@ func TestCheck_AcceptsLocalSiteImages(t *testing.T) {
 	}
 	if ps := Check("![](/demo/site/images/01a2452644377335)"); len(ps) != 1 || ps[0].Code != ImageNoAlt {
 		t.Fatalf("a local image without alt text: %v", ps)
+	}
+}
+
+// FuzzCheckRender: Markdown a tenant's editor writes never panics the
+// checker or the renderer, and what the checker accepts renders without
+// raw HTML, script or a javascript:/data: link (ASVS 1.3.5).
+func FuzzCheckRender(f *testing.F) {
+	for _, s := range []string{"## A\n\n[x](https://a.be) ![b](/demo/site/images/1)", "<script>x</script>", "[a](java&#x09;script:x)",
+		"[a][b]\n\n[b]: javascript:x", "<javascript:x>", "`<b>`", "![a](data:image/png;base64,xx)", "> - [ ] <i>"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		ps := Check(src)
+		out, err := Render(src)
+		if err != nil || len(ps) > 0 {
+			return
+		}
+		low := strings.ToLower(string(out))
+		for _, bad := range []string{"<script", "<iframe", "<style", "<object", "<embed", " on", "javascript:", "vbscript:", `href="data:`, `src="data:`} {
+			if bad == " on" {
+				// an event handler attribute inside a tag
+				for _, tag := range strings.Split(low, "<")[1:] {
+					end := strings.IndexByte(tag, '>')
+					if end < 0 {
+						continue
+					}
+					for _, attr := range strings.Fields(tag[:end])[1:] {
+						if strings.HasPrefix(attr, "on") {
+							t.Fatalf("accepted %q renders an event handler: %s", src, out)
+						}
+					}
+				}
+				continue
+			}
+			if strings.Contains(low, bad) {
+				t.Fatalf("accepted %q renders %q: %s", src, bad, out)
+			}
+		}
+	})
+}
+
+// TestASVS_1_2_2_OnlySafeURLSchemesInLinks: a link or image address an
+// editor writes is allowed only as a relative reference, http(s) or (for
+// links) mailto; every other scheme is refused however it is disguised
+// (case, entities, blanks and control characters a browser drops).
+func TestASVS_1_2_2_OnlySafeURLSchemesInLinks(t *testing.T) {
+	for _, u := range []string{"/demo/site/x", "x?a=1#b", "#top", "https://a.be/x", "HTTP://a.be", "//a.be/x"} {
+		if !safeURL(u, false) {
+			t.Errorf("%q refused", u)
+		}
+	}
+	if !safeURL("mailto:info@a.be", true) || safeURL("mailto:info@a.be", false) {
+		t.Error("mailto: allowed for images or refused for links")
+	}
+	for _, u := range []string{"javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:x", "java\tscript:x", "java&#x0A;script:x",
+		"&#106;avascript:x", "java\x00script:x", "data:text/html,<b>", "vbscript:x", "file:///etc/passwd", "blob:https://a.be/1",
+		"jav&#x61;script:x", "\x01javascript:x"} {
+		if safeURL(u, true) {
+			t.Errorf("%q allowed", u)
+		}
 	}
 }

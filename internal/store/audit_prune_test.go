@@ -257,7 +257,7 @@ func TestClauseAUD2_PruningRefusedBelowMinimum(t *testing.T) {
 // AUD-2: pruning is the only way events leave the log: a plain DELETE
 // still fails — before any pruning, and after it for the events that
 // remain — and the pruning records are append-only themselves.
-func TestClauseAUD2_PlainDeleteOnAuditEventsStillFails(t *testing.T) {
+func TestASVS_16_4_2_ClauseAUD2_PlainDeleteOnAuditEventsStillFails(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		db := env.DB

@@ -13,13 +13,13 @@ import (
 // tinyPNG is a 1×1 PNG.
 var tinyPNG = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
-// TestSiteImages_TypeByMagicBytesAltRequiredAudited: an SVG, a GIF, an
+// TestASVS_5_2_2_SiteImagesTypeByMagicBytesAltRequiredAudited: an SVG, a GIF, an
 // empty or too large file and an image without alternative text in the
 // default language are refused field by field with nothing saved or
 // audited; a PNG is kept with its type from its bytes, its alternative
 // texts (fr falls back to nl) and the uploader's account id; upload and
 // delete are audited; another tenant cannot read or delete it.
-func TestSiteImages_TypeByMagicBytesAltRequiredAudited(t *testing.T) {
+func TestASVS_5_2_2_SiteImagesTypeByMagicBytesAltRequiredAudited(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		tn := newTenant(t, env, "zonnedal")
 		other := newTenant(t, env, "bergdal")

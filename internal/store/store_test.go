@@ -143,7 +143,7 @@ func TestTenantIsolation_OtherTenantsSubmissionIsNotFound(t *testing.T) {
 	})
 }
 
-func TestClauseAUD1_AuditFailureLeavesNoPersonalData(t *testing.T) {
+func TestASVS_16_5_3_ClauseAUD1_AuditFailureLeavesNoPersonalData(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		tn := newTenant(t, env, "gent")
 		raw := env.Raw(t)

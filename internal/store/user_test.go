@@ -136,7 +136,7 @@ func TestClauseSEC2_UserPersonalDataSealed(t *testing.T) {
 
 // The invitation and its mail are one unit: a mail that cannot be queued
 // leaves no user and no invitation behind.
-func TestInviteWithMailIsAtomic(t *testing.T) {
+func TestASVS_2_3_3_InviteWithMailIsAtomic(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		tn := newTenant(t, env, "gent")
 		_, _, err := env.DB.InviteUserWithMail(ctx, operator, tn.ID, anInvite, func(u account.User, token string) *store.OutgoingMail {

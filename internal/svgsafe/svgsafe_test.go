@@ -202,3 +202,26 @@ func FuzzSanitize(f *testing.F) {
 		checkSafe(t, out)
 	})
 }
+
+// TestASVS_1_5_1_ExternalEntitiesAndDTDsRefused: the only XML Kluis parses
+// from outside (an uploaded SVG logo) is refused when it declares a DTD,
+// an external entity, a parameter entity or an XInclude, and an entity it
+// did not declare is an error rather than looked up.
+func TestASVS_1_5_1_ExternalEntitiesAndDTDsRefused(t *testing.T) {
+	for name, in := range map[string]string{
+		"external entity":  `<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>` + svgOpen + `<text>&x;</text></svg>`,
+		"public DTD":       `<!DOCTYPE svg PUBLIC "-//W3C//DTD SVG 1.1//EN" "http://127.0.0.1/svg11.dtd">` + svgOpen + `</svg>`,
+		"parameter entity": `<!DOCTYPE svg [<!ENTITY % p SYSTEM "http://127.0.0.1/x.dtd"> %p;]>` + svgOpen + `</svg>`,
+	} {
+		if out, err := Sanitize([]byte(in)); !errors.Is(err, ErrDoctype) || out != nil {
+			t.Errorf("%s: %q, %v; want ErrDoctype", name, out, err)
+		}
+	}
+	if out, err := Sanitize([]byte(svgOpen + `<text>&x;</text></svg>`)); err == nil {
+		t.Errorf("an undeclared entity was accepted: %q", out)
+	}
+	out, err := Sanitize([]byte(svgOpen + `<xi:include xmlns:xi="http://www.w3.org/2001/XInclude" href="file:///etc/passwd"/></svg>`))
+	if err == nil && (bytes.Contains(out, []byte("include")) || bytes.Contains(out, []byte("passwd"))) {
+		t.Errorf("XInclude kept: %q", out)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/netip"
 	"strings"
+	"unicode/utf8"
 
 	"golang.org/x/net/idna"
 )
@@ -38,7 +39,9 @@ func NormalizeHost(s string) (string, error) {
 		return bad(HostEmpty)
 	case strings.Contains(s, "*"):
 		return bad(HostWildcard)
-	case strings.Contains(s, "/") || strings.Contains(s, "@"):
+	case strings.Contains(s, "/") || strings.Contains(s, "@") || !utf8.ValidString(s):
+		// Invalid UTF-8 would become U+FFFD in IDNA, a name that is
+		// itself refused: refuse it here (found by FuzzNormalizeHost).
 		return bad(HostInvalid)
 	}
 	if _, err := netip.ParseAddr(strings.Trim(s, "[]")); err == nil {
@@ -72,6 +75,11 @@ func NormalizeHost(s string) (string, error) {
 	// clients (1.2.3 is 1.2.0.3 to inet_aton).
 	if strings.Trim(ascii, "0123456789.") == "" {
 		return bad(HostIP)
+	}
+	// The stored form must be its own normal form, or a Host header and
+	// the stored name could disagree.
+	if again, err := idna.Lookup.ToASCII(ascii); err != nil || again != ascii {
+		return bad(HostInvalid)
 	}
 	return ascii, nil
 }

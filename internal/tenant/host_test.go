@@ -39,3 +39,30 @@ func TestNormalizeHost(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNormalizeHost: any string either is refused with a field error or
+// becomes a lower-case ASCII DNS name that normalises to itself (so a Host
+// header and a stored name can never disagree about the form).
+func FuzzNormalizeHost(f *testing.F) {
+	for _, s := range []string{"www.gemeente.be", "  WWW.Gemeente.BE. ", "bütgenbach.be", "*.x.be", "x.be:1", "[::1]", "a..be", "xn--a.be", "ß.be", "a.b\x00.be"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		h, err := NormalizeHost(s)
+		if err != nil {
+			var ve *ValidationError
+			if !errors.As(err, &ve) || h != "" {
+				t.Fatalf("NormalizeHost(%q) = %q, %v: not a field error", s, h, err)
+			}
+			return
+		}
+		for _, r := range h {
+			if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.') {
+				t.Fatalf("NormalizeHost(%q) = %q holds %q", s, h, r)
+			}
+		}
+		if again, err := NormalizeHost(h); err != nil || again != h {
+			t.Fatalf("NormalizeHost(%q) = %q, but that normalises to %q, %v", s, h, again, err)
+		}
+	})
+}

@@ -52,10 +52,10 @@ func TestASVS_4_1_3_ClauseUSR6_ClientAddressTrustsOnlyConfiguredProxies(t *testi
 	}
 }
 
-// TestClauseUSR6_RateLimitNotBypassedBySpoofedHeader: a client that sends
+// TestASVS_15_3_4_ClauseUSR6_RateLimitNotBypassedBySpoofedHeader: a client that sends
 // a new X-Forwarded-For on every request still shares one budget, unless
 // it really comes through a trusted proxy.
-func TestClauseUSR6_RateLimitNotBypassedBySpoofedHeader(t *testing.T) {
+func TestASVS_15_3_4_ClauseUSR6_RateLimitNotBypassedBySpoofedHeader(t *testing.T) {
 	for _, tt := range []struct {
 		name    string
 		trusted []netip.Prefix

@@ -348,10 +348,10 @@ func TestFormPublishRefusesMissingTranslations(t *testing.T) {
 	})
 }
 
-// TestFormInStepsRefusedFileIsSaid: an infected file chosen on a page is
+// TestASVS_5_4_3_FormInStepsRefusesInfectedFile: an infected file chosen on a page is
 // refused on that page, whichever button was pressed — "previous" too —
 // and nothing of it is kept.
-func TestFormInStepsRefusedFileIsSaid(t *testing.T) {
+func TestASVS_5_4_3_FormInStepsRefusesInfectedFile(t *testing.T) {
 	clamd := scantest.Start(t)
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		se := newStepsEnv(t, env, clamd)

@@ -280,9 +280,9 @@ func TestLookupRefusesBadInputFieldByField(t *testing.T) {
 	}
 }
 
-// TestLookupRateLimitPerClient: the look-up is limited per client address
+// TestASVS_2_4_1_LookupRateLimitPerClient: the look-up is limited per client address
 // like the login; other addresses and the page itself are not.
-func TestLookupRateLimitPerClient(t *testing.T) {
+func TestASVS_2_4_1_LookupRateLimitPerClient(t *testing.T) {
 	env := storetest.SQLite(t)
 	le := newLoginEnv(t, env, Options{LoginRateLimit: 3})
 	from := func(ip string) *http.Response {

@@ -297,7 +297,7 @@ func TestASVS_16_2_5_AccessLogWithoutPersonalData(t *testing.T) {
 	}
 }
 
-func TestBodyLimit(t *testing.T) {
+func TestASVS_5_2_1_RequestBodyLimit(t *testing.T) {
 	a, _ := newTestApp(t, Options{BodyLimit: 100})
 	tests := []struct {
 		name       string
