@@ -36,6 +36,7 @@ type navPage struct {
 	label string             // catalogue key
 	path  string             // below /{tenant}
 	perm  account.Permission // who sees it
+	group string             // catalogue key of its group in a long section; "" none
 }
 
 // navSection is one entry of the main navigation: a task, with its pages
@@ -50,70 +51,70 @@ type navSection struct {
 // people do, in the order they do it. Privacy work holds the data-subject
 // requests (breaches and retention join it when their pages exist).
 var staffSections = []navSection{
-	{"home", "staff.nav.home", []navPage{{"staff.nav.home", "/signed-in", account.ManageOwnAccount}}},
+	{"home", "staff.nav.home", []navPage{{"staff.nav.home", "/signed-in", account.ManageOwnAccount, ""}}},
 	{"inbox", "staff.nav.inbox", []navPage{
-		{"staff.nav.inbox.submissions", "/inbox", account.HandleSubmissions},
-		{"staff.nav.inbox.exports", "/inbox/exports", account.HandleSubmissions},
+		{"staff.nav.inbox.submissions", "/inbox", account.HandleSubmissions, ""},
+		{"staff.nav.inbox.exports", "/inbox/exports", account.HandleSubmissions, ""},
 	}},
 	{"forms", "staff.nav.forms", []navPage{
-		{"staff.nav.forms.list", "/admin/forms", account.ViewForms},
-		{"staff.nav.forms.stats", "/admin/stats", account.ViewForms},
+		{"staff.nav.forms.list", "/admin/forms", account.ViewForms, ""},
+		{"staff.nav.forms.stats", "/admin/stats", account.ViewForms, ""},
 	}},
 	{"register", "staff.nav.register", []navPage{
-		{"staff.nav.register.register", "/admin/register", account.ViewRegister},
-		{"staff.nav.register.annex", "/admin/register/annex", account.ViewRegister},
-		{"staff.nav.register.retention", "/admin/register/retention", account.EditRegister},
+		{"staff.nav.register.register", "/admin/register", account.ViewRegister, ""},
+		{"staff.nav.register.annex", "/admin/register/annex", account.ViewRegister, ""},
+		{"staff.nav.register.retention", "/admin/register/retention", account.EditRegister, ""},
 	}},
 	{"privacy", "dsr.nav.privacy", []navPage{
-		{"dsr.nav.requests", "/admin/requests", account.ViewRequests},
-		{"dsr.nav.new", "/admin/requests/new", account.FileRequests},
-		{"portal.nav.reports", "/admin/access-reports", account.HandleRequests},
-		{"breach.nav.list", "/admin/breaches", account.ViewRequests},
-		{"dpia.nav", "/admin/dpia", account.ViewRequests},
-		{"audits.nav", "/admin/audits", account.ViewRequests},
-		{"instr.nav.instructions", "/admin/instructions", account.ViewRequests},
-		{"instr.nav.authority", "/admin/authority-requests", account.ViewRequests},
+		{"dsr.nav.requests", "/admin/requests", account.ViewRequests, "staffnav.group.requests"},
+		{"dsr.nav.new", "/admin/requests/new", account.FileRequests, "staffnav.group.requests"},
+		{"portal.nav.reports", "/admin/access-reports", account.HandleRequests, "staffnav.group.requests"},
+		{"breach.nav.list", "/admin/breaches", account.ViewRequests, "staffnav.group.incidents"},
+		{"dpia.nav", "/admin/dpia", account.ViewRequests, "staffnav.group.incidents"},
+		{"audits.nav", "/admin/audits", account.ViewRequests, "staffnav.group.incidents"},
+		{"instr.nav.instructions", "/admin/instructions", account.ViewRequests, "staffnav.group.instructions"},
+		{"instr.nav.authority", "/admin/authority-requests", account.ViewRequests, "staffnav.group.instructions"},
 	}},
 	{"log", "staff.nav.log", []navPage{
-		{"staff.nav.log.events", "/admin/audit", account.ViewAudit},
-		{"deliver.nav.checkpoints", "/admin/audit/checkpoints", account.ViewAudit},
-		{"staff.nav.log.retention", "/admin/audit/retention", account.ViewAudit},
-		{"staff.nav.log.platform", "/admin/audit/platform", account.ViewAudit},
+		{"staff.nav.log.events", "/admin/audit", account.ViewAudit, ""},
+		{"deliver.nav.checkpoints", "/admin/audit/checkpoints", account.ViewAudit, ""},
+		{"staff.nav.log.retention", "/admin/audit/retention", account.ViewAudit, ""},
+		{"staff.nav.log.platform", "/admin/audit/platform", account.ViewAudit, ""},
 	}},
 	{"site", "site.nav", []navPage{
-		{"site.nav.pages", "/admin/site", account.EditSite},
-		{"news.nav", "/admin/site/news", account.EditSite},
-		{"sitehome.nav", "/admin/site/home", account.EditSite},
-		{"siteimg.nav", "/admin/site/images", account.EditSite},
-		{"a11y.nav", "/admin/site/accessibility", account.EditSite},
+		{"site.nav.pages", "/admin/site", account.EditSite, ""},
+		{"news.nav", "/admin/site/news", account.EditSite, ""},
+		{"sitehome.nav", "/admin/site/home", account.EditSite, ""},
+		{"siteimg.nav", "/admin/site/images", account.EditSite, ""},
+		{"a11y.nav", "/admin/site/accessibility", account.EditSite, ""},
 		// The visitor statistics sit with the site, so that a site editor
 		// (and the DPO) finds them where they work.
-		{"editor.nav.visits", "/admin/visits", account.ViewAnalytics},
+		{"editor.nav.visits", "/admin/visits", account.ViewAnalytics, ""},
 	}},
 	{"admin", "staff.nav.admin", []navPage{
-		{"staff.nav.admin.users", "/admin/users", account.ViewUsers},
-		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit},
-		{"staff.nav.admin.staff", "/admin/operators/staff", account.ViewAudit},
-		{"instr.nav.org", "/admin/organisation", account.ViewAudit},
-		{"backupui.nav", "/admin/backups", account.ViewAudit},
-		{"staff.nav.admin.policy", "/admin/policy", account.ViewSettings},
-		{"keys.nav", "/admin/keys", account.ViewSettings},
-		{"staff.nav.admin.branding", "/admin/branding", account.ViewSettings},
-		{"hosts.nav", "/admin/hosts", account.ViewSettings},
-		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings},
-		{"staff.nav.admin.apikeys", "/admin/api-keys", account.ViewSettings},
-		{"subproc.nav", "/admin/subprocessors", account.ViewSettings},
-		{"fullexport.nav", "/admin/full-export", account.ManageUsers},
-		{"termination.nav", "/admin/termination", account.ViewAudit},
+		{"staff.nav.admin.users", "/admin/users", account.ViewUsers, "staffnav.group.people"},
+		{"staff.nav.admin.operators", "/admin/operators", account.ViewAudit, "staffnav.group.people"},
+		{"staff.nav.admin.staff", "/admin/operators/staff", account.ViewAudit, "staffnav.group.people"},
+		{"staff.nav.admin.policy", "/admin/policy", account.ViewSettings, "staffnav.group.people"},
+		{"instr.nav.org", "/admin/organisation", account.ViewAudit, "staffnav.group.org"},
+		{"staff.nav.admin.branding", "/admin/branding", account.ViewSettings, "staffnav.group.org"},
+		{"hosts.nav", "/admin/hosts", account.ViewSettings, "staffnav.group.org"},
+		{"subproc.nav", "/admin/subprocessors", account.ViewSettings, "staffnav.group.org"},
+		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings, "staffnav.group.links"},
+		{"staff.nav.admin.apikeys", "/admin/api-keys", account.ViewSettings, "staffnav.group.links"},
+		{"backupui.nav", "/admin/backups", account.ViewAudit, "staffnav.group.data"},
+		{"keys.nav", "/admin/keys", account.ViewSettings, "staffnav.group.data"},
+		{"fullexport.nav", "/admin/full-export", account.ManageUsers, "staffnav.group.data"},
+		{"termination.nav", "/admin/termination", account.ViewAudit, "staffnav.group.data"},
 	}},
 }
 
 // accountPages is the account menu: every member's own settings.
 var accountPages = []navPage{
-	{"staff.account.password", "/account/password", account.ManageOwnAccount},
-	{"staff.account.mfa", "/account/mfa", account.ManageOwnAccount},
-	{"staff.account.oidc", "/account/oidc", account.ManageOwnAccount},
-	{"staff.account.sessions", "/account/sessions", account.ManageOwnAccount},
+	{"staff.account.password", "/account/password", account.ManageOwnAccount, ""},
+	{"staff.account.mfa", "/account/mfa", account.ManageOwnAccount, ""},
+	{"staff.account.oidc", "/account/oidc", account.ManageOwnAccount, ""},
+	{"staff.account.sessions", "/account/sessions", account.ManageOwnAccount, ""},
 }
 
 // NavLink is one link of the staff layout.
@@ -121,6 +122,13 @@ type NavLink struct {
 	Label   string
 	Href    string
 	Current bool
+}
+
+// NavGroup is a named group of a long section's pages.
+type NavGroup struct {
+	ID    string // for aria-labelledby
+	Label string
+	Links []NavLink
 }
 
 // StaffNav is what the staff layout shows around a back-office page.
@@ -132,6 +140,9 @@ type StaffNav struct {
 	Sections   []NavLink // the main navigation
 	SubLabel   string    // the current section's name, for the sub-navigation's label
 	Sub        []NavLink // the current section's pages, when it has more than one
+	// SubGroups is Sub in named groups, for a long section (its pages
+	// say their group); empty when the section has none.
+	SubGroups  []NavGroup
 	Crumbs     []NavLink // from the home page down to the current page's parent
 	Account    []NavLink
 	LogoutPath string
@@ -208,7 +219,19 @@ func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 		if len(visible) > 1 {
 			nav.SubLabel = tr(s.label)
 			for _, p := range visible {
-				nav.Sub = append(nav.Sub, NavLink{Label: tr(p.label), Href: base + p.path, Current: p == s.pages[curPage]})
+				link := NavLink{Label: tr(p.label), Href: base + p.path, Current: p == s.pages[curPage]}
+				nav.Sub = append(nav.Sub, link)
+				// A long section (Beheer has fifteen pages) is read in
+				// groups, each with its name; the pages of a group are
+				// adjacent in staffSections.
+				if p.group == "" {
+					continue
+				}
+				if n := len(nav.SubGroups); n == 0 || nav.SubGroups[n-1].ID != strings.ReplaceAll(p.group, ".", "-") {
+					nav.SubGroups = append(nav.SubGroups, NavGroup{ID: strings.ReplaceAll(p.group, ".", "-"), Label: tr(p.group)})
+				}
+				g := &nav.SubGroups[len(nav.SubGroups)-1]
+				g.Links = append(g.Links, link)
 			}
 		}
 		// Breadcrumbs: home, the section's first page when the current
