@@ -1,0 +1,86 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/storetest"
+)
+
+// wantCleanFailure checks a refused request's page: the given status, the
+// localized error page with its reference, no driver or SQL detail.
+func wantCleanFailure(t *testing.T, what string, resp *http.Response, body string, status int, wantText string) {
+	t.Helper()
+	if resp.StatusCode != status || !strings.Contains(body, wantText) || !strings.Contains(body, "Referentie") {
+		t.Fatalf("%s: %d, want %d with %q\n%s", what, resp.StatusCode, status, wantText, body)
+	}
+	for _, leak := range []string{"audit store down", "goroutine", "panic", "SQLSTATE", "sqlite", "pgx", "postgres", ".go:"} {
+		if strings.Contains(body, leak) {
+			t.Fatalf("%s: the page shows %q", what, leak)
+		}
+	}
+}
+
+// TestFault_AuditInsertFails_NothingWritten: with the database refusing
+// every audit event (a real trigger, on both databases), a citizen's form
+// post and an admin's role change both fail with the generic error page,
+// and neither the submission, its confirmation mail nor the new role is
+// stored: an operation without its audit event does not happen (AUD-1).
+// With the trigger gone the same requests succeed.
+func TestFault_AuditInsertFails_NothingWritten(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000, FormRateLimit: 1000})
+		publishForms(t, env, le.gent)
+		_, admin := le.adminSession(t, "admin@gent.be")
+		clerk := le.addRoleUser(t, le.gent, "clerk@gent.be", account.RoleUser)
+		h := le.app.Handler()
+		raw := env.Raw(t)
+		count := func(q string, args ...any) int {
+			t.Helper()
+			var n int
+			if err := raw.QueryRow(q, args...).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		audits, mails := count(`SELECT count(*) FROM audit_events`), count(`SELECT count(*) FROM mail_outbox`)
+
+		restore := storetest.RefuseAuditInserts(t, env)
+		ask := func() *http.Response {
+			req := request{method: http.MethodPost, target: "/gent/vraag", body: benchPost(),
+				header: map[string]string{"Accept-Language": "nl-BE"}}
+			return req.do(t, h)
+		}
+		resp := ask()
+		wantCleanFailure(t, "form post", resp, bodyOf(t, resp), http.StatusInternalServerError, "Interne fout")
+		resp, body := le.postForm(t, "/gent/admin/users/"+clerk.ID+"/role", admin, url.Values{"role": {"dpo"}})
+		wantCleanFailure(t, "role change", resp, body, http.StatusInternalServerError, "Interne fout")
+
+		if n := count(`SELECT count(*) FROM submissions`); n != 0 {
+			t.Fatalf("%d submissions stored without their audit event", n)
+		}
+		if n := count(`SELECT count(*) FROM mail_outbox`); n != mails {
+			t.Fatalf("mails queued without their audit event: %d → %d", mails, n)
+		}
+		if n := count(`SELECT count(*) FROM users WHERE id = $1 AND role = 'user'`, clerk.ID); n != 1 {
+			t.Fatal("the role changed without its audit event")
+		}
+		if n := count(`SELECT count(*) FROM audit_events`); n != audits {
+			t.Fatalf("audit events %d → %d", audits, n)
+		}
+
+		restore()
+		if resp := ask(); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("form post after the audit store is back: %d", resp.StatusCode)
+		}
+		if resp, body := le.postForm(t, "/gent/admin/users/"+clerk.ID+"/role", admin, url.Values{"role": {"dpo"}}); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("role change after the audit store is back: %d\n%s", resp.StatusCode, body)
+		}
+		if count(`SELECT count(*) FROM submissions`) != 1 || count(`SELECT count(*) FROM users WHERE id = $1 AND role = 'dpo'`, clerk.ID) != 1 {
+			t.Fatal("the retried requests did not land")
+		}
+	})
+}
