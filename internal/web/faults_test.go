@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/kluis/kluis/internal/account"
+	"github.com/kluis/kluis/internal/scan/scantest"
 	"github.com/kluis/kluis/internal/storetest"
 )
 
@@ -81,6 +82,58 @@ func TestFault_AuditInsertFails_NothingWritten(t *testing.T) {
 		}
 		if count(`SELECT count(*) FROM submissions`) != 1 || count(`SELECT count(*) FROM users WHERE id = $1 AND role = 'dpo'`, clerk.ID) != 1 {
 			t.Fatal("the retried requests did not land")
+		}
+	})
+}
+
+// TestFault_ClamdDown_UploadsRefused: with the real clamd killed after it
+// served one upload, a citizen's post with an attachment is answered with
+// the field's message in their language (422, the form kept), nothing of
+// it is stored, and the refusal is audited; a form without attachments is
+// still taken. An unscanned file is never stored (DSR-3's scan rule).
+func TestFault_ClamdDown_UploadsRefused(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		clamd, stopClamd := scantest.StartStoppable(t)
+		le := newLoginEnv(t, env, Options{Scanner: clamd, FormRateLimit: 1000})
+		publishForms(t, env, le.gent)
+		h := le.app.Handler()
+		pdf := []byte("%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n")
+		posts := 0
+		upload := func(lang string) (*http.Response, string) {
+			posts++ // a fresh token per post: the same token twice is one submission
+			ct, body := multipartPost(t, allowanceAnswers(strings.Repeat(string(rune('a'+posts)), 43)), "attest.pdf", pdf)
+			resp := post(t, h, "/gent/toelage?lang="+lang, ct, body, "")
+			return resp, bodyOf(t, resp)
+		}
+		count := func(table string) int {
+			t.Helper()
+			var n int
+			if err := env.Raw(t).QueryRow(`SELECT count(*) FROM ` + table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		if resp, body := upload("nl"); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("upload with clamd up: %d\n%s", resp.StatusCode, body)
+		}
+
+		stopClamd()
+		for lang, want := range map[string]string{"nl": "niet op virussen controleren", "fr": "vérifier les fichiers contre les virus"} {
+			resp, body := upload(lang)
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, want) ||
+				!strings.Contains(body, `href="#certificate"`) || !strings.Contains(body, `value="MARKER-CITIZEN-77a"`) {
+				t.Fatalf("upload with clamd down (%s): %d\n%s", lang, resp.StatusCode, body)
+			}
+		}
+		if s, a := count("submissions"), count("attachments"); s != 1 || a != 1 {
+			t.Fatalf("with clamd down: %d submissions, %d attachments stored, want the first only", s, a)
+		}
+		if refused := len(env.Events(t, le.gent.ID, "attachment.refused")); refused != 2 {
+			t.Fatalf("refusals audited: %d, want 2", refused)
+		}
+		resp := request{method: http.MethodPost, target: "/gent/vraag", body: benchPost()}.do(t, h)
+		if resp.StatusCode != http.StatusSeeOther || count("submissions") != 2 {
+			t.Fatalf("text-only form with clamd down: %d", resp.StatusCode)
 		}
 	})
 }
