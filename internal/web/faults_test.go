@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
@@ -8,6 +10,7 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/scan/scantest"
+	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 )
 
@@ -134,6 +137,98 @@ func TestFault_ClamdDown_UploadsRefused(t *testing.T) {
 		resp := request{method: http.MethodPost, target: "/gent/vraag", body: benchPost()}.do(t, h)
 		if resp.StatusCode != http.StatusSeeOther || count("submissions") != 2 {
 			t.Fatalf("text-only form with clamd down: %d", resp.StatusCode)
+		}
+	})
+}
+
+// takeDatabaseAway makes env's database unavailable to the running store,
+// for real: on PostgreSQL the database stops accepting connections and
+// every backend serving it is ended with pg_terminate_backend (what a
+// failover or a restarted server does to a live pool); on SQLite another
+// process holds the write lock (BEGIN EXCLUSIVE), so writes wait out the
+// busy timeout and fail. It returns the function that brings it back.
+func takeDatabaseAway(t *testing.T, env *storetest.Env) (back func()) {
+	t.Helper()
+	if env.Dialect == store.SQLite {
+		raw := env.Raw(t)
+		conn, err := raw.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(context.Background(), `BEGIN EXCLUSIVE`); err != nil {
+			t.Fatal(err)
+		}
+		return func() {
+			conn.ExecContext(context.Background(), `ROLLBACK`)
+			conn.Close()
+		}
+	}
+	admin, err := sql.Open("pgx", storetest.PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	var name string
+	if err := env.Raw(t).QueryRow(`SELECT current_database()`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS false`,
+		`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '` + name + `' AND pid <> pg_backend_pid()`} {
+		if _, err := admin.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() {
+		if _, err := admin.Exec(`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS true`); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestFault_DatabaseGone_CleanServiceUnavailable: with the database taken
+// away under a running Kluis, a citizen's form post is answered with the
+// 503 page in their language (no stack, no driver detail, a Retry-After),
+// nothing of it is stored, and on PostgreSQL /readyz fails; when the
+// database is back the same Kluis, not restarted, takes the post again
+// and is ready.
+func TestFault_DatabaseGone_CleanServiceUnavailable(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		le := newLoginEnv(t, env, Options{FormRateLimit: 1000, Checks: []Check{{"database", env.DB.Ping}}})
+		publishForms(t, env, le.gent)
+		h := le.app.Handler()
+		ask := func(lang string) (*http.Response, string) {
+			resp := request{method: http.MethodPost, target: "/gent/vraag?lang=" + lang, body: benchPost()}.do(t, h)
+			return resp, bodyOf(t, resp)
+		}
+		if resp, body := ask("nl"); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("post before: %d\n%s", resp.StatusCode, body)
+		}
+
+		back := takeDatabaseAway(t, env)
+		resp, body := ask("nl")
+		wantCleanFailure(t, "post with the database gone", resp, body, http.StatusServiceUnavailable, "Tijdelijk niet beschikbaar")
+		if resp.Header.Get("Retry-After") == "" {
+			t.Error("503 without Retry-After")
+		}
+		if env.Dialect == store.Postgres {
+			resp, body = ask("fr")
+			wantCleanFailure(t, "French post with the database gone", resp, strings.ReplaceAll(body, "Référence", "Referentie"),
+				http.StatusServiceUnavailable, "Temporairement indisponible")
+			if resp := (request{target: "/readyz"}.do(t, h)); resp.StatusCode != http.StatusServiceUnavailable {
+				t.Fatalf("readyz with the database gone: %d", resp.StatusCode)
+			}
+		}
+		back()
+
+		var n int
+		if err := env.Raw(t).QueryRow(`SELECT count(*) FROM submissions`).Scan(&n); err != nil || n != 1 {
+			t.Fatalf("submissions after the outage: %d (%v), want the one from before", n, err)
+		}
+		if resp, body := ask("nl"); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("post after the database is back: %d\n%s", resp.StatusCode, body)
+		}
+		if resp := (request{target: "/readyz"}.do(t, h)); resp.StatusCode != http.StatusOK {
+			t.Fatalf("readyz after: %d", resp.StatusCode)
 		}
 	})
 }
