@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"strings"
+	"syscall"
 
 	"github.com/jackc/pgx/v5/pgconn"
 )
@@ -14,7 +15,7 @@ import (
 // Unavailable reports whether err means the database is out of reach for
 // now — the server cannot be reached or cut the connection, is shutting
 // down or refuses connections, the SQLite file is locked, unwritable or on
-// a full disk — rather than refusing this one request. The web side
+// a full disk, the attachment store's disk is full — rather than refusing this one request. The web side
 // answers such a request 503 ("try again in a few minutes") instead of an
 // internal error, and /readyz fails until the database is back; the
 // transaction that met it was rolled back, so nothing is half-written.
@@ -25,6 +26,13 @@ func Unavailable(err error) bool {
 	if errors.Is(err, ErrStoreClosed) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
 		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 		return true
+	}
+	// Out of space where Kluis writes (attachment objects, the SQLite
+	// file): the disk, a quota, a file size limit or a read-only mount.
+	for _, e := range []syscall.Errno{syscall.ENOSPC, syscall.EDQUOT, syscall.EFBIG, syscall.EROFS} {
+		if errors.Is(err, e) {
+			return true
+		}
 	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
@@ -38,8 +46,10 @@ func Unavailable(err error) bool {
 		// memory or connections.
 		return strings.HasPrefix(pe.Code, "08") || strings.HasPrefix(pe.Code, "57P") || strings.HasPrefix(pe.Code, "53")
 	}
-	var ne net.Error
-	if errors.As(err, &ne) {
+	// A network operation that failed (dial, read, write); not net.Error,
+	// which every syscall.Errno satisfies.
+	var oe *net.OpError
+	if errors.As(err, &oe) {
 		return true
 	}
 	s := err.Error()
