@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/breach"
 	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/store"
@@ -76,13 +75,7 @@ func TestFault_SMTPDown_OutboxRetriesNothingLost(t *testing.T) {
 // negative time, and a request's days left are not negative (DSR-1).
 func TestFault_ClockJumpsBack_NoDuplicateOrNegativeDeadlines(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		m := newMailEnv(t, env)
-		m.runner.Handlers[KindBreachClock] = BreachClockHandler("security@leverancier.example")
-		op := audit.Actor{Kind: audit.KindOperator, ID: "op", Role: "operator", RequestID: "r"}
-		disc := env.Clock.Now()
-		if _, err := env.DB.OpenBreach(ctx, op, m.tenant.ID, breach.Report{Description: "lek", DiscoveredAt: disc}, nil); err != nil {
-			t.Fatal(err)
-		}
+		m, disc := newBreachEnv(t, env, "lek")
 		count := func(q string) int {
 			t.Helper()
 			var n int
