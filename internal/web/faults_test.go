@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/scan/scantest"
@@ -229,6 +230,34 @@ func TestFault_DatabaseGone_CleanServiceUnavailable(t *testing.T) {
 		}
 		if resp := (request{target: "/readyz"}.do(t, h)); resp.StatusCode != http.StatusOK {
 			t.Fatalf("readyz after: %d", resp.StatusCode)
+		}
+	})
+}
+
+// TestFault_ClockJumpsBack_BreachPageShowsNoMoreThanTheWindow: a breach
+// discovered 19 hours ago, then the clock set back a day, before its
+// discovery: the register shows the full 24 and 72 hours left, never more
+// and never a negative time (BRE-1, BRE-3); the jobs' side of this fault
+// is in the jobs package's test of the same name.
+func TestFault_ClockJumpsBack_BreachPageShowsNoMoreThanTheWindow(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000})
+		_, admin := le.signIn(t, "admin@gent.be", account.RoleAdmin)
+		_, secret := activeOperator(t, le, env, "piet@leverancier.be")
+		h := operatorSignIn(t, le, env, "piet@leverancier.be", secret)
+		resp, body := le.postForm(t, "/operator/breaches/new", h, url.Values{"tenant": {"gent"},
+			"discovered_at": {datetime(env.Clock.Now().Add(-19 * time.Hour))}, "description": {"Poging tot inbraak"}})
+		wantRedirect(t, "draft "+body, resp, "/operator/breaches?done=saved")
+
+		env.Clock.Advance(-24 * time.Hour)
+		resp, body = le.get(t, "/gent/admin/breaches", map[string]string{"Cookie": admin})
+		for _, want := range []string{"nog 24 uur om de verwerkingsverantwoordelijke te melden", "nog 72 uur om de GBA te melden"} {
+			if resp.StatusCode != http.StatusOK || !strings.Contains(body, want) {
+				t.Fatalf("breach register with the clock set back: %d, want %q\n%s", resp.StatusCode, want, body)
+			}
+		}
+		if strings.Contains(body, "verstreken") || strings.Contains(body, "nog -") {
+			t.Fatal("the register shows a breach overdue or a negative time")
 		}
 	})
 }
