@@ -1,6 +1,8 @@
 package storetest
 
 import (
+	"context"
+	"database/sql"
 	"testing"
 
 	"github.com/kluis/kluis/internal/store"
@@ -35,6 +37,50 @@ func RefuseAuditInserts(t testing.TB, env *Env) (restore func()) {
 			if _, err := raw.Exec(q); err != nil {
 				t.Fatal(err)
 			}
+		}
+	}
+}
+
+// TakeAway makes the database unavailable to the running store,
+// for real: on PostgreSQL the database stops accepting connections and
+// every backend serving it is ended with pg_terminate_backend (what a
+// failover or a restarted server does to a live pool); on SQLite another
+// process holds the write lock (BEGIN EXCLUSIVE), so writes wait out the
+// busy timeout and fail. It returns the function that brings it back.
+func (env *Env) TakeAway(t testing.TB) (back func()) {
+	t.Helper()
+	if env.Dialect == store.SQLite {
+		raw := env.Raw(t)
+		conn, err := raw.Conn(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := conn.ExecContext(context.Background(), `BEGIN EXCLUSIVE`); err != nil {
+			t.Fatal(err)
+		}
+		return func() {
+			conn.ExecContext(context.Background(), `ROLLBACK`)
+			conn.Close()
+		}
+	}
+	admin, err := sql.Open("pgx", PostgresURL(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	var name string
+	if err := env.Raw(t).QueryRow(`SELECT current_database()`).Scan(&name); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS false`,
+		`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '` + name + `' AND pid <> pg_backend_pid()`} {
+		if _, err := admin.Exec(q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return func() {
+		if _, err := admin.Exec(`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS true`); err != nil {
+			t.Fatal(err)
 		}
 	}
 }

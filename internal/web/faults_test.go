@@ -1,8 +1,6 @@
 package web
 
 import (
-	"context"
-	"database/sql"
 	"net/http"
 	"net/url"
 	"strings"
@@ -142,50 +140,6 @@ func TestFault_ClamdDown_UploadsRefused(t *testing.T) {
 	})
 }
 
-// takeDatabaseAway makes env's database unavailable to the running store,
-// for real: on PostgreSQL the database stops accepting connections and
-// every backend serving it is ended with pg_terminate_backend (what a
-// failover or a restarted server does to a live pool); on SQLite another
-// process holds the write lock (BEGIN EXCLUSIVE), so writes wait out the
-// busy timeout and fail. It returns the function that brings it back.
-func takeDatabaseAway(t *testing.T, env *storetest.Env) (back func()) {
-	t.Helper()
-	if env.Dialect == store.SQLite {
-		raw := env.Raw(t)
-		conn, err := raw.Conn(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := conn.ExecContext(context.Background(), `BEGIN EXCLUSIVE`); err != nil {
-			t.Fatal(err)
-		}
-		return func() {
-			conn.ExecContext(context.Background(), `ROLLBACK`)
-			conn.Close()
-		}
-	}
-	admin, err := sql.Open("pgx", storetest.PostgresURL(t))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { admin.Close() })
-	var name string
-	if err := env.Raw(t).QueryRow(`SELECT current_database()`).Scan(&name); err != nil {
-		t.Fatal(err)
-	}
-	for _, q := range []string{`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS false`,
-		`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '` + name + `' AND pid <> pg_backend_pid()`} {
-		if _, err := admin.Exec(q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return func() {
-		if _, err := admin.Exec(`ALTER DATABASE ` + name + ` ALLOW_CONNECTIONS true`); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 // TestFault_DatabaseGone_CleanServiceUnavailable: with the database taken
 // away under a running Kluis, a citizen's form post is answered with the
 // 503 page in their language (no stack, no driver detail, a Retry-After),
@@ -205,7 +159,7 @@ func TestFault_DatabaseGone_CleanServiceUnavailable(t *testing.T) {
 			t.Fatalf("post before: %d\n%s", resp.StatusCode, body)
 		}
 
-		back := takeDatabaseAway(t, env)
+		back := env.TakeAway(t)
 		resp, body := ask("nl")
 		wantCleanFailure(t, "post with the database gone", resp, body, http.StatusServiceUnavailable, "Tijdelijk niet beschikbaar")
 		if resp.Header.Get("Retry-After") == "" {
