@@ -19,7 +19,9 @@ import (
 // TestFault_DatabaseGone_* and TestFault_DiskFull_* meet these errors for
 // real; this table pins the edges.
 func TestUnavailable(t *testing.T) {
-	path := func(e error) error { return fmt.Errorf("submit form: %w", &fs.PathError{Op: "write", Path: "/x/.put-1", Err: e}) }
+	path := func(e error) error {
+		return fmt.Errorf("submit form: %w", &fs.PathError{Op: "write", Path: "/x/.put-1", Err: e})
+	}
 	for _, c := range []struct {
 		name string
 		err  error
