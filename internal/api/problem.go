@@ -62,9 +62,16 @@ func fieldError(r *http.Request, field, key string) FieldError {
 }
 
 // internalError logs err with the request id (never personal data: store
-// errors carry ids only) and answers 500.
+// errors carry ids only) and answers 500, or 503 with a Retry-After when
+// the database is out of reach (store.Unavailable): nothing was changed and
+// the call may be made again.
 func (a *API) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	a.log.ErrorContext(r.Context(), what, "request_id", requestIDFrom(r), "error", err.Error())
+	if store.Unavailable(err) {
+		w.Header().Set("Retry-After", "30")
+		a.problem(w, r, http.StatusServiceUnavailable, "unavailable", nil)
+		return
+	}
 	a.problem(w, r, http.StatusInternalServerError, "internal", nil)
 }
 

@@ -235,7 +235,10 @@ func clock(start time.Time, within, warn time.Duration, done *time.Time, now tim
 		c.Done, c.Late = true, done.After(c.Due)
 		return c
 	}
-	c.Left = c.Due.Sub(now)
+	// A clock set back (NTP, a VM restored) may put now before start:
+	// time before discovery does not count, so what is left never exceeds
+	// the window.
+	c.Left = min(c.Due.Sub(now), within)
 	c.Late = !now.Before(c.Due)
 	c.Warn = !c.Late && !now.Before(start.Add(warn))
 	return c

@@ -10,6 +10,20 @@ import (
 	"github.com/kluis/kluis/internal/storetest"
 )
 
+// newBreachEnv is a mail environment whose breach clock warns the
+// security officer, with a breach described as description discovered now.
+func newBreachEnv(t *testing.T, env *storetest.Env, description string) (*mailEnv, time.Time) {
+	t.Helper()
+	m := newMailEnv(t, env)
+	m.runner.Handlers[KindBreachClock] = BreachClockHandler("security@leverancier.example")
+	op := audit.Actor{Kind: audit.KindOperator, ID: "op", Role: "operator", RequestID: "r"}
+	disc := env.Clock.Now()
+	if _, err := env.DB.OpenBreach(ctx, op, m.tenant.ID, breach.Report{Description: description, DiscoveredAt: disc}, nil); err != nil {
+		t.Fatal(err)
+	}
+	return m, disc
+}
+
 // TestClauseBRE1_SecurityOfficerWarnedAt18And24Hours: a breach supplier
 // staff keep as a draft is escalated to the configured security officer
 // through the real relay once at 18 hours after discovery and once when
@@ -18,13 +32,7 @@ import (
 // an officer configured the job sends nothing.
 func TestClauseBRE1_SecurityOfficerWarnedAt18And24Hours(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
-		m := newMailEnv(t, env)
-		m.runner.Handlers[KindBreachClock] = BreachClockHandler("security@leverancier.example")
-		op := audit.Actor{Kind: audit.KindOperator, ID: "op", Role: "operator", RequestID: "r"}
-		disc := env.Clock.Now()
-		if _, err := env.DB.OpenBreach(ctx, op, m.tenant.ID, breach.Report{Description: "MARKER-LEK", DiscoveredAt: disc}, nil); err != nil {
-			t.Fatal(err)
-		}
+		m, disc := newBreachEnv(t, env, "MARKER-LEK")
 		warnings := func() []string {
 			var out []string
 			for _, msg := range m.relay.Messages() {

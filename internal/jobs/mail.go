@@ -92,11 +92,15 @@ func sendMail(ctx context.Context, db *store.DB, s *mail.Sender, log *slog.Logge
 				log.Info("jobs: mail sent", "mail", m.ID, "tenant", m.TenantID, "kind", m.Kind, "attempt", m.Attempts, "job", j.ID)
 				continue
 			}
+			// err names only an SMTP status, never the recipient. A relay
+			// that is down or refuses us is no reason to give up on the
+			// mail: it waits for the relay however long that takes.
 			if mail.IsRelayFailure(err) {
 				relayDown = err
-			}
-			// err names only an SMTP status, never the recipient.
-			if err := db.MailFailed(octx, m.ID, mail.IsPermanent(err), err.Error()); err != nil {
+				if err := db.MailDeferred(octx, m.ID, err.Error()); err != nil {
+					return err
+				}
+			} else if err := db.MailFailed(octx, m.ID, mail.IsPermanent(err), err.Error()); err != nil {
 				return err
 			}
 			log.Warn("jobs: mail not sent", "mail", m.ID, "tenant", m.TenantID, "kind", m.Kind, "attempt", m.Attempts,

@@ -238,10 +238,30 @@ func OpenKeyring(dir string, m MasterKey) (*Keyring, error) {
 func (k *Keyring) Dir() string { return k.dir }
 
 // Ping reports whether the keyring file is still present and readable with
-// this master key. It costs a stat, plus a reread if the file changed.
+// this master key. It costs a stat and an open, plus a reread if the file
+// changed. The open catches a file whose mode or owner changed under a
+// running node: its keys are still in memory, but the next start would
+// fail, so /readyz says so now.
 func (k *Keyring) Ping() error {
-	_, err := k.refresh()
-	return err
+	if _, err := k.refresh(); err != nil {
+		return err
+	}
+	f, err := os.Open(k.path)
+	if err != nil {
+		return k.openError(err)
+	}
+	return f.Close()
+}
+
+// openError names why the keyring file could not be opened.
+func (k *Keyring) openError(err error) error {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return noKeyring(k.dir)
+	case errors.Is(err, fs.ErrPermission):
+		return fmt.Errorf("%w: %s: %w", ErrUnreadable, k.path, err)
+	}
+	return fmt.Errorf("%w: %w", ErrCorrupt, err)
 }
 
 // CreateTenant gives a new tenant a data key (id 1, primary) and a separate
@@ -448,10 +468,7 @@ func (k *Keyring) corrupt(format string, args ...any) error {
 func (k *Keyring) load() (check string, tenants map[string]*tenantKeys, platform *platformDoc, fi os.FileInfo, err error) {
 	f, err := os.Open(k.path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", nil, nil, nil, noKeyring(k.dir)
-		}
-		return "", nil, nil, nil, fmt.Errorf("%w: %w", ErrCorrupt, err)
+		return "", nil, nil, nil, k.openError(err)
 	}
 	defer f.Close()
 	// Stat the open file, so fi describes exactly the bytes read even if the

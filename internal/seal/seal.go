@@ -37,6 +37,9 @@ var (
 	ErrKeyringExists = errors.New("seal: keyring already exists")
 	// ErrWrongMaster: the master key cannot unwrap the keyring.
 	ErrWrongMaster = errors.New("seal: the master key does not match this keyring")
+	// ErrUnreadable: the keyring file is there but this process may not
+	// read it (its owner or mode changed).
+	ErrUnreadable = errors.New("seal: the keyring file cannot be read (check its owner and permissions)")
 	// ErrCorrupt: the keyring file is unreadable, malformed or tampered with.
 	ErrCorrupt = errors.New("seal: keyring file is corrupt")
 	// ErrUnknownTenant: the keyring holds no keys for the tenant (it was

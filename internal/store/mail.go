@@ -18,6 +18,10 @@ import (
 const (
 	// MaxMailAttempts is how many times a mail is tried before it fails.
 	MaxMailAttempts = 8
+	// MaxRelayBackoff caps the back-off while the relay itself is down: a
+	// relay outage is retried for as long as it lasts (nothing is lost),
+	// and mail goes out within this long of the relay's return.
+	MaxRelayBackoff = time.Hour
 	// MailSendingTimeout is how long a claimed mail may stay "sending"
 	// before it counts as abandoned (the sender crashed) and is due again.
 	MailSendingTimeout = 10 * time.Minute
@@ -352,6 +356,19 @@ func (db *DB) MailSent(ctx context.Context, id string) error {
 // 1, 2, 4 … minutes ("mail.retry"). ErrNotFound when there is no such mail,
 // ErrConflict when it is not being sent.
 func (db *DB) MailFailed(ctx context.Context, id string, permanent bool, reason string) error {
+	return db.mailNotSent(ctx, id, permanent, false, reason)
+}
+
+// MailDeferred records an attempt that failed because the relay was down
+// or refused the session (not this mail's fault): the mail is due again
+// after the same back-off, capped at MaxRelayBackoff, and it never fails
+// for the number of attempts, so an outage of any length loses no mail
+// ("mail.retry"). Errors as MailFailed.
+func (db *DB) MailDeferred(ctx context.Context, id, reason string) error {
+	return db.mailNotSent(ctx, id, false, true, reason)
+}
+
+func (db *DB) mailNotSent(ctx context.Context, id string, permanent, relayDown bool, reason string) error {
 	reason = anAddress.ReplaceAllString(reason, "[address]")
 	if len(reason) > 200 {
 		reason = reason[:200]
@@ -365,10 +382,13 @@ func (db *DB) MailFailed(ctx context.Context, id string, permanent bool, reason 
 			return fmt.Errorf("mail %s is %s, not sending: %w", id, status, ErrConflict)
 		}
 		now := db.now()
-		if permanent || attempts >= MaxMailAttempts {
+		if permanent || (attempts >= MaxMailAttempts && !relayDown) {
 			return tx.failMail(id, tenantID, kind, pseudonym, reason, now)
 		}
-		backoff := time.Duration(1<<max(attempts-1, 0)) * time.Minute
+		backoff := time.Duration(1<<min(max(attempts-1, 0), 16)) * time.Minute
+		if relayDown {
+			backoff = min(backoff, MaxRelayBackoff)
+		}
 		if _, err := tx.exec(`UPDATE mail_outbox SET status = 'pending', next_attempt_at = $1, last_error = $2 WHERE id = $3`,
 			micros(now.Add(backoff)), reason, id); err != nil {
 			return err

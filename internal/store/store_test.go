@@ -147,22 +147,8 @@ func TestASVS_16_5_3_ClauseAUD1_AuditFailureLeavesNoPersonalData(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		tn := newTenant(t, env, "gent")
 		raw := env.Raw(t)
-		// A real database refusal, not a mock: a trigger that rejects every
-		// new audit event.
-		var ddl []string
-		if env.Dialect == store.SQLite {
-			ddl = []string{`CREATE TRIGGER audit_refuse BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit store down'); END`}
-		} else {
-			ddl = []string{
-				`CREATE FUNCTION audit_refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store down'; END; $$`,
-				`CREATE TRIGGER audit_refuse BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION audit_refuse()`,
-			}
-		}
-		for _, q := range ddl {
-			if _, err := raw.Exec(q); err != nil {
-				t.Fatal(err)
-			}
-		}
+		// A real database refusal, not a mock.
+		storetest.RefuseAuditInserts(t, env)
 		_, err := env.DB.CreateSubmission(ctx, clerk("u1"), tn.ID, store.NewSubmission{FormKey: "f", Data: []byte("x")})
 		if err == nil || !strings.Contains(err.Error(), "audit") {
 			t.Fatalf("want an audit error, got %v", err)

@@ -14,6 +14,7 @@ import (
 	_ "time/tzdata" // Europe/Brussels without a zone database on the host
 
 	"github.com/kluis/kluis/internal/locale"
+	"github.com/kluis/kluis/internal/store"
 )
 
 //go:embed templates/*.html templates/partials/*.html
@@ -215,8 +216,21 @@ func (a *App) t(r *http.Request, key string, args ...any) string {
 // internalError logs err with the request id (never personal data: callers
 // pass errors from the store, which carry ids only) and renders the 500
 // page.
+// When the database is out of reach (store.Unavailable) the answer is the
+// 503 page instead: the request changed nothing and may be tried again.
 func (a *App) internalError(w http.ResponseWriter, r *http.Request, what string, err error) {
 	a.log.ErrorContext(r.Context(), what, "request_id", RequestIDFrom(r.Context()), "error", err.Error())
+	a.failed(w, r, err)
+}
+
+// failed renders the page for an unexpected error err, already logged:
+// 503 with a Retry-After when the database is unavailable, else 500.
+func (a *App) failed(w http.ResponseWriter, r *http.Request, err error) {
+	if store.Unavailable(err) {
+		w.Header().Set("Retry-After", "30")
+		a.error(w, r, http.StatusServiceUnavailable)
+		return
+	}
 	a.error(w, r, http.StatusInternalServerError)
 }
 

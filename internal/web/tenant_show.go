@@ -34,8 +34,7 @@ func (a *App) withTenant(mux *http.ServeMux) http.Handler {
 			a.notFound(w, r)
 			return
 		case err != nil:
-			a.log.ErrorContext(r.Context(), "resolve tenant", "request_id", RequestIDFrom(r.Context()), "error", err)
-			a.error(w, r, http.StatusInternalServerError)
+			a.internalError(w, r, "resolve tenant", err)
 			return
 		case t.Status != tenant.StatusActive:
 			a.error(w, r, http.StatusServiceUnavailable)

@@ -24,6 +24,7 @@ import (
 	"mime/quotedprintable"
 	"net"
 	netmail "net/mail"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -66,7 +67,11 @@ type Server struct {
 	Port     int
 	CertPool *x509.CertPool // trusts the server's certificate
 	opts     Options
-	srv      *smtp.Server
+	cert     tls.Certificate
+	t        testing.TB
+	srv      *smtp.Server // nil while stopped
+	l        net.Listener
+	done     chan struct{}
 
 	mu       sync.Mutex
 	msgs     []Message
@@ -79,41 +84,65 @@ type Server struct {
 func Start(t testing.TB, opts Options) *Server {
 	t.Helper()
 	cert, pool := selfSigned(t)
-	s := &Server{Host: "127.0.0.1", CertPool: pool, opts: opts}
+	s := &Server{Host: "127.0.0.1", CertPool: pool, opts: opts, cert: cert, t: t}
+	s.listen(t, "127.0.0.1:0")
+	s.Port = s.l.Addr().(*net.TCPAddr).Port
+	t.Cleanup(s.Stop)
+	return s
+}
+
+// listen serves on addr with a fresh smtp.Server (a closed one cannot
+// serve again).
+func (s *Server) listen(t testing.TB, addr string) {
+	t.Helper()
 	srv := smtp.NewServer(backend{s})
 	srv.Domain = "relay.test"
-	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	srv.TLSConfig = &tls.Config{Certificates: []tls.Certificate{s.cert}, MinVersion: tls.VersionTLS12}
 	srv.ReadTimeout, srv.WriteTimeout = 10*time.Second, 10*time.Second
 	srv.MaxMessageBytes = 2 << 20
 	srv.EnableSMTPUTF8 = true
 	srv.ErrorLog = &testLogger{t: t}
 	var l net.Listener
 	var err error
-	if opts.NoTLS {
+	if s.opts.NoTLS {
 		srv.TLSConfig = nil
 		srv.AllowInsecureAuth = true
 	}
-	if opts.ImplicitTLS && !opts.NoTLS {
-		l, err = tls.Listen("tcp", "127.0.0.1:0", srv.TLSConfig)
+	if s.opts.ImplicitTLS && !s.opts.NoTLS {
+		l, err = tls.Listen("tcp", addr, srv.TLSConfig)
 	} else {
-		l, err = net.Listen("tcp", "127.0.0.1:0")
+		l, err = net.Listen("tcp", addr)
 	}
 	if err != nil {
 		t.Fatal(err)
 	}
-	s.Port = l.Addr().(*net.TCPAddr).Port
-	s.srv = srv
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		srv.Serve(l)
 	}()
-	t.Cleanup(func() {
-		srv.Close()
-		<-done
-		srv.ErrorLog.(*testLogger).stop()
-	})
-	return s
+	s.srv, s.l, s.done = srv, l, done
+}
+
+// Stop closes the server, as a relay that went down: connections to its
+// port are refused until Restart.
+func (s *Server) Stop() {
+	if s.srv == nil {
+		return
+	}
+	s.srv.Close()
+	<-s.done
+	s.srv.ErrorLog.(*testLogger).stop()
+	s.srv = nil
+}
+
+// Restart serves again on the same port, keeping the messages received
+// before the stop.
+func (s *Server) Restart() {
+	s.t.Helper()
+	if s.srv == nil {
+		s.listen(s.t, net.JoinHostPort(s.Host, strconv.Itoa(s.Port)))
+	}
 }
 
 // Config returns a sender configuration for this server that verifies its

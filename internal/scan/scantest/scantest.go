@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,15 @@ const Signature = "Kluis.Test.EICAR"
 // is skipped, except when KLUIS_TEST_REQUIRE_CLAMD=1 (set by .ci/run, which
 // installs Debian's clamav-daemon), where it fails.
 func Start(t testing.TB) *scan.Client {
+	t.Helper()
+	c, _ := StartStoppable(t)
+	return c
+}
+
+// StartStoppable is Start, also returning a function that kills the clamd
+// process and waits for it to exit: fault tests use it to take the real
+// scanner away in the middle of a test.
+func StartStoppable(t testing.TB) (c *scan.Client, stop func()) {
 	t.Helper()
 	clamd, err1 := exec.LookPath("clamd")
 	if err1 != nil {
@@ -77,18 +87,22 @@ func Start(t testing.TB) *scan.Client {
 	}
 	done := make(chan error, 1)
 	go func() { done <- proc.Wait() }()
-	t.Cleanup(func() {
-		proc.Process.Kill()
-		<-done
-	})
-	c := &scan.Client{Network: "unix", Address: sock, Timeout: 30 * time.Second}
+	var once sync.Once
+	stop = func() {
+		once.Do(func() {
+			proc.Process.Kill()
+			<-done
+		})
+	}
+	t.Cleanup(stop)
+	c = &scan.Client{Network: "unix", Address: sock, Timeout: 30 * time.Second}
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		err := c.Ping(ctx)
 		cancel()
 		if err == nil {
-			return c
+			return c, stop
 		}
 		select {
 		case werr := <-done:
