@@ -179,7 +179,9 @@ func (c *Client) GeefPersoon(ctx context.Context, insz string) (*Result, error) 
 	if err != nil {
 		return fail(err)
 	}
-	if out.Kind == KindFound && out.Reference != ref {
+	// An answer must be for this call; only a refusal without any reference
+	// (a SOAP fault) carries none, and it carries no personal data either.
+	if out.Reference != ref && (out.Kind != KindRefused || out.Reference != "") {
 		return fail(fmt.Errorf("%w: the answer is for another reference", ErrProtocol))
 	}
 	if err := out.Err(); err != nil {

@@ -124,6 +124,16 @@ func TestMagdaWrongClientCertificateIsRefused(t *testing.T) {
 	if n := len(f.sim.Calls()); n != 0 {
 		t.Fatalf("simulator answered %d calls", n)
 	}
+	// The other way round: a server whose TLS certificate does not chain to
+	// the configured roots is not spoken to.
+	cfg = f.cfg
+	cfg.ServerCAs = other.Pool
+	c, err = magda.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GeefPersoon(context.Background(), magdasim.INSZAnouk)
+	callErr(t, err, magda.ErrTLSRefused, magdasim.INSZAnouk)
 }
 
 // An answer altered after signing is refused, and so is an answer signed
