@@ -250,7 +250,7 @@ func writeCanonical(b *bytes.Buffer, n *node, rendered map[string]string) {
 		} else {
 			b.WriteString(` xmlns:` + p + `="`)
 		}
-		escapeAttr(b, uri)
+		escape(b, uri, true)
 		b.WriteByte('"')
 	}
 	type qattr struct{ uri, local, name, value string }
@@ -271,14 +271,14 @@ func writeCanonical(b *bytes.Buffer, n *node, rendered map[string]string) {
 	})
 	for _, a := range attrs {
 		b.WriteString(" " + a.name + `="`)
-		escapeAttr(b, a.value)
+		escape(b, a.value, true)
 		b.WriteByte('"')
 	}
 	b.WriteByte('>')
 	for _, c := range n.children {
 		switch v := c.(type) {
 		case string:
-			escapeText(b, v)
+			escape(b, v, false)
 		case *node:
 			writeCanonical(b, v, scope)
 		}
@@ -286,38 +286,25 @@ func writeCanonical(b *bytes.Buffer, n *node, rendered map[string]string) {
 	b.WriteString("</" + name + ">")
 }
 
-func escapeText(b *bytes.Buffer, s string) {
+// escape writes s as canonical text, or as a canonical attribute value
+// (which also escapes the quote, tab and line feed but not '>').
+func escape(b *bytes.Buffer, s string, attr bool) {
 	for _, r := range s {
-		switch r {
-		case '&':
+		switch {
+		case r == '&':
 			b.WriteString("&amp;")
-		case '<':
+		case r == '<':
 			b.WriteString("&lt;")
-		case '>':
+		case r == '\r':
+			b.WriteString("&#xD;")
+		case r == '>' && !attr:
 			b.WriteString("&gt;")
-		case '\r':
-			b.WriteString("&#xD;")
-		default:
-			b.WriteRune(r)
-		}
-	}
-}
-
-func escapeAttr(b *bytes.Buffer, s string) {
-	for _, r := range s {
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '"':
+		case r == '"' && attr:
 			b.WriteString("&quot;")
-		case '\t':
+		case r == '\t' && attr:
 			b.WriteString("&#x9;")
-		case '\n':
+		case r == '\n' && attr:
 			b.WriteString("&#xA;")
-		case '\r':
-			b.WriteString("&#xD;")
 		default:
 			b.WriteRune(r)
 		}

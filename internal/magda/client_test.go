@@ -51,6 +51,20 @@ func newFixture(t *testing.T) *fixture {
 	return &fixture{pki: pki, sim: sim, client: c, cfg: cfg}
 }
 
+// callWith calls GeefPersoon for insz with a client made from the
+// fixture's configuration changed by mod.
+func (f *fixture) callWith(t *testing.T, insz string, mod func(*magda.Config)) error {
+	t.Helper()
+	cfg := f.cfg
+	mod(&cfg)
+	c, err := magda.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.GeefPersoon(context.Background(), insz)
+	return err
+}
+
 // callErr asserts a *magda.CallError wrapping want, with a reference and
 // without the INSZ in its text (no personal data in error messages).
 func callErr(t *testing.T, err error, want error, insz string) *magda.CallError {
@@ -113,26 +127,14 @@ func TestMagdaWrongClientCertificateIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := f.cfg
-	cfg.ClientCert = stranger
-	c, err := magda.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.GeefPersoon(context.Background(), magdasim.INSZAnouk)
+	err = f.callWith(t, magdasim.INSZAnouk, func(c *magda.Config) { c.ClientCert = stranger })
 	callErr(t, err, magda.ErrTLSRefused, magdasim.INSZAnouk)
 	if n := len(f.sim.Calls()); n != 0 {
 		t.Fatalf("simulator answered %d calls", n)
 	}
 	// The other way round: a server whose TLS certificate does not chain to
 	// the configured roots is not spoken to.
-	cfg = f.cfg
-	cfg.ServerCAs = other.Pool
-	c, err = magda.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.GeefPersoon(context.Background(), magdasim.INSZAnouk)
+	err = f.callWith(t, magdasim.INSZAnouk, func(c *magda.Config) { c.ServerCAs = other.Pool })
 	callErr(t, err, magda.ErrTLSRefused, magdasim.INSZAnouk)
 }
 
@@ -149,13 +151,7 @@ func TestMagdaBadResponseSignatureIsRefused(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := f.cfg
-	cfg.ResponseCert = impostor.Leaf
-	c, err := magda.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.GeefPersoon(context.Background(), magdasim.INSZAnouk)
+	err = f.callWith(t, magdasim.INSZAnouk, func(c *magda.Config) { c.ResponseCert = impostor.Leaf })
 	callErr(t, err, magda.ErrBadSignature, magdasim.INSZAnouk)
 }
 
@@ -209,13 +205,7 @@ func TestMagdaWrongConsumerOrCapacityIsRefused(t *testing.T) {
 		func(c *magda.Config) { c.ConsumerID = "0999999999" },
 		func(c *magda.Config) { c.Capacity = "99999" },
 	} {
-		cfg := f.cfg
-		mod(&cfg)
-		c, err := magda.NewClient(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, err = c.GeefPersoon(context.Background(), magdasim.INSZAnouk)
+		err := f.callWith(t, magdasim.INSZAnouk, mod)
 		ce := callErr(t, err, magda.ErrRefused, magdasim.INSZAnouk)
 		if ce.Outcome == nil || len(ce.Outcome.Errors) != 1 {
 			t.Fatalf("outcome %+v", ce.Outcome)
@@ -259,13 +249,7 @@ func TestMagdaSimulatorDownIsUnavailable(t *testing.T) {
 func TestMagdaSlowSimulatorTimesOut(t *testing.T) {
 	f := newFixture(t)
 	f.sim.SetSlow(true)
-	cfg := f.cfg
-	cfg.Timeout = 300 * time.Millisecond
-	c, err := magda.NewClient(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.GeefPersoon(context.Background(), magdasim.INSZAnouk)
+	err := f.callWith(t, magdasim.INSZAnouk, func(c *magda.Config) { c.Timeout = 300 * time.Millisecond })
 	callErr(t, err, magda.ErrTimeout, magdasim.INSZAnouk)
 }
 
