@@ -9,3 +9,10 @@ CREATE TABLE acme_cache (
     data       BLOB NOT NULL,
     updated_at BIGINT NOT NULL
 );
+
+-- A tenant may mark one of its host names primary: every link Kluis
+-- writes for its citizens and staff (mails, receipts, documents) then
+-- starts with https://<that host>/ instead of the platform's address and
+-- /{tenant}. At most one per tenant (1 = primary).
+ALTER TABLE tenant_hosts ADD COLUMN is_primary INTEGER NOT NULL DEFAULT 0;
+CREATE UNIQUE INDEX tenant_hosts_primary ON tenant_hosts (tenant_id) WHERE is_primary = 1;
