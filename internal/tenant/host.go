@@ -31,6 +31,11 @@ const (
 // + path, no /{slug} prefix: the host router adds it), else on the
 // platform's base URL under /{slug}. Every such link is made here, so a
 // tenant's own address is used everywhere or nowhere (LOC-2).
+//
+// Link on a Tenant read from the store uses its PrimaryHost.
+func (t Tenant) Link(baseURL, path string) string { return Link(baseURL, t.Slug, t.PrimaryHost, path) }
+
+// Link is tenant.Link with the parts spelled out.
 func Link(baseURL, slug, primaryHost, path string) string {
 	if primaryHost != "" {
 		return "https://" + primaryHost + path

@@ -23,6 +23,7 @@ import (
 // and nothing audited; a saved choice is audited.
 func TestClauseLOC2_MailLinksOnPrimaryHost(t *testing.T) {
 	relay := mailtest.Start(t, mailtest.Options{})
+	seen := 0 // one relay for both databases
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
 		le := newLoginEnv(t, env, Options{LoginRateLimit: 1000, BaseURL: "https://kluis.example", TLS: true})
@@ -75,7 +76,6 @@ func TestClauseLOC2_MailLinksOnPrimaryHost(t *testing.T) {
 			t.Fatalf("%d primary hosts", primaries)
 		}
 
-		seen := 0
 		for _, slug := range []string{"gent", "brugge"} {
 			resp := postForm(t, h, "/"+slug+"/password/forgot", url.Values{"email": {"an@gent.be"}}, nil)
 			if resp.StatusCode != 200 {
