@@ -118,13 +118,18 @@ func (a *App) publicBase(r *http.Request) string {
 // (tenant.Link). If the primary host cannot be read the base URL is used:
 // that link works too, on every host.
 func (a *App) tenantLink(t tenant.Tenant, path string) string {
-	primary := ""
-	if a.opts.Store != nil {
-		primary, _ = a.primaryHosts.get(t.ID, func() (string, error) {
-			return a.opts.Store.TenantPrimaryHost(context.Background(), t.ID)
-		})
+	return tenant.Link(a.opts.BaseURL, t.Slug, a.primaryHost(t), path)
+}
+
+// primaryHost is t's primary host name, "" when none (or unreadable).
+func (a *App) primaryHost(t tenant.Tenant) string {
+	if a.opts.Store == nil {
+		return ""
 	}
-	return tenant.Link(a.opts.BaseURL, t.Slug, primary, path)
+	primary, _ := a.primaryHosts.get(t.ID, func() (string, error) {
+		return a.opts.Store.TenantPrimaryHost(context.Background(), t.ID)
+	})
+	return primary
 }
 
 // relyingParty is the WebAuthn relying party of the request's address: a
