@@ -9,6 +9,7 @@ import (
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/mail/mailtest"
+	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 	"github.com/kluis/kluis/internal/tenant"
 )
@@ -61,6 +62,15 @@ func TestClauseLOC2_MailLinksOnPrimaryHost(t *testing.T) {
 		}
 		if p, _ := env.DB.TenantPrimaryHost(ctx, le.gent.ID); p != "e-loket.gent.be" {
 			t.Fatalf("primary host %q", p)
+		}
+		// Every tenant the store reads carries it, for the mails store
+		// methods compose (Tenant.Link).
+		if tn, err := env.DB.Tenant(ctx, "gent"); err != nil || tn.PrimaryHost != "e-loket.gent.be" ||
+			tn.Link("https://kluis.example", "/admin/audits/x") != "https://e-loket.gent.be/admin/audits/x" {
+			t.Fatalf("tenant read: %+v %v", tn, err)
+		}
+		if tn, _ := env.DB.Tenant(ctx, "brugge"); tn.Link("https://kluis.example", "/lookup") != "https://kluis.example/brugge/lookup" {
+			t.Fatalf("brugge's link: %s", tn.Link("https://kluis.example", "/lookup"))
 		}
 		if ev := env.Events(t, le.gent.ID, "tenant_host.primary"); len(ev) != 2 || ev[1].ObjectID != "e-loket.gent.be" {
 			t.Fatalf("audit events: %+v", ev)
@@ -126,6 +136,12 @@ func TestClauseLOC2_MailLinksOnPrimaryHost(t *testing.T) {
 
 // TestTenantLink: one function makes every link Kluis writes for a tenant.
 func TestTenantLink(t *testing.T) {
+	if got := store.PackageURL("https://kluis.example", "gent", "e-loket.gent.be", "tok", "fr"); got != "https://e-loket.gent.be/privacy/package/tok?lang=fr" {
+		t.Errorf("package link: %s", got)
+	}
+	if got := store.PackageURL("https://kluis.example", "gent", "", "tok", "fr"); got != "https://kluis.example/gent/privacy/package/tok?lang=fr" {
+		t.Errorf("package link without a primary host: %s", got)
+	}
 	for _, tc := range []struct{ base, primary, want string }{
 		{"https://kluis.example", "", "https://kluis.example/gent/lookup"},
 		{"https://kluis.example/", "", "https://kluis.example/gent/lookup"},

@@ -97,6 +97,7 @@ func (a *App) hostPrimary(w http.ResponseWriter, r *http.Request, me account.Use
 		a.internalError(w, r, "set primary host", err)
 	default:
 		a.primaryHosts.forget(t.ID)
+		a.tenants.forget(t.Slug)
 		http.Redirect(w, r, "/"+t.Slug+"/admin/hosts?done=primary", http.StatusSeeOther)
 	}
 }
