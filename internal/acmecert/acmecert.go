@@ -6,10 +6,13 @@
 // any SNI name, cannot make Kluis order certificates (or exhaust the CA's
 // rate limits) for names no tenant holds.
 //
-// Certificates and their private keys, and the ACME account key, live in
-// the cache directory, one file per name, mode 0600 in a 0700 directory
-// (autocert.DirCache): they are secrets, kept on the node's disk and never
-// in the database, the export or the logs.
+// Certificates and their private keys, and the ACME account key, are
+// secrets. By default they live in the database every node shares
+// (DBCache), sealed with the platform key, so that nodes behind one load
+// balancer order a certificate once and serve the same one; with a cache
+// directory instead they live on the node's disk, one file per name, mode
+// 0600 in a 0700 directory (autocert.DirCache). Never in the tenant
+// export or the logs.
 package acmecert
 
 import (
@@ -42,7 +45,10 @@ type Options struct {
 	DirectoryURL string
 	// Email is the account's contact (KLUIS_ACME_EMAIL); may be empty.
 	Email string
-	// CacheDir holds the account key and the certificates (secrets).
+	// Cache holds the account key and the certificates (secrets); when nil,
+	// CacheDir does.
+	Cache autocert.Cache
+	// CacheDir is a directory cache of the node's own (without Cache).
 	CacheDir string
 	// Known decides which names may get a certificate.
 	Known Known
@@ -72,10 +78,10 @@ type knownEntry struct {
 	exp time.Time
 }
 
-// New returns the manager. The cache directory is created 0700.
+// New returns the manager. A cache directory is created 0700.
 func New(o Options) (*Manager, error) {
-	if o.DirectoryURL == "" || o.CacheDir == "" || o.Known == nil {
-		return nil, errors.New("acmecert: a directory URL, a cache directory and a host lookup are needed")
+	if o.DirectoryURL == "" || (o.Cache == nil && o.CacheDir == "") || o.Known == nil {
+		return nil, errors.New("acmecert: a directory URL, a cache and a host lookup are needed")
 	}
 	if o.RenewBefore <= 0 {
 		o.RenewBefore = DefaultRenewBefore
@@ -86,16 +92,20 @@ func New(o Options) (*Manager, error) {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	if err := os.MkdirAll(o.CacheDir, 0o700); err != nil {
-		return nil, fmt.Errorf("acmecert: cache directory: %w", err)
-	}
-	if err := os.Chmod(o.CacheDir, 0o700); err != nil {
-		return nil, fmt.Errorf("acmecert: cache directory: %w", err)
+	cache := o.Cache
+	if cache == nil {
+		if err := os.MkdirAll(o.CacheDir, 0o700); err != nil {
+			return nil, fmt.Errorf("acmecert: cache directory: %w", err)
+		}
+		if err := os.Chmod(o.CacheDir, 0o700); err != nil {
+			return nil, fmt.Errorf("acmecert: cache directory: %w", err)
+		}
+		cache = autocert.DirCache(o.CacheDir)
 	}
 	m := &Manager{opts: o, known: map[string]knownEntry{}}
 	m.Manager = &autocert.Manager{
 		Prompt:      autocert.AcceptTOS,
-		Cache:       autocert.DirCache(o.CacheDir),
+		Cache:       cache,
 		HostPolicy:  m.HostPolicy,
 		RenewBefore: o.RenewBefore,
 		Email:       o.Email,

@@ -227,9 +227,14 @@ func (a *API) submissionStatus(w http.ResponseWriter, r *http.Request, t tenant.
 		a.problem(w, r, http.StatusUnprocessableEntity, "unprocessable", []FieldError{fieldError(r, "status", "inbox.error.status_required")})
 		return
 	}
-	err := a.opts.Store.ChangeSubmission(r.Context(), k.Actor(requestIDFrom(r)), t.ID, store.KeyViewer(k.ID), r.PathValue("id"),
+	primary, err := a.opts.Store.TenantPrimaryHost(r.Context(), t.ID)
+	if err != nil {
+		a.storeError(w, r, "change submission", err)
+		return
+	}
+	err = a.opts.Store.ChangeSubmission(r.Context(), k.Actor(requestIDFrom(r)), t.ID, store.KeyViewer(k.ID), r.PathValue("id"),
 		store.SubmissionChange{Status: in.Status, Reason: in.Reason,
-			StatusMail: store.StatusMail(t.LegalName, a.opts.BaseURL+"/"+t.Slug+"/lookup", in.Status)})
+			StatusMail: store.StatusMail(t.LegalName, tenant.Link(a.opts.BaseURL, t.Slug, primary, "/lookup"), in.Status)})
 	if err != nil {
 		a.storeError(w, r, "change submission", err)
 		return

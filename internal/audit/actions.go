@@ -371,6 +371,7 @@ var actions = []Action{
 	{Code: "accessibility.publish", Group: GroupSettings, Object: NameNumber},
 	{Code: "tenant_host.add", Group: GroupSettings},
 	{Code: "tenant_host.remove", Group: GroupSettings},
+	{Code: "tenant_host.primary", Group: GroupSettings},
 	{Code: "policy.citizen_names", Group: GroupSettings},
 	{Code: "api_key.create", Group: GroupSettings},
 	{Code: "api_key.revoke", Group: GroupSettings},

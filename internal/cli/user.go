@@ -73,7 +73,7 @@ func userInvite(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 	}
-	link := func(token string) string { return cfg.BaseURL + "/" + t.Slug + "/activate/" + token }
+	link := func(token string) string { return t.Link(cfg.BaseURL, "/activate/"+token) }
 	u, tok, err := db.InviteUserWithMail(ctx, actor, t.ID, in, func(u account.User, token string) *store.OutgoingMail {
 		return inviteMail(u, t, link(token))
 	})

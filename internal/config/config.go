@@ -32,7 +32,9 @@ type Config struct {
 	// ACME (tenants' own host names, see internal/acmecert): the CA's
 	// directory URL turns it on; Email is the account contact; the HTTP-01
 	// challenges are answered on ACMEHTTPListen (plain HTTP, port 80 in
-	// production); certificates and keys (secrets) live in ACMECacheDir.
+	// production); certificates and keys (secrets) live in the database,
+	// sealed with the platform key and shared by every node, or, when
+	// ACMECacheDir is set, in that directory of this node's own.
 	ACMEDirectory  string
 	ACMEEmail      string
 	ACMEHTTPListen string
@@ -262,7 +264,7 @@ func settings() []setting {
 	add("acme-directory", "KLUIS_ACME_DIRECTORY", "ACME directory URL (e.g. https://acme-v02.api.letsencrypt.org/directory): certificates for tenants' own host names, and for the base URL's name without --tls-cert", false, func(c *Config) *string { return &c.ACMEDirectory })
 	add("acme-email", "KLUIS_ACME_EMAIL", "contact address of the ACME account (the CA's expiry warnings)", false, func(c *Config) *string { return &c.ACMEEmail })
 	add("acme-http-listen", "KLUIS_ACME_HTTP_LISTEN", "plain HTTP address for ACME HTTP-01 challenges (other requests are redirected to HTTPS)", false, func(c *Config) *string { return &c.ACMEHTTPListen })
-	add("acme-cache-dir", "KLUIS_ACME_CACHE_DIR", "directory of the ACME account key and the certificates with their private keys (secrets, mode 0600; default: acme in the data dir)", false, func(c *Config) *string { return &c.ACMECacheDir })
+	add("acme-cache-dir", "KLUIS_ACME_CACHE_DIR", "keep the ACME account key and the certificates with their private keys in this directory of the node's own (mode 0600) instead of the database (default: the database, sealed with the platform key and shared by every node)", false, func(c *Config) *string { return &c.ACMECacheDir })
 	add("metrics-listen", "KLUIS_METRICS_LISTEN", "address of the separate Prometheus metrics listener, e.g. 127.0.0.1:9464 (default none: no metrics)", false, func(c *Config) *string { return &c.MetricsListen })
 	s = append(s, setting{"body-limit", "KLUIS_BODY_LIMIT", "largest request body in bytes (suffix KiB or MiB allowed)", false,
 		func(c *Config) string { return strconv.FormatInt(c.BodyLimit, 10) },
@@ -473,9 +475,6 @@ func Load(getenv func(string) string, fs *flag.FlagSet, args []string) (Config, 
 }
 
 func (c Config) withDerived() Config {
-	if c.ACMECacheDir == "" {
-		c.ACMECacheDir = filepath.Join(c.DataDir, "acme")
-	}
 	if c.DatabaseURL == "" {
 		c.DatabaseURL = "sqlite:" + filepath.Join(c.DataDir, "kluis.db")
 	}

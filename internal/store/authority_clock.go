@@ -163,7 +163,7 @@ func AuthorityMailer(baseURL string) AuthorityMail {
 			l = locale.NL
 		}
 		base := strings.TrimRight(baseURL, "/")
-		link := base + "/" + t.Slug + "/admin/authority-requests#" + ar.ID
+		link := t.Link(base, "/admin/authority-requests#"+ar.ID)
 		key := "gaps.authority.mail." + event
 		if side == "supplier" {
 			l = locale.NL // the supplier's language

@@ -16,6 +16,7 @@ import (
 	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/seal"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // A citizen files a data-subject request on the tenant's public page by
@@ -312,8 +313,9 @@ func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, e
 	if s.r.Person.Email == "" {
 		return nil // filed from the view after FAS: no address, the view shows the outcome
 	}
-	var legalName, slug string
-	if err := tx.queryRow(`SELECT legal_name, slug FROM tenants WHERE id = $1`, tenantID).Scan(&legalName, &slug); err != nil {
+	var legalName, slug, primary string
+	if err := tx.queryRow(`SELECT legal_name, slug, COALESCE((SELECT h.host FROM tenant_hosts h WHERE h.tenant_id = tenants.id
+		AND h.is_primary = 1), '') FROM tenants WHERE id = $1`, tenantID).Scan(&legalName, &slug, &primary); err != nil {
 		return err
 	}
 	l, ok := locale.Parse(s.r.Person.Lang)
@@ -322,7 +324,7 @@ func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, e
 	}
 	m := OutgoingMail{To: s.r.Person.Email, Kind: "dsr.answer", Lang: string(l),
 		Subject: locale.T(l, "citizen.mail.ready.subject", legalName),
-		Body: locale.T(l, "package.mail.ready.body", legalName, s.r.Reference, PackageURL(linkBase, slug, token, string(l)),
+		Body: locale.T(l, "package.mail.ready.body", legalName, s.r.Reference, PackageURL(linkBase, slug, primary, token, string(l)),
 			until.Add(-time.Second).In(brussels).Format("02.01.2006"), PackageDownloadsMax, legalName)}
 	mailID, err := tx.enqueueMail(tenantID, m, actor)
 	if err != nil {
@@ -333,8 +335,8 @@ func (tx *Tx) tellCitizen(tenantID string, actor audit.Actor, s sealedRequest, e
 }
 
 // PackageURL is the download link of a package's token: base (the site's
-// public address, or "" for a path), the tenant's slug, the token and the
-// language the page opens in.
-func PackageURL(base, slug, token, lang string) string {
-	return base + "/" + slug + "/privacy/package/" + token + "?lang=" + lang
+// public address), the tenant's slug and primary host (tenant.Link), the
+// token and the language the page opens in.
+func PackageURL(base, slug, primaryHost, token, lang string) string {
+	return tenant.Link(base, slug, primaryHost, "/privacy/package/"+token+"?lang="+lang)
 }

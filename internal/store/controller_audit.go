@@ -814,7 +814,7 @@ func AuditMailer(baseURL string) AuditMail {
 			l = locale.NL
 		}
 		base := strings.TrimRight(baseURL, "/")
-		link := base + "/" + t.Slug + "/admin/audits/" + c.ID
+		link := t.Link(base, "/admin/audits/"+c.ID)
 		if strings.HasPrefix(event, "supplier.") {
 			link = base + "/" + tenant.OperatorSlug + "/audits/" + t.Slug + "/" + c.ID
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
@@ -228,7 +227,7 @@ func OrgMailer(baseURL string) OrgMail {
 		if !ok {
 			l = locale.NL
 		}
-		link := strings.TrimRight(baseURL, "/") + "/" + t.Slug + "/admin/organisation#" + f.Kind
+		link := t.Link(baseURL, "/admin/organisation#"+f.Kind)
 		kind := locale.T(l, "instr.org.kind."+f.Kind)
 		return OutgoingMail{Lang: string(l),
 			Subject: locale.T(l, "gaps.org.mail.subject", kind),

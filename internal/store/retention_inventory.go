@@ -229,6 +229,8 @@ var NotPersonalColumns = map[string]string{
 	"submission_drafts.token_hash":      "SHA-256 of a token",
 	"audit_checkpoints.note":            "a signed checkpoint: sizes and hashes",
 	"tenant_branding.logo":              "the organisation's logo",
+	"acme_cache.name":                   "an ACME cache key: a host name a tenant configured, or the account key's",
+	"acme_cache.data":                   "the platform's ACME account key and certificates with their private keys, sealed",
 }
 
 // PersonalColumnNames are column names that hold personal data whatever

@@ -82,13 +82,17 @@ func (db *DB) CreateTenant(ctx context.Context, actor audit.Actor, in tenant.New
 	return t, nil
 }
 
-const tenantColumns = `id, slug, legal_name, enterprise_number, default_lang, status, created_at, suspended_at, realm`
+// The last column is the tenant's primary host name ("" for none), so that
+// every mail a store method composes for the tenant links there
+// (tenant.Tenant.Link).
+const tenantColumns = `id, slug, legal_name, enterprise_number, default_lang, status, created_at, suspended_at, realm,
+	COALESCE((SELECT h.host FROM tenant_hosts h WHERE h.tenant_id = tenants.id AND h.is_primary = 1), '')`
 
 func scanTenant(row interface{ Scan(...any) error }) (tenant.Tenant, error) {
 	var t tenant.Tenant
 	var created int64
 	var suspended sql.NullInt64
-	if err := row.Scan(&t.ID, &t.Slug, &t.LegalName, &t.EnterpriseNumber, &t.DefaultLang, &t.Status, &created, &suspended, &t.Realm); err != nil {
+	if err := row.Scan(&t.ID, &t.Slug, &t.LegalName, &t.EnterpriseNumber, &t.DefaultLang, &t.Status, &created, &suspended, &t.Realm, &t.PrimaryHost); err != nil {
 		return t, err
 	}
 	t.CreatedAt = fromMicros(created)

@@ -16,12 +16,14 @@ type TenantHost struct {
 	Host      string
 	TenantID  string
 	CreatedAt time.Time
+	// Primary: links Kluis writes for the tenant use this host.
+	Primary bool
 }
 
 // TenantHosts lists the tenant's host names in name order. They are no
 // personal data, so reading them is not audited.
 func (db *DB) TenantHosts(ctx context.Context, tenantID string) ([]TenantHost, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT host, tenant_id, created_at FROM tenant_hosts WHERE tenant_id = $1 ORDER BY host`, tenantID)
+	rows, err := db.sql.QueryContext(ctx, `SELECT host, tenant_id, created_at, is_primary FROM tenant_hosts WHERE tenant_id = $1 ORDER BY host`, tenantID)
 	if err != nil {
 		return nil, fmt.Errorf("tenant hosts: %w", err)
 	}
@@ -29,11 +31,11 @@ func (db *DB) TenantHosts(ctx context.Context, tenantID string) ([]TenantHost, e
 	var out []TenantHost
 	for rows.Next() {
 		var h TenantHost
-		var at int64
-		if err := rows.Scan(&h.Host, &h.TenantID, &at); err != nil {
+		var at, primary int64
+		if err := rows.Scan(&h.Host, &h.TenantID, &at, &primary); err != nil {
 			return nil, fmt.Errorf("tenant hosts: %w", err)
 		}
-		h.CreatedAt = fromMicros(at)
+		h.CreatedAt, h.Primary = fromMicros(at), primary == 1
 		out = append(out, h)
 	}
 	return out, rows.Err()
@@ -126,4 +128,70 @@ func (db *DB) RemoveTenantHost(ctx context.Context, actor audit.Actor, tenantID,
 		return fmt.Errorf("remove tenant host: %w", err)
 	}
 	return err
+}
+
+// TenantPrimaryHost returns the host name the tenant marked primary, ""
+// when none: the address tenant.Link puts in the links Kluis writes.
+func (db *DB) TenantPrimaryHost(ctx context.Context, tenantID string) (string, error) {
+	var host string
+	err := db.sql.QueryRowContext(ctx, `SELECT host FROM tenant_hosts WHERE tenant_id = $1 AND is_primary = 1`, tenantID).Scan(&host)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("tenant primary host: %w", err)
+	}
+	return host, nil
+}
+
+// SetTenantPrimaryHost marks the tenant's host name raw primary (the
+// one before it no longer is), or, with raw "", leaves the tenant without
+// one (links go back to the platform's address); recorded as
+// "tenant_host.primary" in the same transaction. A name that is not one
+// of this tenant's (another tenant's included, without saying so) is a
+// *tenant.ValidationError on tenant.FieldHost and nothing is saved.
+func (db *DB) SetTenantPrimaryHost(ctx context.Context, actor audit.Actor, tenantID, raw string) error {
+	host := ""
+	if raw != "" {
+		h, err := tenant.NormalizeHost(raw)
+		if err != nil {
+			return &tenant.ValidationError{Fields: map[string]string{tenant.FieldHost: tenant.HostNotOwn}}
+		}
+		host = h
+	}
+	err := db.write(ctx, func(tx *Tx) error {
+		if err := tx.lockTenant(tenantID); err != nil {
+			return err
+		}
+		if host != "" {
+			var n int
+			if err := tx.queryRow(`SELECT count(*) FROM tenant_hosts WHERE host = $1 AND tenant_id = $2`, host, tenantID).Scan(&n); err != nil {
+				return err
+			}
+			if n == 0 {
+				return &tenant.ValidationError{Fields: map[string]string{tenant.FieldHost: tenant.HostNotOwn}}
+			}
+		}
+		if _, err := tx.exec(`UPDATE tenant_hosts SET is_primary = 0 WHERE tenant_id = $1 AND is_primary = 1`, tenantID); err != nil {
+			return err
+		}
+		objType, objID, purpose := "tenant", tenantID, "links on the platform's address"
+		if host != "" {
+			objType, objID = "host", host
+			if _, err := tx.exec(`UPDATE tenant_hosts SET is_primary = 1 WHERE host = $1 AND tenant_id = $2`, host, tenantID); err != nil {
+				return err
+			}
+			purpose = "links on " + host
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "tenant_host.primary", ObjectType: objType,
+			ObjectID: objID, Outcome: audit.OutcomeSuccess, Purpose: purpose})
+	})
+	if err != nil {
+		var ve *tenant.ValidationError
+		if errors.As(err, &ve) || errors.Is(err, ErrNotFound) {
+			return err
+		}
+		return fmt.Errorf("set tenant primary host: %w", err)
+	}
+	return nil
 }

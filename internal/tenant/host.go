@@ -21,7 +21,27 @@ const (
 	HostWildcard = "hosts.error.wildcard"
 	HostOneLabel = "hosts.error.one_label"
 	HostTaken    = "hosts.error.taken"
+	// HostNotOwn: a host marked primary must be one of the tenant's own.
+	HostNotOwn = "hosts.error.not_own"
 )
+
+// Link is the absolute address of path (starting with "/") on a tenant's
+// pages, for links Kluis writes into mails, receipts and documents: on the
+// tenant's primary host name when it has one (https://e-loket.gemeente.be
+// + path, no /{slug} prefix: the host router adds it), else on the
+// platform's base URL under /{slug}. Every such link is made here, so a
+// tenant's own address is used everywhere or nowhere (LOC-2).
+//
+// Link on a Tenant read from the store uses its PrimaryHost.
+func (t Tenant) Link(baseURL, path string) string { return Link(baseURL, t.Slug, t.PrimaryHost, path) }
+
+// Link is tenant.Link with the parts spelled out.
+func Link(baseURL, slug, primaryHost, path string) string {
+	if primaryHost != "" {
+		return "https://" + primaryHost + path
+	}
+	return strings.TrimRight(baseURL, "/") + "/" + slug + path
+}
 
 // NormalizeHost returns the host name s in the form it is stored and
 // matched in: trimmed, without a trailing dot, lower-case, internationalised

@@ -39,6 +39,9 @@ type Tenant struct {
 	CreatedAt        time.Time
 	SuspendedAt      *time.Time
 	Realm            string // RealmController or RealmPlatform
+	// PrimaryHost is the host name the tenant marked primary for the links
+	// Kluis writes ("" for none): see Link.
+	PrimaryHost string
 }
 
 // IsPlatform reports whether t is the operators' realm rather than a

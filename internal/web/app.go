@@ -168,7 +168,10 @@ type App struct {
 	// to ("" for none); hostRPs the WebAuthn relying party of each tenant
 	// host (see tenant_host.go).
 	hostSlugs *ttlCache[string]
-	hostRPs   *ttlCache[*passkey.RP]
+	// primaryHosts caches for a second each tenant's primary host name
+	// ("" for none), the address of the links tenantLink writes.
+	primaryHosts *ttlCache[string]
+	hostRPs      *ttlCache[*passkey.RP]
 	// publicPages is the render cache of the citizen's public pages
 	// (pagecache.go).
 	publicPages *pageCache
@@ -211,7 +214,8 @@ func New(opts Options) *App {
 		readyTimeout: 2 * time.Second, timingKey: newTimingKey(), publishedForms: newTTLCache[store.FormVersion](time.Second),
 		tenants: newTTLCache[tenant.Tenant](time.Second), brandings: newTTLCache[store.Branding](time.Second),
 		frozen: newTTLCache[bool](time.Second), hostSlugs: newTTLCache[string](time.Second),
-		hostRPs: newTTLCache[*passkey.RP](time.Hour), publicPages: newPageCache(publicCacheBytes, publicPageTTL)}
+		primaryHosts: newTTLCache[string](time.Second),
+		hostRPs:      newTTLCache[*passkey.RP](time.Hour), publicPages: newPageCache(publicCacheBytes, publicPageTTL)}
 	if rp, err := passkey.New(opts.BaseURL, "Kluis"); err == nil {
 		a.rp = rp
 	} else if opts.BaseURL != "" {

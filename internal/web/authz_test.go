@@ -438,6 +438,7 @@ func authorisationMatrix() []authzRow {
 		{"GET /{tenant}/admin/hosts", "GET", "/gent/admin/hosts", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/hosts", "POST", "/gent/admin/hosts", "host=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		{"POST /{tenant}/admin/hosts/remove", "POST", "/gent/admin/hosts/remove", "host=www.nope.be", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		{"POST /{tenant}/admin/hosts/primary", "POST", "/gent/admin/hosts/primary", "host=www.nope.be", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
 		{"GET /{tenant}/admin/webhooks", "GET", "/gent/admin/webhooks", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		// Sub-processors (SUB-1…SUB-3): admins and the DPO see the overview
 		// and download it; only admins decide (an unknown one is a 404 that

@@ -256,7 +256,7 @@ func (a *App) breachNotifyMail(t tenant.Tenant, b store.Breach) store.OutgoingMa
 	if !ok {
 		l = locale.NL
 	}
-	link := strings.TrimRight(a.opts.BaseURL, "/") + "/" + t.Slug + "/admin/breaches/" + b.ID
+	link := a.tenantLink(t, "/admin/breaches/"+b.ID)
 	return store.OutgoingMail{Lang: string(l),
 		Subject: locale.T(l, "breach.notify.subject", t.LegalName, b.Version),
 		Body: locale.T(l, "breach.notify.body", t.LegalName, localTime(b.DiscoveredAt), localTime(b.ControllerClock(b.DiscoveredAt).Due),

@@ -449,7 +449,7 @@ func (a *App) submit(w http.ResponseWriter, r *http.Request, fv store.FormVersio
 			in.Mail = &store.OutgoingMail{To: to, Lang: string(lang), Kind: "submission.confirmation",
 				Subject: locale.T(lang, "mail.receipt.subject", title, "{reference}"),
 				Body: locale.T(lang, "mail.receipt.body", t.LegalName, title, "{reference}", f.Done.In(string(lang)),
-					strings.TrimSuffix(a.opts.BaseURL, "/")+"/"+t.Slug+"/lookup")}
+					a.lookupURL(t))}
 		}
 	}
 	ref, created, err := a.opts.Store.SubmitForm(r.Context(), citizen, t.ID, in)

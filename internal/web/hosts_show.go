@@ -15,6 +15,7 @@ type hostsPage struct {
 	Slug, TenantName string
 	CanEdit          bool
 	Hosts            []store.TenantHost
+	Primary          string // the host marked primary, "" when none
 	Form             struct{ Host string }
 	Errors           fieldErrors
 	Done             string
@@ -24,7 +25,7 @@ type hostsPage struct {
 func (a *App) hostsShow(w http.ResponseWriter, r *http.Request, me account.User) {
 	var p hostsPage
 	switch d := r.URL.Query().Get("done"); d {
-	case "added", "removed":
+	case "added", "removed", "primary":
 		p.Done = "hosts.done." + d
 	}
 	a.renderHosts(w, r, me, http.StatusOK, p)
@@ -70,7 +71,34 @@ func (a *App) hostRemove(w http.ResponseWriter, r *http.Request, me account.User
 		a.internalError(w, r, "remove tenant host", err)
 	default:
 		a.hostSlugs.forget(requestHost(&http.Request{Host: host}))
+		a.primaryHosts.forget(t.ID)
 		http.Redirect(w, r, "/"+t.Slug+"/admin/hosts?done=removed", http.StatusSeeOther)
+	}
+}
+
+// hostPrimary marks one of the tenant's hosts primary (host "": none). A
+// name that is not the tenant's comes back as a field error and nothing
+// is saved.
+func (a *App) hostPrimary(w http.ResponseWriter, r *http.Request, me account.User) {
+	if !a.parseForm(w, r) {
+		return
+	}
+	t := tenantFrom(r.Context())
+	err := a.opts.Store.SetTenantPrimaryHost(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, r.PostForm.Get("host"))
+	var ve *tenant.ValidationError
+	switch {
+	case errors.As(err, &ve):
+		var p hostsPage
+		p.Errors = fieldErrors{{"primary", a.t(r, ve.Fields[tenant.FieldHost])}}
+		a.renderHosts(w, r, me, http.StatusUnprocessableEntity, p)
+	case errors.Is(err, store.ErrNotFound):
+		a.notFound(w, r)
+	case err != nil:
+		a.internalError(w, r, "set primary host", err)
+	default:
+		a.primaryHosts.forget(t.ID)
+		a.tenants.forget(t.Slug)
+		http.Redirect(w, r, "/"+t.Slug+"/admin/hosts?done=primary", http.StatusSeeOther)
 	}
 }
 
@@ -83,5 +111,10 @@ func (a *App) renderHosts(w http.ResponseWriter, r *http.Request, me account.Use
 		return
 	}
 	p.Hosts = hosts
+	for _, h := range hosts {
+		if h.Primary {
+			p.Primary = h.Host
+		}
+	}
 	a.render(w, r, status, "hosts", p)
 }

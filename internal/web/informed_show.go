@@ -47,7 +47,7 @@ func receiptMail(status string) string {
 }
 
 // lookupURL is the public address of the tenant's look-up page.
-func (a *App) lookupURL(t tenant.Tenant) string { return a.opts.BaseURL + "/" + t.Slug + "/lookup" }
+func (a *App) lookupURL(t tenant.Tenant) string { return a.tenantLink(t, "/lookup") }
 
 // statusMail is the mail that tells the citizen their case moved to status.
 func (a *App) statusMail(t tenant.Tenant, status string) store.CitizenMail {

@@ -33,7 +33,7 @@ func (a *App) dutyMail(t tenant.Tenant, kind, id string) store.OutgoingMail {
 	if kind == "flag" {
 		page = "/admin/instructions"
 	}
-	link := strings.TrimRight(a.opts.BaseURL, "/") + "/" + t.Slug + page + "#" + id
+	link := a.tenantLink(t, page+"#"+id)
 	return store.OutgoingMail{Lang: string(l), Subject: locale.T(l, "instr.mail."+kind+".subject", t.LegalName),
 		Body: locale.T(l, "instr.mail."+kind+".body", t.LegalName, link)}
 }

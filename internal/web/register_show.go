@@ -336,7 +336,7 @@ func (a *App) annexPDF(w http.ResponseWriter, r *http.Request, _ account.User) {
 	}
 	doc := a.annexOf(r, rv)
 	t := tenantFrom(r.Context())
-	doc.HTMLTwin = fmt.Sprintf("%s/%s/admin/register/annex?version=%d&lang=%s", a.opts.BaseURL, t.Slug, rv.Version, LangFrom(r.Context()))
+	doc.HTMLTwin = a.tenantLink(t, fmt.Sprintf("/admin/register/annex?version=%d&lang=%s", rv.Version, LangFrom(r.Context())))
 	b, err := doc.PDF(a.opts.Store.Now())
 	if err != nil {
 		a.internalError(w, r, "annex PDF", err)

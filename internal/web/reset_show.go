@@ -38,7 +38,7 @@ func (a *App) forgotCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	compose := func(u account.User, token string) *store.OutgoingMail {
 		l, _ := locale.Parse(u.Lang)
-		link := a.opts.BaseURL + "/" + t.Slug + "/password/reset/" + token
+		link := a.tenantLink(t, "/password/reset/"+token)
 		return &store.OutgoingMail{To: u.Email, Lang: u.Lang, Kind: "account.password-reset",
 			Subject: locale.T(l, "mail.reset.subject", t.LegalName),
 			Body:    locale.T(l, "mail.reset.body", u.Name, t.LegalName, link)}

@@ -355,6 +355,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/hosts", a.require(account.ViewSettings, a.hostsShow))
 	mux.HandleFunc("POST /{tenant}/admin/hosts", a.require(account.EditSettings, a.hostCreate))
 	mux.HandleFunc("POST /{tenant}/admin/hosts/remove", a.require(account.EditSettings, a.hostRemove))
+	mux.HandleFunc("POST /{tenant}/admin/hosts/primary", a.require(account.EditSettings, a.hostPrimary))
 	mux.HandleFunc("GET /{tenant}/admin/api-keys", a.require(account.ViewSettings, a.apiKeysShow))
 	mux.HandleFunc("POST /{tenant}/admin/api-keys", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyCreate)))
 	mux.HandleFunc("POST /{tenant}/admin/api-keys/{id}/revoke", a.require(account.EditSettings, a.stepUp(apiKeysPath, a.apiKeyRevoke)))

@@ -7,10 +7,12 @@ import (
 	"net/url"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 	"github.com/kluis/kluis/internal/workdays"
 )
 
@@ -157,17 +159,25 @@ func (a *App) newsFeed(w http.ResponseWriter, r *http.Request) {
 		scheme = "http"
 	}
 	origin := scheme + "://" + r.Host
-	f := atomFeed{Lang: string(LangFrom(r.Context())), ID: origin + "/" + t.Slug + "/site/news",
+	// abs makes a tenant path absolute: on the tenant's primary host when
+	// it has one (tenant.Link), else on the address the feed was read on.
+	abs := func(p string) string {
+		if h := a.primaryHost(t); h != "" {
+			return tenant.Link("", t.Slug, h, strings.TrimPrefix(p, "/"+t.Slug))
+		}
+		return origin + p
+	}
+	f := atomFeed{Lang: string(LangFrom(r.Context())), ID: abs("/" + t.Slug + "/site/news"),
 		Title: a.t(r, "news.feed.title", t.LegalName), Author: atomAuthor{Name: t.LegalName},
-		Link: []atomLink{{Rel: "self", Href: origin + "/" + t.Slug + "/site/news/feed.atom"}, {Href: origin + "/" + t.Slug + "/site/news"}}}
+		Link: []atomLink{{Rel: "self", Href: abs("/" + t.Slug + "/site/news/feed.atom")}, {Href: abs("/" + t.Slug + "/site/news")}}}
 	updated := time.Unix(0, 0).UTC()
 	for i, l := range a.newsLinks(r, items) {
 		at := items[i].PublishedAt.UTC()
 		if at.After(updated) {
 			updated = at
 		}
-		f.Entries = append(f.Entries, atomEntry{ID: origin + l.Href, Title: l.Title, Updated: at.Format(time.RFC3339),
-			Link: atomLink{Href: origin + l.Href}, Summary: l.Summary})
+		f.Entries = append(f.Entries, atomEntry{ID: abs(l.Href), Title: l.Title, Updated: at.Format(time.RFC3339),
+			Link: atomLink{Href: abs(l.Href)}, Summary: l.Summary})
 	}
 	f.Updated = updated.Format(time.RFC3339)
 	b, err := xml.MarshalIndent(f, "", "  ")

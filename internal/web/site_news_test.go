@@ -80,6 +80,23 @@ func TestSiteNews_EditorPublishesVisitorReads(t *testing.T) {
 			!strings.Contains(feed, "/gent/site/news/kerstmarkt") {
 			t.Errorf("feed:\n%s", feed)
 		}
+		// With a primary host the feed links there, without the prefix (LOC-2).
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		if _, err := env.DB.AddTenantHost(ctx, op, fe.gent.ID, "e-loket.gent.be"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.SetTenantPrimaryHost(ctx, op, fe.gent.ID, "e-loket.gent.be"); err != nil {
+			t.Fatal(err)
+		}
+		fe.app.primaryHosts.forget(fe.gent.ID)
+		if _, feed := fe.get(t, "/gent/site/news/feed.atom", ""); !strings.Contains(feed, `<link href="https://e-loket.gent.be/site/news/kerstmarkt">`) ||
+			strings.Contains(feed, "/gent/site/news") {
+			t.Errorf("feed with a primary host:\n%s", feed)
+		}
+		if err := env.DB.SetTenantPrimaryHost(ctx, op, fe.gent.ID, ""); err != nil {
+			t.Fatal(err)
+		}
+		fe.app.primaryHosts.forget(fe.gent.ID)
 		// Eleven more, older items: the list pages by ten, newest first.
 		admin := audit.Actor{Kind: audit.KindUser, ID: "editor"}
 		for i := 1; i <= 11; i++ {

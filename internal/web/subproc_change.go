@@ -154,7 +154,7 @@ func (a *App) subprocRetireMail(t tenant.Tenant, s store.SubProcessor) store.Out
 	if !ok {
 		l = locale.NL
 	}
-	link := strings.TrimRight(a.opts.BaseURL, "/") + "/" + t.Slug + "/admin/subprocessors"
+	link := a.tenantLink(t, "/admin/subprocessors")
 	return store.OutgoingMail{Lang: string(l), Subject: locale.T(l, "gaps.subproc.mail.retire.subject", s.Name),
 		Body: locale.T(l, "gaps.subproc.mail.retire.body", t.LegalName, s.Name, s.EndDay(), link)}
 }

@@ -209,7 +209,7 @@ func (a *App) subprocAnnounceMail(t tenant.Tenant, s store.SubProcessor, d store
 	if !ok {
 		l = locale.NL
 	}
-	link := strings.TrimRight(a.opts.BaseURL, "/") + "/" + t.Slug + "/admin/subprocessors"
+	link := a.tenantLink(t, "/admin/subprocessors")
 	eea := locale.T(l, "subproc.eea.yes")
 	if !s.EEA {
 		eea = locale.T(l, "subproc.eea.no") + " — " + s.TransferMechanism

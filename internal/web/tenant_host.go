@@ -9,6 +9,7 @@ import (
 
 	"github.com/kluis/kluis/internal/passkey"
 	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // A tenant's own host names (www.gemeente.be): a request whose Host is one
@@ -109,6 +110,26 @@ func (a *App) publicBase(r *http.Request) string {
 		return scheme + "://" + strings.ToLower(r.Host)
 	}
 	return strings.TrimRight(a.opts.BaseURL, "/")
+}
+
+// tenantLink is the absolute address of path on t's pages for a link Kluis
+// writes into a mail, a receipt or a document: on the tenant's primary
+// host when it marked one, else on the base URL under /{slug}
+// (tenant.Link). If the primary host cannot be read the base URL is used:
+// that link works too, on every host.
+func (a *App) tenantLink(t tenant.Tenant, path string) string {
+	return tenant.Link(a.opts.BaseURL, t.Slug, a.primaryHost(t), path)
+}
+
+// primaryHost is t's primary host name, "" when none (or unreadable).
+func (a *App) primaryHost(t tenant.Tenant) string {
+	if a.opts.Store == nil {
+		return ""
+	}
+	primary, _ := a.primaryHosts.get(t.ID, func() (string, error) {
+		return a.opts.Store.TenantPrimaryHost(context.Background(), t.ID)
+	})
+	return primary
 }
 
 // relyingParty is the WebAuthn relying party of the request's address: a

@@ -138,7 +138,7 @@ func (a *App) userCreate(w http.ResponseWriter, r *http.Request, me account.User
 		Role: account.Role(r.PostForm.Get("role")), Lang: r.PostForm.Get("lang")}
 	compose := func(u account.User, token string) *store.OutgoingMail {
 		l, _ := locale.Parse(u.Lang)
-		link := a.opts.BaseURL + "/" + t.Slug + "/activate/" + token
+		link := a.tenantLink(t, "/activate/"+token)
 		return &store.OutgoingMail{To: u.Email, Lang: u.Lang, Kind: "account.invite",
 			Subject: locale.T(l, "mail.invite.subject", t.LegalName),
 			Body:    locale.T(l, "mail.invite.body", u.Name, t.LegalName, locale.T(l, "role."+string(u.Role)), link)}
