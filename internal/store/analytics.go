@@ -53,6 +53,17 @@ func (db *DB) AddAnalytics(ctx context.Context, b analytics.Batch) error {
 				return err
 			}
 		}
+		// The dashboard's rollups (one row per day × dimension value), in
+		// the same transaction so that they always equal the daily rows
+		// they sum: summed over the batch first, one write per row.
+		for r, n := range viewRollups(b.Views) {
+			if _, err := tx.exec(`INSERT INTO analytics_view_rollups (tenant_id, dim, day, dim_value, count)
+				VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (tenant_id, dim, day, dim_value) DO UPDATE SET count = analytics_view_rollups.count + $5`,
+				r.tenantID, r.dim, r.day, r.value, n); err != nil {
+				return err
+			}
+		}
 		for e, n := range b.Forms {
 			if _, err := tx.exec(`INSERT INTO analytics_form_events (tenant_id, day, form_key, event, page, field, count)
 				VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -85,6 +96,25 @@ func (db *DB) AddAnalytics(ctx context.Context, b analytics.Batch) error {
 	return nil
 }
 
+// viewRollup is one row of analytics_view_rollups: a tenant's views of a
+// day with one dimension's value.
+type viewRollup struct{ tenantID, dim, day, value string }
+
+// viewRollups sums views by day and by each dimension of a day, the rows
+// AnalyticsViews reads.
+func viewRollups(views map[analytics.View]int64) map[viewRollup]int64 {
+	out := map[viewRollup]int64{}
+	for v, n := range views {
+		for _, r := range [...]viewRollup{
+			{v.TenantID, "day", v.Day, v.Day}, {v.TenantID, "path", v.Day, v.Path}, {v.TenantID, "referrer", v.Day, v.Referrer},
+			{v.TenantID, "browser", v.Day, v.Browser}, {v.TenantID, "device", v.Day, v.Device}, {v.TenantID, "lang", v.Day, v.Lang},
+		} {
+			out[r] += n
+		}
+	}
+	return out
+}
+
 // AnalyticsCount is one figure a reader sees: Count, or Suppressed when the
 // true count is below SuppressBelow (then Count is 0).
 type AnalyticsCount struct {
@@ -112,13 +142,15 @@ func (db *DB) AnalyticsViews(ctx context.Context, tenantID, by, from, to string)
 	if !analyticsDimensions[by] {
 		return nil, fmt.Errorf("analytics views: unknown dimension %q", by)
 	}
-	table := "analytics_views"
+	// The rollups hold each dimension summed per day (at most 365 ×
+	// its distinct values a year), countries have a table of their own.
+	q := `SELECT dim_value, SUM(count) AS n FROM analytics_view_rollups
+		WHERE tenant_id = $1 AND dim = $4 AND day >= $2 AND day <= $3 GROUP BY dim_value ORDER BY n DESC, dim_value`
 	if by == "country" {
-		table = "analytics_countries"
+		q = `SELECT country, SUM(count) AS n FROM analytics_countries
+		WHERE tenant_id = $1 AND day >= $2 AND day <= $3 AND $4 = 'country' GROUP BY country ORDER BY n DESC, country`
 	}
-	// by and table are fixed names above, never input.
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+by+`, SUM(count) AS n FROM `+table+`
-		WHERE tenant_id = $1 AND day >= $2 AND day <= $3 GROUP BY `+by+` ORDER BY n DESC, `+by, tenantID, from, to)
+	rows, err := db.sql.QueryContext(ctx, q, tenantID, from, to, by)
 	if err != nil {
 		return nil, fmt.Errorf("analytics views: %w", err)
 	}
@@ -333,7 +365,7 @@ func (db *DB) PruneAnalytics(ctx context.Context, tenantID, before string) error
 		if _, err := tx.exec(`DELETE FROM analytics_views WHERE tenant_id = $1 AND day < $2`, tenantID, before); err != nil {
 			return fmt.Errorf("prune analytics: %w", err)
 		}
-		for _, table := range []string{"analytics_form_events", "analytics_form_durations", "analytics_countries"} {
+		for _, table := range []string{"analytics_view_rollups", "analytics_form_events", "analytics_form_durations", "analytics_countries"} {
 			// table is one of the fixed names, never input.
 			if _, err := tx.exec(`DELETE FROM `+table+` WHERE tenant_id = $1 AND day < $2`, tenantID, before); err != nil {
 				return fmt.Errorf("prune analytics: %w", err)

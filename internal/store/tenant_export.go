@@ -172,6 +172,8 @@ var TenantEntities = []TenantEntity{
 	{Name: "form_stats", Key: []string{"form_key", "day", "status"}, About: "counts of submissions per form, day and status (no personal data)"},
 	{Name: "analytics_views", Key: []string{"day", "path", "referrer", "browser", "device", "lang"},
 		About: "counts of public page views per day, page, referrer host, browser family, device class and language (no visitor identifier)"},
+	{Name: "analytics_view_rollups", Key: []string{"dim", "day", "dim_value"},
+		About: "the counts of analytics_views summed per day by one dimension (dim: day, path, referrer, browser, device or lang; dim_value its value), which the dashboard reads (no visitor identifier)"},
 	{Name: "analytics_form_events", Key: []string{"day", "form_key", "event", "page", "field"},
 		About: "counts of form funnel steps per day: started, page reached, submitted, validation errors per field (no visitor identifier)"},
 	{Name: "analytics_form_durations", Key: []string{"day", "form_key", "bucket"},
