@@ -72,11 +72,14 @@ func (db *DB) stmt(query string) *sql.Stmt {
 }
 
 type writeReq struct {
-	bulk      bool // sent by writeBulk
-	announced bool // sent by writeAnnounced: counted in db.coming until received
-	ctx       context.Context
-	fn        func(*Tx) error
-	done      chan error
+	bulk bool // sent by writeBulk
+	// a is the announcement of a write sent by writeAnnounced, counted in
+	// db.coming until the writer receives it; only the sender's goroutine
+	// touches its fields.
+	a    *announcement
+	ctx  context.Context
+	fn   func(*Tx) error
+	done chan error
 }
 
 // keepError wraps an error whose request's writes must still be committed:
@@ -100,22 +103,16 @@ func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 // writeAnnounced is write for a write announced before it was prepared
 // (see announce).
 func (db *DB) writeAnnounced(ctx context.Context, a *announcement, fn func(*Tx) error) error {
-	req := &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1), announced: true}
-	select {
-	case db.wq <- req:
-		a.handed = true
-	case <-db.stop:
-		return ErrStoreClosed
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-	return <-req.done
+	return db.send(ctx, db.wq, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1), a: a})
 }
 
 // send queues req on q and waits for its answer.
 func (db *DB) send(ctx context.Context, q chan *writeReq, req *writeReq) error {
 	select {
 	case q <- req:
+		if req.a != nil {
+			req.a.handed = true // the writer withdraws it when it takes req
+		}
 	case <-db.stop:
 		return ErrStoreClosed
 	case <-ctx.Done():
@@ -239,7 +236,7 @@ func (a *announcement) withdraw() {
 // received is called by the writer for every request it takes off the
 // interactive queue: an announced one is no longer coming.
 func (db *DB) received(r *writeReq) {
-	if r.announced {
+	if r.a != nil {
 		db.coming.Add(-1)
 	}
 }
