@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -28,9 +29,12 @@ import (
 // intake` starts `kluis serve --demo` in a fresh directory (SQLite by
 // default, or --database-url), posts the demo's question form over HTTP
 // from --clients concurrent clients on loopback for --duration, and
-// prints submissions/s, latency percentiles and the server's peak RSS.
-// Every submission is sealed, audited and committed durably, as in
-// production.
+// prints submissions/s, latency percentiles, the server's CPU per
+// acknowledged submission, its commits and writes per commit (from its
+// metrics listener) and its peak RSS. Every submission is sealed, audited
+// and committed durably, as in production. The same build is measured
+// again with the visitor statistics off (KLUIS_ANALYTICS=off), in the same
+// run, so that what counting costs the intake is shown.
 func benchIntake(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "bench intake")
 	clients := fs.Int("clients", 8, "concurrent clients")
@@ -50,41 +54,122 @@ func benchIntake(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *against == "" {
-		_, err := measureIntake(ctx, env, self, *clients, *duration, *dbURL)
+	if *against != "" {
+		if fi, err := os.Stat(*against); err != nil || !fi.Mode().IsRegular() {
+			return usageError{fmt.Sprintf("--against %s: not a program file", *against)}
+		}
+	}
+	var before intakeResult
+	if *against != "" {
+		// The machine is shared and absolute figures drift: the baseline
+		// is measured in the same run, just before, and the ratio is what
+		// counts.
+		fmt.Fprintf(env.Stdout, "baseline: %s (analytics on)\n", *against)
+		if before, err = measureIntake(ctx, env, *against, *clients, *duration, "", true); err != nil {
+			return fmt.Errorf("baseline: %w", err)
+		}
+	}
+	fmt.Fprintf(env.Stdout, "this build: %s (analytics on)\n", self)
+	on, err := measureIntake(ctx, env, self, *clients, *duration, *dbURL, true)
+	if err != nil {
 		return err
 	}
-	if fi, err := os.Stat(*against); err != nil || !fi.Mode().IsRegular() {
-		return usageError{fmt.Sprintf("--against %s: not a program file", *against)}
-	}
-	// The machine is shared and absolute figures drift: the baseline is
-	// measured in the same run, just before, and the ratio is what counts.
-	fmt.Fprintf(env.Stdout, "baseline: %s\n", *against)
-	before, err := measureIntake(ctx, env, *against, *clients, *duration, "")
-	if err != nil {
-		return fmt.Errorf("baseline: %w", err)
-	}
-	fmt.Fprintf(env.Stdout, "this build: %s\n", self)
-	after, err := measureIntake(ctx, env, self, *clients, *duration, "")
+	fmt.Fprintf(env.Stdout, "this build: %s (analytics off, KLUIS_ANALYTICS=off)\n", self)
+	off, err := measureIntake(ctx, env, self, *clients, *duration, *dbURL, false)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(env.Stdout, "ratio this build / baseline: %.3f (%+.1f %%)\n", after/before, 100*(after/before-1))
+	fmt.Fprintf(env.Stdout, "analytics on / off: rate %s, cpu per submission %s\n", ratio(on.rate, off.rate), ratio(on.cpu.Seconds(), off.cpu.Seconds()))
+	if *against != "" {
+		fmt.Fprintf(env.Stdout, "this build / baseline (both analytics on): rate %s, cpu per submission %s\n",
+			ratio(on.rate, before.rate), ratio(on.cpu.Seconds(), before.cpu.Seconds()))
+	}
 	return nil
 }
 
-// measureIntake measures one server, the program bin, and returns its
-// submissions per second.
-func measureIntake(ctx context.Context, env *Env, bin string, clients int, duration time.Duration, dbURL string) (float64, error) {
-	srv, err := startBenchServer(ctx, env, bin, dbURL)
+// ratio prints a/b and the change in per cent, "n/a" when b is unknown.
+func ratio(a, b float64) string {
+	if a <= 0 || b <= 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.3f (%+.1f %%)", a/b, 100*(a/b-1))
+}
+
+// intakeResult is one intake measurement; zero fields are unknown.
+type intakeResult struct {
+	rate            float64
+	cpu             time.Duration // the server's CPU per acknowledged submission
+	commits         int64
+	writesPerCommit float64
+}
+
+// measureIntake measures one server, the program bin, with its visitor
+// statistics on or off.
+func measureIntake(ctx context.Context, env *Env, bin string, clients int, duration time.Duration, dbURL string, analytics bool) (intakeResult, error) {
+	// The server's metrics listener tells how its writer batched the
+	// submissions: its own port, found free here.
+	extra := []string{}
+	metricsAddr := freeLoopbackAddr()
+	if metricsAddr != "" {
+		extra = append(extra, "KLUIS_METRICS_LISTEN="+metricsAddr)
+	}
+	if !analytics {
+		extra = append(extra, "KLUIS_ANALYTICS=off")
+	}
+	srv, err := startBenchServer(ctx, env, bin, dbURL, extra...)
 	if err != nil {
-		return 0, err
+		return intakeResult{}, err
 	}
 	defer srv.stop()
+	srv.metrics = metricsAddr
 	fmt.Fprintf(env.Stdout, "server %s (pid %d) on %s; %d clients, %s after a 2 s warm-up\n", srv.base, srv.cmd.Process.Pid, srv.db, clients, duration)
-	rate, err := srv.load(env, clients, 2*time.Second, duration)
+	res, err := srv.load(env, clients, 2*time.Second, duration)
 	fmt.Fprintf(env.Stdout, "server peak RSS: %s\n", peakRSS(srv.cmd.Process.Pid))
-	return rate, err
+	return res, err
+}
+
+// freeLoopbackAddr is a loopback address with a port free right now, ""
+// when none could be found.
+func freeLoopbackAddr() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return ""
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// writerCounts reads the writer's batch histogram from the server's
+// metrics listener: the writes and the commits so far.
+func (srv *benchServer) writerCounts() (writes, commits int64, ok bool) {
+	if srv.metrics == "" {
+		return 0, 0, false
+	}
+	c := http.Client{Timeout: 5 * time.Second}
+	resp, err := c.Get("http://" + srv.metrics + "/metrics")
+	if err != nil {
+		return 0, 0, false
+	}
+	defer resp.Body.Close()
+	var gotW, gotC bool
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		f := strings.Fields(sc.Text())
+		if len(f) != 2 {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[1], 64)
+		if err != nil {
+			continue
+		}
+		switch f[0] {
+		case "kluis_writer_batch_size_sum":
+			writes, gotW = int64(v), true
+		case "kluis_writer_batch_size_count":
+			commits, gotC = int64(v), true
+		}
+	}
+	return writes, commits, gotW && gotC
 }
 
 // benchServer is `kluis serve --demo` in a directory of its own.
@@ -94,9 +179,12 @@ type benchServer struct {
 	env           []string // the server's KLUIS_ settings (a backup of it uses them too)
 	backups       string   // where intake-during-backup writes its backups
 	backupEnv     []string // more environment of its backups
+	metrics       string   // its metrics listener's address, "" for none
 }
 
-func startBenchServer(ctx context.Context, env *Env, bin, dbURL string) (*benchServer, error) {
+// startBenchServer starts bin as `kluis serve --demo` with extra KLUIS_
+// settings.
+func startBenchServer(ctx context.Context, env *Env, bin, dbURL string, extra ...string) (*benchServer, error) {
 	dir, err := os.MkdirTemp("", "kluis-bench-")
 	if err != nil {
 		return nil, err
@@ -108,6 +196,7 @@ func startBenchServer(ctx context.Context, env *Env, bin, dbURL string) (*benchS
 	srv.env = []string{"KLUIS_DATA_DIR=" + filepath.Join(dir, "data"), "KLUIS_KEYS_DIR=" + filepath.Join(dir, "keys"),
 		"KLUIS_MASTER_KEY_FILE=" + filepath.Join(dir, "master.key"), "KLUIS_LISTEN=127.0.0.1:0",
 		"KLUIS_FORM_RATE_LIMIT=100000000", "KLUIS_LOG_LEVEL=warn", "KLUIS_DATABASE_URL=" + dbURL}
+	srv.env = append(srv.env, extra...)
 	srv.cmd = exec.CommandContext(ctx, bin, "serve", "--demo", "--migrate")
 	srv.cmd.Env = append(withoutKluisEnv(os.Environ()), srv.env...)
 	stdout, err := srv.cmd.StdoutPipe()
@@ -140,15 +229,27 @@ func (srv *benchServer) stop() {
 }
 
 // load posts the demo's question form from clients concurrent clients,
-// warms up for warm, measures for duration, prints the rate and latency
-// percentiles and returns the submissions per second.
-func (srv *benchServer) load(env *Env, clients int, warm, duration time.Duration) (float64, error) {
+// warms up for warm, measures for duration, and prints and returns the
+// rate, latency percentiles, the server's CPU per acknowledged submission
+// and its writes per commit.
+func (srv *benchServer) load(env *Env, clients int, warm, duration time.Duration) (intakeResult, error) {
 	tr := &http.Transport{MaxIdleConns: clients * 2, MaxIdleConnsPerHost: clients * 2}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	target := srv.base + "/demo/vraag"
-	all, elapsed, failures := runLoad(clients, warm, duration, nil, func(c, n int) bool {
+	var cpu [2]time.Duration
+	var writes, commits [2]int64
+	var cpuErr error
+	metricsOK := true
+	marks := 0
+	mark := func() {
+		c, err := processCPU(srv.cmd.Process.Pid)
+		w, n, ok := srv.writerCounts()
+		cpu[marks], writes[marks], commits[marks] = c, w, n
+		cpuErr, metricsOK, marks = errors.Join(cpuErr, err), metricsOK && ok, marks+1
+	}
+	all, elapsed, failures := runLoad(clients, warm, duration, mark, func(c, n int) bool {
 		resp, err := client.Post(target, "application/x-www-form-urlencoded", strings.NewReader(benchSubmission(c, n)))
 		if err == nil {
 			io.Copy(io.Discard, resp.Body)
@@ -157,14 +258,33 @@ func (srv *benchServer) load(env *Env, clients int, warm, duration time.Duration
 		return err == nil && resp.StatusCode == http.StatusSeeOther
 	})
 	pct := func(p float64) time.Duration { return percentile(all, p) }
-	fmt.Fprintf(env.Stdout, "submissions: %d in %.1f s = %.0f/s; failures %d\n", len(all), elapsed.Seconds(),
-		float64(len(all))/elapsed.Seconds(), failures)
+	res := intakeResult{rate: float64(len(all)) / elapsed.Seconds()}
+	fmt.Fprintf(env.Stdout, "submissions: %d in %.1f s = %.0f/s; failures %d\n", len(all), elapsed.Seconds(), res.rate, failures)
 	fmt.Fprintf(env.Stdout, "latency: p50 %s, p95 %s, p99 %s, max %s\n", pct(0.50).Round(time.Microsecond*10),
 		pct(0.95).Round(time.Microsecond*10), pct(0.99).Round(time.Microsecond*10), pct(1).Round(time.Microsecond*10))
-	if failures > 0 {
-		return 0, fmt.Errorf("%d submissions failed", failures)
+	if len(all) > 0 {
+		// The CPU is read from /proc at the measurement's start and end
+		// (1/100 s ticks: over seconds of load the error is small).
+		if cpuErr == nil {
+			res.cpu = (cpu[1] - cpu[0]) / time.Duration(len(all))
+		}
+		if metricsOK && commits[1] > commits[0] {
+			res.commits = commits[1] - commits[0]
+			res.writesPerCommit = float64(writes[1]-writes[0]) / float64(res.commits)
+		}
 	}
-	return float64(len(all)) / elapsed.Seconds(), nil
+	cpuText, wpc := "n/a", "n/a"
+	if res.cpu > 0 {
+		cpuText = fmt.Sprintf("%.3f ms", res.cpu.Seconds()*1000)
+	}
+	if res.commits > 0 {
+		wpc = fmt.Sprintf("%d commits (one WAL fsync each on SQLite), %.2f writes per commit", res.commits, res.writesPerCommit)
+	}
+	fmt.Fprintf(env.Stdout, "server cpu per acknowledged submission: %s; %s\n", cpuText, wpc)
+	if failures > 0 {
+		return res, fmt.Errorf("%d submissions failed", failures)
+	}
+	return res, nil
 }
 
 // runLoad runs do (client c's n-th request; false: it failed) from clients
@@ -269,7 +389,8 @@ func benchIntakeDuringBackup(ctx context.Context, env *Env, args []string) error
 	}
 	fmt.Fprintf(env.Stdout, "server %s (pid %d) on %s; %d clients, %s per phase after a 2 s warm-up\n", srv.base, srv.cmd.Process.Pid, srv.db, *clients, *duration)
 	fmt.Fprintln(env.Stdout, "idle (baseline):")
-	idle, err := srv.load(env, *clients, 2*time.Second, *duration)
+	idleRes, err := srv.load(env, *clients, 2*time.Second, *duration)
+	idle := idleRes.rate
 	if err != nil {
 		return fmt.Errorf("baseline: %w", err)
 	}
@@ -316,7 +437,8 @@ func (srv *benchServer) loadDuringBackups(ctx context.Context, env *Env, self st
 			}
 		}
 	}()
-	during, err := srv.load(env, clients, 0, duration)
+	res, err := srv.load(env, clients, 0, duration)
+	during := res.rate
 	stop.Store(true)
 	<-done
 	if err != nil {

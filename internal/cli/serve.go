@@ -137,7 +137,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	// Consent-free analytics: counted in memory by the web side, written
 	// in batches by the flusher below and once more on shutdown.
-	counts := analytics.NewCounter()
+	// KLUIS_ANALYTICS=off counts nothing: the web side then skips the
+	// counting altogether (a nil counter) and nothing is flushed.
+	var counts *analytics.Counter
+	if cfg.Analytics != "off" {
+		counts = analytics.NewCounter()
+	}
 	// Metrics (SEC-3): only with their own listener, never on the public
 	// one; observe stays nil without it, so nothing is counted for nobody.
 	var mets *metrics.Metrics
@@ -179,13 +184,15 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		counts.Run(ctx, analyticsFlushEvery, 10*time.Second, db.AddAnalytics, func(err error) {
-			log.Error("flush analytics", "error", err.Error())
-		})
-	}()
+	if counts != nil {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			counts.Run(ctx, analyticsFlushEvery, 10*time.Second, db.AddAnalytics, func(err error) {
+				log.Error("flush analytics", "error", err.Error())
+			})
+		}()
+	}
 	if cfg.Worker {
 		handlers := jobs.Handlers()
 		handlers[jobs.KindMailSend] = jobs.MailHandler(sender, log)

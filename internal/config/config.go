@@ -69,6 +69,10 @@ type Config struct {
 	// the analytics count visitors' countries with, looked up in memory;
 	// empty: no country is counted at all.
 	GeoIPDB string
+	// Analytics is "off" to count no visitor statistics at all (the
+	// default, "" or "on", counts them in memory, consent-free). The
+	// intake benchmark measures with and without.
+	Analytics string
 	// FormRateLimit caps form posts per client address per minute (0:
 	// the default, 20). Load tests raise it.
 	FormRateLimit int
@@ -369,6 +373,7 @@ func settings() []setting {
 	)
 	add("breached-passwords-url", "KLUIS_BREACHED_PASSWORDS_URL", "k-anonymity range endpoint for the breached-password check, e.g. https://api.pwnedpasswords.com/range/ (default off)", false, func(c *Config) *string { return &c.BreachedPasswordsURL })
 	add("geoip-db", "KLUIS_GEOIP_DB", "local MaxMind DB country file (GeoLite2-Country.mmdb) for the visitor statistics' countries, read into memory (default none: no country counted)", false, func(c *Config) *string { return &c.GeoIPDB })
+	add("analytics", "KLUIS_ANALYTICS", "on or off: count the consent-free visitor statistics of public pages (default on)", false, func(c *Config) *string { return &c.Analytics })
 	return s
 }
 
@@ -514,6 +519,9 @@ func (c Config) Validate() error {
 		} else if c.MetricsListen == c.Listen && port != "0" { // port 0: each listener gets its own free port
 			errs = append(errs, "KLUIS_METRICS_LISTEN must not be the public listen address: metrics are served on their own listener only")
 		}
+	}
+	if c.Analytics != "" && c.Analytics != "on" && c.Analytics != "off" {
+		errs = append(errs, fmt.Sprintf("KLUIS_ANALYTICS %q is neither on nor off", c.Analytics))
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		errs = append(errs, "give both a TLS certificate and a TLS key, or neither")

@@ -91,3 +91,6 @@ func (db *DB) BulkSubmissions(ctx context.Context, tenantID string, n int, gen f
 	_, err := db.sql.ExecContext(ctx, `ANALYZE`)
 	return err
 }
+
+// ComingWrites is how many announced writes the writer still waits for.
+func (db *DB) ComingWrites() int64 { return db.coming.Load() }

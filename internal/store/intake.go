@@ -110,6 +110,10 @@ func (db *DB) SubmitForm(ctx context.Context, actor audit.Actor, tenantID string
 }
 
 func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string, in NewFormSubmission, lookup bool) (string, bool, error) {
+	// The writer holds its batch open for this submission while it is
+	// sealed: it then shares a durable commit with the others.
+	ann := db.announce()
+	defer ann.withdraw()
 	now := db.now()
 	id := newID(now)
 	// The cryptography runs here, in the caller's goroutine, not in the writer.
@@ -197,7 +201,7 @@ func (db *DB) submitForm(ctx context.Context, actor audit.Actor, tenantID string
 	if err != nil {
 		return "", false, fmt.Errorf("submit form: %w", err)
 	}
-	err = db.write(ctx, func(tx *Tx) error {
+	err = db.writeAnnounced(ctx, ann, func(tx *Tx) error {
 		// One statement inserts only into an active tenant and only while
 		// the form version is the published one; why not is looked up
 		// only when it did not.

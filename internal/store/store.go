@@ -90,6 +90,10 @@ type DB struct {
 	heads map[string]chainHead
 
 	commits, writes atomic.Int64
+	// coming counts writes announced but not yet queued: submissions
+	// being sealed in their callers' goroutines. The writer waits a
+	// little for them so they share its durable commit (see gather).
+	coming atomic.Int64
 	// onBatch, when set, hears the size of every batch the writer
 	// commits (the operators' metrics, see ObserveBatches).
 	onBatch atomic.Pointer[func(size int)]

@@ -73,6 +73,10 @@ func (db *DB) stmt(query string) *sql.Stmt {
 
 type writeReq struct {
 	bulk bool // sent by writeBulk
+	// a is the announcement of a write sent by writeAnnounced, counted in
+	// db.coming until the writer receives it; only the sender's goroutine
+	// touches its fields.
+	a    *announcement
 	ctx  context.Context
 	fn   func(*Tx) error
 	done chan error
@@ -96,10 +100,19 @@ func (db *DB) write(ctx context.Context, fn func(*Tx) error) error {
 	return db.send(ctx, db.wq, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1)})
 }
 
+// writeAnnounced is write for a write announced before it was prepared
+// (see announce).
+func (db *DB) writeAnnounced(ctx context.Context, a *announcement, fn func(*Tx) error) error {
+	return db.send(ctx, db.wq, &writeReq{ctx: ctx, fn: fn, done: make(chan error, 1), a: a})
+}
+
 // send queues req on q and waits for its answer.
 func (db *DB) send(ctx context.Context, q chan *writeReq, req *writeReq) error {
 	select {
 	case q <- req:
+		if req.a != nil {
+			req.a.handed = true // the writer withdraws it when it takes req
+		}
 	case <-db.stop:
 		return ErrStoreClosed
 	case <-ctx.Done():
@@ -127,7 +140,16 @@ func (tx *Tx) interactiveWaiting() bool { return len(tx.db.wq) > 0 }
 
 func (db *DB) writer() {
 	defer close(db.stopped)
-	last := 0 // size of the previous batch
+	// last is the largest batch of the recent ones (forgotten every
+	// peakWindow batches): how many writers are taking turns.
+	last, peak, n := 0, 0, 0
+	seen := func(size int) {
+		peak, n = max(peak, size), n+1
+		if n%peakWindow == 0 {
+			peak = size
+		}
+		last = peak
+	}
 	for {
 		var first *writeReq
 		// Interactive writes first: a bulk request is taken only when
@@ -143,7 +165,7 @@ func (db *DB) writer() {
 				select {
 				case i := <-db.wq:
 					batch := db.gather(i, last)
-					last = len(batch)
+					seen(len(batch))
 					db.commitBatch(batch)
 				default:
 				}
@@ -154,6 +176,7 @@ func (db *DB) writer() {
 				for {
 					select {
 					case r := <-db.wq:
+						db.received(r)
 						db.commitBatch([]*writeReq{r})
 					case r := <-db.bq:
 						db.commitBatch([]*writeReq{r})
@@ -164,29 +187,103 @@ func (db *DB) writer() {
 			}
 		}
 		batch := db.gather(first, last)
-		last = len(batch)
+		seen(len(batch))
 		db.commitBatch(batch)
 	}
 }
 
 // lingerMax bounds how long the writer waits for more requests to join a
-// batch. A durable commit costs far more than this, so sharing it pays.
-const lingerMax = 200 * time.Microsecond
+// batch. A durable commit costs far more than this, in CPU as well as in
+// time: at 200 µs, eight clients split into two groups of four taking
+// turns, each group paying a commit (WAL frames of the shared pages, a
+// transaction, an fsync); at 1 ms they share one and the intake's server
+// CPU per submission fell by a quarter (docs/benchmarks.md).
+const lingerMax = time.Millisecond
+
+// peakWindow is how many batches the writer remembers the largest of.
+const peakWindow = 64
+
+// comingMax bounds how long the writer waits for announced writes (see
+// announce) still being prepared: a submission is sealed in its caller's
+// goroutine before it is queued, which on a loaded machine takes longer
+// than lingerMax. Each one that joins saves the server the CPU of a commit
+// of its own (WAL frames of the pages it shares with the others, a
+// transaction, an fsync): the intake's CPU per submission is mostly that.
+const comingMax = time.Millisecond
+
+// announcement is a write being prepared that the writer holds its batch
+// open for (at most comingMax) until it receives it.
+type announcement struct {
+	db     *DB
+	handed bool // queued: the writer withdraws it when it takes it
+}
+
+// announce tells the writer a write is being prepared and will be queued
+// soon with writeAnnounced; withdraw it (deferred) in case it is not.
+func (db *DB) announce() *announcement {
+	db.coming.Add(1)
+	return &announcement{db: db}
+}
+
+// withdraw takes back an announcement whose write was never queued.
+func (a *announcement) withdraw() {
+	if !a.handed {
+		a.handed = true
+		a.db.coming.Add(-1)
+	}
+}
+
+// received is called by the writer for every request it takes off the
+// interactive queue: an announced one is no longer coming.
+func (db *DB) received(r *writeReq) {
+	if r.a != nil {
+		db.coming.Add(-1)
+	}
+}
 
 // gather collects what is waiting into one batch. When fewer requests are
-// waiting than the last batch carried, their writers are most likely just
+// waiting than the largest recent batch carried (last), their writers are most likely just
 // getting their previous answers and about to send the next request: wait
 // up to lingerMax for them, so that the callers share one commit instead
-// of splitting into two groups that each pay for one.
+// of splitting into two groups that each pay for one. Announced writes
+// being prepared are waited for up to comingMax.
 func (db *DB) gather(first *writeReq, last int) []*writeReq {
+	db.received(first)
 	batch := []*writeReq{first}
-	var deadline <-chan time.Time
+	var deadline, comingDeadline <-chan time.Time
+	var poll *time.Ticker
+	defer func() {
+		if poll != nil {
+			poll.Stop()
+		}
+	}()
 	for len(batch) < db.maxBatch {
 		select {
 		case r := <-db.wq:
+			db.received(r)
 			batch = append(batch, r)
 			continue
 		default:
+		}
+		if db.coming.Load() > 0 {
+			// An announced write gives no signal when it is queued other
+			// than the queue itself; poll the counter in case it is
+			// withdrawn instead.
+			if comingDeadline == nil {
+				comingDeadline = time.After(comingMax)
+				poll = time.NewTicker(lingerMax)
+			}
+			select {
+			case r := <-db.wq:
+				db.received(r)
+				batch = append(batch, r)
+			case <-poll.C:
+			case <-comingDeadline:
+				return batch
+			case <-db.stop:
+				return batch
+			}
+			continue
 		}
 		if len(batch) >= last {
 			return batch
@@ -196,6 +293,7 @@ func (db *DB) gather(first *writeReq, last int) []*writeReq {
 		}
 		select {
 		case r := <-db.wq:
+			db.received(r)
 			batch = append(batch, r)
 		case <-deadline:
 			return batch
