@@ -56,7 +56,7 @@ func BenchmarkAPIList(b *testing.B) {
 		raw := env.Raw(b)
 		bare := func() {
 			rows, err := raw.Query(`SELECT s.id, s.reference, s.form_key, s.form_version, s.status, s.assignee_id, s.created_at, s.due_at,
-				s.lang, s.subject_index, s.data FROM submissions s
+				s.lang, s.data FROM submissions s
 				JOIN api_key_forms fa ON fa.tenant_id = s.tenant_id AND fa.form_key = s.form_key AND fa.key_id = $2
 				JOIN api_keys ak ON ak.id = fa.key_id AND ak.tenant_id = s.tenant_id AND ak.revoked_at IS NULL
 				WHERE s.tenant_id = $1 ORDER BY s.created_at DESC, s.id DESC LIMIT 51`, gent.ID, k.ID)
@@ -69,8 +69,8 @@ func BenchmarkAPIList(b *testing.B) {
 				var ref, assignee *string
 				var ver int
 				var created, due int64
-				var lang, index, data []byte
-				if err := rows.Scan(&id, &ref, &form, &ver, &status, &assignee, &created, &due, &lang, &index, &data); err != nil {
+				var lang, data []byte
+				if err := rows.Scan(&id, &ref, &form, &ver, &status, &assignee, &created, &due, &lang, &data); err != nil {
 					b.Fatal(err)
 				}
 				n++
