@@ -162,12 +162,8 @@ func sqliteDSN(path string) (Dialect, string, error) {
 	q := url.Values{}
 	// WAL for concurrent readers, a busy timeout instead of instant
 	// SQLITE_BUSY, foreign keys enforced, and synchronous=FULL so that an
-	// acknowledged commit survives a power cut. temp_store(MEMORY) keeps
-	// statement journals in memory: a statement that writes many rows (the
-	// 50 ids a list event indexes, AUD-1) otherwise spills its journal to a
-	// temporary file, and the pwrites were a fifth of a list's CPU. The
-	// durability of a commit does not depend on it (the WAL is unchanged).
-	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-16000)", "wal_autocheckpoint(4000)", "temp_store(MEMORY)"} {
+	// acknowledged commit survives a power cut.
+	for _, p := range []string{"journal_mode(WAL)", "busy_timeout(10000)", "foreign_keys(1)", "synchronous(FULL)", "cache_size(-16000)", "wal_autocheckpoint(4000)"} {
 		q.Add("_pragma", p)
 	}
 	// Writers take the lock at BEGIN, so two writers never deadlock on a
