@@ -64,7 +64,7 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func newTenant(t *testing.T, env *storetest.Env, slug string) tenant.Tenant {
+func newTenant(t testing.TB, env *storetest.Env, slug string) tenant.Tenant {
 	t.Helper()
 	tn, err := env.DB.CreateTenant(ctx, operator, tenant.New{Slug: slug, LegalName: "Gemeente " + slug, EnterpriseNumber: "0207.451.227",
 		DPOName: "DPO " + slug, DPOEmail: "dpo@" + slug + ".example", DefaultLang: "nl"})
@@ -115,7 +115,7 @@ func submit(t *testing.T, env *storetest.Env, tn tenant.Tenant, keyID, formKey, 
 	return page.Rows[0].ID
 }
 
-func newKey(t *testing.T, env *storetest.Env, tn tenant.Tenant, name string, scopes, forms []string, expires time.Time) (store.APIKey, string) {
+func newKey(t testing.TB, env *storetest.Env, tn tenant.Tenant, name string, scopes, forms []string, expires time.Time) (store.APIKey, string) {
 	t.Helper()
 	k, tok, err := env.DB.CreateAPIKey(ctx, admin, tn.ID, store.NewAPIKey{Name: name, Scopes: scopes, Forms: forms, ExpiresAt: expires})
 	if err != nil {

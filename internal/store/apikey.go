@@ -302,7 +302,7 @@ func (db *DB) AuthenticateAPIKey(ctx context.Context, token string) (APIKey, err
 		return APIKey{}, fmt.Errorf("%w: malformed", ErrAPIKeyInvalid)
 	}
 	var hash []byte
-	k, err := scanAPIKey(db.sql.QueryRowContext(ctx, `SELECT `+apiKeyColumns+`, secret_hash FROM api_keys WHERE id = $1`, id), &hash)
+	k, err := scanAPIKey(db.readRow(ctx, `SELECT `+apiKeyColumns+`, secret_hash FROM api_keys WHERE id = $1`, id), &hash)
 	if errors.Is(err, sql.ErrNoRows) {
 		subtle.ConstantTimeCompare(dummySecretHash, hashSecret(raw))
 		return APIKey{}, fmt.Errorf("%w: unknown", ErrAPIKeyInvalid)
@@ -322,7 +322,7 @@ func (db *DB) AuthenticateAPIKey(ctx context.Context, token string) (APIKey, err
 	case !k.ExpiresAt.IsZero() && !now.Before(k.ExpiresAt):
 		return known, fmt.Errorf("%w: expired", ErrAPIKeyInvalid)
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT form_key FROM api_key_forms WHERE tenant_id = $1 AND key_id = $2 ORDER BY form_key`, k.TenantID, k.ID)
+	rows, err := db.readRows(ctx, `SELECT form_key FROM api_key_forms WHERE tenant_id = $1 AND key_id = $2 ORDER BY form_key`, k.TenantID, k.ID)
 	if err != nil {
 		return APIKey{}, fmt.Errorf("authenticate API key: %w", err)
 	}

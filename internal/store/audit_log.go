@@ -359,7 +359,16 @@ func (tx *Tx) indexListObjects(e audit.Event) error {
 	if len(values) == 0 {
 		return nil
 	}
-	if _, err := tx.exec(`INSERT INTO audit_list_objects (tenant_id, object_id, seq) VALUES `+strings.Join(values, ", "), args...); err != nil {
+	// On SQLite, OR IGNORE spares the statement journal that a statement
+	// inserting many rows which may abort halfway needs: every page it
+	// touched was copied there first, a tenth of a list's CPU. Nothing is
+	// ignored in fact: seq is the new event's, so no row can conflict, and
+	// no value is NULL.
+	insert := `INSERT INTO`
+	if tx.db.dialect == SQLite {
+		insert = `INSERT OR IGNORE INTO`
+	}
+	if _, err := tx.exec(insert+` audit_list_objects (tenant_id, object_id, seq) VALUES `+strings.Join(values, ", "), args...); err != nil {
 		return fmt.Errorf("audit: list objects: %w", err)
 	}
 	return nil

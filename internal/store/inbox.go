@@ -150,12 +150,13 @@ func decodeCursor(s string) (byte, int64, string, error) {
 const rankExpr = `(CASE WHEN s.status IN ('done', 'rejected') THEN 1 ELSE 0 END)`
 
 // inboxColumns are the columns scanInboxRow reads, in order.
-const inboxColumns = `id, reference, form_key, form_version, status, assignee_id, created_at, due_at, lang, subject_index, data`
+const inboxColumns = `id, reference, form_key, form_version, status, assignee_id, created_at, due_at, lang, data`
 
 type sealedRow struct {
 	InboxRow
-	index, sealed, lang []byte
-	created, due        int64
+	sealed, lang []byte
+	index        []byte // the subject's blind index: read for one submission only
+	created, due int64
 }
 
 func scanInboxRows(rows *sql.Rows) ([]sealedRow, error) {
@@ -164,8 +165,7 @@ func scanInboxRows(rows *sql.Rows) ([]sealedRow, error) {
 	for rows.Next() {
 		var s sealedRow
 		var ref, assignee sql.NullString
-		if err := rows.Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status, &assignee, &s.created, &s.due, &s.lang, &s.index,
-			&s.sealed); err != nil {
+		if err := rows.Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status, &assignee, &s.created, &s.due, &s.lang, &s.sealed); err != nil {
 			return nil, err
 		}
 		s.Reference, s.AssigneeID, s.CreatedAt, s.DueAt = ref.String, assignee.String, fromMicros(s.created), dueFromMicros(s.due)

@@ -79,10 +79,10 @@ func (tx *Tx) visibleSubmission(tenantID string, viewer Viewer, id string) (seal
 	var ref, assignee sql.NullString
 	var regVersion int
 	var updated int64
-	err := tx.queryRow(`SELECT `+prefixed("s.", inboxColumns)+`, s.register_version, s.updated_at FROM submissions s
+	err := tx.queryRow(`SELECT `+prefixed("s.", inboxColumns)+`, s.register_version, s.updated_at, s.subject_index FROM submissions s
 		`+viewer.grantJoin(2)+`
 		WHERE s.tenant_id = $1 AND s.id = $3`, tenantID, viewer.arg(), id).Scan(&s.ID, &ref, &s.FormKey, &s.FormVersion, &s.Status,
-		&assignee, &s.created, &s.due, &s.lang, &s.index, &s.sealed, &regVersion, &updated)
+		&assignee, &s.created, &s.due, &s.lang, &s.sealed, &regVersion, &updated, &s.index)
 	s.Reference, s.AssigneeID, s.CreatedAt, s.DueAt = ref.String, assignee.String, fromMicros(s.created), dueFromMicros(s.due)
 	return s, regVersion, updated, err
 }

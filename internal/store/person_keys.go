@@ -128,6 +128,15 @@ func (db *DB) readRow(ctx context.Context, query string, args ...any) *sql.Row {
 	return db.sql.QueryRowContext(ctx, query, args...)
 }
 
+// readRows is readRow for a query of several rows: the API's key check
+// runs two reads on every call.
+func (db *DB) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := db.stmt(query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return db.sql.QueryContext(ctx, query, args...)
+}
+
 // PersonKeys reports whether the tenant seals each citizen's values with a
 // key of their own. The setting holds no personal data: not audited.
 func (db *DB) PersonKeys(ctx context.Context, tenantID string) (bool, error) {

@@ -207,9 +207,10 @@ func (db *DB) SetTenantStatus(ctx context.Context, actor audit.Actor, tenantID, 
 }
 
 // TenantBySlug returns the tenant with the given slug, without its sealed
-// contact details. ErrNotFound when there is none.
+// contact details. ErrNotFound when there is none. It reads through the
+// statement cache: the API resolves the tenant on every call.
 func (db *DB) TenantBySlug(ctx context.Context, slug string) (tenant.Tenant, error) {
-	t, err := scanTenant(db.sql.QueryRowContext(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE slug = $1`, slug))
+	t, err := scanTenant(db.readRow(ctx, `SELECT `+tenantColumns+` FROM tenants WHERE slug = $1`, slug))
 	if errors.Is(err, sql.ErrNoRows) {
 		return t, fmt.Errorf("tenant %q: %w", slug, ErrNotFound)
 	}
