@@ -45,6 +45,7 @@ func AnalyticsRetention(reg register.Register) int {
 // flusher's write, never a request's.
 func (db *DB) AddAnalytics(ctx context.Context, b analytics.Batch) error {
 	err := db.write(ctx, func(tx *Tx) error {
+		monthly := map[viewRollup]int64{}
 		for v, n := range b.Views {
 			if _, err := tx.exec(`INSERT INTO analytics_views (tenant_id, day, path, referrer, browser, device, lang, count)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -61,6 +62,46 @@ func (db *DB) AddAnalytics(ctx context.Context, b analytics.Batch) error {
 				VALUES ($1, $2, $3, $4, $5)
 				ON CONFLICT (tenant_id, dim, day, dim_value) DO UPDATE SET count = analytics_view_rollups.count + $5`,
 				r.tenantID, r.dim, r.day, r.value, n); err != nil {
+				return err
+			}
+			if r.dim == "day" {
+				continue // the days of a report are read per day
+			}
+			monthly[viewRollup{r.tenantID, r.dim, monthOf(r.day), r.value}] += n
+		}
+		// The monthly rollups (a long period's whole months), also in
+		// this transaction, so that they always equal the daily rows.
+		for r, n := range monthly {
+			if _, err := tx.exec(`INSERT INTO analytics_view_rollups_monthly (tenant_id, dim, month_start, dim_value, count)
+				VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (tenant_id, dim, month_start, dim_value) DO UPDATE SET count = analytics_view_rollups_monthly.count + $5`,
+				r.tenantID, r.dim, r.day, r.value, n); err != nil {
+				return err
+			}
+		}
+		formMonths := map[analytics.FormEvent]int64{}
+		for e, n := range b.Forms {
+			e.Day = monthOf(e.Day)
+			formMonths[e] += n
+		}
+		for e, n := range formMonths {
+			if _, err := tx.exec(`INSERT INTO analytics_form_events_monthly (tenant_id, month_start, form_key, event, page, field, count)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)
+				ON CONFLICT (tenant_id, month_start, form_key, event, page, field) DO UPDATE SET count = analytics_form_events_monthly.count + $7`,
+				e.TenantID, e.Day, e.FormKey, e.Event, e.Page, e.Field, n); err != nil {
+				return err
+			}
+		}
+		durationMonths := map[analytics.Duration]int64{}
+		for d, n := range b.Durations {
+			d.Day = monthOf(d.Day)
+			durationMonths[d] += n
+		}
+		for d, n := range durationMonths {
+			if _, err := tx.exec(`INSERT INTO analytics_form_durations_monthly (tenant_id, month_start, form_key, bucket, count)
+				VALUES ($1, $2, $3, $4, $5)
+				ON CONFLICT (tenant_id, month_start, form_key, bucket) DO UPDATE SET count = analytics_form_durations_monthly.count + $5`,
+				d.TenantID, d.Day, d.FormKey, d.Bucket, n); err != nil {
 				return err
 			}
 		}
@@ -144,13 +185,28 @@ func (db *DB) AnalyticsViews(ctx context.Context, tenantID, by, from, to string)
 	}
 	// The rollups hold each dimension summed per day (at most 365 ×
 	// its distinct values a year), countries have a table of their own.
-	q := `SELECT dim_value, SUM(count) AS n FROM analytics_view_rollups
+	// Other dimensions read whole months from the monthly rollups and the
+	// daily ones only for the partial months at the ends ($5..$6 the whole
+	// months, see wholeMonths).
+	q := `SELECT dim_value, SUM(c) AS n FROM (
+		SELECT dim_value, count AS c FROM analytics_view_rollups WHERE tenant_id = $1 AND dim = $4 AND day >= $2 AND day < $5
+		UNION ALL SELECT dim_value, count FROM analytics_view_rollups WHERE tenant_id = $1 AND dim = $4 AND day >= $6 AND day <= $3
+		UNION ALL SELECT dim_value, count FROM analytics_view_rollups_monthly WHERE tenant_id = $1 AND dim = $4 AND month_start >= $5 AND month_start < $6
+		) p GROUP BY dim_value ORDER BY n DESC, dim_value`
+	switch by {
+	case "day":
+		q = `SELECT dim_value, SUM(count) AS n FROM analytics_view_rollups
 		WHERE tenant_id = $1 AND dim = $4 AND day >= $2 AND day <= $3 GROUP BY dim_value ORDER BY n DESC, dim_value`
-	if by == "country" {
+	case "country":
 		q = `SELECT country, SUM(count) AS n FROM analytics_countries
 		WHERE tenant_id = $1 AND day >= $2 AND day <= $3 AND $4 = 'country' GROUP BY country ORDER BY n DESC, country`
 	}
-	rows, err := db.sql.QueryContext(ctx, q, tenantID, from, to, by)
+	args := []any{tenantID, from, to, by}
+	if by != "day" && by != "country" {
+		mFrom, mEnd := wholeMonths(from, to)
+		args = append(args, mFrom, mEnd)
+	}
+	rows, err := db.sql.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("analytics views: %w", err)
 	}
@@ -214,11 +270,18 @@ func (db *DB) FormFunnel(ctx context.Context, tenantID, formKey, from, to string
 // formFunnels reads the funnels of one form (formKey) or of all ("") by
 // form key, each in FormFunnel's order.
 func (db *DB) formFunnels(ctx context.Context, tenantID, formKey, from, to string) (map[string][]FunnelStep, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT form_key, event, page, field, SUM(count) FROM analytics_form_events
-		WHERE tenant_id = $1 AND ($2 = '' OR form_key = $2) AND day >= $3 AND day <= $4
-		GROUP BY form_key, event, page, field
+	// Whole months from the monthly rows, the partial ends from the daily.
+	mFrom, mEnd := wholeMonths(from, to)
+	rows, err := db.sql.QueryContext(ctx, `SELECT form_key, event, page, field, SUM(c) FROM (
+		SELECT form_key, event, page, field, count AS c FROM analytics_form_events
+		WHERE tenant_id = $1 AND ($2 = '' OR form_key = $2) AND day >= $3 AND day < $5
+		UNION ALL SELECT form_key, event, page, field, count FROM analytics_form_events
+		WHERE tenant_id = $1 AND ($2 = '' OR form_key = $2) AND day >= $6 AND day <= $4
+		UNION ALL SELECT form_key, event, page, field, count FROM analytics_form_events_monthly
+		WHERE tenant_id = $1 AND ($2 = '' OR form_key = $2) AND month_start >= $5 AND month_start < $6
+		) p GROUP BY form_key, event, page, field
 		ORDER BY form_key, CASE event WHEN 'started' THEN 0 WHEN 'page' THEN 1 WHEN 'submitted' THEN 2 ELSE 3 END, page, field`,
-		tenantID, formKey, from, to)
+		tenantID, formKey, from, to, mFrom, mEnd)
 	if err != nil {
 		return nil, fmt.Errorf("form funnel: %w", err)
 	}
@@ -253,8 +316,13 @@ type FormDuration struct {
 // over days from..to (inclusive), by form key; a form none was timed for
 // is absent.
 func (db *DB) FormDurations(ctx context.Context, tenantID, from, to string) (map[string]FormDuration, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT form_key, bucket, SUM(count) FROM analytics_form_durations
-		WHERE tenant_id = $1 AND day >= $2 AND day <= $3 GROUP BY form_key, bucket`, tenantID, from, to)
+	// Whole months from the monthly rows, the partial ends from the daily.
+	mFrom, mEnd := wholeMonths(from, to)
+	rows, err := db.sql.QueryContext(ctx, `SELECT form_key, bucket, SUM(c) FROM (
+		SELECT form_key, bucket, count AS c FROM analytics_form_durations WHERE tenant_id = $1 AND day >= $2 AND day < $4
+		UNION ALL SELECT form_key, bucket, count FROM analytics_form_durations WHERE tenant_id = $1 AND day >= $5 AND day <= $3
+		UNION ALL SELECT form_key, bucket, count FROM analytics_form_durations_monthly WHERE tenant_id = $1 AND month_start >= $4 AND month_start < $5
+		) p GROUP BY form_key, bucket`, tenantID, from, to, mFrom, mEnd)
 	if err != nil {
 		return nil, fmt.Errorf("form durations: %w", err)
 	}
@@ -371,8 +439,72 @@ func (db *DB) PruneAnalytics(ctx context.Context, tenantID, before string) error
 				return fmt.Errorf("prune analytics: %w", err)
 			}
 		}
+		// The monthly rollups: the months before the cut-off go, and the
+		// month holding it is rebuilt from the daily rows it keeps, so
+		// that no monthly row sums a deleted day (SEC-1).
+		month := monthOf(before)
+		next, err := time.Parse(time.DateOnly, month)
+		if err != nil {
+			return fmt.Errorf("prune analytics: cut-off %q: %w", before, err)
+		}
+		nextMonth := next.AddDate(0, 1, 0).Format(time.DateOnly)
+		for _, q := range []string{
+			`DELETE FROM analytics_view_rollups_monthly WHERE tenant_id = $1 AND month_start <= $2`,
+			`DELETE FROM analytics_form_events_monthly WHERE tenant_id = $1 AND month_start <= $2`,
+			`DELETE FROM analytics_form_durations_monthly WHERE tenant_id = $1 AND month_start <= $2`,
+			`INSERT INTO analytics_view_rollups_monthly (tenant_id, dim, month_start, dim_value, count)
+				SELECT tenant_id, dim, $2, dim_value, SUM(count) FROM analytics_view_rollups
+				WHERE tenant_id = $1 AND dim <> 'day' AND day >= $2 AND day < $3 GROUP BY tenant_id, dim, dim_value`,
+			`INSERT INTO analytics_form_events_monthly (tenant_id, month_start, form_key, event, page, field, count)
+				SELECT tenant_id, $2, form_key, event, page, field, SUM(count) FROM analytics_form_events
+				WHERE tenant_id = $1 AND day >= $2 AND day < $3 GROUP BY tenant_id, form_key, event, page, field`,
+			`INSERT INTO analytics_form_durations_monthly (tenant_id, month_start, form_key, bucket, count)
+				SELECT tenant_id, $2, form_key, bucket, SUM(count) FROM analytics_form_durations
+				WHERE tenant_id = $1 AND day >= $2 AND day < $3 GROUP BY tenant_id, form_key, bucket`,
+		} {
+			args := []any{tenantID, month, nextMonth}
+			if strings.HasPrefix(q, "DELETE") {
+				args = args[:2]
+			}
+			if _, err := tx.exec(q, args...); err != nil {
+				return fmt.Errorf("prune analytics: %w", err)
+			}
+		}
 		return nil
 	})
+}
+
+// monthOf is the first day of day's month (YYYY-MM-01), the key of the
+// monthly rollups; a day not of the form YYYY-MM-DD keys itself.
+func monthOf(day string) string {
+	if len(day) != len(time.DateOnly) {
+		return day
+	}
+	return day[:8] + "01"
+}
+
+// wholeMonths splits the period from..to (inclusive, YYYY-MM-DD) for the
+// monthly rollups: the calendar months entirely inside it are
+// mFrom <= month_start < mEnd, and the daily rows of from <= day < mFrom
+// and mEnd <= day <= to are the partial months at its ends. A period
+// without a whole month (or not made of dates) is mFrom = mEnd = from:
+// every day from the daily rows, no monthly row.
+func wholeMonths(from, to string) (mFrom, mEnd string) {
+	f, err1 := time.Parse(time.DateOnly, from)
+	t, err2 := time.Parse(time.DateOnly, to)
+	if err1 != nil || err2 != nil {
+		return from, from
+	}
+	first := time.Date(f.Year(), f.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if !first.Equal(f) {
+		first = first.AddDate(0, 1, 0)
+	}
+	after := t.AddDate(0, 0, 1)
+	end := time.Date(after.Year(), after.Month(), 1, 0, 0, 0, 0, time.UTC)
+	if !end.After(first) {
+		return from, from
+	}
+	return first.Format(time.DateOnly), end.Format(time.DateOnly)
 }
 
 // AnalyticsDay is the day of the statistics (Europe/Brussels) for now.

@@ -22,8 +22,12 @@ import (
 // the per-dimension rollups, shows exactly what a GROUP BY over every
 // daily row of analytics_views (the computation before the rollups) shows,
 // small counts suppressed alike, for random batches of two tenants over
-// several periods; and migration 0057 rebuilds the same rollups from
-// existing daily rows.
+// several periods; the form funnels and times to complete, read from the
+// monthly rollups for whole months and the daily rows for the partial
+// months at the ends, equal a GROUP BY over the daily rows too; migrations
+// 0057 and 0058 rebuild the same rollups from existing daily rows; and
+// after a retention cut-off in the middle of a month the monthly rows sum
+// only the days kept (SEC-1).
 func TestAnalyticsRollupsEqualTheDailyRows(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		ctx := context.Background()
@@ -42,19 +46,36 @@ func TestAnalyticsRollupsEqualTheDailyRows(t *testing.T) {
 		start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 		// Batches overlap in days and combinations, so that the rollups'
 		// upserts add up as the daily rows' do.
+		forms := []string{"vraag", "melding", "afspraak"}
 		for range 6 {
-			b := analytics.Batch{Views: map[analytics.View]int64{}}
+			b := analytics.Batch{Views: map[analytics.View]int64{}, Forms: map[analytics.FormEvent]int64{}, Durations: map[analytics.Duration]int64{}}
 			for range 300 {
-				v := analytics.View{TenantID: ids[rng.IntN(2)], Day: start.AddDate(0, 0, rng.IntN(70)).Format(time.DateOnly),
+				v := analytics.View{TenantID: ids[rng.IntN(2)], Day: start.AddDate(0, 0, rng.IntN(100)).Format(time.DateOnly),
 					Path: fmt.Sprintf("/pagina/%d", rng.IntN(25)), Referrer: pick("direct", "internal", "google.com", "nieuws.be"),
 					Browser: pick("chrome", "firefox", "safari", "edge"), Device: pick("desktop", "mobile", "tablet"), Lang: pick("nl", "fr", "en")}
 				b.Views[v] += int64(1 + rng.IntN(9))
+			}
+			for range 300 {
+				e := analytics.FormEvent{TenantID: ids[rng.IntN(2)], Day: start.AddDate(0, 0, rng.IntN(100)).Format(time.DateOnly),
+					FormKey: forms[rng.IntN(len(forms))], Event: pick(analytics.EventStarted, analytics.EventPage, analytics.EventSubmitted, analytics.EventError)}
+				switch e.Event {
+				case analytics.EventPage:
+					e.Page = rng.IntN(4)
+				case analytics.EventError:
+					e.Field = pick("naam", "adres", "vraag")
+				}
+				b.Forms[e] += int64(1 + rng.IntN(4))
+				d := analytics.Duration{TenantID: e.TenantID, Day: e.Day, FormKey: e.FormKey, Bucket: analytics.DurationBuckets[rng.IntN(len(analytics.DurationBuckets))]}
+				b.Durations[d] += int64(1 + rng.IntN(3))
 			}
 			if err := env.DB.AddAnalytics(ctx, b); err != nil {
 				t.Fatal(err)
 			}
 		}
-		periods := [][2]string{{"2026-01-01", "2026-03-31"}, {"2026-01-10", "2026-01-10"}, {"2026-02-01", "2026-02-28"}, {"2025-01-01", "2025-12-31"}}
+		// Whole months, partial ends around whole months, a period across
+		// a month's end without a whole month, one day, and none.
+		periods := [][2]string{{"2026-01-01", "2026-03-31"}, {"2026-01-10", "2026-01-10"}, {"2026-02-01", "2026-02-28"}, {"2025-01-01", "2025-12-31"},
+			{"2026-01-15", "2026-04-05"}, {"2025-12-20", "2026-02-28"}, {"2026-01-31", "2026-02-01"}, {"2026-02-10", "2026-03-09"}, {"2026-01-02", "2026-04-30"}}
 		raw := env.Raw(t)
 		compare := func(when string) {
 			t.Helper()
@@ -72,30 +93,60 @@ func TestAnalyticsRollupsEqualTheDailyRows(t *testing.T) {
 							t.Fatalf("%s: %s of %v: %+v, want %+v", when, dim, p, rep.By[dim], want)
 						}
 					}
+					for _, form := range forms {
+						got, err := env.DB.FormFunnel(ctx, id, form, p[0], p[1])
+						if err != nil {
+							t.Fatal(err)
+						}
+						if want := dailyFunnel(t, raw, id, form, p[0], p[1]); !reflect.DeepEqual(got, want) {
+							t.Fatalf("%s: funnel of %s over %v: %+v, want %+v", when, form, p, got, want)
+						}
+					}
+					got, err := env.DB.FormDurations(ctx, id, p[0], p[1])
+					if err != nil {
+						t.Fatal(err)
+					}
+					if want := dailyDurations(t, raw, id, p[0], p[1]); !reflect.DeepEqual(got, want) {
+						t.Fatalf("%s: durations over %v: %+v, want %+v", when, p, got, want)
+					}
 				}
 			}
 		}
 		compare("written by AddAnalytics")
-		var n int
-		if err := raw.QueryRow(`SELECT count(*) FROM analytics_view_rollups`).Scan(&n); err != nil || n == 0 {
-			t.Fatalf("rollup rows: %d, %v", n, err)
+		counts := func() (n [4]int) {
+			t.Helper()
+			for i, table := range []string{"analytics_view_rollups", "analytics_view_rollups_monthly", "analytics_form_events_monthly", "analytics_form_durations_monthly"} {
+				// table is one of the fixed names above.
+				if err := raw.QueryRow(`SELECT count(*) FROM ` + table).Scan(&n[i]); err != nil || n[i] == 0 {
+					t.Fatalf("%s rows: %d, %v", table, n[i], err)
+				}
+			}
+			return n
 		}
+		n := counts()
 		// Back to the schema before 0057 with the daily rows kept: the
-		// migration must rebuild the rollups from them.
+		// migrations must rebuild the rollups from them.
 		for _, q := range []string{`DROP TABLE analytics_view_rollups`, `DROP INDEX analytics_form_events_period`,
-			`DROP INDEX analytics_form_durations_period`, `DELETE FROM schema_migrations WHERE version = 57`} {
+			`DROP INDEX analytics_form_durations_period`, `DROP TABLE analytics_view_rollups_monthly`,
+			`DROP TABLE analytics_form_events_monthly`, `DROP TABLE analytics_form_durations_monthly`,
+			`DELETE FROM schema_migrations WHERE version >= 57`} {
 			if _, err := raw.Exec(q); err != nil {
 				t.Fatal(err)
 			}
 		}
-		if applied, err := env.DB.Migrate(ctx); err != nil || !reflect.DeepEqual(applied, []int{57}) {
+		if applied, err := env.DB.Migrate(ctx); err != nil || !reflect.DeepEqual(applied, []int{57, 58}) {
 			t.Fatalf("migrate: %v, %v", applied, err)
 		}
-		var m int
-		if err := raw.QueryRow(`SELECT count(*) FROM analytics_view_rollups`).Scan(&m); err != nil || m != n {
-			t.Fatalf("rollup rows after the backfill: %d, want %d (%v)", m, n, err)
+		if m := counts(); m != n {
+			t.Fatalf("rollup rows after the backfill: %v, want %v", m, n)
 		}
-		compare("backfilled by migration 0057")
+		compare("backfilled by migrations 0057 and 0058")
+		for _, id := range ids {
+			if err := env.DB.PruneAnalytics(ctx, id, "2026-02-10"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		compare("pruned before 2026-02-10")
 	})
 }
 
@@ -138,6 +189,87 @@ func dailyRowsBy(t *testing.T, raw *sql.DB, tenantID, dim, from, to string, byKe
 	out := append(shown, hidden...)
 	if byKey {
 		slices.SortStableFunc(out, byName)
+	}
+	return out
+}
+
+// dailyFunnel is a form's funnel as a GROUP BY over the period's daily
+// rows of analytics_form_events, in FormFunnel's order, small counts
+// suppressed.
+func dailyFunnel(t *testing.T, raw *sql.DB, tenantID, formKey, from, to string) []store.FunnelStep {
+	t.Helper()
+	rows, err := raw.Query(`SELECT event, page, field, SUM(count) FROM analytics_form_events
+		WHERE tenant_id = $1 AND form_key = $2 AND day >= $3 AND day <= $4 GROUP BY event, page, field`, tenantID, formKey, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []store.FunnelStep
+	for rows.Next() {
+		var s store.FunnelStep
+		var n int64
+		if err := rows.Scan(&s.Event, &s.Page, &s.Field, &n); err != nil {
+			t.Fatal(err)
+		}
+		s.AnalyticsCount = store.AnalyticsCount{Key: s.Event, Count: n}
+		if n < store.SuppressBelow {
+			s.AnalyticsCount = store.AnalyticsCount{Key: s.Event, Suppressed: true}
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	order := map[string]int{analytics.EventStarted: 0, analytics.EventPage: 1, analytics.EventSubmitted: 2, analytics.EventError: 3}
+	slices.SortFunc(out, func(a, b store.FunnelStep) int {
+		if order[a.Event] != order[b.Event] {
+			return order[a.Event] - order[b.Event]
+		}
+		if a.Page != b.Page {
+			return a.Page - b.Page
+		}
+		return strings.Compare(a.Field, b.Field)
+	})
+	return out
+}
+
+// dailyDurations is each form's time to complete as a GROUP BY over the
+// period's daily rows of analytics_form_durations.
+func dailyDurations(t *testing.T, raw *sql.DB, tenantID, from, to string) map[string]store.FormDuration {
+	t.Helper()
+	rows, err := raw.Query(`SELECT form_key, bucket, SUM(count) FROM analytics_form_durations
+		WHERE tenant_id = $1 AND day >= $2 AND day <= $3 GROUP BY form_key, bucket`, tenantID, from, to)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	hist := map[string]map[int]int64{}
+	for rows.Next() {
+		var key string
+		var bucket int
+		var n int64
+		if err := rows.Scan(&key, &bucket, &n); err != nil {
+			t.Fatal(err)
+		}
+		if hist[key] == nil {
+			hist[key] = map[int]int64{}
+		}
+		hist[key][bucket] = n
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]store.FormDuration{}
+	for key, h := range hist {
+		var total int64
+		for _, n := range h {
+			total += n
+		}
+		if total < store.SuppressBelow {
+			out[key] = store.FormDuration{Suppressed: true}
+			continue
+		}
+		out[key] = store.FormDuration{P50: analytics.Percentile(h, 50), P90: analytics.Percentile(h, 90)}
 	}
 	return out
 }

@@ -282,7 +282,8 @@ func rawDump(t *testing.T, env *storetest.Env) string {
 		tables = append(tables, n)
 	}
 	rows.Close()
-	for _, want := range []string{"analytics_views", "analytics_view_rollups", "analytics_form_events", "analytics_form_durations", "analytics_countries"} {
+	for _, want := range []string{"analytics_views", "analytics_view_rollups", "analytics_form_events", "analytics_form_durations", "analytics_countries",
+		"analytics_view_rollups_monthly", "analytics_form_events_monthly", "analytics_form_durations_monthly"} {
 		if !slices.Contains(tables, want) {
 			t.Fatalf("the scan does not read %s", want)
 		}
