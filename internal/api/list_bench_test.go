@@ -101,7 +101,7 @@ func BenchmarkAPIList(b *testing.B) {
 		b.ReportMetric(perCall, "cpu-µs/op")
 		b.ReportMetric(perBare, "bare-cpu-µs/op")
 		b.ReportMetric(perCall/perBare, "ratio")
-		b.Log(fmt.Sprintf("%d calls: list %.0f µs CPU/call, bare query %.0f µs CPU/call, ratio %.2f", b.N, perCall, perBare, perCall/perBare))
+		b.Logf("%d calls: list %.0f µs CPU/call, bare query %.0f µs CPU/call, ratio %.2f", b.N, perCall, perBare, perCall/perBare)
 	})
 }
 

@@ -110,7 +110,7 @@ func TestASVS_2_3_1_FormStepsCannotBeSkipped(t *testing.T) {
 	se := newStepsEnv(t, env, clamd)
 	first := bodyOf(t, request{target: "/gent/parkeervergunning"}.do(t, se.h))
 
-	resp, page := se.step(t, first, parkingPage1, "send", "", "")
+	resp, _ := se.step(t, first, parkingPage1, "send", "", "")
 	if resp.StatusCode != http.StatusUnprocessableEntity || se.count(t, "submissions") != 0 {
 		t.Fatalf("send from the first page: %d, %d submitted", resp.StatusCode, se.count(t, "submissions"))
 	}
@@ -118,7 +118,7 @@ func TestASVS_2_3_1_FormStepsCannotBeSkipped(t *testing.T) {
 	for k, v := range parkingPage1 {
 		skip[k] = v
 	}
-	resp, page = se.step(t, first, skip, "next", "inschrijving.pdf", "")
+	resp, page := se.step(t, first, skip, "next", "inschrijving.pdf", "")
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, `href="#address_street"`) {
 		t.Fatalf("page 2 skipped by a forged step: %d", resp.StatusCode)
 	}

@@ -56,9 +56,6 @@ type visitsPage struct {
 // PeriodLabels names the period's fields: days of visits, not of receipt.
 func (visitsPage) PeriodLabels() (string, string) { return "stats.from", "stats.to" }
 
-// visitsDimensions are the tables under the chart, in order.
-var visitsDimensions = []string{"path", "referrer", "device", "browser", "lang"}
-
 const visitsChartH = 160 // the bars' drawing height in the SVG
 
 func shownCount(c store.AnalyticsCount) string {
