@@ -283,7 +283,9 @@ func Phone(s string) (string, error) {
 		national := d[2:]
 		mobile := len(national) == 9 && national[0] == '4'
 		fixed := len(national) == 8 && national[0] != '4'
-		if !mobile && !fixed {
+		// A Belgian number starts with 1-9 once its one trunk 0 is gone:
+		// "+32 0 0…" is no number, and would not read back the same.
+		if !mobile && !fixed || national[0] == '0' {
 			return "", invalid(kind, Format)
 		}
 	}
