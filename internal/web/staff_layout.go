@@ -227,8 +227,9 @@ func (a *App) staffNav(r *http.Request, u account.User) *StaffNav {
 				if p.group == "" {
 					continue
 				}
-				if n := len(nav.SubGroups); n == 0 || nav.SubGroups[n-1].ID != strings.ReplaceAll(p.group, ".", "-") {
-					nav.SubGroups = append(nav.SubGroups, NavGroup{ID: strings.ReplaceAll(p.group, ".", "-"), Label: tr(p.group)})
+				id := strings.ReplaceAll(p.group, ".", "-")
+				if n := len(nav.SubGroups); n == 0 || nav.SubGroups[n-1].ID != id {
+					nav.SubGroups = append(nav.SubGroups, NavGroup{ID: id, Label: tr(p.group)})
 				}
 				g := &nav.SubGroups[len(nav.SubGroups)-1]
 				g.Links = append(g.Links, link)
