@@ -1,6 +1,9 @@
 package clausecov
 
 import (
+	"bytes"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -139,5 +142,48 @@ func TestAPI(t *testing.T) {
 	}
 	if s := Sections(); len(s) != 11 || s[2].Number != 3 || s[2].Title != "Audit log" {
 		t.Errorf("sections: %v", s)
+	}
+}
+
+// TestRecordScriptWritesWhatParseResultsReads runs scripts/clause-results.awk
+// (what scripts/test.sh runs after the tests) on a go test -v log and a
+// node TAP report: passed, failed, skipped, a test whose package panicked
+// (failed), other tests left out, browser titles unescaped.
+func TestRecordScriptWritesWhatParseResultsReads(t *testing.T) {
+	awk, err := exec.LookPath("awk")
+	if err != nil {
+		t.Skip("no awk")
+	}
+	out, err := exec.Command(awk, "-v", "commit=abc", "-v", "now=2026-12-05T12:00:00Z", "-v", "scope=filtered",
+		"-f", filepath.Join("..", "..", "scripts", "clause-results.awk"),
+		filepath.Join("testdata", "go-test.log"), filepath.Join("testdata", "e2e.tap")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := ParseResults(bytes.NewReader(out))
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if r.Commit != "abc" || !r.Filtered || r.Len() != 8 {
+		t.Errorf("commit %q, filtered %v, %d outcomes:\n%s", r.Commit, r.Filtered, r.Len(), out)
+	}
+	for _, c := range []struct {
+		kind, pkg, name string
+		want            Outcome
+	}{
+		{"go", module + "/internal/store", "TestClauseAUD1_A", Pass},
+		{"go", module + "/internal/store", "TestClauseAUD1_B", Fail},
+		{"go", module + "/internal/store", "TestOther", NotRun},
+		{"go", module + "/internal/web", "TestASVS_1_1_1_ClauseLOC2_C", Skip},
+		{"go", module + "/internal/web", "TestClauseSEC1_Panics", Fail},
+		{"go", module + "/internal/cli", "TestClauseUSR1_Ok", Pass},
+		{"e2e", "e2e/a.test.mjs", "ClauseAUD2: a # hash", Pass},
+		{"e2e", "e2e/a.test.mjs", "ClauseBRE1: fails", Fail},
+		{"e2e", "e2e/a.test.mjs", "ClauseSEC5: skipped", Skip},
+		{"e2e", "e2e/a.test.mjs", "ClauseAUD9 sub", NotRun}, // a subtest
+	} {
+		if got := r.Outcome(Test{c.kind, c.pkg, c.name}); got != c.want {
+			t.Errorf("%s %s: %s, want %s", c.pkg, c.name, got, c.want)
+		}
 	}
 }
