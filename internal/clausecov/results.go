@@ -19,6 +19,8 @@ const (
 	// NotRun: the results say nothing of the test (no results, another
 	// build's results, a filtered run that left it out).
 	NotRun Outcome = "not-run"
+	// NoTest: a clause no test names (a clause's summary only).
+	NoTest Outcome = "no-test"
 )
 
 // Results are the outcomes of one CI run, as scripts/test.sh records them
@@ -157,10 +159,10 @@ func (c ClauseStatus) Covered() bool { return len(c.Tests) > 0 }
 
 // Summary is the worst outcome of the clause's tests: Fail if one
 // failed, NotRun if one did not run (and none failed), Skip if one was
-// skipped, else Pass. A clause without tests has NotRun.
+// skipped, else Pass. A clause without tests has NoTest.
 func (c ClauseStatus) Summary() Outcome {
 	if len(c.Outcomes) == 0 {
-		return NotRun
+		return NoTest
 	}
 	worst := Pass
 	rank := map[Outcome]int{Pass: 0, Skip: 1, NotRun: 2, Fail: 3}
@@ -208,4 +210,64 @@ func (r Report) Counts() (clauses, covered, passed int) {
 		}
 	}
 	return
+}
+
+// Doc is a Report as a document (kluis compliance clauses --format json).
+type Doc struct {
+	Build   string `json:"build_commit"`
+	Results struct {
+		Known    bool       `json:"known"`
+		Commit   string     `json:"commit,omitempty"`
+		At       *time.Time `json:"time,omitempty"`
+		Scope    string     `json:"scope,omitempty"`
+		Mismatch bool       `json:"other_commit"`
+	} `json:"results"`
+	Counts struct {
+		Clauses int `json:"clauses"`
+		Covered int `json:"covered"`
+		Passed  int `json:"passed"`
+	} `json:"counts"`
+	Clauses []DocClause `json:"clauses"`
+}
+
+// DocClause is one clause in a Doc.
+type DocClause struct {
+	ID           string    `json:"id"`
+	Section      int       `json:"section"`
+	SectionTitle string    `json:"section_title"`
+	Title        string    `json:"title"`
+	Status       Outcome   `json:"status"`
+	Tests        []DocTest `json:"tests"`
+}
+
+// DocTest is one test in a Doc, with its outcome.
+type DocTest struct {
+	Test
+	Outcome Outcome `json:"outcome"`
+}
+
+// Doc returns the report as a document.
+func (r Report) Doc() Doc {
+	var d Doc
+	d.Build = r.Build
+	if r.Results.Known() {
+		d.Results.Known = true
+		d.Results.Commit = r.Results.Commit
+		at := r.Results.At
+		d.Results.At = &at
+		d.Results.Scope = "full"
+		if r.Results.Filtered {
+			d.Results.Scope = "filtered"
+		}
+		d.Results.Mismatch = r.Mismatch
+	}
+	d.Counts.Clauses, d.Counts.Covered, d.Counts.Passed = r.Counts()
+	for _, c := range r.Clauses {
+		dc := DocClause{ID: c.ID, Section: c.Section, SectionTitle: c.SectionTitle, Title: c.Title, Status: c.Summary(), Tests: []DocTest{}}
+		for i, t := range c.Tests {
+			dc.Tests = append(dc.Tests, DocTest{t, c.Outcomes[i]})
+		}
+		d.Clauses = append(d.Clauses, dc)
+	}
+	return d
 }

@@ -115,7 +115,7 @@ func TestSummaryIsTheWorstOutcome(t *testing.T) {
 		in   []Outcome
 		want Outcome
 	}{
-		{nil, NotRun},
+		{nil, NoTest},
 		{[]Outcome{Pass, Pass}, Pass},
 		{[]Outcome{Pass, Skip}, Skip},
 		{[]Outcome{Pass, NotRun, Skip}, NotRun},
