@@ -110,7 +110,7 @@ func commands() []command {
 		{name: "accessibility", summary: "record a full accessibility audit by the browser suite, which every tenant's statement shows", subs: []subcommand{
 			{"record", platform, accessibilityRecord},
 		}},
-		{name: "compliance", summary: "what proves the contract: every clause with the tests named after it and their outcome in this build's CI run", subs: complianceCommands()},
+		{name: "compliance", summary: "what proves the contract: every clause with the tests named after it and their outcome in this build's CI run; a tenant's report of every clause measured now", subs: complianceCommands()},
 		{name: "backup", summary: "make an encrypted, signed backup of the database, with the keyring backed up apart (--list: the backups there are)", run: runBackup, access: platform},
 		{name: "restore", summary: "restore a backup into a new data directory and keyring, refusing one that does not verify", run: runRestore, access: platform},
 		{name: "export", summary: "export all of a tenant's data for the controller (END-3): JSON Lines, schemas, CSV, files, age-encrypted", run: runExport, access: tenantData},

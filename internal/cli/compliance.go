@@ -6,5 +6,6 @@ package cli
 func complianceCommands() []subcommand {
 	return []subcommand{
 		{"clauses", platform, complianceClauses},
+		{"report", tenantData, complianceReport},
 	}
 }
