@@ -219,6 +219,9 @@ var rules = map[string]func(Facts) answer{
 		p := f.Policy
 		e := []Evidence{ev(p.Measured, "compliance.ev.password_policy", fmt.Sprintf("min %d", p.PasswordMinLength),
 			p.PasswordMinLength, p.Version)}
+		if p.Version == 0 {
+			e = []Evidence{ev(p.Measured, "compliance.ev.password_policy.default", fmt.Sprintf("min %d", p.PasswordMinLength), p.PasswordMinLength)}
+		}
 		if p.PasswordMinLength < 12 {
 			return answer{status: Partly, reason: "compliance.reason.password_short", args: []any{p.PasswordMinLength}, evidence: e}
 		}
