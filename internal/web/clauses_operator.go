@@ -25,7 +25,7 @@ type clausesPage struct {
 	Shown                  int
 	Results                []string // sentences: which run, or why none
 	ResultsOK              bool     // outcomes shown are this build's
-	Build                  string
+	Build, BuildText       string
 }
 
 type clauseSectionOption struct {
@@ -43,6 +43,10 @@ type clauseRow struct {
 	ID, Anchor, Title string
 	Status, Class     string
 	Tests             []clauseTestRow
+	// TestsSummary counts the tests by outcome ("13 tests: 12 passed, 1
+	// failed"); Open unfolds them: a failed clause, or a chosen chapter.
+	TestsSummary string
+	Open         bool
 }
 
 type clauseTestRow struct {
@@ -54,6 +58,10 @@ func (a *App) operatorClausesShow(w http.ResponseWriter, r *http.Request, _ acco
 	p := clausesPage{Slug: tenantFrom(r.Context()).Slug, Build: a.opts.Commit}
 	if p.Build == "" {
 		p.Build = "unknown"
+	}
+	p.BuildText = a.t(r, "ccover.build", p.Build)
+	if p.Build == "unknown" {
+		p.BuildText = a.t(r, "ccover.build_unknown")
 	}
 	var res clausecov.Results
 	readErr := false
@@ -67,6 +75,10 @@ func (a *App) operatorClausesShow(w http.ResponseWriter, r *http.Request, _ acco
 	rep := clausecov.BuildReport(res, p.Build)
 	p.Total, p.Covered, p.Passed = rep.Counts()
 	p.Results, p.ResultsOK = a.clauseResultsText(r, rep, readErr)
+	if p.ResultsOK && p.Build == "unknown" {
+		// The results line already says the build's commit is unknown.
+		p.BuildText = ""
+	}
 
 	section, _ := strconv.Atoi(r.URL.Query().Get("section"))
 	p.Sections = []clauseSectionOption{{Value: "", Label: a.t(r, "ccover.filter.all"), Selected: section == 0}}
@@ -89,11 +101,31 @@ func (a *App) operatorClausesShow(w http.ResponseWriter, r *http.Request, _ acco
 			row.Tests = append(row.Tests, clauseTestRow{Outcome: a.t(r, "ccover.outcome."+string(c.Outcomes[i])), Class: string(c.Outcomes[i]),
 				Where: where, Name: t.Name})
 		}
+		row.TestsSummary, row.Open = a.clauseTestsSummary(r, c), sum == clausecov.Fail || section != 0
 		g := &p.Groups[len(p.Groups)-1]
 		g.Clauses = append(g.Clauses, row)
 		p.Shown++
 	}
 	a.render(w, r, http.StatusOK, "operator-clauses", p)
+}
+
+// clauseTestsSummary is "13 tests: 12 passed, 1 failed", outcomes in a
+// fixed order.
+func (a *App) clauseTestsSummary(r *http.Request, c clausecov.ClauseStatus) string {
+	n := map[clausecov.Outcome]int{}
+	for _, o := range c.Outcomes {
+		n[o]++
+	}
+	var parts []string
+	for _, o := range []clausecov.Outcome{clausecov.Pass, clausecov.Fail, clausecov.Skip, clausecov.NotRun} {
+		if n[o] > 0 {
+			parts = append(parts, a.t(r, "ccover.count."+string(o), n[o]))
+		}
+	}
+	if len(c.Tests) == 1 {
+		return a.t(r, "ccover.tests.one", strings.Join(parts, ", "))
+	}
+	return a.t(r, "ccover.tests.count", len(c.Tests), strings.Join(parts, ", "))
 }
 
 // clauseResultsText says which CI run the outcomes are from, or why no

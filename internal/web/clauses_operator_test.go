@@ -4,6 +4,7 @@ import (
 	"html"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -35,7 +36,7 @@ func TestClauseSEC5_OperatorClausePage(t *testing.T) {
 			"55 van de 55 clausules hebben een test; bij 0 zijn alle tests geslaagd.", "55 clausules getoond.",
 			"1. Het verwerkingsregister (bijlage 1)", "11. Organisatorische maatregelen", "REG-1", "ORG-6", "LOC-4",
 			"TestClauseAUD3_EveryTenantCommandNeedsAGrant", "internal/cli", "geslaagd", "mislukt", "niet uitgevoerd in deze build",
-			"Access limited to staff who need it"} {
+			"Access limited to staff who need it", "1 test: 1 niet uitgevoerd", "Deze build: commit c0ffee1."} {
 			if !strings.Contains(body, want) {
 				t.Errorf("clause page lacks %q", want)
 			}
@@ -43,6 +44,16 @@ func TestClauseSEC5_OperatorClausePage(t *testing.T) {
 		// AUD-3's pill says it failed: one of its tests did.
 		if !strings.Contains(body, `AUD-3 <span class="status outcome-fail">mislukt</span>`) {
 			t.Error("AUD-3 is not shown as failed")
+		}
+		// Its tests are unfolded and counted; a clause that did not fail
+		// keeps them folded on the page of every chapter.
+		aud3 := body[strings.Index(body, `id="aud-3"`):]
+		aud3 = aud3[:strings.Index(aud3, "</article>")]
+		if !strings.Contains(aud3, "<details open>") || !regexp.MustCompile(`<summary>\d+ tests: 1 geslaagd, 1 mislukt, \d+ niet uitgevoerd</summary>`).MatchString(aud3) {
+			t.Errorf("AUD-3's tests are not unfolded and counted:\n%s", aud3)
+		}
+		if strings.Count(body, "<details open>") != 1 {
+			t.Errorf("%d clauses unfolded, want only the failed one", strings.Count(body, "<details open>"))
 		}
 
 		// The filter: section 3 shows the audit log's five clauses only.
