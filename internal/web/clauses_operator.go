@@ -118,7 +118,11 @@ func (a *App) clauseTestsSummary(r *http.Request, c clausecov.ClauseStatus) stri
 	}
 	var parts []string
 	for _, o := range []clausecov.Outcome{clausecov.Pass, clausecov.Fail, clausecov.Skip, clausecov.NotRun} {
-		if n[o] > 0 {
+		switch n[o] {
+		case 0:
+		case 1:
+			parts = append(parts, a.t(r, "ccover.count."+string(o)+".one"))
+		default:
 			parts = append(parts, a.t(r, "ccover.count."+string(o), n[o]))
 		}
 	}
