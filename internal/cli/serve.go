@@ -161,7 +161,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	app := web.New(web.Options{
 		Observe: observe,
-		Logger:  log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
+		Logger:  log, Version: versionString(), Commit: commitString(), ClauseResults: cfg.ClauseResults, TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
 		UploadLimit: cfg.UploadLimit, LoginRateLimit: cfg.LoginRateLimit,

@@ -2,12 +2,14 @@ package cli
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -22,15 +24,7 @@ func TestClauseLOC4_VersionNamesEveryModuleBuiltIn(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "kluis")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/kluis")
-	build.Dir = filepath.Join("..", "..")
-	// Static, like CI's own build step and make release: their compiled
-	// packages are reused, only the link is new.
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if b, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, b)
-	}
+	bin := plainBinary(t)
 	var out, errs bytes.Buffer
 	cmd := exec.Command(bin, "version", "-m")
 	cmd.Stdout, cmd.Stderr = &out, &errs
@@ -73,5 +67,43 @@ func TestClauseLOC4_VersionNamesEveryModuleBuiltIn(t *testing.T) {
 	}
 	if strings.Contains(out.String(), "module ") || strings.Count(out.String(), "\n") != 3 {
 		t.Errorf("kluis version without -m:\n%s", out.String())
+	}
+}
+
+var (
+	plainOnce sync.Once
+	plainDir  string
+	plainBin  string
+	plainErr  error
+)
+
+// plainBinary builds kluis once per test run, static and unstamped (the
+// release test and the LOC-4 test share it: one link, not two), in a
+// directory TestMain removes.
+func plainBinary(t *testing.T) string {
+	t.Helper()
+	plainOnce.Do(func() {
+		if plainDir, plainErr = os.MkdirTemp("", "kluis-cli-test-bin-"); plainErr != nil {
+			return
+		}
+		plainBin = filepath.Join(plainDir, "kluis")
+		build := exec.Command("go", "build", "-buildvcs=false", "-o", plainBin, "./cmd/kluis")
+		build.Dir = filepath.Join("..", "..")
+		// Static, like CI's own build step and make release: their compiled
+		// packages are reused, only the link is new.
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		if out, err := build.CombinedOutput(); err != nil {
+			plainErr = fmt.Errorf("go build: %v\n%s", err, out)
+		}
+	})
+	if plainErr != nil {
+		t.Fatal(plainErr)
+	}
+	return plainBin
+}
+
+func removePlainBinary() {
+	if plainDir != "" {
+		os.RemoveAll(plainDir)
 	}
 }

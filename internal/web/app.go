@@ -50,6 +50,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is the build version, available to templates.
 	Version string
+	// Commit is the build's commit ("unknown" when not recorded), matched
+	// against the clause results' (/operator/clauses, SEC-5).
+	Commit string
+	// ClauseResults is the CI run's clause results file
+	// (KLUIS_CLAUSE_RESULTS); empty: every clause test "not run".
+	ClauseResults string
 	// TLS says the site is served over HTTPS (directly or behind a proxy):
 	// it turns on HSTS and Secure cookies.
 	TLS bool

@@ -272,6 +272,9 @@ func authorisationMatrix() []authzRow {
 		// Without a worker that runs the restore test here: 409, nothing queued.
 		{"POST /{tenant}/backups/restore-test", "POST", "/operator/backups/restore-test", "confirm=1", map[string]int{"*": 303, "operator-no-grant": 409}},
 		{"GET /{tenant}/organisation", "GET", "/operator/organisation", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		// Clause coverage (SEC-5): the operators' realm only.
+		{"GET /{tenant}/clauses", "GET", "/gent/clauses", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/clauses", "GET", "/operator/clauses", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"POST /{tenant}/organisation", "POST", "/gent/organisation", "kind=dpo", map[string]int{"*": 404}},
 		{"POST /{tenant}/organisation", "POST", "/operator/organisation", "kind=dpo", map[string]int{"*": 303, "operator-no-grant": 422}},
 		// Instructions (REG-3) and authority requests (REG-5): admins and

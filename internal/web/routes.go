@@ -260,6 +260,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// Backups and restore tests (SEC-4, SEC-5, SEC-6): the operators see
 	// locations, runs and each target's contents; admins and the DPO see
 	// the facts (backups_show.go).
+	// Clause coverage (SEC-5): every clause with its tests and their
+	// outcome in this build's CI run, for the supplier's operators only
+	// (clauses_operator.go).
+	mux.HandleFunc("GET /{tenant}/clauses", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorClausesShow))))
 	mux.HandleFunc("GET /{tenant}/admin/backups", a.require(account.ViewAudit, a.backupsShow))
 	mux.HandleFunc("GET /{tenant}/backups", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBackupsShow))))
 	mux.HandleFunc("POST /{tenant}/backups/restore-test", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorRestoreTestRun))))
