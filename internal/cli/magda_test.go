@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/pem"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -167,5 +168,40 @@ func TestClauseLOC2_MagdaCheckSaysWhatIsWrong(t *testing.T) {
 		if !strings.Contains(answers[i].Purpose, "outcome "+want) || answers[i].ObjectID != calls[i].ObjectID {
 			t.Errorf("answer %d: %q, want outcome %s under %s", i, answers[i].Purpose, want, calls[i].ObjectID)
 		}
+	}
+}
+
+// TestClauseLOC2_DemoServesItsOwnMagdaSimulator: `kluis serve --demo`
+// starts a MAGDA simulator on 127.0.0.1 with a throwaway PKI and points the
+// demo tenant's connection at it, on every start (a new simulator, a new
+// port, new certificates), saying in its log that they are ephemeral; the
+// demo operator's `kluis magda check` passes against it.
+func TestClauseLOC2_DemoServesItsOwnMagdaSimulator(t *testing.T) {
+	s := newSandbox(t)
+	var endpoints []string
+	for start := range 2 {
+		_, stop := s.serving(t, "serve", "--demo")
+		body, err := os.ReadFile(filepath.Join(s.dir, "data", DemoOperatorFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		grant := ""
+		for _, line := range strings.Split(string(body), "\n") {
+			if v, ok := strings.CutPrefix(line, "KLUIS_GRANT="); ok {
+				grant = v
+			}
+		}
+		s.env["KLUIS_OPERATOR"] = DemoOperator
+		code, out, errs := s.run(context.Background(), "magda", "check", "--tenant", DemoSlug, "--grant", grant, "--insz", "85073003328")
+		if code != 0 || !strings.HasPrefix(out, "OK: https://127.0.0.1:") {
+			t.Fatalf("start %d: magda check exit %d\n%s%s", start, code, out, errs)
+		}
+		endpoints = append(endpoints, strings.Fields(out)[1])
+		if log := stop(); !strings.Contains(log, "ephemeral") || !strings.Contains(log, "demo national register") {
+			t.Errorf("start %d: the log does not say the simulator is ephemeral:\n%s", start, log)
+		}
+	}
+	if endpoints[0] == endpoints[1] {
+		t.Errorf("both starts used %s: the connection was not made anew", endpoints[0])
 	}
 }
