@@ -247,3 +247,5 @@ func stamp(t time.Time) string { return t.In(workdays.Brussels).Format("02.01.20
 
 // Title is the document's title in its language.
 func (d MeasuresDocument) Title() string { return locale.T(d.Lang, "measures."+d.Kind+".title") }
+
+func (d MeasuresDocument) t(key string, args ...any) string { return locale.T(d.Lang, key, args...) }

@@ -186,14 +186,30 @@ const headingHeight = 3 + 7 + 1
 // table's heading row and first row (or the paragraph), so that no heading
 // and no heading row ends a page alone.
 func (w *pdfWriter) section(title, none string, cols []column, rows [][]string) {
+	w.noteSection(title, "", none, cols, rows)
+}
+
+// noteSection is section with a paragraph note between the heading and
+// the table ("" for none), kept with both.
+func (w *pdfWriter) noteSection(title, note, none string, cols []column, rows [][]string) {
 	if len(rows) == 0 && none != "" {
-		w.f.SetFont("Helvetica", "", 9)
-		w.heading(title, float64(len(w.f.SplitLines([]byte(w.tr(none)), pageWidth)))*5)
+		w.heading(title, w.paragraphHeight(note)+w.paragraphHeight(none))
+		w.paragraph(note)
 		w.paragraph(none)
 		return
 	}
-	w.heading(title, w.tableKeep(cols, rows))
+	w.heading(title, w.paragraphHeight(note)+w.tableKeep(cols, rows))
+	w.paragraph(note)
 	w.table(cols, rows)
+}
+
+// paragraphHeight is the height paragraph(s) takes.
+func (w *pdfWriter) paragraphHeight(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	w.f.SetFont("Helvetica", "", 9)
+	return float64(len(w.f.SplitLines([]byte(w.tr(s)), pageWidth)))*5 + 1
 }
 
 // tableKeep is the height a table's heading row and first row need
@@ -232,8 +248,12 @@ func (w *pdfWriter) heading(s string, keep float64) {
 }
 
 func (w *pdfWriter) paragraph(s string) {
+	if s == "" {
+		return
+	}
 	w.f.SetFont("Helvetica", "", 9)
 	w.f.MultiCell(pageWidth, 5, w.tr(s), "", "L", false)
+	w.f.Ln(1)
 }
 
 // bottom is the lowest y a table line may reach.
