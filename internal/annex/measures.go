@@ -222,8 +222,8 @@ func buildMeasures(kind string, groups []groupDef, in MeasuresInput, lang locale
 }
 
 // combine is a row's answer from its clauses': "Ja" only when each is met
-// (or declared beside one that is met), "Neen" when none is met,
-// "Verklaring leverancier" when all are declarations, otherwise
+// (or declared beside one that is met), "Neen" when none is met or
+// declared, "Verklaring leverancier" when all are declarations, otherwise
 // "Gedeeltelijk".
 func combine(as []Answer) Answer {
 	n := map[Answer]int{}

@@ -4,6 +4,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -115,4 +116,79 @@ func TestClauseADT1_AnnexTwoPDFTicksFromTheReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	goldenText(t, "annex2_nl.golden", strings.Join(pdftest.Raw(t, b), "\n----\n"))
+}
+
+// okAnswer is the "OK?" answer pdftotext reads in the measures PDF for the
+// row of clauses: the cell after the row's clause ids starts with it.
+func okAnswer(t *testing.T, pdf []byte, lang locale.Lang, clauses string) string {
+	t.Helper()
+	lines := strings.Split(strings.Join(pdftest.Raw(t, pdf), "\n"), "\n")
+	for i, l := range lines {
+		if strings.HasSuffix(l, "("+clauses+")") && i+1 < len(lines) {
+			for _, a := range []Answer{Partly, NotMet, Declared, Met} {
+				if w := locale.T(lang, "measures.answer."+string(a)); strings.HasPrefix(lines[i+1], w+" ") {
+					return w
+				}
+			}
+			t.Fatalf("no answer after %q: %q", l, lines[i+1])
+		}
+	}
+	t.Fatalf("no row (%s) in the PDF", clauses)
+	return ""
+}
+
+// TestClauseADT1_MeasuresRowFollowsItsFinding: the MFA row answers "Ja"
+// when every admin has a second factor, "Gedeeltelijk" when one lacks it,
+// and "Neen" when the report has no finding for it at all (fail closed).
+func TestClauseADT1_MeasuresRowFollowsItsFinding(t *testing.T) {
+	in := fixedInput()
+	set := func(a Answer) {
+		for i := range in.Findings {
+			if in.Findings[i].Clause == "USR-2" {
+				in.Findings[i].Answer = a
+			}
+		}
+	}
+	for _, tt := range []struct {
+		answer Answer
+		want   string
+	}{{Met, "Ja"}, {Partly, "Gedeeltelijk"}, {NotMet, "Neen"}} {
+		set(tt.answer)
+		b, err := Measures(in, locale.NL).PDF(measuredAt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := okAnswer(t, b, locale.NL, "USR-2"); got != tt.want {
+			t.Errorf("USR-2 %s: OK? = %q, want %q", tt.answer, got, tt.want)
+		}
+	}
+	in.Findings = slices.DeleteFunc(in.Findings, func(f Finding) bool { return f.Clause == "USR-2" })
+	b, err := Measures(in, locale.NL).PDF(measuredAt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := okAnswer(t, b, locale.NL, "USR-2"); got != "Neen" {
+		t.Errorf("USR-2 without a finding: OK? = %q, want Neen", got)
+	}
+}
+
+// TestMeasuresCombine: a row of several clauses is "Ja" only when each is
+// met or declared beside a met one.
+func TestMeasuresCombine(t *testing.T) {
+	for _, tt := range []struct {
+		in   []Answer
+		want Answer
+	}{
+		{[]Answer{Met, Met}, Met},
+		{[]Answer{Met, Declared}, Met},
+		{[]Answer{Declared, Declared}, Declared},
+		{[]Answer{NotMet}, NotMet},
+		{[]Answer{Met, NotMet}, Partly},
+		{[]Answer{Declared, NotMet}, Partly},
+		{[]Answer{Met, Partly}, Partly},
+	} {
+		if got := combine(tt.in); got != tt.want {
+			t.Errorf("combine(%v) = %s, want %s", tt.in, got, tt.want)
+		}
+	}
 }
