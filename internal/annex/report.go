@@ -1,0 +1,75 @@
+package annex
+
+import (
+	"strings"
+	"time"
+
+	"github.com/kluis/kluis/internal/compliance"
+	"github.com/kluis/kluis/internal/locale"
+)
+
+// FromReport is the measures annexes' input from a tenant's compliance
+// report (ADT-1): each clause's status, the reason and evidence in lang's
+// words, when the first fact was measured and the page that shows it. kbo
+// is the controller's enterprise number, formatted; link turns a
+// report's back-office path ("/gent/admin/users") into the address the
+// document shows (nil: the path itself).
+func FromReport(r compliance.Report, lang locale.Lang, kbo string, link func(path string) string) MeasuresInput {
+	in := MeasuresInput{Controller: r.TenantName, KBO: kbo, Generated: r.At, Link: link}
+	for _, it := range r.Items {
+		f := Finding{Clause: it.ID, Answer: Answer(it.Status), MeasuredAt: r.At}
+		var words []string
+		if s := sentence(lang, it.Reason, it.ReasonArgs); s != "" {
+			words = append(words, s)
+		}
+		for i, e := range it.Evidence {
+			s := sentence(lang, e.Label, e.Args)
+			if s == "" {
+				s = e.Value
+			}
+			if s != "" {
+				words = append(words, s)
+			}
+			if i == 0 && !e.MeasuredAt.IsZero() {
+				f.MeasuredAt = e.MeasuredAt
+			}
+			if f.Link == "" {
+				f.Link = e.Link
+			}
+		}
+		f.Evidence = strings.Join(words, "; ")
+		in.Findings = append(in.Findings, f)
+	}
+	return in
+}
+
+// MeasuresOf lays out VO-B annex 1's measures checklist from a compliance
+// report in lang: the annex the agreement carries (see FromReport).
+func MeasuresOf(r compliance.Report, lang locale.Lang, kbo string, link func(path string) string) MeasuresDocument {
+	return Measures(FromReport(r, lang, kbo, link), lang)
+}
+
+// AnnexTwoOf lays out VO-A annex 2's list from a compliance report in lang.
+func AnnexTwoOf(r compliance.Report, lang locale.Lang, kbo string, link func(path string) string) MeasuresDocument {
+	return AnnexTwo(FromReport(r, lang, kbo, link), lang)
+}
+
+// sentence is the catalogue sentence key with args in lang, times as people
+// in Belgium read them; "" when the catalogue has no such sentence, so that
+// no key reaches a reader.
+func sentence(lang locale.Lang, key string, args []any) string {
+	if key == "" {
+		return ""
+	}
+	out := make([]any, len(args))
+	for i, a := range args {
+		if t, ok := a.(time.Time); ok {
+			a = stamp(t)
+		}
+		out[i] = a
+	}
+	if s := locale.T(lang, key, out...); s != key {
+		return strings.TrimSuffix(s, ".")
+	}
+	return ""
+}
