@@ -50,12 +50,16 @@ func (d MeasuresDocument) PDF(created time.Time) ([]byte, error) {
 func (d MeasuresDocument) evidenceText(r MeasureRow) string {
 	var parts []string
 	for _, e := range r.Evidence {
-		s := e.Text
+		var words []string
 		if len(r.Evidence) > 1 {
-			s = e.Clause + " (" + e.AnswerText + "): " + s
+			words = append(words, e.Clause+" ("+e.AnswerText+")")
 		}
+		if e.Text != "" {
+			words = append(words, e.Text)
+		}
+		s := strings.Join(words, ": ")
 		if e.MeasuredAt != "" {
-			s += " " + d.t("measures.measured_at", e.MeasuredAt)
+			s = strings.TrimSpace(s + " " + d.t("measures.measured_at", e.MeasuredAt))
 		}
 		if e.Link != "" {
 			s += "\n" + e.Link

@@ -23,11 +23,9 @@ func FromReport(r compliance.Report, lang locale.Lang, kbo string, link func(pat
 			words = append(words, s)
 		}
 		for i, e := range it.Evidence {
-			s := sentence(lang, e.Label, e.Args)
-			if s == "" {
-				s = e.Value
-			}
-			if s != "" {
+			// A machine value (e.Value: "none", "2/3") is no sentence
+			// for people: without its sentence the evidence is left out.
+			if s := sentence(lang, e.Label, e.Args); s != "" {
 				words = append(words, s)
 			}
 			if i == 0 && !e.MeasuredAt.IsZero() {

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"fmt"
 	"net/http"
 	"strings"
 
@@ -79,11 +78,11 @@ func (a *App) measuresShow(kind string) func(http.ResponseWriter, *http.Request,
 			other = "measures"
 		}
 		pdf := "/" + t.Slug + measuresPath(kind) + ".pdf"
-		page := measuresPage{Slug: t.Slug, TenantName: t.LegalName, Doc: doc, PDF: pdf + "?lang=" + string(lang),
+		page := measuresPage{Slug: t.Slug, TenantName: t.LegalName, Doc: doc, PDF: pdf,
 			Other: "/" + t.Slug + measuresPath(other), OtherKind: other}
 		if lang != locale.FR {
 			// The agreement is Dutch; French on request (VO-B's template).
-			page.PDFFrench = pdf + "?lang=fr"
+			page.PDFFrench = pdf + "?doc=fr"
 		}
 		a.render(w, r, http.StatusOK, "register-measures", page)
 	}
@@ -94,7 +93,13 @@ func (a *App) measuresShow(kind string) func(http.ResponseWriter, *http.Request,
 func (a *App) measuresPDF(kind string) func(http.ResponseWriter, *http.Request, account.User) {
 	return func(w http.ResponseWriter, r *http.Request, me account.User) {
 		t := tenantFrom(r.Context())
+		// The document's language is the reader's, or the one asked for
+		// with ?doc= (not ?lang=, which would also switch the reader's
+		// pages to it).
 		lang := LangFrom(r.Context())
+		if l, ok := locale.Parse(r.URL.Query().Get("doc")); ok {
+			lang = l
+		}
 		// The report's paths start with the tenant's slug; the tenant's
 		// own host may serve them without it.
 		doc, err := a.measuresDoc(r, me, kind, lang, func(p string) string {
@@ -110,7 +115,7 @@ func (a *App) measuresPDF(kind string) func(http.ResponseWriter, *http.Request, 
 			a.internalError(w, r, "measures PDF", err)
 			return
 		}
-		attachment(w, "application/pdf", fmt.Sprintf("%s.pdf", a.t(r, "measures."+kind+".filename", t.Slug)))
+		attachment(w, "application/pdf", locale.T(lang, "measures."+kind+".filename", t.Slug)+".pdf")
 		w.Header().Set("Content-Language", lang.HTMLLang())
 		w.Write(b)
 	}
