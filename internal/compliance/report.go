@@ -219,6 +219,9 @@ var rules = map[string]func(Facts) answer{
 		p := f.Policy
 		e := []Evidence{ev(p.Measured, "compliance.ev.password_policy", fmt.Sprintf("min %d", p.PasswordMinLength),
 			p.PasswordMinLength, p.Version)}
+		if p.Version == 0 {
+			e = []Evidence{ev(p.Measured, "compliance.ev.password_policy.default", fmt.Sprintf("min %d", p.PasswordMinLength), p.PasswordMinLength)}
+		}
 		if p.PasswordMinLength < 12 {
 			return answer{status: Partly, reason: "compliance.reason.password_short", args: []any{p.PasswordMinLength}, evidence: e}
 		}
@@ -407,8 +410,12 @@ var rules = map[string]func(Facts) answer{
 
 	"LOC-1": func(f Facts) answer {
 		l := f.Location
-		e := []Evidence{ev(l.Measured, "compliance.ev.database", l.Database, l.Database),
-			ev(l.Measured, "compliance.ev.attachments", l.Attachments, l.Attachments, l.AttachmentsSub)}
+		e := []Evidence{ev(l.Measured, "compliance.ev.database", l.Database, l.Database)}
+		if l.AttachmentsSub != "" {
+			e = append(e, ev(l.Measured, "compliance.ev.attachments_sub", l.Attachments, l.Attachments, l.AttachmentsSub))
+		} else {
+			e = append(e, ev(l.Measured, "compliance.ev.attachments", l.Attachments, l.Attachments))
+		}
 		a := answer{status: Met, reason: "compliance.reason.in_eea"}
 		outside := 0
 		for _, sp := range f.SubProcessors.All {
