@@ -3,8 +3,8 @@ package annex
 import (
 	"time"
 
+	"github.com/kluis/kluis/internal/compliance"
 	"github.com/kluis/kluis/internal/locale"
-	"github.com/kluis/kluis/internal/workdays"
 )
 
 // Answer is what a measure's "OK?" column says (ADT-1: the controller gets
@@ -242,8 +242,9 @@ func combine(as []Answer) Answer {
 	}
 }
 
-// stamp is a moment as people in Belgium read it.
-func stamp(t time.Time) string { return t.In(workdays.Brussels).Format("02.01.2006 15:04") }
+// stamp is a moment as people in Belgium read it, as the compliance
+// report writes it.
+func stamp(t time.Time) string { return compliance.FormatTime(t) }
 
 // Title is the document's title in its language.
 func (d MeasuresDocument) Title() string { return locale.T(d.Lang, "measures."+d.Kind+".title") }

@@ -2,10 +2,10 @@ package annex
 
 import (
 	"strings"
-	"time"
 
 	"github.com/kluis/kluis/internal/compliance"
 	"github.com/kluis/kluis/internal/locale"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // FromReport is the measures annexes' input from a tenant's compliance
@@ -52,22 +52,22 @@ func AnnexTwoOf(r compliance.Report, lang locale.Lang, kbo string, link func(pat
 	return AnnexTwo(FromReport(r, lang, kbo, link), lang)
 }
 
-// sentence is the catalogue sentence key with args in lang, times as people
-// in Belgium read them; "" when the catalogue has no such sentence, so that
-// no key reaches a reader.
+// sentence is the catalogue sentence key with args in lang, as the
+// compliance report words it; "" when the catalogue has no such sentence,
+// so that no key reaches a reader.
 func sentence(lang locale.Lang, key string, args []any) string {
 	if key == "" {
 		return ""
 	}
-	out := make([]any, len(args))
-	for i, a := range args {
-		if t, ok := a.(time.Time); ok {
-			a = stamp(t)
-		}
-		out[i] = a
-	}
-	if s := locale.T(lang, key, out...); s != key {
+	if s := compliance.Text(lang, key, args); s != key {
 		return strings.TrimSuffix(s, ".")
 	}
 	return ""
+}
+
+// AbsoluteLinks turns the report's back-office paths ("/gent/admin/users")
+// into absolute addresses on the tenant's own host, or under baseURL when
+// it has none (tenant.Link), for a PDF read away from the application.
+func AbsoluteLinks(baseURL, slug, primaryHost string) func(path string) string {
+	return func(p string) string { return tenant.Link(baseURL, slug, primaryHost, strings.TrimPrefix(p, "/"+slug)) }
 }

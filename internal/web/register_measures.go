@@ -2,11 +2,9 @@ package web
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/annex"
-	"github.com/kluis/kluis/internal/compliance"
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/tenant"
 )
@@ -43,22 +41,13 @@ func measuresPath(kind string) string {
 // evidence addresses from the report's back-office paths.
 func (a *App) measuresDoc(r *http.Request, me account.User, kind string, lang locale.Lang, link func(string) string) (annex.MeasuresDocument, error) {
 	t := tenantFrom(r.Context())
-	facts, err := compliance.Collect(r.Context(), a.opts.Store, t.ID, a.opts.Store.Now(),
-		compliance.Options{Actor: userActor(me, RequestIDFrom(r.Context())), Platform: a.compliancePlatform()})
+	rep, err := a.complianceReport(r, me)
 	if err != nil {
 		return annex.MeasuresDocument{}, err
 	}
-	in := annex.FromReport(compliance.Build(facts), lang, tenant.FormatKBO(t.EnterpriseNumber), link)
+	in := annex.FromReport(rep, lang, tenant.FormatKBO(t.EnterpriseNumber), link)
 	in.Controller = t.LegalName
 	return measuresKinds[kind](in, lang), nil
-}
-
-// compliancePlatform is what this server's configuration says about the
-// platform, for the compliance report: the database engine and whether
-// backups are scheduled and replicated to a second site.
-func (a *App) compliancePlatform() compliance.Platform {
-	return compliance.Platform{Database: string(a.opts.Store.Dialect()), Scheduled: a.opts.Backups.At != "",
-		SecondSite: a.opts.Backups.SecondSite != ""}
 }
 
 // measuresShow shows a measures annex in the page's language
@@ -100,11 +89,7 @@ func (a *App) measuresPDF(kind string) func(http.ResponseWriter, *http.Request, 
 		if l, ok := locale.Parse(r.URL.Query().Get("doc")); ok {
 			lang = l
 		}
-		// The report's paths start with the tenant's slug; the tenant's
-		// own host may serve them without it.
-		doc, err := a.measuresDoc(r, me, kind, lang, func(p string) string {
-			return a.tenantLink(t, strings.TrimPrefix(p, "/"+t.Slug))
-		})
+		doc, err := a.measuresDoc(r, me, kind, lang, annex.AbsoluteLinks(a.opts.BaseURL, t.Slug, a.primaryHost(t)))
 		if err != nil {
 			a.internalError(w, r, "measures annex", err)
 			return
