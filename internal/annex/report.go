@@ -35,7 +35,7 @@ func FromReport(r compliance.Report, lang locale.Lang, kbo string, link func(pat
 				f.Link = e.Link
 			}
 		}
-		f.Evidence = strings.Join(words, "; ")
+		f.Evidence = strings.Join(words, " ")
 		in.Findings = append(in.Findings, f)
 	}
 	return in
@@ -60,7 +60,11 @@ func sentence(lang locale.Lang, key string, args []any) string {
 		return ""
 	}
 	if s := compliance.Text(lang, key, args); s != key {
-		return strings.TrimSuffix(s, ".")
+		// Sentences end with a full stop, however the catalogue ends them.
+		if !strings.HasSuffix(s, ".") {
+			s += "."
+		}
+		return s
 	}
 	return ""
 }
