@@ -10,7 +10,7 @@ import { activate, deskContext, enrolTOTP, inBothLanguages, invite, login, submi
 
 const s = suite({ tmpPrefix: 'kluis-e2e-cannex-' });
 
-test('measures annexes: checklist and annex 2 as pages and PDFs, nl and fr, desktop and phone', { timeout: 240_000 }, async () => {
+test('ClauseADT1: measures annexes: checklist and annex 2 as pages and PDFs, nl and fr, desktop and phone', { timeout: 240_000 }, async () => {
   const ctx = await s.browser.newContext(deskContext);
   try {
     const dpo = { email: 'e2e-cannex-dpo@demo.example', name: 'Maatregelen DPO', password: 'schelde belfort lakenhal' };
