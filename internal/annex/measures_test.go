@@ -1,8 +1,6 @@
 package annex
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -12,8 +10,6 @@ import (
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/pdftest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden texts in testdata")
 
 // measuredAt is the fixed clock of the measures tests.
 var measuredAt = time.Date(2026, 12, 5, 9, 30, 0, 0, time.UTC)
@@ -70,28 +66,6 @@ func fixedInput() MeasuresInput {
 		Findings: fixedFindings(), Link: func(p string) string { return "https://loket.example/demo" + p }}
 }
 
-// goldenText compares got with testdata/name; go test -update (or
-// KLUIS_UPDATE_GOLDEN=1) rewrites it.
-func goldenText(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update || os.Getenv("KLUIS_UPDATE_GOLDEN") == "1" {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (go test -update writes it)", err)
-	}
-	if strings.TrimSuffix(string(want), "\n") != got {
-		t.Fatalf("%s differs (go test -update rewrites it):\n got: %s\nwant: %s", name, got, want)
-	}
-}
-
 // TestClauseADT1_MeasuresPDFFollowsVOBChecklist: the measures checklist
 // for a fixed report and clock, read back with pdftotext, is VO-B annex
 // 1's checklist — physical, organisational and technical measures, each
@@ -103,7 +77,7 @@ func TestClauseADT1_MeasuresPDFFollowsVOBChecklist(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		goldenText(t, "measures_"+string(lang)+".golden", strings.Join(pdftest.Raw(t, b), "\n----\n"))
+		pdftest.Golden(t, filepath.Join("testdata", "measures_"+string(lang)+".golden"), strings.Join(pdftest.Raw(t, b), "\n----\n"))
 	}
 }
 
@@ -115,7 +89,7 @@ func TestClauseADT1_AnnexTwoPDFTicksFromTheReport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	goldenText(t, "annex2_nl.golden", strings.Join(pdftest.Raw(t, b), "\n----\n"))
+	pdftest.Golden(t, filepath.Join("testdata", "annex2_nl.golden"), strings.Join(pdftest.Raw(t, b), "\n----\n"))
 }
 
 // okAnswer is the "OK?" answer pdftotext reads in the measures PDF for the

@@ -6,6 +6,7 @@ package pdftest
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -66,4 +67,27 @@ func run(t testing.TB, pdf []byte, flags ...string) []string {
 		t.Fatalf("pdftotext: %v %s", err, stderr.String())
 	}
 	return strings.Split(strings.TrimSuffix(string(out), "\f"), "\f")
+}
+
+var update = flag.Bool("update", false, "rewrite the golden texts (testdata/*.golden) from what the tests make")
+
+// Golden compares got with the golden text in the file at path; with
+// go test -update (or KLUIS_UPDATE_GOLDEN=1) it first rewrites the file.
+func Golden(t testing.TB, path, got string) {
+	t.Helper()
+	if *update || os.Getenv("KLUIS_UPDATE_GOLDEN") == "1" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if strings.TrimSuffix(string(want), "\n") != got {
+		t.Fatalf("%s differs (go test -update rewrites it):\n got: %s\nwant: %s", path, got, want)
+	}
 }
