@@ -50,9 +50,9 @@ func (a *App) measuresDoc(r *http.Request, me account.User, kind string, lang lo
 	return measuresKinds[kind](in, lang), nil
 }
 
-// measuresShow shows a measures annex in the page's language
-// (ViewRegister, like annex 1), its evidence linked to the back-office
-// pages that show it.
+// measuresShow shows a measures annex in the page's language (ViewAudit,
+// like the compliance report it is answered from), its evidence linked to
+// the back-office pages that show it.
 func (a *App) measuresShow(kind string) func(http.ResponseWriter, *http.Request, account.User) {
 	return func(w http.ResponseWriter, r *http.Request, me account.User) {
 		t := tenantFrom(r.Context())
