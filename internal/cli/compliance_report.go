@@ -10,15 +10,18 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kluis/kluis/internal/annex"
 	"github.com/kluis/kluis/internal/compliance"
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // complianceReport writes one tenant's compliance report (ADT-1): every
 // clause with its status measured now, the evidence and the tests —
-// `kluis compliance report --tenant X --grant G [--format json|html] [--lang nl|fr|en] [--out FILE]`.
+// `kluis compliance report --tenant X --grant G [--format json|html|pdf] [--annex measures|annex2] [--lang nl|fr|en] [--out FILE]`;
+// as pdf, the measures annex the agreement carries (VO-B's checklist, or VO-A's annex 2).
 // It opens the names of the tenant's admins without a second factor, so
 // the supplier runs it only under the tenant's grant (AUD-3, AUD-4); the
 // tenant's own admins and DPO read the same report on their page.
@@ -26,19 +29,21 @@ func complianceReport(ctx context.Context, env *Env, args []string) error {
 	fs := flags(env, "compliance report")
 	ref := fs.String("tenant", "", "tenant slug or id")
 	grant := grantFlag(fs)
-	format := fs.String("format", "json", "json, html (pdf: the measures annex, when this build has it)")
-	lang := fs.String("lang", "", "language of the html report: nl, fr or en (default: the tenant's)")
+	format := fs.String("format", "json", "json, html, or pdf: the measures annex the agreement carries")
+	which := fs.String("annex", "measures", "with --format pdf: measures (VO-B's checklist) or annex2 (VO-A's list)")
+	lang := fs.String("lang", "", "language of the html report or pdf annex: nl, fr or en (default: the tenant's)")
 	out := fs.String("out", "", "the file to write (default: standard output)")
 	cfg, rest, err := load(env, fs, args)
 	if err != nil {
 		return err
 	}
 	switch *format {
-	case "json", "html":
-	case "pdf":
-		return usageError{"--format pdf is not available in this build yet: the measures annex as PDF comes with the annexes; use --format html or json"}
+	case "json", "html", "pdf":
 	default:
-		return usageError{fmt.Sprintf("unknown --format %q: use json or html", *format)}
+		return usageError{fmt.Sprintf("unknown --format %q: use json, html or pdf", *format)}
+	}
+	if *which != "measures" && *which != "annex2" {
+		return usageError{fmt.Sprintf("unknown --annex %q: use measures or annex2", *which)}
 	}
 	l, ok := locale.Lang(""), true
 	if *lang != "" {
@@ -66,8 +71,11 @@ func complianceReport(ctx context.Context, env *Env, args []string) error {
 	}
 	rep := compliance.Build(f)
 	write := func(w io.Writer) error {
-		if *format == "html" {
+		switch *format {
+		case "html":
 			return compliance.WriteHTML(w, rep, l, strings.TrimRight(cfg.BaseURL, "/"))
+		case "pdf":
+			return writeMeasuresPDF(ctx, w, db, cfg, t, rep, l, *which)
 		}
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -114,4 +122,29 @@ func hostOfURL(raw string) string {
 		return ""
 	}
 	return u.Hostname()
+}
+
+// writeMeasuresPDF writes the measures annex which ("measures": VO-B annex
+// 1's checklist, "annex2": VO-A annex 2's list) of rep in l as PDF, its
+// evidence linked by absolute address on the tenant's own host (ADT-1).
+func writeMeasuresPDF(ctx context.Context, w io.Writer, db *store.DB, cfg config.Config, t tenant.Tenant, rep compliance.Report,
+	l locale.Lang, which string) error {
+	host, err := db.TenantPrimaryHost(ctx, t.ID)
+	if err != nil {
+		return err
+	}
+	in := annex.FromReport(rep, l, tenant.FormatKBO(t.EnterpriseNumber), annex.AbsoluteLinks(cfg.BaseURL, t.Slug, host))
+	in.Controller = t.LegalName
+	doc := annex.Measures(in, l)
+	path := "/admin/register/measures"
+	if which == "annex2" {
+		doc, path = annex.AnnexTwo(in, l), "/admin/register/annex2"
+	}
+	doc.HTMLTwin = tenant.Link(cfg.BaseURL, t.Slug, host, path+"?lang="+string(l))
+	b, err := doc.PDF(rep.At)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(b)
+	return err
 }

@@ -8,11 +8,13 @@ import (
 	"testing"
 
 	"github.com/kluis/kluis/internal/compliance"
+	"github.com/kluis/kluis/internal/pdftest"
 )
 
 // TestClauseADT1_ComplianceReportCommand: under the tenant's grant the
 // command writes the report of every clause as JSON or as one HTML file in
-// the asked language; --format pdf says plainly it is not in this build;
+// the asked language, or as pdf the measures annex (VO-B's checklist or
+// VO-A's annex 2);
 // without a grant it is refused (TestClauseAUD3_EveryTenantCommandNeedsAGrant).
 func TestClauseADT1_ComplianceReportCommand(t *testing.T) {
 	s := newSandbox(t)
@@ -43,6 +45,27 @@ func TestClauseADT1_ComplianceReportCommand(t *testing.T) {
 			t.Errorf("HTML lacks %q", w)
 		}
 	}
-	s.fails("not available in this build yet", "compliance", "report", "--tenant", "gent", "--grant", g, "--format", "pdf")
+	// As pdf: the measures annex, VO-B's checklist or VO-A's annex 2, in the asked language.
+	pdf := filepath.Join(s.dir, "measures.pdf")
+	s.ok("compliance", "report", "--tenant", "gent", "--grant", g, "--format", "pdf", "--lang", "nl", "--out", pdf)
+	b, err := os.ReadFile(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Join(pdftest.Text(t, b), " ")
+	for _, w := range []string{"Bijlage 1 – Checklist beveiligingsmaatregelen", "Fysieke maatregelen", "Technische maatregelen",
+		"Meervoudige authenticatie (USR-2) Neen"} {
+		if !strings.Contains(text, w) {
+			t.Errorf("measures PDF lacks %q", w)
+		}
+	}
+	s.ok("compliance", "report", "--tenant", "gent", "--grant", g, "--format", "pdf", "--annex", "annex2", "--lang", "fr", "--out", pdf)
+	if b, err = os.ReadFile(pdf); err != nil {
+		t.Fatal(err)
+	}
+	if text := strings.Join(pdftest.Text(t, b), " "); !strings.Contains(text, "Annexe 2 – Mesures de l’application web") {
+		t.Errorf("annex 2 PDF: %.300s", text)
+	}
+	s.fails("unknown --annex", "compliance", "report", "--tenant", "gent", "--grant", g, "--format", "pdf", "--annex", "annex3")
 	s.fails("unknown --format", "compliance", "report", "--tenant", "gent", "--grant", g, "--format", "xml")
 }

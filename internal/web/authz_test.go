@@ -582,6 +582,16 @@ func authorisationMatrix() []authzRow {
 			"dpo": 200}},
 		{"GET /{tenant}/admin/register/annex.pdf", "GET", "/gent/admin/register/annex.pdf", "", map[string]int{"*": 303, "user": 200,
 			"admin": 200, "dpo": 200}},
+		// The measures annexes (ADT-1): read like the compliance report
+		// they are answered from (it names admins without a second factor).
+		{"GET /{tenant}/admin/register/measures", "GET", "/gent/admin/register/measures", "", map[string]int{"*": 303, "user": 403,
+			"admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/register/measures.pdf", "GET", "/gent/admin/register/measures.pdf", "", map[string]int{"*": 303,
+			"user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/register/annex2", "GET", "/gent/admin/register/annex2", "", map[string]int{"*": 303, "user": 403,
+			"admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/register/annex2.pdf", "GET", "/gent/admin/register/annex2.pdf", "", map[string]int{"*": 303,
+			"user": 403, "admin": 200, "dpo": 200}},
 		// Editing the register in the browser: only admins (an unknown
 		// section: 404 proves the admin got through; a change with no name:
 		// 422, nothing saved); every role that reads the register compares

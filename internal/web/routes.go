@@ -379,6 +379,14 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/register.yaml", a.require(account.ViewRegister, a.registerDownload))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex", a.require(account.ViewRegister, a.annexShow))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
+	// The measures annexes beside it (ADT-1): VO-B's checklist and VO-A's
+	// annex 2, answered from the compliance report, so read by whom the
+	// report is (ViewAudit: admins and the DPO): it names admins without
+	// a second factor (ORG-6).
+	mux.HandleFunc("GET /{tenant}/admin/register/measures", a.require(account.ViewAudit, a.measuresShow("measures")))
+	mux.HandleFunc("GET /{tenant}/admin/register/measures.pdf", a.require(account.ViewAudit, a.measuresPDF("measures")))
+	mux.HandleFunc("GET /{tenant}/admin/register/annex2", a.require(account.ViewAudit, a.measuresShow("annex2")))
+	mux.HandleFunc("GET /{tenant}/admin/register/annex2.pdf", a.require(account.ViewAudit, a.measuresPDF("annex2")))
 	// Editing in the browser, one item at a time, always through the
 	// comparison with the current version (register_edit.go); any two
 	// saved versions can be compared.
