@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/compliance"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
 )
@@ -50,4 +52,47 @@ func ComplianceDriftHandler(baseURL string, measure ComplianceMeasure) Handler {
 		}
 		return errors.Join(errs...)
 	}
+}
+
+// MeasureCompliance measures with the compliance report on platform p:
+// Collect reads the live facts (audited as compliance.read by the job),
+// Build answers every clause.
+func MeasureCompliance(p compliance.Platform) ComplianceMeasure {
+	return func(ctx context.Context, db *store.DB, tenantID string, now time.Time) ([]store.ClauseState, error) {
+		f, err := compliance.Collect(ctx, db, tenantID, now, compliance.Options{Actor: audit.System(KindComplianceDrift), Platform: p})
+		if err != nil {
+			return nil, err
+		}
+		return ClauseStates(compliance.Build(f)), nil
+	}
+}
+
+// personalEvidence are the evidence labels whose value names a person
+// (an admin without a second factor): the snapshot keeps no personal data,
+// the reason's counts say what changed.
+var personalEvidence = map[string]bool{"compliance.ev.admin_without_mfa": true}
+
+// ClauseStates turns the report into what the snapshot keeps per clause:
+// the status, the reason with its arguments (store.DriftReasonFact, what
+// the alert shows as before and now), and each evidence item's value for
+// machines by its label (a repeated label numbered: "…#2").
+func ClauseStates(r compliance.Report) []store.ClauseState {
+	out := make([]store.ClauseState, 0, len(r.Items))
+	for _, it := range r.Items {
+		facts := map[string]string{store.DriftReasonFact: store.EncodeDriftReason(it.Reason, it.ReasonArgs...)}
+		seen := map[string]int{}
+		for _, e := range it.Evidence {
+			if personalEvidence[e.Label] {
+				continue
+			}
+			seen[e.Label]++
+			k := e.Label
+			if n := seen[e.Label]; n > 1 {
+				k += "#" + strconv.Itoa(n)
+			}
+			facts[k] = e.Value
+		}
+		out = append(out, store.ClauseState{Clause: it.ID, Status: string(it.Status), Facts: facts, MeasuredAt: r.At})
+	}
+	return out
 }
