@@ -47,12 +47,13 @@ func EncodeDriftReason(key string, args ...any) string {
 	return string(b)
 }
 
-// DriftReason is the sentence of an encoded reason in l ("" for none):
+// DriftReason is the sentence of an encoded reason in l ("" for none or
+// one the catalogue lacks):
 // times in Brussels time, as the pages show them.
 func DriftReason(l locale.Lang, encoded string) string {
 	var list []string
-	if encoded == "" || json.Unmarshal([]byte(encoded), &list) != nil || len(list) == 0 || list[0] == "" {
-		return ""
+	if encoded == "" || json.Unmarshal([]byte(encoded), &list) != nil || len(list) == 0 || !locale.Has(locale.NL, list[0]) {
+		return "" // never a raw key: without its sentence the statuses say it
 	}
 	var args []any
 	for _, a := range list[1:] {
