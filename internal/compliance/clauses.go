@@ -11,7 +11,12 @@
 // It imports the store and the domain packages; web and cli import it.
 package compliance
 
-import "sort"
+import (
+	"slices"
+	"sort"
+
+	"github.com/kluis/kluis/internal/clausecov"
+)
 
 // Kind says how a clause is answered.
 type Kind string
@@ -82,9 +87,13 @@ func ClauseByID(id string) (Clause, bool) {
 }
 
 // Tests names the tests of this build that prove clause id's mechanism
-// (named after it: TestClauseUSR2_…), sorted.
+// (named after it: TestClauseUSR2_…, and browser tests naming it), sorted:
+// the list clausecov embeds in the binary.
 func Tests(id string) []string {
-	out := append([]string(nil), clauseTests[id]...)
+	var out []string
+	for _, t := range clausecov.TestsFor(id) {
+		out = append(out, t.Name)
+	}
 	sort.Strings(out)
-	return out
+	return slices.Compact(out)
 }

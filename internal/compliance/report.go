@@ -407,8 +407,12 @@ var rules = map[string]func(Facts) answer{
 
 	"LOC-1": func(f Facts) answer {
 		l := f.Location
-		e := []Evidence{ev(l.Measured, "compliance.ev.database", l.Database, l.Database),
-			ev(l.Measured, "compliance.ev.attachments", l.Attachments, l.Attachments, l.AttachmentsSub)}
+		e := []Evidence{ev(l.Measured, "compliance.ev.database", l.Database, l.Database)}
+		if l.AttachmentsSub != "" {
+			e = append(e, ev(l.Measured, "compliance.ev.attachments_sub", l.Attachments, l.Attachments, l.AttachmentsSub))
+		} else {
+			e = append(e, ev(l.Measured, "compliance.ev.attachments", l.Attachments, l.Attachments))
+		}
 		a := answer{status: Met, reason: "compliance.reason.in_eea"}
 		outside := 0
 		for _, sp := range f.SubProcessors.All {

@@ -1,6 +1,10 @@
 package compliance
 
 import (
+	"strings"
+
+	"github.com/kluis/kluis/internal/clausecov"
+	"github.com/kluis/kluis/internal/locale"
 	"os"
 	"regexp"
 	"testing"
@@ -196,5 +200,79 @@ func TestClauseADT1_RulesFollowTheFacts(t *testing.T) {
 	}
 	if !named || len(it.ReasonArgs) != 2 || it.ReasonArgs[0] != 1 || it.ReasonArgs[1] != 2 {
 		t.Errorf("USR-2 evidence %+v, reason args %v", it.Evidence, it.ReasonArgs)
+	}
+}
+
+// TestClauseADT1_EveryAnswerReadsInEveryLanguage: whatever the facts, every
+// title, status, reason and evidence sentence is in the nl, fr and en
+// catalogues and formats without a missing or extra argument.
+func TestClauseADT1_EveryAnswerReadsInEveryLanguage(t *testing.T) {
+	variants := []Facts{withPolicy(goodFacts()), {TenantSlug: "gent", At: at}}
+	bad := withPolicy(goodFacts())
+	n := at.Add(-time.Hour)
+	bad.Users.AdminsWithoutMFA = []string{"An", ""}
+	bad.Backup.LastTest.OK, bad.Backup.LastBackup.OK = false, false
+	bad.Audit.Verified, bad.Audit.CheckpointAt = false, time.Time{}
+	bad.Breaches.All = []store.ComplianceBreach{{DiscoveredAt: at.Add(-30 * time.Hour)}, {DiscoveredAt: at.Add(-30 * time.Hour), NotifiedAt: &n},
+		{DiscoveredAt: at.Add(-time.Hour)}}
+	bad.Requests.Open = []store.ComplianceRequest{{DueAt: at}}
+	bad.Requests.Overdue = 1
+	bad.Retention.Runs[0].Status = "failed"
+	bad.Location.MailRelayEEA, bad.Location.AttachmentsSub = false, "S3 NV"
+	bad.SubProcessors.All = append(bad.SubProcessors.All, SubProcessor{Name: "X", Location: "US", Status: store.SubPending})
+	bad.Org.Declared = map[string]time.Time{}
+	bad.Register.Unclassified = 1
+	late := withPolicy(goodFacts())
+	late.Backup.LastTest.FinishedAt = at.Add(-48 * time.Hour)
+	late.Audit.CheckpointAt = at.Add(-5 * time.Hour)
+	late.Retention.Runs[0].StartedAt = at.Add(-72 * time.Hour)
+	late.Location.MailRelaySub = ""
+	late.Policy.PasswordMinLength = 8
+	variants = append(variants, bad, late)
+	for _, lang := range locale.Supported() {
+		for _, f := range variants {
+			v := ViewIn(Build(f), lang)
+			check := func(what, s string) {
+				if s == "" || strings.Contains(s, "%!") || strings.HasPrefix(s, "compliance.") {
+					t.Errorf("%s in %s reads %q", what, lang, s)
+				}
+			}
+			for _, c := range v.Counts {
+				check(string(c.Status), c.Label)
+			}
+			for _, s := range v.Sections {
+				check("section", s.Title)
+				for _, it := range s.Items {
+					check(it.ID+" title", it.Title)
+					check(it.ID+" status", it.StatusLabel)
+					check(it.ID+" reason", it.Reason)
+					for _, e := range it.Evidence {
+						check(it.ID+" evidence", e.Text)
+					}
+				}
+			}
+		}
+	}
+	for _, c := range Clauses {
+		for _, lang := range locale.Supported() {
+			if !locale.Has(lang, c.TitleKey()) {
+				t.Errorf("%s has no title in %s", c.ID, lang)
+			}
+		}
+	}
+}
+
+// TestClauseADT1_ClausesAgreeWithClauseCoverage: the report's clause list
+// is the one the build's clause coverage embeds, id for id, section for
+// section.
+func TestClauseADT1_ClausesAgreeWithClauseCoverage(t *testing.T) {
+	cov := clausecov.Clauses()
+	if len(cov) != len(Clauses) {
+		t.Fatalf("clausecov has %d clauses, compliance %d", len(cov), len(Clauses))
+	}
+	for i, c := range cov {
+		if c.ID != Clauses[i].ID || c.Section != Clauses[i].Section {
+			t.Errorf("clause %d: clausecov %s §%d, compliance %s §%d", i, c.ID, c.Section, Clauses[i].ID, Clauses[i].Section)
+		}
 	}
 }
