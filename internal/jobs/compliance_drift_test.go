@@ -128,7 +128,8 @@ func TestClauseADT1_DriftMailsTheDPOWhenAFactFlips(t *testing.T) {
 		}
 		body := dpo[0].Body
 		since := flippedAt.In(brussels).Format("02.01.2006 15:04")
-		for _, want := range []string{"USR-2", "was voldaan, is nu gedeeltelijk voldaan", "sinds " + since,
+		for _, want := range []string{"USR-2 (Tweestapsverificatie)", "was voldaan, is nu gedeeltelijk voldaan", "sinds " + since,
+			"Nu: 1 van de 2 beheerders en DPO's hebben geen tweestapsverificatie.", "Voorheen: Alle 2 beheerders",
 			"https://loket.example.be/demo/admin/compliance/changes"} {
 			if !strings.Contains(body, want) {
 				t.Errorf("the DPO's mail lacks %q:\n%s", want, body)

@@ -120,10 +120,19 @@ func DriftStatus(l locale.Lang, status string) string {
 }
 
 // DriftClauseTitle is " (the clause's short title)" in l, or "" while the
-// catalogue has none. The key is the report's (compliance.Clause.TitleKey).
+// catalogue has none.
 func DriftClauseTitle(l locale.Lang, clause string) string {
+	if name := DriftClauseName(l, clause); name != "" {
+		return " (" + name + ")"
+	}
+	return ""
+}
+
+// DriftClauseName is the clause's short title in l, or "" while the
+// catalogue has none. The key is the report's (compliance.Clause.TitleKey).
+func DriftClauseName(l locale.Lang, clause string) string {
 	if key := "compliance.clause." + clause; locale.Has(l, key) {
-		return " (" + locale.T(l, key) + ")"
+		return locale.T(l, key)
 	}
 	return ""
 }
