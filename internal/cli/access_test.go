@@ -102,6 +102,7 @@ func tenantCommandArgs(dir string) map[string][]string {
 		"audit export":      {"--tenant", "gent", "--out", filepath.Join(dir, "export.jsonl")},
 		"export":            {"--tenant", "gent", "--to", filepath.Join(dir, "full-export")},
 		"compliance report": {"--tenant", "gent", "--format", "json"},
+		"compliance drift":  {"--tenant", "gent"},
 	}
 }
 

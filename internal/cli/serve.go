@@ -20,7 +20,6 @@ import (
 	"github.com/kluis/kluis/internal/api"
 	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/breached"
-	"github.com/kluis/kluis/internal/compliance"
 	"github.com/kluis/kluis/internal/config"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/jobs"
@@ -218,11 +217,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			schedule = jobs.WithBackups(schedule, backupAt)
 		}
 		handlers[jobs.KindAuthorityClock] = jobs.AuthorityClockHandler(cfg.BaseURL)
-		// The hourly drift alerts (ADT-1) measure with what the
-		// configuration says of the platform: no secrets, no credentials.
-		handlers[jobs.KindComplianceDrift] = jobs.ComplianceDriftHandler(cfg.BaseURL, jobs.MeasureCompliance(compliance.Platform{
-			Database: string(db.Dialect()), MailRelay: cfg.SMTPHost, Scheduled: backupScheduled,
-			SecondSite: cfg.BackupSecondSite != "", CheckEvery: cfg.CheckpointEvery}))
+		// The hourly drift alerts (ADT-1) measure the platform as the
+		// report does, so that a reading and the job never differ on it.
+		handlers[jobs.KindComplianceDrift] = jobs.ComplianceDriftHandler(cfg.BaseURL, jobs.MeasureCompliance(compliancePlatform(cfg)))
 		// Also without a schedule: backups made by hand sit at the targets.
 		handlers[store.KeyringRefreshJobKind] = jobs.KeyringRefreshHandler(jobs.BackupSettings{Targets: cfg.BackupTargetList(),
 			SecondSite: cfg.BackupSecondSite, Recipients: cfg.BackupRecipientList()})

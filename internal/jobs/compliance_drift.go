@@ -21,8 +21,9 @@ import (
 // records each flip once.
 const KindComplianceDrift = "compliance.drift"
 
-// ComplianceMeasure measures every clause of tenantID's agreement at now.
-type ComplianceMeasure func(ctx context.Context, db *store.DB, tenantID string, now time.Time) ([]store.ClauseState, error)
+// ComplianceMeasure measures every clause of tenantID's agreement at now,
+// reading the facts as actor.
+type ComplianceMeasure func(ctx context.Context, db *store.DB, actor audit.Actor, tenantID string, now time.Time) ([]store.ClauseState, error)
 
 // ComplianceDriftHandler is the handler of KindComplianceDrift; measure
 // reads the facts, the mails link under baseURL.
@@ -42,7 +43,7 @@ func ComplianceDriftHandler(baseURL string, measure ComplianceMeasure) Handler {
 			if t.Status != tenant.StatusActive {
 				continue
 			}
-			states, err := measure(ctx, db, t.ID, db.Now())
+			states, err := measure(ctx, db, actor, t.ID, db.Now())
 			if err == nil {
 				_, err = db.RecordComplianceDrift(ctx, actor, t.ID, states, store.DriftMailer(baseURL))
 			}
@@ -55,11 +56,11 @@ func ComplianceDriftHandler(baseURL string, measure ComplianceMeasure) Handler {
 }
 
 // MeasureCompliance measures with the compliance report on platform p:
-// Collect reads the live facts (audited as compliance.read by the job),
+// Collect reads the live facts (audited as compliance.read by the actor),
 // Build answers every clause.
 func MeasureCompliance(p compliance.Platform) ComplianceMeasure {
-	return func(ctx context.Context, db *store.DB, tenantID string, now time.Time) ([]store.ClauseState, error) {
-		f, err := compliance.Collect(ctx, db, tenantID, now, compliance.Options{Actor: audit.System(KindComplianceDrift), Platform: p})
+	return func(ctx context.Context, db *store.DB, actor audit.Actor, tenantID string, now time.Time) ([]store.ClauseState, error) {
+		f, err := compliance.Collect(ctx, db, tenantID, now, compliance.Options{Actor: actor, Platform: p})
 		if err != nil {
 			return nil, err
 		}
