@@ -144,8 +144,8 @@ func (db *DB) RecordComplianceDrift(ctx context.Context, actor audit.Actor, tena
 			from, _ := factsJSON(d.FromFacts)
 			to, _ := factsJSON(d.ToFacts)
 			if _, err := tx.exec(`INSERT INTO compliance_drift (id, tenant_id, clause_id, from_status, to_status, from_facts, to_facts,
-				changed_at, notified, mail_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-				d.ID, tenantID, d.Clause, d.From, d.To, from, to, micros(d.ChangedAt), notified, sum); err != nil {
+				changed_at, run_seq, notified, mail_sha256) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+				d.ID, tenantID, d.Clause, d.From, d.To, from, to, micros(d.ChangedAt), i, notified, sum); err != nil {
 				return err
 			}
 		}
@@ -267,10 +267,10 @@ func (db *DB) ComplianceSnapshot(ctx context.Context, tenantID string) (map[stri
 }
 
 // ComplianceDrifts lists the tenant's recorded flips, the most recent
-// first, at most limit of them. No personal data, not audited.
+// first (one run's in the report's order), at most limit of them. No personal data, not audited.
 func (db *DB) ComplianceDrifts(ctx context.Context, tenantID string, limit int) ([]ComplianceDrift, error) {
 	rows, err := db.readRows(ctx, `SELECT id, clause_id, from_status, to_status, from_facts, to_facts, changed_at, notified, mail_sha256
-		FROM compliance_drift WHERE tenant_id = $1 ORDER BY changed_at DESC, id DESC LIMIT $2`, tenantID, limit)
+		FROM compliance_drift WHERE tenant_id = $1 ORDER BY changed_at DESC, run_seq, id LIMIT $2`, tenantID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("compliance drifts: %w", err)
 	}

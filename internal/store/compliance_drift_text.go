@@ -140,14 +140,14 @@ func DriftClauseName(l locale.Lang, clause string) string {
 // worse orders the statuses from the best to the worst.
 var worse = map[string]int{"met": 0, "declared": 1, "partly": 2, "not_met": 3}
 
-// DriftWorse reports whether flip f made its clause worse.
-func DriftWorse(f ComplianceDrift) bool { return worse[f.To] > worse[f.From] }
+// driftWorse reports whether flip f made its clause worse.
+func driftWorse(f ComplianceDrift) bool { return worse[f.To] > worse[f.From] }
 
 // anyWorse reports whether a flip made a clause worse: the subject then
 // says so, rather than that it was restored.
 func anyWorse(flips []ComplianceDrift) bool {
 	for _, f := range flips {
-		if DriftWorse(f) {
+		if driftWorse(f) {
 			return true
 		}
 	}

@@ -21,7 +21,6 @@ const driftChangesShown = 200
 type driftRow struct {
 	ID, Clause, Title, From, To, At, ISO string
 	Status                               string // the status now, as a code for its colour and shape
-	Worse                                bool
 	Now, Before                          string // why the clause has its status now, and had it before
 	Notified                             int
 }
@@ -59,8 +58,7 @@ func (a *App) complianceChanges(w http.ResponseWriter, r *http.Request, _ accoun
 	}
 	for _, d := range list {
 		row := driftRow{ID: d.ID, Clause: d.Clause, Title: store.DriftClauseName(l, d.Clause), Status: d.To, From: store.DriftStatus(l, d.From),
-			To: store.DriftStatus(l, d.To), At: datetime(d.ChangedAt), ISO: d.ChangedAt.UTC().Format("2006-01-02T15:04:05Z"),
-			Worse: store.DriftWorse(d), Notified: d.Notified}
+			To: store.DriftStatus(l, d.To), At: datetime(d.ChangedAt), ISO: d.ChangedAt.UTC().Format("2006-01-02T15:04:05Z"), Notified: d.Notified}
 		row.Now, row.Before = store.DriftReason(l, d.ToFacts[store.DriftReasonFact]), store.DriftReason(l, d.FromFacts[store.DriftReasonFact])
 		p.Rows = append(p.Rows, row)
 	}

@@ -53,7 +53,7 @@ func TestClauseADT1_ChangesListedNewestFirstWithTheirTime(t *testing.T) {
 		if resp.StatusCode != http.StatusOK {
 			t.Fatalf("status %d", resp.StatusCode)
 		}
-		back, lost := strings.Index(body, "nu opnieuw voldaan"), strings.Index(body, "niet langer: nu gedeeltelijk voldaan")
+		back, lost := strings.Index(body, "Was gedeeltelijk voldaan, nu voldaan."), strings.Index(body, "Was voldaan, nu gedeeltelijk voldaan.")
 		if back < 0 || lost < 0 || back > lost {
 			t.Fatalf("the changes are not listed newest first (%d, %d):\n%s", back, lost, body)
 		}
@@ -67,7 +67,7 @@ func TestClauseADT1_ChangesListedNewestFirstWithTheirTime(t *testing.T) {
 			t.Errorf("the page shows a raw key")
 		}
 		_, body = le.get(t, "/gent/admin/compliance/changes?lang=fr", map[string]string{"Cookie": dpo})
-		if body = html.UnescapeString(body); !strings.Contains(body, "de nouveau respectée") || !strings.Contains(body, "Changements de conformité") {
+		if body = html.UnescapeString(body); !strings.Contains(body, "Était partiellement respectée, maintenant respectée.") || !strings.Contains(body, "Changements de conformité") {
 			t.Errorf("the French page:\n%s", body)
 		}
 	})

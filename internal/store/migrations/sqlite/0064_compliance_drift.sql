@@ -24,6 +24,7 @@ CREATE TABLE compliance_drift (
     from_facts  TEXT NOT NULL,
     to_facts    TEXT NOT NULL,
     changed_at  BIGINT NOT NULL,
+    run_seq     INTEGER NOT NULL, -- the clause's place among the run's flips, in the report's order
     notified    INTEGER NOT NULL,
     mail_sha256 TEXT NOT NULL
 );
