@@ -34,9 +34,9 @@ const (
 // Clause is one obligation of the contract digest
 // (/work/shared/docs/contract.md), by its stable id.
 type Clause struct {
-	ID      string // "USR-2"
-	Section int    // the digest's chapter, 1…11
-	Kind    Kind
+	ID      string `json:"id"`      // "USR-2"
+	Section int    `json:"section"` // the digest's chapter, 1…11
+	Kind    Kind   `json:"kind"`
 }
 
 // TitleKey is the catalogue key of the clause's short title.

@@ -124,6 +124,17 @@ func TestClauseADT1_ReportFollowsTheFacts(t *testing.T) {
 			t.Errorf("%d compliance.read events, want one per report", n)
 		}
 
+		// A mail relay that no sub-processor names: REG-2 partly, naming it.
+		relayed := opts
+		relayed.Platform.MailRelay = "smtp.relay.example"
+		f, err := compliance.Collect(ctx, env.DB, tn.ID, env.Clock.Now(), relayed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if it, _ := compliance.Build(f).Item("REG-2"); it.Status != compliance.Partly || !evidenceHas(it, "compliance.ev.relay.unknown", "smtp.relay.example") {
+			t.Errorf("unnamed relay: REG-2 %s (%s) %+v", it.Status, it.Reason, it.Evidence)
+		}
+
 		// An admin loses the second factor: USR-2 partly, naming her.
 		if err := env.DB.RemoveTOTP(ctx, operator, tn.ID, an.ID); err != nil {
 			t.Fatal(err)

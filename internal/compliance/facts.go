@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/policy"
 	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/store"
@@ -340,7 +340,7 @@ func Collect(ctx context.Context, db *store.DB, tenantID string, now time.Time, 
 	f.Location = LocationFacts{Measured: m("/admin/subprocessors"), Database: p.Database, Attachments: "database", MailRelay: p.MailRelay}
 	if p.Storage != "" {
 		f.Location.Attachments = p.Storage
-		if h := hostOf(p.Storage); h != "" {
+		if h := backup.LocationHost(p.Storage); h != "" {
 			f.Location.Attachments = h
 			f.Location.AttachmentsSub, f.Location.AttachmentsEEA = f.SubProcessors.serving(h)
 		}
@@ -352,39 +352,28 @@ func Collect(ctx context.Context, db *store.DB, tenantID string, now time.Time, 
 }
 
 // serving names the current sub-processor whose hosts hold host (it or a
-// parent domain), and whether it is in the EEA.
+// parent domain, as routing matches), and whether it is in the EEA.
 func (s SubProcessorFacts) serving(host string) (string, bool) {
 	for _, sp := range s.All {
-		if sp.Status == "objected" {
-			continue
-		}
-		for _, h := range sp.Hosts {
-			h = strings.ToLower(h)
-			if host == h || strings.HasSuffix(host, "."+h) {
-				return sp.Name, sp.EEA
-			}
+		if sp.Status != "objected" && backup.HostOf(host, lower(sp.Hosts)) {
+			return sp.Name, sp.EEA
 		}
 	}
 	return "", false
 }
 
-// hostOf is the host of a location URL ("s3://host/bucket"), "" for a
-// directory.
-func hostOf(loc string) string {
-	if !strings.Contains(loc, "://") {
-		return ""
+func lower(hosts []string) []string {
+	out := make([]string, len(hosts))
+	for i, h := range hosts {
+		out[i] = strings.ToLower(h)
 	}
-	u, err := url.Parse(strings.TrimSpace(loc))
-	if err != nil {
-		return ""
-	}
-	return strings.ToLower(u.Hostname())
+	return out
 }
 
 func endpointHosts(endpoints []string) []string {
 	var out []string
 	for _, e := range endpoints {
-		if h := hostOf(e); h != "" {
+		if h := backup.LocationHost(e); h != "" {
 			out = append(out, h)
 		} else if e != "" {
 			out = append(out, strings.ToLower(e))

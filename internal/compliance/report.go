@@ -187,14 +187,7 @@ var rules = map[string]func(Facts) answer{
 		return answer{status: Met, reason: "compliance.reason.classes", evidence: e}
 	},
 
-	"USR-1": func(f Facts) answer {
-		u := f.Users
-		e := []Evidence{ev(u.Measured, "compliance.ev.users", fmt.Sprintf("%d/%d", u.Active, u.Total), u.Total, u.Active, u.Admins)}
-		if u.Admins == 0 {
-			return answer{status: NotMet, reason: "compliance.reason.no_admin", evidence: e}
-		}
-		return answer{status: Met, reason: "compliance.reason.own_admins", evidence: e}
-	},
+	"USR-1": func(f Facts) answer { return adminsAnswer(f, "compliance.reason.own_admins") },
 	"USR-2": func(f Facts) answer {
 		u := f.Users
 		e := []Evidence{ev(u.Measured, "compliance.ev.mfa_share", fmt.Sprintf("%d/%d", u.WithMFA, u.Total), u.WithMFA, u.Total)}
@@ -219,20 +212,16 @@ var rules = map[string]func(Facts) answer{
 		p := f.Policy
 		e := []Evidence{ev(p.Measured, "compliance.ev.password_policy", fmt.Sprintf("min %d", p.PasswordMinLength),
 			p.PasswordMinLength, p.Version)}
+		if p.Version == 0 {
+			e = []Evidence{ev(p.Measured, "compliance.ev.password_policy.default", fmt.Sprintf("min %d", p.PasswordMinLength), p.PasswordMinLength)}
+		}
 		if p.PasswordMinLength < 12 {
 			return answer{status: Partly, reason: "compliance.reason.password_short", args: []any{p.PasswordMinLength}, evidence: e}
 		}
 		return answer{status: Met, reason: "compliance.reason.password_policy", evidence: e}
 	},
 	"USR-4": func(f Facts) answer { return mechanism("USR-4", page(f, "/admin/users")) },
-	"USR-5": func(f Facts) answer {
-		u := f.Users
-		e := []Evidence{ev(u.Measured, "compliance.ev.users", fmt.Sprintf("%d/%d", u.Active, u.Total), u.Total, u.Active, u.Admins)}
-		if u.Admins == 0 {
-			return answer{status: NotMet, reason: "compliance.reason.no_admin", evidence: e}
-		}
-		return answer{status: Met, reason: "compliance.reason.roles", evidence: e}
-	},
+	"USR-5": func(f Facts) answer { return adminsAnswer(f, "compliance.reason.roles") },
 	"USR-6": func(f Facts) answer {
 		p := f.Policy
 		e := []Evidence{ev(p.Measured, "compliance.ev.lockout", fmt.Sprintf("%d/%s", p.LockoutMaxFailures, p.LockoutWindow),
@@ -464,6 +453,17 @@ var rules = map[string]func(Facts) answer{
 		return a
 	},
 	"ORG-6": func(f Facts) answer { return mechanism("ORG-6", page(f, "/admin/users")) },
+}
+
+// adminsAnswer (USR-1, USR-5): met with reason while the tenant has an
+// admin or DPO of its own, not met without one.
+func adminsAnswer(f Facts, reason string) answer {
+	u := f.Users
+	e := []Evidence{ev(u.Measured, "compliance.ev.users", fmt.Sprintf("%d/%d", u.Active, u.Total), u.Total, u.Active, u.Admins)}
+	if u.Admins == 0 {
+		return answer{status: NotMet, reason: "compliance.reason.no_admin", evidence: e}
+	}
+	return answer{status: Met, reason: reason, evidence: e}
 }
 
 func yesNo(b bool) string {
