@@ -54,7 +54,8 @@ func enrolTOTP(t *testing.T, env *storetest.Env, tn tenant.Tenant, u account.Use
 // the report's changes, and records the flip in the snapshot, the list and
 // the audit log — never the admin's name; a run without change mails
 // nothing; the second factor back is a "met again" mail; a breach left
-// past its 24-hour clock (the injectable clock) is a mail naming BRE-1.
+// past its 24-hour clock (the injectable clock) is a mail naming BRE-1; a
+// failed restore test one mail naming END-2 and SEC-5.
 func TestClauseADT1_DriftMailsTheDPOWhenAFactFlips(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		m := newMailEnv(t, env)
@@ -193,6 +194,18 @@ func TestClauseADT1_DriftMailsTheDPOWhenAFactFlips(t *testing.T) {
 		}
 		if list, _ := env.DB.ComplianceDrifts(ctx, m.tenant.ID, 10); len(list) != 3 || list[0].Clause != "BRE-1" {
 			t.Errorf("drift list, newest first: %+v", list)
+		}
+
+		// A restore test fails (END-2, SEC-5): both in one mail.
+		now := env.Clock.Now()
+		if _, err := env.DB.RecordBackupRun(ctx, op, store.BackupRun{Kind: store.RunRestoreTest, BackupID: "b-failed", Location: "dir:/b",
+			StartedAt: now.Add(-time.Minute), FinishedAt: now, OK: false, Detail: "d"}); err != nil {
+			t.Fatal(err)
+		}
+		dpo = to(hour(), "dpo@demo.example")
+		if len(dpo) != 1 || !strings.Contains(dpo[0].Body, "END-2") || !strings.Contains(dpo[0].Body, "SEC-5") ||
+			strings.Count(dpo[0].Body, "is nu niet voldaan") < 2 {
+			t.Fatalf("failed restore test: %+v", dpo)
 		}
 	})
 }
