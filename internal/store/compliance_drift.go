@@ -296,7 +296,8 @@ func (db *DB) ComplianceDrifts(ctx context.Context, tenantID string, limit int) 
 }
 
 // ChangedFacts names the facts whose value differs between the two sides
-// of d, in order: what the mail and the report show beside the statuses.
+// of d, in order: what changed beneath the flip (the alert shows the
+// reason's before and now; the rest stays in the record and the export).
 func (d ComplianceDrift) ChangedFacts() []string {
 	var out []string
 	for _, k := range slices.Sorted(maps.Keys(d.ToFacts)) {
