@@ -326,6 +326,11 @@ var actions = []Action{
 	{Code: "org.declare", Group: GroupSupplier},
 	{Code: "org.read", Group: GroupSupplier},
 	{Code: "org.changed", Group: GroupSupplier},
+	// Drift of the measures report (ADT-1): the first snapshot of every
+	// clause's status, then each flip (the clause id is the object, the
+	// statuses before and after the purpose).
+	{Code: "compliance.baseline", Group: GroupPrivacy},
+	{Code: "compliance.drift", Group: GroupPrivacy},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},

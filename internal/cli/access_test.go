@@ -103,6 +103,7 @@ func tenantCommandArgs(dir string) map[string][]string {
 		"export":            {"--tenant", "gent", "--to", filepath.Join(dir, "full-export")},
 		"compliance report": {"--tenant", "gent", "--format", "json"},
 		"magda check":       {"--tenant", "gent", "--insz", "85073003328"},
+		"compliance drift":  {"--tenant", "gent"},
 	}
 }
 

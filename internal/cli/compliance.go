@@ -7,5 +7,6 @@ func complianceCommands() []subcommand {
 	return []subcommand{
 		{"clauses", platform, complianceClauses},
 		{"report", tenantData, complianceReport},
+		{"drift", tenantData, complianceDrift},
 	}
 }

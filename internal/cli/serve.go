@@ -222,6 +222,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			schedule = jobs.WithBackups(schedule, backupAt)
 		}
 		handlers[jobs.KindAuthorityClock] = jobs.AuthorityClockHandler(cfg.BaseURL)
+		// The hourly drift alerts (ADT-1) measure the platform as the
+		// report does, so that a reading and the job never differ on it.
+		handlers[jobs.KindComplianceDrift] = jobs.ComplianceDriftHandler(cfg.BaseURL, jobs.MeasureCompliance(compliancePlatform(cfg)))
 		// Also without a schedule: backups made by hand sit at the targets.
 		handlers[store.KeyringRefreshJobKind] = jobs.KeyringRefreshHandler(jobs.BackupSettings{Targets: cfg.BackupTargetList(),
 			SecondSite: cfg.BackupSecondSite, Recipients: cfg.BackupRecipientList()})

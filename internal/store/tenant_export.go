@@ -242,6 +242,10 @@ var TenantEntities = []TenantEntity{
 		About: "every step of an instruction or authority request, with its content (JSON)"},
 	{Name: "org_facts", Key: []string{"id"}, Sealed: sealedByID("content"),
 		About: "the supplier's declarations (only in the operators' realm)"},
+	{Name: "compliance_snapshot", Key: []string{"clause_id"},
+		About: "the last measured status of every clause of the agreement (met, partly, not_met, declared) with the facts that decide it (JSON: counts, times), when it was measured and when it last changed"},
+	{Name: "compliance_drift", Key: []string{"id"},
+		About: "every change of a clause's status: before and after with their facts (JSON), when, and how many addresses the alert went to with the SHA-256 of the DPO's copy"},
 	{Name: "api_keys", Key: []string{"id"}, Omit: map[string]string{"secret_hash": whySecret},
 		Import: map[string]func(*DB, string, Row) (any, error){
 			"secret_hash": func(*DB, string, Row) (any, error) { return randomBytes(32), nil }, // matches no secret: issue a new key

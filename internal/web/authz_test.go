@@ -262,6 +262,7 @@ func authorisationMatrix() []authzRow {
 		// admins and DPO read them; only the operators' realm declares
 		// (an empty form is refused field by field, 422).
 		{"GET /{tenant}/admin/organisation", "GET", "/gent/admin/organisation", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/compliance/changes", "GET", "/gent/admin/compliance/changes", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/organisation", "GET", "/gent/organisation", "", map[string]int{"*": 404}},
 		// Backups and restore tests (SEC-4, SEC-5): the facts for admins
 		// and the DPO; the operators' page only in their realm.

@@ -244,6 +244,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The supplier's organisational declarations (ORG-1…ORG-5): declared
 	// in the operators' realm, read by every controller.
 	mux.HandleFunc("GET /{tenant}/admin/organisation", a.require(account.ViewAudit, a.orgShow))
+	// The changes of the measures report (ADT-1): every flip the hourly
+	// compliance.drift job recorded, newest first (compliance_changes.go).
+	mux.HandleFunc("GET /{tenant}/admin/compliance/changes", a.require(account.ViewAudit, a.complianceChanges))
 	// The end of a contract (END-3, END-4, END-5): the supplier runs the
 	// procedure step by step from the operators' realm; the controller's
 	// admins and DPO follow it, and an admin confirms receipt of the final

@@ -34,6 +34,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/operators":                             "/gent/admin/operators",
 	"GET /{tenant}/admin/operators/staff":                       "/gent/admin/operators/staff",
 	"GET /{tenant}/admin/organisation":                          "/gent/admin/organisation",
+	"GET /{tenant}/admin/compliance/changes":                    "/gent/admin/compliance/changes",
 	"GET /{tenant}/admin/backups":                               "/gent/admin/backups",
 	"GET /{tenant}/admin/instructions":                          "/gent/admin/instructions",
 	"GET /{tenant}/admin/authority-requests":                    "/gent/admin/authority-requests",
