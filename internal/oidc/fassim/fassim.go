@@ -159,7 +159,9 @@ func (u user) ID() string {
 	return hex.EncodeToString(h[:16])
 }
 
-func (u user) Userinfo([]string) ([]byte, error) { return json.Marshal(map[string]string{"sub": u.ID()}) }
+func (u user) Userinfo([]string) ([]byte, error) {
+	return json.Marshal(map[string]string{"sub": u.ID()})
+}
 
 type claims struct {
 	*mockoidc.IDTokenClaims
