@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/kluis/kluis/internal/register"
 )
@@ -200,12 +199,6 @@ func (fl Field) Inputs(ans Answer) map[string]string {
 			}
 		}
 		return out
-	}
-	if fl.Type == TypeDate {
-		// Shown the Belgian way; Check reads it back to yyyy-mm-dd.
-		if d, err := time.Parse("2006-01-02", ans.Value); err == nil {
-			return map[string]string{fl.Key: d.Format("02.01.2006")}
-		}
 	}
 	return map[string]string{fl.Key: ans.Value}
 }

@@ -126,8 +126,4 @@ func TestClauseREG4_PrefillFillsOnlyDeclaredFields(t *testing.T) {
 			t.Errorf("%s: prefilled %+v, checked %+v", k, a, checked[k])
 		}
 	}
-	date := Field{Key: "born", Type: TypeDate}
-	if v := date.Inputs(Answer{Value: "1985-07-30"})["born"]; v != "30.07.1985" {
-		t.Errorf("date shown as %q", v)
-	}
 }
