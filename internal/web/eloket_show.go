@@ -78,6 +78,9 @@ type formPage struct {
 	Prefilled     *prefillNotice
 	PrefillMarks  map[string]string
 	PrefillHidden []hiddenInput
+	// Action is where the form posts when the page is not at the form's
+	// own address (the prefill callback, prefill.go); "" for here.
+	Action string
 }
 
 type formPageSection struct {
@@ -271,6 +274,9 @@ func (a *App) renderStep(w http.ResponseWriter, r *http.Request, status int, fv 
 	}
 	if stepped(f) {
 		a.stepView(r, &p, f, typed, st)
+	}
+	if form := "/" + t.Slug + "/" + f.Key; r.URL.Path != form {
+		p.Action = form
 	}
 	if err := a.prefillView(r, &p, f, typed, token, st); err != nil {
 		a.internalError(w, r, "prefill view", err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/magda"
 	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/store"
 )
@@ -122,11 +123,7 @@ func (a *App) prefillFinish(w http.ResponseWriter, r *http.Request, formKey stri
 	if id.Number == "" {
 		st.PrefillFailed = a.t(r, "prefill.failed.no_number")
 	} else {
-		person, failed, err := a.prefillPerson(r, fv.Form.PrefillPurpose(), id.Number)
-		if err != nil {
-			a.internalError(w, r, "prefill", err)
-			return
-		}
+		person, failed := a.prefillPerson(r, fv.Form.PrefillPurpose(), id.Number)
 		st.PrefillFailed = failed
 		if failed == "" {
 			typed = a.prefilledInputs(r, fv.Form, fv.Form.PrefillAnswers(person), token)
@@ -138,14 +135,41 @@ func (a *App) prefillFinish(w http.ResponseWriter, r *http.Request, formKey stri
 	a.renderStep(w, r, http.StatusOK, fv, rv.Register, typed, nil, token, st)
 }
 
-// prefillPerson asks the register about insz for the register purpose
-// through the tenant's MAGDA connection. failed is the outcome's message
-// for the citizen when there is no answer to prefill from.
-func (a *App) prefillPerson(r *http.Request, purpose, insz string) (p form.RegisterPerson, failed string, err error) {
-	// The tenant's MAGDA connection and its audited call are not on this
-	// branch yet: until they are, no look-up is made.
-	_, _ = purpose, insz
-	return form.RegisterPerson{}, a.t(r, "prefill.failed.unavailable"), nil
+// prefillPerson asks the register about insz for the form's register
+// purpose through the one audited call (magdaPerson: recorded before it
+// leaves, its outcome after, with the MAGDA reference; the citizen is the
+// actor and stated no reason). failed is the outcome's message for the
+// citizen when there is nothing to prefill from: every failure — not
+// configured, not found, not in the repertory, refused, bad signature,
+// timeout, even a call that could not be recorded (and so was not made) —
+// leaves the form empty and usable. Nothing here logs the number or the
+// answer.
+func (a *App) prefillPerson(r *http.Request, purpose, insz string) (p form.RegisterPerson, failed string) {
+	t := tenantFrom(r.Context())
+	res, out, err := a.magdaPerson(r.Context(), t, citizenActor(r), MagdaPurpose{ID: purpose}, insz)
+	if err != nil {
+		ref := ""
+		if out != nil {
+			ref = out.Reference
+		}
+		a.log.InfoContext(r.Context(), "prefill without the register", "request_id", RequestIDFrom(r.Context()), "tenant", t.ID,
+			"reference", ref, "outcome", magdaMessageKey(err))
+		return form.RegisterPerson{}, a.magdaMessage(r, err)
+	}
+	return registerPerson(res.Person), ""
+}
+
+// registerPerson is MAGDA's person as prefill reads it.
+func registerPerson(mp magda.Person) form.RegisterPerson {
+	p := form.RegisterPerson{INSZ: mp.INSZ, FirstNames: mp.Voornamen, Surname: mp.Achternaam, BirthDate: mp.Geboortedatum}
+	for _, n := range mp.Nationaliteiten {
+		p.Nationalities = append(p.Nationalities, n.Omschrijving)
+	}
+	if ad := mp.Adres; ad != nil {
+		p.Address = &form.Address{Street: ad.Straat, Number: ad.Huisnummer, Box: ad.Busnummer, Postcode: ad.Postcode, Municipality: ad.Gemeente}
+		p.Country = ad.Landcode
+	}
+	return p
 }
 
 // prefilledInputs are the inputs of the prefilled answers with each

@@ -2,14 +2,18 @@ package web
 
 import (
 	"context"
+	"html"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 
+	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/magda/magdasim"
 	"github.com/kluis/kluis/internal/oidc/oidctest"
 	"github.com/kluis/kluis/internal/register"
 	"github.com/kluis/kluis/internal/store"
@@ -51,10 +55,16 @@ func publishForm(t *testing.T, env *storetest.Env, tn tenant.Tenant, f form.Form
 }
 
 // prefillEnv is gent with the demo forms and prefillForm published, FAS
-// eID and itsme at a real OpenID provider.
-func newPrefillEnv(t *testing.T, env *storetest.Env) *oidcEnv {
+// eID and itsme at a real OpenID provider; logs holds the app's log.
+type prefillEnv struct {
+	*oidcEnv
+	logs *syncBuffer
+}
+
+func newPrefillEnv(t *testing.T, env *storetest.Env) *prefillEnv {
 	t.Helper()
-	o := newOIDCEnv(t, env)
+	o := &prefillEnv{oidcEnv: newOIDCEnv(t, env), logs: &syncBuffer{}}
+	o.app.log = slog.New(slog.NewJSONHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	publishForms(t, env, o.gent)
 	publishForm(t, env, o.gent, prefillForm())
 	return o
@@ -97,9 +107,166 @@ func TestPrefillOfferAndFailureLeavesFormUsable(t *testing.T) {
 		if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
 			t.Fatalf("callback: %d %q", resp.StatusCode, resp.Header.Get("Cache-Control"))
 		}
-		if !strings.Contains(page, "U kunt het formulier gewoon zelf invullen.") || !strings.Contains(page, `<form method="post" id="eloket"`) ||
+		if !strings.Contains(page, "U kunt het formulier gewoon zelf invullen.") || !strings.Contains(page, `id="eloket"`) ||
 			strings.Contains(page, "85073003328") || hiddenPrefillRE.MatchString(page) || strings.Contains(page, " readonly") {
 			t.Fatalf("the form after a failed prefill:\n%s", page)
+		}
+	})
+}
+
+var prefillInputRE = regexp.MustCompile(`<input type="(?:hidden|text|email|tel|date)"[^>]*? name="([^"]+)" value="([^"]*)"`)
+
+// postedFrom is what the browser posts of a form page: every input's
+// value, as the page holds it.
+func postedFrom(page string) url.Values {
+	v := url.Values{}
+	for _, m := range prefillInputRE.FindAllStringSubmatch(page, -1) {
+		if m[1] != "website" {
+			v.Set(m[1], html.UnescapeString(m[2]))
+		}
+	}
+	return v
+}
+
+// TestClauseLOC2_PrefillFromTheRegisterThroughMAGDA: a citizen signs in
+// with FAS to prefill; Kluis asks GeefPersoon (the simulator over mutual
+// TLS) for the form's purpose, audited with its MAGDA reference; the form
+// opens with only the declared fields filled (REG-4: not the birth date
+// or nationality the answer also holds), a notice of what and from where,
+// the national register number read-only; the page is not cached and a
+// later visitor gets the empty form; the number is in no log. Sent
+// unchanged, the answers are recorded as the register's: the receipt and
+// the staff page say "bron: Rijksregister". A read-only value changed in
+// the post is refused at its field.
+func TestClauseLOC2_PrefillFromTheRegisterThroughMAGDA(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		o := newPrefillEnv(t, env)
+		startMagdaSim(t, env.DB, o.gent)
+		b := newBrowser(o.app.Handler())
+		cached := o.app.publicPages.len()
+		resp := o.through(t, b, "/gent/prefill/inschrijving/fas-eid", oidctest.User{Subject: "fas-anouk", ACR: acr500, Number: magdasim.INSZAnouk}, nil)
+		page := bodyOf(t, resp)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Cache-Control") != "no-store" {
+			t.Fatalf("callback: %d %q\n%s", resp.StatusCode, resp.Header.Get("Cache-Control"), page)
+		}
+		for _, want := range []string{
+			"Vooraf ingevuld uit het Rijksregister, via MAGDA, op " + env.Clock.Now().In(brussels).Format("02.01.2006"),
+			`name="insz" value="85073003328" autocomplete="off" inputmode="numeric" spellcheck="false" readonly aria-describedby="insz-hint insz-source"`,
+			`value="Anouk Maria Testelmans"`, `name="address_street" value="Voorbeeldstraat"`, `name="address_postcode" value="9000"`,
+			"Uit het Rijksregister. Dit gegeven kunt u hier niet wijzigen.", "Uit het Rijksregister. U kunt dit verbeteren.",
+		} {
+			if !strings.Contains(page, want) {
+				t.Fatalf("the prefilled form lacks %s:\n%s", want, page)
+			}
+		}
+		if strings.Contains(page, "1985-07-30") || strings.Contains(page, "Belg") || strings.Contains(page, "/prefill/inschrijving/") {
+			t.Fatal("the page holds more of the register's answer than the form declares, or offers the prefill again")
+		}
+		if o.app.publicPages.len() != cached {
+			t.Fatal("the prefilled page went into the public page cache")
+		}
+		if later := bodyOf(t, newBrowser(o.app.Handler()).get(t, "/gent/inschrijving")); strings.Contains(later, "Testelmans") {
+			t.Fatal("another visitor sees the prefilled form")
+		}
+		if n := o.events(t, "magda.call", "MAGDA reference "+magdaRef(t, o)+"; purpose social-support"); n != 1 {
+			t.Fatalf("the call is not audited with its reference and purpose (%d)", n)
+		}
+		if strings.Contains(o.logs.String(), magdasim.INSZAnouk) {
+			t.Fatal("the national register number is in the log")
+		}
+
+		// A read-only value changed in the post: refused at its field.
+		in := postedFrom(page)
+		in.Set("email", "anouk@example.be")
+		tampered := url.Values{}
+		for k, v := range in {
+			tampered[k] = v
+		}
+		tampered.Set("insz", "92020226470")
+		resp = b.post(t, "/gent/inschrijving", tampered)
+		if body := bodyOf(t, resp); resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(body, "Dit gegeven komt uit het Rijksregister en kan hier niet gewijzigd worden.") {
+			t.Fatalf("a changed read-only value: %d\n%s", resp.StatusCode, body)
+		}
+		// The name corrected, the rest as prefilled: sent.
+		in.Set("name", "Anouk Testelmans")
+		resp = b.post(t, "/gent/inschrijving", in)
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("send: %d\n%s", resp.StatusCode, bodyOf(t, resp))
+		}
+		receipt := bodyOf(t, b.get(t, resp.Header.Get("Location")))
+		day := env.Clock.Now().In(brussels).Format("02.01.2006")
+		for _, want := range []string{"85.07.30-033.28 <span class=\"answer-source\">(bron: Rijksregister, " + day + ")</span>",
+			"Voorbeeldstraat 12, 9000 Gent <span class=\"answer-source\">(bron: Rijksregister, " + day + ")</span>",
+			"<dd>Anouk Testelmans</dd>"} {
+			if !strings.Contains(receipt, want) {
+				t.Fatalf("the receipt lacks %s:\n%s", want, receipt)
+			}
+		}
+		staff, cookie := o.signIn(t, "clerk@gent.be", account.RoleUser)
+		if err := env.DB.SetFormAccess(context.Background(), audit.Actor{Kind: audit.KindOperator, ID: "op"}, o.gent.ID, staff.ID, []string{"inschrijving"}); err != nil {
+			t.Fatal(err)
+		}
+		staffGet := func(target string) string {
+			return bodyOf(t, request{target: target, header: map[string]string{"Cookie": cookie}}.do(t, o.app.Handler()))
+		}
+		inbox := staffGet("/gent/inbox")
+		m := inboxLinkRE.FindStringSubmatch(inbox)
+		if m == nil {
+			t.Fatalf("no submission in the inbox:\n%s", inbox)
+		}
+		sub := staffGet("/gent/inbox/submissions/" + m[1])
+		if !strings.Contains(sub, "85.07.30-033.28 <span class=\"answer-source\">(bron: Rijksregister, "+day+")</span>") ||
+			strings.Contains(sub, "Anouk Testelmans <span") {
+			t.Fatalf("the staff page does not say which answers are the register's:\n%s", sub)
+		}
+	})
+}
+
+// magdaRef is the MAGDA reference of the tenant's last national register
+// call.
+func magdaRef(t *testing.T, o *prefillEnv) string {
+	t.Helper()
+	ref := ""
+	if err := o.env.DB.EachAuditEvent(context.Background(), o.gent.ID, func(e *audit.Event) error {
+		if e.Action == "magda.call" {
+			ref = e.ObjectID
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if ref == "" {
+		t.Fatal("no national register call audited")
+	}
+	return ref
+}
+
+// TestPrefillUnknownPersonLeavesFormEmpty: a number the register does not
+// know, and a register that does not answer in time, each give their
+// clear message and the empty, usable form; both are audited.
+func TestPrefillUnknownPersonLeavesFormEmpty(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		o := newPrefillEnv(t, env)
+		startMagdaSim(t, env.DB, o.gent)
+		b := newBrowser(o.app.Handler())
+		resp := o.through(t, b, "/gent/prefill/inschrijving/fas-eid", oidctest.User{Subject: "fas-x", ACR: acr500, Number: magdasim.INSZUnknown}, nil)
+		page := bodyOf(t, resp)
+		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Het Rijksregister kent geen persoon met dit rijksregisternummer.") ||
+			!strings.Contains(page, "U kunt het formulier gewoon zelf invullen.") || hiddenPrefillRE.MatchString(page) ||
+			strings.Contains(page, magdasim.INSZUnknown) || strings.Contains(page, " readonly") {
+			t.Fatalf("unknown person: %d\n%s", resp.StatusCode, page)
+		}
+		if o.events(t, "magda.answer", "MAGDA reference "+magdaRef(t, o)+"; outcome not_found; purpose social-support") != 1 {
+			t.Fatal("the outcome is not audited")
+		}
+		// The empty form is usable: typed by hand, sent.
+		in := postedFrom(page)
+		for k, v := range map[string]string{"insz": "85.07.30-033.28", "name": "Anouk", "email": "a@example.be", "address_street": "Straat",
+			"address_number": "1", "address_postcode": "9000", "address_municipality": "Gent"} {
+			in.Set(k, v)
+		}
+		if resp := b.post(t, "/gent/inschrijving", in); resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("send by hand: %d\n%s", resp.StatusCode, bodyOf(t, resp))
 		}
 	})
 }
