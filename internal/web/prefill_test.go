@@ -16,9 +16,7 @@ import (
 	"github.com/kluis/kluis/internal/magda/magdasim"
 	"github.com/kluis/kluis/internal/oidc/oidctest"
 	"github.com/kluis/kluis/internal/register"
-	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
-	"github.com/kluis/kluis/internal/tenant"
 )
 
 // prefillForm is a one-page form whose national register number
@@ -34,24 +32,6 @@ func prefillForm() form.Form {
 	fs[1].Prefill = &form.Prefill{Source: form.PrefillSource, Data: form.PrefillFullName}
 	fs[4].Prefill = &form.Prefill{Source: form.PrefillSource, Data: form.PrefillAddress}
 	return f
-}
-
-// publishForm saves, approves and publishes f for tn under the demo
-// register (already saved by publishForms).
-func publishForm(t *testing.T, env *storetest.Env, tn tenant.Tenant, f form.Form) {
-	t.Helper()
-	ctx := context.Background()
-	op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
-	d, err := env.DB.SaveFormDraft(ctx, op, tn.ID, f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := env.DB.ApproveNotice(ctx, op, tn.ID, f.Key, d.Version, store.NoticeDigest(form.NoticeFor(f, register.Demo()).JSON())); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.DB.PublishForm(ctx, op, tn.ID, f.Key, d.Version); err != nil {
-		t.Fatal(err)
-	}
 }
 
 // prefillEnv is gent with the demo forms and prefillForm published, FAS
@@ -173,6 +153,18 @@ func TestClauseLOC2_PrefillFromTheRegisterThroughMAGDA(t *testing.T) {
 		}
 		if strings.Contains(o.logs.String(), magdasim.INSZAnouk) {
 			t.Fatal("the national register number is in the log")
+		}
+
+		// The language switch posts the page to the form's own address and
+		// keeps the prefill.
+		if !strings.Contains(page, `action="/gent/inschrijving" id="eloket"`) || !strings.Contains(page, `formaction="/gent/inschrijving?lang=fr"`) {
+			t.Fatal("the prefilled page posts back to the callback")
+		}
+		sw := postedFrom(page)
+		sw.Set("switch_lang", "fr")
+		fr := bodyOf(t, newBrowser(o.app.Handler()).post(t, "/gent/inschrijving?lang=fr", sw))
+		if !strings.Contains(fr, "Prérempli depuis le Registre national, via MAGDA") || !strings.Contains(fr, `value="85073003328" autocomplete="off" inputmode="numeric" spellcheck="false" readonly`) {
+			t.Fatalf("the prefill after switching to French:\n%s", fr)
 		}
 
 		// A read-only value changed in the post: refused at its field.
