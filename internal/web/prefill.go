@@ -213,32 +213,29 @@ func (a *App) prefillMAC(r *http.Request, formKey, fieldKey, day, token string, 
 
 // prefillMarks reads the prefilled fields of a post (or a page being
 // rendered again): field key → day of the look-up, for each value that is
-// still the register's. present lists the fields whose MAC was posted at
-// all.
-func (a *App) prefillMarks(r *http.Request, f form.Form, in url.Values, answers form.Answers, token string) (marks map[string]string, present map[string]bool) {
-	marks, present = map[string]string{}, map[string]bool{}
+// still the register's and was looked up at most prefillMaxAge ago.
+// changed lists the fields whose MAC was posted but does not hold for the
+// value (changed or forged); a MAC that holds but is too old is neither.
+func (a *App) prefillMarks(r *http.Request, f form.Form, in url.Values, answers form.Answers, token string) (marks map[string]string, changed map[string]bool) {
+	marks, changed = map[string]string{}, map[string]bool{}
 	now := a.opts.Store.Now()
 	for _, fl := range f.Fields() {
 		raw := in.Get(prefillInput + fl.Key)
 		if fl.Prefill == nil || raw == "" {
 			continue
 		}
-		present[fl.Key] = true
-		day, mac, ok := strings.Cut(raw, ".")
+		day, mac, _ := strings.Cut(raw, ".")
+		want, err := a.prefillMAC(r, f.Key, fl.Key, day, token, answers[fl.Key])
+		if err != nil || !hmac.Equal([]byte(mac), []byte(want)) {
+			changed[fl.Key] = true
+			continue
+		}
 		d, err := time.ParseInLocation("2006-01-02", day, brussels)
-		if !ok || err != nil || now.Sub(d) > prefillMaxAge || d.After(now) {
-			continue
-		}
-		ans, ok := answers[fl.Key]
-		if !ok {
-			continue
-		}
-		want, err := a.prefillMAC(r, f.Key, fl.Key, day, token, ans)
-		if err == nil && hmac.Equal([]byte(mac), []byte(want)) {
+		if err == nil && now.Sub(d) <= prefillMaxAge && !d.After(now) {
 			marks[fl.Key] = day
 		}
 	}
-	return marks, present
+	return marks, changed
 }
 
 // checkPosted checks a post of f (form.Check) and marks the answers sent
@@ -249,13 +246,13 @@ func (a *App) checkPosted(r *http.Request, f form.Form, token string) (form.Answ
 	if !f.HasPrefill() {
 		return answers, errs
 	}
-	marks, present := a.prefillMarks(r, f, r.PostForm, answers, token)
+	marks, changed := a.prefillMarks(r, f, r.PostForm, answers, token)
 	for _, fl := range f.Fields() {
 		if day, ok := marks[fl.Key]; ok {
 			ans := answers[fl.Key]
 			ans.Register = day
 			answers[fl.Key] = ans
-		} else if present[fl.Key] && fl.Prefill.ReadOnly {
+		} else if changed[fl.Key] && fl.Prefill.ReadOnly {
 			input := fl.Key
 			if fl.Type == form.TypeAddress {
 				input += "_street"

@@ -5,10 +5,12 @@ import (
 	"html"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
@@ -259,6 +261,43 @@ func TestPrefillUnknownPersonLeavesFormEmpty(t *testing.T) {
 		}
 		if resp := b.post(t, "/gent/inschrijving", in); resp.StatusCode != http.StatusSeeOther {
 			t.Fatalf("send by hand: %d\n%s", resp.StatusCode, bodyOf(t, resp))
+		}
+	})
+}
+
+// TestPrefillMarkBindsValuePageAndDay: a prefilled value counts as the
+// register's only with its MAC, for the same value, page token and form,
+// and for two days at most; a MAC that does not hold marks the field as
+// changed (a read-only field then refuses it), one that is only too old
+// does not.
+func TestPrefillMarkBindsValuePageAndDay(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		o := newPrefillEnv(t, env)
+		f := prefillForm()
+		r := httptest.NewRequest(http.MethodGet, "/gent/inschrijving", nil)
+		r = r.WithContext(context.WithValue(r.Context(), tenantKey{}, o.gent))
+		token := newToken()
+		answers := form.Answers{"insz": {Value: "85073003328"}, "name": {Value: "Anouk Maria Testelmans"}}
+		in := o.app.prefilledInputs(r, f, answers, token)
+		marks, changed := o.app.prefillMarks(r, f, in, answers, token)
+		if len(marks) != 2 || len(changed) != 0 {
+			t.Fatalf("own MACs: marks %v changed %v", marks, changed)
+		}
+		other := form.Answers{"insz": {Value: "92020226470"}, "name": answers["name"]}
+		if marks, changed = o.app.prefillMarks(r, f, in, other, token); len(marks) != 1 || !changed["insz"] {
+			t.Fatalf("another value: marks %v changed %v", marks, changed)
+		}
+		if marks, changed = o.app.prefillMarks(r, f, in, answers, newToken()); len(marks) != 0 || len(changed) != 2 {
+			t.Fatalf("another page: marks %v changed %v", marks, changed)
+		}
+		g := f
+		g.Key = "ander"
+		if marks, _ = o.app.prefillMarks(r, g, in, answers, token); len(marks) != 0 {
+			t.Fatalf("another form: marks %v", marks)
+		}
+		env.Clock.Advance(72 * time.Hour)
+		if marks, changed = o.app.prefillMarks(r, f, in, answers, token); len(marks) != 0 || len(changed) != 0 {
+			t.Fatalf("three days later: marks %v changed %v", marks, changed)
 		}
 	})
 }
