@@ -15,6 +15,7 @@ import (
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/magda"
 	"github.com/kluis/kluis/internal/magda/magdasim"
 	"github.com/kluis/kluis/internal/oidc/oidctest"
 	"github.com/kluis/kluis/internal/register"
@@ -235,32 +236,52 @@ func magdaRef(t *testing.T, o *prefillEnv) string {
 	return ref
 }
 
-// TestPrefillUnknownPersonLeavesFormEmpty: a number the register does not
-// know, and a register that does not answer in time, each give their
-// clear message and the empty, usable form; both are audited.
-func TestPrefillUnknownPersonLeavesFormEmpty(t *testing.T) {
+// TestPrefillFailuresLeaveFormEmpty: a number the register does not
+// know, a person outside the repertory, an answer whose signature fails
+// and a register that does not answer in time each give their clear
+// message and the empty, usable form, and are audited with their outcome.
+func TestPrefillFailuresLeaveFormEmpty(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		o := newPrefillEnv(t, env)
-		startMagdaSim(t, env.DB, o.gent)
-		b := newBrowser(o.app.Handler())
-		resp := o.through(t, b, "/gent/prefill/inschrijving/fas-eid", oidctest.User{Subject: "fas-x", ACR: acr500, Number: magdasim.INSZUnknown}, nil)
-		page := bodyOf(t, resp)
-		if resp.StatusCode != http.StatusOK || !strings.Contains(page, "Het Rijksregister kent geen persoon met dit rijksregisternummer.") ||
-			!strings.Contains(page, "U kunt het formulier gewoon zelf invullen.") || hiddenPrefillRE.MatchString(page) ||
-			strings.Contains(page, magdasim.INSZUnknown) || strings.Contains(page, " readonly") {
-			t.Fatalf("unknown person: %d\n%s", resp.StatusCode, page)
-		}
-		if o.events(t, "magda.answer", "MAGDA reference "+magdaRef(t, o)+"; outcome not_found; purpose social-support") != 1 {
-			t.Fatal("the outcome is not audited")
-		}
-		// The empty form is usable: typed by hand, sent.
-		in := postedFrom(page)
-		for k, v := range map[string]string{"insz": "85.07.30-033.28", "name": "Anouk", "email": "a@example.be", "address_street": "Straat",
-			"address_number": "1", "address_postcode": "9000", "address_municipality": "Gent"} {
-			in.Set(k, v)
-		}
-		if resp := b.post(t, "/gent/inschrijving", in); resp.StatusCode != http.StatusSeeOther {
-			t.Fatalf("send by hand: %d\n%s", resp.StatusCode, bodyOf(t, resp))
+		sim := startMagdaSim(t, env.DB, o.gent)
+		for _, c := range []struct {
+			name, insz, outcome, message string
+			set, reset                   func()
+		}{
+			{"unknown", magdasim.INSZUnknown, "not_found", "Het Rijksregister kent geen persoon met dit rijksregisternummer.", nil, nil},
+			{"not in repertory", magdasim.INSZRemi, "not_in_repertory", "Deze persoon staat niet in het repertorium van het bestuur", nil, nil},
+			{"bad signature", magdasim.INSZAnouk, "bad_signature", "niet correct ondertekend", func() { sim.SetTamper(true) }, func() { sim.SetTamper(false) }},
+			{"timeout", magdasim.INSZAnouk, "timeout", "Het Rijksregister antwoordde niet op tijd.", func() {
+				setMagdaConnection(t, env.DB, o.gent, func(s *magda.Settings) { s.Timeout = 200 * time.Millisecond })
+				sim.SetSlow(true)
+			}, func() { sim.SetSlow(false) }},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				if c.set != nil {
+					c.set()
+					defer c.reset()
+				}
+				b := newBrowser(o.app.Handler())
+				resp := o.through(t, b, "/gent/prefill/inschrijving/fas-eid", oidctest.User{Subject: "fas-" + c.insz, ACR: acr500, Number: c.insz}, nil)
+				page := bodyOf(t, resp)
+				if resp.StatusCode != http.StatusOK || !strings.Contains(page, c.message) ||
+					!strings.Contains(page, "U kunt het formulier gewoon zelf invullen.") || hiddenPrefillRE.MatchString(page) ||
+					strings.Contains(page, c.insz) || strings.Contains(page, " readonly") || strings.Contains(page, "Testelmans") {
+					t.Fatalf("%s: %d\n%s", c.name, resp.StatusCode, page)
+				}
+				if n := o.events(t, "magda.answer", "MAGDA reference "+magdaRef(t, o)+"; outcome "+c.outcome+"; purpose social-support"); n != 1 {
+					t.Fatalf("the outcome %s is not audited (%d)", c.outcome, n)
+				}
+				// The empty form is usable: typed by hand, sent.
+				in := postedFrom(page)
+				for k, v := range map[string]string{"insz": "85.07.30-033.28", "name": "Anouk", "email": "a@example.be", "address_street": "Straat",
+					"address_number": "1", "address_postcode": "9000", "address_municipality": "Gent"} {
+					in.Set(k, v)
+				}
+				if resp := b.post(t, "/gent/inschrijving", in); resp.StatusCode != http.StatusSeeOther {
+					t.Fatalf("send by hand: %d\n%s", resp.StatusCode, bodyOf(t, resp))
+				}
+			})
 		}
 	})
 }
