@@ -94,6 +94,12 @@ func TestPrefillOfferAndFailureLeavesFormUsable(t *testing.T) {
 			strings.Contains(page, "85073003328") || hiddenPrefillRE.MatchString(page) || strings.Contains(page, " readonly") {
 			t.Fatalf("the form after a failed prefill:\n%s", page)
 		}
+		// FAS gave no number: nothing asked, the form opens empty.
+		resp = o.through(t, b, "/gent/prefill/inschrijving/fas-eid", oidctest.User{Subject: "fas-sub", ACR: acr500}, nil)
+		if page = bodyOf(t, resp); resp.StatusCode != http.StatusOK || !strings.Contains(page, "De aanmelding gaf geen rijksregisternummer door") ||
+			hiddenPrefillRE.MatchString(page) {
+			t.Fatalf("no number: %d\n%s", resp.StatusCode, page)
+		}
 	})
 }
 
