@@ -559,6 +559,7 @@ func authorisationMatrix() []authzRow {
 		{"POST /{tenant}/privacy/mine/code", "POST", "/gent/privacy/mine/code", "email=nobody%40gent.be", map[string]int{"*": 200}},
 		{"POST /{tenant}/privacy/mine/signin", "POST", "/gent/privacy/mine/signin", "challenge=x&code=123456", map[string]int{"*": 422}},
 		{"GET /{tenant}/privacy/mine/fas/{provider}", "GET", "/gent/privacy/mine/fas/nope", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/prefill/{form}/{provider}", "GET", "/gent/prefill/vraag/fas-eid", "", map[string]int{"*": 404}},
 		{"POST /{tenant}/privacy/mine/signout", "POST", "/gent/privacy/mine/signout", "x=1", map[string]int{"*": 303}},
 		{"GET /{tenant}/privacy/mine/report/{seq}", "GET", "/gent/privacy/mine/report/1", "", map[string]int{"*": 303}},
 		{"POST /{tenant}/privacy/mine/report/{seq}", "POST", "/gent/privacy/mine/report/1", "reason=x", map[string]int{"*": 303}},

@@ -106,6 +106,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The e-loket's published forms (issue 4): anyone may fill them in; a
 	// post is rate-limited per client address on top of the honeypot.
 	mux.HandleFunc("GET /{tenant}/{form}", a.counted(a.formShow))
+	mux.HandleFunc("GET /{tenant}/prefill/{form}/{provider}", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.prefillStart))
 	mux.HandleFunc("POST /{tenant}/{form}", a.rateLimited(newRateLimiter(a.opts.FormRateLimit), a.formCreate))
 	mux.HandleFunc("GET /{tenant}/receipt/{form}", a.counted(a.receiptShow))
 	// "Look up my request": by reference and the e-mail address given,
