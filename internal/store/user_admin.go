@@ -26,6 +26,9 @@ var (
 	// ErrEditorIsAdmin: an admin edits the site by role; the site-editor
 	// permission would add nothing.
 	ErrEditorIsAdmin = fmt.Errorf("an admin edits the site by role: %w", ErrConflict)
+	// ErrLookupNeedsInbox: consulting the national register is done from a
+	// submission; a role that handles none (a DPO) would hold it for nothing.
+	ErrLookupNeedsInbox = fmt.Errorf("the register look-up is for users who handle submissions: %w", ErrConflict)
 )
 
 // User returns one user of tenantID, opening their name and address, and
@@ -188,6 +191,49 @@ func (db *DB) SetSiteEditor(ctx context.Context, actor audit.Actor, tenantID, us
 	}
 	if err != nil {
 		return fmt.Errorf("set site editor: %w", err)
+	}
+	return nil
+}
+
+// SetRegisterLookup grants (on) or revokes (off) a user's authorisation to
+// consult the national register from a submission (account.LookupRegister),
+// audited in the same transaction as "user.register_lookup.grant" or
+// ".revoke" (AUD-1). No role carries it: the register's authorisation
+// names people, so it is given per person, admins included. Granting to a
+// role that handles no submissions is ErrLookupNeedsInbox; revoking is
+// always allowed. Setting what is set changes and records nothing.
+// ErrNotFound for a user not in tenantID or removed.
+func (db *DB) SetRegisterLookup(ctx context.Context, actor audit.Actor, tenantID, userID string, on bool) error {
+	err := db.write(ctx, func(tx *Tx) error {
+		t, err := tx.adminTarget(tenantID, userID)
+		if err != nil {
+			return err
+		}
+		var cur int64
+		if err := tx.queryRow(`SELECT register_lookup FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID).Scan(&cur); err != nil {
+			return err
+		}
+		if (cur != 0) == on {
+			return nil
+		}
+		if on && !account.Can(t.role, account.HandleSubmissions) {
+			return ErrLookupNeedsInbox
+		}
+		flag, action := 0, "user.register_lookup.revoke"
+		if on {
+			flag, action = 1, "user.register_lookup.grant"
+		}
+		if _, err := tx.exec(`UPDATE users SET register_lookup = $1 WHERE tenant_id = $2 AND id = $3`, flag, tenantID, userID); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: "user management (national register look-up, role " + string(t.role) + ")"})
+	})
+	if errors.Is(err, ErrLookupNeedsInbox) {
+		return ErrLookupNeedsInbox
+	}
+	if err != nil {
+		return fmt.Errorf("set register look-up: %w", err)
 	}
 	return nil
 }

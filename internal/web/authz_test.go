@@ -25,8 +25,11 @@ import (
 // site editor (USR-5), past their second factor: where a row does not name
 // them they get what "user" gets. "editor-no-mfa" is such an editor who has
 // not enrolled: like "admin-no-mfa", only enrolment is open (USR-2).
+// "registrar" is a medewerker an admin authorised to consult the national
+// register (register.lookup): where a row does not name them they get what
+// "user" gets.
 var parties = []string{"anonymous", "user", "admin", "dpo", "admin-no-mfa", "pending", "other-tenant-admin", "operator-no-grant",
-	"editor", "editor-no-mfa"}
+	"editor", "editor-no-mfa", "registrar"}
 
 // authzRow is one route of the matrix: how to call it on tenant "gent" and
 // the status each party must get.
@@ -43,7 +46,7 @@ func (r authzRow) wantFor(party string) int {
 		return s
 	}
 	switch party {
-	case "editor":
+	case "editor", "registrar":
 		return r.wantFor("user")
 	case "editor-no-mfa":
 		return r.wantFor("admin-no-mfa")
@@ -162,6 +165,10 @@ func authorisationMatrix() []authzRow {
 		// Making a user a site editor: admins only, after a recent proof
 		// of credentials like a role change (an unknown id: 404).
 		{"POST /{tenant}/admin/users/{id}/site-editor", "POST", "/gent/admin/users/nobody/site-editor", "site_editor=yes",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Authorising a user to consult the national register: admins
+		// only, behind the step-up like a role change (unknown id: 404).
+		{"POST /{tenant}/admin/users/{id}/register-lookup", "POST", "/gent/admin/users/nobody/register-lookup", "register_lookup=yes",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Supplier access: admins grant and end it, the DPO sees it (an
 		// empty form: 422; an unknown grant: 404).
@@ -660,6 +667,7 @@ func runAuthorisationMatrix(t *testing.T, seen func(row authzRow, party string, 
 			"operator-no-grant":  session(realm, "operator", account.RoleAdmin, true, true),
 			"editor":             session(gent, "editor", account.RoleUser, true, true),
 			"editor-no-mfa":      session(gent, "editor-no-mfa", account.RoleUser, false, false),
+			"registrar":          session(gent, "registrar", account.RoleUser, false, false),
 		}
 		users, err := env.DB.Users(ctx, op, gent.ID)
 		if err != nil {
@@ -668,6 +676,11 @@ func runAuthorisationMatrix(t *testing.T, seen func(row authzRow, party string, 
 		for _, u := range users {
 			if strings.HasPrefix(u.Email, "editor") {
 				if err := env.DB.SetSiteEditor(ctx, op, gent.ID, u.ID, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if strings.HasPrefix(u.Email, "registrar") {
+				if err := env.DB.SetRegisterLookup(ctx, op, gent.ID, u.ID, true); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -280,6 +280,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 		a.stepUp(userPagePath, a.userActionOf("role"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/site-editor", a.require(account.ManageUsers,
 		a.stepUp(userPagePath, a.userActionOf("site-editor"))))
+	mux.HandleFunc("POST /{tenant}/admin/users/{id}/register-lookup", a.require(account.ManageUsers,
+		a.stepUp(userPagePath, a.userActionOf("register-lookup"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/reset-mfa", a.require(account.ManageUsers,
 		a.stepUp(userPagePath, a.userActionOf("reset-mfa"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/remove", a.require(account.ManageUsers,
