@@ -180,6 +180,19 @@ func authorisationMatrix() []authzRow {
 		{"GET /{tenant}/inbox/submissions/{id}/files/{file}", "GET", "/gent/inbox/submissions/nope/files/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		// Printing a submission: who may open it (an unknown id: 404).
 		{"GET /{tenant}/inbox/submissions/{id}/pdf", "GET", "/gent/inbox/submissions/nope/pdf", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		// The national register look-up: only users an admin authorised
+		// ("registrar"; an admin without the grant is refused too), and
+		// of a submission they may open (unknown: 404).
+		{"GET /{tenant}/inbox/submissions/{id}/register", "GET", "/gent/inbox/submissions/nope/register", "",
+			map[string]int{"*": 303, "user": 403, "admin": 403, "dpo": 403, "registrar": 404}},
+		{"POST /{tenant}/inbox/submissions/{id}/register", "POST", "/gent/inbox/submissions/nope/register", "insz=85073003328&reason=x",
+			map[string]int{"*": 303, "user": 403, "admin": 403, "dpo": 403, "registrar": 404}},
+		{"POST /{tenant}/inbox/submissions/{id}/register/save", "POST", "/gent/inbox/submissions/nope/register/save", "answer=x",
+			map[string]int{"*": 303, "user": 403, "admin": 403, "dpo": 403, "registrar": 404}},
+		// The security adviser's overview of register calls: whoever
+		// reads the log (a bad month: 404).
+		{"GET /{tenant}/admin/audit/register", "GET", "/gent/admin/audit/register", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/audit/register/{month}", "GET", "/gent/admin/audit/register/2026-13", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/audit", "GET", "/gent/admin/audit", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/audit/search", "POST", "/gent/admin/audit/search", "q=nobody", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
 		// Checkpoints (AUD-2): admins and the DPO see the key and the
