@@ -123,6 +123,12 @@ var actions = []Action{
 	{Code: "attachment.read", Group: GroupSubmissions, Object: NameAttachment, Citizen: true, MayFail: true},
 	{Code: "attachment.refused", Group: GroupSubmissions, Object: NameForm},
 	{Code: "webhook.queue", Group: GroupSubmissions, Object: NameSubmission},
+	// A national-register call through MAGDA (LOC-2, the consumer's logging
+	// duty): recorded before it leaves, with its MAGDA reference (ObjectID),
+	// purpose and the person's pseudonym; its answer after, under the same
+	// reference (failure for an answer that never came or was refused).
+	{Code: "magda.call", Group: GroupSubmissions, Citizen: true},
+	{Code: "magda.answer", Group: GroupSubmissions, Citizen: true, MayFail: true},
 
 	// Forms.
 	{Code: "form.draft.save", Group: GroupForms, Object: NameForm},
@@ -388,6 +394,8 @@ var actions = []Action{
 	{Code: "webhook.cancel", Group: GroupSettings},
 	{Code: "oidc.provider.add", Group: GroupSettings},
 	{Code: "oidc.provider.remove", Group: GroupSettings},
+	{Code: "magda.connection.set", Group: GroupSettings},
+	{Code: "magda.connection.remove", Group: GroupSettings},
 	// Per-person keys (DSR-1): the tenant setting switched, and a person's
 	// key destroyed by an erasure (the subject is the person's pseudonym).
 	{Code: "person_keys.enable", Group: GroupSettings},

@@ -256,6 +256,11 @@ var TenantEntities = []TenantEntity{
 			return db.keys.Seal(tenantID, seal.AD{Tenant: tenantID, Table: "oidc_providers", Column: "client_secret", Row: rowID(r)}, nil)
 		}},
 		About: "sign-in providers (eID, itsme, ACM): issuer, client id; not the client secret"},
+	{Name: "magda_connections", Key: []string{"tenant_id"}, Omit: map[string]string{"client_key": whySecret},
+		Import: map[string]func(*DB, string, Row) (any, error){"client_key": func(db *DB, tenantID string, r Row) (any, error) {
+			return db.keys.Seal(tenantID, magdaKeyAD(tenantID), nil) // no key: the connection is unusable until set again
+		}},
+		About: "the national register connection (MAGDA): endpoint, consumer identity, capacity code, authorisation, certificates; not the private key"},
 	{Name: "oidc_identities", Key: []string{"id"}, Sealed: sealedByID("subject"),
 		About: "staff members' identities at a sign-in provider (subject); subject_index is a pseudonym under the exporting instance's key (an import recomputes it from the provider's issuer and the subject)"},
 	{Name: "audit_checkpoint_hooks", Key: []string{"tenant_id"}, Omit: map[string]string{"secret": whySecret},
