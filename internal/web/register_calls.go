@@ -73,6 +73,7 @@ func (a *App) registerCallsShow(w http.ResponseWriter, r *http.Request, me accou
 		return
 	}
 	p := rrCallsPage{Slug: t.Slug, TenantName: t.LegalName}
+	name := a.purposeNames(r)
 	byMonth := map[string][]magdaCall{}
 	for _, c := range calls {
 		k := c.At.In(brussels).Format("2006-01")
@@ -84,13 +85,13 @@ func (a *App) registerCallsShow(w http.ResponseWriter, r *http.Request, me accou
 	}
 	sort.Sort(sort.Reverse(sort.StringSlice(keys)))
 	for _, k := range keys {
-		p.Months = append(p.Months, a.rrMonthOf(r, k, byMonth[k]))
+		p.Months = append(p.Months, a.rrMonthOf(r, k, byMonth[k], name))
 	}
 	a.render(w, r, http.StatusOK, "register-calls", p)
 }
 
 // rrMonthOf counts one month's calls per purpose and outcome.
-func (a *App) rrMonthOf(r *http.Request, key string, calls []magdaCall) rrMonth {
+func (a *App) rrMonthOf(r *http.Request, key string, calls []magdaCall, name func(string) string) rrMonth {
 	m := rrMonth{Key: key, Label: a.monthLabel(r, key), Total: len(calls)}
 	var outcomes, purposes []string
 	count := map[[2]string]int{}
@@ -109,7 +110,7 @@ func (a *App) rrMonthOf(r *http.Request, key string, calls []magdaCall) rrMonth 
 		m.Outcomes = append(m.Outcomes, a.t(r, "mlookup.outcome."+o))
 	}
 	for _, pu := range purposes {
-		row := rrCount{Purpose: pu}
+		row := rrCount{Purpose: name(pu)}
 		for _, o := range outcomes {
 			n := count[[2]string{pu, o}]
 			row.Outcomes = append(row.Outcomes, strconv.Itoa(n))
@@ -155,16 +156,35 @@ func (a *App) registerCallsDownload(w http.ResponseWriter, r *http.Request, me a
 	for _, u := range users {
 		names[u.ID] = a.showName(r, u).Name
 	}
+	purpose := a.purposeNames(r)
 	head := []string{a.t(r, "mlookup.csv.time"), a.t(r, "mlookup.csv.reference"), a.t(r, "mlookup.csv.purpose"), a.t(r, "mlookup.csv.reason"),
 		a.t(r, "mlookup.csv.actor"), a.t(r, "mlookup.csv.subject"), a.t(r, "mlookup.csv.outcome")}
 	rows := make([][]string, 0, len(calls))
 	for _, c := range calls {
 		actor := names[c.ActorID]
-		if actor == "" {
-			actor = c.ActorID
+		switch {
+		case c.ActorKind == string(audit.KindCitizen):
+			actor = a.t(r, "mlookup.actor.citizen")
+		case actor == "":
+			actor = a.t(r, "mlookup.actor.unknown", account.Pseudonym(c.ActorID))
 		}
-		rows = append(rows, []string{c.At.In(brussels).Format("2006-01-02 15:04:05"), c.Reference, c.Purpose, c.Reason, actor, c.Subject,
+		rows = append(rows, []string{c.At.In(brussels).Format("2006-01-02 15:04:05"), c.Reference, purpose(c.Purpose), c.Reason, actor, c.Subject,
 			a.t(r, "mlookup.outcome."+c.Outcome)})
 	}
 	a.serveTable(w, r, "csv", a.t(r, "mlookup.csv.name", key), head, rows)
+}
+
+// purposeNames names a register purpose by its current name in the
+// reader's language (its key when the register no longer has it).
+func (a *App) purposeNames(r *http.Request) func(string) string {
+	lang := string(LangFrom(r.Context()))
+	rv, err := a.opts.Store.CurrentRegister(r.Context(), tenantFrom(r.Context()).ID)
+	return func(key string) string {
+		if err == nil {
+			if p, ok := rv.Register.Purpose(key); ok {
+				return p.Name.In(lang)
+			}
+		}
+		return key
+	}
 }

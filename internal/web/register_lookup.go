@@ -55,6 +55,7 @@ type rrPage struct {
 	INSZ, Reason                          string // as typed (posted back)
 	Errors                                fieldErrors
 	Outcome                               string // a failed call, in words
+	OutcomeRef                            string // its MAGDA reference, when it left
 	Answer                                *rrAnswer
 	Expired                               bool // a save from a page too old
 }
@@ -105,12 +106,7 @@ func (a *App) openLookup(w http.ResponseWriter, r *http.Request, me account.User
 		}
 	}
 	s.purpose = firstNonEmpty(inszPurpose, addrPurpose, firstPurpose)
-	s.page.Purpose = s.purpose
-	if rv, err := a.opts.Store.CurrentRegister(r.Context(), t.ID); err == nil {
-		if p, ok := rv.Register.Purpose(s.purpose); ok {
-			s.page.Purpose = p.Name.In(lang)
-		}
-	}
+	s.page.Purpose = a.purposeNames(r)(s.purpose)
 	return s, true
 }
 
@@ -145,12 +141,12 @@ func (a *App) registerLookupCreate(w http.ResponseWriter, r *http.Request, me ac
 		return
 	}
 	p := &s.page
-	p.INSZ = normaliseINSZ(r.PostForm.Get("insz"))
+	p.INSZ = inszDigits(strings.TrimSpace(r.PostForm.Get("insz")))
 	p.Reason = strings.TrimSpace(echoUpTo(r.PostForm.Get("reason"), rrReasonMax))
 	switch raw := strings.TrimSpace(r.PostForm.Get("insz")); {
 	case raw == "":
 		p.Errors = append(p.Errors, fieldError{"insz", a.t(r, "mlookup.error.insz_required")})
-	case len(p.INSZ) != 11:
+	case len(p.INSZ) != 11 || strings.ContainsRune(p.INSZ, 'x'):
 		p.Errors = append(p.Errors, fieldError{"insz", a.t(r, "mlookup.error.insz_length")})
 	case !magda.ValidINSZ(p.INSZ):
 		p.Errors = append(p.Errors, fieldError{"insz", a.t(r, "mlookup.error.insz_check")})
@@ -165,7 +161,7 @@ func (a *App) registerLookupCreate(w http.ResponseWriter, r *http.Request, me ac
 		a.render(w, r, http.StatusUnprocessableEntity, "register-lookup", *p)
 		return
 	}
-	res, err := a.registerAsk(r, me, s.purpose, p.Reason, p.INSZ)
+	res, out, err := a.registerAsk(r, me, s.purpose, p.Reason, p.INSZ)
 	if err != nil {
 		msg, status := a.registerOutcome(r, err)
 		if status == http.StatusInternalServerError {
@@ -173,6 +169,9 @@ func (a *App) registerLookupCreate(w http.ResponseWriter, r *http.Request, me ac
 			return
 		}
 		p.Outcome = msg
+		if out != nil {
+			p.OutcomeRef = out.Reference
+		}
 		a.render(w, r, status, "register-lookup", *p)
 		return
 	}
@@ -182,22 +181,6 @@ func (a *App) registerLookupCreate(w http.ResponseWriter, r *http.Request, me ac
 
 // rrReasonMax bounds the stated reason, in characters.
 const rrReasonMax = 500
-
-// normaliseINSZ keeps the digits of an INSZ typed with or without the
-// dots and dashes of the identity card (85.07.30-033.28).
-func normaliseINSZ(s string) string {
-	var b strings.Builder
-	for _, c := range s {
-		switch {
-		case c >= '0' && c <= '9':
-			b.WriteRune(c)
-		case c == '.' || c == '-' || c == ' ':
-		default:
-			return s // not an INSZ: the length check says so
-		}
-	}
-	return b.String()
-}
 
 // lookupAnswerOf compares the register's address with the typed one, part
 // by part, and signs what the page may save.
@@ -303,13 +286,7 @@ func (a *App) registerLookupSave(w http.ResponseWriter, r *http.Request, me acco
 		a.render(w, r, http.StatusUnprocessableEntity, "register-lookup", s.page)
 		return
 	}
-	purpose := v.Purpose
-	if rv, err := a.opts.Store.CurrentRegister(r.Context(), t.ID); err == nil {
-		if p, ok := rv.Register.Purpose(v.Purpose); ok {
-			purpose = p.Name.In(string(LangFrom(r.Context())))
-		}
-	}
-	note := a.t(r, "mlookup.note", v.Address, v.Reference, purpose)
+	note := a.t(r, "mlookup.note", v.Address, v.Reference, a.purposeNames(r)(v.Purpose))
 	err := a.opts.Store.ChangeSubmission(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, store.UserViewer(me.ID), id,
 		store.SubmissionChange{Note: note})
 	switch {

@@ -2,14 +2,18 @@ package web
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/magda"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 )
@@ -182,6 +186,212 @@ func TestRegisterLookup_ClauseREG4_RefusedFieldByField(t *testing.T) {
 		}
 		if n := countAudit(t, env, e.gent.ID, "magda.call"); n != 0 {
 			t.Fatalf("refused input reached the register: %d calls", n)
+		}
+	})
+}
+
+var rrTokenRE = regexp.MustCompile(`name="answer" value="([^"]+)"`)
+
+// lookUp posts a look-up as the clerk.
+func (e rrEnv) lookUp(t *testing.T, insz, reason string) (*http.Response, string) {
+	t.Helper()
+	return e.submit(t, e.path(), e.clerk, url.Values{"insz": {insz}, "reason": {reason}})
+}
+
+// TestClauseLOC2_RegisterLookupShownNotStored: the clerk checks the
+// citizen's address against the simulator over mutual TLS: the page shows
+// the register's address next to what the citizen typed, the differing
+// house number said in words, and the call's reference; the call and its
+// answer are in the log (AUD-1) and nothing else is stored — no note, the
+// address nowhere on the submission (REG-4). "Bewaar in het dossier" then
+// keeps it as a sealed note naming the reference, audited; a forged or
+// replayed-by-another save is refused and saves nothing.
+func TestClauseLOC2_RegisterLookupShownNotStored(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		e := newRREnv(t, env)
+		sim := startMagdaSim(t, env.DB, e.gent)
+		e.grant(t)
+		notesBefore := countAudit(t, env, e.gent.ID, "submission.note")
+
+		resp, body := e.lookUp(t, "85.07.30-033.28", "adrescontrole voor de toelage")
+		if resp.StatusCode != 200 {
+			t.Fatalf("look-up: %d\n%s", resp.StatusCode, body)
+		}
+		for _, want := range []string{"Voorbeeldstraat", "<td data-label=\"Rijksregister\">12</td>", "<td data-label=\"Ingevuld door de burger\">14</td>",
+			"<strong>Verschilt</strong>", "verschilt in 1 onderdeel", "Bewaar in het dossier", "MAGDA-referentie"} {
+			if !strings.Contains(body, want) {
+				t.Fatalf("the answer lacks %q:\n%s", want, body)
+			}
+		}
+		if len(sim.Calls()) != 1 || countAudit(t, env, e.gent.ID, "magda.call") != 1 || countAudit(t, env, e.gent.ID, "magda.answer") != 1 {
+			t.Fatalf("calls: %d at the register, %d recorded", len(sim.Calls()), countAudit(t, env, e.gent.ID, "magda.call"))
+		}
+		// Shown, not stored: no note, and the submission does not hold it.
+		if n := countAudit(t, env, e.gent.ID, "submission.note"); n != notesBefore {
+			t.Fatalf("the look-up stored a note: %d", n)
+		}
+		if _, page := e.get(t, "/gent/inbox/submissions/"+e.sub, e.clerk); strings.Contains(page, "Rijksregister:") {
+			t.Fatal("the answer is on the submission before it was saved")
+		}
+		m := rrTokenRE.FindStringSubmatch(body)
+		if m == nil {
+			t.Fatal("no save button")
+		}
+		tok := strings.ReplaceAll(m[1], "&#43;", "+")
+
+		// A forged answer (another address under the same signature) and
+		// another user's save are refused; nothing is saved.
+		payload, mac, _ := strings.Cut(tok, ".")
+		forged := strings.Replace(payload, payload[len(payload)-8:], "AAAAAAAA", 1) + "." + mac
+		for name, c := range map[string]struct{ cookie, tok string }{"forged": {e.clerk, forged}, "another user": {e.admin, tok}} {
+			r, page := e.submit(t, e.path()+"/save", c.cookie, url.Values{"answer": {c.tok}})
+			if name == "another user" {
+				if r.StatusCode != http.StatusForbidden {
+					t.Fatalf("%s: %d", name, r.StatusCode)
+				}
+				continue
+			}
+			if r.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "niet meer te bewaren") {
+				t.Fatalf("%s: %d", name, r.StatusCode)
+			}
+		}
+		if n := countAudit(t, env, e.gent.ID, "submission.note"); n != notesBefore {
+			t.Fatalf("a refused save stored a note: %d", n)
+		}
+
+		r, _ := e.submit(t, e.path()+"/save", e.clerk, url.Values{"answer": {tok}})
+		if r.StatusCode != http.StatusSeeOther || !strings.HasSuffix(r.Header.Get("Location"), "?done=register") {
+			t.Fatalf("save: %d %s", r.StatusCode, r.Header.Get("Location"))
+		}
+		_, page := e.get(t, "/gent/inbox/submissions/"+e.sub+"?done=register", e.clerk)
+		if !strings.Contains(page, "Adres volgens het Rijksregister: Voorbeeldstraat 12, 9000 Gent (MAGDA-referentie "+sim.Calls()[0].Reference) ||
+			!strings.Contains(page, "als notitie in het dossier bewaard") {
+			t.Fatalf("the saved note:\n%s", page)
+		}
+		if n := countAudit(t, env, e.gent.ID, "submission.note"); n != notesBefore+1 {
+			t.Fatalf("save audited %d notes", n-notesBefore)
+		}
+		// The clock moves past the answer's lifetime: the page is too old.
+		// (The session is kept alive on the way: it idles out sooner.)
+		env.Clock.Advance(rrAnswerTTL / 2)
+		e.get(t, "/gent/inbox", e.clerk)
+		env.Clock.Advance(rrAnswerTTL/2 + time.Minute)
+		if r, _ := e.submit(t, e.path()+"/save", e.clerk, url.Values{"answer": {tok}}); r.StatusCode != http.StatusUnprocessableEntity {
+			t.Fatalf("an expired answer: %d", r.StatusCode)
+		}
+	})
+}
+
+// TestClauseLOC2_RegisterLookupFailuresAreClear: an unknown INSZ, a person
+// outside the repertory, a register too slow for the timeout and a
+// register down each give their sentence (with the call's reference when
+// it left) and the right status, and the page keeps its form to try again;
+// each call and its outcome are in the log.
+func TestClauseLOC2_RegisterLookupFailuresAreClear(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		e := newRREnv(t, env)
+		sim := startMagdaSim(t, env.DB, e.gent)
+		e.grant(t)
+		for _, c := range []struct {
+			name   string
+			insz   string
+			before func()
+			status int
+			want   string
+		}{
+			{"unknown INSZ", "60010199746", nil, 200, "kent geen persoon met dit rijksregisternummer"},
+			{"not in repertory", "77041239121", nil, 200, "niet in het repertorium"},
+			{"timeout", "85073003328", func() {
+				setMagdaConnection(t, env.DB, e.gent, func(s *magda.Settings) { s.Timeout = 200 * time.Millisecond })
+				sim.SetSlow(true)
+			}, http.StatusGatewayTimeout, "antwoordde niet op tijd"},
+			{"down", "85073003328", func() { sim.SetSlow(false); sim.Close() }, http.StatusServiceUnavailable, "niet bereikbaar"},
+		} {
+			t.Run(c.name, func(t *testing.T) {
+				if c.before != nil {
+					c.before()
+				}
+				calls := countAudit(t, env, e.gent.ID, "magda.answer")
+				resp, body := e.lookUp(t, c.insz, "adrescontrole")
+				if resp.StatusCode != c.status || !strings.Contains(body, c.want) || !strings.Contains(body, "Er is niets bewaard") ||
+					!strings.Contains(body, "MAGDA-referentie") {
+					t.Fatalf("status %d:\n%s", resp.StatusCode, body)
+				}
+				if !strings.Contains(body, `id="insz"`) || !strings.Contains(body, "adrescontrole</textarea>") || strings.Contains(body, "Bewaar in het dossier") {
+					t.Fatal("the page is not usable to try again, or offers to save nothing")
+				}
+				if n := countAudit(t, env, e.gent.ID, "magda.answer"); n != calls+1 {
+					t.Fatalf("answers recorded: %d", n-calls)
+				}
+			})
+		}
+	})
+}
+
+// TestClauseAUD1_RegisterCallsPerMonth: the security adviser's overview
+// counts the month's calls per purpose and outcome exactly as they were
+// made, and the month's CSV has one row per call — reference, purpose by
+// name, stated reason, who, the person's pseudonym, outcome — and no INSZ;
+// headers in the reader's language; reading either is recorded
+// (audit.export). A clerk does not reach it.
+func TestClauseAUD1_RegisterCallsPerMonth(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		e := newRREnv(t, env)
+		sim := startMagdaSim(t, env.DB, e.gent)
+		e.grant(t)
+		for _, insz := range []string{"85073003328", "92020226470", "60010199746"} {
+			if r, body := e.lookUp(t, insz, "controle MARKER-REASON"); r.StatusCode != 200 {
+				t.Fatalf("look-up: %d %s", r.StatusCode, body)
+			}
+		}
+		setMagdaConnection(t, env.DB, e.gent, func(s *magda.Settings) { s.Timeout = 200 * time.Millisecond })
+		sim.SetSlow(true)
+		if r, _ := e.lookUp(t, "03111512876", "controle MARKER-REASON"); r.StatusCode != http.StatusGatewayTimeout {
+			t.Fatalf("timeout: %d", r.StatusCode)
+		}
+		if r, _ := e.get(t, "/gent/admin/audit/register", e.clerk); r.StatusCode != http.StatusForbidden {
+			t.Fatalf("clerk: %d", r.StatusCode)
+		}
+		exports := countAudit(t, env, e.gent.ID, "audit.export")
+		resp, page := e.get(t, "/gent/admin/audit/register", e.admin)
+		month := env.Clock.Now().In(brussels).Format("2006-01")
+		if resp.StatusCode != 200 || !strings.Contains(page, "4 raadplegingen.") || !strings.Contains(page, "Aanvragen van sociale tegemoetkomingen") ||
+			!strings.Contains(page, `<td data-label="gevonden">2</td>`) || !strings.Contains(page, `<td data-label="onbekend rijksregisternummer">1</td>`) ||
+			!strings.Contains(page, `<td data-label="geen antwoord op tijd">1</td>`) || !strings.Contains(page, `<td data-label="Totaal">4</td>`) ||
+			!strings.Contains(page, "/gent/admin/audit/register/"+month) {
+			t.Fatalf("overview: %d\n%s", resp.StatusCode, page)
+		}
+		for _, lang := range []struct{ q, head string }{{"", "Tijdstip"}, {"?lang=fr", "Moment"}, {"?lang=en", "Time"}} {
+			resp, body := e.get(t, "/gent/admin/audit/register/"+month+lang.q, e.admin)
+			if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Disposition"), "attachment") {
+				t.Fatalf("CSV: %d", resp.StatusCode)
+			}
+			cr := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\ufeff")))
+			cr.Comma = ';'
+			rows, err := cr.ReadAll()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 1+4 || rows[0][0] != lang.head || len(rows[0]) != 7 {
+				t.Fatalf("CSV %s: %d rows, head %v", lang.q, len(rows), rows[0])
+			}
+			for _, insz := range []string{"85073003328", "92020226470", "60010199746", "03111512876"} {
+				if strings.Contains(body, insz) {
+					t.Fatal("an INSZ in the CSV")
+				}
+			}
+			if lang.q == "" {
+				for i, c := range sim.Calls() {
+					row := rows[1+i]
+					if row[1] != c.Reference || row[2] != "Aanvragen van sociale tegemoetkomingen" || row[3] != "controle MARKER-REASON" ||
+						!strings.Contains(row[4], "clerk") || len(row[5]) < 8 {
+						t.Fatalf("row %d: %v (reference %s)", i, row, c.Reference)
+					}
+				}
+			}
+		}
+		if n := countAudit(t, env, e.gent.ID, "audit.export"); n != exports+4 {
+			t.Fatalf("reads of the overview recorded: %d, want 4", n-exports)
 		}
 	})
 }
