@@ -218,7 +218,7 @@ func TestClauseLOC2_RegisterLookupShownNotStored(t *testing.T) {
 			t.Fatalf("look-up: %d\n%s", resp.StatusCode, body)
 		}
 		for _, want := range []string{"Voorbeeldstraat", "<td data-label=\"Rijksregister\">12</td>", "<td data-label=\"Ingevuld door de burger\">14</td>",
-			"<strong>Verschilt</strong>", "verschilt in 1 onderdeel", "Bewaar in het dossier", "MAGDA-referentie"} {
+			"<strong>Verschilt</strong>", "verschilt in één onderdeel", "Bewaar in het dossier", "MAGDA-referentie"} {
 			if !strings.Contains(body, want) {
 				t.Fatalf("the answer lacks %q:\n%s", want, body)
 			}
@@ -356,8 +356,8 @@ func TestClauseAUD1_RegisterCallsPerMonth(t *testing.T) {
 		resp, page := e.get(t, "/gent/admin/audit/register", e.admin)
 		month := env.Clock.Now().In(brussels).Format("2006-01")
 		if resp.StatusCode != 200 || !strings.Contains(page, "4 raadplegingen.") || !strings.Contains(page, "Aanvragen van sociale tegemoetkomingen") ||
-			!strings.Contains(page, `<td data-label="gevonden">2</td>`) || !strings.Contains(page, `<td data-label="onbekend rijksregisternummer">1</td>`) ||
-			!strings.Contains(page, `<td data-label="geen antwoord op tijd">1</td>`) || !strings.Contains(page, `<td data-label="Totaal">4</td>`) ||
+			!strings.Contains(page, `<td data-label="Gevonden">2</td>`) || !strings.Contains(page, `<td data-label="Onbekend rijksregisternummer">1</td>`) ||
+			!strings.Contains(page, `<td data-label="Geen antwoord op tijd">1</td>`) || !strings.Contains(page, `<td data-label="Totaal">4</td>`) ||
 			!strings.Contains(page, "/gent/admin/audit/register/"+month) {
 			t.Fatalf("overview: %d\n%s", resp.StatusCode, page)
 		}
