@@ -101,6 +101,7 @@ func tenantCommandArgs(dir string) map[string][]string {
 		"oidc remove":      {"--tenant", "gent", "--name", "fas-eid"},
 		"audit export":     {"--tenant", "gent", "--out", filepath.Join(dir, "export.jsonl")},
 		"export":           {"--tenant", "gent", "--to", filepath.Join(dir, "full-export")},
+		"magda check":      {"--tenant", "gent", "--insz", "85073003328"},
 	}
 }
 

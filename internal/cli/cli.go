@@ -90,6 +90,9 @@ func commands() []command {
 			{"list", tenantData, oidcListCommand},
 			{"remove", tenantData, oidcRemove},
 		}},
+		{name: "magda", summary: "check a tenant's national register (MAGDA) connection with one test call", subs: []subcommand{
+			{"check", tenantData, magdaCheck},
+		}},
 		{name: "bench", summary: "measure a real server: kluis bench intake, kluis bench intake-during-backup, kluis bench pages; kill it under load: kluis bench crash", subs: []subcommand{
 			{"intake", supplierOnly, benchIntake},
 			{"pages", supplierOnly, benchPages},
@@ -160,6 +163,10 @@ func RunEnv(ctx context.Context, args []string, env *Env) int {
 			var ue usageError
 			if errors.As(err, &ue) {
 				return 2
+			}
+			var xe exitError
+			if errors.As(err, &xe) {
+				return xe.code
 			}
 			return 1
 		}

@@ -98,6 +98,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		if err := ensureDemoGrant(ctx, env, db, cfg.DataDir); err != nil {
 			return err
 		}
+		stopMagda, err := startDemoMagda(ctx, db, log)
+		if err != nil {
+			return err
+		}
+		defer stopMagda()
 	}
 
 	sender, err := mailSender(cfg)

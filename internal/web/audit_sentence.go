@@ -412,6 +412,7 @@ var purposeRules = []purposeRule{
 	rule(`from (\S+) until (\S+)`, "auditlog.detail.window",
 		func(n *auditNamer, m []string) []phrase { return []phrase{n.when(m[1]), n.when(m[2])} }),
 	// National-register calls (LOC-2): the reference, the outcome, the purpose.
+	rule(`national register connection(?:: .*| removed)`, "", nil),
 	rule(`MAGDA reference (\S+); purpose (.+)`, "auditlog.detail.magda_call", group(1, 2)),
 	rule(`MAGDA reference (\S+); outcome (\w+)(?: \(warnings [^)]*\))?; purpose (.+)`, "auditlog.detail.magda_answer",
 		func(n *auditNamer, m []string) []phrase {

@@ -492,6 +492,13 @@ func authorisationMatrix() []authzRow {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/webhooks/{id}/delete", "POST", "/gent/admin/webhooks/nope/delete", "x=1",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// The national register connection: the DPO reads it, admins set
+		// it (an empty form: 422) and remove it (none set: 404), with a
+		// fresh login.
+		{"GET /{tenant}/admin/magda", "GET", "/gent/admin/magda", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/magda", "POST", "/gent/admin/magda", "endpoint=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/magda/remove", "POST", "/gent/admin/magda/remove", "confirm=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// API keys: the DPO reads the list, admins create (an empty form:
 		// 422) and revoke (an unknown key: 404), with a fresh login.
 		{"GET /{tenant}/admin/api-keys", "GET", "/gent/admin/api-keys", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/magda"
 	"github.com/kluis/kluis/internal/magda/magdasim"
 	"github.com/kluis/kluis/internal/store"
@@ -245,4 +246,31 @@ func TestClauseAUD1_MagdaCallNotMadeWithoutItsRecord(t *testing.T) {
 			t.Errorf("%d calls recorded, %d reached the register; want none", n, len(sim.Calls()))
 		}
 	})
+}
+
+// TestMagdaAuditDetailsInReadersLanguage (AUD-2): the log reads a call's
+// recorded purpose and outcome as a sentence in the reader's language with
+// the MAGDA reference, never as the recorded text.
+func TestMagdaAuditDetailsInReadersLanguage(t *testing.T) {
+	cases := []struct{ action, purpose, nl string }{
+		{"magda.call", "MAGDA reference 4f1c; purpose p-parking: adrescontrole", "MAGDA-referentie 4f1c; doel: p-parking: adrescontrole"},
+		{"magda.answer", "MAGDA reference 4f1c; outcome not_found; purpose p-parking", "MAGDA-referentie 4f1c: niet gevonden; doel: p-parking"},
+		{"magda.answer", "MAGDA reference 4f1c; outcome found (warnings GEGEVENS_ONVOLLEDIG); purpose prefill", "MAGDA-referentie 4f1c: persoon gevonden; doel: prefill"},
+		{"magda.connection.set", "national register connection: https://magda.example/x as 0207451227 (10086)", ""},
+		{"magda.connection.remove", "national register connection removed", ""},
+	}
+	r := httptest.NewRequest("GET", "/gent/admin/audit", nil)
+	for _, lang := range []locale.Lang{locale.NL, locale.FR, locale.EN} {
+		n := &auditNamer{a: &App{}, r: r, lang: lang, slug: "gent", tenantID: "t"}
+		for _, c := range cases {
+			act, _ := audit.LookupAction(c.action)
+			got := n.detail(audit.Event{Action: c.action, Purpose: c.purpose}, act).text
+			if strings.Contains(got, locale.T(lang, "auditlog.detail.recorded")) || strings.Contains(got, "outcome") {
+				t.Errorf("%s: %q reads %q", lang, c.purpose, got)
+			}
+			if lang == locale.NL && got != c.nl {
+				t.Errorf("nl: %q reads %q, want %q", c.purpose, got, c.nl)
+			}
+		}
+	}
 }

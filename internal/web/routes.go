@@ -363,6 +363,12 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/webhooks", a.require(account.EditSettings, a.webhookCreate))
 	mux.HandleFunc("POST /{tenant}/admin/webhooks/{id}/disable", a.require(account.EditSettings, a.webhookDisable))
 	mux.HandleFunc("POST /{tenant}/admin/webhooks/{id}/delete", a.require(account.EditSettings, a.webhookDelete))
+	// The national register connection (LOC-2, magda_show.go): whoever
+	// reads the settings sees it; admins set and remove it behind the
+	// step-up (its private key is the organisation's identity at MAGDA).
+	mux.HandleFunc("GET /{tenant}/admin/magda", a.require(account.ViewSettings, a.magdaShow))
+	mux.HandleFunc("POST /{tenant}/admin/magda", a.require(account.EditSettings, a.stepUp(magdaPath, a.magdaUpdate)))
+	mux.HandleFunc("POST /{tenant}/admin/magda/remove", a.require(account.EditSettings, a.stepUp(magdaPath, a.magdaRemove)))
 	// API keys for /api/v1 (issue 5): whoever reads the settings sees
 	// them; admins create and revoke them, behind the step-up.
 	// The tenant's own host names (see tenant_host.go).

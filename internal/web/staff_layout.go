@@ -103,6 +103,7 @@ var staffSections = []navSection{
 		{"subproc.nav", "/admin/subprocessors", account.ViewSettings, "staffnav.group.org"},
 		{"staff.nav.admin.webhooks", "/admin/webhooks", account.ViewSettings, "staffnav.group.links"},
 		{"staff.nav.admin.apikeys", "/admin/api-keys", account.ViewSettings, "staffnav.group.links"},
+		{"magdaui.nav", "/admin/magda", account.ViewSettings, "staffnav.group.links"},
 		{"backupui.nav", "/admin/backups", account.ViewAudit, "staffnav.group.data"},
 		{"keys.nav", "/admin/keys", account.ViewSettings, "staffnav.group.data"},
 		{"fullexport.nav", "/admin/full-export", account.ManageUsers, "staffnav.group.data"},

@@ -73,6 +73,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/hosts":                                 "/gent/admin/hosts",
 	"GET /{tenant}/admin/webhooks":                              "/gent/admin/webhooks",
 	"GET /{tenant}/admin/api-keys":                              "/gent/admin/api-keys",
+	"GET /{tenant}/admin/magda":                                 "/gent/admin/magda",
 	"GET /{tenant}/admin/full-export":                           "/gent/admin/full-export",
 	"GET /{tenant}/admin/subprocessors":                         "/gent/admin/subprocessors",
 	"GET /{tenant}/admin/termination":                           "/gent/admin/termination",
