@@ -87,20 +87,27 @@ func runMagdaCheck(ctx context.Context, env *Env, db *store.DB, t tenant.Tenant,
 		return exitError{magdaExitNotConfigured, fmt.Sprintf("not usable: %v", err)}
 	}
 	call := store.MagdaCall{Reference: magda.NewReference(), Purpose: magdaCheckPurpose, Reason: "kluis magda check", INSZ: insz}
-	if err := db.RecordMagdaCall(ctx, actor, t.ID, call); err != nil {
+	var took time.Duration
+	var callErr error
+	var outcome string
+	var warnings []string
+	made, err := db.AuditedMagdaCall(ctx, actor, t.ID, call, func() (string, []string) {
+		start := time.Now()
+		var res *magda.Result
+		res, callErr = client.GeefPersoonWithReference(ctx, call.Reference, insz)
+		took = time.Since(start).Round(time.Millisecond)
+		outcome = magda.OutcomeOf(callErr)
+		if res != nil {
+			for _, w := range res.Warnings {
+				warnings = append(warnings, w.Identificatie)
+			}
+		}
+		return outcome, warnings
+	})
+	if !made {
 		return fmt.Errorf("the call could not be recorded, so it was not made: %w", err)
 	}
-	start := time.Now()
-	res, callErr := client.GeefPersoonWithReference(ctx, call.Reference, insz)
-	took := time.Since(start).Round(time.Millisecond)
-	outcome := magda.OutcomeOf(callErr)
-	var warnings []string
-	if res != nil {
-		for _, w := range res.Warnings {
-			warnings = append(warnings, w.Identificatie)
-		}
-	}
-	if err := db.RecordMagdaAnswer(context.WithoutCancel(ctx), actor, t.ID, call, outcome, warnings); err != nil {
+	if err != nil {
 		return fmt.Errorf("the answer (reference %s) could not be recorded: %w", call.Reference, err)
 	}
 	ref := "reference " + call.Reference

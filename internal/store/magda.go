@@ -208,3 +208,18 @@ func (db *DB) RecordMagdaAnswer(ctx context.Context, actor audit.Actor, tenantID
 	}
 	return nil
 }
+
+// AuditedMagdaCall is the consumer's logging duty in one place: it records
+// c ("magda.call"), runs call only when that record is written, and records
+// the outcome and warning codes call returns ("magda.answer") under the
+// same reference, also when ctx has ended meanwhile. made says whether call
+// ran: an error with made false means no call was made; with made true, the
+// answer could not be recorded and the caller must not use it.
+func (db *DB) AuditedMagdaCall(ctx context.Context, actor audit.Actor, tenantID string, c MagdaCall,
+	call func() (outcome string, warnings []string)) (made bool, err error) {
+	if err := db.RecordMagdaCall(ctx, actor, tenantID, c); err != nil {
+		return false, err
+	}
+	outcome, warnings := call()
+	return true, db.RecordMagdaAnswer(context.WithoutCancel(ctx), actor, tenantID, c, outcome, warnings)
+}

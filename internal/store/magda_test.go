@@ -242,3 +242,46 @@ func mustConfig(t *testing.T, s magda.Settings) magda.Config {
 	}
 	return c
 }
+
+// TestClauseEND3_MagdaConnectionExportedWithoutItsKey: the full export
+// hands over the connection (endpoint, consumer, capacity, authorisation,
+// certificates) but never its private key (USR: a credential stays).
+func TestClauseEND3_MagdaConnectionExportedWithoutItsKey(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+		tn, err := env.DB.CreateTenant(ctx, op, tenant.New{Slug: "gent", LegalName: "Stad Gent", EnterpriseNumber: "0207451227",
+			DPOName: "DPO", DPOEmail: "dpo@gent.be"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, _ := magdaSettings(t, "0207451227")
+		if err := env.DB.SetMagdaConnection(ctx, op, tn.ID, s); err != nil {
+			t.Fatal(err)
+		}
+		var e store.TenantEntity
+		for _, x := range store.TenantEntities {
+			if x.Name == "magda_connections" {
+				e = x
+			}
+		}
+		cols, err := env.DB.TenantEntityColumns(ctx, e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		run, err := env.DB.StartTenantExport(ctx, op, tn.ID, "end of contract")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rows []store.Row
+		if _, _, err := env.DB.ReadTenantEntity(ctx, run, e, cols, nil, 10, func(r store.Row) error { rows = append(rows, r); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(rows) != 1 || rows[0]["endpoint"] != s.Endpoint || rows[0]["client_cert_pem"] != s.ClientCertPEM {
+			t.Fatalf("exported %v", rows)
+		}
+		if _, ok := rows[0]["client_key"]; ok {
+			t.Error("the private key is exported")
+		}
+	})
+}

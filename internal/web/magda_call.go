@@ -80,24 +80,25 @@ func (a *App) magdaPerson(ctx context.Context, t tenant.Tenant, actor audit.Acto
 		return nil, nil, fmt.Errorf("%w: %v", errMagdaNotConfigured, err)
 	}
 	call := store.MagdaCall{Reference: magda.NewReference(), Purpose: purpose.ID, Reason: purpose.Reason, INSZ: insz}
-	if err := db.RecordMagdaCall(ctx, actor, t.ID, call); err != nil {
+	var res *magda.Result
+	var callErr error
+	out := &MagdaOutcome{Reference: call.Reference}
+	made, err := db.AuditedMagdaCall(ctx, actor, t.ID, call, func() (string, []string) {
+		res, callErr = client.GeefPersoonWithReference(ctx, call.Reference, insz)
+		out.Code = magda.OutcomeOf(callErr)
+		var ce *magda.CallError
+		switch {
+		case res != nil:
+			out.Warnings = res.Warnings
+		case errors.As(callErr, &ce) && ce.Outcome != nil:
+			out.Warnings = ce.Outcome.Warnings
+		}
+		return out.Code, warningCodes(out.Warnings)
+	})
+	if !made {
 		return nil, nil, fmt.Errorf("MAGDA call not recorded, so not made: %w", err)
 	}
-	res, callErr := client.GeefPersoonWithReference(ctx, call.Reference, insz)
-	out := &MagdaOutcome{Reference: call.Reference, Code: magda.OutcomeOf(callErr)}
-	var ce *magda.CallError
-	switch {
-	case res != nil:
-		out.Warnings = res.Warnings
-	case errors.As(callErr, &ce) && ce.Outcome != nil:
-		out.Warnings = ce.Outcome.Warnings
-	}
-	codes := make([]string, len(out.Warnings))
-	for i, w := range out.Warnings {
-		codes[i] = w.Identificatie
-	}
-	// The answer is recorded even when the request that asked has gone.
-	if err := db.RecordMagdaAnswer(context.WithoutCancel(ctx), actor, t.ID, call, out.Code, codes); err != nil {
+	if err != nil {
 		return nil, out, fmt.Errorf("MAGDA answer not recorded, so withheld: %w", err)
 	}
 	a.log.Info("national register call", "tenant", t.ID, "reference", call.Reference, "outcome", out.Code)
@@ -105,6 +106,16 @@ func (a *App) magdaPerson(ctx context.Context, t tenant.Tenant, actor audit.Acto
 		return nil, out, callErr
 	}
 	return res, out, nil
+}
+
+// warningCodes are the codes of an answer's warnings, as the audit log
+// records them.
+func warningCodes(ws []magda.Exception) []string {
+	codes := make([]string, len(ws))
+	for i, w := range ws {
+		codes[i] = w.Identificatie
+	}
+	return codes
 }
 
 // magdaClient makes a client from stored settings with the store's clock.

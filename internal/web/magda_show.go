@@ -112,7 +112,7 @@ func (a *App) renderMagda(w http.ResponseWriter, r *http.Request, me account.Use
 		fv := magdaField{ID: f, Label: a.t(r, "magdaui.field."+f), Hint: a.t(r, "magdaui.hint."+f), Value: p.Form[f],
 			Error: p.Errors.For(f), Area: strings.HasSuffix(f, "_cert") || f == "client_key" || f == "server_ca"}
 		switch f {
-		case "timeout", "consumer":
+		case "timeout":
 			fv.InputMode = "numeric"
 		case "endpoint":
 			fv.InputMode = "url"

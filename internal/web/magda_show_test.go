@@ -136,11 +136,11 @@ func TestClauseLOC2_MagdaConnectionPage(t *testing.T) {
 			t.Fatalf("kept key: %v %q", err, c.Capacity)
 		}
 		resp, body = fe.get(t, page, fe.dpo)
-		if !strings.Contains(body, "verloopt binnen 10 dagen") || !strings.Contains(body, "notice-warning") {
+		if resp.StatusCode != 200 || !strings.Contains(body, "verloopt binnen 10 dagen") || !strings.Contains(body, "notice-warning") {
 			t.Errorf("no expiry warning:\n%s", body)
 		}
 		resp, body = fe.get(t, page+"?lang=fr", admin)
-		if !strings.Contains(body, "expire dans 10 jours") || !strings.Contains(body, "Laissez vide pour garder la clé enregistrée") {
+		if resp.StatusCode != 200 || !strings.Contains(body, "expire dans 10 jours") || !strings.Contains(body, "Laissez vide pour garder la clé enregistrée") {
 			t.Errorf("French page lacks the warning or the key hint")
 		}
 
