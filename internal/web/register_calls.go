@@ -63,11 +63,16 @@ func (a *App) rrCalls(r *http.Request, me account.User, from, to time.Time) ([]m
 	return magdaCallsOf(evs), nil
 }
 
-// registerCallsShow lists the months with calls, newest first, each with
-// its counts per purpose and outcome and its download.
+// registerCallsShow lists the last twelve months with calls, newest
+// first, each with its counts per purpose and outcome and its download.
 func (a *App) registerCallsShow(w http.ResponseWriter, r *http.Request, me account.User) {
 	t := tenantFrom(r.Context())
-	calls, err := a.rrCalls(r, me, time.Time{}, time.Time{})
+	// The last twelve months, this one included: what the adviser
+	// reviews, read in one pass however long the log is; an older month
+	// stays a download away.
+	now := a.opts.Store.Now().In(brussels)
+	from := time.Date(now.Year(), now.Month(), 1, 0, 0, 0, 0, brussels).AddDate(0, -11, 0)
+	calls, err := a.rrCalls(r, me, from, time.Time{})
 	if err != nil {
 		a.internalError(w, r, "register calls", err)
 		return

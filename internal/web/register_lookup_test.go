@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/magda"
@@ -392,6 +393,16 @@ func TestClauseAUD1_RegisterCallsPerMonth(t *testing.T) {
 		}
 		if n := countAudit(t, env, e.gent.ID, "audit.export"); n != exports+4 {
 			t.Fatalf("reads of the overview recorded: %d, want 4", n-exports)
+		}
+		// Thirteen months on, the overview holds the last twelve months
+		// only; the old month is still a download away.
+		env.Clock.Advance(13 * 31 * 24 * time.Hour)
+		_, later := e.signIn(t, "adviser@gent.be", account.RoleAdmin)
+		if _, page := e.get(t, "/gent/admin/audit/register", later); !strings.Contains(page, "geen raadpleging van het Rijksregister in de laatste twaalf maanden") {
+			t.Fatalf("a month older than a year in the overview:\n%s", page)
+		}
+		if _, body := e.get(t, "/gent/admin/audit/register/"+month, later); strings.Count(body, "controle MARKER-REASON") != 4 {
+			t.Fatalf("the old month's file:\n%s", body)
 		}
 	})
 }
