@@ -161,6 +161,16 @@ func (a *App) registerLookupCreate(w http.ResponseWriter, r *http.Request, me ac
 		a.render(w, r, http.StatusUnprocessableEntity, "register-lookup", *p)
 		return
 	}
+	// Art. 18 GDPR (DSR-1): a person who had processing restricted is not
+	// looked up in the register for this case until it is lifted.
+	if restricted, err := a.opts.Store.RestrictedSubmissions(r.Context(), tenantFrom(r.Context()).ID, []string{p.ID}); err != nil {
+		a.internalError(w, r, "restriction", err)
+		return
+	} else if restricted[p.ID] {
+		p.Outcome = a.t(r, "mlookup.restricted")
+		a.render(w, r, http.StatusConflict, "register-lookup", *p)
+		return
+	}
 	res, out, err := a.registerAsk(r, me, s.purpose, p.Reason, p.INSZ)
 	if err != nil {
 		msg, status := a.registerOutcome(r, err)

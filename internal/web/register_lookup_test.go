@@ -13,6 +13,7 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/dsr"
 	"github.com/kluis/kluis/internal/form"
 	"github.com/kluis/kluis/internal/magda"
 	"github.com/kluis/kluis/internal/store"
@@ -403,6 +404,37 @@ func TestClauseAUD1_RegisterCallsPerMonth(t *testing.T) {
 		}
 		if _, body := e.get(t, "/gent/admin/audit/register/"+month, later); strings.Count(body, "controle MARKER-REASON") != 4 {
 			t.Fatalf("the old month's file:\n%s", body)
+		}
+	})
+}
+
+// TestRegisterLookup_ClauseDSR1_NotForARestrictedPerson: once the citizen
+// had processing restricted (art. 18 GDPR), the look-up for their case is
+// refused with a clear sentence (409) and the register is not called.
+func TestRegisterLookup_ClauseDSR1_NotForARestrictedPerson(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		e := newRREnv(t, env)
+		sim := startMagdaSim(t, env.DB, e.gent)
+		e.grant(t)
+		admin := audit.Actor{Kind: audit.KindUser, ID: e.adminID, Role: "admin", RequestID: "r"}
+		req, err := env.DB.FileSubjectRequest(ctx, admin, e.gent.ID, store.NewSubjectRequest{Kind: dsr.Restriction,
+			Person: store.SubjectPerson{Name: "Anouk", INSZ: "85073003328", Lang: "nl", Grounds: "Adres betwist"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.DecideSubjectRequest(ctx, admin, e.gent.ID, req.ID, true, "ok"); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ExecuteSubjectRequest(ctx, admin, e.gent.ID, req.ID); err != nil {
+			t.Fatal(err)
+		}
+		resp, body := e.lookUp(t, "85073003328", "adrescontrole")
+		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "art. 18 AVG") || strings.Contains(body, "Voorbeeldstraat 12") {
+			t.Fatalf("restricted: %d\n%s", resp.StatusCode, body)
+		}
+		if len(sim.Calls()) != 0 || countAudit(t, env, e.gent.ID, "magda.call") != 0 {
+			t.Fatal("the register was called for a restricted person")
 		}
 	})
 }
