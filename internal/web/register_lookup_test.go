@@ -82,21 +82,6 @@ func (e rrEnv) grant(t *testing.T) {
 
 func (e rrEnv) path() string { return "/gent/inbox/submissions/" + e.sub + "/register" }
 
-// countAudit counts a tenant's audit events of one action.
-func countAudit(t *testing.T, env *storetest.Env, tenantID, action string) int {
-	t.Helper()
-	n := 0
-	if err := env.DB.EachAuditEvent(context.Background(), tenantID, func(ev *audit.Event) error {
-		if ev.Action == action {
-			n++
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
-	return n
-}
-
 // TestRegisterLookup_ClauseAUD1_OnlyWhomAnAdminAuthorised: a clerk who
 // handles the form but holds no authorisation neither sees the link nor
 // opens the look-up (403, recorded as a refusal); an admin is refused too
@@ -116,7 +101,7 @@ func TestRegisterLookup_ClauseAUD1_OnlyWhomAnAdminAuthorised(t *testing.T) {
 			}
 		}
 		e.grant(t)
-		if n := countAudit(t, env, e.gent.ID, "user.register_lookup.grant"); n != 1 {
+		if n := auditActions(t, env, e.gent.ID)["user.register_lookup.grant"]; n != 1 {
 			t.Fatalf("grant events: %d", n)
 		}
 		if _, body := e.get(t, "/gent/admin/users/"+e.clerkID, e.admin); !strings.Contains(body, `name="register_lookup" value="yes" aria-describedby="register-lookup-lead" checked`) {
@@ -129,7 +114,7 @@ func TestRegisterLookup_ClauseAUD1_OnlyWhomAnAdminAuthorised(t *testing.T) {
 		if resp.StatusCode != 200 || !strings.Contains(body, `value="85073003328"`) || !strings.Contains(body, "Aanvragen van sociale tegemoetkomingen") {
 			t.Fatalf("look-up form: %d\n%s", resp.StatusCode, body)
 		}
-		if n := countAudit(t, env, e.gent.ID, "magda.call"); n != 0 {
+		if n := auditActions(t, env, e.gent.ID)["magda.call"]; n != 0 {
 			t.Fatal("opening the form called the register")
 		}
 		// The question form: no grant on it, so not there at all.
@@ -186,7 +171,7 @@ func TestRegisterLookup_ClauseREG4_RefusedFieldByField(t *testing.T) {
 				}
 			})
 		}
-		if n := countAudit(t, env, e.gent.ID, "magda.call"); n != 0 {
+		if n := auditActions(t, env, e.gent.ID)["magda.call"]; n != 0 {
 			t.Fatalf("refused input reached the register: %d calls", n)
 		}
 	})
@@ -213,7 +198,7 @@ func TestClauseLOC2_RegisterLookupShownNotStored(t *testing.T) {
 		e := newRREnv(t, env)
 		sim := startMagdaSim(t, env.DB, e.gent)
 		e.grant(t)
-		notesBefore := countAudit(t, env, e.gent.ID, "submission.note")
+		notesBefore := auditActions(t, env, e.gent.ID)["submission.note"]
 
 		resp, body := e.lookUp(t, "85.07.30-033.28", "adrescontrole voor de toelage")
 		if resp.StatusCode != 200 {
@@ -225,11 +210,11 @@ func TestClauseLOC2_RegisterLookupShownNotStored(t *testing.T) {
 				t.Fatalf("the answer lacks %q:\n%s", want, body)
 			}
 		}
-		if len(sim.Calls()) != 1 || countAudit(t, env, e.gent.ID, "magda.call") != 1 || countAudit(t, env, e.gent.ID, "magda.answer") != 1 {
-			t.Fatalf("calls: %d at the register, %d recorded", len(sim.Calls()), countAudit(t, env, e.gent.ID, "magda.call"))
+		if len(sim.Calls()) != 1 || auditActions(t, env, e.gent.ID)["magda.call"] != 1 || auditActions(t, env, e.gent.ID)["magda.answer"] != 1 {
+			t.Fatalf("calls: %d at the register, %d recorded", len(sim.Calls()), auditActions(t, env, e.gent.ID)["magda.call"])
 		}
 		// Shown, not stored: no note, and the submission does not hold it.
-		if n := countAudit(t, env, e.gent.ID, "submission.note"); n != notesBefore {
+		if n := auditActions(t, env, e.gent.ID)["submission.note"]; n != notesBefore {
 			t.Fatalf("the look-up stored a note: %d", n)
 		}
 		if _, page := e.get(t, "/gent/inbox/submissions/"+e.sub, e.clerk); strings.Contains(page, "Rijksregister:") {
@@ -257,7 +242,7 @@ func TestClauseLOC2_RegisterLookupShownNotStored(t *testing.T) {
 				t.Fatalf("%s: %d", name, r.StatusCode)
 			}
 		}
-		if n := countAudit(t, env, e.gent.ID, "submission.note"); n != notesBefore {
+		if n := auditActions(t, env, e.gent.ID)["submission.note"]; n != notesBefore {
 			t.Fatalf("a refused save stored a note: %d", n)
 		}
 
@@ -270,7 +255,7 @@ func TestClauseLOC2_RegisterLookupShownNotStored(t *testing.T) {
 			!strings.Contains(page, "als notitie in het dossier bewaard") {
 			t.Fatalf("the saved note:\n%s", page)
 		}
-		if n := countAudit(t, env, e.gent.ID, "submission.note"); n != notesBefore+1 {
+		if n := auditActions(t, env, e.gent.ID)["submission.note"]; n != notesBefore+1 {
 			t.Fatalf("save audited %d notes", n-notesBefore)
 		}
 		// The clock moves past the answer's lifetime: the page is too old.
@@ -313,7 +298,7 @@ func TestClauseLOC2_RegisterLookupFailuresAreClear(t *testing.T) {
 				if c.before != nil {
 					c.before()
 				}
-				calls := countAudit(t, env, e.gent.ID, "magda.answer")
+				calls := auditActions(t, env, e.gent.ID)["magda.answer"]
 				resp, body := e.lookUp(t, c.insz, "adrescontrole")
 				if resp.StatusCode != c.status || !strings.Contains(body, c.want) || !strings.Contains(body, "Er is niets bewaard") ||
 					!strings.Contains(body, "MAGDA-referentie") {
@@ -322,7 +307,7 @@ func TestClauseLOC2_RegisterLookupFailuresAreClear(t *testing.T) {
 				if !strings.Contains(body, `id="insz"`) || !strings.Contains(body, "adrescontrole</textarea>") || strings.Contains(body, "Bewaar in het dossier") {
 					t.Fatal("the page is not usable to try again, or offers to save nothing")
 				}
-				if n := countAudit(t, env, e.gent.ID, "magda.answer"); n != calls+1 {
+				if n := auditActions(t, env, e.gent.ID)["magda.answer"]; n != calls+1 {
 					t.Fatalf("answers recorded: %d", n-calls)
 				}
 			})
@@ -354,7 +339,7 @@ func TestClauseAUD1_RegisterCallsPerMonth(t *testing.T) {
 		if r, _ := e.get(t, "/gent/admin/audit/register", e.clerk); r.StatusCode != http.StatusForbidden {
 			t.Fatalf("clerk: %d", r.StatusCode)
 		}
-		exports := countAudit(t, env, e.gent.ID, "audit.export")
+		exports := auditActions(t, env, e.gent.ID)["audit.export"]
 		resp, page := e.get(t, "/gent/admin/audit/register", e.admin)
 		month := env.Clock.Now().In(brussels).Format("2006-01")
 		if resp.StatusCode != 200 || !strings.Contains(page, "4 raadplegingen.") || !strings.Contains(page, "Aanvragen van sociale tegemoetkomingen") ||
@@ -392,7 +377,7 @@ func TestClauseAUD1_RegisterCallsPerMonth(t *testing.T) {
 				}
 			}
 		}
-		if n := countAudit(t, env, e.gent.ID, "audit.export"); n != exports+4 {
+		if n := auditActions(t, env, e.gent.ID)["audit.export"]; n != exports+4 {
 			t.Fatalf("reads of the overview recorded: %d, want 4", n-exports)
 		}
 		// Thirteen months on, the overview holds the last twelve months
@@ -433,7 +418,7 @@ func TestRegisterLookup_ClauseDSR1_NotForARestrictedPerson(t *testing.T) {
 		if resp.StatusCode != http.StatusConflict || !strings.Contains(body, "art. 18 AVG") || strings.Contains(body, "Voorbeeldstraat 12") {
 			t.Fatalf("restricted: %d\n%s", resp.StatusCode, body)
 		}
-		if len(sim.Calls()) != 0 || countAudit(t, env, e.gent.ID, "magda.call") != 0 {
+		if len(sim.Calls()) != 0 || auditActions(t, env, e.gent.ID)["magda.call"] != 0 {
 			t.Fatal("the register was called for a restricted person")
 		}
 	})
