@@ -429,6 +429,7 @@ var actions = []Action{
 	{Code: "audit.read", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.export", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.verify", Group: GroupAuditLog, MayFail: true},
+	{Code: "compliance.read", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.checkpoint", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.prune", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.retention", Group: GroupAuditLog, Object: NameNumber},

@@ -171,7 +171,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
 		UploadLimit: cfg.UploadLimit, LoginRateLimit: cfg.LoginRateLimit,
 		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(), TerminationBackups: termBackups,
-		Backups: backupShown, RestoreTestJob: restoreTestJob, Analytics: counts, GeoIP: countries,
+		Backups: backupShown, Compliance: compliancePlatform(cfg), RestoreTestJob: restoreTestJob, Analytics: counts, GeoIP: countries,
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},

@@ -196,6 +196,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// Assistance with the controller's DPIA and art. 32 assessment (BRE-4).
 	mux.HandleFunc("GET /{tenant}/admin/dpia", a.require(account.ViewRequests, a.dpiaShow))
 	mux.HandleFunc("GET /{tenant}/admin/dpia.txt", a.require(account.ViewRequests, a.dpiaText))
+	mux.HandleFunc("GET /{tenant}/admin/compliance", a.require(account.ViewAudit, a.complianceShow))
+	mux.HandleFunc("GET /{tenant}/admin/compliance.json", a.require(account.ViewAudit, a.complianceJSON))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/contain", a.require(account.ManageUsers, a.stepUp(breachPagePath, a.breachContain)))
 	mux.HandleFunc("GET /{tenant}/breaches", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachesShow))))
 	mux.HandleFunc("GET /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachNew))))

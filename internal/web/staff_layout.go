@@ -72,6 +72,7 @@ var staffSections = []navSection{
 		{"breach.nav.list", "/admin/breaches", account.ViewRequests, "staffnav.group.incidents"},
 		{"dpia.nav", "/admin/dpia", account.ViewRequests, "staffnav.group.incidents"},
 		{"audits.nav", "/admin/audits", account.ViewRequests, "staffnav.group.incidents"},
+		{"compliance.nav", "/admin/compliance", account.ViewAudit, "staffnav.group.incidents"},
 		{"instr.nav.instructions", "/admin/instructions", account.ViewRequests, "staffnav.group.instructions"},
 		{"instr.nav.authority", "/admin/authority-requests", account.ViewRequests, "staffnav.group.instructions"},
 	}},
