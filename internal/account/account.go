@@ -83,6 +83,12 @@ const (
 	// ViewAnalytics: the visitor statistics of the public pages (counts
 	// only, no visitor identifier): admins, the DPO and site editors.
 	ViewAnalytics Permission = "analytics.view"
+	// LookupRegister: check a citizen's data against the national register
+	// (Rijksregister, through MAGDA) from a submission. No role carries it:
+	// the register's authorisation names the people who may consult it, so
+	// an admin grants it per person (User.RegisterLookup, see UserCan), and
+	// only to someone who handles submissions (REG-4, ORG-6).
+	LookupRegister Permission = "register.lookup"
 )
 
 // permissions is the permission table: which role may do what. It is the
@@ -131,6 +137,9 @@ func UserCan(u User, p Permission) bool {
 	if Can(u.Role, p) {
 		return true
 	}
+	if p == LookupRegister {
+		return u.RegisterLookup && Can(u.Role, HandleSubmissions)
+	}
 	return u.SiteEditor && u.Role != RoleSupport && editorPermissions[p] && permissions[u.Role] != nil
 }
 
@@ -144,7 +153,7 @@ func (u User) NeedsMFA(tenantRequiresAll bool) bool {
 // AllPermissions lists every permission, for the documented table.
 func AllPermissions() []Permission {
 	return []Permission{ManageUsers, ViewUsers, EditRegister, ViewRegister, EditForms, ViewForms, HandleSubmissions, ViewAudit,
-		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount, EditSite, ViewAnalytics}
+		HandleRequests, ViewRequests, FileRequests, EditSettings, ViewSettings, ManageOwnAccount, EditSite, ViewAnalytics, LookupRegister}
 }
 
 // Status of a user account.
@@ -176,11 +185,14 @@ type User struct {
 	Role     Role
 	// SiteEditor: an admin gave this user the site-editor permission
 	// (EditSite and ViewAnalytics on top of their role, see UserCan).
-	SiteEditor  bool
-	Status      string
-	Lang        string
-	CreatedAt   time.Time
-	LastLoginAt *time.Time
+	SiteEditor bool
+	// RegisterLookup: an admin authorised this user to consult the national
+	// register from a submission (LookupRegister, see UserCan).
+	RegisterLookup bool
+	Status         string
+	Lang           string
+	CreatedAt      time.Time
+	LastLoginAt    *time.Time
 	// Unreadable: the sealed name and address did not open (damaged, key
 	// missing); a list shows the user without them rather than failing.
 	Unreadable bool

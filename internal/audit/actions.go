@@ -172,6 +172,8 @@ var actions = []Action{
 	{Code: "user.role", Group: GroupAccounts, Object: NameUser},
 	{Code: "user.site_editor.grant", Group: GroupAccounts, Object: NameUser},
 	{Code: "user.site_editor.revoke", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.register_lookup.grant", Group: GroupAccounts, Object: NameUser},
+	{Code: "user.register_lookup.revoke", Group: GroupAccounts, Object: NameUser},
 	{Code: "user.disable", Group: GroupAccounts, Object: NameUser},
 	{Code: "user.enable", Group: GroupAccounts, Object: NameUser},
 	{Code: "user.unlock", Group: GroupAccounts, Object: NameUser},

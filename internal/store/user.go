@@ -108,7 +108,7 @@ func (db *DB) InviteUserWithMail(ctx context.Context, actor audit.Actor, tenantI
 	return u, tok, nil
 }
 
-const userColumns = `id, email, name, role, status, lang, created_at, last_login_at, removed_at, site_editor`
+const userColumns = `id, email, name, role, status, lang, created_at, last_login_at, removed_at, site_editor, register_lookup`
 
 // scanUser reads userColumns and opens the sealed fields. A removed user
 // has none left: Name and Email are empty and Status is
@@ -119,11 +119,11 @@ func (db *DB) scanUser(tenantID string, row interface{ Scan(...any) error }) (ac
 	var role string
 	var created int64
 	var last, removed sql.NullInt64
-	var editor int64
-	if err := row.Scan(&u.ID, &email, &name, &role, &u.Status, &u.Lang, &created, &last, &removed, &editor); err != nil {
+	var editor, lookup int64
+	if err := row.Scan(&u.ID, &email, &name, &role, &u.Status, &u.Lang, &created, &last, &removed, &editor, &lookup); err != nil {
 		return u, err
 	}
-	u.Role, u.CreatedAt, u.SiteEditor = account.Role(role), fromMicros(created), editor != 0
+	u.Role, u.CreatedAt, u.SiteEditor, u.RegisterLookup = account.Role(role), fromMicros(created), editor != 0, lookup != 0
 	if last.Valid {
 		t := fromMicros(last.Int64)
 		u.LastLoginAt = &t

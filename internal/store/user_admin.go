@@ -26,6 +26,9 @@ var (
 	// ErrEditorIsAdmin: an admin edits the site by role; the site-editor
 	// permission would add nothing.
 	ErrEditorIsAdmin = fmt.Errorf("an admin edits the site by role: %w", ErrConflict)
+	// ErrLookupNeedsInbox: consulting the national register is done from a
+	// submission; a role that handles none (a DPO) would hold it for nothing.
+	ErrLookupNeedsInbox = fmt.Errorf("the register look-up is for users who handle submissions: %w", ErrConflict)
 )
 
 // User returns one user of tenantID, opening their name and address, and
@@ -158,30 +161,11 @@ func (db *DB) SetUserRole(ctx context.Context, actor audit.Actor, tenantID, user
 // is already set changes and records nothing. ErrNotFound for a user not
 // in tenantID or removed.
 func (db *DB) SetSiteEditor(ctx context.Context, actor audit.Actor, tenantID, userID string, on bool) error {
-	err := db.write(ctx, func(tx *Tx) error {
-		t, err := tx.adminTarget(tenantID, userID)
-		if err != nil {
-			return err
-		}
-		var cur int64
-		if err := tx.queryRow(`SELECT site_editor FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID).Scan(&cur); err != nil {
-			return err
-		}
-		if (cur != 0) == on {
-			return nil
-		}
-		if on && t.role == account.RoleAdmin {
+	err := db.setUserFlag(ctx, actor, tenantID, userID, "site_editor", "site editor", on, func(role account.Role) error {
+		if role == account.RoleAdmin {
 			return ErrEditorIsAdmin
 		}
-		flag, action := 0, "user.site_editor.revoke"
-		if on {
-			flag, action = 1, "user.site_editor.grant"
-		}
-		if _, err := tx.exec(`UPDATE users SET site_editor = $1 WHERE tenant_id = $2 AND id = $3`, flag, tenantID, userID); err != nil {
-			return err
-		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "user",
-			ObjectID: userID, Subject: userID, Purpose: "user management (site editor, role " + string(t.role) + ")"})
+		return nil
 	})
 	if errors.Is(err, ErrEditorIsAdmin) {
 		return ErrEditorIsAdmin
@@ -190,6 +174,63 @@ func (db *DB) SetSiteEditor(ctx context.Context, actor audit.Actor, tenantID, us
 		return fmt.Errorf("set site editor: %w", err)
 	}
 	return nil
+}
+
+// SetRegisterLookup grants (on) or revokes (off) a user's authorisation to
+// consult the national register from a submission (account.LookupRegister),
+// audited in the same transaction as "user.register_lookup.grant" or
+// ".revoke" (AUD-1). No role carries it: the register's authorisation
+// names people, so it is given per person, admins included. Granting to a
+// role that handles no submissions is ErrLookupNeedsInbox; revoking is
+// always allowed. Setting what is set changes and records nothing.
+// ErrNotFound for a user not in tenantID or removed.
+func (db *DB) SetRegisterLookup(ctx context.Context, actor audit.Actor, tenantID, userID string, on bool) error {
+	err := db.setUserFlag(ctx, actor, tenantID, userID, "register_lookup", "national register look-up", on, func(role account.Role) error {
+		if !account.Can(role, account.HandleSubmissions) {
+			return ErrLookupNeedsInbox
+		}
+		return nil
+	})
+	if errors.Is(err, ErrLookupNeedsInbox) {
+		return ErrLookupNeedsInbox
+	}
+	if err != nil {
+		return fmt.Errorf("set register look-up: %w", err)
+	}
+	return nil
+}
+
+// setUserFlag sets one of a user's permission flags (column, 0 or 1) and
+// records "user.<column>.grant" or ".revoke" in the same transaction;
+// setting what is set changes and records nothing. refuse says why a grant
+// to the user's role is refused (nil: allowed); a revoke is always allowed.
+func (db *DB) setUserFlag(ctx context.Context, actor audit.Actor, tenantID, userID, column, what string, on bool, refuse func(account.Role) error) error {
+	return db.write(ctx, func(tx *Tx) error {
+		t, err := tx.adminTarget(tenantID, userID)
+		if err != nil {
+			return err
+		}
+		var cur int64
+		// column is one of the two names above, never input.
+		if err := tx.queryRow(`SELECT `+column+` FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, userID).Scan(&cur); err != nil {
+			return err
+		}
+		if (cur != 0) == on {
+			return nil
+		}
+		flag, action := 0, "user."+column+".revoke"
+		if on {
+			if err := refuse(t.role); err != nil {
+				return err
+			}
+			flag, action = 1, "user."+column+".grant"
+		}
+		if _, err := tx.exec(`UPDATE users SET `+column+` = $1 WHERE tenant_id = $2 AND id = $3`, flag, tenantID, userID); err != nil {
+			return err
+		}
+		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: action, ObjectType: "user",
+			ObjectID: userID, Subject: userID, Purpose: "user management (" + what + ", role " + string(t.role) + ")"})
+	})
 }
 
 // DisableUser disables a user of tenantID and ends all their sessions at

@@ -25,8 +25,11 @@ import (
 // site editor (USR-5), past their second factor: where a row does not name
 // them they get what "user" gets. "editor-no-mfa" is such an editor who has
 // not enrolled: like "admin-no-mfa", only enrolment is open (USR-2).
+// "registrar" is a medewerker an admin authorised to consult the national
+// register (register.lookup): where a row does not name them they get what
+// "user" gets.
 var parties = []string{"anonymous", "user", "admin", "dpo", "admin-no-mfa", "pending", "other-tenant-admin", "operator-no-grant",
-	"editor", "editor-no-mfa"}
+	"editor", "editor-no-mfa", "registrar"}
 
 // authzRow is one route of the matrix: how to call it on tenant "gent" and
 // the status each party must get.
@@ -43,7 +46,7 @@ func (r authzRow) wantFor(party string) int {
 		return s
 	}
 	switch party {
-	case "editor":
+	case "editor", "registrar":
 		return r.wantFor("user")
 	case "editor-no-mfa":
 		return r.wantFor("admin-no-mfa")
@@ -163,6 +166,10 @@ func authorisationMatrix() []authzRow {
 		// of credentials like a role change (an unknown id: 404).
 		{"POST /{tenant}/admin/users/{id}/site-editor", "POST", "/gent/admin/users/nobody/site-editor", "site_editor=yes",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// Authorising a user to consult the national register: admins
+		// only, behind the step-up like a role change (unknown id: 404).
+		{"POST /{tenant}/admin/users/{id}/register-lookup", "POST", "/gent/admin/users/nobody/register-lookup", "register_lookup=yes",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// Supplier access: admins grant and end it, the DPO sees it (an
 		// empty form: 422; an unknown grant: 404).
 		{"GET /{tenant}/inbox", "GET", "/gent/inbox", "", map[string]int{"*": 303, "user": 200, "admin": 200, "dpo": 403}},
@@ -173,6 +180,19 @@ func authorisationMatrix() []authzRow {
 		{"GET /{tenant}/inbox/submissions/{id}/files/{file}", "GET", "/gent/inbox/submissions/nope/files/nope", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
 		// Printing a submission: who may open it (an unknown id: 404).
 		{"GET /{tenant}/inbox/submissions/{id}/pdf", "GET", "/gent/inbox/submissions/nope/pdf", "", map[string]int{"*": 303, "user": 404, "admin": 404, "dpo": 403}},
+		// The national register look-up: only users an admin authorised
+		// ("registrar"; an admin without the grant is refused too), and
+		// of a submission they may open (unknown: 404).
+		{"GET /{tenant}/inbox/submissions/{id}/register", "GET", "/gent/inbox/submissions/nope/register", "",
+			map[string]int{"*": 303, "user": 403, "admin": 403, "dpo": 403, "registrar": 404}},
+		{"POST /{tenant}/inbox/submissions/{id}/register", "POST", "/gent/inbox/submissions/nope/register", "insz=85073003328&reason=x",
+			map[string]int{"*": 303, "user": 403, "admin": 403, "dpo": 403, "registrar": 404}},
+		{"POST /{tenant}/inbox/submissions/{id}/register/save", "POST", "/gent/inbox/submissions/nope/register/save", "answer=x",
+			map[string]int{"*": 303, "user": 403, "admin": 403, "dpo": 403, "registrar": 404}},
+		// The security adviser's overview of register calls: whoever
+		// reads the log (a bad month: 404).
+		{"GET /{tenant}/admin/audit/register", "GET", "/gent/admin/audit/register", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/audit/register/{month}", "GET", "/gent/admin/audit/register/2026-13", "", map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 404}},
 		{"GET /{tenant}/admin/audit", "GET", "/gent/admin/audit", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"POST /{tenant}/admin/audit/search", "POST", "/gent/admin/audit/search", "q=nobody", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 422}},
 		// Checkpoints (AUD-2): admins and the DPO see the key and the
@@ -684,6 +704,7 @@ func runAuthorisationMatrix(t *testing.T, seen func(row authzRow, party string, 
 			"operator-no-grant":  session(realm, "operator", account.RoleAdmin, true, true),
 			"editor":             session(gent, "editor", account.RoleUser, true, true),
 			"editor-no-mfa":      session(gent, "editor-no-mfa", account.RoleUser, false, false),
+			"registrar":          session(gent, "registrar", account.RoleUser, false, false),
 		}
 		users, err := env.DB.Users(ctx, op, gent.ID)
 		if err != nil {
@@ -692,6 +713,11 @@ func runAuthorisationMatrix(t *testing.T, seen func(row authzRow, party string, 
 		for _, u := range users {
 			if strings.HasPrefix(u.Email, "editor") {
 				if err := env.DB.SetSiteEditor(ctx, op, gent.ID, u.ID, true); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if strings.HasPrefix(u.Email, "registrar") {
+				if err := env.DB.SetRegisterLookup(ctx, op, gent.ID, u.ID, true); err != nil {
 					t.Fatal(err)
 				}
 			}

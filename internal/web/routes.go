@@ -290,6 +290,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 		a.stepUp(userPagePath, a.userActionOf("role"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/site-editor", a.require(account.ManageUsers,
 		a.stepUp(userPagePath, a.userActionOf("site-editor"))))
+	mux.HandleFunc("POST /{tenant}/admin/users/{id}/register-lookup", a.require(account.ManageUsers,
+		a.stepUp(userPagePath, a.userActionOf("register-lookup"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/reset-mfa", a.require(account.ManageUsers,
 		a.stepUp(userPagePath, a.userActionOf("reset-mfa"))))
 	mux.HandleFunc("POST /{tenant}/admin/users/{id}/remove", a.require(account.ManageUsers,
@@ -304,6 +306,13 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/inbox/submissions/{id}/reply", a.require(account.HandleSubmissions, a.submissionReply))
 	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/files/{file}", a.require(account.HandleSubmissions, a.attachmentDownload))
 	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/pdf", a.require(account.HandleSubmissions, a.submissionPDF))
+	// Checking the citizen's address in the national register (LOC-2,
+	// REG-4): users an admin authorised, with the form's purpose and a
+	// stated reason posted, never in the URL; the answer is shown, kept
+	// only when saved as a note (register_lookup.go).
+	mux.HandleFunc("GET /{tenant}/inbox/submissions/{id}/register", a.require(account.LookupRegister, a.registerLookupShow))
+	mux.HandleFunc("POST /{tenant}/inbox/submissions/{id}/register", a.require(account.LookupRegister, a.registerLookupCreate))
+	mux.HandleFunc("POST /{tenant}/inbox/submissions/{id}/register/save", a.require(account.LookupRegister, a.registerLookupSave))
 	// Data-subject requests (DSR-1, DSR-2): staff file a citizen's
 	// request; the controller (admin, DPO) sees them, decides, and only
 	// then executes; see requests_show.go.
@@ -330,6 +339,11 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/audit/search", a.require(account.ViewAudit, a.auditSearch))
 	// The log's retention (AUD-2): whoever reads the log sees it; those
 	// who keep the register (admin, DPO) change it.
+	// National register calls per month and purpose, for the security
+	// adviser (the consumer's logging duty, AUD-1): from the log itself,
+	// with a month's calls as CSV (register_calls.go).
+	mux.HandleFunc("GET /{tenant}/admin/audit/register", a.require(account.ViewAudit, a.registerCallsShow))
+	mux.HandleFunc("GET /{tenant}/admin/audit/register/{month}", a.require(account.ViewAudit, a.registerCallsDownload))
 	mux.HandleFunc("GET /{tenant}/admin/audit/retention", a.require(account.ViewAudit, a.auditRetentionShow))
 	mux.HandleFunc("POST /{tenant}/admin/audit/retention", a.require(account.EditRegister, a.auditRetentionUpdate))
 	// Checkpoints of the log the controller keeps outside the platform

@@ -84,6 +84,7 @@ var staffSections = []navSection{
 		{"deliver.nav.checkpoints", "/admin/audit/checkpoints", account.ViewAudit, ""},
 		{"staff.nav.log.retention", "/admin/audit/retention", account.ViewAudit, ""},
 		{"staff.nav.log.platform", "/admin/audit/platform", account.ViewAudit, ""},
+		{"mlookup.nav.calls", registerCallsPath, account.ViewAudit, ""},
 	}},
 	{"site", "site.nav", []navPage{
 		{"site.nav.pages", "/admin/site", account.EditSite, ""},

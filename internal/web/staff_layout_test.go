@@ -39,6 +39,8 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/instructions":                          "/gent/admin/instructions",
 	"GET /{tenant}/admin/authority-requests":                    "/gent/admin/authority-requests",
 	"GET /{tenant}/admin/audit/platform":                        "/gent/admin/audit/platform",
+	"GET /{tenant}/admin/audit/register":                        "/gent/admin/audit/register",
+	"GET /{tenant}/inbox/submissions/{id}/register":             "/gent/inbox/submissions/{sub}/register",
 	"GET /{tenant}/inbox":                                       "/gent/inbox",
 	"GET /{tenant}/inbox/submissions/{id}":                      "/gent/inbox/submissions/{sub}",
 	"GET /{tenant}/admin/audit":                                 "/gent/admin/audit",
@@ -109,6 +111,7 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/admin/breaches.xlsx":                 true,
 	"GET /{tenant}/admin/subprocessors.csv":             true,
 	"GET /{tenant}/admin/visits.csv":                    true,
+	"GET /{tenant}/admin/audit/register/{month}":        true,
 	"GET /{tenant}/admin/subprocessors.xlsx":            true,
 	"GET /{tenant}/admin/breaches/{id}/pdf":             true,
 	"GET /{tenant}/admin/dpia.txt":                      true,
@@ -138,6 +141,9 @@ func staffPagesEnv(t *testing.T, env *storetest.Env) (*formsEnv, *strings.Replac
 	admin := adminID(t, env, fe)
 	op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
 	if err := env.DB.SetFormAccess(ctx, op, fe.gent.ID, admin, []string{"vraag", "toelage"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.SetRegisterLookup(ctx, op, fe.gent.ID, admin, true); err != nil {
 		t.Fatal(err)
 	}
 	fv, err := env.DB.FormByStatus(ctx, fe.gent.ID, "vraag", store.FormPublished)

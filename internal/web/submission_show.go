@@ -61,6 +61,9 @@ type submissionPage struct {
 	// Restricted: the person restricted processing (art. 18 GDPR) or
 	// their objection was upheld: the case is frozen (DSR-1).
 	Restricted bool
+	// RegisterLookup: the user may check the address in the national
+	// register from here (register.lookup, register_lookup.go).
+	RegisterLookup bool
 }
 
 // submissionActions are the handling steps, by the last path segment.
@@ -68,7 +71,7 @@ var submissionActions = []string{"status", "assign", "notes"}
 
 func (a *App) submissionShow(w http.ResponseWriter, r *http.Request, me account.User) {
 	done := r.URL.Query().Get("done")
-	if !slices.Contains(submissionActions, done) && done != "reply" {
+	if !slices.Contains(submissionActions, done) && done != "reply" && done != "register" {
 		done = ""
 	}
 	a.renderSubmission(w, r, me, http.StatusOK, done, nil)
@@ -122,7 +125,7 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 	lang := string(LangFrom(ctx))
 	p := submissionPage{Slug: t.Slug, TenantName: t.LegalName, ID: d.ID, Reference: d.Reference, Form: fv.Form.Title.In(lang),
 		Received: datetime(d.CreatedAt), Due: a.dueOf(r, d.InboxRow), Lang: a.langName(r, d.Lang), Status: a.t(r, "inbox.status."+d.Status), StatusKey: d.Status, Assignee: nameOf(d.AssigneeID),
-		Done: done, Errors: errs}
+		Done: done, Errors: errs, RegisterLookup: account.UserCan(me, account.LookupRegister)}
 	if r.Method == http.MethodPost {
 		// Longer than the store takes is refused, and not shown back (LOC-3).
 		p.Typed.Reason, p.Typed.Note = echoUpTo(r.PostForm.Get("reason"), store.NoteMaxLength), echoUpTo(r.PostForm.Get("note"), store.NoteMaxLength)

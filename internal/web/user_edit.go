@@ -32,7 +32,7 @@ type userPage struct {
 }
 
 // userActions are the actions, by the last path segment.
-var userActions = []string{"role", "site-editor", "disable", "enable", "unlock", "reset-mfa", "revoke-sessions", "remove", "forms"}
+var userActions = []string{"role", "site-editor", "register-lookup", "disable", "enable", "unlock", "reset-mfa", "revoke-sessions", "remove", "forms"}
 
 // userPagePath is where an action on a user resumes after a step-up: the
 // user's page.
@@ -100,6 +100,8 @@ func (a *App) renderUser(w http.ResponseWriter, r *http.Request, me account.User
 		p.Done = "users.done.removed"
 	case "site-editor":
 		p.Done = "editor.done"
+	case "register-lookup":
+		p.Done = "mlookup.grant.done"
 	default:
 		p.Done = "user.done." + done
 	}
@@ -147,6 +149,10 @@ func (a *App) userAction(w http.ResponseWriter, r *http.Request, me account.User
 	case "site-editor":
 		// A checkbox: checked grants, unchecked revokes (USR-5).
 		err = a.opts.Store.SetSiteEditor(ctx, actor, t.ID, id, r.PostForm.Get("site_editor") == "yes")
+	case "register-lookup":
+		// A checkbox like the site editor's: the register's authorisation
+		// names people, so it is given per person (REG-4, ORG-6).
+		err = a.opts.Store.SetRegisterLookup(ctx, actor, t.ID, id, r.PostForm.Get("register_lookup") == "yes")
 	case "disable":
 		err = a.opts.Store.DisableUser(ctx, actor, t.ID, id)
 	case "enable":
@@ -181,6 +187,8 @@ func (a *App) userAction(w http.ResponseWriter, r *http.Request, me account.User
 		a.renderUser(w, r, me, http.StatusConflict, "", "user.error.own")
 	case errors.Is(err, store.ErrEditorIsAdmin):
 		a.renderUser(w, r, me, http.StatusConflict, "", "editor.error.admin")
+	case errors.Is(err, store.ErrLookupNeedsInbox):
+		a.renderUser(w, r, me, http.StatusConflict, "", "mlookup.grant.error.role")
 	case errors.Is(err, store.ErrLastAdmin):
 		a.renderUser(w, r, me, http.StatusConflict, "", "user.error.last_admin")
 	case errors.Is(err, store.ErrNotFound):
