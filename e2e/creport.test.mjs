@@ -1,6 +1,7 @@
 // The compliance report in the browser (ADT-1): the demo tenant's DPO opens Privacy ›
 // Nalevingsrapport, reads every clause with its status in words, follows the evidence link of
-// the audit log's clause to the audit page, and downloads the report as JSON. axe clean in
+// the audit log's clause to the audit page, and downloads the report as JSON and the measures
+// checklist as PDF. axe clean in
 // Dutch and French; screenshots desktop and phone.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -38,6 +39,11 @@ test('compliance report: the DPO reads every clause, follows evidence to the aud
     const report = JSON.parse(readFileSync(await download.path(), 'utf8'));
     assert.equal(report.clauses.length, 55);
     assert.equal(report.clauses.find((c) => c.id === 'AUD-1').status, 'met');
+
+    // The measures checklist as the PDF a controller attaches to its agreement.
+    const [pdf] = await Promise.all([dpo.waitForEvent('download'), dpo.getByRole('link', { name: /Checklist beveiligingsmaatregelen downloaden/ }).click()]);
+    assert.match(pdf.suggestedFilename(), /\.pdf$/);
+    assert.equal(readFileSync(await pdf.path()).subarray(0, 5).toString('latin1'), '%PDF-');
 
     // The audit clause's evidence leads to the audit page.
     await dpo.locator('#clause-AUD-1').locator('xpath=..').locator('.compliance-evidence a').first().click();
