@@ -85,7 +85,18 @@ func (d Document) PDF(created time.Time) ([]byte, error) {
 		f.SetTextColor(0, 0, 0)
 	}
 	f.Ln(3)
+	w.tables(d)
 
+	var buf bytes.Buffer
+	if err := f.Output(&buf); err != nil {
+		return nil, fmt.Errorf("annex PDF: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// tables draws annex 1's four sections: purposes, data, sub-processors,
+// applications.
+func (w *pdfWriter) tables(d Document) {
 	var purposes [][]string
 	for _, p := range d.Purposes {
 		purposes = append(purposes, []string{p.Name.Text, p.Basis, orDash(p.Reference.Text), orDash(p.Art9)})
@@ -118,12 +129,6 @@ func (d Document) PDF(created time.Time) ([]byte, error) {
 	w.section(w.t("annex.applications.heading"), w.t("annex.applications.none"), []column{{w.t("annex.col.name"), 40},
 		{w.t("annex.col.app_data"), 70}, {w.t("annex.col.storage"), 55}, {w.t("annex.col.transfer"), 50},
 		{w.t("annex.col.access"), 58}}, apps)
-
-	var buf bytes.Buffer
-	if err := f.Output(&buf); err != nil {
-		return nil, fmt.Errorf("annex PDF: %w", err)
-	}
-	return buf.Bytes(), nil
 }
 
 func orDash(s string) string {
@@ -151,13 +156,17 @@ func (w *pdfWriter) yesNo(b bool) string {
 
 // facts is the header block: controller, subject, duration, version.
 func (w *pdfWriter) facts(d Document) {
-	rows := [][2]string{
+	w.factRows([][2]string{
 		{w.t("annex.controller"), w.t("annex.controller.value", d.Controller, d.KBO)},
 		{w.t("annex.subject"), d.Subject.Text},
 		{w.t("annex.duration"), d.Duration.Text},
 		{w.t("annex.version"), w.t("annex.version.value", d.Version, d.Saved)},
 		{w.t("annex.generated"), d.Generated},
-	}
+	})
+}
+
+// factRows draws label–value lines, the label in bold.
+func (w *pdfWriter) factRows(rows [][2]string) {
 	for _, r := range rows {
 		w.f.SetFont("Helvetica", "B", 9)
 		w.f.CellFormat(55, 5, w.tr(r[0]), "", 0, "L", false, 0, "")
