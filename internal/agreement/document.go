@@ -78,9 +78,15 @@ func (d Document) Title() string {
 // Facts are the header lines: the parties, the version and its date.
 func (d Document) Facts() [][2]string {
 	t := func(key string, args ...any) string { return locale.T(d.Lang, key, args...) }
+	party := func(name, kbo string) string {
+		if kbo == "" {
+			return name
+		}
+		return t("annex.controller.value", name, kbo)
+	}
 	return [][2]string{
-		{t("agree.doc.controller"), t("annex.controller.value", d.Controller, d.ControllerKBO)},
-		{t("agree.doc.supplier"), t("annex.controller.value", d.Supplier, d.SupplierKBO)},
+		{t("agree.doc.controller"), party(d.Controller, d.ControllerKBO)},
+		{t("agree.doc.supplier"), party(d.Supplier, d.SupplierKBO)},
 		{t("agree.doc.version"), t("agree.doc.version.value", d.Number, d.Date)},
 	}
 }

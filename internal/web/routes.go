@@ -366,6 +366,17 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/register", a.require(account.EditRegister, a.registerUpload))
 	mux.HandleFunc("GET /{tenant}/admin/register.yaml", a.require(account.ViewRegister, a.registerDownload))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex", a.require(account.ViewRegister, a.annexShow))
+	// The data processing agreement and its amendments, accepted by both
+	// parties in the application (agreement_show.go, agreement_operator.go).
+	mux.HandleFunc("GET /{tenant}/admin/agreement", a.require(account.EditRegister, a.agreementShow))
+	mux.HandleFunc("POST /{tenant}/admin/agreement", a.require(account.EditRegister, a.agreementGenerate))
+	mux.HandleFunc("GET /{tenant}/admin/agreement/history.csv", a.require(account.EditRegister, a.agreementHistory))
+	mux.HandleFunc("GET /{tenant}/admin/agreement/{n}", a.require(account.EditRegister, a.agreementVersionShow))
+	mux.HandleFunc("GET /{tenant}/admin/agreement/{n}/pdf", a.require(account.EditRegister, a.agreementPDF))
+	mux.HandleFunc("POST /{tenant}/admin/agreement/{n}/accept", a.require(account.EditRegister, a.agreementAccept))
+	mux.HandleFunc("GET /{tenant}/agreements", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAgreementsShow))))
+	mux.HandleFunc("GET /{tenant}/agreements/{slug}/{n}/pdf", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorAgreementPDF)))
+	mux.HandleFunc("POST /{tenant}/agreements/{slug}/{n}/accept", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAgreementAccept))))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
 	// Editing in the browser, one item at a time, always through the
 	// comparison with the current version (register_edit.go); any two

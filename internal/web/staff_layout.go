@@ -63,6 +63,7 @@ var staffSections = []navSection{
 	{"register", "staff.nav.register", []navPage{
 		{"staff.nav.register.register", "/admin/register", account.ViewRegister, ""},
 		{"staff.nav.register.annex", "/admin/register/annex", account.ViewRegister, ""},
+		{"agree.nav", "/admin/agreement", account.EditRegister, ""},
 		{"staff.nav.register.retention", "/admin/register/retention", account.EditRegister, ""},
 	}},
 	{"privacy", "dsr.nav.privacy", []navPage{
