@@ -3,6 +3,7 @@ package annex
 import (
 	"bytes"
 	"fmt"
+	"strings"
 	"time"
 
 	"codeberg.org/go-pdf/fpdf"
@@ -33,7 +34,10 @@ const PageWidth = pageWidth
 // the same bytes.
 func NewWriter(lang locale.Lang, title, subject, author, footer string, created time.Time) *Writer {
 	f := fpdf.New("L", "mm", "A4", "")
-	w := &pdfWriter{f: f, tr: f.UnicodeTranslatorFromDescriptor("cp1252"),
+	cp1252 := f.UnicodeTranslatorFromDescriptor("cp1252")
+	// Comparisons write "old → new"; the arrow is not in Windows-1252.
+	arrow := strings.NewReplacer("→", "->")
+	w := &pdfWriter{f: f, tr: func(s string) string { return cp1252(arrow.Replace(s)) },
 		t: func(key string, args ...any) string { return locale.T(lang, key, args...) }}
 	f.SetTitle(title, true)
 	f.SetSubject(subject, true)

@@ -69,14 +69,28 @@ type AgreementAcceptance struct {
 	At       time.Time
 }
 
-// NewAgreementVersion is what GenerateAgreementVersion stores. Build makes
-// the PDF once the version's number and date are known.
+// NewAgreementVersion is what GenerateAgreementVersion stores: version
+// Number (the next one), made at At, and its PDF. The caller lays the PDF
+// out before the transaction (it reads the register and the realm), with
+// the number NextAgreementNumber gave and the time db.Now gave.
 type NewAgreementVersion struct {
+	Number int
+	At     time.Time
 	Kind   string
 	Base   int
 	Lang   string
 	Inputs agreement.Inputs
-	Build  func(number int, at time.Time) ([]byte, error)
+	PDF    []byte
+}
+
+// NextAgreementNumber is the number tenantID's next version gets.
+func (db *DB) NextAgreementNumber(ctx context.Context, tenantID string) (int, error) {
+	var last int
+	err := db.sql.QueryRowContext(ctx, `SELECT COALESCE(MAX(number), 0) FROM agreement_versions WHERE tenant_id = $1`, tenantID).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("next agreement number: %w", err)
+	}
+	return last + 1, nil
 }
 
 func agreementSignerAD(tenantID string, number int, party string) seal.AD {
@@ -85,20 +99,21 @@ func agreementSignerAD(tenantID string, number int, party string) seal.AD {
 
 // GenerateAgreementVersion stores the next version of tenantID's agreement
 // and its PDF ("agreement.generate" with the SHA-256), in one transaction.
+// ErrConflict when another version took nv.Number meanwhile: nothing saved.
 func (db *DB) GenerateAgreementVersion(ctx context.Context, actor audit.Actor, tenantID string, nv NewAgreementVersion) (AgreementVersion, error) {
 	var v AgreementVersion
+	pdf := nv.PDF
 	err := db.write(ctx, func(tx *Tx) error {
 		var last int
 		if err := tx.queryRow(`SELECT COALESCE(MAX(number), 0) FROM agreement_versions WHERE tenant_id = $1`, tenantID).Scan(&last); err != nil {
 			return err
 		}
-		now := fromMicros(micros(db.now()))
-		pdf, err := nv.Build(last+1, now)
-		if err != nil {
-			return err
+		if nv.Number != last+1 {
+			return ErrConflict
 		}
+		now := fromMicros(micros(nv.At))
 		sum := sha256.Sum256(pdf)
-		v = AgreementVersion{Number: last + 1, Kind: nv.Kind, Base: nv.Base, Lang: nv.Lang, CreatedAt: now, CreatedBy: actorName(actor),
+		v = AgreementVersion{Number: nv.Number, Kind: nv.Kind, Base: nv.Base, Lang: nv.Lang, CreatedAt: now, CreatedBy: actorName(actor),
 			SHA256: hex.EncodeToString(sum[:]), Fingerprint: nv.Inputs.Fingerprint(), Inputs: nv.Inputs}
 		var base any
 		if nv.Base > 0 {

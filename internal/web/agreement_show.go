@@ -330,21 +330,27 @@ func (a *App) agreementGenerate(w http.ResponseWriter, r *http.Request, me accou
 			break
 		}
 	}
-	nv := store.NewAgreementVersion{Kind: p.Offer, Lang: string(lang), Inputs: now}
+	nv := store.NewAgreementVersion{Kind: p.Offer, Lang: string(lang), Inputs: now, At: a.opts.Store.Now().Truncate(time.Microsecond)}
 	if p.Offer == agreement.KindAmendment {
 		nv.Base = base.Number
 	}
-	nv.Build = func(n int, at time.Time) ([]byte, error) {
-		d, err := a.agreementDocument(r, t, nv.Kind, n, at, lang, now, base)
-		if err != nil {
-			return nil, err
-		}
-		if d.Measures == nil {
-			_, d.Measures = a.agreementMeasures(r, t, lang)
-		}
-		return d.PDF(at)
+	if nv.Number, err = a.opts.Store.NextAgreementNumber(r.Context(), t.ID); err != nil {
+		a.internalError(w, r, "agreement number", err)
+		return
+	}
+	d, err := a.agreementDocument(r, t, nv.Kind, nv.Number, nv.At, lang, now, base)
+	if err == nil {
+		nv.PDF, err = d.PDF(nv.At)
+	}
+	if err != nil {
+		a.internalError(w, r, "agreement document", err)
+		return
 	}
 	v, err := a.opts.Store.GenerateAgreementVersion(r.Context(), userActor(me, RequestIDFrom(r.Context())), t.ID, nv)
+	if errors.Is(err, store.ErrConflict) {
+		a.renderAgreement(w, r, me, http.StatusConflict, fieldErrors{{"generate", a.t(r, "agree.error.state")}})
+		return
+	}
 	if err != nil {
 		a.internalError(w, r, "generate agreement", err)
 		return
