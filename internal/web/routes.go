@@ -233,6 +233,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/audits/{id}", a.require(account.ViewRequests, a.ctlAuditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audits/{id}/findings", a.require(account.HandleRequests, a.auditFindingCreate))
 	mux.HandleFunc("POST /{tenant}/admin/audits/{id}/plan", a.require(account.HandleRequests, a.auditPlanDecide))
+	// The supplier accepts the processing agreement (agreement_operator.go).
+	mux.HandleFunc("GET /{tenant}/agreements", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAgreementsShow))))
+	mux.HandleFunc("GET /{tenant}/agreements/{slug}/{n}/pdf", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorAgreementPDF)))
+	mux.HandleFunc("POST /{tenant}/agreements/{slug}/{n}/accept", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAgreementAccept))))
 	mux.HandleFunc("GET /{tenant}/audits", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditsShow))))
 	mux.HandleFunc("GET /{tenant}/audits/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditShow))))
 	mux.HandleFunc("POST /{tenant}/audits/{slug}/{id}/acknowledge", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditAcknowledge))))
@@ -374,9 +378,6 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/agreement/{n}", a.require(account.EditRegister, a.agreementVersionShow))
 	mux.HandleFunc("GET /{tenant}/admin/agreement/{n}/pdf", a.require(account.EditRegister, a.agreementPDF))
 	mux.HandleFunc("POST /{tenant}/admin/agreement/{n}/accept", a.require(account.EditRegister, a.agreementAccept))
-	mux.HandleFunc("GET /{tenant}/agreements", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAgreementsShow))))
-	mux.HandleFunc("GET /{tenant}/agreements/{slug}/{n}/pdf", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorAgreementPDF)))
-	mux.HandleFunc("POST /{tenant}/agreements/{slug}/{n}/accept", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAgreementAccept))))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
 	// Editing in the browser, one item at a time, always through the
 	// comparison with the current version (register_edit.go); any two

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/kluis/kluis/internal/accessibility"
+	"github.com/kluis/kluis/internal/agreement"
 	"net/http"
 	"regexp"
 	"strings"
@@ -76,6 +77,8 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/termination":                           "/gent/admin/termination",
 	"GET /{tenant}/admin/register":                              "/gent/admin/register",
 	"GET /{tenant}/admin/register/annex":                        "/gent/admin/register/annex",
+	"GET /{tenant}/admin/agreement":                             "/gent/admin/agreement",
+	"GET /{tenant}/admin/agreement/{n}":                         "/gent/admin/agreement/1",
 	"GET /{tenant}/admin/register/retention":                    "/gent/admin/register/retention",
 	"GET /{tenant}/admin/register/compare":                      "/gent/admin/register/compare?from=1&to=2",
 	"GET /{tenant}/admin/register/edit/{section}":               "/gent/admin/register/edit/purposes",
@@ -110,6 +113,8 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/admin/audits/evidence.zip":           true,
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
+	"GET /{tenant}/admin/agreement/{n}/pdf":             true,
+	"GET /{tenant}/admin/agreement/history.csv":         true,
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
 	"GET /{tenant}/admin/full-export/{id}/download":     true,
 	"GET /{tenant}/admin/audit/checkpoints/{size}":      true,
@@ -165,6 +170,17 @@ func staffPagesEnv(t *testing.T, env *storetest.Env) (*formsEnv, *strings.Replac
 		t.Fatal(err)
 	}
 	if _, err := env.DB.PublishAccessibilityStatement(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, "Gent"); err != nil {
+		t.Fatal(err)
+	}
+	// A drafted version of the processing agreement (its PDF's bytes do
+	// not matter to the page, which lays the version out from its inputs).
+	rv, err := env.DB.CurrentRegister(ctx, fe.gent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.GenerateAgreementVersion(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, store.NewAgreementVersion{
+		Number: 1, At: env.Clock.Now(), Kind: agreement.KindAgreement, Lang: "nl", Inputs: agreement.Inputs{RegisterVersion: rv.Version},
+		PDF: []byte("%PDF-1.4")}); err != nil {
 		t.Fatal(err)
 	}
 	return fe, strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin, "{breach}", b.ID, "{audit}", c.ID, "{sitepage}", sp)
