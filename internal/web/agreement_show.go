@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -516,4 +517,62 @@ func (a *App) agreementHistory(w http.ResponseWriter, r *http.Request, me accoun
 		}
 	}
 	cw.Flush()
+}
+
+// dpiaDraftOf lays out the DPIA draft of purpose {purpose} of the current
+// register in the reader's language (BRE-4); ok false when it has
+// answered (404 for an unknown purpose or no register).
+func (a *App) dpiaDraftOf(w http.ResponseWriter, r *http.Request) (agreement.DPIA, bool) {
+	t := tenantFrom(r.Context())
+	rv, err := a.opts.Store.CurrentRegister(r.Context(), t.ID)
+	if errors.Is(err, store.ErrNotFound) {
+		a.notFound(w, r)
+		return agreement.DPIA{}, false
+	}
+	if err != nil {
+		a.internalError(w, r, "dpia draft", err)
+		return agreement.DPIA{}, false
+	}
+	d, ok := agreement.BuildDPIA(annex.Input{Register: rv.Register, Version: rv.Version, Saved: datetime(rv.CreatedAt),
+		Generated: datetime(a.opts.Store.Now()), Controller: t.LegalName, KBO: tenant.FormatKBO(t.EnterpriseNumber)},
+		r.PathValue("purpose"), LangFrom(r.Context()))
+	if !ok {
+		a.notFound(w, r)
+		return d, false
+	}
+	_, d.Measures = a.agreementMeasures(r, t, LangFrom(r.Context()))
+	d.HTMLTwin = a.tenantLink(t, "/admin/dpia/"+url.PathEscape(r.PathValue("purpose")))
+	return d, true
+}
+
+type dpiaDraftPage struct {
+	Slug, TenantName, PDF string
+	Draft                 agreement.DPIA
+	ToDo                  []string
+}
+
+// dpiaDraftShow is the DPIA draft of one processing as a page.
+func (a *App) dpiaDraftShow(w http.ResponseWriter, r *http.Request, _ account.User) {
+	d, ok := a.dpiaDraftOf(w, r)
+	if !ok {
+		return
+	}
+	t := tenantFrom(r.Context())
+	a.render(w, r, http.StatusOK, "dpia-draft", dpiaDraftPage{Slug: t.Slug, TenantName: t.LegalName, Draft: d, ToDo: agreement.DPIASections,
+		PDF: "/" + t.Slug + "/admin/dpia/" + url.PathEscape(r.PathValue("purpose")) + "/pdf"})
+}
+
+// dpiaDraftPDF is the same draft as a PDF for the controller to complete.
+func (a *App) dpiaDraftPDF(w http.ResponseWriter, r *http.Request, _ account.User) {
+	d, ok := a.dpiaDraftOf(w, r)
+	if !ok {
+		return
+	}
+	b, err := d.PDF(a.opts.Store.Now())
+	if err != nil {
+		a.internalError(w, r, "dpia draft PDF", err)
+		return
+	}
+	attachment(w, "application/pdf", a.t(r, "agree.dpia.filename", tenantFrom(r.Context()).Slug, r.PathValue("purpose"))+".pdf")
+	w.Write(b)
 }

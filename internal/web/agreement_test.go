@@ -4,9 +4,11 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"html/template"
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -204,6 +206,54 @@ func TestClauseREG1_RegisterChangeYieldsAmendmentListingExactlyThatChange(t *tes
 			if strings.Contains(text, not) {
 				t.Errorf("the amendment also holds %q", not)
 			}
+		}
+	})
+}
+
+// TestClauseBRE4_DPIADraftPerProcessingFromTheRegister: the DPIA draft of
+// the demo register's "online-services" processing, as a page and read
+// back from its PDF, holds that purpose's legal basis, every category the
+// register links to it with its retention and countermeasures, its data
+// subjects and recipients, and marks each part the controller completes;
+// a category of another purpose is not in it, and an unknown processing
+// is not found.
+func TestClauseBRE4_DPIADraftPerProcessingFromTheRegister(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		e := newAgreementEnv(t, env)
+		b := e.signInFAS(t)
+		reg := register.Demo()
+		var want []string
+		for _, c := range reg.Categories {
+			if slices.Contains(c.Purposes, "online-services") {
+				want = append(want, c.Name.In("nl"), c.Countermeasures.In("nl"),
+					fmt.Sprintf(locale.T(locale.NL, "annex.retention"), c.RetentionDays, locale.T(locale.NL, "expiry."+c.Expiry)))
+			}
+		}
+		if len(want) < 6 {
+			t.Fatalf("the demo register links too little to online-services: %q", want)
+		}
+		want = append(want, "Online dienstverlening via webformulieren", locale.T(locale.NL, "legal_basis.public_task"), "Inwoners",
+			locale.T(locale.NL, "agree.dpia.todo_marker")+" "+locale.T(locale.NL, "agree.dpia.todo.risks"))
+		page := bodyOf(t, b.get(t, "/gent/admin/dpia/online-services"))
+		resp := b.get(t, "/gent/admin/dpia/online-services/pdf")
+		raw, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PDF: %d", resp.StatusCode)
+		}
+		text := strings.Join(pdftest.Text(t, raw), " ")
+		for _, w := range want {
+			if !strings.Contains(text, w) {
+				t.Errorf("DPIA PDF lacks %q", w)
+			}
+			if !strings.Contains(page, template.HTMLEscapeString(w)) {
+				t.Errorf("DPIA page lacks %q", w)
+			}
+		}
+		if other := reg.Categories[0].Name.In("nl"); strings.Contains(text, other) {
+			t.Errorf("the draft holds %q, a category of another processing", other)
+		}
+		if resp := b.get(t, "/gent/admin/dpia/nope"); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("unknown processing: %d", resp.StatusCode)
 		}
 	})
 }

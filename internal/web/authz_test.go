@@ -250,6 +250,8 @@ func authorisationMatrix() []authzRow {
 		// breach register.
 		{"GET /{tenant}/admin/dpia", "GET", "/gent/admin/dpia", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/dpia.txt", "GET", "/gent/admin/dpia.txt", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/dpia/{purpose}", "GET", "/gent/admin/dpia/online-services", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/dpia/{purpose}/pdf", "GET", "/gent/admin/dpia/online-services/pdf", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		// Containment (BRE-2): admins only (the DPO reads the measures on
 		// the form); an unknown breach is a 404, nothing ends.
 		{"POST /{tenant}/admin/breaches/{id}/contain", "POST", "/gent/admin/breaches/nope/contain", "kind=api_key&target=x",

@@ -196,6 +196,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// Assistance with the controller's DPIA and art. 32 assessment (BRE-4).
 	mux.HandleFunc("GET /{tenant}/admin/dpia", a.require(account.ViewRequests, a.dpiaShow))
 	mux.HandleFunc("GET /{tenant}/admin/dpia.txt", a.require(account.ViewRequests, a.dpiaText))
+	// A DPIA draft per processing of the register, to complete (BRE-4).
+	mux.HandleFunc("GET /{tenant}/admin/dpia/{purpose}", a.require(account.ViewRequests, a.dpiaDraftShow))
+	mux.HandleFunc("GET /{tenant}/admin/dpia/{purpose}/pdf", a.require(account.ViewRequests, a.dpiaDraftPDF))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/contain", a.require(account.ManageUsers, a.stepUp(breachPagePath, a.breachContain)))
 	mux.HandleFunc("GET /{tenant}/breaches", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachesShow))))
 	mux.HandleFunc("GET /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachNew))))
