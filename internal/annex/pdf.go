@@ -1,7 +1,6 @@
 package annex
 
 import (
-	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -41,38 +40,17 @@ type pdfWriter struct {
 // the register version and page numbers on every page. created is the
 // document's creation date in its metadata.
 func (d Document) PDF(created time.Time) ([]byte, error) {
-	f := fpdf.New("L", "mm", "A4", "")
-	w := &pdfWriter{f: f, tr: f.UnicodeTranslatorFromDescriptor("cp1252"),
-		t: func(key string, args ...any) string { return locale.T(d.Lang, key, args...) }}
-	title := w.t("annex.title") + " – " + d.Controller
-	f.SetTitle(title, true)
+	t := func(key string, args ...any) string { return locale.T(d.Lang, key, args...) }
+	title := t("annex.title") + " – " + d.Controller
 	// fpdf cannot tag a PDF for accessibility: the document names its
 	// accessible twin, the annex as a web page, in its subject and on
 	// its first page.
-	subject := w.t("annex.subject_meta")
+	subject := t("annex.subject_meta")
 	if d.HTMLTwin != "" {
-		subject += " – " + w.t("branding.pdf.html_twin", d.HTMLTwin)
+		subject += " – " + t("branding.pdf.html_twin", d.HTMLTwin)
 	}
-	f.SetSubject(subject, true)
-	f.SetAuthor(d.Controller, true)
-	f.SetCreator("Kluis", true)
-	f.SetLang(d.Lang.HTMLLang())
-	f.SetCreationDate(created)
-	f.SetModificationDate(created)
-	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(false, footerRoom)
-	f.AliasNbPages("{nb}")
-	f.SetFooterFunc(func() {
-		f.SetY(-margin)
-		f.SetFont("Helvetica", "", 7.5)
-		f.SetTextColor(70, 70, 70)
-		left := w.t("annex.pdf.footer", d.Controller, d.Version, d.Generated)
-		f.CellFormat(pageWidth*0.8, 4, w.tr(left), "", 0, "L", false, 0, "")
-		f.CellFormat(pageWidth*0.2, 4, w.tr(w.t("annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "R", false, 0, "")
-		f.SetTextColor(0, 0, 0)
-	})
-	f.AddPage()
-
+	doc := NewWriter(d.Lang, title, subject, d.Controller, t("annex.pdf.footer", d.Controller, d.Version, d.Generated), created)
+	w, f := doc.w, doc.w.f
 	f.SetFont("Helvetica", "B", 16)
 	f.CellFormat(pageWidth, 8, w.tr(title), "", 1, "L", false, 0, "")
 	f.Ln(2)
@@ -81,17 +59,16 @@ func (d Document) PDF(created time.Time) ([]byte, error) {
 		f.Ln(1)
 		f.SetFont("Helvetica", "I", 8)
 		f.SetTextColor(70, 70, 70)
-		f.MultiCell(pageWidth, 4, w.tr(w.t("branding.pdf.html_twin", d.HTMLTwin)), "", "L", false)
+		f.MultiCell(pageWidth, 4, w.tr(t("branding.pdf.html_twin", d.HTMLTwin)), "", "L", false)
 		f.SetTextColor(0, 0, 0)
 	}
 	f.Ln(3)
 	w.tables(d)
-
-	var buf bytes.Buffer
-	if err := f.Output(&buf); err != nil {
-		return nil, fmt.Errorf("annex PDF: %w", err)
+	b, err := doc.Bytes()
+	if err != nil {
+		return nil, fmt.Errorf("annex %w", err)
 	}
-	return buf.Bytes(), nil
+	return b, nil
 }
 
 // tables draws annex 1's four sections: purposes, data, sub-processors,
