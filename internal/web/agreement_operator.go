@@ -8,6 +8,7 @@ import (
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/agreement"
 	"github.com/kluis/kluis/internal/store"
+	"github.com/kluis/kluis/internal/tenant"
 )
 
 // The supplier's side of the agreement, in the operators' realm at
@@ -47,16 +48,24 @@ func (a *App) renderOperatorAgreements(w http.ResponseWriter, r *http.Request, s
 // operatorAgreementPDF sends a controller's version to the supplier,
 // recorded in the controller's log.
 func (a *App) operatorAgreementPDF(w http.ResponseWriter, r *http.Request, me account.User) {
+	if t, n, ok := a.operatorAgreementTarget(w, r); ok {
+		a.sendAgreementPDF(w, r, breachOperatorActor(me, r), t, n)
+	}
+}
+
+// operatorAgreementTarget is the controller {slug} and version {n} the
+// request names; ok false when it has answered 404.
+func (a *App) operatorAgreementTarget(w http.ResponseWriter, r *http.Request) (tenant.Tenant, int, bool) {
 	t, ok := a.realmTenantOr404(w, r)
 	if !ok {
-		return
+		return t, 0, false
 	}
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil {
 		a.notFound(w, r)
-		return
+		return t, 0, false
 	}
-	a.sendAgreementPDF(w, r, breachOperatorActor(me, r), t, n)
+	return t, n, true
 }
 
 // operatorAgreementAccept records the supplier's acceptance of the version
@@ -65,13 +74,8 @@ func (a *App) operatorAgreementAccept(w http.ResponseWriter, r *http.Request, me
 	if !a.parseForm(w, r) {
 		return
 	}
-	t, ok := a.realmTenantOr404(w, r)
+	t, n, ok := a.operatorAgreementTarget(w, r)
 	if !ok {
-		return
-	}
-	n, err := strconv.Atoi(r.PathValue("n"))
-	if err != nil {
-		a.notFound(w, r)
 		return
 	}
 	if r.PostForm.Get("confirm") != "1" {
@@ -82,7 +86,7 @@ func (a *App) operatorAgreementAccept(w http.ResponseWriter, r *http.Request, me
 	if info, ok := sessionFrom(r.Context()); ok && info.LoginMethod != "" {
 		method = info.LoginMethod
 	}
-	err = a.opts.Store.AcceptAgreement(r.Context(), breachOperatorActor(me, r), t.ID, n, store.AgreementAcceptance{
+	err := a.opts.Store.AcceptAgreement(r.Context(), breachOperatorActor(me, r), t.ID, n, store.AgreementAcceptance{
 		Party: agreement.Supplier, Name: me.Name, Capacity: "operator", Method: method, SHA256: r.PostForm.Get("sha256")})
 	switch {
 	case errors.Is(err, store.ErrNotFound):
