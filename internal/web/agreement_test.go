@@ -257,3 +257,42 @@ func TestClauseBRE4_DPIADraftPerProcessingFromTheRegister(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseREG1_ControllerAcceptsOnlyAfterFASSignIn: the DPO signed in
+// with a password and a second factor sees why they cannot accept, and a
+// posted acceptance is refused (403) with the same message and nothing
+// saved; signed in through FAS eID, the same DPO accepts, and the log
+// records the party, the login method and the SHA-256.
+func TestClauseREG1_ControllerAcceptsOnlyAfterFASSignIn(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		e := newAgreementEnv(t, env)
+		fas := e.signInFAS(t)
+		n := e.generate(t, fas, "nl")
+		v := e.version(t, n)
+
+		h, _ := e.login(t, "dpo@gent.be", "")
+		h["Cookie"] = sessionCookie + "=" + verifiedMFA(t, env, e.gent.ID, e.dpo.ID, strings.TrimPrefix(h["Cookie"], sessionCookie+"="))
+		want := template.HTMLEscapeString(locale.T(locale.NL, "agree.refused.sign_in"))
+		page := request{method: http.MethodGet, target: fmt.Sprintf("/gent/admin/agreement/%d", n), header: h}.do(t, e.app.Handler())
+		if body := bodyOf(t, page); page.StatusCode != http.StatusOK || !strings.Contains(body, want) {
+			t.Fatalf("password session's page: %d, lacks %q", page.StatusCode, want)
+		}
+		form := url.Values{"sha256": {v.SHA256}, "confirm": {"1"}}.Encode()
+		resp := request{method: http.MethodPost, target: fmt.Sprintf("/gent/admin/agreement/%d/accept", n), body: form, header: h}.do(t, e.app.Handler())
+		if body := bodyOf(t, resp); resp.StatusCode != http.StatusForbidden || !strings.Contains(body, want) {
+			t.Fatalf("password session's acceptance: %d, lacks %q", resp.StatusCode, want)
+		}
+		if v = e.version(t, n); len(v.Acceptances) != 0 {
+			t.Fatalf("refused, yet saved: %+v", v.Acceptances)
+		}
+
+		e.acceptBoth(t, fas, n)
+		v = e.version(t, n)
+		if c, ok := v.AcceptedBy(agreement.Controller); !ok || c.Name != "Dirk Privé" || c.Method != "fas-eid" || c.SHA256 != v.SHA256 {
+			t.Fatalf("controller's acceptance %+v", c)
+		}
+		if got := e.events(t, "agreement.accept", "controller (dpo, fas-eid) sha256="+v.SHA256); got != 1 {
+			t.Fatalf("%d controller acceptance events with the hash", got)
+		}
+	})
+}
