@@ -26,7 +26,8 @@
 # The S3 store's tests start versitygw (`make tools` installs it into $(go env GOPATH)/bin,
 # which is put on PATH here); without it they are skipped loudly, or fail when
 # KLUIS_TEST_REQUIRE_S3=1 (CI sets it).
-# Other knobs: KLUIS_TEST_PKGS (default ./...).
+# Other knobs: KLUIS_TEST_PKGS (default ./...); KLUIS_CLAUSE_RESULTS_OUT, where the
+# clause results go (default: beside the log; scripts/clause-results.awk, docs/operations.md).
 #
 # Runs `go test -count=1 -v PKGS ARGS`, keeps the log, prints a summary (store tests
 # per dialect, counted from the `TestX/sqlite` and `TestX/postgres` subtests, and the
@@ -246,6 +247,24 @@ if [[ "$e2e_wanted" == 1 ]]; then
 	fi
 fi
 
+# 5. Clause results: the outcome of every test named after a contract clause,
+#    with the commit and time of this run, for `kluis compliance clauses`
+#    and the operators' clause page (KLUIS_CLAUSE_RESULTS; internal/clausecov).
+#    "full" only when every Go and browser test ran; the commit ends in
+#    -dirty when the tree had changes, as Go stamps the binary.
+clause_results="${KLUIS_CLAUSE_RESULTS_OUT:-$logdir/clause-results.txt}"
+clause_commit="$(git rev-parse HEAD 2>/dev/null || echo unknown)"
+if [[ "$clause_commit" != unknown && -n "$(git status --porcelain 2>/dev/null)" ]]; then
+	clause_commit+="-dirty"
+fi
+clause_scope=filtered
+[[ "$filtered" == 0 && "$e2e_ran" == 1 ]] && clause_scope=full
+clause_inputs=("$log")
+[[ "$e2e_ran" == 1 && -f "$logdir/e2e.tap" ]] && clause_inputs+=("$logdir/e2e.tap")
+mkdir -p "$(dirname "$clause_results")"
+awk -v commit="$clause_commit" -v now="$(date -u +%Y-%m-%dT%H:%M:%SZ)" -v scope="$clause_scope" \
+	-f scripts/clause-results.awk "${clause_inputs[@]}" >"$clause_results"
+
 echo
 echo "==================================== summary ===================================="
 echo "tests (top-level + subtests): $pass passed, $fail failed, $skip skipped"
@@ -256,6 +275,7 @@ echo "store tests on PostgreSQL: $pg_pass passed"
 echo "packages: $pkg_ok ok, $pkg_fail failed"
 ((broken > 0)) && echo "    ($broken of them without a failing test: they did not build, or stopped outside a test; counted as failures below)"
 echo "go test exit status: $status; full log: $log"
+echo "clause results ($clause_scope run of $clause_commit): $(grep -c $'\t' "$clause_results") outcomes in $clause_results"
 if [[ "$e2e_ran" == 1 ]]; then
 	echo "browser tests (axe-core in Chromium): $e2e_pass passed, $e2e_fail failed in ${e2e_seconds}s;" \
 		"node --test exit status: $e2e_status; log: $e2e_log; screenshots: e2e/artifacts/"

@@ -108,13 +108,17 @@ type Reason struct {
 
 // The reasons.
 const (
-	ReasonNoAudit    = "no_audit"    // no full audit recorded
-	ReasonAuditOld   = "audit_old"   // the last audit is older than a year; its date
-	ReasonAuditFail  = "audit_fail"  // violations; pages failed, pages checked, violations
-	ReasonAuditMost  = "audit_most"  // violations on most pages; pages failed, pages checked
-	ReasonExceptions = "exceptions"  // known exceptions; how many
-	ReasonContrast   = "contrast"    // the accent's contrast is too low; ratio, minimum
-	ReasonAuditClean = "audit_clean" // the last audit found nothing; pages checked
+	ReasonNoAudit    = "no_audit"   // no full audit recorded
+	ReasonAuditOld   = "audit_old"  // the last audit is older than a year; its date
+	ReasonAuditFail  = "audit_fail" // violations; pages failed, pages checked, violations
+	ReasonAuditMost  = "audit_most" // violations on most pages; pages failed, pages checked
+	ReasonExceptions = "exceptions" // known exceptions; how many
+	ReasonContrast   = "contrast"   // the accent's contrast is too low; ratio, minimum
+	// ReasonAuditClean was written by earlier versions for a clean audit;
+	// a clean audit is a fact (shown under how the statement was made),
+	// not a reason for the status, so it is no longer a reason and old
+	// statements do not list it (see Statement.ReasonsShown).
+	ReasonAuditClean = "audit_clean"
 )
 
 // MaxAuditAge is how old the last audit may be before the status falls
@@ -146,8 +150,6 @@ func Evaluate(f Facts, now time.Time) (Status, []Reason) {
 	case a.Violations > 0 || a.PagesFailed > 0:
 		lower(Partial)
 		rs = append(rs, Reason{Code: ReasonAuditFail, Args: []string{itoa(a.PagesFailed), itoa(a.PagesChecked), itoa(a.Violations)}})
-	default:
-		rs = append(rs, Reason{Code: ReasonAuditClean, Args: []string{itoa(a.PagesChecked)}})
 	}
 	if n := len(f.Exceptions); n > 0 {
 		lower(Partial)
@@ -171,6 +173,18 @@ type Statement struct {
 	Status      Status    `json:"status"`
 	Reasons     []Reason  `json:"reasons"`
 	Facts       Facts     `json:"facts"`
+}
+
+// ReasonsShown are the statement's reasons without those that are not
+// reasons (a clean audit, kept in statements published before).
+func (s Statement) ReasonsShown() []Reason {
+	var rs []Reason
+	for _, r := range s.Reasons {
+		if r.Code != ReasonAuditClean {
+			rs = append(rs, r)
+		}
+	}
+	return rs
 }
 
 // Problem is a refused field: a catalogue key and its arguments.

@@ -1,11 +1,11 @@
-// Package agreement is the data processing agreement as Kluis generates it
-// for a controller: the parties, the articles in the order of the
-// contract digest (REG … ORG), annex 1 from the register, the measures
-// annex and the breach notification form (annex 2); and its amendments,
-// which list exactly what changed in the register, the sub-processors or a
-// measure's answer since the version in force. It owns the articles' texts
-// (nl, fr), the inputs' fingerprint and the PDF layout, drawn with annex 1's
-// writer. It imports annex, locale and register, and does no I/O.
+// Package agreement holds what the data processing agreement Kluis
+// generates for a controller is made of: the articles' texts in the order
+// of the contract digest (REG … ORG), in Dutch and French, and the inputs
+// whose fingerprint says when the agreement is no longer true — the
+// register version, the sub-processors, the measures' answers — with what
+// changed between two sets of inputs (an amendment lists exactly that).
+// The document and its PDF are annex.Agreement. It imports only locale and
+// does no I/O (the store keeps versions with their inputs).
 package agreement
 
 import (

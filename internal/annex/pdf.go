@@ -1,6 +1,7 @@
 package annex
 
 import (
+	"bytes"
 	"fmt"
 	"strings"
 	"time"
@@ -31,9 +32,10 @@ type column struct {
 // (é, è, ë, ç, œ, €, typographic quotes and dashes); tr translates UTF-8
 // into it, and a character outside it becomes ".", never a broken file.
 type pdfWriter struct {
-	f  *fpdf.Fpdf
-	tr func(string) string
-	t  func(key string, args ...any) string
+	f     *fpdf.Fpdf
+	tr    func(string) string
+	t     func(key string, args ...any) string
+	title string
 }
 
 // PDF renders the document as an A4 landscape PDF with the generation date,
@@ -41,34 +43,23 @@ type pdfWriter struct {
 // document's creation date in its metadata.
 func (d Document) PDF(created time.Time) ([]byte, error) {
 	t := func(key string, args ...any) string { return locale.T(d.Lang, key, args...) }
-	title := t("annex.title") + " – " + d.Controller
-	// fpdf cannot tag a PDF for accessibility: the document names its
-	// accessible twin, the annex as a web page, in its subject and on
-	// its first page.
-	subject := t("annex.subject_meta")
-	if d.HTMLTwin != "" {
-		subject += " – " + t("branding.pdf.html_twin", d.HTMLTwin)
-	}
-	doc := NewWriter(d.Lang, title, subject, d.Controller, t("annex.pdf.footer", d.Controller, d.Version, d.Generated), created)
-	w, f := doc.w, doc.w.f
-	f.SetFont("Helvetica", "B", 16)
-	f.CellFormat(pageWidth, 8, w.tr(title), "", 1, "L", false, 0, "")
-	f.Ln(2)
-	w.facts(d)
-	if d.HTMLTwin != "" {
-		f.Ln(1)
-		f.SetFont("Helvetica", "I", 8)
-		f.SetTextColor(70, 70, 70)
-		f.MultiCell(pageWidth, 4, w.tr(t("branding.pdf.html_twin", d.HTMLTwin)), "", "L", false)
-		f.SetTextColor(0, 0, 0)
-	}
-	f.Ln(3)
+	w := newPDF(d.Lang, t("annex.title")+" – "+d.Controller, t("annex.subject_meta"), d.Controller, d.HTMLTwin,
+		t("annex.pdf.footer", d.Controller, d.Version, d.Generated), created)
+	w.front(d.HTMLTwin, d.facts(w))
 	w.tables(d)
-	b, err := doc.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("annex %w", err)
+	return w.output()
+}
+
+// facts are annex 1's header lines: controller, subject, duration,
+// version, generation.
+func (d Document) facts(w *pdfWriter) [][2]string {
+	return [][2]string{
+		{w.t("annex.controller"), w.t("annex.controller.value", d.Controller, d.KBO)},
+		{w.t("annex.subject"), d.Subject.Text},
+		{w.t("annex.duration"), d.Duration.Text},
+		{w.t("annex.version"), w.t("annex.version.value", d.Version, d.Saved)},
+		{w.t("annex.generated"), d.Generated},
 	}
-	return b, nil
 }
 
 // tables draws annex 1's four sections: purposes, data, sub-processors,
@@ -108,6 +99,77 @@ func (w *pdfWriter) tables(d Document) {
 		{w.t("annex.col.access"), 58}}, apps)
 }
 
+// newPDF starts an A4 landscape document in lang: its metadata and, on
+// every page, a footer with footer on the left and "page n of N" on the
+// right. created is the creation date in its metadata.
+func newPDF(lang locale.Lang, title, subject, author, twin, footer string, created time.Time) *pdfWriter {
+	f := fpdf.New("L", "mm", "A4", "")
+	w := &pdfWriter{f: f, tr: f.UnicodeTranslatorFromDescriptor("cp1252"), title: title,
+		t: func(key string, args ...any) string { return locale.T(lang, key, args...) }}
+	f.SetTitle(title, true)
+	// fpdf cannot tag a PDF for accessibility: the document names its
+	// accessible twin, the same document as a web page, in its subject
+	// and on its first page.
+	if twin != "" {
+		subject += " – " + w.t("branding.pdf.html_twin", twin)
+	}
+	f.SetSubject(subject, true)
+	f.SetAuthor(author, true)
+	f.SetCreator("Kluis", true)
+	f.SetLang(lang.HTMLLang())
+	f.SetCreationDate(created)
+	f.SetModificationDate(created)
+	f.SetMargins(margin, margin, margin)
+	f.SetAutoPageBreak(false, footerRoom)
+	f.AliasNbPages("{nb}")
+	f.SetFooterFunc(func() {
+		f.SetY(-margin)
+		f.SetFont("Helvetica", "", 7.5)
+		f.SetTextColor(70, 70, 70)
+		f.CellFormat(pageWidth*0.8, 4, w.tr(footer), "", 0, "L", false, 0, "")
+		f.CellFormat(pageWidth*0.2, 4, w.tr(w.t("annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "R", false, 0, "")
+		f.SetTextColor(0, 0, 0)
+	})
+	f.AddPage()
+	return w
+}
+
+// front is the first page's head: the title, the facts as label and
+// value, and the address of the accessible twin when there is one.
+func (w *pdfWriter) front(twin string, facts [][2]string) {
+	w.f.SetFont("Helvetica", "B", 16)
+	w.f.CellFormat(pageWidth, 8, w.tr(w.title), "", 1, "L", false, 0, "")
+	w.f.Ln(2)
+	w.factRows(facts)
+	if twin != "" {
+		w.f.Ln(1)
+		w.f.SetFont("Helvetica", "I", 8)
+		w.f.SetTextColor(70, 70, 70)
+		w.f.MultiCell(pageWidth, 4, w.tr(w.t("branding.pdf.html_twin", twin)), "", "L", false)
+		w.f.SetTextColor(0, 0, 0)
+	}
+	w.f.Ln(3)
+}
+
+// factRows draws label–value lines, the label in bold.
+func (w *pdfWriter) factRows(facts [][2]string) {
+	for _, r := range facts {
+		w.f.SetFont("Helvetica", "B", 9)
+		w.f.CellFormat(55, 5, w.tr(r[0]), "", 0, "L", false, 0, "")
+		w.f.SetFont("Helvetica", "", 9)
+		w.f.MultiCell(pageWidth-55, 5, w.tr(r[1]), "", "L", false)
+	}
+}
+
+// output is the finished document.
+func (w *pdfWriter) output() ([]byte, error) {
+	var buf bytes.Buffer
+	if err := w.f.Output(&buf); err != nil {
+		return nil, fmt.Errorf("%s PDF: %w", w.title, err)
+	}
+	return buf.Bytes(), nil
+}
+
 func orDash(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "–"
@@ -131,27 +193,6 @@ func (w *pdfWriter) yesNo(b bool) string {
 	return w.t("annex.no")
 }
 
-// facts is the header block: controller, subject, duration, version.
-func (w *pdfWriter) facts(d Document) {
-	w.factRows([][2]string{
-		{w.t("annex.controller"), w.t("annex.controller.value", d.Controller, d.KBO)},
-		{w.t("annex.subject"), d.Subject.Text},
-		{w.t("annex.duration"), d.Duration.Text},
-		{w.t("annex.version"), w.t("annex.version.value", d.Version, d.Saved)},
-		{w.t("annex.generated"), d.Generated},
-	})
-}
-
-// factRows draws label–value lines, the label in bold.
-func (w *pdfWriter) factRows(rows [][2]string) {
-	for _, r := range rows {
-		w.f.SetFont("Helvetica", "B", 9)
-		w.f.CellFormat(55, 5, w.tr(r[0]), "", 0, "L", false, 0, "")
-		w.f.SetFont("Helvetica", "", 9)
-		w.f.MultiCell(pageWidth-55, 5, w.tr(r[1]), "", "L", false)
-	}
-}
-
 // headingHeight is the height heading takes: space, the line, space.
 const headingHeight = 3 + 7 + 1
 
@@ -160,14 +201,30 @@ const headingHeight = 3 + 7 + 1
 // table's heading row and first row (or the paragraph), so that no heading
 // and no heading row ends a page alone.
 func (w *pdfWriter) section(title, none string, cols []column, rows [][]string) {
+	w.noteSection(title, "", none, cols, rows)
+}
+
+// noteSection is section with a paragraph note between the heading and
+// the table ("" for none), kept with both.
+func (w *pdfWriter) noteSection(title, note, none string, cols []column, rows [][]string) {
 	if len(rows) == 0 && none != "" {
-		w.f.SetFont("Helvetica", "", 9)
-		w.heading(title, float64(len(w.f.SplitLines([]byte(w.tr(none)), pageWidth)))*5)
+		w.heading(title, w.paragraphHeight(note)+w.paragraphHeight(none))
+		w.paragraph(note)
 		w.paragraph(none)
 		return
 	}
-	w.heading(title, w.tableKeep(cols, rows))
+	w.heading(title, w.paragraphHeight(note)+w.tableKeep(cols, rows))
+	w.paragraph(note)
 	w.table(cols, rows)
+}
+
+// paragraphHeight is the height paragraph(s) takes.
+func (w *pdfWriter) paragraphHeight(s string) float64 {
+	if s == "" {
+		return 0
+	}
+	w.f.SetFont("Helvetica", "", 9)
+	return float64(len(w.f.SplitLines([]byte(w.tr(s)), pageWidth)))*5 + 1
 }
 
 // tableKeep is the height a table's heading row and first row need
@@ -206,8 +263,12 @@ func (w *pdfWriter) heading(s string, keep float64) {
 }
 
 func (w *pdfWriter) paragraph(s string) {
+	if s == "" {
+		return
+	}
 	w.f.SetFont("Helvetica", "", 9)
 	w.f.MultiCell(pageWidth, 5, w.tr(s), "", "L", false)
+	w.f.Ln(1)
 }
 
 // bottom is the lowest y a table line may reach.

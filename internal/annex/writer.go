@@ -1,12 +1,8 @@
 package annex
 
 import (
-	"bytes"
-	"fmt"
 	"strings"
 	"time"
-
-	"codeberg.org/go-pdf/fpdf"
 
 	"github.com/kluis/kluis/internal/locale"
 )
@@ -33,31 +29,10 @@ const PageWidth = pageWidth
 // is its creation date in the metadata: the same inputs and created give
 // the same bytes.
 func NewWriter(lang locale.Lang, title, subject, author, footer string, created time.Time) *Writer {
-	f := fpdf.New("L", "mm", "A4", "")
-	cp1252 := f.UnicodeTranslatorFromDescriptor("cp1252")
+	w := newPDF(lang, title, subject, author, "", footer, created)
 	// Comparisons write "old → new"; the arrow is not in Windows-1252.
-	arrow := strings.NewReplacer("→", "->")
-	w := &pdfWriter{f: f, tr: func(s string) string { return cp1252(arrow.Replace(s)) },
-		t: func(key string, args ...any) string { return locale.T(lang, key, args...) }}
-	f.SetTitle(title, true)
-	f.SetSubject(subject, true)
-	f.SetAuthor(author, true)
-	f.SetCreator("Kluis", true)
-	f.SetLang(lang.HTMLLang())
-	f.SetCreationDate(created)
-	f.SetModificationDate(created)
-	f.SetMargins(margin, margin, margin)
-	f.SetAutoPageBreak(false, footerRoom)
-	f.AliasNbPages("{nb}")
-	f.SetFooterFunc(func() {
-		f.SetY(-margin)
-		f.SetFont("Helvetica", "", 7.5)
-		f.SetTextColor(70, 70, 70)
-		f.CellFormat(pageWidth*0.8, 4, w.tr(footer), "", 0, "L", false, 0, "")
-		f.CellFormat(pageWidth*0.2, 4, w.tr(w.t("annex.pdf.page", f.PageNo(), "{nb}")), "", 0, "R", false, 0, "")
-		f.SetTextColor(0, 0, 0)
-	})
-	f.AddPage()
+	cp1252, arrow := w.tr, strings.NewReplacer("→", "->")
+	w.tr = func(s string) string { return cp1252(arrow.Replace(s)) }
 	return &Writer{w}
 }
 
@@ -98,16 +73,10 @@ func (w *Writer) NewPage() { w.w.f.AddPage() }
 
 // Annex1 writes d's facts and tables: annex 1 inside another document.
 func (w *Writer) Annex1(d Document) {
-	w.w.facts(d)
+	w.w.factRows(d.facts(w.w))
 	w.w.f.Ln(3)
 	w.w.tables(d)
 }
 
 // Bytes ends the document and returns it.
-func (w *Writer) Bytes() ([]byte, error) {
-	var buf bytes.Buffer
-	if err := w.w.f.Output(&buf); err != nil {
-		return nil, fmt.Errorf("PDF: %w", err)
-	}
-	return buf.Bytes(), nil
-}
+func (w *Writer) Bytes() ([]byte, error) { return w.w.output() }

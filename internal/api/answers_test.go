@@ -18,7 +18,7 @@ func decodedAnswers(t testing.TB, stored []byte) []byte {
 	}
 	m := map[string]Answer{}
 	for k, an := range answers {
-		m[k] = Answer{Value: an.Value, Values: an.Values, Address: an.Address}
+		m[k] = Answer{Value: an.Value, Values: an.Values, Address: an.Address, Register: an.Register}
 	}
 	var b bytes.Buffer
 	json.NewEncoder(&b).Encode(m) // as writeJSON encodes (HTML escaped)
@@ -38,6 +38,8 @@ func TestAPIListAnswersAreTheDecodedAnswers(t *testing.T) {
 		"all":     {"x": {Value: "a", Values: []string{"b"}, Address: &form.Address{Street: "{", Number: "}", Postcode: "[", Municipality: "]"}}},
 		"awkward": {"v": {Value: `"a":{"v":1} \ \" <script>&</script> é ü 😀 ` + "\n\t\u2028"}, "vs": {}, `"q"`: {Value: ","}},
 		"blank":   {"": {Value: ""}},
+		"register": {"insz": {Value: "85073003328", Register: "2026-12-05"},
+			"address": {Address: &form.Address{Street: "Voorbeeldstraat", Number: "12", Postcode: "9000", Municipality: "Gent"}, Register: "2026-12-05"}},
 	}
 	for name, answers := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -49,6 +49,9 @@ type Answer struct {
 	Value   string        `json:"value,omitempty"`
 	Values  []string      `json:"values,omitempty"`
 	Address *form.Address `json:"address,omitempty"`
+	// Register is the day the answer was prefilled from the national
+	// register, when it was sent unchanged (form.Answer.Register).
+	Register string `json:"register,omitempty"`
 }
 
 // Attachment describes one file of a submission (never its content).
@@ -90,7 +93,7 @@ func submissionOf(row store.InboxRow) (Submission, error) {
 	}
 	m := make(map[string]Answer, len(answers))
 	for key, an := range answers {
-		m[key] = Answer{Value: an.Value, Values: an.Values, Address: an.Address}
+		m[key] = Answer{Value: an.Value, Values: an.Values, Address: an.Address, Register: an.Register}
 	}
 	out, err := json.Marshal(m)
 	if err != nil {
@@ -102,7 +105,7 @@ func submissionOf(row store.InboxRow) (Submission, error) {
 
 // answerKeys are form.Answer's JSON names in the store and in the API, in
 // the same field order.
-var answerKeys = map[string]string{"v": "value", "vs": "values", "a": "address"}
+var answerKeys = map[string]string{"v": "value", "vs": "values", "a": "address", "rr": "register"}
 
 // apiAnswers rewrites answers as the store encodes them (json.Marshal of
 // form.Answers: compact, keys sorted, {"key":{"v":…,"vs":[…],"a":{…}}})

@@ -123,6 +123,12 @@ var actions = []Action{
 	{Code: "attachment.read", Group: GroupSubmissions, Object: NameAttachment, Citizen: true, MayFail: true},
 	{Code: "attachment.refused", Group: GroupSubmissions, Object: NameForm},
 	{Code: "webhook.queue", Group: GroupSubmissions, Object: NameSubmission},
+	// A national-register call through MAGDA (LOC-2, the consumer's logging
+	// duty): recorded before it leaves, with its MAGDA reference (ObjectID),
+	// purpose and the person's pseudonym; its answer after, under the same
+	// reference (failure for an answer that never came or was refused).
+	{Code: "magda.call", Group: GroupSubmissions, Citizen: true},
+	{Code: "magda.answer", Group: GroupSubmissions, Citizen: true, MayFail: true},
 
 	// Forms.
 	{Code: "form.draft.save", Group: GroupForms, Object: NameForm},
@@ -320,6 +326,11 @@ var actions = []Action{
 	{Code: "org.declare", Group: GroupSupplier},
 	{Code: "org.read", Group: GroupSupplier},
 	{Code: "org.changed", Group: GroupSupplier},
+	// Drift of the measures report (ADT-1): the first snapshot of every
+	// clause's status, then each flip (the clause id is the object, the
+	// statuses before and after the purpose).
+	{Code: "compliance.baseline", Group: GroupPrivacy},
+	{Code: "compliance.drift", Group: GroupPrivacy},
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
@@ -392,6 +403,8 @@ var actions = []Action{
 	{Code: "webhook.cancel", Group: GroupSettings},
 	{Code: "oidc.provider.add", Group: GroupSettings},
 	{Code: "oidc.provider.remove", Group: GroupSettings},
+	{Code: "magda.connection.set", Group: GroupSettings},
+	{Code: "magda.connection.remove", Group: GroupSettings},
 	// Per-person keys (DSR-1): the tenant setting switched, and a person's
 	// key destroyed by an erasure (the subject is the person's pseudonym).
 	{Code: "person_keys.enable", Group: GroupSettings},
@@ -425,6 +438,7 @@ var actions = []Action{
 	{Code: "audit.read", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.export", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.verify", Group: GroupAuditLog, MayFail: true},
+	{Code: "compliance.read", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.checkpoint", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.prune", Group: GroupAuditLog, Object: NameNumber},
 	{Code: "audit.retention", Group: GroupAuditLog, Object: NameNumber},

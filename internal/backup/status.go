@@ -81,9 +81,9 @@ func ReadStatus(ctx context.Context, db *store.DB, set Settings, recent int) (St
 		} else {
 			site.Location = redactLocation(l)
 		}
-		if host := locationHost(l); host != "" {
+		if host := LocationHost(l); host != "" {
 			for _, s := range subs {
-				if s.RetiredAt == nil && hostOf(host, s.Hosts) {
+				if s.RetiredAt == nil && HostOf(host, s.Hosts) {
 					site.SubProcessor, site.EEA = s.Name, s.EEA
 					break
 				}
@@ -103,8 +103,8 @@ func (s Site) Contents(ctx context.Context) ([]Manifest, error) {
 	return List(ctx, s.store)
 }
 
-// locationHost is the host of an s3://… location, "" for a directory.
-func locationHost(loc string) string {
+// LocationHost is the host of an s3://… location, "" for a directory.
+func LocationHost(loc string) string {
 	if !strings.Contains(loc, "://") {
 		return ""
 	}
@@ -129,9 +129,9 @@ func redactLocation(loc string) string {
 	return u.Scheme + "://" + u.Host + u.Path
 }
 
-// hostOf reports whether host is one of hosts or below one of them (as
+// HostOf reports whether host is one of hosts or below one of them (as
 // the sub-processor routing matches, SUB-2).
-func hostOf(host string, hosts []string) bool {
+func HostOf(host string, hosts []string) bool {
 	for _, h := range hosts {
 		if host == h || strings.HasSuffix(host, "."+h) {
 			return true

@@ -90,17 +90,20 @@ func (s *sandbox) grant(slug string) string {
 // past its own input checks to the grant.
 func tenantCommandArgs(dir string) map[string][]string {
 	return map[string][]string{
-		"tenant show":      {"--tenant", "gent"},
-		"user list":        {"--tenant", "gent"},
-		"user invite":      {"--tenant", "gent", "--email", "clerk@gent.example", "--name", "MARKER-Clerk", "--role", "user"},
-		"register export":  {"--tenant", "gent"},
-		"register import":  {"--tenant", "gent", "--file", filepath.Join(dir, "register.yaml")},
-		"register history": {"--tenant", "gent"},
-		"oidc add":         {"--tenant", "gent", "--preset", "fas-eid", "--client-id", "kluis-gent"},
-		"oidc list":        {"--tenant", "gent"},
-		"oidc remove":      {"--tenant", "gent", "--name", "fas-eid"},
-		"audit export":     {"--tenant", "gent", "--out", filepath.Join(dir, "export.jsonl")},
-		"export":           {"--tenant", "gent", "--to", filepath.Join(dir, "full-export")},
+		"tenant show":       {"--tenant", "gent"},
+		"user list":         {"--tenant", "gent"},
+		"user invite":       {"--tenant", "gent", "--email", "clerk@gent.example", "--name", "MARKER-Clerk", "--role", "user"},
+		"register export":   {"--tenant", "gent"},
+		"register import":   {"--tenant", "gent", "--file", filepath.Join(dir, "register.yaml")},
+		"register history":  {"--tenant", "gent"},
+		"oidc add":          {"--tenant", "gent", "--preset", "fas-eid", "--client-id", "kluis-gent"},
+		"oidc list":         {"--tenant", "gent"},
+		"oidc remove":       {"--tenant", "gent", "--name", "fas-eid"},
+		"audit export":      {"--tenant", "gent", "--out", filepath.Join(dir, "export.jsonl")},
+		"export":            {"--tenant", "gent", "--to", filepath.Join(dir, "full-export")},
+		"compliance report": {"--tenant", "gent", "--format", "json"},
+		"magda check":       {"--tenant", "gent", "--insz", "85073003328"},
+		"compliance drift":  {"--tenant", "gent"},
 	}
 }
 

@@ -24,7 +24,9 @@ func TestMain(m *testing.M) {
 		stop()
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	removePlainBinary()
+	os.Exit(code)
 }
 
 func runCrash(t *testing.T, ctx context.Context, args ...string) (int, string) {

@@ -90,6 +90,9 @@ func commands() []command {
 			{"list", tenantData, oidcListCommand},
 			{"remove", tenantData, oidcRemove},
 		}},
+		{name: "magda", summary: "check a tenant's national register (MAGDA) connection with one test call", subs: []subcommand{
+			{"check", tenantData, magdaCheck},
+		}},
 		{name: "bench", summary: "measure a real server: kluis bench intake, kluis bench intake-during-backup, kluis bench pages; kill it under load: kluis bench crash", subs: []subcommand{
 			{"intake", supplierOnly, benchIntake},
 			{"pages", supplierOnly, benchPages},
@@ -110,6 +113,7 @@ func commands() []command {
 		{name: "accessibility", summary: "record a full accessibility audit by the browser suite, which every tenant's statement shows", subs: []subcommand{
 			{"record", platform, accessibilityRecord},
 		}},
+		{name: "compliance", summary: "what proves the contract: every clause with the tests named after it and their outcome in this build's CI run; a tenant's report of every clause measured now", subs: complianceCommands()},
 		{name: "backup", summary: "make an encrypted, signed backup of the database, with the keyring backed up apart (--list: the backups there are)", run: runBackup, access: platform},
 		{name: "restore", summary: "restore a backup into a new data directory and keyring, refusing one that does not verify", run: runRestore, access: platform},
 		{name: "export", summary: "export all of a tenant's data for the controller (END-3): JSON Lines, schemas, CSV, files, age-encrypted", run: runExport, access: tenantData},
@@ -160,6 +164,10 @@ func RunEnv(ctx context.Context, args []string, env *Env) int {
 			var ue usageError
 			if errors.As(err, &ue) {
 				return 2
+			}
+			var xe exitError
+			if errors.As(err, &xe) {
+				return xe.code
 			}
 			return 1
 		}
@@ -253,7 +261,31 @@ func vcsRevision() (rev, dirty string) {
 }
 
 func runVersion(_ context.Context, env *Env, args []string) error {
+	fs := flags(env, "version")
+	modules := fs.Bool("m", false, "also list every Go module built in, with its version (to check against security advisories, LOC-4)")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return usageError{err.Error()}
+	}
 	fmt.Fprintf(env.Stdout, "kluis %s\ncommit %s\n%s %s/%s\n", versionString(), commitString(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	if *modules {
+		// Structural security updates (LOC-4) start from knowing what is
+		// built in: the Go release above (its net/http is the web server,
+		// its crypto/tls the TLS stack) and each module, as the build
+		// recorded them — the same list govulncheck -mode=binary reads.
+		bi, ok := debug.ReadBuildInfo()
+		if !ok {
+			return errors.New("this binary carries no build information (built without module support)")
+		}
+		for _, d := range bi.Deps {
+			if d.Replace != nil {
+				d = d.Replace
+			}
+			fmt.Fprintf(env.Stdout, "module %s %s\n", d.Path, d.Version)
+		}
+	}
 	return nil
 }
 

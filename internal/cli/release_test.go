@@ -2,7 +2,6 @@ package cli
 
 import (
 	"debug/elf"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -55,13 +54,7 @@ func TestReleaseBuildStampsVersionAndCommit(t *testing.T) {
 	}
 
 	// Without the stamp: dev.
-	plain := filepath.Join(dir, "kluis-plain")
-	build := exec.Command("go", "build", "-buildvcs=false", "-o", plain, "./cmd/kluis")
-	build.Dir = root
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	plain := plainBinary(t)
 	out, err = exec.Command(plain, "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "kluis dev\ncommit unknown\n") {
 		t.Fatalf("unstamped kluis version: %v\n%s", err, out)

@@ -98,6 +98,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		if err := ensureDemoGrant(ctx, env, db, cfg.DataDir); err != nil {
 			return err
 		}
+		stopMagda, err := startDemoMagda(ctx, db, log)
+		if err != nil {
+			return err
+		}
+		defer stopMagda()
 	}
 
 	sender, err := mailSender(cfg)
@@ -161,12 +166,12 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 	app := web.New(web.Options{
 		Observe: observe,
-		Logger:  log, Version: versionString(), TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
+		Logger:  log, Version: versionString(), Commit: commitString(), ClauseResults: cfg.ClauseResults, TLS: cfg.TLS(), BodyLimit: cfg.BodyLimit, BaseURL: cfg.BaseURL,
 		Store: db, TrustedProxies: cfg.TrustedProxyPrefixes(),
 		Breached: breached.New(cfg.BreachedPasswordsURL, 0), Scanner: scanner(cfg), FormRateLimit: cfg.FormRateLimit,
 		UploadLimit: cfg.UploadLimit, LoginRateLimit: cfg.LoginRateLimit,
 		ExportStore: exports, CheckpointKeyName: cfg.CheckpointKeyName(), TerminationBackups: termBackups,
-		Backups: backupShown, RestoreTestJob: restoreTestJob, Analytics: counts, GeoIP: countries,
+		Backups: backupShown, Compliance: compliancePlatform(cfg), RestoreTestJob: restoreTestJob, Analytics: counts, GeoIP: countries,
 		Checks: []web.Check{
 			{Name: "database", Fn: db.Ping},
 			{Name: "keyring", Fn: func(context.Context) error { return keys.Ping() }},
@@ -217,6 +222,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			schedule = jobs.WithBackups(schedule, backupAt)
 		}
 		handlers[jobs.KindAuthorityClock] = jobs.AuthorityClockHandler(cfg.BaseURL)
+		// The hourly drift alerts (ADT-1) measure the platform as the
+		// report does, so that a reading and the job never differ on it.
+		handlers[jobs.KindComplianceDrift] = jobs.ComplianceDriftHandler(cfg.BaseURL, jobs.MeasureCompliance(compliancePlatform(cfg)))
 		// Also without a schedule: backups made by hand sit at the targets.
 		handlers[store.KeyringRefreshJobKind] = jobs.KeyringRefreshHandler(jobs.BackupSettings{Targets: cfg.BackupTargetList(),
 			SecondSite: cfg.BackupSecondSite, Recipients: cfg.BackupRecipientList()})

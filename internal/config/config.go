@@ -80,6 +80,10 @@ type Config struct {
 	// tcp:127.0.0.1:3310. Empty: uploads are refused (never stored
 	// unscanned).
 	Clamd string
+	// ClauseResults is the clause results file of the CI run that tested
+	// this build (scripts/test.sh writes it; internal/clausecov reads
+	// it); empty: every clause test shows as not run in this build.
+	ClauseResults string
 	// WebhookAllowNetworks lists networks (comma-separated CIDRs or
 	// addresses) webhooks may reach although they are loopback, private,
 	// link-local or otherwise internal; empty: none (server-side request
@@ -320,6 +324,7 @@ func settings() []setting {
 			return nil
 		}})
 	add("clamd", "KLUIS_CLAMD", "virus scanner for uploads: unix:/run/clamav/clamd.ctl or tcp:host:port (default none: uploads refused)", false, func(c *Config) *string { return &c.Clamd })
+	add("clause-results", "KLUIS_CLAUSE_RESULTS", "the CI run's clause results file for this build (bin/clause-results.txt from .ci/run; default none: tests shown as not run)", false, func(c *Config) *string { return &c.ClauseResults })
 	add("webhook-allow-networks", "KLUIS_WEBHOOK_ALLOW_NETWORKS", "internal networks webhooks may reach anyway: comma-separated CIDRs or addresses (default none)", false, func(c *Config) *string { return &c.WebhookAllowNetworks })
 	s = append(s, setting{"checkpoint-every", "KLUIS_CHECKPOINT_EVERY", "how often each grown audit log gets a signed checkpoint, e.g. 15m (default 15m, at least 1m)", false,
 		func(c *Config) string { return c.CheckpointEvery.String() },

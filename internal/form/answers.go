@@ -23,6 +23,10 @@ type Answer struct {
 	Value   string   `json:"v,omitempty"`
 	Values  []string `json:"vs,omitempty"`
 	Address *Address `json:"a,omitempty"`
+	// Register is the day (yyyy-mm-dd) the answer was prefilled from the
+	// national register, when the citizen sent it unchanged (prefill.go);
+	// staff then read "source: national register". "" for a typed answer.
+	Register string `json:"rr,omitempty"`
 }
 
 // Address is a Belgian postal address.

@@ -8,7 +8,9 @@ func ptr(f float64) *float64 { return &f }
 
 // DemoForms are the demo tenant's forms, publishable under register.Demo():
 // a question or report, an application for a social benefit that asks
-// for the national register number, an IBAN and a supporting document, and
+// for the national register number, an IBAN and a supporting document
+// (the number, name and address prefilled from the national register
+// after FAS sign-in), and
 // a residents' parking permit in three steps with an attachment.
 func DemoForms() []Form {
 	name := Field{Key: "name", Type: TypeText, Label: t3("Naam en voornaam", "Nom et prénom", "Full name"), Required: true,
@@ -49,6 +51,7 @@ func DemoForms() []Form {
 	phone2.Purpose = "social-support"
 	name2 := name
 	name2.Purpose = "social-support"
+	name2.Prefill = &Prefill{Source: PrefillSource, Data: PrefillFullName}
 	benefit := Form{
 		Key:   "toelage",
 		Title: t3("Aanvraag sociale toelage", "Demande d'allocation sociale", "Application for a social allowance"),
@@ -59,9 +62,13 @@ func DemoForms() []Form {
 			{Key: "aanvrager", Title: t3("Over u", "Vous concernant", "About you"), Fields: []Field{
 				{Key: "insz", Type: TypeINSZ, Label: t3("Rijksregisternummer", "Numéro de registre national", "National register number"), Required: true,
 					Help:     t3("Op de achterkant van uw identiteitskaart, bijvoorbeeld 85.07.15-123.97.", "Au verso de votre carte d'identité, par exemple 85.07.15-123.97.", "On the back of your identity card, for example 85.07.15-123.97."),
-					Category: "national-number", Purpose: "social-support"},
+					Category: "national-number", Purpose: "social-support",
+					// After FAS sign-in, from the national register (prefill.go);
+					// the number is the one the citizen signed in with.
+					Prefill: &Prefill{Source: PrefillSource, Data: PrefillINSZ, ReadOnly: true}},
 				name2, email2, phone2,
-				{Key: "address", Type: TypeAddress, Label: t3("Adres", "Adresse", "Address"), Required: true, Category: "address", Purpose: "social-support"},
+				{Key: "address", Type: TypeAddress, Label: t3("Adres", "Adresse", "Address"), Required: true, Category: "address", Purpose: "social-support",
+					Prefill: &Prefill{Source: PrefillSource, Data: PrefillAddress}},
 			}},
 			{Key: "situatie", Title: t3("Uw situatie", "Votre situation", "Your situation"), Fields: []Field{
 				{Key: "household", Type: TypeNumber, Label: t3("Aantal personen in uw gezin", "Nombre de personnes dans votre ménage", "Number of people in your household"),

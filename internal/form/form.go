@@ -105,6 +105,9 @@ type Field struct {
 	// Accept lists the MIME types a file field takes, MaxBytes its size.
 	Accept   []string `json:"accept,omitempty"`
 	MaxBytes int64    `json:"max_bytes,omitempty"`
+	// Prefill: the field is filled in from the national register after
+	// the citizen signed in with FAS (prefill.go); nil for none.
+	Prefill *Prefill `json:"prefill,omitempty"`
 }
 
 // Option is one answer of a choice.
@@ -176,7 +179,7 @@ var fieldKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 // reservedKeys cannot be form keys: they are tenant pages.
 var reservedKeys = []string{"privacy", "login", "logout", "activate", "activated", "account", "admin", "password",
 	"signed-in", "static", "api", "receipt", "forms", "inbox", "operator", "lookup", "logo", "brand.css", ".well-known", "maintenance", "breaches",
-	"subprocessors", "subprocessors.csv", "subprocessors.xlsx", "audits", "organisation", "instructions", "authority", "terminations", "backups", "site", "toegankelijkheid"}
+	"subprocessors", "subprocessors.csv", "subprocessors.xlsx", "audits", "organisation", "instructions", "authority", "terminations", "backups", "clauses", "site", "toegankelijkheid"}
 
 // Validate checks the definition on its own (publishable or not); every
 // problem is listed. A draft may be unfinished — no pages yet, a page
@@ -260,6 +263,7 @@ func (f Form) Validate() []Problem {
 			if fl.Min != nil && fl.Max != nil && *fl.Min > *fl.Max {
 				add(fp+".min", "min_above_max")
 			}
+			fl.validatePrefill(fp, add)
 			if fl.Type == TypeFile {
 				if fl.MaxBytes < 0 || fl.MaxBytes > MaxFileBytes {
 					add(fp+".max_bytes", "max_bytes", MaxFileBytes>>20)
@@ -374,8 +378,10 @@ func (f Form) Publishable(reg register.Register) []Problem {
 			if cl.Special && pu.Art9Basis == "" {
 				add(fp+".purpose", "art9_required", c.Class, fl.Purpose)
 			}
+			fl.publishablePrefill(fp, c, add)
 		}
 	}
+	f.publishablePrefillPurpose(add)
 	// Every language the form is offered in is complete (see langs.go).
 	return append(ps, f.translationProblems(NoticeFor(f, reg))...)
 }

@@ -208,7 +208,7 @@ func TestCheckFile(t *testing.T) {
 // has a sentence in nl, fr and en.
 func TestMessagesExist(t *testing.T) {
 	var src string
-	for _, f := range []string{"form.go", "answers.go"} {
+	for _, f := range []string{"form.go", "answers.go", "prefill.go"} {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -225,6 +225,13 @@ func TestMessagesExist(t *testing.T) {
 		keys["form.error."+m[1]] = true
 	}
 	delete(keys, "form.error.address_")
+	// prefill.go words its problems per group of data.
+	delete(keys, "form.problem.prefill_type_")
+	delete(keys, "form.problem.prefill_category_")
+	for _, g := range []string{"names", PrefillAddress, PrefillBirthDate, PrefillNationality, PrefillINSZ} {
+		keys["form.problem.prefill_type_"+g] = true
+		keys["form.problem.prefill_category_"+g] = true
+	}
 	for _, k := range []string{"address_street", "address_number", "address_postcode", "address_municipality",
 		// what ident reports for each identifier
 		"insz.format", "insz.checksum", "insz.date", "insz.range", "iban.format", "iban.checksum", "iban.country",

@@ -54,6 +54,7 @@ var Schedule = []Periodic{
 	{Kind: KindBreachAttempts, Every: 5 * time.Minute},
 	{Kind: KindAuditPlanClock, Every: time.Hour},
 	{Kind: KindAuthorityClock, Every: time.Hour},
+	{Kind: KindComplianceDrift, Every: time.Hour},
 }
 
 // ScheduleWith is Schedule with the audit checkpoints signed every
@@ -93,8 +94,9 @@ func Handlers() map[string]Handler {
 		KindRequestRemind:    requestRemind,
 		KindBreachClock:      BreachClockHandler(""), // no officer: `kluis serve` puts the configured one in
 		KindBreachAttempts:   breachAttempts,
-		KindAuditPlanClock:   AuditPlanClockHandler(""), // no base URL: `kluis serve` puts its own in
-		KindAuthorityClock:   AuthorityClockHandler(""), // no base URL: `kluis serve` puts its own in
+		KindAuditPlanClock:   AuditPlanClockHandler(""),       // no base URL: `kluis serve` puts its own in
+		KindAuthorityClock:   AuthorityClockHandler(""),       // no base URL: `kluis serve` puts its own in
+		KindComplianceDrift:  ComplianceDriftHandler("", nil), // no base URL nor measure: `kluis serve` puts its own in
 	}
 }
 

@@ -140,7 +140,13 @@ func BuildRequest(consumer, capacity, ref, insz string, now time.Time) ([]byte, 
 // ErrUnavailable, ErrTimeout, ErrBadSignature, ErrProtocol, ErrNotFound,
 // ErrNotInRepertory or ErrRefused. Error texts never hold the INSZ.
 func (c *Client) GeefPersoon(ctx context.Context, insz string) (*Result, error) {
-	ref := NewReference()
+	return c.GeefPersoonWithReference(ctx, NewReference(), insz)
+}
+
+// GeefPersoonWithReference is GeefPersoon under a reference the caller made
+// (NewReference) and recorded before the call: the consumer's logging duty
+// is then met before anything leaves (fail closed).
+func (c *Client) GeefPersoonWithReference(ctx context.Context, ref, insz string) (*Result, error) {
 	fail := func(err error) (*Result, error) { return nil, &CallError{Reference: ref, Err: err} }
 	if !ValidINSZ(insz) {
 		return fail(fmt.Errorf("%w: not a valid INSZ", ErrRefused))

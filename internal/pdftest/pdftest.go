@@ -6,6 +6,7 @@ package pdftest
 
 import (
 	"bytes"
+	"flag"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,32 @@ import (
 // (set by .ci/run, which installs Debian's poppler-utils), where it fails.
 func Text(t testing.TB, pdf []byte) []string {
 	t.Helper()
+	pages := run(t, pdf)
+	for i, p := range pages {
+		pages[i] = strings.Join(strings.Fields(p), " ")
+	}
+	return pages
+}
+
+// Raw returns the text of pdf, one string per page, in the order the
+// file draws it (pdftotext -raw), lines kept: a table reads row by row and
+// cell by cell, which suits a golden text whose differences a person reads.
+func Raw(t testing.TB, pdf []byte) []string {
+	t.Helper()
+	pages := run(t, pdf, "-raw")
+	for i, p := range pages {
+		lines := strings.Split(strings.TrimSpace(p), "\n")
+		for j, l := range lines {
+			lines[j] = strings.TrimRight(l, " ")
+		}
+		pages[i] = strings.Join(lines, "\n")
+	}
+	return pages
+}
+
+// run is pdftotext's output for pdf with the extra flags, split into pages.
+func run(t testing.TB, pdf []byte, flags ...string) []string {
+	t.Helper()
 	bin, err := exec.LookPath("pdftotext")
 	if err != nil {
 		msg := "pdftotext not installed (apt-get install poppler-utils): PDF tests read the PDF back with it"
@@ -33,15 +60,34 @@ func Text(t testing.TB, pdf []byte) []string {
 		t.Fatal(err)
 	}
 	var stderr bytes.Buffer
-	cmd := exec.Command(bin, "-enc", "UTF-8", in, "-")
+	cmd := exec.Command(bin, append(append([]string{"-enc", "UTF-8"}, flags...), in, "-")...)
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
 	if err != nil || stderr.Len() > 0 {
 		t.Fatalf("pdftotext: %v %s", err, stderr.String())
 	}
-	pages := strings.Split(strings.TrimSuffix(string(out), "\f"), "\f")
-	for i, p := range pages {
-		pages[i] = strings.Join(strings.Fields(p), " ")
+	return strings.Split(strings.TrimSuffix(string(out), "\f"), "\f")
+}
+
+var update = flag.Bool("update", false, "rewrite the golden texts (testdata/*.golden) from what the tests make")
+
+// Golden compares got with the golden text in the file at path; with
+// go test -update (or KLUIS_UPDATE_GOLDEN=1) it first rewrites the file.
+func Golden(t testing.TB, path, got string) {
+	t.Helper()
+	if *update || os.Getenv("KLUIS_UPDATE_GOLDEN") == "1" {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return pages
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test -update writes it)", err)
+	}
+	if strings.TrimSuffix(string(want), "\n") != got {
+		t.Fatalf("%s differs (go test -update rewrites it):\n got: %s\nwant: %s", path, got, want)
+	}
 }

@@ -3,6 +3,7 @@ package store_test
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -186,6 +187,52 @@ func TestClauseSEC2_SubmissionSealedIdempotentWithReceipt(t *testing.T) {
 		})
 		if creates != 1 || reads != 1 {
 			t.Fatalf("audit: %d creates, %d receipt reads", creates, reads)
+		}
+	})
+}
+
+// TestClauseREG4_PrefillOutsideRegisterIsRefused: publishing refuses a
+// form that prefills a field from the national register with data its
+// register category does not cover (a national register number into
+// contact details), naming the field; the same form with the category
+// that covers it is published.
+func TestClauseREG4_PrefillOutsideRegisterIsRefused(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		tn := newTenant(t, env, "gent")
+		admin := clerk("admin")
+		if _, err := env.DB.SaveRegister(ctx, admin, tn.ID, register.Demo()); err != nil {
+			t.Fatal(err)
+		}
+		f := form.DemoForm("toelage")
+		f.Pages[0].Fields[0].Prefill = &form.Prefill{Source: form.PrefillSource, Data: form.PrefillINSZ, ReadOnly: true}
+		f.Pages[0].Fields[0].Category = "contact" // class 3.00: no national register numbers
+		if _, err := env.DB.SaveFormDraft(ctx, admin, tn.ID, f); err != nil {
+			t.Fatal(err)
+		}
+		reg, _ := env.DB.CurrentRegister(ctx, tn.ID)
+		if err := env.DB.ApproveNotice(ctx, admin, tn.ID, f.Key, 1, store.NoticeDigest(form.NoticeFor(f, reg.Register).JSON())); err != nil {
+			t.Fatal(err)
+		}
+		var inv *store.FormInvalidError
+		_, err := env.DB.PublishForm(ctx, admin, tn.ID, f.Key, 1)
+		if !errors.As(err, &inv) || !slices.ContainsFunc(inv.Problems, func(p form.Problem) bool {
+			return p.Path == "pages[0].fields[0].prefill.data" && p.Key == "prefill_category_insz" && p.Args[0] == "insz"
+		}) {
+			t.Fatalf("publish with a national register number prefilled into contact details: %v", err)
+		}
+		if _, err := env.DB.FormByStatus(ctx, tn.ID, f.Key, store.FormPublished); !errors.Is(err, store.ErrNotFound) {
+			t.Fatalf("refused form published: %v", err)
+		}
+		f.Pages[0].Fields[0].Category = "national-number"
+		if _, err := env.DB.SaveFormDraft(ctx, admin, tn.ID, f); err != nil {
+			t.Fatal(err)
+		}
+		if err := env.DB.ApproveNotice(ctx, admin, tn.ID, f.Key, 1, store.NoticeDigest(form.NoticeFor(f, reg.Register).JSON())); err != nil {
+			t.Fatal(err)
+		}
+		pub, err := env.DB.PublishForm(ctx, admin, tn.ID, f.Key, 1)
+		if err != nil || pub.Form.Pages[0].Fields[0].Prefill == nil {
+			t.Fatalf("publish within the register: %+v %v", pub, err)
 		}
 	})
 }

@@ -31,6 +31,7 @@ const (
 	OIDCPurposeLink     = "link"     // a signed-in user links an identity
 	OIDCPurposeActivate = "activate" // an invited user links an identity instead of choosing a password
 	OIDCPurposeCitizen  = "citizen"  // a citizen signs in to their own view with FAS (DSR-1)
+	OIDCPurposePrefill  = "prefill"  // a citizen signs in with FAS to have a form prefilled from the register (LOC-2)
 )
 
 func oidcSecretAD(tenantID, providerID string) seal.AD {
@@ -221,7 +222,7 @@ func (db *DB) BeginOIDCFlow(ctx context.Context, tenantID string, prov oidc.Prov
 		return err
 	}
 	switch in.Purpose {
-	case OIDCPurposeLogin, OIDCPurposeLink, OIDCPurposeActivate, OIDCPurposeCitizen:
+	case OIDCPurposeLogin, OIDCPurposeLink, OIDCPurposeActivate, OIDCPurposeCitizen, OIDCPurposePrefill:
 	default:
 		return fmt.Errorf("begin OpenID flow: unknown purpose %q", in.Purpose)
 	}

@@ -227,6 +227,7 @@ var NotPersonalColumns = map[string]string{
 	"password_resets.token_hash":        "SHA-256 of a token",
 	"oidc_providers.name":               "an identity provider's name",
 	"oidc_providers.client_secret":      "the tenant's client secret at a provider, sealed",
+	"magda_connections.client_key":      "the organisation's private key for the national register connection, sealed",
 	"oidc_flows.state_hash":             "SHA-256 of a state",
 	"oidc_flows.invitation_hash":        "SHA-256 of a token",
 	"oidc_flows.binding_hash":           "SHA-256 of a cookie",

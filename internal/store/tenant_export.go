@@ -247,6 +247,10 @@ var TenantEntities = []TenantEntity{
 		About: "every step of an instruction or authority request, with its content (JSON)"},
 	{Name: "org_facts", Key: []string{"id"}, Sealed: sealedByID("content"),
 		About: "the supplier's declarations (only in the operators' realm)"},
+	{Name: "compliance_snapshot", Key: []string{"clause_id"},
+		About: "the last measured status of every clause of the agreement (met, partly, not_met, declared) with the facts that decide it (JSON: counts, times), when it was measured and when it last changed"},
+	{Name: "compliance_drift", Key: []string{"id"},
+		About: "every change of a clause's status: before and after with their facts (JSON), when, and how many addresses the alert went to with the SHA-256 of the DPO's copy"},
 	{Name: "api_keys", Key: []string{"id"}, Omit: map[string]string{"secret_hash": whySecret},
 		Import: map[string]func(*DB, string, Row) (any, error){
 			"secret_hash": func(*DB, string, Row) (any, error) { return randomBytes(32), nil }, // matches no secret: issue a new key
@@ -261,6 +265,11 @@ var TenantEntities = []TenantEntity{
 			return db.keys.Seal(tenantID, seal.AD{Tenant: tenantID, Table: "oidc_providers", Column: "client_secret", Row: rowID(r)}, nil)
 		}},
 		About: "sign-in providers (eID, itsme, ACM): issuer, client id; not the client secret"},
+	{Name: "magda_connections", Key: []string{"tenant_id"}, Omit: map[string]string{"client_key": whySecret},
+		Import: map[string]func(*DB, string, Row) (any, error){"client_key": func(db *DB, tenantID string, r Row) (any, error) {
+			return db.keys.Seal(tenantID, magdaKeyAD(tenantID), nil) // no key: the connection is unusable until set again
+		}},
+		About: "the national register connection (MAGDA): endpoint, consumer identity, capacity code, authorisation, certificates; not the private key"},
 	{Name: "oidc_identities", Key: []string{"id"}, Sealed: sealedByID("subject"),
 		About: "staff members' identities at a sign-in provider (subject); subject_index is a pseudonym under the exporting instance's key (an import recomputes it from the provider's issuer and the subject)"},
 	{Name: "audit_checkpoint_hooks", Key: []string{"tenant_id"}, Omit: map[string]string{"secret": whySecret},

@@ -102,7 +102,7 @@ func (a *App) a11yViewOf(r *http.Request, st accessibility.Statement, defaultLan
 			return -1
 		}, p))
 	}
-	for _, rs := range st.Reasons {
+	for _, rs := range st.ReasonsShown() {
 		args := make([]any, len(rs.Args))
 		for i, s := range rs.Args {
 			args[i] = s

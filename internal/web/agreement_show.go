@@ -46,7 +46,7 @@ type agreementPage struct {
 	// yet, or none at all), "amendment" (the facts moved since the version
 	// in force) or "" (the newest version says what is true).
 	Offer   string
-	Changes []agreement.ChangeGroup
+	Changes []annex.ChangeGroup
 	Lang    string // the language offered for a new version
 	CanSign bool   // the reader is the DPO
 	SignIn  bool   // the session came through FAS eID or itsme
@@ -69,7 +69,7 @@ type agreementRow struct {
 
 // agreementFacts is what the tenant's agreement would say now: the inputs
 // and the register version they name.
-func (a *App) agreementFacts(r *http.Request, t tenant.Tenant) (agreement.Inputs, store.RegisterVersion, error) {
+func (a *App) agreementFacts(r *http.Request, me account.User, t tenant.Tenant) (agreement.Inputs, store.RegisterVersion, error) {
 	rv, err := a.opts.Store.CurrentRegister(r.Context(), t.ID)
 	if err != nil {
 		return agreement.Inputs{}, rv, err
@@ -83,22 +83,36 @@ func (a *App) agreementFacts(r *http.Request, t tenant.Tenant) (agreement.Inputs
 		in.SubProcessors = append(in.SubProcessors, agreement.SubProcessor{Name: s.Name, HeadOffice: s.HeadOffice, Country: s.Location,
 			InEEA: s.EEA, Mechanism: s.TransferMechanism, Service: s.Services, Measures: s.Measures})
 	}
-	in.Measures, _ = a.agreementMeasures(r, t, locale.NL)
+	if in.Measures, _, err = a.agreementMeasures(r, me, locale.NL); err != nil {
+		return in, rv, err
+	}
 	return in, rv, nil
 }
 
-// agreementMeasures is the measures annex of the agreement: each measure's
-// answer from the compliance report, and its rows as the annex shows them
-// in lang.
-//
-// HOOK (merge): the measures annex is built by the compliance report and
-// its annex documents (internal/compliance, annex.MeasuresDocument). Wire
-// them here: return one agreement.Measure per clause id with its answer
-// ("met", "partly", "not_met", "declared") and the rows in lang. Until
-// then the agreement carries no measures and its annex says so, and a
-// change of an answer cannot yet yield an amendment.
-func (a *App) agreementMeasures(_ *http.Request, _ tenant.Tenant, _ locale.Lang) ([]agreement.Measure, []agreement.MeasureRow) {
-	return nil, nil
+// agreementMeasures is the measures annex of the agreement: VO-B's
+// checklist answered from the tenant's compliance report now (read by me,
+// audited as the report is), as each measure's answer for the inputs'
+// fingerprint and as the annex's rows in lang. A change of an answer makes
+// the agreement untrue: an amendment lists it.
+func (a *App) agreementMeasures(r *http.Request, me account.User, lang locale.Lang) ([]agreement.Measure, []annex.AgreementMeasure, error) {
+	doc, err := a.measuresDoc(r, me, "measures", lang, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	var ms []agreement.Measure
+	var rows []annex.AgreementMeasure
+	for _, g := range doc.Groups {
+		for _, row := range g.Rows {
+			ms = append(ms, agreement.Measure{ID: row.ID, Answer: string(row.Answer)})
+			var ev []string
+			for _, e := range row.Evidence {
+				ev = append(ev, e.Clause+": "+e.Text)
+			}
+			rows = append(rows, annex.AgreementMeasure{Clause: strings.Join(row.Clauses, ", "), Measure: row.Measure,
+				Answer: row.AnswerText, Evidence: strings.Join(ev, "\n")})
+		}
+	}
+	return ms, rows, nil
 }
 
 // inLang is r worded in l: documents are in their own language, whoever
@@ -124,17 +138,17 @@ func agreementLang(s string) locale.Lang {
 // agreementDocument lays out a version made of in (of kind, numbered n,
 // dated at, amending base when it is an amendment) in lang.
 func (a *App) agreementDocument(r *http.Request, t tenant.Tenant, kind string, n int, at time.Time, lang locale.Lang,
-	in agreement.Inputs, base *store.AgreementVersion) (agreement.Document, error) {
+	in agreement.Inputs, base *store.AgreementVersion, measures []annex.AgreementMeasure) (annex.Agreement, error) {
 	supplier, err := a.opts.Store.OperatorRealm(r.Context(), audit.Actor{Kind: audit.KindSystem, ID: "agreement", RequestID: RequestIDFrom(r.Context())})
 	if err != nil {
-		return agreement.Document{}, err
+		return annex.Agreement{}, err
 	}
 	rv, err := a.opts.Store.RegisterAt(r.Context(), t.ID, in.RegisterVersion)
 	if err != nil {
-		return agreement.Document{}, err
+		return annex.Agreement{}, err
 	}
 	rl := inLang(r, lang)
-	d := agreement.Document{Lang: lang, Kind: kind, Number: n, Date: datetime(at), Controller: t.LegalName,
+	d := annex.Agreement{Lang: lang, Kind: kind, Number: n, Date: datetime(at), Controller: t.LegalName,
 		ControllerKBO: tenant.FormatKBO(t.EnterpriseNumber), Supplier: supplier.LegalName, SupplierKBO: tenant.FormatKBO(supplier.EnterpriseNumber),
 		Subject: annex.Localize(rv.Register.Subject, string(lang)), Duration: annex.Localize(rv.Register.Duration, string(lang)),
 		HTMLTwin: a.tenantLink(t, fmt.Sprintf("/admin/agreement/%d", n))}
@@ -147,17 +161,18 @@ func (a *App) agreementDocument(r *http.Request, t tenant.Tenant, kind string, n
 	d.Annex1 = annex.Build(annex.Input{Register: rv.Register, Version: rv.Version, Saved: datetime(rv.CreatedAt), Generated: datetime(at),
 		Controller: t.LegalName, KBO: d.ControllerKBO}, lang)
 	addSubProcessors(&d.Annex1, in.SubProcessors)
-	if _, rows := a.agreementMeasures(r, t, lang); len(rows) > 0 {
-		d.Measures = rows
-	} else {
+	// The rows as generated (with their evidence) when given; a stored
+	// version shows its answers as accepted.
+	d.Measures = measures
+	if d.Measures == nil {
 		for _, m := range in.Measures {
-			d.Measures = append(d.Measures, agreement.MeasureRow{Clause: m.ID, Answer: locale.T(lang, "agree.answer."+m.Answer)})
+			d.Measures = append(d.Measures, annex.AgreementMeasure{Clause: m.ID, Answer: locale.T(lang, "agree.answer."+m.Answer)})
 		}
 	}
 	for _, s := range annexSectionsIn(lang, breach.Report{}, time.Time{}) {
-		fs := agreement.FormSection{Number: s.Number, Title: s.Title}
+		fs := annex.FormSection{Number: s.Number, Title: s.Title}
 		for _, f := range s.Fields {
-			ff := agreement.FormField{Label: f.Label}
+			ff := annex.FormField{Label: f.Label}
 			for _, c := range f.Choices {
 				ff.Choices = append(ff.Choices, c.Label)
 			}
@@ -186,8 +201,8 @@ func addSubProcessors(doc *annex.Document, list []agreement.SubProcessor) {
 // agreementChanges words what differs from old to new, in r's language:
 // the register as its comparison says it (register.Diff), then the
 // sub-processors, then the measures' answers. Nothing else.
-func (a *App) agreementChanges(r *http.Request, t tenant.Tenant, old, new agreement.Inputs) ([]agreement.ChangeGroup, error) {
-	var out []agreement.ChangeGroup
+func (a *App) agreementChanges(r *http.Request, t tenant.Tenant, old, new agreement.Inputs) ([]annex.ChangeGroup, error) {
+	var out []annex.ChangeGroup
 	if old.RegisterVersion != new.RegisterVersion {
 		ov, err := a.opts.Store.RegisterAt(r.Context(), t.ID, old.RegisterVersion)
 		if err != nil {
@@ -197,18 +212,18 @@ func (a *App) agreementChanges(r *http.Request, t tenant.Tenant, old, new agreem
 		if err != nil {
 			return nil, err
 		}
-		g := agreement.ChangeGroup{Heading: a.t(r, "agree.changes.register", old.RegisterVersion, new.RegisterVersion)}
+		g := annex.ChangeGroup{Heading: a.t(r, "agree.changes.register", old.RegisterVersion, new.RegisterVersion)}
 		for _, c := range a.changeViews(r, ov.Register, nv.Register) {
-			g.Items = append(g.Items, agreement.ChangeItem{Title: c.Title, Lines: c.Lines})
+			g.Items = append(g.Items, annex.ChangeItem{Title: c.Title, Lines: c.Lines})
 		}
 		if len(g.Items) > 0 {
 			out = append(out, g)
 		}
 	}
 	if cs := agreement.SubProcessorChanges(old.SubProcessors, new.SubProcessors); len(cs) > 0 {
-		g := agreement.ChangeGroup{Heading: a.t(r, "agree.changes.subprocessors")}
+		g := annex.ChangeGroup{Heading: a.t(r, "agree.changes.subprocessors")}
 		for _, c := range cs {
-			it := agreement.ChangeItem{Title: a.t(r, "agree.changes.sub."+c.Op, c.Name)}
+			it := annex.ChangeItem{Title: a.t(r, "agree.changes.sub."+c.Op, c.Name)}
 			for _, f := range c.Fields {
 				it.Lines = append(it.Lines, a.t(r, "agree.changes.sub.field."+f))
 			}
@@ -217,7 +232,7 @@ func (a *App) agreementChanges(r *http.Request, t tenant.Tenant, old, new agreem
 		out = append(out, g)
 	}
 	if cs := agreement.MeasureChanges(old.Measures, new.Measures); len(cs) > 0 {
-		g := agreement.ChangeGroup{Heading: a.t(r, "agree.changes.measures")}
+		g := annex.ChangeGroup{Heading: a.t(r, "agree.changes.measures")}
 		answer := func(s string) string {
 			if s == "" {
 				return a.t(r, "regedit.diff.empty")
@@ -225,7 +240,7 @@ func (a *App) agreementChanges(r *http.Request, t tenant.Tenant, old, new agreem
 			return a.t(r, "agree.answer."+s)
 		}
 		for _, c := range cs {
-			g.Items = append(g.Items, agreement.ChangeItem{Title: a.t(r, "agree.changes.measure", c.ID, answer(c.Old), answer(c.New))})
+			g.Items = append(g.Items, annex.ChangeItem{Title: a.t(r, "agree.changes.measure", c.ID, answer(c.Old), answer(c.New))})
 		}
 		out = append(out, g)
 	}
@@ -257,7 +272,7 @@ func (a *App) agreementState(r *http.Request, me account.User) (agreementPage, [
 	if len(versions) > 0 && !versions[0].InForce() {
 		p.Pending = &p.Rows[0]
 	}
-	now, _, err := a.agreementFacts(r, t)
+	now, _, err := a.agreementFacts(r, me, t)
 	if errors.Is(err, store.ErrNotFound) {
 		return p, versions, now, nil // no register yet: nothing to agree on
 	}
@@ -339,7 +354,12 @@ func (a *App) agreementGenerate(w http.ResponseWriter, r *http.Request, me accou
 		a.internalError(w, r, "agreement number", err)
 		return
 	}
-	d, err := a.agreementDocument(r, t, nv.Kind, nv.Number, nv.At, lang, now, base)
+	_, rows, err := a.agreementMeasures(r, me, lang)
+	if err != nil {
+		a.internalError(w, r, "agreement measures", err)
+		return
+	}
+	d, err := a.agreementDocument(r, t, nv.Kind, nv.Number, nv.At, lang, now, base, rows)
 	if err == nil {
 		nv.PDF, err = d.PDF(nv.At)
 	}
@@ -383,7 +403,7 @@ func (a *App) agreementVersion(w http.ResponseWriter, r *http.Request, versions 
 
 type agreementVersionPage struct {
 	agreementPage
-	Doc     agreement.Document
+	Doc     annex.Agreement
 	Annex   annex.Document // for the annex-tables partial
 	Row     agreementRow
 	Latest  bool
@@ -408,7 +428,7 @@ func (a *App) renderAgreementVersion(w http.ResponseWriter, r *http.Request, me 
 		return
 	}
 	t := tenantFrom(r.Context())
-	d, err := a.agreementDocument(r, t, v.Kind, v.Number, v.CreatedAt, locale.Lang(v.Lang), v.Inputs, base)
+	d, err := a.agreementDocument(r, t, v.Kind, v.Number, v.CreatedAt, locale.Lang(v.Lang), v.Inputs, base, nil)
 	if err != nil {
 		a.internalError(w, r, "agreement document", err)
 		return
@@ -522,49 +542,52 @@ func (a *App) agreementHistory(w http.ResponseWriter, r *http.Request, me accoun
 // dpiaDraftOf lays out the DPIA draft of purpose {purpose} of the current
 // register in the reader's language (BRE-4); ok false when it has
 // answered (404 for an unknown purpose or no register).
-func (a *App) dpiaDraftOf(w http.ResponseWriter, r *http.Request) (agreement.DPIA, bool) {
+func (a *App) dpiaDraftOf(w http.ResponseWriter, r *http.Request, me account.User) (annex.DPIA, bool) {
 	t := tenantFrom(r.Context())
 	rv, err := a.opts.Store.CurrentRegister(r.Context(), t.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		a.notFound(w, r)
-		return agreement.DPIA{}, false
+		return annex.DPIA{}, false
 	}
 	if err != nil {
 		a.internalError(w, r, "dpia draft", err)
-		return agreement.DPIA{}, false
+		return annex.DPIA{}, false
 	}
-	d, ok := agreement.BuildDPIA(annex.Input{Register: rv.Register, Version: rv.Version, Saved: datetime(rv.CreatedAt),
+	d, ok := annex.BuildDPIA(annex.Input{Register: rv.Register, Version: rv.Version, Saved: datetime(rv.CreatedAt),
 		Generated: datetime(a.opts.Store.Now()), Controller: t.LegalName, KBO: tenant.FormatKBO(t.EnterpriseNumber)},
 		r.PathValue("purpose"), LangFrom(r.Context()))
 	if !ok {
 		a.notFound(w, r)
 		return d, false
 	}
-	_, d.Measures = a.agreementMeasures(r, t, LangFrom(r.Context()))
+	if _, d.Measures, err = a.agreementMeasures(r, me, LangFrom(r.Context())); err != nil {
+		a.internalError(w, r, "dpia draft measures", err)
+		return d, false
+	}
 	d.HTMLTwin = a.tenantLink(t, "/admin/dpia/"+url.PathEscape(r.PathValue("purpose")))
 	return d, true
 }
 
 type dpiaDraftPage struct {
 	Slug, TenantName, PDF string
-	Draft                 agreement.DPIA
+	Draft                 annex.DPIA
 	ToDo                  []string
 }
 
 // dpiaDraftShow is the DPIA draft of one processing as a page.
-func (a *App) dpiaDraftShow(w http.ResponseWriter, r *http.Request, _ account.User) {
-	d, ok := a.dpiaDraftOf(w, r)
+func (a *App) dpiaDraftShow(w http.ResponseWriter, r *http.Request, me account.User) {
+	d, ok := a.dpiaDraftOf(w, r, me)
 	if !ok {
 		return
 	}
 	t := tenantFrom(r.Context())
-	a.render(w, r, http.StatusOK, "dpia-draft", dpiaDraftPage{Slug: t.Slug, TenantName: t.LegalName, Draft: d, ToDo: agreement.DPIASections,
+	a.render(w, r, http.StatusOK, "dpia-draft", dpiaDraftPage{Slug: t.Slug, TenantName: t.LegalName, Draft: d, ToDo: annex.DPIASections,
 		PDF: "/" + t.Slug + "/admin/dpia/" + url.PathEscape(r.PathValue("purpose")) + "/pdf"})
 }
 
 // dpiaDraftPDF is the same draft as a PDF for the controller to complete.
-func (a *App) dpiaDraftPDF(w http.ResponseWriter, r *http.Request, _ account.User) {
-	d, ok := a.dpiaDraftOf(w, r)
+func (a *App) dpiaDraftPDF(w http.ResponseWriter, r *http.Request, me account.User) {
+	d, ok := a.dpiaDraftOf(w, r, me)
 	if !ok {
 		return
 	}

@@ -156,6 +156,10 @@ func TestClauseREG1_RegisterChangeYieldsAmendmentListingExactlyThatChange(t *tes
 			}
 		}
 		v := e.version(t, n)
+		// The measures annex answers from the compliance report.
+		if len(v.Inputs.Measures) == 0 || strings.Contains(text, locale.T(locale.NL, "agree.doc.measures.none")) {
+			t.Errorf("the agreement carries no measures' answers: %d", len(v.Inputs.Measures))
+		}
 		if got := fmt.Sprintf("%x", sha256.Sum256(raw)); got != v.SHA256 {
 			t.Fatalf("the PDF downloads as %s, stored as %s", got, v.SHA256)
 		}

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kluis/kluis/internal/backup"
 	"github.com/kluis/kluis/internal/breached"
+	"github.com/kluis/kluis/internal/compliance"
 	"github.com/kluis/kluis/internal/objstore"
 	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/passkey"
@@ -49,6 +50,12 @@ type Options struct {
 	Logger *slog.Logger
 	// Version is the build version, available to templates.
 	Version string
+	// Commit is the build's commit ("unknown" when not recorded), matched
+	// against the clause results' (/operator/clauses, SEC-5).
+	Commit string
+	// ClauseResults is the CI run's clause results file
+	// (KLUIS_CLAUSE_RESULTS); empty: every clause test "not run".
+	ClauseResults string
 	// TLS says the site is served over HTTPS (directly or behind a proxy):
 	// it turns on HSTS and Secure cookies.
 	TLS bool
@@ -105,6 +112,10 @@ type Options struct {
 	// Backups are the backup settings the backup pages show (SEC-4,
 	// SEC-5): locations, schedule, retention; no keys.
 	Backups backup.Settings
+	// Compliance is what the configuration says about where data lives and
+	// how often the platform checks itself, for the compliance report
+	// (ADT-1); no secrets.
+	Compliance compliance.Platform
 	// RestoreTestJob is the job kind of the restore test when this
 	// process's worker runs it; "" hides "run the restore test now".
 	RestoreTestJob string

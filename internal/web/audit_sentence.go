@@ -411,6 +411,13 @@ var purposeRules = []purposeRule{
 	rule(`maintenance under notice|minimum notice in working days`, "", nil),
 	rule(`from (\S+) until (\S+)`, "auditlog.detail.window",
 		func(n *auditNamer, m []string) []phrase { return []phrase{n.when(m[1]), n.when(m[2])} }),
+	// National-register calls (LOC-2): the reference, the outcome, the purpose.
+	rule(`national register connection(?:: .*| removed)`, "", nil),
+	rule(`MAGDA reference (\S+); purpose (.+)`, "auditlog.detail.magda_call", group(1, 2)),
+	rule(`MAGDA reference (\S+); outcome (\w+)(?: \(warnings [^)]*\))?; purpose (.+)`, "auditlog.detail.magda_answer",
+		func(n *auditNamer, m []string) []phrase {
+			return []phrase{plain(m[1]), plain(n.t("magda.outcome." + m[2])), plain(m[3])}
+		}),
 }
 
 // detail translates the event's recorded purpose; a purpose no rule knows

@@ -252,6 +252,8 @@ func authorisationMatrix() []authzRow {
 		{"GET /{tenant}/admin/dpia.txt", "GET", "/gent/admin/dpia.txt", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/dpia/{purpose}", "GET", "/gent/admin/dpia/online-services", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/dpia/{purpose}/pdf", "GET", "/gent/admin/dpia/online-services/pdf", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/compliance", "GET", "/gent/admin/compliance", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/compliance.json", "GET", "/gent/admin/compliance.json", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		// Containment (BRE-2): admins only (the DPO reads the measures on
 		// the form); an unknown breach is a 404, nothing ends.
 		{"POST /{tenant}/admin/breaches/{id}/contain", "POST", "/gent/admin/breaches/nope/contain", "kind=api_key&target=x",
@@ -262,6 +264,7 @@ func authorisationMatrix() []authzRow {
 		// admins and DPO read them; only the operators' realm declares
 		// (an empty form is refused field by field, 422).
 		{"GET /{tenant}/admin/organisation", "GET", "/gent/admin/organisation", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/compliance/changes", "GET", "/gent/admin/compliance/changes", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/organisation", "GET", "/gent/organisation", "", map[string]int{"*": 404}},
 		// Backups and restore tests (SEC-4, SEC-5): the facts for admins
 		// and the DPO; the operators' page only in their realm.
@@ -272,6 +275,9 @@ func authorisationMatrix() []authzRow {
 		// Without a worker that runs the restore test here: 409, nothing queued.
 		{"POST /{tenant}/backups/restore-test", "POST", "/operator/backups/restore-test", "confirm=1", map[string]int{"*": 303, "operator-no-grant": 409}},
 		{"GET /{tenant}/organisation", "GET", "/operator/organisation", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		// Clause coverage (SEC-5): the operators' realm only.
+		{"GET /{tenant}/clauses", "GET", "/gent/clauses", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/clauses", "GET", "/operator/clauses", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"POST /{tenant}/organisation", "POST", "/gent/organisation", "kind=dpo", map[string]int{"*": 404}},
 		{"POST /{tenant}/organisation", "POST", "/operator/organisation", "kind=dpo", map[string]int{"*": 303, "operator-no-grant": 422}},
 		// Instructions (REG-3) and authority requests (REG-5): admins and
@@ -474,6 +480,13 @@ func authorisationMatrix() []authzRow {
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		{"POST /{tenant}/admin/webhooks/{id}/delete", "POST", "/gent/admin/webhooks/nope/delete", "x=1",
 			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
+		// The national register connection: the DPO reads it, admins set
+		// it (an empty form: 422) and remove it (none set: 404), with a
+		// fresh login.
+		{"GET /{tenant}/admin/magda", "GET", "/gent/admin/magda", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/magda", "POST", "/gent/admin/magda", "endpoint=", map[string]int{"*": 303, "user": 403, "admin": 422, "dpo": 403}},
+		{"POST /{tenant}/admin/magda/remove", "POST", "/gent/admin/magda/remove", "confirm=1",
+			map[string]int{"*": 303, "user": 403, "admin": 404, "dpo": 403}},
 		// API keys: the DPO reads the list, admins create (an empty form:
 		// 422) and revoke (an unknown key: 404), with a fresh login.
 		{"GET /{tenant}/admin/api-keys", "GET", "/gent/admin/api-keys", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
@@ -548,6 +561,7 @@ func authorisationMatrix() []authzRow {
 		{"POST /{tenant}/privacy/mine/code", "POST", "/gent/privacy/mine/code", "email=nobody%40gent.be", map[string]int{"*": 200}},
 		{"POST /{tenant}/privacy/mine/signin", "POST", "/gent/privacy/mine/signin", "challenge=x&code=123456", map[string]int{"*": 422}},
 		{"GET /{tenant}/privacy/mine/fas/{provider}", "GET", "/gent/privacy/mine/fas/nope", "", map[string]int{"*": 404}},
+		{"GET /{tenant}/prefill/{form}/{provider}", "GET", "/gent/prefill/vraag/fas-eid", "", map[string]int{"*": 404}},
 		{"POST /{tenant}/privacy/mine/signout", "POST", "/gent/privacy/mine/signout", "x=1", map[string]int{"*": 303}},
 		{"GET /{tenant}/privacy/mine/report/{seq}", "GET", "/gent/privacy/mine/report/1", "", map[string]int{"*": 303}},
 		{"POST /{tenant}/privacy/mine/report/{seq}", "POST", "/gent/privacy/mine/report/1", "reason=x", map[string]int{"*": 303}},
@@ -589,6 +603,16 @@ func authorisationMatrix() []authzRow {
 		{"GET /{tenant}/agreements/{slug}/{n}/pdf", "GET", "/operator/agreements/gent/1/pdf", "", map[string]int{"*": 303, "operator-no-grant": 200}},
 		{"POST /{tenant}/agreements/{slug}/{n}/accept", "POST", "/operator/agreements/gent/1/accept", "sha256=x&confirm=1",
 			map[string]int{"*": 303, "operator-no-grant": 409}},
+		// The measures annexes (ADT-1): read like the compliance report
+		// they are answered from (it names admins without a second factor).
+		{"GET /{tenant}/admin/register/measures", "GET", "/gent/admin/register/measures", "", map[string]int{"*": 303, "user": 403,
+			"admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/register/measures.pdf", "GET", "/gent/admin/register/measures.pdf", "", map[string]int{"*": 303,
+			"user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/register/annex2", "GET", "/gent/admin/register/annex2", "", map[string]int{"*": 303, "user": 403,
+			"admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/register/annex2.pdf", "GET", "/gent/admin/register/annex2.pdf", "", map[string]int{"*": 303,
+			"user": 403, "admin": 200, "dpo": 200}},
 		// Editing the register in the browser: only admins (an unknown
 		// section: 404 proves the admin got through; a change with no name:
 		// 422, nothing saved); every role that reads the register compares

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -161,23 +160,11 @@ func TestClauseBRE1_OperatorOpensTheControllerCompletes(t *testing.T) {
 	})
 }
 
-// golden compares got with testdata/name; KLUIS_UPDATE_GOLDEN=1 rewrites it.
+// golden compares got with testdata/name; KLUIS_UPDATE_GOLDEN=1 (or
+// go test -update) rewrites it.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", name)
-	if os.Getenv("KLUIS_UPDATE_GOLDEN") == "1" {
-		os.MkdirAll("testdata", 0o755)
-		if err := os.WriteFile(path, []byte(got+"\n"), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (KLUIS_UPDATE_GOLDEN=1 writes it)", err)
-	}
-	if strings.TrimSuffix(string(want), "\n") != got {
-		t.Fatalf("%s differs:\n got: %s\nwant: %s", name, got, want)
-	}
+	pdftest.Golden(t, filepath.Join("testdata", name), got)
 }
 
 // TestClauseBRE5_FormRefusesFieldByField: an end before its start, a

@@ -70,6 +70,17 @@ type formPage struct {
 	Draft     string
 	FileKeys  string
 	Short     noticeShort
+	// Prefill from the national register (prefill.go): the offer to sign
+	// in, why it failed, what was prefilled, the prefilled fields (key →
+	// day) and their MACs.
+	PrefillOffer  []oidcButton
+	PrefillFailed string
+	Prefilled     *prefillNotice
+	PrefillMarks  map[string]string
+	PrefillHidden []hiddenInput
+	// Action is where the form posts when the page is not at the form's
+	// own address (the prefill callback, prefill.go); "" for here.
+	Action string
 }
 
 type formPageSection struct {
@@ -92,6 +103,9 @@ type formFieldView struct {
 	InputMode        string
 	MaxLength        int
 	Kept             string // a form in steps: the attachment kept for it
+	// FromRegister: the value is the national register's, prefilled;
+	// ReadOnly: the citizen may not change it (prefill.go).
+	FromRegister, ReadOnly bool
 }
 
 // fieldContext hands the "form-field" template its field and the page
@@ -108,7 +122,7 @@ type formOptionView struct {
 
 type formAddressPart struct {
 	Input, Name, Value, Error, Autocomplete, InputMode string
-	Optional                                           bool
+	Optional, ReadOnly                                 bool
 }
 
 // publishedForm resolves the form of the request's path, published; it
@@ -261,6 +275,13 @@ func (a *App) renderStep(w http.ResponseWriter, r *http.Request, status int, fv 
 	if stepped(f) {
 		a.stepView(r, &p, f, typed, st)
 	}
+	if form := "/" + t.Slug + "/" + f.Key; r.URL.Path != form {
+		p.Action = form
+	}
+	if err := a.prefillView(r, &p, f, typed, token, st); err != nil {
+		a.internalError(w, r, "prefill view", err)
+		return
+	}
 	for i, pg := range f.Pages {
 		if p.Stepped && (p.Review || i != st.Step) {
 			continue
@@ -270,6 +291,9 @@ func (a *App) renderStep(w http.ResponseWriter, r *http.Request, status int, fv 
 			v := formFieldView{Key: fl.Key, Type: fl.Type, Input: fl.Key, Label: locOf(fl.Label, lang), Help: locOf(fl.Help, lang),
 				Required: fl.Required, Value: typed.Get(fl.Key), Error: errOf[fl.Key], MaxLength: fl.MaxLength,
 				Checked: map[string]bool{}}
+			if _, ok := p.PrefillMarks[fl.Key]; ok {
+				v.FromRegister, v.ReadOnly = true, fl.Prefill.ReadOnly
+			}
 			for _, val := range typed[fl.Key] {
 				v.Checked[val] = true
 			}
@@ -309,7 +333,7 @@ func (a *App) renderStep(w http.ResponseWriter, r *http.Request, status int, fv 
 				for _, part := range form.AddressParts {
 					in := fl.Key + "_" + part
 					ap := formAddressPart{Input: in, Name: a.t(r, "form.address."+part), Value: typed.Get(in), Error: errOf[in],
-						Autocomplete: autos[part], Optional: part == "box"}
+						Autocomplete: autos[part], Optional: part == "box", ReadOnly: v.ReadOnly}
 					if part == "postcode" {
 						ap.InputMode = "numeric"
 					}
@@ -393,7 +417,7 @@ func (a *App) formCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	citizen := citizenActor(r)
-	answers, errs := f.Check(form.Input(r.PostForm))
+	answers, errs := a.checkPosted(r, f, token)
 	var files []store.NewAttachment
 	for _, fl := range f.Fields() {
 		if fl.Type != form.TypeFile {
@@ -569,8 +593,9 @@ type receiptPage struct {
 }
 
 type receiptLine struct {
-	Label loc
-	Value string
+	Label  loc
+	Value  string
+	Source string // "source: national register, on …" (prefill.go); "" when typed
 }
 
 // receiptShow shows the citizen their reference and what they sent, with
@@ -614,7 +639,8 @@ func (a *App) receiptShow(w http.ResponseWriter, r *http.Request) {
 		p.MailTo = maskAddress(answers[fl.Key].Value)
 	}
 	for _, fl := range fv.Form.Fields() {
-		line := receiptLine{Label: locOf(fl.Label, lang), Value: a.displayAnswer(r, fl, answers[fl.Key])}
+		line := receiptLine{Label: locOf(fl.Label, lang), Value: a.displayAnswer(r, fl, answers[fl.Key]),
+			Source: a.prefillSource(r, answers[fl.Key])}
 		if fl.Type == form.TypeFile {
 			var names []string
 			for _, f := range rc.Attachments {

@@ -49,6 +49,9 @@ type stepState struct {
 	// FileAgain: a file chosen was not kept (refused, scanner down) on a
 	// post that judges nothing; the page asks for it again.
 	FileAgain bool
+	// PrefillFailed is why a prefill from the register did not happen
+	// (prefill.go), shown above the empty form.
+	PrefillFailed string
 }
 
 // review reports whether the state is the review page of f.
@@ -220,7 +223,7 @@ func (a *App) formStep(w http.ResponseWriter, r *http.Request, fv store.FormVers
 func (a *App) formSend(w http.ResponseWriter, r *http.Request, fv store.FormVersion, reg register.Register, token string, st stepState) {
 	f := fv.Form
 	t := tenantFrom(r.Context())
-	answers, errs := f.Check(form.Input(r.PostForm))
+	answers, errs := a.checkPosted(r, f, token)
 	errs = append(errs, missingFiles(f, st.Files, nil)...)
 	if len(errs) > 0 {
 		errs = orderErrors(f, errs)

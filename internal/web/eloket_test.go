@@ -33,16 +33,25 @@ func publishForms(t testing.TB, env *storetest.Env, tn tenant.Tenant) {
 		t.Fatal(err)
 	}
 	for _, f := range form.DemoForms() {
-		d, err := env.DB.SaveFormDraft(ctx, op, tn.ID, f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := env.DB.ApproveNotice(ctx, op, tn.ID, f.Key, d.Version, store.NoticeDigest(form.NoticeFor(f, register.Demo()).JSON())); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := env.DB.PublishForm(ctx, op, tn.ID, f.Key, d.Version); err != nil {
-			t.Fatal(err)
-		}
+		publishForm(t, env, tn, f)
+	}
+}
+
+// publishForm saves, approves and publishes f for tn under the demo
+// register (saved first by publishForms).
+func publishForm(t testing.TB, env *storetest.Env, tn tenant.Tenant, f form.Form) {
+	t.Helper()
+	ctx := context.Background()
+	op := audit.Actor{Kind: audit.KindOperator, ID: "op"}
+	d, err := env.DB.SaveFormDraft(ctx, op, tn.ID, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.ApproveNotice(ctx, op, tn.ID, f.Key, d.Version, store.NoticeDigest(form.NoticeFor(f, register.Demo()).JSON())); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.PublishForm(ctx, op, tn.ID, f.Key, d.Version); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -375,11 +375,18 @@ type fieldInput struct {
 	Options                    string // one answer a line: value | nl | fr | en
 	MaxLength, Min, Max, MaxMB string
 	Accept                     []string
+	// PrefillData is the register data the field is prefilled with ("":
+	// none), PrefillReadOnly whether the citizen may not correct it.
+	PrefillData     string
+	PrefillReadOnly bool
 }
 
 func fieldInputOf(fl form.Field) fieldInput {
 	in := fieldInput{Key: fl.Key, Type: fl.Type, Label: fl.Label, Help: fl.Help, Required: fl.Required, Category: fl.Category,
 		Purpose: fl.Purpose, Accept: fl.Accept}
+	if fl.Prefill != nil {
+		in.PrefillData, in.PrefillReadOnly = fl.Prefill.Data, fl.Prefill.ReadOnly
+	}
 	var lines []string
 	for _, o := range fl.Options {
 		parts := []string{o.Value, o.Label["nl"], o.Label["fr"], o.Label["en"]}
@@ -426,7 +433,7 @@ func postedFieldInput(v url.Values) fieldInput {
 	return fieldInput{Key: strings.TrimSpace(v.Get("key")), Type: v.Get("type"), Label: postedText(v, "label"),
 		Help: postedText(v, "help"), Required: v.Get("required") != "", Category: v.Get("category"), Purpose: v.Get("purpose"),
 		Options: v.Get("options"), MaxLength: v.Get("max_length"), Min: v.Get("min"), Max: v.Get("max"), MaxMB: v.Get("max_mb"),
-		Accept: v["accept"]}
+		Accept: v["accept"], PrefillData: v.Get("prefill_data"), PrefillReadOnly: v.Get("prefill_read_only") != ""}
 }
 
 // field builds the field from the inputs. Only the settings of its type
@@ -435,6 +442,10 @@ func postedFieldInput(v url.Values) fieldInput {
 func (in fieldInput) field(prev form.Field) (form.Field, map[string][]any) {
 	fl := form.Field{Key: in.Key, Type: in.Type, Label: in.Label, Help: in.Help, Required: in.Required, Category: in.Category,
 		Purpose: in.Purpose}
+	if in.PrefillData != "" {
+		// The one source there is; Validate checks the data and the type.
+		fl.Prefill = &form.Prefill{Source: form.PrefillSource, Data: in.PrefillData, ReadOnly: in.PrefillReadOnly}
+	}
 	errs := map[string][]any{}
 	changed := in.Type != prev.Type
 	switch in.Type {
@@ -543,6 +554,7 @@ type fieldPage struct {
 	Errors           fieldErrors
 	Todo             []string // what still stops publishing, for this field
 	HasRegister      bool
+	Prefills         []choice // the register data a field can be prefilled with
 }
 
 // formFieldShow is a field's edit page.
@@ -591,6 +603,9 @@ func (a *App) formFieldUpdate(w http.ResponseWriter, r *http.Request, me account
 			n, _ := strconv.Atoi(strings.TrimPrefix(strings.SplitN(rest, "]", 2)[0], "options["))
 			msg = a.t(r, "forms.field.option_problem", n+1, msg)
 		}
+		if id == "prefill_source" {
+			id = "prefill_data"
+		}
 		if _, ok := bad[id]; !ok {
 			bad[id] = msg
 		}
@@ -598,7 +613,7 @@ func (a *App) formFieldUpdate(w http.ResponseWriter, r *http.Request, me account
 	// In the order of the page, so that the summary reads top-down.
 	var errs fieldErrors
 	for _, id := range []string{"key", "label_nl", "label_fr", "label_en", "help_nl", "help_fr", "help_en", "type", "options", "min",
-		"max", "max_length", "accept", "max_mb", "category", "purpose"} {
+		"max", "max_length", "accept", "max_mb", "category", "purpose", "prefill_data"} {
 		if msg, ok := bad[id]; ok {
 			errs = append(errs, fieldError{id, msg})
 		}
@@ -647,6 +662,9 @@ func (a *App) renderField(w http.ResponseWriter, r *http.Request, status int, st
 			continue
 		}
 		p.Purposes = append(p.Purposes, choice{Value: pu.Key, Text: locOf(pu.Name, lang), Selected: pu.Key == in.Purpose})
+	}
+	for _, d := range form.PrefillData {
+		p.Prefills = append(p.Prefills, choice{Value: d, Text: loc{Text: a.t(r, "prefill.data."+d)}, Selected: d == in.PrefillData})
 	}
 	accept := in.Accept
 	if len(accept) == 0 {

@@ -141,8 +141,10 @@ func (a *App) oidcBegin(w http.ResponseWriter, r *http.Request, in store.OIDCFlo
 		return
 	}
 	var scopes []string
-	if in.Purpose == store.OIDCPurposeCitizen {
-		scopes = []string{oidc.NumberScope} // the citizen's data is found by it (DSR-1)
+	if in.Purpose == store.OIDCPurposeCitizen || in.Purpose == store.OIDCPurposePrefill {
+		// The citizen's data is found by it (DSR-1); the register is
+		// asked about it (LOC-2).
+		scopes = []string{oidc.NumberScope}
 	}
 	st, err := a.oidcClient().Begin(r.Context(), prov, a.oidcRedirectURL(r), scopes...)
 	if reason := oidc.ReasonOf(err); reason != "" {
@@ -218,6 +220,8 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		again = "/" + t.Slug + "/account/oidc"
 	case store.OIDCPurposeCitizen:
 		again = a.portalPath(r)
+	case store.OIDCPurposePrefill:
+		again = "/" + t.Slug + "/" + url.PathEscape(f.Next)
 	}
 	refused := func(err error) {
 		if aerr := a.opts.Store.AuditOIDCRefusal(r.Context(), t.ID, f, oidc.ReasonOf(err), reqID); aerr != nil {
@@ -246,6 +250,8 @@ func (a *App) oidcCallback(w http.ResponseWriter, r *http.Request) {
 		a.oidcLoginFinish(w, r, f, id)
 	case store.OIDCPurposeCitizen:
 		a.portalFASFinish(w, r, f.Next, id)
+	case store.OIDCPurposePrefill:
+		a.prefillFinish(w, r, f.Next, id)
 	case store.OIDCPurposeActivate:
 		_, err := a.opts.Store.ActivateWithOIDC(r.Context(), t.ID, f, id, reqID)
 		if oidc.ReasonOf(err) != "" {

@@ -70,6 +70,16 @@ func (p Page) LangForm() string {
 	return ""
 }
 
+// LangAction is the path the language switch posts the form to: the
+// form's own address when the page is shown elsewhere (a form prefilled
+// at the sign-in's return address), else "" (this page).
+func (p Page) LangAction() string {
+	if f, ok := p.Data.(formPage); ok {
+		return f.Action
+	}
+	return ""
+}
+
 // Languages lists the entries of the language switch.
 func (p Page) Languages() []LangLink {
 	var links []LangLink

@@ -106,6 +106,7 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The e-loket's published forms (issue 4): anyone may fill them in; a
 	// post is rate-limited per client address on top of the honeypot.
 	mux.HandleFunc("GET /{tenant}/{form}", a.counted(a.formShow))
+	mux.HandleFunc("GET /{tenant}/prefill/{form}/{provider}", a.rateLimited(newRateLimiter(a.opts.LoginRateLimit), a.prefillStart))
 	mux.HandleFunc("POST /{tenant}/{form}", a.rateLimited(newRateLimiter(a.opts.FormRateLimit), a.formCreate))
 	mux.HandleFunc("GET /{tenant}/receipt/{form}", a.counted(a.receiptShow))
 	// "Look up my request": by reference and the e-mail address given,
@@ -199,6 +200,8 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// A DPIA draft per processing of the register, to complete (BRE-4).
 	mux.HandleFunc("GET /{tenant}/admin/dpia/{purpose}", a.require(account.ViewRequests, a.dpiaDraftShow))
 	mux.HandleFunc("GET /{tenant}/admin/dpia/{purpose}/pdf", a.require(account.ViewRequests, a.dpiaDraftPDF))
+	mux.HandleFunc("GET /{tenant}/admin/compliance", a.require(account.ViewAudit, a.complianceShow))
+	mux.HandleFunc("GET /{tenant}/admin/compliance.json", a.require(account.ViewAudit, a.complianceJSON))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/contain", a.require(account.ManageUsers, a.stepUp(breachPagePath, a.breachContain)))
 	mux.HandleFunc("GET /{tenant}/breaches", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachesShow))))
 	mux.HandleFunc("GET /{tenant}/breaches/new", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBreachNew))))
@@ -249,6 +252,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// The supplier's organisational declarations (ORG-1…ORG-5): declared
 	// in the operators' realm, read by every controller.
 	mux.HandleFunc("GET /{tenant}/admin/organisation", a.require(account.ViewAudit, a.orgShow))
+	// The changes of the measures report (ADT-1): every flip the hourly
+	// compliance.drift job recorded, newest first (compliance_changes.go).
+	mux.HandleFunc("GET /{tenant}/admin/compliance/changes", a.require(account.ViewAudit, a.complianceChanges))
 	// The end of a contract (END-3, END-4, END-5): the supplier runs the
 	// procedure step by step from the operators' realm; the controller's
 	// admins and DPO follow it, and an admin confirms receipt of the final
@@ -265,6 +271,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// Backups and restore tests (SEC-4, SEC-5, SEC-6): the operators see
 	// locations, runs and each target's contents; admins and the DPO see
 	// the facts (backups_show.go).
+	// Clause coverage (SEC-5): every clause with its tests and their
+	// outcome in this build's CI run, for the supplier's operators only
+	// (clauses_operator.go).
+	mux.HandleFunc("GET /{tenant}/clauses", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorClausesShow))))
 	mux.HandleFunc("GET /{tenant}/admin/backups", a.require(account.ViewAudit, a.backupsShow))
 	mux.HandleFunc("GET /{tenant}/backups", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorBackupsShow))))
 	mux.HandleFunc("POST /{tenant}/backups/restore-test", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorRestoreTestRun))))
@@ -356,6 +366,12 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/webhooks", a.require(account.EditSettings, a.webhookCreate))
 	mux.HandleFunc("POST /{tenant}/admin/webhooks/{id}/disable", a.require(account.EditSettings, a.webhookDisable))
 	mux.HandleFunc("POST /{tenant}/admin/webhooks/{id}/delete", a.require(account.EditSettings, a.webhookDelete))
+	// The national register connection (LOC-2, magda_show.go): whoever
+	// reads the settings sees it; admins set and remove it behind the
+	// step-up (its private key is the organisation's identity at MAGDA).
+	mux.HandleFunc("GET /{tenant}/admin/magda", a.require(account.ViewSettings, a.magdaShow))
+	mux.HandleFunc("POST /{tenant}/admin/magda", a.require(account.EditSettings, a.stepUp(magdaPath, a.magdaUpdate)))
+	mux.HandleFunc("POST /{tenant}/admin/magda/remove", a.require(account.EditSettings, a.stepUp(magdaPath, a.magdaRemove)))
 	// API keys for /api/v1 (issue 5): whoever reads the settings sees
 	// them; admins create and revoke them, behind the step-up.
 	// The tenant's own host names (see tenant_host.go).
@@ -382,6 +398,14 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/agreement/{n}/pdf", a.require(account.EditRegister, a.agreementPDF))
 	mux.HandleFunc("POST /{tenant}/admin/agreement/{n}/accept", a.require(account.EditRegister, a.agreementAccept))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
+	// The measures annexes beside it (ADT-1): VO-B's checklist and VO-A's
+	// annex 2, answered from the compliance report, so read by whom the
+	// report is (ViewAudit: admins and the DPO): it names admins without
+	// a second factor (ORG-6).
+	mux.HandleFunc("GET /{tenant}/admin/register/measures", a.require(account.ViewAudit, a.measuresShow("measures")))
+	mux.HandleFunc("GET /{tenant}/admin/register/measures.pdf", a.require(account.ViewAudit, a.measuresPDF("measures")))
+	mux.HandleFunc("GET /{tenant}/admin/register/annex2", a.require(account.ViewAudit, a.measuresShow("annex2")))
+	mux.HandleFunc("GET /{tenant}/admin/register/annex2.pdf", a.require(account.ViewAudit, a.measuresPDF("annex2")))
 	// Editing in the browser, one item at a time, always through the
 	// comparison with the current version (register_edit.go); any two
 	// saved versions can be compared.

@@ -156,7 +156,7 @@ func (a *App) renderSubmission(w http.ResponseWriter, r *http.Request, me accoun
 		if v == "" {
 			v = a.t(r, "receipt.empty")
 		}
-		p.Answers = append(p.Answers, receiptLine{Label: locOf(fl.Label, lang), Value: v})
+		p.Answers = append(p.Answers, receiptLine{Label: locOf(fl.Label, lang), Value: v, Source: a.prefillSource(r, answers[fl.Key])})
 	}
 	for _, f := range d.Attachments {
 		label := f.FieldKey

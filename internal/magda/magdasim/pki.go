@@ -29,8 +29,8 @@ func NewPKI() (*PKI, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(1),
 		Subject:               pkix.Name{CommonName: "Kluis MAGDA simulator test CA"},
-		NotBefore:             time.Now().Add(-time.Hour),
-		NotAfter:              time.Now().Add(24 * time.Hour),
+		NotBefore:             time.Now().Add(-2 * Validity),
+		NotAfter:              time.Now().Add(2 * Validity),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign,
@@ -48,9 +48,22 @@ func NewPKI() (*PKI, error) {
 	return &PKI{CA: ca, key: key, Pool: pool}, nil
 }
 
+// Validity is how long the certificates Issue makes are valid either side
+// of now: wide enough that a test's fixed store clock and the real clock
+// both fall inside, since the store checks validity at its clock and TLS
+// at the real one.
+const Validity = 365 * 24 * time.Hour
+
 // Issue returns a certificate and RSA key for cn: a client certificate, or a
 // server certificate for 127.0.0.1 when server is true.
 func (p *PKI) Issue(cn string, server bool) (tls.Certificate, error) {
+	now := time.Now()
+	return p.IssueValid(cn, server, now.Add(-Validity), now.Add(Validity))
+}
+
+// IssueValid is Issue with the validity window given: an expired or
+// nearly expired certificate for the tests of what warns and refuses.
+func (p *PKI) IssueValid(cn string, server bool, notBefore, notAfter time.Time) (tls.Certificate, error) {
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return tls.Certificate{}, err
@@ -62,8 +75,8 @@ func (p *PKI) Issue(cn string, server bool) (tls.Certificate, error) {
 	tmpl := &x509.Certificate{
 		SerialNumber: serial,
 		Subject:      pkix.Name{CommonName: cn},
-		NotBefore:    time.Now().Add(-time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
+		NotBefore:    notBefore,
+		NotAfter:     notAfter,
 		KeyUsage:     x509.KeyUsageDigitalSignature | x509.KeyUsageKeyEncipherment,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}

@@ -12,6 +12,7 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/pem"
 	"encoding/xml"
 	"errors"
 	"io"
@@ -281,4 +282,30 @@ func (s *Server) write(w http.ResponseWriter, status int, body []byte, tamper bo
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(env) //nolint:errcheck // the client sees a short answer
+}
+
+// Settings returns the stored form of a connection that reaches this
+// simulator with the given client certificate (from its PKI): what a
+// test or the demo gives the store. The authorisation reference is the
+// simulator's own, fictitious.
+func (s *Server) Settings(cert tls.Certificate) (magda.Settings, error) {
+	key, err := x509.MarshalPKCS8PrivateKey(cert.PrivateKey)
+	if err != nil {
+		return magda.Settings{}, err
+	}
+	var chain []byte
+	for _, der := range cert.Certificate {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})...)
+	}
+	return magda.Settings{
+		Endpoint:         s.URL,
+		ConsumerID:       s.cfg.ConsumerID,
+		Capacity:         s.cfg.Capacities[0],
+		AuthorisationRef: "SIMULATOR-AUTH-1",
+		ClientCertPEM:    string(chain),
+		ClientKeyPEM:     string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: key})),
+		ServerCAPEM:      string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.cfg.PKI.CA.Raw})),
+		ResponseCertPEM:  string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.SigningCert.Raw})),
+		Timeout:          magda.DefaultTimeout,
+	}, nil
 }

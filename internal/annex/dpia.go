@@ -1,10 +1,9 @@
-package agreement
+package annex
 
 import (
 	"slices"
 	"time"
 
-	"github.com/kluis/kluis/internal/annex"
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/register"
 )
@@ -22,11 +21,11 @@ type DPIA struct {
 	Controller, KBO string
 	RegisterVersion int
 	Generated       string
-	Purpose         annex.Purpose
-	Categories      []annex.Category // the data the purpose uses
+	Purpose         Purpose
+	Categories      []Category // the data the purpose uses
 	Subjects        []string
 	Recipients      []string
-	Measures        []MeasureRow // the measures annex's answers; nil until wired
+	Measures        []AgreementMeasure // the measures annex's answers; nil until wired
 	HTMLTwin        string
 }
 
@@ -37,15 +36,15 @@ var DPIASections = []string{"necessity", "risks", "mitigation", "dpo_advice", "d
 
 // BuildDPIA lays out the draft for the purpose with key in in's register,
 // in lang; false when the register has no such purpose.
-func BuildDPIA(in annex.Input, key string, lang locale.Lang) (DPIA, bool) {
+func BuildDPIA(in Input, key string, lang locale.Lang) (DPIA, bool) {
 	i := slices.IndexFunc(in.Register.Purposes, func(p register.Purpose) bool { return p.Key == key })
 	if i < 0 {
 		return DPIA{}, false
 	}
-	doc := annex.Build(in, lang)
+	doc := Build(in, lang)
 	d := DPIA{Lang: lang, Controller: in.Controller, KBO: in.KBO, RegisterVersion: in.Version, Generated: in.Generated,
 		Purpose: doc.Purposes[i]}
-	add := func(list []string, ls []annex.Localized) []string {
+	add := func(list []string, ls []Localized) []string {
 		for _, l := range ls {
 			if !slices.Contains(list, l.Text) {
 				list = append(list, l.Text)
@@ -53,7 +52,7 @@ func BuildDPIA(in annex.Input, key string, lang locale.Lang) (DPIA, bool) {
 		}
 		return list
 	}
-	// annex.Build keeps the register's order: category j is doc's j.
+	// Build keeps the register's order: category j is doc's j.
 	for j, c := range in.Register.Categories {
 		if !slices.Contains(c.Purposes, key) {
 			continue
@@ -74,7 +73,7 @@ func (d DPIA) PDF(created time.Time) ([]byte, error) {
 	if d.HTMLTwin != "" {
 		subject += " – " + t("branding.pdf.html_twin", d.HTMLTwin)
 	}
-	w := annex.NewWriter(d.Lang, title+" – "+d.Controller, subject, d.Controller,
+	w := NewWriter(d.Lang, title+" – "+d.Controller, subject, d.Controller,
 		t("agree.dpia.footer", d.Controller, d.RegisterVersion, d.Generated), created)
 	w.Title(title)
 	w.Facts(d.Facts())
@@ -84,7 +83,7 @@ func (d DPIA) PDF(created time.Time) ([]byte, error) {
 	for _, c := range d.Categories {
 		rows = append(rows, []string{c.Class + " " + c.ClassLabel.Text, c.Name.Text, c.Retention, c.Reason.Text, c.Countermeasures.Text})
 	}
-	w.Table(t("agree.dpia.data"), t("agree.dpia.none"), []annex.Column{{Head: t("annex.col.class"), Width: 45},
+	w.Table(t("agree.dpia.data"), t("agree.dpia.none"), []Column{{Head: t("annex.col.class"), Width: 45},
 		{Head: t("annex.col.data"), Width: 60}, {Head: t("annex.col.retention"), Width: 40}, {Head: t("annex.col.reason"), Width: 58},
 		{Head: t("annex.col.measures"), Width: 70}}, rows)
 	w.Heading(t("agree.dpia.measures"))

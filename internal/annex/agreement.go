@@ -1,17 +1,17 @@
-package agreement
+package annex
 
 import (
 	"fmt"
 	"time"
 
-	"github.com/kluis/kluis/internal/annex"
+	"github.com/kluis/kluis/internal/agreement"
 	"github.com/kluis/kluis/internal/locale"
 )
 
-// Document is one version of the agreement as the parties read it: the
-// full agreement (KindAgreement) or an amendment (KindAmendment), in Dutch
+// Agreement is one version of the agreement as the parties read it: the
+// full agreement (agreement.KindAgreement) or an amendment (KindAmendment), in Dutch
 // or French.
-type Document struct {
+type Agreement struct {
 	Lang   locale.Lang
 	Kind   string
 	Number int
@@ -21,14 +21,14 @@ type Document struct {
 	// operators' realm), with their enterprise numbers, formatted.
 	Controller, ControllerKBO string
 	Supplier, SupplierKBO     string
-	Subject, Duration         annex.Localized
-	Articles                  []Article
+	Subject, Duration         Localized
+	Articles                  []agreement.Article
 	// Annex1 is the register as annex 1 (REG-1, REG-6, REG-7, SUB-1).
-	Annex1 annex.Document
+	Annex1 Document
 	// Measures is the measures annex, one row per measure; nil when the
 	// compliance report is not wired into the agreement (the annex then
 	// says so rather than claim anything).
-	Measures []MeasureRow
+	Measures []AgreementMeasure
 	// Breach is the breach notification form, annex 2 (BRE-5), blank.
 	Breach []FormSection
 	// Changes are an amendment's differences, by what changed.
@@ -38,8 +38,8 @@ type Document struct {
 	HTMLTwin string
 }
 
-// MeasureRow is one measure of the measures annex with its answer.
-type MeasureRow struct{ Clause, Measure, Answer, Evidence string }
+// AgreementMeasure is one measure of the measures annex with its answer.
+type AgreementMeasure struct{ Clause, Measure, Answer, Evidence string }
 
 // FormSection is a numbered section of the breach notification form.
 type FormSection struct {
@@ -68,15 +68,15 @@ type ChangeItem struct {
 }
 
 // Title is the document's title in its language.
-func (d Document) Title() string {
-	if d.Kind == KindAmendment {
+func (d Agreement) Title() string {
+	if d.Kind == agreement.KindAmendment {
 		return locale.T(d.Lang, "agree.doc.amendment_title", d.Number, d.Base)
 	}
 	return locale.T(d.Lang, "agree.doc.title")
 }
 
 // Facts are the header lines: the parties, the version and its date.
-func (d Document) Facts() [][2]string {
+func (d Agreement) Facts() [][2]string {
 	t := func(key string, args ...any) string { return locale.T(d.Lang, key, args...) }
 	party := func(name, kbo string) string {
 		if kbo == "" {
@@ -94,19 +94,19 @@ func (d Document) Facts() [][2]string {
 // PDF renders the version as an A4 PDF, created being its metadata date:
 // the same document and date give the same bytes, so a stored version can
 // be checked against its SHA-256.
-func (d Document) PDF(created time.Time) ([]byte, error) {
+func (d Agreement) PDF(created time.Time) ([]byte, error) {
 	t := func(key string, args ...any) string { return locale.T(d.Lang, key, args...) }
 	subject := t("agree.doc.subject_meta")
 	if d.HTMLTwin != "" {
 		subject += " – " + t("branding.pdf.html_twin", d.HTMLTwin)
 	}
-	w := annex.NewWriter(d.Lang, d.Title()+" – "+d.Controller, subject, d.Supplier, t("agree.doc.footer", d.Controller, d.Number, d.Date), created)
+	w := NewWriter(d.Lang, d.Title()+" – "+d.Controller, subject, d.Supplier, t("agree.doc.footer", d.Controller, d.Number, d.Date), created)
 	w.Title(d.Title())
 	w.Facts(d.Facts())
 	if d.HTMLTwin != "" {
 		w.Paragraph(t("branding.pdf.html_twin", d.HTMLTwin))
 	}
-	if d.Kind == KindAmendment {
+	if d.Kind == agreement.KindAmendment {
 		w.Paragraph(t("agree.doc.amendment_intro", d.Base))
 		for _, g := range d.Changes {
 			w.Heading(g.Heading)
@@ -144,7 +144,7 @@ func (d Document) PDF(created time.Time) ([]byte, error) {
 	for _, m := range d.Measures {
 		rows = append(rows, []string{m.Clause, m.Measure, m.Answer, m.Evidence})
 	}
-	w.Table(t("agree.doc.measures.heading"), t("agree.doc.measures.none"), []annex.Column{{Head: t("agree.doc.col.clause"), Width: 25},
+	w.Table(t("agree.doc.measures.heading"), t("agree.doc.measures.none"), []Column{{Head: t("agree.doc.col.clause"), Width: 25},
 		{Head: t("agree.doc.col.measure"), Width: 90}, {Head: t("agree.doc.col.answer"), Width: 35}, {Head: t("agree.doc.col.evidence"), Width: 123}}, rows)
 
 	w.NewPage()
