@@ -166,7 +166,8 @@ func (a *App) agreementDocument(r *http.Request, t tenant.Tenant, kind string, n
 	d.Measures = measures
 	if d.Measures == nil {
 		for _, m := range in.Measures {
-			d.Measures = append(d.Measures, annex.AgreementMeasure{Clause: m.ID, Answer: locale.T(lang, "agree.answer."+m.Answer)})
+			d.Measures = append(d.Measures, annex.AgreementMeasure{Measure: locale.T(lang, "measures.row."+m.ID),
+				Answer: locale.T(lang, "measures.answer."+m.Answer)})
 		}
 	}
 	for _, s := range annexSectionsIn(lang, breach.Report{}, time.Time{}) {
@@ -237,10 +238,10 @@ func (a *App) agreementChanges(r *http.Request, t tenant.Tenant, old, new agreem
 			if s == "" {
 				return a.t(r, "regedit.diff.empty")
 			}
-			return a.t(r, "agree.answer."+s)
+			return a.t(r, "measures.answer."+s)
 		}
 		for _, c := range cs {
-			g.Items = append(g.Items, annex.ChangeItem{Title: a.t(r, "agree.changes.measure", c.ID, answer(c.Old), answer(c.New))})
+			g.Items = append(g.Items, annex.ChangeItem{Title: a.t(r, "agree.changes.measure", a.t(r, "measures.row."+c.ID), answer(c.Old), answer(c.New))})
 		}
 		out = append(out, g)
 	}
