@@ -78,11 +78,7 @@ func (a *App) agreementFacts(r *http.Request, me account.User, t tenant.Tenant) 
 	if err != nil {
 		return agreement.Inputs{}, rv, err
 	}
-	in := agreement.Inputs{RegisterVersion: rv.Version}
-	for _, s := range subs {
-		in.SubProcessors = append(in.SubProcessors, agreement.SubProcessor{Name: s.Name, HeadOffice: s.HeadOffice, Country: s.Location,
-			InEEA: s.EEA, Mechanism: s.TransferMechanism, Service: s.Services, Measures: s.Measures})
-	}
+	in := agreement.Inputs{RegisterVersion: rv.Version, SubProcessors: agreementSubProcessors(subs)}
 	if in.Measures, _, err = a.agreementMeasures(r, me, locale.NL); err != nil {
 		return in, rv, err
 	}
@@ -182,6 +178,17 @@ func (a *App) agreementDocument(r *http.Request, t tenant.Tenant, kind string, n
 		d.Breach = append(d.Breach, fs)
 	}
 	return d, nil
+}
+
+// agreementSubProcessors are the platform's sub-processors a tenant
+// accepted, as annex 1 and the agreement's inputs name them.
+func agreementSubProcessors(list []store.SubProcessor) []agreement.SubProcessor {
+	var out []agreement.SubProcessor
+	for _, s := range list {
+		out = append(out, agreement.SubProcessor{Name: s.Name, HeadOffice: s.HeadOffice, Country: s.Location,
+			InEEA: s.EEA, Mechanism: s.TransferMechanism, Service: s.Services, Measures: s.Measures})
+	}
+	return out
 }
 
 // addSubProcessors adds the platform's sub-processors the tenant accepted
