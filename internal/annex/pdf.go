@@ -45,14 +45,26 @@ func (d Document) PDF(created time.Time) ([]byte, error) {
 	t := func(key string, args ...any) string { return locale.T(d.Lang, key, args...) }
 	w := newPDF(d.Lang, t("annex.title")+" – "+d.Controller, t("annex.subject_meta"), d.Controller, d.HTMLTwin,
 		t("annex.pdf.footer", d.Controller, d.Version, d.Generated), created)
-	w.front(d.HTMLTwin, [][2]string{
+	w.front(d.HTMLTwin, d.facts(w))
+	w.tables(d)
+	return w.output()
+}
+
+// facts are annex 1's header lines: controller, subject, duration,
+// version, generation.
+func (d Document) facts(w *pdfWriter) [][2]string {
+	return [][2]string{
 		{w.t("annex.controller"), w.t("annex.controller.value", d.Controller, d.KBO)},
 		{w.t("annex.subject"), d.Subject.Text},
 		{w.t("annex.duration"), d.Duration.Text},
 		{w.t("annex.version"), w.t("annex.version.value", d.Version, d.Saved)},
 		{w.t("annex.generated"), d.Generated},
-	})
+	}
+}
 
+// tables draws annex 1's four sections: purposes, data, sub-processors,
+// applications.
+func (w *pdfWriter) tables(d Document) {
 	var purposes [][]string
 	for _, p := range d.Purposes {
 		purposes = append(purposes, []string{p.Name.Text, p.Basis, orDash(p.Reference.Text), orDash(p.Art9)})
@@ -85,8 +97,6 @@ func (d Document) PDF(created time.Time) ([]byte, error) {
 	w.section(w.t("annex.applications.heading"), w.t("annex.applications.none"), []column{{w.t("annex.col.name"), 40},
 		{w.t("annex.col.app_data"), 70}, {w.t("annex.col.storage"), 55}, {w.t("annex.col.transfer"), 50},
 		{w.t("annex.col.access"), 58}}, apps)
-
-	return w.output()
 }
 
 // newPDF starts an A4 landscape document in lang: its metadata and, on
@@ -130,12 +140,7 @@ func (w *pdfWriter) front(twin string, facts [][2]string) {
 	w.f.SetFont("Helvetica", "B", 16)
 	w.f.CellFormat(pageWidth, 8, w.tr(w.title), "", 1, "L", false, 0, "")
 	w.f.Ln(2)
-	for _, r := range facts {
-		w.f.SetFont("Helvetica", "B", 9)
-		w.f.CellFormat(55, 5, w.tr(r[0]), "", 0, "L", false, 0, "")
-		w.f.SetFont("Helvetica", "", 9)
-		w.f.MultiCell(pageWidth-55, 5, w.tr(r[1]), "", "L", false)
-	}
+	w.factRows(facts)
 	if twin != "" {
 		w.f.Ln(1)
 		w.f.SetFont("Helvetica", "I", 8)
@@ -144,6 +149,16 @@ func (w *pdfWriter) front(twin string, facts [][2]string) {
 		w.f.SetTextColor(0, 0, 0)
 	}
 	w.f.Ln(3)
+}
+
+// factRows draws label–value lines, the label in bold.
+func (w *pdfWriter) factRows(facts [][2]string) {
+	for _, r := range facts {
+		w.f.SetFont("Helvetica", "B", 9)
+		w.f.CellFormat(55, 5, w.tr(r[0]), "", 0, "L", false, 0, "")
+		w.f.SetFont("Helvetica", "", 9)
+		w.f.MultiCell(pageWidth-55, 5, w.tr(r[1]), "", "L", false)
+	}
 }
 
 // output is the finished document.

@@ -336,6 +336,12 @@ var actions = []Action{
 
 	// The register.
 	{Code: "register.save", Group: GroupRegister, Object: NameNumber},
+	// The data processing agreement and its amendments: the object is the
+	// version number; the purpose carries the PDF's SHA-256.
+	{Code: "agreement.generate", Group: GroupRegister, Object: NameNumber},
+	{Code: "agreement.accept", Group: GroupRegister, Object: NameNumber},
+	{Code: "agreement.list", Group: GroupRegister},
+	{Code: "agreement.download", Group: GroupRegister, Object: NameNumber},
 	// The retention engine (SEC-1): one event per chunk, category and
 	// action, with the count; the category is in the purpose.
 	{Code: "retention.run", Group: GroupRegister},

@@ -430,6 +430,11 @@ func (db *DB) OIDCLogin(ctx context.Context, tenantID string, prov oidc.Provider
 		if u, err = tx.openSession(tenantID, userID, idHash, now, cfg, id.MFA); err != nil {
 			return err
 		}
+		// The session remembers the provider it came through: the
+		// controller accepts the agreement only after a FAS login.
+		if _, err := tx.exec(`UPDATE sessions SET login_method = $1 WHERE id_hash = $2`, string(prov.Preset), idHash); err != nil {
+			return err
+		}
 		purpose := "login: oidc " + prov.Name
 		if id.MFA {
 			purpose += " (second factor: acr met)"

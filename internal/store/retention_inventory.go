@@ -170,6 +170,8 @@ var RetentionInventory = []RetentionEntry{
 		Why: "the deficiencies an audit found are the basis of the corrective-action plan and its follow-up (ADT-3): kept as accountability evidence, as long as the audit log"},
 	{Table: "controller_audit_actions", Columns: []string{"content"}, Rule: RuleKept,
 		Why: "the corrective actions and when each was done show the processor carried out the approved plan on time (ADT-3): kept as accountability evidence, as long as the audit log"},
+	{Table: "agreement_acceptances", Columns: []string{"signer_name"}, Rule: RuleKept,
+		Why: "who accepted which version of the data processing agreement, with the SHA-256 of what they accepted, is the proof that the agreement binds both parties (art. 28(3) and (9) GDPR, accountability): kept as long as the audit log"},
 	{Table: "duty_steps", Columns: []string{"content", "notified_to"}, Rule: RuleKept,
 		Why: "the controller's instructions, the supplier's flags of them and the authorities' requests with every step are the evidence that the processor acted only on documented instructions and told the controller in time (art. 28(3)(a) and (h) GDPR; REG-3, REG-5): kept, every step, as long as the audit log"},
 	{Table: "analytics_views", Columns: []string{"path", "referrer", "browser", "device", "lang"}, Rule: RuleFixed,
@@ -204,6 +206,7 @@ var RetentionInventory = []RetentionEntry{
 // that hold no personal data, with why: hashes of secrets, public key
 // material, the audit log's hashes, an organisation's own name and logo.
 var NotPersonalColumns = map[string]string{
+	"agreement_versions.pdf":            "the agreement as generated: the organisations' names, the register, the measures; no person's name",
 	"schema_migrations.name":            "a migration's file name",
 	"subprocessors.name":                "a company's name (SUB-1)",
 	"full_exports.recipient":            "the controller's age public key: an organisation's key, not a person's",

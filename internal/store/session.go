@@ -68,6 +68,11 @@ type SessionInfo struct {
 	// MFAVerified is true when the session's user proved their second
 	// factor in it (MarkSessionMFA); false for a password-only session.
 	MFAVerified bool
+	// LoginMethod is how the login that opened the session was made: the
+	// OpenID provider's preset ("fas-eid", "fas-itsme", "acm", "generic"),
+	// or "" for a password. Accepting the agreement for the controller
+	// needs a FAS login (AgreementSignIn).
+	LoginMethod string
 }
 
 // touchEvery is how stale last_seen_at may get before Session writes it
@@ -157,8 +162,8 @@ func (db *DB) Session(ctx context.Context, tenantID, token string) (account.User
 	var device []byte
 	var info SessionInfo
 	err := db.sql.QueryRowContext(ctx, `SELECT user_id, created_at, last_seen_at, idle_timeout_us, absolute_expiry,
-		device, revoked_at, mfa_verified_at, reauth_at FROM sessions WHERE id_hash = $1 AND tenant_id = $2`, idHash, tenantID).
-		Scan(&userID, &created, &lastSeen, &idleUS, &absolute, &device, &revoked, &mfaVerified, &reauth)
+		device, revoked_at, mfa_verified_at, reauth_at, login_method FROM sessions WHERE id_hash = $1 AND tenant_id = $2`, idHash, tenantID).
+		Scan(&userID, &created, &lastSeen, &idleUS, &absolute, &device, &revoked, &mfaVerified, &reauth, &info.LoginMethod)
 	if errors.Is(err, sql.ErrNoRows) {
 		return account.User{}, SessionInfo{}, ErrSessionInvalid
 	}

@@ -270,6 +270,8 @@ func authorisationMatrix() []authzRow {
 		// breach register.
 		{"GET /{tenant}/admin/dpia", "GET", "/gent/admin/dpia", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/dpia.txt", "GET", "/gent/admin/dpia.txt", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/dpia/{purpose}", "GET", "/gent/admin/dpia/online-services", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/dpia/{purpose}/pdf", "GET", "/gent/admin/dpia/online-services/pdf", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/compliance", "GET", "/gent/admin/compliance", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		{"GET /{tenant}/admin/compliance.json", "GET", "/gent/admin/compliance.json", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
 		// Containment (BRE-2): admins only (the DPO reads the measures on
@@ -604,6 +606,23 @@ func authorisationMatrix() []authzRow {
 			"dpo": 200}},
 		{"GET /{tenant}/admin/register/annex.pdf", "GET", "/gent/admin/register/annex.pdf", "", map[string]int{"*": 303, "user": 200,
 			"admin": 200, "dpo": 200}},
+		// The processing agreement: admins and the DPO. The admin drafts
+		// version 1 (303), after which the DPO has nothing new to draft
+		// (409); accepting needs the DPO in a FAS session: the admin is
+		// refused as not the DPO, the DPO's password session as not FAS
+		// (403, nothing saved). The supplier's side is in the realm: a
+		// wrong SHA-256 is refused (409).
+		{"GET /{tenant}/admin/agreement", "GET", "/gent/admin/agreement", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/agreement", "POST", "/gent/admin/agreement", "lang=nl", map[string]int{"*": 303, "user": 403, "admin": 303, "dpo": 409}},
+		{"GET /{tenant}/admin/agreement/{n}", "GET", "/gent/admin/agreement/1", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/admin/agreement/{n}/pdf", "GET", "/gent/admin/agreement/1/pdf", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"POST /{tenant}/admin/agreement/{n}/accept", "POST", "/gent/admin/agreement/1/accept", "sha256=x&confirm=1",
+			map[string]int{"*": 303, "user": 403, "admin": 403, "dpo": 403}},
+		{"GET /{tenant}/admin/agreement/history.csv", "GET", "/gent/admin/agreement/history.csv", "", map[string]int{"*": 303, "user": 403, "admin": 200, "dpo": 200}},
+		{"GET /{tenant}/agreements", "GET", "/operator/agreements", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"GET /{tenant}/agreements/{slug}/{n}/pdf", "GET", "/operator/agreements/gent/1/pdf", "", map[string]int{"*": 303, "operator-no-grant": 200}},
+		{"POST /{tenant}/agreements/{slug}/{n}/accept", "POST", "/operator/agreements/gent/1/accept", "sha256=x&confirm=1",
+			map[string]int{"*": 303, "operator-no-grant": 409}},
 		// The measures annexes (ADT-1): read like the compliance report
 		// they are answered from (it names admins without a second factor).
 		{"GET /{tenant}/admin/register/measures", "GET", "/gent/admin/register/measures", "", map[string]int{"*": 303, "user": 403,

@@ -38,7 +38,13 @@ type dpiaPage struct {
 	Slug, TenantName string
 	Generated        string
 	Sections         []dpiaSection
+	// Drafts are the register's processings, each with its pre-filled DPIA
+	// draft (agreement.BuildDPIA).
+	Drafts []dpiaDraftLink
 }
+
+// dpiaDraftLink names one processing's draft.
+type dpiaDraftLink struct{ Key, Name string }
 
 // dpiaSections gathers the facts in the reader's language.
 func (a *App) dpiaSections(r *http.Request, me account.User) ([]dpiaSection, error) {
@@ -147,7 +153,16 @@ func (a *App) dpiaShow(w http.ResponseWriter, r *http.Request, me account.User) 
 		a.internalError(w, r, "dpia", err)
 		return
 	}
-	a.render(w, r, http.StatusOK, "dpia", dpiaPage{Slug: t.Slug, TenantName: t.LegalName, Generated: datetime(a.opts.Store.Now()), Sections: sections})
+	p := dpiaPage{Slug: t.Slug, TenantName: t.LegalName, Generated: datetime(a.opts.Store.Now()), Sections: sections}
+	if rv, err := a.opts.Store.CurrentRegister(r.Context(), t.ID); err == nil {
+		for _, pu := range rv.Register.Purposes {
+			p.Drafts = append(p.Drafts, dpiaDraftLink{pu.Key, pu.Name.In(string(LangFrom(r.Context())))})
+		}
+	} else if !errors.Is(err, store.ErrNotFound) {
+		a.internalError(w, r, "dpia", err)
+		return
+	}
+	a.render(w, r, http.StatusOK, "dpia", p)
 }
 
 // dpiaText is the same as a text file to attach to the assessment.

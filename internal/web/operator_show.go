@@ -17,7 +17,7 @@ import (
 // identity pages (login, MFA, activation, reset). Everything else of a
 // tenant's pages does not exist there: realmPaths lists what does.
 var realmPaths = []string{"login", "logout", "activate/", "activated", "account/", "password/", "signed-in", "maintenance", "breaches", "subprocessors",
-	"subprocessors.csv", "subprocessors.xlsx", "audits",
+	"subprocessors.csv", "subprocessors.xlsx", "audits", "agreements",
 	"organisation", "instructions", "authority", "terminations", "backups", "clauses"}
 
 // realmAllows reports whether the path (below /operator/) is one of the

@@ -197,6 +197,9 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	// Assistance with the controller's DPIA and art. 32 assessment (BRE-4).
 	mux.HandleFunc("GET /{tenant}/admin/dpia", a.require(account.ViewRequests, a.dpiaShow))
 	mux.HandleFunc("GET /{tenant}/admin/dpia.txt", a.require(account.ViewRequests, a.dpiaText))
+	// A DPIA draft per processing of the register, to complete (BRE-4).
+	mux.HandleFunc("GET /{tenant}/admin/dpia/{purpose}", a.require(account.ViewRequests, a.dpiaDraftShow))
+	mux.HandleFunc("GET /{tenant}/admin/dpia/{purpose}/pdf", a.require(account.ViewRequests, a.dpiaDraftPDF))
 	mux.HandleFunc("GET /{tenant}/admin/compliance", a.require(account.ViewAudit, a.complianceShow))
 	mux.HandleFunc("GET /{tenant}/admin/compliance.json", a.require(account.ViewAudit, a.complianceJSON))
 	mux.HandleFunc("POST /{tenant}/admin/breaches/{id}/contain", a.require(account.ManageUsers, a.stepUp(breachPagePath, a.breachContain)))
@@ -236,6 +239,10 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("GET /{tenant}/admin/audits/{id}", a.require(account.ViewRequests, a.ctlAuditShow))
 	mux.HandleFunc("POST /{tenant}/admin/audits/{id}/findings", a.require(account.HandleRequests, a.auditFindingCreate))
 	mux.HandleFunc("POST /{tenant}/admin/audits/{id}/plan", a.require(account.HandleRequests, a.auditPlanDecide))
+	// The supplier accepts the processing agreement (agreement_operator.go).
+	mux.HandleFunc("GET /{tenant}/agreements", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAgreementsShow))))
+	mux.HandleFunc("GET /{tenant}/agreements/{slug}/{n}/pdf", a.realmOnly(a.require(account.ManageOwnAccount, a.operatorAgreementPDF)))
+	mux.HandleFunc("POST /{tenant}/agreements/{slug}/{n}/accept", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAgreementAccept))))
 	mux.HandleFunc("GET /{tenant}/audits", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditsShow))))
 	mux.HandleFunc("GET /{tenant}/audits/{slug}/{id}", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditShow))))
 	mux.HandleFunc("POST /{tenant}/audits/{slug}/{id}/acknowledge", a.realmOnly(a.require(account.ManageOwnAccount, realmPage(a.operatorAuditAcknowledge))))
@@ -396,6 +403,14 @@ func (a *App) tenantRoutes(mux *routeTable) {
 	mux.HandleFunc("POST /{tenant}/admin/register", a.require(account.EditRegister, a.registerUpload))
 	mux.HandleFunc("GET /{tenant}/admin/register.yaml", a.require(account.ViewRegister, a.registerDownload))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex", a.require(account.ViewRegister, a.annexShow))
+	// The data processing agreement and its amendments, accepted by both
+	// parties in the application (agreement_show.go, agreement_operator.go).
+	mux.HandleFunc("GET /{tenant}/admin/agreement", a.require(account.EditRegister, a.agreementShow))
+	mux.HandleFunc("POST /{tenant}/admin/agreement", a.require(account.EditRegister, a.agreementGenerate))
+	mux.HandleFunc("GET /{tenant}/admin/agreement/history.csv", a.require(account.EditRegister, a.agreementHistory))
+	mux.HandleFunc("GET /{tenant}/admin/agreement/{n}", a.require(account.EditRegister, a.agreementVersionShow))
+	mux.HandleFunc("GET /{tenant}/admin/agreement/{n}/pdf", a.require(account.EditRegister, a.agreementPDF))
+	mux.HandleFunc("POST /{tenant}/admin/agreement/{n}/accept", a.require(account.EditRegister, a.agreementAccept))
 	mux.HandleFunc("GET /{tenant}/admin/register/annex.pdf", a.require(account.ViewRegister, a.annexPDF))
 	// The measures annexes beside it (ADT-1): VO-B's checklist and VO-A's
 	// annex 2, answered from the compliance report, so read by whom the

@@ -63,6 +63,7 @@ var staffSections = []navSection{
 	{"register", "staff.nav.register", []navPage{
 		{"staff.nav.register.register", "/admin/register", account.ViewRegister, ""},
 		{"staff.nav.register.annex", "/admin/register/annex", account.ViewRegister, ""},
+		{"agree.nav", "/admin/agreement", account.EditRegister, ""},
 		{"measures.nav", "/admin/register/measures", account.ViewAudit, ""},
 		{"measures.annex2.nav", "/admin/register/annex2", account.ViewAudit, ""},
 		{"staff.nav.register.retention", "/admin/register/retention", account.EditRegister, ""},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"github.com/kluis/kluis/internal/accessibility"
+	"github.com/kluis/kluis/internal/agreement"
 	"net/http"
 	"regexp"
 	"strings"
@@ -55,6 +56,7 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/breaches/{id}/edit":                    "/gent/admin/breaches/{breach}/edit",
 	"GET /{tenant}/admin/breaches/{id}/scope":                   "/gent/admin/breaches/{breach}/scope",
 	"GET /{tenant}/admin/dpia":                                  "/gent/admin/dpia",
+	"GET /{tenant}/admin/dpia/{purpose}":                        "/gent/admin/dpia/online-services",
 	"GET /{tenant}/admin/compliance":                            "/gent/admin/compliance",
 	"GET /{tenant}/admin/audits":                                "/gent/admin/audits",
 	"GET /{tenant}/admin/audits/new":                            "/gent/admin/audits/new",
@@ -81,6 +83,8 @@ var staffGetPages = map[string]string{
 	"GET /{tenant}/admin/termination":                           "/gent/admin/termination",
 	"GET /{tenant}/admin/register":                              "/gent/admin/register",
 	"GET /{tenant}/admin/register/annex":                        "/gent/admin/register/annex",
+	"GET /{tenant}/admin/agreement":                             "/gent/admin/agreement",
+	"GET /{tenant}/admin/agreement/{n}":                         "/gent/admin/agreement/1",
 	"GET /{tenant}/admin/register/measures":                     "/gent/admin/register/measures",
 	"GET /{tenant}/admin/register/annex2":                       "/gent/admin/register/annex2",
 	"GET /{tenant}/admin/register/retention":                    "/gent/admin/register/retention",
@@ -115,10 +119,13 @@ var staffDownloads = map[string]bool{
 	"GET /{tenant}/admin/subprocessors.xlsx":            true,
 	"GET /{tenant}/admin/breaches/{id}/pdf":             true,
 	"GET /{tenant}/admin/dpia.txt":                      true,
-	"GET /{tenant}/admin/compliance.json":               true,
+	"GET /{tenant}/admin/dpia/{purpose}/pdf":            true,
 	"GET /{tenant}/admin/audits/evidence.zip":           true,
 	"GET /{tenant}/admin/register.yaml":                 true,
 	"GET /{tenant}/admin/register/annex.pdf":            true,
+	"GET /{tenant}/admin/agreement/{n}/pdf":             true,
+	"GET /{tenant}/admin/agreement/history.csv":         true,
+	"GET /{tenant}/admin/compliance.json":               true,
 	"GET /{tenant}/admin/register/measures.pdf":         true,
 	"GET /{tenant}/admin/register/annex2.pdf":           true,
 	"GET /{tenant}/inbox/exports/{id}/download":         true,
@@ -179,6 +186,17 @@ func staffPagesEnv(t *testing.T, env *storetest.Env) (*formsEnv, *strings.Replac
 		t.Fatal(err)
 	}
 	if _, err := env.DB.PublishAccessibilityStatement(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, "Gent"); err != nil {
+		t.Fatal(err)
+	}
+	// A drafted version of the processing agreement (its PDF's bytes do
+	// not matter to the page, which lays the version out from its inputs).
+	rv, err := env.DB.CurrentRegister(ctx, fe.gent.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.GenerateAgreementVersion(ctx, audit.Actor{Kind: audit.KindUser, ID: admin}, fe.gent.ID, store.NewAgreementVersion{
+		Number: 1, At: env.Clock.Now(), Kind: agreement.KindAgreement, Lang: "nl", Inputs: agreement.Inputs{RegisterVersion: rv.Version},
+		PDF: []byte("%PDF-1.4")}); err != nil {
 		t.Fatal(err)
 	}
 	return fe, strings.NewReplacer("{sub}", page.Rows[0].ID, "{user}", admin, "{breach}", b.ID, "{audit}", c.ID, "{sitepage}", sp)

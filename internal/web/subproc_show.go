@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net/http"
-	"slices"
 	"strings"
 	"time"
 
@@ -230,14 +229,5 @@ func (a *App) addPlatformSubProcessors(r *http.Request, doc *annex.Document) {
 		a.log.ErrorContext(r.Context(), "annex sub-processors", "request_id", RequestIDFrom(r.Context()), "error", err.Error())
 		return
 	}
-	// The operators keep the list in Dutch.
-	lang := locale.NL.HTMLLang()
-	for _, s := range list {
-		if slices.ContainsFunc(doc.SubProcessors, func(d annex.SubProcessor) bool { return strings.EqualFold(d.Name, s.Name) }) {
-			continue
-		}
-		doc.SubProcessors = append(doc.SubProcessors, annex.SubProcessor{Name: s.Name, HeadOffice: s.HeadOffice, Country: s.Location,
-			InEEA: s.EEA, Mechanism: s.TransferMechanism, Service: annex.Localized{Text: s.Services, Lang: lang},
-			Measures: annex.Localized{Text: s.Measures, Lang: lang}})
-	}
+	addSubProcessors(doc, agreementSubProcessors(list))
 }
