@@ -179,7 +179,7 @@ var fieldKeyPattern = regexp.MustCompile(`^[a-z][a-z0-9_]{0,62}$`)
 // reservedKeys cannot be form keys: they are tenant pages.
 var reservedKeys = []string{"privacy", "login", "logout", "activate", "activated", "account", "admin", "password",
 	"signed-in", "static", "api", "receipt", "forms", "inbox", "operator", "lookup", "logo", "brand.css", ".well-known", "maintenance", "breaches",
-	"subprocessors", "subprocessors.csv", "subprocessors.xlsx", "audits", "organisation", "instructions", "authority", "terminations", "backups", "clauses", "site", "toegankelijkheid", "prefill"}
+	"subprocessors", "subprocessors.csv", "subprocessors.xlsx", "audits", "organisation", "instructions", "authority", "terminations", "backups", "clauses", "site", "toegankelijkheid", "prefill", "agreements"}
 
 // Validate checks the definition on its own (publishable or not); every
 // problem is listed. A draft may be unfinished — no pages yet, a page

@@ -64,6 +64,8 @@ var queryKeys = map[string]string{
 	"category":   "a filter of a list",
 	"purpose":    "a register purpose's key",
 	"key":        "a register entry's key",
+	"section":    "a chapter of the contract filtering the clause list",
+	"doc":        "the language a document is drawn in (nl or fr)",
 }
 
 // queryReads returns the query parameters a file reads, with where: any
