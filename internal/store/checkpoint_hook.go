@@ -107,21 +107,28 @@ func (db *DB) SetCheckpointHook(ctx context.Context, actor audit.Actor, tenantID
 // DeleteCheckpointHook removes the tenant's checkpoint webhook and its
 // secret; recorded as checkpoint.hook.delete. ErrNotFound when it has none.
 func (db *DB) DeleteCheckpointHook(ctx context.Context, actor audit.Actor, tenantID string) error {
-	err := db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`DELETE FROM audit_checkpoint_hooks WHERE tenant_id = $1`, tenantID)
+	err := db.removeTenantSetting(ctx, "audit_checkpoint_hooks", audit.Event{TenantID: tenantID, Actor: actor,
+		Action: "checkpoint.hook.delete", ObjectType: "checkpoint_hook", ObjectID: tenantID, Purpose: "checkpoints no longer pushed"})
+	if err != nil {
+		return fmt.Errorf("delete checkpoint hook: %w", err)
+	}
+	return nil
+}
+
+// removeTenantSetting deletes the tenant's one row of a per-tenant
+// setting table (a constant name, never input) and records ev in the same
+// transaction; ErrNotFound, nothing recorded, when the tenant has none.
+func (db *DB) removeTenantSetting(ctx context.Context, table string, ev audit.Event) error {
+	return db.write(ctx, func(tx *Tx) error {
+		res, err := tx.exec(`DELETE FROM `+table+` WHERE tenant_id = $1`, ev.TenantID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
 			return ErrNotFound
 		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "checkpoint.hook.delete", ObjectType: "checkpoint_hook",
-			ObjectID: tenantID, Purpose: "checkpoints no longer pushed"})
+		return tx.appendAudit(ev)
 	})
-	if err != nil {
-		return fmt.Errorf("delete checkpoint hook: %w", err)
-	}
-	return nil
 }
 
 // CheckpointHookOf is the tenant's checkpoint webhook; ErrNotFound when it

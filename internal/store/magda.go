@@ -108,17 +108,8 @@ func (db *DB) MagdaConnection(ctx context.Context, tenantID string) (MagdaConnec
 // RemoveMagdaConnection removes the tenant's connection, audited as
 // "magda.connection.remove". ErrNotFound when it has none.
 func (db *DB) RemoveMagdaConnection(ctx context.Context, actor audit.Actor, tenantID string) error {
-	err := db.write(ctx, func(tx *Tx) error {
-		res, err := tx.exec(`DELETE FROM magda_connections WHERE tenant_id = $1`, tenantID)
-		if err != nil {
-			return err
-		}
-		if n, _ := res.RowsAffected(); n == 0 {
-			return ErrNotFound
-		}
-		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "magda.connection.remove", ObjectType: "magda_connection",
-			ObjectID: tenantID, Purpose: "national register connection removed"})
-	})
+	err := db.removeTenantSetting(ctx, "magda_connections", audit.Event{TenantID: tenantID, Actor: actor,
+		Action: "magda.connection.remove", ObjectType: "magda_connection", ObjectID: tenantID, Purpose: "national register connection removed"})
 	if err != nil {
 		return fmt.Errorf("remove MAGDA connection: %w", err)
 	}
