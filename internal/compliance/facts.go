@@ -204,6 +204,10 @@ type Options struct {
 	// Actor reads: the audit event "compliance.read" names it.
 	Actor    audit.Actor
 	Platform Platform
+	// CountsOnly opens no name: the admins without a second factor are
+	// counted, not named, and as nothing personal is read the read is not
+	// recorded (the hourly drift check, whose snapshot keeps counts only).
+	CountsOnly bool
 }
 
 // Defaults for what Platform leaves zero.
@@ -236,7 +240,7 @@ func Collect(ctx context.Context, db *store.DB, tenantID string, now time.Time, 
 	m := func(path string) Measured { return Measured{At: now, Link: link(path)} }
 	f := Facts{TenantID: t.ID, TenantSlug: t.Slug, TenantName: t.LegalName, At: now}
 
-	cf, err := db.ComplianceFacts(ctx, opts.Actor, t.ID, now)
+	cf, err := db.ComplianceFacts(ctx, opts.Actor, t.ID, now, !opts.CountsOnly)
 	if err != nil {
 		return f, err
 	}

@@ -68,11 +68,14 @@ type ComplianceFacts struct {
 	DPONamed bool
 }
 
-// ComplianceFacts reads the facts above for tenantID at now and records the
-// read ("compliance.read", by actor) in the tenant's log in the same
-// transaction, since admins' names are opened. Open requests are those
-// dsr.Open calls open; every breach is listed.
-func (db *DB) ComplianceFacts(ctx context.Context, actor audit.Actor, tenantID string, now time.Time) (ComplianceFacts, error) {
+// ComplianceFacts reads the facts above for tenantID at now. With names,
+// the names of admins and DPOs without a second factor are opened, and the
+// read is recorded ("compliance.read", by actor) in the tenant's log in
+// the same transaction. Without names (the hourly drift check, which keeps
+// counts only) nothing personal is opened, so there is nothing to record
+// and the log is not filled with a system read every hour. Open requests
+// are those dsr.Open calls open; every breach is listed.
+func (db *DB) ComplianceFacts(ctx context.Context, actor audit.Actor, tenantID string, now time.Time, names bool) (ComplianceFacts, error) {
 	if err := db.requireKeys(); err != nil {
 		return ComplianceFacts{}, err
 	}
@@ -107,7 +110,7 @@ func (db *DB) ComplianceFacts(ctx context.Context, actor audit.Actor, tenantID s
 		}
 		opened := 0
 		for i, u := range f.Users {
-			if u.SecondFactor || (u.Role != account.RoleAdmin && u.Role != account.RoleDPO) {
+			if !names || u.SecondFactor || (u.Role != account.RoleAdmin && u.Role != account.RoleDPO) {
 				continue
 			}
 			full, err := db.scanUser(tenantID, tx.queryRow(`SELECT `+userColumns+` FROM users WHERE tenant_id = $1 AND id = $2`, tenantID, u.ID))
@@ -155,6 +158,9 @@ func (db *DB) ComplianceFacts(ctx context.Context, actor audit.Actor, tenantID s
 		}
 		if err := tx.queryRow(`SELECT length(dpo_name) > 0 AND length(dpo_email) > 0 FROM tenants WHERE id = $1`, tenantID).Scan(&f.DPONamed); err != nil {
 			return err
+		}
+		if !names {
+			return nil
 		}
 		return tx.appendAudit(audit.Event{TenantID: tenantID, Actor: actor, Action: "compliance.read", ObjectType: "tenant",
 			ObjectID: fmt.Sprintf("%d users", len(f.Users)), Purpose: fmt.Sprintf("compliance report; %d names shown", opened)})
