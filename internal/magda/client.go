@@ -18,6 +18,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptrace"
 	"syscall"
 	"time"
 )
@@ -159,7 +160,19 @@ func (c *Client) GeefPersoonWithReference(ctx context.Context, ref, insz string)
 	if err != nil {
 		return fail(err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.cfg.Endpoint, bytes.NewReader(env))
+	// In TLS 1.3 the server checks our certificate after the client has
+	// finished its handshake: a refusal is an alert on the first read, or,
+	// when the server closes first, a reset or an end of stream. So a
+	// connection that ends after a TLS 1.3 handshake and before any byte
+	// of an answer is our certificate refused, not the service down.
+	var tls13Done, answered bool
+	trace := &httptrace.ClientTrace{
+		TLSHandshakeDone: func(cs tls.ConnectionState, err error) {
+			tls13Done = err == nil && cs.Version == tls.VersionTLS13
+		},
+		GotFirstResponseByte: func() { answered = true },
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodPost, c.cfg.Endpoint, bytes.NewReader(env))
 	if err != nil {
 		return fail(err)
 	}
@@ -167,7 +180,11 @@ func (c *Client) GeefPersoonWithReference(ctx context.Context, ref, insz string)
 	req.Header.Set("SOAPAction", `"`+ServiceName+`"`)
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fail(classifyTransport(err))
+		kind := classifyTransport(err)
+		if kind == ErrUnavailable && tls13Done && !answered && closedEarly(err) {
+			kind = ErrTLSRefused
+		}
+		return fail(kind)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse+1))
@@ -217,6 +234,12 @@ func classifyTransport(err error) error {
 		return ErrUnavailable
 	}
 	return fmt.Errorf("%w: %T", ErrUnavailable, err)
+}
+
+// closedEarly: the peer reset or ended the connection.
+func closedEarly(err error) bool {
+	return errors.Is(err, syscall.ECONNRESET) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.EPIPE)
 }
 
 func isRemoteAlert(err error) bool {

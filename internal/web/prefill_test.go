@@ -250,6 +250,19 @@ func TestPrefillFailuresLeaveFormEmpty(t *testing.T) {
 	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
 		o := newPrefillEnv(t, env)
 		sim := startMagdaSim(t, env.DB, o.gent)
+		foreign, err := magdasim.NewPKI()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wrongCert, err := foreign.Issue("not-trusted", false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		kept, err := env.DB.MagdaConnection(context.Background(), o.gent.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		restore := func() { setMagdaConnection(t, env.DB, o.gent, func(s *magda.Settings) { *s = kept.Settings }) }
 		for _, c := range []struct {
 			name, insz, outcome, message string
 			set, reset                   func()
@@ -260,7 +273,18 @@ func TestPrefillFailuresLeaveFormEmpty(t *testing.T) {
 			{"timeout", magdasim.INSZAnouk, "timeout", "Het Rijksregister antwoordde niet op tijd.", func() {
 				setMagdaConnection(t, env.DB, o.gent, func(s *magda.Settings) { s.Timeout = 200 * time.Millisecond })
 				sim.SetSlow(true)
-			}, func() { sim.SetSlow(false) }},
+			}, func() { sim.SetSlow(false); restore() }},
+			{"wrong client certificate", magdasim.INSZAnouk, "tls_refused", "De beveiligde verbinding met het Rijksregister werd geweigerd", func() {
+				setMagdaConnection(t, env.DB, o.gent, func(s *magda.Settings) {
+					w, err := sim.Settings(wrongCert)
+					if err != nil {
+						t.Fatal(err)
+					}
+					s.ClientCertPEM, s.ClientKeyPEM = w.ClientCertPEM, w.ClientKeyPEM
+				})
+			}, restore},
+			// Last: the simulator does not come back.
+			{"register down", magdasim.INSZAnouk, "unavailable", "Het Rijksregister is nu niet bereikbaar.", func() { sim.Close() }, func() {}},
 		} {
 			t.Run(c.name, func(t *testing.T) {
 				if c.set != nil {
