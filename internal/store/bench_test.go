@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/compliance"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/storetest"
 	"github.com/kluis/kluis/internal/tenant"
@@ -122,4 +123,38 @@ func seedAudit(b *testing.B, env *storetest.Env, tenantID string, n int) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkComplianceReport measures the compliance report a DPO opens
+// (ADT-1: compliance.Collect and Build, which verify the whole audit chain
+// live) on a log of 100,000 events, and in the same run the bare chain
+// verification it contains: the ratio says what the report adds to it.
+func BenchmarkComplianceReport(b *testing.B) {
+	const events = 100_000
+	storetest.EachDialectB(b, func(b *testing.B, env *storetest.Env) {
+		tn := benchTenant(b, env)
+		seedAudit(b, env, tn.ID, events)
+		reader := audit.Actor{Kind: audit.KindUser, ID: "dpo-bench", Role: "dpo", RequestID: "req-bench"}
+		var verifyTime, reportTime time.Duration
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			t0 := time.Now()
+			if _, err := env.DB.VerifyAudit(ctx, tn.ID); err != nil {
+				b.Fatal(err)
+			}
+			t1 := time.Now()
+			f, err := compliance.Collect(ctx, env.DB, tn.ID, env.DB.Now(), compliance.Options{Actor: reader})
+			if err != nil {
+				b.Fatal(err)
+			}
+			if r := compliance.Build(f); len(r.Items) != len(compliance.Clauses) {
+				b.Fatalf("%d clauses answered", len(r.Items))
+			}
+			verifyTime += t1.Sub(t0)
+			reportTime += time.Since(t1)
+		}
+		b.ReportMetric(float64(reportTime.Microseconds())/1000/float64(b.N), "ms/report")
+		b.ReportMetric(float64(verifyTime.Microseconds())/1000/float64(b.N), "ms/verify")
+		b.ReportMetric(float64(reportTime)/float64(verifyTime), "report/verify")
+	})
 }
