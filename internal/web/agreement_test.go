@@ -16,6 +16,7 @@ import (
 	"github.com/kluis/kluis/internal/agreement"
 	"github.com/kluis/kluis/internal/audit"
 	"github.com/kluis/kluis/internal/locale"
+	"github.com/kluis/kluis/internal/mfa"
 	"github.com/kluis/kluis/internal/oidc"
 	"github.com/kluis/kluis/internal/oidc/oidctest"
 	"github.com/kluis/kluis/internal/pdftest"
@@ -300,3 +301,69 @@ func TestClauseREG1_ControllerAcceptsOnlyAfterFASSignIn(t *testing.T) {
 		}
 	})
 }
+
+// TestClauseADT1_MeasureChangeYieldsAmendmentListingIt: once both parties
+// accepted the agreement, a measure whose answer changes in the live
+// report (the DPO, the tenant's only admin or DPO, enrols a second factor:
+// the MFA row's answer moves) makes the agreement out of date, and the
+// amendment lists that measure's change — its old and new answer — under
+// the measures annex, and no register or sub-processor change.
+func TestClauseADT1_MeasureChangeYieldsAmendmentListingIt(t *testing.T) {
+	storetest.EachDialect(t, func(t *testing.T, env *storetest.Env) {
+		e := newAgreementEnv(t, env)
+		ctx := context.Background()
+		b := e.signInFAS(t)
+		n := e.generate(t, b, "nl")
+		e.acceptBoth(t, b, n)
+		answer := func(v store.AgreementVersion, id string) string {
+			for _, m := range v.Inputs.Measures {
+				if m.ID == id {
+					return m.Answer
+				}
+			}
+			t.Fatalf("version %d has no measure %s: %+v", v.Number, id, v.Inputs.Measures)
+			return ""
+		}
+		before := answer(e.version(t, n), "mfa")
+
+		self := audit.Actor{Kind: audit.KindUser, ID: e.dpo.ID, Role: "dpo", RequestID: "req-dpo-totp"}
+		secret, err := env.DB.BeginTOTP(ctx, self, e.gent.ID, e.dpo.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.ConfirmTOTP(ctx, self, e.gent.ID, e.dpo.ID, mfa.CodeAt(secret, env.Clock.Now())); err != nil {
+			t.Fatal(err)
+		}
+		env.Clock.Advance(mfa.Period)
+
+		if page := bodyOf(t, b.get(t, "/gent/admin/agreement")); !strings.Contains(page, locale.T(locale.NL, "agree.generate.amendment")) {
+			t.Fatalf("no amendment offered after the MFA measure changed:\n%s", page)
+		}
+		m := e.generate(t, b, "nl")
+		am := e.version(t, m)
+		if am.Kind != agreement.KindAmendment || am.Base != n {
+			t.Fatalf("version %d is %s of %d, want an amendment of %d", m, am.Kind, am.Base, n)
+		}
+		after := answer(am, "mfa")
+		if after == before {
+			t.Fatalf("the MFA measure's answer did not move: %q", after)
+		}
+		text, _ := e.pdf(t, b, m)
+		line := pdfArrow(locale.T(locale.NL, "agree.changes.measure", locale.T(locale.NL, "measures.row.mfa"),
+			locale.T(locale.NL, "measures.answer."+before), locale.T(locale.NL, "measures.answer."+after)))
+		if !strings.Contains(text, locale.T(locale.NL, "agree.changes.measures")) || !strings.Contains(text, line) {
+			t.Errorf("the amendment does not list %q under its measures section:\n%s", line, text)
+		}
+		if c := strings.Count(text, pdfArrow(" → ")); c != 1 {
+			t.Errorf("the amendment lists %d changes, want the one measure", c)
+		}
+		for _, not := range []string{pdfArrow(locale.T(locale.NL, "agree.changes.register", n, n+1)), locale.T(locale.NL, "agree.changes.subprocessors")} {
+			if strings.Contains(text, not) {
+				t.Errorf("the amendment also holds %q", not)
+			}
+		}
+	})
+}
+
+// pdfArrow writes text as the PDF's core fonts do ("→" as "->").
+func pdfArrow(s string) string { return strings.NewReplacer("→", "->").Replace(s) }
