@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/ident"
 	"github.com/kluis/kluis/internal/magda"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
@@ -49,14 +50,14 @@ func magdaCheck(ctx context.Context, env *Env, args []string) error {
 		insz = fs.String("insz", "", "national register number of a TEST person to ask for (acceptance environment test data; on the simulator 85073003328)")
 	}
 	return onTenantWith(ctx, env, "magda check", args, tenantData, define, func(db *store.DB, t tenant.Tenant, actor audit.Actor) error {
-		number := strings.NewReplacer(".", "", "-", "", " ", "").Replace(*insz)
-		if number == "" {
+		if strings.TrimSpace(*insz) == "" {
 			return usageError{"give --insz NUMBER: a test person's national register number (on the simulator 85073003328)"}
 		}
-		if !magda.ValidINSZ(number) {
+		n, err := ident.INSZ(*insz)
+		if err != nil {
 			return usageError{"--insz is not a valid national register number (11 digits, check digits modulo 97)"}
 		}
-		return runMagdaCheck(ctx, env, db, t, actor, number)
+		return runMagdaCheck(ctx, env, db, t, actor, n.Digits)
 	})
 }
 

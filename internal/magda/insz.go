@@ -1,24 +1,19 @@
 package magda
 
-import "strconv"
+import (
+	"strconv"
+
+	"github.com/kluis/kluis/internal/ident"
+)
 
 // ValidINSZ reports whether s is an 11-digit INSZ (national register or BIS
-// number) whose check digits are right: 97 minus the first nine digits
-// modulo 97, with a 2 prefixed to those nine digits for people born from
-// 2000 on. Checking before calling keeps a typo from becoming a register
-// call about someone else.
+// number) that the project's one INSZ rule (ident.INSZ: check digits modulo
+// 97, the date and sequence it encodes) accepts, written without
+// separators as the message carries it. Checking before calling keeps a
+// typo from becoming a register call about someone else.
 func ValidINSZ(s string) bool {
-	if len(s) != 11 {
-		return false
-	}
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	base, _ := strconv.ParseInt(s[:9], 10, 64)
-	check, _ := strconv.ParseInt(s[9:], 10, 64)
-	return 97-base%97 == check || 97-(2000000000+base)%97 == check
+	n, err := ident.INSZ(s)
+	return err == nil && n.Digits == s
 }
 
 // INSZCheckDigits returns the two check digits for the first nine digits of

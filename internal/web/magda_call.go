@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/ident"
 	"github.com/kluis/kluis/internal/magda"
 	"github.com/kluis/kluis/internal/store"
 	"github.com/kluis/kluis/internal/tenant"
@@ -64,10 +65,11 @@ func (a *App) magdaPerson(ctx context.Context, t tenant.Tenant, actor audit.Acto
 	if strings.TrimSpace(purpose.ID) == "" {
 		return nil, nil, errMagdaNoPurpose
 	}
-	insz = inszDigits(insz)
-	if !magda.ValidINSZ(insz) {
+	n, err := ident.INSZ(insz)
+	if err != nil {
 		return nil, nil, errMagdaBadINSZ
 	}
+	insz = n.Digits
 	conn, err := db.MagdaConnection(ctx, t.ID)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, nil, errMagdaNotConfigured
@@ -126,20 +128,6 @@ func magdaClient(s magda.Settings, now func() time.Time) (*magda.Client, error) 
 	}
 	cfg.Now = now
 	return magda.NewClient(cfg)
-}
-
-// inszDigits keeps the digits of a number as people type it
-// (85.07.30-033.28).
-func inszDigits(s string) string {
-	return strings.Map(func(r rune) rune {
-		if r >= '0' && r <= '9' {
-			return r
-		}
-		if r == '.' || r == '-' || r == ' ' {
-			return -1
-		}
-		return 'x' // anything else keeps the number invalid
-	}, s)
 }
 
 // magdaMessageKey is the catalogue key of the sentence for err (nil: a

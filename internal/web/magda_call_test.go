@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kluis/kluis/internal/audit"
+	"github.com/kluis/kluis/internal/ident"
 	"github.com/kluis/kluis/internal/locale"
 	"github.com/kluis/kluis/internal/magda"
 	"github.com/kluis/kluis/internal/magda/magdasim"
@@ -170,8 +171,8 @@ func TestClauseLOC2_MagdaCallAuditedWithReference(t *testing.T) {
 					if len(e.Subject) != 32 || e.Subject != call.Subject {
 						t.Errorf("%s: subject %q is not the person's pseudonym", e.Action, e.Subject)
 					}
-					digits := inszDigits(tt.insz)
-					if strings.Contains(e.Subject+e.Purpose+e.ObjectID, digits) {
+					n, _ := ident.INSZ(tt.insz)
+					if digits := n.Digits; strings.Contains(e.Subject+e.Purpose+e.ObjectID, digits) {
 						t.Errorf("%s holds the INSZ in clear", e.Action)
 					}
 				}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kluis/kluis/internal/account"
 	"github.com/kluis/kluis/internal/form"
+	"github.com/kluis/kluis/internal/ident"
 	"github.com/kluis/kluis/internal/magda"
 	"github.com/kluis/kluis/internal/store"
 )
@@ -141,14 +142,20 @@ func (a *App) registerLookupCreate(w http.ResponseWriter, r *http.Request, me ac
 		return
 	}
 	p := &s.page
-	p.INSZ = inszDigits(strings.TrimSpace(r.PostForm.Get("insz")))
 	p.Reason = strings.TrimSpace(echoUpTo(r.PostForm.Get("reason"), rrReasonMax))
-	switch raw := strings.TrimSpace(r.PostForm.Get("insz")); {
-	case raw == "":
+	raw := strings.TrimSpace(r.PostForm.Get("insz"))
+	n, err := ident.INSZ(raw)
+	p.INSZ = n.Digits
+	var bad *ident.Invalid
+	switch {
+	case err == nil:
+	case errors.As(err, &bad) && bad.Problem == ident.Empty:
 		p.Errors = append(p.Errors, fieldError{"insz", a.t(r, "mlookup.error.insz_required")})
-	case len(p.INSZ) != 11 || strings.ContainsRune(p.INSZ, 'x'):
+	case errors.As(err, &bad) && bad.Problem == ident.Format:
+		p.INSZ = echoUpTo(raw, 40)
 		p.Errors = append(p.Errors, fieldError{"insz", a.t(r, "mlookup.error.insz_length")})
-	case !magda.ValidINSZ(p.INSZ):
+	default:
+		p.INSZ = echoUpTo(raw, 40)
 		p.Errors = append(p.Errors, fieldError{"insz", a.t(r, "mlookup.error.insz_check")})
 	}
 	switch reason := strings.TrimSpace(r.PostForm.Get("reason")); {
